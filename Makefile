@@ -1,0 +1,24 @@
+# Guildhall: `make run` serves the API on the embedded default; `make test` runs the suite.
+.PHONY: setup run test test-sqlite bench schema migrations
+
+setup:
+	@scripts/setup.sh
+
+run: setup
+	@.venv/bin/guildhall serve
+
+test: setup
+	@scripts/test.sh
+
+test-sqlite: setup
+	@TEST_POSTGRES_URL= scripts/test.sh
+
+bench: setup
+	@.venv/bin/python -m bench
+
+schema: setup
+	@.venv/bin/guildhall export-schema
+
+# After changing models: write the next migration of every changed app.
+migrations: setup
+	@DATABASE_URL=sqlite:///tmp/guildhall-makemigrations.sqlite3 .venv/bin/tortoise makemigrations

@@ -1,0 +1,213 @@
+"""The Starlette app: /graphql (HTTP and graphql-transport-ws), /healthz, /readyz, /media.
+
+Build it with `create_app(settings)`; the lifespan connects the database and starts the
+background jobs; the Meilisearch child process (embedded default) is owned by the CLI.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+
+from api.db import close_db, connection, init_db
+from api.domain.accounts import authenticate
+from api.logging_setup import request_id
+from api.runtime import Runtime
+from api.settings import Settings, get_settings, set_settings
+
+log = logging.getLogger(__name__)
+
+
+def _bearer(value: str | None) -> str | None:
+    if value and value[:7].lower() == "bearer ":
+        return value[7:].strip()
+    return None
+
+
+def _client_key(scope: Scope) -> str:
+    client = scope.get("client")
+    return client[0] if client else "unknown"
+
+
+class GuildhallGraphQL(GraphQL):
+    """Strawberry's ASGI view with Guildhall's context and WebSocket authentication."""
+
+    def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
+        from schema import build_schema
+
+        super().__init__(build_schema(runtime.settings), **kwargs)
+        self.runtime = runtime
+
+    def _context(self, request: Any, response: Any) -> Any:
+        from schema.context import Context
+
+        return Context(
+            settings=self.runtime.settings, limiter=self.runtime.limiter, broker=self.runtime.broker,
+            request=request, response=response, client=_client_key(request.scope),
+        )
+
+    async def get_context(self, request: Any, response: Any) -> Any:
+        context = self._context(request, response)
+        token = _bearer(request.headers.get("authorization"))
+        if token and request.scope["type"] == "http":
+            found = await authenticate(token)
+            if found is not None:
+                context.viewer, context.token = found
+        return context
+
+    async def on_ws_connect(self, context: Any) -> Any:
+        params = context.connection_params or {}
+        raw = params.get("Authorization") or params.get("authorization") or ""
+        token = _bearer(raw) or params.get("token")
+        if token:
+            found = await authenticate(str(token))
+            if found is None:
+                raise ConnectionRejectionError()
+            context.viewer, context.token = found
+        return None
+
+
+class RequestContextMiddleware:
+    """Request ids (taken from `X-Request-ID` or made) on logs and responses, and a cap on
+    request body size, checked as bytes arrive so an oversized body is never buffered whole."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        rid = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or uuid.uuid4().hex
+        token = request_id.set(rid)
+        is_multipart = headers.get(b"content-type", b"").startswith(b"multipart/")
+        limit = self.settings.max_upload_bytes if is_multipart else self.settings.max_body_bytes
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _too_large(scope, receive, send, limit)
+            request_id.reset(token)
+            return
+        received = 0
+
+        async def capped_receive() -> dict:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _BodyTooLarge()
+            return message
+
+        async def send_with_id(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, capped_receive, send_with_id)
+        except _BodyTooLarge:
+            await _too_large(scope, receive, send, limit)
+        finally:
+            request_id.reset(token)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+    response = JSONResponse(
+        {"errors": [{"message": f"Request body is larger than {limit} bytes."}]}, status_code=413
+    )
+    await response(scope, receive, send)
+
+
+async def healthz(_: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    from search.client import is_healthy
+
+    checks: dict[str, str] = {}
+    try:
+        await connection().execute_query("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001
+        checks["database"] = f"error: {type(exc).__name__}"
+    checks["search"] = "ok" if await is_healthy(request.app.state.settings) else "unreachable"
+    ready = all(v == "ok" for v in checks.values())
+    return JSONResponse({"status": "ready" if ready else "unavailable", "checks": checks},
+                        status_code=200 if ready else 503)
+
+
+def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> Starlette:
+    """The ASGI app. `manage_db=False` leaves database set-up to the caller (tests)."""
+    settings = settings or get_settings()
+    set_settings(settings)
+    holder: dict[str, Runtime] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette):
+        if manage_db:
+            await init_db(settings)
+        runtime = holder["runtime"] = await Runtime.start(settings)
+        graphql.runtime = runtime
+        if settings.run_workers:
+            runtime.start_jobs()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+            if manage_db:
+                await close_db()
+
+    # The view needs a runtime before the lifespan runs (tests may skip the lifespan):
+    # start with in-process services; the lifespan swaps in the configured ones.
+    from api.pubsub import get_broker
+    from api.ratelimit import MemoryRateLimiter
+
+    graphql = GuildhallGraphQL(
+        Runtime(settings=settings, limiter=MemoryRateLimiter(), broker=get_broker()),
+        graphql_ide="graphiql" if settings.debug or settings.introspection else None,
+        multipart_uploads_enabled=True,
+        keep_alive=True,
+        keep_alive_interval=15,
+    )
+    routes = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+    ]
+    routes.extend(_extra_routes(settings))
+    middleware = [Middleware(RequestContextMiddleware, settings=settings)]
+    if settings.cors_origins:
+        middleware.append(Middleware(
+            CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "content-type", "x-request-id", "graphql-require-preflight"],
+        ))
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan, debug=settings.debug)
+    app.state.settings = settings
+    app.state.graphql = graphql
+    return app
+
+
+def _extra_routes(settings: Settings) -> list:
+    """Routes other packages contribute (e.g. `/media/...`)."""
+    return []

@@ -1,0 +1,13 @@
+"""Start-up work that must run before serving: search index settings and the like."""
+
+from __future__ import annotations
+
+from api.settings import Settings
+
+# Async callables run (in order) by `guildhall serve` before the server starts.
+STARTUP_HOOKS: list = []
+
+
+async def prepare_search(settings: Settings) -> None:
+    for hook in STARTUP_HOOKS:
+        await hook(settings)

@@ -1,0 +1,187 @@
+"""The `guildhall` command: serve, migrate, create-admin, seed-demo, export-schema, check."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from api.settings import ROOT, Settings, SettingsError, get_settings
+
+SCHEMA_FILE = ROOT / "schema.graphql"
+
+COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None] | None]] = {}
+
+
+async def _with_db(settings: Settings, work: Callable[[], Awaitable[int]]) -> int:
+    from api.db import close_db, init_db
+
+    await init_db(settings)
+    try:
+        return await work()
+    finally:
+        await close_db()
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from api.db import migrate
+
+    async def run() -> int:
+        await migrate(settings)
+        print("migrations applied")
+        return 0
+
+    return asyncio.run(run())
+
+
+def cmd_create_admin(args: argparse.Namespace, settings: Settings) -> int:
+    from api.domain.accounts import create_admin
+    from api.errors import DomainError
+
+    password = args.password or getpass.getpass("Password: ")
+
+    async def run() -> int:
+        try:
+            user = await create_admin(args.username, args.email, password, settings)
+        except DomainError as exc:
+            print(f"error: {exc.message}", file=sys.stderr)
+            return 1
+        print(f"admin {user.username} is ready")
+        return 0
+
+    return asyncio.run(_with_db(settings, run))
+
+
+def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from api.demo import seed_demo
+
+    async def run() -> int:
+        created = await seed_demo(settings, force=args.force)
+        print("demo data loaded" if created else "demo data already present (use --force to add again)")
+        return 0
+
+    return asyncio.run(_with_db(settings, run))
+
+
+def cmd_export_schema(args: argparse.Namespace, settings: Settings) -> int:
+    from schema import schema_sdl
+
+    target = Path(args.output)
+    target.write_text(schema_sdl(), encoding="utf-8")
+    print(f"wrote {target}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    from search.client import is_healthy, meili_url
+
+    async def run() -> int:
+        from api.db import connection
+
+        ok = True
+        try:
+            await connection().execute_query("SELECT 1")
+            print("database: ok")
+        except Exception as exc:  # noqa: BLE001
+            print(f"database: unreachable ({type(exc).__name__}: {exc})")
+            ok = False
+        if await is_healthy(settings):
+            print(f"search: ok ({meili_url(settings)})")
+        else:
+            print(f"search: unreachable ({meili_url(settings)})")
+            ok = False
+        return 0 if ok else 1
+
+    return asyncio.run(_with_db(settings, run))
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from api.logging_setup import configure_logging
+    from api.meili_process import MeiliProcess
+
+    configure_logging(settings.debug)
+    if args.port:
+        settings = settings.replace(port=args.port)
+    meili = None
+    if not settings.meili_url:
+        meili = MeiliProcess(settings.data_dir / "meilisearch", settings.meili_master_key).start()
+        print(f"Meilisearch {meili.url} (data in {meili.data_dir})")
+    try:
+        async def prepare() -> int:
+            from api.db import migrate
+
+            await migrate(settings)
+            if not args.no_demo:
+                from api.demo import seed_demo
+
+                if await seed_demo(settings):
+                    print("demo data loaded (first run); sign in as admin / Guildhall-demo-2026")
+            from api.bootstrap import prepare_search
+
+            await prepare_search(settings)
+            return 0
+
+        asyncio.run(_with_db(settings, prepare))
+        print(f"GraphQL API on http://{settings.host}:{settings.port}/graphql (Ctrl-C stops)")
+        uvicorn.run(
+            create_app(settings), host=settings.host, port=settings.port,
+            log_level="debug" if settings.debug else "info", ws="websockets-sansio",
+            proxy_headers=False,
+        )
+    finally:
+        if meili is not None:
+            meili.stop()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="guildhall", description="Guildhall community backend")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="migrate, load demo data on first run, and serve the API")
+    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--no-demo", action="store_true", help="do not load demo data")
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    admin = sub.add_parser("create-admin", help="create an admin (or promote an existing member)")
+    admin.add_argument("username")
+    admin.add_argument("email")
+    admin.add_argument("--password", help="read from the terminal when omitted")
+    admin.set_defaults(func=cmd_create_admin)
+    seed = sub.add_parser("seed-demo", help="load demo data")
+    seed.add_argument("--force", action="store_true")
+    seed.set_defaults(func=cmd_seed_demo)
+    export = sub.add_parser("export-schema", help="write the GraphQL SDL")
+    export.add_argument("--output", default=str(SCHEMA_FILE))
+    export.set_defaults(func=cmd_export_schema)
+    sub.add_parser("check", help="check that the database and search answer").set_defaults(func=cmd_check)
+    for name, (help_text, configure) in COMMANDS.items():
+        extra = sub.add_parser(name, help=help_text)
+        if configure:
+            configure(extra)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    import api.commands  # noqa: F401 - lets domains register extra commands (e.g. reindex)
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        print(f"guildhall: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return int(args.func(args, settings) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

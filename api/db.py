@@ -1,0 +1,108 @@
+"""Database wiring: the Tortoise apps, their migration packages, and start/stop helpers.
+
+Each domain is its own Tortoise app with its own migrations package under `migrations/`,
+so domains evolve their tables independently; cross-app foreign keys name `app.Model`.
+Tables are only ever created by migrations, in every environment, tests included.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import Tortoise
+from tortoise.migrations.api import migrate as run_migrations
+
+from api.settings import Settings, get_settings
+
+# app label -> model modules. The order is the order migrations are planned in.
+APPS: dict[str, list[str]] = {
+    "accounts": ["api.models.accounts", "api.models.notifications"],
+}
+
+
+def normalise_db_url(url: str) -> str:
+    """Tortoise wants `postgres://` (asyncpg); accept the common `postgresql://` too."""
+    if url.startswith("postgresql://"):
+        return "postgres://" + url[len("postgresql://") :]
+    return url
+
+
+def tortoise_config(settings: Settings | None = None, db_url: str | None = None) -> dict[str, Any]:
+    settings = settings or get_settings()
+    url = normalise_db_url(db_url or settings.database_url)
+    if url.startswith("sqlite://") and not url.startswith("sqlite://:memory:"):
+        from pathlib import Path
+
+        Path(url[len("sqlite://") :].split("?")[0]).parent.mkdir(parents=True, exist_ok=True)
+    return {
+        "connections": {"default": url},
+        "apps": {
+            label: {
+                "models": models,
+                "default_connection": "default",
+                "migrations": f"migrations.{label}",
+            }
+            for label, models in APPS.items()
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def __getattr__(name: str) -> Any:
+    # `tortoise makemigrations` reads `api.db.TORTOISE_ORM` (pyproject [tool.tortoise]).
+    if name == "TORTOISE_ORM":
+        return tortoise_config()
+    raise AttributeError(name)
+
+
+async def init_db(settings: Settings | None = None, db_url: str | None = None) -> None:
+    """Connect Tortoise for this process (global context, usable from every task)."""
+    await Tortoise.init(
+        config=tortoise_config(settings, db_url), _enable_global_fallback=True
+    )
+
+
+async def close_db() -> None:
+    await Tortoise.close_connections()
+    from tortoise import context as tortoise_context
+
+    # Allow a later init in the same process (tests, CLI commands run in sequence).
+    tortoise_context._global_context = None
+    tortoise_context._current_context.set(None)
+
+
+async def migrate(settings: Settings | None = None, db_url: str | None = None) -> None:
+    """Apply every pending migration of every app."""
+    await run_migrations(config=tortoise_config(settings, db_url))
+
+
+def connection():
+    """The default database client."""
+    return Tortoise.get_connection("default")
+
+
+def is_postgres() -> bool:
+    return connection().capabilities.dialect == "postgres"
+
+
+def _to_dialect(query: str) -> str:
+    """Queries are written with `?` placeholders; asyncpg wants `$1, $2, ...`."""
+    if not is_postgres():
+        return query
+    parts = query.split("?")
+    out = [parts[0]]
+    for index, part in enumerate(parts[1:], start=1):
+        out.append(f"${index}{part}")
+    return "".join(out)
+
+
+async def fetch_all(query: str, params: list | tuple = ()) -> list[dict]:
+    """Run a raw SELECT written with `?` placeholders; rows as dicts. For aggregates only."""
+    return await connection().execute_query_dict(_to_dialect(query), list(params))
+
+
+async def execute(query: str, params: list | tuple = ()) -> int:
+    """Run a raw write written with `?` placeholders; returns the affected row count."""
+    count, _ = await connection().execute_query(_to_dialect(query), list(params))
+    return count

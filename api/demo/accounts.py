@@ -1,0 +1,31 @@
+"""Demo members: an admin, a moderator and members with English and Chinese names."""
+
+from __future__ import annotations
+
+from api.demo import DEMO_ADMIN, DEMO_PASSWORD
+from api.domain.accounts import RegistrationInput, register, username_key
+from api.models.accounts import Role, User
+from api.settings import Settings
+
+MEMBERS = [
+    (DEMO_ADMIN, "Ada Admin", Role.ADMIN),
+    ("mod", "Mo Moderator", Role.MODERATOR),
+    ("alice", "Alice Chen", Role.MEMBER),
+    ("bob", "Bob Martin", Role.MEMBER),
+    ("李明", "李明", Role.MEMBER),
+    ("王芳", "王芳", Role.MEMBER),
+    ("carol", "Carol Diaz", Role.MEMBER),
+    ("张伟", "张伟", Role.MEMBER),
+]
+
+
+async def seed(settings: Settings, state: dict) -> None:
+    users: dict[str, User] = {}
+    for index, (username, display, role) in enumerate(MEMBERS):
+        existing = await User.filter(username_key=username_key(username)).first()
+        users[username] = existing or await register(
+            RegistrationInput(username=username, email=f"user{index}@demo.guildhall.dev",
+                              password=DEMO_PASSWORD, display_name=display),
+            settings, role=role,
+        )
+    state["users"] = users

@@ -1,0 +1,1 @@
+"""Domain rules as plain async functions, one module per domain. No GraphQL in here."""

@@ -1,0 +1,250 @@
+"""Accounts: registration, login tokens, passwords, roles, profiles."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from api.domain.activity import record_activity
+from api.errors import Conflict, DomainError, Invalid, NotFound, RateLimited, Unauthenticated, collect
+from api.models.accounts import AccessToken, Role, User
+from api.passwords import hash_password, password_problem, verify_password
+from api.policies import active_restrictions, require_role
+from api.models.accounts import SanctionKind
+from api.ratelimit import RateLimiter
+from api.settings import Settings
+from api.timeutil import now
+
+# Letters of any script (Chinese names included), digits, '_', '-', '.'.
+USERNAME_RE = re.compile(r"^[\w.\-]{2,32}$", re.UNICODE)
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+TOKEN_PREFIX = "gh_"
+MAX_INTEREST_TAGS = 20
+
+
+def username_key(username: str) -> str:
+    return username.casefold()
+
+
+def normalise_email(email: str) -> str:
+    local, _, domain = email.strip().partition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def validate_username(username: str) -> str | None:
+    if not USERNAME_RE.match(username):
+        return "Use 2 to 32 letters, digits, '_', '-' or '.'."
+    if username.strip(".-_") != username:
+        return "The username must start and end with a letter or digit."
+    return None
+
+
+def validate_display_name(name: str) -> str | None:
+    if not name.strip():
+        return "Enter a display name."
+    if len(name) > 64:
+        return "Use at most 64 characters."
+    return None
+
+
+@dataclass(frozen=True)
+class RegistrationInput:
+    username: str
+    email: str
+    password: str
+    display_name: str
+
+
+async def register(data: RegistrationInput, settings: Settings, *, role: Role = Role.MEMBER) -> User:
+    """Create a member account. Raises field errors for every bad field at once."""
+    username = data.username.strip()
+    email = normalise_email(data.email)
+    display_name = (data.display_name or username).strip()
+    errors: list[DomainError] = []
+    if problem := validate_username(username):
+        errors.append(Invalid(problem, field="username"))
+    if not EMAIL_RE.match(email) or len(email) > 254:
+        errors.append(Invalid("Enter a valid email address.", field="email"))
+    if problem := password_problem(
+        data.password, min_length=settings.min_password_length, username=username, email=email
+    ):
+        errors.append(Invalid(problem, field="password"))
+    if problem := validate_display_name(display_name):
+        errors.append(Invalid(problem, field="displayName"))
+    collect(errors)
+    if await User.filter(username_key=username_key(username)).exists():
+        raise Conflict("This username is taken.", field="username")
+    if await User.filter(email=email).exists():
+        raise Conflict("An account with this email exists.", field="email")
+    password_hash = await hash_password(data.password)
+    try:
+        return await User.create(
+            username=username,
+            username_key=username_key(username),
+            email=email,
+            password_hash=password_hash,
+            display_name=display_name,
+            role=role,
+        )
+    except IntegrityError:  # lost a race with a concurrent registration
+        raise Conflict("This username or email is taken.", field="username") from None
+
+
+async def issue_token(user: User, settings: Settings, user_agent: str = "") -> str:
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    await AccessToken.create(
+        user=user,
+        token_hash=hash_token(token),
+        expires_at=now() + timedelta(hours=settings.token_ttl_hours),
+        user_agent=user_agent[:255],
+    )
+    return token
+
+
+async def login(
+    login_name: str, password: str, settings: Settings, limiter: RateLimiter, *,
+    client: str = "", user_agent: str = "",
+) -> tuple[User, str]:
+    """Check credentials and issue a token. Failures never say which part was wrong."""
+    key = login_name.strip().casefold()
+    keys = [f"login:name:{key}", f"login:client:{client}"]
+    limit = settings.login_attempts_per_minute
+    for k in keys:
+        if not await limiter.peek(k, limit, 60):
+            raise RateLimited("Too many failed sign-ins; wait a minute and try again.")
+    user = await User.filter(username_key=key).first()
+    if user is None and "@" in key:
+        user = await User.filter(email=normalise_email(login_name)).first()
+    ok = await verify_password(user.password_hash if user else None, password)
+    if not ok or user is None:
+        for k in keys:
+            await limiter.hit(k, limit, 60)
+        raise Unauthenticated("Wrong login or password.")
+    if any(s.kind == SanctionKind.BAN for s in await active_restrictions(user.id)):
+        raise Unauthenticated("This account is banned.", code=None)
+    token = await issue_token(user, settings, user_agent)
+    await record_activity(user.id, sign_in=True)
+    return user, token
+
+
+async def authenticate(token: str | None) -> tuple[User, AccessToken] | None:
+    """The member a bearer token belongs to, or None for a missing, expired, revoked or
+    banned one. Bans take effect at once because this runs on every request."""
+    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 128:
+        return None
+    record = await AccessToken.filter(
+        token_hash=hash_token(token), revoked_at__isnull=True, expires_at__gt=now()
+    ).select_related("user").first()
+    if record is None:
+        return None
+    if any(s.kind == SanctionKind.BAN for s in await active_restrictions(record.user_id)):
+        return None
+    user = record.user
+    moment = now()
+    if user.last_seen_at is None or moment - user.last_seen_at > timedelta(minutes=5):
+        user.last_seen_at = moment
+        await User.filter(id=user.id).update(last_seen_at=moment)
+    return user, record
+
+
+async def logout(token_record: AccessToken) -> None:
+    await AccessToken.filter(id=token_record.id, revoked_at__isnull=True).update(revoked_at=now())
+
+
+async def revoke_all_tokens(user_id: int, *, except_token_id: int | None = None) -> int:
+    query = AccessToken.filter(user_id=user_id, revoked_at__isnull=True)
+    if except_token_id is not None:
+        query = query.exclude(id=except_token_id)
+    return await query.update(revoked_at=now())
+
+
+async def change_password(
+    user: User, current_password: str, new_password: str, settings: Settings,
+    *, keep_token_id: int | None = None,
+) -> User:
+    """Change the password and sign out every other session."""
+    if not await verify_password(user.password_hash, current_password):
+        raise Invalid("The current password is wrong.", field="currentPassword")
+    if problem := password_problem(
+        new_password, min_length=settings.min_password_length, username=user.username, email=user.email
+    ):
+        raise Invalid(problem, field="newPassword")
+    async with in_transaction():
+        user.password_hash = await hash_password(new_password)
+        await user.save(update_fields=["password_hash"])
+        await revoke_all_tokens(user.id, except_token_id=keep_token_id)
+    return user
+
+
+async def set_role(actor: User | None, user_id: int, role: Role) -> User:
+    """Admins change a member's role. The last admin cannot demote themself."""
+    require_role(actor, Role.ADMIN)
+    async with in_transaction():
+        user = await User.filter(id=user_id).select_for_update().first()
+        if user is None:
+            raise NotFound("No such member.", field="userId")
+        if user.role == Role.ADMIN and role != Role.ADMIN:
+            admins = await User.filter(role=Role.ADMIN).count()
+            if admins <= 1:
+                raise Conflict("The community needs at least one admin.", field="role")
+        user.role = role
+        await user.save(update_fields=["role"])
+    return user
+
+
+@dataclass(frozen=True)
+class ProfileInput:
+    display_name: str | None = None
+    bio: str | None = None
+    interest_tags: list[str] | None = None
+
+
+async def update_profile(user: User, data: ProfileInput) -> User:
+    errors: list[DomainError] = []
+    update: list[str] = []
+    if data.display_name is not None:
+        name = data.display_name.strip()
+        if problem := validate_display_name(name):
+            errors.append(Invalid(problem, field="displayName"))
+        user.display_name = name
+        update.append("display_name")
+    if data.bio is not None:
+        if len(data.bio) > 2000:
+            errors.append(Invalid("Use at most 2000 characters.", field="bio"))
+        user.bio = data.bio
+        update.append("bio")
+    if data.interest_tags is not None:
+        tags = list(dict.fromkeys(t.strip().lower() for t in data.interest_tags if t.strip()))
+        if len(tags) > MAX_INTEREST_TAGS or any(len(t) > 40 for t in tags):
+            errors.append(Invalid(f"Use at most {MAX_INTEREST_TAGS} tags of 40 characters.",
+                                  field="interestTags"))
+        user.interest_tags = tags
+        update.append("interest_tags")
+    collect(errors)
+    if update:
+        await user.save(update_fields=update)
+    return user
+
+
+async def create_admin(username: str, email: str, password: str, settings: Settings) -> User:
+    """Create an admin account, or promote an existing account with that username."""
+    existing = await User.filter(username_key=username_key(username)).first()
+    if existing:
+        existing.role = Role.ADMIN
+        await existing.save(update_fields=["role"])
+        return existing
+    return await register(
+        RegistrationInput(username=username, email=email, password=password, display_name=username),
+        settings,
+        role=Role.ADMIN,
+    )

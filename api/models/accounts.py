@@ -1,0 +1,151 @@
+"""Members, login tokens, roles, sanctions, committees and daily activity."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Role(str, Enum):
+    """Community roles, ordered: every role holds the rights of the ones below it."""
+
+    MEMBER = "MEMBER"
+    MODERATOR = "MODERATOR"
+    ADMIN = "ADMIN"
+
+    @property
+    def rank(self) -> int:
+        return _ROLE_RANK[self]
+
+    def at_least(self, other: Role) -> bool:
+        return self.rank >= other.rank
+
+
+_ROLE_RANK = {Role.MEMBER: 0, Role.MODERATOR: 1, Role.ADMIN: 2}
+
+
+class UserStatus(str, Enum):
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"  # marked by operators after review; content stays
+
+
+class User(Model):
+    id = fields.IntField(primary_key=True)
+    username = fields.CharField(max_length=32)
+    # casefold()ed username: the unique key, so "Alice" and "alice" cannot both exist.
+    username_key = fields.CharField(max_length=64, unique=True)
+    email = fields.CharField(max_length=254, unique=True)
+    password_hash = fields.CharField(max_length=255)
+    display_name = fields.CharField(max_length=64)
+    bio = fields.TextField(default="")
+    interest_tags = fields.JSONField(default=list)
+    role = fields.CharEnumField(Role, max_length=16, default=Role.MEMBER)
+    status = fields.CharEnumField(UserStatus, max_length=16, default=UserStatus.ACTIVE)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_seen_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "users"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.username
+
+
+class AccessToken(Model):
+    """A bearer token. Only the SHA-256 of the token is stored."""
+
+    id = fields.IntField(primary_key=True)
+    user = fields.ForeignKeyField("accounts.User", related_name="tokens", on_delete=fields.CASCADE)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+    last_used_at = fields.DatetimeField(null=True)
+    user_agent = fields.CharField(max_length=255, default="")
+
+    class Meta:
+        table = "access_tokens"
+
+
+class SanctionKind(str, Enum):
+    WARNING = "WARNING"
+    MUTE = "MUTE"
+    BAN = "BAN"
+
+
+class Sanction(Model):
+    """A warning, mute or ban. Active while not revoked and before `ends_at` (null = permanent)."""
+
+    id = fields.IntField(primary_key=True)
+    user = fields.ForeignKeyField("accounts.User", related_name="sanctions", on_delete=fields.CASCADE)
+    kind = fields.CharEnumField(SanctionKind, max_length=16)
+    reason = fields.TextField(default="")
+    created_by = fields.ForeignKeyField(
+        "accounts.User", related_name="sanctions_given", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    ends_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "sanctions"
+        ordering = ["-created_at", "-id"]
+
+
+class Visibility(str, Enum):
+    PUBLIC = "PUBLIC"  # anyone, anonymous included
+    MEMBERS = "MEMBERS"  # signed-in members
+    PRIVATE = "PRIVATE"  # only those listed (roles, committee members)
+
+
+class Committee(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=100, unique=True)
+    description = fields.TextField(default="")
+    visibility = fields.CharEnumField(Visibility, max_length=16, default=Visibility.PUBLIC)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "committees"
+        ordering = ["name"]
+
+
+class CommitteeRole(str, Enum):
+    CHAIR = "CHAIR"
+    MEMBER = "MEMBER"
+
+
+class CommitteeMembership(Model):
+    """One stint of a member on a committee. History is kept: leaving sets `left_at`."""
+
+    id = fields.IntField(primary_key=True)
+    committee = fields.ForeignKeyField(
+        "accounts.Committee", related_name="memberships", on_delete=fields.CASCADE
+    )
+    user = fields.ForeignKeyField(
+        "accounts.User", related_name="committee_memberships", on_delete=fields.CASCADE
+    )
+    role = fields.CharEnumField(CommitteeRole, max_length=16, default=CommitteeRole.MEMBER)
+    joined_at = fields.DatetimeField()
+    left_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "committee_memberships"
+        ordering = ["joined_at", "id"]
+
+
+class MemberActivity(Model):
+    """One row per member per UTC day with any sign-in or write: the base of DAU/WAU/MAU."""
+
+    id = fields.IntField(primary_key=True)
+    user = fields.ForeignKeyField("accounts.User", related_name="activity", on_delete=fields.CASCADE)
+    day = fields.DateField()
+    writes = fields.IntField(default=0)
+    sign_ins = fields.IntField(default=0)
+
+    class Meta:
+        table = "member_activity"
+        unique_together = (("user", "day"),)

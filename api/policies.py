@@ -1,0 +1,89 @@
+"""Who may do what, as plain functions of the acting member. Used by domain services and by
+the permission classes in `schema/permissions.py`, so every rule is written once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from api.errors import Forbidden, Sanctioned, Unauthenticated
+from api.models.accounts import Role, Sanction, SanctionKind, User, Visibility
+from api.timeutil import now
+
+
+def role_of(user: User | None) -> Role | None:
+    return None if user is None else Role(user.role)
+
+
+def has_role(user: User | None, role: Role) -> bool:
+    current = role_of(user)
+    return current is not None and current.at_least(role)
+
+
+def is_staff(user: User | None) -> bool:
+    """Moderators and admins."""
+    return has_role(user, Role.MODERATOR)
+
+
+def is_admin(user: User | None) -> bool:
+    return has_role(user, Role.ADMIN)
+
+
+def require_member(user: User | None) -> User:
+    if user is None:
+        raise Unauthenticated("Sign in first.")
+    return user
+
+
+def require_role(user: User | None, role: Role) -> User:
+    member = require_member(user)
+    if not has_role(member, role):
+        raise Forbidden(f"This needs the {role.value.lower()} role.")
+    return member
+
+
+def can_see(viewer: User | None, visibility: Visibility | str, *, allowed_roles: list[str] | None = None,
+            is_listed: bool = False) -> bool:
+    """Generic visibility rule: PUBLIC to all, MEMBERS to signed-in members, PRIVATE to staff,
+    to the listed roles, or to those the caller has already found listed (`is_listed`)."""
+    visibility = Visibility(visibility)
+    if visibility is Visibility.PUBLIC:
+        return True
+    if viewer is None:
+        return False
+    if visibility is Visibility.MEMBERS:
+        return True
+    if is_admin(viewer) or is_listed:
+        return True
+    return bool(allowed_roles) and role_of(viewer).value in (allowed_roles or [])  # type: ignore[union-attr]
+
+
+def sanction_active(sanction: Sanction, at: datetime | None = None) -> bool:
+    at = at or now()
+    return sanction.revoked_at is None and (sanction.ends_at is None or sanction.ends_at > at)
+
+
+async def active_restrictions(user_id: int) -> list[Sanction]:
+    """Mutes and bans of a member in force now (warnings do not restrict)."""
+    at = now()
+    rows = await Sanction.filter(
+        user_id=user_id, kind__in=[SanctionKind.MUTE, SanctionKind.BAN], revoked_at__isnull=True
+    )
+    return [s for s in rows if sanction_active(s, at)]
+
+
+def restriction_error(restrictions: list[Sanction]) -> Sanctioned | None:
+    """The error a muted or banned member gets when trying to act, or None."""
+    for sanction in sorted(restrictions, key=lambda s: s.kind != SanctionKind.BAN):
+        until = "permanently" if sanction.ends_at is None else f"until {sanction.ends_at.isoformat()}"
+        verb = "banned" if sanction.kind == SanctionKind.BAN else "muted"
+        return Sanctioned(f"You are {verb} {until}.")
+    return None
+
+
+async def require_can_act(user: User | None) -> User:
+    """A signed-in member who is neither muted nor banned."""
+    member = require_member(user)
+    error = restriction_error(await active_restrictions(member.id))
+    if error:
+        raise error
+    return member

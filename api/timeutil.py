@@ -1,0 +1,15 @@
+"""Time helpers: every stored time is an aware UTC datetime."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def local_day(at: datetime, tz_name: str) -> date:
+    """The calendar day of `at` in the community's time zone."""
+    return at.astimezone(ZoneInfo(tz_name)).date()

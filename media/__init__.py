@@ -1,0 +1,1 @@
+"""Media: upload validation (content sniffing), image processing with Pillow, storage, serving."""

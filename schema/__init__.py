@@ -1,0 +1,65 @@
+"""The GraphQL schema: one `Query`, `Mutation` and `Subscription` merged from domain modules.
+
+Each domain module under `schema/` defines its own `Query`/`Mutation`/`Subscription` roots;
+add a new domain to `DOMAINS` below.
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import lru_cache
+
+import strawberry
+from strawberry import relay
+from strawberry.tools import merge_types
+
+from api.settings import Settings, get_settings
+from schema.extensions import build_extensions
+
+DOMAINS = [
+    "schema.accounts",
+]
+
+
+def _node_query() -> type:
+    # A new class per build: strawberry's node field may be bound to one schema only.
+    @strawberry.type(name="NodeQuery", description="Relay node lookups.")
+    class NodeQuery:
+        node: relay.Node | None = relay.node(description="Any object by its global id, if visible to the viewer.")
+        nodes: list[relay.Node | None] = relay.node(description="Several objects by global id, in order.")
+
+    return NodeQuery
+
+
+def _roots(name: str) -> tuple[type, ...]:
+    roots = []
+    for module_name in DOMAINS:
+        module = importlib.import_module(module_name)
+        root = getattr(module, name, None)
+        if root is not None:
+            roots.append(root)
+    return tuple(roots)
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """The schema with the limits of `settings` (built once per distinct settings)."""
+    return _build(settings or get_settings())
+
+
+@lru_cache(maxsize=16)
+def _build(settings: Settings) -> strawberry.Schema:
+    query = merge_types("Query", (_node_query(), *_roots("Query")))
+    mutation = merge_types("Mutation", _roots("Mutation"))
+    subscriptions = _roots("Subscription")
+    subscription = merge_types("Subscription", subscriptions) if subscriptions else None
+    return strawberry.Schema(
+        query=query,
+        mutation=mutation,
+        subscription=subscription,
+        extensions=build_extensions(settings),
+    )
+
+
+def schema_sdl() -> str:
+    """The SDL of the schema (what `guildhall export-schema` writes)."""
+    return build_schema(Settings.from_env({}, env_file=None)).as_str() + "\n"

@@ -1,0 +1,304 @@
+"""Accounts: members, the viewer, sign-up and sign-in, roles, notifications."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import datetime
+
+import strawberry
+from strawberry import relay
+from strawberry.permission import PermissionExtension
+
+from api.domain import accounts as domain
+from api.domain import notifications as notifications_domain
+from api.models import accounts as models
+from api.models.notifications import Notification as NotificationModel
+from api.pubsub import get_broker
+from schema.context import Info
+from schema.errors import PublicError, UserError
+from schema.permissions import IsSelfOrAdmin, Require, guard
+from schema.relay import Connection, ModelNode, paginate, parse_id
+
+Role = strawberry.enum(models.Role, description="Community roles, from least to most rights.")
+UserStatus = strawberry.enum(models.UserStatus, description="Whether a member counts as active.")
+
+
+@strawberry.type(description="A member of the community.")
+class User(ModelNode):
+    model = models.User
+
+    id: relay.NodeID[int]
+    username: str = strawberry.field(description="Unique handle (case-insensitive), used in @mentions.")
+    display_name: str = strawberry.field(description="Name shown beside the member's content.")
+    bio: str = strawberry.field(description="Free text the member wrote about themself.")
+    interest_tags: list[str] = strawberry.field(description="Topics the member is interested in.")
+    role: Role = strawberry.field(description="The member's community role.")
+    status: UserStatus = strawberry.field(description="ACTIVE, or INACTIVE once marked so by staff.")
+    created_at: datetime = strawberry.field(description="When the member joined.")
+    last_seen_at: datetime | None = strawberry.field(description="When the member was last active (5 min granularity).")
+
+    @strawberry.field(
+        description="Email address; only the member and admins see it.",
+        extensions=[PermissionExtension(permissions=[IsSelfOrAdmin()], fail_silently=True)],
+    )
+    def email(self) -> str | None:
+        return self.email  # type: ignore[attr-defined]
+
+
+@strawberry.type(description="Something that happened which concerns the viewer.")
+class Notification(ModelNode):
+    model = NotificationModel
+
+    id: relay.NodeID[int]
+    kind: str = strawberry.field(description="Dotted kind, e.g. `forum.reply` or `forum.mention`.")
+    subject_type: str = strawberry.field(description="GraphQL type of the object concerned.")
+    message: str = strawberry.field(description="Short human-readable text.")
+    created_at: datetime = strawberry.field(description="When it happened.")
+    read_at: datetime | None = strawberry.field(description="When the viewer marked it read.")
+
+    @strawberry.field(description="Global id of the object concerned, if any.")
+    def subject_id(self) -> strawberry.ID | None:
+        if not self.subject_type or self.subject_id is None:  # type: ignore[attr-defined]
+            return None
+        return strawberry.ID(str(relay.GlobalID(self.subject_type, str(self.subject_id))))  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The member who caused it, if any.")
+    async def actor(self, info: Info) -> User | None:
+        if self.actor_id is None:  # type: ignore[attr-defined]
+            return None
+        return await info.context.loaders.by_id(models.User).load(self.actor_id)  # type: ignore[attr-defined]
+
+    @classmethod
+    async def visible(cls, info: Info, rows: list) -> list:
+        viewer = info.context.viewer
+        return [r for r in rows if viewer is not None and r.user_id == viewer.id]
+
+
+@strawberry.type(description="The signed-in member and what concerns only them.")
+class Viewer:
+    user: User = strawberry.field(description="The signed-in member.")
+
+    @strawberry.field(description="The viewer's notifications, newest first.")
+    async def notifications(
+        self, info: Info, unread_only: bool = False, first: int | None = None, after: str | None = None,
+        last: int | None = None, before: str | None = None,
+    ) -> Connection[Notification]:
+        query = NotificationModel.filter(user_id=self.user.id).order_by("-created_at", "-id")
+        if unread_only:
+            query = query.filter(read_at__isnull=True)
+        return await paginate(info, query, first=first, after=after, last=last, before=before)
+
+    @strawberry.field(description="How many of the viewer's notifications are unread.")
+    async def unread_notification_count(self) -> int:
+        return await notifications_domain.unread_count(self.user.id)
+
+
+@strawberry.type(description="Base of every mutation payload.")
+class Payload:
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Expected failures; empty when the mutation succeeded."
+    )
+
+
+@strawberry.input(description="A new member account.")
+class RegisterInput:
+    username: str = strawberry.field(description="2-32 letters (any script), digits, `_`, `-`, `.`.")
+    email: str = strawberry.field(description="Email address, unique.")
+    password: str = strawberry.field(description="At least MIN_PASSWORD_LENGTH characters, not common.")
+    display_name: str | None = strawberry.field(default=None, description="Shown name; defaults to the username.")
+
+
+@strawberry.type(description="Result of `register`.")
+class RegisterPayload(Payload):
+    user: User | None = strawberry.field(default=None, description="The new member.")
+    token: str | None = strawberry.field(default=None, description="A bearer token, signed in at once.")
+
+
+@strawberry.input(description="Credentials.")
+class LoginInput:
+    login: str = strawberry.field(description="Username or email.")
+    password: str = strawberry.field(description="The password.")
+
+
+@strawberry.type(description="Result of `login`.")
+class LoginPayload(Payload):
+    user: User | None = strawberry.field(default=None, description="The signed-in member.")
+    token: str | None = strawberry.field(
+        default=None, description="Send as `Authorization: Bearer <token>`; expires after TOKEN_TTL_HOURS."
+    )
+
+
+@strawberry.input(description="Sign out (revoke the token of this request).")
+class LogoutInput:
+    all_sessions: bool = strawberry.field(default=False, description="Revoke every token of the member.")
+
+
+@strawberry.type(description="Result of `logout`.")
+class LogoutPayload(Payload):
+    revoked: int = strawberry.field(default=0, description="How many tokens were revoked.")
+
+
+@strawberry.input(description="A new password.")
+class ChangePasswordInput:
+    current_password: str = strawberry.field(description="The password in use now.")
+    new_password: str = strawberry.field(description="The new password.")
+
+
+@strawberry.type(description="Result of `changePassword`; other sessions are signed out.")
+class ChangePasswordPayload(Payload):
+    user: User | None = strawberry.field(default=None, description="The member.")
+
+
+@strawberry.input(description="Profile fields to change; omitted fields stay.")
+class UpdateProfileInput:
+    display_name: str | None = strawberry.field(default=None, description="Shown name.")
+    bio: str | None = strawberry.field(default=None, description="About text, at most 2000 characters.")
+    interest_tags: list[str] | None = strawberry.field(default=None, description="At most 20 tags.")
+
+
+@strawberry.type(description="Result of `updateProfile`.")
+class UpdateProfilePayload(Payload):
+    user: User | None = strawberry.field(default=None, description="The updated member.")
+
+
+@strawberry.input(description="Give a member another role.")
+class SetUserRoleInput:
+    user_id: strawberry.ID = strawberry.field(description="Global id of the member.")
+    role: Role = strawberry.field(description="The new role.")
+
+
+@strawberry.type(description="Result of `setUserRole`.")
+class SetUserRolePayload(Payload):
+    user: User | None = strawberry.field(default=None, description="The member with the new role.")
+
+
+@strawberry.input(description="Notifications to mark read.")
+class MarkNotificationsReadInput:
+    ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Global ids; omit to mark all read."
+    )
+
+
+@strawberry.type(description="Result of `markNotificationsRead`.")
+class MarkNotificationsReadPayload(Payload):
+    marked: int = strawberry.field(default=0, description="How many were marked.")
+    unread_count: int = strawberry.field(default=0, description="Unread notifications left.")
+
+
+def _client_of(info: Info) -> tuple[str, str]:
+    request = info.context.request
+    agent = request.headers.get("user-agent", "") if request is not None else ""
+    return info.context.client, agent
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The signed-in member, or null when anonymous.")
+    def viewer(self, info: Info) -> Viewer | None:
+        user = info.context.viewer
+        return Viewer(user=user) if user else None
+
+    @strawberry.field(description="A member by username (case-insensitive).")
+    async def user(self, username: str) -> User | None:
+        return await models.User.filter(username_key=domain.username_key(username)).first()
+
+    @strawberry.field(description="Members, newest first, optionally filtered by role.")
+    async def users(
+        self, info: Info, role: Role | None = None, first: int | None = None, after: str | None = None,
+        last: int | None = None, before: str | None = None,
+    ) -> Connection[User]:
+        query = models.User.all().order_by("-created_at", "-id")
+        if role is not None:
+            query = query.filter(role=role)
+        return await paginate(info, query, first=first, after=after, last=last, before=before)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Create a member account and sign in.")
+    @guard(Require.ANYONE)
+    async def register(self, info: Info, input: RegisterInput) -> RegisterPayload:
+        settings = info.context.settings
+        user = await domain.register(
+            domain.RegistrationInput(
+                username=input.username, email=input.email, password=input.password,
+                display_name=input.display_name or input.username,
+            ),
+            settings,
+        )
+        token = await domain.issue_token(user, settings, _client_of(info)[1])
+        info.context.viewer = user  # signed in at once: the payload is read as the new member
+        return RegisterPayload(user=user, token=token)
+
+    @strawberry.mutation(description="Exchange credentials for a bearer token. Failures are rate limited.")
+    @guard(Require.ANYONE, rate_limited=False)
+    async def login(self, info: Info, input: LoginInput) -> LoginPayload:
+        client, agent = _client_of(info)
+        user, token = await domain.login(
+            input.login, input.password, info.context.settings, info.context.limiter,
+            client=client, user_agent=agent,
+        )
+        info.context.viewer = user
+        return LoginPayload(user=user, token=token)
+
+    @strawberry.mutation(description="Revoke the token of this request (or all of the member's tokens).")
+    @guard(Require.SIGNED_IN)
+    async def logout(self, info: Info, input: LogoutInput) -> LogoutPayload:
+        ctx = info.context
+        if input.all_sessions:
+            return LogoutPayload(revoked=await domain.revoke_all_tokens(ctx.viewer.id))
+        await domain.logout(ctx.token)
+        return LogoutPayload(revoked=1)
+
+    @strawberry.mutation(description="Change the password; every other session is signed out.")
+    @guard(Require.SIGNED_IN)
+    async def change_password(self, info: Info, input: ChangePasswordInput) -> ChangePasswordPayload:
+        ctx = info.context
+        user = await domain.change_password(
+            ctx.viewer, input.current_password, input.new_password, ctx.settings,
+            keep_token_id=ctx.token.id if ctx.token else None,
+        )
+        return ChangePasswordPayload(user=user)
+
+    @strawberry.mutation(description="Change the viewer's profile.")
+    @guard(Require.MEMBER)
+    async def update_profile(self, info: Info, input: UpdateProfileInput) -> UpdateProfilePayload:
+        user = await domain.update_profile(
+            info.context.viewer,
+            domain.ProfileInput(
+                display_name=input.display_name, bio=input.bio, interest_tags=input.interest_tags
+            ),
+        )
+        return UpdateProfilePayload(user=user)
+
+    @strawberry.mutation(description="Give a member another role (admins only).")
+    @guard(Require.ADMIN)
+    async def set_user_role(self, info: Info, input: SetUserRoleInput) -> SetUserRolePayload:
+        user = await domain.set_role(info.context.viewer, parse_id(input.user_id, "User", "userId"), models.Role(input.role))
+        return SetUserRolePayload(user=user)
+
+    @strawberry.mutation(description="Mark some or all of the viewer's notifications read.")
+    @guard(Require.SIGNED_IN)
+    async def mark_notifications_read(
+        self, info: Info, input: MarkNotificationsReadInput
+    ) -> MarkNotificationsReadPayload:
+        viewer = info.context.viewer
+        ids = None if input.ids is None else [parse_id(i, "Notification", "ids") for i in input.ids]
+        marked = await notifications_domain.mark_read(viewer.id, ids)
+        return MarkNotificationsReadPayload(
+            marked=marked, unread_count=await notifications_domain.unread_count(viewer.id)
+        )
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="Notifications of the signed-in viewer as they arrive.")
+    async def notification_added(self, info: Info) -> AsyncGenerator[Notification, None]:
+        viewer = info.context.viewer
+        if viewer is None:
+            raise PublicError("Sign in first.")
+        async with get_broker().subscribe(notifications_domain.channel_for(viewer.id)) as messages:
+            async for message in messages:
+                notification = await NotificationModel.filter(id=message["id"], user_id=viewer.id).first()
+                if notification is not None:
+                    yield notification

@@ -1,0 +1,60 @@
+"""Schema extensions: limits on abusive documents, caches, introspection, error masking.
+
+Extensions are passed as classes or factories so each request gets its own instance."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+
+from graphql import GraphQLError
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+
+from api.settings import Settings
+from schema.errors import should_mask_error
+
+_SUGGESTION = re.compile(r" Did you mean .*\?$")
+
+
+class HideFieldSuggestions(SchemaExtension):
+    """Drop "Did you mean ...?" hints, which leak the schema when introspection is off."""
+
+    def on_validate(self):  # type: ignore[override]
+        yield
+        errors = self.execution_context.errors
+        if errors:
+            self.execution_context.errors = [
+                GraphQLError(_SUGGESTION.sub("", e.message), nodes=e.nodes, source=e.source,
+                             positions=e.positions, path=e.path, extensions=e.extensions)
+                for e in errors
+            ]
+
+
+def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension] | type[SchemaExtension]]:
+    extensions: list = [
+        functools.partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
+        functools.partial(ParserCache, maxsize=512),
+        functools.partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
+        functools.partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
+        functools.partial(ValidationCache, maxsize=512),
+    ]
+    if not settings.introspection:
+        extensions.append(DisableIntrospection)
+    if not settings.field_suggestions:
+        extensions.append(HideFieldSuggestions)
+    if not settings.debug:
+        extensions.append(
+            functools.partial(MaskErrors, should_mask_error=should_mask_error,
+                              error_message="Internal server error.")
+        )
+    return extensions

@@ -1,0 +1,55 @@
+"""Per-request DataLoaders, so resolvers never query in a loop.
+
+`loaders.by_id(Model)` batches primary-key lookups; `loaders.many(Model, "fk_id")` batches
+"children of these parents"; `loaders.custom(name, batch_fn)` registers any other batch.
+All loaders of a request live in one `Loaders`, created with the context.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+from tortoise.models import Model
+
+
+class Loaders:
+    def __init__(self) -> None:
+        self._loaders: dict[Hashable, DataLoader] = {}
+
+    def custom(self, name: Hashable, batch: Callable[[list[Any]], Awaitable[Sequence[Any]]]) -> DataLoader:
+        loader = self._loaders.get(name)
+        if loader is None:
+            loader = self._loaders[name] = DataLoader(load_fn=batch)
+        return loader
+
+    def by_id(self, model: type[Model]) -> DataLoader:
+        """Loads instances of `model` by primary key; missing ids load as None."""
+
+        async def batch(ids: list[Any]) -> list[Any]:
+            rows = {row.pk: row for row in await model.filter(pk__in=set(ids))}
+            return [rows.get(i) for i in ids]
+
+        return self.custom(("by_id", model), batch)
+
+    def many(self, model: type[Model], fk: str, *, order_by: tuple[str, ...] = ("id",),
+             **filters: Any) -> DataLoader:
+        """Loads lists of `model` rows whose `fk` column equals each key."""
+
+        async def batch(keys: list[Any]) -> list[list[Any]]:
+            grouped: dict[Any, list[Any]] = defaultdict(list)
+            query = model.filter(**{f"{fk}__in": set(keys)}, **filters).order_by(*order_by)
+            for row in await query:
+                grouped[getattr(row, fk)].append(row)
+            return [grouped.get(k, []) for k in keys]
+
+        key = ("many", model, fk, order_by, tuple(sorted(filters.items())))
+        return self.custom(key, batch)
+
+    def prime(self, model: type[Model], rows: Sequence[Model]) -> None:
+        """Seed the by-id loader with rows already fetched (e.g. by a list resolver)."""
+        loader = self.by_id(model)
+        for row in rows:
+            loader.prime(row.pk, row)

@@ -1,0 +1,222 @@
+"""Relay plumbing: model-backed `Node` types and cursor connections over Tortoise querysets.
+
+Resolvers may return Tortoise model instances wherever a `ModelNode` type is expected;
+leaf fields then resolve as plain attributes, with no per-field resolver.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any, ClassVar, Generic, TypeVar
+
+import strawberry
+from strawberry import relay
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
+
+from schema.context import Info
+from schema.errors import PublicError
+
+T = TypeVar("T")
+
+_CURSOR_PREFIX = "offset:"
+
+
+class ModelNode(relay.Node):
+    """A Relay node whose data is a Tortoise model. Subclasses set `model` and may override
+    `visible` to hide rows from viewers who may not read them (used by `node(id:)`)."""
+
+    model: ClassVar[type[Model]]
+
+    @classmethod
+    def is_type_of(cls, obj: Any, _info: Any) -> bool:
+        return isinstance(obj, cls) or type(obj) is cls.model
+
+    @classmethod
+    def resolve_id(cls, root: Any, *, info: Any) -> str:
+        return str(root.pk)
+
+    @classmethod
+    async def visible(cls, info: Info, rows: list[Any]) -> list[Any]:
+        """The rows this viewer may see. Default: all of them."""
+        return rows
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        ids: list[int | None] = []
+        for raw in node_ids:
+            try:
+                ids.append(int(raw))
+            except ValueError:
+                ids.append(None)
+        loaded = await info.context.loaders.by_id(cls.model).load_many([i for i in ids if i is not None])
+        found = iter(loaded)
+        rows = [next(found) if i is not None else None for i in ids]
+        allowed = {id(r) for r in await cls.visible(info, [r for r in rows if r is not None])}
+        result = [r if r is not None and id(r) in allowed else None for r in rows]
+        if required and any(r is None for r in result):
+            raise PublicError("Some of the requested objects do not exist or are not visible.")
+        return result
+
+
+def node_global_id(type_name: str, pk: Any) -> str:
+    return str(relay.GlobalID(type_name, str(pk)))
+
+
+def decode_global_id(value: str | relay.GlobalID, expected: str | Sequence[str] | None = None) -> tuple[str, int]:
+    """(type name, integer id) of a global id, or PublicError when malformed or of another type."""
+    try:
+        gid = value if isinstance(value, relay.GlobalID) else relay.GlobalID.from_id(str(value))
+        pk = int(gid.node_id)
+    except Exception:  # noqa: BLE001 - any decoding problem is the client's input
+        raise PublicError(f"Malformed id {str(value)[:80]!r}.") from None
+    allowed = [expected] if isinstance(expected, str) else expected
+    if allowed and gid.type_name not in allowed:
+        raise PublicError(f"Expected the id of a {' or '.join(allowed)}, got a {gid.type_name} id.")
+    return gid.type_name, pk
+
+
+@strawberry.type(description="Where a page stands within the whole list.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="Whether items follow this page.")
+    has_previous_page: bool = strawberry.field(description="Whether items precede this page.")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first item of the page.")
+    end_cursor: str | None = strawberry.field(description="Cursor of the last item of the page.")
+
+
+@strawberry.type(description="An item of a page and its cursor.")
+class Edge(Generic[T]):
+    cursor: str = strawberry.field(description="Opaque position of the item, for `after`/`before`.")
+    node: T = strawberry.field(description="The item.")
+
+
+@strawberry.type(description="A page of a list, with cursors (Relay connection).")
+class Connection(Generic[T]):
+    edges: list[Edge[T]] = strawberry.field(description="The items of the page with their cursors.")
+    page_info: PageInfo = strawberry.field(description="Position of the page in the list.")
+    _count: strawberry.Private[Callable[[], Awaitable[int]] | int]
+
+    @strawberry.field(description="The number of items in the whole list.")
+    async def total_count(self) -> int:
+        if isinstance(self._count, int):
+            return self._count
+        return await self._count()
+
+    @strawberry.field(description="The items of the page (shortcut for `edges { node }`).")
+    def nodes(self) -> list[T]:
+        return [edge.node for edge in self.edges]
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{offset}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+        if not text.startswith(_CURSOR_PREFIX):
+            raise ValueError
+        offset = int(text[len(_CURSOR_PREFIX) :])
+        if offset < 0:
+            raise ValueError
+        return offset
+    except Exception:  # noqa: BLE001
+        raise PublicError("Invalid cursor.") from None
+
+
+def _window(
+    info: Info, first: int | None, after: str | None, last: int | None, before: str | None
+) -> tuple[int, int | None, int | None]:
+    """(start offset, stop offset or None, last) from Relay arguments, page size capped."""
+    settings = info.context.settings
+    for name, value in (("first", first), ("last", last)):
+        if value is not None and (value < 0 or value > settings.page_size_max):
+            raise PublicError(f"`{name}` must be between 0 and {settings.page_size_max}.")
+    if first is not None and last is not None:
+        raise PublicError("Pass `first` or `last`, not both.")
+    start = decode_cursor(after) + 1 if after else 0
+    stop = decode_cursor(before) if before else None
+    if first is None and last is None:
+        first = settings.page_size_default
+    if first is not None:
+        stop = start + first if stop is None else min(stop, start + first)
+    return start, stop, last
+
+
+def _page(rows: Sequence[Any], start: int, has_next: bool, has_prev: bool,
+          count: Callable[[], Awaitable[int]] | int) -> Connection[Any]:
+    edges = [Edge(cursor=encode_cursor(start + i), node=row) for i, row in enumerate(rows)]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=has_next,
+            has_previous_page=has_prev,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        _count=count,
+    )
+
+
+async def paginate(
+    info: Info,
+    queryset: QuerySet,
+    *,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+    prime: bool = True,
+) -> Connection[Any]:
+    """One page of an ordered queryset in one query (plus a COUNT only if `totalCount` is asked).
+
+    Prefetch what the page's fields need on `queryset` (`select_related`, `prefetch_related`)
+    before calling, so the cost of a page does not grow with its size."""
+    start, stop, last = _window(info, first, after, last, before)
+    count_query = queryset.clone()
+    if last is not None:
+        end = stop if stop is not None else await count_query.count()
+        start = max(start, end - last)
+        stop = end
+    limit = None if stop is None else max(stop - start, 0)
+    query = queryset.offset(start)
+    if limit is not None:
+        query = query.limit(limit + 1)
+    rows = list(await query) if limit != 0 else []
+    has_next = limit is not None and len(rows) > limit
+    rows = rows[:limit] if limit is not None else rows
+    if prime and rows and isinstance(rows[0], Model):
+        info.context.loaders.prime(type(rows[0]), rows)
+    return _page(rows, start, has_next, start > 0, count_query.count)
+
+
+def paginate_list(
+    info: Info,
+    items: Sequence[Any],
+    *,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+) -> Connection[Any]:
+    """A page of an in-memory list (already loaded through a DataLoader)."""
+    start, stop, last = _window(info, first, after, last, before)
+    total = len(items)
+    stop = total if stop is None else min(stop, total)
+    if last is not None:
+        start = max(start, stop - last)
+    rows = list(items[start:stop])
+    return _page(rows, start, stop < total, start > 0, total)
+
+
+def parse_id(value: str | relay.GlobalID, type_names: str | Sequence[str], field: str) -> int:
+    """The database id behind a global id given as mutation input; a bad one is a field error."""
+    from api.errors import Invalid
+
+    try:
+        return decode_global_id(value, type_names)[1]
+    except PublicError as exc:
+        raise Invalid(str(exc), field=field) from None

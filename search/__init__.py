@@ -1,0 +1,1 @@
+"""Meilisearch: index settings, documents, the outbox worker, queries and tenant tokens."""
