@@ -168,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import api.commands  # noqa: F401 - lets domains register extra commands (e.g. reindex)
+    import api.wiring  # noqa: F401 - lets domains register extra commands (e.g. reindex)
 
     parser = build_parser()
     args = parser.parse_args(argv)

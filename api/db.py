@@ -17,6 +17,7 @@ from api.settings import Settings, get_settings
 # app label -> model modules. The order is the order migrations are planned in.
 APPS: dict[str, list[str]] = {
     "accounts": ["api.models.accounts", "api.models.notifications"],
+    "search": ["api.models.search"],
 }
 
 

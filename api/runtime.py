@@ -57,7 +57,7 @@ class Runtime:
         return cls(settings=settings, limiter=limiter, broker=broker, redis=redis)
 
     def start_jobs(self) -> None:
-        import api.jobs  # noqa: F401 - registers every domain's jobs
+        import api.wiring  # noqa: F401 - registers every domain's jobs
 
         for name, (job, interval) in PERIODIC_JOBS.items():
             self.tasks.append(asyncio.create_task(

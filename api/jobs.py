@@ -1,1 +1,0 @@
-"""Imports every module that registers periodic jobs (`api.runtime.periodic`)."""

@@ -1,0 +1,92 @@
+"""Markdown bodies: stored as written, rendered to sanitized HTML.
+
+Rendering is CommonMark (+ tables, strikethrough) through markdown-it with raw HTML off, then
+nh3 (an allow-list sanitizer) removes anything unsafe that survived: scripts, event handler
+attributes, `javascript:` URLs. Links get `rel="nofollow ugc noopener"`. `@username` mentions
+become profile links when `mention_url` is given.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+import nh3
+from markdown_it import MarkdownIt
+
+# `@name` after start or whitespace/punctuation; names as allowed by registration.
+MENTION_RE = re.compile(r"(?<![\w@/])@([\w.\-]{2,32})", re.UNICODE)
+
+_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
+    ["table", "strikethrough"]
+)
+
+_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6",
+    "hr", "i", "img", "li", "ol", "p", "pre", "s", "strong", "sub", "sup", "table", "tbody", "td",
+    "th", "thead", "tr", "ul", "span",
+}
+_ATTRIBUTES = {
+    "a": {"href", "title", "class"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "code": {"class"},
+    "span": {"class"},
+    "th": {"align"},
+    "td": {"align"},
+    "ol": {"start"},
+}
+_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def extract_mentions(markdown: str) -> list[str]:
+    """Usernames mentioned with `@name` outside code, in order, without repeats."""
+    text = re.sub(r"```.*?```|`[^`]*`", " ", markdown, flags=re.DOTALL)
+    return list(dict.fromkeys(m.rstrip(".-") for m in MENTION_RE.findall(text)))
+
+
+def _link_mentions(html: str, known: set[str], mention_url: Callable[[str], str]) -> str:
+    # Only text outside tags and outside <code>/<pre>/<a> is touched.
+    out: list[str] = []
+    skip_depth = 0
+    for part in re.split(r"(<[^>]+>)", html):
+        if part.startswith("<"):
+            name = re.match(r"</?\s*([a-zA-Z0-9]+)", part)
+            tag = name.group(1).lower() if name else ""
+            if tag in {"code", "pre", "a"}:
+                skip_depth += -1 if part.startswith("</") else 1
+            out.append(part)
+        elif skip_depth > 0:
+            out.append(part)
+        else:
+            out.append(MENTION_RE.sub(
+                lambda m: (f'<a class="mention" href="{mention_url(m.group(1).rstrip(".-"))}">@{m.group(1)}</a>'
+                           if m.group(1).rstrip(".-").casefold() in known else m.group(0)),
+                part,
+            ))
+    return "".join(out)
+
+
+def render(markdown: str, *, mentions: Iterable[str] = (), mention_url: Callable[[str], str] | None = None) -> str:
+    """Sanitized HTML of `markdown`. `mentions` are the usernames that exist (case-insensitive)."""
+    html = _md.render(markdown)
+    known = {m.casefold() for m in mentions}
+    if known and mention_url:
+        html = _link_mentions(html, known, mention_url)
+    return nh3.clean(
+        html,
+        tags=_TAGS,
+        attributes=_ATTRIBUTES,
+        url_schemes=_URL_SCHEMES,
+        link_rel="nofollow ugc noopener",
+        strip_comments=True,
+    )
+
+
+def plain_text(markdown: str, limit: int | None = None) -> str:
+    """Text of the rendered Markdown without tags (for search documents and excerpts)."""
+    text = nh3.clean(_md.render(markdown), tags=set())
+    text = re.sub(r"\s+", " ", text).strip()
+    import html as _html
+
+    text = _html.unescape(text)
+    return text if limit is None or len(text) <= limit else text[: limit - 1].rstrip() + "…"

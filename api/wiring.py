@@ -1,0 +1,10 @@
+"""Imports the modules that register background jobs, event handlers, deciders, search
+document kinds and CLI commands. Add a module here when it registers something."""
+
+import importlib
+
+MODULES: list[str] = [
+]
+
+for _name in MODULES:
+    importlib.import_module(_name)

@@ -1,0 +1,43 @@
+"""Document kinds: which index each searchable object goes to and how it becomes a document.
+
+A domain registers its kinds (in a module listed in `api.wiring`):
+
+    register(DocumentKind(name="topic", index="topics", load=load_topics, settings={...}))
+
+`load(ids)` returns the documents of the ids that should be in the index now (deleted or
+hidden objects are simply absent: the worker deletes their documents). Every document has
+`id`, `kind`, and the visibility fields the query filter uses: `visibility` (PUBLIC, MEMBERS,
+PRIVATE), `allowed_roles` (list, for PRIVATE), `committee_ids` (list, for PRIVATE).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+Loader = Callable[[list[int]], Awaitable[list[dict[str, Any]]]]
+AllIds = Callable[[], Awaitable[list[int]]]
+
+
+@dataclass(frozen=True)
+class DocumentKind:
+    name: str  # kind stored in outbox rows and in documents' `kind`
+    index: str  # index uid without the installation prefix
+    load: Loader
+    all_ids: AllIds  # every id that may have a document (used by reindex)
+    settings: dict[str, Any] = field(default_factory=dict)  # Meilisearch index settings
+
+
+KINDS: dict[str, DocumentKind] = {}
+
+
+def register(kind: DocumentKind) -> DocumentKind:
+    KINDS[kind.name] = kind
+    return kind
+
+
+def kinds() -> dict[str, DocumentKind]:
+    import api.wiring  # noqa: F401 - every domain's kinds are registered on import
+
+    return KINDS
