@@ -1,0 +1,67 @@
+"""Registry of moderatable content types, so moderation acts on any domain's content
+(topics, posts, articles, resources, messages...) without importing those domains.
+
+A domain registers each of its content types once (in a module listed in `api.wiring`):
+
+    register(ContentType(
+        name="Post",                     # the GraphQL type name (as in global ids)
+        load=load_posts,                 # ids -> {id: ContentRef}
+        hide=hide_post, unhide=unhide_post, delete=delete_post, publish=publish_held_post,
+    ))
+
+Pre-moderation: before publishing member content, a domain asks
+`await events.decide("content.review", "publish", author=user, content_type="Post", text=body)`;
+on "hold" it stores the content unpublished (held) and emits
+`events.emit("content.held", content_type="Post", content_id=id, author_id=user.id, reason=why)`;
+moderation queues it and later calls `publish` (approve) or `delete` (reject).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ContentRef:
+    """What moderation needs to show and act on an item."""
+
+    content_type: str
+    id: int
+    author_id: int | None
+    title: str  # a short label (title or excerpt)
+    text: str  # the body as written
+    hidden: bool = False
+    deleted: bool = False
+    held: bool = False
+
+
+Action = Callable[[int, int | None], Awaitable[None]]  # (content id, acting moderator id)
+
+
+@dataclass(frozen=True)
+class ContentType:
+    name: str
+    load: Callable[[list[int]], Awaitable[dict[int, ContentRef]]]
+    hide: Action
+    unhide: Action
+    delete: Action
+    publish: Action | None = None  # approve held content; None if the type is never held
+
+
+_TYPES: dict[str, ContentType] = {}
+
+
+def register(content_type: ContentType) -> ContentType:
+    _TYPES[content_type.name] = content_type
+    return content_type
+
+
+def content_types() -> dict[str, ContentType]:
+    import api.wiring  # noqa: F401
+
+    return _TYPES
+
+
+def get(name: str) -> ContentType | None:
+    return content_types().get(name)
