@@ -18,6 +18,7 @@ from api.settings import Settings, get_settings
 APPS: dict[str, list[str]] = {
     "accounts": ["api.models.accounts", "api.models.notifications"],
     "search": ["api.models.search"],
+    "media": ["api.models.media"],
 }
 
 
