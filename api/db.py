@@ -19,6 +19,7 @@ APPS: dict[str, list[str]] = {
     "accounts": ["api.models.accounts", "api.models.notifications"],
     "search": ["api.models.search"],
     "media": ["api.models.media"],
+    "moderation": ["api.models.moderation"],
 }
 
 

@@ -4,6 +4,7 @@ document kinds and CLI commands. Add a module here when it registers something."
 import importlib
 
 MODULES: list[str] = [
+    "api.domain.moderation.announcements",
 ]
 
 for _name in MODULES:

@@ -1,0 +1,162 @@
+"""Announcements: notices from staff (and governance outcomes) addressed to everyone, to a role
+or to a committee; scheduled by `publish_at`, gone from the default list after `expires_at`,
+with per-member read state. Publishing happens exactly once, by the request or the scheduler."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tortoise.expressions import Q, Subquery
+from tortoise.queryset import QuerySet
+
+from api.errors import DomainError, Invalid, NotFound, collect
+from api.markdown import render
+from api.models.accounts import Committee, CommitteeMembership, Role, User
+from api.models.moderation import Announcement, AnnouncementRead, Audience
+from api.pubsub import publish
+from api.runtime import periodic
+from api.settings import Settings, get_settings
+from api.timeutil import now
+
+CHANNEL = "announcements"
+
+
+def _validate_text(title: str, body: str, settings: Settings) -> list[DomainError]:
+    errors: list[DomainError] = []
+    if not title.strip():
+        errors.append(Invalid("Enter a title.", field="title"))
+    elif len(title) > settings.max_title_length:
+        errors.append(Invalid(f"Use at most {settings.max_title_length} characters.", field="title"))
+    if not body.strip():
+        errors.append(Invalid("Enter the text of the announcement.", field="body"))
+    elif len(body) > settings.max_body_length:
+        errors.append(Invalid(f"Use at most {settings.max_body_length} characters.", field="body"))
+    return errors
+
+
+async def publish_announcement(
+    *, author_id: int | None, title: str, body: str,
+    audience: str = "ALL",  # ALL | ROLE | COMMITTEE
+    audience_role: str | None = None, committee_id: int | None = None, pinned: bool = False,
+    publish_at: datetime | None = None, expires_at: datetime | None = None,
+) -> Announcement:
+    """Store an announcement and publish it now, or at `publish_at` when that is in the future.
+    No permission check: callers decide who may announce."""
+    settings = get_settings()
+    title = title.strip()
+    errors = _validate_text(title, body, settings)
+    try:
+        kind = Audience(audience)
+    except ValueError:
+        errors.append(Invalid("Choose ALL, ROLE or COMMITTEE.", field="audience"))
+        kind = None
+    if kind is Audience.ROLE:
+        if audience_role not in {r.value for r in Role}:
+            errors.append(Invalid("Choose the role addressed.", field="audienceRole"))
+    elif audience_role is not None:
+        audience_role = None  # only meaningful for ROLE
+    if kind is Audience.COMMITTEE:
+        if committee_id is None:
+            errors.append(Invalid("Choose the committee addressed.", field="committeeId"))
+    else:
+        committee_id = None
+    moment = now()
+    start = publish_at or moment
+    if expires_at is not None and expires_at <= max(start, moment):
+        errors.append(Invalid("The end must be after the publication.", field="expiresAt"))
+    collect(errors)
+    if committee_id is not None and not await Committee.filter(id=committee_id).exists():
+        raise NotFound("No such committee.", field="committeeId")
+    due = start <= moment
+    announcement = await Announcement.create(
+        author_id=author_id, title=title, body=body, body_html=render(body), audience=kind,
+        audience_role=audience_role, committee_id=committee_id, pinned=pinned,
+        publish_at=start, published_at=moment if due else None, expires_at=expires_at,
+    )
+    if due:
+        await publish(CHANNEL, {"id": announcement.id})
+    return announcement
+
+
+async def publish_due(at: datetime | None = None) -> list[int]:
+    """Publish scheduled announcements whose time has come. Each is claimed with a conditional
+    update, so with several processes running this, each announcement is published once."""
+    at = at or now()
+    due = await Announcement.filter(published_at__isnull=True, publish_at__lte=at).values_list("id", flat=True)
+    published: list[int] = []
+    for announcement_id in due:
+        claimed = await Announcement.filter(id=announcement_id, published_at__isnull=True).update(published_at=at)
+        if claimed:
+            published.append(announcement_id)
+            await publish(CHANNEL, {"id": announcement_id})
+    return published
+
+
+@periodic("moderation.publish_announcements")
+async def _publish_due_job(settings: Settings) -> None:
+    await publish_due()
+
+
+async def committee_ids_of(user_id: int) -> list[int]:
+    return await CommitteeMembership.filter(user_id=user_id, left_at__isnull=True).values_list(
+        "committee_id", flat=True
+    )
+
+
+def audience_filter(viewer: User | None, committee_ids: list[int]) -> Q:
+    """Announcements addressed to `viewer`: ALL, ROLE at or below theirs, their committees."""
+    condition = Q(audience=Audience.ALL)
+    if viewer is not None:
+        roles = [r.value for r in Role if Role(viewer.role).at_least(r)]
+        condition |= Q(audience=Audience.ROLE, audience_role__in=roles)
+        if committee_ids:
+            condition |= Q(audience=Audience.COMMITTEE, committee_id__in=committee_ids)
+    return condition
+
+
+def is_addressed(announcement: Announcement, viewer: User | None, committee_ids: list[int]) -> bool:
+    if announcement.audience == Audience.ALL:
+        return True
+    if viewer is None:
+        return False
+    if announcement.audience == Audience.ROLE:
+        return Role(viewer.role).at_least(Role(announcement.audience_role))
+    return announcement.committee_id in committee_ids
+
+
+def is_live(announcement: Announcement, at: datetime | None = None) -> bool:
+    at = at or now()
+    return announcement.published_at is not None and (
+        announcement.expires_at is None or announcement.expires_at > at
+    )
+
+
+async def visible_announcements(viewer: User | None, *, include_expired: bool = False) -> QuerySet[Announcement]:
+    """Published announcements addressed to the viewer, pinned first, newest first."""
+    committees = await committee_ids_of(viewer.id) if viewer else []
+    query = Announcement.filter(audience_filter(viewer, committees), published_at__isnull=False)
+    if not include_expired:
+        query = query.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now()))
+    return query.order_by("-pinned", "-published_at", "-id")
+
+
+async def get_visible(viewer: User | None, announcement_id: int) -> Announcement:
+    announcement = await Announcement.filter(id=announcement_id, published_at__isnull=False).first()
+    committees = await committee_ids_of(viewer.id) if viewer else []
+    if announcement is None or not is_addressed(announcement, viewer, committees):
+        raise NotFound("No such announcement.", field="announcementId")
+    return announcement
+
+
+async def mark_read(viewer: User, announcement_id: int) -> Announcement:
+    """Mark an announcement addressed to the viewer read (idempotent)."""
+    announcement = await get_visible(viewer, announcement_id)
+    await AnnouncementRead.get_or_create(announcement_id=announcement.id, user_id=viewer.id)
+    return announcement
+
+
+async def unread_count(viewer: User) -> int:
+    """Live announcements addressed to the viewer that they have not read."""
+    query = await visible_announcements(viewer)
+    read = Subquery(AnnouncementRead.filter(user_id=viewer.id).values("announcement_id"))
+    return await query.exclude(id__in=read).count()
