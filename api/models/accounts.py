@@ -45,6 +45,10 @@ class User(Model):
     status = fields.CharEnumField(UserStatus, max_length=16, default=UserStatus.ACTIVE)
     created_at = fields.DatetimeField(auto_now_add=True)
     last_seen_at = fields.DatetimeField(null=True)
+    # Profile picture: an image uploaded with purpose AVATAR (see `api.domain.media`).
+    avatar = fields.ForeignKeyField(
+        "media.MediaFile", related_name="avatar_of", null=True, on_delete=fields.SET_NULL
+    )
 
     class Meta:
         table = "users"
