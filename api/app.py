@@ -55,7 +55,7 @@ class GuildhallGraphQL(GraphQL):
 
         return Context(
             settings=self.runtime.settings, limiter=self.runtime.limiter, broker=self.runtime.broker,
-            request=request, response=response, client=_client_key(request.scope),
+            cache=self.runtime.cache, request=request, response=response, client=_client_key(request.scope),
         )
 
     async def get_context(self, request: Any, response: Any) -> Any:

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from api.cache import MemoryPublicCache, PublicCache, RedisPublicCache
 from api.pubsub import Broker, MemoryBroker, RedisBroker, set_broker
 from api.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from api.settings import Settings
@@ -38,6 +39,7 @@ class Runtime:
     settings: Settings
     limiter: RateLimiter
     broker: Broker
+    cache: PublicCache = field(default_factory=MemoryPublicCache)
     redis: Any = None
     tasks: list[asyncio.Task] = field(default_factory=list)
 
@@ -51,17 +53,18 @@ class Runtime:
             await redis.ping()
             limiter: RateLimiter = RedisRateLimiter(redis)
             broker: Broker = RedisBroker(redis)
+            cache: PublicCache = RedisPublicCache(redis)
         else:
-            limiter, broker = MemoryRateLimiter(), MemoryBroker()
+            limiter, broker, cache = MemoryRateLimiter(), MemoryBroker(), MemoryPublicCache()
         set_broker(broker)
-        return cls(settings=settings, limiter=limiter, broker=broker, redis=redis)
+        return cls(settings=settings, limiter=limiter, broker=broker, cache=cache, redis=redis)
 
     def start_jobs(self) -> None:
         import api.wiring  # noqa: F401 - registers every domain's jobs
 
         for name, (job, interval) in PERIODIC_JOBS.items():
             self.tasks.append(asyncio.create_task(
-                _loop(name, job, self.settings, interval or self.settings.scheduler_interval_seconds),
+                _loop(name, job, self, interval or self.settings.scheduler_interval_seconds),
                 name=f"job:{name}",
             ))
 
@@ -76,10 +79,13 @@ class Runtime:
             await self.redis.aclose()
 
 
-async def _loop(name: str, job: Job, settings: Settings, interval: float) -> None:
+async def _loop(name: str, job: Job, runtime: Runtime, interval: float) -> None:
+    """Run `job` every `interval` seconds. A job returns a truthy value when it changed data,
+    which invalidates cached public reads."""
     while True:
         try:
-            await job(settings)
+            if await job(runtime.settings):
+                await runtime.cache.bump()
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - a failing job must not stop the others

@@ -83,6 +83,17 @@ def _parse_json_map(raw: str) -> dict[str, int]:
     return value
 
 
+def _parse_int_pairs(raw: str) -> tuple[tuple[str, int], ...]:
+    """`name=int,name=int` as a tuple of pairs (hashable, unlike a dict)."""
+    pairs = []
+    for item in _parse_list(raw):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"expected name=integer, got {item!r}")
+        pairs.append((key.strip(), int(value.strip())))
+    return tuple(pairs)
+
+
 def read_env_file(path: Path) -> dict[str, str]:
     """Parse a dotenv file: KEY=VALUE lines, `#` comments, optional quotes."""
     values: dict[str, str] = {}
@@ -195,9 +206,52 @@ class Settings:
     scheduler_interval_seconds: float = _setting(
         "SCHEDULER_INTERVAL_SECONDS", _parse_float, "How often periodic jobs run.", default=2.0
     )
+    public_cache_seconds: int = _setting(
+        "PUBLIC_CACHE_SECONDS", _parse_int,
+        "How long anonymous query results are cached (0 disables); every write invalidates them.",
+        default=10,
+    )
     run_workers: bool = _setting(
         "RUN_WORKERS", _parse_bool, "Run background workers (outbox, scheduler) in this process.",
         default=True,
+    )
+
+    # Engagement (points, check-in, messages, feedback)
+    points_rules: tuple[tuple[str, int], ...] = _setting(
+        "POINTS_RULES", _parse_int_pairs,
+        "Points per rule as name=points: post, answer, accepted_answer, reaction_received, "
+        "daily_check_in, event_attendance.",
+        default=(("post", 2), ("answer", 5), ("accepted_answer", 15), ("reaction_received", 1),
+                 ("daily_check_in", 2), ("event_attendance", 10)),
+    )
+    points_daily_caps: tuple[tuple[str, int], ...] = _setting(
+        "POINTS_DAILY_CAPS", _parse_int_pairs,
+        "Most points a member earns per rule per community day, as name=points (absent: no cap).",
+        default=(("post", 20), ("answer", 50), ("accepted_answer", 150), ("reaction_received", 30),
+                 ("daily_check_in", 2), ("event_attendance", 30)),
+    )
+    check_in_streak_bonuses: tuple[tuple[str, int], ...] = _setting(
+        "CHECK_IN_STREAK_BONUSES", _parse_int_pairs,
+        "Bonus points on reaching a check-in streak, as days=points.",
+        default=(("7", 10), ("30", 50), ("100", 200)),
+    )
+    point_levels: tuple[tuple[str, int], ...] = _setting(
+        "POINT_LEVELS", _parse_int_pairs,
+        "Titles reached by points earned, as title=points.",
+        default=(("Newcomer", 0), ("Regular", 100), ("Contributor", 500), ("Expert", 2000),
+                 ("Sage", 10000)),
+    )
+    max_message_length: int = _setting(
+        "MAX_MESSAGE_LENGTH", _parse_int, "Longest private message or auto-reply.", default=5000
+    )
+    max_conversation_members: int = _setting(
+        "MAX_CONVERSATION_MEMBERS", _parse_int, "Most members of a group conversation.", default=20
+    )
+    max_feedback_length: int = _setting(
+        "MAX_FEEDBACK_LENGTH", _parse_int, "Longest feedback ticket or reply.", default=10000
+    )
+    max_reason_length: int = _setting(
+        "MAX_REASON_LENGTH", _parse_int, "Longest reason of a points grant or badge award.", default=500
     )
 
     @classmethod

@@ -10,7 +10,8 @@ import importlib
 from functools import lru_cache
 
 import strawberry
-from strawberry import relay
+# Aliased: importing the submodule `schema.relay` rebinds the name `relay` in this package.
+from strawberry import relay as strawberry_relay
 from strawberry.tools import merge_types
 
 from api.settings import Settings, get_settings
@@ -25,8 +26,8 @@ def _node_query() -> type:
     # A new class per build: strawberry's node field may be bound to one schema only.
     @strawberry.type(name="NodeQuery", description="Relay node lookups.")
     class NodeQuery:
-        node: relay.Node | None = relay.node(description="Any object by its global id, if visible to the viewer.")
-        nodes: list[relay.Node | None] = relay.node(description="Several objects by global id, in order.")
+        node: strawberry_relay.Node | None = strawberry_relay.node(description="Any object by its global id, if visible to the viewer.")
+        nodes: list[strawberry_relay.Node | None] = strawberry_relay.node(description="Several objects by global id, in order.")
 
     return NodeQuery
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from strawberry.types import Info as _Info
 
 from api.models.accounts import AccessToken, User
+from api.cache import MemoryPublicCache, PublicCache
 from api.pubsub import Broker
 from api.ratelimit import RateLimiter
 from api.settings import Settings
@@ -28,6 +29,7 @@ class Context:
     token: AccessToken | None = None
     client: str = ""
     loaders: Loaders = field(default_factory=Loaders)
+    cache: PublicCache = field(default_factory=MemoryPublicCache)
     # Filled by graphql-transport-ws on connection_init.
     connection_params: dict[str, Any] | None = None
     # Free per-request memo for domain lookups (e.g. the viewer's committee ids).
@@ -38,7 +40,7 @@ class Context:
         return Context(
             settings=self.settings, limiter=self.limiter, broker=self.broker, request=self.request,
             response=self.response, viewer=self.viewer, token=self.token, client=self.client,
-            connection_params=self.connection_params,
+            connection_params=self.connection_params, cache=self.cache,
         )
 
 

@@ -5,10 +5,13 @@ Extensions are passed as classes or factories so each request gets its own insta
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import re
 from collections.abc import Callable
 
-from graphql import GraphQLError
+from graphql import ExecutionResult, GraphQLError
+from strawberry.types.graphql import OperationType
 from strawberry.extensions import (
     DisableIntrospection,
     MaskErrors,
@@ -40,6 +43,29 @@ class HideFieldSuggestions(SchemaExtension):
             ]
 
 
+class PublicQueryCache(SchemaExtension):
+    """Serve anonymous queries from `api.cache` (see there for invalidation)."""
+
+    async def on_execute(self):  # type: ignore[override]
+        execution = self.execution_context
+        context = execution.context
+        ttl = context.settings.public_cache_seconds
+        key = None
+        if ttl > 0 and context.viewer is None and execution.operation_type is OperationType.QUERY:
+            version = await context.cache.version()
+            raw = json.dumps([execution.query, execution.variables, execution.operation_name],
+                             sort_keys=True, default=str)
+            key = f"v{version}:{hashlib.sha256(raw.encode()).hexdigest()}"
+            cached = await context.cache.get(key)
+            if cached is not None:
+                execution.result = ExecutionResult(data=json.loads(cached), errors=None)
+                key = None
+        yield
+        result = execution.result
+        if key and result is not None and not result.errors and result.data is not None:
+            await context.cache.set(key, json.dumps(result.data, default=str), ttl)
+
+
 def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension] | type[SchemaExtension]]:
     extensions: list = [
         functools.partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
@@ -47,6 +73,7 @@ def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension] |
         functools.partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
         functools.partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
         functools.partial(ValidationCache, maxsize=512),
+        PublicQueryCache,
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)

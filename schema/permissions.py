@@ -90,8 +90,10 @@ def guard(require: Require, *, rate_limited: bool = True) -> Callable[[Callable[
                 if not payload_cls:
                     payload_cls.append(_payload_class(fn))
                 return payload_cls[0](errors=user_errors(exc))
-            if ctx.viewer is not None and require is not Require.ANYONE and not getattr(result, "errors", None):
-                await record_activity(ctx.viewer.id)
+            if not getattr(result, "errors", None):
+                await ctx.cache.bump()  # cached public reads may now be stale
+                if ctx.viewer is not None and require is not Require.ANYONE:
+                    await record_activity(ctx.viewer.id)
             return result
 
         wrapper.__guildhall_require__ = require  # type: ignore[attr-defined]

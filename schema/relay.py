@@ -176,9 +176,8 @@ async def paginate(
     Prefetch what the page's fields need on `queryset` (`select_related`, `prefetch_related`)
     before calling, so the cost of a page does not grow with its size."""
     start, stop, last = _window(info, first, after, last, before)
-    count_query = queryset.clone()
     if last is not None:
-        end = stop if stop is not None else await count_query.count()
+        end = stop if stop is not None else await queryset.count()
         start = max(start, end - last)
         stop = end
     limit = None if stop is None else max(stop - start, 0)
@@ -190,7 +189,8 @@ async def paginate(
     rows = rows[:limit] if limit is not None else rows
     if prime and rows and isinstance(rows[0], Model):
         info.context.loaders.prime(type(rows[0]), rows)
-    return _page(rows, start, has_next, start > 0, count_query.count)
+    # Querysets are immutable (each call returns a copy), so `count` sees the unpaginated list.
+    return _page(rows, start, has_next, start > 0, queryset.count)
 
 
 def paginate_list(

@@ -85,6 +85,8 @@ def settings(tmp_root: Path, meili: dict) -> Settings:
         "MEDIA_ROOT": str(tmp_root / "media"),
         "DATA_DIR": str(tmp_root / "data"),
         "RUN_WORKERS": "false",
+        # Tests write through the ORM behind the API's back: no public read cache by default.
+        "PUBLIC_CACHE_SECONDS": "0",
         "MIN_PASSWORD_LENGTH": "10",
     }
     return Settings.from_env(values, env_file=None)

@@ -148,3 +148,24 @@ async def test_node_lookup_returns_members(gql, factory):
     data = await gql('query($id: ID!) { node(id: $id) { id ... on User { username } } }', {"id": user_id})
     assert data["node"] == {"id": user_id, "username": "frank"}
     assert user.id
+
+
+async def test_public_reads_are_cached_and_every_write_invalidates(client, factory, app_settings):
+    from api.app import create_app
+    from tests.conftest import GraphQLClient
+
+    import httpx
+
+    app = create_app(app_settings.replace(public_cache_seconds=60), manage_db=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        gql = GraphQLClient(http)
+        await factory.user("gina")
+        query = '{ users(first: 10) { totalCount } }'
+        assert (await gql(query))["users"]["totalCount"] == 1
+        await factory.user("hank")  # written behind the API's back: the cached read stands
+        assert (await gql(query))["users"]["totalCount"] == 1
+        _, token = await factory.member_with_token()
+        assert (await gql(query, token=token))["users"]["totalCount"] == 3  # members are never served from cache
+        data = await gql('mutation { updateProfile(input: {bio: "hi"}) { errors { code } } }', token=token)
+        assert data["updateProfile"]["errors"] == []
+        assert (await gql(query))["users"]["totalCount"] == 3  # the write invalidated the cache
