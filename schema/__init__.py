@@ -42,6 +42,12 @@ def _roots(name: str) -> tuple[type, ...]:
     return tuple(roots)
 
 
+def _described(root: type, description: str) -> type:
+    # merge_types takes no description; the merged roots are new classes, safe to annotate.
+    root.__strawberry_definition__.description = description  # type: ignore[attr-defined]
+    return root
+
+
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema with the limits of `settings` (built once per distinct settings)."""
     return _build(settings or get_settings())
@@ -49,10 +55,13 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
 
 @lru_cache(maxsize=16)
 def _build(settings: Settings) -> strawberry.Schema:
-    query = merge_types("Query", (_node_query(), *_roots("Query")))
-    mutation = merge_types("Mutation", _roots("Mutation"))
+    query = _described(merge_types("Query", (_node_query(), *_roots("Query"))), "Entry points for reading.")
+    mutation = _described(merge_types("Mutation", _roots("Mutation")), "Entry points for writing.")
     subscriptions = _roots("Subscription")
-    subscription = merge_types("Subscription", subscriptions) if subscriptions else None
+    subscription = (
+        _described(merge_types("Subscription", subscriptions), "Live events over graphql-transport-ws.")
+        if subscriptions else None
+    )
     return strawberry.Schema(
         query=query,
         mutation=mutation,

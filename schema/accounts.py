@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -17,10 +18,24 @@ from api.pubsub import get_broker
 from schema.context import Info
 from schema.errors import PublicError, UserError
 from schema.permissions import IsSelfOrAdmin, Require, guard
-from schema.relay import Connection, ModelNode, paginate, parse_id
+from schema.enums import described_enum
+from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate, parse_id
 
-Role = strawberry.enum(models.Role, description="Community roles, from least to most rights.")
-UserStatus = strawberry.enum(models.UserStatus, description="Whether a member counts as active.")
+Role = described_enum(
+    models.Role, name="Role", description="Community roles, from least to most rights.",
+    values={
+        "MEMBER": "A signed-up member: reads, posts and votes.",
+        "MODERATOR": "A member who also moderates content and members.",
+        "ADMIN": "A moderator who also manages roles and community settings.",
+    },
+)
+UserStatus = described_enum(
+    models.UserStatus, name="UserStatus", description="Whether a member counts as active.",
+    values={
+        "ACTIVE": "A normal, active member.",
+        "INACTIVE": "Marked inactive by staff after review; their content stays.",
+    },
+)
 
 
 @strawberry.type(description="A member of the community.")
@@ -80,8 +95,9 @@ class Viewer:
 
     @strawberry.field(description="The viewer's notifications, newest first.")
     async def notifications(
-        self, info: Info, unread_only: bool = False, first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
+        self, info: Info,
+        unread_only: Annotated[bool, strawberry.argument(description="Only the unread ones.")] = False,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[Notification]:
         query = NotificationModel.filter(user_id=self.user.id).order_by("-created_at", "-id")
         if unread_only:
@@ -199,13 +215,16 @@ class Query:
         return Viewer(user=user) if user else None
 
     @strawberry.field(description="A member by username (case-insensitive).")
-    async def user(self, username: str) -> User | None:
+    async def user(
+        self, username: Annotated[str, strawberry.argument(description="The username, in any case.")]
+    ) -> User | None:
         return await models.User.filter(username_key=domain.username_key(username)).first()
 
     @strawberry.field(description="Members, newest first, optionally filtered by role.")
     async def users(
-        self, info: Info, role: Role | None = None, first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
+        self, info: Info,
+        role: Annotated[Role | None, strawberry.argument(description="Only members with this role.")] = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[User]:
         query = models.User.all().order_by("-created_at", "-id")
         if role is not None:
@@ -217,7 +236,10 @@ class Query:
 class Mutation:
     @strawberry.mutation(description="Create a member account and sign in.")
     @guard(Require.ANYONE)
-    async def register(self, info: Info, input: RegisterInput) -> RegisterPayload:
+    async def register(
+        self, info: Info,
+        input: Annotated[RegisterInput, strawberry.argument(description="The new account.")],
+    ) -> RegisterPayload:
         settings = info.context.settings
         user = await domain.register(
             domain.RegistrationInput(
@@ -232,7 +254,10 @@ class Mutation:
 
     @strawberry.mutation(description="Exchange credentials for a bearer token. Failures are rate limited.")
     @guard(Require.ANYONE, rate_limited=False)
-    async def login(self, info: Info, input: LoginInput) -> LoginPayload:
+    async def login(
+        self, info: Info,
+        input: Annotated[LoginInput, strawberry.argument(description="The credentials.")],
+    ) -> LoginPayload:
         client, agent = _client_of(info)
         user, token = await domain.login(
             input.login, input.password, info.context.settings, info.context.limiter,
@@ -243,7 +268,10 @@ class Mutation:
 
     @strawberry.mutation(description="Revoke the token of this request (or all of the member's tokens).")
     @guard(Require.SIGNED_IN)
-    async def logout(self, info: Info, input: LogoutInput) -> LogoutPayload:
+    async def logout(
+        self, info: Info,
+        input: Annotated[LogoutInput, strawberry.argument(description="Which sessions to end.")],
+    ) -> LogoutPayload:
         ctx = info.context
         if input.all_sessions:
             return LogoutPayload(revoked=await domain.revoke_all_tokens(ctx.viewer.id))
@@ -252,7 +280,11 @@ class Mutation:
 
     @strawberry.mutation(description="Change the password; every other session is signed out.")
     @guard(Require.SIGNED_IN)
-    async def change_password(self, info: Info, input: ChangePasswordInput) -> ChangePasswordPayload:
+    async def change_password(
+        self, info: Info,
+        input: Annotated[ChangePasswordInput, strawberry.argument(
+            description="The current and the new password.")],
+    ) -> ChangePasswordPayload:
         ctx = info.context
         user = await domain.change_password(
             ctx.viewer, input.current_password, input.new_password, ctx.settings,
@@ -262,7 +294,11 @@ class Mutation:
 
     @strawberry.mutation(description="Change the viewer's profile.")
     @guard(Require.MEMBER)
-    async def update_profile(self, info: Info, input: UpdateProfileInput) -> UpdateProfilePayload:
+    async def update_profile(
+        self, info: Info,
+        input: Annotated[UpdateProfileInput, strawberry.argument(
+            description="The profile fields to change.")],
+    ) -> UpdateProfilePayload:
         user = await domain.update_profile(
             info.context.viewer,
             domain.ProfileInput(
@@ -273,14 +309,20 @@ class Mutation:
 
     @strawberry.mutation(description="Give a member another role (admins only).")
     @guard(Require.ADMIN)
-    async def set_user_role(self, info: Info, input: SetUserRoleInput) -> SetUserRolePayload:
+    async def set_user_role(
+        self, info: Info,
+        input: Annotated[SetUserRoleInput, strawberry.argument(
+            description="The member and their new role.")],
+    ) -> SetUserRolePayload:
         user = await domain.set_role(info.context.viewer, parse_id(input.user_id, "User", "userId"), models.Role(input.role))
         return SetUserRolePayload(user=user)
 
     @strawberry.mutation(description="Mark some or all of the viewer's notifications read.")
     @guard(Require.SIGNED_IN)
     async def mark_notifications_read(
-        self, info: Info, input: MarkNotificationsReadInput
+        self, info: Info,
+        input: Annotated[MarkNotificationsReadInput, strawberry.argument(
+            description="Which notifications to mark read.")],
     ) -> MarkNotificationsReadPayload:
         viewer = info.context.viewer
         ids = None if input.ids is None else [parse_id(i, "Notification", "ids") for i in input.ids]

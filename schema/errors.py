@@ -6,9 +6,25 @@ import strawberry
 from graphql import GraphQLError
 
 from api.errors import DomainError, ErrorCode as _ErrorCode, ValidationErrors
+from schema.enums import described_enum
 
-ErrorCode = strawberry.enum(
-    _ErrorCode, name="ErrorCode", description="Why a mutation was refused."
+ErrorCode = described_enum(
+    _ErrorCode, name="ErrorCode", description="Why a mutation was refused.",
+    values={
+        "INVALID": "The input is malformed, empty, too long or otherwise unacceptable.",
+        "NOT_FOUND": "The object does not exist or the viewer may not see it.",
+        "FORBIDDEN": "The viewer is signed in but lacks the right to do this.",
+        "UNAUTHENTICATED": "Sign in first, or the credentials are wrong.",
+        "CONFLICT": "The change clashes with the current state (taken name, duplicate, race).",
+        "RATE_LIMITED": "Too many attempts; try again later.",
+        "TOO_LARGE": "The upload or body is larger than allowed.",
+        "UNSUPPORTED_MEDIA_TYPE": "The upload is of a type that is not accepted.",
+        "QUOTA_EXCEEDED": "The member's storage or usage quota is used up.",
+        "LOCKED": "The object is locked against changes.",
+        "CLOSED": "The object is closed (a thread, poll or vote) and takes no more input.",
+        "SANCTIONED": "The viewer is muted or banned.",
+        "UNAVAILABLE": "A service this needs does not answer; try again later.",
+    },
 )
 
 

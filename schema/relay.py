@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 import strawberry
 from strawberry import relay
@@ -21,6 +21,15 @@ from schema.errors import PublicError
 T = TypeVar("T")
 
 _CURSOR_PREFIX = "offset:"
+
+# Described connection arguments: `first: First = None, after: After = None, ...`.
+First = Annotated[int | None, strawberry.argument(
+    description="Return at most this many items from the start (default PAGE_SIZE_DEFAULT, "
+    "at most PAGE_SIZE_MAX).")]
+After = Annotated[str | None, strawberry.argument(description="Return only items after this cursor.")]
+Last = Annotated[int | None, strawberry.argument(
+    description="Return at most this many items from the end (at most PAGE_SIZE_MAX).")]
+Before = Annotated[str | None, strawberry.argument(description="Return only items before this cursor.")]
 
 
 class ModelNode(relay.Node):
