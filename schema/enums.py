@@ -22,3 +22,20 @@ def described_enum(cls: E, *, name: str, description: str, values: Mapping[str, 
     for value in enum.__strawberry_definition__.values:  # type: ignore[attr-defined]
         value.description = values.get(value.name, value.description)
     return enum
+
+
+def _visibility() -> type:
+    from api.models.accounts import Visibility as _Visibility
+
+    return described_enum(
+        _Visibility, name="Visibility", description="Who may see an object.",
+        values={
+            "PUBLIC": "Anyone, anonymous visitors included.",
+            "MEMBERS": "Signed-in members.",
+            "PRIVATE": "Only those listed (roles or committee members) and admins.",
+        },
+    )
+
+
+# Shared by every domain whose objects carry `api.models.accounts.Visibility`.
+Visibility = _visibility()
