@@ -96,9 +96,16 @@ class RequestContextMiddleware:
         token = request_id.set(rid)
         is_multipart = headers.get(b"content-type", b"").startswith(b"multipart/")
         limit = self.settings.max_upload_bytes if is_multipart else self.settings.max_body_bytes
+
+        async def send_with_id(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
+            await send(message)
+
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _too_large(scope, receive, send, limit)
+            await _too_large(scope, receive, send_with_id, limit)
             request_id.reset(token)
             return
         received = 0
@@ -112,16 +119,10 @@ class RequestContextMiddleware:
                     raise _BodyTooLarge()
             return message
 
-        async def send_with_id(message: dict) -> None:
-            if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
-            await send(message)
-
         try:
             await self.app(scope, capped_receive, send_with_id)
         except _BodyTooLarge:
-            await _too_large(scope, receive, send, limit)
+            await _too_large(scope, receive, send_with_id, limit)
         finally:
             request_id.reset(token)
 

@@ -34,9 +34,10 @@ class HideFieldSuggestions(SchemaExtension):
 
     def on_validate(self):  # type: ignore[override]
         yield
-        errors = self.execution_context.errors
+        errors = self.execution_context.pre_execution_errors
         if errors:
-            self.execution_context.errors = [
+            # In place: strawberry has already put this very list in the response it returns.
+            errors[:] = [
                 GraphQLError(_SUGGESTION.sub("", e.message), nodes=e.nodes, source=e.source,
                              positions=e.positions, path=e.path, extensions=e.extensions)
                 for e in errors
