@@ -94,6 +94,13 @@ def _parse_int_pairs(raw: str) -> tuple[tuple[str, int], ...]:
     return tuple(pairs)
 
 
+def _parse_join_policy(raw: str) -> str:
+    value = raw.strip().upper()
+    if value not in {"OPEN", "APPROVAL", "INVITE_ONLY"}:
+        raise ValueError("expected OPEN, APPROVAL or INVITE_ONLY")
+    return value
+
+
 def read_env_file(path: Path) -> dict[str, str]:
     """Parse a dotenv file: KEY=VALUE lines, `#` comments, optional quotes."""
     values: dict[str, str] = {}
@@ -201,6 +208,33 @@ class Settings:
     reputation_to_edit_others: int = _setting(
         "REPUTATION_TO_EDIT_OTHERS", _parse_int, "Reputation needed to edit others' posts and articles.",
         default=500,
+    )
+    # Moderation
+    moderation_join_policy: str = _setting(
+        "MODERATION_JOIN_POLICY", _parse_join_policy,
+        "Community join policy: OPEN, APPROVAL (moderators approve requests) or INVITE_ONLY.",
+        default="OPEN",
+    )
+    moderation_rules_required: bool = _setting(
+        "MODERATION_RULES_REQUIRED", _parse_bool,
+        "Posting requires accepting the latest version of the community rules.", default=False,
+    )
+    moderation_premoderate_first_posts: int = _setting(
+        "MODERATION_PREMODERATE_FIRST_POSTS", _parse_int,
+        "Hold a member's content for review until this many of their items were approved (0: off).",
+        default=0,
+    )
+    moderation_log_shows_moderator: bool = _setting(
+        "MODERATION_LOG_SHOWS_MODERATOR", _parse_bool,
+        "Show members which moderator acted in the moderation log (staff always see it).", default=False,
+    )
+    moderation_max_note_length: int = _setting(
+        "MODERATION_MAX_NOTE_LENGTH", _parse_int,
+        "Longest report note, join request message or moderation reason.", default=2000,
+    )
+    moderation_max_invite_uses: int = _setting(
+        "MODERATION_MAX_INVITE_USES", _parse_int, "Most registrations one invite code may admit.",
+        default=100,
     )
     # Background work
     scheduler_interval_seconds: float = _setting(

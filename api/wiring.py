@@ -5,6 +5,8 @@ import importlib
 
 MODULES: list[str] = [
     "api.domain.moderation.announcements",
+    "api.domain.moderation.admission",
+    "api.domain.moderation.premoderation",
 ]
 
 for _name in MODULES:

@@ -122,6 +122,9 @@ class RegisterInput:
     email: str = strawberry.field(description="Email address, unique.")
     password: str = strawberry.field(description="At least MIN_PASSWORD_LENGTH characters, not common.")
     display_name: str | None = strawberry.field(default=None, description="Shown name; defaults to the username.")
+    invite_code: str | None = strawberry.field(
+        default=None, description="Invitation code, needed when the community admits members by invitation."
+    )
 
 
 @strawberry.type(description="Result of `register`.")
@@ -247,6 +250,8 @@ class Mutation:
                 display_name=input.display_name or input.username,
             ),
             settings,
+            invite_code=input.invite_code,
+            sign_up=True,
         )
         token = await domain.issue_token(user, settings, _client_of(info)[1])
         info.context.viewer = user  # signed in at once: the payload is read as the new member

@@ -11,6 +11,7 @@ from datetime import timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from api.domain import events
 from api.domain.activity import record_activity
 from api.errors import Conflict, DomainError, Invalid, NotFound, RateLimited, Unauthenticated, collect
 from api.models.accounts import AccessToken, Role, User
@@ -65,8 +66,14 @@ class RegistrationInput:
     display_name: str
 
 
-async def register(data: RegistrationInput, settings: Settings, *, role: Role = Role.MEMBER) -> User:
-    """Create a member account. Raises field errors for every bad field at once."""
+async def register(
+    data: RegistrationInput, settings: Settings, *, role: Role = Role.MEMBER,
+    invite_code: str | None = None, sign_up: bool = False,
+) -> User:
+    """Create a member account. Raises field errors for every bad field at once.
+
+    `sign_up` marks a public sign-up, subject to the community's join policy; `invite_code`
+    is checked and used by the `member.admit` decider (moderation) in the same transaction."""
     username = data.username.strip()
     email = normalise_email(data.email)
     display_name = (data.display_name or username).strip()
@@ -88,14 +95,17 @@ async def register(data: RegistrationInput, settings: Settings, *, role: Role = 
         raise Conflict("An account with this email exists.", field="email")
     password_hash = await hash_password(data.password)
     try:
-        return await User.create(
-            username=username,
-            username_key=username_key(username),
-            email=email,
-            password_hash=password_hash,
-            display_name=display_name,
-            role=role,
-        )
+        async with in_transaction():
+            user = await User.create(
+                username=username,
+                username_key=username_key(username),
+                email=email,
+                password_hash=password_hash,
+                display_name=display_name,
+                role=role,
+            )
+            await events.decide("member.admit", None, user=user, invite_code=invite_code, sign_up=sign_up)
+            return user
     except IntegrityError:  # lost a race with a concurrent registration
         raise Conflict("This username or email is taken.", field="username") from None
 
