@@ -1,0 +1,101 @@
+"""Login tokens without GraphQL: hashed storage, expiry, revocation, bans, malformed tokens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from api.domain.accounts import (
+    TOKEN_PREFIX,
+    authenticate,
+    change_password,
+    hash_token,
+    issue_token,
+    logout,
+    revoke_all_tokens,
+)
+from api.models.accounts import AccessToken, Sanction, SanctionKind
+from api.timeutil import now
+
+
+async def test_tokens_are_random_stored_only_as_hashes_and_expire_after_the_ttl(factory, app_settings):
+    user = await factory.user()
+    settings = app_settings.replace(token_ttl_hours=2)
+    first, second = await issue_token(user, settings), await issue_token(user, settings)
+    assert first != second and first.startswith(TOKEN_PREFIX) and len(first) > 40
+    stored = await AccessToken.filter(user=user).order_by("id")
+    assert [t.token_hash for t in stored] == [hash_token(first), hash_token(second)]
+    assert all(first not in repr(t.__dict__) for t in stored)
+    lifetime = stored[0].expires_at - stored[0].created_at
+    assert timedelta(hours=2) - timedelta(seconds=5) < lifetime <= timedelta(hours=2)
+
+
+async def test_an_expired_token_is_refused_and_a_valid_one_accepted(factory):
+    user, token = await factory.member_with_token()
+    found = await authenticate(token)
+    assert found is not None and found[0].id == user.id
+    await AccessToken.filter(user=user).update(expires_at=now() + timedelta(seconds=30))
+    assert await authenticate(token) is not None
+    await AccessToken.filter(user=user).update(expires_at=now() - timedelta(seconds=1))
+    assert await authenticate(token) is None
+
+
+async def test_logout_revokes_only_that_token(factory):
+    user, token = await factory.member_with_token()
+    other = await factory.token(user)
+    _, record = await authenticate(token)
+    await logout(record)
+    assert await authenticate(token) is None
+    assert await authenticate(other) is not None
+    assert (await AccessToken.get(id=record.id)).revoked_at is not None
+
+
+async def test_revoke_all_keeps_the_current_session_when_asked(factory):
+    user, token = await factory.member_with_token()
+    others = [await factory.token(user) for _ in range(2)]
+    stranger, stranger_token = await factory.member_with_token()
+    _, current = await authenticate(token)
+    assert await revoke_all_tokens(user.id, except_token_id=current.id) == 2
+    assert await authenticate(token) is not None
+    assert [await authenticate(t) for t in others] == [None, None]
+    assert await authenticate(stranger_token) is not None
+    assert await revoke_all_tokens(user.id) == 1
+    assert await authenticate(token) is None
+
+
+async def test_change_password_revokes_the_other_sessions(factory, app_settings):
+    from tests.conftest import TEST_PASSWORD
+
+    user, token = await factory.member_with_token()
+    other = await factory.token(user)
+    _, current = await authenticate(token)
+    await change_password(user, TEST_PASSWORD, "a-brand-new-passphrase", app_settings, keep_token_id=current.id)
+    assert await authenticate(token) is not None and await authenticate(other) is None
+
+
+async def test_a_ban_refuses_the_token_at_once_and_its_end_restores_it(factory):
+    user, token = await factory.member_with_token()
+    ban = await Sanction.create(user=user, kind=SanctionKind.BAN, ends_at=now() + timedelta(days=1))
+    assert await authenticate(token) is None
+    await Sanction.filter(id=ban.id).update(ends_at=now() - timedelta(seconds=1))
+    assert await authenticate(token) is not None
+    await Sanction.create(user=user, kind=SanctionKind.MUTE)  # muted members stay signed in
+    assert await authenticate(token) is not None
+
+
+async def test_malformed_and_unknown_tokens_are_refused_without_a_lookup(factory, count_queries):
+    await factory.member_with_token()
+    with count_queries as counter:
+        for token in (None, "", "Bearer x", "gh_" + "a" * 200, "nope_" + "a" * 40):
+            assert await authenticate(token) is None
+    assert counter.count == 0
+    assert await authenticate(TOKEN_PREFIX + "unknown-but-well-formed") is None
+
+
+async def test_authenticate_updates_last_seen_at_most_every_five_minutes(factory, count_queries):
+    user, token = await factory.member_with_token()
+    await authenticate(token)
+    with count_queries as counter:
+        await authenticate(token)
+    seen = (await type(user).get(id=user.id)).last_seen_at
+    assert seen is not None and now() - seen < timedelta(minutes=1)
+    assert not any(s.lstrip().upper().startswith("UPDATE") for s in counter.statements)
