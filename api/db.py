@@ -20,6 +20,7 @@ APPS: dict[str, list[str]] = {
     "search": ["api.models.search"],
     "media": ["api.models.media"],
     "moderation": ["api.models.moderation"],
+    "governance": ["api.models.governance"],
 }
 
 

@@ -236,6 +236,23 @@ class Settings:
         "MODERATION_MAX_INVITE_USES", _parse_int, "Most registrations one invite code may admit.",
         default=100,
     )
+    # Governance
+    governance_max_options: int = _setting(
+        "GOVERNANCE_MAX_OPTIONS", _parse_int, "Most options of a proposal or poll.", default=20
+    )
+    governance_max_option_length: int = _setting(
+        "GOVERNANCE_MAX_OPTION_LENGTH", _parse_int, "Longest option label of a proposal or poll.", default=200
+    )
+    governance_max_voting_days: int = _setting(
+        "GOVERNANCE_MAX_VOTING_DAYS", _parse_int, "Longest voting period of a proposal, poll or survey.",
+        default=90,
+    )
+    survey_max_questions: int = _setting(
+        "SURVEY_MAX_QUESTIONS", _parse_int, "Most questions in one survey.", default=50
+    )
+    survey_max_answer_length: int = _setting(
+        "SURVEY_MAX_ANSWER_LENGTH", _parse_int, "Longest text answer to a survey question.", default=5000
+    )
     # Background work
     scheduler_interval_seconds: float = _setting(
         "SCHEDULER_INTERVAL_SECONDS", _parse_float, "How often periodic jobs run.", default=2.0

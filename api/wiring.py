@@ -7,6 +7,7 @@ MODULES: list[str] = [
     "api.domain.moderation.announcements",
     "api.domain.moderation.admission",
     "api.domain.moderation.premoderation",
+    "api.domain.governance.closing",
 ]
 
 for _name in MODULES:

@@ -1,0 +1,141 @@
+"""Closing proposals exactly once, at `closesAt` or early, and publishing the outcome once.
+
+Several app processes may run the scheduler (and readers close overdue proposals too). The
+one `UPDATE ... SET status='CLOSED' WHERE id=? AND status='OPEN'` that changes a row decides
+the closer; only it tallies, in the same transaction. Publishing is claimed the same way
+(`announced_at IS NULL`), in one transaction with the announcement, so a failed publication
+is retried by the next scheduler run and a successful one never repeats.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from tortoise.transactions import in_transaction
+
+from api.errors import Conflict
+from api.models.accounts import User, Visibility
+from api.models.governance import Ballot, Poll, PollStatus, Proposal, ProposalStatus, Survey
+from api.runtime import periodic
+from api.settings import Settings
+from api.timeutil import now
+
+from . import committees
+from . import proposals as proposals_domain
+from .tally import TallyResult, tally
+
+log = logging.getLogger(__name__)
+
+
+async def close_proposal(proposal_id: int, *, only_if_due: bool = True) -> bool:
+    """Close and tally; True only for the caller that closed it."""
+    moment = now()
+    async with in_transaction():
+        query = Proposal.filter(id=proposal_id, status=ProposalStatus.OPEN)
+        if only_if_due:
+            query = query.filter(closes_at__lte=moment)
+        if not await query.update(status=ProposalStatus.CLOSED, closed_at=moment):
+            return False
+        proposal = await Proposal.get(id=proposal_id)
+        ballots = await Ballot.filter(proposal_id=proposal_id).values_list("choices", flat=True)
+        result = tally(proposals_domain.rules_of(proposal), [list(b) for b in ballots], proposal.eligible_count)
+        await Proposal.filter(id=proposal_id).update(outcome=result.outcome, result=result.to_dict())
+    try:
+        await announce(proposal_id)
+    except Exception:  # noqa: BLE001 - the outcome is stored; the scheduler retries publishing
+        log.exception("announcing the outcome of proposal %s failed", proposal_id)
+    await proposals_domain.notify_update(await Proposal.get(id=proposal_id))
+    return True
+
+
+async def close_if_due(proposal_id: int) -> bool:
+    return await close_proposal(proposal_id, only_if_due=True)
+
+
+async def close_early(actor: User | None, proposal_id: int) -> Proposal:
+    """A chair (or an admin) closes voting before `closesAt`; the tally is made at once."""
+    proposal = await proposals_domain.get_visible(actor, proposal_id)
+    await committees.require_chair_or_admin(actor, proposal.committee_id)
+    if proposal.status != ProposalStatus.OPEN:
+        raise Conflict("Only open proposals can be closed.", field="proposalId")
+    if not await close_proposal(proposal_id, only_if_due=False):
+        raise Conflict("This proposal was closed or withdrawn meanwhile.", field="proposalId")
+    return await Proposal.get(id=proposal_id)
+
+
+def _announcement_text(proposal: Proposal, result: TallyResult) -> tuple[str, str]:
+    verdict = {"PASSED": "passed", "REJECTED": "was rejected", "NO_QUORUM": "failed to reach quorum"}
+    title = f"Proposal {verdict[result.outcome.value]}: {proposal.title}"[:200]
+    lines = [
+        f"Voting on **{proposal.title}** closed.",
+        "",
+        f"- Outcome: {result.outcome.value.replace('_', ' ').lower()}",
+        f"- Ballots: {result.ballots} of {result.eligible} eligible ({result.abstentions} abstentions)",
+    ]
+    if result.winner and result.method != "YES_NO_ABSTAIN":
+        lines.append(f"- Leading option: {result.winner}")
+    if result.tied:
+        lines.append(f"- Tied: {', '.join(result.tied)}")
+    lines.append("- Counts: " + ", ".join(f"{k}: {v}" for k, v in result.counts.items()))
+    return title, "\n".join(lines)
+
+
+async def announce(proposal_id: int) -> bool:
+    """Publish the stored outcome as an announcement, once."""
+    from api.domain.moderation.announcements import publish_announcement
+
+    async with in_transaction():
+        claimed = await Proposal.filter(
+            id=proposal_id, status=ProposalStatus.CLOSED, announced_at__isnull=True
+        ).update(announced_at=now())
+        if not claimed:
+            return False
+        proposal = await Proposal.get(id=proposal_id).select_related("committee")
+        title, body = _announcement_text(proposal, TallyResult.from_dict(proposal.result))
+        public = proposal.committee.visibility == Visibility.PUBLIC
+        announcement = await publish_announcement(
+            author_id=None, title=title, body=body, audience="ALL" if public else "COMMITTEE",
+            committee_id=proposal.committee_id,
+        )
+        announcement_id = getattr(announcement, "id", None)
+        if announcement_id is not None:
+            await Proposal.filter(id=proposal_id).update(announcement_id=announcement_id)
+    return True
+
+
+async def settle(rows: list[Proposal]) -> None:
+    """Close the overdue proposals among `rows` (on read, if the scheduler was down) and
+    refresh those instances."""
+    moment = now()
+    for proposal in rows:
+        if proposal.status == ProposalStatus.OPEN and proposal.closes_at and proposal.closes_at <= moment:
+            await close_if_due(proposal.id)
+            fresh = await Proposal.get(id=proposal.id)
+            for name in ("status", "closed_at", "outcome", "result", "announced_at", "announcement_id"):
+                setattr(proposal, name, getattr(fresh, name))
+
+
+@periodic("governance.close_due")
+async def close_due(settings: Settings) -> bool:
+    """Close what is due: proposals (tally + announcement), polls and surveys. True when
+    anything changed."""
+    moment = now()
+    changed = False
+    due = await Proposal.filter(status=ProposalStatus.OPEN, closes_at__lte=moment).values_list("id", flat=True)
+    for proposal_id in due:
+        changed = await close_if_due(proposal_id) or changed
+    unannounced = await Proposal.filter(
+        status=ProposalStatus.CLOSED, announced_at__isnull=True
+    ).values_list("id", flat=True)
+    for proposal_id in unannounced:
+        try:
+            changed = await announce(proposal_id) or changed
+        except Exception:  # noqa: BLE001 - retried at the next run
+            log.exception("announcing the outcome of proposal %s failed", proposal_id)
+    for model in (Poll, Survey):
+        closed = await model.filter(status=PollStatus.OPEN, closes_at__lte=moment).update(
+            status=PollStatus.CLOSED, closed_at=moment
+        )
+        changed = changed or bool(closed)
+    return changed
+

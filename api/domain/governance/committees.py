@@ -1,0 +1,120 @@
+"""Committees and their membership history (who was a member when decides who may vote)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from api.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, collect
+from api.models.accounts import Committee, CommitteeMembership, CommitteeRole, Role, User, Visibility
+from api.policies import can_see, is_admin, require_can_act, require_role
+from api.settings import Settings
+from api.timeutil import now
+
+MAX_NAME_LENGTH = 100
+
+
+async def active_membership(committee_id: int, user_id: int) -> CommitteeMembership | None:
+    return await CommitteeMembership.filter(
+        committee_id=committee_id, user_id=user_id, left_at__isnull=True
+    ).first()
+
+
+async def member_committee_ids(user: User | None) -> set[int]:
+    """Committees the member currently sits on."""
+    if user is None:
+        return set()
+    rows = await CommitteeMembership.filter(user_id=user.id, left_at__isnull=True).values_list(
+        "committee_id", flat=True
+    )
+    return set(rows)
+
+
+def can_see_committee(viewer: User | None, committee: Committee, member_of: set[int]) -> bool:
+    """PUBLIC: anyone; MEMBERS: signed-in members; PRIVATE: its members and admins."""
+    return can_see(viewer, committee.visibility, is_listed=committee.id in member_of)
+
+
+async def get_visible_committee(viewer: User | None, committee_id: int, *, field: str = "committeeId") -> Committee:
+    committee = await Committee.filter(id=committee_id).first()
+    if committee is None or not can_see_committee(viewer, committee, await member_committee_ids(viewer)):
+        raise NotFound("No such committee.", field=field)
+    return committee
+
+
+async def is_chair(user: User | None, committee_id: int) -> bool:
+    if user is None:
+        return False
+    return await CommitteeMembership.filter(
+        committee_id=committee_id, user_id=user.id, left_at__isnull=True, role=CommitteeRole.CHAIR
+    ).exists()
+
+
+async def require_chair_or_admin(user: User | None, committee_id: int) -> User:
+    member = await require_can_act(user)
+    if not is_admin(member) and not await is_chair(member, committee_id):
+        raise Forbidden("Only the committee's chairs and admins may do this.")
+    return member
+
+
+async def create_committee(
+    actor: User | None, name: str, description: str, visibility: Visibility, settings: Settings
+) -> Committee:
+    """Admins create committees; names are unique."""
+    require_role(actor, Role.ADMIN)
+    name = name.strip()
+    errors: list[DomainError] = []
+    if not name:
+        errors.append(Invalid("Enter a name.", field="name"))
+    elif len(name) > MAX_NAME_LENGTH:
+        errors.append(Invalid(f"Use at most {MAX_NAME_LENGTH} characters.", field="name"))
+    if len(description) > settings.max_body_length:
+        errors.append(Invalid(f"Use at most {settings.max_body_length} characters.", field="description"))
+    collect(errors)
+    if await Committee.filter(name=name).exists():
+        raise Conflict("A committee with this name exists.", field="name")
+    try:
+        return await Committee.create(name=name, description=description.strip(), visibility=visibility)
+    except IntegrityError:
+        raise Conflict("A committee with this name exists.", field="name") from None
+
+
+async def add_member(
+    actor: User | None, committee_id: int, user_id: int, role: CommitteeRole, *, at: datetime | None = None
+) -> CommitteeMembership:
+    """Start a stint on the committee. A member whose role changes gets a new stint (history)."""
+    await require_chair_or_admin(actor, committee_id)
+    async with in_transaction():
+        # Lock the committee so concurrent adds of the same member cannot both open a stint.
+        committee = await Committee.filter(id=committee_id).select_for_update().first()
+        if committee is None:
+            raise NotFound("No such committee.", field="committeeId")
+        if not await User.filter(id=user_id).exists():
+            raise NotFound("No such member.", field="userId")
+        moment = at or now()
+        current = await active_membership(committee_id, user_id)
+        if current is not None:
+            if current.role == role:
+                raise Conflict("This member already sits on the committee with this role.", field="userId")
+            current.left_at = moment
+            await current.save(update_fields=["left_at"])
+        return await CommitteeMembership.create(
+            committee_id=committee_id, user_id=user_id, role=role, joined_at=moment
+        )
+
+
+async def remove_member(actor: User | None, committee_id: int, user_id: int) -> CommitteeMembership:
+    """End the member's current stint; the row stays as history."""
+    await require_chair_or_admin(actor, committee_id)
+    async with in_transaction():
+        committee = await Committee.filter(id=committee_id).select_for_update().first()
+        if committee is None:
+            raise NotFound("No such committee.", field="committeeId")
+        current = await active_membership(committee_id, user_id)
+        if current is None:
+            raise NotFound("This member does not sit on the committee.", field="userId")
+        current.left_at = now()
+        await current.save(update_fields=["left_at"])
+        return current

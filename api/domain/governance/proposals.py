@@ -1,0 +1,229 @@
+"""Proposals: drafting, opening (rules and eligible voters frozen), withdrawing; who sees what."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tortoise.transactions import in_transaction
+
+from api.db import is_postgres
+from api.errors import Conflict, DomainError, ErrorCode, Forbidden, Invalid, NotFound, collect
+from api.markdown import render
+from api.models.accounts import Committee, CommitteeMembership, User
+from api.models.governance import (
+    AbstentionRule, EligibleVoter, Proposal, ProposalStatus, Threshold, VotingMethod,
+)
+from api.policies import is_admin, require_can_act
+from api.pubsub import publish
+from api.settings import Settings
+from api.timeutil import now
+
+from . import committees
+from .tally import Rules
+
+
+def channel_for(committee_id: int) -> str:
+    return f"governance.committee.{committee_id}"
+
+
+async def notify_update(proposal: Proposal) -> None:
+    """Tell `proposalUpdated` subscribers; they re-read and re-check visibility."""
+    await publish(channel_for(proposal.committee_id), {"id": proposal.id})
+
+
+def rules_of(proposal: Proposal) -> Rules:
+    return Rules(
+        method=VotingMethod(proposal.method), options=tuple(proposal.options),
+        quorum_percent=proposal.quorum_percent, threshold=Threshold(proposal.threshold),
+        abstentions=AbstentionRule(proposal.abstentions),
+    )
+
+
+@dataclass(frozen=True)
+class ProposalData:
+    """Fields of a proposal; None keeps the current value (on update) or the default."""
+
+    title: str | None = None
+    body: str | None = None
+    method: VotingMethod | None = None
+    options: list[str] | None = None
+    quorum_percent: int | None = None
+    threshold: Threshold | None = None
+    abstentions: AbstentionRule | None = None
+    secret: bool | None = None
+    results_while_open: bool | None = None
+    voting_minutes: int | None = None
+
+
+def _apply(proposal: Proposal, data: ProposalData, settings: Settings) -> None:
+    """Validate `data` over `proposal` and copy it in; raises every field error at once."""
+    errors: list[DomainError] = []
+    if data.title is not None:
+        title = data.title.strip()
+        if not title:
+            errors.append(Invalid("Enter a title.", field="title"))
+        elif len(title) > settings.max_title_length:
+            errors.append(Invalid(f"Use at most {settings.max_title_length} characters.", field="title"))
+        proposal.title = title
+    if data.body is not None:
+        if len(data.body) > settings.max_body_length:
+            errors.append(Invalid(f"Use at most {settings.max_body_length} characters.", field="body"))
+        proposal.body = data.body
+        proposal.body_html = render(data.body)
+    for name in ("method", "threshold", "abstentions", "secret", "results_while_open"):
+        value = getattr(data, name)
+        if value is not None:
+            setattr(proposal, name, value)
+    if data.options is not None:
+        proposal.options = [o.strip() for o in data.options]
+    method = VotingMethod(proposal.method)
+    options = list(proposal.options or [])
+    if method is VotingMethod.YES_NO_ABSTAIN:
+        if options:
+            errors.append(Invalid("YES_NO_ABSTAIN proposals take no options.", field="options"))
+    elif problem := option_problem(options, settings):
+        errors.append(Invalid(problem, field="options"))
+    if data.quorum_percent is not None:
+        if not 0 <= data.quorum_percent <= 100:
+            errors.append(Invalid("Use a share between 0 and 100 percent.", field="quorumPercent"))
+        proposal.quorum_percent = data.quorum_percent
+    if data.voting_minutes is not None:
+        longest = settings.governance_max_voting_days * 24 * 60
+        if not 1 <= data.voting_minutes <= longest:
+            errors.append(Invalid(f"Use between 1 and {longest} minutes.", field="votingMinutes"))
+        proposal.voting_minutes = data.voting_minutes
+    collect(errors)
+
+
+def option_problem(options: list[str], settings: Settings) -> str | None:
+    if len(options) < 2:
+        return "List at least two options."
+    if len(options) > settings.governance_max_options:
+        return f"List at most {settings.governance_max_options} options."
+    if any(not o for o in options):
+        return "Options cannot be empty."
+    if any(len(o) > settings.governance_max_option_length for o in options):
+        return f"Use at most {settings.governance_max_option_length} characters per option."
+    if len({o.casefold() for o in options}) != len(options):
+        return "Options must differ from each other."
+    return None
+
+
+def can_see_proposal(viewer: User | None, proposal: Proposal, committee: Committee, member_of: set[int]) -> bool:
+    if not committees.can_see_committee(viewer, committee, member_of):
+        return False
+    if proposal.status != ProposalStatus.DRAFT:
+        return True
+    # Drafts: the committee's current members, the author and admins.
+    return viewer is not None and (
+        committee.id in member_of or proposal.author_id == viewer.id or is_admin(viewer)
+    )
+
+
+async def get_visible(viewer: User | None, proposal_id: int, *, field: str = "proposalId") -> Proposal:
+    proposal = await Proposal.filter(id=proposal_id).select_related("committee").first()
+    member_of = await committees.member_committee_ids(viewer)
+    if proposal is None or not can_see_proposal(viewer, proposal, proposal.committee, member_of):
+        raise NotFound("No such proposal.", field=field)
+    return proposal
+
+
+async def create_proposal(actor: User | None, committee_id: int, data: ProposalData, settings: Settings) -> Proposal:
+    """A committee member (or an admin) drafts a proposal."""
+    member = await require_can_act(actor)
+    committee = await committees.get_visible_committee(member, committee_id)
+    if not is_admin(member) and await committees.active_membership(committee.id, member.id) is None:
+        raise Forbidden("Only members of the committee may submit proposals to it.", field="committeeId")
+    proposal = Proposal(committee_id=committee.id, author_id=member.id, title="", body="")
+    _apply(proposal, ProposalData(**{**data.__dict__, "title": data.title or ""}), settings)
+    await proposal.save()
+    return proposal
+
+
+async def _editable(actor: User, proposal_id: int) -> Proposal:
+    proposal = await get_visible(actor, proposal_id)
+    if proposal.author_id != actor.id and not is_admin(actor) and not await committees.is_chair(
+        actor, proposal.committee_id
+    ):
+        raise Forbidden("Only the author, the committee's chairs and admins may change this proposal.")
+    return proposal
+
+
+async def update_proposal(actor: User | None, proposal_id: int, data: ProposalData, settings: Settings) -> Proposal:
+    """Change a draft. Opened proposals are frozen: their rules were fixed when voting opened."""
+    member = await require_can_act(actor)
+    await _editable(member, proposal_id)
+    async with in_transaction():
+        proposal = await Proposal.filter(id=proposal_id).select_for_update().first()
+        if proposal is None:
+            raise NotFound("No such proposal.", field="proposalId")
+        if proposal.status != ProposalStatus.DRAFT:
+            raise Conflict("Only drafts can be changed.", field="proposalId", code=ErrorCode.LOCKED)
+        _apply(proposal, data, settings)
+        await proposal.save()
+    return proposal
+
+
+async def open_proposal(
+    actor: User | None, proposal_id: int, settings: Settings, *, closes_at: datetime | None = None
+) -> Proposal:
+    """Open voting (the author or a chair): freeze the rules and snapshot the eligible voters,
+    the committee's members at this moment."""
+    member = await require_can_act(actor)
+    proposal = await get_visible(member, proposal_id)
+    if proposal.author_id != member.id and not await committees.is_chair(member, proposal.committee_id):
+        raise Forbidden("Only the author or a chair of the committee may open voting.")
+    moment = now()
+    closes_at = closes_at or moment + timedelta(minutes=proposal.voting_minutes)
+    if closes_at <= moment:
+        raise Invalid("Choose a closing time in the future.", field="closesAt")
+    if closes_at > moment + timedelta(days=settings.governance_max_voting_days):
+        raise Invalid(f"Voting lasts at most {settings.governance_max_voting_days} days.", field="closesAt")
+    async with in_transaction():
+        # The committee lock orders opening against membership changes.
+        await Committee.filter(id=proposal.committee_id).select_for_update().first()
+        opened = await Proposal.filter(id=proposal_id, status=ProposalStatus.DRAFT).update(
+            status=ProposalStatus.OPEN, opened_at=moment, closes_at=closes_at,
+        )
+        if not opened:
+            raise Conflict("Only drafts can be opened.", field="proposalId")
+        voters = await CommitteeMembership.filter(
+            committee_id=proposal.committee_id, left_at__isnull=True
+        ).values_list("user_id", flat=True)
+        voters = sorted(set(voters))
+        if not voters:
+            raise Conflict("The committee has no members to vote.", field="proposalId")
+        await EligibleVoter.bulk_create([EligibleVoter(proposal_id=proposal_id, user_id=u) for u in voters])
+        await Proposal.filter(id=proposal_id).update(eligible_count=len(voters))
+    proposal = await Proposal.get(id=proposal_id)
+    await notify_update(proposal)
+    return proposal
+
+
+async def withdraw_proposal(actor: User | None, proposal_id: int) -> Proposal:
+    """The author or a chair withdraws a draft or an open proposal; no tally is made."""
+    member = await require_can_act(actor)
+    proposal = await get_visible(member, proposal_id)
+    if proposal.author_id != member.id and not await committees.is_chair(member, proposal.committee_id):
+        raise Forbidden("Only the author or a chair of the committee may withdraw it.")
+    async with in_transaction():
+        # The same conditional update as closing: whichever comes first wins.
+        done = await Proposal.filter(
+            id=proposal_id, status__in=[ProposalStatus.DRAFT, ProposalStatus.OPEN]
+        ).update(status=ProposalStatus.WITHDRAWN, closed_at=now())
+    if not done:
+        raise Conflict("Only drafts and open proposals can be withdrawn.", field="proposalId")
+    proposal = await Proposal.get(id=proposal_id)
+    await notify_update(proposal)
+    return proposal
+
+
+async def lock_for_voting(proposal_id: int) -> None:
+    """Inside a transaction: share-lock the proposal row so closing (an UPDATE of the row) waits
+    for ballots in flight and ballots after it see the new status. SQLite transactions are
+    already serialised, so nothing to do there."""
+    if is_postgres():
+        from api.db import fetch_all
+
+        await fetch_all("SELECT id FROM governance_proposals WHERE id = ? FOR SHARE", [proposal_id])

@@ -1,0 +1,253 @@
+"""Surveys: ordered questions (SINGLE, MULTIPLE, TEXT, RATING 1-5), one response per member,
+editable until the survey closes; aggregated results and a CSV export for staff."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from tortoise.exceptions import IntegrityError, TransactionManagementError
+from tortoise.transactions import in_transaction
+
+from api.db import fetch_all, is_postgres
+from api.errors import Conflict, DomainError, ErrorCode, Invalid, NotFound, collect
+from api.models.accounts import Role, User
+from api.models.governance import PollStatus, QuestionKind, Survey, SurveyQuestion, SurveyResponse
+from api.policies import require_can_act, require_role
+from api.settings import Settings
+from api.timeutil import now
+
+from .proposals import option_problem
+
+RATING_MIN, RATING_MAX = 1, 5
+_ATTEMPTS = 5
+
+
+class SurveyClosed(DomainError):
+    code = ErrorCode.CLOSED
+
+
+@dataclass(frozen=True)
+class QuestionData:
+    kind: QuestionKind
+    prompt: str
+    options: list[str] = field(default_factory=list)
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class AnswerData:
+    question_id: int
+    choices: list[int] | None = None
+    text: str | None = None
+    rating: int | None = None
+
+
+def is_closed(survey: Survey) -> bool:
+    return survey.status == PollStatus.CLOSED or (survey.closes_at is not None and survey.closes_at <= now())
+
+
+async def create_survey(
+    actor: User | None, title: str, description: str, questions: list[QuestionData], settings: Settings,
+    *, closes_at: datetime | None = None,
+) -> Survey:
+    """Staff create a survey with its questions, in order."""
+    require_role(actor, Role.MODERATOR)
+    member = await require_can_act(actor)
+    title = title.strip()
+    errors: list[DomainError] = []
+    if not title:
+        errors.append(Invalid("Enter a title.", field="title"))
+    elif len(title) > settings.max_title_length:
+        errors.append(Invalid(f"Use at most {settings.max_title_length} characters.", field="title"))
+    if len(description) > settings.max_body_length:
+        errors.append(Invalid(f"Use at most {settings.max_body_length} characters.", field="description"))
+    if not questions:
+        errors.append(Invalid("Ask at least one question.", field="questions"))
+    elif len(questions) > settings.survey_max_questions:
+        errors.append(Invalid(f"Ask at most {settings.survey_max_questions} questions.", field="questions"))
+    for number, question in enumerate(questions, start=1):
+        prompt = question.prompt.strip()
+        if not prompt or len(prompt) > settings.max_title_length:
+            errors.append(Invalid(f"Question {number}: write a prompt of at most "
+                                  f"{settings.max_title_length} characters.", field="questions"))
+        kind = QuestionKind(question.kind)
+        if kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+            if problem := option_problem([o.strip() for o in question.options], settings):
+                errors.append(Invalid(f"Question {number}: {problem}", field="questions"))
+        elif question.options:
+            errors.append(Invalid(f"Question {number}: {kind.value} questions take no options.", field="questions"))
+    moment = now()
+    if closes_at is not None and not (moment < closes_at <= moment + timedelta(days=settings.governance_max_voting_days)):
+        errors.append(Invalid(f"Choose a time in the next {settings.governance_max_voting_days} days.",
+                              field="closesAt"))
+    collect(errors)
+    async with in_transaction():
+        survey = await Survey.create(author_id=member.id, title=title, description=description.strip(),
+                                     closes_at=closes_at)
+        await SurveyQuestion.bulk_create([
+            SurveyQuestion(survey_id=survey.id, position=position, kind=q.kind, prompt=q.prompt.strip(),
+                           options=[o.strip() for o in q.options], required=q.required)
+            for position, q in enumerate(questions, start=1)
+        ])
+    return survey
+
+
+async def _get(survey_id: int) -> Survey:
+    survey = await Survey.filter(id=survey_id).first()
+    if survey is None:
+        raise NotFound("No such survey.", field="surveyId")
+    return survey
+
+
+def _validate(questions: list[SurveyQuestion], answers: list[AnswerData], settings: Settings) -> dict[str, Any]:
+    by_id = {q.id: q for q in questions}
+    stored: dict[str, Any] = {}
+    errors: list[DomainError] = []
+    for answer in answers:
+        question = by_id.get(answer.question_id)
+        if question is None:
+            errors.append(Invalid("Not a question of this survey.", field="answers"))
+            continue
+        if str(question.id) in stored:
+            errors.append(Invalid(f"Question {question.position} is answered twice.", field="answers"))
+            continue
+        kind = QuestionKind(question.kind)
+        label = f"Question {question.position}"
+        if kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+            choices = answer.choices or []
+            if not choices:
+                continue  # unanswered
+            if len(set(choices)) != len(choices) or any(not 0 <= c < len(question.options) for c in choices):
+                errors.append(Invalid(f"{label}: choose listed options, each once.", field="answers"))
+            elif kind is QuestionKind.SINGLE and len(choices) != 1:
+                errors.append(Invalid(f"{label}: choose one option.", field="answers"))
+            else:
+                stored[str(question.id)] = sorted(choices)
+        elif kind is QuestionKind.TEXT:
+            text = (answer.text or "").strip()
+            if not text:
+                continue
+            if len(text) > settings.survey_max_answer_length:
+                errors.append(Invalid(f"{label}: use at most {settings.survey_max_answer_length} characters.",
+                                      field="answers"))
+            else:
+                stored[str(question.id)] = text
+        else:
+            if answer.rating is None:
+                continue
+            if not RATING_MIN <= answer.rating <= RATING_MAX:
+                errors.append(Invalid(f"{label}: rate from {RATING_MIN} to {RATING_MAX}.", field="answers"))
+            else:
+                stored[str(question.id)] = answer.rating
+    for question in questions:
+        if question.required and str(question.id) not in stored:
+            errors.append(Invalid(f"Question {question.position} needs an answer.", field="answers"))
+    collect(errors)
+    return stored
+
+
+async def submit_response(actor: User | None, survey_id: int, answers: list[AnswerData],
+                          settings: Settings) -> SurveyResponse:
+    """Answer the survey, or replace the member's earlier answers while it is open."""
+    member = await require_can_act(actor)
+    await _get(survey_id)
+    questions = list(await SurveyQuestion.filter(survey_id=survey_id).order_by("position"))
+    stored = _validate(questions, answers, settings)
+    for attempt in range(_ATTEMPTS):
+        try:
+            async with in_transaction():
+                if is_postgres():
+                    await fetch_all("SELECT id FROM governance_surveys WHERE id = ? FOR SHARE", [survey_id])
+                if is_closed(await _get(survey_id)):
+                    raise SurveyClosed("This survey has closed.", field="surveyId")
+                response = await SurveyResponse.filter(
+                    survey_id=survey_id, respondent_id=member.id
+                ).select_for_update().first()
+                if response is None:
+                    return await SurveyResponse.create(survey_id=survey_id, respondent_id=member.id, answers=stored)
+                response.answers = stored
+                await response.save(update_fields=["answers", "updated_at"])
+                return response
+        except (IntegrityError, TransactionManagementError):
+            if attempt == _ATTEMPTS - 1:
+                raise Conflict("Your response changed at the same moment; try again.", field="surveyId") from None
+    raise AssertionError("unreachable")
+
+
+async def close_survey(actor: User | None, survey_id: int) -> Survey:
+    require_role(actor, Role.MODERATOR)
+    await _get(survey_id)
+    if not await Survey.filter(id=survey_id, status=PollStatus.OPEN).update(status=PollStatus.CLOSED, closed_at=now()):
+        raise Conflict("This survey is closed already.", field="surveyId")
+    return await _get(survey_id)
+
+
+@dataclass
+class QuestionResult:
+    question: SurveyQuestion
+    answered: int = 0
+    option_counts: list[int] = field(default_factory=list)
+    rating_counts: list[int] = field(default_factory=lambda: [0] * RATING_MAX)
+    rating_average: float | None = None
+    texts: list[str] = field(default_factory=list)
+
+
+async def results(actor: User | None, survey_id: int) -> tuple[Survey, int, list[QuestionResult]]:
+    """Aggregated answers (staff only): (survey, responses, one result per question)."""
+    require_role(actor, Role.MODERATOR)
+    survey = await _get(survey_id)
+    questions = list(await SurveyQuestion.filter(survey_id=survey_id).order_by("position"))
+    responses = await SurveyResponse.filter(survey_id=survey_id).order_by("id").values_list("answers", flat=True)
+    out = [QuestionResult(question=q, option_counts=[0] * len(q.options)) for q in questions]
+    for answers in responses:
+        for result in out:
+            value = answers.get(str(result.question.id))
+            if value is None:
+                continue
+            result.answered += 1
+            kind = QuestionKind(result.question.kind)
+            if kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+                for index in value:
+                    if index < len(result.option_counts):
+                        result.option_counts[index] += 1
+            elif kind is QuestionKind.TEXT:
+                result.texts.append(value)
+            else:
+                result.rating_counts[value - 1] += 1
+    for result in out:
+        if QuestionKind(result.question.kind) is QuestionKind.RATING and result.answered:
+            total = sum((i + 1) * c for i, c in enumerate(result.rating_counts))
+            result.rating_average = round(total / result.answered, 2)
+    return survey, len(responses), out
+
+
+def _cell(question: SurveyQuestion, value: Any) -> str:
+    if value is None:
+        return ""
+    kind = QuestionKind(question.kind)
+    if kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+        return "; ".join(question.options[i] for i in value if i < len(question.options))
+    text = str(value)
+    # Cells starting with these would run as formulas in spreadsheets.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+async def export_csv(actor: User | None, survey_id: int) -> str:
+    """Every response as CSV (staff only): respondent, submitted at, one column per question."""
+    require_role(actor, Role.MODERATOR)
+    await _get(survey_id)
+    questions = list(await SurveyQuestion.filter(survey_id=survey_id).order_by("position"))
+    responses = await SurveyResponse.filter(survey_id=survey_id).order_by("id").select_related("respondent")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["respondent", "updated_at", *[f"Q{q.position}: {q.prompt}" for q in questions]])
+    for response in responses:
+        writer.writerow([
+            response.respondent.username, response.updated_at.isoformat(),
+            *[_cell(q, response.answers.get(str(q.id))) for q in questions],
+        ])
+    return buffer.getvalue()

@@ -1,0 +1,274 @@
+"""Governance: committee proposals and their ballots, polls and surveys.
+
+Committees and their membership history live in `api.models.accounts`.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from tortoise import fields
+from tortoise.manager import Manager
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
+
+
+class ProposalStatus(str, Enum):
+    DRAFT = "DRAFT"
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+    WITHDRAWN = "WITHDRAWN"
+
+
+class Outcome(str, Enum):
+    PASSED = "PASSED"
+    REJECTED = "REJECTED"
+    NO_QUORUM = "NO_QUORUM"
+
+
+class VotingMethod(str, Enum):
+    YES_NO_ABSTAIN = "YES_NO_ABSTAIN"
+    SINGLE_CHOICE = "SINGLE_CHOICE"
+    APPROVAL = "APPROVAL"
+    RANKED_CHOICE = "RANKED_CHOICE"
+
+
+class Threshold(str, Enum):
+    SIMPLE_MAJORITY = "SIMPLE_MAJORITY"  # more than half
+    TWO_THIRDS = "TWO_THIRDS"  # at least two thirds
+    UNANIMITY = "UNANIMITY"  # all of the counted votes
+
+
+class AbstentionRule(str, Enum):
+    EXCLUDED = "EXCLUDED"  # abstentions count towards quorum only
+    COUNTED = "COUNTED"  # abstentions also count in the threshold's base (so they weigh like "no")
+
+
+class Proposal(Model):
+    """A motion a committee votes on. Rules (method, quorum, threshold...) are frozen at opening."""
+
+    id = fields.IntField(primary_key=True)
+    committee = fields.ForeignKeyField("accounts.Committee", related_name="proposals", on_delete=fields.CASCADE)
+    author = fields.ForeignKeyField(
+        "accounts.User", related_name="authored_proposals", null=True, on_delete=fields.SET_NULL
+    )
+    title = fields.CharField(max_length=300)
+    body = fields.TextField(default="")
+    body_html = fields.TextField(default="")
+    status = fields.CharEnumField(ProposalStatus, max_length=16, default=ProposalStatus.DRAFT)
+    method = fields.CharEnumField(VotingMethod, max_length=24, default=VotingMethod.YES_NO_ABSTAIN)
+    # Labels of the options of SINGLE_CHOICE, APPROVAL and RANKED_CHOICE (in display order).
+    options = fields.JSONField(default=list)
+    quorum_percent = fields.IntField(default=50)
+    threshold = fields.CharEnumField(Threshold, max_length=24, default=Threshold.SIMPLE_MAJORITY)
+    abstentions = fields.CharEnumField(AbstentionRule, max_length=16, default=AbstentionRule.EXCLUDED)
+    secret = fields.BooleanField(default=False)
+    results_while_open = fields.BooleanField(default=False)
+    voting_minutes = fields.IntField(default=7 * 24 * 60)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    opened_at = fields.DatetimeField(null=True)
+    closes_at = fields.DatetimeField(null=True)
+    closed_at = fields.DatetimeField(null=True)
+    eligible_count = fields.IntField(default=0)
+    outcome = fields.CharEnumField(Outcome, max_length=16, null=True)
+    # The tally computed once by the closer (see `api.domain.governance.tally.TallyResult.to_dict`).
+    result = fields.JSONField(null=True)
+    # Set when the outcome announcement is published (claimed by a conditional update: once only).
+    announced_at = fields.DatetimeField(null=True)
+    announcement_id = fields.IntField(null=True)
+
+    class Meta:
+        table = "governance_proposals"
+        ordering = ["-created_at", "-id"]
+        indexes = (("status", "closes_at"),)
+
+
+class EligibleVoter(Model):
+    """Who may vote on a proposal: the committee's members at the moment it opened."""
+
+    id = fields.IntField(primary_key=True)
+    proposal = fields.ForeignKeyField("governance.Proposal", related_name="eligible", on_delete=fields.CASCADE)
+    user = fields.ForeignKeyField("accounts.User", related_name="governance_eligibilities", on_delete=fields.CASCADE)
+
+    class Meta:
+        table = "governance_eligible_voters"
+        unique_together = (("proposal", "user"),)
+        ordering = ["id"]
+
+
+class Ballot(Model):
+    """A member's current ballot. One per member and proposal (unique). A change replaces it.
+
+    `choices`: ["YES"|"NO"|"ABSTAIN"] for YES_NO_ABSTAIN; option labels otherwise (ranked in
+    preference order for RANKED_CHOICE); an empty list is an abstention. Never exposed with the
+    voter for secret proposals: only (receipt, choices) pairs are published after close."""
+
+    id = fields.IntField(primary_key=True)
+    proposal = fields.ForeignKeyField("governance.Proposal", related_name="ballots", on_delete=fields.CASCADE)
+    voter = fields.ForeignKeyField("accounts.User", related_name="governance_ballots", on_delete=fields.CASCADE)
+    choices = fields.JSONField(default=list)
+    receipt = fields.CharField(max_length=64)
+    cast_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "governance_ballots"
+        unique_together = (("proposal", "voter"),)
+        ordering = ["id"]
+
+
+class AuditAction(str, Enum):
+    CAST = "CAST"
+    CHANGE = "CHANGE"
+    RETRACT = "RETRACT"
+
+
+class AppendOnly(Exception):
+    """Raised on any attempt to change or remove an audit entry."""
+
+
+class _AppendOnlyQuerySet(QuerySet):
+    def update(self, **kwargs: Any) -> Any:
+        raise AppendOnly("the vote audit log is append-only")
+
+    def delete(self) -> Any:
+        raise AppendOnly("the vote audit log is append-only")
+
+    def select_for_update(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnly("the vote audit log is append-only")
+
+
+class _AppendOnlyManager(Manager):
+    def get_queryset(self) -> QuerySet:
+        return _AppendOnlyQuerySet(self._model)
+
+
+class VoteAuditEntry(Model):
+    """One cast, change or retraction. Append-only: the model refuses updates and deletes, and
+    the migration adds database triggers that refuse them too. `choices` is kept only for open
+    (non-secret) ballots."""
+
+    id = fields.IntField(primary_key=True)
+    proposal = fields.ForeignKeyField("governance.Proposal", related_name="audit", on_delete=fields.CASCADE)
+    voter = fields.ForeignKeyField("accounts.User", related_name="governance_audit_entries", on_delete=fields.CASCADE)
+    action = fields.CharEnumField(AuditAction, max_length=16)
+    choices = fields.JSONField(null=True)
+    at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "governance_vote_audit"
+        ordering = ["id"]
+        manager = _AppendOnlyManager()
+
+    async def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._saved_in_db:
+            raise AppendOnly("the vote audit log is append-only")
+        await super().save(*args, **kwargs)
+
+    async def delete(self, *args: Any, **kwargs: Any) -> None:
+        raise AppendOnly("the vote audit log is append-only")
+
+
+class PollStatus(str, Enum):
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+
+
+class PollResults(str, Enum):
+    ALWAYS = "ALWAYS"
+    AFTER_CLOSE = "AFTER_CLOSE"
+
+
+class Poll(Model):
+    """A quick question, attached to a forum topic or standalone."""
+
+    id = fields.IntField(primary_key=True)
+    author = fields.ForeignKeyField("accounts.User", related_name="authored_polls", null=True, on_delete=fields.SET_NULL)
+    # Id of the forum topic the poll belongs to, if any. A plain integer, not a foreign key: the
+    # forum app's tables were not migrated when polls were built; the forum checks the topic.
+    topic_id = fields.IntField(null=True, db_index=True)
+    question = fields.CharField(max_length=300)
+    options = fields.JSONField(default=list)
+    multiple = fields.BooleanField(default=False)
+    max_choices = fields.IntField(default=1)
+    anonymous = fields.BooleanField(default=False)
+    results = fields.CharEnumField(PollResults, max_length=16, default=PollResults.ALWAYS)
+    allow_change = fields.BooleanField(default=True)
+    status = fields.CharEnumField(PollStatus, max_length=16, default=PollStatus.OPEN)
+    closes_at = fields.DatetimeField(null=True)
+    closed_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "governance_polls"
+        ordering = ["-created_at", "-id"]
+
+
+class PollVote(Model):
+    id = fields.IntField(primary_key=True)
+    poll = fields.ForeignKeyField("governance.Poll", related_name="votes", on_delete=fields.CASCADE)
+    voter = fields.ForeignKeyField("accounts.User", related_name="governance_poll_votes", on_delete=fields.CASCADE)
+    choices = fields.JSONField(default=list)  # option indexes
+    cast_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "governance_poll_votes"
+        unique_together = (("poll", "voter"),)
+        ordering = ["id"]
+
+
+class QuestionKind(str, Enum):
+    SINGLE = "SINGLE"
+    MULTIPLE = "MULTIPLE"
+    TEXT = "TEXT"
+    RATING = "RATING"  # 1 to 5
+
+
+class Survey(Model):
+    id = fields.IntField(primary_key=True)
+    author = fields.ForeignKeyField("accounts.User", related_name="authored_surveys", null=True, on_delete=fields.SET_NULL)
+    title = fields.CharField(max_length=300)
+    description = fields.TextField(default="")
+    status = fields.CharEnumField(PollStatus, max_length=16, default=PollStatus.OPEN)
+    closes_at = fields.DatetimeField(null=True)
+    closed_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "governance_surveys"
+        ordering = ["-created_at", "-id"]
+
+
+class SurveyQuestion(Model):
+    id = fields.IntField(primary_key=True)
+    survey = fields.ForeignKeyField("governance.Survey", related_name="questions", on_delete=fields.CASCADE)
+    position = fields.IntField()
+    kind = fields.CharEnumField(QuestionKind, max_length=16)
+    prompt = fields.TextField()
+    options = fields.JSONField(default=list)
+    required = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "governance_survey_questions"
+        unique_together = (("survey", "position"),)
+        ordering = ["position"]
+
+
+class SurveyResponse(Model):
+    """A member's answers to a survey: one per member, editable until the survey closes."""
+
+    id = fields.IntField(primary_key=True)
+    survey = fields.ForeignKeyField("governance.Survey", related_name="responses", on_delete=fields.CASCADE)
+    respondent = fields.ForeignKeyField("accounts.User", related_name="governance_survey_responses", on_delete=fields.CASCADE)
+    # {question id (str): [option indexes] | "text" | rating}; unanswered questions are absent.
+    answers = fields.JSONField(default=dict)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "governance_survey_responses"
+        unique_together = (("survey", "respondent"),)
+        ordering = ["id"]
