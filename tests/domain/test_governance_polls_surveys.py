@@ -1,0 +1,127 @@
+"""Polls and surveys without GraphQL."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+
+from api.domain.governance import closing, polls, surveys
+from api.errors import Conflict, DomainError, ErrorCode, Forbidden, Sanctioned
+from api.models.accounts import Sanction, SanctionKind
+from api.models.governance import Poll, PollResults, PollStatus, PollVote, QuestionKind, Survey, SurveyResponse
+from api.timeutil import now
+
+
+async def test_poll_votes_change_and_respect_max_choices(factory, app_settings):
+    author, voter = await factory.user(), await factory.user()
+    poll = await polls.create_poll(author, polls.PollData(
+        question="Which days?", options=["Mon", "Tue", "Wed"], multiple=True, max_choices=2, topic_id=42,
+    ), app_settings)
+    assert poll.topic_id == 42 and poll.max_choices == 2
+    with pytest.raises(DomainError) as error:
+        await polls.vote(voter, poll.id, [0, 1, 2])
+    assert error.value.field == "choices"
+    await asyncio.gather(polls.vote(voter, poll.id, [0, 1]), polls.vote(voter, poll.id, [2]))
+    assert await PollVote.filter(poll_id=poll.id).count() == 1
+    await polls.vote(voter, poll.id, [1])
+    assert await polls.counts([poll.id]) == {poll.id: {1: 1}}
+    await polls.retract(voter, poll.id)
+    assert await PollVote.filter(poll_id=poll.id).count() == 0
+
+
+async def test_poll_without_changes_and_closing(factory, app_settings):
+    author, voter, other = await factory.user(), await factory.user(), await factory.user()
+    poll = await polls.create_poll(author, polls.PollData(
+        question="Yes?", options=["Yes", "No"], allow_change=False, results=PollResults.AFTER_CLOSE,
+        closes_at=now() + timedelta(hours=1),
+    ), app_settings)
+    await polls.vote(voter, poll.id, [0])
+    with pytest.raises(Conflict):
+        await polls.vote(voter, poll.id, [1])
+    assert not polls.results_visible(poll)
+    with pytest.raises(Forbidden):
+        await polls.close(other, poll.id)
+    await Poll.filter(id=poll.id).update(closes_at=now() - timedelta(seconds=1))
+    with pytest.raises(DomainError) as error:
+        await polls.vote(other, poll.id, [1])
+    assert error.value.code is ErrorCode.CLOSED
+    assert await closing.close_due(app_settings)
+    closed = await Poll.get(id=poll.id)
+    assert closed.status == PollStatus.CLOSED and polls.results_visible(closed)
+    assert await PollVote.filter(poll_id=poll.id).values_list("choices", flat=True) == [[0]]
+
+
+async def test_poll_validation_and_muted_members(factory, app_settings):
+    member = await factory.user()
+    with pytest.raises(DomainError) as error:
+        await polls.create_poll(member, polls.PollData(question="", options=["Only"]), app_settings)
+    assert {e.field for e in error.value.errors} == {"question", "options"}
+    await Sanction.create(user_id=member.id, kind=SanctionKind.MUTE)
+    with pytest.raises(Sanctioned):
+        await polls.create_poll(member, polls.PollData(question="Q", options=["A", "B"]), app_settings)
+    assert await Poll.all().count() == 0
+
+
+def _questions():
+    return [
+        surveys.QuestionData(QuestionKind.SINGLE, "Role?", ["Dev", "Ops"], required=True),
+        surveys.QuestionData(QuestionKind.MULTIPLE, "Tools?", ["Vim", "Emacs", "IDE"]),
+        surveys.QuestionData(QuestionKind.TEXT, "Anything else?"),
+        surveys.QuestionData(QuestionKind.RATING, "How happy?", required=True),
+    ]
+
+
+async def test_survey_responses_results_and_csv(factory, app_settings):
+    staff = await factory.user(role="MODERATOR")
+    member = await factory.user()
+    with pytest.raises(Forbidden):
+        await surveys.create_survey(member, "Census", "", _questions(), app_settings)
+    survey = await surveys.create_survey(staff, "Census", "Yearly.", _questions(), app_settings)
+    q = {x.position: x.id for x in await survey.questions.all()}
+    with pytest.raises(DomainError) as error:
+        await surveys.submit_response(member, survey.id, [surveys.AnswerData(q[4], rating=6)], app_settings)
+    assert "Question 1 needs an answer" in str(error.value) and "rate from 1 to 5" in str(error.value)
+    assert await SurveyResponse.all().count() == 0
+
+    answers = [surveys.AnswerData(q[1], choices=[0]), surveys.AnswerData(q[2], choices=[0, 2]),
+               surveys.AnswerData(q[3], text="=cmd()"), surveys.AnswerData(q[4], rating=4)]
+    await surveys.submit_response(member, survey.id, answers, app_settings)
+    answers[3] = surveys.AnswerData(q[4], rating=5)
+    await surveys.submit_response(member, survey.id, answers, app_settings)  # edited, still one
+    other = await factory.user()
+    await surveys.submit_response(other, survey.id, [surveys.AnswerData(q[1], choices=[1]),
+                                                     surveys.AnswerData(q[4], rating=2)], app_settings)
+    assert await SurveyResponse.filter(survey_id=survey.id).count() == 2
+
+    with pytest.raises(Forbidden):
+        await surveys.results(member, survey.id)
+    _, count, results = await surveys.results(staff, survey.id)
+    assert count == 2
+    assert [r.option_counts for r in results[:2]] == [[1, 1], [1, 0, 1]]
+    assert results[2].texts == ["=cmd()"]
+    assert results[3].rating_counts == [0, 1, 0, 0, 1] and results[3].rating_average == 3.5
+
+    rows = list(csv.reader(io.StringIO(await surveys.export_csv(staff, survey.id))))
+    assert rows[0][2:] == ["Q1: Role?", "Q2: Tools?", "Q3: Anything else?", "Q4: How happy?"]
+    assert rows[1][0] == member.username and rows[1][2:] == ["Dev", "Vim; IDE", "'=cmd()", "5"]
+
+    await surveys.close_survey(staff, survey.id)
+    with pytest.raises(DomainError) as error:
+        await surveys.submit_response(member, survey.id, answers, app_settings)
+    assert error.value.code is ErrorCode.CLOSED
+    assert (await Survey.get(id=survey.id)).status == PollStatus.CLOSED
+
+
+async def test_survey_validation(factory, app_settings):
+    staff = await factory.user(role="ADMIN")
+    with pytest.raises(DomainError) as error:
+        await surveys.create_survey(staff, "", "", [surveys.QuestionData(QuestionKind.TEXT, "Q", ["x", "y"])],
+                                    app_settings)
+    assert {e.field for e in error.value.errors} == {"title", "questions"}
+    with pytest.raises(DomainError):
+        await surveys.create_survey(staff, "T", "", [], app_settings)
+    assert await Survey.all().count() == 0
