@@ -20,6 +20,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from cross_web import HTTPException
 
 from api.db import close_db, connection, init_db
 from api.domain.accounts import authenticate
@@ -28,6 +29,8 @@ from api.runtime import Runtime
 from api.settings import Settings, get_settings, set_settings
 
 log = logging.getLogger(__name__)
+# Uploads (multipart requests) must carry this header: browsers preflight it (CSRF defence).
+UPLOAD_CSRF_HEADER = "GraphQL-Require-Preflight"
 
 
 def _bearer(value: str | None) -> str | None:
@@ -66,6 +69,13 @@ class GuildhallGraphQL(GraphQL):
             if found is not None:
                 context.viewer, context.token = found
         return context
+
+    async def parse_multipart(self, request: Any) -> dict[str, str]:
+        # CSRF: a cross-site HTML form may post multipart/form-data without a CORS preflight,
+        # but cannot add a custom header; uploads must carry this one (README, "Media").
+        if not request.headers.get(UPLOAD_CSRF_HEADER):
+            raise HTTPException(400, f"Multipart requests need a non-empty {UPLOAD_CSRF_HEADER} header.")
+        return await super().parse_multipart(request)
 
     async def on_ws_connect(self, context: Any) -> Any:
         params = context.connection_params or {}
@@ -211,4 +221,6 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
 
 def _extra_routes(settings: Settings) -> list:
     """Routes other packages contribute (e.g. `/media/...`)."""
-    return []
+    from media.serving import routes as media_routes
+
+    return [*media_routes()]

@@ -253,6 +253,42 @@ class Settings:
     survey_max_answer_length: int = _setting(
         "SURVEY_MAX_ANSWER_LENGTH", _parse_int, "Longest text answer to a survey question.", default=5000
     )
+    # Media
+    media_max_image_bytes: int = _setting(
+        "MEDIA_MAX_IMAGE_BYTES", _parse_int, "Largest image upload (bytes).", default=20_000_000
+    )
+    media_max_audio_bytes: int = _setting(
+        "MEDIA_MAX_AUDIO_BYTES", _parse_int, "Largest audio upload (bytes).", default=50_000_000
+    )
+    media_max_video_bytes: int = _setting(
+        "MEDIA_MAX_VIDEO_BYTES", _parse_int, "Largest video upload (bytes).", default=200_000_000
+    )
+    media_max_document_bytes: int = _setting(
+        "MEDIA_MAX_DOCUMENT_BYTES", _parse_int, "Largest document (PDF) upload (bytes).", default=20_000_000
+    )
+    media_max_image_pixels: int = _setting(
+        "MEDIA_MAX_IMAGE_PIXELS", _parse_int,
+        "Most pixels (width x height) of an uploaded image; larger ones are refused as decompression bombs.",
+        default=40_000_000,
+    )
+    media_quota_bytes: int = _setting(
+        "MEDIA_QUOTA_BYTES", _parse_int, "Storage quota of one member: bytes of all their stored files.",
+        default=500_000_000,
+    )
+    media_uploads_per_minute: int = _setting(
+        "MEDIA_UPLOADS_PER_MINUTE", _parse_int, "Uploads per member per minute.", default=10
+    )
+    media_max_alt_length: int = _setting(
+        "MEDIA_MAX_ALT_LENGTH", _parse_int, "Longest alternative text of an image.", default=500
+    )
+    media_url_prefix: str = _setting(
+        "MEDIA_URL_PREFIX", None,
+        "Prefix of media URLs handed to clients: `/media` or an absolute https://host/media.",
+        default="/media",
+    )
+    media_signed_url_seconds: int = _setting(
+        "MEDIA_SIGNED_URL_SECONDS", _parse_int, "Lifetime of signed URLs of private media.", default=3600
+    )
     # Background work
     scheduler_interval_seconds: float = _setting(
         "SCHEDULER_INTERVAL_SECONDS", _parse_float, "How often periodic jobs run.", default=2.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -20,6 +20,9 @@ from schema.errors import PublicError, UserError
 from schema.permissions import IsSelfOrAdmin, Require, guard
 from schema.enums import described_enum
 from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate, parse_id
+
+if TYPE_CHECKING:
+    from schema.media import MediaFile
 
 Role = described_enum(
     models.Role, name="Role", description="Community roles, from least to most rights.",
@@ -58,6 +61,16 @@ class User(ModelNode):
     )
     def email(self) -> str | None:
         return self.email  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The member's profile picture (with its variant URLs), if any.")
+    async def avatar(
+        self, info: Info
+    ) -> Annotated[MediaFile, strawberry.lazy("schema.media")] | None:
+        if self.avatar_id is None:  # type: ignore[attr-defined]
+            return None
+        from api.models.media import MediaFile as MediaFileModel
+
+        return await info.context.loaders.by_id(MediaFileModel).load(self.avatar_id)  # type: ignore[attr-defined]
 
 
 @strawberry.type(description="Something that happened which concerns the viewer.")
