@@ -18,6 +18,7 @@ from api.settings import Settings, get_settings
 APPS: dict[str, list[str]] = {
     "accounts": ["api.models.accounts", "api.models.notifications"],
     "search": ["api.models.search"],
+    "forum": ["api.models.forum"],
     "media": ["api.models.media"],
     "moderation": ["api.models.moderation"],
     "governance": ["api.models.governance"],

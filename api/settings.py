@@ -209,6 +209,15 @@ class Settings:
         "REPUTATION_TO_EDIT_OTHERS", _parse_int, "Reputation needed to edit others' posts and articles.",
         default=500,
     )
+    # Forum and Q&A
+    forum_reactions: tuple[str, ...] = _setting(
+        "FORUM_REACTIONS", _parse_list, "Comma-separated emoji members may react with.",
+        default=("👍", "❤️", "😂", "🎉", "😮", "🙏"),
+    )
+    forum_max_tags: int = _setting("FORUM_MAX_TAGS", _parse_int, "Most tags on one topic.", default=5)
+    forum_max_tag_length: int = _setting(
+        "FORUM_MAX_TAG_LENGTH", _parse_int, "Longest tag name.", default=30
+    )
     # Moderation
     moderation_join_policy: str = _setting(
         "MODERATION_JOIN_POLICY", _parse_join_policy,

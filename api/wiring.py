@@ -4,6 +4,8 @@ document kinds and CLI commands. Add a module here when it registers something."
 import importlib
 
 MODULES: list[str] = [
+    "api.domain.forum.moderation",
+    "search.kinds.forum",
     "api.domain.moderation.announcements",
     "api.domain.moderation.admission",
     "api.domain.moderation.premoderation",

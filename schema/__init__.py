@@ -19,6 +19,7 @@ from schema.extensions import build_extensions
 
 DOMAINS = [
     "schema.accounts",
+    "schema.forum",
     "schema.media",
 ]
 

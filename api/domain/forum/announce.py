@@ -1,0 +1,105 @@
+"""What follows a published topic or post, once its transaction has committed: domain events,
+notifications (mentions, replies, answers) and live updates for subscriptions.
+
+Nobody is told about content they may not see: every recipient is checked against the
+space's visibility first (a mention in a PRIVATE space does not notify outsiders).
+"""
+
+from __future__ import annotations
+
+from api.domain import events
+from api.domain.notifications import notify
+from api.markdown import plain_text
+from api.models.accounts import User
+from api.models.forum import Post, SubscriptionLevel, Topic, TopicKind, TopicSubscription
+from api.pubsub import publish
+from api.domain.forum.access import SpaceIndex, space_index
+
+
+def topic_channel(topic_id: int) -> str:
+    return f"forum:topic:{topic_id}"
+
+
+def space_channel(space_id: int) -> str:
+    return f"forum:space:{space_id}"
+
+
+async def publish_topic_activity(topic: Topic, action: str, spaces: SpaceIndex | None = None) -> None:
+    """Tell subscribers of the topic's space (and of its parent space) that the topic changed."""
+    spaces = spaces or await space_index()
+    space = spaces.get(topic.space_id)
+    targets = [topic.space_id]
+    if space is not None and space.parent_id is not None:
+        targets.append(space.parent_id)
+    for space_id in targets:
+        await publish(space_channel(space_id), {"topic_id": topic.id, "action": action})
+
+
+async def _notify_visible(users: list[User], spaces: SpaceIndex, space_id: int, kind: str, *,
+                          actor_id: int | None, subject_type: str, subject_id: int, message: str,
+                          skip: set[int]) -> set[int]:
+    sent: set[int] = set()
+    for user in users:
+        if user.id in skip or user.id in sent or not spaces.can_view(user, space_id):
+            continue
+        if await notify(user.id, kind, actor_id=actor_id, subject_type=subject_type,
+                        subject_id=subject_id, message=message):
+            sent.add(user.id)
+    return sent
+
+
+async def announce_topic(topic: Topic, mentioned: list[User]) -> None:
+    spaces = await space_index()
+    await _notify_visible(
+        mentioned, spaces, topic.space_id, "forum.mention", actor_id=topic.author_id,
+        subject_type="Topic", subject_id=topic.id, message=f"You were mentioned in “{topic.title}”.",
+        skip=set(),
+    )
+    await events.emit("forum.topic_created", topic_id=topic.id, author_id=topic.author_id,
+                      space_id=topic.space_id)
+    await publish_topic_activity(topic, "CREATED", spaces)
+
+
+async def announce_post(post: Post, topic: Topic, mentioned: list[User]) -> None:
+    """Mentions first; then the topic's author, the author of the post replied to and the
+    topic's watchers get one reply (or answer) notification each, unless they muted the topic."""
+    spaces = await space_index()
+    is_answer = topic.kind == TopicKind.QUESTION
+    excerpt = plain_text(post.body, 120)
+    notified = await _notify_visible(
+        mentioned, spaces, topic.space_id, "forum.mention", actor_id=post.author_id,
+        subject_type="Post", subject_id=post.id, message=f"You were mentioned in “{topic.title}”: {excerpt}",
+        skip=set(),
+    )
+    subscriptions = await TopicSubscription.filter(topic_id=topic.id).select_related("user")
+    muted = {s.user_id for s in subscriptions if s.level == SubscriptionLevel.MUTE}
+    recipient_ids: list[int] = []
+    if topic.author_id is not None:
+        recipient_ids.append(topic.author_id)
+    if post.reply_to_id is not None:
+        parent = await Post.filter(id=post.reply_to_id).only("id", "author_id").first()
+        if parent is not None and parent.author_id is not None:
+            recipient_ids.append(parent.author_id)
+    watchers = [s.user for s in subscriptions if s.level == SubscriptionLevel.WATCH]
+    direct = await User.filter(id__in=recipient_ids) if recipient_ids else []
+    by_id = {u.id: u for u in [*direct, *watchers]}
+    ordered = [by_id[i] for i in dict.fromkeys([*recipient_ids, *(w.id for w in watchers)]) if i in by_id]
+    if is_answer:
+        # The asker hears of an answer; everybody else of a reply.
+        asker = [u for u in ordered if u.id == topic.author_id]
+        notified |= await _notify_visible(
+            asker, spaces, topic.space_id, "qa.answer", actor_id=post.author_id, subject_type="Post",
+            subject_id=post.id, message=f"New answer to “{topic.title}”: {excerpt}", skip=notified | muted,
+        )
+    await _notify_visible(
+        ordered, spaces, topic.space_id, "forum.reply", actor_id=post.author_id, subject_type="Post",
+        subject_id=post.id, message=f"New reply in “{topic.title}”: {excerpt}", skip=notified | muted,
+    )
+    if is_answer:
+        await events.emit("qa.answer_created", answer_id=post.id, question_id=topic.id,
+                          author_id=post.author_id)
+    else:
+        await events.emit("forum.post_created", post_id=post.id, topic_id=topic.id,
+                          author_id=post.author_id)
+    await publish(topic_channel(topic.id), {"post_id": post.id})
+    await publish_topic_activity(topic, "REPLIED", spaces)

@@ -1,0 +1,107 @@
+"""Topics and posts in the content registry, so moderation hides, restores, deletes and
+approves (held) forum content without importing the forum."""
+
+from __future__ import annotations
+
+from tortoise.transactions import in_transaction
+
+from api.domain.content import ContentRef, ContentType, register
+from api.domain.forum.hot import refresh_hot
+from api.domain.forum.announce import announce_post, announce_topic, publish_topic_activity
+from api.domain.forum.posts import set_post_state
+from api.domain.forum.text import render_body
+from api.models.forum import Post, Topic
+from api.timeutil import now
+from search.outbox import enqueue
+
+
+async def load_topics(ids: list[int]) -> dict[int, ContentRef]:
+    return {t.id: ContentRef(content_type="Topic", id=t.id, author_id=t.author_id, title=t.title,
+                             text=t.body, hidden=t.hidden, deleted=t.deleted_at is not None, held=t.held)
+            for t in await Topic.filter(id__in=ids)}
+
+
+async def load_posts(ids: list[int]) -> dict[int, ContentRef]:
+    from api.markdown import plain_text
+
+    return {p.id: ContentRef(content_type="Post", id=p.id, author_id=p.author_id,
+                             title=plain_text(p.body, 80), text=p.body, hidden=p.hidden,
+                             deleted=p.deleted_at is not None, held=p.held)
+            for p in await Post.filter(id__in=ids)}
+
+
+async def _topic_state(topic_id: int, **changes) -> Topic | None:
+    async with in_transaction():
+        topic = await Topic.filter(id=topic_id).select_for_update().first()
+        if topic is None:
+            return None
+        for name, value in changes.items():
+            setattr(topic, name, value)
+        await topic.save(update_fields=list(changes))
+        await enqueue("topic", topic.id)
+        await enqueue("post", list(await Post.filter(topic_id=topic.id).values_list("id", flat=True)))
+    return topic
+
+
+async def hide_topic(topic_id: int, _moderator_id: int | None) -> None:
+    if topic := await _topic_state(topic_id, hidden=True):
+        await publish_topic_activity(topic, "HIDDEN")
+
+
+async def unhide_topic(topic_id: int, _moderator_id: int | None) -> None:
+    if topic := await _topic_state(topic_id, hidden=False):
+        await publish_topic_activity(topic, "UPDATED")
+
+
+async def delete_topic(topic_id: int, _moderator_id: int | None) -> None:
+    if topic := await _topic_state(topic_id, deleted_at=now()):
+        await publish_topic_activity(topic, "DELETED")
+
+
+async def publish_topic(topic_id: int, _moderator_id: int | None) -> None:
+    """Approve a held topic: it appears, and mentions and subscribers hear of it now."""
+    topic = await Topic.filter(id=topic_id, held=True).first()
+    if topic is None:
+        return
+    topic = await _topic_state(topic_id, held=False, last_activity_at=now())
+    await refresh_hot(topic_id)
+    await announce_topic(topic, (await render_body(topic.body)).mentioned)
+
+
+async def _post_state(post_id: int, **changes) -> Post | None:
+    async with in_transaction():
+        post = await Post.filter(id=post_id).select_for_update().first()
+        if post is None:
+            return None
+        await set_post_state(post, **changes)
+    return post
+
+
+async def hide_post(post_id: int, _moderator_id: int | None) -> None:
+    await _post_state(post_id, hidden=True)
+
+
+async def unhide_post(post_id: int, _moderator_id: int | None) -> None:
+    await _post_state(post_id, hidden=False)
+
+
+async def delete_post(post_id: int, _moderator_id: int | None) -> None:
+    await _post_state(post_id, deleted=True)
+
+
+async def publish_post(post_id: int, _moderator_id: int | None) -> None:
+    """Approve a held post: counted, announced and pushed to live subscribers now."""
+    post = await Post.filter(id=post_id, held=True).first()
+    if post is None:
+        return
+    async with in_transaction():
+        await Topic.filter(id=post.topic_id).update(last_activity_at=now())
+        await set_post_state(post, held=False)  # counts the reply and refreshes HOT
+    topic = await Topic.get(id=post.topic_id)
+    await announce_post(post, topic, (await render_body(post.body)).mentioned)
+
+
+register(ContentType(name="Topic", load=load_topics, hide=hide_topic, unhide=unhide_topic,
+                     delete=delete_topic, publish=publish_topic))
+register(ContentType(name="Post", load=load_posts, hide=hide_post, unhide=unhide_post,
+                     delete=delete_post, publish=publish_post))

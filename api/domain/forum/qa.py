@@ -1,0 +1,196 @@
+"""Q&A: votes on questions and answers, the accepted answer, and reputation.
+
+Reputation is an append-only ledger (`ReputationEvent`): every vote or acceptance adds rows,
+and changing or withdrawing it adds the reversing rows. A member's reputation is the sum of
+their rows, clamped at 0 so nobody shows negative reputation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.functions import Sum
+from tortoise.transactions import in_transaction
+
+from api.domain import events
+from api.domain.forum import access
+from api.domain.forum.announce import publish_topic_activity
+from api.domain.forum.hot import refresh_hot
+from api.domain.notifications import notify
+from api.errors import Conflict, Forbidden, Invalid, NotFound
+from api.models.accounts import User
+from api.models.forum import Post, ReputationEvent, Topic, TopicKind, Vote
+from api.policies import is_staff, require_can_act
+from api.settings import Settings
+
+# Ledger amounts: (reason, amount).
+ANSWER_UPVOTED = ("answer_upvoted", 10)
+QUESTION_UPVOTED = ("question_upvoted", 5)
+DOWNVOTE_RECEIVED = ("downvote_received", -2)
+ANSWER_DOWNVOTE_CAST = ("answer_downvote_cast", -1)  # downvoting an answer costs the voter a little
+ANSWER_ACCEPTED = ("answer_accepted", 15)
+ACCEPTED_AN_ANSWER = ("accepted_an_answer", 2)
+
+VOTE_VALUES = (-1, 0, 1)
+
+
+async def reputations(user_ids: Iterable[int]) -> dict[int, int]:
+    """Reputation of each member (0 for members without ledger rows), in one query."""
+    ids = list(set(user_ids))
+    if not ids:
+        return {}
+    rows = await (ReputationEvent.filter(user_id__in=ids).annotate(total=Sum("amount"))
+                  .group_by("user_id").values("user_id", "total"))
+    totals = {r["user_id"]: int(r["total"] or 0) for r in rows}
+    return {i: max(0, totals.get(i, 0)) for i in ids}
+
+
+async def reputation_of(user_id: int) -> int:
+    return (await reputations([user_id]))[user_id]
+
+
+async def _ledger(user_id: int | None, entry: tuple[str, int], *, sign: int, subject_type: str,
+                  subject_id: int, actor_id: int | None) -> None:
+    if user_id is None:
+        return
+    reason, amount = entry
+    await ReputationEvent.create(
+        user_id=user_id, amount=amount * sign, reason=reason if sign > 0 else f"{reason}_undone",
+        subject_type=subject_type, subject_id=subject_id, actor_id=actor_id,
+    )
+
+
+async def _vote_effects(value: int, *, sign: int, subject_type: str, subject_id: int,
+                        author_id: int | None, voter_id: int) -> None:
+    """Ledger rows of one vote (`sign` -1 reverses them)."""
+    if value == 1:
+        entry = ANSWER_UPVOTED if subject_type == "Post" else QUESTION_UPVOTED
+        await _ledger(author_id, entry, sign=sign, subject_type=subject_type, subject_id=subject_id,
+                      actor_id=voter_id)
+    elif value == -1:
+        await _ledger(author_id, DOWNVOTE_RECEIVED, sign=sign, subject_type=subject_type,
+                      subject_id=subject_id, actor_id=voter_id)
+        if subject_type == "Post":
+            await _ledger(voter_id, ANSWER_DOWNVOTE_CAST, sign=sign, subject_type=subject_type,
+                          subject_id=subject_id, actor_id=voter_id)
+
+
+async def _votable(actor: User, subject_type: str, subject_id: int) -> tuple[Topic, Post | None]:
+    if subject_type == "Topic":
+        topic, _ = await access.visible_topic(actor, subject_id, field="subjectId")
+        post = None
+    elif subject_type == "Post":
+        post, topic, _ = await access.visible_post(actor, subject_id, field="subjectId")
+        access.require_live_post(post, "subjectId")
+    else:
+        raise Invalid("Vote on a question or an answer.", field="subjectId")
+    if topic.kind != TopicKind.QUESTION:
+        raise Invalid("Only questions and answers take votes.", field="subjectId")
+    access.require_open_topic(topic, "subjectId")
+    return topic, post
+
+
+async def vote(actor: User | None, subject_type: str, subject_id: int, value: int,
+               settings: Settings) -> tuple[Topic, Post | None]:
+    """Cast, change (UP/DOWN) or withdraw (NONE = 0) the actor's vote. Returns the subject
+    re-read with its new score."""
+    actor = await require_can_act(actor)
+    if value not in VOTE_VALUES:
+        raise Invalid("Vote UP, DOWN or NONE.", field="value")
+    topic, post = await _votable(actor, subject_type, subject_id)
+    author_id = post.author_id if post is not None else topic.author_id
+    if author_id == actor.id:
+        raise Forbidden("You cannot vote on your own content.", field="subjectId")
+    if value == -1 and not is_staff(actor) and await reputation_of(actor.id) < settings.reputation_to_downvote:
+        raise Forbidden(f"Downvoting needs {settings.reputation_to_downvote} reputation.", field="value")
+    model = Post if post is not None else Topic
+    changed = False
+    try:
+        async with in_transaction():
+            existing = await Vote.filter(user_id=actor.id, subject_type=subject_type,
+                                         subject_id=subject_id).select_for_update().first()
+            old = existing.value if existing is not None else 0
+            if old != value:
+                changed = True
+                if existing is None:
+                    await Vote.create(user_id=actor.id, subject_type=subject_type, subject_id=subject_id,
+                                      value=value)
+                elif value == 0:
+                    await existing.delete()
+                else:
+                    existing.value = value
+                    await existing.save(update_fields=["value", "updated_at"])
+                await model.filter(id=subject_id).update(score=F("score") + (value - old))
+                if old:
+                    await _vote_effects(old, sign=-1, subject_type=subject_type, subject_id=subject_id,
+                                        author_id=author_id, voter_id=actor.id)
+                if value:
+                    await _vote_effects(value, sign=1, subject_type=subject_type, subject_id=subject_id,
+                                        author_id=author_id, voter_id=actor.id)
+                if post is None:
+                    await refresh_hot(topic.id)
+    except IntegrityError:  # a concurrent first vote of the same member won the unique key
+        raise Conflict("Your vote changed meanwhile; try again.", field="subjectId") from None
+    if changed:
+        await events.emit("qa.vote_cast", subject_type=subject_type, subject_id=subject_id,
+                          author_id=author_id, voter_id=actor.id, value=value)
+    topic = await Topic.get(id=topic.id)
+    post = await Post.get(id=post.id) if post is not None else None
+    return topic, post
+
+
+async def accept_answer(actor: User | None, answer_id: int, accepted: bool = True) -> tuple[Topic, Post]:
+    """The asker (or a moderator) accepts one answer; accepting another replaces it."""
+    actor = await require_can_act(actor)
+    post, topic, spaces = await access.visible_post(actor, answer_id, field="answerId")
+    if topic.kind != TopicKind.QUESTION:
+        raise Invalid("Only answers to questions can be accepted.", field="answerId")
+    if actor.id != topic.author_id and not is_staff(actor):
+        raise Forbidden("Only the asker and moderators accept an answer.", field="answerId")
+    access.require_open_topic(topic, "answerId")
+    if accepted:
+        access.require_live_post(post, "answerId")
+    async with in_transaction():
+        topic = await Topic.filter(id=topic.id).select_for_update().first()
+        if topic is None:
+            raise NotFound("No such question.", field="answerId")
+        current = topic.accepted_post_id
+        if accepted and current == post.id or not accepted and current != post.id:
+            return topic, post  # nothing to change
+        if current is not None:
+            await unaccept_in_transaction(topic, current)
+        if accepted:
+            await Post.filter(id=post.id).update(accepted=True)
+            await Topic.filter(id=topic.id).update(accepted_post_id=post.id)
+            if post.author_id != topic.author_id:  # no reputation for accepting oneself
+                await _ledger(post.author_id, ANSWER_ACCEPTED, sign=1, subject_type="Post",
+                              subject_id=post.id, actor_id=actor.id)
+                await _ledger(topic.author_id, ACCEPTED_AN_ANSWER, sign=1, subject_type="Post",
+                              subject_id=post.id, actor_id=actor.id)
+    topic = await Topic.get(id=topic.id)
+    post = await Post.get(id=post.id)
+    if accepted:
+        await events.emit("qa.answer_accepted", answer_id=post.id, question_id=topic.id,
+                          author_id=post.author_id, accepted_by=actor.id)
+        if post.author_id is not None:
+            author = await User.get(id=post.author_id)
+            if spaces.can_view(author, topic.space_id):
+                await notify(post.author_id, "qa.accepted", actor_id=actor.id, subject_type="Post",
+                             subject_id=post.id, message=f"Your answer to “{topic.title}” was accepted.")
+    await publish_topic_activity(topic, "UPDATED", spaces)
+    return topic, post
+
+
+async def unaccept_in_transaction(topic: Topic, post_id: int) -> None:
+    """Withdraw the acceptance of `post_id` with its reputation (inside a transaction)."""
+    old = await Post.filter(id=post_id).first()
+    await Post.filter(id=post_id).update(accepted=False)
+    await Topic.filter(id=topic.id).update(accepted_post_id=None)
+    topic.accepted_post_id = None
+    if old is not None and old.author_id != topic.author_id:
+        await _ledger(old.author_id, ANSWER_ACCEPTED, sign=-1, subject_type="Post", subject_id=post_id,
+                      actor_id=None)
+        await _ledger(topic.author_id, ACCEPTED_AN_ANSWER, sign=-1, subject_type="Post",
+                      subject_id=post_id, actor_id=None)

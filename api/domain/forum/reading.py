@@ -1,0 +1,70 @@
+"""Per-member reading: how far each topic was read, bookmarks, and topic subscriptions
+(WATCH: notified of every reply; MUTE: never notified of replies)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from api.domain.forum import access
+from api.models.accounts import User
+from api.models.forum import Bookmark, ReadState, SubscriptionLevel, Topic, TopicSubscription
+from api.policies import require_member
+
+
+def unread_count(topic: Topic, last_read_position: int | None) -> int:
+    """Replies after the last one read; every reply when the topic was never opened."""
+    return max(0, topic.last_position - (last_read_position or 0))
+
+
+async def mark_read(actor: User | None, topic_id: int, position: int | None = None) -> ReadState:
+    """Record that the member read the topic up to `position` (default: to the end).
+    Read state only moves forward."""
+    actor = require_member(actor)
+    topic, _ = await access.visible_topic(actor, topic_id)
+    target = topic.last_position if position is None else max(0, min(position, topic.last_position))
+    for _attempt in range(2):
+        try:
+            async with in_transaction():
+                state = await ReadState.filter(user_id=actor.id, topic_id=topic.id).select_for_update().first()
+                if state is None:
+                    return await ReadState.create(user_id=actor.id, topic_id=topic.id, last_read_position=target)
+                if target > state.last_read_position:
+                    state.last_read_position = target
+                    await state.save(update_fields=["last_read_position", "updated_at"])
+                return state
+        except IntegrityError:  # a concurrent first read created the row: update it instead
+            continue
+    return await ReadState.get(user_id=actor.id, topic_id=topic.id)
+
+
+async def read_positions(user_id: int, topic_ids: Iterable[int]) -> dict[int, int]:
+    rows = await ReadState.filter(user_id=user_id, topic_id__in=list(set(topic_ids))).values(
+        "topic_id", "last_read_position")
+    return {r["topic_id"]: r["last_read_position"] for r in rows}
+
+
+async def set_bookmark(actor: User | None, topic_id: int, bookmarked: bool) -> Topic:
+    actor = require_member(actor)
+    topic, _ = await access.visible_topic(actor, topic_id)
+    if bookmarked:
+        try:
+            await Bookmark.get_or_create(user_id=actor.id, topic_id=topic.id)
+        except IntegrityError:  # created concurrently: the bookmark exists, as asked
+            pass
+    else:
+        await Bookmark.filter(user_id=actor.id, topic_id=topic.id).delete()
+    return topic
+
+
+async def set_subscription(actor: User | None, topic_id: int, level: SubscriptionLevel | None) -> Topic:
+    """WATCH or MUTE a topic; None returns to the default (notified as author or when replied to)."""
+    actor = require_member(actor)
+    topic, _ = await access.visible_topic(actor, topic_id)
+    async with in_transaction():
+        await TopicSubscription.filter(user_id=actor.id, topic_id=topic.id).delete()
+        if level is not None:
+            await TopicSubscription.create(user_id=actor.id, topic_id=topic.id, level=level)
+    return topic

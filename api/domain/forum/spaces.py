@@ -1,0 +1,124 @@
+"""Spaces (categories), managed by admins. Nestable one level. Changing who may see a space
+re-indexes its topics and posts (and its children's), since search documents carry visibility."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tortoise.transactions import in_transaction
+
+from api.errors import Conflict, DomainError, Invalid, NotFound, collect
+from api.models.accounts import Role, User, Visibility
+from api.models.forum import Post, PostingPolicy, Space, Topic
+from api.policies import require_role
+from search.outbox import enqueue
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_UNSET = object()
+
+
+@dataclass(frozen=True)
+class SpaceInput:
+    name: str | None = None
+    slug: str | None = None
+    description: str | None = None
+    position: int | None = None
+    visibility: Visibility | None = None
+    allowed_roles: list[Role] | None = None
+    posting_policy: PostingPolicy | None = None
+    parent_id: int | None | object = _UNSET  # None: top level
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug[:100]
+
+
+async def _check(space: Space, data: SpaceInput, errors: list[DomainError]) -> None:
+    if data.name is not None:
+        space.name = data.name.strip()
+        if not space.name or len(space.name) > 100:
+            errors.append(Invalid("Use 1 to 100 characters.", field="name"))
+    if data.slug is not None or not space.slug:
+        space.slug = (data.slug or "").strip().lower() or slugify(space.name or "")
+        if not SLUG_RE.match(space.slug) or len(space.slug) > 100:
+            errors.append(Invalid("Use lower-case letters, digits and dashes.", field="slug"))
+    if data.description is not None:
+        if len(data.description) > 2000:
+            errors.append(Invalid("Use at most 2000 characters.", field="description"))
+        space.description = data.description
+    if data.position is not None:
+        space.position = data.position
+    if data.visibility is not None:
+        space.visibility = data.visibility
+    if data.allowed_roles is not None:
+        space.allowed_roles = sorted({Role(r).value for r in data.allowed_roles})
+    if data.posting_policy is not None:
+        space.posting_policy = data.posting_policy
+    if data.parent_id is not _UNSET:
+        parent_id = data.parent_id
+        if parent_id is not None:
+            parent = await Space.filter(id=parent_id).first()
+            if parent is None:
+                errors.append(NotFound("No such space.", field="parentId"))
+            elif parent.parent_id is not None or parent.id == space.id:
+                errors.append(Invalid("Spaces nest one level only.", field="parentId"))
+            elif space.id is not None and await Space.filter(parent_id=space.id).exists():
+                errors.append(Invalid("This space has children, so it cannot have a parent.", field="parentId"))
+        space.parent_id = parent_id  # type: ignore[assignment]
+    if Visibility(space.visibility) is Visibility.PRIVATE and not space.allowed_roles:
+        space.allowed_roles = [Role.ADMIN.value]
+
+
+async def create_space(actor: User | None, data: SpaceInput) -> Space:
+    require_role(actor, Role.ADMIN)
+    space = Space(name="", slug="", visibility=Visibility.PUBLIC, allowed_roles=[],
+                  posting_policy=PostingPolicy.ANYONE)
+    errors: list[DomainError] = []
+    if data.name is None:
+        errors.append(Invalid("Enter a name.", field="name"))
+    await _check(space, data, errors)
+    collect(errors)
+    if await Space.filter(slug=space.slug).exists():
+        raise Conflict("Another space has this slug.", field="slug")
+    await space.save()
+    return space
+
+
+async def _reindex_spaces(space_ids: list[int]) -> None:
+    topic_ids = list(await Topic.filter(space_id__in=space_ids).values_list("id", flat=True))
+    await enqueue("topic", topic_ids)
+    if topic_ids:
+        await enqueue("post", list(await Post.filter(topic_id__in=topic_ids).values_list("id", flat=True)))
+
+
+async def update_space(actor: User | None, space_id: int, data: SpaceInput) -> Space:
+    require_role(actor, Role.ADMIN)
+    space = await Space.filter(id=space_id).first()
+    if space is None:
+        raise NotFound("No such space.", field="spaceId")
+    before = (space.visibility, list(space.allowed_roles or []), space.parent_id)
+    errors: list[DomainError] = []
+    await _check(space, data, errors)
+    collect(errors)
+    if await Space.filter(slug=space.slug).exclude(id=space.id).exists():
+        raise Conflict("Another space has this slug.", field="slug")
+    async with in_transaction():
+        await space.save()
+        if (space.visibility, list(space.allowed_roles or []), space.parent_id) != before:
+            children = list(await Space.filter(parent_id=space.id).values_list("id", flat=True))
+            await _reindex_spaces([space.id, *children])
+    return space
+
+
+async def delete_space(actor: User | None, space_id: int) -> int:
+    """Delete an empty space (no topics, no children)."""
+    require_role(actor, Role.ADMIN)
+    space = await Space.filter(id=space_id).first()
+    if space is None:
+        raise NotFound("No such space.", field="spaceId")
+    if await Topic.filter(space_id=space.id).exists() or await Space.filter(parent_id=space.id).exists():
+        raise Conflict("Move or delete its topics and child spaces first.", field="spaceId")
+    await space.delete()
+    return space_id

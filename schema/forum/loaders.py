@@ -1,0 +1,92 @@
+"""Per-request batch loaders of the forum, so a page costs a fixed number of queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+
+from api.domain.forum import qa, reactions, reading
+from api.domain.forum.access import SpaceIndex, space_index
+from api.models.forum import Bookmark, Tag, TopicSubscription, TopicTag, Vote
+from schema.context import Info
+
+
+async def spaces(info: Info) -> SpaceIndex:
+    return await space_index(info.context.memo)
+
+
+def tags(info: Info) -> DataLoader:
+    async def batch(topic_ids: list[int]) -> list[list[Tag]]:
+        grouped: dict[int, list[Tag]] = defaultdict(list)
+        rows = await TopicTag.filter(topic_id__in=set(topic_ids)).select_related("tag").order_by("tag__name")
+        for row in rows:
+            grouped[row.topic_id].append(row.tag)
+        return [grouped.get(i, []) for i in topic_ids]
+
+    return info.context.loaders.custom("forum.tags", batch)
+
+
+def reaction_counts(info: Info, subject_type: str) -> DataLoader:
+    async def batch(ids: list[int]) -> list[dict[str, int]]:
+        counts = await reactions.reaction_counts(subject_type, ids)
+        return [counts.get(i, {}) for i in ids]
+
+    return info.context.loaders.custom(("forum.reactions", subject_type), batch)
+
+
+def _viewer_id(info: Info) -> int:
+    return info.context.viewer.id  # type: ignore[union-attr]
+
+
+def viewer_reactions(info: Info, subject_type: str) -> DataLoader:
+    async def batch(ids: list[int]) -> list[set[str]]:
+        mine = await reactions.reactions_of(_viewer_id(info), subject_type, ids)
+        return [mine.get(i, set()) for i in ids]
+
+    return info.context.loaders.custom(("forum.viewer_reactions", subject_type), batch)
+
+
+def viewer_votes(info: Info, subject_type: str) -> DataLoader:
+    async def batch(ids: list[int]) -> list[int]:
+        rows = await Vote.filter(user_id=_viewer_id(info), subject_type=subject_type,
+                                 subject_id__in=set(ids)).values("subject_id", "value")
+        values = {r["subject_id"]: r["value"] for r in rows}
+        return [values.get(i, 0) for i in ids]
+
+    return info.context.loaders.custom(("forum.viewer_votes", subject_type), batch)
+
+
+def read_positions(info: Info) -> DataLoader:
+    async def batch(topic_ids: list[int]) -> list[int | None]:
+        positions = await reading.read_positions(_viewer_id(info), topic_ids)
+        return [positions.get(i) for i in topic_ids]
+
+    return info.context.loaders.custom("forum.read_positions", batch)
+
+
+def bookmarked(info: Info) -> DataLoader:
+    async def batch(topic_ids: list[int]) -> list[bool]:
+        found = set(await Bookmark.filter(user_id=_viewer_id(info), topic_id__in=set(topic_ids))
+                    .values_list("topic_id", flat=True))
+        return [i in found for i in topic_ids]
+
+    return info.context.loaders.custom("forum.bookmarked", batch)
+
+
+def subscription_levels(info: Info) -> DataLoader:
+    async def batch(topic_ids: list[int]) -> list[Any]:
+        rows = await TopicSubscription.filter(user_id=_viewer_id(info), topic_id__in=set(topic_ids))
+        levels = {r.topic_id: r.level for r in rows}
+        return [levels.get(i) for i in topic_ids]
+
+    return info.context.loaders.custom("forum.subscriptions", batch)
+
+
+def reputation(info: Info) -> DataLoader:
+    async def batch(user_ids: list[int]) -> list[int]:
+        values = await qa.reputations(user_ids)
+        return [values.get(i, 0) for i in user_ids]
+
+    return info.context.loaders.custom("forum.reputation", batch)

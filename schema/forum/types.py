@@ -1,0 +1,329 @@
+"""Forum object types: Space, Tag, Topic, Post, their revisions, reactions and read state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry import relay
+
+from api.domain.forum import access
+from api.domain.forum.reading import unread_count
+from api.models import forum as models
+from api.models.accounts import User as UserModel
+from api.policies import is_staff
+from schema.accounts import Role, User
+from schema.context import Info
+from schema.enums import Visibility
+from schema.forum import loaders
+from schema.forum.enums import ContentStatus, PostingPolicy, SubscriptionLevel, TopicKind, VoteValue
+from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate, paginate_list
+
+
+def _status(item: models.Topic | models.Post) -> models.ContentStatus:
+    if item.deleted_at is not None:
+        return models.ContentStatus.DELETED
+    if item.hidden:
+        return models.ContentStatus.HIDDEN
+    if item.held:
+        return models.ContentStatus.HELD
+    return models.ContentStatus.PUBLISHED
+
+
+async def _author(info: Info, author_id: int | None) -> UserModel | None:
+    return None if author_id is None else await info.context.loaders.by_id(UserModel).load(author_id)
+
+
+@strawberry.type(description="The count of one reaction on a topic or post.")
+class ReactionCount:
+    reaction: str = strawberry.field(description="The emoji.")
+    count: int = strawberry.field(description="How many members reacted so.")
+    viewer_reacted: bool = strawberry.field(description="Whether the viewer is one of them.")
+
+
+async def _reactions(info: Info, subject_type: str, subject_id: int) -> list[ReactionCount]:
+    counts = await loaders.reaction_counts(info, subject_type).load(subject_id)
+    mine: set[str] = set()
+    if info.context.viewer is not None:
+        mine = await loaders.viewer_reactions(info, subject_type).load(subject_id)
+    order = list(info.context.settings.forum_reactions)
+    kinds = sorted(counts, key=lambda r: order.index(r) if r in order else len(order))
+    return [ReactionCount(reaction=r, count=counts[r], viewer_reacted=r in mine) for r in kinds]
+
+
+async def _viewer_vote(info: Info, subject_type: str, subject_id: int) -> VoteValue | None:
+    if info.context.viewer is None:
+        return None
+    return VoteValue(await loaders.viewer_votes(info, subject_type).load(subject_id))
+
+
+@strawberry.type(description="A tag shared by the whole community.")
+class Tag(ModelNode):
+    model = models.Tag
+
+    id: relay.NodeID[int]
+    name: str = strawberry.field(description="The tag, lower-case.")
+
+
+@strawberry.type(description="A category of topics. Spaces nest one level.")
+class Space(ModelNode):
+    model = models.Space
+
+    id: relay.NodeID[int]
+    name: str = strawberry.field(description="Display name.")
+    slug: str = strawberry.field(description="Unique URL name.")
+    description: str = strawberry.field(description="What the space is for.")
+    position: int = strawberry.field(description="Sort key among its siblings (ascending).")
+    visibility: Visibility = strawberry.field(description="Who may see the space and its content.")
+    posting_policy: PostingPolicy = strawberry.field(description="Who may start topics here.")
+    created_at: datetime = strawberry.field(description="When the space was created.")
+
+    @strawberry.field(description="Roles that may see a PRIVATE space (admins always may).")
+    def allowed_roles(self) -> list[Role]:
+        return list(self.allowed_roles or [])  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The parent space, for a child space.")
+    async def parent(self, info: Info) -> Space | None:
+        if self.parent_id is None:  # type: ignore[attr-defined]
+            return None
+        index = await loaders.spaces(info)
+        parent = index.get(self.parent_id)  # type: ignore[attr-defined]
+        return parent if parent is not None and index.can_view(info.context.viewer, parent.id) else None
+
+    @strawberry.field(description="The child spaces the viewer may see, by position.")
+    async def children(self, info: Info) -> list[Space]:
+        index = await loaders.spaces(info)
+        viewer = info.context.viewer
+        return sorted((s for s in index.by_id.values() if s.parent_id == self.id and index.can_view(viewer, s.id)),
+                      key=lambda s: (s.position, s.id))
+
+    @strawberry.field(description="Whether the viewer may start a topic here.")
+    async def viewer_can_start_topic(self, info: Info) -> bool:
+        return access.can_start_topic(info.context.viewer, self, await loaders.spaces(info))  # type: ignore[arg-type]
+
+    @classmethod
+    async def visible(cls, info: Info, rows: list) -> list:
+        index = await loaders.spaces(info)
+        return [r for r in rows if index.can_view(info.context.viewer, r.id)]
+
+
+@strawberry.type(description="How far the viewer has read a topic.")
+class TopicReadState:
+    last_read_position: int = strawberry.field(description="Position of the last reply read (0: none).")
+    unread_count: int = strawberry.field(description="Replies after it.")
+    opened: bool = strawberry.field(description="Whether the viewer ever opened the topic.")
+
+
+@strawberry.type(description="A previous version of a topic, kept on each edit.")
+class TopicRevision(ModelNode):
+    model = models.TopicRevision
+
+    id: relay.NodeID[int]
+    title: str = strawberry.field(description="The title before the edit.")
+    body: str = strawberry.field(description="The Markdown body before the edit.")
+    created_at: datetime = strawberry.field(description="When the edit replaced this version.")
+
+    @strawberry.field(description="Who made the edit.")
+    async def editor(self, info: Info) -> User | None:
+        return await _author(info, self.editor_id)  # type: ignore[attr-defined]
+
+    @classmethod
+    async def visible(cls, info: Info, rows: list) -> list:
+        topics = await info.context.loaders.by_id(models.Topic).load_many([r.topic_id for r in rows])
+        index = await loaders.spaces(info)
+        return [r for r, t in zip(rows, topics)
+                if t is not None and access.can_view_topic(info.context.viewer, t, index)]
+
+
+@strawberry.type(description="A previous version of a post, kept on each edit.")
+class PostRevision(ModelNode):
+    model = models.PostRevision
+
+    id: relay.NodeID[int]
+    body: str = strawberry.field(description="The Markdown body before the edit.")
+    created_at: datetime = strawberry.field(description="When the edit replaced this version.")
+
+    @strawberry.field(description="Who made the edit.")
+    async def editor(self, info: Info) -> User | None:
+        return await _author(info, self.editor_id)  # type: ignore[attr-defined]
+
+    @classmethod
+    async def visible(cls, info: Info, rows: list) -> list:
+        posts = await Post.visible(info, [p for p in await info.context.loaders.by_id(models.Post).load_many(
+            [r.post_id for r in rows]) if p is not None])
+        readable = {p.id for p in posts if access.can_read_post_body(info.context.viewer, p)}
+        return [r for r in rows if r.post_id in readable]
+
+
+@strawberry.type(description="A discussion or a question. Its body is the opening post; replies are posts.")
+class Topic(ModelNode):
+    model = models.Topic
+
+    id: relay.NodeID[int]
+    kind: TopicKind = strawberry.field(description="DISCUSSION or QUESTION.")
+    title: str = strawberry.field(description="The title.")
+    body: str = strawberry.field(description="The opening post, Markdown as written.")
+    body_html: str = strawberry.field(description="The opening post rendered to sanitized HTML.")
+    pinned: bool = strawberry.field(description="Pinned topics list first.")
+    locked: bool = strawberry.field(description="A locked topic takes no new replies.")
+    reply_count: int = strawberry.field(description="Published replies (answers for a question).")
+    reaction_count: int = strawberry.field(description="Reactions on the opening post.")
+    score: int = strawberry.field(description="Sum of votes (questions).")
+    last_activity_at: datetime = strawberry.field(description="Time of the latest published reply, or creation.")
+    created_at: datetime = strawberry.field(description="When the topic was started.")
+    edited_at: datetime | None = strawberry.field(description="When the topic was last edited.")
+
+    @strawberry.field(description="Whether the topic is published, held, hidden or deleted.")
+    def status(self) -> ContentStatus:
+        return _status(self)  # type: ignore[arg-type]
+
+    @strawberry.field(description="Who started the topic.")
+    async def author(self, info: Info) -> User | None:
+        return await _author(info, self.author_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The space of the topic.")
+    async def space(self, info: Info) -> Space:
+        return (await loaders.spaces(info)).get(self.space_id)  # type: ignore[attr-defined,return-value]
+
+    @strawberry.field(description="The topic's tags, by name.")
+    async def tags(self, info: Info) -> list[Tag]:
+        return await loaders.tags(info).load(self.id)
+
+    @strawberry.field(description="Reactions on the opening post, per emoji.")
+    async def reactions(self, info: Info) -> list[ReactionCount]:
+        return await _reactions(info, "Topic", self.id)
+
+    @strawberry.field(description="The viewer's vote on the question (null when anonymous).")
+    async def viewer_vote(self, info: Info) -> VoteValue | None:
+        return await _viewer_vote(info, "Topic", self.id)
+
+    @strawberry.field(description="The accepted answer of a question.")
+    async def accepted_answer(self, info: Info) -> Post | None:
+        if self.accepted_post_id is None:  # type: ignore[attr-defined]
+            return None
+        return await info.context.loaders.by_id(models.Post).load(self.accepted_post_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="How far the viewer has read (null when anonymous).")
+    async def viewer_read_state(self, info: Info) -> TopicReadState | None:
+        if info.context.viewer is None:
+            return None
+        position = await loaders.read_positions(info).load(self.id)
+        return TopicReadState(last_read_position=position or 0, opened=position is not None,
+                              unread_count=unread_count(self, position))  # type: ignore[arg-type]
+
+    @strawberry.field(description="Whether the viewer bookmarked the topic.")
+    async def viewer_bookmarked(self, info: Info) -> bool:
+        return info.context.viewer is not None and await loaders.bookmarked(info).load(self.id)
+
+    @strawberry.field(description="How the viewer follows the topic (null: the default).")
+    async def viewer_subscription(self, info: Info) -> SubscriptionLevel | None:
+        if info.context.viewer is None:
+            return None
+        return await loaders.subscription_levels(info).load(self.id)
+
+    @strawberry.field(description="Replies in order; for a question, the accepted answer first, then by score.")
+    async def posts(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                    before: Before = None) -> Connection[Post]:
+        query = models.Post.filter(*access.post_filters(info.context.viewer), topic_id=self.id)
+        if self.kind == models.TopicKind.QUESTION:  # type: ignore[attr-defined]
+            query = query.order_by("-accepted", "-score", "position")
+        else:
+            query = query.order_by("position")
+        info.context.loaders.prime(models.Topic, [self])  # type: ignore[list-item]
+        return await paginate(info, query, first=first, after=after, last=last, before=before)
+
+    @strawberry.field(description="Earlier versions, newest first.")
+    async def revisions(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                        before: Before = None) -> Connection[TopicRevision]:
+        query = models.TopicRevision.filter(topic_id=self.id).order_by("-id")
+        return await paginate(info, query, first=first, after=after, last=last, before=before)
+
+    @classmethod
+    async def visible(cls, info: Info, rows: list) -> list:
+        index = await loaders.spaces(info)
+        return [r for r in rows if access.can_view_topic(info.context.viewer, r, index)]
+
+
+@strawberry.type(description="A reply in a topic (an answer in a question). Deleted and hidden posts keep "
+                 "their place without their body.")
+class Post(ModelNode):
+    model = models.Post
+
+    id: relay.NodeID[int]
+    position: int = strawberry.field(description="1, 2, ... in creation order within the topic.")
+    score: int = strawberry.field(description="Sum of votes (answers).")
+    accepted: bool = strawberry.field(description="Whether this is the accepted answer.")
+    reaction_count: int = strawberry.field(description="Reactions on the post.")
+    created_at: datetime = strawberry.field(description="When the post was written.")
+    edited_at: datetime | None = strawberry.field(description="When the post was last edited.")
+
+    @strawberry.field(description="Whether the post is published, held, hidden or deleted.")
+    def status(self) -> ContentStatus:
+        return _status(self)  # type: ignore[arg-type]
+
+    @strawberry.field(description="Markdown as written; null for a deleted or hidden post.")
+    def body(self, info: Info) -> str | None:
+        return self.body if access.can_read_post_body(info.context.viewer, self) else None  # type: ignore[arg-type]
+
+    @strawberry.field(description="Sanitized HTML; null for a deleted or hidden post.")
+    def body_html(self, info: Info) -> str | None:
+        return self.body_html if access.can_read_post_body(info.context.viewer, self) else None  # type: ignore[attr-defined,arg-type]
+
+    @strawberry.field(description="The quoted excerpt, as it was when quoted.")
+    def quote_text(self, info: Info) -> str | None:
+        text = self.quote_text  # type: ignore[attr-defined]
+        return text if text and access.can_read_post_body(info.context.viewer, self) else None  # type: ignore[arg-type]
+
+    @strawberry.field(description="Who wrote the post.")
+    async def author(self, info: Info) -> User | None:
+        return await _author(info, self.author_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The topic of the post.")
+    async def topic(self, info: Info) -> Topic:
+        return await info.context.loaders.by_id(models.Topic).load(self.topic_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The post this one replies to (threading).")
+    async def reply_to(self, info: Info) -> Post | None:
+        return await _same_topic_post(info, self.reply_to_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The post quoted by this one.")
+    async def quoted_post(self, info: Info) -> Post | None:
+        return await _same_topic_post(info, self.quote_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Reactions on the post, per emoji.")
+    async def reactions(self, info: Info) -> list[ReactionCount]:
+        return await _reactions(info, "Post", self.id)
+
+    @strawberry.field(description="The viewer's vote on the answer (null when anonymous).")
+    async def viewer_vote(self, info: Info) -> VoteValue | None:
+        return await _viewer_vote(info, "Post", self.id)
+
+    @strawberry.field(description="Earlier versions, newest first (none for a deleted or hidden post).")
+    async def revisions(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                        before: Before = None) -> Connection[PostRevision]:
+        if not access.can_read_post_body(info.context.viewer, self):  # type: ignore[arg-type]
+            return paginate_list(info, [], first=first, after=after, last=last, before=before)
+        query = models.PostRevision.filter(post_id=self.id).order_by("-id")
+        return await paginate(info, query, first=first, after=after, last=last, before=before)
+
+    @classmethod
+    async def visible(cls, info: Info, rows: list) -> list:
+        topics = await info.context.loaders.by_id(models.Topic).load_many([r.topic_id for r in rows])
+        index = await loaders.spaces(info)
+        viewer = info.context.viewer
+        return [r for r, t in zip(rows, topics) if t is not None and access.can_view_post(viewer, r, t, index)]
+
+
+async def _same_topic_post(info: Info, post_id: int | None) -> models.Post | None:
+    """A related post of the same topic, unless held from this viewer."""
+    if post_id is None:
+        return None
+    post = await info.context.loaders.by_id(models.Post).load(post_id)
+    if post is None or (post.held and not is_staff(info.context.viewer)
+                        and (info.context.viewer is None or info.context.viewer.id != post.author_id)):
+        return None
+    return post
+
+
+
+
