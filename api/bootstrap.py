@@ -9,5 +9,7 @@ STARTUP_HOOKS: list = []
 
 
 async def prepare_search(settings: Settings) -> None:
+    import api.wiring  # noqa: F401 - domains register their hooks on import
+
     for hook in STARTUP_HOOKS:
         await hook(settings)

@@ -20,6 +20,7 @@ APPS: dict[str, list[str]] = {
     "search": ["api.models.search"],
     "forum": ["api.models.forum"],
     "media": ["api.models.media"],
+    "kb": ["api.models.kb"],
     "moderation": ["api.models.moderation"],
     "governance": ["api.models.governance"],
 }

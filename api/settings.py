@@ -298,6 +298,35 @@ class Settings:
     media_signed_url_seconds: int = _setting(
         "MEDIA_SIGNED_URL_SECONDS", _parse_int, "Lifetime of signed URLs of private media.", default=3600
     )
+    # Knowledge base and search
+    kb_max_summary_length: int = _setting(
+        "KB_MAX_SUMMARY_LENGTH", _parse_int, "Longest article summary or resource description.", default=2000
+    )
+    kb_max_tags: int = _setting("KB_MAX_TAGS", _parse_int, "Most tags on one article or resource.", default=10)
+    kb_max_tag_length: int = _setting("KB_MAX_TAG_LENGTH", _parse_int, "Longest knowledge-base tag.", default=40)
+    kb_max_message_length: int = _setting(
+        "KB_MAX_MESSAGE_LENGTH", _parse_int, "Longest revision message.", default=300
+    )
+    search_query_max_length: int = _setting(
+        "SEARCH_QUERY_MAX_LENGTH", _parse_int, "Longest search query (characters).", default=200
+    )
+    search_token_ttl_seconds: int = _setting(
+        "SEARCH_TOKEN_TTL_SECONDS", _parse_int, "Lifetime of a Meilisearch tenant token from `searchToken`.",
+        default=900,
+    )
+    search_batch_size: int = _setting(
+        "SEARCH_BATCH_SIZE", _parse_int, "Outbox rows the search worker claims per pass.", default=500
+    )
+    search_claim_seconds: int = _setting(
+        "SEARCH_CLAIM_SECONDS", _parse_int, "How long a worker's claim on outbox rows lasts.", default=120
+    )
+    search_task_timeout_seconds: int = _setting(
+        "SEARCH_TASK_TIMEOUT_SECONDS", _parse_int, "Longest wait for a Meilisearch task.", default=60
+    )
+    search_retry_max_seconds: int = _setting(
+        "SEARCH_RETRY_MAX_SECONDS", _parse_int, "Longest back-off between retries of a failed push.",
+        default=300,
+    )
     # Background work
     scheduler_interval_seconds: float = _setting(
         "SCHEDULER_INTERVAL_SECONDS", _parse_float, "How often periodic jobs run.", default=2.0

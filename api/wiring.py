@@ -4,6 +4,11 @@ document kinds and CLI commands. Add a module here when it registers something."
 import importlib
 
 MODULES: list[str] = [
+    "search.kinds.kb",
+    "search.kinds.members",
+    "search.worker",
+    "search.startup",
+    "search.commands",
     "api.domain.forum.moderation",
     "search.kinds.forum",
     "api.domain.moderation.announcements",

@@ -21,6 +21,8 @@ DOMAINS = [
     "schema.accounts",
     "schema.forum",
     "schema.media",
+    "schema.kb",
+    "schema.search",
 ]
 
 

@@ -25,3 +25,16 @@ class SearchOutbox(Model):
         table = "search_outbox"
         ordering = ["id"]
         indexes = (("kind", "object_id"), ("next_attempt_at",))
+
+
+class SearchSetting(Model):
+    """Search state kept in the database: admin-edited synonyms, the last push error, and the
+    marker of a running rebuild. One row per key; `value` is JSON."""
+
+    id = fields.IntField(primary_key=True)
+    key = fields.CharField(max_length=64, unique=True)
+    value = fields.JSONField(default=dict)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "search_settings"

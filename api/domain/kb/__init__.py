@@ -1,0 +1,1 @@
+"""Knowledge base: categories, articles with revisions, and the resource library."""

@@ -1,0 +1,122 @@
+"""Who may read and edit knowledge-base items.
+
+Reading: drafts are seen by their authors and staff only; published and archived articles
+follow their visibility (PUBLIC, MEMBERS, PRIVATE to listed roles or committee members; admins
+see everything). Editing: authors, moderators and admins, and members whose reputation
+reaches REPUTATION_TO_EDIT_OTHERS (published and archived articles only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from tortoise.expressions import Q
+
+from api.errors import Forbidden, NotFound
+from api.models.accounts import CommitteeMembership, Role, User, Visibility
+from api.models.kb import Article, ArticleAuthor, ArticleStatus, Resource
+from api.policies import can_see, is_admin, is_staff
+from api.settings import Settings
+from api.domain.kb.text import roles_list
+
+READABLE_STATUSES = (ArticleStatus.PUBLISHED, ArticleStatus.ARCHIVED)
+
+
+async def reputation_of(user_id: int) -> int:
+    """A member's reputation, from the forum's ledger (the one source of truth)."""
+    from api.domain.forum.qa import reputation_of as forum_reputation
+
+    return await forum_reputation(user_id)
+
+
+async def committee_ids(user: User | None) -> set[int]:
+    if user is None:
+        return set()
+    rows = await CommitteeMembership.filter(user_id=user.id, left_at__isnull=True).values_list(
+        "committee_id", flat=True
+    )
+    return set(rows)
+
+
+def visibility_allows(viewer: User | None, item: Article | Resource, committees: set[int]) -> bool:
+    listed = getattr(item, "committee_id", None) in committees if committees else False
+    return can_see(viewer, item.visibility, allowed_roles=roles_list(item.allowed_roles), is_listed=listed)
+
+
+def can_read_article(viewer: User | None, article: Article, *, author_ids: Iterable[int],
+                     committees: set[int]) -> bool:
+    if article.status == ArticleStatus.DRAFT:
+        return viewer is not None and (is_staff(viewer) or viewer.id in set(author_ids))
+    return visibility_allows(viewer, article, committees)
+
+
+def readable_articles_q(viewer: User | None, committees: set[int]) -> Q:
+    """The same rule as `can_read_article`, as a database filter (for lists)."""
+    published = Q(status__in=list(READABLE_STATUSES))
+    if viewer is None:
+        return published & Q(visibility=Visibility.PUBLIC)
+    if is_admin(viewer):
+        return Q(status__in=list(READABLE_STATUSES)) | Q(status=ArticleStatus.DRAFT)
+    private = Q(visibility=Visibility.PRIVATE) & (
+        Q(allowed_roles__contains=f",{Role(viewer.role).value},")
+        | Q(committee_id__in=list(committees) or [0])
+    )
+    seen = published & (Q(visibility__in=[Visibility.PUBLIC, Visibility.MEMBERS]) | private)
+    drafts = Q(status=ArticleStatus.DRAFT)
+    if not is_staff(viewer):
+        drafts &= Q(author_links__user_id=viewer.id)
+    return seen | drafts
+
+
+def readable_resources_q(viewer: User | None) -> Q:
+    if viewer is None:
+        return Q(visibility=Visibility.PUBLIC)
+    if is_admin(viewer):
+        return Q()
+    return Q(visibility__in=[Visibility.PUBLIC, Visibility.MEMBERS]) | (
+        Q(visibility=Visibility.PRIVATE) & Q(allowed_roles__contains=f",{Role(viewer.role).value},")
+    )
+
+
+async def author_ids_of(article_id: int) -> set[int]:
+    return set(await ArticleAuthor.filter(article_id=article_id).values_list("user_id", flat=True))
+
+
+async def may_edit_article(user: User | None, article: Article, settings: Settings, *,
+                           author_ids: set[int] | None = None, reputation: int | None = None) -> bool:
+    if user is None:
+        return False
+    if author_ids is None:
+        author_ids = await author_ids_of(article.id)
+    if is_staff(user) or user.id in author_ids:
+        return True
+    if article.status == ArticleStatus.DRAFT:
+        return False
+    if reputation is None:
+        reputation = await reputation_of(user.id)
+    return reputation >= settings.reputation_to_edit_others
+
+
+async def readable_article(viewer: User | None, article_id: int, *, field: str = "articleId",
+                           for_update: bool = False) -> Article:
+    """The article if the viewer may read it; NotFound otherwise (no existence leak)."""
+    query = Article.filter(id=article_id)
+    if for_update:
+        query = query.select_for_update()
+    article = await query.first()
+    if article is None or not can_read_article(
+        viewer, article, author_ids=await author_ids_of(article.id), committees=await committee_ids(viewer)
+    ):
+        raise NotFound("No such article.", field=field)
+    return article
+
+
+async def require_edit_article(user: User | None, article: Article, settings: Settings) -> None:
+    if not await may_edit_article(user, article, settings):
+        raise Forbidden(
+            "Only the article's authors, moderators and members with enough reputation may edit it."
+        )
+
+
+def may_edit_resource(user: User | None, resource: Resource) -> bool:
+    return user is not None and (is_staff(user) or resource.created_by_id == user.id)

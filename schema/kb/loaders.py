@@ -1,0 +1,86 @@
+"""Per-request data of the knowledge base: the category tree (one query), authors of articles
+(batched), and the viewer's committees and reputation (once per request)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+from tortoise.queryset import QuerySet
+
+from api.domain.kb import access
+from api.models.kb import Article, ArticleAuthor, ArticleStatus, Category
+from schema.context import Info
+
+
+@dataclass
+class CategoryTree:
+    by_id: dict[int | None, Category] = field(default_factory=dict)
+    children: dict[int | None, list[Category]] = field(default_factory=lambda: defaultdict(list))
+
+    def path(self, category_id: int) -> list[Category]:
+        chain: list[Category] = []
+        current = self.by_id.get(category_id)
+        while current is not None and current not in chain:
+            chain.append(current)
+            current = self.by_id.get(current.parent_id)
+        return list(reversed(chain))
+
+
+async def category_tree(info: Info) -> CategoryTree:
+    memo = info.context.memo
+    if "kb.categories" not in memo:
+        tree = CategoryTree()
+        for category in await Category.all().order_by("position", "name", "id"):
+            tree.by_id[category.id] = category
+            tree.children[category.parent_id].append(category)
+        memo["kb.categories"] = tree
+    return memo["kb.categories"]
+
+
+def authors(info: Info) -> DataLoader:
+    async def batch(article_ids: list[int]) -> list[list[Any]]:
+        grouped: dict[int, list[Any]] = defaultdict(list)
+        links = ArticleAuthor.filter(article_id__in=set(article_ids)).select_related("user").order_by("id")
+        for link in await links:
+            grouped[link.article_id].append(link.user)
+        return [grouped.get(i, []) for i in article_ids]
+
+    return info.context.loaders.custom("kb.authors", batch)
+
+
+async def viewer_committees(info: Info) -> set[int]:
+    memo = info.context.memo
+    if "kb.committees" not in memo:
+        memo["kb.committees"] = await access.committee_ids(info.context.viewer)
+    return memo["kb.committees"]
+
+
+async def viewer_reputation(info: Info) -> int:
+    memo = info.context.memo
+    if "kb.reputation" not in memo:
+        viewer = info.context.viewer
+        memo["kb.reputation"] = 0 if viewer is None else await access.reputation_of(viewer.id)
+    return memo["kb.reputation"]
+
+
+async def readable_articles(info: Info) -> QuerySet:
+    """Articles the viewer may read, newest change first (a queryset to refine and page)."""
+    q = access.readable_articles_q(info.context.viewer, await viewer_committees(info))
+    return Article.filter(q).distinct().order_by("-updated_at", "-id")
+
+
+async def visible_articles(info: Info, rows: list[Article]) -> list[Article]:
+    if not rows:
+        return []
+    committees = await viewer_committees(info)
+    drafts = [r.id for r in rows if r.status == ArticleStatus.DRAFT]
+    author_map = dict(zip(drafts, await authors(info).load_many(drafts), strict=True)) if drafts else {}
+    viewer = info.context.viewer
+    return [
+        r for r in rows
+        if access.can_read_article(viewer, r, author_ids=[u.id for u in author_map.get(r.id, [])],
+                                   committees=committees)
+    ]

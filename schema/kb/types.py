@@ -1,0 +1,232 @@
+"""GraphQL types of the knowledge base: categories, articles, revisions, diffs, resources."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from api.domain.kb import access
+from api.domain.kb.revisions import LineChange as LineChangeModel
+from api.domain.kb.text import roles_list
+from api.models import kb as models
+from api.models.accounts import User as UserModel
+from api.policies import is_staff
+from schema.accounts import User
+from schema.context import Info
+from schema.enums import Visibility, described_enum
+from schema.kb import loaders
+from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate
+
+if TYPE_CHECKING:
+    from schema.media import MediaFile
+
+ArticleStatus = described_enum(
+    models.ArticleStatus, name="ArticleStatus", description="Where an article is in its life.",
+    values={
+        "DRAFT": "Being written: only its authors and staff see it.",
+        "PUBLISHED": "Readable according to its visibility, and searchable.",
+        "ARCHIVED": "Kept for reference and still readable, but outdated.",
+    },
+)
+ResourceKind = described_enum(
+    models.ResourceKind, name="ResourceKind", description="What a resource library entry is.",
+    values={
+        "IMAGE": "A picture.", "AUDIO": "A recording.", "VIDEO": "A video.",
+        "DOCUMENT": "A document such as a PDF.", "LINK": "A link to a page elsewhere.",
+    },
+)
+LineChange = described_enum(
+    LineChangeModel, name="LineChange", description="How a line differs between two revisions.",
+    values={"SAME": "In both revisions.", "ADDED": "Only in the newer revision.",
+            "REMOVED": "Only in the older revision."},
+)
+
+
+@strawberry.type(description="A node of the knowledge-base category tree.")
+class KbCategory(ModelNode):
+    model = models.Category
+
+    id: relay.NodeID[int]
+    name: str = strawberry.field(description="Shown name.")
+    slug: str = strawberry.field(description="Unique URL-safe name.")
+    description: str = strawberry.field(description="What belongs here.")
+    position: int = strawberry.field(description="Order among its siblings (ascending).")
+    created_at: datetime = strawberry.field(description="When it was created.")
+
+    @strawberry.field(description="The parent category, or null at the top level.")
+    async def parent(self, info: Info) -> KbCategory | None:
+        tree = await loaders.category_tree(info)
+        return tree.by_id.get(self.parent_id)  # type: ignore[attr-defined, return-value]
+
+    @strawberry.field(description="The direct subcategories, in order.")
+    async def children(self, info: Info) -> list[KbCategory]:
+        tree = await loaders.category_tree(info)
+        return tree.children.get(self.id, [])  # type: ignore[return-value]
+
+    @strawberry.field(description="The categories from the top level down to this one (included).")
+    async def path(self, info: Info) -> list[KbCategory]:
+        tree = await loaders.category_tree(info)
+        return tree.path(self.id)  # type: ignore[return-value]
+
+    @strawberry.field(description="Articles of this category the viewer may read, newest change first.")
+    async def articles(
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> Connection[Article]:
+        query = await loaders.readable_articles(info)
+        return await paginate(info, query.filter(category_id=self.id), first=first, after=after, last=last,
+                              before=before)
+
+
+@strawberry.type(description="A knowledge-base article (Markdown), with its history of revisions.")
+class Article(ModelNode):
+    model = models.Article
+
+    id: relay.NodeID[int]
+    title: str = strawberry.field(description="Title.")
+    slug: str = strawberry.field(description="Unique URL-safe name (kept when the title changes).")
+    body: str = strawberry.field(description="The Markdown text as written.")
+    body_html: str = strawberry.field(description="The body rendered to sanitized HTML.")
+    summary: str = strawberry.field(description="A short abstract shown in lists and search results.")
+    tags: list[str] = strawberry.field(description="Tags, lower-case.")
+    status: ArticleStatus = strawberry.field(description="DRAFT, PUBLISHED or ARCHIVED.")
+    visibility: Visibility = strawberry.field(description="Who may read it once published.")
+    revision_number: int = strawberry.field(description="Number of the current revision (1 for a new article).")
+    created_at: datetime = strawberry.field(description="When it was created.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
+    published_at: datetime | None = strawberry.field(description="When it was first published.")
+
+    @strawberry.field(description="Roles that may read it when PRIVATE (admins always may).")
+    def allowed_roles(self) -> list[str]:
+        return roles_list(self.allowed_roles)  # type: ignore[arg-type]
+
+    @strawberry.field(description="Its category, if any.")
+    async def category(self, info: Info) -> KbCategory | None:
+        tree = await loaders.category_tree(info)
+        return tree.by_id.get(self.category_id)  # type: ignore[attr-defined, return-value]
+
+    @strawberry.field(description="The members credited as authors (everyone who saved a revision), in order.")
+    async def authors(self, info: Info) -> list[User]:
+        return await loaders.authors(info).load(self.id)  # type: ignore[return-value]
+
+    @strawberry.field(description="Whether the viewer may edit, publish, archive and restore it.")
+    async def viewer_can_edit(self, info: Info) -> bool:
+        viewer = info.context.viewer
+        if viewer is None:
+            return False
+        authors = {u.id for u in await loaders.authors(info).load(self.id)}
+        if is_staff(viewer) or viewer.id in authors:
+            return True
+        return await access.may_edit_article(
+            viewer, self, info.context.settings, author_ids=authors,  # type: ignore[arg-type]
+            reputation=await loaders.viewer_reputation(info),
+        )
+
+    @strawberry.field(description="Its revisions, newest first.")
+    async def revisions(
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> Connection[ArticleRevision]:
+        query = models.ArticleRevision.filter(article_id=self.id).order_by("-number")
+        return await paginate(info, query, first=first, after=after, last=last, before=before)
+
+    @classmethod
+    async def visible(cls, info: Info, rows: list) -> list:
+        return await loaders.visible_articles(info, rows)
+
+
+@strawberry.type(description="One saved state of an article: who saved it, when and why.")
+class ArticleRevision(ModelNode):
+    model = models.ArticleRevision
+
+    id: relay.NodeID[int]
+    number: int = strawberry.field(description="1 for the first save, then 2, 3...")
+    title: str = strawberry.field(description="The title as saved.")
+    body: str = strawberry.field(description="The Markdown body as saved.")
+    summary: str = strawberry.field(description="The summary as saved.")
+    tags: list[str] = strawberry.field(description="The tags as saved.")
+    message: str = strawberry.field(description="The editor's note about the change.")
+    restored_from: int | None = strawberry.field(description="Number of the revision this one restored, if any.")
+    created_at: datetime = strawberry.field(description="When it was saved.")
+
+    @strawberry.field(description="Who saved it.")
+    async def author(self, info: Info) -> User | None:
+        if self.author_id is None:  # type: ignore[attr-defined]
+            return None
+        return await info.context.loaders.by_id(UserModel).load(self.author_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The article it belongs to.")
+    async def article(self, info: Info) -> Article | None:
+        return await info.context.loaders.by_id(models.Article).load(self.article_id)  # type: ignore[attr-defined]
+
+    @classmethod
+    async def visible(cls, info: Info, rows: list) -> list:
+        articles = await info.context.loaders.by_id(models.Article).load_many([r.article_id for r in rows])
+        readable = {a.id for a in await loaders.visible_articles(info, [a for a in articles if a])}
+        return [r for r in rows if r.article_id in readable]
+
+
+@strawberry.type(description="A line of a revision diff.")
+class DiffLine:
+    change: LineChange = strawberry.field(description="SAME, ADDED or REMOVED.")
+    text: str = strawberry.field(description="The line's text.")
+    old_number: int | None = strawberry.field(description="Line number in the older revision, if there.")
+    new_number: int | None = strawberry.field(description="Line number in the newer revision, if there.")
+
+
+@strawberry.type(description="What changed between two revisions of an article.")
+class RevisionDiff:
+    old: ArticleRevision = strawberry.field(description="The revision compared from.")
+    new: ArticleRevision = strawberry.field(description="The revision compared to.")
+    title_changed: bool = strawberry.field(description="Whether the title differs.")
+    summary_changed: bool = strawberry.field(description="Whether the summary differs.")
+    tags_added: list[str] = strawberry.field(description="Tags only in the newer revision.")
+    tags_removed: list[str] = strawberry.field(description="Tags only in the older revision.")
+    added: int = strawberry.field(description="Number of body lines added.")
+    removed: int = strawberry.field(description="Number of body lines removed.")
+    lines: list[DiffLine] = strawberry.field(description="The body, line by line, with changes marked.")
+    unified: str = strawberry.field(description="The body change as a unified diff.")
+
+
+@strawberry.type(description="A resource library entry: a media file or a link, with a category and tags.")
+class Resource(ModelNode):
+    model = models.Resource
+
+    id: relay.NodeID[int]
+    title: str = strawberry.field(description="Title.")
+    description: str = strawberry.field(description="What it is and why it is useful.")
+    kind: ResourceKind = strawberry.field(description="IMAGE, AUDIO, VIDEO, DOCUMENT or LINK.")
+    url: str = strawberry.field(description="The link (LINK) or an external copy; empty when a media file is attached.")
+    tags: list[str] = strawberry.field(description="Tags, lower-case.")
+    visibility: Visibility = strawberry.field(description="Who may see it.")
+    created_at: datetime = strawberry.field(description="When it was added.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
+
+    @strawberry.field(description="Roles that may see it when PRIVATE (admins always may).")
+    def allowed_roles(self) -> list[str]:
+        return roles_list(self.allowed_roles)  # type: ignore[arg-type]
+
+    @strawberry.field(description="Its category, if any.")
+    async def category(self, info: Info) -> KbCategory | None:
+        tree = await loaders.category_tree(info)
+        return tree.by_id.get(self.category_id)  # type: ignore[attr-defined, return-value]
+
+    @strawberry.field(description="The attached media file, if any.")
+    async def media(self, info: Info) -> Annotated[MediaFile, strawberry.lazy("schema.media")] | None:
+        if self.media_id is None:  # type: ignore[attr-defined]
+            return None
+        from api.models.media import MediaFile as MediaModel
+
+        return await info.context.loaders.by_id(MediaModel).load(self.media_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The member who added it.")
+    async def created_by(self, info: Info) -> User | None:
+        if self.created_by_id is None:  # type: ignore[attr-defined]
+            return None
+        return await info.context.loaders.by_id(UserModel).load(self.created_by_id)  # type: ignore[attr-defined]
+
+    @classmethod
+    async def visible(cls, info: Info, rows: list) -> list:
+        viewer = info.context.viewer
+        return [r for r in rows if access.visibility_allows(viewer, r, set())]

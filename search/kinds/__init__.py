@@ -1,0 +1,1 @@
+"""Document kinds of each domain (registered on import through `api.wiring`)."""
