@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from tortoise.exceptions import IntegrityError, OperationalError
-from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
+from api.db import fetch_all
 from api.errors import Conflict, DomainError, ErrorCode, Forbidden, Invalid, NotFound, RateLimited
 from api.models.accounts import User
 from api.models.media import MediaFile, MediaKind, MediaPurpose, MediaVariant
@@ -93,8 +93,12 @@ def _accepted_for(purpose: MediaPurpose) -> str:
 
 async def used_bytes(user_id: int) -> int:
     """Bytes stored for a member: every rendition of every file they uploaded."""
-    rows = await MediaVariant.filter(media_file__owner_id=user_id).annotate(total=Sum("size")).values("total")
-    return int(rows[0]["total"] or 0) if rows else 0
+    rows = await fetch_all(
+        "SELECT COALESCE(SUM(v.size), 0) AS total FROM media_variants v"
+        " JOIN media_files f ON f.id = v.media_file_id WHERE f.owner_id = ?",
+        [user_id],
+    )
+    return int(rows[0]["total"] or 0)
 
 
 def _size_of(stream: BinaryIO) -> int:
