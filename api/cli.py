@@ -27,10 +27,13 @@ async def _with_db(settings: Settings, work: Callable[[], Awaitable[int]]) -> in
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    from api.db import migrate
+    from api.db import close_db, migrate
 
     async def run() -> int:
-        await migrate(settings)
+        try:
+            await migrate(settings)
+        finally:
+            await close_db()  # an open SQLite connection's thread would keep the process alive
         print("migrations applied")
         return 0
 
