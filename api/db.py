@@ -22,6 +22,7 @@ APPS: dict[str, list[str]] = {
     "media": ["api.models.media"],
     "kb": ["api.models.kb"],
     "moderation": ["api.models.moderation"],
+    "engagement": ["api.models.engagement"],
     "governance": ["api.models.governance"],
 }
 

@@ -15,6 +15,8 @@ MODULES: list[str] = [
     "api.domain.moderation.admission",
     "api.domain.moderation.premoderation",
     "api.domain.governance.closing",
+    "api.domain.engagement.handlers",
+    "api.domain.engagement.messages",
 ]
 
 for _name in MODULES:

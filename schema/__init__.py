@@ -23,6 +23,7 @@ DOMAINS = [
     "schema.media",
     "schema.kb",
     "schema.search",
+    "schema.engagement",
 ]
 
 

@@ -23,6 +23,7 @@ from schema.relay import After, Before, Connection, First, Last, ModelNode, pagi
 
 if TYPE_CHECKING:
     from schema.media import MediaFile
+    from schema.engagement.types import Title
 
 Role = described_enum(
     models.Role, name="Role", description="Community roles, from least to most rights.",
@@ -71,6 +72,12 @@ class User(ModelNode):
         from api.models.media import MediaFile as MediaFileModel
 
         return await info.context.loaders.by_id(MediaFileModel).load(self.avatar_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The title (头衔) the member chose to show beside their name, if any.")
+    async def title(self, info: Info) -> Annotated[Title, strawberry.lazy("schema.engagement.types")] | None:
+        from api.domain.engagement.titles import load_displayed_titles
+
+        return await info.context.loaders.custom("engagement.displayed_title", load_displayed_titles).load(self.id)  # type: ignore[attr-defined]
 
 
 @strawberry.type(description="Something that happened which concerns the viewer.")

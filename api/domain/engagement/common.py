@@ -1,0 +1,55 @@
+"""Helpers shared by the engagement modules: text validation, community days, member stats."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from tortoise.exceptions import IntegrityError
+
+from api.errors import Invalid, NotFound
+from api.models.accounts import User
+from api.models.engagement import MemberStats, PointAccount
+from api.settings import Settings
+from api.timeutil import local_day, now
+
+
+def clean_text(value: str | None, field: str, max_length: int, *, required: bool = True) -> str:
+    """Stripped text, or `Invalid` when empty (if required) or longer than `max_length`."""
+    text = (value or "").strip()
+    if required and not text:
+        raise Invalid("This cannot be empty.", field=field)
+    if len(text) > max_length:
+        raise Invalid(f"Use at most {max_length} characters.", field=field)
+    return text
+
+
+def community_day(settings: Settings, at: datetime | None = None) -> date:
+    return local_day(at or now(), settings.community_timezone)
+
+
+async def require_user(user_id: int, field: str = "userId") -> User:
+    user = await User.filter(id=user_id).first()
+    if user is None:
+        raise NotFound("No such member.", field=field)
+    return user
+
+
+async def stats_for(user_id: int) -> MemberStats:
+    """The member's stats row, created on first use (a concurrent creation is tolerated)."""
+    stats = await MemberStats.filter(user_id=user_id).first()
+    if stats is None:
+        try:
+            stats = await MemberStats.create(user_id=user_id)
+        except IntegrityError:
+            stats = await MemberStats.get(user_id=user_id)
+    return stats
+
+
+async def ensure_account(user_id: int) -> None:
+    """Create the member's point account if missing, outside any transaction, so later
+    conditional updates always find the row."""
+    if not await PointAccount.filter(user_id=user_id).exists():
+        try:
+            await PointAccount.create(user_id=user_id)
+        except IntegrityError:
+            pass

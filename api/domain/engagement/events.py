@@ -1,0 +1,269 @@
+"""Community events (online or offline): sign-ups with a capacity and a waitlist promoted in
+order, a sign-up deadline, check-in by a per-event code or by organisers, attendance points.
+
+Every change of an event's places runs with the event row locked, so two members never take
+the last place and promotions happen exactly once."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tortoise.transactions import in_transaction
+
+from api.domain.engagement import badges, points
+from api.domain.engagement.common import clean_text, stats_for
+from api.domain.notifications import notify
+from api.errors import Conflict, ErrorCode, Forbidden, Invalid, NotFound
+from api.models.accounts import Role, User
+from api.models.engagement import BadgeCriterion, Event, MemberStats, Rsvp, RsvpStatus
+from api.policies import is_staff, require_role
+from api.settings import Settings
+from api.timeutil import now
+
+# Check-in opens this long before the start (people arrive early).
+CHECK_IN_OPENS_BEFORE = timedelta(hours=1)
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+def new_check_in_code() -> str:
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(6))
+
+
+@dataclass
+class EventInput:
+    title: str | None = None
+    description: str | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    online: bool | None = None
+    location: str | None = None
+    url: str | None = None
+    capacity: int | None = None
+    signup_deadline: datetime | None = None
+    attendance_points: int | None = None
+
+
+def _apply(event: Event, data: EventInput, settings: Settings, *, creating: bool) -> None:
+    if creating or data.title is not None:
+        event.title = clean_text(data.title, "title", settings.max_title_length)
+    if data.description is not None:
+        event.description = clean_text(data.description, "description", settings.max_body_length,
+                                       required=False)
+    if creating or data.starts_at is not None:
+        if data.starts_at is None:
+            raise Invalid("Give the start time.", field="startsAt")
+        event.starts_at = data.starts_at
+    if creating or data.ends_at is not None:
+        if data.ends_at is None:
+            raise Invalid("Give the end time.", field="endsAt")
+        event.ends_at = data.ends_at
+    if event.ends_at <= event.starts_at:
+        raise Invalid("The event must end after it starts.", field="endsAt")
+    if data.online is not None:
+        event.online = data.online
+    if data.location is not None:
+        event.location = clean_text(data.location, "location", 300, required=False)
+    if data.url is not None:
+        url = clean_text(data.url, "url", 500, required=False)
+        if url and not url.startswith(("https://", "http://")):
+            raise Invalid("Use an http(s):// address.", field="url")
+        event.url = url
+    if event.online and not event.url:
+        raise Invalid("An online event needs its address.", field="url")
+    if not event.online and not event.location:
+        raise Invalid("An offline event needs a location.", field="location")
+    if data.capacity is not None:
+        if data.capacity < 0:
+            raise Invalid("Use 0 for no limit, or a positive capacity.", field="capacity")
+        event.capacity = data.capacity or None
+    if data.signup_deadline is not None:
+        if data.signup_deadline > event.ends_at:
+            raise Invalid("Sign-ups must close before the event ends.", field="signupDeadline")
+        event.signup_deadline = data.signup_deadline
+    if data.attendance_points is not None:
+        if data.attendance_points < 0:
+            raise Invalid("Points cannot be negative.", field="attendancePoints")
+        event.attendance_points = data.attendance_points
+
+
+async def create_event(actor: User | None, settings: Settings, data: EventInput) -> Event:
+    """Staff create an event and organise it."""
+    staff = require_role(actor, Role.MODERATOR)
+    event = Event(organiser_id=staff.id, check_in_code=new_check_in_code())
+    _apply(event, data, settings, creating=True)
+    await event.save()
+    return event
+
+
+def _may_organise(actor: User, event: Event) -> bool:
+    return event.organiser_id == actor.id or is_staff(actor)
+
+
+async def _locked_event(event_id: int) -> Event:
+    event = await Event.filter(id=event_id).select_for_update().first()
+    if event is None:
+        raise NotFound("No such event.", field="eventId")
+    return event
+
+
+async def _going_count(event_id: int) -> int:
+    return await Rsvp.filter(event_id=event_id, status=RsvpStatus.GOING).count()
+
+
+async def _promote(event: Event) -> list[Rsvp]:
+    """Fill free places from the waitlist, first come first served. Call with the event locked."""
+    promoted: list[Rsvp] = []
+    if event.capacity is None:
+        free = None
+    else:
+        free = event.capacity - await _going_count(event.id)
+        if free <= 0:
+            return promoted
+    waiting = Rsvp.filter(event_id=event.id, status=RsvpStatus.WAITLISTED).order_by("queued_at", "id")
+    for rsvp in await (waiting if free is None else waiting.limit(free)):
+        rsvp.status = RsvpStatus.GOING
+        await rsvp.save(update_fields=["status"])
+        promoted.append(rsvp)
+    return promoted
+
+
+async def _announce_promotions(event: Event, promoted: list[Rsvp]) -> None:
+    for rsvp in promoted:
+        await notify(rsvp.user_id, "engagement.event_promoted", subject_type="Event", subject_id=event.id,
+                     message=f"A place freed up: you are going to “{event.title}”.")
+
+
+async def update_event(actor: User | None, settings: Settings, event_id: int, data: EventInput) -> Event:
+    """Organisers change an event; a larger capacity promotes from the waitlist."""
+    member = require_role(actor, Role.MEMBER)
+    async with in_transaction():
+        event = await _locked_event(event_id)
+        if not _may_organise(member, event):
+            raise Forbidden("Only the organiser and staff may change this event.")
+        _apply(event, data, settings, creating=False)
+        await event.save()
+        promoted = await _promote(event)
+    await _announce_promotions(event, promoted)
+    return event
+
+
+async def cancel_event(actor: User | None, event_id: int) -> Event:
+    member = require_role(actor, Role.MEMBER)
+    async with in_transaction():
+        event = await _locked_event(event_id)
+        if not _may_organise(member, event):
+            raise Forbidden("Only the organiser and staff may cancel this event.")
+        if event.cancelled_at is not None:
+            raise Conflict("This event is already cancelled.", field="eventId")
+        event.cancelled_at = now()
+        await event.save(update_fields=["cancelled_at"])
+        attendees = await Rsvp.filter(event_id=event.id).exclude(status=RsvpStatus.CANCELLED
+                                                                ).values_list("user_id", flat=True)
+    for user_id in attendees:
+        await notify(user_id, "engagement.event_cancelled", actor_id=member.id, subject_type="Event",
+                     subject_id=event.id, message=f"“{event.title}” is cancelled.")
+    return event
+
+
+def _signups_open(event: Event, at: datetime) -> None:
+    if event.cancelled_at is not None:
+        raise Conflict("This event is cancelled.", field="eventId", code=ErrorCode.CLOSED)
+    deadline = event.signup_deadline or event.starts_at
+    if at >= deadline:
+        raise Conflict("Sign-ups for this event are closed.", field="eventId", code=ErrorCode.CLOSED)
+
+
+async def rsvp(user: User, event_id: int, *, at: datetime | None = None) -> Rsvp:
+    """Sign up: GOING while places are left, else WAITLISTED at the end of the queue."""
+    at = at or now()
+    async with in_transaction():
+        event = await _locked_event(event_id)
+        _signups_open(event, at)
+        current = await Rsvp.filter(event_id=event.id, user_id=user.id).first()
+        if current is not None and current.status != RsvpStatus.CANCELLED:
+            raise Conflict("You have already signed up.", field="eventId")
+        full = event.capacity is not None and await _going_count(event.id) >= event.capacity
+        status = RsvpStatus.WAITLISTED if full else RsvpStatus.GOING
+        if current is None:
+            current = await Rsvp.create(event_id=event.id, user_id=user.id, status=status, queued_at=at)
+        else:  # signing up again goes to the back of the queue
+            current.status, current.queued_at = status, at
+            await current.save(update_fields=["status", "queued_at"])
+    return current
+
+
+async def cancel_rsvp(user: User, event_id: int, *, at: datetime | None = None) -> Rsvp:
+    """Withdraw; a freed place goes to the first member of the waitlist."""
+    at = at or now()
+    async with in_transaction():
+        event = await _locked_event(event_id)
+        current = await Rsvp.filter(event_id=event.id, user_id=user.id).first()
+        if current is None or current.status == RsvpStatus.CANCELLED:
+            raise Conflict("You are not signed up.", field="eventId")
+        if current.checked_in_at is not None:
+            raise Conflict("You have already attended this event.", field="eventId")
+        if at >= event.ends_at:
+            raise Conflict("This event is over.", field="eventId", code=ErrorCode.CLOSED)
+        current.status = RsvpStatus.CANCELLED
+        await current.save(update_fields=["status"])
+        promoted = await _promote(event) if event.cancelled_at is None else []
+    await _announce_promotions(event, promoted)
+    return current
+
+
+async def _record_attendance(settings: Settings, event: Event, rsvp_row: Rsvp, by: User, at: datetime) -> Rsvp:
+    if at < event.starts_at - CHECK_IN_OPENS_BEFORE or at > event.ends_at:
+        raise Conflict("Check-in is open from an hour before the start to the end.", field="eventId",
+                       code=ErrorCode.CLOSED)
+    # Conditional update: a second (or concurrent) check-in changes nothing and is refused.
+    marked = await Rsvp.filter(id=rsvp_row.id, checked_in_at__isnull=True).update(
+        checked_in_at=at, checked_in_by_id=by.id
+    )
+    if not marked:
+        raise Conflict("This member has already checked in.", field="eventId")
+    rsvp_row.checked_in_at, rsvp_row.checked_in_by_id = at, by.id
+    stats = await stats_for(rsvp_row.user_id)
+    from tortoise.expressions import F
+
+    await MemberStats.filter(id=stats.id).update(events_attended=F("events_attended") + 1)
+    await points.award(settings, rsvp_row.user_id, "event_attendance", amount=event.attendance_points,
+                       source_type="Event", source_id=event.id,
+                       dedupe_key=f"event_attendance:{event.id}:{rsvp_row.user_id}", at=at)
+    await badges.evaluate(rsvp_row.user_id, BadgeCriterion.EVENTS_ATTENDED)
+    return rsvp_row
+
+
+async def _attendee(event: Event, user_id: int) -> Rsvp:
+    if event.cancelled_at is not None:
+        raise Conflict("This event is cancelled.", field="eventId", code=ErrorCode.CLOSED)
+    row = await Rsvp.filter(event_id=event.id, user_id=user_id, status=RsvpStatus.GOING).first()
+    if row is None:
+        raise Forbidden("Only members with a place can check in.", field="eventId")
+    return row
+
+
+async def check_in_with_code(user: User, settings: Settings, event_id: int, code: str,
+                             *, at: datetime | None = None) -> Rsvp:
+    """A member checks themself in with the code shown at the event."""
+    event = await Event.filter(id=event_id).first()
+    if event is None:
+        raise NotFound("No such event.", field="eventId")
+    row = await _attendee(event, user.id)
+    if not secrets.compare_digest(code.strip().upper(), event.check_in_code):
+        raise Invalid("Wrong check-in code.", field="code")
+    return await _record_attendance(settings, event, row, user, at or now())
+
+
+async def check_in_attendee(actor: User | None, settings: Settings, event_id: int, user_id: int,
+                            *, at: datetime | None = None) -> Rsvp:
+    """An organiser (or staff) checks a member in."""
+    member = require_role(actor, Role.MEMBER)
+    event = await Event.filter(id=event_id).first()
+    if event is None:
+        raise NotFound("No such event.", field="eventId")
+    if not _may_organise(member, event):
+        raise Forbidden("Only the organiser and staff may check members in.")
+    row = await _attendee(event, user_id)
+    return await _record_attendance(settings, event, row, member, at or now())

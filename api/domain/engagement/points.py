@@ -1,0 +1,174 @@
+"""Points: an append-only ledger of awards and deductions; balances are their sums.
+
+`PointAccount` keeps the running sums, updated in the same transaction as each entry, and its row
+is locked while an award checks its daily cap, so concurrent awards never exceed a cap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import Enum
+
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from api.db import fetch_all
+from api.domain.engagement.common import clean_text, community_day, ensure_account, require_user
+from api.errors import Invalid
+from api.models.accounts import Role, User
+from api.models.engagement import PointAccount, PointEntry
+from api.policies import require_role
+from api.settings import Settings
+
+# Entries that move points without being "earned": excluded from levels and leaderboards.
+SPENDING_RULES = ("redemption", "refund")
+GRANT_RULE = "grant"
+MAX_GRANT = 100_000
+
+
+def rule_points(settings: Settings, rule: str) -> int:
+    return dict(settings.points_rules).get(rule, 0)
+
+
+def daily_cap(settings: Settings, rule: str) -> int | None:
+    return dict(settings.points_daily_caps).get(rule)
+
+
+async def record_entry(
+    user_id: int, amount: int, rule: str, *, day: date, reason: str = "", source_type: str = "",
+    source_id: int | None = None, dedupe_key: str | None = None, created_by_id: int | None = None,
+    move_balance: bool = True,
+) -> PointEntry:
+    """Append an entry and move the account's sums. Call inside a transaction, with the
+    account row existing (`ensure_account`). `move_balance=False` when the caller has already
+    debited the balance with a conditional update."""
+    entry = await PointEntry.create(
+        user_id=user_id, amount=amount, rule=rule, reason=reason, source_type=source_type,
+        source_id=source_id, dedupe_key=dedupe_key, day=day, created_by_id=created_by_id,
+    )
+    earned = amount if amount > 0 and rule not in SPENDING_RULES else 0
+    if move_balance or earned:
+        await PointAccount.filter(user_id=user_id).update(
+            balance=F("balance") + (amount if move_balance else 0), earned=F("earned") + earned
+        )
+    return entry
+
+
+async def award(
+    settings: Settings, user_id: int, rule: str, *, amount: int | None = None, source_type: str = "",
+    source_id: int | None = None, dedupe_key: str | None = None, reason: str = "",
+    at: datetime | None = None, record_zero: bool = False,
+) -> PointEntry | None:
+    """Award the points of `rule` (or `amount`), clipped to what is left of the rule's daily cap.
+    None when nothing was awarded (zero points, cap reached, or `dedupe_key` already paid).
+
+    With `record_zero` (and a `dedupe_key`), an act worth nothing (cap reached) is still entered
+    with 0 points, so the key marks the act as seen and a replay returns None."""
+    points = rule_points(settings, rule) if amount is None else amount
+    record_zero = record_zero and dedupe_key is not None
+    if points <= 0 and not record_zero:
+        return None
+    await ensure_account(user_id)
+    day = community_day(settings, at)
+    async with in_transaction():
+        # Lock the account row: concurrent awards of one member queue here, so the cap holds.
+        await PointAccount.filter(user_id=user_id).select_for_update().first()
+        if dedupe_key and await PointEntry.filter(dedupe_key=dedupe_key).exists():
+            return None
+        cap = daily_cap(settings, rule)
+        if cap is not None:
+            rows = await fetch_all(
+                "SELECT COALESCE(SUM(amount), 0) AS total FROM engagement_point_entries "
+                "WHERE user_id = ? AND rule = ? AND day = ?",
+                [user_id, rule, day],
+            )
+            points = min(points, cap - int(rows[0]["total"]))
+        if points <= 0:
+            if not record_zero:
+                return None
+            points, reason = 0, reason or "Daily cap reached."
+        return await record_entry(
+            user_id, points, rule, day=day, reason=reason, source_type=source_type,
+            source_id=source_id, dedupe_key=dedupe_key,
+        )
+
+
+async def grant(actor: User | None, settings: Settings, user_id: int, amount: int, reason: str) -> PointEntry:
+    """Admins grant (positive) or deduct (negative) points with a reason. A deduction may take
+    a balance below zero: it corrects an award, it does not buy anything."""
+    admin = require_role(actor, Role.ADMIN)
+    reason = clean_text(reason, "reason", settings.max_reason_length)
+    if amount == 0 or abs(amount) > MAX_GRANT:
+        raise Invalid(f"Use a non-zero amount of at most {MAX_GRANT} points either way.", field="amount")
+    await require_user(user_id)
+    await ensure_account(user_id)
+    async with in_transaction():
+        await PointAccount.filter(user_id=user_id).select_for_update().first()
+        return await record_entry(
+            user_id, amount, GRANT_RULE, day=community_day(settings), reason=reason,
+            created_by_id=admin.id,
+        )
+
+
+async def balance(user_id: int) -> int:
+    account = await PointAccount.filter(user_id=user_id).first()
+    return account.balance if account else 0
+
+
+async def ledger_balance(user_id: int) -> int:
+    """The balance recomputed from the ledger (the account must always agree)."""
+    rows = await fetch_all(
+        "SELECT COALESCE(SUM(amount), 0) AS total FROM engagement_point_entries WHERE user_id = ?",
+        [user_id],
+    )
+    return int(rows[0]["total"])
+
+
+class Period(str, Enum):
+    WEEK = "WEEK"
+    MONTH = "MONTH"
+    ALL_TIME = "ALL_TIME"
+
+
+def period_start(period: Period, today: date) -> date | None:
+    """First community day of the current week (Monday) or month; None for all time."""
+    if period is Period.WEEK:
+        return today - timedelta(days=today.weekday())
+    if period is Period.MONTH:
+        return today.replace(day=1)
+    return None
+
+
+@dataclass(frozen=True)
+class Standing:
+    rank: int
+    user_id: int
+    points: int
+
+
+async def leaderboard(settings: Settings, period: Period, *, offset: int = 0, limit: int = 20,
+                      at: datetime | None = None) -> tuple[list[Standing], int]:
+    """Members by points earned in the period (spending excluded), and how many have any.
+    Ties share the order of the smaller member id."""
+    start = period_start(period, community_day(settings, at))
+    where = "rule NOT IN (?, ?)"
+    params: list = list(SPENDING_RULES)
+    if start is not None:
+        where += " AND day >= ?"
+        params.append(start)
+    rows = await fetch_all(
+        f"SELECT user_id, SUM(amount) AS points FROM engagement_point_entries WHERE {where} "
+        "GROUP BY user_id HAVING SUM(amount) > 0 ORDER BY points DESC, user_id LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    )
+    total = await fetch_all(
+        f"SELECT COUNT(*) AS n FROM (SELECT user_id FROM engagement_point_entries WHERE {where} "
+        "GROUP BY user_id HAVING SUM(amount) > 0) AS ranked",
+        params,
+    )
+    standings = [
+        Standing(rank=offset + i + 1, user_id=r["user_id"], points=int(r["points"]))
+        for i, r in enumerate(rows)
+    ]
+    return standings, int(total[0]["n"])

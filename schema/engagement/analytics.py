@@ -1,0 +1,188 @@
+"""Staff analytics (community statistics, retention, contributors, spaces) and inactive members."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import strawberry
+
+from api.domain.engagement import analytics as domain
+from api.domain.engagement import inactive as inactive_domain
+from api.models.accounts import User as UserModel
+from schema.accounts import Payload, User
+from schema.context import Info
+from schema.engagement.enums import StatsInterval
+from schema.errors import PublicError
+from schema.permissions import IsStaff, Require, guard
+from schema.relay import After, Before, Connection, First, Last, node_global_id, paginate, parse_id
+
+
+@strawberry.type(description="Figures of one bucket (day, week or month) of community statistics.")
+class StatsBucket:
+    start: date = strawberry.field(description="First community day of the bucket.")
+    end: date = strawberry.field(description="Last community day of the bucket (inclusive).")
+    new_members: int = strawberry.field(description="Members who joined.")
+    active_members: int = strawberry.field(description="Distinct members with a write or sign-in (DAU/WAU/MAU per bucket).")
+    topics: int = strawberry.field(description="Topics (discussions and questions) started.")
+    posts: int = strawberry.field(description="Replies written (answers included).")
+    questions: int = strawberry.field(description="Questions asked.")
+    answers: int = strawberry.field(description="Answers written.")
+    accepted_questions: int = strawberry.field(description="Questions asked in the bucket that have an accepted answer.")
+    acceptance_rate: float | None = strawberry.field(description="accepted_questions / questions; null without questions.")
+    median_first_answer_seconds: float | None = strawberry.field(
+        description="Median delay from question to first answer by someone else, for questions asked in the bucket.")
+    votes: int = strawberry.field(description="Votes cast.")
+    check_ins: int = strawberry.field(description="Daily check-ins.")
+    event_attendance: int = strawberry.field(description="Event check-ins.")
+
+
+@strawberry.type(description="Community statistics over a range of community days.")
+class CommunityStats:
+    start: date = strawberry.field(description="First day of the range.")
+    end: date = strawberry.field(description="Last day of the range.")
+    interval: StatsInterval = strawberry.field(description="Size of each bucket.")
+    buckets: list[StatsBucket] = strawberry.field(description="Figures per bucket, in order.")
+    daily_active: int = strawberry.field(description="Members active on the last day (DAU).")
+    weekly_active: int = strawberry.field(description="Members active in the 7 days ending on the last day (WAU).")
+    monthly_active: int = strawberry.field(description="Members active in the 30 days ending on the last day (MAU).")
+
+
+@strawberry.type(description="Members who joined in one week, and how many were active in each later week.")
+class RetentionCohort:
+    week_start: date = strawberry.field(description="Monday of the join week.")
+    size: int = strawberry.field(description="Members who joined that week.")
+    active: list[int] = strawberry.field(description="Active members in week 0, 1, 2... after joining.")
+    retention: list[float] = strawberry.field(description="`active` as shares of `size`.")
+
+
+@strawberry.type(description="A member by points earned over a range.")
+class TopContributor:
+    points: int = strawberry.field(description="Points earned in the range (spending excluded).")
+    posts: int = strawberry.field(description="Replies written in the range.")
+    user_id: strawberry.Private[int]
+
+    @strawberry.field(description="The member.")
+    async def user(self, info: Info) -> User | None:
+        return await info.context.loaders.by_id(UserModel).load(self.user_id)
+
+
+@strawberry.type(description="Activity of one forum space over a range.")
+class SpaceEngagement:
+    name: str = strawberry.field(description="Name of the space.")
+    topics: int = strawberry.field(description="Topics started.")
+    posts: int = strawberry.field(description="Replies written.")
+    contributors: int = strawberry.field(description="Distinct members who started topics or replied.")
+    space_pk: strawberry.Private[int]
+
+    @strawberry.field(description="Global id of the space.")
+    def space_id(self) -> strawberry.ID:
+        return strawberry.ID(node_global_id("Space", self.space_pk))
+
+
+_STAFF = [IsStaff]
+From = Annotated[date, strawberry.argument(name="from", description="First community day (inclusive).")]
+To = Annotated[date, strawberry.argument(description="Last community day (inclusive).")]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Community statistics per day, week or month (staff only).", permission_classes=_STAFF)
+    async def community_stats(
+        self, info: Info, from_: From, to: To,
+        interval: Annotated[StatsInterval, strawberry.argument(description="Bucket size.")] = domain.Interval.DAY,
+    ) -> CommunityStats:
+        stats = await domain.community_stats(info.context.viewer, info.context.settings, from_, to,
+                                             domain.Interval(interval))
+        return CommunityStats(
+            start=stats.start, end=stats.end, interval=stats.interval, daily_active=stats.daily_active,
+            weekly_active=stats.weekly_active, monthly_active=stats.monthly_active,
+            buckets=[StatsBucket(
+                start=b.start, end=b.end, new_members=b.new_members, active_members=b.active_members,
+                topics=b.topics, posts=b.posts, questions=b.questions, answers=b.answers,
+                accepted_questions=b.accepted_questions, acceptance_rate=b.acceptance_rate,
+                median_first_answer_seconds=b.median_first_answer_seconds, votes=b.votes,
+                check_ins=b.check_ins, event_attendance=b.event_attendance,
+            ) for b in stats.buckets],
+        )
+
+    @strawberry.field(description="Weekly retention cohorts by join week (staff only).", permission_classes=_STAFF)
+    async def retention_cohorts(
+        self, info: Info, from_: From,
+        weeks: Annotated[int, strawberry.argument(description="How many join weeks, from the week of `from`.")] = 8,
+    ) -> list[RetentionCohort]:
+        cohorts = await domain.retention_cohorts(info.context.viewer, info.context.settings, from_, weeks)
+        return [RetentionCohort(week_start=c.week_start, size=c.size, active=c.active, retention=c.retention)
+                for c in cohorts]
+
+    @strawberry.field(description="Members by points earned over a range (staff only).", permission_classes=_STAFF)
+    async def top_contributors(
+        self, info: Info, from_: From, to: To,
+        limit: Annotated[int, strawberry.argument(description="How many members (at most 100).")] = 10,
+    ) -> list[TopContributor]:
+        rows = await domain.top_contributors(info.context.viewer, info.context.settings, from_, to, limit)
+        return [TopContributor(points=r.points, posts=r.posts, user_id=r.user_id) for r in rows]
+
+    @strawberry.field(description="Activity per forum space over a range (staff only).", permission_classes=_STAFF)
+    async def space_engagement(self, info: Info, from_: From, to: To) -> list[SpaceEngagement]:
+        rows = await domain.engagement_by_space(info.context.viewer, info.context.settings, from_, to)
+        return [SpaceEngagement(name=r.name, topics=r.topics, posts=r.posts, contributors=r.contributors,
+                                space_pk=r.space_id) for r in rows]
+
+    @strawberry.field(description="Members with no write or sign-in for `days` days, least recently seen first "
+                                  "(staff only).", permission_classes=_STAFF)
+    async def inactive_members(
+        self, info: Info,
+        days: Annotated[int, strawberry.argument(description="Days without activity.")],
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> Connection[User]:
+        try:
+            query = inactive_domain.inactive_query(days)
+        except Exception as exc:  # Invalid: readable to the client
+            raise PublicError(str(exc)) from None
+        return await paginate(info, query, first=first, after=after, last=last, before=before)
+
+
+@strawberry.input(description="Remind inactive members with a notification.")
+class RemindInactiveMembersInput:
+    days: int = strawberry.field(description="Days without activity.")
+    user_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Only these members (if still inactive); omit for all of them.")
+    message: str = strawberry.field(default="", description="The reminder; a friendly default when empty.")
+
+
+@strawberry.type(description="Result of `remindInactiveMembers`.")
+class RemindInactiveMembersPayload(Payload):
+    reminded: int = strawberry.field(default=0, description="How many members were notified.")
+
+
+@strawberry.input(description="Mark inactive members INACTIVE (their content stays).")
+class MarkMembersInactiveInput:
+    days: int = strawberry.field(description="Days without activity.")
+    user_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Only these members (if still inactive); omit for all of them.")
+
+
+@strawberry.type(description="Result of `markMembersInactive`.")
+class MarkMembersInactivePayload(Payload):
+    marked: int = strawberry.field(default=0, description="How many members changed to INACTIVE.")
+
+
+def _ids(values: list[strawberry.ID] | None) -> list[int] | None:
+    return None if values is None else [parse_id(v, "User", "userIds") for v in values]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Notify inactive members (staff).")
+    @guard(Require.MODERATOR)
+    async def remind_inactive_members(self, info: Info, input: Annotated[RemindInactiveMembersInput, strawberry.argument(description="What to do; see the input type.")]) -> RemindInactiveMembersPayload:
+        sent = await inactive_domain.remind(info.context.viewer, info.context.settings, input.days,
+                                            _ids(input.user_ids), input.message)
+        return RemindInactiveMembersPayload(reminded=sent)
+
+    @strawberry.mutation(description="Mark inactive members INACTIVE; nothing is deleted (admins).")
+    @guard(Require.ADMIN)
+    async def mark_members_inactive(self, info: Info, input: Annotated[MarkMembersInactiveInput, strawberry.argument(description="What to do; see the input type.")]) -> MarkMembersInactivePayload:
+        marked = await inactive_domain.mark_inactive(info.context.viewer, input.days, _ids(input.user_ids))
+        return MarkMembersInactivePayload(marked=marked)

@@ -1,0 +1,220 @@
+"""Community events (sign-ups, waitlist, check-in) and lotteries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from api.domain.engagement import events as events_domain
+from api.domain.engagement import lotteries as lotteries_domain
+from api.models import engagement as models
+from api.timeutil import now
+from schema.accounts import Payload
+from schema.context import Info
+from schema.engagement.enums import EligibleSet, LotteryStatus
+from schema.engagement.types import CommunityEvent, EventRsvp, Lottery
+from schema.permissions import Require, guard
+from schema.relay import After, Before, Connection, First, Last, paginate, parse_id
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Community events, soonest first.")
+    async def community_events(
+        self, info: Info,
+        upcoming_only: Annotated[bool, strawberry.argument(
+            description="Only events not yet over and not cancelled.")] = True,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> Connection[CommunityEvent]:
+        query = models.Event.all().order_by("starts_at", "id")
+        if upcoming_only:
+            query = query.filter(ends_at__gt=now(), cancelled_at__isnull=True)
+        return await paginate(info, query, first=first, after=after, last=last, before=before)
+
+    @strawberry.field(description="Lotteries, newest first.")
+    async def lotteries(
+        self, info: Info,
+        status: Annotated[LotteryStatus | None, strawberry.argument(description="Only in this state.")] = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> Connection[Lottery]:
+        query = models.Lottery.all().order_by("-id")
+        if status is not None:
+            query = query.filter(status=status)
+        return await paginate(info, query, first=first, after=after, last=last, before=before)
+
+
+@strawberry.input(description="Fields of an event; omitted fields keep their value when updating.")
+class EventFields:
+    title: str | None = strawberry.field(default=None, description="Title (required when creating).")
+    description: str | None = strawberry.field(default=None, description="Details (Markdown).")
+    starts_at: datetime | None = strawberry.field(default=None, description="Start (required when creating).")
+    ends_at: datetime | None = strawberry.field(default=None, description="End (required when creating).")
+    online: bool | None = strawberry.field(default=None, description="Online (needs `url`) or offline (needs `location`).")
+    location: str | None = strawberry.field(default=None, description="Where, for offline events.")
+    url: str | None = strawberry.field(default=None, description="Where to join, for online events.")
+    capacity: int | None = strawberry.field(default=None, description="Places; 0 for unlimited.")
+    signup_deadline: datetime | None = strawberry.field(default=None, description="Sign-ups close then.")
+    attendance_points: int | None = strawberry.field(default=None, description="Points for attending.")
+
+
+def _event_input(data: EventFields) -> events_domain.EventInput:
+    return events_domain.EventInput(
+        title=data.title, description=data.description, starts_at=data.starts_at, ends_at=data.ends_at,
+        online=data.online, location=data.location, url=data.url, capacity=data.capacity,
+        signup_deadline=data.signup_deadline, attendance_points=data.attendance_points,
+    )
+
+
+@strawberry.input(description="Announce an event.")
+class CreateCommunityEventInput:
+    event: EventFields = strawberry.field(description="Its fields.")
+
+
+@strawberry.input(description="Change an event.")
+class UpdateCommunityEventInput:
+    event_id: strawberry.ID = strawberry.field(description="Global id of the event.")
+    event: EventFields = strawberry.field(description="The fields to change.")
+
+
+@strawberry.input(description="Refer to an event.")
+class EventRefInput:
+    event_id: strawberry.ID = strawberry.field(description="Global id of the event.")
+
+
+@strawberry.type(description="Result of an event mutation.")
+class CommunityEventPayload(Payload):
+    event: CommunityEvent | None = strawberry.field(default=None, description="The event.")
+
+
+@strawberry.type(description="Result of a sign-up or check-in mutation.")
+class EventRsvpPayload(Payload):
+    rsvp: EventRsvp | None = strawberry.field(default=None, description="The sign-up.")
+
+
+@strawberry.input(description="Check in at an event with its code.")
+class CheckInToEventInput:
+    event_id: strawberry.ID = strawberry.field(description="Global id of the event.")
+    code: str = strawberry.field(description="The code shown at the event.")
+
+
+@strawberry.input(description="Check a member in at an event (organisers).")
+class CheckInAttendeeInput:
+    event_id: strawberry.ID = strawberry.field(description="Global id of the event.")
+    user_id: strawberry.ID = strawberry.field(description="Global id of the member.")
+
+
+@strawberry.input(description="Open a lottery.")
+class CreateLotteryInput:
+    title: str = strawberry.field(description="Title.")
+    eligible_set: EligibleSet = strawberry.field(description="Who may win.")
+    winner_count: int = strawberry.field(description="How many winners.")
+    description: str = strawberry.field(default="", description="Details.")
+    prizes: list[str] = strawberry.field(default_factory=list, description="Prize of each rank.")
+    event_id: strawberry.ID | None = strawberry.field(default=None, description="For EVENT_ATTENDEES.")
+    min_streak: int | None = strawberry.field(default=None, description="For CHECK_IN_STREAK.")
+    survey_id: strawberry.ID | None = strawberry.field(default=None, description="For SURVEY_RESPONDENTS.")
+    user_ids: list[strawberry.ID] = strawberry.field(default_factory=list, description="For LIST: the members.")
+
+
+@strawberry.type(description="Result of a lottery mutation.")
+class LotteryPayload(Payload):
+    lottery: Lottery | None = strawberry.field(default=None, description="The lottery.")
+
+
+@strawberry.input(description="Add members to a hand-made lottery list.")
+class AddLotteryEntrantsInput:
+    lottery_id: strawberry.ID = strawberry.field(description="Global id of the lottery.")
+    user_ids: list[strawberry.ID] = strawberry.field(description="Global ids of the members.")
+
+
+@strawberry.input(description="Refer to a lottery.")
+class LotteryRefInput:
+    lottery_id: strawberry.ID = strawberry.field(description="Global id of the lottery.")
+
+
+def _event_id(value: strawberry.ID) -> int:
+    return parse_id(value, "CommunityEvent", "eventId")
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Announce a community event (staff organise it).")
+    @guard(Require.MODERATOR)
+    async def create_community_event(self, info: Info, input: Annotated[CreateCommunityEventInput, strawberry.argument(description="What to do; see the input type.")]) -> CommunityEventPayload:
+        event = await events_domain.create_event(info.context.viewer, info.context.settings, _event_input(input.event))
+        return CommunityEventPayload(event=event)
+
+    @strawberry.mutation(description="Change an event (its organiser or staff); more places promote the waitlist.")
+    @guard(Require.MEMBER)
+    async def update_community_event(self, info: Info, input: Annotated[UpdateCommunityEventInput, strawberry.argument(description="What to do; see the input type.")]) -> CommunityEventPayload:
+        event = await events_domain.update_event(info.context.viewer, info.context.settings,
+                                                 _event_id(input.event_id), _event_input(input.event))
+        return CommunityEventPayload(event=event)
+
+    @strawberry.mutation(description="Cancel an event (its organiser or staff); sign-ups are told.")
+    @guard(Require.MEMBER)
+    async def cancel_community_event(self, info: Info, input: Annotated[EventRefInput, strawberry.argument(description="What to do; see the input type.")]) -> CommunityEventPayload:
+        event = await events_domain.cancel_event(info.context.viewer, _event_id(input.event_id))
+        return CommunityEventPayload(event=event)
+
+    @strawberry.mutation(description="Sign up: a place while any is left, else the waitlist.")
+    @guard(Require.MEMBER)
+    async def rsvp_event(self, info: Info, input: Annotated[EventRefInput, strawberry.argument(description="What to do; see the input type.")]) -> EventRsvpPayload:
+        return EventRsvpPayload(rsvp=await events_domain.rsvp(info.context.viewer, _event_id(input.event_id)))
+
+    @strawberry.mutation(description="Withdraw a sign-up; the first on the waitlist takes the place.")
+    @guard(Require.MEMBER)
+    async def cancel_rsvp(self, info: Info, input: Annotated[EventRefInput, strawberry.argument(description="What to do; see the input type.")]) -> EventRsvpPayload:
+        return EventRsvpPayload(rsvp=await events_domain.cancel_rsvp(info.context.viewer, _event_id(input.event_id)))
+
+    @strawberry.mutation(description="Check in at an event with its code; attendance earns points.")
+    @guard(Require.MEMBER)
+    async def check_in_to_event(self, info: Info, input: Annotated[CheckInToEventInput, strawberry.argument(description="What to do; see the input type.")]) -> EventRsvpPayload:
+        rsvp = await events_domain.check_in_with_code(info.context.viewer, info.context.settings,
+                                                      _event_id(input.event_id), input.code)
+        return EventRsvpPayload(rsvp=rsvp)
+
+    @strawberry.mutation(description="Check a member in (the organiser or staff).")
+    @guard(Require.MEMBER)
+    async def check_in_attendee(self, info: Info, input: Annotated[CheckInAttendeeInput, strawberry.argument(description="What to do; see the input type.")]) -> EventRsvpPayload:
+        rsvp = await events_domain.check_in_attendee(info.context.viewer, info.context.settings,
+                                                     _event_id(input.event_id),
+                                                     parse_id(input.user_id, "User", "userId"))
+        return EventRsvpPayload(rsvp=rsvp)
+
+    @strawberry.mutation(description="Open a lottery; its seed commitment is public at once (staff).")
+    @guard(Require.MODERATOR)
+    async def create_lottery(self, info: Info, input: Annotated[CreateLotteryInput, strawberry.argument(description="What to do; see the input type.")]) -> LotteryPayload:
+        data = lotteries_domain.LotteryInput(
+            title=input.title, eligible_set=models.EligibleSet(input.eligible_set),
+            winner_count=input.winner_count, description=input.description, prizes=list(input.prizes),
+            event_id=_event_id(input.event_id) if input.event_id else None, min_streak=input.min_streak,
+            survey_id=parse_id(input.survey_id, "Survey", "surveyId") if input.survey_id else None,
+            user_ids=[parse_id(u, "User", "userIds") for u in input.user_ids],
+        )
+        return LotteryPayload(lottery=await lotteries_domain.create_lottery(info.context.viewer,
+                                                                            info.context.settings, data))
+
+    @strawberry.mutation(description="Add members to a hand-made list while the lottery is open (staff).")
+    @guard(Require.MODERATOR)
+    async def add_lottery_entrants(self, info: Info, input: Annotated[AddLotteryEntrantsInput, strawberry.argument(description="What to do; see the input type.")]) -> LotteryPayload:
+        lottery = await lotteries_domain.add_entrants(
+            info.context.viewer, parse_id(input.lottery_id, "Lottery", "lotteryId"),
+            [parse_id(u, "User", "userIds") for u in input.user_ids],
+        )
+        return LotteryPayload(lottery=lottery)
+
+    @strawberry.mutation(description="Draw: reveal the seed, fix the eligible list, record the winners (staff).")
+    @guard(Require.MODERATOR)
+    async def draw_lottery(self, info: Info, input: Annotated[LotteryRefInput, strawberry.argument(description="What to do; see the input type.")]) -> LotteryPayload:
+        lottery = await lotteries_domain.draw(info.context.viewer, info.context.settings,
+                                              parse_id(input.lottery_id, "Lottery", "lotteryId"))
+        return LotteryPayload(lottery=lottery)
+
+    @strawberry.mutation(description="Cancel an open lottery (staff).")
+    @guard(Require.MODERATOR)
+    async def cancel_lottery(self, info: Info, input: Annotated[LotteryRefInput, strawberry.argument(description="What to do; see the input type.")]) -> LotteryPayload:
+        lottery = await lotteries_domain.cancel(info.context.viewer, parse_id(input.lottery_id, "Lottery", "lotteryId"))
+        return LotteryPayload(lottery=lottery)
