@@ -90,6 +90,7 @@ def process_image(data: bytes, pillow_format: str, *, max_pixels: int) -> Proces
             source.seek(0)
             source.load()
             image = _clean(source)
+        # The decoded source is released here: only the clean image stays in memory.
     except ImageRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -112,7 +113,8 @@ def process_image(data: bytes, pillow_format: str, *, max_pixels: int) -> Proces
 def _clean(source: Image.Image) -> Image.Image:
     """Pixels only: upright, sRGB, RGB or RGBA, in a new image with no `info` at all."""
     icc = source.info.get("icc_profile")
-    upright = ImageOps.exif_transpose(source)  # a copy; orientation applied to the pixels
+    # In place: no second full-size copy of the pixels (the source is discarded anyway).
+    upright = ImageOps.exif_transpose(source, in_place=True) or source
     has_alpha = upright.mode in ("RGBA", "LA", "PA") or (
         upright.mode == "P" and "transparency" in upright.info
     )
@@ -172,8 +174,10 @@ def _variants(image: Image.Image) -> list[Rendition]:
         if max(current.size) <= size and not smallest:
             continue
         if max(current.size) > size:
-            current = current.copy()
-            current.thumbnail((size, size), Image.Resampling.LANCZOS, reducing_gap=3.0)
+            # resize (not copy + thumbnail): never a second full-size buffer of the pixels.
+            scale = size / max(current.size)
+            target = (max(1, round(current.width * scale)), max(1, round(current.height * scale)))
+            current = current.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
         renditions.append(
             Rendition(name, _encode(current, "WEBP"), "image/webp", "webp", current.width, current.height)
         )
