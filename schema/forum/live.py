@@ -1,7 +1,9 @@
 """Live updates: `postAdded(topicId)` and `topicActivity(spaceId)`.
 
 Events carry only ids; each is re-read and its visibility re-checked for this subscriber
-(spaces may change visibility while a subscription is open)."""
+(spaces may change visibility while a subscription is open). Subscriptions listen on the app's
+own broker (in-process, or Redis when REDIS_URL is set, so events published by any app process
+arrive)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,6 @@ from api.domain.forum import access
 from api.domain.forum.announce import space_channel, topic_channel
 from api.errors import DomainError
 from api.models import forum as models
-from api.pubsub import get_broker
 from schema.context import Info
 from schema.errors import PublicError
 from schema.forum.enums import TopicAction
@@ -47,7 +48,7 @@ class Subscription:
             await access.visible_topic(viewer, pk)
         except DomainError:
             raise PublicError("No such topic.") from None
-        async with get_broker().subscribe(topic_channel(pk)) as messages:
+        async with info.context.broker.subscribe(topic_channel(pk)) as messages:
             async for message in messages:
                 try:
                     post, topic, _ = await access.visible_post(viewer, int(message["post_id"]))
@@ -66,7 +67,7 @@ class Subscription:
         viewer = info.context.viewer
         if not (await access.space_index()).can_view(viewer, pk):
             raise PublicError("No such space.")
-        async with get_broker().subscribe(space_channel(pk)) as messages:
+        async with info.context.broker.subscribe(space_channel(pk)) as messages:
             async for message in messages:
                 try:
                     topic = await models.Topic.filter(id=int(message["topic_id"])).first()
