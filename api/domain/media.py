@@ -165,15 +165,22 @@ async def _check_quota(member: User, adding: int, settings: Settings) -> None:
 async def _upload_image(member: User, file: UploadedFile, sniffed: sniff.Sniffed, purpose: MediaPurpose,
                         alt: str, filename: str, settings: Settings, storage: Storage) -> MediaFile:
     data = await asyncio.to_thread(_read_all, file.stream)
-    try:
-        processed = await asyncio.to_thread(
-            process_image, data, sniffed.pillow_format, max_pixels=settings.media_max_image_pixels
-        )
-    except ImageRejected as exc:
-        raise (TooLarge if exc.bomb else Invalid)(str(exc), field="file") from None
+    source_sha = hashlib.sha256(data).hexdigest()
+    before = await _processed_before(source_sha, settings, storage)
+    if before is not None:
+        fields, variants = before
+        await _check_quota(member, sum(v.size for v in variants), settings)
+        created = await _record(member, purpose, alt, filename, source_sha, fields, variants, settings,
+                                storage, [])
+        if not all(storage.exists(v.sha256) for v in variants):
+            # The last other record using them was deleted meanwhile: process and store again
+            # (processing is deterministic, so the blobs get the names the rows hold).
+            for rendition in (await _process(data, sniffed, settings)).renditions:
+                await asyncio.to_thread(storage.put_bytes, rendition.data)
+        return created
+    processed = await _process(data, sniffed, settings)
     renditions = processed.renditions
     await _check_quota(member, sum(len(r.data) for r in renditions), settings)
-    source_sha = hashlib.sha256(data).hexdigest()
     del data
     original = processed.original
     new_blobs: list[str] = []
@@ -196,6 +203,33 @@ async def _upload_image(member: User, file: UploadedFile, sniffed: sniff.Sniffed
                             storage, new_blobs)
     await _restore_missing(storage, [(v.sha256, r.data) for v, r in zip(variants, renditions)])
     return created
+
+
+async def _process(data: bytes, sniffed: sniff.Sniffed, settings: Settings):
+    try:
+        return await asyncio.to_thread(
+            process_image, data, sniffed.pillow_format, max_pixels=settings.media_max_image_pixels
+        )
+    except ImageRejected as exc:
+        raise (TooLarge if exc.bomb else Invalid)(str(exc), field="file") from None
+
+
+async def _processed_before(source_sha: str, settings: Settings,
+                            storage: Storage) -> tuple[dict, list[MediaVariant]] | None:
+    """What processing these exact bytes gave last time, when all its blobs are still stored:
+    a second upload of the same image costs no decoding. Limits are those of today."""
+    earlier = await MediaFile.filter(source_sha256=source_sha, kind=MediaKind.IMAGE).order_by("-id").first()
+    if earlier is None or (earlier.width or 0) * (earlier.height or 0) > settings.media_max_image_pixels:
+        return None
+    rows = await MediaVariant.filter(media_file_id=earlier.id)
+    if not rows or not all(storage.exists(row.sha256) for row in rows):
+        return None
+    fields = {name: getattr(earlier, name) for name in (
+        "kind", "mime_type", "size", "sha256", "width", "height", "animated", "placeholder_color",
+        "placeholder")}
+    variants = [MediaVariant(name=r.name, sha256=r.sha256, mime_type=r.mime_type, size=r.size,
+                             width=r.width, height=r.height) for r in rows]
+    return fields, variants
 
 
 def _read_all(stream: BinaryIO) -> bytes:

@@ -166,13 +166,19 @@ async def test_audio_video_and_documents_are_typed_by_content(factory, clean_db,
     assert original_bytes(clean_db, stored) == data
 
 
-async def test_same_bytes_are_stored_once_and_deletion_keeps_shared_blobs(factory, clean_db):
+async def test_same_bytes_are_stored_once_and_deletion_keeps_shared_blobs(factory, clean_db, monkeypatch):
     alice, bob = await factory.user(), await factory.user()
     data = samples.image_bytes("PNG", (800, 600))
     first = await media.upload(alice, upload_of(data), MediaPurpose.POST, "", clean_db)
     before = stored_files(clean_db.media_root)
+    def must_not_decode(*args, **kwargs):
+        raise AssertionError("the same bytes were decoded twice")
+
+    monkeypatch.setattr(media, "process_image", must_not_decode)
     second = await media.upload(bob, upload_of(data), MediaPurpose.POST, "", clean_db)
     assert second.sha256 == first.sha256 and stored_files(clean_db.media_root) == before
+    assert (second.width, second.height, second.placeholder) == (first.width, first.height, first.placeholder)
+    assert await MediaVariant.filter(media_file=second).count() == await MediaVariant.filter(media_file=first).count() == 3
     shas = await MediaVariant.filter(media_file=first).values_list("sha256", flat=True)
     storage = get_storage(clean_db.media_root)
 
@@ -254,3 +260,26 @@ def test_clean_filename_keeps_only_a_display_name():
     assert media.clean_filename("evil\u202egpj.exe") == "evilgpj.exe"
     assert media.clean_filename("报告.pdf") == "报告.pdf"
     assert media.clean_filename("") == "file"
+
+
+async def test_colour_profiles_are_applied_and_not_stored(factory, clean_db):
+    from PIL import ImageCms
+
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    data = samples.image_bytes("PNG", (50, 40), icc_profile=srgb)
+    assert b"iCCP" in data
+    stored = await media.upload(await factory.user(), upload_of(data), MediaPurpose.POST, "", clean_db)
+    blob = original_bytes(clean_db, stored)
+    assert b"iCCP" not in blob
+    with Image.open(io.BytesIO(blob)) as image:
+        assert "icc_profile" not in image.info and image.getpixel((5, 5))[:3] == (10, 120, 200)
+
+
+async def test_demo_seeder_gives_demo_members_avatars(factory, clean_db):
+    from api.demo import media as demo_media
+
+    alice, bob = await factory.user("alice"), await factory.user("bob")
+    state = {"users": {"alice": alice, "bob": bob}}
+    await demo_media.seed(clean_db, state)
+    assert (await User.get(id=alice.id)).avatar_id == state["media"]["avatar:alice"].id
+    assert (await User.get(id=bob.id)).avatar_id is not None
