@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from api.settings import ROOT
+from tests.platform import sqlite_pass_only
 
 GUILDHALL = Path(sys.executable).parent / "guildhall"
 SECRET = "migration-test-secret-key-0123456789abcdef"
@@ -45,6 +46,7 @@ async def test_models_and_migrations_agree(db):
     assert not pending, f"models changed without a migration (run makemigrations <app>): {pending}"
 
 
+@sqlite_pass_only
 async def test_migrations_build_an_empty_sqlite_database(db, tmp_path):
     expected = _model_tables()
     path = tmp_path / "fresh.sqlite3"

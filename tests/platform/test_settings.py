@@ -14,6 +14,7 @@ import pytest
 
 from api import settings as settings_module
 from api.settings import ROOT, Settings, SettingsError, documented_settings
+from tests.platform import sqlite_pass_only
 
 GUILDHALL = Path(sys.executable).parent / "guildhall"
 
@@ -157,6 +158,7 @@ def _cli_env(**values: str) -> dict[str, str]:
     return {**env, "PYTHONPATH": str(ROOT), **values}
 
 
+@sqlite_pass_only
 @pytest.mark.parametrize("values, named", [
     ({"MAX_QUERY_DEPTH": "deep"}, "MAX_QUERY_DEPTH"),
     ({"DATABASE_URL": "postgres://u:p@127.0.0.1:1/none"}, "SECRET_KEY"),
