@@ -4,6 +4,7 @@ document kinds and CLI commands. Add a module here when it registers something."
 import importlib
 
 MODULES: list[str] = [
+    "api.domain.media",
     "search.kinds.kb",
     "search.kinds.members",
     "search.worker",

@@ -15,6 +15,8 @@ import hashlib
 import os
 import re
 import tempfile
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -48,6 +50,12 @@ class Storage(Protocol):
 
     def local_path(self, sha256: str) -> Path | None:
         """A filesystem path to serve the blob from, or None when it is not stored."""
+
+    def blobs_older_than(self, seconds: float) -> Iterator[str]:
+        """The sha256 of every blob stored more than `seconds` ago."""
+
+    def remove_stale_temp(self, seconds: float) -> int:
+        """Remove temporary files older than `seconds` (left by a crash); how many."""
 
 
 def is_sha256(value: str) -> bool:
@@ -127,6 +135,29 @@ class LocalStorage:
             return None
         path = self._path(sha256)
         return path if path.is_file() else None
+
+
+    def blobs_older_than(self, seconds: float) -> Iterator[str]:
+        cutoff = time.time() - seconds
+        for path in self.root.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*"):
+            if is_sha256(path.name) and _mtime(path) < cutoff:
+                yield path.name
+
+    def remove_stale_temp(self, seconds: float) -> int:
+        cutoff = time.time() - seconds
+        removed = 0
+        for path in self._tmp.glob("upload-*") if self._tmp.exists() else ():
+            if _mtime(path) < cutoff:
+                _unlink_quietly(str(path))
+                removed += 1
+        return removed
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return float("inf")
 
 
 def _unlink_quietly(name: str) -> None:

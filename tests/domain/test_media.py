@@ -283,3 +283,23 @@ async def test_demo_seeder_gives_demo_members_avatars(factory, clean_db):
     await demo_media.seed(clean_db, state)
     assert (await User.get(id=alice.id)).avatar_id == state["media"]["avatar:alice"].id
     assert (await User.get(id=bob.id)).avatar_id is not None
+
+
+async def test_sweep_removes_only_old_temp_files_and_unnamed_blobs(factory, clean_db):
+    import os
+    import time
+
+    storage = get_storage(clean_db.media_root)
+    kept = await media.upload(await factory.user(), upload_of(samples.pdf_bytes()), MediaPurpose.RESOURCE, "", clean_db)
+    orphan = storage.put_bytes(b"written by an upload that crashed before its rows")
+    fresh_orphan = storage.put_bytes(b"an upload still in progress")
+    temp = clean_db.media_root / ".tmp" / "upload-crashed"
+    temp.write_bytes(b"half a file")
+    old = time.time() - 2 * media.SWEEP_AFTER_SECONDS
+    for path in (storage.local_path(kept.sha256), storage.local_path(orphan.sha256), temp):
+        os.utime(path, (old, old))
+
+    assert await media.sweep(clean_db) == {"temp": 1, "blobs": 1}
+    assert storage.exists(kept.sha256) and storage.exists(fresh_orphan.sha256)
+    assert not storage.exists(orphan.sha256) and not temp.exists()
+    storage.delete(fresh_orphan.sha256)
