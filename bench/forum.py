@@ -1,0 +1,210 @@
+"""Forum benchmark: `python -m bench.forum [--requests N]`.
+
+Two reads, each measured through GraphQL (the ASGI app in-process, called with httpx, as a
+signed-in member so the anonymous read cache does not answer) and, in the same run, done
+directly with the ORM (the same rows, batched the same way, turned into plain dicts):
+
+1. the topic list: 50 topics per page with author, tags, counts and the viewer's read state;
+2. a topic with 200 posts: every post with its author and reaction counts.
+
+For each: requests per second, p50 and p99 latency, and the SQL statements of one request.
+`DATABASE_URL` picks the database (default: a fresh SQLite file in a temporary folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+TOPIC_LIST = """
+query($first: Int!) { topics(first: $first, orderBy: HOT) { nodes {
+  id title replyCount reactionCount lastActivityAt pinned author { username displayName }
+  tags { name } viewerReadState { unreadCount }
+} } }"""
+TOPIC_POSTS = """
+query($id: ID!) { node(id: $id) { ... on Topic { title posts(first: 200) { nodes {
+  id position body createdAt author { username displayName } reactions { reaction count viewerReacted }
+} } } } }"""
+
+
+class _Counter(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+async def _count_queries(work: Callable[[], Awaitable[Any]]) -> int:
+    logger = logging.getLogger("tortoise.db_client")
+    counter, level = _Counter(), logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(counter)
+    try:
+        await work()
+    finally:
+        logger.removeHandler(counter)
+        logger.setLevel(level)
+    return counter.count
+
+
+async def _measure(work: Callable[[], Awaitable[Any]], requests: int) -> dict[str, float]:
+    for _ in range(3):  # warm caches (parsers, prepared statements)
+        await work()
+    latencies = []
+    started = time.perf_counter()
+    for _ in range(requests):
+        begin = time.perf_counter()
+        await work()
+        latencies.append(time.perf_counter() - begin)
+    total = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "rps": requests / total,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        "queries": await _count_queries(work),
+    }
+
+
+async def _seed(settings) -> dict[str, Any]:
+    from api.domain.accounts import issue_token
+    from api.domain.forum import posts, reading, spaces, topics
+    from api.models.accounts import Role, User
+    from api.models.forum import Reaction
+
+    async def user(name: str, role: Role = Role.MEMBER) -> User:
+        return await User.create(username=name, username_key=name, email=f"{name}@bench.invalid",
+                                 password_hash="-", display_name=name.title(), role=role)
+
+    admin = await user("admin", Role.ADMIN)
+    authors = [await user(f"author{i}") for i in range(20)]
+    reader = await user("reader")
+    space = await spaces.create_space(admin, spaces.SpaceInput(name="Bench"))
+    listed = []
+    for i in range(60):
+        topic = await topics.create_topic(authors[i % 20], topics.TopicInput(
+            space_id=space.id, title=f"Topic {i}: 话题 {i}", body=f"Body of topic {i} with **Markdown**.",
+            tags=[f"tag{i % 8}", "bench"]), settings)
+        listed.append(topic)
+        if i % 2:
+            await reading.mark_read(reader, topic.id)
+    big = listed[-1]
+    for i in range(200):
+        post = await posts.create_post(authors[i % 20], posts.PostInput(
+            topic_id=big.id, body=f"Reply {i}: some *text* and a [link](https://example.org/{i})."), settings)
+        if i % 4 == 0:
+            await Reaction.create(user_id=authors[(i + 1) % 20].id, subject_type="Post", subject_id=post.id,
+                                  reaction=settings.forum_reactions[0])
+    return {"token": await issue_token(reader, settings), "reader": reader, "topic": big}
+
+
+async def _orm_topic_list(reader_id: int) -> list[dict]:
+    """The topic list straight from the ORM: the same rows the GraphQL page reads."""
+    from api.domain.forum.access import space_index, topic_filters
+    from api.models.accounts import User
+    from api.models.forum import ReadState, Topic, TopicTag
+
+    spaces = await space_index()
+    reader = await User.get(id=reader_id)
+    rows = await Topic.filter(**topic_filters(reader, spaces.visible_ids(reader))).order_by(
+        "-pinned", "-hot", "-id").limit(50)
+    ids = [t.id for t in rows]
+    users = {u.id: u for u in await User.filter(id__in={t.author_id for t in rows})}
+    tags: dict[int, list[str]] = {}
+    for link in await TopicTag.filter(topic_id__in=ids).select_related("tag"):
+        tags.setdefault(link.topic_id, []).append(link.tag.name)
+    read = dict(await ReadState.filter(user_id=reader_id, topic_id__in=ids).values_list("topic_id", "last_read_position"))
+    return [{"id": t.id, "title": t.title, "replyCount": t.reply_count, "reactionCount": t.reaction_count,
+             "author": users[t.author_id].username, "tags": tags.get(t.id, []),
+             "unread": max(0, t.last_position - read.get(t.id, 0))} for t in rows]
+
+
+async def _orm_topic_posts(topic_id: int, reader_id: int) -> list[dict]:
+    from api.domain.forum.reactions import reaction_counts, reactions_of
+    from api.models.accounts import User
+    from api.models.forum import Post, Topic
+
+    topic = await Topic.get(id=topic_id)
+    rows = await Post.filter(topic_id=topic.id, held=False).order_by("position").limit(200)
+    ids = [p.id for p in rows]
+    users = {u.id: u for u in await User.filter(id__in={p.author_id for p in rows})}
+    counts = await reaction_counts("Post", ids)
+    mine = await reactions_of(reader_id, "Post", ids)
+    return [{"id": p.id, "position": p.position, "body": p.body, "author": users[p.author_id].username,
+             "reactions": [(r, n, r in mine.get(p.id, set())) for r, n in counts.get(p.id, {}).items()]}
+            for p in rows]
+
+
+async def run(requests: int = 200, database_url: str | None = None) -> list[dict[str, Any]]:
+    """Seed a fresh database, measure, and return one row per (read, path)."""
+    import httpx
+    from strawberry.relay import GlobalID
+
+    from api.app import create_app
+    from api.db import close_db, init_db, migrate
+    from api.settings import Settings, set_settings
+
+    with tempfile.TemporaryDirectory(prefix="guildhall-bench-") as tmp:
+        root = Path(tmp)
+        settings = Settings.from_env({
+            "DATABASE_URL": database_url or f"sqlite://{root / 'bench.sqlite3'}", "DATA_DIR": str(root / "data"),
+            "MEDIA_ROOT": str(root / "media"), "SECRET_KEY": "bench-secret-key-0123456789-abcdefghijkl",
+            "RUN_WORKERS": "false", "PAGE_SIZE_MAX": "200",
+        }, env_file=None)
+        set_settings(settings)
+        await init_db(settings)
+        await migrate(settings)
+        try:
+            seeded = await _seed(settings)
+            app = create_app(settings, manage_db=False)
+            headers = {"Authorization": f"Bearer {seeded['token']}"}
+            topic_gid = str(GlobalID("Topic", str(seeded["topic"].id)))
+            reader_id = seeded["reader"].id
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as http:
+                async def graphql(query: str, variables: dict) -> None:
+                    response = await http.post("/graphql", json={"query": query, "variables": variables},
+                                               headers=headers)
+                    body = response.json()
+                    if body.get("errors"):
+                        raise RuntimeError(body["errors"])
+
+                cases = [
+                    ("topic list (50/page)", "GraphQL", lambda: graphql(TOPIC_LIST, {"first": 50})),
+                    ("topic list (50/page)", "ORM", lambda: _orm_topic_list(reader_id)),
+                    ("topic with 200 posts", "GraphQL", lambda: graphql(TOPIC_POSTS, {"id": topic_gid})),
+                    ("topic with 200 posts", "ORM", lambda: _orm_topic_posts(seeded["topic"].id, reader_id)),
+                ]
+                rows = []
+                for name, path, work in cases:
+                    rows.append({"read": name, "path": path, **await _measure(work, requests)})
+        finally:
+            await close_db()
+    return rows
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    print(f"{'read':<22} {'path':<8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'SQL':>5}")
+    for row in rows:
+        print(f"{row['read']:<22} {row['path']:<8} {row['rps']:>8.1f} {row['p50_ms']:>8.2f} "
+              f"{row['p99_ms']:>8.2f} {row['queries']:>5}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=200, help="requests per measurement")
+    args = parser.parse_args()
+    print_table(asyncio.run(run(args.requests, os.environ.get("DATABASE_URL"))))
+
+
+if __name__ == "__main__":
+    main()
