@@ -33,7 +33,9 @@ class TenantToken:
 
 
 def key_uid(settings: Settings) -> str:
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"guildhall:{settings.meili_index_prefix}:search"))
+    """Stable per installation; shaped as a UUID v4, the only form tenant tokens accept."""
+    derived = uuid.uuid5(uuid.NAMESPACE_URL, f"guildhall:{settings.meili_index_prefix}:search")
+    return str(uuid.UUID(bytes=derived.bytes, version=4))
 
 
 async def _search_key(settings: Settings) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from api.domain.kb.text import roles_list
 from api.markdown import plain_text
 from api.models.kb import Article, ArticleAuthor, ArticleStatus, Resource
 from search.kinds.common import MAX_TEXT, timestamp
@@ -27,7 +28,7 @@ async def load_articles(ids: list[int]) -> list[dict[str, Any]]:
             "id": a.id, "kind": "article", "title": a.title, "slug": a.slug, "summary": a.summary,
             "body": plain_text(a.body)[:MAX_TEXT], "tags": list(a.tags), "category_id": a.category_id,
             "author_ids": authors.get(a.id, []), "status": a.status.value,
-            "visibility": a.visibility.value, "allowed_roles": list(a.allowed_roles),
+            "visibility": a.visibility.value, "allowed_roles": roles_list(a.allowed_roles),
             "committee_ids": [a.committee_id] if a.committee_id else [],
             "created_at": timestamp(a.published_at or a.created_at), "updated_at": timestamp(a.updated_at),
         }
@@ -48,7 +49,7 @@ async def load_resources(ids: list[int]) -> list[dict[str, Any]]:
             "id": r.id, "kind": "resource", "title": r.title, "description": r.description,
             "tags": list(r.tags), "category_id": r.category_id, "resource_kind": r.kind.value,
             "author_ids": [r.created_by_id] if r.created_by_id else [], "url": r.url,
-            "visibility": r.visibility.value, "allowed_roles": list(r.allowed_roles), "committee_ids": [],
+            "visibility": r.visibility.value, "allowed_roles": roles_list(r.allowed_roles), "committee_ids": [],
             "created_at": timestamp(r.created_at), "updated_at": timestamp(r.updated_at),
         }
         for r in rows
