@@ -246,3 +246,27 @@ async def test_reactions_and_read_state(gql, factory, app_settings):
     assert marked["markTopicRead"]["topic"]["viewerReadState"] == {"unreadCount": 1, "lastReadPosition": 1}
     assert (await gql(TOPICS, {}))["topics"]["nodes"][0]["viewerReadState"] is None
     assert TopicKind.QUESTION
+
+
+async def test_a_page_of_50_posts_costs_the_same_queries_as_a_page_of_5(gql, factory, app_settings, count_queries):
+    admin = await factory.user("root", role="ADMIN")
+    space = await make_space(admin)
+    authors = [await factory.user() for _ in range(4)]
+    _, token = await factory.member_with_token()
+    topic = await make_topic(authors[0], space, app_settings)
+    from api.models.forum import Reaction
+
+    for i in range(50):
+        post = await make_post(authors[i % 4], topic, app_settings, body=f"reply {i}")
+        await Reaction.create(user_id=authors[(i + 1) % 4].id, subject_type="Post", subject_id=post.id,
+                              reaction=app_settings.forum_reactions[0])
+    query = """query($id: ID!, $first: Int) { node(id: $id) { ... on Topic { posts(first: $first) { nodes {
+      id body author { username } replyTo { id } reactions { count viewerReacted } viewerVote } } } } }"""
+    await gql(query, {"id": gid("Topic", topic.id), "first": 1}, token=token)
+    counts = {}
+    for size in (5, 50):
+        with count_queries as counter:
+            data = await gql(query, {"id": gid("Topic", topic.id), "first": size}, token=token)
+        assert len(data["node"]["posts"]["nodes"]) == size
+        counts[size] = counter.count
+    assert counts[5] == counts[50], counts

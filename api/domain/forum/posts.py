@@ -65,7 +65,8 @@ async def create_post(actor: User | None, data: PostInput, settings: Settings, *
                         field="questionId" if answer else "topicId")
     reply_to = await _related(topic, data.reply_to_id, "replyToId")
     quote = await _related(topic, data.quote_id, "quoteId")
-    decision = await events.decide("content.review", "publish", author=actor, content_type="Post", text=body)
+    decision = await events.decide("content.review", "publish", author=actor, content_type="Post", text=body,
+                                   space_id=topic.space_id)
     held = decision == "hold"
     rendered = await render_body(body)
     moment = now()

@@ -58,7 +58,7 @@ async def create_topic(actor: User | None, data: TopicInput, settings: Settings)
     if not access.can_start_topic(actor, space, spaces):
         raise Forbidden("Only moderators start topics in this space.", field="spaceId")
     decision = await events.decide("content.review", "publish", author=actor, content_type="Topic",
-                                   text=f"{title}\n\n{body}")
+                                   text=f"{title}\n\n{body}", space_id=space.id)
     rendered = await render_body(body)
     moment = now()
     async with in_transaction():
