@@ -298,6 +298,11 @@ class Settings:
     media_signed_url_seconds: int = _setting(
         "MEDIA_SIGNED_URL_SECONDS", _parse_int, "Lifetime of signed URLs of private media.", default=3600
     )
+    media_processing_concurrency: int = _setting(
+        "MEDIA_PROCESSING_CONCURRENCY", _parse_int,
+        "Images decoded at once per app process (each takes a few times its pixel count in memory).",
+        default=2,
+    )
     # Knowledge base and search
     kb_max_summary_length: int = _setting(
         "KB_MAX_SUMMARY_LENGTH", _parse_int, "Longest article summary or resource description.", default=2000

@@ -16,6 +16,7 @@ import asyncio
 import hashlib
 import os
 import unicodedata
+import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -124,6 +125,9 @@ async def upload(
     ):
         raise RateLimited("Too many uploads; wait a minute and try again.", field="file")
 
+    size = await asyncio.to_thread(_size_of, file.stream)
+    if size == 0:
+        raise Invalid("The file is empty.", field="file")
     head = await asyncio.to_thread(_read_head, file.stream)
     sniffed = sniff.sniff(head)
     if sniffed is None:
@@ -134,13 +138,13 @@ async def upload(
         raise UnsupportedType(
             f"A {purpose.value.lower()} upload must be {_accepted_for(purpose)}.", field="file"
         )
-    size = await asyncio.to_thread(_size_of, file.stream)
     limit = max_bytes(settings, sniffed.kind)
-    if size == 0:
-        raise Invalid("The file is empty.", field="file")
     if size > limit:
         raise TooLarge(f"The file is {size:,} bytes; {sniffed.kind.value.lower()} files may be at most "
                        f"{limit:,} bytes.", field="file")
+    if await used_bytes(member.id) >= settings.media_quota_bytes:  # before any costly work
+        raise QuotaExceeded(f"Your storage quota of {settings.media_quota_bytes:,} bytes is used up; "
+                            "delete files to upload more.", field="file")
     filename = clean_filename(file.filename or "")
     if sniffed.kind is MediaKind.IMAGE:
         return await _upload_image(member, file, sniffed, purpose, alt, filename, settings, storage)
@@ -206,11 +210,24 @@ async def _upload_image(member: User, file: UploadedFile, sniffed: sniff.Sniffed
     return created
 
 
+# Decoding a large image takes a few times its pixel count in memory: at most this many run at
+# once per process (per event loop), the others wait their turn.
+_processing: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+def _processing_slots(settings: Settings) -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    if loop not in _processing:
+        _processing[loop] = asyncio.Semaphore(settings.media_processing_concurrency)
+    return _processing[loop]
+
+
 async def _process(data: bytes, sniffed: sniff.Sniffed, settings: Settings):
     try:
-        return await asyncio.to_thread(
-            process_image, data, sniffed.pillow_format, max_pixels=settings.media_max_image_pixels
-        )
+        async with _processing_slots(settings):
+            return await asyncio.to_thread(
+                process_image, data, sniffed.pillow_format, max_pixels=settings.media_max_image_pixels
+            )
     except ImageRejected as exc:
         raise (TooLarge if exc.bomb else Invalid)(str(exc), field="file") from None
 

@@ -99,7 +99,7 @@ async def test_animated_gif_becomes_a_still_png(factory, clean_db):
     (samples.HTML_AS_IMAGE, "cat.jpg", ErrorCode.UNSUPPORTED_MEDIA_TYPE),
     (samples.image_bytes("JPEG", (300, 300))[:400], "cut.jpg", ErrorCode.INVALID),
     (samples.png_bomb(), "bomb.png", ErrorCode.TOO_LARGE),
-    (b"", "empty.png", ErrorCode.UNSUPPORTED_MEDIA_TYPE),
+    (b"", "empty.png", ErrorCode.INVALID),
     (b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "fake.png", ErrorCode.INVALID),
 ])
 async def test_hostile_or_broken_files_are_refused_and_leave_nothing(factory, clean_db, data, name, code):
@@ -138,6 +138,10 @@ async def test_files_over_the_quota_are_refused(factory, clean_db):
         await media.upload(user, upload_of(samples.pdf_bytes(3000)), MediaPurpose.RESOURCE, "", settings)
     assert caught.value.code == ErrorCode.QUOTA_EXCEEDED and "2,000" in caught.value.message
     assert await MediaFile.all().count() == 1 and stored_files(settings.media_root) == before
+    with pytest.raises(DomainError) as caught:  # a full quota refuses before any processing
+        await media.upload(user, upload_of(samples.image_bytes()), MediaPurpose.POST, "",
+                           settings.replace(media_quota_bytes=4000))
+    assert caught.value.code == ErrorCode.QUOTA_EXCEEDED and "used up" in caught.value.message
     other = await factory.user()  # the quota is per member
     await media.upload(other, upload_of(samples.pdf_bytes(3000)), MediaPurpose.RESOURCE, "", settings)
     assert first.id
