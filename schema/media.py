@@ -155,6 +155,17 @@ class DeleteMediaPayload(Payload):
     deleted_id: strawberry.ID | None = strawberry.field(default=None, description="Global id of the deleted file.")
 
 
+@strawberry.input(description="New alternative text for one of the viewer's files.")
+class UpdateMediaInput:
+    media_id: strawberry.ID = strawberry.field(description="Global id of the MediaFile.")
+    alt: str = strawberry.field(description="Alternative text, at most MEDIA_MAX_ALT_LENGTH characters.")
+
+
+@strawberry.type(description="Result of `updateMedia`.")
+class UpdateMediaPayload(Payload):
+    media_file: MediaFile | None = strawberry.field(default=None, description="The updated file.")
+
+
 @strawberry.input(description="The viewer's new avatar.")
 class SetAvatarInput:
     media_id: strawberry.ID | None = strawberry.field(
@@ -208,6 +219,16 @@ class Mutation:
             models.MediaPurpose(input.purpose), input.alt, ctx.settings, limiter=ctx.limiter,
         )
         return UploadMediaPayload(media_file=media_file)
+
+    @strawberry.mutation(description="Change the alternative text of one of the viewer's files (staff: any file).")
+    @guard(Require.MEMBER)
+    async def update_media(
+        self, info: Info,
+        input: Annotated[UpdateMediaInput, strawberry.argument(description="The file and its new text.")],
+    ) -> UpdateMediaPayload:
+        media_id = parse_id(input.media_id, "MediaFile", "mediaId")
+        media_file = await domain.update_alt(info.context.viewer, media_id, input.alt, info.context.settings)
+        return UpdateMediaPayload(media_file=media_file)
 
     @strawberry.mutation(description="Delete one of the viewer's files (staff: any file).")
     @guard(Require.MEMBER)

@@ -345,6 +345,17 @@ async def delete(actor: User | None, media_id: int, settings: Settings,
     await _delete_unused_blobs(storage, shas)
 
 
+async def update_alt(actor: User | None, media_id: int, alt: str, settings: Settings) -> MediaFile:
+    """Change the alternative text of one of the actor's files (staff: any file)."""
+    media_file = await get_own(actor, media_id)
+    alt = alt.strip()
+    if len(alt) > settings.media_max_alt_length:
+        raise Invalid(f"Use at most {settings.media_max_alt_length} characters.", field="alt")
+    media_file.alt = alt
+    await media_file.save(update_fields=["alt"])
+    return media_file
+
+
 async def set_avatar(actor: User | None, media_id: int | None) -> User:
     """Use one of the member's own uploaded images as their avatar (None removes it)."""
     member = require_member(actor)

@@ -22,6 +22,9 @@ mutation($input: UploadMediaInput!) {
 DELETE = """
 mutation($input: DeleteMediaInput!) { deleteMedia(input: $input) { deletedId errors { field code message } } }
 """
+UPDATE = """
+mutation($input: UpdateMediaInput!) { updateMedia(input: $input) { mediaFile { alt } errors { field code } } }
+"""
 SET_AVATAR = """
 mutation($input: SetAvatarInput!) {
   setAvatar(input: $input) { user { username avatar { id url variants { name url } } } errors { field code } }
@@ -213,3 +216,17 @@ def test_markdown_keeps_embedded_media_images():
     assert f'<img src="https://cdn.example.org/media/{sha}.jpg" alt="cdn">' in html
     assert "<img" not in render("![x](javascript:alert(1))").replace("&lt;img", "")
     assert node_global_id("MediaFile", 1)
+
+
+async def test_alt_text_is_changed_by_the_owner_only_and_limited(gql, client, factory, app_settings):
+    owner, token = await factory.member_with_token()
+    _, other_token = await factory.member_with_token()
+    media_id = (await upload(client, token, samples.image_bytes(), "a.png", alt="Before"))["mediaFile"]["id"]
+    refused = (await gql(UPDATE, {"input": {"mediaId": media_id, "alt": "Hijacked"}}, token=other_token))["updateMedia"]
+    assert refused == {"mediaFile": None, "errors": [{"field": "mediaId", "code": "FORBIDDEN"}]}
+    too_long = "x" * (app_settings.media_max_alt_length + 1)
+    invalid = (await gql(UPDATE, {"input": {"mediaId": media_id, "alt": too_long}}, token=token))["updateMedia"]
+    assert invalid["errors"] == [{"field": "alt", "code": "INVALID"}]
+    assert (await MediaFile.get(owner_id=owner.id)).alt == "Before"
+    done = (await gql(UPDATE, {"input": {"mediaId": media_id, "alt": "  A blue square "}}, token=token))["updateMedia"]
+    assert done == {"mediaFile": {"alt": "A blue square"}, "errors": []}
