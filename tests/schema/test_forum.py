@@ -6,7 +6,7 @@ from __future__ import annotations
 from strawberry.relay import GlobalID
 
 from api.models.accounts import Role, Visibility
-from api.models.forum import Post, Topic, TopicKind
+from api.models.forum import Post, Topic
 from tests.domain.forum_helpers import make_post, make_space, make_topic
 
 TOPICS = """
@@ -105,7 +105,7 @@ async def test_topic_list_orders_and_filters(gql, factory, app_settings):
     author, fan = await factory.user(), await factory.user()
     quiet = await make_topic(author, space, app_settings, title="quiet", tags=["a"])
     busy = await make_topic(author, space, app_settings, title="busy", tags=["b"])
-    newest = await make_topic(author, space, app_settings, title="newest", tags=["a"])
+    await make_topic(author, space, app_settings, title="newest", tags=["a"])
     for _ in range(3):
         await make_post(fan, busy, app_settings)
     await Topic.filter(id=quiet.id).update(pinned=True)
@@ -123,7 +123,6 @@ async def test_topic_list_orders_and_filters(gql, factory, app_settings):
     assert page["totalCount"] == 3 and page["pageInfo"]["hasNextPage"]
     rest = (await gql(TOPICS, {"orderBy": "NEW", "first": 2, "after": page["pageInfo"]["endCursor"]}))["topics"]
     assert [n["title"] for n in rest["nodes"]] == ["busy"]
-    assert newest.id
 
 
 async def test_a_page_of_50_topics_costs_the_same_queries_as_a_page_of_5(gql, factory, app_settings,
@@ -245,7 +244,6 @@ async def test_reactions_and_read_state(gql, factory, app_settings):
     marked = (await gql(MARK_READ, {"input": {"topicId": gid("Topic", topic.id), "position": 1}}, token=token))
     assert marked["markTopicRead"]["topic"]["viewerReadState"] == {"unreadCount": 1, "lastReadPosition": 1}
     assert (await gql(TOPICS, {}))["topics"]["nodes"][0]["viewerReadState"] is None
-    assert TopicKind.QUESTION
 
 
 async def test_a_page_of_50_posts_costs_the_same_queries_as_a_page_of_5(gql, factory, app_settings, count_queries):
