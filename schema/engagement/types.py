@@ -21,7 +21,9 @@ from schema.engagement.enums import (
     BadgeCriterion, BadgeTier, EligibleSet, FeedbackCategory, LotteryStatus, RedemptionStatus, RsvpStatus,
     TicketStatus,
 )
-from schema.relay import After, Before, Connection, First, Last, ModelNode, node_global_id, paginate
+from schema.relay import (
+    After, Before, Connection, First, Last, ModelNode, node_global_id, paginate, paginate_list,
+)
 
 if TYPE_CHECKING:
     from schema.media import MediaFile
@@ -255,7 +257,7 @@ class CommunityEvent(ModelNode):
 
         return await info.context.loaders.custom("engagement.viewer_rsvp", batch).load(self.id)  # type: ignore[attr-defined]
 
-    @strawberry.field(description="Sign-ups in queue order (members only).")
+    @strawberry.field(description="Sign-ups in queue order, for one event at a time (members only).")
     async def rsvps(
         self, info: Info,
         status: Annotated[RsvpStatus | None, strawberry.argument(description="Only sign-ups in this state.")] = None,
@@ -406,7 +408,7 @@ class Conversation(ModelNode):
     async def last_message(self, info: Info) -> Message | None:
         return await info.context.loaders.custom("engagement.last_message", _last_messages).load(self.id)  # type: ignore[attr-defined]
 
-    @strawberry.field(description="Messages, newest first.")
+    @strawberry.field(description="Messages, newest first (for one conversation at a time).")
     async def messages(
         self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[Message]:
@@ -506,8 +508,9 @@ class FeedbackTicket(ModelNode):
     async def replies(
         self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[FeedbackReply]:
-        query = models.FeedbackReply.filter(ticket_id=self.id).order_by("id")  # type: ignore[attr-defined]
-        return await paginate(info, query, first=first, after=after, last=last, before=before)
+        # Threads are short: load the threads of every ticket on the page in one query.
+        rows = await info.context.loaders.many(models.FeedbackReply, "ticket_id").load(self.id)  # type: ignore[attr-defined]
+        return paginate_list(info, rows, first=first, after=after, last=last, before=before)
 
     @classmethod
     async def visible(cls, info: Info, rows: list) -> list:

@@ -163,7 +163,9 @@ async def test_inactive_members_are_found_reminded_and_marked_without_deleting(a
     await MemberActivity.create(user=busy, day=(now() - timedelta(days=2)).date(), writes=1)
     space = await Space.create(name="General", slug="general")
     await _topic(space, quiet, TopicKind.DISCUSSION, long_ago)
-    assert [u.username for u in await inactive.inactive_query(30)] == ["quiet"]
+    assert [u.username for u in await inactive.inactive_query(mod, 30)] == ["quiet"]
+    with pytest.raises(Forbidden):
+        inactive.inactive_query(busy, 30)
     with pytest.raises(Forbidden):
         await inactive.remind(busy, app_settings, 30)
     assert await inactive.remind(mod, app_settings, 30) == 1
@@ -175,4 +177,4 @@ async def test_inactive_members_are_found_reminded_and_marked_without_deleting(a
     assert (await User.get(id=busy.id)).status == UserStatus.ACTIVE
     assert await Topic.filter(author_id=quiet.id).count() == 1  # content stays
     with pytest.raises(Invalid):
-        inactive.inactive_query(0)
+        inactive.inactive_query(mod, 0)

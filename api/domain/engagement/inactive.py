@@ -19,9 +19,10 @@ MAX_DAYS = 3650
 MAX_BATCH = 500
 
 
-def inactive_query(days: int) -> QuerySet:
+def inactive_query(actor: User | None, days: int) -> QuerySet:
     """Members (not staff) with no activity in the last `days` days who joined before then,
-    least recently seen first."""
+    least recently seen first. Staff only."""
+    require_role(actor, Role.MODERATOR)
     if not 1 <= days <= MAX_DAYS:
         raise Invalid(f"Use 1 to {MAX_DAYS} days.", field="days")
     since = now() - timedelta(days=days)
@@ -30,8 +31,8 @@ def inactive_query(days: int) -> QuerySet:
             .order_by("last_seen_at", "id"))
 
 
-async def _targets(days: int, user_ids: list[int] | None) -> list[User]:
-    query = inactive_query(days)
+async def _targets(actor: User, days: int, user_ids: list[int] | None) -> list[User]:
+    query = inactive_query(actor, days)
     if user_ids is not None:
         if len(user_ids) > MAX_BATCH:
             raise Invalid(f"Act on at most {MAX_BATCH} members at once.", field="userIds")
@@ -47,7 +48,7 @@ async def remind(actor: User | None, settings: Settings, days: int, user_ids: li
     if len(text) > settings.max_reason_length:
         raise Invalid(f"Use at most {settings.max_reason_length} characters.", field="message")
     sent = 0
-    for user in await _targets(days, user_ids):
+    for user in await _targets(staff, days, user_ids):
         if await notify(user.id, "engagement.inactive_reminder", actor_id=staff.id, message=text):
             sent += 1
     return sent
@@ -55,8 +56,8 @@ async def remind(actor: User | None, settings: Settings, days: int, user_ids: li
 
 async def mark_inactive(actor: User | None, days: int, user_ids: list[int] | None = None) -> int:
     """Set status INACTIVE on inactive members; returns how many changed."""
-    require_role(actor, Role.ADMIN)
-    ids = [u.id for u in await _targets(days, user_ids) if u.status != UserStatus.INACTIVE]
+    admin = require_role(actor, Role.ADMIN)
+    ids = [u.id for u in await _targets(admin, days, user_ids) if u.status != UserStatus.INACTIVE]
     if not ids:
         return 0
     return await User.filter(id__in=ids).update(status=UserStatus.INACTIVE)
