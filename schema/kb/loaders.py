@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,15 +31,24 @@ class CategoryTree:
         return list(reversed(chain))
 
 
-async def category_tree(info: Info) -> CategoryTree:
+async def _once(info: Info, key: str, load: Callable[[], Awaitable[Any]]) -> Any:
+    """`load()` at most once per request, even when many resolvers ask at the same time
+    (they share one task instead of each running the query)."""
     memo = info.context.memo
-    if "kb.categories" not in memo:
+    if key not in memo:
+        memo[key] = asyncio.ensure_future(load())
+    return await memo[key]
+
+
+async def category_tree(info: Info) -> CategoryTree:
+    async def load() -> CategoryTree:
         tree = CategoryTree()
         for category in await Category.all().order_by("position", "name", "id"):
             tree.by_id[category.id] = category
             tree.children[category.parent_id].append(category)
-        memo["kb.categories"] = tree
-    return memo["kb.categories"]
+        return tree
+
+    return await _once(info, "kb.categories", load)
 
 
 def authors(info: Info) -> DataLoader:
@@ -52,18 +63,14 @@ def authors(info: Info) -> DataLoader:
 
 
 async def viewer_committees(info: Info) -> set[int]:
-    memo = info.context.memo
-    if "kb.committees" not in memo:
-        memo["kb.committees"] = await access.committee_ids(info.context.viewer)
-    return memo["kb.committees"]
+    return await _once(info, "kb.committees", lambda: access.committee_ids(info.context.viewer))
 
 
 async def viewer_reputation(info: Info) -> int:
-    memo = info.context.memo
-    if "kb.reputation" not in memo:
-        viewer = info.context.viewer
-        memo["kb.reputation"] = 0 if viewer is None else await access.reputation_of(viewer.id)
-    return memo["kb.reputation"]
+    viewer = info.context.viewer
+    if viewer is None:
+        return 0
+    return await _once(info, "kb.reputation", lambda: access.reputation_of(viewer.id))
 
 
 async def readable_articles(info: Info) -> QuerySet:

@@ -212,3 +212,19 @@ async def test_search_status_is_for_admins(gql, factory, app_settings):
     status = (await gql(STATUS, token=admin))["searchStatus"]
     assert status["pending"] == await SearchOutbox.all().count() > 0
     assert status["lastError"] is None and status["rebuilding"] is False
+
+
+async def test_a_page_of_hits_costs_the_same_whatever_its_size(gql, factory, app_settings, count_queries):
+    author = await factory.user("lighthouse")
+    for index in range(50):
+        await published(author, app_settings, f"Lighthouse log {index}", "lighthouse keeper notes")
+    await sync(app_settings)
+    _, token = await factory.member_with_token()
+    await gql("{ viewer { user { id } } }", token=token)  # the first request records last_seen_at
+    costs = []
+    for size in (5, 50):
+        with count_queries as counter:
+            data = await gql(SEARCH, {"q": "lighthouse", "first": size}, token=token)
+        assert len(data["search"]["edges"]) == size
+        costs.append(counter.count)
+    assert costs[0] == costs[1]

@@ -1,0 +1,186 @@
+"""Knowledge-base rules without GraphQL: revisions, edit rights, drafts, restore, diff,
+categories and resources."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.domain.kb import access
+from api.domain.kb.articles import (
+    ArticleInput, archive_article, create_article, delete_article, publish_article, restore_revision,
+    update_article,
+)
+from api.domain.kb.categories import CategoryInput, create_category, delete_category, update_category
+from api.domain.kb.resources import ResourceInput, create_resource, update_resource
+from api.domain.kb.revisions import LineChange, diff_revisions
+from api.errors import Conflict, Forbidden, Invalid, NotFound, ValidationErrors
+from api.models.accounts import Visibility
+from api.models.forum import ReputationEvent
+from api.models.kb import Article, ArticleRevision, ArticleStatus, Resource, ResourceKind
+from api.models.search import SearchOutbox
+
+
+async def new_article(author, settings, **fields):
+    data = {"title": "Welcome guide", "body": "Line one\nLine two", **fields}
+    return await create_article(author, ArticleInput(**data), settings)
+
+
+async def test_every_save_is_a_revision_and_authors_accumulate(factory, app_settings):
+    alice, mod = await factory.user(), await factory.user(role="MODERATOR")
+    article = await new_article(alice, app_settings, tags=["Guide", "guide", " Onboarding "])
+    assert article.status == ArticleStatus.DRAFT and article.revision_number == 1
+    assert article.tags == ["guide", "onboarding"] and article.slug == "welcome-guide"
+    await update_article(alice, article.id, ArticleInput(body="Line one\nLine 2", message="typo"), app_settings)
+    await update_article(mod, article.id, ArticleInput(title="Welcome handbook"), app_settings)
+    revisions = await ArticleRevision.filter(article_id=article.id).order_by("number")
+    assert [(r.number, r.author_id, r.message) for r in revisions] == [
+        (1, alice.id, "Created"), (2, alice.id, "typo"), (3, mod.id, "")]
+    assert revisions[2].title == "Welcome handbook" and revisions[1].title == "Welcome guide"
+    assert await access.author_ids_of(article.id) == {alice.id, mod.id}
+    assert (await Article.get(id=article.id)).slug == "welcome-guide"  # stable when the title changes
+
+
+async def test_validation_reports_every_bad_field(factory, app_settings):
+    alice = await factory.user()
+    with pytest.raises(ValidationErrors) as caught:
+        await new_article(alice, app_settings, title=" ", body="x" * (app_settings.max_body_length + 1),
+                          tags=[f"t{i}" for i in range(app_settings.kb_max_tags + 1)])
+    assert {e.field for e in caught.value.errors} == {"title", "body", "tags"}
+    with pytest.raises(Invalid) as caught:
+        await new_article(alice, app_settings, body="   ")
+    assert caught.value.field == "body"
+    assert await Article.all().count() == 0
+
+
+async def test_slugs_are_unique_and_keep_chinese(factory, app_settings):
+    alice = await factory.user()
+    first = await new_article(alice, app_settings, title="社群 活动 指南")
+    second = await new_article(alice, app_settings, title="社群 活动 指南")
+    assert (first.slug, second.slug) == ("社群-活动-指南", "社群-活动-指南-2")
+
+
+async def test_edit_rights_authors_staff_and_reputation(factory, app_settings):
+    alice, bob = await factory.user(), await factory.user()
+    article = await new_article(alice, app_settings)
+    # Drafts: only authors and staff even see them.
+    with pytest.raises(NotFound):
+        await update_article(bob, article.id, ArticleInput(body="mine now"), app_settings)
+    await publish_article(alice, article.id, app_settings)
+    with pytest.raises(Forbidden):
+        await update_article(bob, article.id, ArticleInput(body="mine now"), app_settings)
+    await ReputationEvent.create(user_id=bob.id, amount=app_settings.reputation_to_edit_others - 1, reason="test")
+    with pytest.raises(Forbidden):
+        await update_article(bob, article.id, ArticleInput(body="mine now"), app_settings)
+    await ReputationEvent.create(user_id=bob.id, amount=1, reason="test")
+    edited = await update_article(bob, article.id, ArticleInput(body="better text"), app_settings)
+    assert edited.revision_number == 2 and edited.body == "better text"
+
+
+async def test_stale_base_revision_is_refused(factory, app_settings):
+    alice = await factory.user()
+    article = await new_article(alice, app_settings)
+    await update_article(alice, article.id, ArticleInput(body="v2", base_revision=1), app_settings)
+    with pytest.raises(Conflict) as caught:
+        await update_article(alice, article.id, ArticleInput(body="v2 bis", base_revision=1), app_settings)
+    assert caught.value.field == "baseRevision"
+    assert (await Article.get(id=article.id)).body == "v2"
+
+
+async def test_publish_archive_and_outbox_rows(factory, app_settings):
+    alice = await factory.user()
+    article = await new_article(alice, app_settings)
+    await SearchOutbox.all().delete()
+    published = await publish_article(alice, article.id, app_settings)
+    assert published.status == ArticleStatus.PUBLISHED and published.published_at is not None
+    with pytest.raises(Conflict):
+        await publish_article(alice, article.id, app_settings)
+    await archive_article(alice, article.id, app_settings)
+    rows = await SearchOutbox.filter(kind="article").values_list("object_id", flat=True)
+    assert rows == [article.id, article.id]
+
+
+async def test_restore_creates_a_new_revision(factory, app_settings):
+    alice = await factory.user()
+    article = await new_article(alice, app_settings, summary="first summary")
+    await update_article(alice, article.id, ArticleInput(body="Rewritten", summary="second"), app_settings)
+    first = await ArticleRevision.get(article_id=article.id, number=1)
+    restored = await restore_revision(alice, first.id, "", app_settings)
+    assert restored.revision_number == 3 and restored.body == "Line one\nLine two"
+    assert restored.summary == "first summary"
+    latest = await ArticleRevision.get(article_id=article.id, number=3)
+    assert latest.restored_from == 1 and latest.message == "Restored revision 1"
+    with pytest.raises(Conflict):
+        await restore_revision(alice, latest.id, "", app_settings)
+
+
+async def test_diff_between_revisions(factory, app_settings):
+    alice, stranger = await factory.user(), await factory.user()
+    article = await new_article(alice, app_settings, tags=["a"])
+    await update_article(alice, article.id, ArticleInput(title="New title", body="Line one\nLine 2\nLine three",
+                                                         tags=["b"]), app_settings)
+    one, two = await ArticleRevision.filter(article_id=article.id).order_by("number")
+    diff = await diff_revisions(alice, one.id, two.id)
+    assert [(line.change, line.text) for line in diff.lines] == [
+        (LineChange.SAME, "Line one"), (LineChange.REMOVED, "Line two"),
+        (LineChange.ADDED, "Line 2"), (LineChange.ADDED, "Line three")]
+    assert (diff.added, diff.removed, diff.title_changed) == (2, 1, True)
+    assert (diff.tags_added, diff.tags_removed) == (["b"], ["a"])
+    assert "-Line two" in diff.unified and "+Line three" in diff.unified
+    with pytest.raises(NotFound):  # a draft's history is as private as the draft
+        await diff_revisions(stranger, one.id, two.id)
+
+
+async def test_private_articles_and_delete_rules(factory, app_settings):
+    admin, alice, member = await factory.user(role="ADMIN"), await factory.user(), await factory.user()
+    article = await new_article(admin, app_settings, visibility=Visibility.PRIVATE, allowed_roles=["MODERATOR"])
+    await publish_article(admin, article.id, app_settings)
+    with pytest.raises(NotFound):
+        await access.readable_article(member, article.id)
+    moderator = await factory.user(role="MODERATOR")
+    assert (await access.readable_article(moderator, article.id)).id == article.id
+    public = await new_article(alice, app_settings, title="Public")
+    await publish_article(alice, public.id, app_settings)
+    with pytest.raises(Forbidden):  # published: only staff delete it, authors archive it
+        await delete_article(alice, public.id)
+    draft = await new_article(alice, app_settings, title="Scratch")
+    with pytest.raises(NotFound):
+        await delete_article(member, draft.id)
+    await delete_article(alice, draft.id)
+    assert not await Article.filter(id=draft.id).exists()
+    await delete_article(moderator, public.id)
+    assert await Article.filter(id=public.id).count() == 0
+
+
+async def test_category_tree_rules(factory, app_settings):
+    mod, member = await factory.user(role="MODERATOR"), await factory.user()
+    with pytest.raises(Forbidden):
+        await create_category(member, CategoryInput(name="Guides"), app_settings)
+    root = await create_category(mod, CategoryInput(name="Guides"), app_settings)
+    child = await create_category(mod, CategoryInput(name="Onboarding", parent_id=root.id), app_settings)
+    with pytest.raises(Invalid):
+        await update_category(mod, root.id, CategoryInput(parent_id=child.id), app_settings)
+    with pytest.raises(Conflict):
+        await create_category(mod, CategoryInput(name="guides"), app_settings)
+    with pytest.raises(Conflict):
+        await delete_category(mod, root.id)
+    article = await new_article(member, app_settings, category_id=child.id)
+    await delete_category(mod, child.id)
+    assert (await Article.get(id=article.id)).category_id is None
+
+
+async def test_resources_need_a_url_or_a_file_and_owner_rights(factory, app_settings):
+    alice, bob = await factory.user(), await factory.user()
+    with pytest.raises(Invalid) as caught:
+        await create_resource(alice, ResourceInput(title="Slides", kind=ResourceKind.DOCUMENT), app_settings)
+    assert caught.value.field == "mediaId"
+    with pytest.raises(Invalid) as caught:
+        await create_resource(alice, ResourceInput(title="Site", kind=ResourceKind.LINK,
+                                                   url="javascript:alert(1)"), app_settings)
+    assert caught.value.field == "url"
+    link = await create_resource(alice, ResourceInput(title="Site", kind=ResourceKind.LINK,
+                                                      url="https://example.org", tags=["Web"]), app_settings)
+    assert link.tags == ["web"]
+    with pytest.raises(Forbidden):
+        await update_resource(bob, link.id, ResourceInput(title="Mine"), app_settings)
+    assert (await Resource.get(id=link.id)).title == "Site"
+    assert await SearchOutbox.filter(kind="resource", object_id=link.id).count() == 1
