@@ -64,7 +64,7 @@ class DeleteSpacePayload(Payload):
 
 
 def _roles(roles: list | None) -> list[RoleModel] | None:
-    return None if roles is None else [RoleModel(r.value if hasattr(r, "value") else r) for r in roles]
+    return None if roles is None else [RoleModel(r) for r in roles]
 
 
 @strawberry.type

@@ -107,12 +107,7 @@ class Query:
         order_by: Annotated[TopicOrder, strawberry.argument(description="The order.")] = TopicOrder.HOT,
         first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[Topic]:
-        space = None
-        if space_id is not None:
-            try:
-                space = parse_id(space_id, "Space", "spaceId")
-            except Exception:  # noqa: BLE001 - a malformed id is the client's
-                raise PublicError("Malformed spaceId.") from None
+        space = parse_id(space_id, "Space", "spaceId") if space_id is not None else None
         query = await topic_list_query(info, space_id=space, tag=tag, kind=kind, order=order_by)
         return await paginate(info, query, first=first, after=after, last=last, before=before)
 

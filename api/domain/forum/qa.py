@@ -24,6 +24,7 @@ from api.models.accounts import User
 from api.models.forum import Post, ReputationEvent, Topic, TopicKind, Vote
 from api.policies import is_staff, require_can_act
 from api.settings import Settings
+from search.outbox import enqueue
 
 # Ledger amounts: (reason, amount).
 ANSWER_UPVOTED = ("answer_upvoted", 10)
@@ -131,6 +132,7 @@ async def vote(actor: User | None, subject_type: str, subject_id: int, value: in
                                         author_id=author_id, voter_id=actor.id)
                 if post is None:
                     await refresh_hot(topic.id)
+                await enqueue("post" if post is not None else "topic", subject_id)  # the score is indexed
     except IntegrityError:  # a concurrent first vote of the same member won the unique key
         raise Conflict("Your vote changed meanwhile; try again.", field="subjectId") from None
     if changed:
@@ -161,9 +163,11 @@ async def accept_answer(actor: User | None, answer_id: int, accepted: bool = Tru
             return topic, post  # nothing to change
         if current is not None:
             await unaccept_in_transaction(topic, current)
+        await enqueue("topic", topic.id)  # its status (ANSWERED) is indexed
         if accepted:
             await Post.filter(id=post.id).update(accepted=True)
             await Topic.filter(id=topic.id).update(accepted_post_id=post.id)
+            await enqueue("post", post.id)
             if post.author_id != topic.author_id:  # no reputation for accepting oneself
                 await _ledger(post.author_id, ANSWER_ACCEPTED, sign=1, subject_type="Post",
                               subject_id=post.id, actor_id=actor.id)
@@ -189,6 +193,7 @@ async def unaccept_in_transaction(topic: Topic, post_id: int) -> None:
     await Post.filter(id=post_id).update(accepted=False)
     await Topic.filter(id=topic.id).update(accepted_post_id=None)
     topic.accepted_post_id = None
+    await enqueue("post", post_id)
     if old is not None and old.author_id != topic.author_id:
         await _ledger(old.author_id, ANSWER_ACCEPTED, sign=-1, subject_type="Post", subject_id=post_id,
                       actor_id=None)

@@ -15,7 +15,7 @@ from api.domain.forum.text import check_body, check_tags, check_title, render_bo
 from api.errors import DomainError, Forbidden, Invalid, NotFound, collect
 from api.models.accounts import User
 from api.models.forum import Post, Tag, Topic, TopicKind, TopicRevision, TopicTag
-from api.policies import is_staff, require_can_act, require_member
+from api.policies import is_staff, require_can_act
 from api.settings import Settings
 from api.timeutil import now
 from search.outbox import enqueue
@@ -107,6 +107,7 @@ async def edit_topic(actor: User | None, data: TopicEdit, settings: Settings) ->
         if tags is not None:
             await set_tags(topic.id, tags)
         await enqueue("topic", topic.id)
+        await enqueue("post", await _post_ids(topic.id))  # post documents carry its title and tags
     return topic
 
 
@@ -133,7 +134,7 @@ async def delete_topic(actor: User | None, topic_id: int) -> Topic:
 async def set_flags(actor: User | None, topic_id: int, *, pinned: bool | None = None,
                     locked: bool | None = None) -> Topic:
     """Pin/unpin and lock/unlock (moderators)."""
-    actor = require_member(actor)
+    actor = await require_can_act(actor)
     if not is_staff(actor):
         raise Forbidden("Only moderators pin or lock topics.", field="topicId")
     topic, _ = await access.visible_topic(actor, topic_id)
@@ -154,7 +155,7 @@ async def set_flags(actor: User | None, topic_id: int, *, pinned: bool | None = 
 
 async def move_topic(actor: User | None, topic_id: int, space_id: int) -> Topic:
     """Move a topic to another space (moderators); its search documents follow."""
-    actor = require_member(actor)
+    actor = await require_can_act(actor)
     if not is_staff(actor):
         raise Forbidden("Only moderators move topics.", field="topicId")
     topic, spaces = await access.visible_topic(actor, topic_id)
