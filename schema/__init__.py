@@ -24,6 +24,7 @@ DOMAINS = [
     "schema.kb",
     "schema.search",
     "schema.engagement",
+    "schema.moderation",
 ]
 
 

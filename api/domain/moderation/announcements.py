@@ -160,3 +160,16 @@ async def unread_count(viewer: User) -> int:
     query = await visible_announcements(viewer)
     read = Subquery(AnnouncementRead.filter(user_id=viewer.id).values("announcement_id"))
     return await query.exclude(id__in=read).count()
+
+
+async def announce(actor: User | None, **fields: object) -> Announcement:
+    """Staff publish an announcement (the `publishAnnouncement` mutation); it is logged."""
+    from api.domain.moderation import modlog
+    from api.models.moderation import LogAction
+    from api.policies import require_role
+
+    moderator = require_role(actor, Role.MODERATOR)
+    announcement = await publish_announcement(author_id=moderator.id, **fields)  # type: ignore[arg-type]
+    await modlog.record(LogAction.ANNOUNCEMENT_PUBLISHED, actor_id=moderator.id, subject_type="Announcement",
+                        subject_id=announcement.id, subject_label=announcement.title)
+    return announcement

@@ -1,0 +1,92 @@
+"""Pre-moderation: the admins' filter rules and the moderators' decisions on held content."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.domain.moderation import premoderation as domain
+from api.models import moderation as models
+from api.models.accounts import Role
+from api.policies import require_role
+from schema.accounts import Payload
+from schema.context import Info
+from schema.moderation.types import FilterKind, FilterRule, ReviewItem
+from schema.permissions import Require, guard
+from schema.relay import After, Before, Connection, First, Last, paginate, parse_id
+
+
+@strawberry.input(description="A new pre-moderation rule.")
+class AddFilterRuleInput:
+    kind: FilterKind = strawberry.field(description="WORD or LINK.")
+    pattern: str = strawberry.field(description="The word or phrase, or the domain (`*`: any link).")
+    note: str = strawberry.field(default="", description="Why the rule exists (staff only).")
+
+
+@strawberry.type(description="Result of `addFilterRule`.")
+class AddFilterRulePayload(Payload):
+    rule: FilterRule | None = strawberry.field(default=None, description="The new rule.")
+
+
+@strawberry.input(description="Remove a pre-moderation rule.")
+class RemoveFilterRuleInput:
+    rule_id: strawberry.ID = strawberry.field(description="Global id of the FilterRule.")
+
+
+@strawberry.type(description="Result of `removeFilterRule`.")
+class RemoveFilterRulePayload(Payload):
+    removed_rule_id: strawberry.ID | None = strawberry.field(default=None, description="Global id of the removed rule.")
+
+
+@strawberry.input(description="Publish content held by pre-moderation.")
+class ApproveHeldContentInput:
+    item_id: strawberry.ID = strawberry.field(description="Global id of the held ReviewItem.")
+
+
+@strawberry.input(description="Refuse content held by pre-moderation (it is deleted).")
+class RejectHeldContentInput:
+    item_id: strawberry.ID = strawberry.field(description="Global id of the held ReviewItem.")
+    reason: str = strawberry.field(description="Why; the author sees it.")
+
+
+@strawberry.type(description="Result of `approveHeldContent` and `rejectHeldContent`.")
+class DecideHeldContentPayload(Payload):
+    item: ReviewItem | None = strawberry.field(default=None, description="The decided item.")
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The pre-moderation rules (moderators).")
+    async def filter_rules(
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> Connection[FilterRule]:
+        require_role(info.context.viewer, Role.MODERATOR)
+        return await paginate(info, domain.filter_rules(), first=first, after=after, last=last, before=before)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Add a blocked word or link rule: matching content is held (admins).")
+    @guard(Require.ADMIN)
+    async def add_filter_rule(self, info: Info, input: AddFilterRuleInput) -> AddFilterRulePayload:
+        rule = await domain.add_filter_rule(info.context.viewer, models.FilterKind(input.kind), input.pattern,
+                                            input.note)
+        return AddFilterRulePayload(rule=rule)
+
+    @strawberry.mutation(description="Remove a pre-moderation rule (admins).")
+    @guard(Require.ADMIN)
+    async def remove_filter_rule(self, info: Info, input: RemoveFilterRuleInput) -> RemoveFilterRulePayload:
+        rule = await domain.remove_filter_rule(info.context.viewer, parse_id(input.rule_id, "FilterRule", "ruleId"))
+        return RemoveFilterRulePayload(removed_rule_id=input.rule_id if rule else None)
+
+    @strawberry.mutation(description="Approve held content: it is published (moderators).")
+    @guard(Require.MODERATOR)
+    async def approve_held_content(self, info: Info, input: ApproveHeldContentInput) -> DecideHeldContentPayload:
+        item = await domain.approve_held(info.context.viewer, parse_id(input.item_id, "ReviewItem", "itemId"))
+        return DecideHeldContentPayload(item=item)
+
+    @strawberry.mutation(description="Reject held content with a reason the author sees (moderators).")
+    @guard(Require.MODERATOR)
+    async def reject_held_content(self, info: Info, input: RejectHeldContentInput) -> DecideHeldContentPayload:
+        item = await domain.reject_held(info.context.viewer, parse_id(input.item_id, "ReviewItem", "itemId"),
+                                        input.reason)
+        return DecideHeldContentPayload(item=item)

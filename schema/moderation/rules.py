@@ -1,0 +1,69 @@
+"""Community rules: the current charter, its versions, publishing and accepting."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.domain.moderation import rules as domain
+from api.models import moderation as models
+from schema.accounts import Payload
+from schema.context import Info
+from schema.moderation.types import CommunityRules
+from schema.permissions import Require, guard
+from schema.relay import After, Before, Connection, First, Last, paginate
+
+
+@strawberry.input(description="A new version of the community rules.")
+class PublishRulesInput:
+    body: str = strawberry.field(description="The whole charter as Markdown (at most MAX_BODY_LENGTH).")
+    change_note: str = strawberry.field(default="", description="What changed, for the log and the members.")
+
+
+@strawberry.type(description="Result of `publishRules`.")
+class PublishRulesPayload(Payload):
+    rules: CommunityRules | None = strawberry.field(default=None, description="The new current version.")
+
+
+@strawberry.input(description="Accept the current community rules.")
+class AcceptRulesInput:
+    version: int | None = strawberry.field(
+        default=None, description="The version read; refused if it is no longer the current one."
+    )
+
+
+@strawberry.type(description="Result of `acceptRules`.")
+class AcceptRulesPayload(Payload):
+    rules: CommunityRules | None = strawberry.field(default=None, description="The version accepted.")
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The current community rules (null before the first version).")
+    async def community_rules(self) -> CommunityRules | None:
+        return await domain.current_rules()
+
+    @strawberry.field(description="Every version of the rules, newest first.")
+    async def community_rules_versions(
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> Connection[CommunityRules]:
+        query = models.RulesVersion.all().order_by("-version")
+        return await paginate(info, query, first=first, after=after, last=last, before=before)
+
+    @strawberry.field(description="Whether posting requires accepting the latest rules (MODERATION_RULES_REQUIRED).")
+    def rules_acceptance_required(self, info: Info) -> bool:
+        return info.context.settings.moderation_rules_required
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Publish a new version of the community rules (admins).")
+    @guard(Require.ADMIN)
+    async def publish_rules(self, info: Info, input: PublishRulesInput) -> PublishRulesPayload:
+        rules = await domain.publish_rules(info.context.viewer, input.body, input.change_note)
+        return PublishRulesPayload(rules=rules)
+
+    @strawberry.mutation(description="Accept the current community rules.")
+    @guard(Require.MEMBER)
+    async def accept_rules(self, info: Info, input: AcceptRulesInput) -> AcceptRulesPayload:
+        acceptance = await domain.accept_rules(info.context.viewer, input.version)
+        return AcceptRulesPayload(rules=await models.RulesVersion.get(id=acceptance.rules_id))

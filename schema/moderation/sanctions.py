@@ -1,0 +1,111 @@
+"""Sanctions: moderators warn, mute and ban members, lift sanctions, and read a member's record."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+import strawberry
+
+from api.domain.moderation import sanctions as domain
+from api.errors import Invalid
+from api.models import accounts as account_models
+from api.models.accounts import Role
+from api.policies import active_restrictions, require_role
+from schema.accounts import Payload, User
+from schema.context import Info
+from schema.moderation.types import Sanction, SanctionKind
+from schema.permissions import Require, guard
+from schema.relay import After, Before, Connection, First, Last, decode_global_id, paginate, parse_id
+
+
+@strawberry.type(description="A member's moderation record (moderators only).")
+class MemberModeration:
+    member: User = strawberry.field(description="The member.")
+
+    async def _list(self, info: Info, kind: account_models.SanctionKind, first: int | None, after: str | None,
+                    last: int | None, before: str | None) -> Connection[Sanction]:
+        query = domain.sanctions_of(self.member.id, kind)
+        return await paginate(info, query, first=first, after=after, last=last, before=before)
+
+    @strawberry.field(description="Warnings, newest first.")
+    async def warnings(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                       before: Before = None) -> Connection[Sanction]:
+        return await self._list(info, account_models.SanctionKind.WARNING, first, after, last, before)
+
+    @strawberry.field(description="Mutes, newest first (active or not).")
+    async def mutes(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                    before: Before = None) -> Connection[Sanction]:
+        return await self._list(info, account_models.SanctionKind.MUTE, first, after, last, before)
+
+    @strawberry.field(description="Bans, newest first (active or not).")
+    async def bans(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                   before: Before = None) -> Connection[Sanction]:
+        return await self._list(info, account_models.SanctionKind.BAN, first, after, last, before)
+
+    @strawberry.field(description="The mutes and bans in force now.")
+    async def active_restrictions(self) -> list[Sanction]:
+        return await active_restrictions(self.member.id)  # type: ignore[return-value]
+
+
+@strawberry.input(description="Warn, mute or ban a member directly.")
+class SanctionMemberInput:
+    user_id: strawberry.ID = strawberry.field(description="Global id of the User.")
+    kind: SanctionKind = strawberry.field(description="WARNING, MUTE or BAN.")
+    reason: str = strawberry.field(description="Why; the member is told.")
+    duration_hours: int | None = strawberry.field(
+        default=None, description="Length of a MUTE (required) or BAN (omit for a permanent ban)."
+    )
+
+
+@strawberry.type(description="Result of `sanctionMember`.")
+class SanctionMemberPayload(Payload):
+    sanction: Sanction | None = strawberry.field(default=None, description="The sanction given.")
+
+
+@strawberry.input(description="Lift a sanction before it ends.")
+class RevokeSanctionInput:
+    sanction_id: strawberry.ID = strawberry.field(description="Global id of the Sanction.")
+    reason: str = strawberry.field(description="Why; logged.")
+
+
+@strawberry.type(description="Result of `revokeSanction`.")
+class RevokeSanctionPayload(Payload):
+    sanction: Sanction | None = strawberry.field(default=None, description="The lifted sanction.")
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="A member's warnings, mutes and bans (moderators).")
+    async def member_moderation(
+        self, info: Info,
+        user_id: Annotated[strawberry.ID, strawberry.argument(description="Global id of the User.")],
+    ) -> MemberModeration | None:
+        require_role(info.context.viewer, Role.MODERATOR)
+        user = await account_models.User.filter(id=decode_global_id(user_id, "User")[1]).first()
+        return MemberModeration(member=user) if user else None  # type: ignore[arg-type]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Warn, mute (for a time) or ban (for a time or for good) a member (moderators).")
+    @guard(Require.MODERATOR)
+    async def sanction_member(self, info: Info, input: SanctionMemberInput) -> SanctionMemberPayload:
+        duration = None
+        if input.duration_hours is not None:
+            if input.duration_hours <= 0:
+                raise Invalid("Use a positive number of hours.", field="durationHours")
+            duration = timedelta(hours=input.duration_hours)
+        sanction = await domain.sanction_member(
+            info.context.viewer, parse_id(input.user_id, "User", "userId"),
+            account_models.SanctionKind(input.kind), duration=duration, reason=input.reason,
+        )
+        return SanctionMemberPayload(sanction=sanction)
+
+    @strawberry.mutation(description="Lift a warning, mute or ban early (moderators).")
+    @guard(Require.MODERATOR)
+    async def revoke_sanction(self, info: Info, input: RevokeSanctionInput) -> RevokeSanctionPayload:
+        sanction = await domain.revoke_sanction(
+            info.context.viewer, parse_id(input.sanction_id, "Sanction", "sanctionId"), input.reason
+        )
+        return RevokeSanctionPayload(sanction=sanction)
