@@ -3,9 +3,9 @@ every staff mutation refuses anonymous visitors and lesser roles with nothing ch
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
-import pytest
 from graphql import (
     GraphQLEnumType,
     GraphQLField,
@@ -110,24 +110,36 @@ def test_the_staff_mutations_include_set_user_role():
     assert ("setUserRole", Require.ADMIN) in _staff_mutations()
 
 
-@pytest.mark.parametrize(("name", "require"), _staff_mutations(), ids=[n for n, _ in _staff_mutations()])
-async def test_staff_mutation_refuses_lesser_roles_and_changes_nothing(gql, factory, name, require):
-    field = _mutations()[name]
-    try:
-        variables = {"input": sample_value(field.args["input"].type)}
-    except _Unfillable as exc:
-        pytest.skip(f"{name}: no sample for a required {exc} input field")
-    document = (f"mutation($input: {field.args['input'].type}) "
-                f"{{ {name}(input: $input) {{ errors {{ field code message }} }} }}")
-    await factory.user(role="MEMBER")  # something the mutation might touch
+async def test_every_staff_mutation_refuses_lesser_roles_and_changes_nothing(gql, factory):
+    # One test over all of them (not one per mutation): the members, tokens and the snapshot
+    # are made once, which keeps this fast as domains add staff mutations.
+    mutations = _mutations()
+    await factory.user(role="MEMBER")  # something a mutation might touch
     tokens: dict[str | None, str | None] = {None: None}
-    for role in REFUSED[require]:
-        if role is not None:
-            _, tokens[role] = await factory.member_with_token(role=role)
-            await gql("{ viewer { user { id } } }", token=tokens[role])  # last-seen update happens now
+    for role in ("MEMBER", "MODERATOR"):
+        _, tokens[role] = await factory.member_with_token(role=role)
+        await gql("{ viewer { user { id } } }", token=tokens[role])  # last-seen update happens now
     before = await _snapshot()
-    for role, code in REFUSED[require].items():
-        data = await gql(document, variables, token=tokens[role])
-        errors = data[name]["errors"]
-        assert [e["code"] for e in errors] == [code], (role, errors)
-    assert await _snapshot() == before
+    problems, unfillable = [], []
+    for name, require in _staff_mutations():
+        field = mutations[name]
+        try:
+            variables = {"input": sample_value(field.args["input"].type)}
+        except _Unfillable as exc:
+            unfillable.append(f"{name} ({exc})")
+            continue
+        document = (f"mutation($input: {field.args['input'].type}) "
+                    f"{{ {name}(input: $input) {{ errors {{ field code message }} }} }}")
+        for role, code in REFUSED[require].items():
+            body = await gql(document, variables, token=tokens[role], expect_errors=True)
+            errors = ((body.get("data") or {}).get(name) or {}).get("errors")
+            if [e["code"] for e in errors or []] != [code]:
+                problems.append(f"{name} as {role or 'anonymous'}: expected {code}, got {errors or body}")
+        after = await _snapshot()
+        if after != before:
+            changed = sorted(t for t in before if before[t] != after[t])
+            problems.append(f"{name}: a refused call changed {changed}")
+            before = after
+    assert not problems, "\n".join(problems)
+    if unfillable:  # e.g. a required Upload: add a sample to SCALAR_SAMPLES if one can be sent
+        warnings.warn(f"staff mutations not checked, no sample input: {unfillable}", stacklevel=1)
