@@ -13,6 +13,7 @@ SEEDERS = [
     "api.demo.accounts",
     "api.demo.forum",
     "api.demo.media",
+    "api.demo.engagement",
 ]
 
 DEMO_ADMIN = "admin"
