@@ -48,6 +48,15 @@ async def topic_list_query(info: Info, *, space_id: int | None, tag: str | None,
     return query.order_by(*_ORDER[order])
 
 
+async def visible_tag_ids(info: Info) -> Subquery:
+    """Ids of the tags used by at least one topic the viewer may see (tags of private topics
+    would otherwise leak their subjects)."""
+    index = await loaders.spaces(info)
+    viewer = info.context.viewer
+    topics = models.Topic.filter(**access.topic_filters(viewer, index.visible_ids(viewer))).values("id")
+    return Subquery(models.TopicTag.filter(topic_id__in=Subquery(topics)).values("tag_id"))
+
+
 @strawberry.input(description="A new discussion.")
 class CreateTopicInput:
     space_id: strawberry.ID = strawberry.field(description="The space to post in.")
@@ -111,13 +120,13 @@ class Query:
         query = await topic_list_query(info, space_id=space, tag=tag, kind=kind, order=order_by)
         return await paginate(info, query, first=first, after=after, last=last, before=before)
 
-    @strawberry.field(description="Tags in use, by name.")
+    @strawberry.field(description="Tags on topics the viewer may see, by name.")
     async def tags(
         self, info: Info,
         prefix: Annotated[str | None, strawberry.argument(description="Only tags starting so.")] = None,
         first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[Tag]:
-        query = models.Tag.all().order_by("name")
+        query = models.Tag.filter(id__in=await visible_tag_ids(info)).order_by("name")
         if prefix:
             query = query.filter(name__startswith=prefix.strip().lower())
         return await paginate(info, query, first=first, after=after, last=last, before=before)

@@ -64,6 +64,14 @@ class Tag(ModelNode):
     id: relay.NodeID[int]
     name: str = strawberry.field(description="The tag, lower-case.")
 
+    @classmethod
+    async def visible(cls, info: Info, rows: list) -> list:
+        from schema.forum.topics import visible_tag_ids
+
+        query = models.Tag.filter(id__in=await visible_tag_ids(info)).filter(id__in=[r.id for r in rows])
+        allowed = set(await query.values_list("id", flat=True))
+        return [r for r in rows if r.id in allowed]
+
 
 @strawberry.type(description="A category of topics. Spaces nest one level.")
 class Space(ModelNode):

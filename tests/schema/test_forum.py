@@ -92,6 +92,19 @@ async def test_visibility_holds_on_lists_node_and_fields(gql, factory, app_setti
             assert (await gql(NODE, {"id": gid(kind, obj.id)}, token=mod_token))["node"] is not None
     assert (await gql(NODE, {"id": gid("Post", posts["members"].id)}))["node"] is None
     assert (await gql(NODE, {"id": gid("Post", posts["members"].id)}, token=member_token))["node"]["body"] == "members reply"
+    from api.domain.forum.topics import set_tags
+    from api.models.forum import Tag
+
+    await set_tags(topics["private"].id, ["layoffs"])
+    await set_tags(topics["public"].id, ["hello"])
+    tags_query = "{ tags { nodes { name } } }"
+    assert [t["name"] for t in (await gql(tags_query, token=member_token))["tags"]["nodes"]] == ["hello"]
+    assert [t["name"] for t in (await gql(tags_query, token=mod_token))["tags"]["nodes"]] == ["hello", "layoffs"]
+    secret_tag = await Tag.get(name="layoffs")
+    assert (await gql(NODE.replace("... on Space { name }", "... on Tag { name }"),
+                      {"id": gid("Tag", secret_tag.id)}, token=member_token))["node"] is None
+    assert (await gql(NODE.replace("... on Space { name }", "... on Tag { name }"),
+                      {"id": gid("Tag", secret_tag.id)}, token=mod_token))["node"]["name"] == "layoffs"
     anon_spaces = [s["slug"] for s in (await gql(SPACES))["spaces"]["nodes"]]
     assert anon_spaces == ["public"]
     mod_spaces = (await gql(SPACES, token=mod_token))["spaces"]["nodes"]
