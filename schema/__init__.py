@@ -25,6 +25,7 @@ DOMAINS = [
     "schema.search",
     "schema.engagement",
     "schema.moderation",
+    "schema.governance",
 ]
 
 

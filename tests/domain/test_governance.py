@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from api.domain.governance import ballots, closing, committees, proposals
+from api.domain.governance.tally import TallyResult
 from api.errors import Conflict, DomainError, ErrorCode, Forbidden, NotFound, Sanctioned
 from api.models.accounts import CommitteeMembership, CommitteeRole, Sanction, SanctionKind, Visibility
 from api.models.governance import (
@@ -220,7 +221,7 @@ async def test_closing_races_close_once_and_publish_once(factory, app_settings):
     assert sum(1 for r in results[:4] if r) <= 1
     closed = await Proposal.get(id=proposal.id)
     assert closed.status == ProposalStatus.CLOSED and closed.outcome == Outcome.PASSED
-    assert closed.result["counts"] == {"YES": 2, "NO": 0, "ABSTAIN": 0}
+    assert TallyResult.from_dict(closed.result).counts == {"YES": 2, "NO": 0, "ABSTAIN": 0}
     announcements = await Announcement.all()
     assert len(announcements) == 1 and announcements[0].id == closed.announcement_id
     assert announcements[0].audience == "ALL" and "passed" in announcements[0].title

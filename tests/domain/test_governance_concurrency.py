@@ -7,6 +7,7 @@ import collections
 import random
 
 from api.domain.governance import ballots, closing, proposals
+from api.domain.governance.tally import TallyResult, tally
 from api.models.accounts import CommitteeMembership, CommitteeRole, User
 from api.models.governance import AuditAction, Ballot, Proposal, VoteAuditEntry, VotingMethod
 from api.timeutil import now
@@ -59,8 +60,10 @@ async def test_concurrent_casts_and_changes_end_as_one_ballot_each(factory, app_
     assert audit == {AuditAction.CAST: VOTERS, AuditAction.CHANGE: 2 * VOTERS, AuditAction.RETRACT: 20}
 
     await closing.close_early(chair, proposal.id)
-    closed = await Proposal.get(id=proposal.id)
+    result = TallyResult.from_dict((await Proposal.get(id=proposal.id)).result)
     first_preferences = collections.Counter(choices[0] for _, choices in rows)
-    assert closed.result["ballots"] == VOTERS - 20
-    assert closed.result["counts"] == {o: first_preferences.get(o, 0) for o in options}
-    assert closed.result["rounds"][0]["counts"] == closed.result["counts"]
+    assert result.ballots == VOTERS - 20
+    assert result.counts == {o: first_preferences.get(o, 0) for o in options}
+    assert result.rounds[0].counts == result.counts
+    # The stored tally is the tally of the ballots in the table.
+    assert result == tally(proposals.rules_of(proposal), [list(c) for _, c in rows], VOTERS + 1)

@@ -69,15 +69,20 @@ class TallyResult:
     rounds: list[Round] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready. Counts are stored as [option, votes] pairs: JSONB does not keep key order."""
         data = asdict(self)
         data["outcome"] = self.outcome.value
+        data["counts"] = [[k, v] for k, v in self.counts.items()]
+        for stored, current in zip(data["rounds"], self.rounds):
+            stored["counts"] = [[k, v] for k, v in current.counts.items()]
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TallyResult:
         data = dict(data)
         data["outcome"] = Outcome(data["outcome"])
-        data["rounds"] = [Round(**r) for r in data.get("rounds", [])]
+        data["counts"] = {k: v for k, v in data["counts"]}
+        data["rounds"] = [Round(**{**r, "counts": {k: v for k, v in r["counts"]}}) for r in data.get("rounds", [])]
         return cls(**data)
 
 

@@ -1,0 +1,111 @@
+"""Per-request facts about the viewer and batched governance lookups (DataLoaders)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from tortoise.functions import Count
+
+from api.domain.governance import committees as committees_domain
+from api.models.accounts import CommitteeMembership, CommitteeRole
+from api.models.governance import Ballot, EligibleVoter, PollVote
+from schema.context import Info
+
+
+async def member_of(info: Info) -> set[int]:
+    """Ids of the committees the viewer sits on now (once per request)."""
+    memo = info.context.memo
+    if "governance.member_of" not in memo:
+        memo["governance.member_of"] = await committees_domain.member_committee_ids(info.context.viewer)
+    return memo["governance.member_of"]
+
+
+async def chair_of(info: Info) -> set[int]:
+    memo = info.context.memo
+    if "governance.chair_of" not in memo:
+        viewer = info.context.viewer
+        memo["governance.chair_of"] = set() if viewer is None else set(
+            await CommitteeMembership.filter(
+                user_id=viewer.id, left_at__isnull=True, role=CommitteeRole.CHAIR
+            ).values_list("committee_id", flat=True)
+        )
+    return memo["governance.chair_of"]
+
+
+def ballot_counts(info: Info) -> Any:
+    async def batch(ids: list[int]) -> list[int]:
+        rows = await Ballot.filter(proposal_id__in=set(ids)).group_by("proposal_id").annotate(
+            n=Count("id")
+        ).values_list("proposal_id", "n")
+        counts = dict(rows)
+        return [counts.get(i, 0) for i in ids]
+
+    return info.context.loaders.custom("governance.ballot_counts", batch)
+
+
+def viewer_ballots(info: Info) -> Any:
+    """The viewer's own ballot per proposal id (None when they have none)."""
+    viewer_id = info.context.viewer.id if info.context.viewer else 0
+
+    async def batch(ids: list[int]) -> list[Any]:
+        rows = {b.proposal_id: b for b in await Ballot.filter(proposal_id__in=set(ids), voter_id=viewer_id)}
+        return [rows.get(i) for i in ids]
+
+    return info.context.loaders.custom(("governance.viewer_ballot", viewer_id), batch)
+
+
+def viewer_eligible(info: Info) -> Any:
+    viewer_id = info.context.viewer.id if info.context.viewer else 0
+
+    async def batch(ids: list[int]) -> list[bool]:
+        rows = set(await EligibleVoter.filter(proposal_id__in=set(ids), user_id=viewer_id).values_list(
+            "proposal_id", flat=True))
+        return [i in rows for i in ids]
+
+    return info.context.loaders.custom(("governance.viewer_eligible", viewer_id), batch)
+
+
+def proposal_ballots(info: Info) -> Any:
+    """Every ballot's choices per proposal id (for live tallies)."""
+
+    async def batch(ids: list[int]) -> list[list[list[str]]]:
+        grouped: dict[int, list[list[str]]] = defaultdict(list)
+        for proposal_id, choices in await Ballot.filter(proposal_id__in=set(ids)).order_by("id").values_list(
+            "proposal_id", "choices"
+        ):
+            grouped[proposal_id].append(list(choices))
+        return [grouped.get(i, []) for i in ids]
+
+    return info.context.loaders.custom("governance.proposal_ballots", batch)
+
+
+def poll_counts(info: Info) -> Any:
+    from api.domain.governance.polls import counts
+
+    async def batch(ids: list[int]) -> list[dict[int, int]]:
+        totals = await counts(list(set(ids)))
+        return [totals.get(i, {}) for i in ids]
+
+    return info.context.loaders.custom("governance.poll_counts", batch)
+
+
+def viewer_poll_votes(info: Info) -> Any:
+    viewer_id = info.context.viewer.id if info.context.viewer else 0
+
+    async def batch(ids: list[int]) -> list[Any]:
+        rows = {v.poll_id: v for v in await PollVote.filter(poll_id__in=set(ids), voter_id=viewer_id)}
+        return [rows.get(i) for i in ids]
+
+    return info.context.loaders.custom(("governance.viewer_poll_vote", viewer_id), batch)
+
+
+def poll_voter_counts(info: Info) -> Any:
+    async def batch(ids: list[int]) -> list[int]:
+        rows = await PollVote.filter(poll_id__in=set(ids)).group_by("poll_id").annotate(
+            n=Count("id")
+        ).values_list("poll_id", "n")
+        counts = dict(rows)
+        return [counts.get(i, 0) for i in ids]
+
+    return info.context.loaders.custom("governance.poll_voter_counts", batch)

@@ -1,0 +1,226 @@
+"""Proposals and votes: drafting, opening, voting, closing, receipts, live updates."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from api.domain.governance import ballots as ballots_domain
+from api.domain.governance import closing
+from api.domain.governance import committees as committees_domain
+from api.domain.governance import proposals as domain
+from api.errors import DomainError, Invalid
+from api.models import governance as models
+from api.pubsub import get_broker
+from schema.accounts import Payload
+from schema.context import Info
+from schema.errors import PublicError
+from schema.governance.enums import AbstentionRule, Threshold, VotingMethod
+from schema.governance.types import Proposal
+from schema.permissions import Require, guard
+from schema.relay import parse_id
+
+
+@strawberry.input(description="A new proposal (a draft until opened).")
+class CreateProposalInput:
+    committee_id: strawberry.ID = strawberry.field(description="Global id of the committee.")
+    title: str = strawberry.field(description="Title, at most MAX_TITLE_LENGTH characters.")
+    body: str = strawberry.field(default="", description="The text, as Markdown.")
+    method: VotingMethod = strawberry.field(default=models.VotingMethod.YES_NO_ABSTAIN,
+                                            description="How ballots are cast and counted.")
+    options: list[str] | None = strawberry.field(default=None, description="Options (2 or more) for the "
+                                                 "SINGLE_CHOICE, APPROVAL and RANKED_CHOICE methods.")
+    quorum_percent: int = strawberry.field(default=50, description="Share (0-100 %) of eligible members who "
+                                                                   "must vote.")
+    threshold: Threshold = strawberry.field(default=models.Threshold.SIMPLE_MAJORITY,
+                                            description="Support needed to pass.")
+    abstentions: AbstentionRule = strawberry.field(default=models.AbstentionRule.EXCLUDED,
+                                                   description="How abstentions count.")
+    secret: bool = strawberry.field(default=False, description="Secret ballot.")
+    results_while_open: bool = strawberry.field(default=False, description="Show the live tally while open.")
+    voting_minutes: int = strawberry.field(default=7 * 24 * 60, description="Voting period, if opened without "
+                                                                            "`closesAt`.")
+
+
+@strawberry.input(description="Changes to a draft; omitted fields stay.")
+class UpdateProposalInput:
+    proposal_id: strawberry.ID = strawberry.field(description="Global id of the draft.")
+    title: str | None = strawberry.field(default=None, description="New title.")
+    body: str | None = strawberry.field(default=None, description="New Markdown text.")
+    method: VotingMethod | None = strawberry.field(default=None, description="New voting method.")
+    options: list[str] | None = strawberry.field(default=None, description="New options.")
+    quorum_percent: int | None = strawberry.field(default=None, description="New quorum (%).")
+    threshold: Threshold | None = strawberry.field(default=None, description="New threshold.")
+    abstentions: AbstentionRule | None = strawberry.field(default=None, description="New abstention rule.")
+    secret: bool | None = strawberry.field(default=None, description="Secret ballot or not.")
+    results_while_open: bool | None = strawberry.field(default=None, description="Live tally or not.")
+    voting_minutes: int | None = strawberry.field(default=None, description="New voting period.")
+
+
+@strawberry.input(description="Open voting on a draft.")
+class OpenProposalInput:
+    proposal_id: strawberry.ID = strawberry.field(description="Global id of the draft.")
+    closes_at: datetime | None = strawberry.field(default=None, description="When voting closes; default: "
+                                                                            "now plus `votingMinutes`.")
+
+
+@strawberry.input(description="A proposal to act on.")
+class ProposalActionInput:
+    proposal_id: strawberry.ID = strawberry.field(description="Global id of the proposal.")
+
+
+@strawberry.input(description="A ballot. Give `choice` (YES, NO, ABSTAIN or one option), `choices` "
+                              "(approval) or `ranking` (ranked choice); an empty list abstains.")
+class CastVoteInput:
+    proposal_id: strawberry.ID = strawberry.field(description="Global id of the proposal.")
+    choice: str | None = strawberry.field(default=None, description="One answer or option.")
+    choices: list[str] | None = strawberry.field(default=None, description="Approved options.")
+    ranking: list[str] | None = strawberry.field(default=None, description="Options in order of preference.")
+
+
+@strawberry.type(description="Result of a proposal mutation.")
+class ProposalPayload(Payload):
+    proposal: Proposal | None = strawberry.field(default=None, description="The proposal.")
+
+
+@strawberry.type(description="Result of `castVote`.")
+class CastVotePayload(Payload):
+    proposal: Proposal | None = strawberry.field(default=None, description="The proposal.")
+    receipt: str | None = strawberry.field(default=None, description="Keep it: after close, find it in the "
+                                                                      "published ballot list to check your vote.")
+
+
+@strawberry.type(description="Whether a receipt is in a closed proposal's published ballot list.")
+class ReceiptCheck:
+    listed: bool = strawberry.field(description="True when a ballot with this receipt was counted.")
+    choices: list[str] | None = strawberry.field(description="The choices published with it.")
+
+
+def _data(input: CreateProposalInput | UpdateProposalInput) -> domain.ProposalData:
+    def enum(value, cls):  # noqa: ANN001, ANN202
+        return None if value is None else cls(value)
+
+    return domain.ProposalData(
+        title=input.title, body=input.body, method=enum(input.method, models.VotingMethod), options=input.options,
+        quorum_percent=input.quorum_percent, threshold=enum(input.threshold, models.Threshold),
+        abstentions=enum(input.abstentions, models.AbstentionRule), secret=input.secret,
+        results_while_open=input.results_while_open, voting_minutes=input.voting_minutes,
+    )
+
+
+def _choices(input: CastVoteInput) -> list[str]:
+    given = [v for v in (input.choice, input.choices, input.ranking) if v is not None]
+    if len(given) != 1:
+        raise Invalid("Give exactly one of choice, choices or ranking.", field="choice")
+    return [input.choice] if input.choice is not None else list(given[0])  # type: ignore[arg-type]
+
+
+def _proposal_id(value: strawberry.ID) -> int:
+    return parse_id(value, "Proposal", "proposalId")
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Check a ballot receipt against a closed proposal's published ballots.")
+    async def verify_receipt(
+        self, info: Info,
+        proposal_id: Annotated[strawberry.ID, strawberry.argument(description="Global id of the proposal.")],
+        receipt: Annotated[str, strawberry.argument(description="The receipt given when voting.")],
+    ) -> ReceiptCheck:
+        try:
+            choices = await ballots_domain.verify_receipt(info.context.viewer, _proposal_id(proposal_id), receipt)
+        except DomainError as exc:
+            raise PublicError(exc.message) from None
+        return ReceiptCheck(listed=choices is not None, choices=choices)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Draft a proposal (committee members).")
+    @guard(Require.MEMBER)
+    async def create_proposal(
+        self, info: Info, input: Annotated[CreateProposalInput, strawberry.argument(description="The proposal.")],
+    ) -> ProposalPayload:
+        proposal = await domain.create_proposal(
+            info.context.viewer, parse_id(input.committee_id, "Committee", "committeeId"), _data(input),
+            info.context.settings,
+        )
+        return ProposalPayload(proposal=proposal)
+
+    @strawberry.mutation(description="Change a draft (author, chairs, admins).")
+    @guard(Require.MEMBER)
+    async def update_proposal(
+        self, info: Info, input: Annotated[UpdateProposalInput, strawberry.argument(description="The changes.")],
+    ) -> ProposalPayload:
+        proposal = await domain.update_proposal(
+            info.context.viewer, _proposal_id(input.proposal_id), _data(input), info.context.settings
+        )
+        return ProposalPayload(proposal=proposal)
+
+    @strawberry.mutation(description="Open voting (author or chair): rules and eligible voters freeze.")
+    @guard(Require.MEMBER)
+    async def open_proposal(
+        self, info: Info, input: Annotated[OpenProposalInput, strawberry.argument(description="Draft and closing time.")],
+    ) -> ProposalPayload:
+        proposal = await domain.open_proposal(
+            info.context.viewer, _proposal_id(input.proposal_id), info.context.settings, closes_at=input.closes_at
+        )
+        return ProposalPayload(proposal=proposal)
+
+    @strawberry.mutation(description="Withdraw a draft or open proposal (author or chair); it is never tallied.")
+    @guard(Require.MEMBER)
+    async def withdraw_proposal(
+        self, info: Info, input: Annotated[ProposalActionInput, strawberry.argument(description="The proposal.")],
+    ) -> ProposalPayload:
+        return ProposalPayload(proposal=await domain.withdraw_proposal(info.context.viewer,
+                                                                       _proposal_id(input.proposal_id)))
+
+    @strawberry.mutation(description="Close voting early (chairs and admins); the tally is made and announced.")
+    @guard(Require.MEMBER)
+    async def close_proposal(
+        self, info: Info, input: Annotated[ProposalActionInput, strawberry.argument(description="The proposal.")],
+    ) -> ProposalPayload:
+        return ProposalPayload(proposal=await closing.close_early(info.context.viewer,
+                                                                  _proposal_id(input.proposal_id)))
+
+    @strawberry.mutation(description="Cast or change the viewer's ballot (eligible members, while open).")
+    @guard(Require.MEMBER)
+    async def cast_vote(
+        self, info: Info, input: Annotated[CastVoteInput, strawberry.argument(description="The ballot.")],
+    ) -> CastVotePayload:
+        proposal_id = _proposal_id(input.proposal_id)
+        ballot = await ballots_domain.cast_vote(info.context.viewer, proposal_id, _choices(input),
+                                                info.context.settings)
+        return CastVotePayload(proposal=await models.Proposal.get(id=proposal_id), receipt=ballot.receipt)
+
+    @strawberry.mutation(description="Withdraw the viewer's ballot while voting is open.")
+    @guard(Require.MEMBER)
+    async def retract_vote(
+        self, info: Info, input: Annotated[ProposalActionInput, strawberry.argument(description="The proposal.")],
+    ) -> ProposalPayload:
+        return ProposalPayload(proposal=await ballots_domain.retract_vote(info.context.viewer,
+                                                                          _proposal_id(input.proposal_id)))
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="A committee's proposals as they open, collect ballots and close.")
+    async def proposal_updated(
+        self, info: Info,
+        committee_id: Annotated[strawberry.ID, strawberry.argument(description="Global id of the committee.")],
+    ) -> AsyncGenerator[Proposal, None]:
+        try:
+            committee = await committees_domain.get_visible_committee(
+                info.context.viewer, parse_id(committee_id, "Committee", "committeeId"))
+        except DomainError as exc:
+            raise PublicError(exc.message) from None
+        async with get_broker().subscribe(domain.channel_for(committee.id)) as messages:
+            async for message in messages:
+                info.context.loaders = info.context.fresh().loaders
+                info.context.memo.clear()
+                proposal = await models.Proposal.filter(id=message["id"]).first()
+                if proposal is not None and await Proposal.visible(info, [proposal]):
+                    yield proposal

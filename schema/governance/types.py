@@ -1,0 +1,335 @@
+"""GraphQL types of committees and proposals (ballots, tallies, receipts, audit)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+from strawberry import relay
+from tortoise.expressions import Q
+
+from api.domain.governance import closing
+from api.domain.governance import proposals as proposals_domain
+from api.domain.governance.committees import can_see_committee
+from api.domain.governance.tally import TallyResult, tally
+from api.models import accounts as account_models
+from api.models import governance as models
+from api.models.governance import ProposalStatus as _Status
+from api.policies import is_admin
+from schema.accounts import User
+from schema.context import Info
+from schema.enums import Visibility
+from schema.governance import access
+from schema.governance.enums import (
+    AbstentionRule, AuditAction, CommitteeRole, Outcome, ProposalStatus, Threshold, VotingMethod,
+)
+from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate
+
+
+@strawberry.type(description="A committee: members who vote on proposals.")
+class Committee(ModelNode):
+    model = account_models.Committee
+
+    id: relay.NodeID[int]
+    name: str = strawberry.field(description="Unique name.")
+    description: str = strawberry.field(description="What the committee is for.")
+    visibility: Visibility = strawberry.field(
+        description="Who sees the committee and its proposals (PRIVATE: its members and admins)."
+    )
+    created_at: datetime = strawberry.field(description="When it was created.")
+
+    @classmethod
+    async def visible(cls, info: Info, rows: list) -> list:
+        member_of = await access.member_of(info)
+        return [r for r in rows if can_see_committee(info.context.viewer, r, member_of)]
+
+    @strawberry.field(description="Current members (with `includeFormer`, every stint), by joining time.")
+    async def members(
+        self, info: Info,
+        include_former: Annotated[bool, strawberry.argument(
+            description="Also list ended stints (membership history).")] = False,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> Connection[CommitteeMember]:
+        query = account_models.CommitteeMembership.filter(committee_id=self.id).select_related("user")
+        if not include_former:
+            query = query.filter(left_at__isnull=True)
+        return await paginate(info, query.order_by("joined_at", "id"), first=first, after=after, last=last,
+                              before=before)
+
+    @strawberry.field(description="The committee's proposals, newest first. Drafts only for its members.")
+    async def proposals(
+        self, info: Info,
+        status: Annotated[ProposalStatus | None, strawberry.argument(description="Only proposals in this status.")] = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> Connection[Proposal]:
+        query = models.Proposal.filter(committee_id=self.id).select_related("committee", "author")
+        viewer = info.context.viewer
+        if self.id not in await access.member_of(info) and not is_admin(viewer):
+            # Drafts: the committee's members, admins, and their author (who may have left).
+            author_id = viewer.id if viewer is not None else 0
+            query = query.filter(Q(status__not=_Status.DRAFT) | Q(author_id=author_id))
+        if status is not None:
+            query = query.filter(status=status)
+        page = await paginate(info, query.order_by("-created_at", "-id"), first=first, after=after, last=last,
+                              before=before)
+        await closing.settle(page.nodes())
+        return page
+
+    @strawberry.field(description="The viewer's current role on the committee, if they sit on it.")
+    async def viewer_role(self, info: Info) -> CommitteeRole | None:
+        if self.id in await access.chair_of(info):
+            return account_models.CommitteeRole.CHAIR
+        if self.id in await access.member_of(info):
+            return account_models.CommitteeRole.MEMBER
+        return None
+
+
+@strawberry.type(description="One stint of a member on a committee (history is kept).")
+class CommitteeMember(ModelNode):
+    model = account_models.CommitteeMembership
+
+    id: relay.NodeID[int]
+    role: CommitteeRole = strawberry.field(description="Their role during this stint.")
+    joined_at: datetime = strawberry.field(description="When the stint began.")
+    left_at: datetime | None = strawberry.field(description="When it ended; null while current.")
+
+    @classmethod
+    async def visible(cls, info: Info, rows: list) -> list:
+        committees = await info.context.loaders.by_id(account_models.Committee).load_many(
+            [r.committee_id for r in rows])
+        member_of = await access.member_of(info)
+        return [r for r, c in zip(rows, committees) if c and can_see_committee(info.context.viewer, c, member_of)]
+
+    @strawberry.field(description="The member.")
+    async def user(self, info: Info) -> User:
+        return await info.context.loaders.by_id(account_models.User).load(self.user_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The committee.")
+    async def committee(self, info: Info) -> Committee:
+        return await info.context.loaders.by_id(account_models.Committee).load(self.committee_id)  # type: ignore[attr-defined]
+
+
+@strawberry.type(name="ProposalOptionCount", description="Votes for one answer or option.")
+class OptionCount:
+    option: str = strawberry.field(description="YES, NO, ABSTAIN or the option's label.")
+    votes: int = strawberry.field(description="Ballots counted for it.")
+
+
+def _counts(counts: dict[str, int]) -> list[OptionCount]:
+    return [OptionCount(option=k, votes=v) for k, v in counts.items()]
+
+
+@strawberry.type(name="ProposalTallyRound", description="One round of an instant run-off count.")
+class TallyRound:
+    number: int = strawberry.field(description="1 for first preferences.")
+    counts: list[OptionCount] = strawberry.field(description="Votes of each continuing option this round.")
+    eliminated: list[str] = strawberry.field(description="Option eliminated after this round, if any.")
+    exhausted: int = strawberry.field(description="Ballots with no continuing option left.")
+
+
+@strawberry.type(name="ProposalTally", description="The count of a proposal's ballots. The tie rule: a YES/NO tie fails; options "
+                             "tied for the lead win nothing; in ranked choice a tie for last place is broken "
+                             "by earlier rounds, then by later position in the option list, and a tie of all "
+                             "continuing options wins nothing.")
+class Tally:
+    final: bool = strawberry.field(description="True once voting closed (stored); false for a live count.")
+    eligible: int = strawberry.field(description="Members eligible to vote.")
+    ballots: int = strawberry.field(description="Ballots cast, abstentions included.")
+    abstentions: int = strawberry.field(description="Ballots that abstained.")
+    counts: list[OptionCount] = strawberry.field(description="Votes per answer (first preferences for ranked choice).")
+    quorum_met: bool = strawberry.field(description="Whether enough eligible members voted.")
+    outcome: Outcome = strawberry.field(description="The outcome these ballots give (final once closed).")
+    winner: str | None = strawberry.field(description="The leading answer or option, if one leads alone.")
+    tied: list[str] = strawberry.field(description="Options tied for the lead, when a tie decided the count.")
+    support: int = strawberry.field(description="Votes of the leading answer, as measured against the threshold.")
+    base: int = strawberry.field(description="Votes the threshold was measured against.")
+    rounds: list[TallyRound] = strawberry.field(description="Instant run-off rounds (ranked choice only).")
+
+    @classmethod
+    def of(cls, result: TallyResult, *, final: bool) -> Tally:
+        return cls(
+            final=final, eligible=result.eligible, ballots=result.ballots, abstentions=result.abstentions,
+            counts=_counts(result.counts), quorum_met=result.quorum_met, outcome=result.outcome,
+            winner=result.winner, tied=result.tied, support=result.support, base=result.base,
+            rounds=[TallyRound(number=r.number, counts=_counts(r.counts), eliminated=r.eliminated,
+                               exhausted=r.exhausted) for r in result.rounds],
+        )
+
+
+@strawberry.type(name="ProposalVoter", description="A member who voted, and when (what they voted is not part of it).")
+class Voter:
+    user: User = strawberry.field(description="The voter.")
+    voted_at: datetime = strawberry.field(description="When their current ballot was cast.")
+
+
+@strawberry.type(name="ProposalOpenBallot", description="A ballot of an open (non-secret) vote, with its voter.")
+class OpenBallot:
+    voter: User = strawberry.field(description="The voter.")
+    choices: list[str] = strawberry.field(description="What they chose (ranked for ranked choice; empty: abstained).")
+    cast_at: datetime = strawberry.field(description="When the ballot was last cast.")
+
+
+@strawberry.type(name="ProposalPublishedBallot", description="An anonymised ballot of the list published after close: a receipt and choices.")
+class PublishedBallot:
+    receipt: str = strawberry.field(description="The receipt its voter was given.")
+    choices: list[str] = strawberry.field(description="What was chosen (empty: abstained).")
+
+
+@strawberry.type(description="An entry of a proposal's append-only vote log.")
+class VoteAuditEntry(ModelNode):
+    model = models.VoteAuditEntry
+
+    id: relay.NodeID[int]
+    action: AuditAction = strawberry.field(description="Cast, change or retraction.")
+    at: datetime = strawberry.field(description="When it happened.")
+
+    @classmethod
+    async def visible(cls, info: Info, rows: list) -> list:
+        return []  # listed through `Proposal.auditLog` only
+
+    @strawberry.field(description="The voter.")
+    async def voter(self, info: Info) -> User:
+        return await info.context.loaders.by_id(account_models.User).load(self.voter_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The choices, for open ballots only; always null for secret ones.")
+    def choices(self) -> list[str] | None:
+        return self.choices  # type: ignore[attr-defined, return-value]
+
+
+@strawberry.type(description="A motion a committee votes on. Its rules freeze when voting opens.")
+class Proposal(ModelNode):
+    model = models.Proposal
+
+    id: relay.NodeID[int]
+    title: str = strawberry.field(description="Title.")
+    body: str = strawberry.field(description="The text, as Markdown.")
+    body_html: str = strawberry.field(description="The text, as sanitised HTML.")
+    status: ProposalStatus = strawberry.field(description="Draft, open, closed or withdrawn.")
+    method: VotingMethod = strawberry.field(description="How ballots are cast and counted.")
+    options: list[str] = strawberry.field(description="The options (not for YES_NO_ABSTAIN).")
+    quorum_percent: int = strawberry.field(description="Share (%) of eligible members who must vote.")
+    threshold: Threshold = strawberry.field(description="Support needed to pass.")
+    abstentions: AbstentionRule = strawberry.field(description="How abstentions count.")
+    secret: bool = strawberry.field(description="Secret ballot: who voted shows, what they voted never does.")
+    results_while_open: bool = strawberry.field(description="Whether the live tally shows while voting is open.")
+    voting_minutes: int = strawberry.field(description="Voting period used when opened without `closesAt`.")
+    created_at: datetime = strawberry.field(description="When it was drafted.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
+    opened_at: datetime | None = strawberry.field(description="When voting opened.")
+    closes_at: datetime | None = strawberry.field(description="When voting closes (by itself).")
+    closed_at: datetime | None = strawberry.field(description="When it closed or was withdrawn.")
+    eligible_count: int = strawberry.field(description="Members eligible to vote (frozen at opening).")
+    outcome: Outcome | None = strawberry.field(description="The outcome, once closed.")
+
+    @classmethod
+    async def visible(cls, info: Info, rows: list) -> list:
+        committees = await info.context.loaders.by_id(account_models.Committee).load_many(
+            [r.committee_id for r in rows])
+        member_of = await access.member_of(info)
+        shown = [r for r, c in zip(rows, committees)
+                 if c and proposals_domain.can_see_proposal(info.context.viewer, r, c, member_of)]
+        await closing.settle(shown)
+        return shown
+
+    @strawberry.field(description="The committee voting on it.")
+    async def committee(self, info: Info) -> Committee:
+        return await info.context.loaders.by_id(account_models.Committee).load(self.committee_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Who drafted it (null if the account is gone).")
+    async def author(self, info: Info) -> User | None:
+        if self.author_id is None:  # type: ignore[attr-defined]
+            return None
+        return await info.context.loaders.by_id(account_models.User).load(self.author_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="How many ballots are cast (who voted is public, secret ballots included).")
+    async def ballot_count(self, info: Info) -> int:
+        return await access.ballot_counts(info).load(self.id)
+
+    @strawberry.field(description="The tally: stored once closed; live while open only if the proposal "
+                                  "shows results while open; null otherwise.")
+    async def tally(self, info: Info) -> Tally | None:
+        status = _Status(self.status)
+        if status is _Status.CLOSED and self.result:  # type: ignore[attr-defined]
+            return Tally.of(TallyResult.from_dict(self.result), final=True)  # type: ignore[attr-defined]
+        if status is _Status.OPEN and self.results_while_open:
+            ballots = await access.proposal_ballots(info).load(self.id)
+            return Tally.of(tally(proposals_domain.rules_of(self), ballots, self.eligible_count),  # type: ignore[arg-type]
+                            final=False)
+        return None
+
+    @strawberry.field(description="Whether the viewer may vote now.")
+    async def viewer_can_vote(self, info: Info) -> bool:
+        if info.context.viewer is None or _Status(self.status) is not _Status.OPEN:
+            return False
+        return await access.viewer_eligible(info).load(self.id)
+
+    @strawberry.field(description="Whether the viewer has a ballot on this proposal.")
+    async def viewer_has_voted(self, info: Info) -> bool:
+        if info.context.viewer is None:
+            return False
+        return await access.viewer_ballots(info).load(self.id) is not None
+
+    @strawberry.field(description="The receipt of the viewer's current ballot: after close, find it in "
+                                  "`publishedBallots` (or `verifyReceipt`) to check the ballot was counted.")
+    async def viewer_receipt(self, info: Info) -> str | None:
+        if info.context.viewer is None:
+            return None
+        ballot = await access.viewer_ballots(info).load(self.id)
+        return ballot.receipt if ballot else None
+
+    @strawberry.field(description="The viewer's own choices, for open ballots only (null for secret ones).")
+    async def viewer_choices(self, info: Info) -> list[str] | None:
+        if info.context.viewer is None or self.secret:
+            return None
+        ballot = await access.viewer_ballots(info).load(self.id)
+        return list(ballot.choices) if ballot else None
+
+    @strawberry.field(description="Who voted and when, in voting order; never what they voted.")
+    async def voters(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                     before: Before = None) -> Connection[Voter]:
+        query = models.Ballot.filter(proposal_id=self.id).select_related("voter").order_by("id")
+        page = await paginate(info, query, first=first, after=after, last=last, before=before, prime=False)
+        for edge in page.edges:
+            edge.node = Voter(user=edge.node.voter, voted_at=edge.node.updated_at)
+        return page
+
+    @strawberry.field(description="Ballots with their voters: open (non-secret) votes only, once results "
+                                  "show. Empty for secret ballots.")
+    async def ballots(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                      before: Before = None) -> Connection[OpenBallot]:
+        shown = not self.secret and (
+            _Status(self.status) is _Status.CLOSED or (_Status(self.status) is _Status.OPEN and self.results_while_open)
+        )
+        query = models.Ballot.filter(proposal_id=self.id).select_related("voter").order_by("id")
+        if not shown:
+            query = query.filter(id__lt=0)
+        page = await paginate(info, query, first=first, after=after, last=last, before=before, prime=False)
+        for edge in page.edges:
+            b = edge.node
+            edge.node = OpenBallot(voter=b.voter, choices=list(b.choices), cast_at=b.updated_at)
+        return page
+
+    @strawberry.field(description="After close: every ballot as (receipt, choices), ordered by receipt, with no "
+                                  "voter. Empty before close.")
+    async def published_ballots(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                                before: Before = None) -> Connection[PublishedBallot]:
+        query = models.Ballot.filter(proposal_id=self.id).order_by("receipt")
+        if _Status(self.status) is not _Status.CLOSED:
+            query = query.filter(id__lt=0)
+        page = await paginate(info, query, first=first, after=after, last=last, before=before, prime=False)
+        for edge in page.edges:
+            edge.node = PublishedBallot(receipt=edge.node.receipt, choices=list(edge.node.choices))
+        return page
+
+    @strawberry.field(description="Every cast, change and retraction, oldest first (append-only).")
+    async def audit_log(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                        before: Before = None) -> Connection[VoteAuditEntry]:
+        query = models.VoteAuditEntry.filter(proposal_id=self.id).order_by("id")
+        return await paginate(info, query, first=first, after=after, last=last, before=before)
+
+    @strawberry.field(description="The members eligible to vote, frozen when voting opened.")
+    async def eligible_voters(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                              before: Before = None) -> Connection[User]:
+        query = account_models.User.filter(governance_eligibilities__proposal_id=self.id).order_by("id")
+        return await paginate(info, query, first=first, after=after, last=last, before=before)

@@ -1,0 +1,248 @@
+"""Governance through GraphQL: committees, proposals, secret ballots, refusals, query counts."""
+
+from __future__ import annotations
+
+import asyncio
+
+from api.models.accounts import Committee, CommitteeMembership, CommitteeRole, Sanction, SanctionKind
+from api.models.governance import Ballot, Proposal, VoteAuditEntry
+from api.timeutil import now
+from schema.relay import node_global_id
+
+CREATE_COMMITTEE = """
+mutation($input: CreateCommitteeInput!) {
+  createCommittee(input: $input) { committee { id name visibility } errors { field code message } } }"""
+ADD_MEMBER = """
+mutation($input: AddCommitteeMemberInput!) {
+  addCommitteeMember(input: $input) { membership { role user { username } leftAt } errors { field code } } }"""
+REMOVE_MEMBER = """
+mutation($input: RemoveCommitteeMemberInput!) {
+  removeCommitteeMember(input: $input) { membership { leftAt } errors { field code } } }"""
+CREATE_PROPOSAL = """
+mutation($input: CreateProposalInput!) {
+  createProposal(input: $input) { proposal { id status method options } errors { field code message } } }"""
+OPEN_PROPOSAL = """
+mutation($input: OpenProposalInput!) {
+  openProposal(input: $input) { proposal { status eligibleCount closesAt } errors { field code message } } }"""
+CLOSE_PROPOSAL = """
+mutation($input: ProposalActionInput!) {
+  closeProposal(input: $input) { proposal { status outcome } errors { field code message } } }"""
+CAST_VOTE = """
+mutation($input: CastVoteInput!) {
+  castVote(input: $input) { receipt proposal { ballotCount viewerHasVoted } errors { field code message } } }"""
+RETRACT_VOTE = """
+mutation($input: ProposalActionInput!) { retractVote(input: $input) { proposal { ballotCount } errors { code } } }"""
+PROPOSAL = """
+query($id: ID!) { node(id: $id) { ... on Proposal {
+  status outcome secret ballotCount viewerReceipt viewerChoices viewerCanVote
+  tally { final ballots outcome winner counts { option votes } rounds { number eliminated } }
+  voters { nodes { user { username } } }
+  ballots { totalCount nodes { voter { username } choices } }
+  publishedBallots { nodes { receipt choices } }
+  auditLog { nodes { action choices voter { username } } }
+} } }"""
+VERIFY = """
+query($p: ID!, $r: String!) { verifyReceipt(proposalId: $p, receipt: $r) { listed choices } }"""
+COMMITTEE_PROPOSALS = """
+query($id: ID!, $first: Int) { node(id: $id) { ... on Committee {
+  name viewerRole members { totalCount nodes { user { username } role } }
+  proposals(first: $first) { totalCount nodes {
+    title status ballotCount viewerHasVoted viewerCanVote author { username } committee { name }
+    tally { ballots counts { option votes } }
+  } }
+} } }"""
+
+
+async def _committee(gql, factory, members=2, visibility="PUBLIC"):
+    """(admin token, chair, chair token, members [(user, token)], committee global id)."""
+    _, admin_token = await factory.member_with_token(role="ADMIN")
+    data = await gql(CREATE_COMMITTEE, {"input": {"name": "Board", "visibility": visibility}}, token=admin_token)
+    committee_id = data["createCommittee"]["committee"]["id"]
+    chair, chair_token = await factory.member_with_token()
+    added = await gql(ADD_MEMBER, {"input": {"committeeId": committee_id, "userId": node_global_id("User", chair.id),
+                                             "role": "CHAIR"}}, token=admin_token)
+    assert added["addCommitteeMember"]["errors"] == []
+    people = []
+    for _ in range(members):
+        user, token = await factory.member_with_token()
+        data = await gql(ADD_MEMBER, {"input": {"committeeId": committee_id, "userId": node_global_id("User", user.id)}},
+                         token=chair_token)
+        assert data["addCommitteeMember"]["membership"]["role"] == "MEMBER"
+        people.append((user, token))
+    return admin_token, chair, chair_token, people, committee_id
+
+
+async def _open(gql, chair_token, committee_id, **fields):
+    created = await gql(CREATE_PROPOSAL, {"input": {"committeeId": committee_id, "title": "Adopt the charter",
+                                                    **fields}}, token=chair_token)
+    assert created["createProposal"]["errors"] == []
+    proposal_id = created["createProposal"]["proposal"]["id"]
+    opened = await gql(OPEN_PROPOSAL, {"input": {"proposalId": proposal_id}}, token=chair_token)
+    assert opened["openProposal"]["errors"] == [] and opened["openProposal"]["proposal"]["status"] == "OPEN"
+    return proposal_id
+
+
+async def test_only_admins_create_committees(gql, factory):
+    _, token = await factory.member_with_token()
+    for who in (token, None):
+        data = await gql(CREATE_COMMITTEE, {"input": {"name": "Board"}}, token=who)
+        assert data["createCommittee"]["committee"] is None
+        assert data["createCommittee"]["errors"][0]["code"] in ("FORBIDDEN", "UNAUTHENTICATED")
+    assert await Committee.all().count() == 0
+
+
+async def test_members_cannot_change_membership_and_history_is_kept(gql, factory):
+    admin_token, _, chair_token, people, committee_id = await _committee(gql, factory, members=1)
+    (member, member_token) = people[0]
+    outsider, _ = await factory.member_with_token()
+    variables = {"input": {"committeeId": committee_id, "userId": node_global_id("User", outsider.id)}}
+    refused = await gql(ADD_MEMBER, variables, token=member_token)
+    assert refused["addCommitteeMember"]["errors"][0]["code"] == "FORBIDDEN"
+    assert not await CommitteeMembership.filter(user_id=outsider.id).exists()
+    removed = await gql(REMOVE_MEMBER, {"input": {"committeeId": committee_id,
+                                                  "userId": node_global_id("User", member.id)}}, token=chair_token)
+    assert removed["removeCommitteeMember"]["membership"]["leftAt"] is not None
+    data = await gql("""query($id: ID!) { node(id: $id) { ... on Committee {
+        members(includeFormer: true) { totalCount } current: members { totalCount } } } }""",
+                     {"id": committee_id}, token=admin_token)
+    assert data["node"] == {"members": {"totalCount": 2}, "current": {"totalCount": 1}}
+
+
+async def test_open_ballot_flow_with_results_after_close(gql, factory):
+    _, chair, chair_token, people, committee_id = await _committee(gql, factory, members=2)
+    proposal_id = await _open(gql, chair_token, committee_id, method="SINGLE_CHOICE", options=["Red", "Blue"])
+    (alice, alice_token), (bob, bob_token) = people
+    for token, choice in ((alice_token, "Red"), (bob_token, "Blue"), (bob_token, "Red")):
+        data = await gql(CAST_VOTE, {"input": {"proposalId": proposal_id, "choice": choice}}, token=token)
+        assert data["castVote"]["errors"] == [] and len(data["castVote"]["receipt"]) == 64
+    view = (await gql(PROPOSAL, {"id": proposal_id}, token=alice_token))["node"]
+    assert view["tally"] is None and view["ballots"]["totalCount"] == 0  # hidden while open
+    assert view["viewerChoices"] == ["Red"] and view["ballotCount"] == 2
+    refused = await gql(CLOSE_PROPOSAL, {"input": {"proposalId": proposal_id}}, token=alice_token)
+    assert refused["closeProposal"]["errors"][0]["code"] == "FORBIDDEN"
+    closed = await gql(CLOSE_PROPOSAL, {"input": {"proposalId": proposal_id}}, token=chair_token)
+    assert closed["closeProposal"]["proposal"] == {"status": "CLOSED", "outcome": "PASSED"}
+    view = (await gql(PROPOSAL, {"id": proposal_id}))["node"]  # public committee: anyone reads the outcome
+    assert view["tally"]["final"] and view["tally"]["winner"] == "Red"
+    assert {n["voter"]["username"]: n["choices"] for n in view["ballots"]["nodes"]} == {
+        alice.username: ["Red"], bob.username: ["Red"]}
+    assert [n["action"] for n in view["auditLog"]["nodes"]] == ["CAST", "CAST", "CHANGE"]
+
+
+async def test_secret_ballot_never_shows_what_anyone_voted(gql, factory):
+    admin_token, chair, chair_token, people, committee_id = await _committee(gql, factory, members=2)
+    proposal_id = await _open(gql, chair_token, committee_id, secret=True, resultsWhileOpen=True, quorumPercent=0)
+    (alice, alice_token), (_, bob_token) = people
+    receipt = (await gql(CAST_VOTE, {"input": {"proposalId": proposal_id, "choice": "YES"}},
+                         token=alice_token))["castVote"]["receipt"]
+    await gql(CAST_VOTE, {"input": {"proposalId": proposal_id, "choice": "NO"}}, token=bob_token)
+    for token in (admin_token, alice_token, chair_token):
+        view = (await gql(PROPOSAL, {"id": proposal_id}, token=token))["node"]
+        assert view["ballots"]["nodes"] == [] and view["viewerChoices"] is None
+        assert all(n["choices"] is None for n in view["auditLog"]["nodes"])
+        assert len(view["voters"]["nodes"]) == 2  # who voted is visible
+        assert view["publishedBallots"]["nodes"] == []  # not before close
+    assert (await gql(PROPOSAL, {"id": proposal_id}, token=alice_token))["node"]["viewerReceipt"] == receipt
+    await gql(CLOSE_PROPOSAL, {"input": {"proposalId": proposal_id}}, token=chair_token)
+    view = (await gql(PROPOSAL, {"id": proposal_id}, token=admin_token))["node"]
+    assert view["ballots"]["nodes"] == [] and view["tally"]["counts"][:2] == [
+        {"option": "YES", "votes": 1}, {"option": "NO", "votes": 1}]
+    published = view["publishedBallots"]["nodes"]
+    assert {"receipt": receipt, "choices": ["YES"]} in published and len(published) == 2
+    assert all(set(n) == {"receipt", "choices"} for n in published)
+    checked = await gql(VERIFY, {"p": proposal_id, "r": receipt.upper()}, token=alice_token)
+    assert checked["verifyReceipt"] == {"listed": True, "choices": ["YES"]}
+
+
+async def test_vote_refusals_write_nothing(gql, factory):
+    admin_token, _, chair_token, people, committee_id = await _committee(gql, factory, members=2)
+    draft = (await gql(CREATE_PROPOSAL, {"input": {"committeeId": committee_id, "title": "Draft"}},
+                       token=chair_token))["createProposal"]["proposal"]["id"]
+    (member, member_token), (muted, muted_token) = people
+    on_draft = await gql(CAST_VOTE, {"input": {"proposalId": draft, "choice": "YES"}}, token=member_token)
+    assert on_draft["castVote"]["errors"][0]["code"] == "CLOSED"
+    proposal_id = await _open(gql, chair_token, committee_id)
+    outsider, outsider_token = await factory.member_with_token()
+    refused = await gql(CAST_VOTE, {"input": {"proposalId": proposal_id, "choice": "YES"}}, token=outsider_token)
+    assert refused["castVote"]["errors"][0]["code"] == "FORBIDDEN" and refused["castVote"]["receipt"] is None
+    await Sanction.create(user_id=muted.id, kind=SanctionKind.MUTE, reason="x")
+    refused = await gql(CAST_VOTE, {"input": {"proposalId": proposal_id, "choice": "YES"}}, token=muted_token)
+    assert refused["castVote"]["errors"][0]["code"] == "SANCTIONED"
+    both = await gql(CAST_VOTE, {"input": {"proposalId": proposal_id, "choice": "YES", "choices": ["YES"]}},
+                     token=member_token)
+    assert both["castVote"]["errors"][0]["field"] == "choice"
+    anonymous = await gql(CAST_VOTE, {"input": {"proposalId": proposal_id, "choice": "YES"}})
+    assert anonymous["castVote"]["errors"][0]["code"] == "UNAUTHENTICATED"
+    assert await Ballot.all().count() == 0 and await VoteAuditEntry.all().count() == 0
+    retract = await gql(RETRACT_VOTE, {"input": {"proposalId": proposal_id}}, token=member_token)
+    assert retract["retractVote"]["errors"][0]["code"] == "NOT_FOUND"
+
+
+async def test_private_committee_is_invisible_to_outsiders(gql, factory):
+    _, _, chair_token, people, committee_id = await _committee(gql, factory, members=1, visibility="PRIVATE")
+    proposal_id = await _open(gql, chair_token, committee_id)
+    _, outsider_token = await factory.member_with_token()
+    assert (await gql(PROPOSAL, {"id": proposal_id}, token=outsider_token))["node"] is None
+    assert (await gql(COMMITTEE_PROPOSALS, {"id": committee_id}, token=outsider_token))["node"] is None
+    listed = await gql("{ committees { totalCount } }", token=outsider_token)
+    assert listed["committees"]["totalCount"] == 0
+    assert (await gql(PROPOSAL, {"id": proposal_id}, token=people[0][1]))["node"]["status"] == "OPEN"
+
+
+async def test_overdue_proposals_close_on_read(gql, factory):
+    _, _, chair_token, people, committee_id = await _committee(gql, factory, members=1)
+    proposal_id = await _open(gql, chair_token, committee_id, quorumPercent=0)
+    await gql(CAST_VOTE, {"input": {"proposalId": proposal_id, "choice": "YES"}}, token=people[0][1])
+    await Proposal.all().update(closes_at=now())
+    view = (await gql(PROPOSAL, {"id": proposal_id}))["node"]
+    assert view["status"] == "CLOSED" and view["outcome"] == "PASSED" and view["tally"]["final"]
+
+
+async def test_proposal_updated_subscription(gql, factory, app_settings):
+    from api.pubsub import get_broker
+    from api.ratelimit import MemoryRateLimiter
+    from schema import build_schema
+    from schema.context import Context
+
+    _, _, chair_token, people, committee_id = await _committee(gql, factory, members=1)
+    member, member_token = people[0]
+    ctx = Context(settings=app_settings, limiter=MemoryRateLimiter(), broker=get_broker(), viewer=member)
+    stream = await build_schema(app_settings).subscribe(
+        'subscription($c: ID!) { proposalUpdated(committeeId: $c) { title status ballotCount } }',
+        context_value=ctx, variable_values={"c": committee_id})
+    pending = asyncio.ensure_future(anext(stream))
+    await asyncio.sleep(0.05)  # let the subscription reach the broker before anything is published
+    proposal_id = await _open(gql, chair_token, committee_id)
+    first = await asyncio.wait_for(pending, 5)
+    assert first.data == {"proposalUpdated": {"title": "Adopt the charter", "status": "OPEN", "ballotCount": 0}}
+    await gql(CAST_VOTE, {"input": {"proposalId": proposal_id, "choice": "NO"}}, token=member_token)
+    second = await asyncio.wait_for(anext(stream), 5)
+    assert second.data["proposalUpdated"]["ballotCount"] == 1
+    await stream.aclose()
+
+
+async def _count(gql, count_queries, document, variables, token):
+    with count_queries as counter:
+        data = await gql(document, variables, token=token)
+    return counter.count, data
+
+
+async def test_a_page_of_50_proposals_costs_the_same_as_5(gql, factory, count_queries):
+    _, chair, chair_token, people, committee_id = await _committee(gql, factory, members=2)
+    committee = await Committee.get(name="Board")
+    rows = [Proposal(committee_id=committee.id, author_id=chair.id, title=f"P{i}", status="OPEN",
+                     results_while_open=True, opened_at=now(), closes_at=now().replace(year=now().year + 1),
+                     eligible_count=3) for i in range(55)]
+    await Proposal.bulk_create(rows)
+    ids = await Proposal.all().values_list("id", flat=True)
+    await Ballot.bulk_create([Ballot(proposal_id=i, voter_id=u.id, choices=["YES"], receipt=f"{i:032x}{u.id:032x}")
+                              for i in ids for u, _ in people])
+    await gql(COMMITTEE_PROPOSALS, {"id": committee_id, "first": 1}, token=people[0][1])  # signs in (last seen)
+    small, data = await _count(gql, count_queries, COMMITTEE_PROPOSALS, {"id": committee_id, "first": 5},
+                               people[0][1])
+    large, data = await _count(gql, count_queries, COMMITTEE_PROPOSALS, {"id": committee_id, "first": 50},
+                               people[0][1])
+    nodes = data["node"]["proposals"]["nodes"]
+    assert len(nodes) == 50 and nodes[0]["ballotCount"] == 2 and nodes[0]["tally"]["ballots"] == 2
+    assert nodes[0]["author"]["username"] == chair.username
+    assert small == large, (small, large)
