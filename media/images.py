@@ -119,6 +119,9 @@ def _clean(source: Image.Image) -> Image.Image:
         upright.mode == "P" and "transparency" in upright.info
     )
     mode = "RGBA" if has_alpha else "RGB"
+    if upright.mode.startswith("I") or upright.mode == "F":
+        # 16-bit greyscale (PNG): scale to 8 bits; a plain convert would clip it to white.
+        upright = upright.convert("I").point(lambda value: value * (1 / 256)).convert("L")
     if upright.mode == "CMYK" and not icc:
         upright = upright.convert("RGB")
     if icc:
