@@ -69,21 +69,37 @@ async def wait(settings: Settings, task_uid: int) -> None:
         raise RuntimeError(f"Meilisearch task {task_uid} {task.status}: {task.error}")
 
 
+async def _existing(settings: Settings) -> set[str]:
+    raw = await call(get_client(settings).get_raw_indexes, {"limit": 1000})
+    return {i["uid"] for i in raw["results"]}
+
+
+async def _enqueue_index(settings: Settings, uid: str, kind: DocumentKind, synonyms: dict[str, list[str]],
+                         existing: set[str]) -> list[int]:
+    client = get_client(settings)
+    tasks = []
+    if uid not in existing:
+        tasks.append((await call(client.create_index, uid, {"primaryKey": "id"})).task_uid)
+    tasks.append((await call(client.index(uid).update_settings, index_settings(kind, synonyms))).task_uid)
+    return tasks
+
+
 async def ensure_index(settings: Settings, uid: str, kind: DocumentKind,
                        synonyms: dict[str, list[str]]) -> None:
     """Create the index if missing and apply its settings (idempotent)."""
-    client = get_client(settings)
-    existing = {i["uid"] for i in (await call(client.get_raw_indexes, {"limit": 1000}))["results"]}
-    if uid not in existing:
-        await wait(settings, (await call(client.create_index, uid, {"primaryKey": "id"})).task_uid)
-    task = await call(client.index(uid).update_settings, index_settings(kind, synonyms))
-    await wait(settings, task.task_uid)
+    for task_uid in await _enqueue_index(settings, uid, kind, synonyms, await _existing(settings)):
+        await wait(settings, task_uid)
 
 
 async def apply_settings(settings: Settings) -> None:
-    """Create every kind's index and apply its settings, synonyms included."""
+    """Create every kind's index and apply its settings, synonyms included. Every task is
+    enqueued first, then awaited: Meilisearch batches them."""
     synonyms = await get_synonyms()
+    existing = await _existing(settings)
+    tasks: list[int] = []
     for kind in kinds().values():
-        await ensure_index(settings, index_uid(settings, kind), kind, synonyms)
+        tasks += await _enqueue_index(settings, index_uid(settings, kind), kind, synonyms, existing)
+    for task_uid in tasks:
+        await wait(settings, task_uid)
     await mark_synonyms_applied()
     log.info("search index settings applied (%d kinds)", len(kinds()))

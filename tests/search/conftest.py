@@ -1,32 +1,37 @@
-"""Search tests run against the real Meilisearch of the session, each with its own index
-prefix (deleted afterwards), so tests never see each other's documents."""
+"""Search tests run against the real Meilisearch of the session. The indexes of the session's
+prefix are created once; after each test their documents and synonyms are cleared (as the
+database tables are), so tests never see each other's documents."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 
 import pytest_asyncio
 
-from api.settings import Settings, set_settings
+from api.settings import Settings
 from search.client import call, get_client
-from search.indexes import apply_settings
+from search.indexes import apply_settings, index_uid, wait
+from search.registry import kinds
+
+_prepared: set[str] = set()
 
 
-async def drop_indexes(settings: Settings) -> None:
+async def clear_indexes(settings: Settings) -> None:
     client = get_client(settings)
-    raw = await call(client.get_raw_indexes, {"limit": 1000})
-    for index in raw["results"]:
-        if index["uid"].startswith(settings.meili_index_prefix + "_"):
-            await call(client.delete_index, index["uid"])
+    tasks = []
+    for kind in kinds().values():
+        index = client.index(index_uid(settings, kind))
+        tasks.append((await call(index.delete_all_documents)).task_uid)
+        tasks.append((await call(index.reset_synonyms)).task_uid)
+    for task_uid in tasks:
+        await wait(settings, task_uid)
 
 
 @pytest_asyncio.fixture
 async def app_settings(clean_db: Settings) -> AsyncIterator[Settings]:
-    """Settings with a fresh index prefix and its indexes created (overrides the conftest one)."""
-    settings = clean_db.replace(meili_index_prefix=f"s{uuid.uuid4().hex[:10]}")
-    set_settings(settings)
-    await apply_settings(settings)
-    yield settings
-    await drop_indexes(settings)
-    set_settings(clean_db)
+    """The session settings with their indexes ready (overrides the conftest fixture)."""
+    if clean_db.meili_index_prefix not in _prepared:
+        await apply_settings(clean_db)
+        _prepared.add(clean_db.meili_index_prefix)
+    yield clean_db
+    await clear_indexes(clean_db)
