@@ -164,7 +164,8 @@ async def test_reply_notifications_follow_watch_and_mute(factory, admin, app_set
     assert replier.id not in by_user
 
 
-async def test_pre_moderation_holds_content_until_published(factory, admin, app_settings):
+async def test_pre_moderation_holds_content_until_published(factory, admin, app_settings, monkeypatch):
+    import api.wiring  # noqa: F401 - registers the real deciders first, so the patch below wins
     from api.domain.content import get
 
     space = await make_space(admin)
@@ -177,23 +178,21 @@ async def test_pre_moderation_holds_content_until_published(factory, admin, app_
     async def record(**data):
         seen.append(data)
 
-    previous = events._deciders.get("content.review")
-    events.decider("content.review")(hold_everything)
-    events.on("content.held")(record)
-    try:
-        topic = await make_topic(author, space, app_settings)
-        assert topic.held and seen[-1]["content_type"] == "Topic"
-        with pytest.raises(NotFound):
-            await make_post(other, topic, app_settings)
-    finally:
-        events._handlers["content.held"].remove(record)
-        if previous is None:
-            events._deciders.pop("content.review", None)
-        else:
-            events._deciders["content.review"] = previous
+    monkeypatch.setitem(events._deciders, "content.review", hold_everything)
+    monkeypatch.setitem(events._handlers, "content.held", [*events._handlers["content.held"], record])
+    topic = await make_topic(author, space, app_settings)
+    assert topic.held and seen[-1]["content_type"] == "Topic"
+    with pytest.raises(NotFound):
+        await make_post(other, topic, app_settings)
     await get("Topic").publish(topic.id, None)
     assert not (await Topic.get(id=topic.id)).held
-    await make_post(other, topic, app_settings)
+    post = await make_post(other, topic, app_settings)
+    assert post.held and seen[-1]["content_type"] == "Post"
+    assert (await Topic.get(id=topic.id)).reply_count == 0
+    assert not await Notification.filter(user_id=author.id, kind="forum.reply").exists()
+    await get("Post").publish(post.id, None)
+    assert (await Topic.get(id=topic.id)).reply_count == 1
+    assert await Notification.filter(user_id=author.id, kind="forum.reply").count() == 1
 
 
 async def test_every_change_enqueues_search_documents(factory, admin, app_settings):

@@ -64,6 +64,8 @@ async def publish_topic(topic_id: int, _moderator_id: int | None) -> None:
     if topic is None:
         return
     topic = await _topic_state(topic_id, held=False, last_activity_at=now())
+    if topic is None:  # deleted meanwhile
+        return
     await refresh_hot(topic_id)
     await announce_topic(topic, (await render_body(topic.body)).mentioned)
 
