@@ -110,7 +110,7 @@ def duration(sniffed: Sniffed, stream: BinaryIO, size: int) -> float | None:
             return _wav_duration(stream)
         if sniffed in (MP4, M4A):
             return _mp4_duration(stream, size)
-    except (struct.error, ValueError, OSError):
+    except (struct.error, ValueError, IndexError, OSError):  # cut short or malformed: unknown
         return None
     return None
 
