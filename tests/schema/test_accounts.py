@@ -69,9 +69,12 @@ async def test_login_failure_does_not_say_which_part_was_wrong(gql, factory):
     assert wrong_password["token"] is None
 
 
-async def test_login_failures_are_rate_limited(gql, factory, app_settings):
+async def test_login_failures_are_rate_limited(gql, factory, app_settings, monkeypatch):
+    from api import ratelimit
     from tests.conftest import TEST_PASSWORD
 
+    # One fixed window for the whole test: slow hashing must not let it straddle a minute.
+    monkeypatch.setattr(ratelimit, "_window", lambda window_seconds: 0)
     await factory.user("dave")
     for _ in range(app_settings.login_attempts_per_minute):
         await gql(LOGIN, {"input": {"login": "dave", "password": "wrong-password!"}})
