@@ -112,7 +112,8 @@ class Query:
     @strawberry.field(description="Join requests: moderators see everyone's, members their own; newest first.")
     async def join_requests(
         self, info: Info,
-        status: Annotated[JoinRequestStatus | None, strawberry.argument(description="Only requests in this state.")] = None,
+        status: Annotated[JoinRequestStatus | None, strawberry.argument(
+            description="Only requests in this state.")] = None,
         first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[JoinRequest]:
         viewer = require_member(info.context.viewer)
@@ -149,13 +150,19 @@ class Query:
 class Mutation:
     @strawberry.mutation(description="Ask to join the community, or a space, when its policy is APPROVAL.")
     @guard(Require.MEMBER)
-    async def request_to_join(self, info: Info, input: RequestToJoinInput) -> RequestToJoinPayload:
+    async def request_to_join(
+        self, info: Info,
+        input: Annotated[RequestToJoinInput, strawberry.argument(description="Where to join and a message.")],
+    ) -> RequestToJoinPayload:
         request = await domain.request_to_join(info.context.viewer, _space(input.space_id), input.message)
         return RequestToJoinPayload(request=request)
 
     @strawberry.mutation(description="Approve a join request (moderators).")
     @guard(Require.MODERATOR)
-    async def approve_join_request(self, info: Info, input: ApproveJoinRequestInput) -> DecideJoinRequestPayload:
+    async def approve_join_request(
+        self, info: Info,
+        input: Annotated[ApproveJoinRequestInput, strawberry.argument(description="The request to approve.")],
+    ) -> DecideJoinRequestPayload:
         request = await domain.approve_join_request(
             info.context.viewer, parse_id(input.request_id, "JoinRequest", "requestId"), input.reason
         )
@@ -163,7 +170,10 @@ class Mutation:
 
     @strawberry.mutation(description="Decline a join request with a reason the applicant sees (moderators).")
     @guard(Require.MODERATOR)
-    async def reject_join_request(self, info: Info, input: RejectJoinRequestInput) -> DecideJoinRequestPayload:
+    async def reject_join_request(
+        self, info: Info,
+        input: Annotated[RejectJoinRequestInput, strawberry.argument(description="The request to decline and why.")],
+    ) -> DecideJoinRequestPayload:
         request = await domain.reject_join_request(
             info.context.viewer, parse_id(input.request_id, "JoinRequest", "requestId"), input.reason
         )
@@ -171,7 +181,10 @@ class Mutation:
 
     @strawberry.mutation(description="Override (or reset) the join policy of a space (admins).")
     @guard(Require.ADMIN)
-    async def set_space_join_policy(self, info: Info, input: SetSpaceJoinPolicyInput) -> SetSpaceJoinPolicyPayload:
+    async def set_space_join_policy(
+        self, info: Info,
+        input: Annotated[SetSpaceJoinPolicyInput, strawberry.argument(description="The space and its policy.")],
+    ) -> SetSpaceJoinPolicyPayload:
         policy = None if input.policy is None else models.JoinPolicy(input.policy)
         effective = await domain.set_space_policy(info.context.viewer, parse_id(input.space_id, "Space", "spaceId"),
                                                   policy)
@@ -179,7 +192,11 @@ class Mutation:
 
     @strawberry.mutation(description="Create an invite code; the code is returned only in this payload.")
     @guard(Require.MEMBER)
-    async def create_invite(self, info: Info, input: CreateInviteInput) -> CreateInvitePayload:
+    async def create_invite(
+        self, info: Info,
+        input: Annotated[CreateInviteInput, strawberry.argument(
+            description="Uses, expiry and what the invite grants.")],
+    ) -> CreateInvitePayload:
         invite, code = await invites_domain.create_invite(
             info.context.viewer, max_uses=input.max_uses, expires_at=input.expires_at,
             role=None if input.role is None else RoleModel(input.role).value,
@@ -189,11 +206,18 @@ class Mutation:
 
     @strawberry.mutation(description="Revoke one of the viewer's invites (staff: anyone's).")
     @guard(Require.MEMBER)
-    async def revoke_invite(self, info: Info, input: RevokeInviteInput) -> RevokeInvitePayload:
-        invite = await invites_domain.revoke_invite(info.context.viewer, parse_id(input.invite_id, "Invite", "inviteId"))
+    async def revoke_invite(
+        self, info: Info,
+        input: Annotated[RevokeInviteInput, strawberry.argument(description="The invite to revoke.")],
+    ) -> RevokeInvitePayload:
+        invite_id = parse_id(input.invite_id, "Invite", "inviteId")
+        invite = await invites_domain.revoke_invite(info.context.viewer, invite_id)
         return RevokeInvitePayload(invite=invite)
 
     @strawberry.mutation(description="Use an invite code as a member: admits to the community and its space.")
     @guard(Require.MEMBER)
-    async def redeem_invite(self, info: Info, input: RedeemInviteInput) -> RedeemInvitePayload:
+    async def redeem_invite(
+        self, info: Info,
+        input: Annotated[RedeemInviteInput, strawberry.argument(description="The invite code.")],
+    ) -> RedeemInvitePayload:
         return RedeemInvitePayload(invite=await invites_domain.redeem_invite(info.context.viewer, input.code))

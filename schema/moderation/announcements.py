@@ -71,11 +71,15 @@ class Query:
 class Mutation:
     @strawberry.mutation(description="Publish an announcement now or at `publishAt` (moderators and admins).")
     @guard(Require.MODERATOR)
-    async def publish_announcement(self, info: Info, input: PublishAnnouncementInput) -> PublishAnnouncementPayload:
+    async def publish_announcement(
+        self, info: Info,
+        input: Annotated[PublishAnnouncementInput, strawberry.argument(description="The announcement.")],
+    ) -> PublishAnnouncementPayload:
         announcement = await domain.announce(
             info.context.viewer, title=input.title, body=input.body, audience=models.Audience(input.audience).value,
             audience_role=None if input.audience_role is None else input.audience_role.value,
-            committee_id=None if input.committee_id is None else parse_id(input.committee_id, "Committee", "committeeId"),
+            committee_id=None if input.committee_id is None
+            else parse_id(input.committee_id, "Committee", "committeeId"),
             pinned=input.pinned, publish_at=input.publish_at, expires_at=input.expires_at,
         )
         return PublishAnnouncementPayload(announcement=announcement)
@@ -83,7 +87,10 @@ class Mutation:
     # Read state only: like markNotificationsRead, a muted member may still do it.
     @strawberry.mutation(description="Mark an announcement read.")
     @guard(Require.SIGNED_IN)
-    async def mark_announcement_read(self, info: Info, input: MarkAnnouncementReadInput) -> MarkAnnouncementReadPayload:
+    async def mark_announcement_read(
+        self, info: Info,
+        input: Annotated[MarkAnnouncementReadInput, strawberry.argument(description="The announcement read.")],
+    ) -> MarkAnnouncementReadPayload:
         viewer = require_member(info.context.viewer)
         announcement = await domain.mark_read(viewer, parse_id(input.announcement_id, "Announcement", "announcementId"))
         return MarkAnnouncementReadPayload(announcement=announcement, unread_count=await domain.unread_count(viewer))

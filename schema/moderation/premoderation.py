@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from api.domain.moderation import premoderation as domain
@@ -67,26 +69,38 @@ class Query:
 class Mutation:
     @strawberry.mutation(description="Add a blocked word or link rule: matching content is held (admins).")
     @guard(Require.ADMIN)
-    async def add_filter_rule(self, info: Info, input: AddFilterRuleInput) -> AddFilterRulePayload:
+    async def add_filter_rule(
+        self, info: Info,
+        input: Annotated[AddFilterRuleInput, strawberry.argument(description="The rule to add.")],
+    ) -> AddFilterRulePayload:
         rule = await domain.add_filter_rule(info.context.viewer, models.FilterKind(input.kind), input.pattern,
                                             input.note)
         return AddFilterRulePayload(rule=rule)
 
     @strawberry.mutation(description="Remove a pre-moderation rule (admins).")
     @guard(Require.ADMIN)
-    async def remove_filter_rule(self, info: Info, input: RemoveFilterRuleInput) -> RemoveFilterRulePayload:
+    async def remove_filter_rule(
+        self, info: Info,
+        input: Annotated[RemoveFilterRuleInput, strawberry.argument(description="The rule to remove.")],
+    ) -> RemoveFilterRulePayload:
         rule = await domain.remove_filter_rule(info.context.viewer, parse_id(input.rule_id, "FilterRule", "ruleId"))
         return RemoveFilterRulePayload(removed_rule_id=input.rule_id if rule else None)
 
     @strawberry.mutation(description="Approve held content: it is published (moderators).")
     @guard(Require.MODERATOR)
-    async def approve_held_content(self, info: Info, input: ApproveHeldContentInput) -> DecideHeldContentPayload:
+    async def approve_held_content(
+        self, info: Info,
+        input: Annotated[ApproveHeldContentInput, strawberry.argument(description="The held item to publish.")],
+    ) -> DecideHeldContentPayload:
         item = await domain.approve_held(info.context.viewer, parse_id(input.item_id, "ReviewItem", "itemId"))
         return DecideHeldContentPayload(item=item)
 
     @strawberry.mutation(description="Reject held content with a reason the author sees (moderators).")
     @guard(Require.MODERATOR)
-    async def reject_held_content(self, info: Info, input: RejectHeldContentInput) -> DecideHeldContentPayload:
+    async def reject_held_content(
+        self, info: Info,
+        input: Annotated[RejectHeldContentInput, strawberry.argument(description="The held item to refuse and why.")],
+    ) -> DecideHeldContentPayload:
         item = await domain.reject_held(info.context.viewer, parse_id(input.item_id, "ReviewItem", "itemId"),
                                         input.reason)
         return DecideHeldContentPayload(item=item)

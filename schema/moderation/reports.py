@@ -93,7 +93,10 @@ class Query:
 class Mutation:
     @strawberry.mutation(description="Report content or a member to the moderators.")
     @guard(Require.MEMBER)
-    async def report(self, info: Info, input: ReportInput) -> ReportPayload:
+    async def report(
+        self, info: Info,
+        input: Annotated[ReportInput, strawberry.argument(description="What is reported and why.")],
+    ) -> ReportPayload:
         subject_type, subject_id = _subject(input.subject_id)
         created = await domain.report(info.context.viewer, subject_type, subject_id,
                                       models.ReportReason(input.reason), input.note)
@@ -101,7 +104,10 @@ class Mutation:
 
     @strawberry.mutation(description="Resolve a reported item: dismiss, hide, delete, warn, mute or ban (moderators).")
     @guard(Require.MODERATOR)
-    async def resolve_report(self, info: Info, input: ResolveReportInput) -> ResolveReportPayload:
+    async def resolve_report(
+        self, info: Info,
+        input: Annotated[ResolveReportInput, strawberry.argument(description="The item, the action and the reason.")],
+    ) -> ResolveReportPayload:
         duration = None
         if input.duration_hours is not None:
             if input.duration_hours <= 0:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from api.domain.moderation import rules as domain
@@ -58,12 +60,18 @@ class Query:
 class Mutation:
     @strawberry.mutation(description="Publish a new version of the community rules (admins).")
     @guard(Require.ADMIN)
-    async def publish_rules(self, info: Info, input: PublishRulesInput) -> PublishRulesPayload:
+    async def publish_rules(
+        self, info: Info,
+        input: Annotated[PublishRulesInput, strawberry.argument(description="The new version.")],
+    ) -> PublishRulesPayload:
         rules = await domain.publish_rules(info.context.viewer, input.body, input.change_note)
         return PublishRulesPayload(rules=rules)
 
     @strawberry.mutation(description="Accept the current community rules.")
     @guard(Require.MEMBER)
-    async def accept_rules(self, info: Info, input: AcceptRulesInput) -> AcceptRulesPayload:
+    async def accept_rules(
+        self, info: Info,
+        input: Annotated[AcceptRulesInput, strawberry.argument(description="The version accepted.")],
+    ) -> AcceptRulesPayload:
         acceptance = await domain.accept_rules(info.context.viewer, input.version)
         return AcceptRulesPayload(rules=await models.RulesVersion.get(id=acceptance.rules_id))

@@ -90,7 +90,10 @@ class Query:
 class Mutation:
     @strawberry.mutation(description="Warn, mute (for a time) or ban (for a time or for good) a member (moderators).")
     @guard(Require.MODERATOR)
-    async def sanction_member(self, info: Info, input: SanctionMemberInput) -> SanctionMemberPayload:
+    async def sanction_member(
+        self, info: Info,
+        input: Annotated[SanctionMemberInput, strawberry.argument(description="The member, the sanction and why.")],
+    ) -> SanctionMemberPayload:
         duration = None
         if input.duration_hours is not None:
             if input.duration_hours <= 0:
@@ -104,7 +107,10 @@ class Mutation:
 
     @strawberry.mutation(description="Lift a warning, mute or ban early (moderators).")
     @guard(Require.MODERATOR)
-    async def revoke_sanction(self, info: Info, input: RevokeSanctionInput) -> RevokeSanctionPayload:
+    async def revoke_sanction(
+        self, info: Info,
+        input: Annotated[RevokeSanctionInput, strawberry.argument(description="The sanction to lift and why.")],
+    ) -> RevokeSanctionPayload:
         sanction = await domain.revoke_sanction(
             info.context.viewer, parse_id(input.sanction_id, "Sanction", "sanctionId"), input.reason
         )
