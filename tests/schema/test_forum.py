@@ -259,6 +259,31 @@ async def test_reactions_and_read_state(gql, factory, app_settings):
     assert (await gql(TOPICS, {}))["topics"]["nodes"][0]["viewerReadState"] is None
 
 
+async def test_bookmarks_and_topic_subscriptions(gql, factory, app_settings):
+    admin = await factory.user("root", role="ADMIN")
+    space = await make_space(admin)
+    staff = await make_space(admin, "Staff", visibility=Visibility.PRIVATE, roles=[Role.MODERATOR])
+    _, token = await factory.member_with_token()
+    first = await make_topic(admin, space, app_settings, title="first")
+    second = await make_topic(admin, space, app_settings, title="second")
+    hidden_later = await make_topic(admin, space, app_settings, title="moved away")
+    bookmark = """mutation($input: SetBookmarkInput!) { setBookmark(input: $input) {
+      topic { viewerBookmarked } errors { code } } }"""
+    listed = "{ bookmarkedTopics { nodes { title viewerBookmarked viewerSubscription } } }"
+    for topic in (first, second, hidden_later):
+        data = (await gql(bookmark, {"input": {"topicId": gid("Topic", topic.id)}}, token=token))["setBookmark"]
+        assert data == {"topic": {"viewerBookmarked": True}, "errors": []}
+    await Topic.filter(id=hidden_later.id).update(space_id=staff.id)  # no longer visible to the member
+    watch = """mutation($input: SetTopicSubscriptionInput!) { setTopicSubscription(input: $input) {
+      topic { viewerSubscription } errors { code } } }"""
+    data = await gql(watch, {"input": {"topicId": gid("Topic", first.id), "level": "WATCH"}}, token=token)
+    assert data["setTopicSubscription"]["topic"]["viewerSubscription"] == "WATCH"
+    await gql(bookmark, {"input": {"topicId": gid("Topic", second.id), "bookmarked": False}}, token=token)
+    nodes = (await gql(listed, token=token))["bookmarkedTopics"]["nodes"]
+    assert nodes == [{"title": "first", "viewerBookmarked": True, "viewerSubscription": "WATCH"}]
+    assert (await gql(listed))["bookmarkedTopics"]["nodes"] == []
+
+
 async def test_a_page_of_50_posts_costs_the_same_queries_as_a_page_of_5(gql, factory, app_settings, count_queries):
     admin = await factory.user("root", role="ADMIN")
     space = await make_space(admin)
