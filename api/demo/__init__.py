@@ -11,6 +11,7 @@ from api.settings import Settings
 
 SEEDERS = [
     "api.demo.accounts",
+    "api.demo.kb",
     "api.demo.forum",
     "api.demo.media",
     "api.demo.engagement",
