@@ -66,7 +66,8 @@ class Survey(ModelNode):
         rows = await info.context.loaders.many(models.SurveyResponse, "survey_id", respondent_id=viewer.id).load(self.id)
         if not rows:
             return None
-        questions = {str(q.id): q for q in await self.questions(info)}  # type: ignore[misc]
+        questions = {str(q.id): q for q in await info.context.loaders.many(
+            models.SurveyQuestion, "survey_id", order_by=("position",)).load(self.id)}
         answers = []
         for key, value in rows[0].answers.items():
             question = questions.get(key)
