@@ -15,6 +15,7 @@ SEEDERS = [
     "api.demo.forum",
     "api.demo.media",
     "api.demo.engagement",
+    "api.demo.moderation",
 ]
 
 DEMO_ADMIN = "admin"
