@@ -16,7 +16,11 @@ Domains add their own names here when they emit new ones.
 
 Decision hooks (`decide`) ask registered deciders a question before a write, e.g.
 `content.review` -> "publish" | "hold": moderation registers the decider; without one, the
-default answer is used.
+default answer is used. Moderation's deciders:
+- `content.review`: author, content_type, text, and space_id (optional: pass it so a space's
+  join policy applies); raises `Forbidden` when the author may not post yet (rules not
+  accepted, membership not approved).
+- `member.admit`: user, invite_code, sign_up; runs inside `register`'s transaction.
 """
 
 from __future__ import annotations

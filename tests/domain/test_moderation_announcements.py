@@ -81,3 +81,20 @@ async def test_expired_leave_the_default_list_and_unread_count(factory):
     await ann.mark_read(member, live.id)
     await ann.mark_read(member, live.id)  # idempotent
     assert await ann.unread_count(member) == 0
+
+
+async def test_the_scheduler_job_is_registered_and_concurrent_runs_publish_once(factory, app_settings):
+    import asyncio
+
+    import api.wiring  # noqa: F401
+    from api.runtime import PERIODIC_JOBS
+
+    job, _ = PERIODIC_JOBS["moderation.publish_announcements"]
+    due = [await ann.publish_announcement(author_id=None, title=f"T{i}", body="b",
+                                          publish_at=now() + timedelta(milliseconds=50)) for i in range(3)]
+    await asyncio.sleep(0.1)
+    results = await asyncio.gather(*(ann.publish_due() for _ in range(4)))
+    published = sorted(i for result in results for i in result)
+    assert published == sorted(a.id for a in due)  # each exactly once across the concurrent runs
+    await job(app_settings)  # nothing left to publish
+    assert await Announcement.filter(published_at__isnull=True).count() == 0

@@ -246,3 +246,37 @@ async def test_a_page_of_50_proposals_costs_the_same_as_5(gql, factory, count_qu
     assert len(nodes) == 50 and nodes[0]["ballotCount"] == 2 and nodes[0]["tally"]["ballots"] == 2
     assert nodes[0]["author"]["username"] == chair.username
     assert small == large, (small, large)
+
+
+UPDATE_PROPOSAL = """
+mutation($input: UpdateProposalInput!) { updateProposal(input: $input) { proposal { title } errors { code } } }"""
+WITHDRAW = """
+mutation($input: ProposalActionInput!) { withdrawProposal(input: $input) { proposal { status } errors { code } } }"""
+
+
+async def test_proposal_mutations_refuse_those_without_the_right(gql, factory):
+    _, chair, chair_token, people, committee_id = await _committee(gql, factory, members=2)
+    (_, member_token), (other, other_token) = people
+    outsider, outsider_token = await factory.member_with_token()
+    refused = (await gql(CREATE_PROPOSAL, {"input": {"committeeId": committee_id, "title": "Mine"}},
+                         token=outsider_token))["createProposal"]
+    assert refused["errors"][0]["code"] == "FORBIDDEN" and refused["proposal"] is None
+    draft = (await gql(CREATE_PROPOSAL, {"input": {"committeeId": committee_id, "title": "Draft"}},
+                       token=member_token))["createProposal"]["proposal"]["id"]
+    assert await Proposal.all().count() == 1
+    refused = (await gql(UPDATE_PROPOSAL, {"input": {"proposalId": draft, "title": "Hijacked"}},
+                         token=other_token))["updateProposal"]
+    assert refused["errors"][0]["code"] == "FORBIDDEN"
+    for document, name in ((OPEN_PROPOSAL, "openProposal"), (WITHDRAW, "withdrawProposal")):
+        refused = (await gql(document, {"input": {"proposalId": draft}}, token=other_token))[name]
+        assert refused["errors"][0]["code"] == "FORBIDDEN" and refused["proposal"] is None
+    muted_sanction = await Sanction.create(user_id=chair.id, kind=SanctionKind.MUTE)
+    refused = (await gql(OPEN_PROPOSAL, {"input": {"proposalId": draft}}, token=chair_token))["openProposal"]
+    assert refused["errors"][0]["code"] == "SANCTIONED"
+    stored = await Proposal.get(title="Draft")
+    assert (stored.status, stored.opened_at) == ("DRAFT", None)
+    await muted_sanction.delete()
+    removed = await gql(REMOVE_MEMBER, {"input": {"committeeId": committee_id,
+                                                  "userId": node_global_id("User", chair.id)}}, token=member_token)
+    assert removed["removeCommitteeMember"]["errors"][0]["code"] == "FORBIDDEN"
+    assert await CommitteeMembership.filter(left_at__isnull=False).count() == 0

@@ -18,7 +18,7 @@ from api.domain.content import ContentRef
 from api.domain.moderation import modlog, sanctions
 from api.domain.moderation._text import note
 from api.domain.notifications import notify_many
-from api.errors import Conflict, Forbidden, Invalid, NotFound
+from api.errors import Conflict, Invalid, NotFound
 from api.models.accounts import Role, SanctionKind, User
 from api.models.moderation import (
     CaseStatus, LogAction, ModerationAction, Report, ReportReason, ReviewItem,
@@ -201,9 +201,3 @@ async def resolve(
                       data={"action": action.value})
     return item
 
-
-def require_reporter_or_staff(viewer: User | None, report_row: Report) -> None:
-    from api.policies import is_staff
-
-    if viewer is None or not (is_staff(viewer) or report_row.reporter_id == viewer.id):
-        raise Forbidden("Only the reporter and moderators may see this report.")
