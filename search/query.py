@@ -190,11 +190,11 @@ def _highlights(formatted: dict[str, Any]) -> list[Highlight]:
     return out
 
 
-async def search(
+def build_request(
     settings: Settings, scope: Scope, query: str, *, kind_names: list[str] | None = None,
     flt: SearchFilter | None = None, sort: SearchSort = SearchSort.RELEVANCE, offset: int = 0, limit: int = 20,
-) -> Results:
-    """Search every selected kind at once; hits are ranked together (federated search)."""
+) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, str]]:
+    """The validated federated multi-search: (queries, federation, index uid -> kind)."""
     text = validate_query(query, settings)
     names = selected_kinds(kind_names)
     conditions = filter_conditions(flt or SearchFilter(), settings)
@@ -219,6 +219,16 @@ async def search(
         "offset": offset, "limit": limit,
         "facetsByIndex": {uid: FACETS for uid in uid_to_kind}, "mergeFacets": {},
     }
+    return queries, federation, uid_to_kind
+
+
+async def search(
+    settings: Settings, scope: Scope, query: str, *, kind_names: list[str] | None = None,
+    flt: SearchFilter | None = None, sort: SearchSort = SearchSort.RELEVANCE, offset: int = 0, limit: int = 20,
+) -> Results:
+    """Search every selected kind at once; hits are ranked together (federated search)."""
+    queries, federation, uid_to_kind = build_request(
+        settings, scope, query, kind_names=kind_names, flt=flt, sort=sort, offset=offset, limit=limit)
     try:
         raw = await call(get_client(settings).multi_search, queries, federation)
     except Exception as exc:  # noqa: BLE001 - the client raises several unrelated types
