@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from api.domain import media
+from api.domain.media import access, uploads
 from api.errors import DomainError, ErrorCode
 from api.models.accounts import User
 from api.models.media import MediaFile, MediaKind, MediaPurpose, MediaVariant
@@ -178,7 +179,7 @@ async def test_same_bytes_are_stored_once_and_deletion_keeps_shared_blobs(factor
     def must_not_decode(*args, **kwargs):
         raise AssertionError("the same bytes were decoded twice")
 
-    monkeypatch.setattr(media, "process_image", must_not_decode)
+    monkeypatch.setattr(uploads, "process_image", must_not_decode)
     second = await media.upload(bob, upload_of(data), MediaPurpose.POST, "", clean_db)
     assert second.sha256 == first.sha256 and stored_files(clean_db.media_root) == before
     assert (second.width, second.height, second.placeholder) == (first.width, first.height, first.placeholder)
@@ -255,7 +256,7 @@ async def test_private_files_are_readable_by_owner_staff_and_registered_readers(
     try:
         assert await media.readable(other, [stored]) == {stored.id}
     finally:
-        media._readers.remove(other_may_read)
+        access._readers.remove(other_may_read)
 
 
 def test_clean_filename_keeps_only_a_display_name():
