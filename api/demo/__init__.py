@@ -16,6 +16,7 @@ SEEDERS = [
     "api.demo.media",
     "api.demo.engagement",
     "api.demo.moderation",
+    "api.demo.governance",
 ]
 
 DEMO_ADMIN = "admin"
