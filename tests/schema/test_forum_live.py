@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import uuid
 from contextlib import asynccontextmanager
 
 import httpx
@@ -173,7 +174,9 @@ async def test_subscriptions_respect_visibility(factory, app_settings):
             assert await sub.nothing_within(0.3)
 
 
-async def test_redis_carries_events_between_two_app_instances(factory, app_settings):
+async def test_redis_carries_events_between_two_app_instances(factory, app_settings, monkeypatch):
+    # Channels of this run only: other test runs may share the Redis server (and its ids).
+    monkeypatch.setattr(RedisBroker, "PREFIX", f"guildhall-test-{uuid.uuid4().hex[:8]}:events:")
     redis_settings = app_settings.replace(redis_url=f"redis://127.0.0.1:6379/{REDIS_DB}")
     w = await _world(factory, app_settings)
     reader, reader_token = await factory.member_with_token()
