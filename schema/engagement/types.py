@@ -390,10 +390,17 @@ class Conversation(ModelNode):
 
     @strawberry.field(description="Current members.")
     async def members(self, info: Info) -> list[User]:
-        rows = await info.context.loaders.many(
-            models.ConversationMember, "conversation_id", left_at__isnull=True).load(self.id)  # type: ignore[attr-defined]
-        users = await info.context.loaders.by_id(UserModel).load_many([r.user_id for r in rows])
-        return [u for u in users if u is not None]
+        async def batch(conversation_ids: list[int]) -> list[list]:
+            rows = await models.ConversationMember.filter(
+                conversation_id__in=set(conversation_ids), left_at__isnull=True
+            ).select_related("user").order_by("id")
+            info.context.loaders.prime(UserModel, [r.user for r in rows])
+            grouped: dict[int, list] = {}
+            for row in rows:
+                grouped.setdefault(row.conversation_id, []).append(row.user)
+            return [grouped.get(i, []) for i in conversation_ids]
+
+        return await info.context.loaders.custom("engagement.members", batch).load(self.id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="Messages the viewer has not read.")
     async def unread_count(self, info: Info) -> int:
@@ -406,7 +413,13 @@ class Conversation(ModelNode):
 
     @strawberry.field(description="The newest message.")
     async def last_message(self, info: Info) -> Message | None:
-        return await info.context.loaders.custom("engagement.last_message", _last_messages).load(self.id)  # type: ignore[attr-defined]
+        async def batch(conversation_ids: list[int]) -> list:
+            messages = await _last_messages(conversation_ids)
+            # Senders come with the messages, so `sender` costs no query of its own.
+            info.context.loaders.prime(UserModel, [m.sender for m in messages if m is not None and m.sender])
+            return messages
+
+        return await info.context.loaders.custom("engagement.last_message", batch).load(self.id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="Messages, newest first (for one conversation at a time).")
     async def messages(
@@ -431,7 +444,8 @@ async def _last_messages(conversation_ids: list[int]) -> list:
     rows = await fetch_all(
         f"SELECT MAX(id) AS id FROM engagement_messages WHERE conversation_id IN ({marks}) AND deleted = ? "
         "GROUP BY conversation_id", [*conversation_ids, False])
-    messages = {m.conversation_id: m for m in await models.Message.filter(id__in=[r["id"] for r in rows])}
+    messages = {m.conversation_id: m for m in await models.Message.filter(
+        id__in=[r["id"] for r in rows]).select_related("sender")}
     return [messages.get(i) for i in conversation_ids]
 
 
