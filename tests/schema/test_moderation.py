@@ -196,6 +196,12 @@ async def test_sanctions_and_member_record(gql, factory):
     assert refused["errors"][0]["code"] == "SANCTIONED"
     hidden = await gql(MEMBER_MODERATION, {"id": target}, token=member_token, expect_errors=True)
     assert hidden["data"]["memberModeration"] is None and hidden["errors"][0]["message"] == "This needs the moderator role."
+    # A ban takes effect at once: the member's token stops working.
+    assert (await gql("{ viewer { user { id } } }", token=member_token))["viewer"] is not None
+    banned = (await gql(SANCTION, {"input": {"userId": target, "kind": "BAN", "reason": "Enough"}},
+                        token=mod_token))["sanctionMember"]
+    assert banned["errors"] == [] and banned["sanction"]["endsAt"] is None
+    assert (await gql("{ viewer { user { id } } }", token=member_token))["viewer"] is None
 
 
 async def test_moderation_log_shows_the_moderator_to_staff_and_by_setting(gql, factory, configure):

@@ -1,0 +1,37 @@
+"""Moderation acting on real forum content through the content registry: pre-moderation holds a
+topic that the forum stores unpublished, approval publishes it; a reported post is hidden."""
+
+from __future__ import annotations
+
+from api.domain.forum import posts, spaces, topics
+from api.domain.moderation import premoderation, reports
+from api.models.forum import Post, Topic
+from api.models.moderation import FilterKind, ModerationAction, ReportReason, ReviewItem
+
+
+async def test_blocked_word_holds_a_topic_until_a_moderator_approves_it(factory, app_settings):
+    admin = await factory.user(role="ADMIN")
+    moderator = await factory.user(role="MODERATOR")
+    member = await factory.user()
+    space = await spaces.create_space(admin, spaces.SpaceInput(name="General"))
+    await premoderation.add_filter_rule(admin, FilterKind.WORD, "casino")
+    topic = await topics.create_topic(member, topics.TopicInput(
+        space_id=space.id, title="Best casino bonus", body="Click here", tags=[]), app_settings)
+    assert (await Topic.get(id=topic.id)).held
+    item = await ReviewItem.get(subject_type="Topic", subject_id=topic.id)
+    assert item.held and item.hold_reason == "Contains the blocked term “casino”."
+    await premoderation.approve_held(moderator, item.id)
+    assert not (await Topic.get(id=topic.id)).held
+
+
+async def test_a_reported_post_is_hidden_through_the_registry(factory, app_settings):
+    admin = await factory.user(role="ADMIN")
+    moderator = await factory.user(role="MODERATOR")
+    author, reporter = await factory.user(), await factory.user()
+    space = await spaces.create_space(admin, spaces.SpaceInput(name="General"))
+    topic = await topics.create_topic(author, topics.TopicInput(
+        space_id=space.id, title="Hello", body="First", tags=[]), app_settings)
+    post = await posts.create_post(author, posts.PostInput(topic_id=topic.id, body="rude words"), app_settings)
+    report = await reports.report(reporter, "Post", post.id, ReportReason.ABUSE, "insulting")
+    await reports.resolve(moderator, report.item_id, ModerationAction.HIDE_CONTENT, reason="Insults")
+    assert (await Post.get(id=post.id)).hidden
