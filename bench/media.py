@@ -67,6 +67,28 @@ def _child_baseline(data: bytes, runs: int) -> dict:
     return {"times": times, "rss_before_mb": rss_before, "rss_peak_mb": _rss_mb(), "py_peak_mb": peak / 2**20}
 
 
+def _child_baseline_variants(data: bytes, runs: int) -> dict:
+    """Pillow alone doing the same image work: decode, save JPEG, three WebP sizes."""
+    from PIL import Image
+
+    rss_before = _rss_mb()
+    tracemalloc.start()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            image.save(io.BytesIO(), "JPEG", quality=88, progressive=True)
+            current = image
+            for size in (1280, 640, 160):
+                current = current.copy()
+                current.thumbnail((size, size), Image.Resampling.LANCZOS, reducing_gap=3.0)
+                current.save(io.BytesIO(), "WEBP", quality=82, method=4)
+        times.append(time.perf_counter() - start)
+    _, peak = tracemalloc.get_traced_memory()
+    return {"times": times, "rss_before_mb": rss_before, "rss_peak_mb": _rss_mb(), "py_peak_mb": peak / 2**20}
+
+
 async def _with_db(root: Path, work):
     from api.db import close_db, init_db, migrate
     from api.settings import Settings, set_settings
@@ -188,6 +210,7 @@ def main() -> None:
         data = Path(args.photo).read_bytes() if args.photo else b""
         result = {
             "baseline": lambda: _child_baseline(data, args.runs),
+            "baseline_variants": lambda: _child_baseline_variants(data, args.runs),
             "guildhall": lambda: _child_guildhall(data, args.runs),
             "range": lambda: _child_range(args.runs * 4),
         }[args.child]()
@@ -201,17 +224,20 @@ def main() -> None:
         size_mb = photo.stat().st_size / 2**20
         print(f"12 MP JPEG ({WIDTH}x{HEIGHT}, {size_mb:.1f} MB), {args.runs} runs each, 1 CPU thread per upload")
         baseline = _run_child("baseline", args.runs, photo)
+        variants = _run_child("baseline_variants", args.runs, photo)
         guildhall = _run_child("guildhall", args.runs, photo)
     for name, result in (("baseline: Pillow decode + save JPEG", baseline),
-                         ("Guildhall upload (process + 3 WebP + store + rows)", guildhall)):
+                         ("baseline: Pillow decode + save JPEG + 3 WebP sizes", variants),
+                         ("Guildhall upload (clean + JPEG + 3 WebP + placeholder + store + rows)", guildhall)):
         per_second = 1 / statistics.median(result["times"])
         print(f"  {name}")
         print(f"    time     {_ms(result['times'])}  -> {per_second:.2f} images/s, {per_second * 12:.1f} MP/s")
         print(f"    memory   peak RSS {result['rss_peak_mb']:.0f} MB (process at start {result['rss_before_mb']:.0f} MB,"
               f" +{result['rss_peak_mb'] - result['rss_before_mb']:.0f} MB); Python allocations peak "
               f"{result['py_peak_mb']:.0f} MB")
-    ratio = statistics.median(guildhall["times"]) / statistics.median(baseline["times"])
-    print(f"  Guildhall / baseline time: {ratio:.2f}x")
+    for name, result in (("decode + save", baseline), ("decode + save + 3 WebP", variants)):
+        ratio = statistics.median(guildhall["times"]) / statistics.median(result["times"])
+        print(f"  Guildhall / baseline ({name}) time: {ratio:.2f}x")
     ranged = _run_child("range", args.runs, None)
     print(f"1 MB range of a 24 MB video ({len(ranged['served'])} requests)")
     print(f"  served by /media (ASGI, in process)  {_ms(ranged['served'])}")
