@@ -8,7 +8,9 @@ directly with the ORM (the same rows, batched the same way, turned into plain di
 2. a topic with 200 posts: every post with its author and reaction counts.
 
 For each: requests per second, p50 and p99 latency, and the SQL statements of one request.
-`DATABASE_URL` picks the database (default: a fresh SQLite file in a temporary folder).
+The database is a fresh SQLite file in a temporary folder, or with `--postgres URL` (a server
+URL such as postgres://postgres@127.0.0.1:5432/postgres) a throwaway PostgreSQL database
+created on that server and dropped afterwards.
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import statistics
 import tempfile
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -199,11 +201,32 @@ def print_table(rows: list[dict[str, Any]]) -> None:
               f"{row['p99_ms']:>8.2f} {row['queries']:>5}")
 
 
+async def _on_postgres(server_url: str, requests: int) -> list[dict[str, Any]]:
+    import asyncpg
+
+    name = f"guildhall_bench_{uuid.uuid4().hex[:8]}"
+    admin_url = server_url.replace("postgres://", "postgresql://", 1)
+    conn = await asyncpg.connect(admin_url)
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+    try:
+        return await run(requests, server_url.rsplit("/", 1)[0] + "/" + name)
+    finally:
+        conn = await asyncpg.connect(admin_url)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200, help="requests per measurement")
+    parser.add_argument("--postgres", metavar="URL", help="measure on a throwaway database of this server")
     args = parser.parse_args()
-    print_table(asyncio.run(run(args.requests, os.environ.get("DATABASE_URL"))))
+    if args.postgres:
+        rows = asyncio.run(_on_postgres(args.postgres, args.requests))
+    else:
+        rows = asyncio.run(run(args.requests))
+    print_table(rows)
 
 
 if __name__ == "__main__":
