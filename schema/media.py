@@ -11,10 +11,12 @@ from datetime import datetime
 from typing import Annotated
 
 import strawberry
+from starlette.datastructures import UploadFile
 from strawberry import relay
 from strawberry.file_uploads import Upload
 
 from api.domain import media as domain
+from api.errors import Invalid
 from api.models import media as models
 from api.models.accounts import User as UserModel
 from media.sniff import BY_MIME
@@ -214,8 +216,10 @@ class Mutation:
     ) -> UploadMediaPayload:
         ctx = info.context
         upload = input.file
+        if not isinstance(upload, UploadFile):  # e.g. a string in JSON variables
+            raise Invalid("Send the file as a part of a multipart request.", field="file")
         media_file = await domain.upload(
-            ctx.viewer, domain.UploadedFile(filename=getattr(upload, "filename", "") or "", stream=upload.file),
+            ctx.viewer, domain.UploadedFile(filename=upload.filename or "", stream=upload.file),
             models.MediaPurpose(input.purpose), input.alt, ctx.settings, limiter=ctx.limiter,
         )
         return UploadMediaPayload(media_file=media_file)

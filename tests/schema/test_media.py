@@ -228,3 +228,11 @@ async def test_alt_text_is_changed_by_the_owner_only_and_limited(gql, client, fa
     assert (await MediaFile.get(owner_id=owner.id)).alt == "Before"
     done = (await gql(UPDATE, {"input": {"mediaId": media_id, "alt": "  A blue square "}}, token=token))["updateMedia"]
     assert done == {"mediaFile": {"alt": "A blue square"}, "errors": []}
+
+
+async def test_a_file_sent_as_a_json_string_is_a_user_error(gql, factory):
+    _, token = await factory.member_with_token()
+    data = await gql(UPLOAD, {"input": {"file": "/etc/passwd", "purpose": "POST"}}, token=token)
+    assert data["uploadMedia"]["errors"] == [
+        {"field": "file", "code": "INVALID", "message": "Send the file as a part of a multipart request."}]
+    assert await MediaFile.all().count() == 0
