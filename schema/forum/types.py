@@ -277,10 +277,15 @@ class Post(ModelNode):
     def body_html(self, info: Info) -> str | None:
         return self.body_html if access.can_read_post_body(info.context.viewer, self) else None  # type: ignore[attr-defined,arg-type]
 
-    @strawberry.field(description="The quoted excerpt, as it was when quoted.")
-    def quote_text(self, info: Info) -> str | None:
+    @strawberry.field(description="The quoted excerpt, as it was when quoted; null once the quoted post "
+                      "is deleted or hidden.")
+    async def quote_text(self, info: Info) -> str | None:
         text = self.quote_text  # type: ignore[attr-defined]
-        return text if text and access.can_read_post_body(info.context.viewer, self) else None  # type: ignore[arg-type]
+        viewer = info.context.viewer
+        if not text or not access.can_read_post_body(viewer, self):  # type: ignore[arg-type]
+            return None
+        quoted = await info.context.loaders.by_id(models.Post).load(self.quote_id)  # type: ignore[attr-defined]
+        return text if quoted is not None and access.can_read_post_body(viewer, quoted) else None
 
     @strawberry.field(description="Who wrote the post.")
     async def author(self, info: Info) -> User | None:

@@ -205,7 +205,9 @@ async def test_posts_of_a_topic_keep_deleted_places_and_show_threads(gql, factor
     data = (await gql(TOPIC_POSTS, {"id": gid("Topic", topic.id)}, token=token))["node"]
     nodes = data["posts"]["nodes"]
     assert [(n["position"], n["status"], n["body"]) for n in nodes] == [(1, "DELETED", None), (2, "PUBLISHED", "second")]
-    assert nodes[1]["replyTo"]["id"] == gid("Post", first.id) and nodes[1]["quoteText"] == "first"
+    # The reply still points at its parent, but the deleted post's words are not quoted any more.
+    assert nodes[1]["replyTo"]["id"] == gid("Post", first.id) and nodes[1]["quoteText"] is None
+    assert (await Post.get(position=2, topic_id=topic.id)).quote_text == "first"
 
 
 async def test_questions_answers_votes_and_acceptance(gql, factory, app_settings):
