@@ -6,7 +6,9 @@ from __future__ import annotations
 from enum import Enum
 
 from tortoise import fields
+from tortoise.manager import Manager
 from tortoise.models import Model
+from tortoise.queryset import QuerySet
 
 
 class Audience(str, Enum):
@@ -340,6 +342,27 @@ class AppendOnlyError(RuntimeError):
     """The moderation log is append-only."""
 
 
+class _AppendOnlyQuerySet(QuerySet):
+    """Bulk writes through the ORM are refused too, not only `save()` and `delete()`."""
+
+    def update(self, **kwargs):  # type: ignore[override]
+        raise AppendOnlyError("Moderation log entries cannot be changed.")
+
+    def delete(self):  # type: ignore[override]
+        raise AppendOnlyError("Moderation log entries cannot be deleted.")
+
+    def bulk_update(self, *args, **kwargs):  # type: ignore[override]
+        raise AppendOnlyError("Moderation log entries cannot be changed.")
+
+    def select_for_update(self, *args, **kwargs):  # type: ignore[override]
+        raise AppendOnlyError("Moderation log entries are never locked for change.")
+
+
+class _AppendOnlyManager(Manager):
+    def get_queryset(self) -> QuerySet:
+        return _AppendOnlyQuerySet(self._model)
+
+
 class ModerationLogEntry(Model):
     """An append-only record of a moderation decision."""
 
@@ -356,6 +379,7 @@ class ModerationLogEntry(Model):
     class Meta:
         table = "moderation_log"
         ordering = ["-created_at", "-id"]
+        manager = _AppendOnlyManager()
 
     async def save(self, *args, **kwargs) -> None:  # type: ignore[override]
         if self._saved_in_db:

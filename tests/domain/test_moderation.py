@@ -334,6 +334,10 @@ async def test_moderation_log_is_append_only(factory, configure):
         await entry.save()
     with pytest.raises(AppendOnlyError):
         await entry.delete()
+    with pytest.raises(AppendOnlyError):
+        await ModerationLogEntry.filter(id=entry.id).update(reason="changed")
+    with pytest.raises(AppendOnlyError):
+        await ModerationLogEntry.filter(id=entry.id).delete()
     assert (await ModerationLogEntry.get(id=entry.id)).reason == "test"
     member = await factory.user()
     assert modlog.shows_actor(moderator) and not modlog.shows_actor(member) and not modlog.shows_actor(None)
