@@ -67,3 +67,34 @@ async def test_concurrent_casts_and_changes_end_as_one_ballot_each(factory, app_
     assert result.rounds[0].counts == result.counts
     # The stored tally is the tally of the ballots in the table.
     assert result == tally(proposals.rules_of(proposal), [list(c) for _, c in rows], VOTERS + 1)
+
+
+async def test_ballots_racing_the_close_are_either_counted_or_refused(factory, app_settings):
+    from api.errors import DomainError, ErrorCode
+
+    _, chair, _, committee = await committee_with(factory, app_settings, members=0)
+    await User.bulk_create([
+        User(username=f"r{i}", username_key=f"r{i}", email=f"r{i}@example.org", password_hash="x",
+             display_name=f"R{i}") for i in range(80)
+    ])
+    voters = list(await User.filter(username__startswith="r").order_by("id"))
+    await CommitteeMembership.bulk_create([
+        CommitteeMembership(committee_id=committee.id, user_id=v.id, role=CommitteeRole.MEMBER, joined_at=now())
+        for v in voters
+    ])
+    draft = await proposals.create_proposal(chair, committee.id, proposals.ProposalData(title="Race"), app_settings)
+    proposal = await proposals.open_proposal(chair, draft.id, app_settings)
+
+    async def close_soon():
+        await asyncio.sleep(0.02)
+        return await closing.close_early(chair, proposal.id)
+
+    outcomes = await asyncio.gather(*[ballots.cast_vote(v, proposal.id, ["YES"], app_settings) for v in voters],
+                                    close_soon(), return_exceptions=True)
+    cast = [o for o in outcomes[:-1] if isinstance(o, Ballot)]
+    refused = [o for o in outcomes[:-1] if isinstance(o, DomainError)]
+    assert len(cast) + len(refused) == len(voters)
+    assert all(r.code is ErrorCode.CLOSED for r in refused)
+    result = TallyResult.from_dict((await Proposal.get(id=proposal.id)).result)
+    assert result.ballots == len(cast) == await Ballot.filter(proposal_id=proposal.id).count()
+    assert result.counts["YES"] == len(cast)
