@@ -10,6 +10,7 @@ MODULES: list[str] = [
     "search.worker",
     "search.startup",
     "search.commands",
+    "api.domain.kb.moderation",
     "api.domain.forum.moderation",
     "search.kinds.forum",
     "api.domain.moderation.announcements",

@@ -68,6 +68,7 @@ class Article(Model):
         "accounts.User", related_name="kb_articles_created", null=True, on_delete=fields.SET_NULL
     )
     revision_number = fields.IntField(default=0)  # number of the current revision
+    hidden = fields.BooleanField(default=False)  # hidden by a moderator: staff only, not indexed
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     published_at = fields.DatetimeField(null=True)
@@ -133,6 +134,7 @@ class Resource(Model):
     url = fields.CharField(max_length=2000, default="")
     visibility = fields.CharEnumField(Visibility, max_length=16, default=Visibility.PUBLIC)
     allowed_roles = fields.CharField(max_length=64, default="")  # as on Article
+    hidden = fields.BooleanField(default=False)  # hidden by a moderator: staff only, not indexed
     created_by = fields.ForeignKeyField(
         "accounts.User", related_name="kb_resources", null=True, on_delete=fields.SET_NULL
     )

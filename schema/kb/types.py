@@ -94,6 +94,7 @@ class Article(ModelNode):
     status: ArticleStatus = strawberry.field(description="DRAFT, PUBLISHED or ARCHIVED.")
     visibility: Visibility = strawberry.field(description="Who may read it once published.")
     revision_number: int = strawberry.field(description="Number of the current revision (1 for a new article).")
+    hidden: bool = strawberry.field(description="Hidden by a moderator: only staff see it.")
     created_at: datetime = strawberry.field(description="When it was created.")
     updated_at: datetime = strawberry.field(description="When it last changed.")
     published_at: datetime | None = strawberry.field(description="When it was first published.")
@@ -200,6 +201,7 @@ class Resource(ModelNode):
     url: str = strawberry.field(description="The link (LINK) or an external copy; empty when a media file is attached.")
     tags: list[str] = strawberry.field(description="Tags, lower-case.")
     visibility: Visibility = strawberry.field(description="Who may see it.")
+    hidden: bool = strawberry.field(description="Hidden by a moderator: only staff see it.")
     created_at: datetime = strawberry.field(description="When it was added.")
     updated_at: datetime = strawberry.field(description="When it last changed.")
 

@@ -20,8 +20,9 @@ async def _author_ids(article_ids: list[int]) -> dict[int, list[int]]:
 
 
 async def load_articles(ids: list[int]) -> list[dict[str, Any]]:
-    """Published and archived articles are searchable; drafts are not."""
-    rows = await Article.filter(id__in=ids, status__in=[ArticleStatus.PUBLISHED, ArticleStatus.ARCHIVED])
+    """Published and archived articles are searchable; drafts and hidden ones are not."""
+    rows = await Article.filter(id__in=ids, status__in=[ArticleStatus.PUBLISHED, ArticleStatus.ARCHIVED],
+                                hidden=False)
     authors = await _author_ids([a.id for a in rows])
     return [
         {
@@ -38,12 +39,12 @@ async def load_articles(ids: list[int]) -> list[dict[str, Any]]:
 
 async def all_article_ids() -> list[int]:
     return list(await Article.filter(
-        status__in=[ArticleStatus.PUBLISHED, ArticleStatus.ARCHIVED]
+        status__in=[ArticleStatus.PUBLISHED, ArticleStatus.ARCHIVED], hidden=False
     ).order_by("id").values_list("id", flat=True))
 
 
 async def load_resources(ids: list[int]) -> list[dict[str, Any]]:
-    rows = await Resource.filter(id__in=ids)
+    rows = await Resource.filter(id__in=ids, hidden=False)
     return [
         {
             "id": r.id, "kind": "resource", "title": r.title, "description": r.description,
@@ -57,7 +58,7 @@ async def load_resources(ids: list[int]) -> list[dict[str, Any]]:
 
 
 async def all_resource_ids() -> list[int]:
-    return list(await Resource.all().order_by("id").values_list("id", flat=True))
+    return list(await Resource.filter(hidden=False).order_by("id").values_list("id", flat=True))
 
 
 register(DocumentKind(

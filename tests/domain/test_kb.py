@@ -184,3 +184,28 @@ async def test_resources_need_a_url_or_a_file_and_owner_rights(factory, app_sett
         await update_resource(bob, link.id, ResourceInput(title="Mine"), app_settings)
     assert (await Resource.get(id=link.id)).title == "Site"
     assert await SearchOutbox.filter(kind="resource", object_id=link.id).count() == 1
+
+
+async def test_moderators_hide_and_unhide_articles_and_resources(factory, app_settings):
+    from api.domain import content
+
+    alice, member, mod = await factory.user(), await factory.user(), await factory.user(role="MODERATOR")
+    article = await new_article(alice, app_settings)
+    await publish_article(alice, article.id, app_settings)
+    link = await create_resource(alice, ResourceInput(title="Site", kind=ResourceKind.LINK,
+                                                      url="https://example.org"), app_settings)
+    article_type, resource_type = content.get("Article"), content.get("Resource")
+    refs = await article_type.load([article.id])
+    assert refs[article.id].author_id == alice.id and refs[article.id].hidden is False
+    await SearchOutbox.all().delete()
+    await article_type.hide(article.id, mod.id)
+    await resource_type.hide(link.id, mod.id)
+    with pytest.raises(NotFound):
+        await access.readable_article(member, article.id)
+    assert (await access.readable_article(mod, article.id)).hidden is True
+    assert not await Resource.filter(access.readable_resources_q(member), id=link.id).exists()
+    assert sorted(await SearchOutbox.all().values_list("kind", flat=True)) == ["article", "resource"]
+    await article_type.unhide(article.id, mod.id)
+    assert (await access.readable_article(member, article.id)).id == article.id
+    await resource_type.delete(link.id, mod.id)
+    assert not await Resource.filter(id=link.id).exists()

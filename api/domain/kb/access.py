@@ -1,6 +1,6 @@
 """Who may read and edit knowledge-base items.
 
-Reading: drafts are seen by their authors and staff only; published and archived articles
+Reading: hidden items (by a moderator) are seen by staff only; drafts by their authors and staff; published and archived articles
 follow their visibility (PUBLIC, MEMBERS, PRIVATE to listed roles or committee members; admins
 see everything). Editing: authors, moderators and admins, and members whose reputation
 reaches REPUTATION_TO_EDIT_OTHERS (published and archived articles only).
@@ -39,12 +39,16 @@ async def committee_ids(user: User | None) -> set[int]:
 
 
 def visibility_allows(viewer: User | None, item: Article | Resource, committees: set[int]) -> bool:
+    if item.hidden and not is_staff(viewer):
+        return False
     listed = getattr(item, "committee_id", None) in committees if committees else False
     return can_see(viewer, item.visibility, allowed_roles=roles_list(item.allowed_roles), is_listed=listed)
 
 
 def can_read_article(viewer: User | None, article: Article, *, author_ids: Iterable[int],
                      committees: set[int]) -> bool:
+    if article.hidden and not is_staff(viewer):
+        return False
     if article.status == ArticleStatus.DRAFT:
         return viewer is not None and (is_staff(viewer) or viewer.id in set(author_ids))
     return visibility_allows(viewer, article, committees)
@@ -53,6 +57,8 @@ def can_read_article(viewer: User | None, article: Article, *, author_ids: Itera
 def readable_articles_q(viewer: User | None, committees: set[int]) -> Q:
     """The same rule as `can_read_article`, as a database filter (for lists)."""
     published = Q(status__in=list(READABLE_STATUSES))
+    if not is_staff(viewer):
+        published &= Q(hidden=False)
     if viewer is None:
         return published & Q(visibility=Visibility.PUBLIC)
     if is_admin(viewer):
@@ -64,18 +70,19 @@ def readable_articles_q(viewer: User | None, committees: set[int]) -> Q:
     seen = published & (Q(visibility__in=[Visibility.PUBLIC, Visibility.MEMBERS]) | private)
     drafts = Q(status=ArticleStatus.DRAFT)
     if not is_staff(viewer):
-        drafts &= Q(author_links__user_id=viewer.id)
+        drafts &= Q(author_links__user_id=viewer.id, hidden=False)
     return seen | drafts
 
 
 def readable_resources_q(viewer: User | None) -> Q:
     if viewer is None:
-        return Q(visibility=Visibility.PUBLIC)
+        return Q(visibility=Visibility.PUBLIC, hidden=False)
     if is_admin(viewer):
         return Q()
-    return Q(visibility__in=[Visibility.PUBLIC, Visibility.MEMBERS]) | (
+    readable = Q(visibility__in=[Visibility.PUBLIC, Visibility.MEMBERS]) | (
         Q(visibility=Visibility.PRIVATE) & Q(allowed_roles__contains=f",{Role(viewer.role).value},")
     )
+    return readable if is_staff(viewer) else readable & Q(hidden=False)
 
 
 async def author_ids_of(article_id: int) -> set[int]:

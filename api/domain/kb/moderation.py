@@ -1,0 +1,57 @@
+"""Articles and resources as moderatable content (`api.domain.content`): moderators hide,
+unhide and delete them like any member content. Hiding takes them out of lists and search."""
+
+from __future__ import annotations
+
+from tortoise.transactions import in_transaction
+
+from api.domain.content import ContentRef, ContentType, register
+from api.models.kb import Article, ArticleAuthor, Resource
+from search.outbox import enqueue
+
+
+async def load_articles(ids: list[int]) -> dict[int, ContentRef]:
+    first_authors: dict[int, int] = {}
+    for link in await ArticleAuthor.filter(article_id__in=ids).order_by("id"):
+        first_authors.setdefault(link.article_id, link.user_id)
+    return {
+        a.id: ContentRef(content_type="Article", id=a.id, author_id=a.created_by_id or first_authors.get(a.id),
+                         title=a.title, text=a.body, hidden=a.hidden)
+        for a in await Article.filter(id__in=ids)
+    }
+
+
+async def load_resources(ids: list[int]) -> dict[int, ContentRef]:
+    return {
+        r.id: ContentRef(content_type="Resource", id=r.id, author_id=r.created_by_id, title=r.title,
+                         text=r.description, hidden=r.hidden)
+        for r in await Resource.filter(id__in=ids)
+    }
+
+
+def _set_hidden(model: type[Article] | type[Resource], kind: str, hidden: bool):
+    async def action(item_id: int, moderator_id: int | None) -> None:
+        async with in_transaction():
+            if await model.filter(id=item_id).update(hidden=hidden):
+                await enqueue(kind, item_id)
+
+    return action
+
+
+def _delete(model: type[Article] | type[Resource], kind: str):
+    async def action(item_id: int, moderator_id: int | None) -> None:
+        async with in_transaction():
+            if await model.filter(id=item_id).delete():
+                await enqueue(kind, item_id)
+
+    return action
+
+
+register(ContentType(
+    name="Article", load=load_articles, hide=_set_hidden(Article, "article", True),
+    unhide=_set_hidden(Article, "article", False), delete=_delete(Article, "article"),
+))
+register(ContentType(
+    name="Resource", load=load_resources, hide=_set_hidden(Resource, "resource", True),
+    unhide=_set_hidden(Resource, "resource", False), delete=_delete(Resource, "resource"),
+))
