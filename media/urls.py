@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import math
+import re
 import time
 
 from api.settings import Settings
@@ -52,3 +53,17 @@ def verify(settings: Settings, name: str, expires: str | None, signature: str | 
     if not hmac.compare_digest(_signature(settings, name, expiry), signature):
         return None
     return left
+
+
+def sign_embedded(html: str, settings: Settings, *, at: float | None = None) -> str:
+    """Rendered HTML with every media URL signed: content in a private place (a private space,
+    a members-only article) embeds images that are served only with a signature. URLs already
+    carrying a query are left as they are."""
+    prefix = re.escape(settings.media_url_prefix.rstrip("/"))
+    pattern = re.compile(prefix + r"/([0-9a-f]{64})\.([a-z0-9]{2,5})(?![?\w.])")
+
+    def sign(match: re.Match[str]) -> str:
+        url = media_url(settings, match.group(1), match.group(2), signed=True, at=at)
+        return url.replace("&", "&amp;")  # inside an HTML attribute
+
+    return pattern.sub(sign, html)

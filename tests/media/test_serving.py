@@ -98,3 +98,20 @@ async def test_private_files_need_a_valid_unexpired_signature(client, factory, a
     moved = signed.replace(media_file.sha256, other.sha256)  # a signature is for one file only
     await media.set_private([other.id], True)
     assert (await client.get(moved)).status_code == 403
+
+
+async def test_embedded_images_of_private_content_are_signed(client, factory, app_settings):
+    from api.markdown import render
+    from media.urls import sign_embedded
+
+    image = await stored(await factory.user(), app_settings, samples.image_bytes(), "a.png", MediaPurpose.POST)
+    await media.set_private([image.id], True)
+    plain = path_of(app_settings, image, "png")
+    html = render(f"![a chart]({plain}) and [a link](https://example.org/x.png)")
+    signed_html = sign_embedded(html, app_settings.replace(media_url_prefix="/media"))
+    assert "https://example.org/x.png" in signed_html
+    src = signed_html.split('src="')[1].split('"')[0].replace("&amp;", "&")
+    assert src.startswith(plain + "?exp=")
+    assert (await client.get(plain)).status_code == 403
+    assert (await client.get(src)).status_code == 200
+    assert sign_embedded(signed_html, app_settings.replace(media_url_prefix="/media")) == signed_html
