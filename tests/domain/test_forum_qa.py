@@ -161,3 +161,23 @@ def test_hot_decays_with_time_and_grows_with_engagement():
     a = hot_score(replies=0, reactions=9, score=0, last_activity=moment)
     b = hot_score(replies=0, reactions=0, score=0, last_activity=moment + timedelta(seconds=45_000))
     assert a == pytest.approx(b)
+
+
+async def test_concurrent_replies_and_votes_keep_counters_exact(factory, question, app_settings):
+    import asyncio
+
+    from api.errors import Conflict
+
+    members = [await factory.user() for _ in range(8)]
+    replies = await asyncio.gather(*(make_post(m, question, app_settings, body=f"answer {i}")
+                                     for i, m in enumerate(members)))
+    assert sorted(p.position for p in replies) == list(range(1, 9))
+    topic = await Topic.get(id=question.id)
+    assert (topic.reply_count, topic.last_position) == (8, 8)
+    voter = members[0]
+    outcomes = await asyncio.gather(*(qa.vote(voter, "Post", replies[1].id, 1, app_settings) for _ in range(5)),
+                                    return_exceptions=True)
+    assert all(not isinstance(o, Exception) or isinstance(o, Conflict) for o in outcomes), outcomes
+    assert await Vote.filter(user_id=voter.id).count() == 1
+    assert (await Post.get(id=replies[1].id)).score == 1
+    assert await qa.reputation_of(replies[1].author_id) == 10
