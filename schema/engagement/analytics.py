@@ -12,7 +12,7 @@ from api.domain.engagement import inactive as inactive_domain
 from api.models.accounts import User as UserModel
 from schema.accounts import Payload, User
 from schema.context import Info
-from schema.engagement.enums import StatsInterval
+from schema.engagement.enums import INPUT, StatsInterval
 from schema.permissions import Require, guard
 from schema.relay import After, Before, Connection, First, Last, node_global_id, paginate, parse_id
 
@@ -171,13 +171,17 @@ def _ids(values: list[strawberry.ID] | None) -> list[int] | None:
 class Mutation:
     @strawberry.mutation(description="Notify inactive members (staff).")
     @guard(Require.MODERATOR)
-    async def remind_inactive_members(self, info: Info, input: Annotated[RemindInactiveMembersInput, strawberry.argument(description="What to do; see the input type.")]) -> RemindInactiveMembersPayload:
+    async def remind_inactive_members(
+        self, info: Info, input: Annotated[RemindInactiveMembersInput, strawberry.argument(description=INPUT)],
+    ) -> RemindInactiveMembersPayload:
         sent = await inactive_domain.remind(info.context.viewer, info.context.settings, input.days,
                                             _ids(input.user_ids), input.message)
         return RemindInactiveMembersPayload(reminded=sent)
 
     @strawberry.mutation(description="Mark inactive members INACTIVE; nothing is deleted (admins).")
     @guard(Require.ADMIN)
-    async def mark_members_inactive(self, info: Info, input: Annotated[MarkMembersInactiveInput, strawberry.argument(description="What to do; see the input type.")]) -> MarkMembersInactivePayload:
+    async def mark_members_inactive(
+        self, info: Info, input: Annotated[MarkMembersInactiveInput, strawberry.argument(description=INPUT)],
+    ) -> MarkMembersInactivePayload:
         marked = await inactive_domain.mark_inactive(info.context.viewer, input.days, _ids(input.user_ids))
         return MarkMembersInactivePayload(marked=marked)

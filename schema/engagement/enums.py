@@ -7,6 +7,9 @@ from api.domain.engagement.points import Period as _Period
 from api.models import engagement as models
 from schema.enums import described_enum
 
+# Description of the one `input` argument of every engagement mutation.
+INPUT = "What to do; see the input type."
+
 BadgeTier = described_enum(
     models.BadgeTier, name="BadgeTier", description="How hard a badge is to earn.",
     values={"BRONZE": "Easy to earn.", "SILVER": "Takes sustained effort.", "GOLD": "Rare."},

@@ -13,7 +13,7 @@ from api.models import engagement as models
 from api.timeutil import now
 from schema.accounts import Payload
 from schema.context import Info
-from schema.engagement.enums import EligibleSet, LotteryStatus
+from schema.engagement.enums import INPUT, EligibleSet, LotteryStatus
 from schema.engagement.types import CommunityEvent, EventRsvp, Lottery
 from schema.permissions import Require, guard
 from schema.relay import After, Before, Connection, First, Last, paginate, parse_id
@@ -142,43 +142,57 @@ def _event_id(value: strawberry.ID) -> int:
 class Mutation:
     @strawberry.mutation(description="Announce a community event (staff organise it).")
     @guard(Require.MODERATOR)
-    async def create_community_event(self, info: Info, input: Annotated[CreateCommunityEventInput, strawberry.argument(description="What to do; see the input type.")]) -> CommunityEventPayload:
+    async def create_community_event(
+        self, info: Info, input: Annotated[CreateCommunityEventInput, strawberry.argument(description=INPUT)],
+    ) -> CommunityEventPayload:
         event = await events_domain.create_event(info.context.viewer, info.context.settings, _event_input(input.event))
         return CommunityEventPayload(event=event)
 
     @strawberry.mutation(description="Change an event (its organiser or staff); more places promote the waitlist.")
     @guard(Require.MEMBER)
-    async def update_community_event(self, info: Info, input: Annotated[UpdateCommunityEventInput, strawberry.argument(description="What to do; see the input type.")]) -> CommunityEventPayload:
+    async def update_community_event(
+        self, info: Info, input: Annotated[UpdateCommunityEventInput, strawberry.argument(description=INPUT)],
+    ) -> CommunityEventPayload:
         event = await events_domain.update_event(info.context.viewer, info.context.settings,
                                                  _event_id(input.event_id), _event_input(input.event))
         return CommunityEventPayload(event=event)
 
     @strawberry.mutation(description="Cancel an event (its organiser or staff); sign-ups are told.")
     @guard(Require.MEMBER)
-    async def cancel_community_event(self, info: Info, input: Annotated[EventRefInput, strawberry.argument(description="What to do; see the input type.")]) -> CommunityEventPayload:
+    async def cancel_community_event(
+        self, info: Info, input: Annotated[EventRefInput, strawberry.argument(description=INPUT)],
+    ) -> CommunityEventPayload:
         event = await events_domain.cancel_event(info.context.viewer, _event_id(input.event_id))
         return CommunityEventPayload(event=event)
 
     @strawberry.mutation(description="Sign up: a place while any is left, else the waitlist.")
     @guard(Require.MEMBER)
-    async def rsvp_event(self, info: Info, input: Annotated[EventRefInput, strawberry.argument(description="What to do; see the input type.")]) -> EventRsvpPayload:
+    async def rsvp_event(
+        self, info: Info, input: Annotated[EventRefInput, strawberry.argument(description=INPUT)],
+    ) -> EventRsvpPayload:
         return EventRsvpPayload(rsvp=await events_domain.rsvp(info.context.viewer, _event_id(input.event_id)))
 
     @strawberry.mutation(description="Withdraw a sign-up; the first on the waitlist takes the place.")
     @guard(Require.MEMBER)
-    async def cancel_rsvp(self, info: Info, input: Annotated[EventRefInput, strawberry.argument(description="What to do; see the input type.")]) -> EventRsvpPayload:
+    async def cancel_rsvp(
+        self, info: Info, input: Annotated[EventRefInput, strawberry.argument(description=INPUT)],
+    ) -> EventRsvpPayload:
         return EventRsvpPayload(rsvp=await events_domain.cancel_rsvp(info.context.viewer, _event_id(input.event_id)))
 
     @strawberry.mutation(description="Check in at an event with its code; attendance earns points.")
     @guard(Require.MEMBER)
-    async def check_in_to_event(self, info: Info, input: Annotated[CheckInToEventInput, strawberry.argument(description="What to do; see the input type.")]) -> EventRsvpPayload:
+    async def check_in_to_event(
+        self, info: Info, input: Annotated[CheckInToEventInput, strawberry.argument(description=INPUT)],
+    ) -> EventRsvpPayload:
         rsvp = await events_domain.check_in_with_code(info.context.viewer, info.context.settings,
                                                       _event_id(input.event_id), input.code)
         return EventRsvpPayload(rsvp=rsvp)
 
     @strawberry.mutation(description="Check a member in (the organiser or staff).")
     @guard(Require.MEMBER)
-    async def check_in_attendee(self, info: Info, input: Annotated[CheckInAttendeeInput, strawberry.argument(description="What to do; see the input type.")]) -> EventRsvpPayload:
+    async def check_in_attendee(
+        self, info: Info, input: Annotated[CheckInAttendeeInput, strawberry.argument(description=INPUT)],
+    ) -> EventRsvpPayload:
         rsvp = await events_domain.check_in_attendee(info.context.viewer, info.context.settings,
                                                      _event_id(input.event_id),
                                                      parse_id(input.user_id, "User", "userId"))
@@ -186,7 +200,9 @@ class Mutation:
 
     @strawberry.mutation(description="Open a lottery; its seed commitment is public at once (staff).")
     @guard(Require.MODERATOR)
-    async def create_lottery(self, info: Info, input: Annotated[CreateLotteryInput, strawberry.argument(description="What to do; see the input type.")]) -> LotteryPayload:
+    async def create_lottery(
+        self, info: Info, input: Annotated[CreateLotteryInput, strawberry.argument(description=INPUT)],
+    ) -> LotteryPayload:
         data = lotteries_domain.LotteryInput(
             title=input.title, eligible_set=models.EligibleSet(input.eligible_set),
             winner_count=input.winner_count, description=input.description, prizes=list(input.prizes),
@@ -199,7 +215,9 @@ class Mutation:
 
     @strawberry.mutation(description="Add members to a hand-made list while the lottery is open (staff).")
     @guard(Require.MODERATOR)
-    async def add_lottery_entrants(self, info: Info, input: Annotated[AddLotteryEntrantsInput, strawberry.argument(description="What to do; see the input type.")]) -> LotteryPayload:
+    async def add_lottery_entrants(
+        self, info: Info, input: Annotated[AddLotteryEntrantsInput, strawberry.argument(description=INPUT)],
+    ) -> LotteryPayload:
         lottery = await lotteries_domain.add_entrants(
             info.context.viewer, parse_id(input.lottery_id, "Lottery", "lotteryId"),
             [parse_id(u, "User", "userIds") for u in input.user_ids],
@@ -208,13 +226,17 @@ class Mutation:
 
     @strawberry.mutation(description="Draw: reveal the seed, fix the eligible list, record the winners (staff).")
     @guard(Require.MODERATOR)
-    async def draw_lottery(self, info: Info, input: Annotated[LotteryRefInput, strawberry.argument(description="What to do; see the input type.")]) -> LotteryPayload:
+    async def draw_lottery(
+        self, info: Info, input: Annotated[LotteryRefInput, strawberry.argument(description=INPUT)],
+    ) -> LotteryPayload:
         lottery = await lotteries_domain.draw(info.context.viewer, info.context.settings,
                                               parse_id(input.lottery_id, "Lottery", "lotteryId"))
         return LotteryPayload(lottery=lottery)
 
     @strawberry.mutation(description="Cancel an open lottery (staff).")
     @guard(Require.MODERATOR)
-    async def cancel_lottery(self, info: Info, input: Annotated[LotteryRefInput, strawberry.argument(description="What to do; see the input type.")]) -> LotteryPayload:
+    async def cancel_lottery(
+        self, info: Info, input: Annotated[LotteryRefInput, strawberry.argument(description=INPUT)],
+    ) -> LotteryPayload:
         lottery = await lotteries_domain.cancel(info.context.viewer, parse_id(input.lottery_id, "Lottery", "lotteryId"))
         return LotteryPayload(lottery=lottery)

@@ -11,7 +11,7 @@ from api.models import engagement as models
 from api.policies import is_staff
 from schema.accounts import Payload
 from schema.context import Info
-from schema.engagement.enums import FeedbackCategory, TicketStatus
+from schema.engagement.enums import INPUT, FeedbackCategory, TicketStatus
 from schema.engagement.types import FeedbackReply, FeedbackTicket
 from schema.permissions import Require, guard
 from schema.relay import After, Before, Connection, First, Last, paginate, parse_id
@@ -87,7 +87,9 @@ class Mutation:
     # Feedback reaches staff only, and muted members must still be able to complain: SIGNED_IN.
     @strawberry.mutation(description="File feedback or a complaint to the community's staff.")
     @guard(Require.SIGNED_IN)
-    async def file_feedback(self, info: Info, input: Annotated[FileFeedbackInput, strawberry.argument(description="What to do; see the input type.")]) -> FeedbackTicketPayload:
+    async def file_feedback(
+        self, info: Info, input: Annotated[FileFeedbackInput, strawberry.argument(description=INPUT)],
+    ) -> FeedbackTicketPayload:
         ticket = await domain.file_ticket(
             info.context.viewer, info.context.settings, models.FeedbackCategory(input.category), input.subject,
             input.body, [parse_id(i, "MediaFile", "attachmentIds") for i in input.attachment_ids],
@@ -96,20 +98,26 @@ class Mutation:
 
     @strawberry.mutation(description="Reply in a ticket's thread (its author or staff).")
     @guard(Require.SIGNED_IN)
-    async def reply_to_feedback(self, info: Info, input: Annotated[ReplyToFeedbackInput, strawberry.argument(description="What to do; see the input type.")]) -> ReplyToFeedbackPayload:
+    async def reply_to_feedback(
+        self, info: Info, input: Annotated[ReplyToFeedbackInput, strawberry.argument(description=INPUT)],
+    ) -> ReplyToFeedbackPayload:
         reply = await domain.reply(info.context.viewer, info.context.settings, _ticket_id(input.ticket_id), input.body)
         return ReplyToFeedbackPayload(reply=reply, ticket=await models.FeedbackTicket.get(id=reply.ticket_id))
 
     @strawberry.mutation(description="Assign a ticket to a staff member (staff).")
     @guard(Require.MODERATOR)
-    async def assign_feedback(self, info: Info, input: Annotated[AssignFeedbackInput, strawberry.argument(description="What to do; see the input type.")]) -> FeedbackTicketPayload:
+    async def assign_feedback(
+        self, info: Info, input: Annotated[AssignFeedbackInput, strawberry.argument(description=INPUT)],
+    ) -> FeedbackTicketPayload:
         assignee = parse_id(input.assignee_id, "User", "assigneeId") if input.assignee_id else None
         ticket = await domain.assign(info.context.viewer, _ticket_id(input.ticket_id), assignee)
         return FeedbackTicketPayload(ticket=ticket)
 
     @strawberry.mutation(description="Change a ticket's status (staff).")
     @guard(Require.MODERATOR)
-    async def set_feedback_status(self, info: Info, input: Annotated[SetFeedbackStatusInput, strawberry.argument(description="What to do; see the input type.")]) -> FeedbackTicketPayload:
+    async def set_feedback_status(
+        self, info: Info, input: Annotated[SetFeedbackStatusInput, strawberry.argument(description=INPUT)],
+    ) -> FeedbackTicketPayload:
         ticket = await domain.set_status(info.context.viewer, _ticket_id(input.ticket_id),
                                          models.TicketStatus(input.status))
         return FeedbackTicketPayload(ticket=ticket)

@@ -13,7 +13,7 @@ from api.models import engagement as models
 from api.models.accounts import User as UserModel
 from schema.accounts import Payload, User
 from schema.context import Info
-from schema.engagement.enums import BadgeCriterion, BadgeTier, LeaderboardPeriod, RedemptionStatus
+from schema.engagement.enums import INPUT, BadgeCriterion, BadgeTier, LeaderboardPeriod, RedemptionStatus
 from schema.engagement.types import (
     Badge, BadgeAward, CheckIn, LeaderboardEntry, PointEntry, Redemption, Reward, Title,
 )
@@ -306,14 +306,18 @@ class DailyCheckInPayload(Payload):
 class Mutation:
     @strawberry.mutation(description="Grant or deduct points with a reason (admins).")
     @guard(Require.ADMIN)
-    async def grant_points(self, info: Info, input: Annotated[GrantPointsInput, strawberry.argument(description="What to do; see the input type.")]) -> GrantPointsPayload:
+    async def grant_points(
+        self, info: Info, input: Annotated[GrantPointsInput, strawberry.argument(description=INPUT)],
+    ) -> GrantPointsPayload:
         entry = await points.grant(info.context.viewer, info.context.settings,
                                    parse_id(input.user_id, "User", "userId"), input.amount, input.reason)
         return GrantPointsPayload(entry=entry)
 
     @strawberry.mutation(description="Define a badge (admins).")
     @guard(Require.ADMIN)
-    async def create_badge(self, info: Info, input: Annotated[CreateBadgeInput, strawberry.argument(description="What to do; see the input type.")]) -> CreateBadgePayload:
+    async def create_badge(
+        self, info: Info, input: Annotated[CreateBadgeInput, strawberry.argument(description=INPUT)],
+    ) -> CreateBadgePayload:
         badge = await badges.create_badge(
             info.context.viewer, info.context.settings, name=input.name, description=input.description,
             tier=models.BadgeTier(input.tier), criterion=models.BadgeCriterion(input.criterion),
@@ -324,7 +328,9 @@ class Mutation:
 
     @strawberry.mutation(description="Award a badge by hand (staff); each member holds a badge once.")
     @guard(Require.MODERATOR)
-    async def award_badge(self, info: Info, input: Annotated[AwardBadgeInput, strawberry.argument(description="What to do; see the input type.")]) -> AwardBadgePayload:
+    async def award_badge(
+        self, info: Info, input: Annotated[AwardBadgeInput, strawberry.argument(description=INPUT)],
+    ) -> AwardBadgePayload:
         award = await badges.award_badge(
             info.context.viewer, info.context.settings, parse_id(input.badge_id, "Badge", "badgeId"),
             parse_id(input.user_id, "User", "userId"), input.reason,
@@ -333,13 +339,17 @@ class Mutation:
 
     @strawberry.mutation(description="Define a title that admins grant.")
     @guard(Require.ADMIN)
-    async def create_title(self, info: Info, input: Annotated[CreateTitleInput, strawberry.argument(description="What to do; see the input type.")]) -> CreateTitlePayload:
+    async def create_title(
+        self, info: Info, input: Annotated[CreateTitleInput, strawberry.argument(description=INPUT)],
+    ) -> CreateTitlePayload:
         title = await titles.create_title(info.context.viewer, info.context.settings, input.name, input.description)
         return CreateTitlePayload(title=title)
 
     @strawberry.mutation(description="Grant a title to a member (admins).")
     @guard(Require.ADMIN)
-    async def grant_title(self, info: Info, input: Annotated[GrantTitleInput, strawberry.argument(description="What to do; see the input type.")]) -> GrantTitlePayload:
+    async def grant_title(
+        self, info: Info, input: Annotated[GrantTitleInput, strawberry.argument(description=INPUT)],
+    ) -> GrantTitlePayload:
         user_id = parse_id(input.user_id, "User", "userId")
         grant = await titles.grant_title(info.context.viewer, parse_id(input.title_id, "Title", "titleId"), user_id)
         return GrantTitlePayload(title=await models.Title.get(id=grant.title_id),
@@ -347,20 +357,26 @@ class Mutation:
 
     @strawberry.mutation(description="Pick the title shown beside the viewer's name.")
     @guard(Require.MEMBER)
-    async def select_title(self, info: Info, input: Annotated[SelectTitleInput, strawberry.argument(description="What to do; see the input type.")]) -> SelectTitlePayload:
+    async def select_title(
+        self, info: Info, input: Annotated[SelectTitleInput, strawberry.argument(description=INPUT)],
+    ) -> SelectTitlePayload:
         title_id = parse_id(input.title_id, "Title", "titleId") if input.title_id else None
         await titles.select_title(info.context.viewer, info.context.settings, title_id)
         return SelectTitlePayload(user=info.context.viewer)
 
     @strawberry.mutation(description="Add a reward to the catalogue (staff).")
     @guard(Require.MODERATOR)
-    async def create_reward(self, info: Info, input: Annotated[CreateRewardInput, strawberry.argument(description="What to do; see the input type.")]) -> RewardPayload:
+    async def create_reward(
+        self, info: Info, input: Annotated[CreateRewardInput, strawberry.argument(description=INPUT)],
+    ) -> RewardPayload:
         reward = await rewards.create_reward(info.context.viewer, info.context.settings, _reward_input(input.reward))
         return RewardPayload(reward=reward)
 
     @strawberry.mutation(description="Change a reward of the catalogue (staff).")
     @guard(Require.MODERATOR)
-    async def update_reward(self, info: Info, input: Annotated[UpdateRewardInput, strawberry.argument(description="What to do; see the input type.")]) -> RewardPayload:
+    async def update_reward(
+        self, info: Info, input: Annotated[UpdateRewardInput, strawberry.argument(description=INPUT)],
+    ) -> RewardPayload:
         reward = await rewards.update_reward(info.context.viewer, info.context.settings,
                                              parse_id(input.reward_id, "Reward", "rewardId"),
                                              _reward_input(input.reward))
@@ -368,7 +384,9 @@ class Mutation:
 
     @strawberry.mutation(description="Spend points on a reward: debit and stock are taken in one transaction.")
     @guard(Require.MEMBER)
-    async def redeem_reward(self, info: Info, input: Annotated[RedeemRewardInput, strawberry.argument(description="What to do; see the input type.")]) -> RedemptionPayload:
+    async def redeem_reward(
+        self, info: Info, input: Annotated[RedeemRewardInput, strawberry.argument(description=INPUT)],
+    ) -> RedemptionPayload:
         viewer = info.context.viewer
         redemption = await rewards.redeem(viewer, info.context.settings,
                                           parse_id(input.reward_id, "Reward", "rewardId"))
@@ -376,21 +394,27 @@ class Mutation:
 
     @strawberry.mutation(description="Mark a redemption delivered (staff).")
     @guard(Require.MODERATOR)
-    async def fulfil_redemption(self, info: Info, input: Annotated[HandleRedemptionInput, strawberry.argument(description="What to do; see the input type.")]) -> RedemptionPayload:
+    async def fulfil_redemption(
+        self, info: Info, input: Annotated[HandleRedemptionInput, strawberry.argument(description=INPUT)],
+    ) -> RedemptionPayload:
         redemption = await rewards.fulfil(info.context.viewer, info.context.settings,
                                           parse_id(input.redemption_id, "Redemption", "redemptionId"), input.note)
         return RedemptionPayload(redemption=redemption, balance=await points.balance(redemption.user_id))
 
     @strawberry.mutation(description="Refund a pending redemption: points back, item restocked (staff).")
     @guard(Require.MODERATOR)
-    async def refund_redemption(self, info: Info, input: Annotated[HandleRedemptionInput, strawberry.argument(description="What to do; see the input type.")]) -> RedemptionPayload:
+    async def refund_redemption(
+        self, info: Info, input: Annotated[HandleRedemptionInput, strawberry.argument(description=INPUT)],
+    ) -> RedemptionPayload:
         redemption = await rewards.refund(info.context.viewer, info.context.settings,
                                           parse_id(input.redemption_id, "Redemption", "redemptionId"), input.note)
         return RedemptionPayload(redemption=redemption, balance=await points.balance(redemption.user_id))
 
     @strawberry.mutation(description="Check in for today (once per community day): points, streak, bonuses.")
     @guard(Require.MEMBER)
-    async def daily_check_in(self, info: Info, input: Annotated[DailyCheckInInput, strawberry.argument(description="What to do; see the input type.")]) -> DailyCheckInPayload:
+    async def daily_check_in(
+        self, info: Info, input: Annotated[DailyCheckInInput, strawberry.argument(description=INPUT)],
+    ) -> DailyCheckInPayload:
         viewer = info.context.viewer
         check_in = await checkin.daily_check_in(viewer, info.context.settings)
         stats = await stats_for(viewer.id)

@@ -13,6 +13,7 @@ from api.models.accounts import User as UserModel
 from api.pubsub import get_broker
 from schema.accounts import Payload, User
 from schema.context import Info
+from schema.engagement.enums import INPUT
 from schema.engagement.types import AutoReply, Conversation, Message
 from schema.errors import PublicError
 from schema.permissions import Require, guard
@@ -121,7 +122,9 @@ def _conversation_id(value: strawberry.ID) -> int:
 class Mutation:
     @strawberry.mutation(description="Write to a member (their one-to-one conversation) or start a group.")
     @guard(Require.MEMBER)
-    async def start_conversation(self, info: Info, input: Annotated[StartConversationInput, strawberry.argument(description="What to do; see the input type.")]) -> StartConversationPayload:
+    async def start_conversation(
+        self, info: Info, input: Annotated[StartConversationInput, strawberry.argument(description=INPUT)],
+    ) -> StartConversationPayload:
         conversation, message = await domain.start_conversation(
             info.context.viewer, info.context.settings, [parse_id(u, "User", "userIds") for u in input.user_ids],
             input.body, input.title,
@@ -130,14 +133,18 @@ class Mutation:
 
     @strawberry.mutation(description="Send a message in a conversation the viewer is in.")
     @guard(Require.MEMBER)
-    async def send_message(self, info: Info, input: Annotated[SendMessageInput, strawberry.argument(description="What to do; see the input type.")]) -> SendMessagePayload:
+    async def send_message(
+        self, info: Info, input: Annotated[SendMessageInput, strawberry.argument(description=INPUT)],
+    ) -> SendMessagePayload:
         message = await domain.send_message(info.context.viewer, info.context.settings,
                                             _conversation_id(input.conversation_id), input.body)
         return SendMessagePayload(message=message)
 
     @strawberry.mutation(description="Mark every message of a conversation read.")
     @guard(Require.SIGNED_IN)
-    async def mark_conversation_read(self, info: Info, input: Annotated[ConversationRefInput, strawberry.argument(description="What to do; see the input type.")]) -> ConversationPayload:
+    async def mark_conversation_read(
+        self, info: Info, input: Annotated[ConversationRefInput, strawberry.argument(description=INPUT)],
+    ) -> ConversationPayload:
         viewer = info.context.viewer
         member = await domain.mark_read(viewer, _conversation_id(input.conversation_id))
         return ConversationPayload(conversation=await models.Conversation.get(id=member.conversation_id),
@@ -145,7 +152,9 @@ class Mutation:
 
     @strawberry.mutation(description="Leave a conversation (its messages stay for the others).")
     @guard(Require.SIGNED_IN)
-    async def leave_conversation(self, info: Info, input: Annotated[ConversationRefInput, strawberry.argument(description="What to do; see the input type.")]) -> ConversationPayload:
+    async def leave_conversation(
+        self, info: Info, input: Annotated[ConversationRefInput, strawberry.argument(description=INPUT)],
+    ) -> ConversationPayload:
         viewer = info.context.viewer
         await domain.leave(viewer, _conversation_id(input.conversation_id))
         return ConversationPayload(unread_count=await domain.total_unread(viewer.id))
@@ -153,21 +162,27 @@ class Mutation:
     # Blocking is self-protection: muted members may do it too.
     @strawberry.mutation(description="Block a member: no conversation or one-to-one message either way.")
     @guard(Require.SIGNED_IN)
-    async def block_member(self, info: Info, input: Annotated[BlockMemberInput, strawberry.argument(description="What to do; see the input type.")]) -> BlockMemberPayload:
+    async def block_member(
+        self, info: Info, input: Annotated[BlockMemberInput, strawberry.argument(description=INPUT)],
+    ) -> BlockMemberPayload:
         user_id = parse_id(input.user_id, "User", "userId")
         await domain.block(info.context.viewer, user_id)
         return BlockMemberPayload(user=await UserModel.get(id=user_id), blocked=True)
 
     @strawberry.mutation(description="Unblock a member.")
     @guard(Require.SIGNED_IN)
-    async def unblock_member(self, info: Info, input: Annotated[BlockMemberInput, strawberry.argument(description="What to do; see the input type.")]) -> BlockMemberPayload:
+    async def unblock_member(
+        self, info: Info, input: Annotated[BlockMemberInput, strawberry.argument(description=INPUT)],
+    ) -> BlockMemberPayload:
         user_id = parse_id(input.user_id, "User", "userId")
         await domain.unblock(info.context.viewer, user_id)
         return BlockMemberPayload(user=await UserModel.filter(id=user_id).first(), blocked=False)
 
     @strawberry.mutation(description="Set the viewer's away message, sent once per conversation per day.")
     @guard(Require.MEMBER)
-    async def set_auto_reply(self, info: Info, input: Annotated[SetAutoReplyInput, strawberry.argument(description="What to do; see the input type.")]) -> SetAutoReplyPayload:
+    async def set_auto_reply(
+        self, info: Info, input: Annotated[SetAutoReplyInput, strawberry.argument(description=INPUT)],
+    ) -> SetAutoReplyPayload:
         row = await domain.set_auto_reply(info.context.viewer, info.context.settings, input.body, input.enabled)
         return SetAutoReplyPayload(auto_reply=AutoReply(body=row.body, enabled=row.enabled) if row else None)
 

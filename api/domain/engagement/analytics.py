@@ -54,7 +54,7 @@ def _instant(day: date, tz: str) -> datetime:
     return datetime.combine(day, time(0), ZoneInfo(tz)).astimezone(timezone.utc)
 
 
-def _case(column: str, bounds: list[tuple], ) -> tuple[str, list]:
+def _case(column: str, bounds: list[tuple]) -> tuple[str, list]:
     """`CASE WHEN column >= lo AND column < hi THEN i ... END` and its parameters."""
     parts, params = [], []
     for index, (lo, hi) in enumerate(bounds):
@@ -102,7 +102,9 @@ class CommunityStats:
     monthly_active: int
 
 
-async def _grouped(sql_from: str, column: str, bounds: list[tuple], params: list, value: str = "COUNT(*)") -> dict[int, float]:
+async def _grouped(sql_from: str, column: str, bounds: list[tuple], params: list,
+                   value: str = "COUNT(*)") -> dict[int, float]:
+    """`value` per bucket of `column` over the rows of `sql_from` (aliased `x`, may carry a WHERE)."""
     case, case_params = _case(column, bounds)
     rows = await fetch_all(
         f"SELECT b, {value} AS n FROM (SELECT {case} AS b, x.* FROM {sql_from}) AS y "
@@ -121,7 +123,7 @@ async def community_stats(actor: User | None, settings: Settings, start: date, e
     if len(spans) > MAX_BUCKETS:
         raise Invalid(f"Ask for at most {MAX_BUCKETS} buckets; use a wider interval.", field="interval")
     tz = settings.community_timezone
-    days = [(lo, hi) for lo, hi in spans]
+    days = list(spans)
     moments = [(_instant(lo, tz), _instant(hi, tz)) for lo, hi in spans]
     result = [Bucket(start=lo, end=hi - timedelta(days=1)) for lo, hi in spans]
 

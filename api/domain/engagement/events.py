@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from api.domain.engagement import badges, points
@@ -225,8 +226,6 @@ async def _record_attendance(settings: Settings, event: Event, rsvp_row: Rsvp, b
         raise Conflict("This member has already checked in.", field="eventId")
     rsvp_row.checked_in_at, rsvp_row.checked_in_by_id = at, by.id
     stats = await stats_for(rsvp_row.user_id)
-    from tortoise.expressions import F
-
     await MemberStats.filter(id=stats.id).update(events_attended=F("events_attended") + 1)
     await points.award(settings, rsvp_row.user_id, "event_attendance", amount=event.attendance_points,
                        source_type="Event", source_id=event.id,
