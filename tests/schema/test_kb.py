@@ -154,3 +154,63 @@ async def test_lists_cost_the_same_whatever_the_page_size(gql, factory, count_qu
         costs[("resources", size)] = counter.count
     assert costs[("articles", 5)] == costs[("articles", 50)]
     assert costs[("resources", 5)] == costs[("resources", 50)]
+
+
+REFUSALS = [
+    ("updateKbCategory", "UpdateKbCategoryInput", {"categoryId": "{category}", "name": "Mine"}, "FORBIDDEN"),
+    ("deleteKbCategory", "DeleteKbCategoryInput", {"categoryId": "{category}"}, "FORBIDDEN"),
+    ("publishArticle", "ArticleActionInput", {"articleId": "{draft}"}, "NOT_FOUND"),
+    ("archiveArticle", "ArticleActionInput", {"articleId": "{article}"}, "FORBIDDEN"),
+    ("deleteArticle", "ArticleActionInput", {"articleId": "{article}"}, "FORBIDDEN"),
+    ("restoreRevision", "RestoreRevisionInput", {"revisionId": "{revision}"}, "FORBIDDEN"),
+    ("updateResource", "UpdateResourceInput", {"resourceId": "{resource}", "title": "Mine"}, "FORBIDDEN"),
+    ("deleteResource", "DeleteResourceInput", {"resourceId": "{resource}"}, "FORBIDDEN"),
+]
+
+
+async def _snapshot() -> tuple:
+    return (
+        [tuple(r) for r in await Article.all().order_by("id").values_list("title", "status", "revision_number", "body")],
+        await ArticleRevision.all().count(),
+        [tuple(r) for r in await Category.all().order_by("id").values_list("name", "slug")],
+        [tuple(r) for r in await Resource.all().order_by("id").values_list("title", "url")],
+    )
+
+
+async def test_every_mutation_refuses_members_without_the_right(gql, factory):
+    from api.models.accounts import Sanction, SanctionKind
+    from schema.relay import node_global_id
+
+    alice, alice_token = await factory.member_with_token()
+    _, mod_token = await factory.member_with_token(role="MODERATOR")
+    category = (await gql(CREATE_CATEGORY, {"input": {"name": "Guides"}}, token=mod_token)
+                )["createKbCategory"]["category"]["id"]
+    article = (await gql(CREATE, {"input": {"title": "Shared", "body": "v1"}}, token=alice_token)
+               )["createArticle"]["article"]["id"]
+    await gql(PUBLISH, {"input": {"articleId": article}}, token=alice_token)
+    await gql(UPDATE, {"input": {"articleId": article, "body": "v2"}}, token=alice_token)
+    draft = (await gql(CREATE, {"input": {"title": "Alice draft", "body": "wip"}}, token=alice_token)
+             )["createArticle"]["article"]["id"]
+    first_revision = await ArticleRevision.get(article__slug="shared", number=1)
+    resource = (await gql(CREATE_RESOURCE, {"input": {"title": "Link", "kind": "LINK", "url": "https://a.org"}},
+                          token=alice_token))["createResource"]["resource"]["id"]
+    ids = {"category": category, "article": article, "draft": draft, "resource": resource,
+           "revision": node_global_id("ArticleRevision", first_revision.id)}
+    before = await _snapshot()
+    _, bob_token = await factory.member_with_token()
+    for name, input_type, values, code in REFUSALS:
+        document = f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ errors {{ code }} }} }}"
+        variables = {"input": {k: v.format(**ids) if isinstance(v, str) else v for k, v in values.items()}}
+        refused = (await gql(document, variables, token=bob_token))[name]
+        assert refused["errors"][0]["code"] == code, name
+        anonymous = (await gql(document, variables))[name]
+        assert anonymous["errors"][0]["code"] == "UNAUTHENTICATED", name
+    assert await _snapshot() == before
+
+    await Sanction.create(user=alice, kind=SanctionKind.MUTE)
+    muted = (await gql(UPDATE, {"input": {"articleId": article, "body": "v3"}}, token=alice_token))["updateArticle"]
+    assert muted["errors"][0]["code"] == "SANCTIONED"
+    muted = (await gql(CREATE_RESOURCE, {"input": {"title": "L2", "kind": "LINK", "url": "https://b.org"}},
+                       token=alice_token))["createResource"]
+    assert muted["errors"][0]["code"] == "SANCTIONED"
+    assert await _snapshot() == before

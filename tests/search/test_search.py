@@ -11,6 +11,7 @@ from api.models.kb import Article
 from api.models.accounts import Committee, CommitteeMembership, Visibility
 from api.models.search import SearchOutbox
 from api.timeutil import now
+from schema.relay import node_global_id
 from tests.search.helpers import private, published, sync
 
 SEARCH = """
@@ -228,3 +229,24 @@ async def test_a_page_of_hits_costs_the_same_whatever_its_size(gql, factory, app
         assert len(data["search"]["edges"]) == size
         costs.append(counter.count)
     assert costs[0] == costs[1]
+
+
+async def test_forum_topics_join_the_union_with_space_facets(gql, factory, app_settings):
+    from api.models.accounts import Role
+    from tests.domain.forum_helpers import make_space, make_topic
+
+    admin = await factory.user(role="ADMIN")
+    public = await make_space(admin, "Open lounge")
+    hidden = await make_space(admin, "Staff room", visibility=Visibility.PRIVATE, roles=[Role.MODERATOR])
+    await make_topic(admin, public, app_settings, title="Kayak trip this summer", body="Who wants to kayak?")
+    await make_topic(admin, hidden, app_settings, title="Kayak budget", body="kayak costs")
+    await published(admin, app_settings, "Kayak safety", "kayak rules")
+    await sync(app_settings)
+    _, token = await factory.member_with_token()
+    data = await gql(SEARCH, {"q": "kayak"}, token=token)
+    found = {(e["node"]["node"]["__typename"], e["node"]["kind"]) for e in data["search"]["edges"]}
+    assert found == {("Topic", "TOPIC"), ("Article", "ARTICLE")}
+    space_gid = node_global_id("Space", public.id)
+    assert data["search"]["facets"]["spaces"] == [{"value": space_gid, "count": 1}]
+    only_space = await gql(SEARCH, {"q": "kayak", "filter": {"spaceIds": [space_gid]}}, token=token)
+    assert [e["node"]["kind"] for e in only_space["search"]["edges"]] == ["TOPIC"]
