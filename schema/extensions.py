@@ -13,15 +13,16 @@ from collections.abc import Callable
 from graphql import ExecutionResult, GraphQLError
 from strawberry.types.graphql import OperationType
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
 from api.settings import Settings
 from schema.errors import should_mask_error
@@ -71,8 +72,11 @@ def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension] |
     extensions: list = [
         functools.partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
         functools.partial(ParserCache, maxsize=512),
-        functools.partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
-        functools.partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
+        # The depth and alias rules are made once per schema: QueryDepthLimiter and
+        # MaxAliasesLimiter make new rule classes per instance (so per request), and
+        # ValidationCache keys on the rule classes, so it never hit with them.
+        functools.partial(AddValidationRules, [
+            depth_rule(settings.max_query_depth, None), alias_rule(settings.max_aliases)]),
         functools.partial(ValidationCache, maxsize=512),
         PublicQueryCache,
     ]
