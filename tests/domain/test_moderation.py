@@ -50,13 +50,19 @@ def _signup(name: str) -> RegistrationInput:
 # --- rules -----------------------------------------------------------------------------------
 
 
-async def test_rules_are_versioned_and_acceptance_gates_posting(factory, configure):
+async def test_rules_are_versioned_and_acceptance_gates_posting(factory, configure, app_settings):
     admin = await factory.user(role="ADMIN")
     member = await factory.user()
     with pytest.raises(Forbidden):
         await rules.publish_rules(member, "# Be kind")
     with pytest.raises(Invalid):
         await rules.publish_rules(admin, "   ")
+    with pytest.raises(Invalid) as too_long:
+        await rules.publish_rules(admin, "x" * (app_settings.max_body_length + 1))
+    assert too_long.value.field == "body"
+    with pytest.raises(Invalid) as long_note:
+        await rules.publish_rules(admin, "ok", "n" * 501)
+    assert long_note.value.field == "changeNote"
     first = await rules.publish_rules(admin, "# Be kind")
     second = await rules.publish_rules(admin, "# Be kind\n\nNo spam.", "Added spam rule")
     assert (first.version, second.version) == (1, 2)
@@ -183,6 +189,9 @@ async def test_reports_gather_per_subject_one_open_per_reporter(factory, notes):
         await reports.report(alice, "User", author.id, ReportReason.OTHER, "")  # OTHER needs a note
     with pytest.raises(NotFound):
         await reports.report(alice, NAME, 99, ReportReason.SPAM)
+    with pytest.raises(Invalid) as long_note:
+        await reports.report(bob, "User", author.id, ReportReason.SPAM, "x" * 2001)
+    assert long_note.value.field == "note"
     with pytest.raises(Invalid):
         await reports.report(alice, "Nonsense", 1, ReportReason.SPAM)
     item = await ReviewItem.get(id=first.item_id)

@@ -51,7 +51,9 @@ def _normalise_pattern(kind: FilterKind, pattern: str) -> str:
 async def add_filter_rule(actor: User | None, kind: FilterKind, pattern: str, note_text: str = "") -> FilterRule:
     admin = require_role(actor, Role.ADMIN)
     value = _normalise_pattern(kind, pattern)
-    note_text = note(note_text, "note")[:200]
+    note_text = note(note_text, "note")
+    if len(note_text) > 200:  # stored in a 200-character column
+        raise Invalid("Use at most 200 characters.", field="note")
     try:
         rule = await FilterRule.create(kind=kind, pattern=value, note=note_text, created_by=admin)
     except IntegrityError:

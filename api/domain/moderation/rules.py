@@ -27,7 +27,9 @@ async def publish_rules(actor: User | None, body: str, change_note: str = "") ->
         raise Invalid("Write the rules.", field="body")
     if len(body) > limit:
         raise Invalid(f"Use at most {limit} characters.", field="body")
-    change_note = note(change_note, "changeNote")[:500]
+    change_note = note(change_note, "changeNote")
+    if len(change_note) > 500:  # stored in a 500-character column
+        raise Invalid("Use at most 500 characters.", field="changeNote")
     try:
         async with in_transaction():
             latest = await current_rules()
