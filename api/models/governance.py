@@ -186,9 +186,8 @@ class Poll(Model):
 
     id = fields.IntField(primary_key=True)
     author = fields.ForeignKeyField("accounts.User", related_name="authored_polls", null=True, on_delete=fields.SET_NULL)
-    # Id of the forum topic the poll belongs to, if any. A plain integer, not a foreign key: the
-    # forum app's tables were not migrated when polls were built; the forum checks the topic.
-    topic_id = fields.IntField(null=True, db_index=True)
+    # The forum topic the poll belongs to, if any (a standalone poll otherwise).
+    topic = fields.ForeignKeyField("forum.Topic", related_name="polls", null=True, on_delete=fields.SET_NULL)
     question = fields.CharField(max_length=300)
     options = fields.JSONField(default=list)
     multiple = fields.BooleanField(default=False)

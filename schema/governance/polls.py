@@ -8,11 +8,14 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
+from api.domain.forum.access import visible_topic
 from api.domain.governance import polls as domain
+from api.errors import DomainError
 from api.models import accounts as account_models
 from api.models import governance as models
 from schema.accounts import Payload, User
 from schema.context import Info
+from schema.errors import PublicError
 from schema.governance import access
 from schema.governance.enums import OpenState, PollResults
 from schema.permissions import Require, guard
@@ -46,6 +49,10 @@ class Poll(ModelNode):
     closes_at: datetime | None = strawberry.field(description="When the poll closes by itself.")
     closed_at: datetime | None = strawberry.field(description="When it was closed early, if it was.")
     created_at: datetime = strawberry.field(description="When it was created.")
+
+    @classmethod
+    async def visible(cls, info: Info, rows: list) -> list:
+        return await domain.visible_polls(info.context.viewer, rows, info.context.memo)
 
     @strawberry.field(description="Global id of the forum topic it belongs to, if any.")
     def topic_id(self) -> strawberry.ID | None:
@@ -129,7 +136,8 @@ def _poll_id(value: strawberry.ID) -> int:
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Polls, newest first: those of a forum topic, or all.")
+    @strawberry.field(description="Polls, newest first: those of a forum topic (if the viewer sees it), or the "
+                                  "standalone ones.")
     async def polls(
         self, info: Info,
         topic_id: Annotated[strawberry.ID | None, strawberry.argument(
@@ -137,8 +145,14 @@ class Query:
         first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[Poll]:
         query = models.Poll.all().order_by("-created_at", "-id")
-        if topic_id is not None:
-            query = query.filter(topic_id=parse_id(topic_id, "Topic", "topicId"))
+        if topic_id is None:
+            query = query.filter(topic_id__isnull=True)
+        else:
+            try:
+                topic, _ = await visible_topic(info.context.viewer, parse_id(topic_id, "Topic", "topicId"))
+            except DomainError as exc:
+                raise PublicError(exc.message) from None
+            query = query.filter(topic_id=topic.id)
         return await paginate(info, query, first=first, after=after, last=last, before=before)
 
 

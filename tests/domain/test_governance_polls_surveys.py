@@ -16,12 +16,23 @@ from api.models.governance import Poll, PollResults, PollStatus, PollVote, Quest
 from api.timeutil import now
 
 
+async def topic_of(author, visibility="PUBLIC"):
+    from api.models.forum import Space, Topic
+
+    space = await Space.create(name=f"S {visibility}", slug=f"s-{visibility.lower()}", visibility=visibility)
+    return await Topic.create(space=space, author=author, title="Meetup", body="When?", last_activity_at=now())
+
+
 async def test_poll_votes_change_and_respect_max_choices(factory, app_settings):
     author, voter = await factory.user(), await factory.user()
+    topic = await topic_of(author)
+    with pytest.raises(Forbidden):  # only the topic's author (or staff) attaches polls to it
+        await polls.create_poll(voter, polls.PollData(question="Q", options=["A", "B"], topic_id=topic.id),
+                                app_settings)
     poll = await polls.create_poll(author, polls.PollData(
-        question="Which days?", options=["Mon", "Tue", "Wed"], multiple=True, max_choices=2, topic_id=42,
+        question="Which days?", options=["Mon", "Tue", "Wed"], multiple=True, max_choices=2, topic_id=topic.id,
     ), app_settings)
-    assert poll.topic_id == 42 and poll.max_choices == 2
+    assert poll.topic_id == topic.id and poll.max_choices == 2
     with pytest.raises(DomainError) as error:
         await polls.vote(voter, poll.id, [0, 1, 2])
     assert error.value.field == "choices"
@@ -31,6 +42,20 @@ async def test_poll_votes_change_and_respect_max_choices(factory, app_settings):
     assert await polls.counts([poll.id]) == {poll.id: {1: 1}}
     await polls.retract(voter, poll.id)
     assert await PollVote.filter(poll_id=poll.id).count() == 0
+
+
+async def test_polls_of_private_topics_are_hidden(factory, app_settings):
+    from api.errors import NotFound
+
+    author = await factory.user(role="ADMIN")
+    topic = await topic_of(author, "PRIVATE")
+    poll = await polls.create_poll(author, polls.PollData(question="Q", options=["A", "B"], topic_id=topic.id),
+                                   app_settings)
+    member = await factory.user()
+    assert await polls.visible_polls(member, [poll]) == []
+    with pytest.raises(NotFound):
+        await polls.vote(member, poll.id, [0])
+    assert await PollVote.all().count() == 0
 
 
 async def test_poll_without_changes_and_closing(factory, app_settings):

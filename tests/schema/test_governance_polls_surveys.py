@@ -38,12 +38,15 @@ CSV = "query($id: ID!) { surveyCsv(surveyId: $id) }"
 
 
 async def test_poll_flow_hidden_results_and_anonymous_voters(gql, factory):
+    from tests.domain.test_governance_polls_surveys import topic_of
+
     author, author_token = await factory.member_with_token()
     voter, voter_token = await factory.member_with_token()
+    topic_id = node_global_id("Topic", (await topic_of(author)).id)
     created = (await gql(CREATE_POLL, {"input": {
         "question": "Lunch?", "options": ["Soup", "Salad"], "results": "AFTER_CLOSE", "anonymous": True,
-        "topicId": node_global_id("Topic", 7)}}, token=author_token))["createPoll"]
-    assert created["errors"] == [] and created["poll"]["topicId"] == node_global_id("Topic", 7)
+        "topicId": topic_id}}, token=author_token))["createPoll"]
+    assert created["errors"] == [] and created["poll"]["topicId"] == topic_id
     poll_id = created["poll"]["id"]
     voted = (await gql(VOTE_POLL, {"input": {"pollId": poll_id, "choices": [1]}}, token=voter_token))["votePoll"]
     assert voted["poll"] == {"voterCount": 1, "viewerChoices": [1], "options": [{"votes": None}, {"votes": None}]}
@@ -52,7 +55,8 @@ async def test_poll_flow_hidden_results_and_anonymous_voters(gql, factory):
     assert (await Poll.first()).status == "OPEN"
     closed = (await gql(CLOSE_POLL, {"input": {"pollId": poll_id}}, token=author_token))["closePoll"]
     assert closed["poll"]["status"] == "CLOSED"
-    listed = (await gql(POLLS, {"topic": node_global_id("Topic", 7)}))["polls"]["nodes"][0]
+    listed = (await gql(POLLS, {"topic": topic_id}))["polls"]["nodes"][0]
+    assert (await gql(POLLS, {}))["polls"]["totalCount"] == 0  # not standalone
     assert listed["options"] == [{"label": "Soup", "votes": 0}, {"label": "Salad", "votes": 1}]
     assert (await gql(POLL_VOTERS, {"id": poll_id}))["node"]["voters"]["nodes"] == []  # anonymous
     late = (await gql(VOTE_POLL, {"input": {"pollId": poll_id, "choices": [0]}}, token=author_token))["votePoll"]

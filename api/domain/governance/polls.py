@@ -71,9 +71,13 @@ async def create_poll(actor: User | None, data: PollData, settings: Settings) ->
     ):
         errors.append(Invalid(f"Choose a time in the next {settings.governance_max_voting_days} days.",
                               field="closesAt"))
-    if data.topic_id is not None and data.topic_id <= 0:
-        errors.append(Invalid("Not a topic.", field="topicId"))
     collect(errors)
+    if data.topic_id is not None:
+        from api.domain.forum.access import visible_topic
+
+        topic, _ = await visible_topic(member, data.topic_id)
+        if topic.author_id != member.id and not is_staff(member):
+            raise Forbidden("Only the topic's author and moderators may add a poll to it.", field="topicId")
     return await Poll.create(
         author_id=member.id, topic_id=data.topic_id, question=question, options=options,
         multiple=data.multiple, max_choices=max_choices, anonymous=data.anonymous, results=data.results,
@@ -81,9 +85,30 @@ async def create_poll(actor: User | None, data: PollData, settings: Settings) ->
     )
 
 
+async def visible_polls(viewer: User | None, polls: list[Poll], memo: dict | None = None) -> list[Poll]:
+    """Standalone polls are public; a topic's polls are seen by those who see the topic."""
+    from api.domain.forum.access import can_view_topic, space_index
+    from api.models.forum import Topic
+
+    topic_ids = {p.topic_id for p in polls if p.topic_id is not None}
+    if not topic_ids:
+        return polls
+    topics = {t.id: t for t in await Topic.filter(id__in=topic_ids)}
+    spaces = await space_index(memo)
+    return [p for p in polls if p.topic_id is None or (
+        p.topic_id in topics and can_view_topic(viewer, topics[p.topic_id], spaces))]
+
+
 async def _get(poll_id: int) -> Poll:
     poll = await Poll.filter(id=poll_id).first()
     if poll is None:
+        raise NotFound("No such poll.", field="pollId")
+    return poll
+
+
+async def get_visible(viewer: User | None, poll_id: int) -> Poll:
+    poll = await _get(poll_id)
+    if not await visible_polls(viewer, [poll]):
         raise NotFound("No such poll.", field="pollId")
     return poll
 
@@ -110,7 +135,7 @@ async def _lock(poll_id: int) -> Poll:
 async def vote(actor: User | None, poll_id: int, choices: list[int]) -> PollVote:
     """Vote (option indexes), or change the vote when the poll allows it."""
     member = await require_can_act(actor)
-    await _get(poll_id)
+    await get_visible(member, poll_id)
     for attempt in range(_ATTEMPTS):
         try:
             async with in_transaction():
@@ -132,6 +157,7 @@ async def vote(actor: User | None, poll_id: int, choices: list[int]) -> PollVote
 
 async def retract(actor: User | None, poll_id: int) -> Poll:
     member = await require_can_act(actor)
+    await get_visible(member, poll_id)
     async with in_transaction():
         poll = await _lock(poll_id)
         if not poll.allow_change:
@@ -144,7 +170,7 @@ async def retract(actor: User | None, poll_id: int) -> Poll:
 async def close(actor: User | None, poll_id: int) -> Poll:
     """The author or staff close a poll early."""
     member = await require_can_act(actor)
-    poll = await _get(poll_id)
+    poll = await get_visible(member, poll_id)
     if poll.author_id != member.id and not is_staff(member):
         raise Forbidden("Only the poll's author and moderators may close it.")
     if not await Poll.filter(id=poll_id, status=PollStatus.OPEN).update(status=PollStatus.CLOSED, closed_at=now()):
