@@ -216,3 +216,23 @@ async def test_cors_allows_only_configured_origins(make_client, client):
     # Without CORS_ORIGINS no cross-origin access is granted at all.
     plain = await client.post("/graphql", json={"query": TYPENAME}, headers={"Origin": "https://app.example.org"})
     assert "access-control-allow-origin" not in plain.headers
+
+
+async def test_parsing_and_validation_are_cached_across_requests(client, monkeypatch):
+    import uuid
+
+    from strawberry.schema import schema as strawberry_schema
+
+    calls: list[str] = []
+    original = strawberry_schema.validate
+
+    def counting_validate(*args, **kwargs):
+        calls.append("validate")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(strawberry_schema, "validate", counting_validate)
+    document = f"query Unique{uuid.uuid4().hex} {{ __typename viewer {{ user {{ id }} }} }}"
+    for _ in range(3):
+        body = (await client.post("/graphql", json={"query": document})).json()
+        assert body == {"data": {"__typename": "Query", "viewer": None}}
+    assert calls == ["validate"]
