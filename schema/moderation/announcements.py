@@ -9,7 +9,6 @@ from typing import Annotated
 import strawberry
 
 from api.domain.moderation import announcements as domain
-from api.errors import NotFound
 from api.models import moderation as models
 from api.policies import require_member
 from api.pubsub import get_broker
@@ -104,8 +103,6 @@ class Subscription:
         async with get_broker().subscribe(domain.CHANNEL) as messages:
             async for message in messages:
                 # Re-read and re-check: the event carries only the id.
-                try:
-                    announcement = await domain.get_visible(viewer, int(message["id"]))
-                except NotFound:  # not addressed to this viewer, or gone
-                    continue
-                yield announcement
+                announcement = await domain.await_published(viewer, int(message["id"]))
+                if announcement is not None:
+                    yield announcement

@@ -98,3 +98,14 @@ async def test_the_scheduler_job_is_registered_and_concurrent_runs_publish_once(
     assert published == sorted(a.id for a in due)  # each exactly once across the concurrent runs
     await job(app_settings)  # nothing left to publish
     assert await Announcement.filter(published_at__isnull=True).count() == 0
+
+
+async def test_a_publication_event_is_resolved_for_the_addressed_viewer_only(factory):
+    member = await factory.user()
+    committee = await Committee.create(name="Quiet")
+    public = await ann.publish_announcement(author_id=None, title="P", body="b")
+    private = await ann.publish_announcement(author_id=None, title="C", body="b", audience="COMMITTEE",
+                                             committee_id=committee.id)
+    assert (await ann.await_published(member, public.id)).id == public.id
+    assert await ann.await_published(member, private.id) is None
+    assert await ann.await_published(member, 10_000, attempts=2, pause=0.01) is None  # never committed

@@ -148,6 +148,24 @@ async def get_visible(viewer: User | None, announcement_id: int) -> Announcement
     return announcement
 
 
+async def await_published(viewer: User | None, announcement_id: int, *, attempts: int = 10,
+                          pause: float = 0.1) -> Announcement | None:
+    """The announcement of a publication event, if addressed to the viewer. Callers may publish
+    inside their own transaction (governance does), so the event can arrive before the row is
+    visible to other connections: wait briefly for it rather than drop it."""
+    import asyncio
+
+    for attempt in range(attempts):
+        try:
+            return await get_visible(viewer, announcement_id)
+        except NotFound:
+            exists = await Announcement.filter(id=announcement_id, published_at__isnull=False).exists()
+            if exists or attempt == attempts - 1:
+                return None  # not addressed to this viewer (or never committed)
+            await asyncio.sleep(pause)
+    return None
+
+
 async def mark_read(viewer: User, announcement_id: int) -> Announcement:
     """Mark an announcement addressed to the viewer read (idempotent)."""
     announcement = await get_visible(viewer, announcement_id)
