@@ -4,6 +4,7 @@ Every refusal must leave nothing behind: no row, and no new file under MEDIA_ROO
 
 from __future__ import annotations
 
+import hashlib
 import io
 from pathlib import Path
 
@@ -308,3 +309,23 @@ async def test_sweep_removes_only_old_temp_files_and_unnamed_blobs(factory, clea
     assert storage.exists(kept.sha256) and storage.exists(fresh_orphan.sha256)
     assert not storage.exists(orphan.sha256) and not temp.exists()
     storage.delete(fresh_orphan.sha256)
+
+
+async def test_concurrent_uploads_cannot_both_take_the_last_free_bytes(factory, clean_db):
+    import asyncio
+
+    user = await factory.user()
+    settings = clean_db.replace(media_quota_bytes=6000)
+    results = await asyncio.gather(
+        media.upload(user, upload_of(samples.pdf_bytes(4000)), MediaPurpose.RESOURCE, "", settings),
+        media.upload(user, upload_of(samples.pdf_bytes(4001)), MediaPurpose.RESOURCE, "", settings),
+        return_exceptions=True,
+    )
+    refused = [r for r in results if isinstance(r, DomainError)]
+    assert len(refused) == 1 and refused[0].code == ErrorCode.QUOTA_EXCEEDED
+    kept = next(r for r in results if isinstance(r, MediaFile))
+    assert await MediaFile.all().values_list("id", flat=True) == [kept.id]
+    storage = get_storage(settings.media_root)
+    refused_size = 4001 if kept.size == 4000 else 4000
+    assert storage.exists(kept.sha256)
+    assert not storage.exists(hashlib.sha256(samples.pdf_bytes(refused_size)).hexdigest())
