@@ -23,7 +23,6 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 SECRET = "bench-secret-key-0123456789-abcdefghijklmnop"
 QUERIES = ["community meetup", "社群活动", "comittee budget", "workshop", "志愿者 招募", "online event",

@@ -14,7 +14,7 @@ from api.domain.kb.text import (
 )
 from api.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, collect
 from api.markdown import render
-from api.models.accounts import Committee, Role, User, Visibility
+from api.models.accounts import Committee, User, Visibility
 from api.models.kb import Article, ArticleAuthor, ArticleRevision, ArticleStatus, Category
 from api.policies import is_staff, require_can_act
 from api.settings import Settings
