@@ -125,6 +125,10 @@ def test_check_reports_each_service(cli):
     assert ok.stdout.splitlines()[1].startswith("search: ok")
     down = _run("check", env={**env, "MEILI_URL": f"http://127.0.0.1:{free_port()}"}, cwd=tmp, code=1)
     assert "database: ok" in down.stdout and "search: unreachable" in down.stdout
+    no_db = _run("check", env={**env, "DATABASE_URL": f"postgres://u:p@127.0.0.1:{free_port()}/none"},
+                 cwd=tmp, code=1)
+    assert no_db.stdout.startswith("database: unreachable") and "search: ok" in no_db.stdout
+    assert "Traceback" not in no_db.stderr
 
 
 def _get(url: str, data: bytes | None = None) -> tuple[int, bytes]:
