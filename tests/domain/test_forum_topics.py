@@ -227,3 +227,27 @@ async def test_read_state_moves_forward_and_counts_unread(factory, admin, app_se
     assert state.last_read_position == 2
     state = await reading.mark_read(reader, topic.id)
     assert reading.unread_count(topic, state.last_read_position) == 0
+
+
+async def test_spaces_nest_one_level_and_only_admins_manage_them(factory, admin):
+    from api.domain.forum import spaces
+    from api.errors import Conflict, Forbidden as Refused
+    from api.models.forum import Space
+
+    parent = await make_space(admin, "Parent")
+    child = await make_space(admin, "Child", parent=parent)
+    with pytest.raises(Invalid) as caught:
+        await make_space(admin, "Grandchild", parent=child)
+    assert caught.value.field == "parentId"
+    with pytest.raises(Invalid):  # a space with children cannot become a child
+        await spaces.update_space(admin, parent.id, spaces.SpaceInput(parent_id=(await make_space(admin, "Other")).id))
+    with pytest.raises(Conflict):
+        await make_space(admin, "Parent")  # same slug
+    with pytest.raises(Conflict):
+        await spaces.delete_space(admin, parent.id)  # it has a child
+    with pytest.raises(Refused):
+        await spaces.create_space(await factory.user(role="MODERATOR"), spaces.SpaceInput(name="Mine"))
+    private = await make_space(admin, "Closed", visibility=Visibility.PRIVATE)
+    assert private.allowed_roles == ["ADMIN"]  # PRIVATE without roles: admins only
+    await spaces.delete_space(admin, child.id)
+    assert not await Space.filter(id=child.id).exists()
