@@ -35,7 +35,10 @@ def _parse_bool(raw: str) -> bool:
 
 
 def _parse_int(raw: str) -> int:
-    return int(raw.strip())
+    value = int(raw.strip())
+    if value < 0:  # every count, size, limit and duration is ≥ 0; -1 is a typo, not "unlimited"
+        raise ValueError("expected a whole number ≥ 0")
+    return value
 
 
 def _parse_float(raw: str) -> float:
