@@ -17,7 +17,7 @@ from schema.forum import loaders
 from schema.forum.enums import PostingPolicy
 from schema.forum.types import Space
 from schema.permissions import Require, guard
-from schema.relay import After, Before, Connection, First, Last, paginate_list, parse_id
+from schema.relay import After, Before, Connection, First, Last, node_global_id, paginate_list, parse_id
 
 
 @strawberry.input(description="A new space.")
@@ -123,4 +123,4 @@ class Mutation:
     @guard(Require.ADMIN)
     async def delete_space(self, info: Info, input: Annotated[DeleteSpaceInput, strawberry.argument(description="The empty space to delete.")]) -> DeleteSpacePayload:
         space_id = await domain.delete_space(info.context.viewer, parse_id(input.space_id, "Space", "spaceId"))
-        return DeleteSpacePayload(deleted_space_id=strawberry.ID(str(strawberry.relay.GlobalID("Space", str(space_id)))))
+        return DeleteSpacePayload(deleted_space_id=strawberry.ID(node_global_id("Space", space_id)))

@@ -308,3 +308,23 @@ async def test_a_page_of_50_posts_costs_the_same_queries_as_a_page_of_5(gql, fac
         assert len(data["node"]["posts"]["nodes"]) == size
         counts[size] = counter.count
     assert counts[5] == counts[50], counts
+
+
+async def test_admins_manage_spaces(gql, factory):
+    _, token = await factory.member_with_token(role="ADMIN")
+    create = """mutation($input: CreateSpaceInput!) { createSpace(input: $input) {
+      space { id slug visibility allowedRoles postingPolicy parent { slug } } errors { field code } } }"""
+    parent = (await gql(create, {"input": {"name": "Help Desk"}}, token=token))["createSpace"]["space"]
+    assert parent["slug"] == "help-desk" and parent["visibility"] == "PUBLIC"
+    child = (await gql(create, {"input": {"name": "Staff", "visibility": "PRIVATE", "allowedRoles": ["MODERATOR"],
+                                          "postingPolicy": "MODERATORS_ONLY", "parentId": parent["id"]}},
+                       token=token))["createSpace"]["space"]
+    assert child["allowedRoles"] == ["MODERATOR"] and child["parent"] == {"slug": "help-desk"}
+    update = """mutation($input: UpdateSpaceInput!) { updateSpace(input: $input) {
+      space { slug parent { slug } visibility } errors { field code } } }"""
+    moved = (await gql(update, {"input": {"spaceId": child["id"], "parentId": None, "visibility": "MEMBERS"}},
+                       token=token))["updateSpace"]
+    assert moved == {"space": {"slug": "staff", "parent": None, "visibility": "MEMBERS"}, "errors": []}
+    delete = """mutation($input: DeleteSpaceInput!) { deleteSpace(input: $input) { deletedSpaceId errors { code } } }"""
+    assert (await gql(delete, {"input": {"spaceId": child["id"]}}, token=token))["deleteSpace"] == {
+        "deletedSpaceId": child["id"], "errors": []}
