@@ -42,6 +42,15 @@ async def redis_pair() -> AsyncIterator[tuple]:
     await second.aclose()
 
 
+async def _subscribed(raw, channel: str) -> None:
+    """Wait until Redis counts a subscriber on `channel` (SUBSCRIBE is not acknowledged)."""
+    for _ in range(200):
+        if (await raw.pubsub_numsub(RedisBroker.PREFIX + channel))[0][1] > 0:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"no subscriber on {channel}")
+
+
 def _key() -> str:
     return f"test-{uuid.uuid4().hex}"
 
@@ -77,12 +86,12 @@ async def test_events_published_by_one_process_reach_subscribers_of_another(redi
     publisher, subscriber = RedisBroker(redis_pair[0]), RedisBroker(redis_pair[1])
     channel = f"test:{uuid.uuid4().hex}"
     async with subscriber.subscribe(channel) as messages:
-        await asyncio.sleep(0.05)  # the SUBSCRIBE reaches Redis before we publish
+        await _subscribed(redis_pair[0], channel)
         await redis_pair[0].publish(RedisBroker.PREFIX + channel, "not json{")  # dropped, not fatal
         await publisher.publish(channel, {"id": 7})
         await publisher.publish(f"{channel}:other", {"id": 8})
         await publisher.publish(channel, {"id": 9, "at": "2030-01-01"})
-        received = [await asyncio.wait_for(messages.__anext__(), 3) for _ in range(2)]
+        received = [await asyncio.wait_for(messages.__anext__(), 10) for _ in range(2)]
     assert received == [{"id": 7}, {"id": 9, "at": "2030-01-01"}]
     assert await redis_pair[0].pubsub_numsub(RedisBroker.PREFIX + channel) == [
         (RedisBroker.PREFIX + channel, 0)]  # unsubscribed on exit
@@ -101,10 +110,10 @@ async def test_runtime_with_redis_url_shares_limits_and_events(redis_pair, app_s
         assert not await two.limiter.hit(key, limit=1, window_seconds=60)
         channel = f"test:{uuid.uuid4().hex}"
         async with one.broker.subscribe(channel) as messages:
-            await asyncio.sleep(0.05)
+            await _subscribed(redis_pair[0], channel)
             assert get_broker() is two.broker  # the last started runtime is this process's broker
             await publish(channel, {"id": 1})
-            assert await asyncio.wait_for(messages.__anext__(), 3) == {"id": 1}
+            assert await asyncio.wait_for(messages.__anext__(), 10) == {"id": 1}
     finally:
         await one.stop()
         await two.stop()

@@ -45,7 +45,7 @@ async def _ws(url: str, payload: dict | None):
     return ws
 
 
-async def _next(ws, timeout: float = 3) -> dict:
+async def _next(ws, timeout: float = 10) -> dict:
     return json.loads(await asyncio.wait_for(ws.recv(), timeout))
 
 
