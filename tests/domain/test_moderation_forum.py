@@ -1,4 +1,4 @@
-"""Moderation acting on real forum content through the content registry: pre-moderation holds a
+"""Moderation acting on real content through the content registry: pre-moderation holds a
 topic that the forum stores unpublished, approval publishes it; a reported post is hidden."""
 
 from __future__ import annotations
@@ -35,3 +35,7 @@ async def test_a_reported_post_is_hidden_through_the_registry(factory, app_setti
     report = await reports.report(reporter, "Post", post.id, ReportReason.ABUSE, "insulting")
     await reports.resolve(moderator, report.item_id, ModerationAction.HIDE_CONTENT, reason="Insults")
     assert (await Post.get(id=post.id)).hidden
+
+
+def test_every_content_type_of_the_issue_is_reportable():
+    assert {"Topic", "Post", "Article", "Resource", "Message", "User"} <= set(reports.reportable_types())
