@@ -27,6 +27,12 @@ from schema.governance.enums import (
 from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate
 
 
+def _fetched(row: object, name: str, model: type) -> object | None:
+    """The related object when the query already fetched it (select_related), else None."""
+    value = row.__dict__.get(f"_{name}") or row.__dict__.get(name)
+    return value if isinstance(value, model) else None
+
+
 @strawberry.type(description="A committee: members who vote on proposals.")
 class Committee(ModelNode):
     model = account_models.Committee
@@ -103,7 +109,8 @@ class CommitteeMember(ModelNode):
 
     @strawberry.field(description="The member.")
     async def user(self, info: Info) -> User:
-        return await info.context.loaders.by_id(account_models.User).load(self.user_id)  # type: ignore[attr-defined]
+        return _fetched(self, "user", account_models.User) or await info.context.loaders.by_id(  # type: ignore[return-value]
+            account_models.User).load(self.user_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="The committee.")
     async def committee(self, info: Info) -> Committee:
@@ -234,13 +241,15 @@ class Proposal(ModelNode):
 
     @strawberry.field(description="The committee voting on it.")
     async def committee(self, info: Info) -> Committee:
-        return await info.context.loaders.by_id(account_models.Committee).load(self.committee_id)  # type: ignore[attr-defined]
+        return _fetched(self, "committee", account_models.Committee) or await info.context.loaders.by_id(  # type: ignore[return-value]
+            account_models.Committee).load(self.committee_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="Who drafted it (null if the account is gone).")
     async def author(self, info: Info) -> User | None:
         if self.author_id is None:  # type: ignore[attr-defined]
             return None
-        return await info.context.loaders.by_id(account_models.User).load(self.author_id)  # type: ignore[attr-defined]
+        return _fetched(self, "author", account_models.User) or await info.context.loaders.by_id(  # type: ignore[return-value]
+            account_models.User).load(self.author_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="How many ballots are cast (who voted is public, secret ballots included).")
     async def ballot_count(self, info: Info) -> int:
