@@ -39,3 +39,25 @@ async def test_a_reported_post_is_hidden_through_the_registry(factory, app_setti
 
 def test_every_content_type_of_the_issue_is_reportable():
     assert {"Topic", "Post", "Article", "Resource", "Message", "User"} <= set(reports.reportable_types())
+
+
+async def test_a_space_that_requires_approval_refuses_posts_until_the_member_is_admitted(factory, app_settings):
+    import pytest
+
+    from api.domain.moderation import admission
+    from api.errors import Forbidden
+    from api.models.moderation import JoinPolicy
+
+    admin = await factory.user(role="ADMIN")
+    moderator = await factory.user(role="MODERATOR")
+    member = await factory.user()
+    space = await spaces.create_space(admin, spaces.SpaceInput(name="Inner circle"))
+    await admission.set_space_policy(admin, space.id, JoinPolicy.APPROVAL)
+    new_topic = topics.TopicInput(space_id=space.id, title="Hello", body="Hi all", tags=[])
+    with pytest.raises(Forbidden):
+        await topics.create_topic(member, new_topic, app_settings)
+    assert await Topic.filter(space_id=space.id).count() == 0
+    request = await admission.request_to_join(member, space.id, "May I join?")
+    await admission.approve_join_request(moderator, request.id)
+    topic = await topics.create_topic(member, new_topic, app_settings)
+    assert not topic.held
