@@ -35,18 +35,23 @@ async def test_outbox_recovers_after_meilisearch_restart(factory, clean_db, tmp_
         author = await factory.user(role="ADMIN")
         process.stop()
         # Writes succeed while search is down; their changes wait in the outbox.
-        article = await published(author, settings, "Outage notes", "written while search was down")
+        article = await published(author, settings, "Outage notes", "written while search was down, by kayak")
+        # Admin settings too: stored now, applied once Meilisearch answers.
+        assert await search_admin.set_synonyms(author, [["kayak", "canoe"]], settings) == [["kayak", "canoe"]]
         assert await worker.drain(settings) > 0
         rows = await SearchOutbox.filter(kind="article", object_id=article.id)
         assert rows and all(r.attempts == 1 and "ConnectionError" in r.last_error for r in rows)
         status = await search_admin.status(author)
         assert status.failing >= 1 and "ConnectionError" in (status.last_error or "")
         assert await worker.process_batch(settings) == 0  # backing off: nothing is due yet
+        assert (await search_admin.status(author)).synonyms_applied is False
         process.start()
         await asyncio.sleep(worker.backoff(settings, 1).total_seconds())
-        await worker.drain(settings)
+        assert await worker.outbox_job(settings) is True  # the periodic job of every app process
         assert await SearchOutbox.all().count() == 0
         assert await found(settings, "outage") == [article.id]
+        assert await found(settings, "canoe") == [article.id]
+        assert (await search_admin.status(author)).synonyms_applied is True
     finally:
         process.stop()
 
