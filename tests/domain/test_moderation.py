@@ -352,3 +352,17 @@ async def test_moderation_log_is_append_only(factory, configure):
     assert modlog.shows_actor(moderator) and not modlog.shows_actor(member) and not modlog.shows_actor(None)
     configure(moderation_log_shows_moderator=True)
     assert modlog.shows_actor(member)
+
+
+async def test_spaces_without_an_override_follow_the_community(factory, configure, app_settings):
+    from api.models.forum import Space
+
+    configure(moderation_join_policy="APPROVAL")
+    moderator = await factory.user(role="MODERATOR")
+    member = await register(_signup("joiner"), app_settings, sign_up=True)
+    plain = await Space.create(name="Plain", slug="plain")
+    request = await admission.request_to_join(member, None, "hello")
+    await admission.approve_join_request(moderator, request.id)
+    assert await admission.is_admitted(member, plain.id)  # no second request per space
+    with pytest.raises(Conflict):
+        await admission.request_to_join(member, plain.id, "again")

@@ -73,12 +73,18 @@ async def set_space_policy(actor: User | None, space_id: int, policy: JoinPolicy
 
 
 async def is_admitted(user: User, space_id: int | None = None) -> bool:
+    """Whether the member is admitted to the community, or with `space_id` to that space. A space
+    without an override of its own follows the community: admission to the community is enough."""
     if is_staff(user):
         return True
-    scope = space_id or COMMUNITY
-    if await policy_for(space_id if scope else None) is JoinPolicy.OPEN:
+    if space_id:
+        override = await SpaceJoinPolicy.filter(space_id=space_id).first()
+        if override is None or override.policy == JoinPolicy.OPEN:
+            return True
+        return await Admission.filter(user_id=user.id, scope=space_id).exists()
+    if community_policy() is JoinPolicy.OPEN:
         return True
-    return await Admission.filter(user_id=user.id, scope=scope).exists()
+    return await Admission.filter(user_id=user.id, scope=COMMUNITY).exists()
 
 
 async def require_admitted(user: User, space_id: int | None = None) -> None:
