@@ -12,6 +12,7 @@ Catalogue (name: keyword arguments):
 - `qa.answer_created`: answer_id, question_id, author_id
 - `qa.vote_cast`: subject_type, subject_id, author_id, voter_id, value
 - `qa.answer_accepted`: answer_id, question_id, author_id, accepted_by
+- `kb.article_published`: article_id, actor_id (first publication or re-publication)
 Domains add their own names here when they emit new ones.
 
 Decision hooks (`decide`) ask registered deciders a question before a write, e.g.
