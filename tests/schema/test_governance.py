@@ -131,7 +131,11 @@ async def test_open_ballot_flow_with_results_after_close(gql, factory):
 
 async def test_secret_ballot_never_shows_what_anyone_voted(gql, factory):
     admin_token, chair, chair_token, people, committee_id = await _committee(gql, factory, members=2)
-    proposal_id = await _open(gql, chair_token, committee_id, secret=True, resultsWhileOpen=True, quorumPercent=0)
+    refused = await gql(CREATE_PROPOSAL, {"input": {"committeeId": committee_id, "title": "Leaky", "secret": True,
+                                                    "resultsWhileOpen": True}}, token=chair_token)
+    assert refused["createProposal"]["errors"][0]["field"] == "resultsWhileOpen"
+    assert await Proposal.all().count() == 0
+    proposal_id = await _open(gql, chair_token, committee_id, secret=True, quorumPercent=0)
     (alice, alice_token), (_, bob_token) = people
     receipt = (await gql(CAST_VOTE, {"input": {"proposalId": proposal_id, "choice": "YES"}},
                          token=alice_token))["castVote"]["receipt"]

@@ -84,6 +84,9 @@ def _apply(proposal: Proposal, data: ProposalData, settings: Settings) -> None:
             errors.append(Invalid("YES_NO_ABSTAIN proposals take no options.", field="options"))
     elif problem := option_problem(options, settings):
         errors.append(Invalid(problem, field="options"))
+    if proposal.secret and proposal.results_while_open:
+        # A live count beside the public list of who voted would show how each newcomer voted.
+        errors.append(Invalid("Secret ballots cannot show results while open.", field="resultsWhileOpen"))
     if data.quorum_percent is not None:
         if not 0 <= data.quorum_percent <= 100:
             errors.append(Invalid("Use a share between 0 and 100 percent.", field="quorumPercent"))
