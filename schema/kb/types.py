@@ -12,6 +12,7 @@ from api.domain.kb import access
 from api.domain.kb.revisions import LineChange as LineChangeModel
 from api.domain.kb.text import roles_list
 from api.models import kb as models
+from api.models.accounts import Committee as CommitteeModel
 from api.models.accounts import User as UserModel
 from api.policies import is_staff
 from schema.accounts import User
@@ -21,6 +22,7 @@ from schema.kb import loaders
 from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate
 
 if TYPE_CHECKING:
+    from schema.governance.types import Committee
     from schema.media import MediaFile
 
 ArticleStatus = described_enum(
@@ -107,6 +109,17 @@ class Article(ModelNode):
     async def category(self, info: Info) -> KbCategory | None:
         tree = await loaders.category_tree(info)
         return tree.by_id.get(self.category_id)  # type: ignore[attr-defined, return-value]
+
+    @strawberry.field(description="The committee whose members may read it when PRIVATE, if any.")
+    async def committee(
+        self, info: Info,
+    ) -> Annotated[Committee, strawberry.lazy("schema.governance.types")] | None:
+        if self.committee_id is None:  # type: ignore[attr-defined]
+            return None
+        row = await info.context.loaders.by_id(CommitteeModel).load(self.committee_id)  # type: ignore[attr-defined]
+        from schema.governance.types import Committee as CommitteeType
+
+        return next(iter(await CommitteeType.visible(info, [row] if row else [])), None)
 
     @strawberry.field(description="The members credited as authors (everyone who saved a revision), in order.")
     async def authors(self, info: Info) -> list[User]:

@@ -214,3 +214,24 @@ async def test_every_mutation_refuses_members_without_the_right(gql, factory):
                        token=alice_token))["createResource"]
     assert muted["errors"][0]["code"] == "SANCTIONED"
     assert await _snapshot() == before
+
+
+async def test_committee_private_article(gql, factory):
+    from api.models.accounts import Committee, CommitteeMembership
+    from api.timeutil import now
+    from schema.relay import node_global_id
+
+    committee = await Committee.create(name="Outreach")
+    _, admin_token = await factory.member_with_token(role="ADMIN")
+    created = (await gql(CREATE, {"input": {"title": "Outreach plan", "body": "Visit schools.",
+                                            "visibility": "PRIVATE",
+                                            "committeeId": node_global_id("Committee", committee.id)}},
+                         token=admin_token))["createArticle"]
+    assert created["errors"] == []
+    await gql(PUBLISH, {"input": {"articleId": created["article"]["id"]}}, token=admin_token)
+    query = '{ article(slug: "outreach-plan") { title visibility committee { name } } }'
+    member, token = await factory.member_with_token()
+    assert (await gql(query, token=token))["article"] is None
+    await CommitteeMembership.create(committee=committee, user=member, joined_at=now())
+    assert (await gql(query, token=token))["article"] == {
+        "title": "Outreach plan", "visibility": "PRIVATE", "committee": {"name": "Outreach"}}
