@@ -141,3 +141,28 @@ async def test_a_page_of_50_polls_costs_the_same_as_5(gql, factory, count_querie
     voters_seen = (await gql(POLL_VOTERS, {"id": node["id"]}))["node"]["voters"]["nodes"]
     assert sorted(v["user"]["username"] for v in voters_seen) == sorted(v.username for v in voters)
     assert counts[0] == counts[1], counts
+
+
+SURVEYS = """
+query($first: Int) { surveys(first: $first) { nodes { title status questions { prompt kind } viewerAnswers { rating } } } }"""
+
+
+async def test_a_page_of_50_surveys_costs_the_same_as_5(gql, factory, count_queries):
+    staff, token = await factory.member_with_token(role="MODERATOR")
+    await Survey.bulk_create([Survey(author_id=staff.id, title=f"S{i}") for i in range(55)])
+    ids = await Survey.all().values_list("id", flat=True)
+    await SurveyQuestion.bulk_create([SurveyQuestion(survey_id=i, position=p, kind="RATING", prompt=f"Q{p}")
+                                      for i in ids for p in (1, 2)])
+    questions = await SurveyQuestion.filter(position=1).values_list("survey_id", "id")
+    await SurveyResponse.bulk_create([SurveyResponse(survey_id=s, respondent_id=staff.id, answers={str(q): 3})
+                                      for s, q in questions])
+    await gql(SURVEYS, {"first": 1}, token=token)
+    counts = []
+    for first in (5, 50):
+        with count_queries as counter:
+            data = await gql(SURVEYS, {"first": first}, token=token)
+        counts.append(counter.count)
+    node = data["surveys"]["nodes"][0]
+    assert len(data["surveys"]["nodes"]) == 50 and len(node["questions"]) == 2
+    assert node["viewerAnswers"] == [{"rating": 3}]
+    assert counts[0] == counts[1], counts
