@@ -25,7 +25,7 @@ from bench.forum import _measure, print_table
 QUEUE = """
 { reviewQueue(first: 50, order: MOST_REPORTED) { nodes {
   id subjectType reportCount subject { title } author { username }
-  reports { reason note reporter { username } } } } }"""
+  reports { nodes { reason note reporter { username } } } } } }"""
 LOG = "{ moderationLog(first: 50) { nodes { action subjectId reason createdAt moderator { username } } } }"
 ANNOUNCEMENTS = """
 { announcements(first: 50) { nodes { id title pinned readByViewer author { username } } }

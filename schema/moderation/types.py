@@ -18,7 +18,7 @@ from api.policies import is_staff, sanction_active
 from schema.accounts import User
 from schema.context import Info
 from schema.enums import described_enum
-from schema.relay import ModelNode, node_global_id
+from schema.relay import After, Before, Connection, First, Last, ModelNode, node_global_id, paginate_list
 
 # --- enums -----------------------------------------------------------------------------------
 
@@ -299,10 +299,12 @@ class ReviewItem(ModelNode):
     async def author(self, info: Info) -> User | None:
         return await _user(info, self.subject_author_id)  # type: ignore[attr-defined]
 
-    @strawberry.field(description="Every report on this item, newest first.")
-    async def reports(self, info: Info) -> list[Report]:
+    @strawberry.field(description="The reports on this item, newest first.")
+    async def reports(
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> Connection[Report]:
         loader = info.context.loaders.many(models.Report, "item_id", order_by=("-created_at", "-id"))
-        return await loader.load(self.id)
+        return paginate_list(info, await loader.load(self.id), first=first, after=after, last=last, before=before)
 
     @strawberry.field(description="The moderator who resolved it.")
     async def resolved_by(self, info: Info) -> User | None:
