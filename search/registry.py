@@ -8,6 +8,12 @@ A domain registers its kinds (in a module listed in `api.wiring`):
 hidden objects are simply absent: the worker deletes their documents). Every document has
 `id`, `kind`, and the visibility fields the query filter uses: `visibility` (PUBLIC, MEMBERS,
 PRIVATE), `allowed_roles` (list, for PRIVATE), `committee_ids` (list, for PRIVATE).
+
+The query API filters, facets and sorts on these common attributes when a document has them
+(`search.indexes.COMMON_FILTERABLE`): `space_id`, `category_id`, `tags` (list of strings),
+`author_ids` (list), `status`, `created_at` and `updated_at` (seconds since the epoch).
+A kind's `settings` add its own `searchableAttributes` (in ranking order) and may extend
+`filterableAttributes`/`sortableAttributes`.
 """
 
 from __future__ import annotations

@@ -235,3 +235,24 @@ async def test_committee_private_article(gql, factory):
     await CommitteeMembership.create(committee=committee, user=member, joined_at=now())
     assert (await gql(query, token=token))["article"] == {
         "title": "Outreach plan", "visibility": "PRIVATE", "committee": {"name": "Outreach"}}
+
+
+async def test_category_tree_and_filtered_lists(gql, factory):
+    _, mod_token = await factory.member_with_token(role="MODERATOR")
+    root = (await gql(CREATE_CATEGORY, {"input": {"name": "Guides"}}, token=mod_token))["createKbCategory"]
+    child = (await gql(CREATE_CATEGORY, {"input": {"name": "活动", "parentId": root["category"]["id"]}},
+                       token=mod_token))["createKbCategory"]
+    assert child["category"]["slug"] == "活动"
+    tree = await gql("""{ kbCategories { nodes { name children { name path { name } parent { name } } } } }""")
+    assert tree["kbCategories"]["nodes"] == [
+        {"name": "Guides", "children": [{"name": "活动", "path": [{"name": "Guides"}, {"name": "活动"}],
+                                         "parent": {"name": "Guides"}}]}]
+    await gql(CREATE_RESOURCE, {"input": {"title": "Flyer", "kind": "LINK", "url": "https://a.org/f",
+                                          "categoryId": child["category"]["id"]}}, token=mod_token)
+    await gql(CREATE_RESOURCE, {"input": {"title": "Talk", "kind": "VIDEO", "url": "https://a.org/t.mp4"}},
+              token=mod_token)
+    links = await gql('{ resources(kind: LINK) { nodes { title category { name } } } }')
+    assert links["resources"]["nodes"] == [{"title": "Flyer", "category": {"name": "活动"}}]
+    in_child = await gql('query($c: ID!) { resources(categoryId: $c) { totalCount } }',
+                         {"c": child["category"]["id"]})
+    assert in_child["resources"]["totalCount"] == 1
