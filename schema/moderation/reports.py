@@ -65,6 +65,17 @@ def _subject(value: strawberry.ID) -> tuple[str, int]:
         raise Invalid(str(exc), field="subjectId") from None
 
 
+@strawberry.input(description="Show hidden content again.")
+class RestoreContentInput:
+    subject_id: strawberry.ID = strawberry.field(description="Global id of the hidden content.")
+    reason: str = strawberry.field(description="Why; logged.")
+
+
+@strawberry.type(description="Result of `restoreContent`.")
+class RestoreContentPayload(Payload):
+    subject_id: strawberry.ID | None = strawberry.field(default=None, description="Global id of the restored content.")
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="Open review items for moderators, grouped by subject with their reports.")
@@ -118,3 +129,13 @@ class Mutation:
             models.ModerationAction(input.action), reason=input.reason, duration=duration,
         )
         return ResolveReportPayload(item=item)
+
+    @strawberry.mutation(description="Show content hidden by a moderator again (moderators).")
+    @guard(Require.MODERATOR)
+    async def restore_content(
+        self, info: Info,
+        input: Annotated[RestoreContentInput, strawberry.argument(description="The content and why.")],
+    ) -> RestoreContentPayload:
+        subject_type, subject_id = _subject(input.subject_id)
+        await domain.restore_content(info.context.viewer, subject_type, subject_id, input.reason)
+        return RestoreContentPayload(subject_id=input.subject_id)

@@ -220,6 +220,15 @@ async def test_resolve_hides_content_and_notifies_reporters(factory, notes):
     # A new report after resolution opens a new item; alice may report again.
     again = await reports.report(alice, NAME, 1, ReportReason.ABUSE)
     assert again.item_id != item.id
+    with pytest.raises(Forbidden):
+        await reports.restore_content(alice, NAME, 1, "mistake")
+    with pytest.raises(Invalid):
+        await reports.restore_content(moderator, "User", author.id, "not content")
+    await reports.restore_content(moderator, NAME, 1, "Hidden by mistake")
+    assert not notes.notes[1].hidden and notes.calls[-1] == ("unhide", 1, moderator.id)
+    with pytest.raises(Conflict):
+        await reports.restore_content(moderator, NAME, 1, "twice")
+    assert await ModerationLogEntry.filter(action=LogAction.CONTENT_RESTORED).count() == 1
     entry = await ModerationLogEntry.get(action=LogAction.CONTENT_HIDDEN)
     assert (entry.actor_id, entry.subject_type, entry.subject_id, entry.reason) == (moderator.id, NAME, 1, "Spam link")
 

@@ -34,13 +34,15 @@ PERMISSION_CODES = {"UNAUTHENTICATED", "FORBIDDEN", "SANCTIONED"}
 
 async def _world(factory) -> dict[str, Any]:
     """Objects the mutations act on, made through the domain functions."""
-    from api.models.forum import Space
+    from api.models.forum import Space, Topic
 
     admin = await factory.user(role="ADMIN")
     moderator = await factory.user(role="MODERATOR")
     target, applicant, reporter = await factory.user(), await factory.user(), await factory.user()
     await rules.publish_rules(admin, "Be kind.")
     space = await Space.create(name="Garden", slug="garden")
+    hidden = await Topic.create(space=space, author=target, title="Hidden", body="b", hidden=True,
+                                last_activity_at=now())
     request = await JoinRequest.create(user=applicant, message="hi")
     invite, code = await invites.create_invite(admin, max_uses=50, expires_at=now() + timedelta(days=1))
     item = (await reports.report(reporter, "User", target.id, ReportReason.SPAM)).item_id
@@ -61,6 +63,7 @@ async def _world(factory) -> dict[str, Any]:
         "redeemInvite": {"code": code},
         "report": {"subjectId": gid("User", target.id), "reason": "ABUSE", "note": "rude"},
         "resolveReport": {"itemId": gid("ReviewItem", item), "action": "DISMISS"},
+        "restoreContent": {"subjectId": gid("Topic", hidden.id), "reason": "Mistake"},
         "addFilterRule": {"kind": "LINK", "pattern": "spam.example"},
         "removeFilterRule": {"ruleId": gid("FilterRule", rule.id)},
         "approveHeldContent": {"itemId": gid("ReviewItem", item)},

@@ -201,3 +201,21 @@ async def resolve(
                       data={"action": action.value})
     return item
 
+
+
+async def restore_content(actor: User | None, subject_type: str, subject_id: int, reason: str) -> ContentRef:
+    """Undo HIDE_CONTENT: the content is shown again (the owning domain's `unhide`)."""
+    moderator = require_role(actor, Role.MODERATOR)
+    reason = note(reason, "reason", required=True)
+    registered = content.get(subject_type)
+    if registered is None:
+        raise Invalid("Only content can be restored.", field="subjectId")
+    ref = (await registered.load([subject_id])).get(subject_id)
+    if ref is None or ref.deleted:
+        raise NotFound("No such content.", field="subjectId")
+    if not ref.hidden:
+        raise Conflict("This content is not hidden.", field="subjectId")
+    await registered.unhide(subject_id, moderator.id)
+    await modlog.record(LogAction.CONTENT_RESTORED, actor_id=moderator.id, subject_type=subject_type,
+                        subject_id=subject_id, subject_label=ref.title, reason=reason)
+    return (await registered.load([subject_id]))[subject_id]
