@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import os
 import random
+import shutil
 import statistics
 import tempfile
 import time
@@ -162,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if process is not None:
             process.stop()
+        shutil.rmtree(root, ignore_errors=True)
     return 0
 
 

@@ -3,7 +3,7 @@ highlighting, visibility, filter escaping, tenant tokens, synonyms and status.""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 
@@ -162,6 +162,8 @@ async def test_member_tenant_token_cannot_read_private_documents(gql, factory, a
     await sync(app_settings)
     _, token = await factory.member_with_token()
     issued = (await gql(TOKEN, token=token))["searchToken"]
+    lifetime = datetime.fromisoformat(issued["expiresAt"]) - now()
+    assert timedelta(0) < lifetime <= timedelta(seconds=app_settings.search_token_ttl_seconds)
     uid = next(i["uid"] for i in issued["indexes"] if i["kind"] == "ARTICLE")
     async with httpx.AsyncClient(base_url=issued["url"]) as meili:
         headers = {"Authorization": f"Bearer {issued['token']}"}
