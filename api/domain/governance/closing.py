@@ -123,7 +123,10 @@ async def close_due(settings: Settings) -> bool:
     changed = False
     due = await Proposal.filter(status=ProposalStatus.OPEN, closes_at__lte=moment).values_list("id", flat=True)
     for proposal_id in due:
-        changed = await close_if_due(proposal_id) or changed
+        try:
+            changed = await close_if_due(proposal_id) or changed
+        except Exception:  # noqa: BLE001 - one failing proposal must not keep the others open
+            log.exception("closing proposal %s failed", proposal_id)
     unannounced = await Proposal.filter(
         status=ProposalStatus.CLOSED, announced_at__isnull=True
     ).values_list("id", flat=True)
