@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from api.models.accounts import Committee, CommitteeMembership, CommitteeRole, Sanction, SanctionKind
+from api.models.accounts import Committee, CommitteeMembership, Sanction, SanctionKind
 from api.models.governance import Ballot, Proposal, VoteAuditEntry
 from api.timeutil import now
 from schema.relay import node_global_id
