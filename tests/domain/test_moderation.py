@@ -210,6 +210,8 @@ async def test_resolve_hides_content_and_notifies_reporters(factory, notes):
         await reports.resolve(alice, report.item_id, ModerationAction.HIDE_CONTENT, reason="spam")
     with pytest.raises(Invalid):
         await reports.resolve(moderator, report.item_id, ModerationAction.HIDE_CONTENT)  # reason needed
+    (alert,) = await Notification.filter(user_id=moderator.id, kind="moderation.review_needed")  # once per item
+    assert (alert.subject_type, alert.subject_id) == ("ReviewItem", report.item_id)
     item = await reports.resolve(moderator, report.item_id, ModerationAction.HIDE_CONTENT, reason="Spam link")
     assert item.status == CaseStatus.RESOLVED and notes.notes[1].hidden
     assert notes.calls == [("hide", 1, moderator.id)]

@@ -144,7 +144,7 @@ async def queue_held(*, content_type: str, content_id: int, author_id: int | Non
         ref = refs.get((content_type, content_id))
         if ref is not None and author is not None:
             reason = await hold_reason(author, f"{ref.title}\n{ref.text}") or reason
-    item = await open_item(content_type, content_id, author_id)
+    item = await open_item(content_type, content_id, author_id, why="is held for review")
     await ReviewItem.filter(id=item.id).update(held=True, hold_reason=(reason or "Held for review.")[:200])
 
 

@@ -91,20 +91,25 @@ async def load_subject(subject_type: str, subject_id: int, field: str = "subject
     return ref
 
 
-async def open_item(subject_type: str, subject_id: int, author_id: int | None) -> ReviewItem:
+async def open_item(subject_type: str, subject_id: int, author_id: int | None, *,
+                    why: str = "was reported", actor_id: int | None = None) -> ReviewItem:
     """The subject's open review item, created if needed (the unique key on open items makes
-    concurrent creations collapse into one)."""
+    concurrent creations collapse into one). Staff hear of each new item once."""
     item = await ReviewItem.filter(subject_type=subject_type, subject_id=subject_id, open=1).first()
     if item is not None:
         return item
     try:
-        return await ReviewItem.create(subject_type=subject_type, subject_id=subject_id,
+        item = await ReviewItem.create(subject_type=subject_type, subject_id=subject_id,
                                        subject_author_id=author_id)
     except IntegrityError:
         item = await ReviewItem.filter(subject_type=subject_type, subject_id=subject_id, open=1).first()
         if item is None:
             raise
         return item
+    staff = await User.filter(role__in=[Role.MODERATOR, Role.ADMIN]).values_list("id", flat=True)
+    await notify_many(set(staff), "moderation.review_needed", actor_id=actor_id, subject_type="ReviewItem",
+                      subject_id=item.id, message=f"A {subject_type.lower()} {why}: the review queue has a new item.")
+    return item
 
 
 async def report(actor: User, subject_type: str, subject_id: int, reason: ReportReason, text: str = "") -> Report:
@@ -119,7 +124,7 @@ async def report(actor: User, subject_type: str, subject_id: int, reason: Report
         raise NotFound("Nothing to report here.", field="subjectId")
     if await Report.filter(reporter_id=actor.id, subject_type=subject_type, subject_id=subject_id, open=1).exists():
         raise Conflict("You have already reported this; a moderator will look at it.", field="subjectId")
-    item = await open_item(subject_type, subject_id, ref.author_id)
+    item = await open_item(subject_type, subject_id, ref.author_id, actor_id=actor.id)
     moment = now()
     try:
         async with in_transaction():
