@@ -8,7 +8,7 @@ import logging
 from api.bootstrap import STARTUP_HOOKS
 from api.settings import Settings
 from search.indexes import apply_settings
-from search.worker import drain
+from search.worker import drain, mark_settings_applied
 
 log = logging.getLogger(__name__)
 
@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 async def prepare_indexes(settings: Settings) -> None:
     try:
         await apply_settings(settings)
+        mark_settings_applied(settings)
         pushed = await drain(settings)
     except Exception as exc:  # noqa: BLE001 - search down must not stop the API; the worker retries
         log.warning("search not prepared at start-up (%s: %s); the outbox worker will catch up",

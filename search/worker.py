@@ -166,16 +166,36 @@ async def drain(settings: Settings, *, max_batches: int = 1000) -> int:
     return total
 
 
+# Installations (Meilisearch URL, index prefix) whose settings this process has applied.
+_applied: set[tuple[str, str]] = set()
+
+
+def _installation(settings: Settings) -> tuple[str, str]:
+    return settings.meili_url or "", settings.meili_index_prefix
+
+
+def mark_settings_applied(settings: Settings) -> None:
+    _applied.add(_installation(settings))
+
+
+async def ensure_settings(settings: Settings) -> bool:
+    """Apply index settings once per process (and again when admins changed synonyms), so
+    indexes are configured even when Meilisearch was down at start-up. True when applied now."""
+    if _installation(settings) in _applied and not await state.synonyms_pending():
+        return False
+    try:
+        await apply_settings(settings)
+    except Exception as exc:  # noqa: BLE001 - retried on the next run of the job
+        await state.record_error(f"settings: {type(exc).__name__}: {exc}")
+        return False
+    mark_settings_applied(settings)
+    return True
+
+
 @periodic("search.outbox", interval=1.0)
 async def outbox_job(settings: Settings) -> bool:
-    """Background job: re-apply settings edited by admins, then push pending changes.
+    """Background job: make sure index settings are applied, then push pending changes.
     True when search results changed (cached public reads are then invalidated)."""
-    changed = False
-    if await state.synonyms_pending():
-        try:
-            await apply_settings(settings)
-            changed = True
-        except Exception as exc:  # noqa: BLE001
-            await state.record_error(f"settings: {type(exc).__name__}: {exc}")
+    changed = await ensure_settings(settings)
     return await drain(settings) > 0 or changed
 

@@ -15,7 +15,7 @@ from search import rebuild as rebuild_module
 from search import worker
 from search.indexes import apply_settings
 from search.outbox import enqueue
-from search.query import Scope, search
+from search.query import Scope, SearchFilter, search
 from tests.search.helpers import published, sync
 
 ADMIN_SCOPE = Scope(signed_in=True, admin=True, role="ADMIN")
@@ -139,3 +139,24 @@ async def test_member_profile_changes_are_enqueued(factory, app_settings):
     await sync(app_settings)
     hits = await search(app_settings, Scope(), "beekeeper", kind_names=["member"])
     assert [h.id for h in hits.hits] == [member.id]
+
+
+async def test_worker_configures_indexes_missing_at_start_up(app_settings, factory):
+    from search.client import call, get_client
+    from search.indexes import index_uid
+    from search.registry import kinds
+
+    settings = app_settings.replace(meili_index_prefix=f"{app_settings.meili_index_prefix}late")
+    client = get_client(settings)
+    try:
+        author = await factory.user()
+        article = await published(author, settings, "Late start", "configured by the worker", tags=["late"])
+        assert await worker.outbox_job(settings) is True  # settings first, then the push
+        uid = index_uid(settings, kinds()["article"])
+        assert "tags" in await call(client.index(uid).get_filterable_attributes)
+        hits = await search(settings, ADMIN_SCOPE, "configured", kind_names=["article"],
+                            flt=SearchFilter(tags=("late",)))
+        assert [h.id for h in hits.hits] == [article.id]
+    finally:
+        for kind in kinds().values():
+            await call(client.delete_index, index_uid(settings, kind))
