@@ -16,6 +16,7 @@ from api.models.governance import (
     VotingMethod,
 )
 from api.models.moderation import Announcement
+from api.models.notifications import Notification
 from api.timeutil import now
 from tests.domain.governance_helpers import committee_with, make_overdue, open_proposal
 
@@ -71,6 +72,8 @@ async def test_drafts_are_editable_until_opened_and_the_rules_freeze(factory, ap
         await proposals.open_proposal(admin, draft.id, app_settings)
     opened = await proposals.open_proposal(chair, draft.id, app_settings)
     assert opened.status == ProposalStatus.OPEN and opened.eligible_count == 3
+    notified = await Notification.filter(kind="governance.proposal_opened").values_list("user_id", flat=True)
+    assert sorted(notified) == sorted(p.id for p in people)  # every voter but the chair who opened it
     with pytest.raises(Conflict) as locked:
         await proposals.update_proposal(people[0], draft.id, proposals.ProposalData(quorum_percent=90),
                                         app_settings)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
 from api.db import is_postgres
+from api.domain.notifications import notify_many
 from api.errors import Conflict, DomainError, ErrorCode, Forbidden, Invalid, NotFound, collect
 from api.markdown import render
 from api.models.accounts import Committee, CommitteeMembership, User
@@ -22,6 +24,7 @@ from api.timeutil import now
 from . import committees
 from .tally import Rules
 
+log = logging.getLogger(__name__)
 
 def channel_for(committee_id: int) -> str:
     return f"governance.committee.{committee_id}"
@@ -201,6 +204,11 @@ async def open_proposal(
         await Proposal.filter(id=proposal_id).update(eligible_count=len(voters))
     proposal = await Proposal.get(id=proposal_id)
     await notify_update(proposal)
+    try:
+        await notify_many(voters, "governance.proposal_opened", actor_id=member.id, subject_type="Proposal",
+                          subject_id=proposal.id, message=f"Voting opened: {proposal.title}"[:200])
+    except Exception:  # noqa: BLE001 - voting is open; a lost notification must not undo that
+        log.exception("notifying the voters of proposal %s failed", proposal.id)
     return proposal
 
 
