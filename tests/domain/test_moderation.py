@@ -340,6 +340,13 @@ async def test_premoderation_holds_and_approval_publishes(factory, notes, config
     assert await ask("content.review", "publish", author=member, content_type=NAME, text="hello") == "publish"  # one approved
     actions = [e.action for e in await modlog.entries()]
     assert actions[:3] == [LogAction.CONTENT_REJECTED, LogAction.FILTER_REMOVED, LogAction.CONTENT_APPROVED]
+    # Content reported, then held (e.g. after an edit): deciding it tells the reporter too.
+    notes.add(7, member.id)
+    reported = await reports.report(newcomer, NAME, 7, ReportReason.SPAM)
+    await events.emit("content.held", content_type=NAME, content_id=7, author_id=member.id)
+    assert (await ReviewItem.get(id=reported.item_id)).held
+    await premoderation.reject_held(moderator, reported.item_id, "Spam")
+    assert await Notification.filter(user_id=newcomer.id, kind="moderation.report_resolved").exists()
 
 
 # --- the log ----------------------------------------------------------------------------------

@@ -17,10 +17,10 @@ from api.domain import content, events
 from api.domain.moderation import admission, modlog, rules
 from api.domain.moderation._text import note
 from api.domain.moderation.reports import close_item, load_subjects, open_item
-from api.domain.notifications import notify
+from api.domain.notifications import notify, notify_many
 from api.errors import Conflict, Invalid, NotFound
 from api.models.accounts import Role, User
-from api.models.moderation import CaseStatus, FilterKind, FilterRule, LogAction, ReviewItem
+from api.models.moderation import CaseStatus, FilterKind, FilterRule, LogAction, Report, ReviewItem
 from api.policies import is_staff, require_role
 from api.settings import get_settings
 
@@ -178,6 +178,7 @@ async def approve_held(actor: User | None, item_id: int) -> ReviewItem:
         await notify(item.subject_author_id, "moderation.content_approved", actor_id=moderator.id,
                      subject_type=item.subject_type, subject_id=item.subject_id,
                      message="Your post was approved and is now published.")
+    await _tell_reporters(item, moderator, "the content was reviewed and published")
     return item
 
 
@@ -199,7 +200,16 @@ async def reject_held(actor: User | None, item_id: int, reason: str) -> ReviewIt
         await notify(item.subject_author_id, "moderation.content_rejected", actor_id=moderator.id,
                      subject_type=item.subject_type, subject_id=item.subject_id,
                      message=f"Your post was not published: {reason}")
+    await _tell_reporters(item, moderator, "the content was removed")
     return item
+
+
+async def _tell_reporters(item: ReviewItem, moderator: User, outcome: str) -> None:
+    """Content reported before it was held (e.g. held again after an edit): close the loop."""
+    reporters = await Report.filter(item_id=item.id).values_list("reporter_id", flat=True)
+    await notify_many(set(reporters), "moderation.report_resolved", actor_id=moderator.id,
+                      subject_type=item.subject_type, subject_id=item.subject_id,
+                      message=f"Thank you for your report: {outcome}.")
 
 
 async def _label(item: ReviewItem) -> str:
