@@ -74,6 +74,12 @@ async def test_edit_rights_authors_staff_and_reputation(factory, app_settings):
     await ReputationEvent.create(user_id=bob.id, amount=1, reason="test")
     edited = await update_article(bob, article.id, ArticleInput(body="better text"), app_settings)
     assert edited.revision_number == 2 and edited.body == "better text"
+    carol = await factory.user()
+    await ReputationEvent.create(user_id=carol.id, amount=app_settings.reputation_to_edit_others, reason="test")
+    with pytest.raises(Forbidden) as caught:  # reputation opens the text, not the audience
+        await update_article(carol, article.id, ArticleInput(visibility=Visibility.MEMBERS), app_settings)
+    assert caught.value.field == "visibility"
+    assert (await Article.get(id=article.id)).visibility == Visibility.PUBLIC
 
 
 async def test_stale_base_revision_is_refused(factory, app_settings):

@@ -130,6 +130,12 @@ async def update_article(actor: User | None, article_id: int, data: ArticleInput
     async with in_transaction():
         article = await access.readable_article(editor, article_id, for_update=True)
         await access.require_edit_article(editor, article, settings)
+        changes_audience = (data.visibility is not None or data.allowed_roles is not None
+                            or data.committee_id is not None or data.clear_committee)
+        if changes_audience and not (is_staff(editor) or editor.id in await access.author_ids_of(article.id)):
+            # Reputation lets members improve the text, not decide who may read it.
+            raise Forbidden("Only the article's authors and staff may change who can read it.",
+                            field="visibility")
         if data.base_revision is not None and data.base_revision != article.revision_number:
             raise Conflict(
                 f"The article changed since revision {data.base_revision} (now {article.revision_number}).",
