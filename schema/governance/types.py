@@ -234,8 +234,12 @@ class Proposal(ModelNode):
         committees = await info.context.loaders.by_id(account_models.Committee).load_many(
             [r.committee_id for r in rows])
         member_of = await access.member_of(info)
-        shown = [r for r, c in zip(rows, committees)
-                 if c and proposals_domain.can_see_proposal(info.context.viewer, r, c, member_of)]
+        viewer = info.context.viewer
+        seen = [bool(c) and proposals_domain.can_see_proposal(viewer, r, c, member_of) for r, c in zip(rows, committees)]
+        # Eligible voters who have left a private committee still see what they may vote on.
+        others = [r.id for r, ok in zip(rows, seen) if not ok]
+        eligible = dict(zip(others, await access.viewer_eligible(info).load_many(others))) if viewer and others else {}
+        shown = [r for r, ok in zip(rows, seen) if ok or eligible.get(r.id)]
         await closing.settle(shown)
         return shown
 

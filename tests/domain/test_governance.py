@@ -189,7 +189,8 @@ async def test_private_committee_proposals_are_hidden_from_outsiders(factory, ap
 
 
 async def test_members_who_left_after_opening_keep_their_vote(factory, app_settings):
-    admin, chair, people, committee = await committee_with(factory, app_settings, members=1)
+    admin, chair, people, committee = await committee_with(factory, app_settings, members=1,
+                                                           visibility=Visibility.PRIVATE)
     proposal = await open_proposal(chair, committee, app_settings)
     await committees.remove_member(admin, committee.id, people[0].id)
     await ballots.cast_vote(people[0], proposal.id, ["YES"], app_settings)

@@ -130,9 +130,16 @@ def can_see_proposal(viewer: User | None, proposal: Proposal, committee: Committ
 async def get_visible(viewer: User | None, proposal_id: int, *, field: str = "proposalId") -> Proposal:
     proposal = await Proposal.filter(id=proposal_id).select_related("committee").first()
     member_of = await committees.member_committee_ids(viewer)
-    if proposal is None or not can_see_proposal(viewer, proposal, proposal.committee, member_of):
+    if proposal is None or not (
+        can_see_proposal(viewer, proposal, proposal.committee, member_of)
+        or await is_eligible(viewer, proposal.id)  # a voter who has left a private committee since
+    ):
         raise NotFound("No such proposal.", field=field)
     return proposal
+
+
+async def is_eligible(viewer: User | None, proposal_id: int) -> bool:
+    return viewer is not None and await EligibleVoter.filter(proposal_id=proposal_id, user_id=viewer.id).exists()
 
 
 async def create_proposal(actor: User | None, committee_id: int, data: ProposalData, settings: Settings) -> Proposal:
