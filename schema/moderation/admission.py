@@ -13,15 +13,102 @@ from api.domain.moderation import invites as invites_domain
 from api.models import moderation as models
 from api.models.accounts import Role as RoleModel
 from api.policies import is_staff, require_member
-from schema.accounts import Payload, Role
+from schema.accounts import Payload, Role, User
 from schema.context import Info
-from schema.moderation.types import Invite, JoinPolicy, JoinRequest, JoinRequestStatus, Referral
+from schema.moderation.enums import JoinPolicy, JoinRequestStatus
+from schema.moderation.related import global_id, user_of
 from schema.permissions import Require, guard
-from schema.relay import After, Before, Connection, First, Last, decode_global_id, paginate, parse_id
+from schema.relay import After, Before, Connection, First, Last, ModelNode, decode_global_id, paginate, parse_id
 
 
 def _space(value: relay.GlobalID | strawberry.ID | None, field: str = "spaceId") -> int | None:
     return None if value is None else parse_id(value, "Space", field)
+
+
+@strawberry.type(description="A member's request to join the community or a space.")
+class JoinRequest(ModelNode):
+    model = models.JoinRequest
+
+    id: relay.NodeID[int]
+    message: str = strawberry.field(description="What the applicant wrote.")
+    status: JoinRequestStatus = strawberry.field(description="Pending, approved or rejected.")
+    decision_reason: str = strawberry.field(description="The moderator's reason, shown to the applicant.")
+    created_at: datetime = strawberry.field(description="When it was made.")
+    decided_at: datetime | None = strawberry.field(description="When a moderator decided.")
+
+    @strawberry.field(description="Global id of the space asked for; null for the community.")
+    def space_id(self) -> strawberry.ID | None:
+        return global_id("Space", self.space_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Who asked.")
+    async def applicant(self, info: Info) -> User | None:
+        return await user_of(info, self.user_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The moderator who decided (staff only).")
+    async def decided_by(self, info: Info) -> User | None:
+        if not is_staff(info.context.viewer):
+            return None
+        return await user_of(info, self.decided_by_id)  # type: ignore[attr-defined]
+
+    @classmethod
+    async def visible(cls, info: Info, rows: list) -> list:
+        viewer = info.context.viewer
+        return [r for r in rows if viewer is not None and (is_staff(viewer) or r.user_id == viewer.id)]
+
+
+@strawberry.type(description="An invite code's record (the code itself is shown only once, on creation).")
+class Invite(ModelNode):
+    model = models.Invite
+
+    id: relay.NodeID[int]
+    code_hint: str = strawberry.field(description="The first characters of the code, to recognise it.")
+    role: str | None = strawberry.field(description="Role granted on registration (MODERATOR or ADMIN), if any.")
+    max_uses: int = strawberry.field(description="How many people it may admit.")
+    uses: int = strawberry.field(description="How many it has admitted.")
+    expires_at: datetime = strawberry.field(description="When it stops working.")
+    revoked_at: datetime | None = strawberry.field(description="When it was revoked, if it was.")
+    created_at: datetime = strawberry.field(description="When it was created.")
+
+    @strawberry.field(description="Global id of the space it also admits to, if any.")
+    def space_id(self) -> strawberry.ID | None:
+        return global_id("Space", self.space_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Whether it can still be used.")
+    def usable(self) -> bool:
+        from api.timeutil import now
+
+        return self.revoked_at is None and self.uses < self.max_uses and self.expires_at > now()
+
+    @strawberry.field(description="Who created it.")
+    async def created_by(self, info: Info) -> User | None:
+        return await user_of(info, self.created_by_id)  # type: ignore[attr-defined]
+
+    @classmethod
+    async def visible(cls, info: Info, rows: list) -> list:
+        viewer = info.context.viewer
+        return [r for r in rows if viewer is not None and (is_staff(viewer) or r.created_by_id == viewer.id)]
+
+
+@strawberry.type(description="Who invited whom.")
+class Referral(ModelNode):
+    model = models.Referral
+
+    id: relay.NodeID[int]
+    created_at: datetime = strawberry.field(description="When the invitee used the invite.")
+
+    @strawberry.field(description="The member who invited.")
+    async def inviter(self, info: Info) -> User | None:
+        return await user_of(info, self.inviter_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The member who came in.")
+    async def invitee(self, info: Info) -> User | None:
+        return await user_of(info, self.invitee_id)  # type: ignore[attr-defined]
+
+    @classmethod
+    async def visible(cls, info: Info, rows: list) -> list:
+        viewer = info.context.viewer
+        return [r for r in rows if viewer is not None
+                and (is_staff(viewer) or viewer.id in (r.inviter_id, r.invitee_id))]
 
 
 @strawberry.input(description="Ask to join the community, or a space whose policy is APPROVAL.")

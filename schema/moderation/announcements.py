@@ -7,16 +7,65 @@ from datetime import datetime
 from typing import Annotated
 
 import strawberry
+from strawberry import relay
 
 from api.domain.moderation import announcements as domain
 from api.models import moderation as models
-from api.policies import require_member
+from api.domain.moderation.announcements import is_addressed
+from api.policies import is_staff, require_member
 from api.pubsub import get_broker
-from schema.accounts import Payload, Role
+from schema.accounts import Payload, Role, User
 from schema.context import Info
-from schema.moderation.types import Announcement, Audience
+from schema.moderation.enums import Audience
+from schema.moderation.related import global_id, user_of, viewer_committees
 from schema.permissions import Require, guard
-from schema.relay import After, Before, Connection, First, Last, paginate, parse_id
+from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate, parse_id
+
+
+@strawberry.type(description="A notice from staff, addressed to everyone, a role or a committee.")
+class Announcement(ModelNode):
+    model = models.Announcement
+
+    id: relay.NodeID[int]
+    title: str = strawberry.field(description="Headline.")
+    body: str = strawberry.field(description="The text as Markdown.")
+    body_html: str = strawberry.field(description="The text rendered to sanitized HTML.")
+    audience: Audience = strawberry.field(description="Who it is addressed to.")
+    audience_role: str | None = strawberry.field(description="The role addressed (audience ROLE).")
+    pinned: bool = strawberry.field(description="Listed before the others.")
+    publish_at: datetime = strawberry.field(description="When it is (or was) due to appear.")
+    published_at: datetime | None = strawberry.field(description="When it appeared; null while scheduled.")
+    expires_at: datetime | None = strawberry.field(description="When it leaves the default list.")
+    created_at: datetime = strawberry.field(description="When it was written.")
+
+    @strawberry.field(description="Global id of the committee addressed (audience COMMITTEE).")
+    def committee_id(self) -> strawberry.ID | None:
+        return global_id("Committee", self.committee_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Who published it (null for automatic announcements).")
+    async def author(self, info: Info) -> User | None:
+        return await user_of(info, self.author_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Whether the viewer has marked it read.")
+    async def read_by_viewer(self, info: Info) -> bool:
+        viewer = info.context.viewer
+        if viewer is None:
+            return False
+
+        async def batch(ids: list[int]) -> list[bool]:
+            read = set(await models.AnnouncementRead.filter(user_id=viewer.id, announcement_id__in=ids)
+                       .values_list("announcement_id", flat=True))
+            return [i in read for i in ids]
+
+        return await info.context.loaders.custom("moderation.announcement_read", batch).load(self.id)
+
+    @classmethod
+    async def visible(cls, info: Info, rows: list) -> list:
+        viewer = info.context.viewer
+        if is_staff(viewer):
+            return rows
+        committees = await viewer_committees(info)
+        return [r for r in rows if r.published_at is not None and is_addressed(r, viewer, committees)]
 
 
 @strawberry.input(description="A new announcement.")

@@ -2,15 +2,46 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
+from strawberry import relay
 
 from api.domain.moderation import modlog as domain
 from api.models import moderation as models
+from api.policies import is_staff
+from schema.accounts import User
 from schema.context import Info
-from schema.moderation.types import LogAction, ModerationLogEntry
-from schema.relay import After, Before, Connection, First, Last, paginate
+from schema.moderation.enums import LogAction
+from schema.moderation.related import global_id, user_of
+from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate
+
+
+@strawberry.type(description="A moderation decision, as recorded (append-only).")
+class ModerationLogEntry(ModelNode):
+    model = models.ModerationLogEntry
+
+    id: relay.NodeID[int]
+    action: LogAction = strawberry.field(description="What was decided.")
+    subject_type: str = strawberry.field(description="GraphQL type of what it concerned.")
+    reason: str = strawberry.field(description="The stated reason.")
+    created_at: datetime = strawberry.field(description="When.")
+
+    @strawberry.field(description="Global id of what it concerned, if any.")
+    def subject_id(self) -> strawberry.ID | None:
+        return global_id(self.subject_type, self.subject_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="A label of the subject at the time (staff only).")
+    def subject_label(self, info: Info) -> str | None:
+        return self.subject_label if is_staff(info.context.viewer) else None  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The acting moderator: shown to staff, and to members when the community "
+                                  "setting MODERATION_LOG_SHOWS_MODERATOR is on.")
+    async def moderator(self, info: Info) -> User | None:
+        if not domain.shows_actor(info.context.viewer):
+            return None
+        return await user_of(info, self.actor_id)  # type: ignore[attr-defined]
 
 
 @strawberry.type

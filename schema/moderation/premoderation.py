@@ -2,19 +2,37 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
+from strawberry import relay
 
 from api.domain.moderation import premoderation as domain
 from api.models import moderation as models
 from api.models.accounts import Role
-from api.policies import require_role
+from api.policies import is_staff, require_role
 from schema.accounts import Payload
 from schema.context import Info
-from schema.moderation.types import FilterKind, FilterRule, ReviewItem
+from schema.moderation.enums import FilterKind
+from schema.moderation.reports import ReviewItem
 from schema.permissions import Require, guard
-from schema.relay import After, Before, Connection, First, Last, paginate, parse_id
+from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate, parse_id
+
+
+@strawberry.type(description="A pre-moderation rule: matching content is held for review.")
+class FilterRule(ModelNode):
+    model = models.FilterRule
+
+    id: relay.NodeID[int]
+    kind: FilterKind = strawberry.field(description="Word or link rule.")
+    pattern: str = strawberry.field(description="The word, phrase or domain (lower-case).")
+    note: str = strawberry.field(description="Why the rule exists.")
+    created_at: datetime = strawberry.field(description="When it was added.")
+
+    @classmethod
+    async def visible(cls, info: Info, rows: list) -> list:
+        return rows if is_staff(info.context.viewer) else []
 
 
 @strawberry.input(description="A new pre-moderation rule.")

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import strawberry
+from strawberry import relay
 
 from api.domain.moderation import reports as domain
 from api.errors import Invalid
 from api.models import moderation as models
 from api.models.accounts import Role
-from api.policies import require_member, require_role
-from schema.accounts import Payload
+from api.policies import is_staff, require_member, require_role
+from schema.accounts import Payload, User
 from schema.context import Info
 from schema.enums import described_enum
 from schema.errors import PublicError
-from schema.moderation.types import ModerationAction, Report, ReportReason, ReviewItem
+from schema.moderation.enums import ModerationAction, ReportReason, ReviewStatus
+from schema.moderation.related import global_id, subject_loader, user_of
 from schema.permissions import Require, guard
-from schema.relay import After, Before, Connection, First, Last, decode_global_id, paginate, parse_id
+from schema.relay import (
+    After, Before, Connection, First, Last, ModelNode, decode_global_id, paginate, paginate_list, parse_id,
+)
 
 QueueOrder = described_enum(
     domain.QueueOrder, name="ReviewQueueOrder", description="Order of the review queue.",
@@ -29,6 +33,92 @@ QueueFilter = described_enum(
     values={"ALL": "Reported and held items.", "REPORTED": "Items with reports.",
             "HELD": "Content held by pre-moderation."},
 )
+
+
+@strawberry.type(description="A member's report on content or on another member.")
+class Report(ModelNode):
+    model = models.Report
+
+    id: relay.NodeID[int]
+    subject_type: str = strawberry.field(description="GraphQL type of what was reported.")
+    reason: ReportReason = strawberry.field(description="Why it was reported.")
+    note: str = strawberry.field(description="The reporter's explanation.")
+    outcome: ModerationAction | None = strawberry.field(description="How moderators resolved it, once they did.")
+    created_at: datetime = strawberry.field(description="When it was made.")
+    resolved_at: datetime | None = strawberry.field(description="When it was resolved.")
+
+    @strawberry.field(description="Global id of what was reported.")
+    def subject_id(self) -> strawberry.ID:
+        return global_id(self.subject_type, self.subject_id)  # type: ignore[arg-type, attr-defined, return-value]
+
+    @strawberry.field(description="Who reported it (staff and the reporter only).")
+    async def reporter(self, info: Info) -> User | None:
+        viewer = info.context.viewer
+        if viewer is None or not (is_staff(viewer) or viewer.id == self.reporter_id):  # type: ignore[attr-defined]
+            return None
+        return await user_of(info, self.reporter_id)  # type: ignore[attr-defined]
+
+    @classmethod
+    async def visible(cls, info: Info, rows: list) -> list:
+        viewer = info.context.viewer
+        return [r for r in rows if viewer is not None and (is_staff(viewer) or r.reporter_id == viewer.id)]
+
+
+@strawberry.type(description="What a review item is about, as moderation sees it.")
+class ReviewSubject:
+    title: str = strawberry.field(description="A short label: title, excerpt or username.")
+    text: str = strawberry.field(description="The body as written (or the member's bio).")
+    hidden: bool = strawberry.field(description="Whether it is hidden now.")
+    deleted: bool = strawberry.field(description="Whether it is deleted now.")
+    held: bool = strawberry.field(description="Whether it waits for pre-moderation.")
+
+
+@strawberry.type(description="A subject in the review queue: reported content or member, or held content.")
+class ReviewItem(ModelNode):
+    model = models.ReviewItem
+
+    id: relay.NodeID[int]
+    subject_type: str = strawberry.field(description="GraphQL type of the subject: Topic, Post, User...")
+    status: ReviewStatus = strawberry.field(description="Open or resolved.")
+    held: bool = strawberry.field(description="Held by pre-moderation: approve or reject it.")
+    hold_reason: str = strawberry.field(description="Why it was held.")
+    report_count: int = strawberry.field(description="How many reports it gathered.")
+    last_reported_at: datetime | None = strawberry.field(description="When it was last reported.")
+    action: ModerationAction | None = strawberry.field(description="The action that resolved the reports.")
+    resolution: str = strawberry.field(description="APPROVED or REJECTED for held content.")
+    resolution_reason: str = strawberry.field(description="The moderator's reason.")
+    resolved_at: datetime | None = strawberry.field(description="When it was resolved.")
+    created_at: datetime = strawberry.field(description="When it entered the queue.")
+
+    @strawberry.field(description="Global id of the subject.")
+    def subject_id(self) -> strawberry.ID:
+        return global_id(self.subject_type, self.subject_id)  # type: ignore[arg-type, attr-defined, return-value]
+
+    @strawberry.field(description="The subject as it is now (null if it is gone).")
+    async def subject(self, info: Info) -> ReviewSubject | None:
+        ref = await subject_loader(info).load((self.subject_type, self.subject_id))  # type: ignore[attr-defined]
+        if ref is None:
+            return None
+        return ReviewSubject(title=ref.title, text=ref.text, hidden=ref.hidden, deleted=ref.deleted, held=ref.held)
+
+    @strawberry.field(description="The author of the content (or the reported member).")
+    async def author(self, info: Info) -> User | None:
+        return await user_of(info, self.subject_author_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The reports on this item, newest first.")
+    async def reports(
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> Connection[Report]:
+        loader = info.context.loaders.many(models.Report, "item_id", order_by=("-created_at", "-id"))
+        return paginate_list(info, await loader.load(self.id), first=first, after=after, last=last, before=before)
+
+    @strawberry.field(description="The moderator who resolved it.")
+    async def resolved_by(self, info: Info) -> User | None:
+        return await user_of(info, self.resolved_by_id)  # type: ignore[attr-defined]
+
+    @classmethod
+    async def visible(cls, info: Info, rows: list) -> list:
+        return rows if is_staff(info.context.viewer) else []
 
 
 @strawberry.input(description="Report content (topic, post, article, resource, message) or a member.")

@@ -2,17 +2,43 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
+from strawberry import relay
 
 from api.domain.moderation import rules as domain
 from api.models import moderation as models
 from schema.accounts import Payload
 from schema.context import Info
-from schema.moderation.types import CommunityRules
 from schema.permissions import Require, guard
-from schema.relay import After, Before, Connection, First, Last, paginate
+from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate
+
+
+@strawberry.type(name="CommunityRules", description="One version of the community charter.")
+class CommunityRules(ModelNode):
+    model = models.RulesVersion
+
+    id: relay.NodeID[int]
+    version: int = strawberry.field(description="1 for the first version, then 2, 3...")
+    body: str = strawberry.field(description="The rules as Markdown.")
+    body_html: str = strawberry.field(description="The rules rendered to sanitized HTML.")
+    change_note: str = strawberry.field(description="What changed since the previous version.")
+    created_at: datetime = strawberry.field(description="When this version was published.")
+
+    @strawberry.field(description="Whether the viewer has accepted this version.")
+    async def accepted_by_viewer(self, info: Info) -> bool:
+        viewer = info.context.viewer
+        if viewer is None:
+            return False
+
+        async def batch(ids: list[int]) -> list[bool]:
+            accepted = set(await models.RulesAcceptance.filter(user_id=viewer.id, rules_id__in=ids)
+                           .values_list("rules_id", flat=True))
+            return [i in accepted for i in ids]
+
+        return await info.context.loaders.custom("moderation.rules_accepted", batch).load(self.id)
 
 
 @strawberry.input(description="A new version of the community rules.")

@@ -2,21 +2,54 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import strawberry
+from strawberry import relay
 
 from api.domain.moderation import sanctions as domain
 from api.errors import Invalid
 from api.models import accounts as account_models
 from api.models.accounts import Role
-from api.policies import active_restrictions, require_role
+from api.policies import active_restrictions, is_staff, require_role, sanction_active
 from schema.accounts import Payload, User
 from schema.context import Info
-from schema.moderation.types import Sanction, SanctionKind
+from schema.moderation.enums import SanctionKind
+from schema.moderation.related import user_of
 from schema.permissions import Require, guard
-from schema.relay import After, Before, Connection, First, Last, decode_global_id, paginate, parse_id
+from schema.relay import After, Before, Connection, First, Last, ModelNode, decode_global_id, paginate, parse_id
+
+
+@strawberry.type(description="A warning, mute or ban given to a member.")
+class Sanction(ModelNode):
+    model = account_models.Sanction
+
+    id: relay.NodeID[int]
+    kind: SanctionKind = strawberry.field(description="Warning, mute or ban.")
+    reason: str = strawberry.field(description="Why it was given.")
+    created_at: datetime = strawberry.field(description="When it was given.")
+    ends_at: datetime | None = strawberry.field(description="When it ends by itself; null: permanent (or a warning).")
+    revoked_at: datetime | None = strawberry.field(description="When a moderator lifted it early.")
+
+    @strawberry.field(description="Whether it is in force now.")
+    def active(self) -> bool:
+        return sanction_active(self)  # type: ignore[arg-type]
+
+    @strawberry.field(description="The sanctioned member.")
+    async def member(self, info: Info) -> User | None:
+        return await user_of(info, self.user_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The moderator who gave it (staff only).")
+    async def given_by(self, info: Info) -> User | None:
+        if not is_staff(info.context.viewer):
+            return None
+        return await user_of(info, self.created_by_id)  # type: ignore[attr-defined]
+
+    @classmethod
+    async def visible(cls, info: Info, rows: list) -> list:
+        viewer = info.context.viewer
+        return [r for r in rows if viewer is not None and (is_staff(viewer) or r.user_id == viewer.id)]
 
 
 @strawberry.type(description="A member's moderation record (moderators only).")

@@ -1,0 +1,71 @@
+"""GraphQL enums of moderation, with a description for every value."""
+
+from __future__ import annotations
+
+from api.models import accounts as account_models
+from api.models import moderation as models
+from schema.enums import described_enum
+
+JoinPolicy = described_enum(
+    models.JoinPolicy, name="JoinPolicy", description="How members join the community or a space.",
+    values={
+        "OPEN": "Anyone may join and post.",
+        "APPROVAL": "A moderator approves each join request.",
+        "INVITE_ONLY": "Only with an invite code.",
+    },
+)
+JoinRequestStatus = described_enum(
+    models.JoinRequestStatus, name="JoinRequestStatus", description="Where a join request stands.",
+    values={"PENDING": "Waiting for a moderator.", "APPROVED": "Accepted: the member is admitted.",
+            "REJECTED": "Declined, with a reason the applicant sees."},
+)
+ReportReason = described_enum(
+    models.ReportReason, name="ReportReason", description="Why something is reported.",
+    values={"SPAM": "Advertising or repeated junk.", "ABUSE": "Harassment, insults or hate.",
+            "OFF_TOPIC": "Does not belong here.", "ILLEGAL": "Breaks the law.",
+            "OTHER": "Something else (explain in the note)."},
+)
+ModerationAction = described_enum(
+    models.ModerationAction, name="ModerationAction", description="How a moderator resolves a report.",
+    values={"DISMISS": "No rule was broken; nothing changes.", "HIDE_CONTENT": "Hide the content (reversible).",
+            "DELETE_CONTENT": "Delete the content.", "WARN": "Warn the author (or reported member).",
+            "MUTE": "Mute the author for `durationHours`.",
+            "BAN": "Ban the author for `durationHours`, or permanently without it."},
+)
+ReviewStatus = described_enum(
+    models.CaseStatus, name="ReviewStatus", description="Whether a review item still needs a moderator.",
+    values={"OPEN": "Waiting for a moderator.", "RESOLVED": "Decided."},
+)
+FilterKind = described_enum(
+    models.FilterKind, name="FilterKind", description="What a pre-moderation rule matches.",
+    values={"WORD": "A word or phrase, case-insensitive, on word boundaries.",
+            "LINK": "Links to a domain and its subdomains; `*` matches any link."},
+)
+LogAction = described_enum(
+    models.LogAction, name="ModerationLogAction", description="A kind of moderation decision.",
+    values={
+        "RULES_PUBLISHED": "A new version of the community rules.",
+        "JOIN_APPROVED": "A join request was approved.", "JOIN_REJECTED": "A join request was declined.",
+        "JOIN_POLICY_CHANGED": "A space's join policy changed.",
+        "INVITE_REVOKED": "Staff revoked a member's invite.",
+        "REPORT_DISMISSED": "Reports were dismissed.", "CONTENT_HIDDEN": "Content was hidden.",
+        "CONTENT_DELETED": "Content was deleted.", "CONTENT_RESTORED": "Hidden content was shown again.",
+        "CONTENT_APPROVED": "Held content was approved.",
+        "CONTENT_REJECTED": "Held content was rejected.", "MEMBER_WARNED": "A member was warned.",
+        "MEMBER_MUTED": "A member was muted.", "MEMBER_BANNED": "A member was banned.",
+        "SANCTION_REVOKED": "A sanction was lifted.", "FILTER_ADDED": "A pre-moderation rule was added.",
+        "FILTER_REMOVED": "A pre-moderation rule was removed.",
+        "ANNOUNCEMENT_PUBLISHED": "An announcement was published.",
+    },
+)
+SanctionKind = described_enum(
+    account_models.SanctionKind, name="SanctionKind", description="A moderator's sanction.",
+    values={"WARNING": "A recorded warning; restricts nothing.",
+            "MUTE": "Cannot post, react, vote or message until it ends.",
+            "BAN": "Cannot sign in; tokens stop working at once."},
+)
+Audience = described_enum(
+    models.Audience, name="AnnouncementAudience", description="Who an announcement is addressed to.",
+    values={"ALL": "Everyone.", "ROLE": "Members holding `audienceRole` or a higher role.",
+            "COMMITTEE": "Current members of one committee."},
+)
