@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from api.domain.moderation import admission, invites, reports, rules, sanctions
+from api.domain.moderation import invites, reports, rules, sanctions
 from api.domain.moderation.announcements import publish_announcement
 from api.models.accounts import Sanction, SanctionKind
 from api.models.moderation import FilterRule, JoinRequest, ReportReason
