@@ -179,8 +179,11 @@ async def resolve(
     if item.held:
         raise Conflict("This content is held for review: approve or reject it.", field="itemId")
     is_member = item.subject_type == MEMBER_TYPE
-    if action in (ModerationAction.HIDE_CONTENT, ModerationAction.DELETE_CONTENT) and is_member:
-        raise Invalid("Members are not content: warn, mute or ban them.", field="action")
+    if action in (ModerationAction.HIDE_CONTENT, ModerationAction.DELETE_CONTENT):
+        if is_member:
+            raise Invalid("Members are not content: warn, mute or ban them.", field="action")
+        if content.get(item.subject_type) is None:
+            raise Conflict("This content type can no longer be moderated.", field="itemId")
     refs = await load_subjects([(item.subject_type, item.subject_id)])
     ref = refs.get((item.subject_type, item.subject_id))
     label = ref.title if ref else ""
