@@ -33,5 +33,7 @@ async def app_settings(clean_db: Settings) -> AsyncIterator[Settings]:
     if clean_db.meili_index_prefix not in _prepared:
         await apply_settings(clean_db)
         _prepared.add(clean_db.meili_index_prefix)
+    else:
+        await clear_indexes(clean_db)  # other test modules may have pushed to the session's indexes
     yield clean_db
     await clear_indexes(clean_db)
