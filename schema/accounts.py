@@ -24,6 +24,7 @@ from schema.relay import After, Before, Connection, First, Last, ModelNode, pagi
 if TYPE_CHECKING:
     from schema.media import MediaFile
     from schema.engagement.types import Title
+    from schema.moderation.sanctions import MemberModeration
 
 Role = described_enum(
     models.Role, name="Role", description="Community roles, from least to most rights.",
@@ -78,6 +79,15 @@ class User(ModelNode):
         from api.domain.engagement.titles import load_displayed_titles
 
         return await info.context.loaders.custom("engagement.displayed_title", load_displayed_titles).load(self.id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The member's warnings, mutes and bans: moderators only (null for others).")
+    def moderation(
+        self, info: Info
+    ) -> Annotated[MemberModeration, strawberry.lazy("schema.moderation.sanctions")] | None:
+        from api.policies import is_staff
+        from schema.moderation.sanctions import MemberModeration
+
+        return MemberModeration(member=self) if is_staff(info.context.viewer) else None
 
 
 @strawberry.type(description="Something that happened which concerns the viewer.")

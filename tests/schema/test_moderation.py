@@ -192,6 +192,10 @@ async def test_sanctions_and_member_record(gql, factory):
     record = (await gql(MEMBER_MODERATION, {"id": target}, token=mod_token))["memberModeration"]
     assert record["warnings"]["totalCount"] == 1 and record["mutes"]["totalCount"] == 1
     assert record["bans"]["totalCount"] == 0 and record["activeRestrictions"] == [{"kind": "MUTE"}]
+    on_member = "query($name: String!) { user(username: $name) { moderation { warnings { totalCount } } } }"
+    staff_view = (await gql(on_member, {"name": member.username}, token=mod_token))["user"]
+    assert staff_view == {"moderation": {"warnings": {"totalCount": 1}}}
+    assert (await gql(on_member, {"name": member.username}, token=member_token))["user"]["moderation"] is None
     # The muted member is refused any member write, and cannot see the record.
     refused = (await gql(CREATE_INVITE, {"input": {"maxUses": 1, "expiresAt": (now() + timedelta(days=1)).isoformat()}},
                          token=member_token))["createInvite"]
