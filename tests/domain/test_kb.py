@@ -215,3 +215,22 @@ async def test_moderators_hide_and_unhide_articles_and_resources(factory, app_se
     assert (await access.readable_article(member, article.id)).id == article.id
     await resource_type.delete(link.id, mod.id)
     assert not await Resource.filter(id=link.id).exists()
+
+
+async def test_resources_attach_only_the_members_own_uploads(factory, app_settings):
+    from api.models.media import MediaFile, MediaKind, MediaPurpose
+
+    alice, bob = await factory.user(), await factory.user()
+    upload = await MediaFile.create(owner=alice, purpose=MediaPurpose.RESOURCE, kind=MediaKind.DOCUMENT,
+                                    mime_type="application/pdf", size=10, sha256="a" * 64, source_sha256="a" * 64)
+    with pytest.raises(Forbidden) as caught:
+        await create_resource(bob, ResourceInput(title="Stolen", kind=ResourceKind.DOCUMENT, media_id=upload.id),
+                              app_settings)
+    assert caught.value.field == "mediaId"
+    assert await Resource.all().count() == 0
+    with pytest.raises(NotFound):
+        await create_resource(alice, ResourceInput(title="Gone", kind=ResourceKind.DOCUMENT, media_id=upload.id + 99),
+                              app_settings)
+    slides = await create_resource(alice, ResourceInput(title="Slides", kind=ResourceKind.DOCUMENT,
+                                                        media_id=upload.id), app_settings)
+    assert slides.media_id == upload.id and slides.url == ""
