@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from typing import Any
 
@@ -13,24 +14,31 @@ from api.models.governance import Ballot, EligibleVoter, PollVote
 from schema.context import Info
 
 
+async def _once(info: Info, key: str, make: Any) -> Any:
+    """`make()` once per request; resolvers running side by side share the one pending result."""
+    memo = info.context.memo
+    pending = memo.get(key)
+    if pending is None:
+        pending = memo[key] = asyncio.ensure_future(make())
+    return await pending
+
+
 async def member_of(info: Info) -> set[int]:
     """Ids of the committees the viewer sits on now (once per request)."""
-    memo = info.context.memo
-    if "governance.member_of" not in memo:
-        memo["governance.member_of"] = await committees_domain.member_committee_ids(info.context.viewer)
-    return memo["governance.member_of"]
+    return await _once(info, "governance.member_of",
+                       lambda: committees_domain.member_committee_ids(info.context.viewer))
 
 
 async def chair_of(info: Info) -> set[int]:
-    memo = info.context.memo
-    if "governance.chair_of" not in memo:
+    async def load() -> set[int]:
         viewer = info.context.viewer
-        memo["governance.chair_of"] = set() if viewer is None else set(
-            await CommitteeMembership.filter(
-                user_id=viewer.id, left_at__isnull=True, role=CommitteeRole.CHAIR
-            ).values_list("committee_id", flat=True)
-        )
-    return memo["governance.chair_of"]
+        if viewer is None:
+            return set()
+        return set(await CommitteeMembership.filter(
+            user_id=viewer.id, left_at__isnull=True, role=CommitteeRole.CHAIR
+        ).values_list("committee_id", flat=True))
+
+    return await _once(info, "governance.chair_of", load)
 
 
 def ballot_counts(info: Info) -> Any:

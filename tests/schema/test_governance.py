@@ -284,3 +284,33 @@ async def test_proposal_mutations_refuse_those_without_the_right(gql, factory):
                                                   "userId": node_global_id("User", chair.id)}}, token=member_token)
     assert removed["removeCommitteeMember"]["errors"][0]["code"] == "FORBIDDEN"
     assert await CommitteeMembership.filter(left_at__isnull=False).count() == 0
+
+
+async def test_drafts_are_listed_for_the_committee_only(gql, factory):
+    _, _, chair_token, people, committee_id = await _committee(gql, factory, members=1)
+    await gql(CREATE_PROPOSAL, {"input": {"committeeId": committee_id, "title": "Draft"}}, token=chair_token)
+    await _open(gql, chair_token, committee_id)
+    _, outsider_token = await factory.member_with_token()
+    for token, expected in ((outsider_token, ["OPEN"]), (None, ["OPEN"]), (people[0][1], ["OPEN", "DRAFT"])):
+        data = await gql(COMMITTEE_PROPOSALS, {"id": committee_id}, token=token)
+        assert [n["status"] for n in data["node"]["proposals"]["nodes"]] == expected
+
+
+async def test_a_page_of_50_committees_costs_the_same_as_5(gql, factory, count_queries):
+    from api.models.accounts import Visibility
+
+    member, token = await factory.member_with_token()
+    await Committee.bulk_create([Committee(name=f"C{i:02d}", visibility=Visibility.PRIVATE if i % 3 else
+                                           Visibility.PUBLIC) for i in range(160)])
+    mine = await Committee.filter(visibility=Visibility.PRIVATE).limit(20)
+    await CommitteeMembership.bulk_create([CommitteeMembership(committee_id=c.id, user_id=member.id, joined_at=now())
+                                           for c in mine])
+    document = "query($first: Int) { committees(first: $first) { totalCount nodes { name viewerRole visibility } } }"
+    await gql(document, {"first": 1}, token=token)
+    counts = []
+    for first in (5, 50):
+        with count_queries as counter:
+            data = await gql(document, {"first": first}, token=token)
+        counts.append(counter.count)
+    assert len(data["committees"]["nodes"]) == 50 and data["committees"]["totalCount"] == 54 + 20
+    assert counts[0] == counts[1], counts
