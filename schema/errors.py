@@ -51,4 +51,5 @@ def should_mask_error(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None:
         return False  # syntax, validation and limit errors carry no original exception
-    return not isinstance(original, (PublicError, DomainError))
+    # Variable coercion errors (e.g. an unknown enum value) wrap a GraphQLError meant for clients.
+    return not isinstance(original, (PublicError, DomainError, GraphQLError))

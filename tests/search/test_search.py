@@ -136,6 +136,8 @@ async def test_bad_input_gives_errors(gql, factory, app_settings):
         assert needle in body["errors"][0]["message"], (variables, body["errors"])
     unknown_sort = await gql('{ search(query: "a", sort: POPULAR) { totalCount } }', expect_errors=True)
     assert "POPULAR" in unknown_sort["errors"][0]["message"]
+    unknown_sort = await gql(SEARCH, {"q": "a", "sort": "POPULAR"}, expect_errors=True)
+    assert "'POPULAR' does not exist in 'SearchSort'" in unknown_sort["errors"][0]["message"]
 
 
 async def test_sort_and_author_and_date_filters(gql, factory, app_settings):
