@@ -16,11 +16,12 @@ from tests.domain.governance_helpers import committee_with, make_overdue, open_p
 _CHILD = textwrap.dedent("""
     import asyncio, sys
     from api.db import close_db, init_db
-    from api.settings import Settings
+    from api.settings import Settings, set_settings
     from api.domain.governance.closing import close_due
 
     async def main():
         settings = Settings.from_env({"DATABASE_URL": sys.argv[1], "SECRET_KEY": "x" * 40}, env_file=None)
+        set_settings(settings)
         await init_db(settings)
         try:
             print("closed" if await close_due(settings) else "nothing")
