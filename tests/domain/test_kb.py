@@ -38,6 +38,10 @@ async def test_every_save_is_a_revision_and_authors_accumulate(factory, app_sett
     assert revisions[2].title == "Welcome handbook" and revisions[1].title == "Welcome guide"
     assert await access.author_ids_of(article.id) == {alice.id, mod.id}
     assert (await Article.get(id=article.id)).slug == "welcome-guide"  # stable when the title changes
+    thanked = await update_article(alice, article.id, ArticleInput(body=f"Thanks @{mod.username} <script>x</script>"),
+                                   app_settings)
+    assert f'<a class="mention" href="/members/{mod.username}"' in thanked.body_html
+    assert "<script>" not in thanked.body_html
 
 
 async def test_validation_reports_every_bad_field(factory, app_settings):

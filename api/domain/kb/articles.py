@@ -8,12 +8,12 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from api.domain import events
+from api.domain.forum.text import render_body
 from api.domain.kb import access
 from api.domain.kb.text import (
     check_body, check_message, check_summary, check_tags, check_title, roles_field, slugify,
 )
 from api.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, collect
-from api.markdown import render
 from api.models.accounts import Committee, User, Visibility
 from api.models.kb import Article, ArticleAuthor, ArticleRevision, ArticleStatus, Category
 from api.policies import is_staff, require_can_act
@@ -42,6 +42,11 @@ class ArticleInput:
     base_revision: int | None = None
 
 
+async def _html(body: str) -> str:
+    """Rendered as forum posts are: sanitized, with `@name` of existing members linked."""
+    return (await render_body(body)).html
+
+
 async def _unique_slug(wanted: str, article_id: int | None = None) -> str:
     base = wanted or "article"
     taken = set(await Article.filter(slug__startswith=base).exclude(id=article_id or 0)
@@ -66,7 +71,6 @@ def _apply(article: Article, data: ArticleInput, settings: Settings, errors: lis
         article.title = check_title(data.title, settings, errors)
     if data.body is not None:
         article.body = check_body(data.body, settings, errors)
-        article.body_html = render(article.body)
     if data.summary is not None:
         article.summary = check_summary(data.summary, settings, errors)
     if data.tags is not None:
@@ -109,6 +113,7 @@ async def create_article(actor: User | None, data: ArticleInput, settings: Setti
     message = check_message(data.message or "Created", settings, errors)
     collect(errors)
     await _check_refs(data)
+    article.body_html = await _html(article.body)
     slug = slugify(data.slug or article.title)
     async with in_transaction():
         article.slug = await _unique_slug(slug)
@@ -143,6 +148,8 @@ async def update_article(actor: User | None, article_id: int, data: ArticleInput
             )
         _apply(article, data, settings, errors)
         collect(errors)
+        if data.body is not None:
+            article.body_html = await _html(article.body)
         if data.slug is not None:
             wanted = slugify(data.slug)
             if not wanted:
@@ -199,7 +206,7 @@ async def restore_revision(actor: User | None, revision_id: int, message: str, s
             raise Conflict("This revision is already the current one.", field="revisionId")
         article.title, article.body, article.summary = revision.title, revision.body, revision.summary
         article.tags = list(revision.tags)
-        article.body_html = render(article.body)
+        article.body_html = await _html(article.body)
         if revision.category_id_at_save is None or await Category.filter(id=revision.category_id_at_save).exists():
             article.category_id = revision.category_id_at_save
         await article.save()
