@@ -269,3 +269,14 @@ async def test_open_needs_a_future_close_within_the_limit(factory, app_settings)
         await proposals.open_proposal(chair, draft.id, app_settings, closes_at=now() + timedelta(days=400))
     assert (await Proposal.get(id=draft.id)).status == ProposalStatus.DRAFT
     assert await EligibleVoter.filter(proposal_id=draft.id).count() == 0
+
+
+async def test_oversized_text_is_refused(factory, app_settings):
+    _, chair, _, committee = await committee_with(factory, app_settings, members=1)
+    too_long = "x" * (app_settings.max_title_length + 1)
+    with pytest.raises(DomainError) as error:
+        await proposals.create_proposal(chair, committee.id, proposals.ProposalData(
+            title=too_long, body="y" * (app_settings.max_body_length + 1), method=VotingMethod.APPROVAL,
+            options=["A", "z" * (app_settings.governance_max_option_length + 1)]), app_settings)
+    assert {e.field for e in error.value.errors} == {"title", "body", "options"}
+    assert await Proposal.all().count() == 0

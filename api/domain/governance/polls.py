@@ -17,7 +17,7 @@ from api.policies import is_staff, require_can_act
 from api.settings import Settings
 from api.timeutil import now
 
-from .proposals import option_problem
+from .proposals import option_problem, title_limit
 
 _ATTEMPTS = 5
 
@@ -54,8 +54,8 @@ async def create_poll(actor: User | None, data: PollData, settings: Settings) ->
     errors: list[DomainError] = []
     if not question:
         errors.append(Invalid("Enter a question.", field="question"))
-    elif len(question) > settings.max_title_length:
-        errors.append(Invalid(f"Use at most {settings.max_title_length} characters.", field="question"))
+    elif len(question) > title_limit(settings):
+        errors.append(Invalid(f"Use at most {title_limit(settings)} characters.", field="question"))
     if problem := option_problem(options, settings):
         errors.append(Invalid(problem, field="options"))
     max_choices = 1

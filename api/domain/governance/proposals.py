@@ -66,8 +66,8 @@ def _apply(proposal: Proposal, data: ProposalData, settings: Settings) -> None:
         title = data.title.strip()
         if not title:
             errors.append(Invalid("Enter a title.", field="title"))
-        elif len(title) > settings.max_title_length:
-            errors.append(Invalid(f"Use at most {settings.max_title_length} characters.", field="title"))
+        elif len(title) > title_limit(settings):
+            errors.append(Invalid(f"Use at most {title_limit(settings)} characters.", field="title"))
         proposal.title = title
     if data.body is not None:
         if len(data.body) > settings.max_body_length:
@@ -100,6 +100,11 @@ def _apply(proposal: Proposal, data: ProposalData, settings: Settings) -> None:
             errors.append(Invalid(f"Use between 1 and {longest} minutes.", field="votingMinutes"))
         proposal.voting_minutes = data.voting_minutes
     collect(errors)
+
+
+def title_limit(settings: Settings) -> int:
+    """MAX_TITLE_LENGTH, capped by the 300-character title columns of governance."""
+    return min(settings.max_title_length, 300)
 
 
 def option_problem(options: list[str], settings: Settings) -> str | None:

@@ -20,7 +20,7 @@ from api.policies import require_can_act, require_role
 from api.settings import Settings
 from api.timeutil import now
 
-from .proposals import option_problem
+from .proposals import option_problem, title_limit
 
 RATING_MIN, RATING_MAX = 1, 5
 _ATTEMPTS = 5
@@ -61,8 +61,8 @@ async def create_survey(
     errors: list[DomainError] = []
     if not title:
         errors.append(Invalid("Enter a title.", field="title"))
-    elif len(title) > settings.max_title_length:
-        errors.append(Invalid(f"Use at most {settings.max_title_length} characters.", field="title"))
+    elif len(title) > title_limit(settings):
+        errors.append(Invalid(f"Use at most {title_limit(settings)} characters.", field="title"))
     if len(description) > settings.max_body_length:
         errors.append(Invalid(f"Use at most {settings.max_body_length} characters.", field="description"))
     if not questions:
