@@ -97,3 +97,16 @@ def test_secrets_are_required_not_defaulted(compose):
     for name in ("SECRET_KEY", "MEILI_MASTER_KEY"):
         with pytest.raises(AssertionError, match=f"{name} is required"):
             _interpolate(env[name], {})
+
+
+def test_the_image_holds_every_package_and_migrates_before_serving(compose):
+    import tomllib
+
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    packages = [p.rstrip("*") for p in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]]
+    for package in packages:
+        assert re.search(rf"^COPY {package} \./{package}$", dockerfile, re.M), f"the image lacks {package}/"
+    command = next(line for line in dockerfile.splitlines() if line.startswith("CMD"))
+    assert command.index("guildhall migrate") < command.index("uvicorn api.asgi:app")
+    assert "--port 8000" in command and "8000:8000" in compose["services"]["app"]["ports"]
