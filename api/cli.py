@@ -136,6 +136,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             create_app(settings), host=settings.host, port=settings.port,
             log_level="debug" if settings.debug else "info", ws="websockets-sansio",
             proxy_headers=False,
+            log_config=None,  # keep configure_logging's handler: access lines carry the request id
         )
     finally:
         if meili is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -131,8 +132,9 @@ def test_check_reports_each_service(cli):
     assert "Traceback" not in no_db.stderr
 
 
-def _get(url: str, data: bytes | None = None) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, data=data, headers={"content-type": "application/json"})
+def _get(url: str, data: bytes | None = None, request_id: str = "") -> tuple[int, bytes]:
+    headers = {"content-type": "application/json", **({"x-request-id": request_id} if request_id else {})}
+    request = urllib.request.Request(url, data=data, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=2) as response:
             return response.status, response.read()
@@ -192,7 +194,7 @@ def test_serve_answers_then_stops_cleanly_on_sigint_with_its_meilisearch(tmp_pat
         status, body = _get(f"http://127.0.0.1:{port}/graphql",
                             json.dumps({"query": '{ user(username: "admin") { role } }'}).encode())
         assert status == 200 and json.loads(body) == {"data": {"user": {"role": "ADMIN"}}}  # demo data
-        assert _get(f"http://127.0.0.1:{port}/readyz")[0] == 200
+        assert _get(f"http://127.0.0.1:{port}/readyz", request_id="serve-test-42")[0] == 200
         children = _processes_mentioning(str(data_dir / "meilisearch")) if own_meili else []
         assert len(children) == (1 if own_meili else 0)
         server.send_signal(signal.SIGINT)
@@ -204,6 +206,7 @@ def test_serve_answers_then_stops_cleanly_on_sigint_with_its_meilisearch(tmp_pat
     output = (tmp_path / "serve.log").read_text()
     assert code in (0, 130), output
     assert "Traceback" not in output, output
+    assert re.search(r"\[serve-test-42\] uvicorn\.access: .*GET /readyz", output), output  # ids in logs
     assert _get(f"http://127.0.0.1:{port}/healthz")[0] == 0
     if own_meili:
         assert left_behind == []
