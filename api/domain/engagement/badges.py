@@ -6,7 +6,7 @@ from __future__ import annotations
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from api.domain.engagement.common import clean_text, require_user, stats_for
+from api.domain.engagement.common import clean_text, reason_limit, require_user, stats_for
 from api.domain.notifications import notify
 from api.errors import Conflict, Invalid, NotFound
 from api.models.accounts import Role, User
@@ -69,7 +69,7 @@ async def award_badge(actor: User | None, settings: Settings, badge_id: int, use
                       reason: str = "") -> BadgeAward:
     """Staff award a badge by hand; a member holds each badge once."""
     staff = require_role(actor, Role.MODERATOR)
-    reason = clean_text(reason, "reason", settings.max_reason_length, required=False)
+    reason = clean_text(reason, "reason", reason_limit(settings), required=False)
     badge = await Badge.filter(id=badge_id).first()
     if badge is None:
         raise NotFound("No such badge.", field="badgeId")

@@ -23,6 +23,14 @@ def clean_text(value: str | None, field: str, max_length: int, *, required: bool
     return text
 
 
+# Reasons and notes are stored in 500-character columns, whatever MAX_REASON_LENGTH says.
+REASON_COLUMN_LENGTH = 500
+
+
+def reason_limit(settings: Settings) -> int:
+    return min(settings.max_reason_length, REASON_COLUMN_LENGTH)
+
+
 def community_day(settings: Settings, at: datetime | None = None) -> date:
     return local_day(at or now(), settings.community_timezone)
 

@@ -14,7 +14,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from api.db import fetch_all
-from api.domain.engagement.common import clean_text, community_day, ensure_account, require_user
+from api.domain.engagement.common import clean_text, community_day, ensure_account, reason_limit, require_user
 from api.errors import Invalid
 from api.models.accounts import Role, User
 from api.models.engagement import PointAccount, PointEntry
@@ -98,7 +98,7 @@ async def grant(actor: User | None, settings: Settings, user_id: int, amount: in
     """Admins grant (positive) or deduct (negative) points with a reason. A deduction may take
     a balance below zero: it corrects an award, it does not buy anything."""
     admin = require_role(actor, Role.ADMIN)
-    reason = clean_text(reason, "reason", settings.max_reason_length)
+    reason = clean_text(reason, "reason", reason_limit(settings))
     if amount == 0 or abs(amount) > MAX_GRANT:
         raise Invalid(f"Use a non-zero amount of at most {MAX_GRANT} points either way.", field="amount")
     await require_user(user_id)

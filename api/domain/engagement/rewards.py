@@ -13,7 +13,7 @@ from datetime import datetime
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from api.domain.engagement.common import clean_text, community_day, ensure_account
+from api.domain.engagement.common import clean_text, community_day, ensure_account, reason_limit
 from api.domain.engagement.points import record_entry
 from api.domain.notifications import notify
 from api.errors import Conflict, ErrorCode, Invalid, NotFound
@@ -139,7 +139,7 @@ async def _handle(actor: User | None, redemption_id: int) -> tuple[User, Redempt
 
 async def fulfil(actor: User | None, settings: Settings, redemption_id: int, note: str = "") -> Redemption:
     """Staff mark a pending redemption delivered."""
-    note = clean_text(note, "note", settings.max_reason_length, required=False)
+    note = clean_text(note, "note", reason_limit(settings), required=False)
     async with in_transaction():
         staff, redemption = await _handle(actor, redemption_id)
         redemption.status, redemption.handled_by_id = RedemptionStatus.FULFILLED, staff.id
@@ -152,7 +152,7 @@ async def fulfil(actor: User | None, settings: Settings, redemption_id: int, not
 
 async def refund(actor: User | None, settings: Settings, redemption_id: int, note: str = "") -> Redemption:
     """Staff cancel a pending redemption: the points are credited back and the item restocked."""
-    note = clean_text(note, "note", settings.max_reason_length, required=False)
+    note = clean_text(note, "note", reason_limit(settings), required=False)
     async with in_transaction():
         staff, redemption = await _handle(actor, redemption_id)
         redemption.status, redemption.handled_by_id = RedemptionStatus.REFUNDED, staff.id
