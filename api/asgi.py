@@ -1,5 +1,10 @@
 """ASGI entry point for production servers: `uvicorn api.asgi:app` (settings from the environment)."""
 
 from api.app import create_app
+from api.logging_setup import configure_logging
+from api.settings import get_settings
 
+# Imported by uvicorn after it set up its own logging: take it over so every line, access
+# lines included, carries the request id.
+configure_logging(get_settings().debug)
 app = create_app()

@@ -21,4 +21,8 @@ def configure_logging(debug: bool) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if debug else logging.INFO)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        # uvicorn's own handlers would print its lines (access log too) without request ids.
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
     logging.getLogger("tortoise").setLevel(logging.WARNING)

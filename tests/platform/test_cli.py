@@ -211,3 +211,28 @@ def test_serve_answers_then_stops_cleanly_on_sigint_with_its_meilisearch(tmp_pat
     if own_meili:
         assert left_behind == []
         assert _get(f"http://127.0.0.1:{LOCAL_PORT}/health")[0] == 0
+
+
+@sqlite_pass_only
+def test_the_production_entry_point_logs_request_ids(tmp_path):
+    """`uvicorn api.asgi:app`, as the Docker image runs it: access lines carry the request id."""
+    from api.meili_process import free_port
+
+    port = free_port()
+    env = _env(DATABASE_URL=f"sqlite://{tmp_path / 'asgi.sqlite3'}", DATA_DIR=str(tmp_path / "data"),
+               MEDIA_ROOT=str(tmp_path / "media"), RUN_WORKERS="false", MEILI_URL="http://127.0.0.1:9")
+    log = (tmp_path / "asgi.log").open("w+")
+    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.asgi:app", "--port", str(port),
+                               "--ws", "websockets-sansio"], env=env, cwd=tmp_path, stdout=log,
+                              stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while _get(f"http://127.0.0.1:{port}/healthz", request_id="asgi-test-7")[0] != 200:
+            assert server.poll() is None and time.monotonic() < deadline, (tmp_path / "asgi.log").read_text()
+            time.sleep(0.2)
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
+        log.close()
+    output = (tmp_path / "asgi.log").read_text()
+    assert re.search(r"\[asgi-test-7\] uvicorn\.access: .*GET /healthz", output), output
