@@ -173,6 +173,20 @@ async def test_healthz_and_readyz(client, make_client):
     assert (await cut_off.get("/healthz")).status_code == 200  # alive, just not ready
 
 
+async def test_readyz_is_503_when_the_database_does_not_answer(client, monkeypatch):
+    from api import app as app_module
+
+    class Down:
+        async def execute_query(self, *args, **kwargs):
+            raise ConnectionRefusedError("database is down")
+
+    monkeypatch.setattr(app_module, "connection", lambda: Down())
+    unready = await client.get("/readyz")
+    assert unready.status_code == 503
+    assert unready.json() == {"status": "unavailable",
+                              "checks": {"database": "error: ConnectionRefusedError", "search": "ok"}}
+
+
 async def test_request_id_is_echoed_or_made_and_tags_log_lines(client, factory, monkeypatch):
     from api.domain import notifications
     from api.logging_setup import RequestIdFilter
