@@ -12,7 +12,17 @@ import inspect
 import sys
 import time
 
-MODULES = ["bench.platform", "bench.forum", "bench.search", "bench.media"]
+FIRST = ["bench.platform", "bench.forum", "bench.search", "bench.media"]
+
+
+def modules() -> list[str]:
+    """Every benchmark module in this package: the platform one first, then the domains'."""
+    import pkgutil
+
+    import bench
+
+    present = {f"bench.{m.name}" for m in pkgutil.iter_modules(bench.__path__) if not m.name.startswith("_")}
+    return [m for m in FIRST if m in present] + sorted(present - set(FIRST))
 
 
 def _load(name: str):
@@ -36,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="run only these modules (e.g. --only platform); repeatable")
     add_arguments(parser)
     args = parser.parse_args(argv)
-    wanted = [m for m in MODULES if not args.only or m.split(".", 1)[1] in args.only]
+    wanted = [m for m in modules() if not args.only or m.split(".", 1)[1] in args.only]
     failed = []
     for name in wanted:
         module = _load(name)
