@@ -1,0 +1,191 @@
+"""Types of community events, sign-ups and lotteries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+from strawberry import relay
+
+from api.db import fetch_all
+from api.domain.engagement.lotteries import commitment_of, compute_winners
+from api.models import engagement as models
+from api.policies import is_staff
+from schema.accounts import User
+from schema.context import Info
+from schema.engagement.access import load_user, signed_in
+from schema.engagement.enums import EligibleSet, LotteryStatus, RsvpStatus
+from schema.relay import After, Before, Connection, First, Last, ModelNode, node_global_id, paginate
+
+@strawberry.type(description="A community event, online or offline.")
+class CommunityEvent(ModelNode):
+    model = models.Event
+
+    id: relay.NodeID[int]
+    title: str = strawberry.field(description="Title.")
+    description: str = strawberry.field(description="Details (Markdown).")
+    starts_at: datetime = strawberry.field(description="Start.")
+    ends_at: datetime = strawberry.field(description="End.")
+    online: bool = strawberry.field(description="Online (see `url`) or offline (see `location`).")
+    location: str = strawberry.field(description="Where it takes place, for offline events.")
+    url: str = strawberry.field(description="Where to join, for online events.")
+    capacity: int | None = strawberry.field(description="Places; null: unlimited.")
+    signup_deadline: datetime | None = strawberry.field(description="Sign-ups close then (null: at the start).")
+    attendance_points: int | None = strawberry.field(
+        description="Points for attending; null: the event_attendance rule.")
+    cancelled_at: datetime | None = strawberry.field(description="When it was cancelled, if it was.")
+    created_at: datetime = strawberry.field(description="When it was announced.")
+
+    @strawberry.field(description="The organiser.")
+    async def organiser(self, info: Info) -> User | None:
+        return await load_user(info, self.organiser_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The check-in code to show at the event; only organisers and staff see it.")
+    def check_in_code(self, info: Info) -> str | None:
+        viewer = info.context.viewer
+        if viewer is None or not (viewer.id == self.organiser_id or is_staff(viewer)):  # type: ignore[attr-defined]
+            return None
+        return self.check_in_code  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Members with a place.")
+    async def going_count(self, info: Info) -> int:
+        return (await info.context.loaders.custom("engagement.rsvp_counts", _rsvp_counts).load(self.id))[0]  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Members on the waitlist.")
+    async def waitlist_count(self, info: Info) -> int:
+        return (await info.context.loaders.custom("engagement.rsvp_counts", _rsvp_counts).load(self.id))[1]  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Members who checked in.")
+    async def attended_count(self, info: Info) -> int:
+        return (await info.context.loaders.custom("engagement.rsvp_counts", _rsvp_counts).load(self.id))[2]  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The viewer's sign-up, if any.")
+    async def viewer_rsvp(self, info: Info) -> EventRsvp | None:
+        viewer = info.context.viewer
+        if viewer is None:
+            return None
+
+        async def batch(event_ids: list[int]) -> list:
+            rows = {r.event_id: r for r in await models.Rsvp.filter(event_id__in=event_ids, user_id=viewer.id)}
+            return [rows.get(i) for i in event_ids]
+
+        return await info.context.loaders.custom("engagement.viewer_rsvp", batch).load(self.id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Sign-ups in queue order, for one event at a time (members only).")
+    async def rsvps(
+        self, info: Info,
+        status: Annotated[RsvpStatus | None, strawberry.argument(description="Only sign-ups in this state.")] = None,
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
+    ) -> Connection[EventRsvp]:
+        query = models.Rsvp.filter(event_id=self.id).order_by("queued_at", "id")  # type: ignore[attr-defined]
+        if info.context.viewer is None:
+            query = query.filter(id__in=[])
+        if status is not None:
+            query = query.filter(status=status)
+        return await paginate(info, query, first=first, after=after, last=last, before=before)
+
+
+async def _rsvp_counts(event_ids: list[int]) -> list[tuple[int, int, int]]:
+    marks = ", ".join("?" for _ in event_ids)
+    rows = await fetch_all(
+        "SELECT event_id, "
+        "SUM(CASE WHEN status = 'GOING' THEN 1 ELSE 0 END) AS going, "
+        "SUM(CASE WHEN status = 'WAITLISTED' THEN 1 ELSE 0 END) AS waiting, "
+        "SUM(CASE WHEN checked_in_at IS NOT NULL THEN 1 ELSE 0 END) AS attended "
+        f"FROM engagement_rsvps WHERE event_id IN ({marks}) GROUP BY event_id",
+        event_ids,
+    )
+    counts = {r["event_id"]: (int(r["going"]), int(r["waiting"]), int(r["attended"])) for r in rows}
+    return [counts.get(i, (0, 0, 0)) for i in event_ids]
+
+
+@strawberry.type(description="A member's sign-up to an event.")
+class EventRsvp(ModelNode):
+    model = models.Rsvp
+
+    id: relay.NodeID[int]
+    status: RsvpStatus = strawberry.field(description="Going, waitlisted or cancelled.")
+    queued_at: datetime = strawberry.field(description="When the member (re)joined: the waitlist order.")
+    checked_in_at: datetime | None = strawberry.field(description="When the member checked in at the event.")
+
+    @strawberry.field(description="The member.")
+    async def user(self, info: Info) -> User | None:
+        return await load_user(info, self.user_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The event.")
+    async def event(self, info: Info) -> CommunityEvent:
+        return await info.context.loaders.by_id(models.Event).load(self.event_id)  # type: ignore[attr-defined]
+
+    @classmethod
+    async def visible(cls, info: Info, rows: list) -> list:
+        return signed_in(info, rows)
+
+
+@strawberry.type(description="A winner of a lottery.")
+class LotteryWinner:
+    rank: int = strawberry.field(description="1-based draw order.")
+    prize: str = strawberry.field(description="The prize of this rank, if prizes were listed.")
+    user_id: strawberry.Private[int]
+
+    @strawberry.field(description="The member.")
+    async def user(self, info: Info) -> User | None:
+        return await load_user(info, self.user_id)
+
+
+@strawberry.type(description="A verifiable draw (抽奖): `commitment` = sha256(seed) is public from the start; "
+                             "at the draw the seed and the sorted eligible ids are revealed, and winners "
+                             "follow from them (see `algorithm`).")
+class Lottery(ModelNode):
+    model = models.Lottery
+
+    id: relay.NodeID[int]
+    title: str = strawberry.field(description="Title.")
+    description: str = strawberry.field(description="Details.")
+    status: LotteryStatus = strawberry.field(description="Open, drawn or cancelled.")
+    eligible_set: EligibleSet = strawberry.field(description="Who may win.")
+    min_streak: int | None = strawberry.field(description="For CHECK_IN_STREAK: the streak needed.")
+    winner_count: int = strawberry.field(description="How many winners are drawn.")
+    prizes: list[str] = strawberry.field(description="Prize of each rank, in order.")
+    commitment: str = strawberry.field(description="sha256 (hex) of the seed's UTF-8 text, published at opening.")
+    created_at: datetime = strawberry.field(description="When it opened.")
+    drawn_at: datetime | None = strawberry.field(description="When it was drawn.")
+
+    @strawberry.field(description="How winners are derived; anyone can recompute them.")
+    def algorithm(self) -> str:
+        return ("remaining = sorted(eligibleUserIds as integers); for rank in 1..min(winnerCount, len): "
+                "h = int(sha256(seed + ':' + str(rank)), 16); winner = remaining.pop(h mod len(remaining)).")
+
+    @strawberry.field(description="The random seed, revealed at the draw (null before).")
+    def seed(self) -> str | None:
+        return self.seed if self.status == models.LotteryStatus.DRAWN else None  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Database ids of the eligible members at the draw, sorted (empty before).")
+    def eligible_user_ids(self) -> list[int]:
+        return list(self.eligible_user_ids) if self.status == models.LotteryStatus.DRAWN else []  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The event whose attendees are eligible (EVENT_ATTENDEES).")
+    async def event(self, info: Info) -> CommunityEvent | None:
+        if self.event_id is None:  # type: ignore[attr-defined]
+            return None
+        return await info.context.loaders.by_id(models.Event).load(self.event_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Global id of the survey whose respondents are eligible (SURVEY_RESPONDENTS).")
+    def survey_id(self) -> strawberry.ID | None:
+        if self.survey_id is None:  # type: ignore[attr-defined]
+            return None
+        return strawberry.ID(node_global_id("Survey", self.survey_id))  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The winners in rank order (empty before the draw).")
+    async def winners(self, info: Info) -> list[LotteryWinner]:
+        rows = await info.context.loaders.many(models.LotteryWinner, "lottery_id", order_by=("rank",)).load(self.id)  # type: ignore[attr-defined]
+        return [LotteryWinner(rank=r.rank, prize=r.prize, user_id=r.user_id) for r in rows]
+
+    @strawberry.field(description="Whether the revealed seed matches the commitment and the winners follow "
+                                  "from it (null before the draw).")
+    async def verified(self, info: Info) -> bool | None:
+        if self.status != models.LotteryStatus.DRAWN:  # type: ignore[attr-defined]
+            return None
+        rows = await info.context.loaders.many(models.LotteryWinner, "lottery_id", order_by=("rank",)).load(self.id)  # type: ignore[attr-defined]
+        expected = compute_winners(self.seed, list(self.eligible_user_ids), self.winner_count)  # type: ignore[attr-defined]
+        return commitment_of(self.seed) == self.commitment and expected == [r.user_id for r in rows]  # type: ignore[attr-defined]
