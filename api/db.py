@@ -24,6 +24,7 @@ APPS: dict[str, list[str]] = {
     "moderation": ["api.models.moderation"],
     "engagement": ["api.models.engagement"],
     "governance": ["api.models.governance"],
+    "attachments": ["api.models.attachments"],
 }
 
 

@@ -12,6 +12,8 @@ MODULES: list[str] = [
     "search.commands",
     "api.domain.kb.moderation",
     "api.domain.forum.moderation",
+    "api.domain.kb.media",
+    "api.domain.forum.media",
     "search.kinds.forum",
     "api.domain.moderation.announcements",
     "api.domain.moderation.admission",

@@ -8,10 +8,12 @@ import strawberry
 from strawberry import relay
 
 from api.domain.forum import access
+from api.domain.forum.media import post_is_public, topic_is_public
 from api.domain.forum.reading import unread_count
 from api.models import forum as models
 from api.models.accounts import User as UserModel
 from api.policies import is_staff
+from media.urls import sign_embedded
 from schema.accounts import Role, User
 from schema.context import Info
 from schema.enums import Visibility
@@ -171,7 +173,6 @@ class Topic(ModelNode):
     kind: TopicKind = strawberry.field(description="DISCUSSION or QUESTION.")
     title: str = strawberry.field(description="The title.")
     body: str = strawberry.field(description="The opening post, Markdown as written.")
-    body_html: str = strawberry.field(description="The opening post rendered to sanitized HTML.")
     pinned: bool = strawberry.field(description="Pinned topics list first.")
     locked: bool = strawberry.field(description="A locked topic takes no new replies.")
     reply_count: int = strawberry.field(description="Published replies (answers for a question).")
@@ -184,6 +185,14 @@ class Topic(ModelNode):
     @strawberry.field(description="Whether the topic is published, held, hidden or deleted.")
     def status(self) -> ContentStatus:
         return _status(self)  # type: ignore[arg-type]
+
+    @strawberry.field(description="The opening post rendered to sanitized HTML. In content that is not "
+                      "public (a members-only or private space...), media URLs are signed and expire.")
+    async def body_html(self, info: Info) -> str:
+        html = self.body_html  # type: ignore[attr-defined]
+        if topic_is_public(self, await loaders.spaces(info)):  # type: ignore[arg-type]
+            return html
+        return sign_embedded(html, info.context.settings)
 
     @strawberry.field(description="Who started the topic.")
     async def author(self, info: Info) -> User | None:
@@ -273,9 +282,16 @@ class Post(ModelNode):
     def body(self, info: Info) -> str | None:
         return self.body if access.can_read_post_body(info.context.viewer, self) else None  # type: ignore[arg-type]
 
-    @strawberry.field(description="Sanitized HTML; null for a deleted or hidden post.")
-    def body_html(self, info: Info) -> str | None:
-        return self.body_html if access.can_read_post_body(info.context.viewer, self) else None  # type: ignore[attr-defined,arg-type]
+    @strawberry.field(description="Sanitized HTML; null for a deleted or hidden post. In content that is not "
+                      "public (a members-only or private space...), media URLs are signed and expire.")
+    async def body_html(self, info: Info) -> str | None:
+        if not access.can_read_post_body(info.context.viewer, self):  # type: ignore[arg-type]
+            return None
+        html = self.body_html  # type: ignore[attr-defined]
+        topic = await info.context.loaders.by_id(models.Topic).load(self.topic_id)  # type: ignore[attr-defined]
+        if topic is not None and post_is_public(self, topic, await loaders.spaces(info)):  # type: ignore[arg-type]
+            return html
+        return sign_embedded(html, info.context.settings)
 
     @strawberry.field(description="The quoted excerpt, as it was when quoted; null once the quoted post "
                       "is deleted or hidden.")

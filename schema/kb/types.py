@@ -9,12 +9,14 @@ import strawberry
 from strawberry import relay
 
 from api.domain.kb import access
+from api.domain.kb.media import article_is_public
 from api.domain.kb.revisions import LineChange as LineChangeModel
 from api.domain.kb.text import roles_list
 from api.models import kb as models
 from api.models.accounts import Committee as CommitteeModel
 from api.models.accounts import User as UserModel
 from api.policies import is_staff
+from media.urls import sign_embedded
 from schema.accounts import User
 from schema.context import Info
 from schema.enums import Visibility, described_enum
@@ -90,7 +92,6 @@ class Article(ModelNode):
     title: str = strawberry.field(description="Title.")
     slug: str = strawberry.field(description="Unique URL-safe name (kept when the title changes).")
     body: str = strawberry.field(description="The Markdown text as written.")
-    body_html: str = strawberry.field(description="The body rendered to sanitized HTML.")
     summary: str = strawberry.field(description="A short abstract shown in lists and search results.")
     tags: list[str] = strawberry.field(description="Tags, lower-case.")
     status: ArticleStatus = strawberry.field(description="DRAFT, PUBLISHED or ARCHIVED.")
@@ -100,6 +101,14 @@ class Article(ModelNode):
     created_at: datetime = strawberry.field(description="When it was created.")
     updated_at: datetime = strawberry.field(description="When it last changed.")
     published_at: datetime | None = strawberry.field(description="When it was first published.")
+
+    @strawberry.field(description="The body rendered to sanitized HTML. While the article is not public, "
+                      "the URLs of the uploads it embeds are signed and expire.")
+    def body_html(self, info: Info) -> str:
+        html = self.body_html  # type: ignore[attr-defined]
+        if article_is_public(self):  # type: ignore[arg-type]
+            return html
+        return sign_embedded(html, info.context.settings)
 
     @strawberry.field(description="Roles that may read it when PRIVATE (admins always may).")
     def allowed_roles(self) -> list[str]:

@@ -7,6 +7,7 @@ from tortoise.transactions import in_transaction
 
 from api.domain.content import ContentRef, ContentType, register
 from api.domain.forum.hot import refresh_hot
+from api.domain.forum.media import refresh_topics
 from api.domain.forum.announce import announce_post, announce_topic, publish_topic_activity
 from api.domain.forum.posts import set_post_state
 from api.domain.forum.text import render_body
@@ -38,6 +39,7 @@ async def _topic_state(topic_id: int, **changes) -> Topic | None:
         for name, value in changes.items():
             setattr(topic, name, value)
         await topic.save(update_fields=list(changes))
+        await refresh_topics([topic.id])
         await enqueue("topic", topic.id)
         await enqueue("post", list(await Post.filter(topic_id=topic.id).values_list("id", flat=True)))
     return topic

@@ -12,6 +12,7 @@ from api.domain import events
 from api.domain.forum import access
 from api.domain.forum.announce import announce_post
 from api.domain.forum.hot import refresh_hot
+from api.domain.forum.media import sync_posts
 from api.domain.forum.qa import reputation_of, unaccept_in_transaction
 from api.domain.forum.text import check_body, render_body
 from api.errors import DomainError, ErrorCode, Forbidden, Invalid, collect
@@ -85,6 +86,7 @@ async def create_post(actor: User | None, data: PostInput, settings: Settings, *
         )
         if not held:
             await refresh_hot(topic.id)
+        await sync_posts([post.id])
         await enqueue("post", post.id)
         await enqueue("topic", topic.id)  # its reply count and activity changed
     if held:
@@ -113,6 +115,7 @@ async def edit_post(actor: User | None, post_id: int, body: str, settings: Setti
         await PostRevision.create(post_id=post.id, editor_id=actor.id, body=post.body)
         post.body, post.body_html, post.edited_at = body, rendered.html, now()
         await post.save(update_fields=["body", "body_html", "edited_at"])
+        await sync_posts([post.id])
         await enqueue("post", post.id)
     return post
 
@@ -143,6 +146,7 @@ async def set_post_state(post: Post, *, hidden: bool | None = None, deleted: boo
         topic = await Topic.get(id=post.topic_id)
         await unaccept_in_transaction(topic, post.id)
         post.accepted = False
+    await sync_posts([post.id])  # a hidden, deleted or held post is not public
     await enqueue("post", post.id)
     await enqueue("topic", post.topic_id)
     return True

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
+from api.domain.forum.media import refresh_spaces
 from api.errors import Conflict, DomainError, Invalid, NotFound, collect
 from api.models.accounts import Role, User, Visibility
 from api.models.forum import Post, PostingPolicy, Space, Topic
@@ -109,6 +110,7 @@ async def update_space(actor: User | None, space_id: int, data: SpaceInput) -> S
         if (space.visibility, list(space.allowed_roles or []), space.parent_id) != before:
             children = list(await Space.filter(parent_id=space.id).values_list("id", flat=True))
             await _reindex_spaces([space.id, *children])
+            await refresh_spaces([space.id, *children])
     return space
 
 

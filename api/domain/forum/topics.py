@@ -10,6 +10,7 @@ from api.domain import events
 from api.domain.forum import access
 from api.domain.forum.announce import announce_topic, publish_topic_activity
 from api.domain.forum.hot import hot_score
+from api.domain.forum.media import refresh_topics, sync_topics
 from api.domain.forum.qa import reputation_of
 from api.domain.forum.text import check_body, check_tags, check_title, render_body
 from api.errors import DomainError, Forbidden, Invalid, NotFound, collect
@@ -68,6 +69,7 @@ async def create_topic(actor: User | None, data: TopicInput, settings: Settings)
             hot=hot_score(replies=0, reactions=0, score=0, last_activity=moment),
         )
         await set_tags(topic.id, tags)
+        await sync_topics([topic.id])
         await enqueue("topic", topic.id)
     if topic.held:
         await events.emit("content.held", content_type="Topic", content_id=topic.id, author_id=actor.id,
@@ -104,6 +106,7 @@ async def edit_topic(actor: User | None, data: TopicEdit, settings: Settings) ->
             await TopicRevision.create(topic_id=topic.id, editor_id=actor.id, title=topic.title, body=topic.body)
             topic.title, topic.body, topic.body_html, topic.edited_at = title, body, html, now()
             await topic.save(update_fields=["title", "body", "body_html", "edited_at"])
+            await sync_topics([topic.id])
         if tags is not None:
             await set_tags(topic.id, tags)
         await enqueue("topic", topic.id)
@@ -125,6 +128,7 @@ async def delete_topic(actor: User | None, topic_id: int) -> Topic:
         async with in_transaction():
             topic.deleted_at = now()
             await topic.save(update_fields=["deleted_at"])
+            await refresh_topics([topic.id])
             await enqueue("topic", topic.id)
             await enqueue("post", await _post_ids(topic.id))
         await publish_topic_activity(topic, "DELETED")
@@ -168,6 +172,7 @@ async def move_topic(actor: User | None, topic_id: int, space_id: int) -> Topic:
     async with in_transaction():
         topic.space_id = target.id
         await topic.save(update_fields=["space_id"])
+        await refresh_topics([topic.id])  # the new space may have another audience
         await enqueue("topic", topic.id)
         await enqueue("post", await _post_ids(topic.id))
     await publish_topic_activity(previous, "MOVED_OUT", spaces)

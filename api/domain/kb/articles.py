@@ -10,6 +10,7 @@ from tortoise.transactions import in_transaction
 from api.domain import events
 from api.domain.forum.text import render_body
 from api.domain.kb import access
+from api.domain.kb.media import sync_articles
 from api.domain.kb.text import (
     check_body, check_message, check_summary, check_tags, check_title, roles_field, slugify,
 )
@@ -122,6 +123,7 @@ async def create_article(actor: User | None, data: ArticleInput, settings: Setti
         except IntegrityError:
             raise Conflict("An article with this slug exists.", field="slug") from None
         await _revision(article, author, message)
+        await sync_articles([article.id])  # a draft: the uploads it embeds are private
     return article
 
 
@@ -159,6 +161,7 @@ async def update_article(actor: User | None, article_id: int, data: ArticleInput
             article.slug = wanted
         await article.save()
         await _revision(article, editor, message)
+        await sync_articles([article.id])
         await enqueue("article", article.id)
     return article
 
@@ -176,6 +179,7 @@ async def _set_status(actor: User | None, article_id: int, status: ArticleStatus
             article.published_at = now()
             fields.append("published_at")
         await article.save(update_fields=fields)
+        await sync_articles([article.id], body_changed=False)
         await enqueue("article", article.id)
     return article
 
@@ -211,6 +215,7 @@ async def restore_revision(actor: User | None, revision_id: int, message: str, s
             article.category_id = revision.category_id_at_save
         await article.save()
         await _revision(article, editor, message, restored_from=revision.number)
+        await sync_articles([article.id])
         await enqueue("article", article.id)
     return article
 
@@ -225,6 +230,7 @@ async def delete_article(actor: User | None, article_id: int) -> int:
         if not (is_staff(user) or own_draft):
             raise Forbidden("Only moderators, or the only author of a draft, may delete an article.")
         await article.delete()
+        await sync_articles([article_id])
         await enqueue("article", article_id)
     return article_id
 

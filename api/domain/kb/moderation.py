@@ -6,6 +6,7 @@ from __future__ import annotations
 from tortoise.transactions import in_transaction
 
 from api.domain.content import ContentRef, ContentType, register
+from api.domain.kb.media import sync_articles, sync_resources
 from api.models.kb import Article, ArticleAuthor, Resource
 from search.outbox import enqueue
 
@@ -29,10 +30,19 @@ async def load_resources(ids: list[int]) -> dict[int, ContentRef]:
     }
 
 
+async def _sync_media(kind: str, item_id: int) -> None:
+    """Files of hidden or deleted items become private (unless public content uses them too)."""
+    if kind == "article":
+        await sync_articles([item_id])
+    else:
+        await sync_resources([item_id])
+
+
 def _set_hidden(model: type[Article] | type[Resource], kind: str, hidden: bool):
     async def action(item_id: int, moderator_id: int | None) -> None:
         async with in_transaction():
             if await model.filter(id=item_id).update(hidden=hidden):
+                await _sync_media(kind, item_id)
                 await enqueue(kind, item_id)
 
     return action
@@ -42,6 +52,7 @@ def _delete(model: type[Article] | type[Resource], kind: str):
     async def action(item_id: int, moderator_id: int | None) -> None:
         async with in_transaction():
             if await model.filter(id=item_id).delete():
+                await _sync_media(kind, item_id)
                 await enqueue(kind, item_id)
 
     return action

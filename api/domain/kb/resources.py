@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 from tortoise.transactions import in_transaction
 
 from api.domain.kb import access
+from api.domain.kb.media import sync_resources
 from api.domain.kb.text import check_summary, check_tags, check_title, roles_field
 from api.errors import DomainError, Forbidden, Invalid, NotFound, collect
 from api.models.accounts import User, Visibility
@@ -96,6 +97,7 @@ async def create_resource(actor: User | None, data: ResourceInput, settings: Set
     await _apply(resource, ResourceInput(**{**data.__dict__, "title": data.title or ""}), author, settings)
     async with in_transaction():
         await resource.save()
+        await sync_resources([resource.id])
         await enqueue("resource", resource.id)
     return resource
 
@@ -115,6 +117,7 @@ async def update_resource(actor: User | None, resource_id: int, data: ResourceIn
         resource = await _editable(editor, resource_id)
         await _apply(resource, data, editor, settings)
         await resource.save()
+        await sync_resources([resource.id])
         await enqueue("resource", resource.id)
     return resource
 
@@ -124,5 +127,6 @@ async def delete_resource(actor: User | None, resource_id: int) -> int:
     async with in_transaction():
         resource = await _editable(editor, resource_id)
         await resource.delete()
+        await sync_resources([resource_id])
         await enqueue("resource", resource_id)
     return resource_id
