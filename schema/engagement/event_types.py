@@ -18,6 +18,15 @@ from schema.engagement.access import load_user, signed_in
 from schema.engagement.enums import EligibleSet, LotteryStatus, RsvpStatus
 from schema.relay import After, Before, Connection, First, Last, ModelNode, node_global_id, paginate
 
+async def _counts_of(info: Info, event: models.Event) -> tuple[int, int, int]:
+    """(going, waitlisted, attended) of an event, batched over the events of the request."""
+    return await info.context.loaders.custom("engagement.rsvp_counts", _rsvp_counts).load(event.id)
+
+
+async def _winners_of(info: Info, lottery: models.Lottery) -> list[models.LotteryWinner]:
+    return await info.context.loaders.many(models.LotteryWinner, "lottery_id", order_by=("rank",)).load(lottery.id)
+
+
 @strawberry.type(description="A community event, online or offline.")
 class CommunityEvent(ModelNode):
     model = models.Event
@@ -50,15 +59,15 @@ class CommunityEvent(ModelNode):
 
     @strawberry.field(description="Members with a place.")
     async def going_count(self, info: Info) -> int:
-        return (await info.context.loaders.custom("engagement.rsvp_counts", _rsvp_counts).load(self.id))[0]  # type: ignore[attr-defined]
+        return (await _counts_of(info, self))[0]
 
     @strawberry.field(description="Members on the waitlist.")
     async def waitlist_count(self, info: Info) -> int:
-        return (await info.context.loaders.custom("engagement.rsvp_counts", _rsvp_counts).load(self.id))[1]  # type: ignore[attr-defined]
+        return (await _counts_of(info, self))[1]
 
     @strawberry.field(description="Members who checked in.")
     async def attended_count(self, info: Info) -> int:
-        return (await info.context.loaders.custom("engagement.rsvp_counts", _rsvp_counts).load(self.id))[2]  # type: ignore[attr-defined]
+        return (await _counts_of(info, self))[2]
 
     @strawberry.field(description="The viewer's sign-up, if any.")
     async def viewer_rsvp(self, info: Info) -> EventRsvp | None:
@@ -178,7 +187,7 @@ class Lottery(ModelNode):
 
     @strawberry.field(description="The winners in rank order (empty before the draw).")
     async def winners(self, info: Info) -> list[LotteryWinner]:
-        rows = await info.context.loaders.many(models.LotteryWinner, "lottery_id", order_by=("rank",)).load(self.id)  # type: ignore[attr-defined]
+        rows = await _winners_of(info, self)  # type: ignore[arg-type]
         return [LotteryWinner(rank=r.rank, prize=r.prize, user_id=r.user_id) for r in rows]
 
     @strawberry.field(description="Whether the revealed seed matches the commitment and the winners follow "
@@ -186,6 +195,7 @@ class Lottery(ModelNode):
     async def verified(self, info: Info) -> bool | None:
         if self.status != models.LotteryStatus.DRAWN:  # type: ignore[attr-defined]
             return None
-        rows = await info.context.loaders.many(models.LotteryWinner, "lottery_id", order_by=("rank",)).load(self.id)  # type: ignore[attr-defined]
-        expected = compute_winners(self.seed, list(self.eligible_user_ids), self.winner_count)  # type: ignore[attr-defined]
-        return commitment_of(self.seed) == self.commitment and expected == [r.user_id for r in rows]  # type: ignore[attr-defined]
+        lottery: models.Lottery = self  # type: ignore[assignment]
+        rows = await _winners_of(info, lottery)
+        expected = compute_winners(lottery.seed, list(lottery.eligible_user_ids), lottery.winner_count)
+        return commitment_of(lottery.seed) == lottery.commitment and expected == [r.user_id for r in rows]
