@@ -374,8 +374,11 @@ class Subscription:
         viewer = info.context.viewer
         if viewer is None:
             raise PublicError("Sign in first.")
+        token = info.context.token
         async with get_broker().subscribe(notifications_domain.channel_for(viewer.id)) as messages:
             async for message in messages:
+                if token is None or not await domain.token_still_valid(token):
+                    raise PublicError("Your session has ended; sign in again.")
                 notification = await NotificationModel.filter(id=message["id"], user_id=viewer.id).first()
                 if notification is not None:
                     yield notification

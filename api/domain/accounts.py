@@ -167,6 +167,17 @@ async def authenticate(token: str | None) -> tuple[User, AccessToken] | None:
     return user, record
 
 
+async def token_still_valid(token_record: AccessToken) -> bool:
+    """Whether a token checked earlier is still unrevoked, unexpired and its member not banned.
+    A WebSocket authenticates once, at connection_init; its long-lived subscriptions re-check."""
+    alive = await AccessToken.filter(
+        id=token_record.id, revoked_at__isnull=True, expires_at__gt=now()
+    ).exists()
+    if not alive:
+        return False
+    return not any(s.kind == SanctionKind.BAN for s in await active_restrictions(token_record.user_id))
+
+
 async def logout(token_record: AccessToken) -> None:
     await AccessToken.filter(id=token_record.id, revoked_at__isnull=True).update(revoked_at=now())
 

@@ -99,3 +99,20 @@ async def test_authenticate_updates_last_seen_at_most_every_five_minutes(factory
     seen = (await type(user).get(id=user.id)).last_seen_at
     assert seen is not None and now() - seen < timedelta(minutes=1)
     assert not any(s.lstrip().upper().startswith("UPDATE") for s in counter.statements)
+
+
+async def test_token_still_valid_follows_revocation_expiry_and_bans(factory):
+    from api.domain.accounts import token_still_valid
+
+    user, token = await factory.member_with_token()
+    _, record = await authenticate(token)
+    assert await token_still_valid(record)
+    ban = await Sanction.create(user=user, kind=SanctionKind.BAN)
+    assert not await token_still_valid(record)
+    await Sanction.filter(id=ban.id).update(revoked_at=now())
+    assert await token_still_valid(record)
+    await AccessToken.filter(id=record.id).update(expires_at=now() - timedelta(seconds=1))
+    assert not await token_still_valid(record)
+    await AccessToken.filter(id=record.id).update(expires_at=now() + timedelta(hours=1))
+    await logout(record)
+    assert not await token_still_valid(record)

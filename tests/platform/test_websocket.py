@@ -90,3 +90,31 @@ async def test_an_anonymous_connection_cannot_subscribe_to_notifications(server_
         assert [e["message"] for e in errors] == ["Sign in first."]
     finally:
         await ws.close()
+
+
+async def test_a_subscription_ends_when_its_token_is_revoked(server_url, factory):
+    from api.domain.accounts import authenticate, logout
+
+    user, token = await factory.member_with_token()
+    ws = await _ws(server_url, {"Authorization": f"Bearer {token}"})
+    try:
+        assert (await _next(ws))["type"] == "connection_ack"
+        await ws.send(json.dumps(SUBSCRIBE))
+        for _ in range(40):  # wait until the subscription delivers
+            await notify(user.id, "test.ping", message="first")
+            try:
+                assert (await _next(ws, 0.25))["type"] == "next"
+                break
+            except TimeoutError:
+                continue
+        _, record = await authenticate(token)
+        await logout(record)
+        await notify(user.id, "test.ping", message="after logout")
+        reply = await _next(ws)
+        while reply["type"] == "next" and reply["payload"].get("data"):  # drain pings sent before
+            assert reply["payload"]["data"]["notificationAdded"]["message"] == "first"
+            reply = await _next(ws)
+        errors = reply["payload"] if reply["type"] == "error" else reply["payload"]["errors"]
+        assert [e["message"] for e in errors] == ["Your session has ended; sign in again."]
+    finally:
+        await ws.close()
