@@ -1,0 +1,138 @@
+"""Privacy of media files used by knowledge-base and forum content, without GraphQL: a file is
+private while only content that is not public uses it, and the readers let those who may read
+that content read the file."""
+
+from __future__ import annotations
+
+import io
+
+import api.domain.kb.moderation  # noqa: F401 - registers articles and resources as content
+from api.domain import content, media
+from api.domain.forum import spaces
+from api.domain.forum.moderation import hide_post, unhide_post
+from api.domain.forum.posts import edit_post
+from api.domain.kb.articles import ArticleInput, create_article, publish_article, update_article
+from api.domain.kb.resources import ResourceInput, create_resource, delete_resource, update_resource
+from api.models.accounts import Role, Visibility
+from api.models.attachments import Attachment
+from api.models.kb import ResourceKind
+from api.models.media import MediaFile, MediaPurpose
+from media.urls import media_url
+from tests.domain.forum_helpers import make_post, make_space, make_topic
+from tests.media import samples
+
+_colours = iter(range(1, 250))
+
+
+async def upload(user, settings, purpose=MediaPurpose.POST) -> MediaFile:
+    """A distinct small PNG of the user's (distinct bytes, so no two uploads share blobs)."""
+    data = samples.image_bytes(colour=(next(_colours), 90, 160))
+    return await media.upload(user, media.UploadedFile("p.png", io.BytesIO(data)), purpose, "", settings)
+
+
+def embed(settings, media_file: MediaFile) -> str:
+    return f"![picture]({media_url(settings, media_file.sha256, 'png')})"
+
+
+async def private(*files: MediaFile) -> list[bool]:
+    rows = dict(await MediaFile.filter(id__in=[f.id for f in files]).values_list("id", "private"))
+    return [rows[f.id] for f in files]
+
+
+def resource(media_file: MediaFile, visibility: Visibility, **fields) -> ResourceInput:
+    return ResourceInput(**{"title": "Slides", "kind": ResourceKind.IMAGE, "media_id": media_file.id,
+                            "visibility": visibility, **fields})
+
+
+async def test_a_resource_file_is_private_while_the_resource_is_not_public(factory, app_settings):
+    alice, bob, mod = await factory.user(), await factory.user(), await factory.user(role="MODERATOR")
+    file = await upload(alice, app_settings, MediaPurpose.RESOURCE)
+    item = await create_resource(alice, resource(file, Visibility.MEMBERS), app_settings)
+    assert await private(file) == [True]
+    assert await media.readable(None, [await MediaFile.get(id=file.id)]) == set()
+    assert await media.readable(bob, [await MediaFile.get(id=file.id)]) == {file.id}  # bob may read it
+
+    await update_resource(alice, item.id, ResourceInput(visibility=Visibility.PRIVATE,
+                                                        allowed_roles=[Role.MODERATOR]), app_settings)
+    assert await private(file) == [True]
+    assert await media.readable(bob, [await MediaFile.get(id=file.id)]) == set()  # not a moderator
+
+    await update_resource(mod, item.id, ResourceInput(visibility=Visibility.PUBLIC), app_settings)
+    assert await private(file) == [False]
+    resources = content.get("Resource")  # registered by api.domain.kb.moderation
+    await resources.hide(item.id, mod.id)
+    assert await private(file) == [True]
+    await resources.unhide(item.id, mod.id)
+    assert await private(file) == [False]
+
+
+async def test_a_file_is_public_while_any_public_record_uses_it(factory, app_settings):
+    alice = await factory.user()
+    file = await upload(alice, app_settings, MediaPurpose.RESOURCE)
+    public = await create_resource(alice, resource(file, Visibility.PUBLIC), app_settings)
+    await create_resource(alice, resource(file, Visibility.MEMBERS, title="Copy"), app_settings)
+    assert await private(file) == [False]
+    await delete_resource(alice, public.id)
+    assert await private(file) == [True]  # only the members-only one uses it now
+    assert await Attachment.filter(media_file_id=file.id).count() == 1
+
+
+async def test_article_embeds_follow_the_article_and_only_the_authors_own_uploads(factory, app_settings):
+    alice, bob = await factory.user(), await factory.user()
+    mine, theirs, avatar = (await upload(alice, app_settings), await upload(bob, app_settings),
+                            await upload(alice, app_settings, MediaPurpose.AVATAR))
+    await media.set_avatar(alice, avatar.id)
+    body = "\n\n".join(embed(app_settings, f) for f in (mine, theirs, avatar))
+    article = await create_article(alice, ArticleInput(title="Guide", body=body), app_settings)
+    # A draft: alice's upload is private; bob's is not hers to hide; an avatar stays public.
+    assert await private(mine, theirs, avatar) == [True, False, False]
+    assert await media.readable(bob, [await MediaFile.get(id=mine.id)]) == set()
+
+    await publish_article(alice, article.id, app_settings)
+    assert await private(mine) == [False]
+    await update_article(alice, article.id, ArticleInput(visibility=Visibility.MEMBERS), app_settings)
+    assert await private(mine) == [True]
+    assert await media.readable(bob, [await MediaFile.get(id=mine.id)]) == {mine.id}
+    assert await media.readable(None, [await MediaFile.get(id=mine.id)]) == set()
+
+    # The image leaves the text: the file keeps its state (what was private stays private).
+    await update_article(alice, article.id, ArticleInput(body="No pictures."), app_settings)
+    assert await private(mine) == [True]
+    assert await Attachment.filter(subject_type="Article").count() == 0
+
+
+async def test_forum_embeds_follow_the_space_and_the_post_state(factory, app_settings):
+    admin = await factory.user(role="ADMIN")
+    alice, bob, mod = await factory.user(), await factory.user(), await factory.user(role="MODERATOR")
+    inner = await make_space(admin, "Inner circle", visibility=Visibility.PRIVATE, roles=[Role.MEMBER])
+    staff = await make_space(admin, "Staff room", visibility=Visibility.PRIVATE, roles=[Role.MODERATOR])
+    open_space = await make_space(admin, "Open")
+    in_topic, in_post, staff_file, open_file = [await upload(u, app_settings) for u in (alice, alice, mod, alice)]
+
+    topic = await make_topic(alice, inner, app_settings, body=embed(app_settings, in_topic))
+    post = await make_post(alice, topic, app_settings, body="Also " + embed(app_settings, in_post))
+    await make_topic(mod, staff, app_settings, body=embed(app_settings, staff_file))
+    open_topic = await make_topic(alice, open_space, app_settings, body="Hi")
+    open_post = await make_post(alice, open_topic, app_settings, body=embed(app_settings, open_file))
+    assert await private(in_topic, in_post, staff_file, open_file) == [True, True, True, False]
+
+    files = list(await MediaFile.filter(id__in=[in_topic.id, in_post.id, staff_file.id]).order_by("id"))
+    assert await media.readable(bob, files) == {in_topic.id, in_post.id}  # bob may read the inner circle
+    assert await media.readable(None, files) == set()
+
+    # A post hidden by a moderator is not public, and bob may no longer read its body.
+    await hide_post(open_post.id, mod.id)
+    assert await private(open_file) == [True]
+    assert await media.readable(bob, [await MediaFile.get(id=open_file.id)]) == set()
+    await unhide_post(open_post.id, mod.id)
+    assert await private(open_file) == [False]
+
+    # Opening the space to everyone makes its uploads public.
+    await spaces.update_space(admin, inner.id, spaces.SpaceInput(visibility=Visibility.PUBLIC))
+    assert await private(in_topic, in_post) == [False, False]
+
+    # An edit that embeds another upload records it with the post's publicness.
+    extra = await upload(alice, app_settings)
+    await spaces.update_space(admin, inner.id, spaces.SpaceInput(visibility=Visibility.MEMBERS))
+    await edit_post(alice, post.id, embed(app_settings, extra), app_settings)
+    assert await private(extra, in_post, in_topic) == [True, True, True]
