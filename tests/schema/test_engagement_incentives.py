@@ -147,3 +147,19 @@ async def test_badge_holder_counts_are_batched(gql, factory, app_settings, count
     refused = (await gql(CREATE_BADGE, {"input": {"name": "Nope", "tier": "GOLD"}},
                          token=(await factory.member_with_token())[1]))["createBadge"]
     assert refused["errors"][0]["code"] == "FORBIDDEN"
+
+
+async def test_badge_icons_are_media_files(gql, factory, app_settings):
+    from api.models.media import MediaFile, MediaKind, MediaPurpose
+
+    admin, admin_token = await factory.member_with_token(role="ADMIN")
+    icon = await MediaFile.create(owner=admin, purpose=MediaPurpose.POST, kind=MediaKind.IMAGE, mime_type="image/png",
+                                  size=10, sha256="a" * 64, source_sha256="a" * 64, width=64, height=64)
+    made = (await gql(CREATE_BADGE, {"input": {"name": "Shiny", "tier": "GOLD", "iconId": gid("MediaFile", icon.id)}},
+                      token=admin_token))["createBadge"]
+    assert made["errors"] == []
+    missing = (await gql(CREATE_BADGE, {"input": {"name": "Dull", "tier": "GOLD", "iconId": gid("MediaFile", 999)}},
+                         token=admin_token))["createBadge"]
+    assert missing["errors"] == [{"code": "NOT_FOUND"}]
+    shown = (await gql("{ badges { nodes { name icon { id } } } }"))["badges"]["nodes"]
+    assert shown == [{"name": "Shiny", "icon": {"id": gid("MediaFile", icon.id)}}]
