@@ -8,7 +8,6 @@ import re
 from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 import pytest_asyncio
 
 from api.settings import Settings
