@@ -14,6 +14,7 @@ MODULES: list[str] = [
     "api.domain.forum.moderation",
     "api.domain.kb.media",
     "api.domain.forum.media",
+    "api.attachment_commands",
     "search.kinds.forum",
     "api.domain.moderation.announcements",
     "api.domain.moderation.admission",

@@ -136,3 +136,27 @@ async def test_forum_embeds_follow_the_space_and_the_post_state(factory, app_set
     await spaces.update_space(admin, inner.id, spaces.SpaceInput(visibility=Visibility.MEMBERS))
     await edit_post(alice, post.id, embed(app_settings, extra), app_settings)
     assert await private(extra, in_post, in_topic) == [True, True, True]
+
+
+async def test_backfill_records_content_written_before_uses_were_recorded(factory, app_settings):
+    from api.domain.attachments_backfill import backfill
+    from api.models.forum import Topic
+    from api.models.kb import Resource
+    from api.timeutil import now
+
+    admin, alice = await factory.user(role="ADMIN"), await factory.user()
+    in_resource, in_topic, in_public_topic = [await upload(alice, app_settings) for _ in range(3)]
+    members = await make_space(admin, "Members", visibility=Visibility.MEMBERS)
+    public = await make_space(admin, "Open")
+    # Written behind the domain's back: nothing recorded, every file still public.
+    await Resource.create(title="Old", kind=ResourceKind.IMAGE, media_id=in_resource.id,
+                          visibility=Visibility.MEMBERS, created_by_id=alice.id)
+    for space, file in ((members, in_topic), (public, in_public_topic)):
+        await Topic.create(space_id=space.id, author_id=alice.id, title="Old", body=embed(app_settings, file),
+                           last_activity_at=now())
+    assert await private(in_resource, in_topic, in_public_topic) == [False, False, False]
+
+    counts = await backfill(batch=1)
+    assert counts == {"Resource": 1, "Article": 0, "Topic": 2, "Post": 0}
+    assert await private(in_resource, in_topic, in_public_topic) == [True, True, False]
+    assert await backfill() == counts and await Attachment.all().count() == 3  # safe to run again
