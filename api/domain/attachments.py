@@ -106,7 +106,7 @@ async def refresh_privacy(media_ids: Iterable[int]) -> None:
     async with in_transaction():
         # Lock the files first: concurrent writers changing uses of one file then decide in
         # turn, each seeing the other's committed uses.
-        await MediaFile.filter(id__in=ids).order_by("id").select_for_update().values_list("id", flat=True)
+        await MediaFile.filter(id__in=ids).order_by("id").select_for_update().only("id")
         rows = await Attachment.filter(media_file_id__in=ids).values_list("media_file_id", "public")
         used = {media_id for media_id, _ in rows}
         public = {media_id for media_id, flag in rows if flag}
