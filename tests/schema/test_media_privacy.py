@@ -196,3 +196,47 @@ async def test_public_space_html_is_unsigned_and_a_page_of_posts_costs_fixed_que
         assert len(nodes) == size and all("?exp=" in n["bodyHtml"] for n in nodes)
         costs[size] = counter.count
     assert costs[5] == costs[50]
+
+
+CREATE_ARTICLE = """
+mutation($input: CreateArticleInput!) { createArticle(input: $input) { article { id bodyHtml } errors { code } } }"""
+PUBLISH_ARTICLE = """
+mutation($input: ArticleActionInput!) { publishArticle(input: $input) { article { bodyHtml } errors { code } } }"""
+UPDATE_ARTICLE = """
+mutation($input: UpdateArticleInput!) { updateArticle(input: $input) { article { bodyHtml } errors { code } } }"""
+ARTICLE_HTML = "query($id: ID!) { node(id: $id) { ... on Article { bodyHtml } } }"
+
+
+async def test_images_of_an_article_that_is_not_public_are_signed_for_its_readers(gql, client, factory, app_settings):
+    alice, alice_token = await factory.member_with_token()
+    bob, bob_token = await factory.member_with_token()
+    image = await upload(alice, app_settings, MediaPurpose.POST)
+    plain = plain_url(app_settings, image)
+    draft = (await gql(CREATE_ARTICLE, {"input": {"title": "Route", "body": f"![route]({plain})",
+                                                  "visibility": "MEMBERS"}}, token=alice_token))["createArticle"]
+    assert draft["errors"] == [] and (await MediaFile.get(id=image.id)).private is True
+    [src] = image_sources(draft["article"]["bodyHtml"])
+    assert src.startswith(plain + "?exp=") and (await client.get(src)).status_code == 200
+    article_id = draft["article"]["id"]
+
+    # A draft: bob reads neither the article nor its image.
+    assert (await gql(ARTICLE_HTML, {"id": article_id}, token=bob_token))["node"] is None
+    assert (await gql(NODE, {"id": gid("MediaFile", image.id)}, token=bob_token))["node"] is None
+    assert (await client.get(plain)).status_code == 403
+    # Bob may not publish it: refused, and the image stays private.
+    refused = (await gql(PUBLISH_ARTICLE, {"input": {"articleId": article_id}}, token=bob_token))["publishArticle"]
+    assert refused["errors"][0]["code"] == "NOT_FOUND" and (await MediaFile.get(id=image.id)).private is True
+
+    # Published for members: bob gets signed image URLs that work; anonymous readers get nothing.
+    assert (await gql(PUBLISH_ARTICLE, {"input": {"articleId": article_id}}, token=alice_token))[
+        "publishArticle"]["errors"] == []
+    [bob_src] = image_sources((await gql(ARTICLE_HTML, {"id": article_id}, token=bob_token))["node"]["bodyHtml"])
+    assert bob_src.startswith(plain + "?exp=") and (await client.get(bob_src)).status_code == 200
+    assert (await gql(ARTICLE_HTML, {"id": article_id}))["node"] is None
+    assert (await client.get(plain)).status_code == 403
+
+    # Public: the HTML carries the plain URL, which works for everyone.
+    opened = (await gql(UPDATE_ARTICLE, {"input": {"articleId": article_id, "visibility": "PUBLIC"}},
+                        token=alice_token))["updateArticle"]
+    assert opened["errors"] == [] and image_sources(opened["article"]["bodyHtml"]) == [plain]
+    assert (await client.get(plain)).status_code == 200
