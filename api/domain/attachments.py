@@ -62,13 +62,13 @@ async def record(subject_type: str, uses: Mapping[int, Use]) -> None:
     and refresh the privacy of every file whose uses changed."""
     if not uses:
         return
+    current = await Attachment.filter(subject_type=subject_type, subject_id__in=list(uses)).values_list(
+        "media_file_id", "subject_id", "public"
+    )
+    wanted = {(m, key, use.public) for key, use in uses.items() for m in use.media_ids}
+    if set(current) == wanted:
+        return  # the common case: no upload embedded before or after
     async with in_transaction():
-        current = await Attachment.filter(subject_type=subject_type, subject_id__in=list(uses)).values_list(
-            "media_file_id", "subject_id", "public"
-        )
-        wanted = {(m, key, use.public) for key, use in uses.items() for m in use.media_ids}
-        if set(current) == wanted:
-            return
         await Attachment.filter(subject_type=subject_type, subject_id__in=list(uses)).delete()
         existing = set(await MediaFile.filter(id__in={m for m, _, _ in wanted}).values_list("id", flat=True)) \
             if wanted else set()
@@ -84,12 +84,14 @@ async def set_public(subject_type: str, publicness: Mapping[int, bool]) -> None:
     moderator hiding something."""
     if not publicness:
         return
+    rows = await Attachment.filter(subject_type=subject_type, subject_id__in=list(publicness)).values_list(
+        "id", "media_file_id", "subject_id", "public"
+    )
+    stale = [(row_id, media_id, publicness[key]) for row_id, media_id, key, public in rows
+             if public != publicness[key]]
+    if not stale:
+        return
     async with in_transaction():
-        rows = await Attachment.filter(subject_type=subject_type, subject_id__in=list(publicness)).values_list(
-            "id", "media_file_id", "subject_id", "public"
-        )
-        stale = [(row_id, media_id, publicness[key]) for row_id, media_id, key, public in rows
-                 if public != publicness[key]]
         for flag in (True, False):
             ids = [row_id for row_id, _, public in stale if public is flag]
             if ids:
