@@ -50,11 +50,11 @@ async def embedded_uploads(texts: Mapping[int, str], owners: Mapping[int, Iterab
     found: dict[str, list[tuple[int, int | None]]] = {}
     for sha256, media_id, owner_id in rows:
         found.setdefault(sha256, []).append((media_id, owner_id))
-    return {
-        key: {media_id for sha in shas for media_id, owner_id in found.get(sha, [])
-              if owner_id is not None and owner_id in set(owners.get(key, ()))}
-        for key, shas in names.items()
-    }
+    result: dict[int, set[int]] = {}
+    for key, shas in names.items():
+        allowed = set(owners.get(key, ()))
+        result[key] = {media_id for sha in shas for media_id, owner_id in found.get(sha, []) if owner_id in allowed}
+    return result
 
 
 async def record(subject_type: str, uses: Mapping[int, Use]) -> None:
