@@ -31,7 +31,8 @@ async def load_resources(ids: list[int]) -> dict[int, ContentRef]:
 
 
 async def _sync_media(kind: str, item_id: int) -> None:
-    """Files of hidden or deleted items become private (unless public content uses them too)."""
+    """Record an item's media uses after moderation: a hidden item's files become private
+    (unless public content uses them too); a deleted item uses nothing any more."""
     if kind == "article":
         await sync_articles([item_id])
     else:
