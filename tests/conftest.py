@@ -140,8 +140,10 @@ async def _has_sqlite_sequence() -> bool:
 
 
 @pytest_asyncio.fixture
-async def clean_db(db: Settings) -> AsyncIterator[Settings]:
-    yield db
+async def clean_db(db: Settings, tmp_path: Path) -> AsyncIterator[Settings]:
+    """Empty tables after the test; stored media go to a folder of the test's own, since
+    files outlive the truncated rows and content-addressed names repeat across tests."""
+    yield db.replace(media_root=tmp_path / "media")
     await truncate_all()
 
 
