@@ -160,3 +160,34 @@ async def test_backfill_records_content_written_before_uses_were_recorded(factor
     assert counts == {"Resource": 1, "Article": 0, "Topic": 2, "Post": 0}
     assert await private(in_resource, in_topic, in_public_topic) == [True, True, False]
     assert await backfill() == counts and await Attachment.all().count() == 3  # safe to run again
+
+
+async def test_concurrent_changes_of_one_files_uses_decide_in_turn(factory, app_settings):
+    import asyncio
+
+    from tortoise.transactions import in_transaction
+
+    from api.domain import attachments
+
+    file = await upload(await factory.user(), app_settings, MediaPurpose.RESOURCE)
+    await attachments.record("Resource", {2: attachments.Use(False, {file.id})})
+    assert await private(file) == [True]
+    a_inside, b_started = asyncio.Event(), asyncio.Event()
+
+    async def add_a_public_use() -> None:
+        async with in_transaction():
+            await attachments.record("Resource", {1: attachments.Use(True, {file.id})})
+            a_inside.set()
+            await b_started.wait()
+            await asyncio.sleep(0.2)  # the other writer now waits for the file's row lock
+
+    async def add_a_private_use() -> None:
+        await a_inside.wait()
+        b_started.set()
+        async with in_transaction():
+            # Deciding before the public use commits would make the file private again.
+            await attachments.record("Resource", {3: attachments.Use(False, {file.id})})
+
+    await asyncio.gather(add_a_public_use(), add_a_private_use())
+    assert await private(file) == [False]
+    assert await Attachment.filter(media_file_id=file.id).count() == 3
