@@ -229,3 +229,27 @@ def parse_id(value: str | relay.GlobalID, type_names: str | Sequence[str], field
         return decode_global_id(value, type_names)[1]
     except PublicError as exc:
         raise Invalid(str(exc), field=field) from None
+
+
+def selected_node_fields(info: Info) -> set[str]:
+    """GraphQL names of the fields selected on the items of the connection being resolved
+    (under `nodes { }` or `edges { node { } }`, fragments included): what a list resolver
+    should prefetch."""
+    names: set[str] = set()
+
+    def walk(selections: Iterable[Any], depth: int) -> None:
+        for selection in selections:
+            inner = getattr(selection, "selections", None) or []
+            name = getattr(selection, "name", None)
+            if name is None:  # inline fragment or fragment spread: same level
+                walk(inner, depth)
+            elif depth == 0 and name in ("nodes", "edges"):
+                walk(inner, 1 if name == "nodes" else 2)
+            elif depth == 2 and name == "node":
+                walk(inner, 1)
+            elif depth == 1:
+                names.add(name)
+
+    for field in info.selected_fields:
+        walk(field.selections, 0)
+    return names

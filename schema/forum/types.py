@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -18,6 +20,7 @@ from schema.accounts import Role, User
 from schema.context import Info
 from schema.enums import Visibility
 from schema.forum import loaders
+from schema.loaders import now_or_later, then
 from schema.forum.enums import ContentStatus, PostingPolicy, SubscriptionLevel, TopicKind, VoteValue
 from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate, paginate_list
 
@@ -32,8 +35,8 @@ def _status(item: models.Topic | models.Post) -> models.ContentStatus:
     return models.ContentStatus.PUBLISHED
 
 
-async def _author(info: Info, author_id: int | None) -> UserModel | None:
-    return None if author_id is None else await info.context.loaders.by_id(UserModel).load(author_id)
+def _author(info: Info, author_id: int | None) -> Any:
+    return None if author_id is None else now_or_later(info.context.loaders.by_id(UserModel), author_id)
 
 
 @strawberry.type(description="The count of one reaction on a topic or post.")
@@ -43,20 +46,31 @@ class ReactionCount:
     viewer_reacted: bool = strawberry.field(description="Whether the viewer is one of them.")
 
 
-async def _reactions(info: Info, subject_type: str, subject_id: int) -> list[ReactionCount]:
-    counts = await loaders.reaction_counts(info, subject_type).load(subject_id)
-    mine: set[str] = set()
+def _reactions(info: Info, subject_type: str, subject_id: int) -> Any:
+    """Reaction counts with the viewer's own; synchronous when the list prefetched them."""
+    counts = now_or_later(loaders.reaction_counts(info, subject_type), subject_id)
+    mine: Any = set()
     if info.context.viewer is not None:
-        mine = await loaders.viewer_reactions(info, subject_type).load(subject_id)
+        mine = now_or_later(loaders.viewer_reactions(info, subject_type), subject_id)
     order = list(info.context.settings.forum_reactions)
-    kinds = sorted(counts, key=lambda r: order.index(r) if r in order else len(order))
-    return [ReactionCount(reaction=r, count=counts[r], viewer_reacted=r in mine) for r in kinds]
+
+    def build(counts: dict[str, int], mine: set[str]) -> list[ReactionCount]:
+        kinds = sorted(counts, key=lambda r: order.index(r) if r in order else len(order))
+        return [ReactionCount(reaction=r, count=counts[r], viewer_reacted=r in mine) for r in kinds]
+
+    if inspect.isawaitable(counts) or inspect.isawaitable(mine):
+        async def later() -> list[ReactionCount]:
+            return build(await counts if inspect.isawaitable(counts) else counts,
+                         await mine if inspect.isawaitable(mine) else mine)
+
+        return later()
+    return build(counts, mine)
 
 
-async def _viewer_vote(info: Info, subject_type: str, subject_id: int) -> VoteValue | None:
+def _viewer_vote(info: Info, subject_type: str, subject_id: int) -> Any:
     if info.context.viewer is None:
         return None
-    return VoteValue(await loaders.viewer_votes(info, subject_type).load(subject_id))
+    return then(now_or_later(loaders.viewer_votes(info, subject_type), subject_id), VoteValue)
 
 
 @strawberry.type(description="A tag shared by the whole community.")
@@ -195,24 +209,24 @@ class Topic(ModelNode):
         return sign_embedded(html, info.context.settings)
 
     @strawberry.field(description="Who started the topic.")
-    async def author(self, info: Info) -> User | None:
-        return await _author(info, self.author_id)  # type: ignore[attr-defined]
+    def author(self, info: Info) -> User | None:
+        return _author(info, self.author_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="The space of the topic.")
     async def space(self, info: Info) -> Space:
         return (await loaders.spaces(info)).get(self.space_id)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field(description="The topic's tags, by name.")
-    async def tags(self, info: Info) -> list[Tag]:
-        return await loaders.tags(info).load(self.id)
+    def tags(self, info: Info) -> list[Tag]:
+        return now_or_later(loaders.tags(info), self.id)
 
     @strawberry.field(description="Reactions on the opening post, per emoji.")
-    async def reactions(self, info: Info) -> list[ReactionCount]:
-        return await _reactions(info, "Topic", self.id)
+    def reactions(self, info: Info) -> list[ReactionCount]:
+        return _reactions(info, "Topic", self.id)
 
     @strawberry.field(description="The viewer's vote on the question (null when anonymous).")
-    async def viewer_vote(self, info: Info) -> VoteValue | None:
-        return await _viewer_vote(info, "Topic", self.id)
+    def viewer_vote(self, info: Info) -> VoteValue | None:
+        return _viewer_vote(info, "Topic", self.id)
 
     @strawberry.field(description="The accepted answer of a question.")
     async def accepted_answer(self, info: Info) -> Post | None:
@@ -221,12 +235,12 @@ class Topic(ModelNode):
         return await info.context.loaders.by_id(models.Post).load(self.accepted_post_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="How far the viewer has read (null when anonymous).")
-    async def viewer_read_state(self, info: Info) -> TopicReadState | None:
+    def viewer_read_state(self, info: Info) -> TopicReadState | None:
         if info.context.viewer is None:
             return None
-        position = await loaders.read_positions(info).load(self.id)
-        return TopicReadState(last_read_position=position or 0, opened=position is not None,
-                              unread_count=unread_count(self, position))  # type: ignore[arg-type]
+        return then(now_or_later(loaders.read_positions(info), self.id), lambda position: TopicReadState(
+            last_read_position=position or 0, opened=position is not None,
+            unread_count=unread_count(self, position)))  # type: ignore[arg-type]
 
     @strawberry.field(description="Whether the viewer bookmarked the topic.")
     async def viewer_bookmarked(self, info: Info) -> bool:
@@ -247,7 +261,9 @@ class Topic(ModelNode):
         else:
             query = query.order_by("position")
         info.context.loaders.prime(models.Topic, [self])  # type: ignore[list-item]
-        return await paginate(info, query, first=first, after=after, last=last, before=before)
+        page = await paginate(info, query, first=first, after=after, last=last, before=before)
+        await loaders.prefetch(info, "Post", [edge.node for edge in page.edges])
+        return page
 
     @strawberry.field(description="Earlier versions, newest first.")
     async def revisions(self, info: Info, first: First = None, after: After = None, last: Last = None,
@@ -304,8 +320,8 @@ class Post(ModelNode):
         return text if quoted is not None and access.can_read_post_body(viewer, quoted) else None
 
     @strawberry.field(description="Who wrote the post.")
-    async def author(self, info: Info) -> User | None:
-        return await _author(info, self.author_id)  # type: ignore[attr-defined]
+    def author(self, info: Info) -> User | None:
+        return _author(info, self.author_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="The topic of the post.")
     async def topic(self, info: Info) -> Topic:
@@ -320,12 +336,12 @@ class Post(ModelNode):
         return await _same_topic_post(info, self.quote_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="Reactions on the post, per emoji.")
-    async def reactions(self, info: Info) -> list[ReactionCount]:
-        return await _reactions(info, "Post", self.id)
+    def reactions(self, info: Info) -> list[ReactionCount]:
+        return _reactions(info, "Post", self.id)
 
     @strawberry.field(description="The viewer's vote on the answer (null when anonymous).")
-    async def viewer_vote(self, info: Info) -> VoteValue | None:
-        return await _viewer_vote(info, "Post", self.id)
+    def viewer_vote(self, info: Info) -> VoteValue | None:
+        return _viewer_vote(info, "Post", self.id)
 
     @strawberry.field(description="Earlier versions, newest first (none for a deleted or hidden post).")
     async def revisions(self, info: Info, first: First = None, after: After = None, last: Last = None,
