@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -101,6 +102,10 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_with_db(settings, run))
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -132,6 +137,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
         asyncio.run(_with_db(settings, prepare))
         print(f"GraphQL API on http://{settings.host}:{settings.port}/graphql (Ctrl-C stops)")
+        # uvicorn shuts down gracefully on SIGTERM, then re-raises it; this handler turns that
+        # into an exit that runs the `finally` below, so Meilisearch is stopped too.
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
         uvicorn.run(
             create_app(settings), host=settings.host, port=settings.port,
             log_level="debug" if settings.debug else "info", ws="websockets-sansio",

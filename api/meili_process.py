@@ -48,6 +48,20 @@ def _healthy(url: str) -> bool:
         return False
 
 
+def _detach_but_die_with_parent() -> None:
+    """In the child before exec: a session of its own, so a terminal's Ctrl-C reaches only us
+    (we stop the child in order), and SIGTERM when we die however we die (Linux), so a killed
+    parent never leaves an orphan server holding the port."""
+    os.setsid()
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass  # not Linux: stop() still runs on every orderly exit
+
+
 class MeiliProcess:
     """A Meilisearch child process bound to loopback."""
 
@@ -82,7 +96,7 @@ class MeiliProcess:
                 "--no-analytics", "--log-level", "WARN",
             ],
             stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True,  # Ctrl-C reaches us; we stop the child ourselves
+            preexec_fn=_detach_but_die_with_parent,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
