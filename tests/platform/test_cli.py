@@ -236,3 +236,39 @@ def test_the_production_entry_point_logs_request_ids(tmp_path):
         log.close()
     output = (tmp_path / "asgi.log").read_text()
     assert re.search(r"\[asgi-test-7\] uvicorn\.access: .*GET /healthz", output), output
+
+
+@sqlite_pass_only
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_serve_never_leaves_its_meilisearch_behind(tmp_path, sig):
+    """Process managers stop with SIGTERM, and sometimes SIGKILL: the bundled Meilisearch goes too."""
+    from api.meili_process import LOCAL_PORT, free_port
+
+    if _get(f"http://127.0.0.1:{LOCAL_PORT}/health")[0] != 0:
+        pytest.skip(f"port {LOCAL_PORT} is used by another Meilisearch (a running `make run`)")
+    port = free_port()
+    data_dir = tmp_path / "data"
+    env = _env(DATABASE_URL=f"sqlite://{tmp_path / 'serve.sqlite3'}", DATA_DIR=str(data_dir),
+               MEDIA_ROOT=str(tmp_path / "media"), RUN_WORKERS="false")
+    env.pop("MEILI_URL", None)
+    log = (tmp_path / "serve.log").open("w+")
+    server = subprocess.Popen([str(GUILDHALL), "serve", "--no-demo", "--port", str(port)], env=env,
+                              cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while _get(f"http://127.0.0.1:{port}/healthz")[0] != 200:
+            assert server.poll() is None, (tmp_path / "serve.log").read_text()
+            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+            time.sleep(0.2)
+        assert len(_processes_mentioning(str(data_dir / "meilisearch"))) == 1
+        server.send_signal(sig)
+        server.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while _processes_mentioning(str(data_dir / "meilisearch")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left_behind = _processes_mentioning(str(data_dir / "meilisearch"))
+    finally:
+        _stop(server, data_dir)
+        log.close()
+    assert left_behind == []
+    assert _get(f"http://127.0.0.1:{LOCAL_PORT}/health")[0] == 0
