@@ -6,6 +6,7 @@ background jobs; the Meilisearch child process (embedded default) is owned by th
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from contextlib import asynccontextmanager
@@ -18,12 +19,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocketState
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from cross_web import HTTPException
 
 from api.db import close_db, connection, init_db
-from api.domain.accounts import authenticate
+from api.domain.accounts import authenticate, sessions_channel, token_still_valid
 from api.logging_setup import request_id
 from api.runtime import Runtime
 from api.settings import Settings, get_settings, set_settings
@@ -52,6 +54,7 @@ class GuildhallGraphQL(GraphQL):
 
         super().__init__(build_schema(runtime.settings), **kwargs)
         self.runtime = runtime
+        self._watchers: set[asyncio.Task] = set()
 
     def _context(self, request: Any, response: Any) -> Any:
         from schema.context import Context
@@ -86,7 +89,40 @@ class GuildhallGraphQL(GraphQL):
             if found is None:
                 raise ConnectionRejectionError()
             context.viewer, context.token = found
+            watcher = asyncio.create_task(self._watch_session(context.request, context.token))
+            self._watchers.add(watcher)
+            watcher.add_done_callback(self._watchers.discard)
         return None
+
+    async def _watch_session(self, websocket: Any, token: Any) -> None:
+        """Close a signed-in WebSocket (code 4401) once its token is revoked or expired or its
+        member banned: every subscription on it ends, whatever its domain. Sign-outs and bans
+        announce themselves on the member's sessions channel; the rest is caught by polling."""
+        interval = self.runtime.settings.ws_session_check_seconds
+        wake = asyncio.Event()
+
+        async def listen() -> None:
+            async with self.runtime.broker.subscribe(sessions_channel(token.user_id)) as messages:
+                async for _ in messages:
+                    wake.set()
+
+        listener = asyncio.create_task(listen())
+        try:
+            while websocket.application_state is WebSocketState.CONNECTED:
+                try:
+                    await asyncio.wait_for(wake.wait(), interval)
+                except TimeoutError:
+                    pass
+                wake.clear()
+                if websocket.application_state is not WebSocketState.CONNECTED:
+                    return
+                if not await token_still_valid(token):
+                    await websocket.close(code=4401, reason="Session ended; sign in again.")
+                    return
+        except Exception:  # noqa: BLE001 - a watcher failure must not take the connection down
+            log.exception("session watcher failed")
+        finally:
+            listener.cancel()
 
 
 class RequestContextMiddleware:

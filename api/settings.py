@@ -221,33 +221,6 @@ class Settings:
     forum_max_tag_length: int = _setting(
         "FORUM_MAX_TAG_LENGTH", _parse_int, "Longest tag name.", default=30
     )
-    # Moderation
-    moderation_join_policy: str = _setting(
-        "MODERATION_JOIN_POLICY", _parse_join_policy,
-        "Community join policy: OPEN, APPROVAL (moderators approve requests) or INVITE_ONLY.",
-        default="OPEN",
-    )
-    moderation_rules_required: bool = _setting(
-        "MODERATION_RULES_REQUIRED", _parse_bool,
-        "Posting requires accepting the latest version of the community rules.", default=False,
-    )
-    moderation_premoderate_first_posts: int = _setting(
-        "MODERATION_PREMODERATE_FIRST_POSTS", _parse_int,
-        "Hold a member's content for review until this many of their items were approved (0: off).",
-        default=0,
-    )
-    moderation_log_shows_moderator: bool = _setting(
-        "MODERATION_LOG_SHOWS_MODERATOR", _parse_bool,
-        "Show members which moderator acted in the moderation log (staff always see it).", default=False,
-    )
-    moderation_max_note_length: int = _setting(
-        "MODERATION_MAX_NOTE_LENGTH", _parse_int,
-        "Longest report note, join request message or moderation reason.", default=2000,
-    )
-    moderation_max_invite_uses: int = _setting(
-        "MODERATION_MAX_INVITE_USES", _parse_int, "Most registrations one invite code may admit.",
-        default=100,
-    )
     # Governance
     governance_max_options: int = _setting(
         "GOVERNANCE_MAX_OPTIONS", _parse_int, "Most options of a proposal or poll.", default=20
@@ -306,6 +279,33 @@ class Settings:
         "Images decoded at once per app process (each takes a few times its pixel count in memory).",
         default=2,
     )
+    # Moderation
+    moderation_join_policy: str = _setting(
+        "MODERATION_JOIN_POLICY", _parse_join_policy,
+        "Community join policy: OPEN, APPROVAL (moderators approve requests) or INVITE_ONLY.",
+        default="OPEN",
+    )
+    moderation_rules_required: bool = _setting(
+        "MODERATION_RULES_REQUIRED", _parse_bool,
+        "Posting requires accepting the latest version of the community rules.", default=False,
+    )
+    moderation_premoderate_first_posts: int = _setting(
+        "MODERATION_PREMODERATE_FIRST_POSTS", _parse_int,
+        "Hold a member's content for review until this many of their items were approved (0: off).",
+        default=0,
+    )
+    moderation_log_shows_moderator: bool = _setting(
+        "MODERATION_LOG_SHOWS_MODERATOR", _parse_bool,
+        "Show members which moderator acted in the moderation log (staff always see it).", default=False,
+    )
+    moderation_max_note_length: int = _setting(
+        "MODERATION_MAX_NOTE_LENGTH", _parse_int,
+        "Longest report note, join request message or moderation reason.", default=2000,
+    )
+    moderation_max_invite_uses: int = _setting(
+        "MODERATION_MAX_INVITE_USES", _parse_int, "Most registrations one invite code may admit.",
+        default=100,
+    )
     # Knowledge base and search
     kb_max_summary_length: int = _setting(
         "KB_MAX_SUMMARY_LENGTH", _parse_int, "Longest article summary or resource description.", default=2000
@@ -338,6 +338,11 @@ class Settings:
     # Background work
     scheduler_interval_seconds: float = _setting(
         "SCHEDULER_INTERVAL_SECONDS", _parse_float, "How often periodic jobs run.", default=2.0
+    )
+    ws_session_check_seconds: float = _setting(
+        "WS_SESSION_CHECK_SECONDS", _parse_float,
+        "How often an open WebSocket re-checks its token and ban (sign-outs close it at once).",
+        default=30.0,
     )
     public_cache_seconds: int = _setting(
         "PUBLIC_CACHE_SECONDS", _parse_int,

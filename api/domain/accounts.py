@@ -17,6 +17,7 @@ from api.errors import Conflict, DomainError, Invalid, NotFound, RateLimited, Un
 from api.models.accounts import AccessToken, Role, User
 from api.passwords import hash_password, password_problem, verify_password
 from api.policies import active_restrictions, require_role
+from api.pubsub import publish
 from api.models.accounts import SanctionKind
 from api.ratelimit import RateLimiter
 from api.settings import Settings
@@ -178,15 +179,27 @@ async def token_still_valid(token_record: AccessToken) -> bool:
     return not any(s.kind == SanctionKind.BAN for s in await active_restrictions(token_record.user_id))
 
 
+def sessions_channel(user_id: int) -> str:
+    return f"sessions:{user_id}"
+
+
+async def sessions_changed(user_id: int) -> None:
+    """Tell open WebSockets of the member to re-check their token now (sign-out, ban...)."""
+    await publish(sessions_channel(user_id), {"user_id": user_id})
+
+
 async def logout(token_record: AccessToken) -> None:
     await AccessToken.filter(id=token_record.id, revoked_at__isnull=True).update(revoked_at=now())
+    await sessions_changed(token_record.user_id)
 
 
 async def revoke_all_tokens(user_id: int, *, except_token_id: int | None = None) -> int:
     query = AccessToken.filter(user_id=user_id, revoked_at__isnull=True)
     if except_token_id is not None:
         query = query.exclude(id=except_token_id)
-    return await query.update(revoked_at=now())
+    revoked = await query.update(revoked_at=now())
+    await sessions_changed(user_id)
+    return revoked
 
 
 async def change_password(

@@ -97,24 +97,71 @@ async def test_a_subscription_ends_when_its_token_is_revoked(server_url, factory
 
     user, token = await factory.member_with_token()
     ws = await _ws(server_url, {"Authorization": f"Bearer {token}"})
+    assert (await _next(ws))["type"] == "connection_ack"
+    await ws.send(json.dumps(SUBSCRIBE))
+    for _ in range(40):  # wait until the subscription delivers
+        await notify(user.id, "test.ping", message="first")
+        try:
+            assert (await _next(ws, 0.25))["type"] == "next"
+            break
+        except TimeoutError:
+            continue
+    _, record = await authenticate(token)
+    await logout(record)
+    await notify(user.id, "test.ping", message="after logout")
+    messages, code = await _drain_until_closed(ws, 5)
+    assert code == 4401
+    assert all(m["payload"]["data"]["notificationAdded"]["message"] == "first"
+               for m in messages if m["type"] == "next"), messages  # nothing after the logout
+
+
+async def _drain_until_closed(ws, timeout: float) -> tuple[list[dict], int | None]:
+    received = []
     try:
+        while True:
+            received.append(json.loads(await asyncio.wait_for(ws.recv(), timeout)))
+    except ConnectionClosed as closed:
+        return received, closed.rcvd.code if closed.rcvd else None
+
+
+async def _closed_code(ws, timeout: float) -> int | None:
+    return (await _drain_until_closed(ws, timeout))[1]
+
+
+async def test_signing_out_everywhere_closes_open_connections_at_once(server_url, factory):
+    """Whatever the subscriptions (here one that never fires), the socket of a revoked token closes
+    at once: the sign-out announces itself; the 30 s poll is not what closes it."""
+    from api.domain.accounts import revoke_all_tokens
+
+    user, token = await factory.member_with_token()
+    ws = await _ws(server_url, {"Authorization": f"Bearer {token}"})
+    assert (await _next(ws))["type"] == "connection_ack"
+    await ws.send(json.dumps(SUBSCRIBE))
+    assert await revoke_all_tokens(user.id) == 1
+    assert await _closed_code(ws, 5) == 4401
+
+
+async def test_a_ban_closes_open_connections_within_the_check_interval(app_settings, factory):
+    from datetime import timedelta
+
+    from api.app import create_app
+    from api.models.accounts import Sanction, SanctionKind
+    from api.timeutil import now
+
+    port = free_port()
+    app = create_app(app_settings.replace(ws_session_check_seconds=0.2), manage_db=False)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, ws="websockets-sansio",
+                                           log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            assert not task.done(), task.exception()
+            await asyncio.sleep(0.025)
+        user, token = await factory.member_with_token()
+        ws = await _ws(f"ws://127.0.0.1:{port}/graphql", {"Authorization": f"Bearer {token}"})
         assert (await _next(ws))["type"] == "connection_ack"
-        await ws.send(json.dumps(SUBSCRIBE))
-        for _ in range(40):  # wait until the subscription delivers
-            await notify(user.id, "test.ping", message="first")
-            try:
-                assert (await _next(ws, 0.25))["type"] == "next"
-                break
-            except TimeoutError:
-                continue
-        _, record = await authenticate(token)
-        await logout(record)
-        await notify(user.id, "test.ping", message="after logout")
-        reply = await _next(ws)
-        while reply["type"] == "next" and reply["payload"].get("data"):  # drain pings sent before
-            assert reply["payload"]["data"]["notificationAdded"]["message"] == "first"
-            reply = await _next(ws)
-        errors = reply["payload"] if reply["type"] == "error" else reply["payload"]["errors"]
-        assert [e["message"] for e in errors] == ["Your session has ended; sign in again."]
+        await Sanction.create(user=user, kind=SanctionKind.BAN, ends_at=now() + timedelta(days=1))
+        assert await _closed_code(ws, 5) == 4401
     finally:
-        await ws.close()
+        server.should_exit = True
+        await asyncio.wait_for(task, 10)
