@@ -23,8 +23,8 @@ DOMAINS = [
     "schema.media",
     "schema.kb",
     "schema.search",
-    "schema.engagement",
     "schema.moderation",
+    "schema.engagement",
     "schema.governance",
 ]
 

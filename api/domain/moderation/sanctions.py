@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from tortoise.queryset import QuerySet
 
+from api.domain.accounts import sessions_changed
 from api.domain.moderation import modlog
 from api.domain.moderation._text import note
 from api.domain.notifications import notify
@@ -56,6 +57,8 @@ async def sanction_member(
     ends_at = None if kind is SanctionKind.WARNING or duration is None else now() + duration
     sanction = await Sanction.create(user_id=target.id, kind=kind, reason=reason,
                                      created_by_id=moderator.id, ends_at=ends_at)
+    if kind is SanctionKind.BAN:
+        await sessions_changed(target.id)  # open WebSockets of the member close now
     await modlog.record(_LOG_ACTION[kind], actor_id=moderator.id, subject_type="User",
                         subject_id=target.id, subject_label=target.username, reason=reason)
     until = "" if kind is SanctionKind.WARNING else (
