@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
-from starlette.websockets import WebSocketState
+from starlette.websockets import WebSocketDisconnect, WebSocketState
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from cross_web import HTTPException
@@ -54,7 +54,16 @@ class GuildhallGraphQL(GraphQL):
 
         super().__init__(build_schema(runtime.settings), **kwargs)
         self.runtime = runtime
-        self._watchers: set[asyncio.Task] = set()
+        # Session watchers of open WebSockets, by the connection's ASGI scope.
+        self._watchers: dict[int, asyncio.Task] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            watcher = self._watchers.pop(id(scope), None)
+            if watcher is not None:  # the connection is over: so is its watcher
+                watcher.cancel()
 
     def _context(self, request: Any, response: Any) -> Any:
         from schema.context import Context
@@ -89,9 +98,8 @@ class GuildhallGraphQL(GraphQL):
             if found is None:
                 raise ConnectionRejectionError()
             context.viewer, context.token = found
-            watcher = asyncio.create_task(self._watch_session(context.request, context.token))
-            self._watchers.add(watcher)
-            watcher.add_done_callback(self._watchers.discard)
+            self._watchers[id(context.request.scope)] = asyncio.create_task(
+                self._watch_session(context.request, context.token))
         return None
 
     async def _watch_session(self, websocket: Any, token: Any) -> None:
@@ -119,6 +127,8 @@ class GuildhallGraphQL(GraphQL):
                 if not await token_still_valid(token):
                     await websocket.close(code=4401, reason="Session ended; sign in again.")
                     return
+        except WebSocketDisconnect:
+            pass  # the client left first
         except Exception:  # noqa: BLE001 - a watcher failure must not take the connection down
             log.exception("session watcher failed")
         finally:
