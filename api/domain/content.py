@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class ContentRef:
 
 
 Action = Callable[[int, int | None], Awaitable[None]]  # (content id, acting moderator id)
+# (viewer, content id) -> whether the viewer may see the item (None when anonymous).
+CanSee = Callable[[Any, int], Awaitable[bool]]
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,9 @@ class ContentType:
     unhide: Action
     delete: Action
     publish: Action | None = None  # approve held content; None if the type is never held
+    # Who may see an item: members may only report what they can see, so a report never
+    # confirms that something hidden from them exists. None: everyone who can name it.
+    can_see: CanSee | None = None
 
 
 _TYPES: dict[str, ContentType] = {}

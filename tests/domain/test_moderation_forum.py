@@ -61,3 +61,28 @@ async def test_a_space_that_requires_approval_refuses_posts_until_the_member_is_
     await admission.approve_join_request(moderator, request.id)
     topic = await topics.create_topic(member, new_topic, app_settings)
     assert not topic.held
+
+
+async def test_members_cannot_report_what_they_cannot_see(factory, app_settings):
+    """A report must not confirm that content hidden from the reporter exists."""
+    import pytest
+
+    from api.errors import NotFound
+    from api.models.accounts import Role, Visibility
+    from api.models.moderation import Report
+
+    admin = await factory.user(role="ADMIN")
+    moderator, outsider = await factory.user(role="MODERATOR"), await factory.user()
+    staff_room = await spaces.create_space(admin, spaces.SpaceInput(
+        name="Staff room", visibility=Visibility.PRIVATE, allowed_roles=[Role.MODERATOR]))
+    topic = await topics.create_topic(moderator, topics.TopicInput(
+        space_id=staff_room.id, title="Rota for December", body="Who takes the 24th?", tags=[]), app_settings)
+    post = await posts.create_post(moderator, posts.PostInput(topic_id=topic.id, body="I can."), app_settings)
+    for subject_type, subject_id in (("Topic", topic.id), ("Post", post.id)):
+        with pytest.raises(NotFound) as refused:
+            await reports.report(outsider, subject_type, subject_id, ReportReason.SPAM, "")
+        assert refused.value.message == "Nothing to report here."  # the same answer as for no such item
+    assert await Report.all().count() == 0 and await ReviewItem.all().count() == 0
+    other_moderator = await factory.user(role="MODERATOR")
+    await reports.report(other_moderator, "Topic", topic.id, ReportReason.OFF_TOPIC, "")
+    assert await Report.all().count() == 1

@@ -243,4 +243,13 @@ async def _delete(message_id: int, _moderator_id: int | None) -> None:
     await Message.filter(id=message_id).update(deleted=True)  # soft: the thread keeps its shape
 
 
-register(ContentType(name="Message", load=_load, hide=_hide, unhide=_unhide, delete=_delete))
+async def _can_see(viewer: User | None, message_id: int) -> bool:
+    """Members of the conversation (also those who left: they received it)."""
+    if viewer is None:
+        return False
+    message = await Message.filter(id=message_id).first()
+    return message is not None and await ConversationMember.filter(
+        conversation_id=message.conversation_id, user_id=viewer.id).exists()
+
+
+register(ContentType(name="Message", load=_load, hide=_hide, unhide=_unhide, delete=_delete, can_see=_can_see))

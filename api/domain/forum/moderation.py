@@ -6,11 +6,14 @@ from __future__ import annotations
 from tortoise.transactions import in_transaction
 
 from api.domain.content import ContentRef, ContentType, register
+from api.domain.forum.access import visible_post, visible_topic
 from api.domain.forum.hot import refresh_hot
 from api.domain.forum.media import refresh_topics
 from api.domain.forum.announce import announce_post, announce_topic, publish_topic_activity
 from api.domain.forum.posts import set_post_state
 from api.domain.forum.text import render_body
+from api.errors import NotFound
+from api.models.accounts import User
 from api.models.forum import Post, Topic
 from api.timeutil import now
 from search.outbox import enqueue
@@ -105,7 +108,23 @@ async def publish_post(post_id: int, _moderator_id: int | None) -> None:
     await announce_post(post, topic, (await render_body(post.body)).mentioned)
 
 
+async def can_see_topic(viewer: User | None, topic_id: int) -> bool:
+    try:
+        await visible_topic(viewer, topic_id)
+    except NotFound:
+        return False
+    return True
+
+
+async def can_see_post(viewer: User | None, post_id: int) -> bool:
+    try:
+        await visible_post(viewer, post_id)
+    except NotFound:
+        return False
+    return True
+
+
 register(ContentType(name="Topic", load=load_topics, hide=hide_topic, unhide=unhide_topic,
-                     delete=delete_topic, publish=publish_topic))
+                     delete=delete_topic, publish=publish_topic, can_see=can_see_topic))
 register(ContentType(name="Post", load=load_posts, hide=hide_post, unhide=unhide_post,
-                     delete=delete_post, publish=publish_post))
+                     delete=delete_post, publish=publish_post, can_see=can_see_post))

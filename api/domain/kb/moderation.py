@@ -6,7 +6,10 @@ from __future__ import annotations
 from tortoise.transactions import in_transaction
 
 from api.domain.content import ContentRef, ContentType, register
+from api.domain.kb.access import readable_article, readable_resources_q
 from api.domain.kb.media import sync_articles, sync_resources
+from api.errors import NotFound
+from api.models.accounts import User
 from api.models.kb import Article, ArticleAuthor, Resource
 from search.outbox import enqueue
 
@@ -59,11 +62,25 @@ def _delete(model: type[Article] | type[Resource], kind: str):
     return action
 
 
+async def can_see_article(viewer: User | None, article_id: int) -> bool:
+    try:
+        await readable_article(viewer, article_id)
+    except NotFound:
+        return False
+    return True
+
+
+async def can_see_resource(viewer: User | None, resource_id: int) -> bool:
+    return await Resource.filter(readable_resources_q(viewer), id=resource_id).exists()
+
+
 register(ContentType(
     name="Article", load=load_articles, hide=_set_hidden(Article, "article", True),
     unhide=_set_hidden(Article, "article", False), delete=_delete(Article, "article"),
+    can_see=can_see_article,
 ))
 register(ContentType(
     name="Resource", load=load_resources, hide=_set_hidden(Resource, "resource", True),
     unhide=_set_hidden(Resource, "resource", False), delete=_delete(Resource, "resource"),
+    can_see=can_see_resource,
 ))

@@ -118,6 +118,10 @@ async def report(actor: User, subject_type: str, subject_id: int, reason: Report
     if subject_type not in reportable_types():
         raise Invalid("This cannot be reported.", field="subjectId")
     ref = await load_subject(subject_type, subject_id)
+    content_type = content.get(subject_type)
+    if content_type is not None and content_type.can_see is not None \
+            and not await content_type.can_see(actor, subject_id):
+        raise NotFound("Nothing to report here.", field="subjectId")  # as if it did not exist
     if subject_type == MEMBER_TYPE and subject_id == actor.id:
         raise Invalid("You cannot report yourself.", field="subjectId")
     if ref.held and ref.author_id != actor.id:
