@@ -22,7 +22,9 @@ from strawberry.permission import BasePermission
 from api.domain.activity import record_activity
 from api.errors import DomainError
 from api.models.accounts import Role
-from api.policies import active_restrictions, is_admin, is_staff, require_role, restriction_error
+from api.policies import (
+    active_restrictions, is_admin, is_staff, require_member, require_role, restriction_error,
+)
 from api.ratelimit import enforce
 from schema.errors import user_errors
 
@@ -53,8 +55,6 @@ async def check_requirement(info: Any, require: Require) -> None:
     """Raise the `DomainError` that refuses this viewer, if any."""
     if require is Require.ANYONE:
         return
-    from api.policies import require_member
-
     viewer = require_member(info.context.viewer)
     if require is Require.SIGNED_IN:
         return
