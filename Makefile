@@ -18,6 +18,7 @@ bench: setup
 
 schema: setup
 	@.venv/bin/guildhall export-schema
+	@.venv/bin/guildhall export-events
 
 # After changing models: write the next migration of every changed app.
 migrations: setup

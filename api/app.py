@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from starlette.applications import Starlette
@@ -22,13 +22,22 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler, _OperationStreamClosed,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import CompleteMessage
+from strawberry.utils.aio import aclosing
 from cross_web import HTTPException
 
 from api.db import close_db, connection, init_db
 from api.domain.accounts import authenticate, sessions_channel, token_still_valid
+from api.domain.community.settings import CHANNEL as COMMUNITY_SETTINGS, check_bounds, effective, forget
 from api.logging_setup import request_id
+from api.pubsub import subscribe
+from api.registry import load as load_registry
 from api.runtime import Runtime
-from api.settings import Settings, get_settings, set_settings
+from api.settings import Settings, get_settings, set_settings, use_settings
 
 log = logging.getLogger(__name__)
 # Uploads (multipart requests) must carry this header: browsers preflight it (CSRF defence).
@@ -46,13 +55,48 @@ def _client_key(scope: Scope) -> str:
     return client[0] if client else "unknown"
 
 
+class PerOperationTransportWS(BaseGraphQLTransportWSHandler):
+    """graphql-transport-ws where every operation runs with a context of its own: the viewer is
+    read again from the connection's token (role, sanctions, validity) and loaders and memo start
+    empty. A session that ended meanwhile closes the socket (4401) instead of running anything."""
+
+    async def run_operation(self, operation: Any) -> None:
+        # Strawberry's own `run_operation`, with the context of this operation instead of the
+        # connection's (keep in step with strawberry's when upgrading it).
+        context = await self.context.for_operation()
+        if context is None:
+            await self.websocket.close(code=4401, reason="Session ended; sign in again.")
+            return
+        try:
+            result_source = await self.schema.stream(
+                operation.query, variable_values=operation.variables, context_value=context,
+                root_value=self.root_value, operation_name=operation.operation_name,
+            )
+            async with aclosing(result_source):
+                await self._send_result_stream(operation, result_source)
+            await operation.send_operation_message(CompleteMessage(id=operation.id, type="complete"))
+        except _OperationStreamClosed:
+            return
+        except Exception as error:
+            await self.handle_task_exception(error)
+            with suppress(Exception):
+                await operation.send_operation_message({"id": operation.id, "type": "complete"})
+            self.operations.pop(operation.id, None)
+            raise
+
+
 class GuildhallGraphQL(GraphQL):
     """Strawberry's ASGI view with Guildhall's context and WebSocket authentication."""
+
+    graphql_transport_ws_handler_class = PerOperationTransportWS
 
     def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
         from schema import build_schema
 
-        super().__init__(build_schema(runtime.settings), **kwargs)
+        # Only graphql-transport-ws: its handler decides every operation anew (the legacy
+        # graphql-ws protocol would keep a connection-wide context).
+        super().__init__(build_schema(runtime.settings), subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+                         **kwargs)
         self.runtime = runtime
         # Session watchers of open WebSockets, by the connection's ASGI scope.
         self._watchers: dict[int, asyncio.Task] = {}
@@ -69,12 +113,14 @@ class GuildhallGraphQL(GraphQL):
         from schema.context import Context
 
         return Context(
-            settings=self.runtime.settings, limiter=self.runtime.limiter, broker=self.runtime.broker,
-            cache=self.runtime.cache, request=request, response=response, client=_client_key(request.scope),
+            settings=self.runtime.settings, limiter=self.runtime.limiter, cache=self.runtime.cache,
+            request=request, response=response, client=_client_key(request.scope),
         )
 
     async def get_context(self, request: Any, response: Any) -> Any:
         context = self._context(request, response)
+        context.settings = await effective(self.runtime.settings)
+        use_settings(context.settings)  # what event handlers and deciders of this request see
         token = _bearer(request.headers.get("authorization"))
         if token and request.scope["type"] == "http":
             found = await authenticate(token)
@@ -98,19 +144,23 @@ class GuildhallGraphQL(GraphQL):
             if found is None:
                 raise ConnectionRejectionError()
             context.viewer, context.token = found
+            context.credentials = str(token)
             self._watchers[id(context.request.scope)] = asyncio.create_task(
-                self._watch_session(context.request, context.token))
+                self._watch_session(context.request, found[1]))
         return None
 
     async def _watch_session(self, websocket: Any, token: Any) -> None:
         """Close a signed-in WebSocket (code 4401) once its token is revoked or expired or its
-        member banned: every subscription on it ends, whatever its domain. Sign-outs and bans
-        announce themselves on the member's sessions channel; the rest is caught by polling."""
+        member banned: every subscription on it ends, whatever its domain. Sign-outs, bans, role
+        changes, sanctions and committee removals announce themselves on the member's sessions
+        channel (through Redis across processes); the rest is caught by polling. What the member
+        may see and do is decided again at every operation and event (`PerOperationTransportWS`,
+        `schema.live`), so a socket that stays open never acts on stale rights."""
         interval = self.runtime.settings.ws_session_check_seconds
         wake = asyncio.Event()
 
         async def listen() -> None:
-            async with self.runtime.broker.subscribe(sessions_channel(token.user_id)) as messages:
+            async with subscribe(sessions_channel(token.user_id)) as messages:
                 async for _ in messages:
                     wake.set()
 
@@ -217,14 +267,17 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     """The ASGI app. `manage_db=False` leaves database set-up to the caller (tests)."""
     settings = settings or get_settings()
     set_settings(settings)
+    load_registry()
     holder: dict[str, Runtime] = {}
 
     @asynccontextmanager
     async def lifespan(app: Starlette):
         if manage_db:
             await init_db(settings)
+        check_bounds(settings)  # a limit its columns cannot hold stops start-up (stored values are checked when set)
         runtime = holder["runtime"] = await Runtime.start(settings)
         graphql.runtime = runtime
+        runtime.listen(COMMUNITY_SETTINGS, forget)  # another process changed community settings
         if settings.run_workers:
             runtime.start_jobs()
         try:

@@ -1,15 +1,12 @@
-"""Start-up work that must run before serving: search index settings and the like."""
+"""Start-up work that must run before serving: the manifests' `startup` hooks (search index
+settings and the like), in manifest order."""
 
 from __future__ import annotations
 
+from api.registry import registry
 from api.settings import Settings
 
-# Async callables run (in order) by `guildhall serve` before the server starts.
-STARTUP_HOOKS: list = []
 
-
-async def prepare_search(settings: Settings) -> None:
-    import api.wiring  # noqa: F401 - domains register their hooks on import
-
-    for hook in STARTUP_HOOKS:
+async def run_startup_hooks(settings: Settings) -> None:
+    for hook in registry().startup:
         await hook(settings)

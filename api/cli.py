@@ -1,4 +1,5 @@
-"""The `guildhall` command: serve, migrate, create-admin, seed-demo, export-schema, check."""
+"""The `guildhall` command: serve, migrate, create-admin, seed-demo, export-schema, check, and
+the commands of the domains' manifests (`commands=`)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,16 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from api.registry import load as load_registry, registry
 from api.settings import ROOT, Settings, SettingsError, get_settings
 
 SCHEMA_FILE = ROOT / "schema.graphql"
+EVENTS_FILE = ROOT / "docs" / "events.md"
 
-COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None] | None]] = {}
 
 
-async def _with_db(settings: Settings, work: Callable[[], Awaitable[int]]) -> int:
+async def with_db(settings: Settings, work: Callable[[], Awaitable[int]]) -> int:
+    """Run `work()` with the database connected (for commands; closed afterwards)."""
     from api.db import close_db, init_db
 
     await init_db(settings)
@@ -56,7 +59,7 @@ def cmd_create_admin(args: argparse.Namespace, settings: Settings) -> int:
         print(f"admin {user.username} is ready")
         return 0
 
-    return asyncio.run(_with_db(settings, run))
+    return asyncio.run(with_db(settings, run))
 
 
 def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -67,7 +70,7 @@ def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
         print("demo data loaded" if created else "demo data already present (use --force to add again)")
         return 0
 
-    return asyncio.run(_with_db(settings, run))
+    return asyncio.run(with_db(settings, run))
 
 
 def cmd_export_schema(args: argparse.Namespace, settings: Settings) -> int:
@@ -75,6 +78,17 @@ def cmd_export_schema(args: argparse.Namespace, settings: Settings) -> int:
 
     target = Path(args.output)
     target.write_text(schema_sdl(), encoding="utf-8")
+    print(f"wrote {target}")
+    return 0
+
+
+def cmd_export_events(args: argparse.Namespace, settings: Settings) -> int:
+    from api.events import catalogue
+
+    loaded = registry()
+    owners = {e.name: d.name for d in loaded.domains for e in d.events}
+    target = Path(args.output)
+    target.write_text(catalogue(loaded.events, loaded.handlers_of, owners), encoding="utf-8")
     print(f"wrote {target}")
     return 0
 
@@ -99,7 +113,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
             ok = False
         return 0 if ok else 1
 
-    return asyncio.run(_with_db(settings, run))
+    return asyncio.run(with_db(settings, run))
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:
@@ -130,12 +144,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
                 if await seed_demo(settings):
                     print("demo data loaded (first run); sign in as admin / Guildhall-demo-2026")
-            from api.bootstrap import prepare_search
+            from api.bootstrap import run_startup_hooks
 
-            await prepare_search(settings)
+            await run_startup_hooks(settings)
             return 0
 
-        asyncio.run(_with_db(settings, prepare))
+        asyncio.run(with_db(settings, prepare))
         print(f"GraphQL API on http://{settings.host}:{settings.port}/graphql (Ctrl-C stops)")
         # uvicorn shuts down gracefully on SIGTERM, then re-raises it; this handler turns that
         # into an exit that runs the `finally` below, so Meilisearch is stopped too.
@@ -171,17 +185,20 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("--output", default=str(SCHEMA_FILE))
     export.set_defaults(func=cmd_export_schema)
+    events = sub.add_parser("export-events", help="write the catalogue of domain events (docs/events.md)")
+    events.add_argument("--output", default=str(EVENTS_FILE))
+    events.set_defaults(func=cmd_export_events)
     sub.add_parser("check", help="check that the database and search answer").set_defaults(func=cmd_check)
-    for name, (help_text, configure) in COMMANDS.items():
-        extra = sub.add_parser(name, help=help_text)
-        if configure:
-            configure(extra)
+    for command in registry().commands.values():
+        extra = sub.add_parser(command.name, help=command.help)
+        if command.configure:
+            command.configure(extra)
+        extra.set_defaults(func=command.run)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    import api.wiring  # noqa: F401 - lets domains register extra commands (e.g. reindex)
-
+    load_registry()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

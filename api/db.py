@@ -1,7 +1,8 @@
 """Database wiring: the Tortoise apps, their migration packages, and start/stop helpers.
 
-Each domain is its own Tortoise app with its own migrations package under `migrations/`,
-so domains evolve their tables independently; cross-app foreign keys name `app.Model`.
+Each domain is its own Tortoise app (its manifest's `models`, labelled with its name) with its own
+migrations package under `migrations/`, so domains evolve their tables independently; cross-app
+foreign keys name `app.Model`.
 Tables are only ever created by migrations, in every environment, tests included.
 """
 
@@ -12,21 +13,8 @@ from typing import Any
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate as run_migrations
 
+from api.registry import load as load_registry
 from api.settings import Settings, get_settings
-
-# app label -> model modules. The order is the order migrations are planned in.
-APPS: dict[str, list[str]] = {
-    "accounts": ["api.models.accounts", "api.models.notifications"],
-    "search": ["api.models.search"],
-    "forum": ["api.models.forum"],
-    "media": ["api.models.media"],
-    "kb": ["api.models.kb"],
-    "moderation": ["api.models.moderation"],
-    "engagement": ["api.models.engagement"],
-    "governance": ["api.models.governance"],
-    "attachments": ["api.models.attachments"],
-}
-
 
 def normalise_db_url(url: str) -> str:
     """Tortoise wants `postgres://` (asyncpg); accept the common `postgresql://` too."""
@@ -50,7 +38,7 @@ def tortoise_config(settings: Settings | None = None, db_url: str | None = None)
                 "default_connection": "default",
                 "migrations": f"migrations.{label}",
             }
-            for label, models in APPS.items()
+            for label, models in load_registry().tortoise_apps.items()
         },
         "use_tz": True,
         "timezone": "UTC",

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from api.errors import Forbidden, Sanctioned, Unauthenticated
-from api.models.accounts import Role, Sanction, SanctionKind, User, Visibility
+from api.models.accounts import CommitteeMembership, Role, Sanction, SanctionKind, User, Visibility
 from api.timeutil import now
+from search.query import Scope
 
 
 def role_of(user: User | None) -> Role | None:
@@ -87,3 +88,28 @@ async def require_can_act(user: User | None) -> User:
     if error:
         raise error
     return member
+
+
+async def committee_seats(viewer: User | None, memo: dict | None = None) -> frozenset[int]:
+    """Ids of the committees the viewer sits on now, read once per operation (`memo`)."""
+    if viewer is None:
+        return frozenset()
+    key = ("committee_seats", viewer.id)
+    if memo is not None and key in memo:
+        return memo[key]
+    seats = frozenset(await CommitteeMembership.filter(user_id=viewer.id, left_at__isnull=True)
+                      .values_list("committee_id", flat=True))
+    if memo is not None:
+        memo[key] = seats
+    return seats
+
+
+async def search_scope(viewer: User | None, memo: dict | None = None) -> Scope:
+    """What a viewer may find in search: the document-level form of the read policies (documents
+    carry `visibility`, `allowed_roles`, `committee_ids`). Used by `search` and `searchToken`."""
+    if viewer is None:
+        return Scope()
+    if is_admin(viewer):
+        return Scope(signed_in=True, admin=True, role=Role(viewer.role).value)
+    seats = await committee_seats(viewer, memo)
+    return Scope(signed_in=True, role=Role(viewer.role).value, committee_ids=tuple(sorted(seats)))

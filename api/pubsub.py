@@ -1,7 +1,8 @@
-"""Publish/subscribe for GraphQL subscriptions.
+"""Publish/subscribe for GraphQL subscriptions and session changes.
 
 In-process by default. With REDIS_URL set, events travel through Redis pub/sub, so a
-subscriber on one app process sees events published by any other.
+subscriber on one app process sees events published by any other. The app's runtime installs
+the broker (`set_broker`); everyone reaches it through `publish` and `subscribe` here.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+
+from api.transactions import after_commit
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +103,18 @@ def set_broker(broker: Broker | None) -> None:
 
 
 async def publish(channel: str, message: dict[str, Any]) -> None:
-    """Publish an event; a broker failure is logged, never fails the write that caused it."""
-    try:
-        await get_broker().publish(channel, message)
-    except Exception:  # noqa: BLE001 - events are best-effort, the data is already stored
-        log.exception("publishing on %s failed", channel)
+    """Publish once the current transaction commits (subscribers re-read what they hear of);
+    a broker failure is logged, never fails the write that caused it."""
+
+    async def send() -> None:
+        try:
+            await get_broker().publish(channel, message)
+        except Exception:  # noqa: BLE001 - events are best-effort, the data is already stored
+            log.exception("publishing on %s failed", channel)
+
+    await after_commit(send)
+
+
+def subscribe(channel: str) -> Any:
+    """Async context manager yielding the messages published on `channel` from now on."""
+    return get_broker().subscribe(channel)

@@ -1,38 +1,22 @@
 """Process-wide services shared by every request: Redis (optional), rate limiter, event broker,
-and the registry of background jobs started with the app."""
+and the background jobs of the domains' manifests, started with the app."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from api.cache import MemoryPublicCache, PublicCache, RedisPublicCache
-from api.pubsub import Broker, MemoryBroker, RedisBroker, set_broker
+from api.pubsub import Broker, MemoryBroker, RedisBroker, set_broker, subscribe
 from api.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
-from api.settings import Settings
+from api.registry import Job, registry
+from api.domain.community.settings import effective
+from api.settings import Settings, reset_settings, use_settings
 
 log = logging.getLogger(__name__)
-
-Job = Callable[[Settings], Awaitable[Any]]
-
-# name -> (job, interval seconds or None for the scheduler's interval). Domains register
-# their periodic work here (outbox push, proposal closing, scheduled announcements...).
-# Every job must be safe when several app processes run it at once.
-PERIODIC_JOBS: dict[str, tuple[Job, float | None]] = {}
-
-
-def periodic(name: str, interval: float | None = None) -> Callable[[Job], Job]:
-    """Register a periodic background job (decorator)."""
-
-    def register(job: Job) -> Job:
-        PERIODIC_JOBS[name] = (job, interval)
-        return job
-
-    return register
-
 
 @dataclass
 class Runtime:
@@ -59,13 +43,21 @@ class Runtime:
         set_broker(broker)
         return cls(settings=settings, limiter=limiter, broker=broker, cache=cache, redis=redis)
 
-    def start_jobs(self) -> None:
-        import api.wiring  # noqa: F401 - registers every domain's jobs
+    def listen(self, channel: str, callback: Callable[[], Any]) -> None:
+        """Call `callback` for every message on `channel` (from any app process) while running."""
 
-        for name, (job, interval) in PERIODIC_JOBS.items():
+        async def loop() -> None:
+            async with subscribe(channel) as messages:
+                async for _ in messages:
+                    callback()
+
+        self.tasks.append(asyncio.create_task(loop(), name=f"listen:{channel}"))
+
+    def start_jobs(self) -> None:
+        for job in registry().jobs.values():
             self.tasks.append(asyncio.create_task(
-                _loop(name, job, self, interval or self.settings.scheduler_interval_seconds),
-                name=f"job:{name}",
+                _loop(job, self, job.interval or self.settings.scheduler_interval_seconds),
+                name=f"job:{job.name}",
             ))
 
     async def stop(self) -> None:
@@ -79,15 +71,21 @@ class Runtime:
             await self.redis.aclose()
 
 
-async def _loop(name: str, job: Job, runtime: Runtime, interval: float) -> None:
+async def _loop(job: Job, runtime: Runtime, interval: float) -> None:
     """Run `job` every `interval` seconds. A job returns a truthy value when it changed data,
     which invalidates cached public reads."""
     while True:
         try:
-            if await job(runtime.settings):
+            settings = await effective(runtime.settings)  # community settings may have changed
+            token = use_settings(settings)
+            try:
+                changed = await job.run(settings)
+            finally:
+                reset_settings(token)
+            if changed:
                 await runtime.cache.bump()
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - a failing job must not stop the others
-            log.exception("background job %s failed", name)
+            log.exception("background job %s failed", job.name)
         await asyncio.sleep(interval)

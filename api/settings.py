@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from contextvars import ContextVar, Token
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -42,7 +43,17 @@ def _parse_int(raw: str) -> int:
 
 
 def _parse_float(raw: str) -> float:
-    return float(raw.strip())
+    value = float(raw.strip())
+    if not value >= 0:  # also refuses NaN
+        raise ValueError("expected a number ≥ 0")
+    return value
+
+
+def _parse_interval(raw: str) -> float:
+    value = float(raw.strip())
+    if not value > 0:  # a zero or negative interval would busy-loop
+        raise ValueError("expected a number of seconds > 0")
+    return value
 
 
 def _parse_list(raw: str) -> tuple[str, ...]:
@@ -125,8 +136,12 @@ def read_env_file(path: Path) -> dict[str, str]:
     return values
 
 
-def _setting(env: str, parse: Callable[[str], Any] | None = None, doc: str = "", **kw: Any) -> Any:
-    metadata = {"env": env, "parse": parse, "doc": doc}
+def _setting(env: str, parse: Callable[[str], Any] | None = None, doc: str = "", *, community: bool = False,
+             bounds: tuple[str, ...] = (), **kw: Any) -> Any:
+    """A setting read from `env`. `community`: a policy setting that admins may change at run time
+    (`updateCommunitySettings`; the environment gives its default). `bounds`: "app.Model.field"
+    columns whose length the value may not exceed (checked at start-up and on change)."""
+    metadata = {"env": env, "parse": parse, "doc": doc, "community": community, "bounds": bounds}
     return field(metadata=metadata, **kw)
 
 
@@ -169,8 +184,7 @@ class Settings:
         "CORS_ORIGINS", _parse_list, "Comma-separated origins allowed by CORS.", default=()
     )
     community_timezone: str = _setting(
-        "COMMUNITY_TIMEZONE", _parse_tz, "Time zone of calendar days (check-ins, stats).", default="UTC"
-    )
+        "COMMUNITY_TIMEZONE", _parse_tz, "Time zone of calendar days (check-ins, stats).", default="UTC", community=True)
     # GraphQL limits
     max_query_depth: int = _setting("MAX_QUERY_DEPTH", _parse_int, "Deepest query accepted.", default=12)
     max_aliases: int = _setting("MAX_ALIASES", _parse_int, "Most aliases in one document.", default=30)
@@ -195,77 +209,58 @@ class Settings:
     )
     login_attempts_per_minute: int = _setting(
         "LOGIN_ATTEMPTS_PER_MINUTE", _parse_int, "Failed logins per login name and per client per minute.",
-        default=10,
-    )
+        default=10, community=True)
     writes_per_minute: int = _setting(
-        "WRITES_PER_MINUTE", _parse_int, "Mutations per member per minute.", default=120
-    )
-    min_password_length: int = _setting("MIN_PASSWORD_LENGTH", _parse_int, "Shortest password.", default=10)
+        "WRITES_PER_MINUTE", _parse_int, "Mutations per member per minute.", default=120, community=True)
+    min_password_length: int = _setting("MIN_PASSWORD_LENGTH", _parse_int, "Shortest password.", default=10, community=True)
     # Content limits
-    max_title_length: int = _setting("MAX_TITLE_LENGTH", _parse_int, "Longest title.", default=200)
-    max_body_length: int = _setting("MAX_BODY_LENGTH", _parse_int, "Longest Markdown body.", default=100_000)
+    max_title_length: int = _setting("MAX_TITLE_LENGTH", _parse_int, "Longest title.", default=200, community=True, bounds=('forum.Topic.title', 'kb.Article.title', 'kb.Resource.title', 'moderation.Announcement.title', 'engagement.Event.title', 'engagement.Lottery.title', 'engagement.Conversation.title', 'engagement.FeedbackTicket.subject', 'engagement.Reward.name'))
+    max_body_length: int = _setting("MAX_BODY_LENGTH", _parse_int, "Longest Markdown body.", default=100_000, community=True)
     # Reputation thresholds (privileges)
     reputation_to_downvote: int = _setting(
-        "REPUTATION_TO_DOWNVOTE", _parse_int, "Reputation needed to downvote.", default=50
-    )
+        "REPUTATION_TO_DOWNVOTE", _parse_int, "Reputation needed to downvote.", default=50, community=True)
     reputation_to_edit_others: int = _setting(
         "REPUTATION_TO_EDIT_OTHERS", _parse_int, "Reputation needed to edit others' posts and articles.",
-        default=500,
-    )
+        default=500, community=True)
     # Forum and Q&A
     forum_reactions: tuple[str, ...] = _setting(
         "FORUM_REACTIONS", _parse_list, "Comma-separated emoji members may react with.",
-        default=("👍", "❤️", "😂", "🎉", "😮", "🙏"),
-    )
-    forum_max_tags: int = _setting("FORUM_MAX_TAGS", _parse_int, "Most tags on one topic.", default=5)
+        default=("👍", "❤️", "😂", "🎉", "😮", "🙏"), community=True)
+    forum_max_tags: int = _setting("FORUM_MAX_TAGS", _parse_int, "Most tags on one topic.", default=5, community=True)
     forum_max_tag_length: int = _setting(
-        "FORUM_MAX_TAG_LENGTH", _parse_int, "Longest tag name.", default=30
-    )
+        "FORUM_MAX_TAG_LENGTH", _parse_int, "Longest tag name.", default=30, community=True, bounds=('forum.Tag.name',))
     # Governance
     governance_max_options: int = _setting(
-        "GOVERNANCE_MAX_OPTIONS", _parse_int, "Most options of a proposal or poll.", default=20
-    )
+        "GOVERNANCE_MAX_OPTIONS", _parse_int, "Most options of a proposal or poll.", default=20, community=True)
     governance_max_option_length: int = _setting(
-        "GOVERNANCE_MAX_OPTION_LENGTH", _parse_int, "Longest option label of a proposal or poll.", default=200
-    )
+        "GOVERNANCE_MAX_OPTION_LENGTH", _parse_int, "Longest option label of a proposal or poll.", default=200, community=True)
     governance_max_voting_days: int = _setting(
         "GOVERNANCE_MAX_VOTING_DAYS", _parse_int, "Longest voting period of a proposal, poll or survey.",
-        default=90,
-    )
+        default=90, community=True)
     survey_max_questions: int = _setting(
-        "SURVEY_MAX_QUESTIONS", _parse_int, "Most questions in one survey.", default=50
-    )
+        "SURVEY_MAX_QUESTIONS", _parse_int, "Most questions in one survey.", default=50, community=True)
     survey_max_answer_length: int = _setting(
-        "SURVEY_MAX_ANSWER_LENGTH", _parse_int, "Longest text answer to a survey question.", default=5000
-    )
+        "SURVEY_MAX_ANSWER_LENGTH", _parse_int, "Longest text answer to a survey question.", default=5000, community=True)
     # Media
     media_max_image_bytes: int = _setting(
-        "MEDIA_MAX_IMAGE_BYTES", _parse_int, "Largest image upload (bytes).", default=20_000_000
-    )
+        "MEDIA_MAX_IMAGE_BYTES", _parse_int, "Largest image upload (bytes).", default=20_000_000, community=True)
     media_max_audio_bytes: int = _setting(
-        "MEDIA_MAX_AUDIO_BYTES", _parse_int, "Largest audio upload (bytes).", default=50_000_000
-    )
+        "MEDIA_MAX_AUDIO_BYTES", _parse_int, "Largest audio upload (bytes).", default=50_000_000, community=True)
     media_max_video_bytes: int = _setting(
-        "MEDIA_MAX_VIDEO_BYTES", _parse_int, "Largest video upload (bytes).", default=200_000_000
-    )
+        "MEDIA_MAX_VIDEO_BYTES", _parse_int, "Largest video upload (bytes).", default=200_000_000, community=True)
     media_max_document_bytes: int = _setting(
-        "MEDIA_MAX_DOCUMENT_BYTES", _parse_int, "Largest document (PDF) upload (bytes).", default=20_000_000
-    )
+        "MEDIA_MAX_DOCUMENT_BYTES", _parse_int, "Largest document (PDF) upload (bytes).", default=20_000_000, community=True)
     media_max_image_pixels: int = _setting(
         "MEDIA_MAX_IMAGE_PIXELS", _parse_int,
         "Most pixels (width x height) of an uploaded image; larger ones are refused as decompression bombs.",
-        default=40_000_000,
-    )
+        default=40_000_000, community=True)
     media_quota_bytes: int = _setting(
         "MEDIA_QUOTA_BYTES", _parse_int, "Storage quota of one member: bytes of all their stored files.",
-        default=500_000_000,
-    )
+        default=500_000_000, community=True)
     media_uploads_per_minute: int = _setting(
-        "MEDIA_UPLOADS_PER_MINUTE", _parse_int, "Uploads per member per minute.", default=10
-    )
+        "MEDIA_UPLOADS_PER_MINUTE", _parse_int, "Uploads per member per minute.", default=10, community=True)
     media_max_alt_length: int = _setting(
-        "MEDIA_MAX_ALT_LENGTH", _parse_int, "Longest alternative text of an image.", default=500
-    )
+        "MEDIA_MAX_ALT_LENGTH", _parse_int, "Longest alternative text of an image.", default=500, community=True)
     media_url_prefix: str = _setting(
         "MEDIA_URL_PREFIX", None,
         "Prefix of media URLs handed to clients: `/media` or an absolute https://host/media.",
@@ -283,44 +278,36 @@ class Settings:
     moderation_join_policy: str = _setting(
         "MODERATION_JOIN_POLICY", _parse_join_policy,
         "Community join policy: OPEN, APPROVAL (moderators approve requests) or INVITE_ONLY.",
-        default="OPEN",
-    )
+        default="OPEN", community=True)
     moderation_rules_required: bool = _setting(
         "MODERATION_RULES_REQUIRED", _parse_bool,
-        "Posting requires accepting the latest version of the community rules.", default=False,
-    )
+        "Posting requires accepting the latest version of the community rules.", default=False, community=True)
     moderation_premoderate_first_posts: int = _setting(
         "MODERATION_PREMODERATE_FIRST_POSTS", _parse_int,
         "Hold a member's content for review until this many of their items were approved (0: off).",
-        default=0,
-    )
+        default=0, community=True)
     moderation_log_shows_moderator: bool = _setting(
         "MODERATION_LOG_SHOWS_MODERATOR", _parse_bool,
-        "Show members which moderator acted in the moderation log (staff always see it).", default=False,
-    )
+        "Show members which moderator acted in the moderation log (staff always see it).", default=False, community=True)
     moderation_max_note_length: int = _setting(
         "MODERATION_MAX_NOTE_LENGTH", _parse_int,
-        "Longest report note, join request message or moderation reason.", default=2000,
-    )
+        "Longest report note, join request message or moderation reason.", default=2000, community=True)
     moderation_max_invite_uses: int = _setting(
         "MODERATION_MAX_INVITE_USES", _parse_int, "Most registrations one invite code may admit.",
-        default=100,
-    )
+        default=100, community=True)
     # Knowledge base and search
     kb_max_summary_length: int = _setting(
-        "KB_MAX_SUMMARY_LENGTH", _parse_int, "Longest article summary or resource description.", default=2000
-    )
-    kb_max_tags: int = _setting("KB_MAX_TAGS", _parse_int, "Most tags on one article or resource.", default=10)
-    kb_max_tag_length: int = _setting("KB_MAX_TAG_LENGTH", _parse_int, "Longest knowledge-base tag.", default=40)
+        "KB_MAX_SUMMARY_LENGTH", _parse_int, "Longest article summary or resource description.", default=2000, community=True)
+    kb_max_tags: int = _setting("KB_MAX_TAGS", _parse_int, "Most tags on one article or resource.", default=10, community=True)
+    kb_max_tag_length: int = _setting("KB_MAX_TAG_LENGTH", _parse_int, "Longest knowledge-base tag.", default=40, community=True)
     kb_max_message_length: int = _setting(
-        "KB_MAX_MESSAGE_LENGTH", _parse_int, "Longest revision message.", default=300
-    )
+        "KB_MAX_MESSAGE_LENGTH", _parse_int, "Longest revision message.", default=300, community=True, bounds=('kb.ArticleRevision.message',))
     search_query_max_length: int = _setting(
-        "SEARCH_QUERY_MAX_LENGTH", _parse_int, "Longest search query (characters).", default=200
-    )
+        "SEARCH_QUERY_MAX_LENGTH", _parse_int, "Longest search query (characters).", default=200, community=True)
     search_token_ttl_seconds: int = _setting(
-        "SEARCH_TOKEN_TTL_SECONDS", _parse_int, "Lifetime of a Meilisearch tenant token from `searchToken`.",
-        default=900,
+        "SEARCH_TOKEN_TTL_SECONDS", _parse_int,
+        "Lifetime of a Meilisearch tenant token from `searchToken` (a member's also die when their rights shrink).",
+        default=300,
     )
     search_batch_size: int = _setting(
         "SEARCH_BATCH_SIZE", _parse_int, "Outbox rows the search worker claims per pass.", default=500
@@ -337,10 +324,10 @@ class Settings:
     )
     # Background work
     scheduler_interval_seconds: float = _setting(
-        "SCHEDULER_INTERVAL_SECONDS", _parse_float, "How often periodic jobs run.", default=2.0
+        "SCHEDULER_INTERVAL_SECONDS", _parse_interval, "How often periodic jobs run.", default=2.0
     )
     ws_session_check_seconds: float = _setting(
-        "WS_SESSION_CHECK_SECONDS", _parse_float,
+        "WS_SESSION_CHECK_SECONDS", _parse_interval,
         "How often an open WebSocket re-checks its token and ban (sign-outs close it at once).",
         default=30.0,
     )
@@ -360,37 +347,29 @@ class Settings:
         "Points per rule as name=points: post, answer, accepted_answer, reaction_received, "
         "daily_check_in, event_attendance.",
         default=(("post", 2), ("answer", 5), ("accepted_answer", 15), ("reaction_received", 1),
-                 ("daily_check_in", 2), ("event_attendance", 10)),
-    )
+                 ("daily_check_in", 2), ("event_attendance", 10)), community=True)
     points_daily_caps: tuple[tuple[str, int], ...] = _setting(
         "POINTS_DAILY_CAPS", _parse_int_pairs,
         "Most points a member earns per rule per community day, as name=points (absent: no cap).",
         default=(("post", 20), ("answer", 50), ("accepted_answer", 150), ("reaction_received", 30),
-                 ("daily_check_in", 2), ("event_attendance", 30)),
-    )
+                 ("daily_check_in", 2), ("event_attendance", 30)), community=True)
     check_in_streak_bonuses: tuple[tuple[str, int], ...] = _setting(
         "CHECK_IN_STREAK_BONUSES", _parse_int_pairs,
         "Bonus points on reaching a check-in streak, as days=points.",
-        default=(("7", 10), ("30", 50), ("100", 200)),
-    )
+        default=(("7", 10), ("30", 50), ("100", 200)), community=True)
     point_levels: tuple[tuple[str, int], ...] = _setting(
         "POINT_LEVELS", _parse_int_pairs,
         "Titles reached by points earned, as title=points.",
         default=(("Newcomer", 0), ("Regular", 100), ("Contributor", 500), ("Expert", 2000),
-                 ("Sage", 10000)),
-    )
+                 ("Sage", 10000)), community=True)
     max_message_length: int = _setting(
-        "MAX_MESSAGE_LENGTH", _parse_int, "Longest private message or auto-reply.", default=5000
-    )
+        "MAX_MESSAGE_LENGTH", _parse_int, "Longest private message or auto-reply.", default=5000, community=True)
     max_conversation_members: int = _setting(
-        "MAX_CONVERSATION_MEMBERS", _parse_int, "Most members of a group conversation.", default=20
-    )
+        "MAX_CONVERSATION_MEMBERS", _parse_int, "Most members of a group conversation.", default=20, community=True)
     max_feedback_length: int = _setting(
-        "MAX_FEEDBACK_LENGTH", _parse_int, "Longest feedback ticket or reply.", default=10000
-    )
+        "MAX_FEEDBACK_LENGTH", _parse_int, "Longest feedback ticket or reply.", default=10000, community=True)
     max_reason_length: int = _setting(
-        "MAX_REASON_LENGTH", _parse_int, "Longest reason of a points grant or badge award.", default=500
-    )
+        "MAX_REASON_LENGTH", _parse_int, "Longest reason of a points grant or badge award.", default=500, community=True)
 
     @classmethod
     def from_env(
@@ -455,6 +434,10 @@ def documented_settings() -> list[tuple[str, str, Any]]:
 
 
 _current: Settings | None = None
+# The settings in force for the current request, job or command: the process's settings with the
+# community's overrides (see `api.community`). Domain code receives settings as arguments; event
+# handlers receive these.
+_effective: ContextVar[Settings | None] = ContextVar("guildhall_effective_settings", default=None)
 
 
 def get_settings() -> Settings:
@@ -463,6 +446,20 @@ def get_settings() -> Settings:
     if _current is None:
         _current = Settings.from_env()
     return _current
+
+
+def effective_settings() -> Settings:
+    """The settings in force now: those installed for this request or job, else the process's."""
+    return _effective.get() or get_settings()
+
+
+def use_settings(settings: Settings) -> Token[Settings | None]:
+    """Install `settings` as the effective settings of the current task (reset with the token)."""
+    return _effective.set(settings)
+
+
+def reset_settings(token: Token[Settings | None]) -> None:
+    _effective.reset(token)
 
 
 def set_settings(settings: Settings) -> None:

@@ -96,14 +96,14 @@ async def _seed(settings) -> dict[str, Any]:
     for i in range(60):
         topic = await topics.create_topic(authors[i % 20], topics.TopicInput(
             space_id=space.id, title=f"Topic {i}: 话题 {i}", body=f"Body of topic {i} with **Markdown**.",
-            tags=[f"tag{i % 8}", "bench"]), settings)
+            tags=[f"tag{i % 8}", "bench"]), settings=settings)
         listed.append(topic)
         if i % 2:
             await reading.mark_read(reader, topic.id)
     big = listed[-1]
     for i in range(200):
         post = await posts.create_post(authors[i % 20], posts.PostInput(
-            topic_id=big.id, body=f"Reply {i}: some *text* and a [link](https://example.org/{i})."), settings)
+            topic_id=big.id, body=f"Reply {i}: some *text* and a [link](https://example.org/{i})."), settings=settings)
         if i % 4 == 0:
             await Reaction.create(user_id=authors[(i + 1) % 20].id, subject_type="Post", subject_id=post.id,
                                   reaction=settings.forum_reactions[0])

@@ -52,24 +52,24 @@ async def _voting(voters_count: int) -> None:
     settings = get_settings()
     admin = await User.create(username="admin", username_key="admin", email="a@example.org", password_hash="x",
                               display_name="Admin", role=Role.ADMIN)
-    committee = await committees.create_committee(admin, "Bench", "", Visibility.PUBLIC, settings)
+    committee = await committees.create_committee(admin, "Bench", "", Visibility.PUBLIC, settings=settings)
     await committees.add_member(admin, committee.id, admin.id, CommitteeRole.CHAIR)
     await User.bulk_create([User(username=f"v{i}", username_key=f"v{i}", email=f"v{i}@example.org",
                                  password_hash="x", display_name=f"V{i}") for i in range(voters_count)])
     voters = list(await User.filter(username__startswith="v"))
     await CommitteeMembership.bulk_create([CommitteeMembership(committee_id=committee.id, user_id=v.id,
                                                                joined_at=now()) for v in voters])
-    draft = await proposals.create_proposal(admin, committee.id, proposals.ProposalData(
-        title="Colour", method=VotingMethod.RANKED_CHOICE, options=OPTIONS), settings)
-    proposal = await proposals.open_proposal(admin, draft.id, settings)
+    draft = await proposals.create_proposal(admin, committee.id, proposals.ProposalInput(
+        title="Colour", method=VotingMethod.RANKED_CHOICE, options=OPTIONS), settings=settings)
+    proposal = await proposals.open_proposal(admin, draft.id, settings=settings)
     rng = random.Random(1)
     for label in ("cast", "change"):
         started = time.perf_counter()
-        await asyncio.gather(*[ballots.cast_vote(v, proposal.id, rng.sample(OPTIONS, 3), settings) for v in voters])
+        await asyncio.gather(*[ballots.cast_vote(v, proposal.id, rng.sample(OPTIONS, 3), settings=settings) for v in voters])
         elapsed = time.perf_counter() - started
         print(f"  {voters_count} concurrent {label}s: {elapsed:.2f} s ({voters_count / elapsed:.0f} ballots/s)")
     started = time.perf_counter()
-    await closing.close_proposal(proposal.id, only_if_due=False)
+    await closing.close_proposal(proposal.id, only_if_due=False, settings=settings)
     print(f"  close + tally of {voters_count} ballots + announcement: {(time.perf_counter() - started) * 1000:.0f} ms")
 
 

@@ -130,7 +130,7 @@ def _child_guildhall(data: bytes, runs: int) -> dict:
             unique = data + run.to_bytes(4, "big")
             start = time.perf_counter()
             await media.upload(user, media.UploadedFile("photo.jpg", io.BytesIO(unique)), MediaPurpose.POST,
-                               "", settings)
+                               "", settings=settings)
             times.append(time.perf_counter() - start)
         _, peak = tracemalloc.get_traced_memory()
         return {"times": times, "rss_before_mb": rss_before, "rss_peak_mb": _rss_mb(), "py_peak_mb": peak / 2**20}
@@ -153,7 +153,7 @@ def _child_range(runs: int) -> dict:
     async def work(settings):
         user = await _member()
         stored = await media.upload(user, media.UploadedFile("clip.mp4", io.BytesIO(video)),
-                                    MediaPurpose.RESOURCE, "", settings)
+                                    MediaPurpose.RESOURCE, "", settings=settings)
         app = create_app(settings, manage_db=False)
         url = f"/media/{stored.sha256}.mp4"
         headers = {"Range": f"bytes={start_at}-{start_at + length - 1}"}

@@ -46,14 +46,14 @@ async def _seed(settings) -> str:
     members = [await user(f"member{i}") for i in range(80)]
     for i, subject in enumerate(members[:60]):
         for reporter in (members[(i + 1) % 80], members[(i + 2) % 80], members[(i + 3) % 80]):
-            await reports.report(reporter, "User", subject.id, ReportReason.SPAM, "bench")
+            await reports.report(reporter, "User", subject.id, ReportReason.SPAM, "bench", settings=settings)
     for subject in members[60:80]:
-        await sanctions.sanction_member(moderator, subject.id, SanctionKind.WARNING, reason="bench")
+        await sanctions.sanction_member(moderator, subject.id, SanctionKind.WARNING, reason="bench", settings=settings)
         await sanctions.sanction_member(moderator, subject.id, SanctionKind.MUTE, reason="bench",
-                                        duration=timedelta(hours=1))
+                                        duration=timedelta(hours=1), settings=settings)
     for i in range(60):
         await announcements.publish_announcement(author_id=moderator.id, title=f"News {i}", body="**Text**",
-                                                 pinned=i % 10 == 0)
+                                                 pinned=i % 10 == 0, settings=settings)
     return await issue_token(moderator, settings)
 
 

@@ -55,7 +55,6 @@ def _user_json(user: Any) -> dict[str, Any]:
 
 def build_app(settings: Any) -> Any:
     """The Guildhall app with two plain endpoints beside /graphql doing the same reads."""
-    from starlette.requests import Request
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 

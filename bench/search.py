@@ -81,7 +81,8 @@ async def _bench(docs: int, queries: int, meili_url: str, master_key: str, root:
     from api.models.search import SearchOutbox
     from api.settings import Settings, set_settings
     from search.indexes import apply_settings
-    from search.query import build_request, scope_for
+    from api.policies import search_scope
+    from search.query import build_request
     from search.rebuild import rebuild
 
     settings = Settings.from_env({
@@ -109,7 +110,7 @@ async def _bench(docs: int, queries: int, meili_url: str, master_key: str, root:
               "(database read, documents built, pushed, indexed)")
 
         token = await issue_token(member, settings)
-        scope = await scope_for(member)
+        scope = await search_scope(member)
         app = create_app(settings, manage_db=False)
         headers = {"Authorization": f"Bearer {token}"}
         graphql_times: list[float] = []

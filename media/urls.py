@@ -13,6 +13,7 @@ import hmac
 import math
 import re
 import time
+from collections.abc import Collection
 
 from api.settings import Settings
 
@@ -55,15 +56,18 @@ def verify(settings: Settings, name: str, expires: str | None, signature: str | 
     return left
 
 
-def sign_embedded(html: str, settings: Settings, *, at: float | None = None) -> str:
-    """Rendered HTML with every media URL signed: content in a private place (a private space,
-    a members-only article) embeds images that are served only with a signature. URLs already
-    carrying a query are left as they are."""
+def sign_embedded(html: str, settings: Settings, allowed: Collection[str], *, at: float | None = None) -> str:
+    """Rendered HTML with the media URLs of `allowed` blobs (sha256) signed: content that is not
+    public embeds files that are served only with a signature. Only the blobs of files the
+    content's authors attached are allowed (`api.domain.attachments.attached_blobs`): a URL of
+    anyone else's file found in the text is never signed, and any query it carried (a signature
+    copied from elsewhere) is dropped."""
     prefix = re.escape(settings.media_url_prefix.rstrip("/"))
-    pattern = re.compile(prefix + r"/([0-9a-f]{64})\.([a-z0-9]{2,5})(?![?\w.])")
+    pattern = re.compile(prefix + r"/([0-9a-f]{64})\.([a-z0-9]{2,5})(?![\w.])(?:\?[^\s\"'<>]*)?")
 
     def sign(match: re.Match[str]) -> str:
-        url = media_url(settings, match.group(1), match.group(2), signed=True, at=at)
+        sha256, extension = match.group(1), match.group(2)
+        url = media_url(settings, sha256, extension, signed=sha256 in allowed, at=at)
         return url.replace("&", "&amp;")  # inside an HTML attribute
 
     return pattern.sub(sign, html)

@@ -1,7 +1,7 @@
 """The GraphQL schema: one `Query`, `Mutation` and `Subscription` merged from domain modules.
 
-Each domain module under `schema/` defines its own `Query`/`Mutation`/`Subscription` roots;
-add a new domain to `DOMAINS` below.
+Each domain's schema module (its manifest's `schema=`) defines its own
+`Query`/`Mutation`/`Subscription` roots; they are merged in manifest order.
 """
 
 from __future__ import annotations
@@ -14,20 +14,9 @@ import strawberry
 from strawberry import relay as strawberry_relay
 from strawberry.tools import merge_types
 
+from api.registry import load as load_registry
 from api.settings import Settings, get_settings
 from schema.extensions import build_extensions
-
-DOMAINS = [
-    "schema.accounts",
-    "schema.forum",
-    "schema.media",
-    "schema.kb",
-    "schema.search",
-    "schema.moderation",
-    "schema.engagement",
-    "schema.governance",
-]
-
 
 def _node_query() -> type:
     # A new class per build: strawberry's node field may be bound to one schema only.
@@ -41,7 +30,7 @@ def _node_query() -> type:
 
 def _roots(name: str) -> tuple[type, ...]:
     roots = []
-    for module_name in DOMAINS:
+    for module_name in load_registry().schema_modules:
         module = importlib.import_module(module_name)
         root = getattr(module, name, None)
         if root is not None:

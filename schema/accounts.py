@@ -14,9 +14,10 @@ from api.domain import accounts as domain
 from api.domain import notifications as notifications_domain
 from api.models import accounts as models
 from api.models.notifications import Notification as NotificationModel
-from api.pubsub import get_broker
+from api.policy import can_view
+from schema.live import events, require_viewer
 from schema.context import Info
-from schema.errors import PublicError, UserError
+from schema.errors import UserError
 from schema.permissions import IsSelfOrAdmin, Require, guard
 from schema.enums import described_enum
 from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate, parse_id
@@ -112,11 +113,6 @@ class Notification(ModelNode):
         if self.actor_id is None:  # type: ignore[attr-defined]
             return None
         return await info.context.loaders.by_id(models.User).load(self.actor_id)  # type: ignore[attr-defined]
-
-    @classmethod
-    async def visible(cls, info: Info, rows: list) -> list:
-        viewer = info.context.viewer
-        return [r for r in rows if viewer is not None and r.user_id == viewer.id]
 
 
 @strawberry.type(description="The signed-in member and what concerns only them.")
@@ -279,7 +275,7 @@ class Mutation:
                 username=input.username, email=input.email, password=input.password,
                 display_name=input.display_name or input.username,
             ),
-            settings,
+            settings=settings,
             invite_code=input.invite_code,
             sign_up=True,
         )
@@ -322,7 +318,7 @@ class Mutation:
     ) -> ChangePasswordPayload:
         ctx = info.context
         user = await domain.change_password(
-            ctx.viewer, input.current_password, input.new_password, ctx.settings,
+            ctx.viewer, input.current_password, input.new_password, settings=ctx.settings,
             keep_token_id=ctx.token.id if ctx.token else None,
         )
         return ChangePasswordPayload(user=user)
@@ -371,14 +367,8 @@ class Mutation:
 class Subscription:
     @strawberry.subscription(description="Notifications of the signed-in viewer as they arrive.")
     async def notification_added(self, info: Info) -> AsyncGenerator[Notification, None]:
-        viewer = info.context.viewer
-        if viewer is None:
-            raise PublicError("Sign in first.")
-        token = info.context.token
-        async with get_broker().subscribe(notifications_domain.channel_for(viewer.id)) as messages:
-            async for message in messages:
-                if token is None or not await domain.token_still_valid(token):
-                    raise PublicError("Your session has ended; sign in again.")
-                notification = await NotificationModel.filter(id=message["id"], user_id=viewer.id).first()
-                if notification is not None:
-                    yield notification
+        viewer = require_viewer(info)
+        async for message in events(info, notifications_domain.channel_for(viewer.id)):
+            notification = await NotificationModel.filter(id=message["id"]).first()
+            if notification is not None and await can_view(info.context.viewer, notification, info.context.memo):
+                yield notification

@@ -1,15 +1,22 @@
-"""The per-request GraphQL context: settings, the viewer, shared services and DataLoaders."""
+"""The per-operation GraphQL context: settings, the viewer, shared services and DataLoaders.
+
+HTTP builds one per request. A WebSocket builds one per operation (query, mutation or
+subscription) from the token given at `connection_init`, and a subscription refreshes it before
+each event (`refresh`): who the viewer is and what they may do is never kept for a connection's
+lifetime.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from strawberry.types import Info as _Info
 
-from api.models.accounts import AccessToken, User
 from api.cache import MemoryPublicCache, PublicCache
-from api.pubsub import Broker
+from api.domain.accounts import authenticate
+from api.domain.community.settings import effective
+from api.models.accounts import AccessToken, User
 from api.ratelimit import RateLimiter
 from api.settings import Settings
 from schema.loaders import Loaders
@@ -20,28 +27,49 @@ if TYPE_CHECKING:
 
 @dataclass
 class Context:
-    settings: Settings
+    settings: Settings  # in force for this operation: the deployment's with the community's values
     limiter: RateLimiter
-    broker: Broker
     request: Request | Any = None
     response: Any = None
     viewer: User | None = None
     token: AccessToken | None = None
+    # The bearer token a WebSocket signed in with: each operation re-authenticates with it.
+    credentials: str | None = None
     client: str = ""
     loaders: Loaders = field(default_factory=Loaders)
     cache: PublicCache = field(default_factory=MemoryPublicCache)
     # Filled by graphql-transport-ws on connection_init.
     connection_params: dict[str, Any] | None = None
-    # Free per-request memo for domain lookups (e.g. the viewer's committee ids).
-    memo: dict[str, Any] = field(default_factory=dict)
+    # Per-operation memo for facts about the viewer (spaces, committee seats, restrictions).
+    memo: dict[Any, Any] = field(default_factory=dict)
+    # The deployment's settings (the environment's), from which `settings` is derived.
+    base_settings: Settings = None  # type: ignore[assignment]
 
-    def fresh(self) -> Context:
-        """A copy with empty loaders: subscriptions live long, their reads must not be stale."""
-        return Context(
-            settings=self.settings, limiter=self.limiter, broker=self.broker, request=self.request,
-            response=self.response, viewer=self.viewer, token=self.token, client=self.client,
-            connection_params=self.connection_params, cache=self.cache,
-        )
+    def __post_init__(self) -> None:
+        if self.base_settings is None:
+            self.base_settings = self.settings
+
+    async def for_operation(self) -> Context | None:
+        """A context for one operation on this connection, with the viewer read now; None when
+        the connection's session has ended (revoked, expired, banned)."""
+        operation = replace(self, loaders=Loaders(), memo={})
+        return operation if await operation.refresh() else None
+
+    async def refresh(self) -> bool:
+        """Read the viewer and the community settings again and forget what this operation
+        loaded; False when signed-in credentials no longer authenticate (the viewer is then
+        anonymous)."""
+        self.loaders = Loaders()
+        self.memo = {}
+        self.settings = await effective(self.base_settings)
+        if self.credentials is None:
+            return True
+        found = await authenticate(self.credentials)
+        if found is None:
+            self.viewer = self.token = None
+            return False
+        self.viewer, self.token = found
+        return True
 
 
 Info = _Info[Context, None]

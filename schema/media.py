@@ -20,7 +20,8 @@ from api.errors import Invalid
 from api.models import media as models
 from api.models.accounts import User as UserModel
 from media.sniff import BY_MIME
-from media.urls import media_url
+from api.domain.attachments import attached_blobs
+from media.urls import media_url, sign_embedded
 from schema.accounts import Payload, User
 from schema.context import Info
 from schema.enums import described_enum
@@ -45,6 +46,24 @@ MediaPurpose = described_enum(
         "RESOURCE": "A file of the resource library (images, audio, video, documents).",
     },
 )
+
+
+async def embedded_html(info: Info, html: str, subject_type: str, subject_id: int, public: bool) -> str:
+    """Rendered HTML of content as the viewer gets it: in content that is not public, the URLs of
+    the files its authors attached are signed (and only those: never a path merely found in the
+    text)."""
+    allowed: set[str] = set()
+    if not public:
+        loader = info.context.loaders.custom(
+            ("media.attached_blobs", subject_type),
+            lambda ids: _attached(subject_type, ids))
+        allowed = await loader.load(subject_id)
+    return sign_embedded(html, info.context.settings, allowed)
+
+
+async def _attached(subject_type: str, ids: list[int]) -> list[set[str]]:
+    found = await attached_blobs(subject_type, ids)
+    return [found[i] for i in ids]
 
 
 def _url(info: Info, private: bool, sha256: str, mime_type: str) -> str:
@@ -122,11 +141,6 @@ class MediaFile(ModelNode):
         if self.owner_id is None:  # type: ignore[attr-defined]
             return None
         return await info.context.loaders.by_id(UserModel).load(self.owner_id)  # type: ignore[attr-defined]
-
-    @classmethod
-    async def visible(cls, info: Info, rows: list) -> list:
-        allowed = await domain.readable(info.context.viewer, rows)
-        return [r for r in rows if r.id in allowed]
 
 
 @strawberry.type(description="The viewer's media storage use.")
@@ -220,7 +234,7 @@ class Mutation:
             raise Invalid("Send the file as a part of a multipart request.", field="file")
         media_file = await domain.upload(
             ctx.viewer, domain.UploadedFile(filename=upload.filename or "", stream=upload.file),
-            models.MediaPurpose(input.purpose), input.alt, ctx.settings, limiter=ctx.limiter,
+            models.MediaPurpose(input.purpose), input.alt, settings=ctx.settings, limiter=ctx.limiter,
         )
         return UploadMediaPayload(media_file=media_file)
 
@@ -231,7 +245,7 @@ class Mutation:
         input: Annotated[UpdateMediaInput, strawberry.argument(description="The file and its new text.")],
     ) -> UpdateMediaPayload:
         media_id = parse_id(input.media_id, "MediaFile", "mediaId")
-        media_file = await domain.update_alt(info.context.viewer, media_id, input.alt, info.context.settings)
+        media_file = await domain.update_alt(info.context.viewer, media_id, input.alt, settings=info.context.settings)
         return UpdateMediaPayload(media_file=media_file)
 
     @strawberry.mutation(description="Delete one of the viewer's files (staff: any file).")
@@ -241,7 +255,7 @@ class Mutation:
         input: Annotated[DeleteMediaInput, strawberry.argument(description="The file to delete.")],
     ) -> DeleteMediaPayload:
         media_id = parse_id(input.media_id, "MediaFile", "mediaId")
-        await domain.delete(info.context.viewer, media_id, info.context.settings)
+        await domain.delete(info.context.viewer, media_id, settings=info.context.settings)
         return DeleteMediaPayload(deleted_id=input.media_id)
 
     @strawberry.mutation(description="Use one of the viewer's uploaded images as their avatar, or remove it.")

@@ -15,6 +15,7 @@ from strawberry import relay
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from api.policy import visible_rows
 from schema.context import Info
 from schema.errors import PublicError
 
@@ -33,8 +34,9 @@ Before = Annotated[str | None, strawberry.argument(description="Return only item
 
 
 class ModelNode(relay.Node):
-    """A Relay node whose data is a Tortoise model. Subclasses set `model` and may override
-    `visible` to hide rows from viewers who may not read them (used by `node(id:)`)."""
+    """A Relay node whose data is a Tortoise model. Subclasses set `model`; who may see its rows
+    is the model's read policy (`api.policy`, declared by the owning domain's manifest), which
+    `node(id:)`, `nodes` and lists all ask."""
 
     model: ClassVar[type[Model]]
 
@@ -48,8 +50,8 @@ class ModelNode(relay.Node):
 
     @classmethod
     async def visible(cls, info: Info, rows: list[Any]) -> list[Any]:
-        """The rows this viewer may see. Default: all of them."""
-        return rows
+        """The rows this viewer may see, as the model's read policy decides."""
+        return await visible_rows(info.context.viewer, rows, info.context.memo)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

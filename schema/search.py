@@ -14,6 +14,7 @@ from search import admin as search_admin
 from search import query as search_query
 from search.tokens import tenant_token
 from schema.accounts import Payload, User
+from api.policies import search_scope
 from schema.context import Info
 from schema.enums import described_enum
 from schema.errors import PublicError
@@ -147,7 +148,7 @@ class SetSearchSynonymsPayload(Payload):
 async def _scope(info: Info) -> search_query.Scope:
     memo = info.context.memo
     if "search.scope" not in memo:
-        memo["search.scope"] = await search_query.scope_for(info.context.viewer)
+        memo["search.scope"] = await search_scope(info.context.viewer, memo)
     return memo["search.scope"]
 
 
@@ -229,7 +230,8 @@ class Query:
 
     @strawberry.field(description="A short-lived Meilisearch tenant token that can only read what the viewer may.")
     async def search_token(self, info: Info) -> SearchToken:
-        token = await tenant_token(info.context.settings, await _scope(info))
+        viewer = info.context.viewer
+        token = await tenant_token(info.context.settings, await _scope(info), viewer.id if viewer else None)
         return SearchToken(
             token=token.token, expires_at=token.expires_at, url=token.url,
             indexes=[SearchTokenIndex(kind=SearchKindValue(k), uid=uid) for k, uid in token.indexes.items()],

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from api.cli import COMMANDS, _with_db
+from api.cli import with_db
+from api.registry import Command
 from api.settings import Settings
 
 
@@ -24,15 +25,14 @@ def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{kind}: {count} documents")
         return 0
 
-    return asyncio.run(_with_db(settings, run))
+    return asyncio.run(with_db(settings, run))
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kind", action="append", help="only this document kind (repeatable)")
-    parser.set_defaults(func=cmd_reindex)
 
 
-COMMANDS["reindex"] = (
-    "apply search settings and rebuild every index into fresh ones, swapped in when complete",
-    _configure,
+REINDEX = Command(
+    "reindex", "apply search settings and rebuild every index into fresh ones, swapped in when complete",
+    cmd_reindex, _configure,
 )

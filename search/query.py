@@ -15,8 +15,6 @@ from enum import Enum
 from typing import Any
 
 from api.errors import DomainError, ErrorCode, Invalid, collect
-from api.models.accounts import CommitteeMembership, Role, User
-from api.policies import is_admin
 from api.settings import Settings
 from search.client import call, get_client
 from search.indexes import FACETS, index_uid
@@ -88,18 +86,6 @@ class Results:
     total: int
     offset: int
     facets: dict[str, dict[str, int]]
-
-
-async def scope_for(user: User | None) -> Scope:
-    """The viewer's visibility scope: role and current committees (one query)."""
-    if user is None:
-        return Scope()
-    if is_admin(user):
-        return Scope(signed_in=True, admin=True, role=Role(user.role).value)
-    committees = await CommitteeMembership.filter(user_id=user.id, left_at__isnull=True).values_list(
-        "committee_id", flat=True
-    )
-    return Scope(signed_in=True, role=Role(user.role).value, committee_ids=tuple(sorted(set(committees))))
 
 
 def quote(value: str) -> str:

@@ -1,8 +1,8 @@
 """Document kinds: which index each searchable object goes to and how it becomes a document.
 
-A domain registers its kinds (in a module listed in `api.wiring`):
+A domain declares its kinds in its manifest (`search_kinds=`):
 
-    register(DocumentKind(name="topic", index="topics", load=load_topics, settings={...}))
+    TOPICS = DocumentKind(name="topic", index="topics", load=load_topics, all_ids=..., settings={...})
 
 `load(ids)` returns the documents of the ids that should be in the index now (deleted or
 hidden objects are simply absent: the worker deletes their documents). Every document has
@@ -35,15 +35,8 @@ class DocumentKind:
     settings: dict[str, Any] = field(default_factory=dict)  # Meilisearch index settings
 
 
-KINDS: dict[str, DocumentKind] = {}
-
-
-def register(kind: DocumentKind) -> DocumentKind:
-    KINDS[kind.name] = kind
-    return kind
-
-
 def kinds() -> dict[str, DocumentKind]:
-    import api.wiring  # noqa: F401 - every domain's kinds are registered on import
+    """The document kinds of every installed domain, by name."""
+    from api.registry import registry
 
-    return KINDS
+    return registry().search_kinds

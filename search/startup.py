@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 
-from api.bootstrap import STARTUP_HOOKS
 from api.settings import Settings
 from search.indexes import apply_settings
 from search.worker import drain, mark_settings_applied
@@ -25,6 +24,3 @@ async def prepare_indexes(settings: Settings) -> None:
     if pushed:
         log.info("search: %d pending changes pushed", pushed)
 
-
-if prepare_indexes not in STARTUP_HOOKS:
-    STARTUP_HOOKS.append(prepare_indexes)

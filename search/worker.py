@@ -24,17 +24,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from tortoise.transactions import in_transaction
+from api.transactions import transaction
 
 from api.db import connection, is_postgres
 from api.models.search import SearchOutbox
-from api.runtime import periodic
 from api.settings import Settings
 from api.timeutil import now
 from search import state
 from search.client import call, get_client
 from search.indexes import apply_settings, index_uid, wait
 from search.registry import kinds
+from search.tokens import delete_revoked_keys
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ async def claim(settings: Settings, *, limit: int | None = None, include_parked:
     params: list[Any] = [until, moment, moment, *([PARKED] if include_parked else []), moment, limit, moment]
     if is_postgres():
         sql = _numbered(_CLAIM_SQL.format(parked=parked, lock="FOR UPDATE SKIP LOCKED"))
-        async with in_transaction() as conn:
+        async with transaction() as conn:
             await conn.execute_query("SELECT pg_advisory_xact_lock($1)", [_ADVISORY_LOCK])
             rows = await conn.execute_query_dict(sql, params)
     else:
@@ -192,10 +192,10 @@ async def ensure_settings(settings: Settings) -> bool:
     return True
 
 
-@periodic("search.outbox", interval=1.0)
 async def outbox_job(settings: Settings) -> bool:
     """Background job: make sure index settings are applied, then push pending changes.
     True when search results changed (cached public reads are then invalidated)."""
     changed = await ensure_settings(settings)
+    await delete_revoked_keys(settings)
     return await drain(settings) > 0 or changed
 

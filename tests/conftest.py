@@ -19,7 +19,22 @@ import pytest
 import pytest_asyncio
 
 from api.db import close_db, connection, init_db, migrate
+from api.registry import load as load_registry
 from api.settings import Settings, set_settings
+
+load_registry()  # what the app and the CLI do at start-up
+
+
+def _community_settings_stay_cached() -> None:
+    """Tests count SQL queries: the community settings are re-read when changed (or primed), never
+    because a timer ran out in the middle of a test."""
+    from api.domain.community import settings as community
+
+    community.CACHE_SECONDS = float("inf")
+    community.prime({})
+
+
+_community_settings_stay_cached()
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
@@ -145,6 +160,9 @@ async def clean_db(db: Settings, tmp_path: Path) -> AsyncIterator[Settings]:
     files outlive the truncated rows and content-addressed names repeat across tests."""
     yield db.replace(media_root=tmp_path / "media")
     await truncate_all()
+    from api.domain.community import settings as community
+
+    community.prime({})  # this process's copy of the (now emptied) community settings
 
 
 @pytest.fixture
@@ -211,13 +229,17 @@ class Factory:
     async def user(self, username: str | None = None, role: str = "MEMBER", **fields: Any) -> Any:
         from api.models.accounts import Role, User
 
+        from api.domain.accounts.search import index_members
+
         self.count += 1
         username = username or f"member{self.count}_{uuid.uuid4().hex[:4]}"
-        return await User.create(
+        user = await User.create(
             username=username, username_key=username.casefold(),
             email=fields.pop("email", f"{username}@example.org"), password_hash=self.password_hash,
             display_name=fields.pop("display_name", username.title()), role=Role(role), **fields,
         )
+        await index_members(user.id)  # as every account write does
+        return user
 
     async def token(self, user: Any) -> str:
         from api.domain.accounts import issue_token

@@ -1,23 +1,13 @@
-"""Demo data for the embedded default: every domain adds its part to `SEEDERS`.
+"""Demo data for the embedded default: each domain's manifest names its seeder (`seeder=`), an
+`async def seed(settings, state)` in a module here.
 
-`seed_demo` runs once per database (it checks for the demo admin), in seeder order."""
+`seed_demo` runs once per database (it checks for the demo admin), in manifest order."""
 
 from __future__ import annotations
 
-import importlib
-
 from api.models.accounts import User
+from api.registry import registry
 from api.settings import Settings
-
-SEEDERS = [
-    "api.demo.accounts",
-    "api.demo.kb",
-    "api.demo.forum",
-    "api.demo.media",
-    "api.demo.engagement",
-    "api.demo.moderation",
-    "api.demo.governance",
-]
 
 DEMO_ADMIN = "admin"
 DEMO_PASSWORD = "Guildhall-demo-2026"
@@ -28,7 +18,6 @@ async def seed_demo(settings: Settings, *, force: bool = False) -> bool:
     if not force and await User.filter(username_key=DEMO_ADMIN).exists():
         return False
     state: dict = {}
-    for name in SEEDERS:
-        module = importlib.import_module(name)
-        await module.seed(settings, state)
+    for seed in registry().seeders:
+        await seed(settings, state)
     return True

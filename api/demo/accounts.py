@@ -26,6 +26,6 @@ async def seed(settings: Settings, state: dict) -> None:
         users[username] = existing or await register(
             RegistrationInput(username=username, email=f"user{index}@demo.guildhall.dev",
                               password=DEMO_PASSWORD, display_name=display),
-            settings, role=role,
+            settings=settings, role=role,
         )
     state["users"] = users

@@ -68,26 +68,26 @@ async def seed(settings: Settings, state: dict) -> None:
     titles = {}
     for slug, author, title, body, tags, replies in DISCUSSIONS:
         topic = await _published("Topic", await topics.create_topic(users[author], topics.TopicInput(
-            space_id=by_slug[slug].id, title=title, body=body, tags=tags), settings))
+            space_id=by_slug[slug].id, title=title, body=body, tags=tags), settings=settings))
         titles[title] = topic
         for replier, text in replies:
             await _published("Post", await posts.create_post(
-                users[replier], posts.PostInput(topic_id=topic.id, body=text), settings))
+                users[replier], posts.PostInput(topic_id=topic.id, body=text), settings=settings))
     for author, title, body, tags, answers, accepted in QUESTIONS:
         question = await _published("Topic", await topics.create_topic(users[author], topics.TopicInput(
-            space_id=by_slug["help"].id, title=title, body=body, tags=tags, kind=TopicKind.QUESTION), settings))
+            space_id=by_slug["help"].id, title=title, body=body, tags=tags, kind=TopicKind.QUESTION), settings=settings))
         made = []
         for answerer, text, voters in answers:
             answer = await _published("Post", await posts.create_post(
-                users[answerer], posts.PostInput(topic_id=question.id, body=text), settings, answer=True))
+                users[answerer], posts.PostInput(topic_id=question.id, body=text), settings=settings, answer=True))
             made.append(answer)
             for voter in voters:
-                await qa.vote(users[voter], "Post", answer.id, 1, settings)
-        await qa.vote(users["bob"] if author != "bob" else users["alice"], "Topic", question.id, 1, settings)
+                await qa.vote(users[voter], "Post", answer.id, 1, settings=settings)
+        await qa.vote(users["bob"] if author != "bob" else users["alice"], "Topic", question.id, 1, settings=settings)
         if accepted is not None:
             await qa.accept_answer(users[author], made[accepted].id)
     for _, title, fans in REACTIONS:
         for index, fan in enumerate(fans):
             emoji = settings.forum_reactions[index % len(settings.forum_reactions)]
-            await reactions.react(users[fan], "Topic", titles[title].id, emoji, settings)
+            await reactions.react(users[fan], "Topic", titles[title].id, emoji, settings=settings)
     state["forum_spaces"] = by_slug

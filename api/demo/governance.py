@@ -19,54 +19,54 @@ async def seed(settings: Settings, state: dict) -> None:
     admin, alice, bob, carol = users["admin"], users["alice"], users["bob"], users["carol"]
     li, wang = users["李明"], users["王芳"]
     committee = await committees.create_committee(
-        admin, "Steering committee", "Decides the community's rules, events and budget.", Visibility.PUBLIC, settings
+        admin, "Steering committee", "Decides the community's rules, events and budget.", Visibility.PUBLIC, settings=settings
     )
     await committees.add_member(admin, committee.id, alice.id, CommitteeRole.CHAIR)
     for member in (bob, carol, li, wang):
         await committees.add_member(alice, committee.id, member.id, CommitteeRole.MEMBER)
 
     # A closed ranked-choice vote, its outcome stored and announced to everyone.
-    city = await proposals.create_proposal(alice, committee.id, proposals.ProposalData(
+    city = await proposals.create_proposal(alice, committee.id, proposals.ProposalInput(
         title="Where should the 2027 meetup be?",
         body="Rank the cities you would travel to. Counted by instant run-off.",
         method=VotingMethod.RANKED_CHOICE, options=["Lisbon", "Shanghai", "Toronto"], quorum_percent=50,
-    ), settings)
-    await proposals.open_proposal(alice, city.id, settings)
+    ), settings=settings)
+    await proposals.open_proposal(alice, city.id, settings=settings)
     for voter, ranking in ((alice, ["Lisbon", "Toronto"]), (bob, ["Toronto", "Lisbon"]),
                            (li, ["Shanghai", "Lisbon"]), (wang, ["Shanghai", "Toronto"]),
                            (carol, ["Lisbon", "Shanghai"])):
-        await ballots.cast_vote(voter, city.id, ranking, settings)
-    await closing.close_early(alice, city.id)
+        await ballots.cast_vote(voter, city.id, ranking, settings=settings)
+    await closing.close_early(alice, city.id, settings=settings)
 
     # An open secret yes/no vote, closing in a week.
-    conduct = await proposals.create_proposal(bob, committee.id, proposals.ProposalData(
+    conduct = await proposals.create_proposal(bob, committee.id, proposals.ProposalInput(
         title="Adopt the code of conduct v2",
         body="The [draft](https://example.org/coc-v2) adds a section on **respectful disagreement**.",
         secret=True, quorum_percent=60,
-    ), settings)
-    await proposals.open_proposal(alice, conduct.id, settings, closes_at=now() + timedelta(days=7))
+    ), settings=settings)
+    await proposals.open_proposal(alice, conduct.id, settings=settings, closes_at=now() + timedelta(days=7))
     for voter, choice in ((alice, "YES"), (li, "YES"), (carol, "ABSTAIN")):
-        await ballots.cast_vote(voter, conduct.id, [choice], settings)
+        await ballots.cast_vote(voter, conduct.id, [choice], settings=settings)
 
-    poll = await polls.create_poll(carol, polls.PollData(
+    poll = await polls.create_poll(carol, polls.PollInput(
         question="Which day suits the monthly call?", options=["Tuesday", "Wednesday", "Saturday"],
         multiple=True, max_choices=2, closes_at=now() + timedelta(days=14),
-    ), settings)
+    ), settings=settings)
     for voter, choices in ((alice, [0, 1]), (bob, [1]), (li, [2]), (wang, [1, 2])):
         await polls.vote(voter, poll.id, choices)
 
     survey = await surveys.create_survey(users["mod"], "Community survey 2026", "Five minutes, once a year.", [
-        surveys.QuestionData(QuestionKind.SINGLE, "How did you find us?", ["Search", "A friend", "Social media"],
+        surveys.QuestionInput(QuestionKind.SINGLE, "How did you find us?", ["Search", "A friend", "Social media"],
                              required=True),
-        surveys.QuestionData(QuestionKind.MULTIPLE, "What do you use most?", ["Forum", "Q&A", "Knowledge base"]),
-        surveys.QuestionData(QuestionKind.RATING, "How welcome do you feel?", required=True),
-        surveys.QuestionData(QuestionKind.TEXT, "What should we improve?"),
-    ], settings, closes_at=now() + timedelta(days=30))
+        surveys.QuestionInput(QuestionKind.MULTIPLE, "What do you use most?", ["Forum", "Q&A", "Knowledge base"]),
+        surveys.QuestionInput(QuestionKind.RATING, "How welcome do you feel?", required=True),
+        surveys.QuestionInput(QuestionKind.TEXT, "What should we improve?"),
+    ], settings=settings, closes_at=now() + timedelta(days=30))
     questions = [q.id for q in await survey.questions.all().order_by("position")]
     for respondent, source, used, rating, text in ((alice, 1, [0, 2], 5, "More meetups in Asia."),
                                                    (li, 0, [1], 4, "中文文档更多一些。"),
                                                    (bob, 2, [0], 3, "")):
         await surveys.submit_response(respondent, survey.id, [
-            surveys.AnswerData(questions[0], choices=[source]), surveys.AnswerData(questions[1], choices=used),
-            surveys.AnswerData(questions[2], rating=rating), surveys.AnswerData(questions[3], text=text),
-        ], settings)
+            surveys.AnswerInput(questions[0], choices=[source]), surveys.AnswerInput(questions[1], choices=used),
+            surveys.AnswerInput(questions[2], rating=rating), surveys.AnswerInput(questions[3], text=text),
+        ], settings=settings)

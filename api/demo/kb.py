@@ -123,31 +123,31 @@ async def seed(settings: Settings, state: dict) -> None:
     for key, name, parent, description in CATEGORIES:
         category = await create_category(mod, CategoryInput(
             name=name, description=description, parent_id=categories.get(parent) if parent else None,
-            slug=key), settings)
+            slug=key), settings=settings)
         categories[key] = category.id
     articles = {}
     for index, (title, category, tags, summary, body) in enumerate(ARTICLES_EN + ARTICLES_ZH):
         writers = writers_en if index < len(ARTICLES_EN) else writers_zh
         author = writers[index % len(writers)]
         article = await create_article(author, ArticleInput(
-            title=title, body=body, summary=summary, tags=tags, category_id=categories[category]), settings)
-        articles[title] = await publish_article(author, article.id, settings)
+            title=title, body=body, summary=summary, tags=tags, category_id=categories[category]), settings=settings)
+        articles[title] = await publish_article(author, article.id, settings=settings)
     # A history worth diffing: an article edited by another author, then by a moderator.
     meetup = articles["Planning a monthly meetup"]
     await update_article(mod, meetup.id, ArticleInput(
         body=meetup.body + "\n\nAfter the meetup, thank the speakers and share the photos.",
-        message="Add follow-up step"), settings)
+        message="Add follow-up step"), settings=settings)
     await update_article(mod, meetup.id, ArticleInput(tags=["meetup", "planning", "checklist"],
-                                                      message="Tag as checklist"), settings)
+                                                      message="Tag as checklist"), settings=settings)
     staff = await create_article(admin, ArticleInput(
         title="Moderator handbook", body="How moderators handle reports, warnings and appeals.",
         summary="For staff only.", tags=["moderation"], category_id=categories["governance"],
-        visibility=Visibility.PRIVATE, allowed_roles=["MODERATOR"]), settings)
-    await publish_article(admin, staff.id, settings)
+        visibility=Visibility.PRIVATE, allowed_roles=["MODERATOR"]), settings=settings)
+    await publish_article(admin, staff.id, settings=settings)
     await create_article(users["alice"], ArticleInput(
-        title="Draft: photo guidelines", body="Ask before taking photos of people.", tags=["photos"]), settings)
+        title="Draft: photo guidelines", body="Ask before taking photos of people.", tags=["photos"]), settings=settings)
     for index, (title, kind, category, tags, description, url) in enumerate(RESOURCES):
         await create_resource(writers_en[index % 3], ResourceInput(
             title=title, kind=kind, description=description, url=url, tags=tags,
-            category_id=categories[category]), settings)
+            category_id=categories[category]), settings=settings)
     state["kb_articles"] = articles

@@ -32,6 +32,6 @@ async def seed(settings: Settings, state: dict) -> None:
         if user is None:
             continue
         file = media.UploadedFile(filename=f"{username}.png", stream=io.BytesIO(_avatar_png(colour, 10 * index)))
-        avatar = await media.upload(user, file, MediaPurpose.AVATAR, f"Avatar of {username}", settings)
+        avatar = await media.upload(user, file, MediaPurpose.AVATAR, f"Avatar of {username}", settings=settings)
         await media.set_avatar(user, avatar.id)
         uploaded[f"avatar:{username}"] = avatar

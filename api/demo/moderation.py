@@ -27,25 +27,25 @@ RULES = """# Community rules
 async def seed(settings: Settings, state: dict) -> None:
     users = state["users"]
     admin, mod = users["admin"], users["mod"]
-    current = await rules.publish_rules(admin, RULES, "First version")
+    current = await rules.publish_rules(admin, RULES, "First version", settings=settings)
     for name in ("alice", "bob", "李明"):
         await rules.accept_rules(users[name], current.version)
     await publish_announcement(
         author_id=admin.id, title="Welcome to Guildhall!",
-        body="Please read the **community rules** and introduce yourself in the forum.", pinned=True,
+        body="Please read the **community rules** and introduce yourself in the forum.", pinned=True, settings=settings,
     )
     await publish_announcement(
         author_id=mod.id, title="Moderator meeting on Friday", body="Agenda: the review queue backlog.",
-        audience="ROLE", audience_role="MODERATOR",
+        audience="ROLE", audience_role="MODERATOR", settings=settings,
     )
-    await premoderation.add_filter_rule(admin, FilterKind.WORD, "free money", "Typical spam phrase")
-    await invites.create_invite(users["alice"], max_uses=5, expires_at=now() + timedelta(days=30))
+    await premoderation.add_filter_rule(admin, FilterKind.WORD, "free money", "Typical spam phrase", settings=settings)
+    await invites.create_invite(users["alice"], max_uses=5, expires_at=now() + timedelta(days=30), settings=settings)
 
     # A pending join request: a space that requires approval, or the community itself.
     space = (state.get("forum_spaces") or {}).get("lounge")
     if space is not None:
-        await admission.set_space_policy(admin, space.id, JoinPolicy.APPROVAL)
-        await admission.request_to_join(users["张伟"], space.id, "I would like to help with this space.")
+        await admission.set_space_policy(admin, space.id, JoinPolicy.APPROVAL, settings=settings)
+        await admission.request_to_join(users["张伟"], space.id, "I would like to help with this space.", settings=settings)
     else:
         await JoinRequest.create(user=users["张伟"], message="I would like to join.")
 
@@ -53,4 +53,4 @@ async def seed(settings: Settings, state: dict) -> None:
     post = await Post.exclude(author_id=users["carol"].id).filter(held=False, deleted_at__isnull=True).first()
     subject_type, subject_id = ("Post", post.id) if post else ("User", users["bob"].id)
     await reports.report(users["carol"], subject_type, subject_id, ReportReason.OFF_TOPIC,
-                         "This does not belong in this thread.")
+                         "This does not belong in this thread.", settings=settings)

@@ -115,6 +115,8 @@ class SpaceJoinPolicy(Model):
     id = fields.IntField(primary_key=True)
     space_id = fields.IntField(unique=True)
     policy = fields.CharEnumField(JoinPolicy, max_length=16)
+    # Whether members (not only staff) may invite people into the space when it is not OPEN.
+    members_may_invite = fields.BooleanField(default=False)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
@@ -185,7 +187,9 @@ class Invite(Model):
     created_by = fields.ForeignKeyField("accounts.User", related_name="invites", null=True,
                                         on_delete=fields.SET_NULL)
     role = fields.CharField(max_length=16, null=True)  # granted on registration (admins only)
-    space_id = fields.IntField(null=True)  # also admits to this space
+    space_id = fields.IntField(null=True)  # admits to this space
+    # A space's invite admits to the community as well only when it says so (staff choose).
+    admits_to_community = fields.BooleanField(default=True)
     max_uses = fields.IntField()
     uses = fields.IntField(default=0)
     expires_at = fields.DatetimeField()
@@ -337,6 +341,7 @@ class LogAction(str, Enum):
     FILTER_ADDED = "FILTER_ADDED"
     FILTER_REMOVED = "FILTER_REMOVED"
     ANNOUNCEMENT_PUBLISHED = "ANNOUNCEMENT_PUBLISHED"
+    SETTINGS_CHANGED = "SETTINGS_CHANGED"
 
 
 class AppendOnlyError(RuntimeError):

@@ -38,3 +38,22 @@ class SearchSetting(Model):
 
     class Meta:
         table = "search_settings"
+
+
+class SearchKey(Model):
+    """A Meilisearch API key that signs one member's search tenant tokens (`searchToken`).
+
+    When the member's rights shrink (role, sanction, committee seat) the key is revoked: tokens it
+    signed stop working as soon as Meilisearch deletes it (at once, or by the outbox worker when
+    Meilisearch was down), and the member's next token is signed by a new key."""
+
+    id = fields.BigIntField(primary_key=True)
+    user_id = fields.BigIntField(db_index=True)
+    uid = fields.CharField(max_length=36, unique=True)
+    key = fields.CharField(max_length=128)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    revoked_at = fields.DatetimeField(null=True)
+    deleted = fields.BooleanField(default=False)  # gone from Meilisearch
+
+    class Meta:
+        table = "search_keys"

@@ -90,8 +90,8 @@ class Query:
         self, info: Info, from_: From, to: To,
         interval: Annotated[StatsInterval, strawberry.argument(description="Bucket size.")] = domain.Interval.DAY,
     ) -> CommunityStats:
-        stats = await domain.community_stats(info.context.viewer, info.context.settings, from_, to,
-                                             domain.Interval(interval))
+        stats = await domain.community_stats(info.context.viewer, from_, to,
+                                             domain.Interval(interval), settings=info.context.settings)
         return CommunityStats(
             start=stats.start, end=stats.end, interval=stats.interval, daily_active=stats.daily_active,
             weekly_active=stats.weekly_active, monthly_active=stats.monthly_active,
@@ -109,7 +109,7 @@ class Query:
         self, info: Info, from_: From,
         weeks: Annotated[int, strawberry.argument(description="How many join weeks, from the week of `from`.")] = 8,
     ) -> list[RetentionCohort]:
-        cohorts = await domain.retention_cohorts(info.context.viewer, info.context.settings, from_, weeks)
+        cohorts = await domain.retention_cohorts(info.context.viewer, from_, weeks, settings=info.context.settings)
         return [RetentionCohort(week_start=c.week_start, size=c.size, active=c.active, retention=c.retention)
                 for c in cohorts]
 
@@ -118,12 +118,12 @@ class Query:
         self, info: Info, from_: From, to: To,
         limit: Annotated[int, strawberry.argument(description="How many members (at most 100).")] = 10,
     ) -> list[TopContributor]:
-        rows = await domain.top_contributors(info.context.viewer, info.context.settings, from_, to, limit)
+        rows = await domain.top_contributors(info.context.viewer, from_, to, limit, settings=info.context.settings)
         return [TopContributor(points=r.points, posts=r.posts, user_id=r.user_id) for r in rows]
 
     @strawberry.field(description="Activity per forum space over a range (staff only).")
     async def space_engagement(self, info: Info, from_: From, to: To) -> list[SpaceEngagement]:
-        rows = await domain.engagement_by_space(info.context.viewer, info.context.settings, from_, to)
+        rows = await domain.engagement_by_space(info.context.viewer, from_, to, settings=info.context.settings)
         return [SpaceEngagement(name=r.name, topics=r.topics, posts=r.posts, contributors=r.contributors,
                                 space_pk=r.space_id) for r in rows]
 
@@ -174,8 +174,8 @@ class Mutation:
     async def remind_inactive_members(
         self, info: Info, input: Annotated[RemindInactiveMembersInput, strawberry.argument(description=INPUT)],
     ) -> RemindInactiveMembersPayload:
-        sent = await inactive_domain.remind(info.context.viewer, info.context.settings, input.days,
-                                            _ids(input.user_ids), input.message)
+        sent = await inactive_domain.remind(info.context.viewer, input.days,
+                                            _ids(input.user_ids), input.message, settings=info.context.settings)
         return RemindInactiveMembersPayload(reminded=sent)
 
     @strawberry.mutation(description="Mark inactive members INACTIVE; nothing is deleted (admins).")

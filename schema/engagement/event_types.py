@@ -14,7 +14,7 @@ from api.models import engagement as models
 from api.policies import is_staff
 from schema.accounts import User
 from schema.context import Info
-from schema.engagement.access import load_user, signed_in
+from schema.engagement.access import load_user
 from schema.engagement.enums import EligibleSet, LotteryStatus, RsvpStatus
 from schema.relay import After, Before, Connection, First, Last, ModelNode, node_global_id, paginate
 
@@ -125,10 +125,6 @@ class EventRsvp(ModelNode):
     @strawberry.field(description="The event.")
     async def event(self, info: Info) -> CommunityEvent:
         return await info.context.loaders.by_id(models.Event).load(self.event_id)  # type: ignore[attr-defined]
-
-    @classmethod
-    async def visible(cls, info: Info, rows: list) -> list:
-        return signed_in(info, rows)
 
 
 @strawberry.type(description="A winner of a lottery.")

@@ -145,7 +145,7 @@ class Mutation:
     async def create_community_event(
         self, info: Info, input: Annotated[CreateCommunityEventInput, strawberry.argument(description=INPUT)],
     ) -> CommunityEventPayload:
-        event = await events_domain.create_event(info.context.viewer, info.context.settings, _event_input(input.event))
+        event = await events_domain.create_event(info.context.viewer, _event_input(input.event), settings=info.context.settings)
         return CommunityEventPayload(event=event)
 
     @strawberry.mutation(description="Change an event (its organiser or staff); more places promote the waitlist.")
@@ -153,8 +153,7 @@ class Mutation:
     async def update_community_event(
         self, info: Info, input: Annotated[UpdateCommunityEventInput, strawberry.argument(description=INPUT)],
     ) -> CommunityEventPayload:
-        event = await events_domain.update_event(info.context.viewer, info.context.settings,
-                                                 _event_id(input.event_id), _event_input(input.event))
+        event = await events_domain.update_event(info.context.viewer, _event_id(input.event_id), _event_input(input.event), settings=info.context.settings)
         return CommunityEventPayload(event=event)
 
     @strawberry.mutation(description="Cancel an event (its organiser or staff); sign-ups are told.")
@@ -184,8 +183,7 @@ class Mutation:
     async def check_in_to_event(
         self, info: Info, input: Annotated[CheckInToEventInput, strawberry.argument(description=INPUT)],
     ) -> EventRsvpPayload:
-        rsvp = await events_domain.check_in_with_code(info.context.viewer, info.context.settings,
-                                                      _event_id(input.event_id), input.code)
+        rsvp = await events_domain.check_in_with_code(info.context.viewer, _event_id(input.event_id), input.code, settings=info.context.settings)
         return EventRsvpPayload(rsvp=rsvp)
 
     @strawberry.mutation(description="Check a member in (the organiser or staff).")
@@ -193,9 +191,8 @@ class Mutation:
     async def check_in_attendee(
         self, info: Info, input: Annotated[CheckInAttendeeInput, strawberry.argument(description=INPUT)],
     ) -> EventRsvpPayload:
-        rsvp = await events_domain.check_in_attendee(info.context.viewer, info.context.settings,
-                                                     _event_id(input.event_id),
-                                                     parse_id(input.user_id, "User", "userId"))
+        rsvp = await events_domain.check_in_attendee(info.context.viewer, _event_id(input.event_id),
+                                                     parse_id(input.user_id, "User", "userId"), settings=info.context.settings)
         return EventRsvpPayload(rsvp=rsvp)
 
     @strawberry.mutation(description="Open a lottery; its seed commitment is public at once (staff).")
@@ -211,7 +208,7 @@ class Mutation:
             user_ids=[parse_id(u, "User", "userIds") for u in input.user_ids],
         )
         return LotteryPayload(lottery=await lotteries_domain.create_lottery(info.context.viewer,
-                                                                            info.context.settings, data))
+                                                                            data, settings=info.context.settings))
 
     @strawberry.mutation(description="Add members to a hand-made list while the lottery is open (staff).")
     @guard(Require.MODERATOR)
@@ -229,8 +226,7 @@ class Mutation:
     async def draw_lottery(
         self, info: Info, input: Annotated[LotteryRefInput, strawberry.argument(description=INPUT)],
     ) -> LotteryPayload:
-        lottery = await lotteries_domain.draw(info.context.viewer, info.context.settings,
-                                              parse_id(input.lottery_id, "Lottery", "lotteryId"))
+        lottery = await lotteries_domain.draw(info.context.viewer, parse_id(input.lottery_id, "Lottery", "lotteryId"), settings=info.context.settings)
         return LotteryPayload(lottery=lottery)
 
     @strawberry.mutation(description="Cancel an open lottery (staff).")

@@ -91,8 +91,8 @@ class Mutation:
         self, info: Info, input: Annotated[FileFeedbackInput, strawberry.argument(description=INPUT)],
     ) -> FeedbackTicketPayload:
         ticket = await domain.file_ticket(
-            info.context.viewer, info.context.settings, models.FeedbackCategory(input.category), input.subject,
-            input.body, [parse_id(i, "MediaFile", "attachmentIds") for i in input.attachment_ids],
+            info.context.viewer, models.FeedbackCategory(input.category), input.subject,
+            input.body, [parse_id(i, "MediaFile", "attachmentIds") for i in input.attachment_ids], settings=info.context.settings,
         )
         return FeedbackTicketPayload(ticket=ticket)
 
@@ -101,7 +101,7 @@ class Mutation:
     async def reply_to_feedback(
         self, info: Info, input: Annotated[ReplyToFeedbackInput, strawberry.argument(description=INPUT)],
     ) -> ReplyToFeedbackPayload:
-        reply = await domain.reply(info.context.viewer, info.context.settings, _ticket_id(input.ticket_id), input.body)
+        reply = await domain.reply(info.context.viewer, _ticket_id(input.ticket_id), input.body, settings=info.context.settings)
         return ReplyToFeedbackPayload(reply=reply, ticket=await models.FeedbackTicket.get(id=reply.ticket_id))
 
     @strawberry.mutation(description="Assign a ticket to a staff member (staff).")

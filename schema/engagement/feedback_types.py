@@ -7,7 +7,6 @@ from datetime import datetime
 import strawberry
 from strawberry import relay
 
-from api.domain.engagement import feedback as feedback_domain
 from api.models import engagement as models
 from schema.accounts import User
 from schema.context import Info
@@ -60,10 +59,6 @@ class FeedbackTicket(ModelNode):
         rows = await info.context.loaders.many(models.FeedbackReply, "ticket_id").load(self.id)  # type: ignore[attr-defined]
         return paginate_list(info, rows, first=first, after=after, last=last, before=before)
 
-    @classmethod
-    async def visible(cls, info: Info, rows: list) -> list:
-        return [r for r in rows if feedback_domain.can_read(info.context.viewer, r)]
-
 
 @strawberry.type(description="A message in a feedback ticket's thread.")
 class FeedbackReply(ModelNode):
@@ -78,9 +73,3 @@ class FeedbackReply(ModelNode):
     async def author(self, info: Info) -> User | None:
         return await load_user(info, self.author_id)  # type: ignore[attr-defined]
 
-    @classmethod
-    async def visible(cls, info: Info, rows: list) -> list:
-        if not rows:
-            return []
-        tickets = {t.id: t for t in await models.FeedbackTicket.filter(id__in=[r.ticket_id for r in rows])}
-        return [r for r in rows if feedback_domain.can_read(info.context.viewer, tickets.get(r.ticket_id))]

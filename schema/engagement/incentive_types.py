@@ -12,7 +12,7 @@ from api.db import fetch_all
 from api.models import engagement as models
 from schema.accounts import User
 from schema.context import Info
-from schema.engagement.access import load_user, own_or_staff
+from schema.engagement.access import load_user
 from schema.engagement.enums import BadgeCriterion, BadgeTier, RedemptionStatus
 from schema.relay import ModelNode, node_global_id
 
@@ -41,10 +41,6 @@ class PointEntry(ModelNode):
     @strawberry.field(description="The member whose balance it moves.")
     async def user(self, info: Info) -> User | None:
         return await load_user(info, self.user_id)  # type: ignore[attr-defined]
-
-    @classmethod
-    async def visible(cls, info: Info, rows: list) -> list:
-        return own_or_staff(info, rows)
 
 
 @strawberry.type(description="A badge members can earn.")
@@ -145,10 +141,6 @@ class Redemption(ModelNode):
     async def user(self, info: Info) -> User | None:
         return await load_user(info, self.user_id)  # type: ignore[attr-defined]
 
-    @classmethod
-    async def visible(cls, info: Info, rows: list) -> list:
-        return own_or_staff(info, rows)
-
 
 @strawberry.type(description="A daily check-in.")
 class CheckIn(ModelNode):
@@ -159,10 +151,6 @@ class CheckIn(ModelNode):
     streak: int = strawberry.field(description="Consecutive days up to and including this one.")
     points: int = strawberry.field(description="Points earned by it, streak bonus included.")
     created_at: datetime = strawberry.field(description="When it happened.")
-
-    @classmethod
-    async def visible(cls, info: Info, rows: list) -> list:
-        return own_or_staff(info, rows)
 
 
 @strawberry.type(description="A member's place on a points leaderboard.")

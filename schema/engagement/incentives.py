@@ -309,8 +309,7 @@ class Mutation:
     async def grant_points(
         self, info: Info, input: Annotated[GrantPointsInput, strawberry.argument(description=INPUT)],
     ) -> GrantPointsPayload:
-        entry = await points.grant(info.context.viewer, info.context.settings,
-                                   parse_id(input.user_id, "User", "userId"), input.amount, input.reason)
+        entry = await points.grant(info.context.viewer, parse_id(input.user_id, "User", "userId"), input.amount, input.reason, settings=info.context.settings)
         return GrantPointsPayload(entry=entry)
 
     @strawberry.mutation(description="Define a badge (admins).")
@@ -319,10 +318,10 @@ class Mutation:
         self, info: Info, input: Annotated[CreateBadgeInput, strawberry.argument(description=INPUT)],
     ) -> CreateBadgePayload:
         badge = await badges.create_badge(
-            info.context.viewer, info.context.settings, name=input.name, description=input.description,
+            info.context.viewer, name=input.name, description=input.description,
             tier=models.BadgeTier(input.tier), criterion=models.BadgeCriterion(input.criterion),
             threshold=input.threshold,
-            icon_id=parse_id(input.icon_id, "MediaFile", "iconId") if input.icon_id else None,
+            icon_id=parse_id(input.icon_id, "MediaFile", "iconId") if input.icon_id else None, settings=info.context.settings,
         )
         return CreateBadgePayload(badge=badge)
 
@@ -332,8 +331,8 @@ class Mutation:
         self, info: Info, input: Annotated[AwardBadgeInput, strawberry.argument(description=INPUT)],
     ) -> AwardBadgePayload:
         award = await badges.award_badge(
-            info.context.viewer, info.context.settings, parse_id(input.badge_id, "Badge", "badgeId"),
-            parse_id(input.user_id, "User", "userId"), input.reason,
+            info.context.viewer, parse_id(input.badge_id, "Badge", "badgeId"),
+            parse_id(input.user_id, "User", "userId"), input.reason, settings=info.context.settings,
         )
         return AwardBadgePayload(award=award)
 
@@ -342,7 +341,7 @@ class Mutation:
     async def create_title(
         self, info: Info, input: Annotated[CreateTitleInput, strawberry.argument(description=INPUT)],
     ) -> CreateTitlePayload:
-        title = await titles.create_title(info.context.viewer, info.context.settings, input.name, input.description)
+        title = await titles.create_title(info.context.viewer, input.name, input.description, settings=info.context.settings)
         return CreateTitlePayload(title=title)
 
     @strawberry.mutation(description="Grant a title to a member (admins).")
@@ -361,7 +360,7 @@ class Mutation:
         self, info: Info, input: Annotated[SelectTitleInput, strawberry.argument(description=INPUT)],
     ) -> SelectTitlePayload:
         title_id = parse_id(input.title_id, "Title", "titleId") if input.title_id else None
-        await titles.select_title(info.context.viewer, info.context.settings, title_id)
+        await titles.select_title(info.context.viewer, title_id, settings=info.context.settings)
         return SelectTitlePayload(user=info.context.viewer)
 
     @strawberry.mutation(description="Add a reward to the catalogue (staff).")
@@ -369,7 +368,7 @@ class Mutation:
     async def create_reward(
         self, info: Info, input: Annotated[CreateRewardInput, strawberry.argument(description=INPUT)],
     ) -> RewardPayload:
-        reward = await rewards.create_reward(info.context.viewer, info.context.settings, _reward_input(input.reward))
+        reward = await rewards.create_reward(info.context.viewer, _reward_input(input.reward), settings=info.context.settings)
         return RewardPayload(reward=reward)
 
     @strawberry.mutation(description="Change a reward of the catalogue (staff).")
@@ -377,9 +376,8 @@ class Mutation:
     async def update_reward(
         self, info: Info, input: Annotated[UpdateRewardInput, strawberry.argument(description=INPUT)],
     ) -> RewardPayload:
-        reward = await rewards.update_reward(info.context.viewer, info.context.settings,
-                                             parse_id(input.reward_id, "Reward", "rewardId"),
-                                             _reward_input(input.reward))
+        reward = await rewards.update_reward(info.context.viewer, parse_id(input.reward_id, "Reward", "rewardId"),
+                                             _reward_input(input.reward), settings=info.context.settings)
         return RewardPayload(reward=reward)
 
     @strawberry.mutation(description="Spend points on a reward: debit and stock are taken in one transaction.")
@@ -388,8 +386,7 @@ class Mutation:
         self, info: Info, input: Annotated[RedeemRewardInput, strawberry.argument(description=INPUT)],
     ) -> RedemptionPayload:
         viewer = info.context.viewer
-        redemption = await rewards.redeem(viewer, info.context.settings,
-                                          parse_id(input.reward_id, "Reward", "rewardId"))
+        redemption = await rewards.redeem(viewer, parse_id(input.reward_id, "Reward", "rewardId"), settings=info.context.settings)
         return RedemptionPayload(redemption=redemption, balance=await points.balance(viewer.id))
 
     @strawberry.mutation(description="Mark a redemption delivered (staff).")
@@ -397,8 +394,7 @@ class Mutation:
     async def fulfil_redemption(
         self, info: Info, input: Annotated[HandleRedemptionInput, strawberry.argument(description=INPUT)],
     ) -> RedemptionPayload:
-        redemption = await rewards.fulfil(info.context.viewer, info.context.settings,
-                                          parse_id(input.redemption_id, "Redemption", "redemptionId"), input.note)
+        redemption = await rewards.fulfil(info.context.viewer, parse_id(input.redemption_id, "Redemption", "redemptionId"), input.note, settings=info.context.settings)
         return RedemptionPayload(redemption=redemption, balance=await points.balance(redemption.user_id))
 
     @strawberry.mutation(description="Refund a pending redemption: points back, item restocked (staff).")
@@ -406,8 +402,7 @@ class Mutation:
     async def refund_redemption(
         self, info: Info, input: Annotated[HandleRedemptionInput, strawberry.argument(description=INPUT)],
     ) -> RedemptionPayload:
-        redemption = await rewards.refund(info.context.viewer, info.context.settings,
-                                          parse_id(input.redemption_id, "Redemption", "redemptionId"), input.note)
+        redemption = await rewards.refund(info.context.viewer, parse_id(input.redemption_id, "Redemption", "redemptionId"), input.note, settings=info.context.settings)
         return RedemptionPayload(redemption=redemption, balance=await points.balance(redemption.user_id))
 
     @strawberry.mutation(description="Check in for today (once per community day): points, streak, bonuses.")
@@ -416,7 +411,7 @@ class Mutation:
         self, info: Info, input: Annotated[DailyCheckInInput, strawberry.argument(description=INPUT)],
     ) -> DailyCheckInPayload:
         viewer = info.context.viewer
-        check_in = await checkin.daily_check_in(viewer, info.context.settings)
+        check_in = await checkin.daily_check_in(viewer, settings=info.context.settings)
         stats = await stats_for(viewer.id)
         return DailyCheckInPayload(check_in=check_in, longest_streak=stats.longest_streak,
                                    balance=await points.balance(viewer.id),

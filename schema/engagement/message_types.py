@@ -66,16 +66,6 @@ class Conversation(ModelNode):
         query = models.Message.filter(conversation_id=self.id, deleted=False).order_by("-id")  # type: ignore[attr-defined]
         return await paginate(info, query, first=first, after=after, last=last, before=before)
 
-    @classmethod
-    async def visible(cls, info: Info, rows: list) -> list:
-        viewer = info.context.viewer
-        if viewer is None or not rows:
-            return []
-        mine = set(await models.ConversationMember.filter(
-            user_id=viewer.id, left_at__isnull=True, conversation_id__in=[r.id for r in rows]
-        ).values_list("conversation_id", flat=True))
-        return [r for r in rows if r.id in mine]
-
 
 async def _last_messages(conversation_ids: list[int]) -> list:
     marks = ", ".join("?" for _ in conversation_ids)
@@ -107,16 +97,6 @@ class Message(ModelNode):
     @strawberry.field(description="The conversation.")
     async def conversation(self, info: Info) -> Conversation:
         return await info.context.loaders.by_id(models.Conversation).load(self.conversation_id)  # type: ignore[attr-defined]
-
-    @classmethod
-    async def visible(cls, info: Info, rows: list) -> list:
-        viewer = info.context.viewer
-        if viewer is None or not rows:
-            return []
-        mine = set(await models.ConversationMember.filter(
-            user_id=viewer.id, left_at__isnull=True, conversation_id__in=[r.conversation_id for r in rows]
-        ).values_list("conversation_id", flat=True))
-        return [r for r in rows if r.conversation_id in mine and not r.deleted]
 
 
 @strawberry.type(description="The viewer's away message.")

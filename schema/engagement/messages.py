@@ -10,12 +10,12 @@ import strawberry
 from api.domain.engagement import messages as domain
 from api.models import engagement as models
 from api.models.accounts import User as UserModel
-from api.pubsub import get_broker
+from api.domain.engagement import access
+from schema.live import events, require_viewer
 from schema.accounts import Payload, User
 from schema.context import Info
 from schema.engagement.enums import INPUT
 from schema.engagement.types import AutoReply, Conversation, Message
-from schema.errors import PublicError
 from schema.permissions import Require, guard
 from schema.relay import After, Before, Connection, First, Last, decode_global_id, paginate, parse_id
 
@@ -126,8 +126,8 @@ class Mutation:
         self, info: Info, input: Annotated[StartConversationInput, strawberry.argument(description=INPUT)],
     ) -> StartConversationPayload:
         conversation, message = await domain.start_conversation(
-            info.context.viewer, info.context.settings, [parse_id(u, "User", "userIds") for u in input.user_ids],
-            input.body, input.title,
+            info.context.viewer, [parse_id(u, "User", "userIds") for u in input.user_ids],
+            input.body, input.title, settings=info.context.settings,
         )
         return StartConversationPayload(conversation=conversation, message=message)
 
@@ -136,8 +136,7 @@ class Mutation:
     async def send_message(
         self, info: Info, input: Annotated[SendMessageInput, strawberry.argument(description=INPUT)],
     ) -> SendMessagePayload:
-        message = await domain.send_message(info.context.viewer, info.context.settings,
-                                            _conversation_id(input.conversation_id), input.body)
+        message = await domain.send_message(info.context.viewer, _conversation_id(input.conversation_id), input.body, settings=info.context.settings)
         return SendMessagePayload(message=message)
 
     @strawberry.mutation(description="Mark every message of a conversation read.")
@@ -183,7 +182,7 @@ class Mutation:
     async def set_auto_reply(
         self, info: Info, input: Annotated[SetAutoReplyInput, strawberry.argument(description=INPUT)],
     ) -> SetAutoReplyPayload:
-        row = await domain.set_auto_reply(info.context.viewer, info.context.settings, input.body, input.enabled)
+        row = await domain.set_auto_reply(info.context.viewer, input.body, input.enabled, settings=info.context.settings)
         return SetAutoReplyPayload(auto_reply=AutoReply(body=row.body, enabled=row.enabled) if row else None)
 
 
@@ -195,16 +194,12 @@ class Subscription:
         conversation_id: Annotated[strawberry.ID | None, strawberry.argument(
             description="Only this conversation.")] = None,
     ) -> AsyncGenerator[Message, None]:
-        viewer = info.context.viewer
-        if viewer is None:
-            raise PublicError("Sign in first.")
+        viewer = require_viewer(info)
         only = decode_global_id(conversation_id, "Conversation")[1] if conversation_id else None
-        async with get_broker().subscribe(domain.channel_for(viewer.id)) as messages:
-            async for event in messages:
-                message = await models.Message.filter(id=event["id"], deleted=False).first()
-                if message is None or (only is not None and message.conversation_id != only):
-                    continue
-                # Re-check membership: the viewer may have left since subscribing.
-                if await models.ConversationMember.filter(conversation_id=message.conversation_id,
-                                                          user_id=viewer.id, left_at__isnull=True).exists():
-                    yield message
+        async for event in events(info, domain.channel_for(viewer.id)):
+            message = await models.Message.filter(id=event["id"]).first()
+            if message is None or (only is not None and message.conversation_id != only):
+                continue
+            # The one rule of who may see a message (the viewer may have left since subscribing).
+            if await access.can_view_message(info.context.viewer, message):
+                yield message

@@ -83,14 +83,14 @@ class Mutation:
         post = await domain.create_post(info.context.viewer, domain.PostInput(
             topic_id=parse_id(input.topic_id, "Topic", "topicId"), body=input.body,
             reply_to_id=_optional(input.reply_to_id, "replyToId"), quote_id=_optional(input.quote_id, "quoteId"),
-        ), info.context.settings)
+        ), settings=info.context.settings)
         return PostPayload(post=post)
 
     @strawberry.mutation(description="Edit a post (author, staff, or REPUTATION_TO_EDIT_OTHERS); history is kept.")
     @guard(Require.MEMBER)
     async def edit_post(self, info: Info, input: Annotated[EditPostInput, strawberry.argument(description="A new body for a post; the previous one is kept.")]) -> PostPayload:
         post = await domain.edit_post(info.context.viewer, parse_id(input.post_id, "Post", "postId"), input.body,
-                                      info.context.settings)
+                                      settings=info.context.settings)
         return PostPayload(post=post)
 
     @strawberry.mutation(description="Delete a post (author or staff); it keeps its place as deleted.")
@@ -103,7 +103,7 @@ class Mutation:
     async def react(self, info: Info, input: Annotated[ReactInput, strawberry.argument(description="A reaction on a topic or a post.")]) -> ReactPayload:
         subject_type, subject_id = subject_of(input.subject_id)
         changed = await reactions_domain.react(info.context.viewer, subject_type, subject_id, input.reaction,
-                                               info.context.settings)
+                                               settings=info.context.settings)
         return await _react_payload(subject_type, subject_id, changed)
 
     @strawberry.mutation(description="Remove one of the viewer's reactions.")

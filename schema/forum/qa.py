@@ -84,7 +84,7 @@ class Mutation:
     async def ask_question(self, info: Info, input: Annotated[AskQuestionInput, strawberry.argument(description="A new question.")]) -> AskQuestionPayload:
         topic = await topics_domain.create_topic(info.context.viewer, topics_domain.TopicInput(
             space_id=parse_id(input.space_id, "Space", "spaceId"), title=input.title, body=input.body,
-            tags=list(input.tags), kind=TopicKind.QUESTION), info.context.settings)
+            tags=list(input.tags), kind=TopicKind.QUESTION), settings=info.context.settings)
         return AskQuestionPayload(question=topic)
 
     @strawberry.mutation(description="Answer a question; the asker is notified.")
@@ -92,7 +92,7 @@ class Mutation:
     async def answer_question(self, info: Info, input: Annotated[AnswerQuestionInput, strawberry.argument(description="An answer to a question.")]) -> AnswerQuestionPayload:
         post = await posts_domain.create_post(info.context.viewer, posts_domain.PostInput(
             topic_id=parse_id(input.question_id, "Topic", "questionId"), body=input.body),
-            info.context.settings, answer=True)
+            settings=info.context.settings, answer=True)
         return AnswerQuestionPayload(answer=post)
 
     @strawberry.mutation(description="Vote on a question or an answer (not your own). One vote per member.")
@@ -100,7 +100,7 @@ class Mutation:
     async def vote(self, info: Info, input: Annotated[VoteInput, strawberry.argument(description="A vote on a question or an answer.")]) -> VotePayload:
         subject_type, subject_id = subject_of(input.subject_id)
         topic, post = await domain.vote(info.context.viewer, subject_type, subject_id, input.value.value,
-                                        info.context.settings)
+                                        settings=info.context.settings)
         return VotePayload(question=topic, answer=post)
 
     @strawberry.mutation(description="Accept an answer (the asker or a moderator); replaces any accepted one.")

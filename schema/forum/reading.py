@@ -6,12 +6,11 @@ from typing import Annotated
 
 import strawberry
 
-from api.domain.forum import access
 from api.domain.forum import reading as domain
 from api.models import forum as models
+from api.policy import visible
 from schema.accounts import Payload
 from schema.context import Info
-from schema.forum import loaders
 from schema.forum.enums import SubscriptionLevel
 from schema.forum.types import Topic
 from schema.permissions import Require, guard
@@ -47,10 +46,8 @@ class Query:
     async def bookmarked_topics(self, info: Info, first: First = None, after: After = None, last: Last = None,
                                 before: Before = None) -> Connection[Topic]:
         viewer = info.context.viewer
-        index = await loaders.spaces(info)
-        query = models.Topic.filter(**access.topic_filters(viewer, index.visible_ids(viewer) if viewer else []))
-        if viewer is not None:
-            query = query.filter(bookmarks__user_id=viewer.id).order_by("-bookmarks__created_at", "-id")
+        query = await visible(models.Topic, viewer, info.context.memo)
+        query = query.filter(bookmarks__user_id=viewer.id if viewer else 0).order_by("-bookmarks__created_at", "-id")
         return await paginate(info, query, first=first, after=after, last=last, before=before)
 
 

@@ -10,6 +10,7 @@ from tortoise.expressions import Subquery
 from api.domain.forum import access
 from api.domain.forum import topics as domain
 from api.models import forum as models
+from api.policy import visible
 from schema.accounts import Payload
 from schema.context import Info
 from schema.errors import PublicError
@@ -37,7 +38,7 @@ async def topic_list_query(info: Info, *, space_id: int | None, tag: str | None,
         if not index.can_view(viewer, space_id):
             raise PublicError("No such space.")
         space_ids = [i for i in index.family(space_id) if i in space_ids]
-    query = models.Topic.filter(**access.topic_filters(viewer, space_ids))
+    query = models.Topic.filter(access.topic_filter(viewer, space_ids))
     if tag:
         tagged = models.TopicTag.filter(tag__name=tag.strip().lower()).values("topic_id")
         query = query.filter(id__in=Subquery(tagged))
@@ -46,15 +47,6 @@ async def topic_list_query(info: Info, *, space_id: int | None, tag: str | None,
     if order is TopicOrder.UNANSWERED:
         query = query.filter(reply_count=0)
     return query.order_by(*_ORDER[order])
-
-
-async def visible_tag_ids(info: Info) -> Subquery:
-    """Ids of the tags used by at least one topic the viewer may see (tags of private topics
-    would otherwise leak their subjects)."""
-    index = await loaders.spaces(info)
-    viewer = info.context.viewer
-    topics = models.Topic.filter(**access.topic_filters(viewer, index.visible_ids(viewer))).values("id")
-    return Subquery(models.TopicTag.filter(topic_id__in=Subquery(topics)).values("tag_id"))
 
 
 @strawberry.input(description="A new discussion.")
@@ -128,7 +120,7 @@ class Query:
         prefix: Annotated[str | None, strawberry.argument(description="Only tags starting so.")] = None,
         first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[Tag]:
-        query = models.Tag.filter(id__in=await visible_tag_ids(info)).order_by("name")
+        query = (await visible(models.Tag, info.context.viewer, info.context.memo)).order_by("name")
         if prefix:
             query = query.filter(name__startswith=prefix.strip().lower())
         return await paginate(info, query, first=first, after=after, last=last, before=before)
@@ -141,15 +133,15 @@ class Mutation:
     async def create_topic(self, info: Info, input: Annotated[CreateTopicInput, strawberry.argument(description="A new discussion.")]) -> TopicPayload:
         topic = await domain.create_topic(info.context.viewer, domain.TopicInput(
             space_id=parse_id(input.space_id, "Space", "spaceId"), title=input.title, body=input.body,
-            tags=list(input.tags)), info.context.settings)
+            tags=list(input.tags)), settings=info.context.settings)
         return TopicPayload(topic=topic)
 
     @strawberry.mutation(description="Edit a topic (author, staff, or REPUTATION_TO_EDIT_OTHERS); history is kept.")
     @guard(Require.MEMBER)
     async def edit_topic(self, info: Info, input: Annotated[EditTopicInput, strawberry.argument(description="Changes to a topic; omitted fields stay. The previous version is kept.")]) -> TopicPayload:
-        topic = await domain.edit_topic(info.context.viewer, domain.TopicEdit(
+        topic = await domain.edit_topic(info.context.viewer, domain.TopicChangesInput(
             topic_id=topic_id(input.topic_id), title=input.title, body=input.body,
-            tags=list(input.tags) if input.tags is not None else None), info.context.settings)
+            tags=list(input.tags) if input.tags is not None else None), settings=info.context.settings)
         return TopicPayload(topic=topic)
 
     @strawberry.mutation(description="Delete a topic (author or staff).")

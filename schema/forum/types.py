@@ -15,9 +15,9 @@ from api.domain.forum.reading import unread_count
 from api.models import forum as models
 from api.models.accounts import User as UserModel
 from api.policies import is_staff
-from media.urls import sign_embedded
 from schema.accounts import Role, User
 from schema.context import Info
+from schema.media import embedded_html
 from schema.enums import Visibility
 from schema.forum import loaders
 from schema.loaders import now_or_later, then
@@ -80,14 +80,6 @@ class Tag(ModelNode):
     id: relay.NodeID[int]
     name: str = strawberry.field(description="The tag, lower-case.")
 
-    @classmethod
-    async def visible(cls, info: Info, rows: list) -> list:
-        from schema.forum.topics import visible_tag_ids
-
-        query = models.Tag.filter(id__in=await visible_tag_ids(info)).filter(id__in=[r.id for r in rows])
-        allowed = set(await query.values_list("id", flat=True))
-        return [r for r in rows if r.id in allowed]
-
 
 @strawberry.type(description="A category of topics. Spaces nest one level.")
 class Space(ModelNode):
@@ -125,11 +117,6 @@ class Space(ModelNode):
     async def viewer_can_start_topic(self, info: Info) -> bool:
         return access.can_start_topic(info.context.viewer, self, await loaders.spaces(info))  # type: ignore[arg-type]
 
-    @classmethod
-    async def visible(cls, info: Info, rows: list) -> list:
-        index = await loaders.spaces(info)
-        return [r for r in rows if index.can_view(info.context.viewer, r.id)]
-
 
 @strawberry.type(description="How far the viewer has read a topic.")
 class TopicReadState:
@@ -151,13 +138,6 @@ class TopicRevision(ModelNode):
     async def editor(self, info: Info) -> User | None:
         return await _author(info, self.editor_id)  # type: ignore[attr-defined]
 
-    @classmethod
-    async def visible(cls, info: Info, rows: list) -> list:
-        topics = await info.context.loaders.by_id(models.Topic).load_many([r.topic_id for r in rows])
-        index = await loaders.spaces(info)
-        return [r for r, t in zip(rows, topics)
-                if t is not None and access.can_view_topic(info.context.viewer, t, index)]
-
 
 @strawberry.type(description="A previous version of a post, kept on each edit.")
 class PostRevision(ModelNode):
@@ -170,13 +150,6 @@ class PostRevision(ModelNode):
     @strawberry.field(description="Who made the edit.")
     async def editor(self, info: Info) -> User | None:
         return await _author(info, self.editor_id)  # type: ignore[attr-defined]
-
-    @classmethod
-    async def visible(cls, info: Info, rows: list) -> list:
-        posts = await Post.visible(info, [p for p in await info.context.loaders.by_id(models.Post).load_many(
-            [r.post_id for r in rows]) if p is not None])
-        readable = {p.id for p in posts if access.can_read_post_body(info.context.viewer, p)}
-        return [r for r in rows if r.post_id in readable]
 
 
 @strawberry.type(description="A discussion or a question. Its body is the opening post; replies are posts.")
@@ -203,10 +176,8 @@ class Topic(ModelNode):
     @strawberry.field(description="The opening post rendered to sanitized HTML. In content that is not "
                       "public (a members-only or private space...), media URLs are signed and expire.")
     async def body_html(self, info: Info) -> str:
-        html = self.body_html  # type: ignore[attr-defined]
-        if topic_is_public(self, await loaders.spaces(info)):  # type: ignore[arg-type]
-            return html
-        return sign_embedded(html, info.context.settings)
+        public = topic_is_public(self, await loaders.spaces(info))  # type: ignore[arg-type]
+        return await embedded_html(info, self.body_html, "Topic", self.id, public)  # type: ignore[attr-defined]
 
     @strawberry.field(description="Who started the topic.")
     def author(self, info: Info) -> User | None:
@@ -255,7 +226,7 @@ class Topic(ModelNode):
     @strawberry.field(description="Replies in order; for a question, the accepted answer first, then by score.")
     async def posts(self, info: Info, first: First = None, after: After = None, last: Last = None,
                     before: Before = None) -> Connection[Post]:
-        query = models.Post.filter(*access.post_filters(info.context.viewer), topic_id=self.id)
+        query = models.Post.filter(access.post_filter(info.context.viewer), topic_id=self.id)
         if self.kind == models.TopicKind.QUESTION:  # type: ignore[attr-defined]
             query = query.order_by("-accepted", "-score", "position")
         else:
@@ -270,11 +241,6 @@ class Topic(ModelNode):
                         before: Before = None) -> Connection[TopicRevision]:
         query = models.TopicRevision.filter(topic_id=self.id).order_by("-id")
         return await paginate(info, query, first=first, after=after, last=last, before=before)
-
-    @classmethod
-    async def visible(cls, info: Info, rows: list) -> list:
-        index = await loaders.spaces(info)
-        return [r for r in rows if access.can_view_topic(info.context.viewer, r, index)]
 
 
 @strawberry.type(description="A reply in a topic (an answer in a question). Deleted and hidden posts keep "
@@ -303,11 +269,9 @@ class Post(ModelNode):
     async def body_html(self, info: Info) -> str | None:
         if not access.can_read_post_body(info.context.viewer, self):  # type: ignore[arg-type]
             return None
-        html = self.body_html  # type: ignore[attr-defined]
         topic = await info.context.loaders.by_id(models.Topic).load(self.topic_id)  # type: ignore[attr-defined]
-        if topic is not None and post_is_public(self, topic, await loaders.spaces(info)):  # type: ignore[arg-type]
-            return html
-        return sign_embedded(html, info.context.settings)
+        public = topic is not None and post_is_public(self, topic, await loaders.spaces(info))  # type: ignore[arg-type]
+        return await embedded_html(info, self.body_html, "Post", self.id, public)  # type: ignore[attr-defined]
 
     @strawberry.field(description="The quoted excerpt, as it was when quoted; null once the quoted post "
                       "is deleted or hidden.")
@@ -351,13 +315,6 @@ class Post(ModelNode):
         query = models.PostRevision.filter(post_id=self.id).order_by("-id")
         return await paginate(info, query, first=first, after=after, last=last, before=before)
 
-    @classmethod
-    async def visible(cls, info: Info, rows: list) -> list:
-        topics = await info.context.loaders.by_id(models.Topic).load_many([r.topic_id for r in rows])
-        index = await loaders.spaces(info)
-        viewer = info.context.viewer
-        return [r for r, t in zip(rows, topics) if t is not None and access.can_view_post(viewer, r, t, index)]
-
 
 async def _same_topic_post(info: Info, post_id: int | None) -> models.Post | None:
     """A related post of the same topic, unless held from this viewer."""
@@ -368,7 +325,6 @@ async def _same_topic_post(info: Info, post_id: int | None) -> models.Post | Non
                         and (info.context.viewer is None or info.context.viewer.id != post.author_id)):
         return None
     return post
-
 
 
 

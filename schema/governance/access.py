@@ -8,7 +8,7 @@ from typing import Any
 
 from tortoise.functions import Count
 
-from api.domain.governance import committees as committees_domain
+from api.policies import committee_seats
 from api.models.accounts import CommitteeMembership, CommitteeRole
 from api.models.governance import Ballot, EligibleVoter, PollVote
 from schema.context import Info
@@ -23,10 +23,9 @@ async def _once(info: Info, key: str, make: Any) -> Any:
     return await pending
 
 
-async def member_of(info: Info) -> set[int]:
-    """Ids of the committees the viewer sits on now (once per request)."""
-    return await _once(info, "governance.member_of",
-                       lambda: committees_domain.member_committee_ids(info.context.viewer))
+async def member_of(info: Info) -> frozenset[int]:
+    """Ids of the committees the viewer sits on now (once per operation)."""
+    return await committee_seats(info.context.viewer, info.context.memo)
 
 
 async def chair_of(info: Info) -> set[int]:

@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
-from tortoise.expressions import Q
 
 from api.domain.governance import committees as domain
 from api.models import accounts as account_models
 from api.models.accounts import Visibility as _Visibility
 from schema.accounts import Payload
+from api.policy import visible
 from schema.context import Info
 from schema.enums import Visibility
-from schema.governance import access
 from schema.governance.enums import CommitteeRole
 from schema.governance.types import Committee, CommitteeMember
 from schema.permissions import Require, guard
@@ -66,13 +65,7 @@ class Query:
     @strawberry.field(description="Committees the viewer may see, by name.")
     async def committees(self, info: Info, first: First = None, after: After = None, last: Last = None,
                          before: Before = None) -> Connection[Committee]:
-        viewer = info.context.viewer
-        query = account_models.Committee.all().order_by("name", "id")
-        if viewer is None:
-            query = query.filter(visibility=_Visibility.PUBLIC)
-        elif not (viewer.role == account_models.Role.ADMIN):
-            member_of = await access.member_of(info)
-            query = query.filter(Q(visibility__not=_Visibility.PRIVATE) | Q(id__in=list(member_of) or [0]))
+        query = (await visible(account_models.Committee, info.context.viewer, info.context.memo)).order_by("name", "id")
         return await paginate(info, query, first=first, after=after, last=last, before=before)
 
 
@@ -85,7 +78,7 @@ class Mutation:
         input: Annotated[CreateCommitteeInput, strawberry.argument(description="The committee.")],
     ) -> CreateCommitteePayload:
         committee = await domain.create_committee(
-            info.context.viewer, input.name, input.description, _Visibility(input.visibility), info.context.settings
+            info.context.viewer, input.name, input.description, _Visibility(input.visibility), settings=info.context.settings
         )
         return CreateCommitteePayload(committee=committee)
 

@@ -50,9 +50,6 @@ class Poll(ModelNode):
     closed_at: datetime | None = strawberry.field(description="When it was closed early, if it was.")
     created_at: datetime = strawberry.field(description="When it was created.")
 
-    @classmethod
-    async def visible(cls, info: Info, rows: list) -> list:
-        return await domain.visible_polls(info.context.viewer, rows, info.context.memo)
 
     @strawberry.field(description="Global id of the forum topic it belongs to, if any.")
     def topic_id(self) -> strawberry.ID | None:
@@ -163,12 +160,12 @@ class Mutation:
     async def create_poll(
         self, info: Info, input: Annotated[CreatePollInput, strawberry.argument(description="The poll.")],
     ) -> PollPayload:
-        poll = await domain.create_poll(info.context.viewer, domain.PollData(
+        poll = await domain.create_poll(info.context.viewer, domain.PollInput(
             question=input.question, options=input.options, multiple=input.multiple, max_choices=input.max_choices,
             closes_at=input.closes_at, anonymous=input.anonymous, results=models.PollResults(input.results),
             allow_change=input.allow_change,
             topic_id=None if input.topic_id is None else parse_id(input.topic_id, "Topic", "topicId"),
-        ), info.context.settings)
+        ), settings=info.context.settings)
         return PollPayload(poll=poll)
 
     @strawberry.mutation(description="Vote in a poll, or change the vote if the poll allows it.")

@@ -14,7 +14,7 @@ from api.domain.governance import committees as committees_domain
 from api.domain.governance import proposals as domain
 from api.errors import DomainError, Invalid
 from api.models import governance as models
-from api.pubsub import get_broker
+from schema.live import events
 from schema.accounts import Payload
 from schema.context import Info
 from schema.errors import PublicError
@@ -99,11 +99,11 @@ class ReceiptCheck:
     choices: list[str] | None = strawberry.field(description="The choices published with it.")
 
 
-def _data(input: CreateProposalInput | UpdateProposalInput) -> domain.ProposalData:
+def _data(input: CreateProposalInput | UpdateProposalInput) -> domain.ProposalInput:
     def enum(value, cls):  # noqa: ANN001, ANN202
         return None if value is None else cls(value)
 
-    return domain.ProposalData(
+    return domain.ProposalInput(
         title=input.title, body=input.body, method=enum(input.method, models.VotingMethod), options=input.options,
         quorum_percent=input.quorum_percent, threshold=enum(input.threshold, models.Threshold),
         abstentions=enum(input.abstentions, models.AbstentionRule), secret=input.secret,
@@ -146,7 +146,7 @@ class Mutation:
     ) -> ProposalPayload:
         proposal = await domain.create_proposal(
             info.context.viewer, parse_id(input.committee_id, "Committee", "committeeId"), _data(input),
-            info.context.settings,
+            settings=info.context.settings,
         )
         return ProposalPayload(proposal=proposal)
 
@@ -156,7 +156,7 @@ class Mutation:
         self, info: Info, input: Annotated[UpdateProposalInput, strawberry.argument(description="The changes.")],
     ) -> ProposalPayload:
         proposal = await domain.update_proposal(
-            info.context.viewer, _proposal_id(input.proposal_id), _data(input), info.context.settings
+            info.context.viewer, _proposal_id(input.proposal_id), _data(input), settings=info.context.settings
         )
         return ProposalPayload(proposal=proposal)
 
@@ -166,7 +166,7 @@ class Mutation:
         self, info: Info, input: Annotated[OpenProposalInput, strawberry.argument(description="Draft and closing time.")],
     ) -> ProposalPayload:
         proposal = await domain.open_proposal(
-            info.context.viewer, _proposal_id(input.proposal_id), info.context.settings, closes_at=input.closes_at
+            info.context.viewer, _proposal_id(input.proposal_id), settings=info.context.settings, closes_at=input.closes_at
         )
         return ProposalPayload(proposal=proposal)
 
@@ -184,7 +184,7 @@ class Mutation:
         self, info: Info, input: Annotated[ProposalActionInput, strawberry.argument(description="The proposal.")],
     ) -> ProposalPayload:
         return ProposalPayload(proposal=await closing.close_early(info.context.viewer,
-                                                                  _proposal_id(input.proposal_id)))
+                                                                  _proposal_id(input.proposal_id), settings=info.context.settings))
 
     @strawberry.mutation(description="Cast or change the viewer's ballot (eligible members, while open).")
     @guard(Require.MEMBER)
@@ -193,7 +193,7 @@ class Mutation:
     ) -> CastVotePayload:
         proposal_id = _proposal_id(input.proposal_id)
         ballot = await ballots_domain.cast_vote(info.context.viewer, proposal_id, _choices(input),
-                                                info.context.settings)
+                                                settings=info.context.settings)
         return CastVotePayload(proposal=await models.Proposal.get(id=proposal_id), receipt=ballot.receipt)
 
     @strawberry.mutation(description="Withdraw the viewer's ballot while voting is open.")
@@ -202,7 +202,7 @@ class Mutation:
         self, info: Info, input: Annotated[ProposalActionInput, strawberry.argument(description="The proposal.")],
     ) -> ProposalPayload:
         return ProposalPayload(proposal=await ballots_domain.retract_vote(info.context.viewer,
-                                                                          _proposal_id(input.proposal_id)))
+                                                                          _proposal_id(input.proposal_id), settings=info.context.settings))
 
 
 @strawberry.type
@@ -217,10 +217,7 @@ class Subscription:
                 info.context.viewer, parse_id(committee_id, "Committee", "committeeId"))
         except DomainError as exc:
             raise PublicError(exc.message) from None
-        async with get_broker().subscribe(domain.channel_for(committee.id)) as messages:
-            async for message in messages:
-                info.context.loaders = info.context.fresh().loaders
-                info.context.memo.clear()
-                proposal = await models.Proposal.filter(id=message["id"]).first()
-                if proposal is not None and await Proposal.visible(info, [proposal]):
-                    yield proposal
+        async for message in events(info, domain.channel_for(committee.id)):
+            proposal = await models.Proposal.filter(id=message["id"]).first()
+            if proposal is not None and await Proposal.visible(info, [proposal]):
+                yield proposal

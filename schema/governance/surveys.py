@@ -189,9 +189,9 @@ class Mutation:
     ) -> SurveyPayload:
         survey = await domain.create_survey(
             info.context.viewer, input.title, input.description,
-            [domain.QuestionData(models.QuestionKind(q.kind), q.prompt, list(q.options), q.required)
+            [domain.QuestionInput(models.QuestionKind(q.kind), q.prompt, list(q.options), q.required)
              for q in input.questions],
-            info.context.settings, closes_at=input.closes_at,
+            settings=info.context.settings, closes_at=input.closes_at,
         )
         return SurveyPayload(survey=survey)
 
@@ -202,9 +202,9 @@ class Mutation:
         input: Annotated[SubmitSurveyResponseInput, strawberry.argument(description="The answers.")],
     ) -> SurveyPayload:
         survey_id = _survey_id(input.survey_id)
-        answers = [domain.AnswerData(parse_id(a.question_id, "SurveyQuestion", "answers"), a.choices, a.text,
+        answers = [domain.AnswerInput(parse_id(a.question_id, "SurveyQuestion", "answers"), a.choices, a.text,
                                      a.rating) for a in input.answers]
-        await domain.submit_response(info.context.viewer, survey_id, answers, info.context.settings)
+        await domain.submit_response(info.context.viewer, survey_id, answers, settings=info.context.settings)
         return SurveyPayload(survey=await models.Survey.get(id=survey_id))
 
     @strawberry.mutation(description="Close a survey now (moderators and admins).")

@@ -11,7 +11,6 @@ from tortoise.expressions import Q
 
 from api.domain.governance import closing
 from api.domain.governance import proposals as proposals_domain
-from api.domain.governance.committees import can_see_committee
 from api.domain.governance.tally import TallyResult, tally
 from api.models import accounts as account_models
 from api.models import governance as models
@@ -45,10 +44,6 @@ class Committee(ModelNode):
     )
     created_at: datetime = strawberry.field(description="When it was created.")
 
-    @classmethod
-    async def visible(cls, info: Info, rows: list) -> list:
-        member_of = await access.member_of(info)
-        return [r for r in rows if can_see_committee(info.context.viewer, r, member_of)]
 
     @strawberry.field(description="Current members (with `includeFormer`, every stint), by joining time.")
     async def members(
@@ -79,7 +74,7 @@ class Committee(ModelNode):
             query = query.filter(status=status)
         page = await paginate(info, query.order_by("-created_at", "-id"), first=first, after=after, last=last,
                               before=before)
-        await closing.settle(page.nodes())
+        await closing.settle(page.nodes(), settings=info.context.settings)
         return page
 
     @strawberry.field(description="The viewer's current role on the committee, if they sit on it.")
@@ -100,12 +95,6 @@ class CommitteeMember(ModelNode):
     joined_at: datetime = strawberry.field(description="When the stint began.")
     left_at: datetime | None = strawberry.field(description="When it ended; null while current.")
 
-    @classmethod
-    async def visible(cls, info: Info, rows: list) -> list:
-        committees = await info.context.loaders.by_id(account_models.Committee).load_many(
-            [r.committee_id for r in rows])
-        member_of = await access.member_of(info)
-        return [r for r, c in zip(rows, committees) if c and can_see_committee(info.context.viewer, c, member_of)]
 
     @strawberry.field(description="The member.")
     async def user(self, info: Info) -> User:
@@ -191,12 +180,12 @@ class VoteAuditEntry(ModelNode):
     action: AuditAction = strawberry.field(description="Cast, change or retraction.")
     at: datetime = strawberry.field(description="When it happened.")
 
-    @classmethod
-    async def visible(cls, info: Info, rows: list) -> list:
-        return []  # listed through `Proposal.auditLog` only
 
-    @strawberry.field(description="The voter.")
-    async def voter(self, info: Info) -> User:
+    @strawberry.field(description="The voter; null on secret ballots (nobody, admins included, learns who voted).")
+    async def voter(self, info: Info) -> User | None:
+        proposal = await info.context.loaders.by_id(models.Proposal).load(self.proposal_id)  # type: ignore[attr-defined]
+        if proposal is None or proposal.secret:
+            return None
         return await info.context.loaders.by_id(account_models.User).load(self.voter_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="The choices, for open ballots only; always null for secret ones.")
@@ -231,16 +220,8 @@ class Proposal(ModelNode):
 
     @classmethod
     async def visible(cls, info: Info, rows: list) -> list:
-        committees = await info.context.loaders.by_id(account_models.Committee).load_many(
-            [r.committee_id for r in rows])
-        member_of = await access.member_of(info)
-        viewer = info.context.viewer
-        seen = [bool(c) and proposals_domain.can_see_proposal(viewer, r, c, member_of) for r, c in zip(rows, committees)]
-        # Eligible voters who have left a private committee still see what they may vote on.
-        others = [r.id for r, ok in zip(rows, seen) if not ok]
-        eligible = dict(zip(others, await access.viewer_eligible(info).load_many(others))) if viewer and others else {}
-        shown = [r for r, ok in zip(rows, seen) if ok or eligible.get(r.id)]
-        await closing.settle(shown)
+        shown = await super().visible(info, rows)  # the read policy
+        await closing.settle(shown, settings=info.context.settings)  # overdue proposals close when read, should the scheduler lag
         return shown
 
     @strawberry.field(description="The committee voting on it.")
@@ -255,7 +236,7 @@ class Proposal(ModelNode):
         return _fetched(self, "author", account_models.User) or await info.context.loaders.by_id(  # type: ignore[return-value]
             account_models.User).load(self.author_id)  # type: ignore[attr-defined]
 
-    @strawberry.field(description="How many ballots are cast (who voted is public, secret ballots included).")
+    @strawberry.field(description="How many ballots are cast (on secret ballots, the only thing shown about voters).")
     async def ballot_count(self, info: Info) -> int:
         return await access.ballot_counts(info).load(self.id)
 
@@ -298,10 +279,13 @@ class Proposal(ModelNode):
         ballot = await access.viewer_ballots(info).load(self.id)
         return list(ballot.choices) if ballot else None
 
-    @strawberry.field(description="Who voted and when, in voting order; never what they voted.")
+    @strawberry.field(description="Who voted and when, in voting order, never what they voted; empty on secret "
+                                  "ballots, where nobody (admins included) learns who voted: see `ballotCount`.")
     async def voters(self, info: Info, first: First = None, after: After = None, last: Last = None,
                      before: Before = None) -> Connection[Voter]:
         query = models.Ballot.filter(proposal_id=self.id).select_related("voter").order_by("id")
+        if self.secret:  # type: ignore[attr-defined]
+            query = query.filter(id__lt=0)
         page = await paginate(info, query, first=first, after=after, last=last, before=before, prime=False)
         for edge in page.edges:
             edge.node = Voter(user=edge.node.voter, voted_at=edge.node.updated_at)

@@ -13,7 +13,8 @@ from strawberry.dataloader import DataLoader
 from tortoise.queryset import QuerySet
 
 from api.domain.kb import access
-from api.models.kb import Article, ArticleAuthor, ArticleStatus, Category
+from api.models.kb import Article, ArticleAuthor, Category
+from api.policy import visible
 from schema.context import Info
 
 
@@ -62,10 +63,6 @@ def authors(info: Info) -> DataLoader:
     return info.context.loaders.custom("kb.authors", batch)
 
 
-async def viewer_committees(info: Info) -> set[int]:
-    return await _once(info, "kb.committees", lambda: access.committee_ids(info.context.viewer))
-
-
 async def viewer_reputation(info: Info) -> int:
     viewer = info.context.viewer
     if viewer is None:
@@ -74,20 +71,5 @@ async def viewer_reputation(info: Info) -> int:
 
 
 async def readable_articles(info: Info) -> QuerySet:
-    """Articles the viewer may read, newest change first (a queryset to refine and page)."""
-    q = access.readable_articles_q(info.context.viewer, await viewer_committees(info))
-    return Article.filter(q).distinct().order_by("-updated_at", "-id")
-
-
-async def visible_articles(info: Info, rows: list[Article]) -> list[Article]:
-    if not rows:
-        return []
-    committees = await viewer_committees(info)
-    drafts = [r.id for r in rows if r.status == ArticleStatus.DRAFT]
-    author_map = dict(zip(drafts, await authors(info).load_many(drafts), strict=True)) if drafts else {}
-    viewer = info.context.viewer
-    return [
-        r for r in rows
-        if access.can_read_article(viewer, r, author_ids=[u.id for u in author_map.get(r.id, [])],
-                                   committees=committees)
-    ]
+    """Articles the viewer may read (the read policy), newest change first, to refine and page."""
+    return (await visible(Article, info.context.viewer, info.context.memo)).order_by("-updated_at", "-id")

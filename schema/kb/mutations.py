@@ -188,7 +188,7 @@ class Mutation:
         category = await categories_domain.create_category(info.context.viewer, categories_domain.CategoryInput(
             name=input.name, description=input.description, slug=input.slug, position=input.position,
             parent_id=_opt_id(input.parent_id, "KbCategory", "parentId"),
-        ), info.context.settings)
+        ), settings=info.context.settings)
         return KbCategoryPayload(category=category)  # type: ignore[arg-type]
 
     @strawberry.mutation(description="Rename, describe or move a category (moderators).")
@@ -201,7 +201,7 @@ class Mutation:
             categories_domain.CategoryInput(
                 name=input.name, description=input.description, slug=input.slug, position=input.position,
                 parent_id=_opt_id(input.parent_id, "KbCategory", "parentId"), clear_parent=input.move_to_top,
-            ), info.context.settings,
+            ), settings=info.context.settings,
         )
         return KbCategoryPayload(category=category)  # type: ignore[arg-type]
 
@@ -224,7 +224,7 @@ class Mutation:
             category_id=_opt_id(input.category_id, "KbCategory", "categoryId"),
             visibility=_visibility(input.visibility), allowed_roles=_roles(input.allowed_roles),
             committee_id=_opt_id(input.committee_id, "Committee", "committeeId"), message=input.message,
-        ), info.context.settings)
+        ), settings=info.context.settings)
         return ArticlePayload(article=article)  # type: ignore[arg-type]
 
     @strawberry.mutation(description="Save a new revision of an article (authors, staff, members with "
@@ -242,7 +242,7 @@ class Mutation:
                 allowed_roles=_roles(input.allowed_roles),
                 committee_id=_opt_id(input.committee_id, "Committee", "committeeId"),
                 clear_committee=input.remove_committee, message=input.message, base_revision=input.base_revision,
-            ), info.context.settings,
+            ), settings=info.context.settings,
         )
         return ArticlePayload(article=article)  # type: ignore[arg-type]
 
@@ -252,7 +252,7 @@ class Mutation:
         self, info: Info, input: Annotated[ArticleActionInput, strawberry.argument(description="The article.")],
     ) -> ArticlePayload:
         article = await articles_domain.publish_article(
-            info.context.viewer, parse_id(input.article_id, "Article", "articleId"), info.context.settings)
+            info.context.viewer, parse_id(input.article_id, "Article", "articleId"), settings=info.context.settings)
         return ArticlePayload(article=article)  # type: ignore[arg-type]
 
     @strawberry.mutation(description="Archive an article: still readable, marked outdated.")
@@ -261,7 +261,7 @@ class Mutation:
         self, info: Info, input: Annotated[ArticleActionInput, strawberry.argument(description="The article.")],
     ) -> ArticlePayload:
         article = await articles_domain.archive_article(
-            info.context.viewer, parse_id(input.article_id, "Article", "articleId"), info.context.settings)
+            info.context.viewer, parse_id(input.article_id, "Article", "articleId"), settings=info.context.settings)
         return ArticlePayload(article=article)  # type: ignore[arg-type]
 
     @strawberry.mutation(description="Make an old revision current again (saved as a new revision).")
@@ -271,7 +271,7 @@ class Mutation:
     ) -> ArticlePayload:
         article = await articles_domain.restore_revision(
             info.context.viewer, parse_id(input.revision_id, "ArticleRevision", "revisionId"), input.message,
-            info.context.settings,
+            settings=info.context.settings,
         )
         return ArticlePayload(article=article)  # type: ignore[arg-type]
 
@@ -295,7 +295,7 @@ class Mutation:
             media_id=_opt_id(input.media_id, "MediaFile", "mediaId"),
             category_id=_opt_id(input.category_id, "KbCategory", "categoryId"),
             visibility=_visibility(input.visibility), allowed_roles=_roles(input.allowed_roles),
-        ), info.context.settings)
+        ), settings=info.context.settings)
         return ResourcePayload(resource=resource)  # type: ignore[arg-type]
 
     @strawberry.mutation(description="Change a resource (the member who added it, or staff).")
@@ -312,7 +312,7 @@ class Mutation:
                 category_id=_opt_id(input.category_id, "KbCategory", "categoryId"),
                 clear_category=input.remove_category, visibility=_visibility(input.visibility),
                 allowed_roles=_roles(input.allowed_roles),
-            ), info.context.settings,
+            ), settings=info.context.settings,
         )
         return ResourcePayload(resource=resource)  # type: ignore[arg-type]
 

@@ -16,9 +16,9 @@ from api.models import kb as models
 from api.models.accounts import Committee as CommitteeModel
 from api.models.accounts import User as UserModel
 from api.policies import is_staff
-from media.urls import sign_embedded
 from schema.accounts import User
 from schema.context import Info
+from schema.media import embedded_html
 from schema.enums import Visibility, described_enum
 from schema.kb import loaders
 from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate
@@ -104,11 +104,8 @@ class Article(ModelNode):
 
     @strawberry.field(description="The body rendered to sanitized HTML. While the article is not public, "
                       "the URLs of the uploads it embeds are signed and expire.")
-    def body_html(self, info: Info) -> str:
-        html = self.body_html  # type: ignore[attr-defined]
-        if article_is_public(self):  # type: ignore[arg-type]
-            return html
-        return sign_embedded(html, info.context.settings)
+    async def body_html(self, info: Info) -> str:
+        return await embedded_html(info, self.body_html, "Article", self.id, article_is_public(self))  # type: ignore[attr-defined,arg-type]
 
     @strawberry.field(description="Roles that may read it when PRIVATE (admins always may).")
     def allowed_roles(self) -> list[str]:
@@ -143,7 +140,7 @@ class Article(ModelNode):
         if is_staff(viewer) or viewer.id in authors:
             return True
         return await access.may_edit_article(
-            viewer, self, info.context.settings, author_ids=authors,  # type: ignore[arg-type]
+            viewer, self, settings=info.context.settings, author_ids=authors,  # type: ignore[arg-type]
             reputation=await loaders.viewer_reputation(info),
         )
 
@@ -153,10 +150,6 @@ class Article(ModelNode):
     ) -> Connection[ArticleRevision]:
         query = models.ArticleRevision.filter(article_id=self.id).order_by("-number")
         return await paginate(info, query, first=first, after=after, last=last, before=before)
-
-    @classmethod
-    async def visible(cls, info: Info, rows: list) -> list:
-        return await loaders.visible_articles(info, rows)
 
 
 @strawberry.type(description="One saved state of an article: who saved it, when and why.")
@@ -182,12 +175,6 @@ class ArticleRevision(ModelNode):
     @strawberry.field(description="The article it belongs to.")
     async def article(self, info: Info) -> Article | None:
         return await info.context.loaders.by_id(models.Article).load(self.article_id)  # type: ignore[attr-defined]
-
-    @classmethod
-    async def visible(cls, info: Info, rows: list) -> list:
-        articles = await info.context.loaders.by_id(models.Article).load_many([r.article_id for r in rows])
-        readable = {a.id for a in await loaders.visible_articles(info, [a for a in articles if a])}
-        return [r for r in rows if r.article_id in readable]
 
 
 @strawberry.type(description="A line of a revision diff.")
@@ -250,7 +237,3 @@ class Resource(ModelNode):
             return None
         return await info.context.loaders.by_id(UserModel).load(self.created_by_id)  # type: ignore[attr-defined]
 
-    @classmethod
-    async def visible(cls, info: Info, rows: list) -> list:
-        viewer = info.context.viewer
-        return [r for r in rows if access.visibility_allows(viewer, r, set())]

@@ -50,11 +50,6 @@ class JoinRequest(ModelNode):
             return None
         return await user_of(info, self.decided_by_id)  # type: ignore[attr-defined]
 
-    @classmethod
-    async def visible(cls, info: Info, rows: list) -> list:
-        viewer = info.context.viewer
-        return [r for r in rows if viewer is not None and (is_staff(viewer) or r.user_id == viewer.id)]
-
 
 @strawberry.type(description="An invite code's record (the code itself is shown only once, on creation).")
 class Invite(ModelNode):
@@ -68,8 +63,9 @@ class Invite(ModelNode):
     expires_at: datetime = strawberry.field(description="When it stops working.")
     revoked_at: datetime | None = strawberry.field(description="When it was revoked, if it was.")
     created_at: datetime = strawberry.field(description="When it was created.")
+    admits_to_community: bool = strawberry.field(description="Whether it admits to the community.")
 
-    @strawberry.field(description="Global id of the space it also admits to, if any.")
+    @strawberry.field(description="Global id of the space it admits to, if any.")
     def space_id(self) -> strawberry.ID | None:
         return global_id("Space", self.space_id)  # type: ignore[attr-defined]
 
@@ -82,11 +78,6 @@ class Invite(ModelNode):
     @strawberry.field(description="Who created it.")
     async def created_by(self, info: Info) -> User | None:
         return await user_of(info, self.created_by_id)  # type: ignore[attr-defined]
-
-    @classmethod
-    async def visible(cls, info: Info, rows: list) -> list:
-        viewer = info.context.viewer
-        return [r for r in rows if viewer is not None and (is_staff(viewer) or r.created_by_id == viewer.id)]
 
 
 @strawberry.type(description="Who invited whom.")
@@ -103,12 +94,6 @@ class Referral(ModelNode):
     @strawberry.field(description="The member who came in.")
     async def invitee(self, info: Info) -> User | None:
         return await user_of(info, self.invitee_id)  # type: ignore[attr-defined]
-
-    @classmethod
-    async def visible(cls, info: Info, rows: list) -> list:
-        viewer = info.context.viewer
-        return [r for r in rows if viewer is not None
-                and (is_staff(viewer) or viewer.id in (r.inviter_id, r.invitee_id))]
 
 
 @strawberry.input(description="Ask to join the community, or a space whose policy is APPROVAL.")
@@ -145,6 +130,8 @@ class SetSpaceJoinPolicyInput:
     policy: JoinPolicy | None = strawberry.field(
         default=None, description="The space's policy; null to follow the community's."
     )
+    members_may_invite: bool = strawberry.field(
+        default=False, description="Whether members may invite people into the space when it is not OPEN.")
 
 
 @strawberry.type(description="Result of `setSpaceJoinPolicy`.")
@@ -157,7 +144,11 @@ class CreateInviteInput:
     max_uses: int = strawberry.field(description="How many people it may admit (1 to MODERATION_MAX_INVITE_USES).")
     expires_at: datetime = strawberry.field(description="When it stops working (within a year).")
     role: Role | None = strawberry.field(default=None, description="A role granted on registration (admins only).")
-    space_id: strawberry.ID | None = strawberry.field(default=None, description="A space it also admits to.")
+    space_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A space it admits to (members: only OPEN spaces or those allowing member invites).")
+    admits_to_community: bool | None = strawberry.field(
+        default=None, description="Whether a space's invite also admits to the community (staff only; "
+        "community invites always do).")
 
 
 @strawberry.type(description="Result of `createInvite`.")
@@ -190,11 +181,12 @@ class RedeemInvitePayload(Payload):
 class Query:
     @strawberry.field(description="The join policy in effect for the community, or for a space.")
     async def join_policy(
-        self,
+        self, info: Info,
         space_id: Annotated[strawberry.ID | None, strawberry.argument(
             description="Global id of a Space; omit for the community.")] = None,
     ) -> JoinPolicy:
-        return await domain.policy_for(None if space_id is None else decode_global_id(space_id, "Space")[1])
+        return await domain.policy_for(None if space_id is None else decode_global_id(space_id, "Space")[1],
+                                      settings=info.context.settings)
 
     @strawberry.field(description="Join requests: moderators see everyone's, members their own; newest first.")
     async def join_requests(
@@ -241,7 +233,7 @@ class Mutation:
         self, info: Info,
         input: Annotated[RequestToJoinInput, strawberry.argument(description="Where to join and a message.")],
     ) -> RequestToJoinPayload:
-        request = await domain.request_to_join(info.context.viewer, _space(input.space_id), input.message)
+        request = await domain.request_to_join(info.context.viewer, _space(input.space_id), input.message, settings=info.context.settings)
         return RequestToJoinPayload(request=request)
 
     @strawberry.mutation(description="Approve a join request (moderators).")
@@ -251,7 +243,7 @@ class Mutation:
         input: Annotated[ApproveJoinRequestInput, strawberry.argument(description="The request to approve.")],
     ) -> DecideJoinRequestPayload:
         request = await domain.approve_join_request(
-            info.context.viewer, parse_id(input.request_id, "JoinRequest", "requestId"), input.reason
+            info.context.viewer, parse_id(input.request_id, "JoinRequest", "requestId"), input.reason, settings=info.context.settings
         )
         return DecideJoinRequestPayload(request=request)
 
@@ -262,7 +254,7 @@ class Mutation:
         input: Annotated[RejectJoinRequestInput, strawberry.argument(description="The request to decline and why.")],
     ) -> DecideJoinRequestPayload:
         request = await domain.reject_join_request(
-            info.context.viewer, parse_id(input.request_id, "JoinRequest", "requestId"), input.reason
+            info.context.viewer, parse_id(input.request_id, "JoinRequest", "requestId"), input.reason, settings=info.context.settings
         )
         return DecideJoinRequestPayload(request=request)
 
@@ -274,7 +266,7 @@ class Mutation:
     ) -> SetSpaceJoinPolicyPayload:
         policy = None if input.policy is None else models.JoinPolicy(input.policy)
         effective = await domain.set_space_policy(info.context.viewer, parse_id(input.space_id, "Space", "spaceId"),
-                                                  policy)
+                                                  policy, members_may_invite=input.members_may_invite, settings=info.context.settings)
         return SetSpaceJoinPolicyPayload(policy=effective)
 
     @strawberry.mutation(description="Create an invite code; the code is returned only in this payload.")
@@ -287,7 +279,7 @@ class Mutation:
         invite, code = await invites_domain.create_invite(
             info.context.viewer, max_uses=input.max_uses, expires_at=input.expires_at,
             role=None if input.role is None else RoleModel(input.role).value,
-            space_id=_space(input.space_id),
+            space_id=_space(input.space_id), admits_to_community=input.admits_to_community, settings=info.context.settings,
         )
         return CreateInvitePayload(invite=invite, code=code)
 

@@ -11,13 +11,13 @@ from strawberry import relay
 
 from api.domain.moderation import announcements as domain
 from api.models import moderation as models
-from api.domain.moderation.announcements import is_addressed
-from api.policies import is_staff, require_member
-from api.pubsub import get_broker
+from api.policies import require_member
+from api.policy import can_view
+from schema.live import events
 from schema.accounts import Payload, Role, User
 from schema.context import Info
 from schema.moderation.enums import Audience
-from schema.moderation.related import global_id, user_of, viewer_committees
+from schema.moderation.related import global_id, user_of
 from schema.permissions import Require, guard
 from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate, parse_id
 
@@ -58,14 +58,6 @@ class Announcement(ModelNode):
             return [i in read for i in ids]
 
         return await info.context.loaders.custom("moderation.announcement_read", batch).load(self.id)
-
-    @classmethod
-    async def visible(cls, info: Info, rows: list) -> list:
-        viewer = info.context.viewer
-        if is_staff(viewer):
-            return rows
-        committees = await viewer_committees(info)
-        return [r for r in rows if r.published_at is not None and is_addressed(r, viewer, committees)]
 
 
 @strawberry.input(description="A new announcement.")
@@ -128,7 +120,7 @@ class Mutation:
             audience_role=None if input.audience_role is None else input.audience_role.value,
             committee_id=None if input.committee_id is None
             else parse_id(input.committee_id, "Committee", "committeeId"),
-            pinned=input.pinned, publish_at=input.publish_at, expires_at=input.expires_at,
+            pinned=input.pinned, publish_at=input.publish_at, expires_at=input.expires_at, settings=info.context.settings,
         )
         return PublishAnnouncementPayload(announcement=announcement)
 
@@ -148,10 +140,8 @@ class Mutation:
 class Subscription:
     @strawberry.subscription(description="Announcements addressed to the viewer as they are published.")
     async def announcement_published(self, info: Info) -> AsyncGenerator[Announcement, None]:
-        viewer = info.context.viewer
-        async with get_broker().subscribe(domain.CHANNEL) as messages:
-            async for message in messages:
-                # Re-read and re-check: the event carries only the id.
-                announcement = await domain.await_published(viewer, int(message["id"]))
-                if announcement is not None:
-                    yield announcement
+        async for message in events(info, domain.CHANNEL):
+            # Re-read and re-check: the event carries only the id (sent once the row is committed).
+            announcement = await models.Announcement.filter(id=int(message["id"])).first()
+            if announcement is not None and await can_view(info.context.viewer, announcement, info.context.memo):
+                yield announcement

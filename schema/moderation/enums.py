@@ -56,6 +56,7 @@ LogAction = described_enum(
         "SANCTION_REVOKED": "A sanction was lifted.", "FILTER_ADDED": "A pre-moderation rule was added.",
         "FILTER_REMOVED": "A pre-moderation rule was removed.",
         "ANNOUNCEMENT_PUBLISHED": "An announcement was published.",
+        "SETTINGS_CHANGED": "An admin changed community settings.",
     },
 )
 SanctionKind = described_enum(

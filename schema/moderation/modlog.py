@@ -39,7 +39,7 @@ class ModerationLogEntry(ModelNode):
     @strawberry.field(description="The acting moderator: shown to staff, and to members when the community "
                                   "setting MODERATION_LOG_SHOWS_MODERATOR is on.")
     async def moderator(self, info: Info) -> User | None:
-        if not domain.shows_actor(info.context.viewer):
+        if not domain.shows_actor(info.context.viewer, settings=info.context.settings):
             return None
         return await user_of(info, self.actor_id)  # type: ignore[attr-defined]
 

@@ -11,7 +11,7 @@ from strawberry import relay
 from api.domain.moderation import premoderation as domain
 from api.models import moderation as models
 from api.models.accounts import Role
-from api.policies import is_staff, require_role
+from api.policies import require_role
 from schema.accounts import Payload
 from schema.context import Info
 from schema.moderation.enums import FilterKind
@@ -29,10 +29,6 @@ class FilterRule(ModelNode):
     pattern: str = strawberry.field(description="The word, phrase or domain (lower-case).")
     note: str = strawberry.field(description="Why the rule exists.")
     created_at: datetime = strawberry.field(description="When it was added.")
-
-    @classmethod
-    async def visible(cls, info: Info, rows: list) -> list:
-        return rows if is_staff(info.context.viewer) else []
 
 
 @strawberry.input(description="A new pre-moderation rule.")
@@ -92,7 +88,7 @@ class Mutation:
         input: Annotated[AddFilterRuleInput, strawberry.argument(description="The rule to add.")],
     ) -> AddFilterRulePayload:
         rule = await domain.add_filter_rule(info.context.viewer, models.FilterKind(input.kind), input.pattern,
-                                            input.note)
+                                            input.note, settings=info.context.settings)
         return AddFilterRulePayload(rule=rule)
 
     @strawberry.mutation(description="Remove a pre-moderation rule (admins).")
@@ -120,5 +116,5 @@ class Mutation:
         input: Annotated[RejectHeldContentInput, strawberry.argument(description="The held item to refuse and why.")],
     ) -> DecideHeldContentPayload:
         item = await domain.reject_held(info.context.viewer, parse_id(input.item_id, "ReviewItem", "itemId"),
-                                        input.reason)
+                                        input.reason, settings=info.context.settings)
         return DecideHeldContentPayload(item=item)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import strawberry
 
 from api.domain.content import ContentRef
-from api.domain.moderation.announcements import committee_ids_of
 from api.domain.moderation.reports import load_subjects
 from api.models import accounts as account_models
 from schema.accounts import User
@@ -31,12 +30,3 @@ def global_id(type_name: str, pk: int | None) -> strawberry.ID | None:
     if not type_name or pk is None:
         return None
     return strawberry.ID(node_global_id(type_name, pk))
-
-
-async def viewer_committees(info: Info) -> list[int]:
-    """The viewer's current committee ids, once per request."""
-    memo = info.context.memo
-    if "committee_ids" not in memo:
-        viewer = info.context.viewer
-        memo["committee_ids"] = await committee_ids_of(viewer.id) if viewer else []
-    return memo["committee_ids"]

@@ -58,11 +58,6 @@ class Report(ModelNode):
             return None
         return await user_of(info, self.reporter_id)  # type: ignore[attr-defined]
 
-    @classmethod
-    async def visible(cls, info: Info, rows: list) -> list:
-        viewer = info.context.viewer
-        return [r for r in rows if viewer is not None and (is_staff(viewer) or r.reporter_id == viewer.id)]
-
 
 @strawberry.type(description="What a review item is about, as moderation sees it.")
 class ReviewSubject:
@@ -115,10 +110,6 @@ class ReviewItem(ModelNode):
     @strawberry.field(description="The moderator who resolved it.")
     async def resolved_by(self, info: Info) -> User | None:
         return await user_of(info, self.resolved_by_id)  # type: ignore[attr-defined]
-
-    @classmethod
-    async def visible(cls, info: Info, rows: list) -> list:
-        return rows if is_staff(info.context.viewer) else []
 
 
 @strawberry.input(description="Report content (topic, post, article, resource, message) or a member.")
@@ -200,7 +191,7 @@ class Mutation:
     ) -> ReportPayload:
         subject_type, subject_id = _subject(input.subject_id)
         created = await domain.report(info.context.viewer, subject_type, subject_id,
-                                      models.ReportReason(input.reason), input.note)
+                                      models.ReportReason(input.reason), input.note, settings=info.context.settings)
         return ReportPayload(report=created)
 
     @strawberry.mutation(description="Resolve a reported item: dismiss, hide, delete, warn, mute or ban (moderators).")
@@ -216,7 +207,7 @@ class Mutation:
             duration = timedelta(hours=input.duration_hours)
         item = await domain.resolve(
             info.context.viewer, parse_id(input.item_id, "ReviewItem", "itemId"),
-            models.ModerationAction(input.action), reason=input.reason, duration=duration,
+            models.ModerationAction(input.action), reason=input.reason, duration=duration, settings=info.context.settings,
         )
         return ResolveReportPayload(item=item)
 
@@ -227,5 +218,5 @@ class Mutation:
         input: Annotated[RestoreContentInput, strawberry.argument(description="The content and why.")],
     ) -> RestoreContentPayload:
         subject_type, subject_id = _subject(input.subject_id)
-        await domain.restore_content(info.context.viewer, subject_type, subject_id, input.reason)
+        await domain.restore_content(info.context.viewer, subject_type, subject_id, input.reason, settings=info.context.settings)
         return RestoreContentPayload(subject_id=input.subject_id)

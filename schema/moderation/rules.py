@@ -90,7 +90,7 @@ class Mutation:
         self, info: Info,
         input: Annotated[PublishRulesInput, strawberry.argument(description="The new version.")],
     ) -> PublishRulesPayload:
-        rules = await domain.publish_rules(info.context.viewer, input.body, input.change_note)
+        rules = await domain.publish_rules(info.context.viewer, input.body, input.change_note, settings=info.context.settings)
         return PublishRulesPayload(rules=rules)
 
     @strawberry.mutation(description="Accept the current community rules.")

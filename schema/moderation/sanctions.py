@@ -46,11 +46,6 @@ class Sanction(ModelNode):
             return None
         return await user_of(info, self.created_by_id)  # type: ignore[attr-defined]
 
-    @classmethod
-    async def visible(cls, info: Info, rows: list) -> list:
-        viewer = info.context.viewer
-        return [r for r in rows if viewer is not None and (is_staff(viewer) or r.user_id == viewer.id)]
-
 
 @strawberry.type(description="A member's moderation record (moderators only).")
 class MemberModeration:
@@ -134,7 +129,7 @@ class Mutation:
             duration = timedelta(hours=input.duration_hours)
         sanction = await domain.sanction_member(
             info.context.viewer, parse_id(input.user_id, "User", "userId"),
-            account_models.SanctionKind(input.kind), duration=duration, reason=input.reason,
+            account_models.SanctionKind(input.kind), duration=duration, reason=input.reason, settings=info.context.settings,
         )
         return SanctionMemberPayload(sanction=sanction)
 
@@ -145,6 +140,6 @@ class Mutation:
         input: Annotated[RevokeSanctionInput, strawberry.argument(description="The sanction to lift and why.")],
     ) -> RevokeSanctionPayload:
         sanction = await domain.revoke_sanction(
-            info.context.viewer, parse_id(input.sanction_id, "Sanction", "sanctionId"), input.reason
+            info.context.viewer, parse_id(input.sanction_id, "Sanction", "sanctionId"), input.reason, settings=info.context.settings
         )
         return RevokeSanctionPayload(sanction=sanction)

@@ -18,9 +18,9 @@ async def make_space(admin, name: str = "General", *, visibility: Visibility = V
 async def make_topic(author, space, settings, title: str = "Hello there", body: str = "First post",
                      tags: list[str] | None = None, kind: TopicKind = TopicKind.DISCUSSION):
     return await topics.create_topic(author, topics.TopicInput(
-        space_id=space.id, title=title, body=body, tags=tags or [], kind=kind), settings)
+        space_id=space.id, title=title, body=body, tags=tags or [], kind=kind), settings=settings)
 
 
 async def make_post(author, topic, settings, body: str = "A reply", **kw):
-    return await posts.create_post(author, posts.PostInput(topic_id=topic.id, body=body, **kw), settings,
+    return await posts.create_post(author, posts.PostInput(topic_id=topic.id, body=body, **kw), settings=settings,
                                    answer=topic.kind == TopicKind.QUESTION)

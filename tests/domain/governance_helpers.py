@@ -13,7 +13,7 @@ from api.timeutil import now
 async def committee_with(factory, settings, members: int = 3, *, visibility=Visibility.PUBLIC, name="Board"):
     """(admin, chair, members, committee): the chair and `members` members sit on it."""
     admin = await factory.user(role="ADMIN")
-    committee = await committees.create_committee(admin, name, "Decides things.", visibility, settings)
+    committee = await committees.create_committee(admin, name, "Decides things.", visibility, settings=settings)
     chair = await factory.user()
     await committees.add_member(admin, committee.id, chair.id, CommitteeRole.CHAIR)
     people = [await factory.user() for _ in range(members)]
@@ -29,11 +29,11 @@ async def open_proposal(chair, committee, settings, *, method=VotingMethod.YES_N
                         **rules) -> Proposal:
     draft = await proposals.create_proposal(
         chair, committee.id,
-        proposals.ProposalData(title="Adopt the charter", body="We **should**.", method=method,
+        proposals.ProposalInput(title="Adopt the charter", body="We **should**.", method=method,
                                options=options, **rules),
-        settings,
+        settings=settings,
     )
-    return await proposals.open_proposal(chair, draft.id, settings)
+    return await proposals.open_proposal(chair, draft.id, settings=settings)
 
 
 async def make_overdue(proposal: Proposal) -> None:

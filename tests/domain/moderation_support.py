@@ -31,11 +31,11 @@ class NoteStore:
         return act
 
     def register(self) -> None:
-        content.register(ContentType(
+        content.content_types()[NAME] = ContentType(
             name=NAME, load=self.load, hide=self._action("hide", hidden=True),
             unhide=self._action("unhide", hidden=False), delete=self._action("delete", deleted=True),
             publish=self._action("publish", held=False),
-        ))
+        )
 
     @staticmethod
     def unregister() -> None:

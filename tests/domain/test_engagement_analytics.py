@@ -79,7 +79,7 @@ async def community(factory):
 
 
 async def test_weekly_figures_match_the_hand_count(app_settings, community):
-    stats = await analytics.community_stats(community["mod"], app_settings, START, END, analytics.Interval.WEEK)
+    stats = await analytics.community_stats(community["mod"], START, END, analytics.Interval.WEEK, settings=app_settings)
     week1, week2 = stats.buckets
     assert (week1.start, week1.end, week2.start, week2.end) == (START, date(2026, 3, 8), date(2026, 3, 9), END)
     assert (week1.new_members, week2.new_members) == (2, 1)
@@ -97,14 +97,14 @@ async def test_weekly_figures_match_the_hand_count(app_settings, community):
 
 
 async def test_daily_and_monthly_buckets(app_settings, community):
-    days = await analytics.community_stats(community["mod"], app_settings, START, END, analytics.Interval.DAY)
+    days = await analytics.community_stats(community["mod"], START, END, analytics.Interval.DAY, settings=app_settings)
     assert len(days.buckets) == 14
     by_day = {b.start.day: b for b in days.buckets}
     assert [by_day[d].active_members for d in (2, 3, 4, 9, 10, 11)] == [2, 2, 0, 1, 2, 1]
     assert [by_day[d].new_members for d in (2, 3, 10)] == [1, 1, 1]
     assert (by_day[2].median_first_answer_seconds, by_day[3].median_first_answer_seconds) == (3600, 10800)
     assert (by_day[2].posts, by_day[3].posts) == (3, 2)
-    month = await analytics.community_stats(community["mod"], app_settings, START, END, analytics.Interval.MONTH)
+    month = await analytics.community_stats(community["mod"], START, END, analytics.Interval.MONTH, settings=app_settings)
     (only,) = month.buckets
     assert (only.new_members, only.active_members, only.topics, only.posts, only.votes) == (3, 4, 4, 5, 3)
 
@@ -116,23 +116,23 @@ async def test_buckets_follow_the_community_time_zone(app_settings, community):
     late = await _topic(community["general"], community["u1"], TopicKind.DISCUSSION,
                         datetime(2026, 3, 2, 16, 30, tzinfo=timezone.utc))
     assert late.id
-    days = await analytics.community_stats(community["mod"], settings, START, END, analytics.Interval.DAY)
+    days = await analytics.community_stats(community["mod"], START, END, analytics.Interval.DAY, settings=settings)
     by_day = {b.start.day: b for b in days.buckets}
     assert (by_day[2].topics, by_day[3].topics) == (2, 2)
 
 
 async def test_retention_cohorts_by_join_week(app_settings, community):
-    cohorts = await analytics.retention_cohorts(community["mod"], app_settings, date(2026, 3, 4), 2)
+    cohorts = await analytics.retention_cohorts(community["mod"], date(2026, 3, 4), 2, settings=app_settings)
     assert [(c.week_start, c.size, c.active) for c in cohorts] == [
         (START, 2, [2, 1]), (date(2026, 3, 9), 1, [1])]
     assert cohorts[0].retention == [1.0, 0.5]
 
 
 async def test_top_contributors_and_engagement_per_space(app_settings, community):
-    top = await analytics.top_contributors(community["mod"], app_settings, START, END)
+    top = await analytics.top_contributors(community["mod"], START, END, settings=app_settings)
     ids = {community[n].id: n for n in ("u1", "u2", "u3")}
     assert [(ids[c.user_id], c.points, c.posts) for c in top] == [("u1", 10, 2), ("u2", 5, 1), ("u3", 3, 2)]
-    spaces = await analytics.engagement_by_space(community["mod"], app_settings, START, END)
+    spaces = await analytics.engagement_by_space(community["mod"], START, END, settings=app_settings)
     assert [(s.name, s.topics, s.posts, s.contributors) for s in spaces] == [
         ("General", 1, 1, 2), ("Help", 3, 4, 4)]
 
@@ -140,17 +140,17 @@ async def test_top_contributors_and_engagement_per_space(app_settings, community
 async def test_analytics_are_staff_only_and_ranges_are_checked(app_settings, community):
     member = community["u1"]
     for call in (
-        analytics.community_stats(member, app_settings, START, END, analytics.Interval.DAY),
-        analytics.retention_cohorts(member, app_settings, START, 4),
-        analytics.top_contributors(member, app_settings, START, END),
-        analytics.engagement_by_space(member, app_settings, START, END),
+        analytics.community_stats(member, START, END, analytics.Interval.DAY, settings=app_settings),
+        analytics.retention_cohorts(member, START, 4, settings=app_settings),
+        analytics.top_contributors(member, START, END, settings=app_settings),
+        analytics.engagement_by_space(member, START, END, settings=app_settings),
     ):
         with pytest.raises(Forbidden):
             await call
     with pytest.raises(Invalid):
-        await analytics.community_stats(community["mod"], app_settings, END, START, analytics.Interval.DAY)
+        await analytics.community_stats(community["mod"], END, START, analytics.Interval.DAY, settings=app_settings)
     with pytest.raises(Invalid):
-        await analytics.community_stats(community["mod"], app_settings, date(2020, 1, 1), END, analytics.Interval.DAY)
+        await analytics.community_stats(community["mod"], date(2020, 1, 1), END, analytics.Interval.DAY, settings=app_settings)
 
 
 async def test_inactive_members_are_found_reminded_and_marked_without_deleting(app_settings, factory):
@@ -167,8 +167,8 @@ async def test_inactive_members_are_found_reminded_and_marked_without_deleting(a
     with pytest.raises(Forbidden):
         inactive.inactive_query(busy, 30)
     with pytest.raises(Forbidden):
-        await inactive.remind(busy, app_settings, 30)
-    assert await inactive.remind(mod, app_settings, 30) == 1
+        await inactive.remind(busy, 30, settings=app_settings)
+    assert await inactive.remind(mod, 30, settings=app_settings) == 1
     assert await Notification.filter(user_id=quiet.id, kind="engagement.inactive_reminder").count() == 1
     with pytest.raises(Forbidden):
         await inactive.mark_inactive(mod, 30)

@@ -21,21 +21,21 @@ def utc(day: int, hour: int, minute: int = 0) -> datetime:
 async def test_streak_continues_across_the_community_midnight_not_the_utc_one(app_settings, factory):
     settings = app_settings.replace(community_timezone=SHANGHAI)
     member = await factory.user()
-    first = await checkin.daily_check_in(member, settings, at=utc(1, 15, 59))  # 23:59 on the 1st
-    second = await checkin.daily_check_in(member, settings, at=utc(1, 16, 1))  # 00:01 on the 2nd
+    first = await checkin.daily_check_in(member, settings=settings, at=utc(1, 15, 59))  # 23:59 on the 1st
+    second = await checkin.daily_check_in(member, settings=settings, at=utc(1, 16, 1))  # 00:01 on the 2nd
     assert (first.day.day, first.streak, second.day.day, second.streak) == (1, 1, 2, 2)
     # 15:00 UTC on the 2nd is still the 2nd in Shanghai (another UTC day, the same community day).
     with pytest.raises(Conflict):
-        await checkin.daily_check_in(member, settings, at=utc(2, 15))
-    third = await checkin.daily_check_in(member, settings, at=utc(2, 16, 30))  # 00:30 on the 3rd
+        await checkin.daily_check_in(member, settings=settings, at=utc(2, 15))
+    third = await checkin.daily_check_in(member, settings=settings, at=utc(2, 16, 30))  # 00:30 on the 3rd
     assert third.streak == 3
 
 
 async def test_a_missed_day_restarts_the_streak_and_the_longest_is_kept(app_settings, factory):
     member = await factory.user()
     for day in (1, 2, 3):
-        await checkin.daily_check_in(member, app_settings, at=utc(day, 8))
-    restarted = await checkin.daily_check_in(member, app_settings, at=utc(5, 8))
+        await checkin.daily_check_in(member, settings=app_settings, at=utc(day, 8))
+    restarted = await checkin.daily_check_in(member, settings=app_settings, at=utc(5, 8))
     assert restarted.streak == 1
     stats = await MemberStats.get(user_id=member.id)
     assert (stats.current_streak, stats.longest_streak) == (1, 3)
@@ -47,7 +47,7 @@ async def test_check_in_points_and_streak_bonuses(app_settings, factory):
     settings = app_settings.replace(points_rules=(("daily_check_in", 2),), points_daily_caps=(("daily_check_in", 2),),
                                     check_in_streak_bonuses=(("3", 10),))
     member = await factory.user()
-    earned = [(await checkin.daily_check_in(member, settings, at=utc(d, 8))).points for d in (1, 2, 3, 4)]
+    earned = [(await checkin.daily_check_in(member, settings=settings, at=utc(d, 8))).points for d in (1, 2, 3, 4)]
     assert earned == [2, 2, 12, 2]
     assert await points.balance(member.id) == 18 == await points.ledger_balance(member.id)
     assert await PointEntry.filter(user_id=member.id, rule="streak_bonus").count() == 1
@@ -55,7 +55,7 @@ async def test_check_in_points_and_streak_bonuses(app_settings, factory):
 
 async def test_concurrent_duplicate_check_ins_count_once(app_settings, factory):
     member = await factory.user()
-    results = await asyncio.gather(*[checkin.daily_check_in(member, app_settings, at=utc(9, 9)) for _ in range(6)],
+    results = await asyncio.gather(*[checkin.daily_check_in(member, settings=app_settings, at=utc(9, 9)) for _ in range(6)],
                                    return_exceptions=True)
     assert sum(isinstance(r, CheckIn) for r in results) == 1
     assert all(isinstance(r, (CheckIn, Conflict)) for r in results), results

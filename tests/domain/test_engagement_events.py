@@ -19,7 +19,7 @@ async def _event(organiser, settings, **fields):
     start = now() + timedelta(days=2)
     data = events.EventInput(**{"title": "Meetup", "starts_at": start, "ends_at": start + timedelta(hours=2),
                                 "location": "Library, room 2", **fields})
-    return await events.create_event(organiser, settings, data)
+    return await events.create_event(organiser, data, settings=settings)
 
 
 async def _statuses(event_id: int) -> list[tuple[int, str]]:
@@ -44,7 +44,7 @@ async def test_capacity_then_waitlist_promoted_in_order(app_settings, factory):
     assert dict(await _statuses(event.id))[d.id] == "GOING"
     assert dict(await _statuses(event.id))[a.id] == "WAITLISTED"
     # More places promote from the waitlist.
-    await events.update_event(mod, app_settings, event.id, events.EventInput(capacity=3))
+    await events.update_event(mod, event.id, events.EventInput(capacity=3), settings=app_settings)
     assert dict(await _statuses(event.id))[a.id] == "GOING"
 
 
@@ -98,18 +98,18 @@ async def test_check_in_by_code_or_organiser_once_with_attendance_points(app_set
     for member in (a, b, waiting):
         await events.rsvp(member, event.id)
     with pytest.raises(Invalid) as wrong:
-        await events.check_in_with_code(a, app_settings, event.id, "WRONG1")
+        await events.check_in_with_code(a, event.id, "WRONG1", settings=app_settings)
     assert wrong.value.field == "code"
-    await events.check_in_with_code(a, app_settings, event.id, event.check_in_code.lower())
+    await events.check_in_with_code(a, event.id, event.check_in_code.lower(), settings=app_settings)
     with pytest.raises(Conflict):
-        await events.check_in_with_code(a, app_settings, event.id, event.check_in_code)
+        await events.check_in_with_code(a, event.id, event.check_in_code, settings=app_settings)
     with pytest.raises(Forbidden):  # waitlisted members have no place
-        await events.check_in_with_code(waiting, app_settings, event.id, event.check_in_code)
+        await events.check_in_with_code(waiting, event.id, event.check_in_code, settings=app_settings)
     with pytest.raises(Forbidden):  # only organisers check others in
-        await events.check_in_attendee(stranger, app_settings, event.id, b.id)
-    await events.check_in_attendee(mod, app_settings, event.id, b.id)
+        await events.check_in_attendee(stranger, event.id, b.id, settings=app_settings)
+    await events.check_in_attendee(mod, event.id, b.id, settings=app_settings)
     with pytest.raises(Conflict):
-        await events.check_in_attendee(mod, app_settings, event.id, b.id)
+        await events.check_in_attendee(mod, event.id, b.id, settings=app_settings)
     assert await points.balance(a.id) == 15 and await points.balance(b.id) == 15
     assert (await MemberStats.get(user_id=a.id)).events_attended == 1
     assert await Rsvp.filter(event_id=event.id, checked_in_at__isnull=False).count() == 2
@@ -122,7 +122,7 @@ async def test_check_in_is_refused_outside_the_event(app_settings, factory):
     event = await _event(mod, app_settings)  # starts in two days
     await events.rsvp(member, event.id)
     with pytest.raises(Conflict) as early:
-        await events.check_in_with_code(member, app_settings, event.id, event.check_in_code)
+        await events.check_in_with_code(member, event.id, event.check_in_code, settings=app_settings)
     assert early.value.code.value == "CLOSED"
     assert await Rsvp.filter(checked_in_at__isnull=False).count() == 0
     assert (await Rsvp.get(event_id=event.id, user_id=member.id)).status == RsvpStatus.GOING

@@ -27,13 +27,13 @@ def recompute(seed: str, eligible: list[int], count: int) -> list[int]:
 async def test_hand_made_list_draw_is_reproducible_from_the_revealed_seed(app_settings, factory):
     mod = await factory.user(role="MODERATOR")
     members = [await factory.user() for _ in range(12)]
-    lottery = await lotteries.create_lottery(mod, app_settings, lotteries.LotteryInput(
+    lottery = await lotteries.create_lottery(mod, lotteries.LotteryInput(
         title="Spring draw", eligible_set=EligibleSet.LIST, winner_count=3, prizes=["Book", "Mug"],
         user_ids=[m.id for m in members[:8]],
-    ))
+    ), settings=app_settings)
     commitment = lottery.commitment
     await lotteries.add_entrants(mod, lottery.id, [m.id for m in members[6:]])  # overlaps are ignored
-    drawn = await lotteries.draw(mod, app_settings, lottery.id)
+    drawn = await lotteries.draw(mod, lottery.id, settings=app_settings)
     assert drawn.status == LotteryStatus.DRAWN and drawn.commitment == commitment
     assert hashlib.sha256(drawn.seed.encode()).hexdigest() == commitment
     assert drawn.eligible_user_ids == sorted(m.id for m in members)
@@ -42,7 +42,7 @@ async def test_hand_made_list_draw_is_reproducible_from_the_revealed_seed(app_se
     assert [w.prize for w in winners] == ["Book", "Mug", ""]
     assert len({w.user_id for w in winners}) == 3
     with pytest.raises(Conflict):
-        await lotteries.draw(mod, app_settings, lottery.id)
+        await lotteries.draw(mod, lottery.id, settings=app_settings)
     with pytest.raises(Conflict):
         await lotteries.add_entrants(mod, lottery.id, [members[0].id])
 
@@ -57,14 +57,14 @@ async def test_another_seed_gives_other_winners_and_few_eligible_all_win(app_set
 async def test_event_attendees_and_check_in_streaks_are_eligible_sets(app_settings, factory):
     mod = await factory.user(role="MODERATOR")
     start = now() + timedelta(minutes=10)
-    event = await events.create_event(mod, app_settings, events.EventInput(
-        title="Hack night", starts_at=start, ends_at=start + timedelta(hours=3), location="Lab"))
+    event = await events.create_event(mod, events.EventInput(
+        title="Hack night", starts_at=start, ends_at=start + timedelta(hours=3), location="Lab"), settings=app_settings)
     came, stayed_home = await factory.user(), await factory.user()
     for member in (came, stayed_home):
         await events.rsvp(member, event.id)
-    await events.check_in_attendee(mod, app_settings, event.id, came.id)
-    by_event = await lotteries.create_lottery(mod, app_settings, lotteries.LotteryInput(
-        title="Attendees", eligible_set=EligibleSet.EVENT_ATTENDEES, winner_count=1, event_id=event.id))
+    await events.check_in_attendee(mod, event.id, came.id, settings=app_settings)
+    by_event = await lotteries.create_lottery(mod, lotteries.LotteryInput(
+        title="Attendees", eligible_set=EligibleSet.EVENT_ATTENDEES, winner_count=1, event_id=event.id), settings=app_settings)
     assert await lotteries.eligible_ids(by_event, app_settings) == [came.id]
 
     today = now().date()
@@ -73,9 +73,9 @@ async def test_event_attendees_and_check_in_streaks_are_eligible_sets(app_settin
     await MemberStats.create(user_id=lapsed.id, current_streak=9, longest_streak=9,
                              last_check_in_day=today - timedelta(days=3))
     await MemberStats.create(user_id=short.id, current_streak=2, longest_streak=2, last_check_in_day=today)
-    by_streak = await lotteries.create_lottery(mod, app_settings, lotteries.LotteryInput(
-        title="Streaks", eligible_set=EligibleSet.CHECK_IN_STREAK, winner_count=2, min_streak=7))
-    drawn = await lotteries.draw(mod, app_settings, by_streak.id)
+    by_streak = await lotteries.create_lottery(mod, lotteries.LotteryInput(
+        title="Streaks", eligible_set=EligibleSet.CHECK_IN_STREAK, winner_count=2, min_streak=7), settings=app_settings)
+    drawn = await lotteries.draw(mod, by_streak.id, settings=app_settings)
     assert drawn.eligible_user_ids == [streaky.id]
     assert await LotteryWinner.filter(lottery_id=by_streak.id).values_list("user_id", flat=True) == [streaky.id]
 
@@ -84,15 +84,15 @@ async def test_only_staff_run_lotteries_and_empty_draws_are_refused(app_settings
     mod, member = await factory.user(role="MODERATOR"), await factory.user()
     data = lotteries.LotteryInput(title="Mine", eligible_set=EligibleSet.LIST, winner_count=1)
     with pytest.raises(Forbidden):
-        await lotteries.create_lottery(member, app_settings, data)
-    lottery = await lotteries.create_lottery(mod, app_settings, data)
+        await lotteries.create_lottery(member, data, settings=app_settings)
+    lottery = await lotteries.create_lottery(mod, data, settings=app_settings)
     with pytest.raises(Forbidden):
-        await lotteries.draw(member, app_settings, lottery.id)
+        await lotteries.draw(member, lottery.id, settings=app_settings)
     with pytest.raises(Conflict):
-        await lotteries.draw(mod, app_settings, lottery.id)  # nobody eligible
+        await lotteries.draw(mod, lottery.id, settings=app_settings)  # nobody eligible
     with pytest.raises(NotFound):
-        await lotteries.create_lottery(mod, app_settings, lotteries.LotteryInput(
-            title="No event", eligible_set=EligibleSet.EVENT_ATTENDEES, winner_count=1, event_id=999))
+        await lotteries.create_lottery(mod, lotteries.LotteryInput(
+            title="No event", eligible_set=EligibleSet.EVENT_ATTENDEES, winner_count=1, event_id=999), settings=app_settings)
     cancelled = await lotteries.cancel(mod, lottery.id)
     assert cancelled.status == LotteryStatus.CANCELLED
 
@@ -104,8 +104,8 @@ async def test_survey_respondents_are_an_eligible_set(app_settings, factory):
     answered, silent = await factory.user(), await factory.user()
     survey = await Survey.create(author_id=mod.id, title="How are we doing?")
     await SurveyResponse.create(survey_id=survey.id, respondent_id=answered.id, answers={"1": "Great"})
-    lottery = await lotteries.create_lottery(mod, app_settings, lotteries.LotteryInput(
+    lottery = await lotteries.create_lottery(mod, lotteries.LotteryInput(
         title="Thanks for answering", eligible_set=EligibleSet.SURVEY_RESPONDENTS, winner_count=1,
-        survey_id=survey.id))
-    drawn = await lotteries.draw(mod, app_settings, lottery.id)
+        survey_id=survey.id), settings=app_settings)
+    drawn = await lotteries.draw(mod, lottery.id, settings=app_settings)
     assert drawn.eligible_user_ids == [answered.id] and silent.id not in drawn.eligible_user_ids

@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from api.domain import events
+from api.domain.forum.events import AnswerAccepted, AnswerCreated, PostCreated, ReactionAdded
+from api.events import dispatch
 from api.domain.engagement import badges, points, titles
 from api.errors import Conflict, Forbidden, Invalid
 from api.models.engagement import Badge, BadgeAward, BadgeCriterion, BadgeTier, MemberStats, PointAccount, PointEntry
@@ -41,15 +42,15 @@ async def test_the_cap_follows_the_community_day_not_the_utc_day(app_settings, f
 async def test_forum_events_award_points_once_and_never_for_own_acts(app_settings, factory):
     author, other = await factory.user(), await factory.user()
     rules = dict(app_settings.points_rules)
-    await events.emit("forum.post_created", post_id=1, topic_id=1, author_id=author.id)
-    await events.emit("forum.post_created", post_id=1, topic_id=1, author_id=author.id)  # replayed
-    await events.emit("qa.answer_created", answer_id=2, question_id=1, author_id=author.id)
-    await events.emit("qa.answer_accepted", answer_id=2, question_id=1, author_id=author.id, accepted_by=other.id)
-    await events.emit("qa.answer_accepted", answer_id=3, question_id=1, author_id=author.id, accepted_by=author.id)
-    await events.emit("forum.reaction_added", subject_type="Post", subject_id=1, author_id=author.id,
-                      actor_id=other.id, reaction="👍")
-    await events.emit("forum.reaction_added", subject_type="Post", subject_id=1, author_id=author.id,
-                      actor_id=author.id, reaction="👍")
+    await dispatch(PostCreated(post_id=1, topic_id=1, author_id=author.id))
+    await dispatch(PostCreated(post_id=1, topic_id=1, author_id=author.id))  # replayed
+    await dispatch(AnswerCreated(answer_id=2, question_id=1, author_id=author.id))
+    await dispatch(AnswerAccepted(answer_id=2, question_id=1, author_id=author.id, accepted_by=other.id))
+    await dispatch(AnswerAccepted(answer_id=3, question_id=1, author_id=author.id, accepted_by=author.id))
+    await dispatch(ReactionAdded(subject_type="Post", subject_id=1, author_id=author.id,
+                      actor_id=other.id, reaction="👍"))
+    await dispatch(ReactionAdded(subject_type="Post", subject_id=1, author_id=author.id,
+                      actor_id=author.id, reaction="👍"))
     expected = rules["post"] + rules["answer"] + rules["accepted_answer"] + rules["reaction_received"]
     assert await points.balance(author.id) == expected == await points.ledger_balance(author.id)
     assert sorted(await PointEntry.filter(user_id=author.id).values_list("rule", flat=True)) == [
@@ -61,20 +62,20 @@ async def test_forum_events_award_points_once_and_never_for_own_acts(app_setting
 
 async def test_admins_grant_and_deduct_with_a_reason_members_cannot(app_settings, factory):
     admin, mod, member = await factory.user(role="ADMIN"), await factory.user(role="MODERATOR"), await factory.user()
-    entry = await points.grant(admin, app_settings, member.id, 50, "Helped at the meetup")
+    entry = await points.grant(admin, member.id, 50, "Helped at the meetup", settings=app_settings)
     assert (entry.amount, entry.rule, entry.created_by_id) == (50, "grant", admin.id)
-    await points.grant(admin, app_settings, member.id, -20, "Spam correction")
+    await points.grant(admin, member.id, -20, "Spam correction", settings=app_settings)
     assert await points.balance(member.id) == 30
     assert (await PointAccount.get(user_id=member.id)).earned == 50  # deductions do not lower levels reached
     with pytest.raises(Forbidden):
-        await points.grant(mod, app_settings, member.id, 10, "no")
+        await points.grant(mod, member.id, 10, "no", settings=app_settings)
     with pytest.raises(Invalid) as empty:
-        await points.grant(admin, app_settings, member.id, 10, "   ")
+        await points.grant(admin, member.id, 10, "   ", settings=app_settings)
     assert empty.value.field == "reason"
     with pytest.raises(Invalid):
-        await points.grant(admin, app_settings, member.id, 10, "x" * (app_settings.max_reason_length + 1))
+        await points.grant(admin, member.id, 10, "x" * (app_settings.max_reason_length + 1), settings=app_settings)
     with pytest.raises(Invalid):
-        await points.grant(admin, app_settings, member.id, 0, "zero")
+        await points.grant(admin, member.id, 0, "zero", settings=app_settings)
     assert await PointEntry.filter(user_id=member.id).count() == 2
 
 
@@ -97,40 +98,40 @@ async def test_leaderboards_count_points_earned_in_the_week_month_or_ever(app_se
 
 async def test_rule_badges_are_awarded_once_when_the_threshold_is_reached(app_settings, factory):
     admin, author, other = await factory.user(role="ADMIN"), await factory.user(), await factory.user()
-    first_post = await badges.create_badge(admin, app_settings, name="First post", tier=BadgeTier.BRONZE,
-                                           criterion=BadgeCriterion.POSTS, threshold=1)
-    hundred = await badges.create_badge(admin, app_settings, name="Liked", tier=BadgeTier.GOLD,
-                                        criterion=BadgeCriterion.REACTIONS_RECEIVED, threshold=3)
+    first_post = await badges.create_badge(admin, name="First post", tier=BadgeTier.BRONZE,
+                                           criterion=BadgeCriterion.POSTS, threshold=1, settings=app_settings)
+    hundred = await badges.create_badge(admin, name="Liked", tier=BadgeTier.GOLD,
+                                        criterion=BadgeCriterion.REACTIONS_RECEIVED, threshold=3, settings=app_settings)
     for post_id in (1, 2):
-        await events.emit("forum.post_created", post_id=post_id, topic_id=1, author_id=author.id)
+        await dispatch(PostCreated(post_id=post_id, topic_id=1, author_id=author.id))
     for n in range(2):
-        await events.emit("forum.reaction_added", subject_type="Post", subject_id=1, author_id=author.id,
-                          actor_id=other.id, reaction=f"r{n}")
+        await dispatch(ReactionAdded(subject_type="Post", subject_id=1, author_id=author.id,
+                          actor_id=other.id, reaction=f"r{n}"))
     assert await BadgeAward.filter(user_id=author.id).values_list("badge_id", flat=True) == [first_post.id]
-    await events.emit("forum.reaction_added", subject_type="Post", subject_id=1, author_id=author.id,
-                      actor_id=other.id, reaction="r3")
+    await dispatch(ReactionAdded(subject_type="Post", subject_id=1, author_id=author.id,
+                      actor_id=other.id, reaction="r3"))
     assert sorted(await BadgeAward.filter(user_id=author.id).values_list("badge_id", flat=True)) == sorted(
         [first_post.id, hundred.id])
     with pytest.raises(Invalid):
-        await badges.create_badge(admin, app_settings, name="No threshold", tier=BadgeTier.BRONZE,
-                                  criterion=BadgeCriterion.POSTS, threshold=0)
+        await badges.create_badge(admin, name="No threshold", tier=BadgeTier.BRONZE,
+                                  criterion=BadgeCriterion.POSTS, threshold=0, settings=app_settings)
 
 
 async def test_badges_by_hand_once_per_member_and_only_by_staff(app_settings, factory):
     admin, mod, member = await factory.user(role="ADMIN"), await factory.user(role="MODERATOR"), await factory.user()
-    helper = await badges.create_badge(admin, app_settings, name="Helper", tier=BadgeTier.SILVER)
+    helper = await badges.create_badge(admin, name="Helper", tier=BadgeTier.SILVER, settings=app_settings)
     with pytest.raises(Forbidden):
-        await badges.create_badge(mod, app_settings, name="Mine", tier=BadgeTier.GOLD)
+        await badges.create_badge(mod, name="Mine", tier=BadgeTier.GOLD, settings=app_settings)
     with pytest.raises(Conflict):
-        await badges.create_badge(admin, app_settings, name="Helper", tier=BadgeTier.GOLD)
+        await badges.create_badge(admin, name="Helper", tier=BadgeTier.GOLD, settings=app_settings)
     with pytest.raises(Invalid):
-        await badges.create_badge(admin, app_settings, name=" ", tier=BadgeTier.GOLD)
-    award = await badges.award_badge(mod, app_settings, helper.id, member.id, "Ran the meetup")
+        await badges.create_badge(admin, name=" ", tier=BadgeTier.GOLD, settings=app_settings)
+    award = await badges.award_badge(mod, helper.id, member.id, "Ran the meetup", settings=app_settings)
     assert award.awarded_by_id == mod.id
     with pytest.raises(Conflict):
-        await badges.award_badge(admin, app_settings, helper.id, member.id)
+        await badges.award_badge(admin, helper.id, member.id, settings=app_settings)
     with pytest.raises(Forbidden):
-        await badges.award_badge(member, app_settings, helper.id, member.id)
+        await badges.award_badge(member, helper.id, member.id, settings=app_settings)
     assert await BadgeAward.filter(user_id=member.id).count() == 1
     assert await Badge.all().count() == 1
 
@@ -142,18 +143,18 @@ async def test_titles_are_granted_or_reached_by_points_and_picked_by_the_member(
     assert names == ["Newcomer"]
     regular = next(t for t in await titles.Title.all() if t.name == "Regular")
     with pytest.raises(Forbidden):
-        await titles.select_title(member, settings, regular.id)
-    await points.grant(admin, settings, member.id, 100, "Levelling")
-    await titles.select_title(member, settings, regular.id)
+        await titles.select_title(member, regular.id, settings=settings)
+    await points.grant(admin, member.id, 100, "Levelling", settings=settings)
+    await titles.select_title(member, regular.id, settings=settings)
     assert [t.name if t else None for t in await titles.load_displayed_titles([member.id, admin.id])] == [
         "Regular", None]
-    mentor = await titles.create_title(admin, settings, "Mentor 导师")
+    mentor = await titles.create_title(admin, "Mentor 导师", settings=settings)
     with pytest.raises(Forbidden):
-        await titles.create_title(member, settings, "Self-made")
+        await titles.create_title(member, "Self-made", settings=settings)
     await titles.grant_title(admin, mentor.id, member.id)
     with pytest.raises(Conflict):
         await titles.grant_title(admin, mentor.id, member.id)
-    await titles.select_title(member, settings, mentor.id)
+    await titles.select_title(member, mentor.id, settings=settings)
     assert (await MemberStats.get(user_id=member.id)).displayed_title_id == mentor.id
-    await titles.select_title(member, settings, None)
+    await titles.select_title(member, None, settings=settings)
     assert (await MemberStats.get(user_id=member.id)).displayed_title_id is None

@@ -16,13 +16,13 @@ from api.timeutil import now
 
 async def _funded(factory, admin, settings, amount: int):
     member = await factory.user()
-    await points.grant(admin, settings, member.id, amount, "Test funds")
+    await points.grant(admin, member.id, amount, "Test funds", settings=settings)
     return member
 
 
 async def _reward(staff, settings, **fields):
     data = rewards.RewardInput(**{"name": "Mug", "cost": 10, "stock": 5, **fields})
-    return await rewards.create_reward(staff, settings, data)
+    return await rewards.create_reward(staff, data, settings=settings)
 
 
 async def _outcome(results) -> tuple[int, list]:
@@ -36,7 +36,7 @@ async def test_fifty_concurrent_redemptions_of_the_last_items_never_oversell(app
     admin = await factory.user(role="ADMIN")
     reward = await _reward(admin, app_settings, stock=5)
     members = [await _funded(factory, admin, app_settings, 10) for _ in range(50)]
-    results = await asyncio.gather(*[rewards.redeem(m, app_settings, reward.id) for m in members],
+    results = await asyncio.gather(*[rewards.redeem(m, reward.id, settings=app_settings) for m in members],
                                    return_exceptions=True)
     won, _ = await _outcome(results)
     assert won == 5
@@ -52,7 +52,7 @@ async def test_fifty_concurrent_redemptions_by_one_member_never_overdraw(app_set
     admin = await factory.user(role="ADMIN")
     reward = await _reward(admin, app_settings, stock=100, cost=10)
     member = await _funded(factory, admin, app_settings, 35)
-    results = await asyncio.gather(*[rewards.redeem(member, app_settings, reward.id) for _ in range(50)],
+    results = await asyncio.gather(*[rewards.redeem(member, reward.id, settings=app_settings) for _ in range(50)],
                                    return_exceptions=True)
     won, failures = await _outcome(results)
     assert won == 3
@@ -65,7 +65,7 @@ async def test_per_member_limit_holds_under_concurrency(app_settings, factory):
     admin = await factory.user(role="ADMIN")
     reward = await _reward(admin, app_settings, stock=50, per_member_limit=2)
     member = await _funded(factory, admin, app_settings, 100)
-    results = await asyncio.gather(*[rewards.redeem(member, app_settings, reward.id) for _ in range(10)],
+    results = await asyncio.gather(*[rewards.redeem(member, reward.id, settings=app_settings) for _ in range(10)],
                                    return_exceptions=True)
     assert (await _outcome(results))[0] == 2
     assert await points.balance(member.id) == 80
@@ -79,7 +79,7 @@ async def test_window_active_flag_and_validation(app_settings, factory):
     off = await _reward(admin, app_settings, active=False)
     for reward in (later, over, off):
         with pytest.raises(Conflict) as refused:
-            await rewards.redeem(member, app_settings, reward.id)
+            await rewards.redeem(member, reward.id, settings=app_settings)
         assert refused.value.code.value == "CLOSED"
     with pytest.raises(Invalid) as bad:
         await _reward(admin, app_settings, cost=0)
@@ -97,22 +97,22 @@ async def test_refund_credits_back_and_restocks_fulfil_is_final(app_settings, fa
     admin, mod = await factory.user(role="ADMIN"), await factory.user(role="MODERATOR")
     reward = await _reward(admin, app_settings, stock=1, cost=30)
     member = await _funded(factory, admin, app_settings, 40)
-    first = await rewards.redeem(member, app_settings, reward.id)
+    first = await rewards.redeem(member, reward.id, settings=app_settings)
     assert await points.balance(member.id) == 10
     with pytest.raises(Forbidden):
-        await rewards.refund(member, app_settings, first.id)
-    refunded = await rewards.refund(mod, app_settings, first.id, "Out of mugs")
+        await rewards.refund(member, first.id, settings=app_settings)
+    refunded = await rewards.refund(mod, first.id, "Out of mugs", settings=app_settings)
     assert refunded.status == RedemptionStatus.REFUNDED
     assert await points.balance(member.id) == 40 == await points.ledger_balance(member.id)
     assert (await Reward.get(id=reward.id)).stock == 1
     assert (await PointAccount.get(user_id=member.id)).earned == 40  # a refund is not earning
     with pytest.raises(Conflict):
-        await rewards.refund(mod, app_settings, first.id)
-    second = await rewards.redeem(member, app_settings, reward.id)
-    fulfilled = await rewards.fulfil(mod, app_settings, second.id, "Posted")
+        await rewards.refund(mod, first.id, settings=app_settings)
+    second = await rewards.redeem(member, reward.id, settings=app_settings)
+    fulfilled = await rewards.fulfil(mod, second.id, "Posted", settings=app_settings)
     assert (fulfilled.status, fulfilled.handled_by_id) == (RedemptionStatus.FULFILLED, mod.id)
     with pytest.raises(Conflict):
-        await rewards.refund(mod, app_settings, second.id)
+        await rewards.refund(mod, second.id, settings=app_settings)
     rules = await PointEntry.filter(user_id=member.id).order_by("id").values_list("rule", "amount")
     assert rules == [("grant", 40), ("redemption", -30), ("refund", 30), ("redemption", -30)]
 
@@ -120,7 +120,7 @@ async def test_refund_credits_back_and_restocks_fulfil_is_final(app_settings, fa
 async def test_updating_stock_and_fields(app_settings, factory):
     mod = await factory.user(role="MODERATOR")
     reward = await _reward(mod, app_settings, stock=1)
-    updated = await rewards.update_reward(mod, app_settings, reward.id, rewards.RewardInput(stock=7, cost=12))
+    updated = await rewards.update_reward(mod, reward.id, rewards.RewardInput(stock=7, cost=12), settings=app_settings)
     assert (updated.stock, updated.cost, updated.name) == (7, 12, "Mug")
     with pytest.raises(Invalid):
-        await rewards.update_reward(mod, app_settings, reward.id, rewards.RewardInput(stock=-1))
+        await rewards.update_reward(mod, reward.id, rewards.RewardInput(stock=-1), settings=app_settings)

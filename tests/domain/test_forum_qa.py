@@ -30,14 +30,14 @@ async def question(factory, admin, app_settings):
 async def test_votes_move_score_and_reputation_through_the_ledger(factory, question, app_settings):
     answerer, voter = await factory.user(), await factory.user()
     answer = await make_post(answerer, question, app_settings, body="Do Y.")
-    await qa.vote(voter, "Post", answer.id, 1, app_settings)
-    await qa.vote(voter, "Topic", question.id, 1, app_settings)
+    await qa.vote(voter, "Post", answer.id, 1, settings=app_settings)
+    await qa.vote(voter, "Topic", question.id, 1, settings=app_settings)
     assert (await Post.get(id=answer.id)).score == 1 and (await Topic.get(id=question.id)).score == 1
     assert await qa.reputation_of(answerer.id) == 10
     assert await qa.reputation_of(question.author_id) == 5
-    await qa.vote(voter, "Post", answer.id, 1, app_settings)  # same vote again: nothing changes
+    await qa.vote(voter, "Post", answer.id, 1, settings=app_settings)  # same vote again: nothing changes
     assert await Vote.filter(user_id=voter.id).count() == 2 and await qa.reputation_of(answerer.id) == 10
-    await qa.vote(voter, "Post", answer.id, 0, app_settings)  # withdrawn: reversed, not deleted
+    await qa.vote(voter, "Post", answer.id, 0, settings=app_settings)  # withdrawn: reversed, not deleted
     assert await qa.reputation_of(answerer.id) == 0
     assert [e.reason for e in await ReputationEvent.filter(user_id=answerer.id).order_by("id")] == [
         "answer_upvoted", "answer_upvoted_undone"]
@@ -48,12 +48,12 @@ async def test_no_voting_on_own_content_and_downvotes_need_reputation(factory, q
     answerer, voter = await factory.user(), await factory.user()
     answer = await make_post(answerer, question, app_settings)
     with pytest.raises(Forbidden):
-        await qa.vote(answerer, "Post", answer.id, 1, app_settings)
+        await qa.vote(answerer, "Post", answer.id, 1, settings=app_settings)
     with pytest.raises(Forbidden) as caught:
-        await qa.vote(voter, "Post", answer.id, -1, app_settings)
+        await qa.vote(voter, "Post", answer.id, -1, settings=app_settings)
     assert caught.value.field == "value"
     await ReputationEvent.create(user_id=voter.id, amount=app_settings.reputation_to_downvote, reason="test")
-    await qa.vote(voter, "Post", answer.id, -1, app_settings)
+    await qa.vote(voter, "Post", answer.id, -1, settings=app_settings)
     assert (await Post.get(id=answer.id)).score == -1
     assert await qa.reputation_of(answerer.id) == 0  # -2, clamped: never negative
     assert await qa.reputation_of(voter.id) == app_settings.reputation_to_downvote - 1
@@ -65,7 +65,7 @@ async def test_votes_only_on_questions_and_answers(factory, admin, app_settings)
     author, voter = await factory.user(), await factory.user()
     discussion = await make_topic(author, space, app_settings)
     with pytest.raises(Invalid):
-        await qa.vote(voter, "Topic", discussion.id, 1, app_settings)
+        await qa.vote(voter, "Topic", discussion.id, 1, settings=app_settings)
 
 
 async def test_one_vote_per_member_is_a_database_rule(factory, question):
@@ -123,14 +123,14 @@ async def test_reactions_are_a_fixed_set_once_per_member(factory, admin, app_set
     topic = await make_topic(author, space, app_settings)
     post = await make_post(author, topic, app_settings)
     thumbs, heart = app_settings.forum_reactions[:2]
-    assert await reactions.react(fan, "Post", post.id, thumbs, app_settings)
-    assert not await reactions.react(fan, "Post", post.id, thumbs, app_settings)  # once per kind
-    assert await reactions.react(fan, "Post", post.id, heart, app_settings)
-    assert await reactions.react(other, "Post", post.id, thumbs, app_settings)
+    assert await reactions.react(fan, "Post", post.id, thumbs, settings=app_settings)
+    assert not await reactions.react(fan, "Post", post.id, thumbs, settings=app_settings)  # once per kind
+    assert await reactions.react(fan, "Post", post.id, heart, settings=app_settings)
+    assert await reactions.react(other, "Post", post.id, thumbs, settings=app_settings)
     with pytest.raises(Invalid):
-        await reactions.react(fan, "Post", post.id, "🦄", app_settings)
+        await reactions.react(fan, "Post", post.id, "🦄", settings=app_settings)
     with pytest.raises(Forbidden):
-        await reactions.react(author, "Post", post.id, thumbs, app_settings)
+        await reactions.react(author, "Post", post.id, thumbs, settings=app_settings)
     assert (await reactions.reaction_counts("Post", [post.id]))[post.id] == {thumbs: 2, heart: 1}
     assert (await reactions.reactions_of(fan.id, "Post", [post.id]))[post.id] == {thumbs, heart}
     assert (await Post.get(id=post.id)).reaction_count == 3
@@ -146,9 +146,9 @@ async def test_private_content_cannot_be_reacted_to_or_voted_by_outsiders(factor
     mod, outsider = await factory.user(role="MODERATOR"), await factory.user()
     question = await make_topic(mod, staff, app_settings, kind=TopicKind.QUESTION)
     with pytest.raises(NotFound):
-        await reactions.react(outsider, "Topic", question.id, app_settings.forum_reactions[0], app_settings)
+        await reactions.react(outsider, "Topic", question.id, app_settings.forum_reactions[0], settings=app_settings)
     with pytest.raises(NotFound):
-        await qa.vote(outsider, "Topic", question.id, 1, app_settings)
+        await qa.vote(outsider, "Topic", question.id, 1, settings=app_settings)
 
 
 def test_hot_decays_with_time_and_grows_with_engagement():
@@ -175,7 +175,7 @@ async def test_concurrent_replies_and_votes_keep_counters_exact(factory, questio
     topic = await Topic.get(id=question.id)
     assert (topic.reply_count, topic.last_position) == (8, 8)
     voter = members[0]
-    outcomes = await asyncio.gather(*(qa.vote(voter, "Post", replies[1].id, 1, app_settings) for _ in range(5)),
+    outcomes = await asyncio.gather(*(qa.vote(voter, "Post", replies[1].id, 1, settings=app_settings) for _ in range(5)),
                                     return_exceptions=True)
     assert all(not isinstance(o, Exception) or isinstance(o, Conflict) for o in outcomes), outcomes
     assert await Vote.filter(user_id=voter.id).count() == 1

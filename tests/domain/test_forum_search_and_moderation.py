@@ -9,7 +9,7 @@ import meilisearch
 from api.domain.content import get
 from api.models.accounts import Role, Visibility
 from api.models.forum import Post, Topic, TopicKind
-from search.kinds.forum import effective_visibility, load_posts, load_topics
+from api.domain.forum.search import effective_visibility, load_posts, load_topics
 from search.registry import kinds
 from tests.domain.forum_helpers import make_post, make_space, make_topic
 

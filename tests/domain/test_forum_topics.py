@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from api.domain import events
 from api.domain.forum import posts, reading, topics
 from api.errors import ErrorCode, Forbidden, Invalid, NotFound, ValidationErrors
 from api.models.accounts import Role, Visibility
@@ -28,7 +27,7 @@ async def test_topic_validation_reports_each_bad_field(factory, admin, app_setti
     with pytest.raises(ValidationErrors) as caught:
         await topics.create_topic(member, topics.TopicInput(
             space_id=space.id, title=" ", body="x" * (app_settings.max_body_length + 1),
-            tags=[f"t{i}" for i in range(app_settings.forum_max_tags + 1)]), app_settings)
+            tags=[f"t{i}" for i in range(app_settings.forum_max_tags + 1)]), settings=app_settings)
     assert {e.field for e in caught.value.errors} == {"title", "body", "tags"}
     with pytest.raises(Invalid) as one:
         await make_topic(member, space, app_settings, title="t" * (app_settings.max_title_length + 1))
@@ -58,7 +57,7 @@ async def test_tags_are_shared_and_normalised(factory, admin, app_settings):
     await make_topic(member, space, app_settings, tags=["python"])
     assert sorted(await Tag.all().values_list("name", flat=True)) == ["async", "python"]
     assert await TopicTag.filter(topic_id=first.id).count() == 2
-    await topics.edit_topic(member, topics.TopicEdit(topic_id=first.id, tags=["rust"]), app_settings)
+    await topics.edit_topic(member, topics.TopicChangesInput(topic_id=first.id, tags=["rust"]), settings=app_settings)
     names = await TopicTag.filter(topic_id=first.id).values_list("tag__name", flat=True)
     assert list(names) == ["rust"]
 
@@ -68,9 +67,9 @@ async def test_edit_keeps_history_and_needs_the_right(factory, admin, app_settin
     author, other = await factory.user(), await factory.user()
     topic = await make_topic(author, space, app_settings, title="Old title", body="old body")
     with pytest.raises(Forbidden):
-        await topics.edit_topic(other, topics.TopicEdit(topic_id=topic.id, body="vandal"), app_settings)
-    await topics.edit_topic(author, topics.TopicEdit(topic_id=topic.id, title="New title", body="**new**"),
-                            app_settings)
+        await topics.edit_topic(other, topics.TopicChangesInput(topic_id=topic.id, body="vandal"), settings=app_settings)
+    await topics.edit_topic(author, topics.TopicChangesInput(topic_id=topic.id, title="New title", body="**new**"),
+                            settings=app_settings)
     topic = await Topic.get(id=topic.id)
     assert (topic.title, topic.body, topic.body_html) == ("New title", "**new**", "<p><strong>new</strong></p>\n")
     revision = await TopicRevision.get(topic_id=topic.id)
@@ -78,8 +77,8 @@ async def test_edit_keeps_history_and_needs_the_right(factory, admin, app_settin
 
     post = await make_post(author, topic, app_settings, body="v1")
     with pytest.raises(Forbidden):
-        await posts.edit_post(other, post.id, "v2", app_settings)
-    await posts.edit_post(author, post.id, "v2", app_settings)
+        await posts.edit_post(other, post.id, "v2", settings=app_settings)
+    await posts.edit_post(author, post.id, "v2", settings=app_settings)
     assert [r.body for r in await PostRevision.filter(post_id=post.id)] == ["v1"]
     assert (await Post.get(id=post.id)).edited_at is not None
 
@@ -91,7 +90,7 @@ async def test_reputation_lets_members_edit_others_posts(factory, admin, app_set
     author, trusted = await factory.user(), await factory.user()
     topic = await make_topic(author, space, app_settings)
     await ReputationEvent.create(user_id=trusted.id, amount=app_settings.reputation_to_edit_others, reason="test")
-    await topics.edit_topic(trusted, topics.TopicEdit(topic_id=topic.id, body="fixed typo"), app_settings)
+    await topics.edit_topic(trusted, topics.TopicChangesInput(topic_id=topic.id, body="fixed typo"), settings=app_settings)
     assert (await Topic.get(id=topic.id)).body == "fixed typo"
 
 
@@ -165,21 +164,24 @@ async def test_reply_notifications_follow_watch_and_mute(factory, admin, app_set
 
 
 async def test_pre_moderation_holds_content_until_published(factory, admin, app_settings, monkeypatch):
-    import api.wiring  # noqa: F401 - registers the real deciders first, so the patch below wins
     from api.domain.content import get
+    from api.domain.content.events import ContentHeld, ReviewContent
+    from api.events import Handler, decider
+    from api.registry import registry
 
     space = await make_space(admin)
     author, other = await factory.user(), await factory.user()
     seen: list[dict] = []
 
-    async def hold_everything(**data):
+    async def hold_everything(question, settings):
         return "hold"
 
-    async def record(**data):
-        seen.append(data)
+    async def record(event, settings):
+        seen.append(event.fields())
 
-    monkeypatch.setitem(events._deciders, "content.review", hold_everything)
-    monkeypatch.setitem(events._handlers, "content.held", [*events._handlers["content.held"], record])
+    monkeypatch.setitem(registry()._deciders, ReviewContent, decider(ReviewContent, hold_everything))
+    monkeypatch.setitem(registry()._handlers, ContentHeld,
+                        (*registry().handlers_of(ContentHeld), Handler(ContentHeld, record)))
     topic = await make_topic(author, space, app_settings)
     assert topic.held and seen[-1]["content_type"] == "Topic"
     with pytest.raises(NotFound):

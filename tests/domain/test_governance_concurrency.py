@@ -29,11 +29,11 @@ async def test_concurrent_casts_and_changes_end_as_one_ballot_each(factory, app_
     ])
     draft = await proposals.create_proposal(
         chair, committee.id,
-        proposals.ProposalData(title="Colour", method=VotingMethod.RANKED_CHOICE,
+        proposals.ProposalInput(title="Colour", method=VotingMethod.RANKED_CHOICE,
                                options=["Red", "Green", "Blue"], quorum_percent=50),
-        app_settings,
+        settings=app_settings,
     )
-    proposal = await proposals.open_proposal(chair, draft.id, app_settings)
+    proposal = await proposals.open_proposal(chair, draft.id, settings=app_settings)
     assert proposal.eligible_count == VOTERS + 1
 
     rng = random.Random(7)
@@ -43,14 +43,14 @@ async def test_concurrent_casts_and_changes_end_as_one_ballot_each(factory, app_
         # Two submits at once (a double click), then a change, both racing every other voter.
         first, second = rng.sample(options, 3), rng.sample(options, 2)
         await asyncio.gather(
-            ballots.cast_vote(voter, proposal.id, first, app_settings),
-            ballots.cast_vote(voter, proposal.id, first, app_settings),
+            ballots.cast_vote(voter, proposal.id, first, settings=app_settings),
+            ballots.cast_vote(voter, proposal.id, first, settings=app_settings),
         )
-        await ballots.cast_vote(voter, proposal.id, second, app_settings)
+        await ballots.cast_vote(voter, proposal.id, second, settings=app_settings)
 
     retracting = voters[:20]
     await asyncio.gather(*[vote(v) for v in voters])
-    await asyncio.gather(*[ballots.retract_vote(v, proposal.id) for v in retracting])
+    await asyncio.gather(*[ballots.retract_vote(v, proposal.id, settings=app_settings) for v in retracting])
 
     rows = await Ballot.filter(proposal_id=proposal.id).values_list("voter_id", "choices")
     voter_ids = [voter_id for voter_id, _ in rows]
@@ -59,7 +59,7 @@ async def test_concurrent_casts_and_changes_end_as_one_ballot_each(factory, app_
     # Every voter: one CAST, then the double submit and the change as CHANGEs; 20 retractions.
     assert audit == {AuditAction.CAST: VOTERS, AuditAction.CHANGE: 2 * VOTERS, AuditAction.RETRACT: 20}
 
-    await closing.close_early(chair, proposal.id)
+    await closing.close_early(chair, proposal.id, settings=app_settings)
     result = TallyResult.from_dict((await Proposal.get(id=proposal.id)).result)
     first_preferences = collections.Counter(choices[0] for _, choices in rows)
     assert result.ballots == VOTERS - 20
@@ -82,14 +82,14 @@ async def test_ballots_racing_the_close_are_either_counted_or_refused(factory, a
         CommitteeMembership(committee_id=committee.id, user_id=v.id, role=CommitteeRole.MEMBER, joined_at=now())
         for v in voters
     ])
-    draft = await proposals.create_proposal(chair, committee.id, proposals.ProposalData(title="Race"), app_settings)
-    proposal = await proposals.open_proposal(chair, draft.id, app_settings)
+    draft = await proposals.create_proposal(chair, committee.id, proposals.ProposalInput(title="Race"), settings=app_settings)
+    proposal = await proposals.open_proposal(chair, draft.id, settings=app_settings)
 
     async def close_soon():
         await asyncio.sleep(0.02)
-        return await closing.close_early(chair, proposal.id)
+        return await closing.close_early(chair, proposal.id, settings=app_settings)
 
-    outcomes = await asyncio.gather(*[ballots.cast_vote(v, proposal.id, ["YES"], app_settings) for v in voters],
+    outcomes = await asyncio.gather(*[ballots.cast_vote(v, proposal.id, ["YES"], settings=app_settings) for v in voters],
                                     close_soon(), return_exceptions=True)
     cast = [o for o in outcomes[:-1] if isinstance(o, Ballot)]
     refused = [o for o in outcomes[:-1] if isinstance(o, DomainError)]

@@ -34,9 +34,9 @@ _CHILD = textwrap.dedent("""
 
 async def test_two_processes_racing_close_once_and_publish_once(factory, app_settings):
     _, chair, people, committee = await committee_with(factory, app_settings, members=2)
-    proposal = await open_proposal(chair, committee, app_settings)
+    proposal = await open_proposal(chair, committee, settings=app_settings)
     for person in people:
-        await ballots.cast_vote(person, proposal.id, ["YES"], app_settings)
+        await ballots.cast_vote(person, proposal.id, ["YES"], settings=app_settings)
     await make_overdue(proposal)
     url = app_settings.database_url
     env = {**os.environ, "PYTHONPATH": os.getcwd()}

@@ -22,7 +22,7 @@ from api.models.search import SearchOutbox
 
 async def new_article(author, settings, **fields):
     data = {"title": "Welcome guide", "body": "Line one\nLine two", **fields}
-    return await create_article(author, ArticleInput(**data), settings)
+    return await create_article(author, ArticleInput(**data), settings=settings)
 
 
 async def test_every_save_is_a_revision_and_authors_accumulate(factory, app_settings):
@@ -30,8 +30,8 @@ async def test_every_save_is_a_revision_and_authors_accumulate(factory, app_sett
     article = await new_article(alice, app_settings, tags=["Guide", "guide", " Onboarding "])
     assert article.status == ArticleStatus.DRAFT and article.revision_number == 1
     assert article.tags == ["guide", "onboarding"] and article.slug == "welcome-guide"
-    await update_article(alice, article.id, ArticleInput(body="Line one\nLine 2", message="typo"), app_settings)
-    await update_article(mod, article.id, ArticleInput(title="Welcome handbook"), app_settings)
+    await update_article(alice, article.id, ArticleInput(body="Line one\nLine 2", message="typo"), settings=app_settings)
+    await update_article(mod, article.id, ArticleInput(title="Welcome handbook"), settings=app_settings)
     revisions = await ArticleRevision.filter(article_id=article.id).order_by("number")
     assert [(r.number, r.author_id, r.message) for r in revisions] == [
         (1, alice.id, "Created"), (2, alice.id, "typo"), (3, mod.id, "")]
@@ -39,7 +39,7 @@ async def test_every_save_is_a_revision_and_authors_accumulate(factory, app_sett
     assert await access.author_ids_of(article.id) == {alice.id, mod.id}
     assert (await Article.get(id=article.id)).slug == "welcome-guide"  # stable when the title changes
     thanked = await update_article(alice, article.id, ArticleInput(body=f"Thanks @{mod.username} <script>x</script>"),
-                                   app_settings)
+                                   settings=app_settings)
     assert f'<a class="mention" href="/members/{mod.username}"' in thanked.body_html
     assert "<script>" not in thanked.body_html
 
@@ -68,20 +68,20 @@ async def test_edit_rights_authors_staff_and_reputation(factory, app_settings):
     article = await new_article(alice, app_settings)
     # Drafts: only authors and staff even see them.
     with pytest.raises(NotFound):
-        await update_article(bob, article.id, ArticleInput(body="mine now"), app_settings)
-    await publish_article(alice, article.id, app_settings)
+        await update_article(bob, article.id, ArticleInput(body="mine now"), settings=app_settings)
+    await publish_article(alice, article.id, settings=app_settings)
     with pytest.raises(Forbidden):
-        await update_article(bob, article.id, ArticleInput(body="mine now"), app_settings)
+        await update_article(bob, article.id, ArticleInput(body="mine now"), settings=app_settings)
     await ReputationEvent.create(user_id=bob.id, amount=app_settings.reputation_to_edit_others - 1, reason="test")
     with pytest.raises(Forbidden):
-        await update_article(bob, article.id, ArticleInput(body="mine now"), app_settings)
+        await update_article(bob, article.id, ArticleInput(body="mine now"), settings=app_settings)
     await ReputationEvent.create(user_id=bob.id, amount=1, reason="test")
-    edited = await update_article(bob, article.id, ArticleInput(body="better text"), app_settings)
+    edited = await update_article(bob, article.id, ArticleInput(body="better text"), settings=app_settings)
     assert edited.revision_number == 2 and edited.body == "better text"
     carol = await factory.user()
     await ReputationEvent.create(user_id=carol.id, amount=app_settings.reputation_to_edit_others, reason="test")
     with pytest.raises(Forbidden) as caught:  # reputation opens the text, not the audience
-        await update_article(carol, article.id, ArticleInput(visibility=Visibility.MEMBERS), app_settings)
+        await update_article(carol, article.id, ArticleInput(visibility=Visibility.MEMBERS), settings=app_settings)
     assert caught.value.field == "visibility"
     assert (await Article.get(id=article.id)).visibility == Visibility.PUBLIC
 
@@ -89,9 +89,9 @@ async def test_edit_rights_authors_staff_and_reputation(factory, app_settings):
 async def test_stale_base_revision_is_refused(factory, app_settings):
     alice = await factory.user()
     article = await new_article(alice, app_settings)
-    await update_article(alice, article.id, ArticleInput(body="v2", base_revision=1), app_settings)
+    await update_article(alice, article.id, ArticleInput(body="v2", base_revision=1), settings=app_settings)
     with pytest.raises(Conflict) as caught:
-        await update_article(alice, article.id, ArticleInput(body="v2 bis", base_revision=1), app_settings)
+        await update_article(alice, article.id, ArticleInput(body="v2 bis", base_revision=1), settings=app_settings)
     assert caught.value.field == "baseRevision"
     assert (await Article.get(id=article.id)).body == "v2"
 
@@ -100,11 +100,11 @@ async def test_publish_archive_and_outbox_rows(factory, app_settings):
     alice = await factory.user()
     article = await new_article(alice, app_settings)
     await SearchOutbox.all().delete()
-    published = await publish_article(alice, article.id, app_settings)
+    published = await publish_article(alice, article.id, settings=app_settings)
     assert published.status == ArticleStatus.PUBLISHED and published.published_at is not None
     with pytest.raises(Conflict):
-        await publish_article(alice, article.id, app_settings)
-    await archive_article(alice, article.id, app_settings)
+        await publish_article(alice, article.id, settings=app_settings)
+    await archive_article(alice, article.id, settings=app_settings)
     rows = await SearchOutbox.filter(kind="article").values_list("object_id", flat=True)
     assert rows == [article.id, article.id]
 
@@ -112,22 +112,22 @@ async def test_publish_archive_and_outbox_rows(factory, app_settings):
 async def test_restore_creates_a_new_revision(factory, app_settings):
     alice = await factory.user()
     article = await new_article(alice, app_settings, summary="first summary")
-    await update_article(alice, article.id, ArticleInput(body="Rewritten", summary="second"), app_settings)
+    await update_article(alice, article.id, ArticleInput(body="Rewritten", summary="second"), settings=app_settings)
     first = await ArticleRevision.get(article_id=article.id, number=1)
-    restored = await restore_revision(alice, first.id, "", app_settings)
+    restored = await restore_revision(alice, first.id, "", settings=app_settings)
     assert restored.revision_number == 3 and restored.body == "Line one\nLine two"
     assert restored.summary == "first summary"
     latest = await ArticleRevision.get(article_id=article.id, number=3)
     assert latest.restored_from == 1 and latest.message == "Restored revision 1"
     with pytest.raises(Conflict):
-        await restore_revision(alice, latest.id, "", app_settings)
+        await restore_revision(alice, latest.id, "", settings=app_settings)
 
 
 async def test_diff_between_revisions(factory, app_settings):
     alice, stranger = await factory.user(), await factory.user()
     article = await new_article(alice, app_settings, tags=["a"])
     await update_article(alice, article.id, ArticleInput(title="New title", body="Line one\nLine 2\nLine three",
-                                                         tags=["b"]), app_settings)
+                                                         tags=["b"]), settings=app_settings)
     one, two = await ArticleRevision.filter(article_id=article.id).order_by("number")
     diff = await diff_revisions(alice, one.id, two.id)
     assert [(line.change, line.text) for line in diff.lines] == [
@@ -143,13 +143,13 @@ async def test_diff_between_revisions(factory, app_settings):
 async def test_private_articles_and_delete_rules(factory, app_settings):
     admin, alice, member = await factory.user(role="ADMIN"), await factory.user(), await factory.user()
     article = await new_article(admin, app_settings, visibility=Visibility.PRIVATE, allowed_roles=["MODERATOR"])
-    await publish_article(admin, article.id, app_settings)
+    await publish_article(admin, article.id, settings=app_settings)
     with pytest.raises(NotFound):
         await access.readable_article(member, article.id)
     moderator = await factory.user(role="MODERATOR")
     assert (await access.readable_article(moderator, article.id)).id == article.id
     public = await new_article(alice, app_settings, title="Public")
-    await publish_article(alice, public.id, app_settings)
+    await publish_article(alice, public.id, settings=app_settings)
     with pytest.raises(Forbidden):  # published: only staff delete it, authors archive it
         await delete_article(alice, public.id)
     draft = await new_article(alice, app_settings, title="Scratch")
@@ -164,13 +164,13 @@ async def test_private_articles_and_delete_rules(factory, app_settings):
 async def test_category_tree_rules(factory, app_settings):
     mod, member = await factory.user(role="MODERATOR"), await factory.user()
     with pytest.raises(Forbidden):
-        await create_category(member, CategoryInput(name="Guides"), app_settings)
-    root = await create_category(mod, CategoryInput(name="Guides"), app_settings)
-    child = await create_category(mod, CategoryInput(name="Onboarding", parent_id=root.id), app_settings)
+        await create_category(member, CategoryInput(name="Guides"), settings=app_settings)
+    root = await create_category(mod, CategoryInput(name="Guides"), settings=app_settings)
+    child = await create_category(mod, CategoryInput(name="Onboarding", parent_id=root.id), settings=app_settings)
     with pytest.raises(Invalid):
-        await update_category(mod, root.id, CategoryInput(parent_id=child.id), app_settings)
+        await update_category(mod, root.id, CategoryInput(parent_id=child.id), settings=app_settings)
     with pytest.raises(Conflict):
-        await create_category(mod, CategoryInput(name="guides"), app_settings)
+        await create_category(mod, CategoryInput(name="guides"), settings=app_settings)
     with pytest.raises(Conflict):
         await delete_category(mod, root.id)
     article = await new_article(member, app_settings, category_id=child.id)
@@ -181,17 +181,17 @@ async def test_category_tree_rules(factory, app_settings):
 async def test_resources_need_a_url_or_a_file_and_owner_rights(factory, app_settings):
     alice, bob = await factory.user(), await factory.user()
     with pytest.raises(Invalid) as caught:
-        await create_resource(alice, ResourceInput(title="Slides", kind=ResourceKind.DOCUMENT), app_settings)
+        await create_resource(alice, ResourceInput(title="Slides", kind=ResourceKind.DOCUMENT), settings=app_settings)
     assert caught.value.field == "mediaId"
     with pytest.raises(Invalid) as caught:
         await create_resource(alice, ResourceInput(title="Site", kind=ResourceKind.LINK,
-                                                   url="javascript:alert(1)"), app_settings)
+                                                   url="javascript:alert(1)"), settings=app_settings)
     assert caught.value.field == "url"
     link = await create_resource(alice, ResourceInput(title="Site", kind=ResourceKind.LINK,
-                                                      url="https://example.org", tags=["Web"]), app_settings)
+                                                      url="https://example.org", tags=["Web"]), settings=app_settings)
     assert link.tags == ["web"]
     with pytest.raises(Forbidden):
-        await update_resource(bob, link.id, ResourceInput(title="Mine"), app_settings)
+        await update_resource(bob, link.id, ResourceInput(title="Mine"), settings=app_settings)
     assert (await Resource.get(id=link.id)).title == "Site"
     assert await SearchOutbox.filter(kind="resource", object_id=link.id).count() == 1
 
@@ -201,9 +201,9 @@ async def test_moderators_hide_and_unhide_articles_and_resources(factory, app_se
 
     alice, member, mod = await factory.user(), await factory.user(), await factory.user(role="MODERATOR")
     article = await new_article(alice, app_settings)
-    await publish_article(alice, article.id, app_settings)
+    await publish_article(alice, article.id, settings=app_settings)
     link = await create_resource(alice, ResourceInput(title="Site", kind=ResourceKind.LINK,
-                                                      url="https://example.org"), app_settings)
+                                                      url="https://example.org"), settings=app_settings)
     article_type, resource_type = content.get("Article"), content.get("Resource")
     refs = await article_type.load([article.id])
     assert refs[article.id].author_id == alice.id and refs[article.id].hidden is False
@@ -229,12 +229,12 @@ async def test_resources_attach_only_the_members_own_uploads(factory, app_settin
                                     mime_type="application/pdf", size=10, sha256="a" * 64, source_sha256="a" * 64)
     with pytest.raises(Forbidden) as caught:
         await create_resource(bob, ResourceInput(title="Stolen", kind=ResourceKind.DOCUMENT, media_id=upload.id),
-                              app_settings)
+                              settings=app_settings)
     assert caught.value.field == "mediaId"
     assert await Resource.all().count() == 0
     with pytest.raises(NotFound):
         await create_resource(alice, ResourceInput(title="Gone", kind=ResourceKind.DOCUMENT, media_id=upload.id + 99),
-                              app_settings)
+                              settings=app_settings)
     slides = await create_resource(alice, ResourceInput(title="Slides", kind=ResourceKind.DOCUMENT,
-                                                        media_id=upload.id), app_settings)
+                                                        media_id=upload.id), settings=app_settings)
     assert slides.media_id == upload.id and slides.url == ""

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from api.domain import media
-from api.domain.media import access, uploads
+from api.domain.media import uploads
 from api.errors import DomainError, ErrorCode
 from api.models.accounts import User
 from api.models.media import MediaFile, MediaKind, MediaPurpose, MediaVariant
@@ -31,7 +31,7 @@ def upload_of(data: bytes, name: str = "file.bin") -> media.UploadedFile:
 async def refused(settings, user, data: bytes, name: str, purpose=MediaPurpose.RESOURCE) -> DomainError:
     before = stored_files(settings.media_root) if settings.media_root.exists() else set()
     with pytest.raises(DomainError) as caught:
-        await media.upload(user, upload_of(data, name), purpose, "", settings)
+        await media.upload(user, upload_of(data, name), purpose, "", settings=settings)
     assert await MediaFile.all().count() == 0 and await MediaVariant.all().count() == 0
     after = stored_files(settings.media_root) if settings.media_root.exists() else set()
     assert after == before, f"left on disk: {after - before}"
@@ -51,7 +51,7 @@ async def test_jpeg_with_gps_comes_back_upright_without_any_metadata(factory, cl
         assert original.getexif().get_ifd(samples.GPS_IFD)[1] == "N" and original.size == (40, 20)
     assert b"secret-comment" in source and b"secret-xmp" in source
     stored = await media.upload(user, upload_of(source, "holiday.jpg"),
-                                MediaPurpose.POST, "A red and blue flag", clean_db)
+                                MediaPurpose.POST, "A red and blue flag", settings=clean_db)
     assert (stored.kind, stored.mime_type, stored.width, stored.height) == (MediaKind.IMAGE, "image/jpeg", 20, 40)
     data = original_bytes(clean_db, stored)
     for secret in (b"Exif", b"SecretCam", b"secret-comment", b"secret-xmp", b"xmpmeta", b"ICC_PROFILE"):
@@ -74,23 +74,23 @@ async def test_jpeg_with_gps_comes_back_upright_without_any_metadata(factory, cl
 
 async def test_variants_are_webp_at_160_640_1280_and_never_upscaled(factory, clean_db):
     user = await factory.user()
-    big = await media.upload(user, upload_of(samples.image_bytes("PNG", (2000, 1000))), MediaPurpose.POST, "", clean_db)
+    big = await media.upload(user, upload_of(samples.image_bytes("PNG", (2000, 1000))), MediaPurpose.POST, "", settings=clean_db)
     sizes = await MediaVariant.filter(media_file=big).order_by("width").values_list("name", "width", "height")
     assert sizes == [("small", 160, 80), ("medium", 640, 320), ("large", 1280, 640), ("original", 2000, 1000)]
-    mid = await media.upload(user, upload_of(samples.image_bytes("PNG", (700, 300))), MediaPurpose.POST, "", clean_db)
+    mid = await media.upload(user, upload_of(samples.image_bytes("PNG", (700, 300))), MediaPurpose.POST, "", settings=clean_db)
     sizes = await MediaVariant.filter(media_file=mid).order_by("width").values_list("name", "width")
     assert sizes == [("small", 160), ("medium", 640), ("original", 700)]
 
 
 async def test_png_renamed_jpg_is_accepted_as_png(factory, clean_db):
     user = await factory.user()
-    stored = await media.upload(user, upload_of(samples.image_bytes("PNG"), "photo.jpg"), MediaPurpose.POST, "", clean_db)
+    stored = await media.upload(user, upload_of(samples.image_bytes("PNG"), "photo.jpg"), MediaPurpose.POST, "", settings=clean_db)
     assert stored.mime_type == "image/png" and stored.filename == "photo.jpg"
 
 
 async def test_animated_gif_becomes_a_still_png(factory, clean_db):
     user = await factory.user()
-    stored = await media.upload(user, upload_of(samples.animated_gif(), "anim.gif"), MediaPurpose.POST, "", clean_db)
+    stored = await media.upload(user, upload_of(samples.animated_gif(), "anim.gif"), MediaPurpose.POST, "", settings=clean_db)
     assert stored.animated and stored.mime_type == "image/png"
     with Image.open(io.BytesIO(original_bytes(clean_db, stored))) as image:
         assert not getattr(image, "is_animated", False)
@@ -133,19 +133,19 @@ async def test_oversize_files_are_refused_per_kind(factory, clean_db):
 async def test_files_over_the_quota_are_refused(factory, clean_db):
     user = await factory.user()
     settings = clean_db.replace(media_quota_bytes=6000)
-    first = await media.upload(user, upload_of(samples.pdf_bytes(4000)), MediaPurpose.RESOURCE, "", settings)
+    first = await media.upload(user, upload_of(samples.pdf_bytes(4000)), MediaPurpose.RESOURCE, "", settings=settings)
     assert await media.used_bytes(user.id) == 4000
     before = stored_files(settings.media_root)
     with pytest.raises(DomainError) as caught:
-        await media.upload(user, upload_of(samples.pdf_bytes(3000)), MediaPurpose.RESOURCE, "", settings)
+        await media.upload(user, upload_of(samples.pdf_bytes(3000)), MediaPurpose.RESOURCE, "", settings=settings)
     assert caught.value.code == ErrorCode.QUOTA_EXCEEDED and "2,000" in caught.value.message
     assert await MediaFile.all().count() == 1 and stored_files(settings.media_root) == before
     with pytest.raises(DomainError) as caught:  # a full quota refuses before any processing
         await media.upload(user, upload_of(samples.image_bytes()), MediaPurpose.POST, "",
-                           settings.replace(media_quota_bytes=4000))
+                           settings=settings.replace(media_quota_bytes=4000))
     assert caught.value.code == ErrorCode.QUOTA_EXCEEDED and "used up" in caught.value.message
     other = await factory.user()  # the quota is per member
-    await media.upload(other, upload_of(samples.pdf_bytes(3000)), MediaPurpose.RESOURCE, "", settings)
+    await media.upload(other, upload_of(samples.pdf_bytes(3000)), MediaPurpose.RESOURCE, "", settings=settings)
     assert first.id
 
 
@@ -167,7 +167,7 @@ async def test_purposes_allow_only_their_kinds(factory, clean_db):
 async def test_audio_video_and_documents_are_typed_by_content(factory, clean_db, maker, kind, mime, duration):
     user = await factory.user()
     data = maker()
-    stored = await media.upload(user, upload_of(data, "whatever.txt"), MediaPurpose.RESOURCE, "", clean_db)
+    stored = await media.upload(user, upload_of(data, "whatever.txt"), MediaPurpose.RESOURCE, "", settings=clean_db)
     assert (stored.kind, stored.mime_type, stored.duration, stored.size) == (kind, mime, duration, len(data))
     assert original_bytes(clean_db, stored) == data
 
@@ -175,40 +175,41 @@ async def test_audio_video_and_documents_are_typed_by_content(factory, clean_db,
 async def test_same_bytes_are_stored_once_and_deletion_keeps_shared_blobs(factory, clean_db, monkeypatch):
     alice, bob = await factory.user(), await factory.user()
     data = samples.image_bytes("PNG", (800, 600))
-    first = await media.upload(alice, upload_of(data), MediaPurpose.POST, "", clean_db)
+    first = await media.upload(alice, upload_of(data), MediaPurpose.POST, "", settings=clean_db)
     before = stored_files(clean_db.media_root)
     def must_not_decode(*args, **kwargs):
         raise AssertionError("the same bytes were decoded twice")
 
     monkeypatch.setattr(uploads, "process_image", must_not_decode)
-    second = await media.upload(bob, upload_of(data), MediaPurpose.POST, "", clean_db)
+    second = await media.upload(bob, upload_of(data), MediaPurpose.POST, "", settings=clean_db)
     assert second.sha256 == first.sha256 and stored_files(clean_db.media_root) == before
     assert (second.width, second.height, second.placeholder) == (first.width, first.height, first.placeholder)
     assert await MediaVariant.filter(media_file=second).count() == await MediaVariant.filter(media_file=first).count() == 3
     shas = await MediaVariant.filter(media_file=first).values_list("sha256", flat=True)
     storage = get_storage(clean_db.media_root)
 
-    await media.delete(alice, first.id, clean_db)
+    await media.delete(alice, first.id, settings=clean_db)
     assert all(storage.exists(sha) for sha in shas)  # bob's record still uses them
-    await media.delete(bob, second.id, clean_db)
+    await media.delete(bob, second.id, settings=clean_db)
     assert not any(storage.exists(sha) for sha in shas)
     assert await MediaFile.all().count() == 0
 
 
 async def test_only_the_owner_or_staff_delete(factory, clean_db):
     owner, other, mod = await factory.user(), await factory.user(), await factory.user(role="MODERATOR")
-    stored = await media.upload(owner, upload_of(samples.pdf_bytes()), MediaPurpose.RESOURCE, "", clean_db)
+    stored = await media.upload(owner, upload_of(samples.pdf_bytes()), MediaPurpose.RESOURCE, "", settings=clean_db)
     with pytest.raises(DomainError) as caught:
-        await media.delete(other, stored.id, clean_db)
-    assert caught.value.code == ErrorCode.FORBIDDEN and await MediaFile.filter(id=stored.id).exists()
-    await media.delete(mod, stored.id, clean_db)
+        await media.delete(other, stored.id, settings=clean_db)
+    # A fresh upload is private to its owner and staff: to others it does not exist.
+    assert caught.value.code == ErrorCode.NOT_FOUND and await MediaFile.filter(id=stored.id).exists()
+    await media.delete(mod, stored.id, settings=clean_db)
     assert not await MediaFile.filter(id=stored.id).exists()
 
 
 async def test_avatar_is_an_own_image_and_deleting_it_clears_the_profile(factory, clean_db):
     user, other = await factory.user(), await factory.user()
-    image = await media.upload(user, upload_of(samples.image_bytes()), MediaPurpose.AVATAR, "me", clean_db)
-    pdf = await media.upload(user, upload_of(samples.pdf_bytes()), MediaPurpose.RESOURCE, "", clean_db)
+    image = await media.upload(user, upload_of(samples.image_bytes()), MediaPurpose.AVATAR, "me", settings=clean_db)
+    pdf = await media.upload(user, upload_of(samples.pdf_bytes()), MediaPurpose.RESOURCE, "", settings=clean_db)
     with pytest.raises(DomainError) as caught:
         await media.set_avatar(other, image.id)
     assert caught.value.code == ErrorCode.NOT_FOUND
@@ -216,7 +217,7 @@ async def test_avatar_is_an_own_image_and_deleting_it_clears_the_profile(factory
         await media.set_avatar(user, pdf.id)
     await media.set_avatar(user, image.id)
     assert (await User.get(id=user.id)).avatar_id == image.id
-    await media.delete(user, image.id, clean_db)
+    await media.delete(user, image.id, settings=clean_db)
     assert (await User.get(id=user.id)).avatar_id is None
 
 
@@ -224,7 +225,7 @@ async def test_alt_text_is_limited(factory, clean_db):
     user = await factory.user()
     with pytest.raises(DomainError) as caught:
         await media.upload(user, upload_of(samples.image_bytes()), MediaPurpose.POST,
-                           "x" * (clean_db.media_max_alt_length + 1), clean_db)
+                           "x" * (clean_db.media_max_alt_length + 1), settings=clean_db)
     assert caught.value.field == "alt" and await MediaFile.all().count() == 0
 
 
@@ -234,15 +235,15 @@ async def test_uploads_per_minute_are_limited(factory, clean_db):
     user, limiter = await factory.user(), MemoryRateLimiter()
     settings = clean_db.replace(media_uploads_per_minute=2)
     for _ in range(2):
-        await media.upload(user, upload_of(samples.pdf_bytes()), MediaPurpose.RESOURCE, "", settings, limiter=limiter)
+        await media.upload(user, upload_of(samples.pdf_bytes()), MediaPurpose.RESOURCE, "", settings=settings, limiter=limiter)
     with pytest.raises(DomainError) as caught:
-        await media.upload(user, upload_of(samples.pdf_bytes()), MediaPurpose.RESOURCE, "", settings, limiter=limiter)
+        await media.upload(user, upload_of(samples.pdf_bytes()), MediaPurpose.RESOURCE, "", settings=settings, limiter=limiter)
     assert caught.value.code == ErrorCode.RATE_LIMITED
 
 
-async def test_private_files_are_readable_by_owner_staff_and_registered_readers(factory, clean_db):
+async def test_private_files_are_readable_by_owner_staff_and_registered_readers(factory, clean_db, monkeypatch):
     owner, other, mod = await factory.user(), await factory.user(), await factory.user(role="MODERATOR")
-    stored = await media.upload(owner, upload_of(samples.pdf_bytes()), MediaPurpose.RESOURCE, "", clean_db)
+    stored = await media.upload(owner, upload_of(samples.pdf_bytes()), MediaPurpose.RESOURCE, "", settings=clean_db)
     await media.set_private([stored.id], True)
     stored = await MediaFile.get(id=stored.id)
     assert await media.readable(None, [stored]) == set()
@@ -253,11 +254,10 @@ async def test_private_files_are_readable_by_owner_staff_and_registered_readers(
     async def other_may_read(viewer, files):
         return {f.id for f in files} if viewer.id == other.id else set()
 
-    media.reader(other_may_read)
-    try:
-        assert await media.readable(other, [stored]) == {stored.id}
-    finally:
-        access._readers.remove(other_may_read)
+    from api.registry import registry
+
+    monkeypatch.setattr(registry(), "media_readers", (*registry().media_readers, other_may_read))
+    assert await media.readable(other, [stored]) == {stored.id}
 
 
 def test_clean_filename_keeps_only_a_display_name():
@@ -274,7 +274,7 @@ async def test_colour_profiles_are_applied_and_not_stored(factory, clean_db):
     srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
     data = samples.image_bytes("PNG", (50, 40), icc_profile=srgb)
     assert b"iCCP" in data
-    stored = await media.upload(await factory.user(), upload_of(data), MediaPurpose.POST, "", clean_db)
+    stored = await media.upload(await factory.user(), upload_of(data), MediaPurpose.POST, "", settings=clean_db)
     blob = original_bytes(clean_db, stored)
     assert b"iCCP" not in blob
     with Image.open(io.BytesIO(blob)) as image:
@@ -296,7 +296,7 @@ async def test_sweep_removes_only_old_temp_files_and_unnamed_blobs(factory, clea
     import time
 
     storage = get_storage(clean_db.media_root)
-    kept = await media.upload(await factory.user(), upload_of(samples.pdf_bytes()), MediaPurpose.RESOURCE, "", clean_db)
+    kept = await media.upload(await factory.user(), upload_of(samples.pdf_bytes()), MediaPurpose.RESOURCE, "", settings=clean_db)
     orphan = storage.put_bytes(b"written by an upload that crashed before its rows")
     fresh_orphan = storage.put_bytes(b"an upload still in progress")
     temp = clean_db.media_root / ".tmp" / "upload-crashed"
@@ -317,8 +317,8 @@ async def test_concurrent_uploads_cannot_both_take_the_last_free_bytes(factory, 
     user = await factory.user()
     settings = clean_db.replace(media_quota_bytes=6000)
     results = await asyncio.gather(
-        media.upload(user, upload_of(samples.pdf_bytes(4000)), MediaPurpose.RESOURCE, "", settings),
-        media.upload(user, upload_of(samples.pdf_bytes(4001)), MediaPurpose.RESOURCE, "", settings),
+        media.upload(user, upload_of(samples.pdf_bytes(4000)), MediaPurpose.RESOURCE, "", settings=settings),
+        media.upload(user, upload_of(samples.pdf_bytes(4001)), MediaPurpose.RESOURCE, "", settings=settings),
         return_exceptions=True,
     )
     refused = [r for r in results if isinstance(r, DomainError)]

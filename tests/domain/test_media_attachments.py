@@ -27,7 +27,7 @@ _colours = iter(range(1, 250))
 async def upload(user, settings, purpose=MediaPurpose.POST) -> MediaFile:
     """A distinct small PNG of the user's (distinct bytes, so no two uploads share blobs)."""
     data = samples.image_bytes(colour=(next(_colours), 90, 160))
-    return await media.upload(user, media.UploadedFile("p.png", io.BytesIO(data)), purpose, "", settings)
+    return await media.upload(user, media.UploadedFile("p.png", io.BytesIO(data)), purpose, "", settings=settings)
 
 
 def embed(settings, media_file: MediaFile) -> str:
@@ -47,17 +47,17 @@ def resource(media_file: MediaFile, visibility: Visibility, **fields) -> Resourc
 async def test_a_resource_file_is_private_while_the_resource_is_not_public(factory, app_settings):
     alice, bob, mod = await factory.user(), await factory.user(), await factory.user(role="MODERATOR")
     file = await upload(alice, app_settings, MediaPurpose.RESOURCE)
-    item = await create_resource(alice, resource(file, Visibility.MEMBERS), app_settings)
+    item = await create_resource(alice, resource(file, Visibility.MEMBERS), settings=app_settings)
     assert await private(file) == [True]
     assert await media.readable(None, [await MediaFile.get(id=file.id)]) == set()
     assert await media.readable(bob, [await MediaFile.get(id=file.id)]) == {file.id}  # bob may read it
 
     await update_resource(alice, item.id, ResourceInput(visibility=Visibility.PRIVATE,
-                                                        allowed_roles=[Role.MODERATOR]), app_settings)
+                                                        allowed_roles=[Role.MODERATOR]), settings=app_settings)
     assert await private(file) == [True]
     assert await media.readable(bob, [await MediaFile.get(id=file.id)]) == set()  # not a moderator
 
-    await update_resource(mod, item.id, ResourceInput(visibility=Visibility.PUBLIC), app_settings)
+    await update_resource(mod, item.id, ResourceInput(visibility=Visibility.PUBLIC), settings=app_settings)
     assert await private(file) == [False]
     resources = content.get("Resource")  # registered by api.domain.kb.moderation
     await resources.hide(item.id, mod.id)
@@ -69,8 +69,8 @@ async def test_a_resource_file_is_private_while_the_resource_is_not_public(facto
 async def test_a_file_is_public_while_any_public_record_uses_it(factory, app_settings):
     alice = await factory.user()
     file = await upload(alice, app_settings, MediaPurpose.RESOURCE)
-    public = await create_resource(alice, resource(file, Visibility.PUBLIC), app_settings)
-    await create_resource(alice, resource(file, Visibility.MEMBERS, title="Copy"), app_settings)
+    public = await create_resource(alice, resource(file, Visibility.PUBLIC), settings=app_settings)
+    await create_resource(alice, resource(file, Visibility.MEMBERS, title="Copy"), settings=app_settings)
     assert await private(file) == [False]
     await delete_resource(alice, public.id)
     assert await private(file) == [True]  # only the members-only one uses it now
@@ -79,24 +79,25 @@ async def test_a_file_is_public_while_any_public_record_uses_it(factory, app_set
 
 async def test_article_embeds_follow_the_article_and_only_the_authors_own_uploads(factory, app_settings):
     alice, bob = await factory.user(), await factory.user()
-    mine, theirs, avatar = (await upload(alice, app_settings), await upload(bob, app_settings),
+    mine, theirs, avatar = (await upload(alice, settings=app_settings), await upload(bob, settings=app_settings),
                             await upload(alice, app_settings, MediaPurpose.AVATAR))
     await media.set_avatar(alice, avatar.id)
     body = "\n\n".join(embed(app_settings, f) for f in (mine, theirs, avatar))
-    article = await create_article(alice, ArticleInput(title="Guide", body=body), app_settings)
-    # A draft: alice's upload is private; bob's is not hers to hide; an avatar stays public.
-    assert await private(mine, theirs, avatar) == [True, False, False]
+    article = await create_article(alice, ArticleInput(title="Guide", body=body), settings=app_settings)
+    # A draft: alice's upload is private; bob's is unused (so private, as fresh uploads are) and not
+    # hers to use; an avatar stays public.
+    assert await private(mine, theirs, avatar) == [True, True, False]
     assert await media.readable(bob, [await MediaFile.get(id=mine.id)]) == set()
 
-    await publish_article(alice, article.id, app_settings)
+    await publish_article(alice, article.id, settings=app_settings)
     assert await private(mine) == [False]
-    await update_article(alice, article.id, ArticleInput(visibility=Visibility.MEMBERS), app_settings)
+    await update_article(alice, article.id, ArticleInput(visibility=Visibility.MEMBERS), settings=app_settings)
     assert await private(mine) == [True]
     assert await media.readable(bob, [await MediaFile.get(id=mine.id)]) == {mine.id}
     assert await media.readable(None, [await MediaFile.get(id=mine.id)]) == set()
 
     # The image leaves the text: the file keeps its state (what was private stays private).
-    await update_article(alice, article.id, ArticleInput(body="No pictures."), app_settings)
+    await update_article(alice, article.id, ArticleInput(body="No pictures."), settings=app_settings)
     assert await private(mine) == [True]
     assert await Attachment.filter(subject_type="Article").count() == 0
 
@@ -107,7 +108,7 @@ async def test_forum_embeds_follow_the_space_and_the_post_state(factory, app_set
     inner = await make_space(admin, "Inner circle", visibility=Visibility.PRIVATE, roles=[Role.MEMBER])
     staff = await make_space(admin, "Staff room", visibility=Visibility.PRIVATE, roles=[Role.MODERATOR])
     open_space = await make_space(admin, "Open")
-    in_topic, in_post, staff_file, open_file = [await upload(u, app_settings) for u in (alice, alice, mod, alice)]
+    in_topic, in_post, staff_file, open_file = [await upload(u, settings=app_settings) for u in (alice, alice, mod, alice)]
 
     topic = await make_topic(alice, inner, app_settings, body=embed(app_settings, in_topic))
     post = await make_post(alice, topic, app_settings, body="Also " + embed(app_settings, in_post))
@@ -132,29 +133,29 @@ async def test_forum_embeds_follow_the_space_and_the_post_state(factory, app_set
     assert await private(in_topic, in_post) == [False, False]
 
     # An edit that embeds another upload records it with the post's publicness.
-    extra = await upload(alice, app_settings)
+    extra = await upload(alice, settings=app_settings)
     await spaces.update_space(admin, inner.id, spaces.SpaceInput(visibility=Visibility.MEMBERS))
-    await edit_post(alice, post.id, embed(app_settings, extra), app_settings)
+    await edit_post(alice, post.id, embed(app_settings, extra), settings=app_settings)
     assert await private(extra, in_post, in_topic) == [True, True, True]
 
 
 async def test_backfill_records_content_written_before_uses_were_recorded(factory, app_settings):
-    from api.domain.attachments_backfill import backfill
+    from api.domain.attachments.backfill import backfill
     from api.models.forum import Topic
     from api.models.kb import Resource
     from api.timeutil import now
 
     admin, alice = await factory.user(role="ADMIN"), await factory.user()
-    in_resource, in_topic, in_public_topic = [await upload(alice, app_settings) for _ in range(3)]
+    in_resource, in_topic, in_public_topic = [await upload(alice, settings=app_settings) for _ in range(3)]
     members = await make_space(admin, "Members", visibility=Visibility.MEMBERS)
     public = await make_space(admin, "Open")
-    # Written behind the domain's back: nothing recorded, every file still public.
+    # Written behind the domain's back: nothing recorded, every file still private (fresh uploads).
     await Resource.create(title="Old", kind=ResourceKind.IMAGE, media_id=in_resource.id,
                           visibility=Visibility.MEMBERS, created_by_id=alice.id)
     for space, file in ((members, in_topic), (public, in_public_topic)):
         await Topic.create(space_id=space.id, author_id=alice.id, title="Old", body=embed(app_settings, file),
                            last_activity_at=now())
-    assert await private(in_resource, in_topic, in_public_topic) == [False, False, False]
+    assert await private(in_resource, in_topic, in_public_topic) == [True, True, True]
 
     counts = await backfill(batch=1)
     assert counts == {"Resource": 1, "Article": 0, "Topic": 2, "Post": 0}
@@ -165,7 +166,7 @@ async def test_backfill_records_content_written_before_uses_were_recorded(factor
 async def test_concurrent_changes_of_one_files_uses_decide_in_turn(factory, app_settings):
     import asyncio
 
-    from tortoise.transactions import in_transaction
+    from api.transactions import transaction
 
     from api.domain import attachments
 
@@ -175,7 +176,7 @@ async def test_concurrent_changes_of_one_files_uses_decide_in_turn(factory, app_
     a_inside, b_started = asyncio.Event(), asyncio.Event()
 
     async def add_a_public_use() -> None:
-        async with in_transaction():
+        async with transaction():
             await attachments.record("Resource", {1: attachments.Use(True, {file.id})})
             a_inside.set()
             await b_started.wait()
@@ -184,7 +185,7 @@ async def test_concurrent_changes_of_one_files_uses_decide_in_turn(factory, app_
     async def add_a_private_use() -> None:
         await a_inside.wait()
         b_started.set()
-        async with in_transaction():
+        async with transaction():
             # Deciding before the public use commits would make the file private again.
             await attachments.record("Resource", {3: attachments.Use(False, {file.id})})
 

@@ -14,17 +14,17 @@ from api.pubsub import get_broker
 from api.timeutil import now
 
 
-async def test_publish_now_is_visible_to_the_addressed_only(factory):
+async def test_publish_now_is_visible_to_the_addressed_only(factory, app_settings):
     admin = await factory.user(role="ADMIN")
     member = await factory.user()
     moderator = await factory.user(role="MODERATOR")
     committee = await Committee.create(name="Budget")
     await CommitteeMembership.create(committee=committee, user=member, joined_at=now())
-    everyone = await ann.publish_announcement(author_id=admin.id, title="Hello", body="**All**")
+    everyone = await ann.publish_announcement(author_id=admin.id, title="Hello", body="**All**", settings=app_settings)
     staff = await ann.publish_announcement(author_id=admin.id, title="Staff", body="x", audience="ROLE",
-                                           audience_role="MODERATOR")
+                                           audience_role="MODERATOR", settings=app_settings)
     budget = await ann.publish_announcement(author_id=None, title="Budget", body="y", audience="COMMITTEE",
-                                            committee_id=committee.id)
+                                            committee_id=committee.id, settings=app_settings)
     assert everyone.published_at is not None and "<strong>All</strong>" in everyone.body_html
 
     async def ids(viewer):
@@ -41,23 +41,23 @@ async def test_publish_now_is_visible_to_the_addressed_only(factory):
 async def test_validation_reports_every_bad_field(factory, app_settings):
     with pytest.raises(ValidationErrors) as caught:
         await ann.publish_announcement(author_id=None, title=" ", body="x" * (app_settings.max_body_length + 1),
-                                       audience="ROLE", audience_role="KING")
+                                       audience="ROLE", audience_role="KING", settings=app_settings)
     assert {e.field for e in caught.value.errors} == {"title", "body", "audienceRole"}
     with pytest.raises(Invalid) as one:
-        await ann.publish_announcement(author_id=None, title="t", body="b", audience="COMMITTEE")
+        await ann.publish_announcement(author_id=None, title="t", body="b", audience="COMMITTEE", settings=app_settings)
     assert one.value.field == "committeeId"
     with pytest.raises(NotFound):
-        await ann.publish_announcement(author_id=None, title="t", body="b", audience="COMMITTEE", committee_id=999)
+        await ann.publish_announcement(author_id=None, title="t", body="b", audience="COMMITTEE", committee_id=999, settings=app_settings)
     with pytest.raises(Invalid) as expired:
-        await ann.publish_announcement(author_id=None, title="t", body="b", expires_at=now() - timedelta(hours=1))
+        await ann.publish_announcement(author_id=None, title="t", body="b", expires_at=now() - timedelta(hours=1), settings=app_settings)
     assert expired.value.field == "expiresAt"
     assert await Announcement.all().count() == 0
 
 
-async def test_scheduled_announcement_is_published_exactly_once(factory):
+async def test_scheduled_announcement_is_published_exactly_once(factory, app_settings):
     member = await factory.user()
     later = now() + timedelta(hours=1)
-    scheduled = await ann.publish_announcement(author_id=None, title="Soon", body="b", publish_at=later)
+    scheduled = await ann.publish_announcement(author_id=None, title="Soon", body="b", publish_at=later, settings=app_settings)
     assert scheduled.published_at is None
     assert await (await ann.visible_announcements(member)).count() == 0
     assert await ann.publish_due() == []
@@ -69,11 +69,11 @@ async def test_scheduled_announcement_is_published_exactly_once(factory):
     assert await (await ann.visible_announcements(member)).count() == 1
 
 
-async def test_expired_leave_the_default_list_and_unread_count(factory):
+async def test_expired_leave_the_default_list_and_unread_count(factory, app_settings):
     member = await factory.user()
-    live = await ann.publish_announcement(author_id=None, title="Live", body="b", pinned=True)
+    live = await ann.publish_announcement(author_id=None, title="Live", body="b", pinned=True, settings=app_settings)
     old = await ann.publish_announcement(author_id=None, title="Old", body="b",
-                                         expires_at=now() + timedelta(hours=1))
+                                         expires_at=now() + timedelta(hours=1), settings=app_settings)
     await Announcement.filter(id=old.id).update(expires_at=now() - timedelta(minutes=1))
     assert [a.id for a in await (await ann.visible_announcements(member))] == [live.id]
     assert await (await ann.visible_announcements(member, include_expired=True)).count() == 2
@@ -86,12 +86,11 @@ async def test_expired_leave_the_default_list_and_unread_count(factory):
 async def test_the_scheduler_job_is_registered_and_concurrent_runs_publish_once(factory, app_settings):
     import asyncio
 
-    import api.wiring  # noqa: F401
-    from api.runtime import PERIODIC_JOBS
+    from api.registry import registry
 
-    job, _ = PERIODIC_JOBS["moderation.publish_announcements"]
+    job = registry().jobs["moderation.publish_announcements"].run
     due = [await ann.publish_announcement(author_id=None, title=f"T{i}", body="b",
-                                          publish_at=now() + timedelta(milliseconds=50)) for i in range(3)]
+                                          publish_at=now() + timedelta(milliseconds=50), settings=app_settings) for i in range(3)]
     await asyncio.sleep(0.1)
     results = await asyncio.gather(*(ann.publish_due() for _ in range(4)))
     published = sorted(i for result in results for i in result)
@@ -100,12 +99,3 @@ async def test_the_scheduler_job_is_registered_and_concurrent_runs_publish_once(
     assert await Announcement.filter(published_at__isnull=True).count() == 0
 
 
-async def test_a_publication_event_is_resolved_for_the_addressed_viewer_only(factory):
-    member = await factory.user()
-    committee = await Committee.create(name="Quiet")
-    public = await ann.publish_announcement(author_id=None, title="P", body="b")
-    private = await ann.publish_announcement(author_id=None, title="C", body="b", audience="COMMITTEE",
-                                             committee_id=committee.id)
-    assert (await ann.await_published(member, public.id)).id == public.id
-    assert await ann.await_published(member, private.id) is None
-    assert await ann.await_published(member, 10_000, attempts=2, pause=0.01) is None  # never committed

@@ -12,8 +12,14 @@ from media.urls import media_url
 from tests.media import samples
 
 
-async def stored(user, settings, data: bytes, name: str = "file.bin", purpose=MediaPurpose.RESOURCE) -> MediaFile:
-    return await media.upload(user, media.UploadedFile(name, io.BytesIO(data)), purpose, "", settings)
+async def stored(user, settings, data: bytes, name: str = "file.bin", purpose=MediaPurpose.RESOURCE, *,
+                 public: bool = True) -> MediaFile:
+    """An upload; by default made public, as when something public uses it (uploads start private)."""
+    uploaded = await media.upload(user, media.UploadedFile(name, io.BytesIO(data)), purpose, "", settings=settings)
+    if public:
+        await media.set_private([uploaded.id], False)
+        uploaded.private = False
+    return uploaded
 
 
 def path_of(settings, media_file: MediaFile, ext: str, **kw) -> str:
@@ -100,7 +106,7 @@ async def test_private_files_need_a_valid_unexpired_signature(client, factory, a
     assert (await client.get(moved)).status_code == 403
 
 
-async def test_embedded_images_of_private_content_are_signed(client, factory, app_settings):
+async def test_embedded_images_of_private_content_are_signed_only_when_allowed(client, factory, app_settings):
     from api.markdown import render
     from media.urls import sign_embedded
 
@@ -108,10 +114,14 @@ async def test_embedded_images_of_private_content_are_signed(client, factory, ap
     await media.set_private([image.id], True)
     plain = path_of(app_settings, image, "png")
     html = render(f"![a chart]({plain}) and [a link](https://example.org/x.png)")
-    signed_html = sign_embedded(html, app_settings.replace(media_url_prefix="/media"))
+    settings = app_settings.replace(media_url_prefix="/media")
+    signed_html = sign_embedded(html, settings, {image.sha256})
     assert "https://example.org/x.png" in signed_html
     src = signed_html.split('src="')[1].split('"')[0].replace("&amp;", "&")
     assert src.startswith(plain + "?exp=")
     assert (await client.get(plain)).status_code == 403
     assert (await client.get(src)).status_code == 200
-    assert sign_embedded(signed_html, app_settings.replace(media_url_prefix="/media")) == signed_html
+    assert sign_embedded(signed_html, settings, {image.sha256}) == signed_html
+    # Not among the content's own files: never signed, and a signature copied into the text is dropped.
+    assert sign_embedded(html, settings, set()) == html
+    assert sign_embedded(signed_html, settings, set()) == html

@@ -52,7 +52,7 @@ async def test_daily_check_in_once_a_day_through_graphql(gql, factory, app_setti
 async def test_redeem_and_refund_through_graphql(gql, factory, app_settings):
     admin, admin_token = await factory.member_with_token(role="ADMIN")
     member, token = await factory.member_with_token()
-    await points.grant(admin, app_settings, member.id, 25, "Welcome")
+    await points.grant(admin, member.id, 25, "Welcome", settings=app_settings)
     created = (await gql(CREATE_REWARD, {"input": {"reward": {"name": "Sticker pack", "cost": 20, "stock": 1}}},
                          token=admin_token))["createReward"]
     assert created["errors"] == []
@@ -95,7 +95,7 @@ async def test_titles_show_beside_the_name_through_a_loader(gql, factory, app_se
     admin = await factory.user(role="ADMIN")
     members = [await factory.member_with_token() for _ in range(3)]
     for member, _ in members:
-        await points.grant(admin, app_settings, member.id, 150, "Levels")
+        await points.grant(admin, member.id, 150, "Levels", settings=app_settings)
     titles = {t["name"]: t["id"] for t in (await gql(TITLES))["titles"]["nodes"]}
     chosen = (await gql(SELECT_TITLE, {"input": {"titleId": titles["Regular"]}}, token=members[0][1]))["selectTitle"]
     assert chosen == {"user": {"username": members[0][0].username, "title": {"name": "Regular", "minPoints": 100}},
@@ -119,7 +119,7 @@ async def test_a_leaderboard_page_costs_the_same_whatever_its_size(gql, factory,
     admin = await factory.user(role="ADMIN")
     for n in range(50):
         member = await factory.user()
-        await points.grant(admin, app_settings, member.id, n + 1, "Seed")
+        await points.grant(admin, member.id, n + 1, "Seed", settings=app_settings)
     small = await _leaderboard_cost(gql, count_queries, 5)
     large = await _leaderboard_cost(gql, count_queries, 50)
     assert small == large
@@ -132,15 +132,15 @@ async def test_badge_holder_counts_are_batched(gql, factory, app_settings, count
     admin, admin_token = await factory.member_with_token(role="ADMIN")
     member = await factory.user()
     for n in range(6):
-        badge = await badges.create_badge(admin, app_settings, name=f"Badge {n}", tier=BadgeTier.BRONZE)
+        badge = await badges.create_badge(admin, name=f"Badge {n}", tier=BadgeTier.BRONZE, settings=app_settings)
         if n % 2:
-            await badges.award_badge(admin, app_settings, badge.id, member.id)
+            await badges.award_badge(admin, badge.id, member.id, settings=app_settings)
     with count_queries:
         data = await gql(BADGES)
     assert [b["holderCount"] for b in data["badges"]["nodes"]] == [0, 1, 0, 1, 0, 1]
     few = count_queries.count
     for n in range(6, 40):
-        await badges.create_badge(admin, app_settings, name=f"Badge {n}", tier=BadgeTier.BRONZE)
+        await badges.create_badge(admin, name=f"Badge {n}", tier=BadgeTier.BRONZE, settings=app_settings)
     with count_queries:
         await gql(BADGES)
     assert count_queries.count == few

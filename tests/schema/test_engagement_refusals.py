@@ -22,11 +22,11 @@ async def _world(factory, settings) -> dict:
     mod = await factory.user(role="MODERATOR")
     alice, bob = await factory.user(), await factory.user()
     start = now() + timedelta(minutes=20)
-    event = await events.create_event(mod, settings, events.EventInput(
-        title="Meetup", starts_at=start, ends_at=start + timedelta(hours=2), location="Hall"))
+    event = await events.create_event(mod, events.EventInput(
+        title="Meetup", starts_at=start, ends_at=start + timedelta(hours=2), location="Hall"), settings=settings)
     await events.rsvp(alice, event.id)
-    conversation, _ = await messages.start_conversation(alice, settings, [bob.id], "Private")
-    ticket = await feedback.file_ticket(alice, settings, FeedbackCategory.BUG, "Bug", "It broke.")
+    conversation, _ = await messages.start_conversation(alice, [bob.id], "Private", settings=settings)
+    ticket = await feedback.file_ticket(alice, FeedbackCategory.BUG, "Bug", "It broke.", settings=settings)
     return {"event": gid("CommunityEvent", event.id), "alice": gid("User", alice.id),
             "conversation": gid("Conversation", conversation.id), "ticket": gid("FeedbackTicket", ticket.id),
             "code": event.check_in_code}

@@ -87,9 +87,9 @@ async def test_an_events_page_costs_the_same_whatever_its_size(gql, factory, app
     member, token = await factory.member_with_token()
     start = now() + timedelta(days=3)
     for n in range(50):
-        event = await events.create_event(mod, app_settings, events.EventInput(
+        event = await events.create_event(mod, events.EventInput(
             title=f"Event {n}", starts_at=start + timedelta(hours=n), ends_at=start + timedelta(hours=n + 1),
-            location="Hall", capacity=1))
+            location="Hall", capacity=1), settings=app_settings)
         if n % 3 == 0:
             await events.rsvp(member, event.id)
     assert await _events_cost(gql, count_queries, token, 5) == await _events_cost(gql, count_queries, token, 50)
@@ -114,9 +114,9 @@ async def test_an_inbox_page_costs_the_same_whatever_its_size(gql, factory, app_
     me, token = await factory.member_with_token()
     for n in range(50):
         other = await factory.user()
-        conversation, _ = await messages.start_conversation(other, app_settings, [me.id], f"Hello {n}")
+        conversation, _ = await messages.start_conversation(other, [me.id], f"Hello {n}", settings=app_settings)
         if n % 2:
-            await messages.send_message(me, app_settings, conversation.id, "Hi back")
+            await messages.send_message(me, conversation.id, "Hi back", settings=app_settings)
     assert await _inbox_cost(gql, count_queries, token, 5) == await _inbox_cost(gql, count_queries, token, 50)
     inbox = (await gql(INBOX, {"first": 2}, token=token))["inbox"]
     assert inbox["unreadCount"] == 25
@@ -153,12 +153,12 @@ async def test_message_added_subscription_delivers_to_members(app_settings, fact
     broker = MemoryBroker()
     set_broker(broker)
     alice, bob = await factory.user(), await factory.user()
-    conversation, _ = await messages.start_conversation(alice, app_settings, [bob.id], "Hello")
-    context = Context(settings=app_settings, limiter=MemoryRateLimiter(), broker=broker, viewer=bob)
+    conversation, _ = await messages.start_conversation(alice, [bob.id], "Hello", settings=app_settings)
+    context = Context(settings=app_settings, limiter=MemoryRateLimiter(), viewer=bob)
     stream = await build_schema(app_settings).subscribe(SUBSCRIBE, context_value=context)
     pending = asyncio.ensure_future(stream.__anext__())
     await asyncio.sleep(0.05)
-    await messages.send_message(alice, app_settings, conversation.id, "Are you there?")
+    await messages.send_message(alice, conversation.id, "Are you there?", settings=app_settings)
     result = await asyncio.wait_for(pending, 5)
     assert result.errors is None
     assert result.data["messageAdded"] == {"body": "Are you there?", "sender": {"username": alice.username}}
@@ -178,9 +178,9 @@ async def test_feedback_threads_and_their_query_cost(gql, factory, app_settings,
     member, token = await factory.member_with_token()
     other, other_token = await factory.member_with_token()
     for n in range(50):
-        ticket = await feedback.file_ticket(member, app_settings, FeedbackCategory.SUGGESTION, f"Idea {n}", "Body")
+        ticket = await feedback.file_ticket(member, FeedbackCategory.SUGGESTION, f"Idea {n}", "Body", settings=app_settings)
         await feedback.assign(mod, ticket.id, mod.id)
-        await feedback.reply(mod, app_settings, ticket.id, "Thanks!")
+        await feedback.reply(mod, ticket.id, "Thanks!", settings=app_settings)
     assert await _tickets_cost(gql, count_queries, mod_token, 5) == await _tickets_cost(gql, count_queries, mod_token, 50)
     mine = (await gql(TICKETS, {"first": 1}, token=token))["feedbackTickets"]
     assert mine["totalCount"] == 50 and mine["nodes"][0]["replies"]["nodes"][0]["author"]["username"] == mod.username
@@ -191,13 +191,13 @@ async def test_feedback_threads_and_their_query_cost(gql, factory, app_settings,
 async def test_lottery_seed_is_hidden_until_the_draw_and_verifiable_after(gql, factory, app_settings):
     mod = await factory.user(role="MODERATOR")
     members = [await factory.user() for _ in range(5)]
-    lottery = await lotteries.create_lottery(mod, app_settings, lotteries.LotteryInput(
+    lottery = await lotteries.create_lottery(mod, lotteries.LotteryInput(
         title="Draw", eligible_set=EligibleSet.LIST, winner_count=2, prizes=["T-shirt"],
-        user_ids=[m.id for m in members]))
+        user_ids=[m.id for m in members]), settings=app_settings)
     before = (await gql(LOTTERY))["lotteries"]["nodes"][0]
     assert (before["status"], before["seed"], before["eligibleUserIds"], before["winners"], before["verified"]) == (
         "OPEN", None, [], [], None)
-    await lotteries.draw(mod, app_settings, lottery.id)
+    await lotteries.draw(mod, lottery.id, settings=app_settings)
     after = (await gql(LOTTERY))["lotteries"]["nodes"][0]
     assert after["status"] == "DRAWN" and after["commitment"] == before["commitment"] and after["verified"] is True
     expected = lotteries.compute_winners(after["seed"], after["eligibleUserIds"], 2)

@@ -144,15 +144,18 @@ async def test_secret_ballot_never_shows_what_anyone_voted(gql, factory):
         view = (await gql(PROPOSAL, {"id": proposal_id}, token=token))["node"]
         assert view["ballots"]["nodes"] == [] and view["viewerChoices"] is None
         assert all(n["choices"] is None for n in view["auditLog"]["nodes"])
-        assert len(view["voters"]["nodes"]) == 2  # who voted is visible
+        assert view["voters"]["nodes"] == [] and view["ballotCount"] == 2  # how many voted, never who
         assert view["publishedBallots"]["nodes"] == []  # not before close
     assert (await gql(PROPOSAL, {"id": proposal_id}, token=alice_token))["node"]["viewerReceipt"] == receipt
+    early = await gql(CLOSE_PROPOSAL, {"input": {"proposalId": proposal_id}}, token=chair_token)
+    assert early["closeProposal"]["errors"][0]["code"] == "CONFLICT"  # the chair has not voted yet
+    await gql(CAST_VOTE, {"input": {"proposalId": proposal_id, "choice": "ABSTAIN"}}, token=chair_token)
     await gql(CLOSE_PROPOSAL, {"input": {"proposalId": proposal_id}}, token=chair_token)
     view = (await gql(PROPOSAL, {"id": proposal_id}, token=admin_token))["node"]
     assert view["ballots"]["nodes"] == [] and view["tally"]["counts"][:2] == [
         {"option": "YES", "votes": 1}, {"option": "NO", "votes": 1}]
     published = view["publishedBallots"]["nodes"]
-    assert {"receipt": receipt, "choices": ["YES"]} in published and len(published) == 2
+    assert {"receipt": receipt, "choices": ["YES"]} in published and len(published) == 3
     assert all(set(n) == {"receipt", "choices"} for n in published)
     checked = await gql(VERIFY, {"p": proposal_id, "r": receipt.upper()}, token=alice_token)
     assert checked["verifyReceipt"] == {"listed": True, "choices": ["YES"]}
@@ -203,14 +206,13 @@ async def test_overdue_proposals_close_on_read(gql, factory):
 
 
 async def test_proposal_updated_subscription(gql, factory, app_settings):
-    from api.pubsub import get_broker
     from api.ratelimit import MemoryRateLimiter
     from schema import build_schema
     from schema.context import Context
 
     _, _, chair_token, people, committee_id = await _committee(gql, factory, members=1)
     member, member_token = people[0]
-    ctx = Context(settings=app_settings, limiter=MemoryRateLimiter(), broker=get_broker(), viewer=member)
+    ctx = Context(settings=app_settings, limiter=MemoryRateLimiter(), viewer=member)
     stream = await build_schema(app_settings).subscribe(
         'subscription($c: ID!) { proposalUpdated(committeeId: $c) { title status ballotCount } }',
         context_value=ctx, variable_values={"c": committee_id})

@@ -72,7 +72,8 @@ async def test_upload_an_image_through_multipart(client, factory, app_settings):
     assert (media_file["kind"], media_file["mimeType"], media_file["width"], media_file["height"]) == (
         "IMAGE", "image/jpeg", 20, 40)
     assert media_file["alt"] == "Flag" and media_file["filename"] == "holiday.jpg"
-    assert media_file["url"] == f"/media/{media_file['sha256']}.jpg"
+    # A fresh upload is private to its owner until something public uses it: its URL is signed.
+    assert media_file["url"].startswith(f"/media/{media_file['sha256']}.jpg?exp=")
     assert {v["name"] for v in media_file["variants"]} == {"small", "original"}
     image = await client.get(media_file["variants"][0]["url"])
     assert image.status_code == 200 and image.headers["content-type"] == "image/webp"
@@ -82,7 +83,7 @@ async def test_upload_an_image_through_multipart(client, factory, app_settings):
 async def test_png_named_jpg_sent_as_jpeg_is_stored_as_png(client, factory):
     _, token = await factory.member_with_token()
     payload = await upload(client, token, samples.image_bytes("PNG"), "photo.jpg", content_type="image/jpeg")
-    assert payload["mediaFile"]["mimeType"] == "image/png" and payload["mediaFile"]["url"].endswith(".png")
+    assert payload["mediaFile"]["mimeType"] == "image/png" and ".png?exp=" in payload["mediaFile"]["url"]
 
 
 async def test_html_posing_as_an_image_is_a_user_error_and_nothing_is_kept(client, factory, app_settings):
@@ -127,7 +128,8 @@ async def test_only_the_owner_deletes_and_a_refusal_changes_nothing(gql, client,
     _, other_token = await factory.member_with_token()
     media_id = (await upload(client, owner_token, samples.pdf_bytes(), "a.pdf", purpose="RESOURCE"))["mediaFile"]["id"]
     refused = (await gql(DELETE, {"input": {"mediaId": media_id}}, token=other_token))["deleteMedia"]
-    assert refused["errors"][0]["code"] == "FORBIDDEN" and refused["deletedId"] is None
+    # Another member's fresh upload does not exist for them.
+    assert refused["errors"][0]["code"] == "NOT_FOUND" and refused["deletedId"] is None
     assert await MediaFile.filter(owner_id=owner.id).count() == 1
     done = (await gql(DELETE, {"input": {"mediaId": media_id}}, token=owner_token))["deleteMedia"]
     assert done == {"deletedId": media_id, "errors": []}
@@ -221,7 +223,7 @@ async def test_alt_text_is_changed_by_the_owner_only_and_limited(gql, client, fa
     _, other_token = await factory.member_with_token()
     media_id = (await upload(client, token, samples.image_bytes(), "a.png", alt="Before"))["mediaFile"]["id"]
     refused = (await gql(UPDATE, {"input": {"mediaId": media_id, "alt": "Hijacked"}}, token=other_token))["updateMedia"]
-    assert refused == {"mediaFile": None, "errors": [{"field": "mediaId", "code": "FORBIDDEN"}]}
+    assert refused == {"mediaFile": None, "errors": [{"field": "mediaId", "code": "NOT_FOUND"}]}
     too_long = "x" * (app_settings.media_max_alt_length + 1)
     invalid = (await gql(UPDATE, {"input": {"mediaId": media_id, "alt": too_long}}, token=token))["updateMedia"]
     assert invalid["errors"] == [{"field": "alt", "code": "INVALID"}]

@@ -12,7 +12,6 @@ from api.models.accounts import Committee, CommitteeMembership, Sanction, Sancti
 from api.models.moderation import (
     Announcement, JoinRequest, ModerationLogEntry, Report, ReportReason, ReviewItem,
 )
-from api.settings import set_settings
 from api.timeutil import now
 from schema.relay import node_global_id
 from tests.domain.moderation_support import NAME, NoteStore
@@ -77,11 +76,17 @@ def notes():
 
 @pytest.fixture
 def configure(app_settings):
-    def apply(**changes):
-        set_settings(app_settings.replace(**changes))
+    """Community settings as an admin would set them (stored, effective for the next request)."""
+    from api.domain.community import settings as community
+    from api.models.community import CommunitySetting
+
+    async def apply(**changes):
+        envs = {d.name: env for env, d in community.definitions().items()}
+        for name, value in changes.items():
+            await CommunitySetting.create(key=envs[name], value=community.as_text(value))
+        community.forget()
         return app_settings.replace(**changes)
-    yield apply
-    set_settings(app_settings)
+    return apply
 
 
 async def test_rules_publish_accept_and_versions(gql, factory):
@@ -104,7 +109,7 @@ async def test_rules_publish_accept_and_versions(gql, factory):
 
 
 async def test_invite_only_registration_and_referrals(gql, factory, configure):
-    configure(moderation_join_policy="INVITE_ONLY")
+    await configure(moderation_join_policy="INVITE_ONLY")
     inviter, token = await factory.member_with_token()
     signup = {"username": "guest", "email": "guest@example.org", "password": "a-good-long-passphrase"}
     refused = (await gql(REGISTER, {"input": signup}))["register"]
@@ -123,7 +128,7 @@ async def test_invite_only_registration_and_referrals(gql, factory, configure):
 
 
 async def test_join_requests_rejected_with_a_reason_the_applicant_sees(gql, factory, configure):
-    configure(moderation_join_policy="APPROVAL")
+    await configure(moderation_join_policy="APPROVAL")
     applicant, token = await factory.member_with_token()
     moderator, mod_token = await factory.member_with_token(role="MODERATOR")
     request = (await gql(REQUEST_TO_JOIN, {"input": {"message": "Hello!"}}, token=token))["requestToJoin"]
@@ -220,7 +225,7 @@ async def test_moderation_log_shows_the_moderator_to_staff_and_by_setting(gql, f
     assert staff_view["subjectLabel"] == member.username
     public = (await gql(LOG))["moderationLog"]["nodes"][0]
     assert public["moderator"] is None and public["subjectLabel"] is None and public["reason"] == "Tone"
-    configure(moderation_log_shows_moderator=True)
+    await configure(moderation_log_shows_moderator=True)
     shown = (await gql(LOG, token=member_token))["moderationLog"]["nodes"][0]
     assert shown["moderator"]["username"] == moderator.username
 
@@ -228,7 +233,6 @@ async def test_moderation_log_shows_the_moderator_to_staff_and_by_setting(gql, f
 async def test_announcements_audience_read_state_and_subscription(gql, factory, app_settings):
     from schema import build_schema
     from schema.context import Context
-    from api.pubsub import get_broker
     from api.ratelimit import MemoryRateLimiter
 
     member, member_token = await factory.member_with_token()
@@ -236,7 +240,7 @@ async def test_announcements_audience_read_state_and_subscription(gql, factory, 
     committee = await Committee.create(name="Events")
     outsider, outsider_token = await factory.member_with_token()
     await CommitteeMembership.create(committee=committee, user=member, joined_at=now())
-    ctx = Context(settings=app_settings, limiter=MemoryRateLimiter(), broker=get_broker(), viewer=outsider)
+    ctx = Context(settings=app_settings, limiter=MemoryRateLimiter(), viewer=outsider)
     stream = await build_schema(app_settings).subscribe(
         "subscription { announcementPublished { title } }", context_value=ctx)
     first_event = asyncio.create_task(anext(stream))

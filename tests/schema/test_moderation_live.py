@@ -16,7 +16,7 @@ SUBSCRIBE = {"id": "1", "type": "subscribe",
              "payload": {"query": "subscription { announcementPublished { title audience } }"}}
 
 
-async def test_scheduled_announcements_arrive_live_only_where_addressed(server_url, factory):  # noqa: F811
+async def test_scheduled_announcements_arrive_live_only_where_addressed(server_url, factory, app_settings):  # noqa: F811
     _, token = await factory.member_with_token()
     committee = await Committee.create(name="Board")
     ws = await _ws(server_url, {"Authorization": f"Bearer {token}"})
@@ -27,9 +27,9 @@ async def test_scheduled_announcements_arrive_live_only_where_addressed(server_u
         for attempt in range(40):  # the subscription is registered asynchronously: publish until it is
             due = now() - timedelta(seconds=1)
             await announcements.publish_announcement(author_id=None, title="Board only", body="b",
-                                                     audience="COMMITTEE", committee_id=committee.id)
+                                                     audience="COMMITTEE", committee_id=committee.id, settings=app_settings)
             scheduled = await announcements.publish_announcement(
-                author_id=None, title=f"Scheduled {attempt}", body="b", publish_at=now() + timedelta(hours=1))
+                author_id=None, title=f"Scheduled {attempt}", body="b", publish_at=now() + timedelta(hours=1), settings=app_settings)
             await Announcement.filter(id=scheduled.id).update(publish_at=due)  # its time has come
             assert await announcements.publish_due() == [scheduled.id]
             try:

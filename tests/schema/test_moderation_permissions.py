@@ -32,23 +32,23 @@ REFUSED: dict[Require, dict[str, str]] = {
 PERMISSION_CODES = {"UNAUTHENTICATED", "FORBIDDEN", "SANCTIONED"}
 
 
-async def _world(factory) -> dict[str, Any]:
+async def _world(factory, settings) -> dict[str, Any]:
     """Objects the mutations act on, made through the domain functions."""
     from api.models.forum import Space, Topic
 
     admin = await factory.user(role="ADMIN")
     moderator = await factory.user(role="MODERATOR")
     target, applicant, reporter = await factory.user(), await factory.user(), await factory.user()
-    await rules.publish_rules(admin, "Be kind.")
+    await rules.publish_rules(admin, "Be kind.", settings=settings)
     space = await Space.create(name="Garden", slug="garden")
     hidden = await Topic.create(space=space, author=target, title="Hidden", body="b", hidden=True,
                                 last_activity_at=now())
     request = await JoinRequest.create(user=applicant, message="hi")
-    invite, code = await invites.create_invite(admin, max_uses=50, expires_at=now() + timedelta(days=1))
-    item = (await reports.report(reporter, "User", target.id, ReportReason.SPAM)).item_id
+    invite, code = await invites.create_invite(admin, max_uses=50, expires_at=now() + timedelta(days=1), settings=settings)
+    item = (await reports.report(reporter, "User", target.id, ReportReason.SPAM, settings=settings)).item_id
     rule = await FilterRule.create(kind="WORD", pattern="casino")
-    sanction = await sanctions.sanction_member(admin, target.id, SanctionKind.WARNING, reason="tone")
-    announcement = await publish_announcement(author_id=admin.id, title="Hi", body="All")
+    sanction = await sanctions.sanction_member(admin, target.id, SanctionKind.WARNING, reason="tone", settings=settings)
+    announcement = await publish_announcement(author_id=admin.id, title="Hi", body="All", settings=settings)
     gid = node_global_id
     later = (now() + timedelta(days=2)).isoformat()
     return {
@@ -104,11 +104,11 @@ async def _tokens(factory) -> dict[str, str | None]:
 
 
 @pytest.mark.parametrize("name", sorted(_moderation_mutations()))
-async def test_mutation_matrix(gql, factory, name):
+async def test_mutation_matrix(gql, factory, name, app_settings):
     field = _moderation_mutations()[name]
     require = _requirement(field)
     assert require in REFUSED, f"{name}: unexpected requirement {require}"
-    variables = {"input": (await _world(factory))[name]}
+    variables = {"input": (await _world(factory, app_settings))[name]}
     tokens = await _tokens(factory)
     for token in tokens.values():
         if token:

@@ -99,11 +99,10 @@ def test_the_audit_catches_an_unguarded_or_housekeeping_mutation():
 async def _direct(field: GraphQLField, app_settings: Settings, viewer: Any) -> list[str]:
     """Call the guarded resolver directly (for inputs a JSON document cannot carry, e.g. uploads)."""
     from api.ratelimit import MemoryRateLimiter
-    from api.pubsub import get_broker
     from schema.context import Context
 
     class Info:
-        context = Context(settings=app_settings, limiter=MemoryRateLimiter(), broker=get_broker(), viewer=viewer)
+        context = Context(settings=app_settings, limiter=MemoryRateLimiter(), viewer=viewer)
 
     resolver = field.extensions["strawberry-definition"].base_resolver.wrapped_func
     payload = await resolver(None, info=Info(), input=None)

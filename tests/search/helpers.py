@@ -11,8 +11,8 @@ from search.worker import drain
 
 
 async def published(author: Any, settings: Settings, title: str, body: str, **fields: Any) -> Any:
-    article = await create_article(author, ArticleInput(title=title, body=body, **fields), settings)
-    return await publish_article(author, article.id, settings)
+    article = await create_article(author, ArticleInput(title=title, body=body, **fields), settings=settings)
+    return await publish_article(author, article.id, settings=settings)
 
 
 async def private(author: Any, settings: Settings, title: str, body: str, roles: list[str]) -> Any:

@@ -7,8 +7,6 @@ from search.commands import cmd_reindex
 
 
 def test_reindex_command_is_registered():
-    import api.wiring  # noqa: F401 - registers the commands
-
     args = build_parser().parse_args(["reindex", "--kind", "article", "--kind", "member"])
     assert args.func is cmd_reindex and args.kind == ["article", "member"]
     assert build_parser().parse_args(["reindex"]).kind is None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.bootstrap import prepare_search
+from api.bootstrap import run_startup_hooks
 from api.demo import accounts as demo_accounts
 from api.demo import kb as demo_kb
 from api.models.kb import Article, ArticleStatus, Resource
@@ -16,7 +16,7 @@ async def test_demo_knowledge_base_is_indexed_at_start_up(app_settings):
     await demo_kb.seed(app_settings, state)
     assert await Article.filter(status=ArticleStatus.PUBLISHED).count() >= 30
     assert await Resource.all().count() >= 5
-    await prepare_search(app_settings)  # what `guildhall serve` runs before serving
+    await run_startup_hooks(app_settings)  # what `guildhall serve` runs before serving
     assert await SearchOutbox.all().count() == 0
     anonymous = Scope()
     chinese = await search(app_settings, anonymous, "社群活动", kind_names=["article"])

@@ -102,7 +102,7 @@ async def test_rebuild_swaps_fresh_indexes_while_search_answers(app_settings, fa
         count = await original_fill(settings, uid, kind_name)  # read the old title
         if kind_name == "article":
             during.append(await found(settings, "opening hours"))  # the live index still answers
-            await update_article(author, kept[0].id, ArticleInput(title="Library handbook"), settings)
+            await update_article(author, kept[0].id, ArticleInput(title="Library handbook"), settings=settings)
             await worker.drain(settings)  # pushed to the live index, parked for the new one
         return count
 

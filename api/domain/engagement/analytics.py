@@ -114,8 +114,8 @@ async def _grouped(sql_from: str, column: str, bounds: list[tuple], params: list
     return {int(r["b"]): float(r["n"] or 0) for r in rows}
 
 
-async def community_stats(actor: User | None, settings: Settings, start: date, end: date,
-                          interval: Interval) -> CommunityStats:
+async def community_stats(actor: User | None, start: date, end: date,
+                          interval: Interval, *, settings: Settings) -> CommunityStats:
     require_role(actor, Role.MODERATOR)
     if end < start:
         raise Invalid("The range must end on or after its start.", field="to")
@@ -192,7 +192,7 @@ class Cohort:
         return [a / self.size if self.size else 0.0 for a in self.active]
 
 
-async def retention_cohorts(actor: User | None, settings: Settings, start: date, weeks: int) -> list[Cohort]:
+async def retention_cohorts(actor: User | None, start: date, weeks: int, *, settings: Settings) -> list[Cohort]:
     """Cohorts of members by join week (Monday weeks from `start`'s week, `weeks` of them), and
     how many of each were active (any write or sign-in) in each week since joining, up to today's data."""
     require_role(actor, Role.MODERATOR)
@@ -226,8 +226,8 @@ class Contributor:
     posts: int
 
 
-async def top_contributors(actor: User | None, settings: Settings, start: date, end: date,
-                           limit: int = 10) -> list[Contributor]:
+async def top_contributors(actor: User | None, start: date, end: date,
+                           limit: int = 10, *, settings: Settings) -> list[Contributor]:
     """Members by points earned in the range (community days), with their post counts."""
     require_role(actor, Role.MODERATOR)
     if not 1 <= limit <= 100:
@@ -262,7 +262,7 @@ class SpaceEngagement:
     contributors: int
 
 
-async def engagement_by_space(actor: User | None, settings: Settings, start: date, end: date) -> list[SpaceEngagement]:
+async def engagement_by_space(actor: User | None, start: date, end: date, *, settings: Settings) -> list[SpaceEngagement]:
     """Per forum space: topics and replies created in the range and distinct members who wrote them."""
     require_role(actor, Role.MODERATOR)
     tz = settings.community_timezone

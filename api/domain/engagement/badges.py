@@ -4,10 +4,11 @@ over the member's counters (first post, 10 accepted answers, 7-day streak...) or
 from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
+from api.transactions import transaction
 
-from api.domain.engagement.common import clean_text, reason_limit, require_user, stats_for
+from api.domain.engagement.common import clean_line, clean_text, reason_limit, require_user, stats_for
 from api.domain.notifications import notify
+from api.domain import media
 from api.errors import Conflict, Invalid, NotFound
 from api.models.accounts import Role, User
 from api.models.engagement import Badge, BadgeAward, BadgeCriterion, BadgeTier, MemberStats
@@ -26,26 +27,27 @@ COUNTER_OF = {
 
 
 async def create_badge(
-    actor: User | None, settings: Settings, *, name: str, description: str = "", tier: BadgeTier,
-    criterion: BadgeCriterion = BadgeCriterion.MANUAL, threshold: int = 0, icon_id: int | None = None,
+    actor: User | None, *, name: str, description: str = "", tier: BadgeTier,
+    criterion: BadgeCriterion = BadgeCriterion.MANUAL, threshold: int = 0, icon_id: int | None = None, settings: Settings,
 ) -> Badge:
     require_role(actor, Role.ADMIN)
-    name = clean_text(name, "name", 100)
+    name = clean_line(name, "name", 100)
     description = clean_text(description, "description", settings.max_reason_length, required=False)
     if criterion is BadgeCriterion.MANUAL:
         threshold = 0
     elif threshold < 1:
         raise Invalid("A rule-based badge needs a threshold of at least 1.", field="threshold")
     if icon_id is not None:
-        from api.models.media import MediaFile
-
-        if not await MediaFile.filter(id=icon_id).exists():
-            raise NotFound("No such media file.", field="iconId")
+        await media.get_own(actor, icon_id, field="iconId")
     if await Badge.filter(name=name).exists():
         raise Conflict("A badge with this name exists.", field="name")
     try:
-        return await Badge.create(name=name, description=description, tier=tier, criterion=criterion,
-                                  threshold=threshold, icon_id=icon_id)
+        async with transaction():
+            badge = await Badge.create(name=name, description=description, tier=tier, criterion=criterion,
+                                       threshold=threshold, icon_id=icon_id)
+            if icon_id is not None:
+                await media.set_private([icon_id], False)  # badge icons show to everyone
+            return badge
     except IntegrityError:
         raise Conflict("A badge with this name exists.", field="name") from None
 
@@ -55,7 +57,7 @@ async def _give(badge: Badge, user_id: int, *, by: User | None = None, reason: s
     if await BadgeAward.filter(badge_id=badge.id, user_id=user_id).exists():
         return None
     try:
-        async with in_transaction():
+        async with transaction():
             award = await BadgeAward.create(badge_id=badge.id, user_id=user_id,
                                             awarded_by_id=by.id if by else None, reason=reason)
     except IntegrityError:  # a concurrent award won
@@ -65,8 +67,8 @@ async def _give(badge: Badge, user_id: int, *, by: User | None = None, reason: s
     return award
 
 
-async def award_badge(actor: User | None, settings: Settings, badge_id: int, user_id: int,
-                      reason: str = "") -> BadgeAward:
+async def award_badge(actor: User | None, badge_id: int, user_id: int,
+                      reason: str = "", *, settings: Settings) -> BadgeAward:
     """Staff award a badge by hand; a member holds each badge once."""
     staff = require_role(actor, Role.MODERATOR)
     reason = clean_text(reason, "reason", reason_limit(settings), required=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
+from api.transactions import transaction
 
 from api.domain.engagement import badges, points
 from api.domain.engagement.common import community_day, stats_for
@@ -21,12 +21,12 @@ def streak_bonus(settings: Settings, streak: int) -> int:
     return sum(p for days, p in settings.check_in_streak_bonuses if int(days) == streak)
 
 
-async def daily_check_in(user: User, settings: Settings, *, at: datetime | None = None) -> CheckIn:
+async def daily_check_in(user: User, *, at: datetime | None = None, settings: Settings) -> CheckIn:
     at = at or now()
     day = community_day(settings, at)
     stats = await stats_for(user.id)
     try:
-        async with in_transaction():
+        async with transaction():
             # The unique (user, day) row refuses a second check-in, even a concurrent one.
             check_in = await CheckIn.create(user_id=user.id, day=day, streak=0)
             stats = await MemberStats.filter(id=stats.id).select_for_update().first()

@@ -6,7 +6,8 @@ from datetime import date, datetime
 
 from tortoise.exceptions import IntegrityError
 
-from api.errors import Invalid, NotFound
+from api import text
+from api.errors import NotFound
 from api.models.accounts import User
 from api.models.engagement import MemberStats, PointAccount
 from api.settings import Settings
@@ -14,13 +15,13 @@ from api.timeutil import local_day, now
 
 
 def clean_text(value: str | None, field: str, max_length: int, *, required: bool = True) -> str:
-    """Stripped text, or `Invalid` when empty (if required) or longer than `max_length`."""
-    text = (value or "").strip()
-    if required and not text:
-        raise Invalid("This cannot be empty.", field=field)
-    if len(text) > max_length:
-        raise Invalid(f"Use at most {max_length} characters.", field=field)
-    return text
+    """A multi-line text of engagement (message, ticket, auto-reply...): `api.text.block`."""
+    return text.block(value, field, max_length, required=required)
+
+
+def clean_line(value: str | None, field: str, max_length: int, *, required: bool = True) -> str:
+    """A one-line text of engagement (title, name, subject): `api.text.line`."""
+    return text.line(value, field, max_length, required=required)
 
 
 # Reasons and notes are stored in 500-character columns, whatever MAX_REASON_LENGTH says.

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tortoise.expressions import F
-from tortoise.transactions import in_transaction
+from api.transactions import transaction
 
 from api.domain.engagement import badges, points
-from api.domain.engagement.common import clean_text, stats_for
+from api.domain.engagement.common import clean_line, clean_text, stats_for
 from api.domain.notifications import notify
 from api.errors import Conflict, ErrorCode, Forbidden, Invalid, NotFound
 from api.models.accounts import Role, User
@@ -48,7 +48,7 @@ class EventInput:
 
 def _apply(event: Event, data: EventInput, settings: Settings, *, creating: bool) -> None:
     if creating or data.title is not None:
-        event.title = clean_text(data.title, "title", settings.max_title_length)
+        event.title = clean_line(data.title, "title", settings.max_title_length)
     if data.description is not None:
         event.description = clean_text(data.description, "description", settings.max_body_length,
                                        required=False)
@@ -89,7 +89,7 @@ def _apply(event: Event, data: EventInput, settings: Settings, *, creating: bool
         event.attendance_points = data.attendance_points
 
 
-async def create_event(actor: User | None, settings: Settings, data: EventInput) -> Event:
+async def create_event(actor: User | None, data: EventInput, *, settings: Settings) -> Event:
     """Staff create an event and organise it."""
     staff = require_role(actor, Role.MODERATOR)
     event = Event(organiser_id=staff.id, check_in_code=new_check_in_code())
@@ -136,10 +136,10 @@ async def _announce_promotions(event: Event, promoted: list[Rsvp]) -> None:
                      message=f"A place freed up: you are going to “{event.title}”.")
 
 
-async def update_event(actor: User | None, settings: Settings, event_id: int, data: EventInput) -> Event:
+async def update_event(actor: User | None, event_id: int, data: EventInput, *, settings: Settings) -> Event:
     """Organisers change an event; a larger capacity promotes from the waitlist."""
     member = require_role(actor, Role.MEMBER)
-    async with in_transaction():
+    async with transaction():
         event = await _locked_event(event_id)
         if not _may_organise(member, event):
             raise Forbidden("Only the organiser and staff may change this event.")
@@ -152,7 +152,7 @@ async def update_event(actor: User | None, settings: Settings, event_id: int, da
 
 async def cancel_event(actor: User | None, event_id: int) -> Event:
     member = require_role(actor, Role.MEMBER)
-    async with in_transaction():
+    async with transaction():
         event = await _locked_event(event_id)
         if not _may_organise(member, event):
             raise Forbidden("Only the organiser and staff may cancel this event.")
@@ -179,7 +179,7 @@ def _signups_open(event: Event, at: datetime) -> None:
 async def rsvp(user: User, event_id: int, *, at: datetime | None = None) -> Rsvp:
     """Sign up: GOING while places are left, else WAITLISTED at the end of the queue."""
     at = at or now()
-    async with in_transaction():
+    async with transaction():
         event = await _locked_event(event_id)
         _signups_open(event, at)
         current = await Rsvp.filter(event_id=event.id, user_id=user.id).first()
@@ -198,7 +198,7 @@ async def rsvp(user: User, event_id: int, *, at: datetime | None = None) -> Rsvp
 async def cancel_rsvp(user: User, event_id: int, *, at: datetime | None = None) -> Rsvp:
     """Withdraw; a freed place goes to the first member of the waitlist."""
     at = at or now()
-    async with in_transaction():
+    async with transaction():
         event = await _locked_event(event_id)
         current = await Rsvp.filter(event_id=event.id, user_id=user.id).first()
         if current is None or current.status == RsvpStatus.CANCELLED:
@@ -243,8 +243,8 @@ async def _attendee(event: Event, user_id: int) -> Rsvp:
     return row
 
 
-async def check_in_with_code(user: User, settings: Settings, event_id: int, code: str,
-                             *, at: datetime | None = None) -> Rsvp:
+async def check_in_with_code(user: User, event_id: int, code: str,
+                             *, at: datetime | None = None, settings: Settings) -> Rsvp:
     """A member checks themself in with the code shown at the event."""
     event = await Event.filter(id=event_id).first()
     if event is None:
@@ -255,8 +255,8 @@ async def check_in_with_code(user: User, settings: Settings, event_id: int, code
     return await _record_attendance(settings, event, row, user, at or now())
 
 
-async def check_in_attendee(actor: User | None, settings: Settings, event_id: int, user_id: int,
-                            *, at: datetime | None = None) -> Rsvp:
+async def check_in_attendee(actor: User | None, event_id: int, user_id: int,
+                            *, at: datetime | None = None, settings: Settings) -> Rsvp:
     """An organiser (or staff) checks a member in."""
     member = require_role(actor, Role.MEMBER)
     event = await Event.filter(id=event_id).first()

@@ -4,10 +4,11 @@ The first staff reply sets `first_response_at`; closing sets `resolved_at`."""
 
 from __future__ import annotations
 
-from tortoise.transactions import in_transaction
+from api.transactions import transaction
 
-from api.domain.engagement.common import clean_text
+from api.domain.engagement.common import clean_line, clean_text
 from api.domain.notifications import notify
+from api.domain.engagement.access import can_read_ticket
 from api.errors import Conflict, ErrorCode, Invalid, NotFound
 from api.models.accounts import Role, User
 from api.models.engagement import FeedbackCategory, FeedbackReply, FeedbackTicket, TicketStatus
@@ -26,13 +27,9 @@ TRANSITIONS = {
 CLOSED = {TicketStatus.RESOLVED, TicketStatus.REJECTED}
 
 
-def can_read(viewer: User | None, ticket: FeedbackTicket) -> bool:
-    return viewer is not None and (ticket.author_id == viewer.id or is_staff(viewer))
-
-
-async def file_ticket(user: User, settings: Settings, category: FeedbackCategory, subject: str, body: str,
-                      attachment_ids: list[int] | None = None) -> FeedbackTicket:
-    subject = clean_text(subject, "subject", settings.max_title_length)
+async def file_ticket(user: User, category: FeedbackCategory, subject: str, body: str,
+                      attachment_ids: list[int] | None = None, *, settings: Settings) -> FeedbackTicket:
+    subject = clean_line(subject, "subject", settings.max_title_length)
     body = clean_text(body, "body", settings.max_feedback_length)
     attachments = sorted(set(attachment_ids or []))
     if len(attachments) > MAX_ATTACHMENTS:
@@ -55,13 +52,13 @@ async def _ticket(ticket_id: int, *, lock: bool = False) -> FeedbackTicket:
     return ticket
 
 
-async def reply(actor: User | None, settings: Settings, ticket_id: int, body: str) -> FeedbackReply:
+async def reply(actor: User | None, ticket_id: int, body: str, *, settings: Settings) -> FeedbackReply:
     """The author or staff add to the thread. The first staff reply is the first response."""
     member = require_role(actor, Role.MEMBER)
     body = clean_text(body, "body", settings.max_feedback_length)
-    async with in_transaction():
+    async with transaction():
         ticket = await _ticket(ticket_id, lock=True)
-        if not can_read(member, ticket):
+        if not can_read_ticket(member, ticket):
             raise NotFound("No such ticket.", field="ticketId")
         staff = is_staff(member) and ticket.author_id != member.id
         if not staff and ticket.status in CLOSED:
@@ -90,7 +87,7 @@ async def assign(actor: User | None, ticket_id: int, assignee_id: int | None) ->
             raise NotFound("No such member.", field="assigneeId")
         if not is_staff(assignee):
             raise Invalid("Assign tickets to moderators or admins.", field="assigneeId")
-    async with in_transaction():
+    async with transaction():
         ticket = await _ticket(ticket_id, lock=True)
         ticket.assignee_id = assignee_id
         if assignee_id is not None and ticket.status == TicketStatus.OPEN:
@@ -106,7 +103,7 @@ async def assign(actor: User | None, ticket_id: int, assignee_id: int | None) ->
 async def set_status(actor: User | None, ticket_id: int, status: TicketStatus) -> FeedbackTicket:
     staff = require_role(actor, Role.MODERATOR)
     status = TicketStatus(status)
-    async with in_transaction():
+    async with transaction():
         ticket = await _ticket(ticket_id, lock=True)
         current = TicketStatus(ticket.status)
         if status not in TRANSITIONS[current]:

@@ -10,14 +10,17 @@ from tortoise.expressions import F
 
 from api.domain.engagement import badges, points
 from api.domain.engagement.common import stats_for
-from api.domain.events import on
+from api.domain.forum.events import (
+    AnswerAccepted, AnswerCreated, PostCreated, ReactionAdded, TopicCreated,
+)
+from api.events import on
 from api.models.engagement import BadgeCriterion, MemberStats
-from api.settings import get_settings
+from api.settings import Settings
 
 
-async def _act(author_id: int, rule: str, counter: str, criterion: BadgeCriterion, *, source_type: str,
-               source_id: int, key: str) -> None:
-    entry = await points.award(get_settings(), author_id, rule, source_type=source_type, source_id=source_id,
+async def _act(settings: Settings, author_id: int, rule: str, counter: str, criterion: BadgeCriterion, *,
+               source_type: str, source_id: int, key: str) -> None:
+    entry = await points.award(settings, author_id, rule, source_type=source_type, source_id=source_id,
                                dedupe_key=key, record_zero=True)
     if entry is None:  # seen before
         return
@@ -26,41 +29,43 @@ async def _act(author_id: int, rule: str, counter: str, criterion: BadgeCriterio
     await badges.evaluate(author_id, criterion)
 
 
-@on("forum.post_created")
-async def post_created(post_id: int, topic_id: int, author_id: int | None, **_: object) -> None:
-    if author_id is not None:
-        await _act(author_id, "post", "posts", BadgeCriterion.POSTS, source_type="Post", source_id=post_id,
-                   key=f"post:{post_id}")
+async def post_created(event: PostCreated, settings: Settings) -> None:
+    if event.author_id is not None:
+        await _act(settings, event.author_id, "post", "posts", BadgeCriterion.POSTS, source_type="Post",
+                   source_id=event.post_id, key=f"post:{event.post_id}")
 
 
-@on("forum.topic_created")
-async def topic_created(topic_id: int, author_id: int | None, **_: object) -> None:
+async def topic_created(event: TopicCreated, settings: Settings) -> None:
     # A topic's body is its opening post: it earns and counts like a post.
-    if author_id is not None:
-        await _act(author_id, "post", "posts", BadgeCriterion.POSTS, source_type="Topic", source_id=topic_id,
-                   key=f"topic:{topic_id}")
+    if event.author_id is not None:
+        await _act(settings, event.author_id, "post", "posts", BadgeCriterion.POSTS, source_type="Topic",
+                   source_id=event.topic_id, key=f"topic:{event.topic_id}")
 
 
-@on("qa.answer_created")
-async def answer_created(answer_id: int, question_id: int, author_id: int | None, **_: object) -> None:
-    if author_id is not None:
-        await _act(author_id, "answer", "answers", BadgeCriterion.ANSWERS, source_type="Post",
-                   source_id=answer_id, key=f"answer:{answer_id}")
+async def answer_created(event: AnswerCreated, settings: Settings) -> None:
+    if event.author_id is not None:
+        await _act(settings, event.author_id, "answer", "answers", BadgeCriterion.ANSWERS, source_type="Post",
+                   source_id=event.answer_id, key=f"answer:{event.answer_id}")
 
 
-@on("qa.answer_accepted")
-async def answer_accepted(answer_id: int, question_id: int, author_id: int | None,
-                          accepted_by: int | None = None, **_: object) -> None:
+async def answer_accepted(event: AnswerAccepted, settings: Settings) -> None:
     # Once per answer, even if it is unaccepted and accepted again.
-    if author_id is not None and author_id != accepted_by:
-        await _act(author_id, "accepted_answer", "accepted_answers", BadgeCriterion.ACCEPTED_ANSWERS,
-                   source_type="Post", source_id=answer_id, key=f"accepted:{answer_id}")
+    if event.author_id is not None and event.author_id != event.accepted_by:
+        await _act(settings, event.author_id, "accepted_answer", "accepted_answers", BadgeCriterion.ACCEPTED_ANSWERS,
+                   source_type="Post", source_id=event.answer_id, key=f"accepted:{event.answer_id}")
 
 
-@on("forum.reaction_added")
-async def reaction_added(subject_type: str, subject_id: int, author_id: int | None, actor_id: int | None,
-                         reaction: str = "", **_: object) -> None:
-    if author_id is not None and author_id != actor_id:
-        await _act(author_id, "reaction_received", "reactions_received", BadgeCriterion.REACTIONS_RECEIVED,
-                   source_type=subject_type, source_id=subject_id,
-                   key=f"reaction:{subject_type}:{subject_id}:{actor_id}:{reaction}"[:128])
+async def reaction_added(event: ReactionAdded, settings: Settings) -> None:
+    if event.author_id is not None and event.author_id != event.actor_id:
+        key = f"reaction:{event.subject_type}:{event.subject_id}:{event.actor_id}:{event.reaction}"
+        await _act(settings, event.author_id, "reaction_received", "reactions_received", BadgeCriterion.REACTIONS_RECEIVED,
+                   source_type=event.subject_type, source_id=event.subject_id, key=key[:128])
+
+
+HANDLERS = (
+    on(PostCreated, post_created),
+    on(TopicCreated, topic_created),
+    on(AnswerCreated, answer_created),
+    on(AnswerAccepted, answer_accepted),
+    on(ReactionAdded, reaction_added),
+)

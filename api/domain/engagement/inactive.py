@@ -40,8 +40,8 @@ async def _targets(actor: User, days: int, user_ids: list[int] | None) -> list[U
     return list(await query.limit(MAX_BATCH))
 
 
-async def remind(actor: User | None, settings: Settings, days: int, user_ids: list[int] | None = None,
-                 message: str = "") -> int:
+async def remind(actor: User | None, days: int, user_ids: list[int] | None = None,
+                 message: str = "", *, settings: Settings) -> int:
     """Notify inactive members (all of them, or those of `user_ids` still inactive)."""
     staff = require_role(actor, Role.MODERATOR)
     text = (message or "").strip() or "We miss you! See what is new in the community."

@@ -20,10 +20,10 @@ import secrets
 from dataclasses import dataclass, field
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
+from api.transactions import transaction
 
 from api.domain.engagement.checkin import live_streak
-from api.domain.engagement.common import clean_text
+from api.domain.engagement.common import clean_line, clean_text
 from api.domain.notifications import notify
 from api.errors import Conflict, ErrorCode, Invalid, NotFound
 from api.models.accounts import Role, User
@@ -64,10 +64,10 @@ class LotteryInput:
     user_ids: list[int] = field(default_factory=list)
 
 
-async def create_lottery(actor: User | None, settings: Settings, data: LotteryInput) -> Lottery:
+async def create_lottery(actor: User | None, data: LotteryInput, *, settings: Settings) -> Lottery:
     """Staff open a lottery; its commitment is public from now on."""
     staff = require_role(actor, Role.MODERATOR)
-    title = clean_text(data.title, "title", settings.max_title_length)
+    title = clean_line(data.title, "title", settings.max_title_length)
     description = clean_text(data.description, "description", settings.max_body_length, required=False)
     if not 1 <= data.winner_count <= MAX_WINNERS:
         raise Invalid(f"Draw between 1 and {MAX_WINNERS} winners.", field="winnerCount")
@@ -91,7 +91,7 @@ async def create_lottery(actor: User | None, settings: Settings, data: LotteryIn
             raise NotFound("No such survey.", field="surveyId")
         values["survey_id"] = data.survey_id
     seed = secrets.token_hex(32)
-    async with in_transaction():
+    async with transaction():
         lottery = await Lottery.create(
             title=title, description=description, eligible_set=kind, winner_count=data.winner_count,
             prizes=prizes, seed=seed, commitment=commitment_of(seed), created_by_id=staff.id, **values,
@@ -115,7 +115,7 @@ async def _add(lottery: Lottery, user_ids: list[int]) -> int:
 async def add_entrants(actor: User | None, lottery_id: int, user_ids: list[int]) -> Lottery:
     """Add members to a hand-made list while the lottery is open."""
     require_role(actor, Role.MODERATOR)
-    async with in_transaction():
+    async with transaction():
         lottery = await Lottery.filter(id=lottery_id).select_for_update().first()
         if lottery is None:
             raise NotFound("No such lottery.", field="lotteryId")
@@ -148,10 +148,10 @@ async def eligible_ids(lottery: Lottery, settings: Settings) -> list[int]:
     return sorted(set(ids))
 
 
-async def draw(actor: User | None, settings: Settings, lottery_id: int) -> Lottery:
+async def draw(actor: User | None, lottery_id: int, *, settings: Settings) -> Lottery:
     """Reveal the seed and record the winners. Runs once: the status change is the claim."""
     staff = require_role(actor, Role.MODERATOR)
-    async with in_transaction():
+    async with transaction():
         lottery = await Lottery.filter(id=lottery_id).select_for_update().first()
         if lottery is None:
             raise NotFound("No such lottery.", field="lotteryId")

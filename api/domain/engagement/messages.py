@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
+from api.transactions import transaction
 
 from api.db import fetch_all
-from api.domain.content import ContentRef, ContentType, register
-from api.domain.engagement.common import clean_text, community_day
+from api.domain.content import ContentRef, ContentType
+from api.domain.engagement.common import clean_line, clean_text, community_day
 from api.errors import Conflict, Forbidden, Invalid, NotFound
 from api.models.accounts import User
 from api.models.engagement import (
@@ -50,8 +50,8 @@ async def membership(user_id: int, conversation_id: int) -> ConversationMember:
     return member
 
 
-async def start_conversation(user: User, settings: Settings, user_ids: list[int], body: str,
-                             title: str = "") -> tuple[Conversation, Message]:
+async def start_conversation(user: User, user_ids: list[int], body: str,
+                             title: str = "", *, settings: Settings) -> tuple[Conversation, Message]:
     """Write to one member (reusing the pair's conversation) or to a small group."""
     others = sorted(set(user_ids) - {user.id})
     if not others:
@@ -60,7 +60,7 @@ async def start_conversation(user: User, settings: Settings, user_ids: list[int]
         raise Invalid(f"A conversation has at most {settings.max_conversation_members} members.",
                       field="userIds")
     body = clean_text(body, "body", settings.max_message_length)
-    title = clean_text(title, "title", settings.max_title_length, required=False)
+    title = clean_line(title, "title", settings.max_title_length, required=False)
     if await User.filter(id__in=others).count() != len(others):
         raise NotFound("Some of these members do not exist.", field="userIds")
     if await blocked_between(user.id, others):
@@ -70,7 +70,7 @@ async def start_conversation(user: User, settings: Settings, user_ids: list[int]
         conversation = await Conversation.filter(pair_key=key).first()
         if conversation is None:
             try:
-                async with in_transaction():
+                async with transaction():
                     conversation = await Conversation.create(pair_key=key, created_by_id=user.id)
                     await ConversationMember.bulk_create([
                         ConversationMember(conversation_id=conversation.id, user_id=i) for i in (user.id, others[0])
@@ -80,17 +80,17 @@ async def start_conversation(user: User, settings: Settings, user_ids: list[int]
         else:  # whoever left comes back
             await ConversationMember.filter(conversation_id=conversation.id).update(left_at=None)
     else:
-        async with in_transaction():
+        async with transaction():
             conversation = await Conversation.create(is_group=True, title=title, created_by_id=user.id)
             await ConversationMember.bulk_create([
                 ConversationMember(conversation_id=conversation.id, user_id=i) for i in [user.id, *others]
             ])
-    message = await send_message(user, settings, conversation.id, body)
+    message = await send_message(user, conversation.id, body, settings=settings)
     return conversation, message
 
 
-async def send_message(user: User, settings: Settings, conversation_id: int, body: str,
-                       *, at: datetime | None = None) -> Message:
+async def send_message(user: User, conversation_id: int, body: str,
+                       *, at: datetime | None = None, settings: Settings) -> Message:
     body = clean_text(body, "body", settings.max_message_length)
     await membership(user.id, conversation_id)
     conversation = await Conversation.get(id=conversation_id)
@@ -109,7 +109,7 @@ async def send_message(user: User, settings: Settings, conversation_id: int, bod
 
 async def _post(conversation: Conversation, sender_id: int, body: str, *, auto: bool = False,
                 at: datetime | None = None) -> Message:
-    async with in_transaction():
+    async with transaction():
         message = await Message.create(conversation_id=conversation.id, sender_id=sender_id, body=body,
                                        is_auto_reply=auto)
         await Conversation.filter(id=conversation.id).update(last_message_at=at or now())
@@ -174,7 +174,7 @@ async def unblock(user: User, blocked_id: int) -> int:
     return await Block.filter(blocker_id=user.id, blocked_id=blocked_id).delete()
 
 
-async def set_auto_reply(user: User, settings: Settings, body: str | None, enabled: bool) -> AutoReply | None:
+async def set_auto_reply(user: User, body: str | None, enabled: bool, *, settings: Settings) -> AutoReply | None:
     """Set (or, with enabled false, pause) the member's away message."""
     existing = await AutoReply.filter(user_id=user.id).first()
     if body is not None:
@@ -252,4 +252,4 @@ async def _can_see(viewer: User | None, message_id: int) -> bool:
         conversation_id=message.conversation_id, user_id=viewer.id).exists()
 
 
-register(ContentType(name="Message", load=_load, hide=_hide, unhide=_unhide, delete=_delete, can_see=_can_see))
+MESSAGE = ContentType(name="Message", load=_load, hide=_hide, unhide=_unhide, delete=_delete, can_see=_can_see)

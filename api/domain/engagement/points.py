@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from enum import Enum
 
 from tortoise.expressions import F
-from tortoise.transactions import in_transaction
+from api.transactions import transaction
 
 from api.db import fetch_all
 from api.domain.engagement.common import clean_text, community_day, ensure_account, reason_limit, require_user
@@ -71,7 +71,7 @@ async def award(
         return None
     await ensure_account(user_id)
     day = community_day(settings, at)
-    async with in_transaction():
+    async with transaction():
         # Lock the account row: concurrent awards of one member queue here, so the cap holds.
         await PointAccount.filter(user_id=user_id).select_for_update().first()
         if dedupe_key and await PointEntry.filter(dedupe_key=dedupe_key).exists():
@@ -94,7 +94,7 @@ async def award(
         )
 
 
-async def grant(actor: User | None, settings: Settings, user_id: int, amount: int, reason: str) -> PointEntry:
+async def grant(actor: User | None, user_id: int, amount: int, reason: str, *, settings: Settings) -> PointEntry:
     """Admins grant (positive) or deduct (negative) points with a reason. A deduction may take
     a balance below zero: it corrects an award, it does not buy anything."""
     admin = require_role(actor, Role.ADMIN)
@@ -103,7 +103,7 @@ async def grant(actor: User | None, settings: Settings, user_id: int, amount: in
         raise Invalid(f"Use a non-zero amount of at most {MAX_GRANT} points either way.", field="amount")
     await require_user(user_id)
     await ensure_account(user_id)
-    async with in_transaction():
+    async with transaction():
         await PointAccount.filter(user_id=user_id).select_for_update().first()
         return await record_entry(
             user_id, amount, GRANT_RULE, day=community_day(settings), reason=reason,

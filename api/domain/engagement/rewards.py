@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tortoise.expressions import F
-from tortoise.transactions import in_transaction
+from api.transactions import transaction
 
-from api.domain.engagement.common import clean_text, community_day, ensure_account, reason_limit
+from api.domain.engagement.common import clean_line, clean_text, community_day, ensure_account, reason_limit
 from api.domain.engagement.points import record_entry
 from api.domain.notifications import notify
 from api.errors import Conflict, ErrorCode, Invalid, NotFound
@@ -38,7 +38,7 @@ class RewardInput:
 
 def _apply(reward: Reward, data: RewardInput, settings: Settings, *, creating: bool) -> None:
     if creating or data.name is not None:
-        reward.name = clean_text(data.name, "name", settings.max_title_length)
+        reward.name = clean_line(data.name, "name", settings.max_title_length)
     if data.description is not None:
         reward.description = clean_text(data.description, "description", settings.max_body_length,
                                         required=False)
@@ -64,7 +64,7 @@ def _apply(reward: Reward, data: RewardInput, settings: Settings, *, creating: b
         reward.active = data.active
 
 
-async def create_reward(actor: User | None, settings: Settings, data: RewardInput) -> Reward:
+async def create_reward(actor: User | None, data: RewardInput, *, settings: Settings) -> Reward:
     staff = require_role(actor, Role.MODERATOR)
     reward = Reward(created_by_id=staff.id)
     _apply(reward, data, settings, creating=True)
@@ -72,10 +72,10 @@ async def create_reward(actor: User | None, settings: Settings, data: RewardInpu
     return reward
 
 
-async def update_reward(actor: User | None, settings: Settings, reward_id: int, data: RewardInput) -> Reward:
+async def update_reward(actor: User | None, reward_id: int, data: RewardInput, *, settings: Settings) -> Reward:
     """Change catalogue fields. Setting `stock` replaces the count of items left."""
     require_role(actor, Role.MODERATOR)
-    async with in_transaction():
+    async with transaction():
         reward = await Reward.filter(id=reward_id).select_for_update().first()
         if reward is None:
             raise NotFound("No such reward.", field="rewardId")
@@ -93,7 +93,7 @@ def _check_window(reward: Reward, at: datetime) -> None:
         raise Conflict("This reward is no longer available.", field="rewardId", code=ErrorCode.CLOSED)
 
 
-async def redeem(user: User, settings: Settings, reward_id: int) -> Redemption:
+async def redeem(user: User, reward_id: int, *, settings: Settings) -> Redemption:
     """Spend points on one item of a reward."""
     reward = await Reward.filter(id=reward_id).first()
     if reward is None:
@@ -101,7 +101,7 @@ async def redeem(user: User, settings: Settings, reward_id: int) -> Redemption:
     at = now()
     _check_window(reward, at)
     await ensure_account(user.id)
-    async with in_transaction():
+    async with transaction():
         # Debit first: this locks the member's account row until commit, so the per-member
         # limit below is counted with no concurrent redemption of theirs in flight.
         debited = await PointAccount.filter(user_id=user.id, balance__gte=reward.cost).update(
@@ -137,10 +137,10 @@ async def _handle(actor: User | None, redemption_id: int) -> tuple[User, Redempt
     return staff, redemption
 
 
-async def fulfil(actor: User | None, settings: Settings, redemption_id: int, note: str = "") -> Redemption:
+async def fulfil(actor: User | None, redemption_id: int, note: str = "", *, settings: Settings) -> Redemption:
     """Staff mark a pending redemption delivered."""
     note = clean_text(note, "note", reason_limit(settings), required=False)
-    async with in_transaction():
+    async with transaction():
         staff, redemption = await _handle(actor, redemption_id)
         redemption.status, redemption.handled_by_id = RedemptionStatus.FULFILLED, staff.id
         redemption.handled_at, redemption.note = now(), note
@@ -150,10 +150,10 @@ async def fulfil(actor: User | None, settings: Settings, redemption_id: int, not
     return redemption
 
 
-async def refund(actor: User | None, settings: Settings, redemption_id: int, note: str = "") -> Redemption:
+async def refund(actor: User | None, redemption_id: int, note: str = "", *, settings: Settings) -> Redemption:
     """Staff cancel a pending redemption: the points are credited back and the item restocked."""
     note = clean_text(note, "note", reason_limit(settings), required=False)
-    async with in_transaction():
+    async with transaction():
         staff, redemption = await _handle(actor, redemption_id)
         redemption.status, redemption.handled_by_id = RedemptionStatus.REFUNDED, staff.id
         redemption.handled_at, redemption.note = now(), note

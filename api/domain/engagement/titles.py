@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
 
-from api.domain.engagement.common import clean_text, require_user, stats_for
+from api.domain.engagement.common import clean_line, clean_text, require_user, stats_for
 from api.domain.notifications import notify
 from api.errors import Conflict, Forbidden, NotFound
 from api.models.accounts import Role, User
@@ -29,9 +29,9 @@ async def sync_level_titles(settings: Settings) -> None:
             await Title.filter(id=title.id).update(min_points=points)
 
 
-async def create_title(actor: User | None, settings: Settings, name: str, description: str = "") -> Title:
+async def create_title(actor: User | None, name: str, description: str = "", *, settings: Settings) -> Title:
     require_role(actor, Role.ADMIN)
-    name = clean_text(name, "name", 64)
+    name = clean_line(name, "name", 64)
     description = clean_text(description, "description", settings.max_reason_length, required=False)
     if await Title.filter(name=name).exists():
         raise Conflict("A title with this name exists.", field="name")
@@ -66,7 +66,7 @@ async def available_titles(settings: Settings, user_id: int) -> list[Title]:
     return sorted({t.id: t for t in [*granted, *reached]}.values(), key=lambda t: (t.min_points or 0, t.name))
 
 
-async def select_title(user: User, settings: Settings, title_id: int | None) -> MemberStats:
+async def select_title(user: User, title_id: int | None, *, settings: Settings) -> MemberStats:
     """Show `title_id` beside the member's name (None shows no title)."""
     if title_id is not None and title_id not in {t.id for t in await available_titles(settings, user.id)}:
         raise Forbidden("You do not hold this title.", field="titleId")

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from tortoise.expressions import Q, Subquery
+from tortoise.queryset import QuerySet
+
 from api.errors import Forbidden, NotFound
 from api.models.accounts import User
-from api.models.forum import PostingPolicy, Post, Space, Topic
+from api.models.forum import PostingPolicy, Post, PostRevision, Space, Tag, Topic, TopicRevision, TopicTag
 from api.policies import can_see, is_staff
+from api.policy import ReadPolicy, through
 from api.settings import Settings
 
 _MEMO_KEY = "forum.spaces"
@@ -94,23 +98,87 @@ def can_read_post_body(viewer: User | None, post: Post) -> bool:
     return True
 
 
-def topic_filters(viewer: User | None, space_ids: list[int]) -> dict[str, Any]:
-    """Filters of the topics a viewer may list (staff also see held and hidden ones)."""
-    filters: dict[str, Any] = {"space_id__in": space_ids, "deleted_at__isnull": True}
-    if not is_staff(viewer):
-        filters.update(held=False, hidden=False)
-    return filters
-
-
-def post_filters(viewer: User | None) -> list[Any]:
-    """Q filters of the posts of a visible topic a viewer may list."""
-    from tortoise.expressions import Q
-
+def topic_filter(viewer: User | None, space_ids: list[int]) -> Q:
+    """`can_view_topic` as a database filter, given the spaces the viewer may see."""
     if is_staff(viewer):
-        return []
+        return Q(space_id__in=space_ids)
+    published = Q(deleted_at__isnull=True, held=False, hidden=False)
+    if viewer is not None:  # authors see their own held and hidden topics
+        published = Q(published, Q(deleted_at__isnull=True, author_id=viewer.id), join_type="OR")
+    return Q(Q(space_id__in=space_ids), published)
+
+
+def post_filter(viewer: User | None) -> Q:
+    """`can_view_post` as a database filter, for posts of topics the viewer may see."""
+    if is_staff(viewer):
+        return Q()
     if viewer is None:
-        return [Q(held=False)]
-    return [Q(held=False) | Q(author_id=viewer.id)]
+        return Q(held=False)
+    return Q(Q(held=False), Q(author_id=viewer.id), join_type="OR")
+
+
+# Read policies (declared in the forum's manifest): one rule per node type, as a scope for lists
+# and a filter for loaded rows.
+
+async def visible_spaces(viewer: User | None, memo: dict[str, Any]) -> QuerySet[Space]:
+    return Space.filter(id__in=(await space_index(memo)).visible_ids(viewer))
+
+
+async def filter_spaces(viewer: User | None, rows: list[Space], memo: dict[str, Any]) -> list[Space]:
+    index = await space_index(memo)
+    return [r for r in rows if index.can_view(viewer, r.id)]
+
+
+async def visible_topics(viewer: User | None, memo: dict[str, Any]) -> QuerySet[Topic]:
+    index = await space_index(memo)
+    return Topic.filter(topic_filter(viewer, index.visible_ids(viewer)))
+
+
+async def filter_topics(viewer: User | None, rows: list[Topic], memo: dict[str, Any]) -> list[Topic]:
+    index = await space_index(memo)
+    return [r for r in rows if can_view_topic(viewer, r, index)]
+
+
+async def visible_posts(viewer: User | None, memo: dict[str, Any]) -> QuerySet[Post]:
+    topics = await visible_topics(viewer, memo)
+    return Post.filter(post_filter(viewer), topic_id__in=Subquery(topics.values("id")))
+
+
+async def filter_posts(viewer: User | None, rows: list[Post], memo: dict[str, Any]) -> list[Post]:
+    topics = {t.id: t for t in await Topic.filter(id__in={r.topic_id for r in rows})}
+    index = await space_index(memo)
+    return [r for r in rows if r.topic_id in topics and can_view_post(viewer, r, topics[r.topic_id], index)]
+
+
+async def visible_post_revisions(viewer: User | None, memo: dict[str, Any]) -> QuerySet[PostRevision]:
+    """Earlier bodies of posts whose body the viewer may read."""
+    posts = await visible_posts(viewer, memo)
+    if not is_staff(viewer):
+        readable = Q(deleted_at__isnull=True, hidden=False)
+        if viewer is not None:
+            readable = Q(readable, Q(deleted_at__isnull=True, author_id=viewer.id), join_type="OR")
+        posts = posts.filter(readable)
+    return PostRevision.filter(post_id__in=Subquery(posts.values("id")))
+
+
+async def visible_tags(viewer: User | None, memo: dict[str, Any]) -> QuerySet[Tag]:
+    """Tags used by at least one topic the viewer may see (tags of private topics would leak
+    their subjects)."""
+    topics = await visible_topics(viewer, memo)
+    return Tag.filter(id__in=Subquery(TopicTag.filter(topic_id__in=Subquery(topics.values("id"))).values("tag_id")))
+
+
+READ_POLICIES = (
+    ReadPolicy(Space, visible_spaces, filter_spaces, "Its visibility and its parent's allow the viewer."),
+    ReadPolicy(Topic, visible_topics, filter_topics,
+               "Its space is visible; held and hidden topics to their author and staff; deleted ones to staff."),
+    ReadPolicy(Post, visible_posts, filter_posts,
+               "Its topic is visible; held posts to their author and staff. Deleted and hidden posts keep "
+               "their place, without their body."),
+    through(TopicRevision, Topic, "topic_id"),
+    ReadPolicy(PostRevision, visible_post_revisions, doc="Whoever may read its post's body."),
+    ReadPolicy(Tag, visible_tags, doc="Used by a topic the viewer may see."),
+)
 
 
 async def visible_topic(viewer: User | None, topic_id: int, *, field: str = "topicId",
@@ -149,7 +217,7 @@ def can_start_topic(viewer: User | None, space: Space, spaces: SpaceIndex) -> bo
     return space.posting_policy == PostingPolicy.ANYONE or is_staff(viewer)
 
 
-def can_edit(viewer: User | None, author_id: int | None, reputation: int, settings: Settings) -> bool:
+def can_edit(viewer: User | None, author_id: int | None, reputation: int, *, settings: Settings) -> bool:
     """Authors, staff, and members with enough reputation edit a topic or post."""
     if viewer is None:
         return False

@@ -7,7 +7,8 @@ space's visibility first (a mention in a PRIVATE space does not notify outsiders
 
 from __future__ import annotations
 
-from api.domain import events
+from api.domain.forum.events import AnswerCreated, PostCreated, TopicCreated
+from api.events import emit
 from api.domain.notifications import notify
 from api.markdown import plain_text
 from api.models.accounts import User
@@ -55,8 +56,7 @@ async def announce_topic(topic: Topic, mentioned: list[User]) -> None:
         subject_type="Topic", subject_id=topic.id, message=f"You were mentioned in “{topic.title}”.",
         skip=set(),
     )
-    await events.emit("forum.topic_created", topic_id=topic.id, author_id=topic.author_id,
-                      space_id=topic.space_id)
+    await emit(TopicCreated(topic_id=topic.id, author_id=topic.author_id, space_id=topic.space_id))
     await publish_topic_activity(topic, "CREATED", spaces)
 
 
@@ -96,10 +96,8 @@ async def announce_post(post: Post, topic: Topic, mentioned: list[User]) -> None
         subject_id=post.id, message=f"New reply in “{topic.title}”: {excerpt}", skip=notified | muted,
     )
     if is_answer:
-        await events.emit("qa.answer_created", answer_id=post.id, question_id=topic.id,
-                          author_id=post.author_id)
+        await emit(AnswerCreated(answer_id=post.id, question_id=topic.id, author_id=post.author_id))
     else:
-        await events.emit("forum.post_created", post_id=post.id, topic_id=topic.id,
-                          author_id=post.author_id)
+        await emit(PostCreated(post_id=post.id, topic_id=topic.id, author_id=post.author_id))
     await publish(topic_channel(topic.id), {"post_id": post.id})
     await publish_topic_activity(topic, "REPLIED", spaces)

@@ -11,7 +11,6 @@ from tortoise.queryset import QuerySet
 
 from api.domain import attachments
 from api.domain.forum import access
-from api.domain.media import reader
 from api.models.accounts import User
 from api.models.attachments import Attachment
 from api.models.forum import Post, Topic
@@ -84,7 +83,6 @@ async def _refresh(topics: QuerySet[Topic], posts: QuerySet[Post]) -> None:
             for p in await Post.filter(id__in=set(post_ids)).select_related("topic")})
 
 
-@reader
 async def forum_reader(viewer: User, files: list[MediaFile]) -> set[int]:
     """Uploads embedded in topics and posts the viewer may read."""
     uses = await attachments.uses_of([f.id for f in files], ["Topic", "Post"])

@@ -3,9 +3,9 @@ approves (held) forum content without importing the forum."""
 
 from __future__ import annotations
 
-from tortoise.transactions import in_transaction
+from api.transactions import transaction
 
-from api.domain.content import ContentRef, ContentType, register
+from api.domain.content import ContentRef, ContentType
 from api.domain.forum.access import visible_post, visible_topic
 from api.domain.forum.hot import refresh_hot
 from api.domain.forum.media import refresh_topics
@@ -35,7 +35,7 @@ async def load_posts(ids: list[int]) -> dict[int, ContentRef]:
 
 
 async def _topic_state(topic_id: int, **changes) -> Topic | None:
-    async with in_transaction():
+    async with transaction():
         topic = await Topic.filter(id=topic_id).select_for_update().first()
         if topic is None:
             return None
@@ -76,7 +76,7 @@ async def publish_topic(topic_id: int, _moderator_id: int | None) -> None:
 
 
 async def _post_state(post_id: int, **changes) -> Post | None:
-    async with in_transaction():
+    async with transaction():
         post = await Post.filter(id=post_id).select_for_update().first()
         if post is None:
             return None
@@ -101,7 +101,7 @@ async def publish_post(post_id: int, _moderator_id: int | None) -> None:
     post = await Post.filter(id=post_id, held=True).first()
     if post is None:
         return
-    async with in_transaction():
+    async with transaction():
         await Topic.filter(id=post.topic_id).update(last_activity_at=now())
         await set_post_state(post, held=False)  # counts the reply and refreshes HOT
     topic = await Topic.get(id=post.topic_id)
@@ -124,7 +124,7 @@ async def can_see_post(viewer: User | None, post_id: int) -> bool:
     return True
 
 
-register(ContentType(name="Topic", load=load_topics, hide=hide_topic, unhide=unhide_topic,
-                     delete=delete_topic, publish=publish_topic, can_see=can_see_topic))
-register(ContentType(name="Post", load=load_posts, hide=hide_post, unhide=unhide_post,
-                     delete=delete_post, publish=publish_post, can_see=can_see_post))
+TOPIC = ContentType(name="Topic", load=load_topics, hide=hide_topic, unhide=unhide_topic,
+                    delete=delete_topic, publish=publish_topic, can_see=can_see_topic)
+POST = ContentType(name="Post", load=load_posts, hide=hide_post, unhide=unhide_post,
+                   delete=delete_post, publish=publish_post, can_see=can_see_post)

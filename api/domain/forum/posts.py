@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tortoise.expressions import F
-from tortoise.transactions import in_transaction
+from api.transactions import transaction
 
-from api.domain import events
+from api.domain.content.events import ContentHeld, ReviewContent
+from api.events import decide, emit
 from api.domain.forum import access
 from api.domain.forum.announce import announce_post
 from api.domain.forum.hot import refresh_hot
@@ -49,8 +50,8 @@ async def _related(topic: Topic, post_id: int | None, field: str) -> Post | None
     return post
 
 
-async def create_post(actor: User | None, data: PostInput, settings: Settings, *,
-                      answer: bool = False) -> Post:
+async def create_post(actor: User | None, data: PostInput, *,
+                      answer: bool = False, settings: Settings) -> Post:
     """Reply in a topic (or answer a question, `answer=True`). Locked topics refuse replies."""
     actor = await require_can_act(actor)
     errors: list[DomainError] = []
@@ -66,12 +67,12 @@ async def create_post(actor: User | None, data: PostInput, settings: Settings, *
                         field="questionId" if answer else "topicId")
     reply_to = await _related(topic, data.reply_to_id, "replyToId")
     quote = await _related(topic, data.quote_id, "quoteId")
-    decision = await events.decide("content.review", "publish", author=actor, content_type="Post", text=body,
-                                   space_id=topic.space_id)
+    decision = await decide(ReviewContent(author=actor, content_type="Post", text=body,
+                                          space_id=topic.space_id), settings)
     held = decision == "hold"
     rendered = await render_body(body)
     moment = now()
-    async with in_transaction():
+    async with transaction():
         # The update takes the topic's row lock, so positions are allocated one at a time.
         counters = {"last_position": F("last_position") + 1}
         if not held:
@@ -90,18 +91,18 @@ async def create_post(actor: User | None, data: PostInput, settings: Settings, *
         await enqueue("post", post.id)
         await enqueue("topic", topic.id)  # its reply count and activity changed
     if held:
-        await events.emit("content.held", content_type="Post", content_id=post.id, author_id=actor.id,
-                          reason="pre-moderation")
+        await emit(ContentHeld(content_type="Post", content_id=post.id, author_id=actor.id,
+                               reason="pre-moderation"))
     else:
         await announce_post(post, topic, rendered.mentioned)
     return post
 
 
-async def edit_post(actor: User | None, post_id: int, body: str, settings: Settings) -> Post:
+async def edit_post(actor: User | None, post_id: int, body: str, *, settings: Settings) -> Post:
     """Change a post's body; the previous body is kept as a revision."""
     actor = await require_can_act(actor)
     post, topic, _ = await access.visible_post(actor, post_id)
-    if not access.can_edit(actor, post.author_id, await reputation_of(actor.id), settings):
+    if not access.can_edit(actor, post.author_id, await reputation_of(actor.id), settings=settings):
         raise Forbidden("You may not edit this post.", field="postId")
     if post.deleted_at is not None:
         raise Forbidden("This post was deleted.", field="postId")
@@ -111,7 +112,7 @@ async def edit_post(actor: User | None, post_id: int, body: str, settings: Setti
     if body == post.body:
         return post
     rendered = await render_body(body)
-    async with in_transaction():
+    async with transaction():
         await PostRevision.create(post_id=post.id, editor_id=actor.id, body=post.body)
         post.body, post.body_html, post.edited_at = body, rendered.html, now()
         await post.save(update_fields=["body", "body_html", "edited_at"])
@@ -158,7 +159,7 @@ async def delete_post(actor: User | None, post_id: int) -> Post:
     post, _, _ = await access.visible_post(actor, post_id)
     if actor.id != post.author_id and not is_staff(actor):
         raise Forbidden("Only the author and moderators delete a post.", field="postId")
-    async with in_transaction():
+    async with transaction():
         await set_post_state(post, deleted=True)
     return post
 

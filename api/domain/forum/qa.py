@@ -12,9 +12,10 @@ from collections.abc import Iterable
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.functions import Sum
-from tortoise.transactions import in_transaction
+from api.transactions import transaction
 
-from api.domain import events
+from api.domain.forum.events import AnswerAccepted, VoteCast
+from api.events import emit
 from api.domain.forum import access
 from api.domain.forum.announce import publish_topic_activity
 from api.domain.forum.hot import refresh_hot
@@ -94,7 +95,7 @@ async def _votable(actor: User, subject_type: str, subject_id: int) -> tuple[Top
 
 
 async def vote(actor: User | None, subject_type: str, subject_id: int, value: int,
-               settings: Settings) -> tuple[Topic, Post | None]:
+               *, settings: Settings) -> tuple[Topic, Post | None]:
     """Cast, change (UP/DOWN) or withdraw (NONE = 0) the actor's vote. Returns the subject
     re-read with its new score."""
     actor = await require_can_act(actor)
@@ -109,7 +110,7 @@ async def vote(actor: User | None, subject_type: str, subject_id: int, value: in
     model = Post if post is not None else Topic
     changed = False
     try:
-        async with in_transaction():
+        async with transaction():
             existing = await Vote.filter(user_id=actor.id, subject_type=subject_type,
                                          subject_id=subject_id).select_for_update().first()
             old = existing.value if existing is not None else 0
@@ -136,8 +137,8 @@ async def vote(actor: User | None, subject_type: str, subject_id: int, value: in
     except IntegrityError:  # a concurrent first vote of the same member won the unique key
         raise Conflict("Your vote changed meanwhile; try again.", field="subjectId") from None
     if changed:
-        await events.emit("qa.vote_cast", subject_type=subject_type, subject_id=subject_id,
-                          author_id=author_id, voter_id=actor.id, value=value)
+        await emit(VoteCast(subject_type=subject_type, subject_id=subject_id, author_id=author_id,
+                            voter_id=actor.id, value=value))
     topic = await Topic.get(id=topic.id)
     post = await Post.get(id=post.id) if post is not None else None
     return topic, post
@@ -154,7 +155,7 @@ async def accept_answer(actor: User | None, answer_id: int, accepted: bool = Tru
     access.require_open_topic(topic, "answerId")
     if accepted:
         access.require_live_post(post, "answerId")
-    async with in_transaction():
+    async with transaction():
         topic = await Topic.filter(id=topic.id).select_for_update().first()
         if topic is None:
             raise NotFound("No such question.", field="answerId")
@@ -176,8 +177,8 @@ async def accept_answer(actor: User | None, answer_id: int, accepted: bool = Tru
     topic = await Topic.get(id=topic.id)
     post = await Post.get(id=post.id)
     if accepted:
-        await events.emit("qa.answer_accepted", answer_id=post.id, question_id=topic.id,
-                          author_id=post.author_id, accepted_by=actor.id)
+        await emit(AnswerAccepted(answer_id=post.id, question_id=topic.id, author_id=post.author_id,
+                                  accepted_by=actor.id))
         if post.author_id is not None:
             author = await User.get(id=post.author_id)
             if spaces.can_view(author, topic.space_id):

@@ -9,9 +9,10 @@ from collections.abc import Iterable
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.functions import Count
-from tortoise.transactions import in_transaction
+from api.transactions import transaction
 
-from api.domain import events
+from api.domain.forum.events import ReactionAdded
+from api.events import emit
 from api.domain.forum import access
 from api.domain.forum.hot import refresh_hot
 from api.errors import Forbidden, Invalid
@@ -42,7 +43,7 @@ async def _bump(subject_type: str, subject_id: int, topic_id: int, delta: int) -
 
 
 async def react(actor: User | None, subject_type: str, subject_id: int, reaction: str,
-                settings: Settings) -> bool:
+                *, settings: Settings) -> bool:
     """Add a reaction; False when the member had already reacted so."""
     actor = await require_can_act(actor)
     if reaction not in settings.forum_reactions:
@@ -51,14 +52,14 @@ async def react(actor: User | None, subject_type: str, subject_id: int, reaction
     if author_id == actor.id:
         raise Forbidden("You cannot react to your own content.", field="subjectId")
     try:
-        async with in_transaction():
+        async with transaction():
             await Reaction.create(user_id=actor.id, subject_type=subject_type, subject_id=subject_id,
                                   reaction=reaction)
             await _bump(subject_type, subject_id, topic.id, 1)
     except IntegrityError:  # the unique key: already reacted so
         return False
-    await events.emit("forum.reaction_added", subject_type=subject_type, subject_id=subject_id,
-                      author_id=author_id, actor_id=actor.id, reaction=reaction)
+    await emit(ReactionAdded(subject_type=subject_type, subject_id=subject_id, author_id=author_id,
+                             actor_id=actor.id, reaction=reaction))
     return True
 
 
@@ -71,7 +72,7 @@ async def unreact(actor: User | None, subject_type: str, subject_id: int, reacti
         _, topic, _ = await access.visible_post(actor, subject_id, field="subjectId")
     else:
         raise Invalid("React to a topic or a post.", field="subjectId")
-    async with in_transaction():
+    async with transaction():
         removed = await Reaction.filter(user_id=actor.id, subject_type=subject_type, subject_id=subject_id,
                                         reaction=reaction).delete()
         if removed:

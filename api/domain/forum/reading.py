@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
+from api.transactions import transaction
 
 from api.domain.forum import access
 from api.models.accounts import User
@@ -27,7 +27,7 @@ async def mark_read(actor: User | None, topic_id: int, position: int | None = No
     target = topic.last_position if position is None else max(0, min(position, topic.last_position))
     for _attempt in range(2):
         try:
-            async with in_transaction():
+            async with transaction():
                 state = await ReadState.filter(user_id=actor.id, topic_id=topic.id).select_for_update().first()
                 if state is None:
                     return await ReadState.create(user_id=actor.id, topic_id=topic.id, last_read_position=target)
@@ -63,7 +63,7 @@ async def set_subscription(actor: User | None, topic_id: int, level: Subscriptio
     """WATCH or MUTE a topic; None returns to the default (notified as author or when replied to)."""
     actor = require_member(actor)
     topic, _ = await access.visible_topic(actor, topic_id)
-    async with in_transaction():
+    async with transaction():
         await TopicSubscription.filter(user_id=actor.id, topic_id=topic.id).delete()
         if level is not None:
             await TopicSubscription.create(user_id=actor.id, topic_id=topic.id, level=level)

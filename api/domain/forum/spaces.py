@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tortoise.transactions import in_transaction
+from api.transactions import transaction
 
 from api.domain.forum.media import refresh_spaces
 from api.errors import Conflict, DomainError, Invalid, NotFound, collect
@@ -105,7 +105,7 @@ async def update_space(actor: User | None, space_id: int, data: SpaceInput) -> S
     collect(errors)
     if await Space.filter(slug=space.slug).exclude(id=space.id).exists():
         raise Conflict("Another space has this slug.", field="slug")
-    async with in_transaction():
+    async with transaction():
         await space.save()
         if (space.visibility, list(space.allowed_roles or []), space.parent_id) != before:
             children = list(await Space.filter(parent_id=space.id).values_list("id", flat=True))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tortoise.transactions import in_transaction
+from api.transactions import transaction
 
-from api.domain import events
+from api.domain.content.events import ContentHeld, ReviewContent
+from api.events import decide, emit
 from api.domain.forum import access
 from api.domain.forum.announce import announce_topic, publish_topic_activity
 from api.domain.forum.hot import hot_score
@@ -44,7 +45,7 @@ async def set_tags(topic_id: int, names: list[str]) -> None:
         await TopicTag.bulk_create([TopicTag(topic_id=topic_id, tag_id=existing[n].id) for n in names])
 
 
-async def create_topic(actor: User | None, data: TopicInput, settings: Settings) -> Topic:
+async def create_topic(actor: User | None, data: TopicInput, *, settings: Settings) -> Topic:
     """Start a topic. Pre-moderation may hold it: then only its author and staff see it."""
     actor = await require_can_act(actor)
     errors: list[DomainError] = []
@@ -58,11 +59,11 @@ async def create_topic(actor: User | None, data: TopicInput, settings: Settings)
         raise NotFound("No such space.", field="spaceId")
     if not access.can_start_topic(actor, space, spaces):
         raise Forbidden("Only moderators start topics in this space.", field="spaceId")
-    decision = await events.decide("content.review", "publish", author=actor, content_type="Topic",
-                                   text=f"{title}\n\n{body}", space_id=space.id)
+    decision = await decide(ReviewContent(author=actor, content_type="Topic", text=f"{title}\n\n{body}",
+                                          space_id=space.id), settings)
     rendered = await render_body(body)
     moment = now()
-    async with in_transaction():
+    async with transaction():
         topic = await Topic.create(
             space_id=space.id, kind=data.kind, author_id=actor.id, title=title, body=body,
             body_html=rendered.html, held=decision == "hold", last_activity_at=moment,
@@ -72,26 +73,26 @@ async def create_topic(actor: User | None, data: TopicInput, settings: Settings)
         await sync_topics([topic.id])
         await enqueue("topic", topic.id)
     if topic.held:
-        await events.emit("content.held", content_type="Topic", content_id=topic.id, author_id=actor.id,
-                          reason="pre-moderation")
+        await emit(ContentHeld(content_type="Topic", content_id=topic.id, author_id=actor.id,
+                               reason="pre-moderation"))
     else:
         await announce_topic(topic, rendered.mentioned)
     return topic
 
 
 @dataclass(frozen=True)
-class TopicEdit:
+class TopicChangesInput:
     topic_id: int
     title: str | None = None
     body: str | None = None
     tags: list[str] | None = None
 
 
-async def edit_topic(actor: User | None, data: TopicEdit, settings: Settings) -> Topic:
+async def edit_topic(actor: User | None, data: TopicChangesInput, *, settings: Settings) -> Topic:
     """Change title, body or tags; the previous title and body are kept as a revision."""
     actor = await require_can_act(actor)
     topic, _ = await access.visible_topic(actor, data.topic_id)
-    if not access.can_edit(actor, topic.author_id, await reputation_of(actor.id), settings):
+    if not access.can_edit(actor, topic.author_id, await reputation_of(actor.id), settings=settings):
         raise Forbidden("You may not edit this topic.", field="topicId")
     if topic.deleted_at is not None:
         raise Forbidden("This topic was deleted.", field="topicId")
@@ -101,7 +102,7 @@ async def edit_topic(actor: User | None, data: TopicEdit, settings: Settings) ->
     tags = check_tags(data.tags, settings, errors) if data.tags is not None else None
     collect(errors)
     html = (await render_body(body)).html if body != topic.body else topic.body_html
-    async with in_transaction():
+    async with transaction():
         if title != topic.title or body != topic.body:
             await TopicRevision.create(topic_id=topic.id, editor_id=actor.id, title=topic.title, body=topic.body)
             topic.title, topic.body, topic.body_html, topic.edited_at = title, body, html, now()
@@ -125,7 +126,7 @@ async def delete_topic(actor: User | None, topic_id: int) -> Topic:
     if actor.id != topic.author_id and not is_staff(actor):
         raise Forbidden("Only the author and moderators delete a topic.", field="topicId")
     if topic.deleted_at is None:
-        async with in_transaction():
+        async with transaction():
             topic.deleted_at = now()
             await topic.save(update_fields=["deleted_at"])
             await refresh_topics([topic.id])
@@ -150,7 +151,7 @@ async def set_flags(actor: User | None, topic_id: int, *, pinned: bool | None = 
         topic.locked = locked
         changed.append("locked")
     if changed:
-        async with in_transaction():
+        async with transaction():
             await topic.save(update_fields=changed)
             await enqueue("topic", topic.id)
         await publish_topic_activity(topic, "UPDATED")
@@ -169,7 +170,7 @@ async def move_topic(actor: User | None, topic_id: int, space_id: int) -> Topic:
     if target.id == topic.space_id:
         raise Invalid("The topic is already in this space.", field="spaceId")
     previous = Topic(id=topic.id, space_id=topic.space_id)
-    async with in_transaction():
+    async with transaction():
         topic.space_id = target.id
         await topic.save(update_fields=["space_id"])
         await refresh_topics([topic.id])  # the new space may have another audience

@@ -5,7 +5,7 @@ becomes a change of the ballot that won."""
 from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError, TransactionManagementError
-from tortoise.transactions import in_transaction
+from api.transactions import transaction
 
 from api.errors import Conflict, DomainError, ErrorCode, Forbidden, Invalid, NotFound
 from api.models.accounts import CommitteeMembership, User
@@ -65,13 +65,13 @@ async def _check_can_vote(proposal: Proposal, voter: User) -> None:
     raise Forbidden("Only members of the committee when voting opened may vote.", field="proposalId")
 
 
-async def _in_vote_transaction(actor: User | None, proposal_id: int, work) -> tuple[Proposal, object]:
+async def _in_vote_transaction(actor: User | None, proposal_id: int, work, *, settings: Settings) -> tuple[Proposal, object]:
     """Run `work(proposal, voter)` in a transaction holding the voting lock; retry lost insert races."""
     voter = await require_can_act(actor)
     visible = await proposals_domain.get_visible(voter, proposal_id)
     for attempt in range(_ATTEMPTS):
         try:
-            async with in_transaction():
+            async with transaction():
                 await proposals_domain.lock_for_voting(proposal_id)
                 proposal = await Proposal.get(id=proposal_id)
                 await _check_can_vote(proposal, voter)
@@ -85,13 +85,13 @@ async def _in_vote_transaction(actor: User | None, proposal_id: int, work) -> tu
                 # Due but not closed yet (scheduler down): close it now, on this read.
                 from .closing import close_if_due
 
-                await close_if_due(proposal_id)
+                await close_if_due(proposal_id, settings=settings)
             raise
     await proposals_domain.notify_update(proposal)
     return proposal, result
 
 
-async def cast_vote(actor: User | None, proposal_id: int, choices: list[str], settings: Settings) -> Ballot:
+async def cast_vote(actor: User | None, proposal_id: int, choices: list[str], *, settings: Settings) -> Ballot:
     """Cast or replace the member's ballot. Returns the ballot; its `receipt` is the voter's."""
 
     async def work(proposal: Proposal, voter: User) -> Ballot:
@@ -111,11 +111,11 @@ async def cast_vote(actor: User | None, proposal_id: int, choices: list[str], se
         )
         return ballot
 
-    _, ballot = await _in_vote_transaction(actor, proposal_id, work)
+    _, ballot = await _in_vote_transaction(actor, proposal_id, work, settings=settings)
     return ballot  # type: ignore[return-value]
 
 
-async def retract_vote(actor: User | None, proposal_id: int) -> Proposal:
+async def retract_vote(actor: User | None, proposal_id: int, *, settings: Settings) -> Proposal:
     """Withdraw the member's ballot while voting is open."""
 
     async def work(proposal: Proposal, voter: User) -> None:
@@ -124,7 +124,7 @@ async def retract_vote(actor: User | None, proposal_id: int) -> Proposal:
             raise NotFound("You have no ballot on this proposal.", field="proposalId")
         await VoteAuditEntry.create(proposal_id=proposal.id, voter_id=voter.id, action=AuditAction.RETRACT)
 
-    proposal, _ = await _in_vote_transaction(actor, proposal_id, work)
+    proposal, _ = await _in_vote_transaction(actor, proposal_id, work, settings=settings)
     return proposal
 
 

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import logging
 
-from tortoise.transactions import in_transaction
+from api.transactions import transaction
 
 from api.errors import Conflict
 from api.models.accounts import User, Visibility
 from api.models.governance import Ballot, Poll, PollStatus, Proposal, ProposalStatus, Survey
-from api.runtime import periodic
 from api.settings import Settings
 from api.timeutil import now
 
@@ -27,10 +26,10 @@ from .tally import TallyResult, tally
 log = logging.getLogger(__name__)
 
 
-async def close_proposal(proposal_id: int, *, only_if_due: bool = True) -> bool:
+async def close_proposal(proposal_id: int, *, only_if_due: bool = True, settings: Settings) -> bool:
     """Close and tally; True only for the caller that closed it."""
     moment = now()
-    async with in_transaction():
+    async with transaction():
         query = Proposal.filter(id=proposal_id, status=ProposalStatus.OPEN)
         if only_if_due:
             query = query.filter(closes_at__lte=moment)
@@ -41,24 +40,29 @@ async def close_proposal(proposal_id: int, *, only_if_due: bool = True) -> bool:
         result = tally(proposals_domain.rules_of(proposal), [list(b) for b in ballots], proposal.eligible_count)
         await Proposal.filter(id=proposal_id).update(outcome=result.outcome, result=result.to_dict())
     try:
-        await announce(proposal_id)
+        await announce(proposal_id, settings=settings)
     except Exception:  # noqa: BLE001 - the outcome is stored; the scheduler retries publishing
         log.exception("announcing the outcome of proposal %s failed", proposal_id)
     await proposals_domain.notify_update(await Proposal.get(id=proposal_id))
     return True
 
 
-async def close_if_due(proposal_id: int) -> bool:
-    return await close_proposal(proposal_id, only_if_due=True)
+async def close_if_due(proposal_id: int, *, settings: Settings) -> bool:
+    return await close_proposal(proposal_id, only_if_due=True, settings=settings)
 
 
-async def close_early(actor: User | None, proposal_id: int) -> Proposal:
-    """A chair (or an admin) closes voting before `closesAt`; the tally is made at once."""
+async def close_early(actor: User | None, proposal_id: int, *, settings: Settings) -> Proposal:
+    """A chair (or an admin) closes voting before `closesAt`; the tally is made at once. A secret
+    ballot closes early only once every eligible member voted: a tally taken after one chosen
+    ballot would single that ballot out (withdraw the proposal instead)."""
     proposal = await proposals_domain.get_visible(actor, proposal_id)
     await committees.require_chair_or_admin(actor, proposal.committee_id)
     if proposal.status != ProposalStatus.OPEN:
         raise Conflict("Only open proposals can be closed.", field="proposalId")
-    if not await close_proposal(proposal_id, only_if_due=False):
+    if proposal.secret and await Ballot.filter(proposal_id=proposal.id).count() < proposal.eligible_count:
+        raise Conflict("A secret ballot closes before its deadline only once every eligible member voted; "
+                       "withdraw it instead.", field="proposalId")
+    if not await close_proposal(proposal_id, only_if_due=False, settings=settings):
         raise Conflict("This proposal was closed or withdrawn meanwhile.", field="proposalId")
     return await Proposal.get(id=proposal_id)
 
@@ -80,11 +84,11 @@ def _announcement_text(proposal: Proposal, result: TallyResult) -> tuple[str, st
     return title, "\n".join(lines)
 
 
-async def announce(proposal_id: int) -> bool:
+async def announce(proposal_id: int, *, settings: Settings) -> bool:
     """Publish the stored outcome as an announcement, once."""
     from api.domain.moderation.announcements import publish_announcement
 
-    async with in_transaction():
+    async with transaction():
         claimed = await Proposal.filter(
             id=proposal_id, status=ProposalStatus.CLOSED, announced_at__isnull=True
         ).update(announced_at=now())
@@ -95,7 +99,7 @@ async def announce(proposal_id: int) -> bool:
         public = proposal.committee.visibility == Visibility.PUBLIC
         announcement = await publish_announcement(
             author_id=None, title=title, body=body, audience="ALL" if public else "COMMITTEE",
-            committee_id=proposal.committee_id,
+            committee_id=proposal.committee_id, settings=settings,
         )
         announcement_id = getattr(announcement, "id", None)
         if announcement_id is not None:
@@ -103,19 +107,18 @@ async def announce(proposal_id: int) -> bool:
     return True
 
 
-async def settle(rows: list[Proposal]) -> None:
+async def settle(rows: list[Proposal], *, settings: Settings) -> None:
     """Close the overdue proposals among `rows` (on read, if the scheduler was down) and
     refresh those instances."""
     moment = now()
     for proposal in rows:
         if proposal.status == ProposalStatus.OPEN and proposal.closes_at and proposal.closes_at <= moment:
-            await close_if_due(proposal.id)
+            await close_if_due(proposal.id, settings=settings)
             fresh = await Proposal.get(id=proposal.id)
             for name in ("status", "closed_at", "outcome", "result", "announced_at", "announcement_id"):
                 setattr(proposal, name, getattr(fresh, name))
 
 
-@periodic("governance.close_due")
 async def close_due(settings: Settings) -> bool:
     """Close what is due: proposals (tally + announcement), polls and surveys. True when
     anything changed."""
@@ -124,7 +127,7 @@ async def close_due(settings: Settings) -> bool:
     due = await Proposal.filter(status=ProposalStatus.OPEN, closes_at__lte=moment).values_list("id", flat=True)
     for proposal_id in due:
         try:
-            changed = await close_if_due(proposal_id) or changed
+            changed = await close_if_due(proposal_id, settings=settings) or changed
         except Exception:  # noqa: BLE001 - one failing proposal must not keep the others open
             log.exception("closing proposal %s failed", proposal_id)
     unannounced = await Proposal.filter(
@@ -132,7 +135,7 @@ async def close_due(settings: Settings) -> bool:
     ).values_list("id", flat=True)
     for proposal_id in unannounced:
         try:
-            changed = await announce(proposal_id) or changed
+            changed = await announce(proposal_id, settings=settings) or changed
         except Exception:  # noqa: BLE001 - retried at the next run
             log.exception("announcing the outcome of proposal %s failed", proposal_id)
     for model in (Poll, Survey):

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
+from api.transactions import transaction
 
+from api.domain.accounts.events import MemberAccessChanged
+from api.events import emit
+from api.policy import can_view
 from api.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, collect
 from api.models.accounts import Committee, CommitteeMembership, CommitteeRole, Role, User, Visibility
-from api.policies import can_see, is_admin, require_can_act, require_role
+from api.policies import is_admin, require_can_act, require_role
 from api.settings import Settings
 from api.timeutil import now
 
@@ -22,24 +25,10 @@ async def active_membership(committee_id: int, user_id: int) -> CommitteeMembers
     ).first()
 
 
-async def member_committee_ids(user: User | None) -> set[int]:
-    """Committees the member currently sits on."""
-    if user is None:
-        return set()
-    rows = await CommitteeMembership.filter(user_id=user.id, left_at__isnull=True).values_list(
-        "committee_id", flat=True
-    )
-    return set(rows)
-
-
-def can_see_committee(viewer: User | None, committee: Committee, member_of: set[int]) -> bool:
-    """PUBLIC: anyone; MEMBERS: signed-in members; PRIVATE: its members and admins."""
-    return can_see(viewer, committee.visibility, is_listed=committee.id in member_of)
-
-
 async def get_visible_committee(viewer: User | None, committee_id: int, *, field: str = "committeeId") -> Committee:
+    """The committee if the viewer may see it (its read policy), else NotFound."""
     committee = await Committee.filter(id=committee_id).first()
-    if committee is None or not can_see_committee(viewer, committee, await member_committee_ids(viewer)):
+    if committee is None or not await can_view(viewer, committee):
         raise NotFound("No such committee.", field=field)
     return committee
 
@@ -60,7 +49,7 @@ async def require_chair_or_admin(user: User | None, committee_id: int) -> User:
 
 
 async def create_committee(
-    actor: User | None, name: str, description: str, visibility: Visibility, settings: Settings
+    actor: User | None, name: str, description: str, visibility: Visibility, *, settings: Settings
 ) -> Committee:
     """Admins create committees; names are unique."""
     require_role(actor, Role.ADMIN)
@@ -86,7 +75,7 @@ async def add_member(
 ) -> CommitteeMembership:
     """Start a stint on the committee. A member whose role changes gets a new stint (history)."""
     await require_chair_or_admin(actor, committee_id)
-    async with in_transaction():
+    async with transaction():
         # Lock the committee so concurrent adds of the same member cannot both open a stint.
         committee = await Committee.filter(id=committee_id).select_for_update().first()
         if committee is None:
@@ -108,7 +97,7 @@ async def add_member(
 async def remove_member(actor: User | None, committee_id: int, user_id: int) -> CommitteeMembership:
     """End the member's current stint; the row stays as history."""
     await require_chair_or_admin(actor, committee_id)
-    async with in_transaction():
+    async with transaction():
         committee = await Committee.filter(id=committee_id).select_for_update().first()
         if committee is None:
             raise NotFound("No such committee.", field="committeeId")
@@ -117,4 +106,5 @@ async def remove_member(actor: User | None, committee_id: int, user_id: int) -> 
             raise NotFound("This member does not sit on the committee.", field="userId")
         current.left_at = now()
         await current.save(update_fields=["left_at"])
+        await emit(MemberAccessChanged(user_id=user_id, reason="committee"))
         return current

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tortoise.exceptions import IntegrityError, TransactionManagementError
-from tortoise.transactions import in_transaction
+from api.transactions import transaction
 
 from api.db import fetch_all, is_postgres
+from api.policy import can_view
+from api import text
 from api.errors import Conflict, DomainError, ErrorCode, Forbidden, Invalid, NotFound, collect
 from api.models.accounts import User
 from api.models.governance import Poll, PollResults, PollStatus, PollVote
@@ -27,7 +29,7 @@ class PollClosed(DomainError):
 
 
 @dataclass(frozen=True)
-class PollData:
+class PollInput:
     question: str
     options: list[str]
     multiple: bool = False
@@ -47,15 +49,11 @@ def results_visible(poll: Poll) -> bool:
     return poll.results == PollResults.ALWAYS or is_closed(poll)
 
 
-async def create_poll(actor: User | None, data: PollData, settings: Settings) -> Poll:
+async def create_poll(actor: User | None, data: PollInput, *, settings: Settings) -> Poll:
     member = await require_can_act(actor)
-    question = data.question.strip()
-    options = [o.strip() for o in data.options]
     errors: list[DomainError] = []
-    if not question:
-        errors.append(Invalid("Enter a question.", field="question"))
-    elif len(question) > title_limit(settings):
-        errors.append(Invalid(f"Use at most {title_limit(settings)} characters.", field="question"))
+    question = text.line(data.question, "question", title_limit(settings), what="a question", errors=errors)
+    options = [" ".join(o.split()) for o in data.options]
     if problem := option_problem(options, settings):
         errors.append(Invalid(problem, field="options"))
     max_choices = 1
@@ -85,20 +83,6 @@ async def create_poll(actor: User | None, data: PollData, settings: Settings) ->
     )
 
 
-async def visible_polls(viewer: User | None, polls: list[Poll], memo: dict | None = None) -> list[Poll]:
-    """Standalone polls are public; a topic's polls are seen by those who see the topic."""
-    from api.domain.forum.access import can_view_topic, space_index
-    from api.models.forum import Topic
-
-    topic_ids = {p.topic_id for p in polls if p.topic_id is not None}
-    if not topic_ids:
-        return polls
-    topics = {t.id: t for t in await Topic.filter(id__in=topic_ids)}
-    spaces = await space_index(memo)
-    return [p for p in polls if p.topic_id is None or (
-        p.topic_id in topics and can_view_topic(viewer, topics[p.topic_id], spaces))]
-
-
 async def _get(poll_id: int) -> Poll:
     poll = await Poll.filter(id=poll_id).first()
     if poll is None:
@@ -108,7 +92,7 @@ async def _get(poll_id: int) -> Poll:
 
 async def get_visible(viewer: User | None, poll_id: int) -> Poll:
     poll = await _get(poll_id)
-    if not await visible_polls(viewer, [poll]):
+    if not await can_view(viewer, poll):
         raise NotFound("No such poll.", field="pollId")
     return poll
 
@@ -138,7 +122,7 @@ async def vote(actor: User | None, poll_id: int, choices: list[int]) -> PollVote
     await get_visible(member, poll_id)
     for attempt in range(_ATTEMPTS):
         try:
-            async with in_transaction():
+            async with transaction():
                 poll = await _lock(poll_id)
                 picked = _check_choices(poll, choices)
                 existing = await PollVote.filter(poll_id=poll_id, voter_id=member.id).select_for_update().first()
@@ -158,7 +142,7 @@ async def vote(actor: User | None, poll_id: int, choices: list[int]) -> PollVote
 async def retract(actor: User | None, poll_id: int) -> Poll:
     member = await require_can_act(actor)
     await get_visible(member, poll_id)
-    async with in_transaction():
+    async with transaction():
         poll = await _lock(poll_id)
         if not poll.allow_change:
             raise Conflict("This poll does not allow changing votes.", field="pollId")

@@ -6,10 +6,12 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tortoise.transactions import in_transaction
+from api.transactions import transaction
 
 from api.db import is_postgres
 from api.domain.notifications import notify_many
+from api.policy import can_view
+from api import text
 from api.errors import Conflict, DomainError, ErrorCode, Forbidden, Invalid, NotFound, collect
 from api.markdown import render
 from api.models.accounts import Committee, CommitteeMembership, User
@@ -44,7 +46,7 @@ def rules_of(proposal: Proposal) -> Rules:
 
 
 @dataclass(frozen=True)
-class ProposalData:
+class ProposalInput:
     """Fields of a proposal; None keeps the current value (on update) or the default."""
 
     title: str | None = None
@@ -59,21 +61,14 @@ class ProposalData:
     voting_minutes: int | None = None
 
 
-def _apply(proposal: Proposal, data: ProposalData, settings: Settings) -> None:
+def _apply(proposal: Proposal, data: ProposalInput, settings: Settings) -> None:
     """Validate `data` over `proposal` and copy it in; raises every field error at once."""
     errors: list[DomainError] = []
     if data.title is not None:
-        title = data.title.strip()
-        if not title:
-            errors.append(Invalid("Enter a title.", field="title"))
-        elif len(title) > title_limit(settings):
-            errors.append(Invalid(f"Use at most {title_limit(settings)} characters.", field="title"))
-        proposal.title = title
+        proposal.title = text.line(data.title, "title", title_limit(settings), what="a title", errors=errors)
     if data.body is not None:
-        if len(data.body) > settings.max_body_length:
-            errors.append(Invalid(f"Use at most {settings.max_body_length} characters.", field="body"))
-        proposal.body = data.body
-        proposal.body_html = render(data.body)
+        proposal.body = text.block(data.body, "body", settings.max_body_length, required=False, errors=errors)
+        proposal.body_html = render(proposal.body)
     for name in ("method", "threshold", "abstentions", "secret", "results_while_open"):
         value = getattr(data, name)
         if value is not None:
@@ -121,24 +116,10 @@ def option_problem(options: list[str], settings: Settings) -> str | None:
     return None
 
 
-def can_see_proposal(viewer: User | None, proposal: Proposal, committee: Committee, member_of: set[int]) -> bool:
-    if not committees.can_see_committee(viewer, committee, member_of):
-        return False
-    if proposal.status != ProposalStatus.DRAFT:
-        return True
-    # Drafts: the committee's current members, the author and admins.
-    return viewer is not None and (
-        committee.id in member_of or proposal.author_id == viewer.id or is_admin(viewer)
-    )
-
-
 async def get_visible(viewer: User | None, proposal_id: int, *, field: str = "proposalId") -> Proposal:
+    """The proposal if the viewer may see it (its read policy), else NotFound."""
     proposal = await Proposal.filter(id=proposal_id).select_related("committee").first()
-    member_of = await committees.member_committee_ids(viewer)
-    if proposal is None or not (
-        can_see_proposal(viewer, proposal, proposal.committee, member_of)
-        or await is_eligible(viewer, proposal.id)  # a voter who has left a private committee since
-    ):
+    if proposal is None or not await can_view(viewer, proposal):
         raise NotFound("No such proposal.", field=field)
     return proposal
 
@@ -147,14 +128,14 @@ async def is_eligible(viewer: User | None, proposal_id: int) -> bool:
     return viewer is not None and await EligibleVoter.filter(proposal_id=proposal_id, user_id=viewer.id).exists()
 
 
-async def create_proposal(actor: User | None, committee_id: int, data: ProposalData, settings: Settings) -> Proposal:
+async def create_proposal(actor: User | None, committee_id: int, data: ProposalInput, *, settings: Settings) -> Proposal:
     """A committee member (or an admin) drafts a proposal."""
     member = await require_can_act(actor)
     committee = await committees.get_visible_committee(member, committee_id)
     if not is_admin(member) and await committees.active_membership(committee.id, member.id) is None:
         raise Forbidden("Only members of the committee may submit proposals to it.", field="committeeId")
     proposal = Proposal(committee_id=committee.id, author_id=member.id, title="", body="")
-    _apply(proposal, ProposalData(**{**data.__dict__, "title": data.title or ""}), settings)
+    _apply(proposal, ProposalInput(**{**data.__dict__, "title": data.title or ""}), settings)
     await proposal.save()
     return proposal
 
@@ -168,11 +149,11 @@ async def _editable(actor: User, proposal_id: int) -> Proposal:
     return proposal
 
 
-async def update_proposal(actor: User | None, proposal_id: int, data: ProposalData, settings: Settings) -> Proposal:
+async def update_proposal(actor: User | None, proposal_id: int, data: ProposalInput, *, settings: Settings) -> Proposal:
     """Change a draft. Opened proposals are frozen: their rules were fixed when voting opened."""
     member = await require_can_act(actor)
     await _editable(member, proposal_id)
-    async with in_transaction():
+    async with transaction():
         proposal = await Proposal.filter(id=proposal_id).select_for_update().first()
         if proposal is None:
             raise NotFound("No such proposal.", field="proposalId")
@@ -184,7 +165,7 @@ async def update_proposal(actor: User | None, proposal_id: int, data: ProposalDa
 
 
 async def open_proposal(
-    actor: User | None, proposal_id: int, settings: Settings, *, closes_at: datetime | None = None
+    actor: User | None, proposal_id: int, *, closes_at: datetime | None = None, settings: Settings
 ) -> Proposal:
     """Open voting (the author or a chair): freeze the rules and snapshot the eligible voters,
     the committee's members at this moment."""
@@ -198,7 +179,7 @@ async def open_proposal(
         raise Invalid("Choose a closing time in the future.", field="closesAt")
     if closes_at > moment + timedelta(days=settings.governance_max_voting_days):
         raise Invalid(f"Voting lasts at most {settings.governance_max_voting_days} days.", field="closesAt")
-    async with in_transaction():
+    async with transaction():
         # The committee lock orders opening against membership changes.
         await Committee.filter(id=proposal.committee_id).select_for_update().first()
         opened = await Proposal.filter(id=proposal_id, status=ProposalStatus.DRAFT).update(
@@ -230,7 +211,7 @@ async def withdraw_proposal(actor: User | None, proposal_id: int) -> Proposal:
     proposal = await get_visible(member, proposal_id)
     if proposal.author_id != member.id and not await committees.is_chair(member, proposal.committee_id):
         raise Forbidden("Only the author or a chair of the committee may withdraw it.")
-    async with in_transaction():
+    async with transaction():
         # The same conditional update as closing: whichever comes first wins.
         done = await Proposal.filter(
             id=proposal_id, status__in=[ProposalStatus.DRAFT, ProposalStatus.OPEN]

@@ -10,9 +10,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise.exceptions import IntegrityError, TransactionManagementError
-from tortoise.transactions import in_transaction
+from api.transactions import transaction
 
 from api.db import fetch_all, is_postgres
+from api import text
 from api.errors import Conflict, DomainError, ErrorCode, Invalid, NotFound, collect
 from api.models.accounts import Role, User
 from api.models.governance import PollStatus, QuestionKind, Survey, SurveyQuestion, SurveyResponse
@@ -31,7 +32,7 @@ class SurveyClosed(DomainError):
 
 
 @dataclass(frozen=True)
-class QuestionData:
+class QuestionInput:
     kind: QuestionKind
     prompt: str
     options: list[str] = field(default_factory=list)
@@ -39,7 +40,7 @@ class QuestionData:
 
 
 @dataclass(frozen=True)
-class AnswerData:
+class AnswerInput:
     question_id: int
     choices: list[int] | None = None
     text: str | None = None
@@ -51,29 +52,24 @@ def is_closed(survey: Survey) -> bool:
 
 
 async def create_survey(
-    actor: User | None, title: str, description: str, questions: list[QuestionData], settings: Settings,
-    *, closes_at: datetime | None = None,
+    actor: User | None, title: str, description: str, questions: list[QuestionInput],
+    *, closes_at: datetime | None = None, settings: Settings,
 ) -> Survey:
     """Staff create a survey with its questions, in order."""
     require_role(actor, Role.MODERATOR)
     member = await require_can_act(actor)
-    title = title.strip()
     errors: list[DomainError] = []
-    if not title:
-        errors.append(Invalid("Enter a title.", field="title"))
-    elif len(title) > title_limit(settings):
-        errors.append(Invalid(f"Use at most {title_limit(settings)} characters.", field="title"))
-    if len(description) > settings.max_body_length:
-        errors.append(Invalid(f"Use at most {settings.max_body_length} characters.", field="description"))
+    title = text.line(title, "title", title_limit(settings), what="a title", errors=errors)
+    description = text.block(description, "description", settings.max_body_length, required=False, errors=errors)
     if not questions:
         errors.append(Invalid("Ask at least one question.", field="questions"))
     elif len(questions) > settings.survey_max_questions:
         errors.append(Invalid(f"Ask at most {settings.survey_max_questions} questions.", field="questions"))
     for number, question in enumerate(questions, start=1):
-        prompt = question.prompt.strip()
-        if not prompt or len(prompt) > settings.max_title_length:
+        prompt = " ".join(question.prompt.split())
+        if not prompt or len(prompt) > title_limit(settings):
             errors.append(Invalid(f"Question {number}: write a prompt of at most "
-                                  f"{settings.max_title_length} characters.", field="questions"))
+                                  f"{title_limit(settings)} characters.", field="questions"))
         kind = QuestionKind(question.kind)
         if kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
             if problem := option_problem([o.strip() for o in question.options], settings):
@@ -85,7 +81,7 @@ async def create_survey(
         errors.append(Invalid(f"Choose a time in the next {settings.governance_max_voting_days} days.",
                               field="closesAt"))
     collect(errors)
-    async with in_transaction():
+    async with transaction():
         survey = await Survey.create(author_id=member.id, title=title, description=description.strip(),
                                      closes_at=closes_at)
         await SurveyQuestion.bulk_create([
@@ -103,7 +99,7 @@ async def _get(survey_id: int) -> Survey:
     return survey
 
 
-def _validate(questions: list[SurveyQuestion], answers: list[AnswerData], settings: Settings) -> dict[str, Any]:
+def _validate(questions: list[SurveyQuestion], answers: list[AnswerInput], settings: Settings) -> dict[str, Any]:
     by_id = {q.id: q for q in questions}
     stored: dict[str, Any] = {}
     errors: list[DomainError] = []
@@ -150,8 +146,8 @@ def _validate(questions: list[SurveyQuestion], answers: list[AnswerData], settin
     return stored
 
 
-async def submit_response(actor: User | None, survey_id: int, answers: list[AnswerData],
-                          settings: Settings) -> SurveyResponse:
+async def submit_response(actor: User | None, survey_id: int, answers: list[AnswerInput],
+                          *, settings: Settings) -> SurveyResponse:
     """Answer the survey, or replace the member's earlier answers while it is open."""
     member = await require_can_act(actor)
     await _get(survey_id)
@@ -159,7 +155,7 @@ async def submit_response(actor: User | None, survey_id: int, answers: list[Answ
     stored = _validate(questions, answers, settings)
     for attempt in range(_ATTEMPTS):
         try:
-            async with in_transaction():
+            async with transaction():
                 if is_postgres():
                     await fetch_all("SELECT id FROM governance_surveys WHERE id = ? FOR SHARE", [survey_id])
                 if is_closed(await _get(survey_id)):

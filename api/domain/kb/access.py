@@ -9,13 +9,17 @@ reaches REPUTATION_TO_EDIT_OTHERS (published and archived articles only).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from tortoise.expressions import Q
 
 from api.errors import Forbidden, NotFound
-from api.models.accounts import CommitteeMembership, Role, User, Visibility
-from api.models.kb import Article, ArticleAuthor, ArticleStatus, Resource
-from api.policies import can_see, is_admin, is_staff
+from tortoise.queryset import QuerySet
+
+from api.models.accounts import Role, User, Visibility
+from api.models.kb import Article, ArticleAuthor, ArticleRevision, ArticleStatus, Category, Resource
+from api.policies import can_see, committee_seats, is_admin, is_staff
+from api.policy import ReadPolicy, everyone, through
 from api.settings import Settings
 from api.domain.kb.text import roles_list
 
@@ -29,13 +33,8 @@ async def reputation_of(user_id: int) -> int:
     return await forum_reputation(user_id)
 
 
-async def committee_ids(user: User | None) -> set[int]:
-    if user is None:
-        return set()
-    rows = await CommitteeMembership.filter(user_id=user.id, left_at__isnull=True).values_list(
-        "committee_id", flat=True
-    )
-    return set(rows)
+async def committee_ids(user: User | None, memo: dict[str, Any] | None = None) -> set[int]:
+    return set(await committee_seats(user, memo))
 
 
 def visibility_allows(viewer: User | None, item: Article | Resource, committees: set[int]) -> bool:
@@ -89,8 +88,8 @@ async def author_ids_of(article_id: int) -> set[int]:
     return set(await ArticleAuthor.filter(article_id=article_id).values_list("user_id", flat=True))
 
 
-async def may_edit_article(user: User | None, article: Article, settings: Settings, *,
-                           author_ids: set[int] | None = None, reputation: int | None = None) -> bool:
+async def may_edit_article(user: User | None, article: Article, *,
+                           author_ids: set[int] | None = None, reputation: int | None = None, settings: Settings) -> bool:
     if user is None:
         return False
     if author_ids is None:
@@ -118,8 +117,8 @@ async def readable_article(viewer: User | None, article_id: int, *, field: str =
     return article
 
 
-async def require_edit_article(user: User | None, article: Article, settings: Settings) -> None:
-    if not await may_edit_article(user, article, settings):
+async def require_edit_article(user: User | None, article: Article, *, settings: Settings) -> None:
+    if not await may_edit_article(user, article, settings=settings):
         raise Forbidden(
             "Only the article's authors, moderators and members with enough reputation may edit it."
         )
@@ -127,3 +126,38 @@ async def require_edit_article(user: User | None, article: Article, settings: Se
 
 def may_edit_resource(user: User | None, resource: Resource) -> bool:
     return user is not None and (is_staff(user) or resource.created_by_id == user.id)
+
+
+# Read policies (declared in the knowledge base's manifest).
+
+async def visible_articles(viewer: User | None, memo: dict[str, Any]) -> QuerySet[Article]:
+    return Article.filter(readable_articles_q(viewer, await committee_ids(viewer, memo))).distinct()
+
+
+async def filter_articles(viewer: User | None, rows: list[Article], memo: dict[str, Any]) -> list[Article]:
+    committees = await committee_ids(viewer, memo)
+    drafts = [r.id for r in rows if r.status == ArticleStatus.DRAFT]
+    authors: dict[int, set[int]] = {i: set() for i in drafts}
+    if drafts and viewer is not None:
+        for article_id, user_id in await ArticleAuthor.filter(article_id__in=drafts).values_list("article_id", "user_id"):
+            authors[article_id].add(user_id)
+    return [r for r in rows if can_read_article(viewer, r, author_ids=authors.get(r.id, ()), committees=committees)]
+
+
+async def visible_resources(viewer: User | None, memo: dict[str, Any]) -> QuerySet[Resource]:
+    return Resource.filter(readable_resources_q(viewer))
+
+
+async def filter_resources(viewer: User | None, rows: list[Resource], memo: dict[str, Any]) -> list[Resource]:
+    return [r for r in rows if visibility_allows(viewer, r, set())]
+
+
+READ_POLICIES = (
+    ReadPolicy(Article, visible_articles, filter_articles,
+               "Published and archived articles by visibility (PUBLIC, MEMBERS, PRIVATE to listed roles or "
+               "committee members; admins all); drafts to their authors and staff; hidden ones to staff."),
+    through(ArticleRevision, Article, "article_id"),
+    ReadPolicy(Resource, visible_resources, filter_resources,
+               "By visibility (PUBLIC, MEMBERS, PRIVATE to listed roles; admins all); hidden ones to staff."),
+    everyone(Category),
+)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
+from api.transactions import transaction
 
-from api.domain import events
+from api.domain.kb.events import ArticlePublished
+from api.events import emit
 from api.domain.forum.text import render_body
 from api.domain.kb import access
 from api.domain.kb.media import sync_articles
@@ -104,7 +105,7 @@ async def _revision(article: Article, author: User, message: str, *, restored_fr
     await ArticleAuthor.get_or_create(article_id=article.id, user_id=author.id)
 
 
-async def create_article(actor: User | None, data: ArticleInput, settings: Settings) -> Article:
+async def create_article(actor: User | None, data: ArticleInput, *, settings: Settings) -> Article:
     """A new draft by `actor` (its first author), saved as revision 1."""
     author = await require_can_act(actor)
     errors: list[DomainError] = []
@@ -116,7 +117,7 @@ async def create_article(actor: User | None, data: ArticleInput, settings: Setti
     await _check_refs(data)
     article.body_html = await _html(article.body)
     slug = slugify(data.slug or article.title)
-    async with in_transaction():
+    async with transaction():
         article.slug = await _unique_slug(slug)
         try:
             await article.save()
@@ -127,16 +128,16 @@ async def create_article(actor: User | None, data: ArticleInput, settings: Setti
     return article
 
 
-async def update_article(actor: User | None, article_id: int, data: ArticleInput, settings: Settings) -> Article:
+async def update_article(actor: User | None, article_id: int, data: ArticleInput, *, settings: Settings) -> Article:
     """Save a new revision of the article (authors, staff, members with enough reputation)."""
     editor = await require_can_act(actor)
     errors: list[DomainError] = []
     message = check_message(data.message, settings, errors)
     collect(errors)
     await _check_refs(data)
-    async with in_transaction():
+    async with transaction():
         article = await access.readable_article(editor, article_id, for_update=True)
-        await access.require_edit_article(editor, article, settings)
+        await access.require_edit_article(editor, article, settings=settings)
         changes_audience = (data.visibility is not None or data.allowed_roles is not None
                             or data.committee_id is not None or data.clear_committee)
         if changes_audience and not (is_staff(editor) or editor.id in await access.author_ids_of(article.id)):
@@ -168,9 +169,9 @@ async def update_article(actor: User | None, article_id: int, data: ArticleInput
 
 async def _set_status(actor: User | None, article_id: int, status: ArticleStatus, settings: Settings) -> Article:
     editor = await require_can_act(actor)
-    async with in_transaction():
+    async with transaction():
         article = await access.readable_article(editor, article_id, for_update=True)
-        await access.require_edit_article(editor, article, settings)
+        await access.require_edit_article(editor, article, settings=settings)
         if article.status == status:
             raise Conflict(f"The article is already {status.value.lower()}.", field="articleId")
         article.status = status
@@ -184,17 +185,17 @@ async def _set_status(actor: User | None, article_id: int, status: ArticleStatus
     return article
 
 
-async def publish_article(actor: User | None, article_id: int, settings: Settings) -> Article:
+async def publish_article(actor: User | None, article_id: int, *, settings: Settings) -> Article:
     article = await _set_status(actor, article_id, ArticleStatus.PUBLISHED, settings)
-    await events.emit("kb.article_published", article_id=article.id, actor_id=actor.id if actor else None)
+    await emit(ArticlePublished(article_id=article.id, actor_id=actor.id if actor else None))
     return article
 
 
-async def archive_article(actor: User | None, article_id: int, settings: Settings) -> Article:
+async def archive_article(actor: User | None, article_id: int, *, settings: Settings) -> Article:
     return await _set_status(actor, article_id, ArticleStatus.ARCHIVED, settings)
 
 
-async def restore_revision(actor: User | None, revision_id: int, message: str, settings: Settings) -> Article:
+async def restore_revision(actor: User | None, revision_id: int, message: str, *, settings: Settings) -> Article:
     """Make an old revision's content current again, as a new revision (history is kept)."""
     editor = await require_can_act(actor)
     errors: list[DomainError] = []
@@ -203,9 +204,9 @@ async def restore_revision(actor: User | None, revision_id: int, message: str, s
         raise NotFound("No such revision.", field="revisionId")
     message = check_message(message or f"Restored revision {revision.number}", settings, errors)
     collect(errors)
-    async with in_transaction():
+    async with transaction():
         article = await access.readable_article(editor, revision.article_id, field="revisionId", for_update=True)
-        await access.require_edit_article(editor, article, settings)
+        await access.require_edit_article(editor, article, settings=settings)
         if revision.number == article.revision_number:
             raise Conflict("This revision is already the current one.", field="revisionId")
         article.title, article.body, article.summary = revision.title, revision.body, revision.summary
@@ -223,7 +224,7 @@ async def restore_revision(actor: User | None, revision_id: int, message: str, s
 async def delete_article(actor: User | None, article_id: int) -> int:
     """Delete an article with its history: staff, or its only author while it is a draft."""
     user = await require_can_act(actor)
-    async with in_transaction():
+    async with transaction():
         article = await access.readable_article(user, article_id, for_update=True)
         authors = await access.author_ids_of(article.id)
         own_draft = article.status == ArticleStatus.DRAFT and authors == {user.id}

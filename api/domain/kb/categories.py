@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
+from api.transactions import transaction
 
 from api.domain.kb.text import check_summary, slugify
 from api.errors import Conflict, DomainError, Invalid, NotFound, collect
@@ -58,7 +58,7 @@ def _clean_name(name: str, errors: list[DomainError]) -> str:
     return name
 
 
-async def create_category(actor: User | None, data: CategoryInput, settings: Settings) -> Category:
+async def create_category(actor: User | None, data: CategoryInput, *, settings: Settings) -> Category:
     require_role(actor, Role.MODERATOR)
     errors: list[DomainError] = []
     name = _clean_name(data.name or "", errors)
@@ -79,7 +79,7 @@ async def create_category(actor: User | None, data: CategoryInput, settings: Set
 
 
 async def update_category(actor: User | None, category_id: int, data: CategoryInput,
-                          settings: Settings) -> Category:
+                          *, settings: Settings) -> Category:
     require_role(actor, Role.MODERATOR)
     category = await Category.filter(id=category_id).first()
     if category is None:
@@ -110,7 +110,7 @@ async def update_category(actor: User | None, category_id: int, data: CategoryIn
 async def delete_category(actor: User | None, category_id: int) -> int:
     """Delete an empty-of-children category; its articles and resources become uncategorised."""
     require_role(actor, Role.MODERATOR)
-    async with in_transaction():
+    async with transaction():
         category = await Category.filter(id=category_id).select_for_update().first()
         if category is None:
             raise NotFound("No such category.", field="categoryId")

@@ -8,7 +8,6 @@ from collections.abc import Iterable
 
 from api.domain import attachments
 from api.domain.kb import access
-from api.domain.media import reader
 from api.models.accounts import User
 from api.models.kb import Article, ArticleAuthor, ArticleStatus, Resource
 from api.models.media import MediaFile
@@ -51,7 +50,6 @@ async def sync_articles(article_ids: Iterable[int], *, body_changed: bool = True
     })
 
 
-@reader
 async def kb_reader(viewer: User, files: list[MediaFile]) -> set[int]:
     """Files of resources and articles the viewer may read."""
     uses = await attachments.uses_of([f.id for f in files], ["Resource", "Article"])

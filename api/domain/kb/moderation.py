@@ -3,9 +3,9 @@ unhide and delete them like any member content. Hiding takes them out of lists a
 
 from __future__ import annotations
 
-from tortoise.transactions import in_transaction
+from api.transactions import transaction
 
-from api.domain.content import ContentRef, ContentType, register
+from api.domain.content import ContentRef, ContentType
 from api.domain.kb.access import readable_article, readable_resources_q
 from api.domain.kb.media import sync_articles, sync_resources
 from api.errors import NotFound
@@ -44,7 +44,7 @@ async def _sync_media(kind: str, item_id: int) -> None:
 
 def _set_hidden(model: type[Article] | type[Resource], kind: str, hidden: bool):
     async def action(item_id: int, moderator_id: int | None) -> None:
-        async with in_transaction():
+        async with transaction():
             if await model.filter(id=item_id).update(hidden=hidden):
                 await _sync_media(kind, item_id)
                 await enqueue(kind, item_id)
@@ -54,7 +54,7 @@ def _set_hidden(model: type[Article] | type[Resource], kind: str, hidden: bool):
 
 def _delete(model: type[Article] | type[Resource], kind: str):
     async def action(item_id: int, moderator_id: int | None) -> None:
-        async with in_transaction():
+        async with transaction():
             if await model.filter(id=item_id).delete():
                 await _sync_media(kind, item_id)
                 await enqueue(kind, item_id)
@@ -74,13 +74,13 @@ async def can_see_resource(viewer: User | None, resource_id: int) -> bool:
     return await Resource.filter(readable_resources_q(viewer), id=resource_id).exists()
 
 
-register(ContentType(
+ARTICLE = ContentType(
     name="Article", load=load_articles, hide=_set_hidden(Article, "article", True),
     unhide=_set_hidden(Article, "article", False), delete=_delete(Article, "article"),
     can_see=can_see_article,
-))
-register(ContentType(
+)
+RESOURCE = ContentType(
     name="Resource", load=load_resources, hide=_set_hidden(Resource, "resource", True),
     unhide=_set_hidden(Resource, "resource", False), delete=_delete(Resource, "resource"),
     can_see=can_see_resource,
-))
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-from tortoise.transactions import in_transaction
+from api.transactions import transaction
 
 from api.domain.kb import access
 from api.domain.kb.media import sync_resources
@@ -89,13 +89,13 @@ async def _apply(resource: Resource, data: ResourceInput, actor: User, settings:
         raise Invalid("Attach a media file or give a URL.", field="mediaId")
 
 
-async def create_resource(actor: User | None, data: ResourceInput, settings: Settings) -> Resource:
+async def create_resource(actor: User | None, data: ResourceInput, *, settings: Settings) -> Resource:
     author = await require_can_act(actor)
     if data.kind is None:
         raise Invalid("Choose the kind of resource.", field="kind")
     resource = Resource(title="", kind=data.kind, created_by_id=author.id)
     await _apply(resource, ResourceInput(**{**data.__dict__, "title": data.title or ""}), author, settings)
-    async with in_transaction():
+    async with transaction():
         await resource.save()
         await sync_resources([resource.id])
         await enqueue("resource", resource.id)
@@ -111,9 +111,9 @@ async def _editable(actor: User, resource_id: int) -> Resource:
     return resource
 
 
-async def update_resource(actor: User | None, resource_id: int, data: ResourceInput, settings: Settings) -> Resource:
+async def update_resource(actor: User | None, resource_id: int, data: ResourceInput, *, settings: Settings) -> Resource:
     editor = await require_can_act(actor)
-    async with in_transaction():
+    async with transaction():
         resource = await _editable(editor, resource_id)
         await _apply(resource, data, editor, settings)
         await resource.save()
@@ -124,7 +124,7 @@ async def update_resource(actor: User | None, resource_id: int, data: ResourceIn
 
 async def delete_resource(actor: User | None, resource_id: int) -> int:
     editor = await require_can_act(actor)
-    async with in_transaction():
+    async with transaction():
         resource = await _editable(editor, resource_id)
         await resource.delete()
         await sync_resources([resource_id])

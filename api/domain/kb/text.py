@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from api.errors import DomainError, Invalid
+from api import text
+from api.errors import DomainError
 from api.settings import Settings
 
 _SLUG_STRIP = re.compile(r"[^\w]+", re.UNICODE)
@@ -13,43 +14,24 @@ MAX_SLUG = 80
 
 
 def check_title(title: str, settings: Settings, errors: list[DomainError], field: str = "title") -> str:
-    title = " ".join(title.split())
-    if not title:
-        errors.append(Invalid("Enter a title.", field=field))
-    elif len(title) > settings.max_title_length:
-        errors.append(Invalid(f"Use at most {settings.max_title_length} characters.", field=field))
-    return title
+    return text.line(title, field, settings.max_title_length, what="a title", errors=errors)
 
 
 def check_body(body: str, settings: Settings, errors: list[DomainError], field: str = "body") -> str:
-    if not body.strip():
-        errors.append(Invalid("Write the text.", field=field))
-    elif len(body) > settings.max_body_length:
-        errors.append(Invalid(f"Use at most {settings.max_body_length} characters.", field=field))
-    return body
+    return text.block(body, field, settings.max_body_length, errors=errors)
 
 
 def check_summary(summary: str, settings: Settings, errors: list[DomainError], field: str = "summary") -> str:
-    summary = summary.strip()
-    if len(summary) > settings.kb_max_summary_length:
-        errors.append(Invalid(f"Use at most {settings.kb_max_summary_length} characters.", field=field))
-    return summary
+    return text.block(summary, field, settings.kb_max_summary_length, required=False, errors=errors)
 
 
 def check_tags(tags: list[str], settings: Settings, errors: list[DomainError], field: str = "tags") -> list[str]:
-    cleaned = list(dict.fromkeys(" ".join(t.split()).lower() for t in tags if t.strip()))
-    if len(cleaned) > settings.kb_max_tags:
-        errors.append(Invalid(f"Use at most {settings.kb_max_tags} tags.", field=field))
-    if any(len(t) > settings.kb_max_tag_length for t in cleaned):
-        errors.append(Invalid(f"Tags have at most {settings.kb_max_tag_length} characters.", field=field))
-    return cleaned
+    return text.tags(tags, field, max_count=settings.kb_max_tags, max_length=settings.kb_max_tag_length,
+                     errors=errors)
 
 
 def check_message(message: str, settings: Settings, errors: list[DomainError], field: str = "message") -> str:
-    message = " ".join(message.split())
-    if len(message) > settings.kb_max_message_length:
-        errors.append(Invalid(f"Use at most {settings.kb_max_message_length} characters.", field=field))
-    return message
+    return text.line(message, field, settings.kb_max_message_length, required=False, errors=errors)
 
 
 def slugify(text: str) -> str:

@@ -7,12 +7,11 @@ stored until every check passed.
 
 Other domains attach files to their objects (a resource, a private space...): they check the
 file with `get_own`, call `set_private` when the object is not public (its URLs are then signed
-and expire), and register a check with `reader` so that members who may read the object may
-read the file too.
+and expire), and list a reader in their manifest's `media_readers` so that members who may read
+the object may read the file too.
 """
 
-from api.domain.media import housekeeping  # noqa: F401 - registers the periodic sweep
-from api.domain.media.access import blob_for_serving, readable, reader
+from api.domain.media.access import blob_for_serving, readable
 from api.domain.media.files import delete, get_own, set_avatar, set_private, update_alt
 from api.domain.media.housekeeping import SWEEP_AFTER_SECONDS, sweep
 from api.domain.media.limits import (
@@ -22,6 +21,6 @@ from api.domain.media.uploads import UploadedFile, upload
 
 __all__ = [
     "PURPOSE_KINDS", "SWEEP_AFTER_SECONDS", "QuotaExceeded", "TooLarge", "UnsupportedType", "UploadedFile",
-    "blob_for_serving", "clean_filename", "delete", "get_own", "max_bytes", "readable", "reader",
+    "blob_for_serving", "clean_filename", "delete", "get_own", "max_bytes", "readable",
     "set_avatar", "set_private", "sweep", "update_alt", "upload", "used_bytes",
 ]

@@ -1,39 +1,38 @@
-"""Who may read private files: owners, staff, and whoever the readers other domains register
-say (a private file is attached to something not public, e.g. a members-only resource)."""
+"""Who may read a media file (its bytes, and its record: `sha256`, `filename`, `owner`).
+
+A public file (used by public content, or an avatar) is readable by everyone. A private one by its
+owner; by staff while no content uses it (a fresh upload: staff can see spam uploads); and else by
+whoever may read content that uses it, as the readers of the owning domains decide (their
+manifests' `media_readers`, built on those domains' read policies), staff included: moderators
+see a private file only where they may see the content using it. Uploads start private.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from typing import Any
 
 from api.models.accounts import User
+from api.models.attachments import Attachment
 from api.models.media import MediaFile, MediaVariant
 from api.policies import is_staff
-
-Reader = Callable[[User, list[MediaFile]], Awaitable[set[int]]]
-_readers: list[Reader] = []
-
-
-def reader(check: Reader) -> Reader:
-    """Register a check: given a viewer and private files, the ids of those the viewer may read
-    because of what they are attached to (decorator; domains that attach files register one)."""
-    if check not in _readers:
-        _readers.append(check)
-    return check
+from api.policy import ReadPolicy
+from api.registry import registry
 
 
 async def readable(viewer: User | None, files: list[MediaFile]) -> set[int]:
-    """Ids of `files` the viewer may read: public ones, their own, staff all; else ask readers."""
+    """Ids of `files` the viewer may read (see the module's docstring)."""
     allowed = {f.id for f in files if not f.private}
     if viewer is None:
         return allowed
-    if is_staff(viewer):
-        return {f.id for f in files}
     allowed |= {f.id for f in files if f.owner_id == viewer.id}
     pending = [f for f in files if f.id not in allowed]
+    if pending and is_staff(viewer):
+        used = set(await Attachment.filter(media_file_id__in=[f.id for f in pending])
+                   .values_list("media_file_id", flat=True))
+        allowed |= {f.id for f in pending if f.id not in used}
+        pending = [f for f in pending if f.id not in allowed]
     if pending:
-        import api.wiring  # noqa: F401 - make sure every domain's readers are registered
-
-        for check in _readers:
+        for check in registry().media_readers:
             allowed |= await check(viewer, pending) & {f.id for f in pending}
             pending = [f for f in pending if f.id not in allowed]
             if not pending:
@@ -49,3 +48,15 @@ async def blob_for_serving(sha256: str) -> MediaVariant | None:
         if not row.media_file.private:
             return row
     return rows[0] if rows else None
+
+
+async def _filter_files(viewer: User | None, rows: list[MediaFile], memo: dict[str, Any]) -> list[MediaFile]:
+    allowed = await readable(viewer, rows)
+    return [r for r in rows if r.id in allowed]
+
+
+READ_POLICIES = (
+    ReadPolicy(MediaFile, None, _filter_files,
+               "Public files to everyone; private ones to their owner, to staff while unused, and to whoever "
+               "may read content that uses them."),
+)

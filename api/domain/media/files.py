@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from tortoise.exceptions import IntegrityError, OperationalError
-from tortoise.transactions import in_transaction
+from api.transactions import transaction
 
 from api.domain.media.blobs import delete_unused_blobs
 from api.errors import Conflict, Forbidden, Invalid, NotFound
+from api.domain.media.access import readable
 from api.models.accounts import User
+from api.models.attachments import Attachment
 from api.models.media import MediaFile, MediaKind, MediaVariant
 from api.policies import is_staff, require_member
 from api.settings import Settings
@@ -17,24 +19,25 @@ from media.storage import Storage, get_storage
 
 
 async def get_own(actor: User | None, media_id: int, *, field: str = "mediaId") -> MediaFile:
-    """A media file the actor uploaded (staff may use any)."""
+    """A media file the actor may attach to something: one they uploaded, or (staff) one they
+    may read. A file the actor may not read is "no such file", so its existence never leaks."""
     member = require_member(actor)
     media_file = await MediaFile.filter(id=media_id).first()
-    if media_file is None:
+    if media_file is None or media_file.id not in await readable(member, [media_file]):
         raise NotFound("No such file.", field=field)
     if media_file.owner_id != member.id and not is_staff(member):
         raise Forbidden("This file belongs to another member.", field=field)
     return media_file
 
 
-async def delete(actor: User | None, media_id: int, settings: Settings,
-                 *, storage: Storage | None = None) -> None:
+async def delete(actor: User | None, media_id: int,
+                 *, storage: Storage | None = None, settings: Settings) -> None:
     """Delete a file's record; its blobs go too unless another record uses the same bytes."""
     storage = storage or get_storage(settings.media_root)
     media_file = await get_own(actor, media_id)
     shas = await MediaVariant.filter(media_file_id=media_file.id).values_list("sha256", flat=True)
     try:
-        async with in_transaction():
+        async with transaction():
             await User.filter(avatar_id=media_file.id).update(avatar_id=None)
             await media_file.delete()
     except (IntegrityError, OperationalError):
@@ -42,7 +45,7 @@ async def delete(actor: User | None, media_id: int, settings: Settings,
     await delete_unused_blobs(storage, shas)
 
 
-async def update_alt(actor: User | None, media_id: int, alt: str, settings: Settings) -> MediaFile:
+async def update_alt(actor: User | None, media_id: int, alt: str, *, settings: Settings) -> MediaFile:
     """Change the alternative text of one of the actor's files (staff: any file)."""
     media_file = await get_own(actor, media_id)
     alt = alt.strip()
@@ -62,10 +65,13 @@ async def set_avatar(actor: User | None, media_id: int | None) -> User:
             raise NotFound("No such file among your uploads.", field="mediaId")
         if media_file.kind != MediaKind.IMAGE:
             raise Invalid("An avatar must be an image.", field="mediaId")
-        if media_file.private:
+        if media_file.private and await Attachment.filter(media_file_id=media_file.id).exists():
             raise Invalid("A file attached to something private cannot be an avatar.", field="mediaId")
-    member.avatar_id = media_id
-    await User.filter(id=member.id).update(avatar_id=media_id)
+    async with transaction():
+        member.avatar_id = media_id
+        await User.filter(id=member.id).update(avatar_id=media_id)
+        if media_id is not None:
+            await set_private([media_id], False)  # avatars are public
     return member
 
 

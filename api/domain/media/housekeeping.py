@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 from api.domain.media.blobs import delete_unused_blobs
-from api.runtime import periodic
 from api.settings import Settings
 from media.storage import Storage, get_storage
 
@@ -27,7 +26,6 @@ async def sweep(settings: Settings, *, older_than: float = SWEEP_AFTER_SECONDS,
     return {"temp": temp, "blobs": removed}
 
 
-@periodic("media.sweep", interval=SWEEP_AFTER_SECONDS)
-async def _sweep_job(settings: Settings) -> None:
+async def sweep_job(settings: Settings) -> None:
     # Safe with several processes: deleting a file twice is harmless, and only unnamed blobs go.
     await sweep(settings)

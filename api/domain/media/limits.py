@@ -69,7 +69,7 @@ async def used_bytes(user_id: int) -> int:
     return int(rows[0]["total"] or 0)
 
 
-async def check_quota(member: User, adding: int, settings: Settings) -> None:
+async def check_quota(member: User, adding: int, *, settings: Settings) -> None:
     used = await used_bytes(member.id)
     if used + adding > settings.media_quota_bytes:
         raise QuotaExceeded(

@@ -10,7 +10,7 @@ import weakref
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from tortoise.transactions import in_transaction
+from api.transactions import transaction
 
 from api.domain.media.blobs import delete_unused_blobs, restore_missing
 from api.domain.media.limits import (
@@ -44,8 +44,8 @@ def _size_of(stream: BinaryIO) -> int:
 
 
 async def upload(
-    actor: User | None, file: UploadedFile, purpose: MediaPurpose, alt: str, settings: Settings,
-    *, limiter: RateLimiter | None = None, storage: Storage | None = None,
+    actor: User | None, file: UploadedFile, purpose: MediaPurpose, alt: str,
+    *, limiter: RateLimiter | None = None, storage: Storage | None = None, settings: Settings,
 ) -> MediaFile:
     """Validate, process and store one upload; every refusal leaves nothing behind."""
     member = require_member(actor)
@@ -98,7 +98,7 @@ async def _upload_image(member: User, file: UploadedFile, sniffed: sniff.Sniffed
     before = await _processed_before(source_sha, settings, storage)
     if before is not None:
         fields, variants = before
-        await check_quota(member, sum(v.size for v in variants), settings)
+        await check_quota(member, sum(v.size for v in variants), settings=settings)
         created = await _record(member, purpose, alt, filename, source_sha, fields, variants, settings,
                                 storage, [])
         if not all(storage.exists(v.sha256) for v in variants):
@@ -109,7 +109,7 @@ async def _upload_image(member: User, file: UploadedFile, sniffed: sniff.Sniffed
         return created
     processed = await _process(data, sniffed, settings)
     renditions = processed.renditions
-    await check_quota(member, sum(len(r.data) for r in renditions), settings)
+    await check_quota(member, sum(len(r.data) for r in renditions), settings=settings)
     del data
     original = processed.original
     new_blobs: list[str] = []
@@ -182,7 +182,7 @@ def _read_all(stream: BinaryIO) -> bytes:
 async def _upload_other(member: User, file: UploadedFile, sniffed: sniff.Sniffed, size: int,
                         purpose: MediaPurpose, alt: str, filename: str, settings: Settings,
                         storage: Storage) -> MediaFile:
-    await check_quota(member, size, settings)
+    await check_quota(member, size, settings=settings)
     duration = await asyncio.to_thread(sniff.duration, sniffed, file.stream, size)
     file.stream.seek(0)
     try:
@@ -208,12 +208,14 @@ async def _record(member: User, purpose: MediaPurpose, alt: str, filename: str, 
     concurrent uploads cannot both use the last free bytes. On failure, blobs this upload
     created (and no row names) are removed."""
     try:
-        async with in_transaction():
+        async with transaction():
             await User.filter(id=member.id).select_for_update().first()
-            await check_quota(member, sum(v.size for v in variants), settings)
+            await check_quota(member, sum(v.size for v in variants), settings=settings)
+            # Private until something public uses it (api.domain.attachments) or it becomes an
+            # avatar: a fresh upload is its owner's (and staff's) alone.
             media_file = await MediaFile.create(
                 owner_id=member.id, purpose=purpose, alt=alt, filename=filename,
-                source_sha256=source_sha, **fields,
+                source_sha256=source_sha, private=True, **fields,
             )
             for variant in variants:
                 variant.media_file_id = media_file.id

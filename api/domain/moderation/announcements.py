@@ -9,42 +9,34 @@ from datetime import datetime
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
+from api import text
 from api.errors import DomainError, Invalid, NotFound, collect
 from api.markdown import render
 from api.models.accounts import Committee, CommitteeMembership, Role, User
 from api.models.moderation import Announcement, AnnouncementRead, Audience
 from api.pubsub import publish
-from api.runtime import periodic
-from api.settings import Settings, get_settings
+from api.settings import Settings
 from api.timeutil import now
 
 CHANNEL = "announcements"
 
 
-def _validate_text(title: str, body: str, settings: Settings) -> list[DomainError]:
+def _validate_text(title: str, body: str, settings: Settings) -> tuple[str, str, list[DomainError]]:
     errors: list[DomainError] = []
-    if not title.strip():
-        errors.append(Invalid("Enter a title.", field="title"))
-    elif len(title) > settings.max_title_length:
-        errors.append(Invalid(f"Use at most {settings.max_title_length} characters.", field="title"))
-    if not body.strip():
-        errors.append(Invalid("Enter the text of the announcement.", field="body"))
-    elif len(body) > settings.max_body_length:
-        errors.append(Invalid(f"Use at most {settings.max_body_length} characters.", field="body"))
-    return errors
+    title = text.line(title, "title", settings.max_title_length, what="a title", errors=errors)
+    body = text.block(body, "body", settings.max_body_length, what="the text of the announcement", errors=errors)
+    return title, body, errors
 
 
 async def publish_announcement(
     *, author_id: int | None, title: str, body: str,
     audience: str = "ALL",  # ALL | ROLE | COMMITTEE
     audience_role: str | None = None, committee_id: int | None = None, pinned: bool = False,
-    publish_at: datetime | None = None, expires_at: datetime | None = None,
+    publish_at: datetime | None = None, expires_at: datetime | None = None, settings: Settings,
 ) -> Announcement:
     """Store an announcement and publish it now, or at `publish_at` when that is in the future.
     No permission check: callers decide who may announce."""
-    settings = get_settings()
-    title = title.strip()
-    errors = _validate_text(title, body, settings)
+    title, body, errors = _validate_text(title, body, settings)
     try:
         kind = Audience(audience)
     except ValueError:
@@ -92,9 +84,9 @@ async def publish_due(at: datetime | None = None) -> list[int]:
     return published
 
 
-@periodic("moderation.publish_announcements")
-async def _publish_due_job(settings: Settings) -> None:
-    await publish_due()
+async def publish_due_job(settings: Settings) -> bool:
+    """Background job: publish announcements whose time has come (exactly once)."""
+    return bool(await publish_due())
 
 
 async def committee_ids_of(user_id: int) -> list[int]:
@@ -148,24 +140,6 @@ async def get_visible(viewer: User | None, announcement_id: int) -> Announcement
     return announcement
 
 
-async def await_published(viewer: User | None, announcement_id: int, *, attempts: int = 10,
-                          pause: float = 0.1) -> Announcement | None:
-    """The announcement of a publication event, if addressed to the viewer. Callers may publish
-    inside their own transaction (governance does), so the event can arrive before the row is
-    visible to other connections: wait briefly for it rather than drop it."""
-    import asyncio
-
-    for attempt in range(attempts):
-        try:
-            return await get_visible(viewer, announcement_id)
-        except NotFound:
-            exists = await Announcement.filter(id=announcement_id, published_at__isnull=False).exists()
-            if exists or attempt == attempts - 1:
-                return None  # not addressed to this viewer (or never committed)
-            await asyncio.sleep(pause)
-    return None
-
-
 async def mark_read(viewer: User, announcement_id: int) -> Announcement:
     """Mark an announcement addressed to the viewer read (idempotent)."""
     announcement = await get_visible(viewer, announcement_id)
@@ -180,14 +154,14 @@ async def unread_count(viewer: User) -> int:
     return await query.exclude(id__in=read).count()
 
 
-async def announce(actor: User | None, **fields: object) -> Announcement:
+async def announce(actor: User | None, *, settings: Settings, **fields: object) -> Announcement:
     """Staff publish an announcement (the `publishAnnouncement` mutation); it is logged."""
     from api.domain.moderation import modlog
     from api.models.moderation import LogAction
     from api.policies import require_role
 
     moderator = require_role(actor, Role.MODERATOR)
-    announcement = await publish_announcement(author_id=moderator.id, **fields)  # type: ignore[arg-type]
+    announcement = await publish_announcement(author_id=moderator.id, settings=settings, **fields)  # type: ignore[arg-type]
     await modlog.record(LogAction.ANNOUNCEMENT_PUBLISHED, actor_id=moderator.id, subject_type="Announcement",
                         subject_id=announcement.id, subject_label=announcement.title)
     return announcement

@@ -1,4 +1,10 @@
-"""Invites: codes members hand out to bring people in, and the record of who invited whom."""
+"""Invites: codes members hand out to bring people in, and the record of who invited whom.
+
+Who may invite (`may_invite`): staff anywhere. Members invite to the community unless joining
+needs moderators' APPROVAL (an invite would skip it), and to a space only when it is OPEN or allows
+member invites (`SpaceJoinPolicy.members_may_invite`). An invite to a space admits to that space
+alone unless it says it also admits to the community (`admitsToCommunity`, staff only). Nobody
+uses their own invite."""
 
 from __future__ import annotations
 
@@ -9,12 +15,14 @@ from datetime import datetime, timedelta
 from tortoise.expressions import F, Q
 from tortoise.queryset import QuerySet
 
+from api.settings import Settings
 from api.domain.moderation import modlog
 from api.errors import Forbidden, Invalid, NotFound
 from api.models.accounts import Role, User
-from api.models.moderation import Admission, AdmissionVia, Invite, LogAction, Referral
+from api.models.moderation import (
+    Admission, AdmissionVia, Invite, JoinPolicy, LogAction, Referral, SpaceJoinPolicy,
+)
 from api.policies import is_admin, is_staff
-from api.settings import get_settings
 from api.timeutil import now
 
 CODE_PREFIX = "inv_"
@@ -25,12 +33,32 @@ def hash_code(code: str) -> str:
     return hashlib.sha256(code.strip().encode()).hexdigest()
 
 
+async def may_invite(actor: User, space_id: int | None, *, admits_to_community: bool = False, settings: Settings) -> str | None:
+    """Why the actor may not create this invite, or None when they may."""
+    from api.domain.moderation.admission import community_policy, policy_for
+
+    if is_staff(actor):
+        return None
+    if admits_to_community and space_id is not None:
+        return "Only moderators make a space's invite admit to the community."
+    if space_id is None:
+        if community_policy(settings=settings) is JoinPolicy.APPROVAL:
+            return "Joining needs moderators' approval: only they invite to the community."
+        return None
+    if await policy_for(space_id, settings=settings) is JoinPolicy.OPEN:
+        return None
+    if await SpaceJoinPolicy.filter(space_id=space_id, members_may_invite=True).exists():
+        return None
+    return "Only moderators invite people into this space."
+
+
 async def create_invite(
     actor: User, *, max_uses: int, expires_at: datetime, role: str | None = None,
-    space_id: int | None = None,
+    space_id: int | None = None, admits_to_community: bool | None = None, settings: Settings,
 ) -> tuple[Invite, str]:
-    """A new invite and its code (shown once). Only admins may attach a role."""
-    limit = get_settings().moderation_max_invite_uses
+    """A new invite and its code (shown once). Only admins may attach a role. A space's invite
+    admits to the community too only when `admits_to_community` says so."""
+    limit = settings.moderation_max_invite_uses
     if not 1 <= max_uses <= limit:
         raise Invalid(f"Allow between 1 and {limit} uses.", field="maxUses")
     moment = now()
@@ -47,11 +75,14 @@ async def create_invite(
         from api.domain.moderation.admission import load_space
 
         await load_space(actor, space_id)
+    community = space_id is None or bool(admits_to_community)
+    if problem := await may_invite(actor, space_id, admits_to_community=community, settings=settings):
+        raise Forbidden(problem, field="spaceId" if space_id is not None else None)
     code = CODE_PREFIX + secrets.token_urlsafe(12)
     invite = await Invite.create(
         code_hash=hash_code(code), code_hint=code[: len(CODE_PREFIX) + 4], created_by=actor,
         role=role if role != Role.MEMBER.value else None, space_id=space_id, max_uses=max_uses,
-        expires_at=expires_at,
+        expires_at=expires_at, admits_to_community=community,
     )
     return invite, code
 
@@ -70,13 +101,16 @@ async def revoke_invite(actor: User, invite_id: int) -> Invite:
     return invite
 
 
-async def consume(code: str) -> Invite:
+async def consume(code: str, user: User | None = None) -> Invite:
     """Use one place of a valid invite, atomically (the conditional update cannot overrun
-    `max_uses` even when several people register with the same code at once)."""
+    `max_uses` even when several people register with the same code at once). Nobody uses an
+    invite they created."""
     invite = await Invite.filter(code_hash=hash_code(code)).first()
     moment = now()
     if invite is None or invite.revoked_at is not None:
         raise Invalid("This invite code is not valid.", field="inviteCode")
+    if user is not None and invite.created_by_id == user.id:
+        raise Invalid("You cannot use an invite you created.", field="inviteCode")
     if invite.expires_at <= moment:
         raise Invalid("This invite has expired.", field="inviteCode")
     claimed = await Invite.filter(
@@ -92,7 +126,7 @@ async def admit_with_invite(user: User, invite: Invite) -> None:
     """Record the referral and the admissions an invite grants."""
     await Referral.get_or_create(invite_id=invite.id, invitee_id=user.id,
                                  defaults={"inviter_id": invite.created_by_id})
-    scopes = [0] + ([invite.space_id] if invite.space_id else [])
+    scopes = ([0] if invite.admits_to_community else []) + ([invite.space_id] if invite.space_id else [])
     for scope in scopes:
         await Admission.get_or_create(user_id=user.id, scope=scope,
                                       defaults={"via": AdmissionVia.INVITE, "granted_by_id": invite.created_by_id})
@@ -107,7 +141,7 @@ async def redeem_invite(actor: User, code: str) -> Invite:
     if invite is not None and await Referral.filter(invite_id=invite.id, invitee_id=actor.id).exists():
         return invite  # already redeemed: no second use
     try:
-        invite = await consume(code)
+        invite = await consume(code, actor)
     except Invalid as exc:
         raise Invalid(exc.message, field="code") from None
     await admit_with_invite(actor, invite)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from tortoise.queryset import QuerySet
 
+from api.domain.community.events import CommunitySettingsChanged
+from api.settings import Settings
 from api.models.accounts import User
 from api.models.moderation import LogAction, ModerationLogEntry
 from api.policies import is_staff
-from api.settings import get_settings
 
 
 async def record(
@@ -26,6 +27,12 @@ def entries(action: LogAction | None = None) -> QuerySet[ModerationLogEntry]:
     return query if action is None else query.filter(action=action)
 
 
-def shows_actor(viewer: User | None) -> bool:
+def shows_actor(viewer: User | None, *, settings: Settings) -> bool:
     """Staff always see who acted; members only when MODERATION_LOG_SHOWS_MODERATOR is on."""
-    return is_staff(viewer) or get_settings().moderation_log_shows_moderator
+    return is_staff(viewer) or settings.moderation_log_shows_moderator
+
+
+async def log_settings_change(event: CommunitySettingsChanged, settings: Settings) -> None:
+    """Admins' changes of community settings are public record too."""
+    await record(LogAction.SETTINGS_CHANGED, actor_id=event.actor_id, subject_type="Community",
+                 subject_label="settings", reason="; ".join(event.changes)[:2000])

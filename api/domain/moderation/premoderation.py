@@ -1,19 +1,19 @@
 """Pre-moderation. Before member content is published, the owning domain asks
-`events.decide("content.review", ...)`; the decider here refuses members who must first accept
+`decide(ReviewContent(...))`; the decider here refuses members who must first accept
 the rules or be admitted, and answers "hold" for content matching an admin's filter rule or
 written by a member whose first posts are still reviewed. Held content is queued on its
-`content.held` event; approving calls the content type's `publish`, rejecting its `delete`."""
+`ContentHeld` event; approving calls the content type's `publish`, rejecting its `delete`."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
 from urllib.parse import urlparse
 
 from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
 
-from api.domain import content, events
+from api.domain import content
+from api.domain.content.events import ContentHeld, ReviewContent
 from api.domain.moderation import admission, modlog, rules
 from api.domain.moderation._text import note
 from api.domain.moderation.reports import close_item, load_subjects, open_item
@@ -22,7 +22,7 @@ from api.errors import Conflict, Invalid, NotFound
 from api.models.accounts import Role, User
 from api.models.moderation import CaseStatus, FilterKind, FilterRule, LogAction, Report, ReviewItem
 from api.policies import is_staff, require_role
-from api.settings import get_settings
+from api.settings import Settings
 
 APPROVED = "APPROVED"
 REJECTED = "REJECTED"
@@ -48,10 +48,10 @@ def _normalise_pattern(kind: FilterKind, pattern: str) -> str:
     return value
 
 
-async def add_filter_rule(actor: User | None, kind: FilterKind, pattern: str, note_text: str = "") -> FilterRule:
+async def add_filter_rule(actor: User | None, kind: FilterKind, pattern: str, note_text: str = "", *, settings: Settings) -> FilterRule:
     admin = require_role(actor, Role.ADMIN)
     value = _normalise_pattern(kind, pattern)
-    note_text = note(note_text, "note")
+    note_text = note(note_text, "note", settings=settings)
     if len(note_text) > 200:  # stored in a 200-character column
         raise Invalid("Use at most 200 characters.", field="note")
     try:
@@ -110,40 +110,40 @@ async def approved_count(author_id: int) -> int:
     return await ReviewItem.filter(subject_author_id=author_id, held=True, resolution=APPROVED).count()
 
 
-async def hold_reason(author: User, text: str) -> str | None:
+async def hold_reason(author: User, text: str, *, settings: Settings) -> str | None:
     """Why this member's text must wait for a moderator, or None to publish it."""
     if is_staff(author):
         return None
     reason = match_rules(text, list(await FilterRule.all()))
     if reason:
         return reason
-    first_posts = get_settings().moderation_premoderate_first_posts
+    first_posts = settings.moderation_premoderate_first_posts
     if first_posts and await approved_count(author.id) < first_posts:
         return f"New members' first {first_posts} posts are reviewed."
     return None
 
 
-@events.decider("content.review")
-async def review(*, author: User | None = None, text: str = "", space_id: int | None = None, **_: Any) -> str:
+async def review(question: ReviewContent, settings: Settings) -> str:
     """"publish" or "hold"; raises when the author may not post at all yet."""
+    author = question.author
     if author is None:
         return "publish"
-    await rules.require_current_acceptance(author)
-    await admission.require_admitted(author, space_id)
-    return "hold" if await hold_reason(author, text) else "publish"
+    await rules.require_current_acceptance(author, settings=settings)
+    await admission.require_admitted(author, question.space_id, settings=settings)
+    return "hold" if await hold_reason(author, question.text, settings=settings) else "publish"
 
 
-@events.on("content.held")
-async def queue_held(*, content_type: str, content_id: int, author_id: int | None = None,
-                     reason: str = "", **_: Any) -> None:
+async def queue_held(event: ContentHeld, settings: Settings) -> None:
     """Put held content in the review queue, with the precise reason it was held (the event
     carries the owner's generic one)."""
+    content_type, content_id, author_id, reason = (
+        event.content_type, event.content_id, event.author_id, event.reason)
     if author_id is not None:
         refs = await load_subjects([(content_type, content_id)])
         author = await User.filter(id=author_id).first()
         ref = refs.get((content_type, content_id))
         if ref is not None and author is not None:
-            reason = await hold_reason(author, f"{ref.title}\n{ref.text}") or reason
+            reason = await hold_reason(author, f"{ref.title}\n{ref.text}", settings=settings) or reason
     item = await open_item(content_type, content_id, author_id, why="is held for review")
     await ReviewItem.filter(id=item.id).update(held=True, hold_reason=(reason or "Held for review.")[:200])
 
@@ -161,14 +161,14 @@ async def _held_item(item_id: int) -> ReviewItem:
 
 async def approve_held(actor: User | None, item_id: int) -> ReviewItem:
     """Publish held content (the owning domain's `publish`)."""
-    from tortoise.transactions import in_transaction
+    from api.transactions import transaction
 
     moderator = require_role(actor, Role.MODERATOR)
     item = await _held_item(item_id)
     registered = content.get(item.subject_type)
     if registered.publish is None:  # type: ignore[union-attr]
         raise Conflict("This content type cannot be held.", field="itemId")
-    async with in_transaction():
+    async with transaction():
         if not await close_item(item, moderator, action=None, resolution=APPROVED, reason=""):
             raise Conflict("This item has already been decided.", field="itemId")
         await registered.publish(item.subject_id, moderator.id)  # type: ignore[union-attr]
@@ -182,15 +182,15 @@ async def approve_held(actor: User | None, item_id: int) -> ReviewItem:
     return item
 
 
-async def reject_held(actor: User | None, item_id: int, reason: str) -> ReviewItem:
+async def reject_held(actor: User | None, item_id: int, reason: str, *, settings: Settings) -> ReviewItem:
     """Refuse held content (the owning domain's `delete`); the author is told why."""
-    from tortoise.transactions import in_transaction
+    from api.transactions import transaction
 
     moderator = require_role(actor, Role.MODERATOR)
-    reason = note(reason, "reason", required=True)
+    reason = note(reason, "reason", required=True, settings=settings)
     item = await _held_item(item_id)
     registered = content.get(item.subject_type)
-    async with in_transaction():
+    async with transaction():
         if not await close_item(item, moderator, action=None, resolution=REJECTED, reason=reason):
             raise Conflict("This item has already been decided.", field="itemId")
         await registered.delete(item.subject_id, moderator.id)  # type: ignore[union-attr]

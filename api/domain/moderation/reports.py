@@ -11,7 +11,8 @@ from enum import Enum
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.queryset import QuerySet
-from tortoise.transactions import in_transaction
+from api.settings import Settings
+from api.transactions import transaction
 
 from api.domain import content
 from api.domain.content import ContentRef
@@ -112,9 +113,9 @@ async def open_item(subject_type: str, subject_id: int, author_id: int | None, *
     return item
 
 
-async def report(actor: User, subject_type: str, subject_id: int, reason: ReportReason, text: str = "") -> Report:
+async def report(actor: User, subject_type: str, subject_id: int, reason: ReportReason, text: str = "", *, settings: Settings) -> Report:
     """Report content or a member. One open report per reporter per subject."""
-    text = note(text, "note", required=reason is ReportReason.OTHER, label="what is wrong")
+    text = note(text, "note", required=reason is ReportReason.OTHER, label="what is wrong", settings=settings)
     if subject_type not in reportable_types():
         raise Invalid("This cannot be reported.", field="subjectId")
     ref = await load_subject(subject_type, subject_id)
@@ -131,7 +132,7 @@ async def report(actor: User, subject_type: str, subject_id: int, reason: Report
     item = await open_item(subject_type, subject_id, ref.author_id, actor_id=actor.id)
     moment = now()
     try:
-        async with in_transaction():
+        async with transaction():
             created = await Report.create(item=item, reporter=actor, subject_type=subject_type,
                                           subject_id=subject_id, reason=reason, note=text)
             await ReviewItem.filter(id=item.id).update(report_count=F("report_count") + 1,
@@ -170,11 +171,11 @@ async def close_item(item: ReviewItem, moderator: User, *, action: ModerationAct
 
 async def resolve(
     actor: User | None, item_id: int, action: ModerationAction, *, reason: str = "",
-    duration: timedelta | None = None,
+    duration: timedelta | None = None, settings: Settings,
 ) -> ReviewItem:
     """Resolve a reported item with one action; the reporters are told the outcome."""
     moderator = require_role(actor, Role.MODERATOR)
-    reason = note(reason, "reason", required=action is not ModerationAction.DISMISS)
+    reason = note(reason, "reason", required=action is not ModerationAction.DISMISS, settings=settings)
     item = await ReviewItem.filter(id=item_id).first()
     if item is None:
         raise NotFound("No such review item.", field="itemId")
@@ -194,11 +195,11 @@ async def resolve(
     target = item.subject_id if is_member else (ref.author_id if ref else item.subject_author_id)
     if action in _SANCTION and target is None:
         raise Invalid("The author of this content is gone.", field="action")
-    async with in_transaction():
+    async with transaction():
         if not await close_item(item, moderator, action=action, resolution="", reason=reason):
             raise Conflict("This item has already been resolved.", field="itemId")
         if action in _SANCTION:
-            await sanctions.sanction_member(moderator, target, _SANCTION[action], duration=duration, reason=reason)
+            await sanctions.sanction_member(moderator, target, _SANCTION[action], duration=duration, reason=reason, settings=settings)
         else:
             if action is ModerationAction.HIDE_CONTENT:
                 await content.get(item.subject_type).hide(item.subject_id, moderator.id)  # type: ignore[union-attr]
@@ -215,10 +216,10 @@ async def resolve(
 
 
 
-async def restore_content(actor: User | None, subject_type: str, subject_id: int, reason: str) -> ContentRef:
+async def restore_content(actor: User | None, subject_type: str, subject_id: int, reason: str, *, settings: Settings) -> ContentRef:
     """Undo HIDE_CONTENT: the content is shown again (the owning domain's `unhide`)."""
     moderator = require_role(actor, Role.MODERATOR)
-    reason = note(reason, "reason", required=True)
+    reason = note(reason, "reason", required=True, settings=settings)
     registered = content.get(subject_type)
     if registered is None:
         raise Invalid("Only content can be restored.", field="subjectId")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
+from api.settings import Settings
+from api.transactions import transaction
 
 from api.domain.moderation import modlog
 from api.domain.moderation._text import note
@@ -12,26 +13,25 @@ from api.markdown import render
 from api.models.accounts import Role, User
 from api.models.moderation import LogAction, RulesAcceptance, RulesVersion
 from api.policies import require_role
-from api.settings import get_settings
 
 
 async def current_rules() -> RulesVersion | None:
     return await RulesVersion.all().order_by("-version").first()
 
 
-async def publish_rules(actor: User | None, body: str, change_note: str = "") -> RulesVersion:
+async def publish_rules(actor: User | None, body: str, change_note: str = "", *, settings: Settings) -> RulesVersion:
     """Admins publish a new version; earlier versions are kept as they were."""
     admin = require_role(actor, Role.ADMIN)
-    limit = get_settings().max_body_length
+    limit = settings.max_body_length
     if not body.strip():
         raise Invalid("Write the rules.", field="body")
     if len(body) > limit:
         raise Invalid(f"Use at most {limit} characters.", field="body")
-    change_note = note(change_note, "changeNote")
+    change_note = note(change_note, "changeNote", settings=settings)
     if len(change_note) > 500:  # stored in a 500-character column
         raise Invalid("Use at most 500 characters.", field="changeNote")
     try:
-        async with in_transaction():
+        async with transaction():
             latest = await current_rules()
             number = latest.version + 1 if latest else 1
             rules = await RulesVersion.create(
@@ -64,9 +64,9 @@ async def accepted_version(user_id: int) -> int | None:
     return rows[0] if rows else None
 
 
-async def require_current_acceptance(user: User) -> None:
+async def require_current_acceptance(user: User, *, settings: Settings) -> None:
     """When MODERATION_RULES_REQUIRED is on, members must accept the latest rules to post."""
-    if not get_settings().moderation_rules_required or user.role != Role.MEMBER:
+    if not settings.moderation_rules_required or user.role != Role.MEMBER:
         return
     rules = await current_rules()
     if rules is None:

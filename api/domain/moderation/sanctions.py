@@ -8,7 +8,9 @@ from datetime import timedelta
 
 from tortoise.queryset import QuerySet
 
-from api.domain.accounts import sessions_changed
+from api.settings import Settings
+from api.domain.accounts.events import MemberAccessChanged
+from api.events import emit
 from api.domain.moderation import modlog
 from api.domain.moderation._text import note
 from api.domain.notifications import notify
@@ -40,12 +42,12 @@ def _check_duration(kind: SanctionKind, duration: timedelta | None) -> None:
 
 async def sanction_member(
     actor: User | None, user_id: int, kind: SanctionKind, *, duration: timedelta | None = None,
-    reason: str = "",
+    reason: str = "", settings: Settings,
 ) -> Sanction:
     """Warn, mute or ban a member. Moderators sanction members; admins also moderators;
     nobody sanctions themself or an admin."""
     moderator = require_role(actor, Role.MODERATOR)
-    reason = note(reason, "reason", required=True)
+    reason = note(reason, "reason", required=True, settings=settings)
     _check_duration(kind, duration)
     target = await User.filter(id=user_id).first()
     if target is None:
@@ -57,8 +59,8 @@ async def sanction_member(
     ends_at = None if kind is SanctionKind.WARNING or duration is None else now() + duration
     sanction = await Sanction.create(user_id=target.id, kind=kind, reason=reason,
                                      created_by_id=moderator.id, ends_at=ends_at)
-    if kind is SanctionKind.BAN:
-        await sessions_changed(target.id)  # open WebSockets of the member close now
+    if kind is not SanctionKind.WARNING:  # open WebSockets re-check (a ban closes them) now
+        await emit(MemberAccessChanged(user_id=target.id, reason=kind.value.lower()))
     await modlog.record(_LOG_ACTION[kind], actor_id=moderator.id, subject_type="User",
                         subject_id=target.id, subject_label=target.username, reason=reason)
     until = "" if kind is SanctionKind.WARNING else (
@@ -70,10 +72,10 @@ async def sanction_member(
     return sanction
 
 
-async def revoke_sanction(actor: User | None, sanction_id: int, reason: str) -> Sanction:
+async def revoke_sanction(actor: User | None, sanction_id: int, reason: str, *, settings: Settings) -> Sanction:
     """Lift a mute or ban early (or withdraw a warning)."""
     moderator = require_role(actor, Role.MODERATOR)
-    reason = note(reason, "reason", required=True)
+    reason = note(reason, "reason", required=True, settings=settings)
     sanction = await Sanction.filter(id=sanction_id).select_related("user").first()
     if sanction is None:
         raise NotFound("No such sanction.", field="sanctionId")

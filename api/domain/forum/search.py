@@ -15,11 +15,11 @@ from api.markdown import plain_text
 from api.models.accounts import Role, Visibility
 from api.models.forum import Post, Space, Topic, TopicTag
 
-from search.registry import DocumentKind, register
+from search.documents import MAX_TEXT
+from search.registry import DocumentKind
 
 _RANK = {Visibility.PUBLIC: 0, Visibility.MEMBERS: 1, Visibility.PRIVATE: 2}
 ALL_ROLES = [r.value for r in Role]
-MAX_TEXT = 20_000  # characters of body text indexed
 
 
 def effective_visibility(space: Space, parent: Space | None) -> tuple[str, list[str]]:
@@ -111,7 +111,5 @@ _SETTINGS = {
     "sortableAttributes": ["score", "reply_count"],
 }
 
-register(DocumentKind(name="topic", index="topics", load=load_topics, all_ids=all_topic_ids,
-                      settings=_SETTINGS))
-register(DocumentKind(name="post", index="posts", load=load_posts, all_ids=all_post_ids,
-                      settings=_SETTINGS))
+TOPICS = DocumentKind(name="topic", index="topics", load=load_topics, all_ids=all_topic_ids, settings=_SETTINGS)
+POSTS = DocumentKind(name="post", index="posts", load=load_posts, all_ids=all_post_ids, settings=_SETTINGS)

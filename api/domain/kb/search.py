@@ -8,8 +8,8 @@ from typing import Any
 from api.domain.kb.text import roles_list
 from api.markdown import plain_text
 from api.models.kb import Article, ArticleAuthor, ArticleStatus, Resource
-from search.kinds.common import MAX_TEXT, timestamp
-from search.registry import DocumentKind, register
+from search.documents import MAX_TEXT, timestamp
+from search.registry import DocumentKind
 
 
 async def _author_ids(article_ids: list[int]) -> dict[int, list[int]]:
@@ -61,7 +61,7 @@ async def all_resource_ids() -> list[int]:
     return list(await Resource.filter(hidden=False).order_by("id").values_list("id", flat=True))
 
 
-register(DocumentKind(
+ARTICLES = DocumentKind(
     name="article", index="articles", load=load_articles, all_ids=all_article_ids,
     settings={
         # Ranking order: a hit in the title beats one in the tags, summary, then body.
@@ -69,13 +69,13 @@ register(DocumentKind(
         "displayedAttributes": ["*"],
         "sortableAttributes": ["title"],
     },
-))
+)
 
-register(DocumentKind(
+RESOURCES = DocumentKind(
     name="resource", index="resources", load=load_resources, all_ids=all_resource_ids,
     settings={
         "searchableAttributes": ["title", "tags", "description", "url"],
         "filterableAttributes": ["resource_kind"],
         "sortableAttributes": ["title"],
     },
-))
+)

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
-
-from api.domain import events
+from api.domain.accounts.events import AdmitMember, MemberAccessChanged, MemberRegistered
+from api.domain.accounts.search import index_members
 from api.domain.activity import record_activity
 from api.errors import Conflict, DomainError, Invalid, NotFound, RateLimited, Unauthenticated, collect
 from api.models.accounts import AccessToken, Role, User
@@ -22,6 +21,9 @@ from api.models.accounts import SanctionKind
 from api.ratelimit import RateLimiter
 from api.settings import Settings
 from api.timeutil import now
+from search.tokens import revoke_member_keys
+from api.events import decide, emit
+from api.transactions import transaction
 
 # Letters of any script (Chinese names included), digits, '_', '-', '.'.
 USERNAME_RE = re.compile(r"^[\w.\-]{2,32}$", re.UNICODE)
@@ -68,8 +70,8 @@ class RegistrationInput:
 
 
 async def register(
-    data: RegistrationInput, settings: Settings, *, role: Role = Role.MEMBER,
-    invite_code: str | None = None, sign_up: bool = False,
+    data: RegistrationInput, *, role: Role = Role.MEMBER,
+    invite_code: str | None = None, sign_up: bool = False, settings: Settings,
 ) -> User:
     """Create a member account. Raises field errors for every bad field at once.
 
@@ -96,7 +98,7 @@ async def register(
         raise Conflict("An account with this email exists.", field="email")
     password_hash = await hash_password(data.password)
     try:
-        async with in_transaction():
+        async with transaction():
             user = await User.create(
                 username=username,
                 username_key=username_key(username),
@@ -105,7 +107,9 @@ async def register(
                 display_name=display_name,
                 role=role,
             )
-            await events.decide("member.admit", None, user=user, invite_code=invite_code, sign_up=sign_up)
+            await decide(AdmitMember(user=user, invite_code=invite_code, sign_up=sign_up), settings)
+            await index_members(user.id)
+            await emit(MemberRegistered(user_id=user.id, sign_up=sign_up))
             return user
     except IntegrityError:  # lost a race with a concurrent registration
         raise Conflict("This username or email is taken.", field="username") from None
@@ -188,6 +192,14 @@ async def sessions_changed(user_id: int) -> None:
     await publish(sessions_channel(user_id), {"user_id": user_id})
 
 
+async def recheck_sessions(event: MemberAccessChanged, settings: Settings) -> None:
+    await sessions_changed(event.user_id)
+
+
+async def revoke_search_tokens(event: MemberAccessChanged, settings: Settings) -> None:
+    await revoke_member_keys(settings, event.user_id)
+
+
 async def logout(token_record: AccessToken) -> None:
     await AccessToken.filter(id=token_record.id, revoked_at__isnull=True).update(revoked_at=now())
     await sessions_changed(token_record.user_id)
@@ -203,8 +215,8 @@ async def revoke_all_tokens(user_id: int, *, except_token_id: int | None = None)
 
 
 async def change_password(
-    user: User, current_password: str, new_password: str, settings: Settings,
-    *, keep_token_id: int | None = None,
+    user: User, current_password: str, new_password: str,
+    *, keep_token_id: int | None = None, settings: Settings,
 ) -> User:
     """Change the password and sign out every other session."""
     if not await verify_password(user.password_hash, current_password):
@@ -213,7 +225,7 @@ async def change_password(
         new_password, min_length=settings.min_password_length, username=user.username, email=user.email
     ):
         raise Invalid(problem, field="newPassword")
-    async with in_transaction():
+    async with transaction():
         user.password_hash = await hash_password(new_password)
         await user.save(update_fields=["password_hash"])
         await revoke_all_tokens(user.id, except_token_id=keep_token_id)
@@ -223,7 +235,7 @@ async def change_password(
 async def set_role(actor: User | None, user_id: int, role: Role) -> User:
     """Admins change a member's role. The last admin cannot demote themself."""
     require_role(actor, Role.ADMIN)
-    async with in_transaction():
+    async with transaction():
         user = await User.filter(id=user_id).select_for_update().first()
         if user is None:
             raise NotFound("No such member.", field="userId")
@@ -231,8 +243,11 @@ async def set_role(actor: User | None, user_id: int, role: Role) -> User:
             admins = await User.filter(role=Role.ADMIN).count()
             if admins <= 1:
                 raise Conflict("The community needs at least one admin.", field="role")
-        user.role = role
-        await user.save(update_fields=["role"])
+        if user.role != role:
+            user.role = role
+            await user.save(update_fields=["role"])
+            await index_members(user.id)
+            await emit(MemberAccessChanged(user_id=user.id, reason="role"))
     return user
 
 
@@ -266,7 +281,9 @@ async def update_profile(user: User, data: ProfileInput) -> User:
         update.append("interest_tags")
     collect(errors)
     if update:
-        await user.save(update_fields=update)
+        async with transaction():
+            await user.save(update_fields=update)
+            await index_members(user.id)
     return user
 
 
@@ -274,11 +291,13 @@ async def create_admin(username: str, email: str, password: str, settings: Setti
     """Create an admin account, or promote an existing account with that username."""
     existing = await User.filter(username_key=username_key(username)).first()
     if existing:
-        existing.role = Role.ADMIN
-        await existing.save(update_fields=["role"])
+        async with transaction():
+            existing.role = Role.ADMIN
+            await existing.save(update_fields=["role"])
+            await index_members(existing.id)
         return existing
     return await register(
         RegistrationInput(username=username, email=email, password=password, display_name=username),
-        settings,
+        settings=settings,
         role=Role.ADMIN,
     )

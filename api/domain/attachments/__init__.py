@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from tortoise.transactions import in_transaction
+from api.transactions import transaction
 
 from api.domain.media import set_private
 from api.models.accounts import User
@@ -68,7 +68,7 @@ async def record(subject_type: str, uses: Mapping[int, Use]) -> None:
     wanted = {(m, key, use.public) for key, use in uses.items() for m in use.media_ids}
     if set(current) == wanted:
         return  # the common case: no upload embedded before or after
-    async with in_transaction():
+    async with transaction():
         await Attachment.filter(subject_type=subject_type, subject_id__in=list(uses)).delete()
         existing = set(await MediaFile.filter(id__in={m for m, _, _ in wanted}).values_list("id", flat=True)) \
             if wanted else set()
@@ -91,7 +91,7 @@ async def set_public(subject_type: str, publicness: Mapping[int, bool]) -> None:
              if public != publicness[key]]
     if not stale:
         return
-    async with in_transaction():
+    async with transaction():
         for flag in (True, False):
             ids = [row_id for row_id, _, public in stale if public is flag]
             if ids:
@@ -105,7 +105,7 @@ async def refresh_privacy(media_ids: Iterable[int]) -> None:
     ids = sorted(set(media_ids))
     if not ids:
         return
-    async with in_transaction():
+    async with transaction():
         # Lock the files first: concurrent writers changing uses of one file then decide in
         # turn, each seeing the other's committed uses.
         await MediaFile.filter(id__in=ids).order_by("id").select_for_update().only("id")
@@ -124,4 +124,24 @@ async def uses_of(media_ids: Iterable[int], subject_types: Iterable[str]) -> dic
         .values_list("subject_type", "subject_id", "media_file_id")
     for subject_type, subject_id, media_id in rows:
         found.setdefault(subject_type, {}).setdefault(subject_id, set()).add(media_id)
+    return found
+
+
+async def attached_blobs(subject_type: str, subject_ids: Iterable[int]) -> dict[int, set[str]]:
+    """Per item: the sha256 of every stored blob (original and renditions) of the files recorded
+    as used by it. Rendered HTML signs the URLs of these blobs only (`media.urls.sign_embedded`)."""
+    ids = list(set(subject_ids))
+    found: dict[int, set[str]] = {i: set() for i in ids}
+    if not ids:
+        return found
+    uses = await Attachment.filter(subject_type=subject_type, subject_id__in=ids).values_list(
+        "subject_id", "media_file_id")
+    if not uses:
+        return found
+    blobs: dict[int, set[str]] = {}
+    for media_id, sha256 in await MediaVariant.filter(media_file_id__in={m for _, m in uses}).values_list(
+            "media_file_id", "sha256"):
+        blobs.setdefault(media_id, set()).add(sha256)
+    for subject_id, media_id in uses:
+        found[subject_id] |= blobs.get(media_id, set())
     return found

@@ -1,19 +1,18 @@
-"""Registry of moderatable content types, so moderation acts on any domain's content
-(topics, posts, articles, resources, messages...) without importing those domains.
+"""What every kind of member-written content shares, whatever domain owns it.
 
-A domain registers each of its content types once (in a module listed in `api.wiring`):
+Moderation acts on any domain's content (topics, posts, articles, resources, messages...) through
+the `ContentType`s the owning domains declare in their manifests (`content_types=`):
 
-    register(ContentType(
+    ContentType(
         name="Post",                     # the GraphQL type name (as in global ids)
         load=load_posts,                 # ids -> {id: ContentRef}
         hide=hide_post, unhide=unhide_post, delete=delete_post, publish=publish_held_post,
-    ))
+    )
 
 Pre-moderation: before publishing member content, a domain asks
-`await events.decide("content.review", "publish", author=user, content_type="Post", text=body)`;
-on "hold" it stores the content unpublished (held) and emits
-`events.emit("content.held", content_type="Post", content_id=id, author_id=user.id, reason=why)`;
-moderation queues it and later calls `publish` (approve) or `delete` (reject).
+`await decide(ReviewContent(author=user, content_type="Post", text=body, space_id=...))`; on
+"hold" it stores the content unpublished (held) and emits `ContentHeld(...)`; moderation queues it
+and later calls `publish` (approve) or `delete` (reject).
 """
 
 from __future__ import annotations
@@ -21,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+
+from api.registry import registry
 
 
 @dataclass(frozen=True)
@@ -55,18 +56,8 @@ class ContentType:
     can_see: CanSee | None = None
 
 
-_TYPES: dict[str, ContentType] = {}
-
-
-def register(content_type: ContentType) -> ContentType:
-    _TYPES[content_type.name] = content_type
-    return content_type
-
-
 def content_types() -> dict[str, ContentType]:
-    import api.wiring  # noqa: F401
-
-    return _TYPES
+    return registry().content_types
 
 
 def get(name: str) -> ContentType | None:

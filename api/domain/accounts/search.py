@@ -1,17 +1,14 @@
-"""Search documents of members, kept in sync through model signals: account code stays
-unaware of search, yet every save of a searchable field writes an outbox row in the same
-transaction (signals run on the connection of the save)."""
+"""Search documents of members. Every write of a searched field (`SEARCHED_FIELDS`) calls
+`index_members` in its transaction."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tortoise.signals import post_delete, post_save
-
 from api.models.accounts import User
-from api.models.search import SearchOutbox
-from search.kinds.common import timestamp
-from search.registry import DocumentKind, register
+from search.documents import timestamp
+from search.outbox import enqueue
+from search.registry import DocumentKind
 
 # Saves touching only other fields (password, last seen...) do not change the document.
 SEARCHED_FIELDS = {"username", "display_name", "bio", "interest_tags", "role", "status"}
@@ -34,22 +31,15 @@ async def all_member_ids() -> list[int]:
     return list(await User.all().order_by("id").values_list("id", flat=True))
 
 
-@post_save(User)
-async def _member_saved(sender: type[User], instance: User, created: bool, using_db: Any,
-                        update_fields: Any) -> None:
-    if created or not update_fields or SEARCHED_FIELDS.intersection(update_fields):
-        await SearchOutbox.create(kind="member", object_id=instance.id, using_db=using_db)
+async def index_members(user_ids: int | list[int]) -> None:
+    """Record, in the current transaction, that these members' documents must be refreshed."""
+    await enqueue("member", user_ids)
 
 
-@post_delete(User)
-async def _member_deleted(sender: type[User], instance: User, using_db: Any) -> None:
-    await SearchOutbox.create(kind="member", object_id=instance.id, using_db=using_db)
-
-
-register(DocumentKind(
+MEMBERS = DocumentKind(
     name="member", index="members", load=load_members, all_ids=all_member_ids,
     settings={
         "searchableAttributes": ["username", "display_name", "tags", "bio"],
         "sortableAttributes": ["username"],
     },
-))
+)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 
 from tortoise.models import Model
-from tortoise.transactions import in_transaction
+from api.transactions import transaction
 
 from api.domain.forum.media import sync_posts, sync_topics
 from api.domain.kb.media import sync_articles, sync_resources
@@ -33,7 +33,7 @@ async def backfill(batch: int = BATCH) -> dict[str, int]:
             ids = list(await model.filter(id__gt=last).order_by("id").limit(batch).values_list("id", flat=True))
             if not ids:
                 break
-            async with in_transaction():
+            async with transaction():
                 await sync(ids)
             counts[name] += len(ids)
             last = ids[-1]

@@ -6,26 +6,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from api.cli import COMMANDS, _with_db
+from api.cli import with_db
+from api.registry import Command
 from api.settings import Settings
 
 
 def cmd_record_media_uses(args: argparse.Namespace, settings: Settings) -> int:
-    from api.domain.attachments_backfill import backfill
+    from api.domain.attachments.backfill import backfill
 
     async def run() -> int:
         for kind, count in (await backfill()).items():
             print(f"{kind}: {count} checked")
         return 0
 
-    return asyncio.run(_with_db(settings, run))
+    return asyncio.run(with_db(settings, run))
 
 
-def _configure(parser: argparse.ArgumentParser) -> None:
-    parser.set_defaults(func=cmd_record_media_uses)
-
-
-COMMANDS["record-media-uses"] = (
+RECORD_MEDIA_USES = Command(
+    "record-media-uses",
     "record the media files used by existing resources, articles, topics and posts, and set their privacy",
-    _configure,
+    cmd_record_media_uses,
 )

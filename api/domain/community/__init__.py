@@ -1,0 +1,1 @@
+"""The community domain: settings admins change at run time (`settings`)."""

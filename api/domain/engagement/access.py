@@ -1,0 +1,90 @@
+"""Who may see what in engagement: one rule per node type (declared in the manifest).
+
+Private messages are the one sensitive case: a member sees the messages of the conversations they
+belong to now (leaving a conversation takes its messages out of view), never deleted ones; staff
+see a message only through a report (the review queue shows reported content). Points, check-ins
+and redemptions are their owner's and staff's; feedback tickets their author's and staff's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise.expressions import Subquery
+from tortoise.queryset import QuerySet
+
+from api.models.accounts import User
+from api.models.engagement import (
+    Badge, BadgeAward, CheckIn, Conversation, ConversationMember, Event, FeedbackReply, FeedbackTicket, Lottery,
+    Message, PointEntry, Redemption, Reward, Rsvp, Title,
+)
+from api.policies import is_staff
+from api.policy import ReadPolicy, everyone, owner_or_staff, through
+
+Memo = dict[str, Any]
+
+
+def _my_conversations(viewer: User) -> QuerySet[ConversationMember]:
+    return ConversationMember.filter(user_id=viewer.id, left_at__isnull=True)
+
+
+async def visible_conversations(viewer: User | None, memo: Memo) -> QuerySet[Conversation]:
+    if viewer is None:
+        return Conversation.filter(id__in=[])
+    return Conversation.filter(id__in=Subquery(_my_conversations(viewer).values("conversation_id")))
+
+
+async def visible_messages(viewer: User | None, memo: Memo) -> QuerySet[Message]:
+    """Who may see a message: current members of its conversation; deleted messages nobody."""
+    if viewer is None:
+        return Message.filter(id__in=[])
+    return Message.filter(deleted=False,
+                          conversation_id__in=Subquery(_my_conversations(viewer).values("conversation_id")))
+
+
+async def filter_messages(viewer: User | None, rows: list[Message], memo: Memo) -> list[Message]:
+    """`visible_messages` for loaded rows (one query)."""
+    if viewer is None:
+        return []
+    mine = set(await _my_conversations(viewer).filter(
+        conversation_id__in={r.conversation_id for r in rows}).values_list("conversation_id", flat=True))
+    return [r for r in rows if r.conversation_id in mine and not r.deleted]
+
+
+async def can_view_message(viewer: User | None, message: Message) -> bool:
+    return bool(await filter_messages(viewer, [message], {}))
+
+
+async def visible_rsvps(viewer: User | None, memo: Memo) -> QuerySet[Rsvp]:
+    """Signed-in members see who signed up for events (attendee lists)."""
+    return Rsvp.all() if viewer is not None else Rsvp.filter(id__in=[])
+
+
+def can_read_ticket(viewer: User | None, ticket: FeedbackTicket | None) -> bool:
+    """Who may read a feedback ticket and its thread: its author and staff."""
+    return ticket is not None and viewer is not None and (ticket.author_id == viewer.id or is_staff(viewer))
+
+
+async def visible_tickets(viewer: User | None, memo: Memo) -> QuerySet[FeedbackTicket]:
+    if viewer is None:
+        return FeedbackTicket.filter(id__in=[])
+    return FeedbackTicket.all() if is_staff(viewer) else FeedbackTicket.filter(author_id=viewer.id)
+
+
+READ_POLICIES = (
+    ReadPolicy(Conversation, visible_conversations, doc="Its current members."),
+    ReadPolicy(Message, visible_messages, filter_messages,
+               "Current members of its conversation; deleted messages nobody."),
+    owner_or_staff(PointEntry),
+    owner_or_staff(CheckIn),
+    owner_or_staff(Redemption),
+    ReadPolicy(FeedbackTicket, visible_tickets, doc="Its author and staff."),
+    through(FeedbackReply, FeedbackTicket, "ticket_id"),
+    ReadPolicy(Rsvp, visible_rsvps, doc="Signed-in members."),
+    everyone(Badge),
+    everyone(BadgeAward),
+    everyone(Title),
+    everyone(Reward),
+    everyone(Event),
+    everyone(Lottery),
+)

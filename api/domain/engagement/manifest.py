@@ -1,0 +1,20 @@
+"""Manifest of engagement: points, badges, titles, rewards, check-ins, events, lotteries,
+messages, feedback and analytics."""
+
+from api.demo.engagement import seed
+from api.domain.engagement import handlers
+from api.domain.engagement.access import READ_POLICIES
+from api.domain.engagement.messages import MESSAGE
+from api.registry import Domain
+
+DOMAIN = Domain(
+    name="engagement",
+    doc="Points, badges, titles and rewards; check-ins; events and lotteries; private messages; "
+        "feedback; community statistics.",
+    models=("api.models.engagement",),
+    schema="schema.engagement",
+    handlers=handlers.HANDLERS,
+    content_types=(MESSAGE,),
+    read_policies=READ_POLICIES,
+    seeder=seed,
+)

@@ -1,0 +1,22 @@
+"""Manifest of the forum and Q&A."""
+
+from api.demo.forum import seed
+from api.domain.forum import events
+from api.domain.forum.access import READ_POLICIES
+from api.domain.forum.media import forum_reader
+from api.domain.forum.moderation import POST, TOPIC
+from api.domain.forum.search import POSTS, TOPICS
+from api.registry import Domain
+
+DOMAIN = Domain(
+    name="forum",
+    doc="Spaces, topics and threaded posts; questions, answers, votes and reputation; reading state.",
+    models=("api.models.forum",),
+    schema="schema.forum",
+    events=events.ALL,
+    content_types=(TOPIC, POST),
+    search_kinds=(TOPICS, POSTS),
+    media_readers=(forum_reader,),
+    read_policies=READ_POLICIES,
+    seeder=seed,
+)

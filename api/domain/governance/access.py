@@ -1,0 +1,78 @@
+"""Who may see what in governance: one rule per node type (declared in the manifest).
+
+Committees: PUBLIC to everyone, MEMBERS to signed-in members, PRIVATE to their members and admins;
+their membership lists follow the committee. Proposals follow their committee (drafts only to its
+members, their author and admins), and an eligible voter keeps seeing what they may vote on after
+leaving a private committee; so do its ballot audit rows (voters named on open ballots only). A poll
+in a forum topic is seen by whoever sees the topic; standalone polls and surveys are public.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise.expressions import Q, Subquery
+from tortoise.queryset import QuerySet
+
+from api.models.accounts import Committee, CommitteeMembership, User, Visibility
+from api.models.governance import EligibleVoter, Poll, Proposal, ProposalStatus, Survey, SurveyQuestion, VoteAuditEntry
+from api.policies import committee_seats, is_admin
+from api.policy import ReadPolicy, everyone, through, visible, visible_rows
+
+Memo = dict[str, Any]
+
+
+def committee_filter(viewer: User | None, seats: frozenset[int]) -> Q:
+    if viewer is None:
+        return Q(visibility=Visibility.PUBLIC)
+    if is_admin(viewer):
+        return Q()
+    return Q(Q(visibility__in=[Visibility.PUBLIC, Visibility.MEMBERS]), Q(id__in=list(seats) or [0]),
+             join_type="OR")
+
+
+async def visible_committees(viewer: User | None, memo: Memo) -> QuerySet[Committee]:
+    return Committee.filter(committee_filter(viewer, await committee_seats(viewer, memo)))
+
+
+async def visible_proposals(viewer: User | None, memo: Memo) -> QuerySet[Proposal]:
+    seats = await committee_seats(viewer, memo)
+    in_committee = Q(committee_id__in=Subquery(Committee.filter(committee_filter(viewer, seats)).values("id")))
+    if viewer is None:
+        return Proposal.filter(in_committee, ~Q(status=ProposalStatus.DRAFT))
+    if is_admin(viewer):
+        return Proposal.all()
+    drafts_seen = Q(Q(committee_id__in=list(seats) or [0]), Q(author_id=viewer.id), join_type="OR")
+    seen = Q(in_committee, Q(~Q(status=ProposalStatus.DRAFT), drafts_seen, join_type="OR"))
+    eligible = Q(id__in=Subquery(EligibleVoter.filter(user_id=viewer.id).values("proposal_id")))
+    return Proposal.filter(Q(seen, eligible, join_type="OR"))
+
+
+async def visible_polls(viewer: User | None, memo: Memo) -> QuerySet[Poll]:
+    """Standalone polls are public; a topic's polls are seen by those who see the topic."""
+    from api.models.forum import Topic
+
+    topics = await visible(Topic, viewer, memo)
+    return Poll.filter(Q(Q(topic_id__isnull=True), Q(topic_id__in=Subquery(topics.values("id"))), join_type="OR"))
+
+
+async def filter_polls(viewer: User | None, rows: list[Poll], memo: Memo) -> list[Poll]:
+    from api.models.forum import Topic
+
+    topic_ids = {p.topic_id for p in rows if p.topic_id is not None}
+    seen = {t.id for t in await visible_rows(viewer, list(await Topic.filter(id__in=topic_ids)), memo)} \
+        if topic_ids else set()
+    return [p for p in rows if p.topic_id is None or p.topic_id in seen]
+
+
+READ_POLICIES = (
+    ReadPolicy(Committee, visible_committees,
+               doc="PUBLIC to everyone, MEMBERS to signed-in members, PRIVATE to its members and admins."),
+    through(CommitteeMembership, Committee, "committee_id"),
+    ReadPolicy(Proposal, visible_proposals,
+               doc="Its committee is visible (drafts: its members, the author, admins), or the viewer may vote on it."),
+    through(VoteAuditEntry, Proposal, "proposal_id"),
+    ReadPolicy(Poll, visible_polls, filter_polls, "Standalone: everyone; in a topic: whoever sees the topic."),
+    everyone(Survey),
+    everyone(SurveyQuestion),
+)

@@ -1,1 +1,0 @@
-"""Document kinds of each domain (registered on import through `api.wiring`)."""
