@@ -24,8 +24,12 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from cross_web import HTTPException
 
+from api import metrics, sql_hooks, tracing
 from api.db import close_db, connection, init_db
 from api.domain.accounts import authenticate, sessions_channel, token_still_valid
+from api.http.csrf import PREFLIGHT_HEADERS, has_preflight_header, refusal
+from api.http.observe import ObserveMiddleware
+from api.http.view import GraphQLOverHTTP
 from api.logging_setup import request_id
 from api.runtime import Runtime
 from api.settings import Settings, get_settings, set_settings
@@ -46,7 +50,7 @@ def _client_key(scope: Scope) -> str:
     return client[0] if client else "unknown"
 
 
-class GuildhallGraphQL(GraphQL):
+class GuildhallGraphQL(GraphQLOverHTTP, GraphQL):
     """Strawberry's ASGI view with Guildhall's context and WebSocket authentication."""
 
     def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
@@ -85,8 +89,8 @@ class GuildhallGraphQL(GraphQL):
     async def parse_multipart(self, request: Any) -> dict[str, str]:
         # CSRF: a cross-site HTML form may post multipart/form-data without a CORS preflight,
         # but cannot add a custom header; uploads must carry this one (README, "Media").
-        if not request.headers.get(UPLOAD_CSRF_HEADER):
-            raise HTTPException(400, f"Multipart requests need a non-empty {UPLOAD_CSRF_HEADER} header.")
+        if not has_preflight_header(request.headers):
+            raise HTTPException(400, refusal())
         return await super().parse_multipart(request)
 
     async def on_ws_connect(self, context: Any) -> Any:
@@ -221,6 +225,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
 
     @asynccontextmanager
     async def lifespan(app: Starlette):
+        tracing.configure(settings)
         if manage_db:
             await init_db(settings)
         runtime = holder["runtime"] = await Runtime.start(settings)
@@ -233,6 +238,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
             await runtime.stop()
             if manage_db:
                 await close_db()
+            metrics.process_stopped()
 
     # The view needs a runtime before the lifespan runs (tests may skip the lifespan):
     # start with in-process services; the lifespan swaps in the configured ones.
@@ -253,11 +259,12 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         Route("/readyz", readyz),
     ]
     routes.extend(_extra_routes(settings))
-    middleware = [Middleware(RequestContextMiddleware, settings=settings)]
+    sql_hooks.install()
+    middleware = [Middleware(RequestContextMiddleware, settings=settings), Middleware(ObserveMiddleware)]
     if settings.cors_origins:
         middleware.append(Middleware(
             CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
-            allow_headers=["authorization", "content-type", "x-request-id", "graphql-require-preflight"],
+            allow_headers=["authorization", "content-type", "x-request-id", *(h.lower() for h in PREFLIGHT_HEADERS)],
         ))
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan, debug=settings.debug)
     app.state.settings = settings
@@ -267,6 +274,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
 
 def _extra_routes(settings: Settings) -> list:
     """Routes other packages contribute (e.g. `/media/...`)."""
+    from api.graphiql import routes as graphiql_routes
     from media.serving import routes as media_routes
 
-    return [*media_routes()]
+    return [*media_routes(), *metrics.routes(), *graphiql_routes()]

@@ -113,7 +113,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from api.logging_setup import configure_logging
     from api.meili_process import MeiliProcess
 
-    configure_logging(settings.debug)
+    configure_logging(settings.debug, settings.log_format)
+    if args.host:
+        settings = settings.replace(host=args.host)
     if args.port:
         settings = settings.replace(port=args.port)
     meili = None
@@ -136,7 +138,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             return 0
 
         asyncio.run(_with_db(settings, prepare))
-        print(f"GraphQL API on http://{settings.host}:{settings.port}/graphql (Ctrl-C stops)")
+        host = f"[{settings.host}]" if ":" in settings.host else settings.host
+        print(f"GraphQL API on http://{host}:{settings.port}/graphql (Ctrl-C stops)")
         # uvicorn shuts down gracefully on SIGTERM, then re-raises it; this handler turns that
         # into an exit that runs the `finally` below, so Meilisearch is stopped too.
         signal.signal(signal.SIGTERM, _exit_on_sigterm)
@@ -156,7 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="guildhall", description="Guildhall community backend")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="migrate, load demo data on first run, and serve the API")
-    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--host", default=None, help="interface to listen on (default: HOST, 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port to listen on (default: PORT, 8000)")
     serve.add_argument("--no-demo", action="store_true", help="do not load demo data")
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)

@@ -25,6 +25,7 @@ APPS: dict[str, list[str]] = {
     "engagement": ["api.models.engagement"],
     "governance": ["api.models.governance"],
     "attachments": ["api.models.attachments"],
+    "persisted": ["api.models.persisted"],
 }
 
 

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from api import metrics
 from api.cache import MemoryPublicCache, PublicCache, RedisPublicCache
 from api.pubsub import Broker, MemoryBroker, RedisBroker, set_broker
 from api.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
@@ -86,8 +87,10 @@ async def _loop(name: str, job: Job, runtime: Runtime, interval: float) -> None:
         try:
             if await job(runtime.settings):
                 await runtime.cache.bump()
+            metrics.job_finished(name, ok=True)
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - a failing job must not stop the others
+            metrics.job_finished(name, ok=False)
             log.exception("background job %s failed", name)
         await asyncio.sleep(interval)

@@ -1,0 +1,17 @@
+"""The search outbox in /metrics: rows waiting and the age of the oldest."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from api.metrics import outbox_probe
+from api.models.search import SearchOutbox
+
+
+@outbox_probe("search")
+async def search_outbox() -> tuple[int, datetime | None]:
+    backlog = await SearchOutbox.all().count()
+    if not backlog:
+        return 0, None
+    oldest = await SearchOutbox.all().order_by("created_at").first().values_list("created_at", flat=True)
+    return backlog, oldest
