@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -114,6 +115,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from api.meili_process import MeiliProcess
 
     configure_logging(settings.debug, settings.log_format)
+
+    def say(message: str) -> None:
+        # What serve tells its operator: a log line too when logs are JSON (one object a line).
+        if settings.log_format == "json":
+            logging.getLogger("guildhall.serve").info(message)
+        else:
+            print(message, flush=True)
+
     if args.host:
         settings = settings.replace(host=args.host)
     if args.port:
@@ -121,7 +130,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     meili = None
     if not settings.meili_url:
         meili = MeiliProcess(settings.data_dir / "meilisearch", settings.meili_master_key).start()
-        print(f"Meilisearch {meili.url} (data in {meili.data_dir})")
+        say(f"Meilisearch {meili.url} (data in {meili.data_dir})")
     try:
         async def prepare() -> int:
             from api.db import migrate
@@ -131,7 +140,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
                 from api.demo import seed_demo
 
                 if await seed_demo(settings):
-                    print("demo data loaded (first run); sign in as admin / Guildhall-demo-2026")
+                    say("demo data loaded (first run); sign in as admin / Guildhall-demo-2026")
             from api.bootstrap import prepare_search
 
             await prepare_search(settings)
@@ -139,7 +148,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
         asyncio.run(_with_db(settings, prepare))
         host = f"[{settings.host}]" if ":" in settings.host else settings.host
-        print(f"GraphQL API on http://{host}:{settings.port}/graphql (Ctrl-C stops)")
+        say(f"GraphQL API on http://{host}:{settings.port}/graphql (Ctrl-C stops)")
         # uvicorn shuts down gracefully on SIGTERM, then re-raises it; this handler turns that
         # into an exit that runs the `finally` below, so Meilisearch is stopped too.
         signal.signal(signal.SIGTERM, _exit_on_sigterm)

@@ -109,7 +109,7 @@ class GraphQLOverHTTP:
         return found
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
-        if request.scope["type"] != "http":
+        if request.scope["type"] != "http" or self.should_render_graphql_ide(self.request_adapter_class(request)):
             return await super().run(request, context, root_value)  # type: ignore[misc]
         media_type = negotiate(request.headers.get("accept"))
         info = current()
