@@ -65,12 +65,7 @@ class OperationObserver(SchemaExtension):
         if info is None:
             return
         execution = self.execution_context
-        try:
-            info.operation_type = execution.operation_type.value
-        except RuntimeError:
-            pass  # not parsed, or no such operation
-        if info.operation_type is not None:
-            info.operation_name = execution.operation_name
+        self._record_operation(info)
         viewer = getattr(execution.context, "viewer", None)
         if viewer is not None:  # signed in by this very operation (login, register)
             info.viewer_id = viewer.id
@@ -81,6 +76,15 @@ class OperationObserver(SchemaExtension):
     def on_parse(self) -> Iterator[None]:  # type: ignore[override]
         yield
         self._request_errors(PARSE_FAILED)
+        if (info := current()) is not None:
+            self._record_operation(info)  # known from here on, for the lines logged meanwhile
+
+    def _record_operation(self, info) -> None:
+        try:
+            info.operation_type = self.execution_context.operation_type.value
+        except Exception:  # noqa: BLE001 - not parsed, or no operation of that name
+            return
+        info.operation_name = self.execution_context.operation_name
 
     def on_validate(self) -> Iterator[None]:  # type: ignore[override]
         yield
