@@ -188,7 +188,7 @@ class RequestContextMiddleware:
 
 
 class _BodyTooLarge(Exception):
-    pass
+    status_code = 413  # what is answered (for metrics, which see the exception go by)
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:

@@ -42,6 +42,10 @@ class ObserveMiddleware:
             # Nothing can be answered any more; uvicorn stays quiet about a request whose client
             # is gone, so this is the only line about it.
             log.info("client disconnected before the request was read: %s %s", info.method, info.path)
+        except Exception as exc:
+            # Answered further out (a body over its cap: 413; anything else: 500).
+            info.status = info.status or getattr(exc, "status_code", 500)
+            raise
         finally:
             metrics.observe_request(info)
             current_request.reset(token)

@@ -26,6 +26,9 @@ from api.settings import Settings
 APQ_VERSION = 1
 REDIS_PREFIX = "guildhall:apq:"
 MEMORY_BUDGET_BYTES = 16_000_000  # documents kept in one process without Redis
+# Larger documents run but are not kept: an app's documents are small, and a client must not
+# be able to fill Redis with megabyte-long string literals.
+MAX_KEPT_DOCUMENT_BYTES = 64_000
 REGISTRY_CACHE_SECONDS = 10.0  # how soon a newly registered or pruned operation is seen
 REGISTRY_CACHE_ENTRIES = 10_000
 
@@ -168,7 +171,8 @@ class PersistedQueries:
             return stored, None
         if sha256_hex(query) != digest.lower():
             raise PersistedQueryError("provided sha does not match query", "BAD_REQUEST", 400)
-        return query, (digest.lower() if self.ttl else None)
+        keep = self.ttl and len(query.encode("utf-8")) <= MAX_KEPT_DOCUMENT_BYTES
+        return query, (digest.lower() if keep else None)
 
     async def remember(self, digest: str, query: str) -> None:
         await self.store.put(digest, query)

@@ -109,7 +109,10 @@ async def test_unexpected_failures_before_execution_are_500(make_client, monkeyp
     http = await make_client(public_cache_seconds=5)
     response = await http.post("/graphql", json={"query": "{ __typename }"}, headers=SPEC)
     assert response.status_code == 500 and "data" not in response.json()
-    assert response.json()["errors"] == [{"message": "Internal server error."}]
+    assert response.json()["errors"] == [{"message": "Internal server error."}]  # not "cache is down"
+    legacy = await http.post("/graphql", json={"query": "{ __typename }"}, headers=LEGACY)
+    assert legacy.status_code == 200
+    assert legacy.json() == {"data": None, "errors": [{"message": "Internal server error."}]}
 
 
 async def test_request_errors_get_json_bodies_under_graphql_response_json(client):

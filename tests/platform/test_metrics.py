@@ -241,3 +241,20 @@ async def test_websocket_connections_and_subscription_events(app_settings, facto
         await http.aclose()
         server.should_exit = True
         await asyncio.wait_for(task, 10)
+
+
+async def test_requests_answered_further_out_keep_their_status(make_client):
+    http = await make_client(max_body_bytes=1000)
+    before = await scrape(http)
+
+    async def chunks():  # no Content-Length: the cap is hit while the body streams in
+        yield b'{"query": "{ __typename }'
+        for _ in range(20):
+            yield b" " * 100
+        yield b'"}'
+
+    response = await http.post("/graphql", content=chunks(), headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    after = await scrape(http)
+    assert value(after, "guildhall_http_requests_total", route="/graphql", status="413") - value(
+        before, "guildhall_http_requests_total", route="/graphql", status="413") == 1

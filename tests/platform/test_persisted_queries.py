@@ -97,6 +97,14 @@ async def test_only_documents_that_validated_are_kept(client):
     assert again.status_code == 404 and again.json()["errors"][0]["message"] == "PersistedQueryNotFound"
 
 
+async def test_long_documents_run_but_are_not_kept(client):
+    query = f"query Long{uuid.uuid4().hex[:8]} {{ __typename }} # {'x' * 70_000}"
+    digest = sha256_hex(query)
+    ran = await client.post("/graphql", json={"query": query, "extensions": _apq(digest)}, headers=SPEC)
+    assert ran.status_code == 200 and ran.json() == {"data": {"__typename": "Query"}}
+    assert (await client.post("/graphql", json={"extensions": _apq(digest)}, headers=SPEC)).status_code == 404
+
+
 async def test_mutations_by_hash_run_with_post_only(client, factory):
     user = await factory.user()
     mutation = f"mutation M{uuid.uuid4().hex[:8]}($i: LoginInput!) {{ login(input: $i) {{ errors {{ code }} }} }}"
