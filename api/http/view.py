@@ -13,6 +13,7 @@ strawberry's ASGI view (`GraphQLOverHTTP` is mixed into `api.app.GuildhallGraphQ
   hash-only persisted queries (`api.http.persisted`).
 - Request errors that strawberry raises (bad JSON, no query...) keep their status and get a
   JSON `errors` body under graphql-response+json (plain text under application/json, as before).
+- Persisted queries (`api.http.persisted`) are resolved for HTTP and WebSocket operations alike.
 """
 
 from __future__ import annotations
@@ -79,14 +80,48 @@ def _error_body(message: str, code: str | None = None) -> dict:
     return {"errors": [error]}
 
 
-class _CountingTransportWS(BaseGraphQLTransportWSHandler):
+async def _resolve_ws(view: Any, payload: dict) -> tuple[dict | None, PersistedQueryError | None]:
+    """A WebSocket operation's payload with its document resolved like an HTTP request's (a
+    persisted query by hash; with PERSISTED_QUERIES_ONLY, registered documents only)."""
+    try:
+        query, _ = await view.persisted_queries().resolve(payload.get("query"), payload.get("extensions"))
+    except PersistedQueryError as error:
+        return None, error
+    return {**payload, "query": query}, None
+
+
+class _TransportWS(BaseGraphQLTransportWSHandler):
+    """graphql-transport-ws: persisted queries, and events delivered counted."""
+
+    async def handle_subscribe(self, message: Any) -> None:
+        if self.connection_acknowledged and isinstance(message.get("payload"), dict):
+            payload, error = await _resolve_ws(self.view, message["payload"])
+            if error is not None:
+                await self.send_message({"id": message["id"], "type": "error", "payload": [
+                    _error_body(error.message, error.code)["errors"][0]]})
+                return
+            message = {**message, "payload": payload}
+        await super().handle_subscribe(message)
+
     async def send_message(self, message: Any) -> None:
         await super().send_message(message)
         if message.get("type") == "next":
             metrics.subscription_event_delivered()
 
 
-class _CountingGraphQLWS(BaseGraphQLWSHandler):
+class _LegacyGraphQLWS(BaseGraphQLWSHandler):
+    """The older graphql-ws protocol, likewise."""
+
+    async def handle_start(self, message: Any) -> None:
+        if self.connection_acknowledged and isinstance(message.get("payload"), dict):
+            payload, error = await _resolve_ws(self.view, message["payload"])
+            if error is not None:
+                await self.send_message({"type": "error", "id": message["id"], "payload": {
+                    "message": error.message, "extensions": {"code": error.code}}})
+                return
+            message = {**message, "payload": payload}
+        await super().handle_start(message)
+
     async def send_message(self, message: Any) -> None:
         await super().send_message(message)
         if message.get("type") == "data":
@@ -96,8 +131,8 @@ class _CountingGraphQLWS(BaseGraphQLWSHandler):
 class GraphQLOverHTTP:
     """Mixin for `strawberry.asgi.GraphQL` (listed before it). Needs `self.runtime`."""
 
-    graphql_transport_ws_handler_class = _CountingTransportWS
-    graphql_ws_handler_class = _CountingGraphQLWS
+    graphql_transport_ws_handler_class = _TransportWS
+    graphql_ws_handler_class = _LegacyGraphQLWS
     runtime: Any
 
     def persisted_queries(self) -> PersistedQueries:

@@ -257,3 +257,51 @@ async def test_persist_queries_command(tmp_path, clean_db):
     assert bad.returncode == 1 and len(bad.stderr.strip().splitlines()) == 1, bad.stderr
     assert "Cannot query field 'nope'" in bad.stderr and "Traceback" not in bad.stderr
     assert await PersistedOperation.all().count() == 1
+
+
+async def test_websocket_operations_are_locked_down_too(app_settings, factory, clean_db):
+    """graphql-transport-ws: a registered subscription runs (by hash too); anything else is
+    refused for its id, and the connection stays up."""
+    import asyncio
+
+    import uvicorn
+    from websockets.asyncio.client import connect
+
+    from api.app import create_app
+    from api.domain.notifications import notify
+    from api.meili_process import free_port
+
+    subscription = "subscription Notified { notificationAdded { kind } }"
+    await register(parse_manifest(json.dumps({sha256_hex(subscription): subscription}), clean_db))
+    user, token = await factory.member_with_token()
+    port = free_port()
+    app = create_app(app_settings.replace(persisted_queries_only=True), manage_db=False)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, ws="websockets-sansio",
+                                           log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            assert not task.done(), task.exception()
+            await asyncio.sleep(0.025)
+        async with connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+            await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
+            assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
+            await ws.send(json.dumps({"id": "free", "type": "subscribe", "payload": {
+                "query": "subscription { notificationAdded { message } }"}}))
+            refused = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            assert refused["id"] == "free" and refused["type"] == "error"
+            assert refused["payload"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_IN_LIST"
+            await ws.send(json.dumps({"id": "hashed", "type": "subscribe", "payload": {
+                "extensions": _apq(sha256_hex(subscription))}}))
+            for _ in range(80):  # the subscription starts asynchronously: publish until it listens
+                await notify(user.id, "test.locked", message="hi")
+                try:
+                    message = json.loads(await asyncio.wait_for(ws.recv(), 0.25))
+                    break
+                except TimeoutError:
+                    continue
+            assert message == {"id": "hashed", "type": "next", "payload": {"data": {
+                "notificationAdded": {"kind": "test.locked"}}}}
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 10)
