@@ -88,7 +88,7 @@ class GuildhallGraphQL(GraphQLOverHTTP, GraphQL):
 
     async def parse_multipart(self, request: Any) -> dict[str, str]:
         # CSRF: a cross-site HTML form may post multipart/form-data without a CORS preflight,
-        # but cannot add a custom header; uploads must carry this one (README, "Media").
+        # but cannot add a custom header; uploads must carry one (`api.http.csrf`, README "Media").
         if not has_preflight_header(request.headers):
             raise HTTPException(400, refusal())
         return await super().parse_multipart(request)
