@@ -9,40 +9,17 @@ headers of GET, JSON bodies for request errors; the CSRF headers that uploads ac
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
-import httpx
 import pytest
-import pytest_asyncio
 
 from api.http.view import GRAPHQL_RESPONSE_JSON, JSON, negotiate
 from api.models.accounts import AccessToken
-from api.settings import Settings
 from tests.conftest import TEST_PASSWORD
 
 SPEC = {"Accept": GRAPHQL_RESPONSE_JSON}
 LEGACY = {"Accept": JSON}
 VIEWER_ID = "{ viewer { user { id } } }"
 LOGIN = "mutation($i: LoginInput!) { login(input: $i) { token errors { code } } }"
-
-
-@pytest_asyncio.fixture
-async def make_client(app_settings: Settings) -> AsyncIterator:
-    from api.app import create_app
-    from api.settings import set_settings
-
-    clients: list[httpx.AsyncClient] = []
-
-    async def make(**changes) -> httpx.AsyncClient:
-        app = create_app(app_settings.replace(**changes), manage_db=False)
-        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
-        clients.append(http)
-        return http
-
-    yield make
-    for http in clients:
-        await http.aclose()
-    set_settings(app_settings)
 
 
 @pytest.mark.parametrize("accept, chosen", [

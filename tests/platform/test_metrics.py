@@ -10,34 +10,11 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import pytest
-import pytest_asyncio
 from prometheus_client.parser import text_string_to_metric_families
 
-from api.settings import Settings
-
-
-@pytest_asyncio.fixture
-async def make_client(app_settings: Settings) -> AsyncIterator:
-    from api.app import create_app
-    from api.settings import set_settings
-
-    clients: list[httpx.AsyncClient] = []
-
-    async def make(client: tuple[str, int] = ("127.0.0.1", 50000), **changes) -> httpx.AsyncClient:
-        app = create_app(app_settings.replace(**changes), manage_db=False)
-        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=client), base_url="http://testserver")
-        clients.append(http)
-        return http
-
-    yield make
-    for http in clients:
-        await http.aclose()
-    set_settings(app_settings)
 
 
 def value(text: str, name: str, **labels: str) -> float:
@@ -184,63 +161,46 @@ async def test_operation_names_are_capped(monkeypatch):
 
 
 async def test_websocket_connections_and_subscription_events(app_settings, factory):
-    import uvicorn
     from websockets.asyncio.client import connect
 
     from api.app import create_app
     from api.domain.notifications import notify
-    from api.meili_process import free_port
+    from tests.platform.conftest import serving
 
     user, token = await factory.member_with_token()
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(app_settings, manage_db=False), host="127.0.0.1", port=port,
-                                           ws="websockets-sansio", log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    http = httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}")
+    async with serving(create_app(app_settings, manage_db=False)) as port, \
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
 
-    async def until(predicate, what: str) -> str:
-        deadline = time.monotonic() + 10
-        while True:
-            text = await scrape(http)
-            if predicate(text):
-                return text
-            assert time.monotonic() < deadline, f"{what}:\n{text}"
-            await asyncio.sleep(0.05)
+        async def until(predicate, what: str) -> str:
+            deadline = time.monotonic() + 10
+            while True:
+                text = await scrape(http)
+                if predicate(text):
+                    return text
+                assert time.monotonic() < deadline, f"{what}:\n{text}"
+                await asyncio.sleep(0.05)
 
-    try:
-        while not server.started:
-            assert not task.done(), task.exception()
-            await asyncio.sleep(0.025)
         before = await scrape(http)
         events_before = value(before, "guildhall_subscription_events_delivered_total")
         connections = value(before, "guildhall_websocket_connections")
-        ws = await connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"], open_timeout=5)
-        try:
+        async with connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
             await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
             assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
             await until(lambda t: value(t, "guildhall_websocket_connections") == connections + 1, "connection")
             await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
                 "query": "subscription { notificationAdded { kind } }"}}))
-            received = 0
+            received = None
             for _ in range(80):  # the subscription starts asynchronously: publish until it listens
                 await notify(user.id, "test.metrics", message="hello")
                 try:
-                    message = json.loads(await asyncio.wait_for(ws.recv(), 0.25))
-                    assert message["type"] == "next"
-                    received += 1
+                    received = json.loads(await asyncio.wait_for(ws.recv(), 0.25))
                     break
                 except TimeoutError:
                     continue
-            assert received == 1
+            assert received is not None and received["type"] == "next"
             await until(lambda t: value(t, "guildhall_subscription_events_delivered_total") >= events_before + 1,
                         "event")
-        finally:
-            await ws.close()
         await until(lambda t: value(t, "guildhall_websocket_connections") == connections, "disconnection")
-    finally:
-        await http.aclose()
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
 
 
 async def test_requests_answered_further_out_keep_their_status(make_client):

@@ -13,17 +13,14 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
-import pytest_asyncio
 
 from api.http.persisted import sha256_hex
 from api.models.persisted import PersistedOperation
 from api.persisted_commands import ManifestError, parse_manifest, register
-from api.settings import ROOT, Settings
+from api.settings import ROOT
 
 SPEC = {"Accept": "application/graphql-response+json"}
 LEGACY = {"Accept": "application/json"}
@@ -36,27 +33,6 @@ def _query() -> str:
 
 def _apq(digest: str) -> dict:
     return {"persistedQuery": {"version": 1, "sha256Hash": digest}}
-
-
-@pytest_asyncio.fixture
-async def make_client(app_settings: Settings) -> AsyncIterator:
-    """ASGI clients over apps with some settings changed; `lifespan=True` runs the app's
-    start-up (Redis, when REDIS_URL is set), as a served process would."""
-    from contextlib import AsyncExitStack
-
-    from api.app import create_app
-    from api.settings import set_settings
-
-    async with AsyncExitStack() as stack:
-        async def make(lifespan: bool = False, **changes) -> httpx.AsyncClient:
-            app = create_app(app_settings.replace(**changes), manage_db=False)
-            if lifespan:
-                await stack.enter_async_context(app.router.lifespan_context(app))
-            return await stack.enter_async_context(
-                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver"))
-
-        yield make
-    set_settings(app_settings)
 
 
 async def test_automatic_persisted_queries_round_trip(client):
@@ -264,25 +240,17 @@ async def test_websocket_operations_are_locked_down_too(app_settings, factory, c
     refused for its id, and the connection stays up."""
     import asyncio
 
-    import uvicorn
     from websockets.asyncio.client import connect
 
     from api.app import create_app
     from api.domain.notifications import notify
-    from api.meili_process import free_port
+    from tests.platform.conftest import serving
 
     subscription = "subscription Notified { notificationAdded { kind } }"
     await register(parse_manifest(json.dumps({sha256_hex(subscription): subscription}), clean_db))
     user, token = await factory.member_with_token()
-    port = free_port()
     app = create_app(app_settings.replace(persisted_queries_only=True), manage_db=False)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, ws="websockets-sansio",
-                                           log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            assert not task.done(), task.exception()
-            await asyncio.sleep(0.025)
+    async with serving(app) as port:
         async with connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
             await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
             assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
@@ -302,6 +270,3 @@ async def test_websocket_operations_are_locked_down_too(app_settings, factory, c
                     continue
             assert message == {"id": "hashed", "type": "next", "payload": {"data": {
                 "notificationAdded": {"kind": "test.locked"}}}}
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
