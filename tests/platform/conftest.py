@@ -53,3 +53,17 @@ async def serving(app: Any) -> AsyncIterator[int]:
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, 10)
+
+
+async def first_message(ws: Any, poke: Any, tries: int = 80) -> dict:
+    """The first message on a WebSocket, calling `await poke()` until one comes: a subscription
+    starts listening asynchronously, so events published before that are never delivered."""
+    import json
+
+    for _ in range(tries):
+        await poke()
+        try:
+            return json.loads(await asyncio.wait_for(ws.recv(), 0.25))
+        except TimeoutError:
+            continue
+    raise AssertionError(f"no message after {tries} tries")

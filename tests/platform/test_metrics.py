@@ -165,7 +165,7 @@ async def test_websocket_connections_and_subscription_events(app_settings, facto
 
     from api.app import create_app
     from api.domain.notifications import notify
-    from tests.platform.conftest import serving
+    from tests.platform.conftest import first_message, serving
 
     user, token = await factory.member_with_token()
     async with serving(create_app(app_settings, manage_db=False)) as port, \
@@ -189,15 +189,8 @@ async def test_websocket_connections_and_subscription_events(app_settings, facto
             await until(lambda t: value(t, "guildhall_websocket_connections") == connections + 1, "connection")
             await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
                 "query": "subscription { notificationAdded { kind } }"}}))
-            received = None
-            for _ in range(80):  # the subscription starts asynchronously: publish until it listens
-                await notify(user.id, "test.metrics", message="hello")
-                try:
-                    received = json.loads(await asyncio.wait_for(ws.recv(), 0.25))
-                    break
-                except TimeoutError:
-                    continue
-            assert received is not None and received["type"] == "next"
+            received = await first_message(ws, lambda: notify(user.id, "test.metrics", message="hello"))
+            assert received["type"] == "next"
             await until(lambda t: value(t, "guildhall_subscription_events_delivered_total") >= events_before + 1,
                         "event")
         await until(lambda t: value(t, "guildhall_websocket_connections") == connections, "disconnection")

@@ -244,7 +244,7 @@ async def test_websocket_operations_are_locked_down_too(app_settings, factory, c
 
     from api.app import create_app
     from api.domain.notifications import notify
-    from tests.platform.conftest import serving
+    from tests.platform.conftest import first_message, serving
 
     subscription = "subscription Notified { notificationAdded { kind } }"
     await register(parse_manifest(json.dumps({sha256_hex(subscription): subscription}), clean_db))
@@ -261,12 +261,6 @@ async def test_websocket_operations_are_locked_down_too(app_settings, factory, c
             assert refused["payload"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_IN_LIST"
             await ws.send(json.dumps({"id": "hashed", "type": "subscribe", "payload": {
                 "extensions": _apq(sha256_hex(subscription))}}))
-            for _ in range(80):  # the subscription starts asynchronously: publish until it listens
-                await notify(user.id, "test.locked", message="hi")
-                try:
-                    message = json.loads(await asyncio.wait_for(ws.recv(), 0.25))
-                    break
-                except TimeoutError:
-                    continue
+            message = await first_message(ws, lambda: notify(user.id, "test.locked", message="hi"))
             assert message == {"id": "hashed", "type": "next", "payload": {"data": {
                 "notificationAdded": {"kind": "test.locked"}}}}
