@@ -1,6 +1,17 @@
 # Production image of the Guildhall API (used by docker-compose.yml).
+
+# GraphiQL's files, fetched from the npm registry (pinned and integrity-checked) at build time:
+# Guildhall serves them itself, so the IDE needs no CDN and works on an offline network.
+FROM node:20-slim AS graphiql
+COPY scripts/install-graphiql.sh /usr/local/bin/install-graphiql.sh
+RUN GUILDHALL_CACHE=/assets install-graphiql.sh
+
 FROM python:3.11-slim
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+# GUILDHALL_CACHE: where Guildhall finds GraphiQL's files.
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 GUILDHALL_CACHE=/opt/guildhall
+# Extras to install: `tracing` (OpenTelemetry; on only when OTEL_EXPORTER_OTLP_ENDPOINT is set).
+# Build with --build-arg EXTRAS= for the smallest image.
+ARG EXTRAS=tracing
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY api ./api
@@ -8,7 +19,8 @@ COPY schema ./schema
 COPY search ./search
 COPY media ./media
 COPY migrations ./migrations
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir ".${EXTRAS:+[$EXTRAS]}"
+COPY --from=graphiql /assets /opt/guildhall
 RUN useradd --create-home guildhall && mkdir -p /data/media && chown -R guildhall /data
 USER guildhall
 EXPOSE 8000

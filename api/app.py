@@ -24,15 +24,19 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
-    BaseGraphQLTransportWSHandler, _OperationStreamClosed,
+    _OperationStreamClosed,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import CompleteMessage
 from strawberry.utils.aio import aclosing
 from cross_web import HTTPException
 
+from api import metrics, sql_hooks, tracing
 from api.db import close_db, connection, init_db
 from api.domain.accounts import authenticate, sessions_channel, token_still_valid
 from api.domain.community.settings import CHANNEL as COMMUNITY_SETTINGS, check_bounds, effective, forget
+from api.http.csrf import PREFLIGHT_HEADERS, has_preflight_header, refusal
+from api.http.observe import ObserveMiddleware
+from api.http.view import GraphQLOverHTTP, TransportWS
 from api.logging_setup import request_id
 from api.pubsub import subscribe
 from api.registry import load as load_registry
@@ -55,7 +59,7 @@ def _client_key(scope: Scope) -> str:
     return client[0] if client else "unknown"
 
 
-class PerOperationTransportWS(BaseGraphQLTransportWSHandler):
+class PerOperationTransportWS(TransportWS):
     """graphql-transport-ws where every operation runs with a context of its own: the viewer is
     read again from the connection's token (role, sanctions, validity) and loaders and memo start
     empty. A session that ended meanwhile closes the socket (4401) instead of running anything."""
@@ -85,7 +89,7 @@ class PerOperationTransportWS(BaseGraphQLTransportWSHandler):
             raise
 
 
-class GuildhallGraphQL(GraphQL):
+class GuildhallGraphQL(GraphQLOverHTTP, GraphQL):
     """Strawberry's ASGI view with Guildhall's context and WebSocket authentication."""
 
     graphql_transport_ws_handler_class = PerOperationTransportWS
@@ -130,9 +134,9 @@ class GuildhallGraphQL(GraphQL):
 
     async def parse_multipart(self, request: Any) -> dict[str, str]:
         # CSRF: a cross-site HTML form may post multipart/form-data without a CORS preflight,
-        # but cannot add a custom header; uploads must carry this one (README, "Media").
-        if not request.headers.get(UPLOAD_CSRF_HEADER):
-            raise HTTPException(400, f"Multipart requests need a non-empty {UPLOAD_CSRF_HEADER} header.")
+        # but cannot add a custom header; uploads must carry one (`api.http.csrf`, README "Media").
+        if not has_preflight_header(request.headers):
+            raise HTTPException(400, refusal())
         return await super().parse_multipart(request)
 
     async def on_ws_connect(self, context: Any) -> Any:
@@ -234,7 +238,7 @@ class RequestContextMiddleware:
 
 
 class _BodyTooLarge(Exception):
-    pass
+    status_code = 413  # what is answered (for metrics, which see the exception go by)
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
@@ -272,6 +276,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
 
     @asynccontextmanager
     async def lifespan(app: Starlette):
+        tracing.configure(settings)
         if manage_db:
             await init_db(settings)
         check_bounds(settings)  # a limit its columns cannot hold stops start-up (stored values are checked when set)
@@ -286,6 +291,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
             await runtime.stop()
             if manage_db:
                 await close_db()
+            metrics.process_stopped()
 
     # The view needs a runtime before the lifespan runs (tests may skip the lifespan):
     # start with in-process services; the lifespan swaps in the configured ones.
@@ -306,11 +312,12 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         Route("/readyz", readyz),
     ]
     routes.extend(_extra_routes(settings))
-    middleware = [Middleware(RequestContextMiddleware, settings=settings)]
+    sql_hooks.install()
+    middleware = [Middleware(RequestContextMiddleware, settings=settings), Middleware(ObserveMiddleware)]
     if settings.cors_origins:
         middleware.append(Middleware(
             CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
-            allow_headers=["authorization", "content-type", "x-request-id", "graphql-require-preflight"],
+            allow_headers=["authorization", "content-type", "x-request-id", *(h.lower() for h in PREFLIGHT_HEADERS)],
         ))
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan, debug=settings.debug)
     app.state.settings = settings
@@ -320,6 +327,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
 
 def _extra_routes(settings: Settings) -> list:
     """Routes other packages contribute (e.g. `/media/...`)."""
+    from api.graphiql import routes as graphiql_routes
     from media.serving import routes as media_routes
 
-    return [*media_routes()]
+    return [*media_routes(), *metrics.routes(), *graphiql_routes()]

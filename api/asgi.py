@@ -6,5 +6,5 @@ from api.settings import get_settings
 
 # Imported by uvicorn after it set up its own logging: take it over so every line, access
 # lines included, carries the request id.
-configure_logging(get_settings().debug)
+configure_logging(get_settings().debug, get_settings().log_format)
 app = create_app()

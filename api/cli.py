@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -127,13 +128,23 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from api.logging_setup import configure_logging
     from api.meili_process import MeiliProcess
 
-    configure_logging(settings.debug)
+    configure_logging(settings.debug, settings.log_format)
+
+    def say(message: str) -> None:
+        # What serve tells its operator: a log line too when logs are JSON (one object a line).
+        if settings.log_format == "json":
+            logging.getLogger("guildhall.serve").info(message)
+        else:
+            print(message, flush=True)
+
+    if args.host:
+        settings = settings.replace(host=args.host)
     if args.port:
         settings = settings.replace(port=args.port)
     meili = None
     if not settings.meili_url:
         meili = MeiliProcess(settings.data_dir / "meilisearch", settings.meili_master_key).start()
-        print(f"Meilisearch {meili.url} (data in {meili.data_dir})")
+        say(f"Meilisearch {meili.url} (data in {meili.data_dir})")
     try:
         async def prepare() -> int:
             from api.db import migrate
@@ -143,14 +154,15 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
                 from api.demo import seed_demo
 
                 if await seed_demo(settings):
-                    print("demo data loaded (first run); sign in as admin / Guildhall-demo-2026")
+                    say("demo data loaded (first run); sign in as admin / Guildhall-demo-2026")
             from api.bootstrap import run_startup_hooks
 
             await run_startup_hooks(settings)
             return 0
 
         asyncio.run(with_db(settings, prepare))
-        print(f"GraphQL API on http://{settings.host}:{settings.port}/graphql (Ctrl-C stops)")
+        host = f"[{settings.host}]" if ":" in settings.host else settings.host
+        say(f"GraphQL API on http://{host}:{settings.port}/graphql (Ctrl-C stops)")
         # uvicorn shuts down gracefully on SIGTERM, then re-raises it; this handler turns that
         # into an exit that runs the `finally` below, so Meilisearch is stopped too.
         signal.signal(signal.SIGTERM, _exit_on_sigterm)
@@ -170,7 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="guildhall", description="Guildhall community backend")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="migrate, load demo data on first run, and serve the API")
-    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--host", default=None, help="interface to listen on (default: HOST, 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port to listen on (default: PORT, 8000)")
     serve.add_argument("--no-demo", action="store_true", help="do not load demo data")
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)

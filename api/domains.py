@@ -17,4 +17,5 @@ INSTALLED: tuple[str, ...] = (
     "api.domain.engagement.manifest",
     "api.domain.governance.manifest",
     "api.domain.attachments.manifest",
+    "api.http.manifest",
 )

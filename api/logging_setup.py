@@ -1,9 +1,11 @@
-"""Logging with a request id on every line of a request."""
+"""Logging with a request id on every line of a request; text (default) or one JSON object a line."""
 
 from __future__ import annotations
 
 import contextvars
+import json
 import logging
+from datetime import UTC, datetime
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
@@ -14,10 +16,57 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-def configure_logging(debug: bool) -> None:
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time, level, logger, message, and, inside a request, its id,
+    operation, viewer, status, duration and first error code. uvicorn's access lines are
+    logged when the response starts, so their duration is the time until then."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from api.request_info import current
+
+        line: dict = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        rid = getattr(record, "request_id", None) or request_id.get()
+        if rid and rid != "-":
+            line["request_id"] = rid
+        info = current()
+        if info is not None:
+            line["method"], line["path"] = info.method, info.path
+            if info.operation_name or info.operation_type:
+                line["operation_name"] = info.operation_name
+                line["operation_type"] = info.operation_type
+            if info.viewer_id is not None:
+                line["viewer_id"] = info.viewer_id
+            status = info.status
+            if record.name == "uvicorn.access" and isinstance(record.args, tuple) and len(record.args) == 5:
+                status = record.args[4]  # (client, method, path, http version, status)
+            if status is not None:
+                line["status"] = status
+                line["duration_ms"] = round(info.elapsed * 1000, 2)
+            if info.error_code:
+                line["error_code"] = info.error_code
+        for key in ("status", "duration_ms", "error_code"):  # lines that carry their own (not per request)
+            value = getattr(record, key, None)
+            if value is not None:
+                line[key] = value
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            line["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
+
+
+def configure_logging(debug: bool, log_format: str = "text") -> None:
     handler = logging.StreamHandler()
     handler.addFilter(RequestIdFilter())
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"))
+    handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if debug else logging.INFO)

@@ -56,6 +56,15 @@ class Command:
 
 
 @dataclass(frozen=True)
+class OutboxProbe:
+    """A transactional outbox shown in /metrics: `measure()` returns the rows waiting and the
+    creation time of the oldest (None when empty)."""
+
+    name: str
+    measure: Callable[[], Awaitable[tuple[int, Any]]]
+
+
+@dataclass(frozen=True)
 class Domain:
     """One domain's manifest. `name` is also the Tortoise app label of `models`."""
 
@@ -72,6 +81,7 @@ class Domain:
     read_policies: tuple[ReadPolicy, ...] = ()
     commands: tuple[Command, ...] = ()
     startup: tuple[StartupHook, ...] = ()
+    outboxes: tuple[OutboxProbe, ...] = ()
     seeder: Seeder | None = None
     doc: str = ""
 
@@ -102,6 +112,7 @@ class Registry:
     events: dict[str, type[Event]] = field(init=False)
     media_readers: tuple[MediaReader, ...] = field(init=False)
     startup: tuple[StartupHook, ...] = field(init=False)
+    outboxes: dict[str, OutboxProbe] = field(init=False)
     _handlers: dict[type, tuple[Handler, ...]] = field(init=False)
     _deciders: dict[type, Decider] = field(init=False)
 
@@ -117,6 +128,7 @@ class Registry:
         self.events = _unique("event", ((e.name, e) for d in domains for e in d.events))
         self.media_readers = tuple(_unique("media reader", ((r, r) for d in domains for r in d.media_readers)))
         self.startup = tuple(_unique("start-up hook", ((h, h) for d in domains for h in d.startup)))
+        self.outboxes = _unique("outbox", ((o.name, o) for d in domains for o in d.outboxes))
         self._deciders = _unique("decider of", ((x.question, x) for d in domains for x in d.deciders))
         handlers: dict[type, list[Handler]] = {}
         seen: set[tuple[type, Any]] = set()

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from api import metrics
 from api.cache import MemoryPublicCache, PublicCache, RedisPublicCache
 from api.pubsub import Broker, MemoryBroker, RedisBroker, set_broker, subscribe
 from api.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
@@ -84,8 +85,10 @@ async def _loop(job: Job, runtime: Runtime, interval: float) -> None:
                 reset_settings(token)
             if changed:
                 await runtime.cache.bump()
+            metrics.job_finished(job.name, ok=True)
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - a failing job must not stop the others
+            metrics.job_finished(job.name, ok=False)
             log.exception("background job %s failed", job.name)
         await asyncio.sleep(interval)

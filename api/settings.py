@@ -115,6 +115,13 @@ def _parse_join_policy(raw: str) -> str:
     return value
 
 
+def _parse_log_format(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in {"text", "json"}:
+        raise ValueError("expected text or json")
+    return value
+
+
 def read_env_file(path: Path) -> dict[str, str]:
     """Parse a dotenv file: KEY=VALUE lines, `#` comments, optional quotes."""
     values: dict[str, str] = {}
@@ -370,6 +377,30 @@ class Settings:
         "MAX_FEEDBACK_LENGTH", _parse_int, "Longest feedback ticket or reply.", default=10000, community=True)
     max_reason_length: int = _setting(
         "MAX_REASON_LENGTH", _parse_int, "Longest reason of a points grant or badge award.", default=500, community=True)
+
+    # Operations: logs, metrics, tracing, persisted queries (README "Operations")
+    log_format: str = _setting(
+        "LOG_FORMAT", _parse_log_format, "Log lines as `text` or `json` (one JSON object a line).",
+        default="text",
+    )
+    metrics_token: str = _setting(
+        "METRICS_TOKEN", None,
+        "Bearer token that opens /metrics to other hosts; without it only loopback may read it.",
+        default="",
+    )
+    otel_exporter_otlp_endpoint: str | None = _setting(
+        "OTEL_EXPORTER_OTLP_ENDPOINT", _parse_http_url,
+        "OTLP/HTTP collector; with the `tracing` extra installed, spans are sent there.", default=None,
+    )
+    persisted_queries_only: bool = _setting(
+        "PERSISTED_QUERIES_ONLY", _parse_bool,
+        "Run only operations registered with `guildhall persist-queries`.", default=False,
+    )
+    persisted_queries_cache_seconds: int = _setting(
+        "PERSISTED_QUERIES_CACHE_SECONDS", _parse_int,
+        "How long automatic persisted queries are kept (0: clients may not register any).",
+        default=86400,
+    )
 
     @classmethod
     def from_env(

@@ -6,6 +6,7 @@ import strawberry
 from graphql import GraphQLError
 
 from api.errors import DomainError, ErrorCode as _ErrorCode, ValidationErrors
+from api.request_info import current as current_request
 from schema.enums import described_enum
 
 ErrorCode = described_enum(
@@ -39,6 +40,8 @@ class UserError:
 
 def user_errors(exc: DomainError) -> list[UserError]:
     items = exc.errors if isinstance(exc, ValidationErrors) else [exc]
+    if (info := current_request()) is not None:  # for logs and metrics
+        info.user_error_codes.extend(e.code.value for e in items)
     return [UserError(field=e.field, code=e.code, message=e.message) for e in items]
 
 

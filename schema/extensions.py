@@ -24,8 +24,10 @@ from strawberry.extensions import (
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
+from api import metrics
 from api.settings import Settings
 from schema.errors import should_mask_error
+from schema.observe import MutationTracing, OperationObserver
 
 _SUGGESTION = re.compile(r" Did you mean .*\?$")
 
@@ -59,6 +61,7 @@ class PublicQueryCache(SchemaExtension):
                              sort_keys=True, default=str)
             key = f"v{version}:{hashlib.sha256(raw.encode()).hexdigest()}"
             cached = await context.cache.get(key)
+            metrics.cache_lookup(hit=cached is not None)
             if cached is not None:
                 execution.result = ExecutionResult(data=json.loads(cached), errors=None)
                 key = None
@@ -70,6 +73,7 @@ class PublicQueryCache(SchemaExtension):
 
 def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension] | type[SchemaExtension]]:
     extensions: list = [
+        OperationObserver,  # what ran and how it ended, for logs, metrics and status codes
         functools.partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
         functools.partial(ParserCache, maxsize=512),
         # The depth and alias rules are made once per schema: QueryDepthLimiter and
@@ -80,6 +84,8 @@ def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension] |
         functools.partial(ValidationCache, maxsize=512),
         PublicQueryCache,
     ]
+    if settings.otel_exporter_otlp_endpoint:
+        extensions.append(MutationTracing)
     if not settings.introspection:
         extensions.append(DisableIntrospection)
     if not settings.field_suggestions:

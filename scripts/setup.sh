@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install everything Guildhall needs, once: the virtualenv with the package and its dev
-# dependencies, and the Meilisearch binary in a cache folder outside the clone.
+# dependencies, the Meilisearch binary and GraphiQL's files in a cache folder outside the clone.
 # Re-running is fast: nothing is reinstalled unless pyproject.toml changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,3 +22,4 @@ fi
 if [ -z "${MEILI_URL:-}" ]; then
   scripts/install-meilisearch.sh
 fi
+scripts/install-graphiql.sh

@@ -17,6 +17,10 @@ run() {
   return $code
 }
 
+# chromium and the Node test tools (browser, Apollo Client and GraphQL-over-HTTP tests); when
+# they cannot be installed those tests fail and say why, the others still run.
+scripts/install-test-tools.sh || echo "test.sh: test tools missing (see above); their tests will fail" >&2
+
 status=0
 TEST_DATABASE=sqlite run SQLite "$@" || status=1
 if [ -n "${TEST_POSTGRES_URL:-}" ]; then

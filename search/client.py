@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import meilisearch
 
+from api import tracing
 from api.settings import Settings, get_settings
 
 T = TypeVar("T")
@@ -32,8 +33,9 @@ def get_client(settings: Settings | None = None) -> meilisearch.Client:
 
 
 async def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run a blocking client call in a worker thread."""
-    return await asyncio.to_thread(functools.partial(fn, *args, **kwargs))
+    """Run a blocking client call in a worker thread (a span of its own when tracing)."""
+    with tracing.meili_span(fn):
+        return await asyncio.to_thread(functools.partial(fn, *args, **kwargs))
 
 
 async def is_healthy(settings: Settings | None = None) -> bool:

@@ -4,6 +4,7 @@ Search is a library: the document kinds come from the domains' manifests (`searc
 
 from api.registry import Domain, Job
 from search.commands import REINDEX
+from search.metrics import SEARCH_OUTBOX
 from search.startup import prepare_indexes
 from search.worker import outbox_job
 
@@ -15,4 +16,5 @@ DOMAIN = Domain(
     jobs=(Job("search.outbox", outbox_job, interval=1.0),),
     commands=(REINDEX,),
     startup=(prepare_indexes,),
+    outboxes=(SEARCH_OUTBOX,),
 )

@@ -2,7 +2,7 @@
 them with several revisions), a private staff article, a draft, and resource library links.
 
 Everything goes through the domain rules, so the search outbox is filled as in real use and
-the worker (or `prepare_search` at start-up) indexes it."""
+the worker (or the start-up hooks of `guildhall serve`) indexes it."""
 
 from __future__ import annotations
 

@@ -8,33 +8,10 @@ import re
 from collections.abc import AsyncIterator
 
 import httpx
-import pytest_asyncio
 
-from api.settings import Settings
 
 VIEWER_COUNT = "{ viewer { unreadNotificationCount } }"
 TYPENAME = "{ __typename }"
-
-
-@pytest_asyncio.fixture
-async def make_client(app_settings: Settings):
-    """An ASGI client over an app built with some settings changed."""
-    from api.app import create_app
-
-    clients: list[httpx.AsyncClient] = []
-
-    async def make(**changes) -> httpx.AsyncClient:
-        app = create_app(app_settings.replace(**changes), manage_db=False)
-        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
-        clients.append(http)
-        return http
-
-    yield make
-    for http in clients:
-        await http.aclose()
-    from api.settings import set_settings
-
-    set_settings(app_settings)
 
 
 async def _post(http: httpx.AsyncClient, query: str, token: str | None = None, **kw) -> httpx.Response:
