@@ -18,6 +18,8 @@ import re
 
 from api.errors import DomainError, Invalid
 
+# A link written in text: with a scheme, or starting with www. (what spammers paste).
+URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]\"']+", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")  # \t \n \v \f \r are whitespace in a line
 

@@ -298,16 +298,26 @@ class Report(Model):
 
 
 class FilterKind(str, Enum):
-    WORD = "WORD"  # a word or phrase, matched case-insensitively on word boundaries
+    WORD = "WORD"  # a word or phrase (see api.domain.moderation.watched for how it matches)
     LINK = "LINK"  # links to this domain or its subdomains; "*" matches any link
 
 
+class WatchAction(str, Enum):
+    """What a watched word does to the content it is found in (Discourse's actions)."""
+
+    BLOCK = "BLOCK"  # refused with a field error
+    CENSOR = "CENSOR"  # replaced in what is shown
+    REQUIRE_APPROVAL = "REQUIRE_APPROVAL"  # held for a moderator
+    FLAG = "FLAG"  # published, and put in the review queue
+
+
 class FilterRule(Model):
-    """A pre-moderation rule managed by admins: matching content is held for review."""
+    """A watched word or linked domain managed by admins, and what it does to content."""
 
     id = fields.IntField(primary_key=True)
     kind = fields.CharEnumField(FilterKind, max_length=16)
     pattern = fields.CharField(max_length=100)
+    action = fields.CharEnumField(WatchAction, max_length=24, default=WatchAction.REQUIRE_APPROVAL)
     note = fields.CharField(max_length=200, default="")
     created_by = fields.ForeignKeyField("accounts.User", related_name="filter_rules", null=True,
                                         on_delete=fields.SET_NULL)

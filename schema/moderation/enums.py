@@ -37,9 +37,16 @@ ReviewStatus = described_enum(
     values={"OPEN": "Waiting for a moderator.", "RESOLVED": "Decided."},
 )
 FilterKind = described_enum(
-    models.FilterKind, name="FilterKind", description="What a pre-moderation rule matches.",
-    values={"WORD": "A word or phrase, case-insensitive, on word boundaries.",
+    models.FilterKind, name="FilterKind", description="What a watched word matches.",
+    values={"WORD": "A word or phrase: any case or width, alone (Latin) or anywhere (CJK), even spaced out.",
             "LINK": "Links to a domain and its subdomains; `*` matches any link."},
+)
+WatchAction = described_enum(
+    models.WatchAction, name="WatchAction", description="What a watched word does to content containing it.",
+    values={"BLOCK": "The content is refused, with an error on the field.",
+            "CENSOR": "The match is replaced in what members see.",
+            "REQUIRE_APPROVAL": "The content is held until a moderator approves it.",
+            "FLAG": "The content is published and put in the review queue."},
 )
 LogAction = described_enum(
     models.LogAction, name="ModerationLogAction", description="A kind of moderation decision.",

@@ -14,26 +14,29 @@ from api.models.accounts import Role
 from api.policies import require_role
 from schema.accounts import Payload
 from schema.context import Info
-from schema.moderation.enums import FilterKind
+from schema.moderation.enums import FilterKind, WatchAction
 from schema.moderation.reports import ReviewItem
 from schema.permissions import Require, guard
 from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate, parse_id
 
 
-@strawberry.type(description="A pre-moderation rule: matching content is held for review.")
+@strawberry.type(description="A watched word or linked domain, and what it does to content.")
 class FilterRule(ModelNode):
     model = models.FilterRule
 
     id: relay.NodeID[int]
     kind: FilterKind = strawberry.field(description="Word or link rule.")
+    action: WatchAction = strawberry.field(description="What it does to content containing it.")
     pattern: str = strawberry.field(description="The word, phrase or domain (lower-case).")
     note: str = strawberry.field(description="Why the rule exists.")
     created_at: datetime = strawberry.field(description="When it was added.")
 
 
-@strawberry.input(description="A new pre-moderation rule.")
+@strawberry.input(description="A new watched word or linked domain.")
 class AddFilterRuleInput:
     kind: FilterKind = strawberry.field(description="WORD or LINK.")
+    action: WatchAction = strawberry.field(default=models.WatchAction.REQUIRE_APPROVAL,
+                                           description="What it does to content (default: hold for approval).")
     pattern: str = strawberry.field(description="The word or phrase, or the domain (`*`: any link).")
     note: str = strawberry.field(default="", description="Why the rule exists (staff only).")
 
@@ -88,7 +91,8 @@ class Mutation:
         input: Annotated[AddFilterRuleInput, strawberry.argument(description="The rule to add.")],
     ) -> AddFilterRulePayload:
         rule = await domain.add_filter_rule(info.context.viewer, models.FilterKind(input.kind), input.pattern,
-                                            input.note, settings=info.context.settings)
+                                            input.note, action=models.WatchAction(input.action),
+                                            settings=info.context.settings)
         return AddFilterRulePayload(rule=rule)
 
     @strawberry.mutation(description="Remove a pre-moderation rule (admins).")

@@ -165,7 +165,7 @@ async def test_reply_notifications_follow_watch_and_mute(factory, admin, app_set
 
 async def test_pre_moderation_holds_content_until_published(factory, admin, app_settings, monkeypatch):
     from api.domain.content import get
-    from api.domain.content.events import ContentHeld, ReviewContent
+    from api.domain.content.events import ContentHeld, Screened, ScreenText
     from api.events import Handler, decider
     from api.registry import registry
 
@@ -174,12 +174,12 @@ async def test_pre_moderation_holds_content_until_published(factory, admin, app_
     seen: list[dict] = []
 
     async def hold_everything(question, settings):
-        return "hold"
+        return Screened(held=("Held for the test.",))
 
     async def record(event, settings):
         seen.append(event.fields())
 
-    monkeypatch.setitem(registry()._deciders, ReviewContent, decider(ReviewContent, hold_everything))
+    monkeypatch.setitem(registry()._deciders, ScreenText, decider(ScreenText, hold_everything))
     monkeypatch.setitem(registry()._handlers, ContentHeld,
                         (*registry().handlers_of(ContentHeld), Handler(ContentHeld, record)))
     topic = await make_topic(author, space, app_settings)

@@ -9,10 +9,9 @@ the `ContentType`s the owning domains declare in their manifests (`content_types
         hide=hide_post, unhide=unhide_post, delete=delete_post, publish=publish_held_post,
     )
 
-Pre-moderation: before publishing member content, a domain asks
-`await decide(ReviewContent(author=user, content_type="Post", text=body, space_id=...))`; on
-"hold" it stores the content unpublished (held) and emits `ContentHeld(...)`; moderation queues it
-and later calls `publish` (approve) or `delete` (reject).
+Every member-written text passes the content gate (`api.domain.content.gate`) on creation and on
+edit; held content is stored unpublished and queued (`ContentHeld`), and moderation later calls the
+type's `publish` (approve) or `delete` (reject).
 """
 
 from __future__ import annotations

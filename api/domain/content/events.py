@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from api.events import Event, Question
@@ -20,12 +21,66 @@ class ContentHeld(Event):
 
 
 @dataclass(frozen=True)
-class ReviewContent(Question[str]):
-    """Asked before member content is published: "publish" or "hold"; the decider raises a
-    `DomainError` when the author may not post at all yet (rules not accepted, not admitted)."""
+class ContentFlagged(Event):
+    """Member content was published but needs a moderator's look (a watched word flagged it)."""
 
-    default: ClassVar[Any] = "publish"
-    author: Any  # User | None
+    name = "content.flagged"
     content_type: str
-    text: str
+    content_id: int
+    author_id: int | None
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Submission:
+    """Member-written text on its way into a domain (see `api.domain.content.gate`).
+
+    `texts` maps input field names (camelCase, as errors name them) to the texts written;
+    `holdable` says whether the content can wait unpublished for a moderator (topics, posts);
+    `to_staff` marks text addressed to the operators (feedback), which muted and not yet admitted
+    members may still send."""
+
+    author: Any  # User
+    content_type: str
+    texts: Mapping[str, str]
+    editing: bool = False
     space_id: int | None = None
+    recipients: tuple[int, ...] = ()
+    holdable: bool = False
+    to_staff: bool = False
+    links: int = 0
+    images: int = 0
+    mentions: int = 0
+
+
+@dataclass(frozen=True)
+class Screened:
+    """What screening found: reasons to hold, reasons to flag, and censored texts by field."""
+
+    held: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    censored: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MayPost(Question[None]):
+    """May this member post at all (in this space)? The decider raises when not."""
+
+    author: Any  # User
+    space_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ScreenText(Question[Screened]):
+    """Watched words and review rules over a submission; raises for refused (blocked) words."""
+
+    default: ClassVar[Any] = Screened()
+    submission: Submission
+
+
+@dataclass(frozen=True)
+class WithinLimits(Question[None]):
+    """Trust-level limits of a submission (links, images, mentions, per-day counts, who may be
+    messaged); the decider raises when one is passed."""
+
+    submission: Submission

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from tortoise.expressions import F
 from api.transactions import transaction
 
-from api.domain.content.events import ContentHeld, ReviewContent
-from api.events import decide, emit
+from api.domain.content import gate
+from api.domain.content.events import Submission
 from api.domain.forum import access
 from api.domain.forum.announce import announce_post
 from api.domain.forum.hot import refresh_hot
@@ -67,10 +67,9 @@ async def create_post(actor: User | None, data: PostInput, *,
                         field="questionId" if answer else "topicId")
     reply_to = await _related(topic, data.reply_to_id, "replyToId")
     quote = await _related(topic, data.quote_id, "quoteId")
-    decision = await decide(ReviewContent(author=actor, content_type="Post", text=body,
-                                          space_id=topic.space_id), settings)
-    held = decision == "hold"
-    rendered = await render_body(body)
+    verdict = await gate.check(_submission(actor, topic, body, editing=False), settings)
+    held = verdict.held is not None
+    rendered = await render_body(verdict.text("body", body))
     moment = now()
     async with transaction():
         # The update takes the topic's row lock, so positions are allocated one at a time.
@@ -90,12 +89,15 @@ async def create_post(actor: User | None, data: PostInput, *,
         await sync_posts([post.id])
         await enqueue("post", post.id)
         await enqueue("topic", topic.id)  # its reply count and activity changed
-    if held:
-        await emit(ContentHeld(content_type="Post", content_id=post.id, author_id=actor.id,
-                               reason="pre-moderation"))
-    else:
+        await gate.announce(verdict, "Post", post.id, actor.id)
+    if not held:
         await announce_post(post, topic, rendered.mentioned)
     return post
+
+
+def _submission(actor: User, topic: Topic, body: str, *, editing: bool) -> Submission:
+    return Submission(author=actor, content_type="Post", texts={"body": body}, editing=editing,
+                      space_id=topic.space_id, holdable=True, **gate.measure(body))
 
 
 async def edit_post(actor: User | None, post_id: int, body: str, *, settings: Settings) -> Post:
@@ -111,13 +113,18 @@ async def edit_post(actor: User | None, post_id: int, body: str, *, settings: Se
     collect(errors)
     if body == post.body:
         return post
-    rendered = await render_body(body)
+    # An edit passes the gate as a new post does: a word that holds content holds the edit.
+    verdict = await gate.check(_submission(actor, topic, body, editing=True), settings)
+    rendered = await render_body(verdict.text("body", body))
     async with transaction():
         await PostRevision.create(post_id=post.id, editor_id=actor.id, body=post.body)
         post.body, post.body_html, post.edited_at = body, rendered.html, now()
         await post.save(update_fields=["body", "body_html", "edited_at"])
+        if verdict.held and not post.held:
+            await set_post_state(post, held=True)  # leaves the topic's counts until approved
         await sync_posts([post.id])
         await enqueue("post", post.id)
+        await gate.announce(verdict, "Post", post.id, post.author_id)
     return post
 
 

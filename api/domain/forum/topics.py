@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 from api.transactions import transaction
 
-from api.domain.content.events import ContentHeld, ReviewContent
-from api.events import decide, emit
+from api.domain.content import gate
+from api.domain.content.events import Submission
 from api.domain.forum import access
 from api.domain.forum.announce import announce_topic, publish_topic_activity
 from api.domain.forum.hot import hot_score
@@ -59,25 +59,27 @@ async def create_topic(actor: User | None, data: TopicInput, *, settings: Settin
         raise NotFound("No such space.", field="spaceId")
     if not access.can_start_topic(actor, space, spaces):
         raise Forbidden("Only moderators start topics in this space.", field="spaceId")
-    decision = await decide(ReviewContent(author=actor, content_type="Topic", text=f"{title}\n\n{body}",
-                                          space_id=space.id), settings)
-    rendered = await render_body(body)
+    verdict = await gate.check(_submission(actor, space.id, title, body, editing=False), settings)
+    rendered = await render_body(verdict.text("body", body))
     moment = now()
     async with transaction():
         topic = await Topic.create(
-            space_id=space.id, kind=data.kind, author_id=actor.id, title=title, body=body,
-            body_html=rendered.html, held=decision == "hold", last_activity_at=moment,
+            space_id=space.id, kind=data.kind, author_id=actor.id, title=verdict.text("title", title), body=body,
+            body_html=rendered.html, held=verdict.held is not None, last_activity_at=moment,
             hot=hot_score(replies=0, reactions=0, score=0, last_activity=moment),
         )
         await set_tags(topic.id, tags)
         await sync_topics([topic.id])
         await enqueue("topic", topic.id)
-    if topic.held:
-        await emit(ContentHeld(content_type="Topic", content_id=topic.id, author_id=actor.id,
-                               reason="pre-moderation"))
-    else:
+        await gate.announce(verdict, "Topic", topic.id, actor.id)
+    if not topic.held:
         await announce_topic(topic, rendered.mentioned)
     return topic
+
+
+def _submission(actor: User, space_id: int, title: str, body: str, *, editing: bool) -> Submission:
+    return Submission(author=actor, content_type="Topic", texts={"title": title, "body": body}, editing=editing,
+                      space_id=space_id, holdable=True, **gate.measure(body))
 
 
 @dataclass(frozen=True)
@@ -101,17 +103,26 @@ async def edit_topic(actor: User | None, data: TopicChangesInput, *, settings: S
     body = check_body(data.body, settings, errors) if data.body is not None else topic.body
     tags = check_tags(data.tags, settings, errors) if data.tags is not None else None
     collect(errors)
-    html = (await render_body(body)).html if body != topic.body else topic.body_html
+    changed = title != topic.title or body != topic.body
+    # An edit passes the gate as a new topic does: a word that holds content holds the edit.
+    verdict = await gate.check(_submission(actor, topic.space_id, title, body, editing=True), settings) \
+        if changed else gate.Verdict()
+    hold = verdict.held is not None and not topic.held
     async with transaction():
-        if title != topic.title or body != topic.body:
+        if changed:
+            html = (await render_body(verdict.text("body", body))).html
             await TopicRevision.create(topic_id=topic.id, editor_id=actor.id, title=topic.title, body=topic.body)
-            topic.title, topic.body, topic.body_html, topic.edited_at = title, body, html, now()
-            await topic.save(update_fields=["title", "body", "body_html", "edited_at"])
+            topic.title, topic.body, topic.body_html, topic.edited_at = verdict.text("title", title), body, html, now()
+            topic.held = topic.held or hold
+            await topic.save(update_fields=["title", "body", "body_html", "edited_at", "held"])
             await sync_topics([topic.id])
+            await gate.announce(verdict, "Topic", topic.id, topic.author_id)
         if tags is not None:
             await set_tags(topic.id, tags)
         await enqueue("topic", topic.id)
         await enqueue("post", await _post_ids(topic.id))  # post documents carry its title and tags
+    if hold:
+        await publish_topic_activity(topic, "HIDDEN")
     return topic
 
 

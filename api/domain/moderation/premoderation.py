@@ -1,26 +1,28 @@
-"""Pre-moderation. Before member content is published, the owning domain asks
-`decide(ReviewContent(...))`; the decider here refuses members who must first accept
-the rules or be admitted, and answers "hold" for content matching an admin's filter rule or
-written by a member whose first posts are still reviewed. Held content is queued on its
-`ContentHeld` event; approving calls the content type's `publish`, rejecting its `delete`."""
+"""Pre-moderation: the admins' watched words (`FilterRule`, matched by `watched`) and the
+moderators' decisions on held and flagged content.
+
+The content gate (`api.domain.content.gate`) asks this domain two questions about every member
+text: `MayPost` (admitted? current rules accepted?) and `ScreenText` (watched words and the review of
+new members' first posts), answered by `may_post` and `screen_text` here. Held content is queued on
+its `ContentHeld` event, flagged content on `ContentFlagged`; approving held content calls the
+content type's `publish`, rejecting it its `delete`."""
 
 from __future__ import annotations
 
 import re
-from urllib.parse import urlparse
 
 from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
 
 from api.domain import content
-from api.domain.content.events import ContentHeld, ReviewContent
-from api.domain.moderation import admission, modlog, rules
+from api.domain.content.events import ContentFlagged, ContentHeld, MayPost, Screened, ScreenText
+from api.domain.moderation import admission, modlog, rules, watched
 from api.domain.moderation._text import note
 from api.domain.moderation.reports import close_item, load_subjects, open_item
 from api.domain.notifications import notify, notify_many
-from api.errors import Conflict, Invalid, NotFound
+from api.errors import Conflict, Invalid, NotFound, collect
 from api.models.accounts import Role, User
-from api.models.moderation import CaseStatus, FilterKind, FilterRule, LogAction, Report, ReviewItem
+from api.models.moderation import CaseStatus, FilterKind, FilterRule, LogAction, Report, ReviewItem, WatchAction
 from api.policies import is_staff, require_role
 from api.settings import Settings
 
@@ -28,7 +30,6 @@ APPROVED = "APPROVED"
 REJECTED = "REJECTED"
 ANY_LINK = "*"
 
-_URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]\"']+", re.IGNORECASE)
 _DOMAIN_RE = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
@@ -48,18 +49,21 @@ def _normalise_pattern(kind: FilterKind, pattern: str) -> str:
     return value
 
 
-async def add_filter_rule(actor: User | None, kind: FilterKind, pattern: str, note_text: str = "", *, settings: Settings) -> FilterRule:
+async def add_filter_rule(actor: User | None, kind: FilterKind, pattern: str, note_text: str = "", *,
+                          action: WatchAction = WatchAction.REQUIRE_APPROVAL, settings: Settings) -> FilterRule:
     admin = require_role(actor, Role.ADMIN)
     value = _normalise_pattern(kind, pattern)
+    if kind is FilterKind.LINK and action is WatchAction.CENSOR:
+        raise Invalid("Links cannot be censored: block, hold or flag them.", field="action")
     note_text = note(note_text, "note", settings=settings)
     if len(note_text) > 200:  # stored in a 200-character column
         raise Invalid("Use at most 200 characters.", field="note")
     try:
-        rule = await FilterRule.create(kind=kind, pattern=value, note=note_text, created_by=admin)
+        rule = await FilterRule.create(kind=kind, pattern=value, action=action, note=note_text, created_by=admin)
     except IntegrityError:
         raise Conflict("This rule exists already.", field="pattern") from None
     await modlog.record(LogAction.FILTER_ADDED, actor_id=admin.id, subject_type="FilterRule",
-                        subject_id=rule.id, subject_label=f"{kind.value}: {value}", reason=note_text)
+                        subject_id=rule.id, subject_label=f"{kind.value} {action.value}: {value}", reason=note_text)
     return rule
 
 
@@ -78,59 +82,56 @@ def filter_rules() -> QuerySet[FilterRule]:
     return FilterRule.all().order_by("kind", "pattern")
 
 
-def _link_domains(text: str) -> list[str]:
-    domains = []
-    for match in _URL_RE.findall(text):
-        url = match if "://" in match else "http://" + match
-        host = (urlparse(url).hostname or "").lower().removeprefix("www.")
-        if host:
-            domains.append(host)
-    return domains
-
-
 def match_rules(text: str, rule_rows: list[FilterRule]) -> str | None:
-    """Why `text` must be held (the first matching rule), or None."""
-    lowered = text.lower()
-    domains: list[str] | None = None
-    for rule in rule_rows:
-        if rule.kind == FilterKind.WORD:
-            words = r"\s+".join(re.escape(w) for w in rule.pattern.split())
-            if re.search(rf"(?<!\w){words}(?!\w)", lowered):
-                return f"Contains the blocked term “{rule.pattern}”."
-        else:
-            domains = _link_domains(text) if domains is None else domains
-            if rule.pattern == ANY_LINK and domains:
-                return "Contains a link."
-            if any(d == rule.pattern or d.endswith("." + rule.pattern) for d in domains):
-                return f"Links to {rule.pattern}."
-    return None
+    """Why `text` must be held (the first rule that holds it), or None."""
+    found = watched.screen({"text": text}, _rules(rule_rows))
+    return found.held[0] if found.held else None
+
+
+def _rules(rows: list[FilterRule]) -> list[watched.Rule]:
+    return [watched.Rule(r.kind.value, r.pattern, WatchAction(r.action).value) for r in rows]
 
 
 async def approved_count(author_id: int) -> int:
     return await ReviewItem.filter(subject_author_id=author_id, held=True, resolution=APPROVED).count()
 
 
-async def hold_reason(author: User, text: str, *, settings: Settings) -> str | None:
-    """Why this member's text must wait for a moderator, or None to publish it."""
-    if is_staff(author):
-        return None
-    reason = match_rules(text, list(await FilterRule.all()))
-    if reason:
-        return reason
+async def first_posts_reason(author: User, settings: Settings) -> str | None:
+    """The reason to hold a new member's content while their first posts are reviewed."""
     first_posts = settings.moderation_premoderate_first_posts
-    if first_posts and await approved_count(author.id) < first_posts:
+    if first_posts and not is_staff(author) and await approved_count(author.id) < first_posts:
         return f"New members' first {first_posts} posts are reviewed."
     return None
 
 
-async def review(question: ReviewContent, settings: Settings) -> str:
-    """"publish" or "hold"; raises when the author may not post at all yet."""
-    author = question.author
-    if author is None:
-        return "publish"
-    await rules.require_current_acceptance(author, settings=settings)
-    await admission.require_admitted(author, question.space_id, settings=settings)
-    return "hold" if await hold_reason(author, question.text, settings=settings) else "publish"
+async def hold_reason(author: User, text: str, *, settings: Settings) -> str | None:
+    """Why this member's text must wait for a moderator, or None to publish it."""
+    if is_staff(author):
+        return None
+    return match_rules(text, list(await FilterRule.all())) or await first_posts_reason(author, settings)
+
+
+async def may_post(question: MayPost, settings: Settings) -> None:
+    """Decides `MayPost`: the member accepted the current rules and is admitted (to the space)."""
+    await rules.require_current_acceptance(question.author, settings=settings)
+    await admission.require_admitted(question.author, question.space_id, settings=settings)
+
+
+async def screen_text(question: ScreenText, settings: Settings) -> Screened:
+    """Decides `ScreenText`: watched words (refusing blocked ones with a field error) and, for
+    content that can wait, the review of new members' first posts. Staff are only censored."""
+    submission = question.submission
+    found = watched.screen(dict(submission.texts), _rules(list(await FilterRule.all())))
+    if is_staff(submission.author):
+        return Screened(censored=found.censored)
+    if found.blocked:
+        collect([Invalid(f"Remove “{pattern}”: it is not allowed here.", field=name)
+                 for name, pattern in found.blocked])
+    held = list(found.held)
+    if submission.holdable and not submission.editing and (reason := await first_posts_reason(
+            submission.author, settings)):
+        held.append(reason)
+    return Screened(held=tuple(held), flags=tuple(found.flagged), censored=found.censored)
 
 
 async def queue_held(event: ContentHeld, settings: Settings) -> None:
@@ -146,6 +147,12 @@ async def queue_held(event: ContentHeld, settings: Settings) -> None:
             reason = await hold_reason(author, f"{ref.title}\n{ref.text}", settings=settings) or reason
     item = await open_item(content_type, content_id, author_id, why="is held for review")
     await ReviewItem.filter(id=item.id).update(held=True, hold_reason=(reason or "Held for review.")[:200])
+
+
+async def queue_flagged(event: ContentFlagged, settings: Settings) -> None:
+    """Put flagged content (published) in the review queue with why it was flagged."""
+    item = await open_item(event.content_type, event.content_id, event.author_id, why="was flagged by a watched word")
+    await ReviewItem.filter(id=item.id).update(hold_reason=" ".join(event.reasons)[:200])
 
 
 async def _held_item(item_id: int) -> ReviewItem:
