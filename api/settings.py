@@ -97,6 +97,13 @@ def _parse_int_pairs(raw: str) -> tuple[tuple[str, int], ...]:
     return tuple(pairs)
 
 
+def _parse_storage_url(raw: str) -> str:
+    from media.storage_s3 import parse_storage_url
+
+    parse_storage_url(raw)
+    return raw
+
+
 def _parse_join_policy(raw: str) -> str:
     value = raw.strip().upper()
     if value not in {"OPEN", "APPROVAL", "INVITE_ONLY"}:
@@ -265,6 +272,18 @@ class Settings:
     )
     media_max_alt_length: int = _setting(
         "MEDIA_MAX_ALT_LENGTH", _parse_int, "Longest alternative text of an image.", default=500
+    )
+    media_storage_url: str | None = _setting(
+        "MEDIA_STORAGE_URL", _parse_storage_url,
+        "Object storage for media, s3://bucket/prefix?endpoint=https://host&region=r; unset: MEDIA_ROOT on disk.",
+        default=None,
+    )
+    aws_access_key_id: str = _setting(
+        "AWS_ACCESS_KEY_ID", None, "Access key of MEDIA_STORAGE_URL's bucket (and backups sent to s3://).",
+        default="",
+    )
+    aws_secret_access_key: str = _setting(
+        "AWS_SECRET_ACCESS_KEY", None, "Secret key of MEDIA_STORAGE_URL's bucket.", default="",
     )
     media_url_prefix: str = _setting(
         "MEDIA_URL_PREFIX", None,

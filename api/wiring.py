@@ -15,6 +15,7 @@ MODULES: list[str] = [
     "api.domain.kb.media",
     "api.domain.forum.media",
     "api.attachment_commands",
+    "media.commands",
     "search.kinds.forum",
     "api.domain.moderation.announcements",
     "api.domain.moderation.admission",
