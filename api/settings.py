@@ -368,6 +368,15 @@ class Settings:
         "How long anonymous query results are cached (0 disables); every write invalidates them.",
         default=10,
     )
+    migration_lock_timeout_seconds: int = _setting(
+        "MIGRATION_LOCK_TIMEOUT_SECONDS", _parse_int,
+        "How long a starting process waits for another one's migrations before giving up.", default=900,
+    )
+    shutdown_grace_seconds: int = _setting(
+        "SHUTDOWN_GRACE_SECONDS", _parse_int,
+        "On SIGTERM, how long requests in flight may take to finish (WebSockets close at once with 1012).",
+        default=30,
+    )
     run_workers: bool = _setting(
         "RUN_WORKERS", _parse_bool, "Run background workers (outbox, scheduler) in this process.",
         default=True,
