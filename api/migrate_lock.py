@@ -43,9 +43,11 @@ def lock_file(settings: Settings) -> Path | None:
 
 
 @asynccontextmanager
-async def migration_lock(settings: Settings, *, on_wait: Callable[[], None] | None = None) -> AsyncIterator[None]:
+async def migration_lock(settings: Settings, *, on_wait: Callable[[], None] | None = None,
+                         wait: bool = True) -> AsyncIterator[None]:
     """Hold the installation-wide migration lock; `on_wait` is called once if another process
-    holds it (we then wait, up to MIGRATION_LOCK_TIMEOUT_SECONDS)."""
+    holds it (we then wait, up to MIGRATION_LOCK_TIMEOUT_SECONDS, or give up at once when not
+    `wait`: `MigrationLockTimeout`)."""
     timeout = settings.migration_lock_timeout_seconds
     if settings.is_sqlite:
         path = lock_file(settings)
@@ -59,6 +61,8 @@ async def migration_lock(settings: Settings, *, on_wait: Callable[[], None] | No
         try:
             await asyncio.to_thread(lock.acquire, timeout=0)
         except Timeout:
+            if not wait:
+                raise MigrationLockTimeout(f"the migration lock {path} is held") from None
             if on_wait:
                 on_wait()
             try:
@@ -78,6 +82,8 @@ async def migration_lock(settings: Settings, *, on_wait: Callable[[], None] | No
     conn = await asyncpg.connect(url)
     try:
         if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", ADVISORY_KEY):
+            if not wait:
+                raise MigrationLockTimeout("the migration lock is held")
             if on_wait:
                 on_wait()
             try:

@@ -377,6 +377,16 @@ class Settings:
         "On SIGTERM, how long requests in flight may take to finish (WebSockets close at once with 1012).",
         default=30,
     )
+    backup_to: str | None = _setting(
+        "BACKUP_TO", None, "Where backups go: a folder or s3://bucket/prefix?endpoint=...; unset: DATA_DIR/backups.",
+        default=None,
+    )
+    backup_interval_hours: int = _setting(
+        "BACKUP_INTERVAL_HOURS", _parse_int, "Hours between scheduled backups (0: none scheduled).", default=24,
+    )
+    backup_keep: int = _setting(
+        "BACKUP_KEEP", _parse_int, "Scheduled backups kept; older ones are deleted.", default=7,
+    )
     run_workers: bool = _setting(
         "RUN_WORKERS", _parse_bool, "Run background workers (outbox, scheduler) in this process.",
         default=True,

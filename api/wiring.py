@@ -16,6 +16,8 @@ MODULES: list[str] = [
     "api.domain.forum.media",
     "api.attachment_commands",
     "media.commands",
+    "api.backup_commands",
+    "api.backup_jobs",
     "search.kinds.forum",
     "api.domain.moderation.announcements",
     "api.domain.moderation.admission",

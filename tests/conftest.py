@@ -142,7 +142,7 @@ async def _has_sqlite_sequence() -> bool:
 # The media suite runs twice: media on local disk, and in an S3-compatible server.
 MEDIA_SUITE = {
     "tests.media.test_serving", "tests.domain.test_media", "tests.domain.test_media_attachments",
-    "tests.schema.test_media", "tests.schema.test_media_privacy",
+    "tests.schema.test_media", "tests.schema.test_media_privacy", "tests.platform.test_backup",
 }
 
 
