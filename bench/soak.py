@@ -28,7 +28,6 @@ import json
 import os
 import random
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -52,14 +51,6 @@ MIX = {"list_topics": 20, "read_topic": 18, "search": 10, "create_topic": 8, "as
 # --------------------------------------------------------------------------------------------
 # Orchestrator
 # --------------------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _get(url: str) -> int:
@@ -105,14 +96,14 @@ def _supports_workers() -> bool:
 
 
 def orchestrate(args: argparse.Namespace) -> int:
-    from api.meili_process import MeiliProcess
+    from api.meili_process import MeiliProcess, free_port
 
     base = args.postgres or os.environ.get("TEST_POSTGRES_URL") or "postgres://postgres@127.0.0.1:5432/test"
     name = f"guildhall_soak_{uuid.uuid4().hex[:8]}"
     asyncio.run(_pg(base, f'CREATE DATABASE "{name}"'))
     db_url = base.rsplit("/", 1)[0] + "/" + name
     tmp = Path(tempfile.mkdtemp(prefix="guildhall-soak-"))
-    meili = MeiliProcess(tmp / "meili", "soak-master-key-0123456789", port=_free_port()).start()
+    meili = MeiliProcess(tmp / "meili", "soak-master-key-0123456789", port=free_port()).start()
     env = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "TMPDIR", "GUILDHALL_CACHE"}}
     env.update(
         PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1", DATABASE_URL=db_url, REDIS_URL=args.redis,
@@ -134,7 +125,7 @@ def orchestrate(args: argparse.Namespace) -> int:
         else:
             commands = [["serve", "--no-demo"], ["serve", "--no-demo"]]
         for i, command in enumerate(commands):
-            port = _free_port()
+            port = free_port()
             log = tmp / f"serve-{i}.log"
             servers.append(subprocess.Popen([str(GUILDHALL), *command, "--port", str(port)], env=env, cwd=tmp,
                                             stdout=log.open("w"), stderr=subprocess.STDOUT))
@@ -478,10 +469,7 @@ class Driver:
         done = await self.gql(http, "vote", "mutation($i: VoteInput!) { vote(input: $i) { errors { code message } } }",
                               {"i": {"subjectId": subject, "value": value}}, token)
         if done:
-            from base64 import b64decode
-
-            raw_id = b64decode(subject).decode().split(":", 1)[1]
-            self.votes[f"{user_id}|{kind}:{raw_id}"] = {"UP": 1, "DOWN": -1, "NONE": 0}[value]
+            self.votes[f"{user_id}|{kind}:{_raw_id(subject)}"] = {"UP": 1, "DOWN": -1, "NONE": 0}[value]
 
     async def upload(self, http, space_id, user_id, token) -> None:
         done = await self.gql(http, "upload", "mutation($i: UploadMediaInput!) { uploadMedia(input: $i) { mediaFile { id } errors { message } } }",
@@ -510,7 +498,7 @@ class Driver:
         }
 
 
-def _user_raw_id(global_id: str) -> str:
+def _raw_id(global_id: str) -> str:
     from base64 import b64decode
 
     return b64decode(global_id).decode().split(":", 1)[1]
@@ -521,7 +509,7 @@ def drive(args: argparse.Namespace) -> int:
     driver = Driver(ports, args.clients, args.seconds, args.max_requests)
     results = asyncio.run(driver.run())
     # Votes are keyed by the member's global id: store the database id the audit compares.
-    results["votes"] = {f"{_user_raw_id(k.split('|')[0])}|{k.split('|')[1]}": v for k, v in results["votes"].items()}
+    results["votes"] = {f"{_raw_id(k.split('|')[0])}|{k.split('|')[1]}": v for k, v in results["votes"].items()}
     Path(args.out).write_text(json.dumps(results))
     return 0
 

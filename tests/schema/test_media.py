@@ -4,7 +4,6 @@ nothing, the viewer's files with fixed query counts, avatars on profiles."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from api.models.accounts import Sanction, SanctionKind, User
 from api.models.media import MediaFile, MediaKind, MediaPurpose, MediaVariant
