@@ -43,4 +43,9 @@ async def backup_if_due(settings: Settings) -> str | None:
 
 @periodic("backup.scheduled", interval=300)
 async def _scheduled_backup(settings: Settings) -> None:
-    await backup_if_due(settings)
+    from api.backup import BackupError
+
+    try:
+        await backup_if_due(settings)
+    except BackupError as exc:  # e.g. no pg_dump of the server's version here: say so, retry later
+        log.warning("scheduled backup failed: %s", exc)
