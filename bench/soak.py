@@ -372,10 +372,10 @@ class Driver:
             members.append((done["register"]["user"]["id"], done["register"]["token"]))
         return admin, space_id, members
 
-    async def subscriber(self, space_id: str, token: str) -> None:
+    async def subscriber(self, space_id: str, token: str, number: int) -> None:
         import websockets
 
-        port = self.ports[self.subs["connections"] % len(self.ports)]
+        port = self.ports[number % len(self.ports)]  # one subscriber per app process
         while time.monotonic() < self.deadline:
             try:
                 async with websockets.connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
@@ -486,7 +486,7 @@ class Driver:
             admin, space_id, members = await self.setup(http)
             self.started = time.monotonic()
             self.deadline = self.started + self.seconds  # the traffic's own time, after set-up
-            subscribers = [asyncio.create_task(self.subscriber(space_id, members[i][1])) for i in range(2)]
+            subscribers = [asyncio.create_task(self.subscriber(space_id, members[i][1], i)) for i in range(2)]
             await asyncio.gather(*(self.client(http, space_id, members) for _ in range(self.clients)))
             self.deadline = min(self.deadline, time.monotonic() + 5)  # let subscribers read what is in flight
             await asyncio.gather(*subscribers)
