@@ -26,4 +26,4 @@ USER guildhall
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --retries=5 \
   CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz').status != 200)"
-CMD ["sh", "-c", "guildhall migrate && exec uvicorn api.asgi:app --host 0.0.0.0 --port 8000 --ws websockets-sansio --proxy-headers"]
+CMD ["sh", "-c", "guildhall migrate && exec uvicorn api.asgi:app --host 0.0.0.0 --port 8000 --ws websockets-sansio --proxy-headers --timeout-graceful-shutdown 30"]

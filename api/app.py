@@ -263,7 +263,10 @@ async def readyz(request: Request) -> JSONResponse:
         checks["database"] = f"error: {type(exc).__name__}"
     checks["search"] = "ok" if await is_healthy(request.app.state.settings) else "unreachable"
     ready = all(v == "ok" for v in checks.values())
-    return JSONResponse({"status": "ready" if ready else "unavailable", "checks": checks},
+    from api.backup import backup_status  # informational: an old backup does not make us unready
+
+    details = {"backup": await backup_status(request.app.state.settings)}
+    return JSONResponse({"status": "ready" if ready else "unavailable", "checks": checks, "details": details},
                         status_code=200 if ready else 503)
 
 

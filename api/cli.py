@@ -32,17 +32,19 @@ async def with_db(settings: Settings, work: Callable[[], Awaitable[int]]) -> int
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    from api.db import close_db, migrate
+    from api.migrate_lock import migrate_locked, pending_migrations
 
     async def run() -> int:
-        try:
-            await migrate(settings)
-        finally:
-            await close_db()  # an open SQLite connection's thread would keep the process alive
-        print("migrations applied")
+        if args.check:  # for deploy scripts: exit 1 when migrations are pending
+            pending = await pending_migrations(settings)
+            for name in pending:
+                print(f"pending: {name}")
+            print(f"{len(pending)} migrations pending" if pending else "no migrations pending")
+            return 1 if pending else 0
+        await migrate_locked(settings, report=print)
         return 0
 
-    return asyncio.run(run())
+    return asyncio.run(with_db(settings, run))
 
 
 def cmd_create_admin(args: argparse.Namespace, settings: Settings) -> int:
@@ -147,14 +149,17 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         say(f"Meilisearch {meili.url} (data in {meili.data_dir})")
     try:
         async def prepare() -> int:
-            from api.db import migrate
+            from api.migrate_lock import migrate_locked
 
-            await migrate(settings)
-            if not args.no_demo:
-                from api.demo import seed_demo
+            async def first_run() -> None:
+                if not args.no_demo:
+                    from api.demo import seed_demo
 
-                if await seed_demo(settings):
-                    say("demo data loaded (first run); sign in as admin / Guildhall-demo-2026")
+                    if await seed_demo(settings):
+                        say("demo data loaded (first run); sign in as admin / Guildhall-demo-2026")
+
+            # One process migrates (and seeds a first run) under the lock; the others wait.
+            await migrate_locked(settings, report=say, then=first_run)
             from api.bootstrap import run_startup_hooks
 
             await run_startup_hooks(settings)
@@ -170,6 +175,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             create_app(settings), host=settings.host, port=settings.port,
             log_level="debug" if settings.debug else "info", ws="websockets-sansio",
             proxy_headers=False,
+            # SIGTERM: stop accepting, close WebSockets with 1012 (service restart: clients
+            # reconnect), finish the requests in flight for up to this long, then stop.
+            timeout_graceful_shutdown=settings.shutdown_grace_seconds,
             log_config=None,  # keep configure_logging's handler: access lines carry the request id
         )
     finally:
@@ -186,7 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=None, help="port to listen on (default: PORT, 8000)")
     serve.add_argument("--no-demo", action="store_true", help="do not load demo data")
     serve.set_defaults(func=cmd_serve)
-    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    migrate = sub.add_parser("migrate", help="apply database migrations (one process at a time)")
+    migrate.add_argument("--check", action="store_true", help="only tell whether migrations are pending (exit 1)")
+    migrate.set_defaults(func=cmd_migrate)
     admin = sub.add_parser("create-admin", help="create an admin (or promote an existing member)")
     admin.add_argument("username")
     admin.add_argument("email")

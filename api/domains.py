@@ -18,4 +18,5 @@ INSTALLED: tuple[str, ...] = (
     "api.domain.governance.manifest",
     "api.domain.attachments.manifest",
     "api.http.manifest",
+    "api.backup.manifest",
 )

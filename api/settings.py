@@ -108,6 +108,13 @@ def _parse_int_pairs(raw: str) -> tuple[tuple[str, int], ...]:
     return tuple(pairs)
 
 
+def _parse_storage_url(raw: str) -> str:
+    from media.storage_s3 import parse_storage_url
+
+    parse_storage_url(raw)
+    return raw
+
+
 def _parse_join_policy(raw: str) -> str:
     value = raw.strip().upper()
     if value not in {"OPEN", "APPROVAL", "INVITE_ONLY"}:
@@ -268,6 +275,18 @@ class Settings:
         "MEDIA_UPLOADS_PER_MINUTE", _parse_int, "Uploads per member per minute.", default=10, community=True)
     media_max_alt_length: int = _setting(
         "MEDIA_MAX_ALT_LENGTH", _parse_int, "Longest alternative text of an image.", default=500, community=True)
+    media_storage_url: str | None = _setting(
+        "MEDIA_STORAGE_URL", _parse_storage_url,
+        "Object storage for media, s3://bucket/prefix?endpoint=https://host&region=r; unset: MEDIA_ROOT on disk.",
+        default=None,
+    )
+    aws_access_key_id: str = _setting(
+        "AWS_ACCESS_KEY_ID", None, "Access key of MEDIA_STORAGE_URL's bucket (and backups sent to s3://).",
+        default="",
+    )
+    aws_secret_access_key: str = _setting(
+        "AWS_SECRET_ACCESS_KEY", None, "Secret key of MEDIA_STORAGE_URL's bucket.", default="",
+    )
     media_url_prefix: str = _setting(
         "MEDIA_URL_PREFIX", None,
         "Prefix of media URLs handed to clients: `/media` or an absolute https://host/media.",
@@ -342,6 +361,25 @@ class Settings:
         "PUBLIC_CACHE_SECONDS", _parse_int,
         "How long anonymous query results are cached (0 disables); every write invalidates them.",
         default=10,
+    )
+    migration_lock_timeout_seconds: int = _setting(
+        "MIGRATION_LOCK_TIMEOUT_SECONDS", _parse_int,
+        "How long a starting process waits for another one's migrations before giving up.", default=900,
+    )
+    shutdown_grace_seconds: int = _setting(
+        "SHUTDOWN_GRACE_SECONDS", _parse_int,
+        "On SIGTERM, how long requests in flight may take to finish (WebSockets close at once with 1012).",
+        default=30,
+    )
+    backup_to: str | None = _setting(
+        "BACKUP_TO", None, "Where backups go: a folder or s3://bucket/prefix?endpoint=...; unset: DATA_DIR/backups.",
+        default=None,
+    )
+    backup_interval_hours: int = _setting(
+        "BACKUP_INTERVAL_HOURS", _parse_int, "Hours between scheduled backups (0: none scheduled).", default=24,
+    )
+    backup_keep: int = _setting(
+        "BACKUP_KEEP", _parse_int, "Scheduled backups kept; older ones are deleted.", default=7,
     )
     run_workers: bool = _setting(
         "RUN_WORKERS", _parse_bool, "Run background workers (outbox, scheduler) in this process.",

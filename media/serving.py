@@ -51,8 +51,9 @@ async def serve_media(request: Request) -> Response:
         cache_control = f"private, max-age={left}"
     else:
         cache_control = PUBLIC_CACHE
-    path = get_storage(settings.media_root).local_path(sha256)
-    if path is None:
+    storage = get_storage(settings)
+    path = storage.local_path(sha256)
+    if path is None and not storage.remote:
         return _not_found()
     etag = f'"{sha256}"'
     headers = {
@@ -64,10 +65,16 @@ async def serve_media(request: Request) -> Response:
     }
     if etag in _etags(request.headers.get("if-none-match", "")):
         return Response(status_code=304, headers=headers)
+    filename = None
     if media_file.kind == MediaKind.DOCUMENT:
         filename = media_file.filename or name
         if not filename.lower().endswith("." + extension):
             filename = f"{filename}.{extension}"
+    if path is None:  # object storage: proxied, so the rules above hold whatever the bucket's policy
+        from media.remote_response import remote_response
+
+        return await remote_response(request, storage, sha256, headers, variant.mime_type, filename)
+    if filename is not None:
         return FileResponse(path, headers=headers, media_type=variant.mime_type, filename=filename,
                             content_disposition_type="attachment")
     return FileResponse(path, headers=headers, media_type=variant.mime_type)

@@ -19,7 +19,10 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
+
+if TYPE_CHECKING:
+    from api.settings import Settings
 
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 _CHUNK = 1 << 20
@@ -49,7 +52,14 @@ class Storage(Protocol):
         """Remove a blob (missing is fine)."""
 
     def local_path(self, sha256: str) -> Path | None:
-        """A filesystem path to serve the blob from, or None when it is not stored."""
+        """A filesystem path to serve the blob from, or None when it is not stored (or when
+        the storage is remote: see `media.storage_s3`)."""
+
+    def read_bytes(self, sha256: str) -> bytes | None:
+        """The blob's bytes, or None when it is not stored."""
+
+    def blobs(self) -> Iterator[str]:
+        """The sha256 of every stored blob."""
 
     def blobs_older_than(self, seconds: float) -> Iterator[str]:
         """The sha256 of every blob stored more than `seconds` ago."""
@@ -64,6 +74,8 @@ def is_sha256(value: str) -> bool:
 
 class LocalStorage:
     """Blobs at `<root>/<ab>/<cd>/<sha256>`; temporary files in `<root>/.tmp`."""
+
+    remote = False
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
@@ -136,6 +148,15 @@ class LocalStorage:
         path = self._path(sha256)
         return path if path.is_file() else None
 
+    def read_bytes(self, sha256: str) -> bytes | None:
+        path = self.local_path(sha256)
+        return None if path is None else path.read_bytes()
+
+    def blobs(self) -> Iterator[str]:
+        return self.blobs_older_than(float("-inf"))
+
+    def describe(self) -> str:
+        return str(self.root)
 
     def blobs_older_than(self, seconds: float) -> Iterator[str]:
         cutoff = time.time() - seconds
@@ -170,9 +191,18 @@ def _unlink_quietly(name: str) -> None:
 _storages: dict[Path, LocalStorage] = {}
 
 
-def get_storage(media_root: Path) -> Storage:
-    """The storage of a media root (one instance per root)."""
-    root = Path(media_root)
+def get_storage(where: Settings | Path) -> Storage:
+    """The media storage of `settings` (object storage when `MEDIA_STORAGE_URL` is set, else
+    the folder `MEDIA_ROOT`), or of a media folder. One instance per place."""
+    from api.settings import Settings
+
+    if isinstance(where, Settings):
+        if where.media_storage_url:
+            from media.storage_s3 import s3_storage
+
+            return s3_storage(where.media_storage_url, where.aws_access_key_id, where.aws_secret_access_key)
+        where = where.media_root
+    root = Path(where)
     if root not in _storages:
         _storages[root] = LocalStorage(root)
     return _storages[root]

@@ -1,9 +1,18 @@
-"""One synchronous Meilisearch client per process, only ever called off the event loop."""
+"""The Meilisearch client, only ever called off the event loop (`call` runs it in a worker thread).
+
+The SDK is not thread-safe: a client keeps the headers of the request being sent in one dict
+shared by all its calls (a POST sets `Content-Type`, a GET or DELETE removes it), so a search
+(POST) sent while another thread deletes an index or polls a task could go out without its
+`Content-Type` and fail with `missing_content_type` (seen during index swaps on a busy
+machine). `get_client` therefore hands out a proxy that runs every call on a client of the
+calling thread's own.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -14,7 +23,36 @@ from api.settings import Settings, get_settings
 
 T = TypeVar("T")
 
-_clients: dict[tuple[str, str], meilisearch.Client] = {}
+
+class ThreadLocalClient:
+    """Looks like `meilisearch.Client`; each thread calling it gets its own underlying client.
+    Methods are resolved when called (in the worker thread), not when looked up."""
+
+    def __init__(self, url: str, key: str | None, timeout: int = 10) -> None:
+        self._args = (url, key)
+        self._timeout = timeout
+        self._local = threading.local()
+
+    def own(self) -> meilisearch.Client:
+        """The calling thread's client."""
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = self._local.client = meilisearch.Client(*self._args, timeout=self._timeout)
+        return client
+
+    def __getattr__(self, name: str) -> Any:
+        if not callable(getattr(meilisearch.Client, name, None)):
+            return getattr(self.own(), name)
+
+        def method(*args: Any, **kwargs: Any) -> Any:
+            return getattr(self.own(), name)(*args, **kwargs)
+
+        method.__name__ = name
+        return method
+
+
+_clients: dict[tuple[str, str], ThreadLocalClient] = {}
+_lock = threading.Lock()
 
 
 def meili_url(settings: Settings) -> str:
@@ -23,12 +61,14 @@ def meili_url(settings: Settings) -> str:
     return settings.meili_url or local_url(settings)
 
 
-def get_client(settings: Settings | None = None) -> meilisearch.Client:
+def get_client(settings: Settings | None = None) -> Any:
+    """The client of `settings`' Meilisearch (a `ThreadLocalClient`, used like `meilisearch.Client`)."""
     settings = settings or get_settings()
     key = (meili_url(settings), settings.meili_master_key)
     client = _clients.get(key)
     if client is None:
-        client = _clients[key] = meilisearch.Client(key[0], key[1] or None, timeout=10)
+        with _lock:
+            client = _clients.setdefault(key, ThreadLocalClient(key[0], key[1] or None))
     return client
 
 

@@ -154,11 +154,51 @@ async def _has_sqlite_sequence() -> bool:
     return bool(rows)
 
 
+# The media suite runs twice: media on local disk, and in an S3-compatible server.
+MEDIA_SUITE = {
+    "tests.media.test_serving", "tests.domain.test_media", "tests.domain.test_media_attachments",
+    "tests.schema.test_media", "tests.schema.test_media_privacy", "tests.platform.test_backup",
+}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "media_backend" in metafunc.fixturenames and metafunc.module.__name__ in MEDIA_SUITE:
+        metafunc.parametrize("media_backend", ["disk", "s3"], indirect=True)
+
+
+@pytest.fixture
+def media_backend(request: pytest.FixtureRequest) -> str:
+    return getattr(request, "param", "disk")
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Any:
+    """moto's S3 server on a free loopback port, with one bucket; started when first needed."""
+    from tests.s3_server import start_s3_server
+
+    server = start_s3_server()
+    server.bucket = server.create_bucket("guildhall-test")
+    yield server
+    server.stop()
+
+
+def s3_settings(settings: Settings, server: Any) -> Settings:
+    """`settings` with media in a fresh prefix of the test server's bucket."""
+    from tests.s3_server import ACCESS_KEY, SECRET_KEY
+
+    url = f"s3://{server.bucket}/{uuid.uuid4().hex[:12]}?endpoint={server.endpoint}"
+    return settings.replace(media_storage_url=url, aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY)
+
+
 @pytest_asyncio.fixture
-async def clean_db(db: Settings, tmp_path: Path) -> AsyncIterator[Settings]:
-    """Empty tables after the test; stored media go to a folder of the test's own, since
-    files outlive the truncated rows and content-addressed names repeat across tests."""
-    yield db.replace(media_root=tmp_path / "media")
+async def clean_db(db: Settings, tmp_path: Path, media_backend: str,
+                   request: pytest.FixtureRequest) -> AsyncIterator[Settings]:
+    """Empty tables after the test; stored media go to a folder (or bucket prefix) of the
+    test's own, since files outlive the truncated rows and content-addressed names repeat."""
+    settings = db.replace(media_root=tmp_path / "media")
+    if media_backend == "s3":
+        settings = s3_settings(settings, request.getfixturevalue("s3_server"))
+    yield settings
     await truncate_all()
     from api.domain.community import settings as community
 

@@ -1,1 +1,1 @@
-"""Tortoise models, one module per domain. Registered per app in `api.db.APPS`."""
+"""Tortoise models, one module per domain, named by the domain manifests (`models=`)."""

@@ -4,11 +4,11 @@ nothing, the viewer's files with fixed query counts, avatars on profiles."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from api.models.accounts import Sanction, SanctionKind, User
 from api.models.media import MediaFile, MediaKind, MediaPurpose, MediaVariant
 from tests.media import samples
+from tests.media.stored import stored_files
 
 UPLOAD = """
 mutation($input: UploadMediaInput!) {
@@ -37,10 +37,6 @@ query($first: Int) {
 }"""
 PROFILE = "query($u: String!) { user(username: $u) { username avatar { url placeholder variants { name width } } } }"
 USAGE = "{ mediaUsage { usedBytes quotaBytes } }"
-
-
-def stored_files(root: Path) -> set[Path]:
-    return {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
 
 
 async def post_upload(client, token: str | None, data: bytes, filename: str, *, content_type: str = "image/jpeg",
@@ -88,11 +84,11 @@ async def test_png_named_jpg_sent_as_jpeg_is_stored_as_png(client, factory):
 
 async def test_html_posing_as_an_image_is_a_user_error_and_nothing_is_kept(client, factory, app_settings):
     _, token = await factory.member_with_token()
-    before = stored_files(app_settings.media_root)
+    before = stored_files(app_settings)
     payload = await upload(client, token, samples.HTML_AS_IMAGE, "cat.jpg", content_type="image/jpeg")
     assert payload["mediaFile"] is None
     assert [(e["field"], e["code"]) for e in payload["errors"]] == [("file", "UNSUPPORTED_MEDIA_TYPE")]
-    assert await MediaFile.all().count() == 0 and stored_files(app_settings.media_root) == before
+    assert await MediaFile.all().count() == 0 and stored_files(app_settings) == before
 
 
 async def test_audio_resource_reports_its_duration(client, factory):
@@ -105,14 +101,14 @@ async def test_audio_resource_reports_its_duration(client, factory):
 
 async def test_multipart_without_the_csrf_header_is_refused(client, factory, app_settings):
     _, token = await factory.member_with_token()
-    before = stored_files(app_settings.media_root)
+    before = stored_files(app_settings)
     response = await post_upload(client, token, samples.image_bytes(), "a.png", csrf=False)
     assert response.status_code == 400 and "GraphQL-Require-Preflight" in response.text
-    assert await MediaFile.all().count() == 0 and stored_files(app_settings.media_root) == before
+    assert await MediaFile.all().count() == 0 and stored_files(app_settings) == before
 
 
 async def test_anonymous_and_muted_members_cannot_upload_and_nothing_changes(client, factory, app_settings):
-    before = stored_files(app_settings.media_root)
+    before = stored_files(app_settings)
     response = await post_upload(client, None, samples.image_bytes(), "a.png")
     assert response.json()["data"]["uploadMedia"]["errors"][0]["code"] == "UNAUTHENTICATED"
     muted, token = await factory.member_with_token()
@@ -120,7 +116,7 @@ async def test_anonymous_and_muted_members_cannot_upload_and_nothing_changes(cli
     payload = await upload(client, token, samples.image_bytes(), "a.png")
     assert payload["errors"][0]["code"] == "SANCTIONED" and payload["mediaFile"] is None
     assert await MediaFile.all().count() == 0 and await MediaVariant.all().count() == 0
-    assert stored_files(app_settings.media_root) == before
+    assert stored_files(app_settings) == before
 
 
 async def test_only_the_owner_deletes_and_a_refusal_changes_nothing(gql, client, factory, app_settings):

@@ -4,7 +4,12 @@ database tables are), so tests never see each other's documents."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
 
 import pytest_asyncio
 
@@ -37,3 +42,16 @@ async def app_settings(clean_db: Settings) -> AsyncIterator[Settings]:
         await clear_indexes(clean_db)  # other test modules may have pushed to the session's indexes
     yield clean_db
     await clear_indexes(clean_db)
+
+
+@pytest.fixture
+def cpu_hog() -> Iterator[None]:
+    """A busy machine on demand: one busy-loop process per core for the test's duration."""
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 2)]
+    try:
+        yield
+    finally:
+        for hog in hogs:
+            hog.kill()
+        for hog in hogs:
+            hog.wait()

@@ -10,9 +10,11 @@ from api.domain.kb.articles import ArticleInput, update_article
 from api.meili_process import MeiliProcess, free_port
 from api.models.kb import Article
 from api.models.search import SearchOutbox
+from api.timeutil import now
 from search import admin as search_admin
 from search import rebuild as rebuild_module
 from search import worker
+from search.client import call, get_client
 from search.indexes import apply_settings
 from search.outbox import enqueue
 from search.query import Scope, SearchFilter, search
@@ -46,7 +48,8 @@ async def test_outbox_recovers_after_meilisearch_restart(factory, clean_db, tmp_
         assert await worker.process_batch(settings) == 0  # backing off: nothing is due yet
         assert (await search_admin.status(author)).synonyms_applied is False
         process.start()
-        await asyncio.sleep(worker.backoff(settings, 1).total_seconds())
+        # The back-off is over (set, not slept: tests never wait on the clock).
+        await SearchOutbox.all().update(next_attempt_at=now())
         assert await worker.outbox_job(settings) is True  # the periodic job of every app process
         assert await SearchOutbox.all().count() == 0
         assert await found(settings, "outage") == [article.id]
@@ -115,18 +118,70 @@ async def test_rebuild_swaps_fresh_indexes_while_search_answers(app_settings, fa
     assert await SearchOutbox.all().count() == 0
 
 
-async def test_concurrent_searches_never_fail_during_rebuild(app_settings, factory):
+async def test_concurrent_searches_never_fail_during_rebuild(app_settings, factory, cpu_hog, monkeypatch):
+    """Searches in a tight loop through three rebuilds while every core is busy. Overlap does not
+    depend on timing: every task a rebuild waits for (fill, swap, drop of the old index) is
+    awaited with searches sent between its enqueueing and its observed end, and two more
+    searchers run all along, each search on a worker thread as the API sends them."""
     author = await factory.user()
     for i in range(20):
         await published(author, app_settings, f"Harbour notice {i}", "ferry timetable")
     await sync(app_settings)
-    task = asyncio.create_task(rebuild_module.rebuild(app_settings))
-    counts = []
-    while not task.done():
-        counts.append(len(await found(app_settings, "ferry")))
-        await asyncio.sleep(0.02)
-    await task
-    assert counts and set(counts) == {20}
+    counts: list[int] = []
+    during: Counter[str] = Counter()
+    original_wait = rebuild_module.wait
+    client = get_client(app_settings)
+
+    async def wait_while_searching(settings, task_uid):
+        while True:
+            counts.append(len(await found(settings, "ferry")))  # an error fails the test
+            task = await call(client.get_task, task_uid)
+            during[task.type] += 1
+            if task.status not in ("enqueued", "processing"):
+                break
+        await original_wait(settings, task_uid)
+
+    monkeypatch.setattr(rebuild_module, "wait", wait_while_searching)
+    done = asyncio.Event()
+
+    async def searcher() -> None:
+        while not done.is_set():
+            counts.append(len(await found(app_settings, "ferry")))
+
+    searchers = [asyncio.create_task(searcher()) for _ in range(2)]
+    try:
+        for _ in range(3):
+            report = await rebuild_module.rebuild(app_settings, kind_names=["article"])
+            assert report.documents == {"article": 20}
+    finally:
+        done.set()
+        results = await asyncio.gather(*searchers, return_exceptions=True)
+    assert [r for r in results if r is not None] == []
+    assert set(counts) == {20}
+    assert during["indexSwap"] >= 3 and during["indexDeletion"] >= 3
+    assert sorted(await found(app_settings, "ferry")) == sorted(
+        await Article.all().values_list("id", flat=True))
+
+
+def test_each_thread_calls_meilisearch_on_a_client_of_its_own(app_settings):
+    """The SDK keeps request headers in one dict per client; shared across threads, a search
+    could go out without its Content-Type while another thread deletes an index."""
+    import threading
+
+    client = get_client(app_settings)
+    seen: dict[str, object] = {}
+
+    def record(name: str) -> None:
+        seen[name] = client.own()
+        assert client.own() is seen[name]
+
+    threads = [threading.Thread(target=record, args=(f"t{i}",)) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({id(c) for c in seen.values()}) == 3
+    assert client.own() not in seen.values()
 
 
 async def test_member_profile_changes_are_enqueued(factory, app_settings):

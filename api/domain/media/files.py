@@ -33,7 +33,7 @@ async def get_own(actor: User | None, media_id: int, *, field: str = "mediaId") 
 async def delete(actor: User | None, media_id: int,
                  *, storage: Storage | None = None, settings: Settings) -> None:
     """Delete a file's record; its blobs go too unless another record uses the same bytes."""
-    storage = storage or get_storage(settings.media_root)
+    storage = storage or get_storage(settings)
     media_file = await get_own(actor, media_id)
     shas = await MediaVariant.filter(media_file_id=media_file.id).values_list("sha256", flat=True)
     try:

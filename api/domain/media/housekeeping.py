@@ -17,7 +17,7 @@ async def sweep(settings: Settings, *, older_than: float = SWEEP_AFTER_SECONDS,
     by an upload that died before its rows were committed). Only files older than `older_than`
     are touched, so uploads in progress are never disturbed; an upload that still races a sweep
     writes its blobs again after committing (`_restore_missing`)."""
-    storage = storage or get_storage(settings.media_root)
+    storage = storage or get_storage(settings)
     temp = await asyncio.to_thread(storage.remove_stale_temp, older_than)
     candidates = await asyncio.to_thread(lambda: list(storage.blobs_older_than(older_than)))
     removed = 0

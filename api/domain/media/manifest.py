@@ -4,6 +4,7 @@ from api.demo.media import seed
 from api.domain.media.access import READ_POLICIES
 from api.domain.media.housekeeping import SWEEP_AFTER_SECONDS, sweep_job
 from api.registry import Domain, Job
+from media.commands import MOVE_MEDIA
 
 DOMAIN = Domain(
     name="media",
@@ -12,5 +13,6 @@ DOMAIN = Domain(
     schema="schema.media",
     read_policies=READ_POLICIES,
     jobs=(Job("media.sweep", sweep_job, interval=SWEEP_AFTER_SECONDS),),
+    commands=(MOVE_MEDIA,),
     seeder=seed,
 )

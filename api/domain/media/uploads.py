@@ -49,7 +49,7 @@ async def upload(
 ) -> MediaFile:
     """Validate, process and store one upload; every refusal leaves nothing behind."""
     member = require_member(actor)
-    storage = storage or get_storage(settings.media_root)
+    storage = storage or get_storage(settings)
     alt = alt.strip()
     if len(alt) > settings.media_max_alt_length:
         raise Invalid(f"Use at most {settings.media_max_alt_length} characters.", field="alt")
