@@ -14,6 +14,7 @@ INSTALLED: tuple[str, ...] = (
     "api.domain.kb.manifest",
     "search.manifest",
     "api.domain.moderation.manifest",
+    "api.domain.trust.manifest",
     "api.domain.engagement.manifest",
     "api.domain.governance.manifest",
     "api.domain.attachments.manifest",

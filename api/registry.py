@@ -41,7 +41,13 @@ class Job:
 
     name: str
     run: JobFn
-    interval: float | None = None  # seconds; None: SCHEDULER_INTERVAL_SECONDS
+    # seconds, or a function of the settings giving them; None: SCHEDULER_INTERVAL_SECONDS
+    interval: float | Callable[["Settings"], float] | None = None
+
+    def seconds(self, settings: Settings) -> float:
+        if callable(self.interval):
+            return self.interval(settings)
+        return self.interval or settings.scheduler_interval_seconds
 
 
 @dataclass(frozen=True)

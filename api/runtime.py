@@ -57,7 +57,7 @@ class Runtime:
     def start_jobs(self) -> None:
         for job in registry().jobs.values():
             self.tasks.append(asyncio.create_task(
-                _loop(job, self, job.interval or self.settings.scheduler_interval_seconds),
+                _loop(job, self, job.seconds(self.settings)),
                 name=f"job:{job.name}",
             ))
 

@@ -115,6 +115,27 @@ def _parse_storage_url(raw: str) -> str:
     return raw
 
 
+TRUST_REQUIREMENTS = {"window_days", "days_visited", "likes_given", "likes_received", "replies", "topics_entered",
+                      "posts_read", "minutes_read", "sanction_free_days"}
+
+
+def _parse_requirements(raw: str) -> tuple[tuple[str, int], ...]:
+    pairs = _parse_int_pairs(raw)
+    unknown = sorted({k for k, _ in pairs} - TRUST_REQUIREMENTS)
+    if unknown:
+        raise ValueError(f"unknown requirement {', '.join(unknown)} (known: {', '.join(sorted(TRUST_REQUIREMENTS))})")
+    if any(v < 0 for _, v in pairs):
+        raise ValueError("requirements are numbers ≥ 0")
+    return pairs
+
+
+def _parse_trust_level(raw: str) -> int:
+    value = _parse_int(raw)
+    if value > 4:
+        raise ValueError("expected a trust level from 0 to 4")
+    return value
+
+
 def _parse_join_policy(raw: str) -> str:
     value = raw.strip().upper()
     if value not in {"OPEN", "APPROVAL", "INVITE_ONLY"}:
@@ -415,6 +436,58 @@ class Settings:
         "MAX_FEEDBACK_LENGTH", _parse_int, "Longest feedback ticket or reply.", default=10000, community=True)
     max_reason_length: int = _setting(
         "MAX_REASON_LENGTH", _parse_int, "Longest reason of a points grant or badge award.", default=500, community=True)
+
+    # Trust levels (README "Trust levels and the content gate")
+    trust_tl1_requirements: tuple[tuple[str, int], ...] = _setting(
+        "TRUST_TL1_REQUIREMENTS", _parse_requirements, "What earns trust level 1 (basic), as name=number.",
+        default=(("topics_entered", 5), ("posts_read", 30), ("minutes_read", 10)), community=True)
+    trust_tl2_requirements: tuple[tuple[str, int], ...] = _setting(
+        "TRUST_TL2_REQUIREMENTS", _parse_requirements, "What earns trust level 2 (member), as name=number.",
+        default=(("days_visited", 15), ("likes_given", 1), ("likes_received", 1), ("replies", 3),
+                 ("topics_entered", 20), ("posts_read", 100), ("minutes_read", 60)), community=True)
+    trust_tl3_requirements: tuple[tuple[str, int], ...] = _setting(
+        "TRUST_TL3_REQUIREMENTS", _parse_requirements,
+        "What earns (and keeps) trust level 3 (regular) within the last window_days, as name=number.",
+        default=(("window_days", 100), ("days_visited", 50), ("replies", 10), ("topics_entered", 25),
+                 ("posts_read", 250), ("likes_given", 30), ("likes_received", 20), ("sanction_free_days", 100)),
+        community=True)
+    new_member_max_links: int = _setting(
+        "NEW_MEMBER_MAX_LINKS", _parse_int, "Most links in one text of a trust level 0 member.", default=2,
+        community=True)
+    new_member_max_images: int = _setting(
+        "NEW_MEMBER_MAX_IMAGES", _parse_int, "Most images in one text of a trust level 0 member.", default=1,
+        community=True)
+    new_member_max_mentions: int = _setting(
+        "NEW_MEMBER_MAX_MENTIONS", _parse_int, "Most @mentions in one text of a trust level 0 member.", default=2,
+        community=True)
+    new_member_topics_per_day: int = _setting(
+        "NEW_MEMBER_TOPICS_PER_DAY", _parse_int, "Topics a trust level 0 member may start per community day.",
+        default=3, community=True)
+    new_member_posts_per_day: int = _setting(
+        "NEW_MEMBER_POSTS_PER_DAY", _parse_int, "Replies a trust level 0 member may post per community day.",
+        default=20, community=True)
+    new_member_messages_per_day: int = _setting(
+        "NEW_MEMBER_MESSAGES_PER_DAY", _parse_int, "Private messages a trust level 0 member may send per day.",
+        default=5, community=True)
+    trust_level_to_message: int = _setting(
+        "TRUST_LEVEL_TO_MESSAGE", _parse_trust_level,
+        "Trust level needed to write privately to members who are not staff.", default=1, community=True)
+    trust_level_to_invite: int = _setting(
+        "TRUST_LEVEL_TO_INVITE", _parse_trust_level, "Trust level needed to create invites.", default=1,
+        community=True)
+    trust_level_to_edit_others: int = _setting(
+        "TRUST_LEVEL_TO_EDIT_OTHERS", _parse_trust_level,
+        "Trust level that lets members edit others' posts and articles (as REPUTATION_TO_EDIT_OTHERS does).",
+        default=3, community=True)
+    flag_weights: tuple[tuple[str, int], ...] = _setting(
+        "FLAG_WEIGHTS", _parse_int_pairs, "Weight of a report by trust level, as level=weight.",
+        default=(("0", 1), ("1", 1), ("2", 2), ("3", 3), ("4", 4)), community=True)
+    flag_hide_threshold: int = _setting(
+        "FLAG_HIDE_THRESHOLD", _parse_int,
+        "Content is hidden pending review once the weights of its reporters reach this (0: never).", default=3,
+        community=True)
+    trust_recompute_minutes: float = _setting(
+        "TRUST_RECOMPUTE_MINUTES", _parse_interval, "How often trust levels are recomputed.", default=60.0)
 
     # Operations: logs, metrics, tracing, persisted queries (README "Operations")
     log_format: str = _setting(

@@ -18,7 +18,7 @@ from api.policy import can_view
 from schema.live import events, require_viewer
 from schema.context import Info
 from schema.errors import UserError
-from schema.permissions import IsSelfOrAdmin, Require, guard
+from schema.permissions import IsSelfOrAdmin, IsStaff, Require, guard
 from schema.enums import described_enum
 from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate, parse_id
 
@@ -57,6 +57,15 @@ class User(ModelNode):
     status: UserStatus = strawberry.field(description="ACTIVE, or INACTIVE once marked so by staff.")
     created_at: datetime = strawberry.field(description="When the member joined.")
     last_seen_at: datetime | None = strawberry.field(description="When the member was last active (5 min granularity).")
+    trust_level: int = strawberry.field(
+        description="Trust level 0 (new) to 4 (leader), earned from activity; see README \"Trust levels\".")
+
+    @strawberry.field(
+        description="Whether staff locked the trust level against automatic changes (staff only; null for others).",
+        extensions=[PermissionExtension(permissions=[IsStaff()], fail_silently=True)],
+    )
+    def trust_level_locked(self) -> bool | None:
+        return self.trust_level_locked  # type: ignore[attr-defined]
 
     @strawberry.field(
         description="Email address; only the member and admins see it.",
@@ -334,7 +343,7 @@ class Mutation:
             info.context.viewer,
             domain.ProfileInput(
                 display_name=input.display_name, bio=input.bio, interest_tags=input.interest_tags
-            ),
+            ), settings=info.context.settings,
         )
         return UpdateProfilePayload(user=user)
 

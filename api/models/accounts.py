@@ -45,6 +45,9 @@ class User(Model):
     status = fields.CharEnumField(UserStatus, max_length=16, default=UserStatus.ACTIVE)
     created_at = fields.DatetimeField(auto_now_add=True)
     last_seen_at = fields.DatetimeField(null=True)
+    # Trust levels 0-4 (api.domain.trust): earned from activity by a job; staff may lock a level.
+    trust_level = fields.SmallIntField(default=0)
+    trust_level_locked = fields.BooleanField(default=False)
     # Profile picture: an image uploaded with purpose AVATAR (see `api.domain.media`).
     avatar = fields.ForeignKeyField(
         "media.MediaFile", related_name="avatar_of", null=True, on_delete=fields.SET_NULL

@@ -232,6 +232,7 @@ class ReadState(Model):
     user = fields.ForeignKeyField("accounts.User", related_name="forum_read_states", on_delete=fields.CASCADE)
     topic = fields.ForeignKeyField("forum.Topic", related_name="read_states", on_delete=fields.CASCADE)
     last_read_position = fields.IntField(default=0)
+    seconds_read = fields.IntField(default=0)  # reading time reported by the client (trust levels)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:

@@ -21,6 +21,8 @@ from schema.relay import After, Before, Connection, First, Last, paginate, parse
 class MarkTopicReadInput:
     topic_id: strawberry.ID = strawberry.field(description="The topic.")
     position: int | None = strawberry.field(default=None, description="Read up to this post position; omit for all.")
+    seconds_read: int = strawberry.field(
+        default=0, description="Seconds spent reading since the last report (at most 300 count; trust levels use it).")
 
 
 @strawberry.input(description="Bookmark or un-bookmark a topic.")
@@ -57,7 +59,7 @@ class Mutation:
     @guard(Require.SIGNED_IN)
     async def mark_topic_read(self, info: Info, input: Annotated[MarkTopicReadInput, strawberry.argument(description="Mark a topic read.")]) -> ReadingPayload:
         topic_id = parse_id(input.topic_id, "Topic", "topicId")
-        await domain.mark_read(info.context.viewer, topic_id, input.position)
+        await domain.mark_read(info.context.viewer, topic_id, input.position, input.seconds_read)
         return ReadingPayload(topic=await models.Topic.get(id=topic_id))
 
     @strawberry.mutation(description="Bookmark or un-bookmark a topic.")

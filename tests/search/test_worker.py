@@ -189,7 +189,7 @@ async def test_member_profile_changes_are_enqueued(factory, app_settings):
 
     member = await factory.user("quietmember")
     await sync(app_settings)
-    await update_profile(member, ProfileInput(bio="Beekeeper and choir singer"))
+    await update_profile(member, ProfileInput(bio="Beekeeper and choir singer"), settings=app_settings)
     assert await SearchOutbox.filter(kind="member", object_id=member.id).count() == 1
     await sync(app_settings)
     hits = await search(app_settings, Scope(), "beekeeper", kind_names=["member"])

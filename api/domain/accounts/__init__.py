@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from tortoise.exceptions import IntegrityError
+from api.domain.content import gate
+from api.domain.content.events import Submission
 from api.domain.accounts.events import AdmitMember, MemberAccessChanged, MemberRegistered
 from api.domain.accounts.search import index_members
 from api.domain.activity import record_activity
@@ -258,7 +260,7 @@ class ProfileInput:
     interest_tags: list[str] | None = None
 
 
-async def update_profile(user: User, data: ProfileInput) -> User:
+async def update_profile(user: User, data: ProfileInput, *, settings: Settings) -> User:
     errors: list[DomainError] = []
     update: list[str] = []
     if data.display_name is not None:
@@ -280,6 +282,14 @@ async def update_profile(user: User, data: ProfileInput) -> User:
         user.interest_tags = tags
         update.append("interest_tags")
     collect(errors)
+    written = {name: text for name, text in (("displayName", data.display_name), ("bio", data.bio)) if text is not None}
+    if written:  # a profile is member text too: the content gate screens it
+        verdict = await gate.check(Submission(author=user, content_type="User", texts=written, editing=True,
+                                              **gate.measure(written.get("bio", ""))), settings)
+        if "displayName" in written:
+            user.display_name = verdict.text("displayName", user.display_name)
+        if "bio" in written:
+            user.bio = verdict.text("bio", user.bio)
     if update:
         async with transaction():
             await user.save(update_fields=update)

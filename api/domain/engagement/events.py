@@ -14,6 +14,8 @@ from tortoise.expressions import F
 from api.transactions import transaction
 
 from api.domain.engagement import badges, points
+from api.domain.content import gate
+from api.domain.content.events import Submission
 from api.domain.engagement.common import clean_line, clean_text, stats_for
 from api.domain.notifications import notify
 from api.errors import Conflict, ErrorCode, Forbidden, Invalid, NotFound
@@ -94,8 +96,22 @@ async def create_event(actor: User | None, data: EventInput, *, settings: Settin
     staff = require_role(actor, Role.MODERATOR)
     event = Event(organiser_id=staff.id, check_in_code=new_check_in_code())
     _apply(event, data, settings, creating=True)
-    await event.save()
+    verdict = await _gate(staff, event, data, settings, editing=False)
+    async with transaction():
+        await event.save()
+        await gate.announce(verdict, "Event", event.id, staff.id)
     return event
+
+
+async def _gate(author: User, event: Event, data: EventInput, settings: Settings, *, editing: bool) -> gate.Verdict:
+    """The content gate over the texts written; censored texts are stored as shown."""
+    written = {name: getattr(event, name) for name in ("title", "description", "location")
+               if getattr(data, name, None) is not None}
+    verdict = await gate.check(Submission(author=author, content_type="Event", texts=written, editing=editing,
+                                          **gate.measure(written.get("description", ""))), settings)
+    for name, text in written.items():
+        setattr(event, name, verdict.text(name, text))
+    return verdict
 
 
 def _may_organise(actor: User, event: Event) -> bool:
@@ -144,7 +160,9 @@ async def update_event(actor: User | None, event_id: int, data: EventInput, *, s
         if not _may_organise(member, event):
             raise Forbidden("Only the organiser and staff may change this event.")
         _apply(event, data, settings, creating=False)
+        verdict = await _gate(member, event, data, settings, editing=True)
         await event.save()
+        await gate.announce(verdict, "Event", event.id, member.id)
         promoted = await _promote(event)
     await _announce_promotions(event, promoted)
     return event

@@ -8,6 +8,8 @@ from api.transactions import transaction
 
 from api.domain.engagement.common import clean_line, clean_text
 from api.domain.notifications import notify
+from api.domain.content import gate
+from api.domain.content.events import Submission
 from api.domain.engagement.access import can_read_ticket
 from api.errors import Conflict, ErrorCode, Invalid, NotFound
 from api.models.accounts import Role, User
@@ -40,8 +42,11 @@ async def file_ticket(user: User, category: FeedbackCategory, subject: str, body
         owned = await MediaFile.filter(id__in=attachments, owner_id=user.id).count()
         if owned != len(attachments):
             raise NotFound("Attach only files you uploaded.", field="attachmentIds")
-    return await FeedbackTicket.create(author_id=user.id, category=category, subject=subject, body=body,
-                                       attachment_ids=attachments)
+    # Written to the operators: open to muted and not yet admitted members (an appeal), screened.
+    verdict = await gate.check(Submission(author=user, content_type="FeedbackTicket",
+                                          texts={"subject": subject, "body": body}, to_staff=True), settings)
+    return await FeedbackTicket.create(author_id=user.id, category=category, subject=verdict.text("subject", subject),
+                                       body=verdict.text("body", body), attachment_ids=attachments)
 
 
 async def _ticket(ticket_id: int, *, lock: bool = False) -> FeedbackTicket:
@@ -56,6 +61,9 @@ async def reply(actor: User | None, ticket_id: int, body: str, *, settings: Sett
     """The author or staff add to the thread. The first staff reply is the first response."""
     member = require_role(actor, Role.MEMBER)
     body = clean_text(body, "body", settings.max_feedback_length)
+    verdict = await gate.check(Submission(author=member, content_type="FeedbackReply", texts={"body": body},
+                                          to_staff=True), settings)
+    body = verdict.text("body", body)
     async with transaction():
         ticket = await _ticket(ticket_id, lock=True)
         if not can_read_ticket(member, ticket):

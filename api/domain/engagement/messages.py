@@ -13,7 +13,8 @@ from tortoise.exceptions import IntegrityError
 from api.transactions import transaction
 
 from api.db import fetch_all
-from api.domain.content import ContentRef, ContentType
+from api.domain.content import ContentRef, ContentType, gate
+from api.domain.content.events import Submission
 from api.domain.engagement.common import clean_line, clean_text, community_day
 from api.errors import Conflict, Forbidden, Invalid, NotFound
 from api.models.accounts import User
@@ -65,6 +66,8 @@ async def start_conversation(user: User, user_ids: list[int], body: str,
         raise NotFound("Some of these members do not exist.", field="userIds")
     if await blocked_between(user.id, others):
         raise Forbidden("You cannot write to a member who blocked you or whom you blocked.", field="userIds")
+    verdict = await _gate(user, {"body": body, "title": title}, others, settings)
+    title = verdict.text("title", title)
     if len(others) == 1:
         key = _pair_key(user.id, others[0])
         conversation = await Conversation.filter(pair_key=key).first()
@@ -85,8 +88,14 @@ async def start_conversation(user: User, user_ids: list[int], body: str,
             await ConversationMember.bulk_create([
                 ConversationMember(conversation_id=conversation.id, user_id=i) for i in [user.id, *others]
             ])
-    message = await send_message(user, conversation.id, body, settings=settings)
+    message = await _deliver(user, conversation, verdict.text("body", body), others, settings=settings)
+    await gate.announce(verdict, "Message", message.id, user.id)
     return conversation, message
+
+
+async def _gate(user: User, texts: dict[str, str], recipients: list[int], settings: Settings) -> gate.Verdict:
+    return await gate.check(Submission(author=user, content_type="Message", texts=texts,
+                                       recipients=tuple(recipients), **gate.measure(texts["body"])), settings)
 
 
 async def send_message(user: User, conversation_id: int, body: str,
@@ -102,8 +111,16 @@ async def send_message(user: User, conversation_id: int, body: str,
         if await blocked_between(user.id, others):
             raise Forbidden("You cannot write to a member who blocked you or whom you blocked.",
                             field="conversationId")
+    verdict = await _gate(user, {"body": body}, others, settings)
+    message = await _deliver(user, conversation, verdict.text("body", body), others, at=at, settings=settings)
+    await gate.announce(verdict, "Message", message.id, user.id)
+    return message
+
+
+async def _deliver(user: User, conversation: Conversation, body: str, recipients: list[int], *,
+                   at: datetime | None = None, settings: Settings) -> Message:
     message = await _post(conversation, user.id, body, at=at)
-    await _auto_replies(conversation, settings, sender_id=user.id, recipients=others, at=at)
+    await _auto_replies(conversation, settings, sender_id=user.id, recipients=recipients, at=at)
     return message
 
 
@@ -179,6 +196,9 @@ async def set_auto_reply(user: User, body: str | None, enabled: bool, *, setting
     existing = await AutoReply.filter(user_id=user.id).first()
     if body is not None:
         body = clean_text(body, "body", settings.max_message_length)
+        verdict = await gate.check(Submission(author=user, content_type="AutoReply", texts={"body": body},
+                                              **gate.measure(body)), settings)
+        body = verdict.text("body", body)
     if existing is None:
         if body is None:
             if enabled:

@@ -19,21 +19,31 @@ def unread_count(topic: Topic, last_read_position: int | None) -> int:
     return max(0, topic.last_position - (last_read_position or 0))
 
 
-async def mark_read(actor: User | None, topic_id: int, position: int | None = None) -> ReadState:
-    """Record that the member read the topic up to `position` (default: to the end).
+# Reading time a client may report per call: a page stays open a few minutes at most between
+# reports, and a larger figure would let a script earn trust levels without reading.
+MAX_SECONDS_PER_REPORT = 300
+
+
+async def mark_read(actor: User | None, topic_id: int, position: int | None = None,
+                    seconds: int = 0) -> ReadState:
+    """Record that the member read the topic up to `position` (default: to the end), and for
+    how many more seconds (reading time counts toward trust levels; capped per report).
     Read state only moves forward."""
     actor = require_member(actor)
     topic, _ = await access.visible_topic(actor, topic_id)
     target = topic.last_position if position is None else max(0, min(position, topic.last_position))
+    seconds = max(0, min(seconds, MAX_SECONDS_PER_REPORT))
     for _attempt in range(2):
         try:
             async with transaction():
                 state = await ReadState.filter(user_id=actor.id, topic_id=topic.id).select_for_update().first()
                 if state is None:
-                    return await ReadState.create(user_id=actor.id, topic_id=topic.id, last_read_position=target)
-                if target > state.last_read_position:
-                    state.last_read_position = target
-                    await state.save(update_fields=["last_read_position", "updated_at"])
+                    return await ReadState.create(user_id=actor.id, topic_id=topic.id, last_read_position=target,
+                                                  seconds_read=seconds)
+                if target > state.last_read_position or seconds:
+                    state.last_read_position = max(target, state.last_read_position)
+                    state.seconds_read += seconds
+                    await state.save(update_fields=["last_read_position", "seconds_read", "updated_at"])
                 return state
         except IntegrityError:  # a concurrent first read created the row: update it instead
             continue

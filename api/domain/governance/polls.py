@@ -12,6 +12,8 @@ from api.transactions import transaction
 from api.db import fetch_all, is_postgres
 from api.policy import can_view
 from api import text
+from api.domain.content import gate
+from api.domain.content.events import Submission
 from api.errors import Conflict, DomainError, ErrorCode, Forbidden, Invalid, NotFound, collect
 from api.models.accounts import User
 from api.models.governance import Poll, PollResults, PollStatus, PollVote
@@ -70,17 +72,27 @@ async def create_poll(actor: User | None, data: PollInput, *, settings: Settings
         errors.append(Invalid(f"Choose a time in the next {settings.governance_max_voting_days} days.",
                               field="closesAt"))
     collect(errors)
+    space_id = None
     if data.topic_id is not None:
-        from api.domain.forum.access import visible_topic
+        from api.models.forum import Topic
 
-        topic, _ = await visible_topic(member, data.topic_id)
+        topic = await Topic.filter(id=data.topic_id).first()
+        if topic is None or not await can_view(member, topic):
+            raise NotFound("No such topic.", field="topicId")
         if topic.author_id != member.id and not is_staff(member):
             raise Forbidden("Only the topic's author and moderators may add a poll to it.", field="topicId")
-    return await Poll.create(
-        author_id=member.id, topic_id=data.topic_id, question=question, options=options,
-        multiple=data.multiple, max_choices=max_choices, anonymous=data.anonymous, results=data.results,
-        allow_change=data.allow_change, closes_at=data.closes_at,
-    )
+        space_id = topic.space_id
+    texts = {"question": question, **{f"options.{i}": o for i, o in enumerate(options)}}
+    verdict = await gate.check(Submission(author=member, content_type="Poll", texts=texts, space_id=space_id), settings)
+    async with transaction():
+        poll = await Poll.create(
+            author_id=member.id, topic_id=data.topic_id, question=verdict.text("question", question),
+            options=[verdict.text(f"options.{i}", o) for i, o in enumerate(options)],
+            multiple=data.multiple, max_choices=max_choices, anonymous=data.anonymous, results=data.results,
+            allow_change=data.allow_change, closes_at=data.closes_at,
+        )
+        await gate.announce(verdict, "Poll", poll.id, member.id)
+    return poll
 
 
 async def _get(poll_id: int) -> Poll:

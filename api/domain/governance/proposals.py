@@ -12,6 +12,8 @@ from api.db import is_postgres
 from api.domain.notifications import notify_many
 from api.policy import can_view
 from api import text
+from api.domain.content import gate
+from api.domain.content.events import Submission
 from api.errors import Conflict, DomainError, ErrorCode, Forbidden, Invalid, NotFound, collect
 from api.markdown import render
 from api.models.accounts import Committee, CommitteeMembership, User
@@ -136,8 +138,28 @@ async def create_proposal(actor: User | None, committee_id: int, data: ProposalI
         raise Forbidden("Only members of the committee may submit proposals to it.", field="committeeId")
     proposal = Proposal(committee_id=committee.id, author_id=member.id, title="", body="")
     _apply(proposal, ProposalInput(**{**data.__dict__, "title": data.title or ""}), settings)
-    await proposal.save()
+    verdict = await _gate(member, proposal, data, settings, editing=False)
+    async with transaction():
+        await proposal.save()
+        await gate.announce(verdict, "Proposal", proposal.id, member.id)
     return proposal
+
+
+async def _gate(author: User, proposal: Proposal, data: ProposalInput, settings: Settings, *,
+                editing: bool) -> gate.Verdict:
+    """The content gate over the texts written; censored texts are stored as shown."""
+    texts = {name: getattr(proposal, name) for name in ("title", "body") if getattr(data, name) is not None}
+    if data.options is not None:
+        texts.update({f"options.{i}": o for i, o in enumerate(proposal.options)})
+    verdict = await gate.check(Submission(author=author, content_type="Proposal", texts=texts, editing=editing,
+                                          **gate.measure(texts.get("body", ""))), settings)
+    if "title" in texts:
+        proposal.title = verdict.text("title", proposal.title)
+    if "body" in texts:
+        proposal.body_html = render(verdict.text("body", proposal.body))
+    if data.options is not None:
+        proposal.options = [verdict.text(f"options.{i}", o) for i, o in enumerate(proposal.options)]
+    return verdict
 
 
 async def _editable(actor: User, proposal_id: int) -> Proposal:
@@ -160,7 +182,9 @@ async def update_proposal(actor: User | None, proposal_id: int, data: ProposalIn
         if proposal.status != ProposalStatus.DRAFT:
             raise Conflict("Only drafts can be changed.", field="proposalId", code=ErrorCode.LOCKED)
         _apply(proposal, data, settings)
+        verdict = await _gate(member, proposal, data, settings, editing=True)
         await proposal.save()
+        await gate.announce(verdict, "Proposal", proposal.id, member.id)
     return proposal
 
 

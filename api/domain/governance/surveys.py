@@ -14,6 +14,8 @@ from api.transactions import transaction
 
 from api.db import fetch_all, is_postgres
 from api import text
+from api.domain.content import gate
+from api.domain.content.events import Submission
 from api.errors import Conflict, DomainError, ErrorCode, Invalid, NotFound, collect
 from api.models.accounts import Role, User
 from api.models.governance import PollStatus, QuestionKind, Survey, SurveyQuestion, SurveyResponse
@@ -81,14 +83,22 @@ async def create_survey(
         errors.append(Invalid(f"Choose a time in the next {settings.governance_max_voting_days} days.",
                               field="closesAt"))
     collect(errors)
+    texts = {"title": title, "description": description}
+    for number, q in enumerate(questions):
+        texts[f"questions.{number}.prompt"] = " ".join(q.prompt.split())
+        texts.update({f"questions.{number}.options.{i}": o.strip() for i, o in enumerate(q.options)})
+    verdict = await gate.check(Submission(author=member, content_type="Survey", texts=texts), settings)
     async with transaction():
-        survey = await Survey.create(author_id=member.id, title=title, description=description.strip(),
-                                     closes_at=closes_at)
+        survey = await Survey.create(author_id=member.id, title=verdict.text("title", title),
+                                     description=verdict.text("description", description), closes_at=closes_at)
         await SurveyQuestion.bulk_create([
-            SurveyQuestion(survey_id=survey.id, position=position, kind=q.kind, prompt=q.prompt.strip(),
-                           options=[o.strip() for o in q.options], required=q.required)
-            for position, q in enumerate(questions, start=1)
+            SurveyQuestion(survey_id=survey.id, position=number + 1, kind=q.kind,
+                           prompt=verdict.text(f"questions.{number}.prompt", texts[f"questions.{number}.prompt"]),
+                           options=[verdict.text(f"questions.{number}.options.{i}", o.strip())
+                                    for i, o in enumerate(q.options)], required=q.required)
+            for number, q in enumerate(questions)
         ])
+        await gate.announce(verdict, "Survey", survey.id, member.id)
     return survey
 
 
@@ -153,6 +163,10 @@ async def submit_response(actor: User | None, survey_id: int, answers: list[Answ
     await _get(survey_id)
     questions = list(await SurveyQuestion.filter(survey_id=survey_id).order_by("position"))
     stored = _validate(questions, answers, settings)
+    written = {f"answers.{key}": value for key, value in stored.items() if isinstance(value, str)}
+    if written:  # free-text answers are member text too
+        verdict = await gate.check(Submission(author=member, content_type="SurveyResponse", texts=written), settings)
+        stored.update({key.removeprefix("answers."): verdict.text(key, value) for key, value in written.items()})
     for attempt in range(_ATTEMPTS):
         try:
             async with transaction():

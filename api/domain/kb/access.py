@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 
 from api.errors import Forbidden, NotFound
 from tortoise.queryset import QuerySet
@@ -69,7 +69,8 @@ def readable_articles_q(viewer: User | None, committees: set[int]) -> Q:
     seen = published & (Q(visibility__in=[Visibility.PUBLIC, Visibility.MEMBERS]) | private)
     drafts = Q(status=ArticleStatus.DRAFT)
     if not is_staff(viewer):
-        drafts &= Q(author_links__user_id=viewer.id, hidden=False)
+        # A subquery, not a join: a join would repeat articles and need DISTINCT.
+        drafts &= Q(id__in=Subquery(ArticleAuthor.filter(user_id=viewer.id).values("article_id")), hidden=False)
     return seen | drafts
 
 
@@ -131,7 +132,7 @@ def may_edit_resource(user: User | None, resource: Resource) -> bool:
 # Read policies (declared in the knowledge base's manifest).
 
 async def visible_articles(viewer: User | None, memo: dict[str, Any]) -> QuerySet[Article]:
-    return Article.filter(readable_articles_q(viewer, await committee_ids(viewer, memo))).distinct()
+    return Article.filter(readable_articles_q(viewer, await committee_ids(viewer, memo)))
 
 
 async def filter_articles(viewer: User | None, rows: list[Article], memo: dict[str, Any]) -> list[Article]:

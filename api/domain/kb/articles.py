@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from tortoise.exceptions import IntegrityError
 from api.transactions import transaction
 
+from api.domain.content import gate
+from api.domain.content.events import Submission
 from api.domain.kb.events import ArticlePublished
 from api.events import emit
 from api.domain.forum.text import render_body
@@ -115,7 +117,8 @@ async def create_article(actor: User | None, data: ArticleInput, *, settings: Se
     message = check_message(data.message or "Created", settings, errors)
     collect(errors)
     await _check_refs(data)
-    article.body_html = await _html(article.body)
+    verdict = await _gate(author, article, settings, editing=False)
+    article.body_html = await _html(verdict.text("body", article.body))
     slug = slugify(data.slug or article.title)
     async with transaction():
         article.slug = await _unique_slug(slug)
@@ -125,7 +128,21 @@ async def create_article(actor: User | None, data: ArticleInput, *, settings: Se
             raise Conflict("An article with this slug exists.", field="slug") from None
         await _revision(article, author, message)
         await sync_articles([article.id])  # a draft: the uploads it embeds are private
+        await gate.announce(verdict, "Article", article.id, author.id)
     return article
+
+
+async def _gate(author: User, article: Article, settings: Settings, *, editing: bool,
+                texts: tuple[str, ...] = ("title", "body", "summary")) -> gate.Verdict:
+    """The content gate over the article's texts; censored title and summary are stored as
+    shown (the body is kept as written and rendered censored)."""
+    written = {name: getattr(article, name) for name in texts}
+    verdict = await gate.check(Submission(author=author, content_type="Article", texts=written, editing=editing,
+                                          **gate.measure(written.get("body", ""))), settings)
+    for name in ("title", "summary"):
+        if name in written:
+            setattr(article, name, verdict.text(name, written[name]))
+    return verdict
 
 
 async def update_article(actor: User | None, article_id: int, data: ArticleInput, *, settings: Settings) -> Article:
@@ -151,8 +168,10 @@ async def update_article(actor: User | None, article_id: int, data: ArticleInput
             )
         _apply(article, data, settings, errors)
         collect(errors)
+        changed = tuple(name for name in ("title", "body", "summary") if getattr(data, name) is not None)
+        verdict = await _gate(editor, article, settings, editing=True, texts=changed)
         if data.body is not None:
-            article.body_html = await _html(article.body)
+            article.body_html = await _html(verdict.text("body", article.body))
         if data.slug is not None:
             wanted = slugify(data.slug)
             if not wanted:
@@ -164,6 +183,7 @@ async def update_article(actor: User | None, article_id: int, data: ArticleInput
         await _revision(article, editor, message)
         await sync_articles([article.id])
         await enqueue("article", article.id)
+        await gate.announce(verdict, "Article", article.id, editor.id)
     return article
 
 
@@ -174,6 +194,8 @@ async def _set_status(actor: User | None, article_id: int, status: ArticleStatus
         await access.require_edit_article(editor, article, settings=settings)
         if article.status == status:
             raise Conflict(f"The article is already {status.value.lower()}.", field="articleId")
+        if status == ArticleStatus.PUBLISHED:  # publishing is posting: the gate's admission applies
+            await _gate(editor, article, settings, editing=True, texts=())
         article.status = status
         fields = ["status", "updated_at"]
         if status == ArticleStatus.PUBLISHED and article.published_at is None:

@@ -10,6 +10,8 @@ from api.transactions import transaction
 from api.domain.kb import access
 from api.domain.kb.media import sync_resources
 from api.domain.kb.text import check_summary, check_tags, check_title, roles_field
+from api.domain.content import gate
+from api.domain.content.events import Submission
 from api.errors import DomainError, Forbidden, Invalid, NotFound, collect
 from api.models.accounts import User, Visibility
 from api.models.kb import Category, Resource, ResourceKind
@@ -95,11 +97,27 @@ async def create_resource(actor: User | None, data: ResourceInput, *, settings: 
         raise Invalid("Choose the kind of resource.", field="kind")
     resource = Resource(title="", kind=data.kind, created_by_id=author.id)
     await _apply(resource, ResourceInput(**{**data.__dict__, "title": data.title or ""}), author, settings)
+    verdict = await _gate(author, resource, data, settings, editing=False)
     async with transaction():
         await resource.save()
         await sync_resources([resource.id])
         await enqueue("resource", resource.id)
+        await gate.announce(verdict, "Resource", resource.id, author.id)
     return resource
+
+
+async def _gate(author: User, resource: Resource, data: ResourceInput, settings: Settings, *,
+                editing: bool) -> gate.Verdict:
+    """The content gate over the texts written (title, description, the link's address); censored
+    texts are stored as shown."""
+    written = {name: getattr(resource, name) for name in ("title", "description", "url")
+               if getattr(data, name) is not None}
+    verdict = await gate.check(Submission(author=author, content_type="Resource", texts=written, editing=editing,
+                                          links=1 if written.get("url") else 0), settings)
+    for name in ("title", "description"):
+        if name in written:
+            setattr(resource, name, verdict.text(name, written[name]))
+    return verdict
 
 
 async def _editable(actor: User, resource_id: int) -> Resource:
@@ -116,9 +134,11 @@ async def update_resource(actor: User | None, resource_id: int, data: ResourceIn
     async with transaction():
         resource = await _editable(editor, resource_id)
         await _apply(resource, data, editor, settings)
+        verdict = await _gate(editor, resource, data, settings, editing=True)
         await resource.save()
         await sync_resources([resource.id])
         await enqueue("resource", resource.id)
+        await gate.announce(verdict, "Resource", resource.id, editor.id)
     return resource
 
 

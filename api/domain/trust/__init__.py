@@ -1,0 +1,1 @@
+"""Trust levels (see `levels`, `limits`)."""
