@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from api import offload
 from api.cache import MemoryPublicCache, PublicCache, RedisPublicCache
 from api.pubsub import Broker, MemoryBroker, RedisBroker, set_broker
 from api.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
@@ -75,6 +76,7 @@ class Runtime:
         self.tasks.clear()
         await self.broker.close()
         set_broker(None)
+        await offload.close()  # worker processes of CPU-heavy work
         if self.redis is not None:
             await self.redis.aclose()
 

@@ -11,7 +11,7 @@ from tortoise.transactions import in_transaction
 from api.db import is_postgres
 from api.domain.notifications import notify_many
 from api.errors import Conflict, DomainError, ErrorCode, Forbidden, Invalid, NotFound, collect
-from api.markdown import render
+from api.markdown import render_async
 from api.models.accounts import Committee, CommitteeMembership, User
 from api.models.governance import (
     AbstentionRule, EligibleVoter, Proposal, ProposalStatus, Threshold, VotingMethod,
@@ -59,7 +59,14 @@ class ProposalData:
     voting_minutes: int | None = None
 
 
-def _apply(proposal: Proposal, data: ProposalData, settings: Settings) -> None:
+async def _body_html(data: ProposalData, settings: Settings) -> str:
+    """The rendered body, computed before any row lock is taken (rendering may take a while)."""
+    if data.body is None or len(data.body) > settings.max_body_length:
+        return ""
+    return await render_async(data.body)
+
+
+def _apply(proposal: Proposal, data: ProposalData, settings: Settings, body_html: str = "") -> None:
     """Validate `data` over `proposal` and copy it in; raises every field error at once."""
     errors: list[DomainError] = []
     if data.title is not None:
@@ -73,7 +80,7 @@ def _apply(proposal: Proposal, data: ProposalData, settings: Settings) -> None:
         if len(data.body) > settings.max_body_length:
             errors.append(Invalid(f"Use at most {settings.max_body_length} characters.", field="body"))
         proposal.body = data.body
-        proposal.body_html = render(data.body)
+        proposal.body_html = body_html
     for name in ("method", "threshold", "abstentions", "secret", "results_while_open"):
         value = getattr(data, name)
         if value is not None:
@@ -154,7 +161,8 @@ async def create_proposal(actor: User | None, committee_id: int, data: ProposalD
     if not is_admin(member) and await committees.active_membership(committee.id, member.id) is None:
         raise Forbidden("Only members of the committee may submit proposals to it.", field="committeeId")
     proposal = Proposal(committee_id=committee.id, author_id=member.id, title="", body="")
-    _apply(proposal, ProposalData(**{**data.__dict__, "title": data.title or ""}), settings)
+    _apply(proposal, ProposalData(**{**data.__dict__, "title": data.title or ""}), settings,
+           await _body_html(data, settings))
     await proposal.save()
     return proposal
 
@@ -172,13 +180,14 @@ async def update_proposal(actor: User | None, proposal_id: int, data: ProposalDa
     """Change a draft. Opened proposals are frozen: their rules were fixed when voting opened."""
     member = await require_can_act(actor)
     await _editable(member, proposal_id)
+    body_html = await _body_html(data, settings)
     async with in_transaction():
         proposal = await Proposal.filter(id=proposal_id).select_for_update().first()
         if proposal is None:
             raise NotFound("No such proposal.", field="proposalId")
         if proposal.status != ProposalStatus.DRAFT:
             raise Conflict("Only drafts can be changed.", field="proposalId", code=ErrorCode.LOCKED)
-        _apply(proposal, data, settings)
+        _apply(proposal, data, settings, body_html)
         await proposal.save()
     return proposal
 
