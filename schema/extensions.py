@@ -25,6 +25,7 @@ from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
 from api.settings import Settings
+from schema.cost import QueryCostLimiter
 from schema.errors import should_mask_error
 
 _SUGGESTION = re.compile(r" Did you mean .*\?$")
@@ -78,6 +79,7 @@ def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension] |
         functools.partial(AddValidationRules, [
             depth_rule(settings.max_query_depth, None), alias_rule(settings.max_aliases)]),
         functools.partial(ValidationCache, maxsize=512),
+        functools.partial(QueryCostLimiter, settings=settings),  # schema/cost.py
         PublicQueryCache,
     ]
     if not settings.introspection:
