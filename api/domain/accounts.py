@@ -126,21 +126,24 @@ async def login(
     login_name: str, password: str, settings: Settings, limiter: RateLimiter, *,
     client: str = "", user_agent: str = "",
 ) -> tuple[User, str]:
-    """Check credentials and issue a token. Failures never say which part was wrong."""
+    """Check credentials and issue a token. Failures never say which part was wrong.
+
+    Every attempt is counted (atomically, per login name and per client) before the slow
+    password check, so concurrent attempts cannot all slip under the limit; past it, even the
+    right password waits for the window to pass. A successful sign-in gives its count back:
+    the limit is on failures."""
     key = login_name.strip().casefold()
     keys = [f"login:name:{key}", f"login:client:{client}"]
     limit = settings.login_attempts_per_minute
-    for k in keys:
-        if not await limiter.peek(k, limit, 60):
-            raise RateLimited("Too many failed sign-ins; wait a minute and try again.")
+    if not await limiter.hit_all(keys, limit, 60):
+        raise RateLimited("Too many failed sign-ins; wait a minute and try again.")
     user = await User.filter(username_key=key).first()
     if user is None and "@" in key:
         user = await User.filter(email=normalise_email(login_name)).first()
     ok = await verify_password(user.password_hash if user else None, password)
     if not ok or user is None:
-        for k in keys:
-            await limiter.hit(k, limit, 60)
         raise Unauthenticated("Wrong login or password.")
+    await limiter.hit_all(keys, limit, 60, cost=-1)
     if any(s.kind == SanctionKind.BAN for s in await active_restrictions(user.id)):
         raise Unauthenticated("This account is banned.", code=None)
     token = await issue_token(user, settings, user_agent)
