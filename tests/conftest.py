@@ -213,8 +213,10 @@ class Factory:
 
         self.count += 1
         username = username or f"member{self.count}_{uuid.uuid4().hex[:4]}"
+        from api.names import skeleton
+
         return await User.create(
-            username=username, username_key=username.casefold(),
+            username=username, username_key=username.casefold(), username_skeleton=skeleton(username),
             email=fields.pop("email", f"{username}@example.org"), password_hash=self.password_hash,
             display_name=fields.pop("display_name", username.title()), role=Role(role), **fields,
         )

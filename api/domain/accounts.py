@@ -15,6 +15,7 @@ from api.domain import events
 from api.domain.activity import record_activity
 from api.errors import Conflict, DomainError, Invalid, NotFound, RateLimited, Unauthenticated, collect
 from api.models.accounts import AccessToken, Role, User
+from api.names import clean_display_name, normalise_username, skeleton
 from api.passwords import hash_password, password_problem, verify_password
 from api.policies import active_restrictions, require_role
 from api.pubsub import publish
@@ -31,7 +32,8 @@ MAX_INTEREST_TAGS = 20
 
 
 def username_key(username: str) -> str:
-    return username.casefold()
+    """The unique, case-insensitive key of a username as typed (NFKC, hidden characters gone)."""
+    return normalise_username(username).casefold()
 
 
 def normalise_email(email: str) -> str:
@@ -75,9 +77,9 @@ async def register(
 
     `sign_up` marks a public sign-up, subject to the community's join policy; `invite_code`
     is checked and used by the `member.admit` decider (moderation) in the same transaction."""
-    username = data.username.strip()
+    username = normalise_username(data.username)
     email = normalise_email(data.email)
-    display_name = (data.display_name or username).strip()
+    display_name = clean_display_name(data.display_name or username)
     errors: list[DomainError] = []
     if problem := validate_username(username):
         errors.append(Invalid(problem, field="username"))
@@ -92,6 +94,9 @@ async def register(
     collect(errors)
     if await User.filter(username_key=username_key(username)).exists():
         raise Conflict("This username is taken.", field="username")
+    if await User.filter(username_skeleton=skeleton(username)).exists():
+        raise Conflict("This username looks too much like an existing member's; choose another.",
+                       field="username")
     if await User.filter(email=email).exists():
         raise Conflict("An account with this email exists.", field="email")
     password_hash = await hash_password(data.password)
@@ -100,6 +105,7 @@ async def register(
             user = await User.create(
                 username=username,
                 username_key=username_key(username),
+                username_skeleton=skeleton(username),
                 email=email,
                 password_hash=password_hash,
                 display_name=display_name,
@@ -132,7 +138,7 @@ async def login(
     password check, so concurrent attempts cannot all slip under the limit; past it, even the
     right password waits for the window to pass. A successful sign-in gives its count back:
     the limit is on failures."""
-    key = login_name.strip().casefold()
+    key = username_key(login_name)
     keys = [f"login:name:{key}", f"login:client:{client}"]
     limit = settings.login_attempts_per_minute
     if not await limiter.hit_all(keys, limit, 60):
@@ -250,7 +256,7 @@ async def update_profile(user: User, data: ProfileInput) -> User:
     errors: list[DomainError] = []
     update: list[str] = []
     if data.display_name is not None:
-        name = data.display_name.strip()
+        name = clean_display_name(data.display_name)
         if problem := validate_display_name(name):
             errors.append(Invalid(problem, field="displayName"))
         user.display_name = name
