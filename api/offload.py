@@ -22,6 +22,7 @@ import asyncio
 import atexit
 import functools
 import multiprocessing
+import os
 import signal
 import weakref
 from collections import defaultdict
@@ -65,6 +66,9 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("password", False, lambda s: s.password_hash_concurrency),
 )}
 
+# Scheduling priority of worker processes, relative to the app process (nice(2) increment).
+WORKER_NICENESS = 10
+
 # Modules the fork server imports once, so a new worker starts warm.
 _PRELOAD = ["api.markdown", "api.textdiff", "media.images"]
 
@@ -72,6 +76,8 @@ _PRELOAD = ["api.markdown", "api.textdiff", "media.images"]
 def _serve(conn: Any) -> None:
     """The worker process: run jobs from `conn` until it closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the app's: it stops us itself
+    # Batch work yields the CPU to the app process, whose event loop answers light requests.
+    os.nice(WORKER_NICENESS)
     while True:
         try:
             job = conn.recv()
@@ -142,7 +148,7 @@ class _Offloader:
     """The semaphores, workers and threads of one event loop (one per app process)."""
 
     def __init__(self, settings: Settings) -> None:
-        size = max(1, settings.cpu_workers)
+        self.size = size = max(1, settings.cpu_workers)
         self.slots = {name: asyncio.Semaphore(max(1, kind.limit(settings))) for name, kind in KINDS.items()}
         self.processes = asyncio.Semaphore(size)  # workers busy at once, all kinds together
         self.idle: list[_Worker] = []
@@ -238,6 +244,18 @@ async def run(kind: str, fn: Callable[..., T], *args: Any, timeout: float | None
             return await offloader.in_thread(job, fn, args, kwargs)
     finally:
         job.leave()
+
+
+async def warm_up() -> None:
+    """Start the worker processes now (app start-up), so the first heavy request does not wait
+    for them; they would start on first use anyway."""
+    offloader = _offloader()
+    loop = asyncio.get_running_loop()
+    missing = max(0, offloader.size - len(offloader.workers))
+    workers = await asyncio.gather(*(loop.run_in_executor(offloader.waiting, _Worker) for _ in range(missing)))
+    for worker in workers:
+        offloader.workers.add(worker)
+        offloader.idle.append(worker)
 
 
 async def close() -> None:

@@ -58,6 +58,7 @@ class Runtime:
         else:
             limiter, broker, cache = MemoryRateLimiter(), MemoryBroker(), MemoryPublicCache()
         set_broker(broker)
+        await offload.warm_up()  # worker processes for CPU-heavy work, ready before requests
         return cls(settings=settings, limiter=limiter, broker=broker, cache=cache, redis=redis)
 
     def start_jobs(self) -> None:

@@ -8,8 +8,8 @@ inputs (many repeated lines), and it holds the GIL the whole time.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 
 class LineChange(str, Enum):
@@ -18,8 +18,7 @@ class LineChange(str, Enum):
     REMOVED = "REMOVED"
 
 
-@dataclass(frozen=True)
-class DiffLine:
+class DiffLine(NamedTuple):  # a tuple: thousands cross from the worker process cheaply
     change: LineChange
     text: str
     old_number: int | None  # line number in the older text
@@ -74,8 +73,21 @@ def _unified(a: list[str], b: list[str], opcodes: list, fromfile: str, tofile: s
     return "\n".join(out)
 
 
-def compare(old: str, new: str, fromfile: str = "old", tofile: str = "new") -> tuple[list[DiffLine], str]:
-    """Numbered lines and the unified diff of `old` → `new`, from one matching."""
+class Comparison(NamedTuple):
+    lines: list[DiffLine]  # the first `max_lines` lines
+    added: int  # counts over all lines
+    removed: int
+    unified: str
+
+
+def compare(old: str, new: str, fromfile: str = "old", tofile: str = "new", *,
+            max_lines: int | None = None) -> Comparison:
+    """Numbered lines and the unified diff of `old` → `new`, from one matching. Only what the
+    caller keeps crosses back from the worker process: unpickling costs the app's GIL."""
     a, b = old.splitlines(), new.splitlines()
     opcodes = _opcodes(a, b)
-    return _lines(a, b, opcodes), _unified(a, b, opcodes, fromfile, tofile)
+    added = sum(j2 - j1 for tag, _, _, j1, j2 in opcodes if tag != "equal")
+    removed = sum(i2 - i1 for tag, i1, i2, _, _ in opcodes if tag != "equal")
+    lines = _lines(a, b, opcodes)
+    return Comparison(lines if max_lines is None else lines[:max_lines], added, removed,
+                      _unified(a, b, opcodes, fromfile, tofile))

@@ -64,7 +64,9 @@ async def test_graphql_reports_diff_too_large(factory, app_settings):
 def test_the_diff_of_a_long_article_is_complete_and_numbered():
     old = "\n".join(f"line {i}" if i % 3 else "" for i in range(8000))
     new = old.replace("line 4000", "line four thousand")
-    lines, unified = compare(old, new, "revision 1", "revision 2")
+    lines, added, removed, unified = compare(old, new, "revision 1", "revision 2")
+    assert len(lines) == 8001 and (added, removed) == (1, 1)
+    assert len(compare(old, new, max_lines=100).lines) == 100
     changed = [(line.change, line.text, line.old_number, line.new_number)
                for line in lines if line.change is not LineChange.SAME]
     assert changed == [(LineChange.REMOVED, "line 4000", 4001, None),

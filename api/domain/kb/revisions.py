@@ -53,9 +53,9 @@ async def compare(old: ArticleRevision, new: ArticleRevision, settings: Settings
             f"These revisions have {total:,} lines together; a diff compares at most "
             f"{settings.kb_diff_max_lines:,}.", lines=total, limit=settings.kb_diff_max_lines)
     try:
-        lines, unified = await offload.run(
+        result = await offload.run(
             "diff", compare_texts, old.body, new.body, f"revision {old.number}", f"revision {new.number}",
-            timeout=settings.kb_diff_timeout_seconds,
+            max_lines=MAX_DIFF_LINES, timeout=settings.kb_diff_timeout_seconds,
         )
     except offload.OverBudget:
         raise DiffTooLarge(
@@ -64,10 +64,7 @@ async def compare(old: ArticleRevision, new: ArticleRevision, settings: Settings
     return RevisionDiff(
         old=old, new=new, title_changed=old.title != new.title, summary_changed=old.summary != new.summary,
         tags_added=[t for t in new.tags if t not in old.tags], tags_removed=[t for t in old.tags if t not in new.tags],
-        lines=lines[:MAX_DIFF_LINES],
-        added=sum(1 for line in lines if line.change is LineChange.ADDED),
-        removed=sum(1 for line in lines if line.change is LineChange.REMOVED),
-        unified=unified,
+        lines=result.lines, added=result.added, removed=result.removed, unified=result.unified,
     )
 
 
