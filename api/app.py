@@ -41,6 +41,7 @@ from api.logging_setup import request_id
 from api.pubsub import subscribe
 from api.registry import load as load_registry
 from api.runtime import Runtime
+from api.upload_gate import AUTH_STATE_KEY as UPLOAD_AUTH, is_multipart, multipart_refusal
 from api.settings import Settings, get_settings, set_settings, use_settings
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,10 @@ class GuildhallGraphQL(GraphQLOverHTTP, GraphQL):
         self._watchers: dict[int, asyncio.Task] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and is_multipart(scope):  # before a byte of the body is read
+            if (refusal := await multipart_refusal(scope)) is not None:
+                await refusal(scope, receive, send)
+                return
         try:
             await super().__call__(scope, receive, send)
         finally:
@@ -127,7 +132,7 @@ class GuildhallGraphQL(GraphQLOverHTTP, GraphQL):
         use_settings(context.settings)  # what event handlers and deciders of this request see
         token = _bearer(request.headers.get("authorization"))
         if token and request.scope["type"] == "http":
-            found = await authenticate(token)
+            found = request.scope.get("state", {}).get(UPLOAD_AUTH) or await authenticate(token)
             if found is not None:
                 context.viewer, context.token = found
         return context

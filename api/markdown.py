@@ -4,6 +4,11 @@ Rendering is CommonMark (+ tables, strikethrough) through markdown-it with raw H
 nh3 (an allow-list sanitizer) removes anything unsafe that survived: scripts, event handler
 attributes, `javascript:` URLs. Links get `rel="nofollow ugc noopener"`. `@username` mentions
 become profile links when `mention_url` is given.
+
+Rendering is pure Python and slow on hostile input (a 100 KB body of nested brackets takes
+seconds): the app calls `render_async` / `plain_text_async`, which run in a worker process
+(`api.offload`, kind "markdown"); `render` and `plain_text` are the synchronous functions
+they run.
 """
 
 from __future__ import annotations
@@ -90,3 +95,25 @@ def plain_text(markdown: str, limit: int | None = None) -> str:
 
     text = _html.unescape(text)
     return text if limit is None or len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+async def render_async(markdown: str, *, mentions: Iterable[str] = (),
+                       mention_url: Callable[[str], str] | None = None) -> str:
+    """`render`, off the event loop. `mention_url` must be a module-level function."""
+    from api import offload
+
+    return await offload.run("markdown", render, markdown, mentions=list(mentions), mention_url=mention_url)
+
+
+async def plain_text_async(markdown: str, limit: int | None = None) -> str:
+    """`plain_text`, off the event loop."""
+    from api import offload
+
+    return await offload.run("markdown", plain_text, markdown, limit)
+
+
+async def plain_texts_async(bodies: list[str], limit: int | None = None) -> list[str]:
+    """`plain_text` of each body, off the event loop (one job each, so other work interleaves)."""
+    import asyncio
+
+    return list(await asyncio.gather(*(plain_text_async(body, limit) for body in bodies)))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -36,16 +34,22 @@ def password_problem(password: str, *, min_length: int, username: str = "", emai
     return None
 
 
+def _verify(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# argon2 is deliberately slow (and takes 64 MiB): off the event loop, a few at a time
+# (PASSWORD_HASH_CONCURRENCY). It releases the GIL, so threads suffice (api.offload).
 async def hash_password(password: str) -> str:
-    # argon2 is deliberately slow: keep it off the event loop.
-    return await asyncio.to_thread(_hasher.hash, password)
+    from api import offload
+
+    return await offload.run("password", _hasher.hash, password)
 
 
 async def verify_password(password_hash: str | None, password: str) -> bool:
-    def _verify() -> bool:
-        try:
-            return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
-        except (VerificationError, InvalidHashError):
-            return False
+    from api import offload
 
-    return await asyncio.to_thread(_verify)
+    return await offload.run("password", _verify, password_hash, password)

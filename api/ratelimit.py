@@ -14,6 +14,9 @@ class RateLimiter(Protocol):
     async def hit(self, key: str, limit: int, window_seconds: int, *, cost: int = 1) -> bool:
         """Count `cost` against `key`; False when the window's limit is exceeded."""
 
+    async def hit_all(self, keys: list[str], limit: int, window_seconds: int, *, cost: int = 1) -> bool:
+        """Count `cost` against every key in one atomic step; False when any is over `limit`."""
+
     async def peek(self, key: str, limit: int, window_seconds: int) -> bool:
         """True while `key` is still under `limit` in the current window (counts nothing)."""
 
@@ -43,6 +46,10 @@ class MemoryRateLimiter:
             self._counts = {k: v for k, v in self._counts.items() if v[0] == window}
         return count <= limit
 
+    async def hit_all(self, keys: list[str], limit: int, window_seconds: int, *, cost: int = 1) -> bool:
+        # No await in between: atomic within the event loop.
+        return all([await self.hit(key, limit, window_seconds, cost=cost) for key in keys])
+
     async def peek(self, key: str, limit: int, window_seconds: int) -> bool:
         return self._current(key, window_seconds)[1] < limit
 
@@ -64,6 +71,15 @@ class RedisRateLimiter:
             pipe.expire(rkey, window_seconds + 1)
             count, _ = await pipe.execute()
         return int(count) <= limit
+
+    async def hit_all(self, keys: list[str], limit: int, window_seconds: int, *, cost: int = 1) -> bool:
+        async with self._redis.pipeline(transaction=True) as pipe:  # MULTI/EXEC: one atomic step
+            for key in keys:
+                rkey = self._key(key, window_seconds)
+                pipe.incrby(rkey, cost)
+                pipe.expire(rkey, window_seconds + 1)
+            replies = await pipe.execute()
+        return all(int(count) <= limit for count in replies[::2])
 
     async def peek(self, key: str, limit: int, window_seconds: int) -> bool:
         value = await self._redis.get(self._key(key, window_seconds))

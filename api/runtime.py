@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from api import metrics
+from api import metrics, offload
 from api.cache import MemoryPublicCache, PublicCache, RedisPublicCache
 from api.pubsub import Broker, MemoryBroker, RedisBroker, set_broker, subscribe
 from api.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
@@ -42,6 +42,7 @@ class Runtime:
         else:
             limiter, broker, cache = MemoryRateLimiter(), MemoryBroker(), MemoryPublicCache()
         set_broker(broker)
+        await offload.warm_up()  # worker processes for CPU-heavy work, ready before requests
         return cls(settings=settings, limiter=limiter, broker=broker, cache=cache, redis=redis)
 
     def listen(self, channel: str, callback: Callable[[], Any]) -> None:
@@ -68,6 +69,7 @@ class Runtime:
         self.tasks.clear()
         await self.broker.close()
         set_broker(None)
+        await offload.close()  # worker processes of CPU-heavy work
         if self.redis is not None:
             await self.redis.aclose()
 

@@ -238,6 +238,21 @@ class Settings:
     field_suggestions: bool = _setting(
         "GRAPHQL_FIELD_SUGGESTIONS", _parse_bool, "Suggest field names in validation errors.", default=True
     )
+    max_query_cost: int = _setting(
+        "MAX_QUERY_COST", _parse_int,
+        "Highest cost of one GraphQL operation (connections multiply nested selections; README).",
+        default=10_000,
+    )
+    # Off-loop work (api/offload.py)
+    cpu_workers: int = _setting(
+        "CPU_WORKERS", _parse_int,
+        "Worker processes per app process for Markdown rendering, revision diffs and images.",
+        default=2,
+    )
+    password_hash_concurrency: int = _setting(
+        "PASSWORD_HASH_CONCURRENCY", _parse_int,
+        "Password hashes computed at once per app process (argon2id, 64 MiB each).", default=2,
+    )
     # Accounts
     token_ttl_hours: int = _setting(
         "TOKEN_TTL_HOURS", _parse_int, "Lifetime of a login token.", default=24 * 30
@@ -349,6 +364,15 @@ class Settings:
     kb_max_tag_length: int = _setting("KB_MAX_TAG_LENGTH", _parse_int, "Longest knowledge-base tag.", default=40, community=True)
     kb_max_message_length: int = _setting(
         "KB_MAX_MESSAGE_LENGTH", _parse_int, "Longest revision message.", default=300, community=True, bounds=('kb.ArticleRevision.message',))
+    kb_diff_max_lines: int = _setting(
+        "KB_DIFF_MAX_LINES", _parse_int,
+        "Most lines (both revisions together) `revisionDiff` compares; larger diffs are refused.",
+        default=20_000,
+    )
+    kb_diff_timeout_seconds: float = _setting(
+        "KB_DIFF_TIMEOUT_SECONDS", _parse_float,
+        "Longest time one revision diff may compute before it is stopped and refused.", default=5.0,
+    )
     search_query_max_length: int = _setting(
         "SEARCH_QUERY_MAX_LENGTH", _parse_int, "Longest search query (characters).", default=200, community=True)
     search_token_ttl_seconds: int = _setting(
@@ -541,6 +565,8 @@ class Settings:
                 raise SettingsError("setting SECRET_KEY is missing: set at least 32 random characters")
         elif len(self.secret_key) < 32:
             raise SettingsError("setting SECRET_KEY is too short: use at least 32 characters")
+        if self.cpu_workers < 1:
+            raise SettingsError("setting CPU_WORKERS must be at least 1")
         if self.page_size_default > self.page_size_max:
             raise SettingsError("setting PAGE_SIZE_DEFAULT is larger than PAGE_SIZE_MAX")
 

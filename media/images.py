@@ -1,5 +1,5 @@
 """Image processing with Pillow: bytes in, clean re-encoded renditions out. Synchronous and
-CPU-bound: callers run `process_image` in a worker thread (`asyncio.to_thread`).
+CPU-bound: callers run `process_image` in a worker process (`api.offload`, kind "image").
 
 Every stored image is re-encoded from a fresh image holding only pixels, so no metadata of the
 upload survives: EXIF (GPS, camera, maker notes), XMP, IPTC, JPEG/PNG comments and text chunks.
@@ -44,6 +44,9 @@ class ImageRejected(Exception):
     def __init__(self, message: str, *, bomb: bool = False) -> None:
         super().__init__(message)
         self.bomb = bomb
+
+    def __reduce__(self):  # pickled back from the worker process with `bomb` kept
+        return (type(self), (str(self),), {"bomb": self.bomb})
 
 
 @dataclass(frozen=True)

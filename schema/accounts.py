@@ -153,10 +153,13 @@ class Payload:
 
 @strawberry.input(description="A new member account.")
 class RegisterInput:
-    username: str = strawberry.field(description="2-32 letters (any script), digits, `_`, `-`, `.`.")
+    username: str = strawberry.field(description=(
+        "2-32 letters (any script), digits, `_`, `-`, `.`; stored NFKC-normalised, and refused when "
+        "it looks like an existing member's (Unicode confusables)."))
     email: str = strawberry.field(description="Email address, unique.")
     password: str = strawberry.field(description="At least MIN_PASSWORD_LENGTH characters, not common.")
-    display_name: str | None = strawberry.field(default=None, description="Shown name; defaults to the username.")
+    display_name: str | None = strawberry.field(default=None, description=(
+        "Shown name; defaults to the username. Bidi controls and invisible characters are removed."))
     invite_code: str | None = strawberry.field(
         default=None, description="Invitation code, needed when the community admits members by invitation."
     )

@@ -26,6 +26,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 
 from api import metrics
 from api.settings import Settings
+from schema.cost import QueryCostLimiter
 from schema.errors import should_mask_error
 from schema.observe import MutationTracing, OperationObserver
 
@@ -82,6 +83,7 @@ def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension] |
         functools.partial(AddValidationRules, [
             depth_rule(settings.max_query_depth, None), alias_rule(settings.max_aliases)]),
         functools.partial(ValidationCache, maxsize=512),
+        functools.partial(QueryCostLimiter, settings=settings),  # schema/cost.py
         PublicQueryCache,
     ]
     if settings.otel_exporter_otlp_endpoint:

@@ -273,10 +273,12 @@ class Factory:
 
         self.count += 1
         username = username or f"member{self.count}_{uuid.uuid4().hex[:4]}"
+        from api.names import skeleton
+
         # Basic trust (level 1) unless a test asks otherwise: new members' limits have tests of their own.
         fields.setdefault("trust_level", 1)
         user = await User.create(
-            username=username, username_key=username.casefold(),
+            username=username, username_key=username.casefold(), username_skeleton=skeleton(username),
             email=fields.pop("email", f"{username}@example.org"), password_hash=self.password_hash,
             display_name=fields.pop("display_name", username.title()), role=Role(role), **fields,
         )

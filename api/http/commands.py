@@ -104,13 +104,13 @@ def parse_manifest(text: str, settings: Settings) -> list[Operation]:
 
 async def register(operations: list[Operation], *, prune: bool = False) -> Report:
     """Add the operations not yet registered (and with `prune`, remove the others), at once."""
-    from tortoise.transactions import in_transaction
+    from api.transactions import transaction
 
     from api.models.persisted import PersistedOperation
 
     report = Report()
     wanted = {op.id: op for op in operations}
-    async with in_transaction():
+    async with transaction():
         existing = dict(await PersistedOperation.filter(id__in=list(wanted)).values_list("id", "body"))
         for op in wanted.values():
             if op.id in existing:

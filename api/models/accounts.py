@@ -36,6 +36,9 @@ class User(Model):
     username = fields.CharField(max_length=32)
     # casefold()ed username: the unique key, so "Alice" and "alice" cannot both exist.
     username_key = fields.CharField(max_length=64, unique=True)
+    # Confusable skeleton of the username (api.names, Unicode TR39): no two members' names look
+    # alike. Null only for members who registered before it existed and clash with an older one.
+    username_skeleton = fields.CharField(max_length=128, unique=True, null=True)
     email = fields.CharField(max_length=254, unique=True)
     password_hash = fields.CharField(max_length=255)
     display_name = fields.CharField(max_length=64)

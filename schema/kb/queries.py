@@ -87,6 +87,7 @@ class Query:
     ) -> RevisionDiff:
         diff = await revisions_domain.diff_revisions(
             info.context.viewer, _id(from_revision_id, "ArticleRevision"), _id(to_revision_id, "ArticleRevision"),
+            info.context.settings,
         )
         return RevisionDiff(
             old=diff.old, new=diff.new, title_changed=diff.title_changed,  # type: ignore[arg-type]

@@ -109,12 +109,13 @@ async def test_multipart_without_the_csrf_header_is_refused(client, factory, app
 
 async def test_anonymous_and_muted_members_cannot_upload_and_nothing_changes(client, factory, app_settings):
     before = stored_files(app_settings)
+    # Refused before the body is read (tests/platform/test_upload_gate.py).
     response = await post_upload(client, None, samples.image_bytes(), "a.png")
-    assert response.json()["data"]["uploadMedia"]["errors"][0]["code"] == "UNAUTHENTICATED"
+    assert response.status_code == 401 and response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     muted, token = await factory.member_with_token()
     await Sanction.create(user=muted, kind=SanctionKind.MUTE, reason="spam")
-    payload = await upload(client, token, samples.image_bytes(), "a.png")
-    assert payload["errors"][0]["code"] == "SANCTIONED" and payload["mediaFile"] is None
+    response = await post_upload(client, token, samples.image_bytes(), "a.png")
+    assert response.status_code == 403 and response.json()["errors"][0]["extensions"]["code"] == "SANCTIONED"
     assert await MediaFile.all().count() == 0 and await MediaVariant.all().count() == 0
     assert stored_files(app_settings) == before
 

@@ -16,6 +16,7 @@ from api.domain.accounts.search import index_members
 from api.domain.activity import record_activity
 from api.errors import Conflict, DomainError, Invalid, NotFound, RateLimited, Unauthenticated, collect
 from api.models.accounts import AccessToken, Role, User
+from api.names import clean_display_name, normalise_username, skeleton
 from api.passwords import hash_password, password_problem, verify_password
 from api.policies import active_restrictions, require_role
 from api.pubsub import publish
@@ -35,7 +36,8 @@ MAX_INTEREST_TAGS = 20
 
 
 def username_key(username: str) -> str:
-    return username.casefold()
+    """The unique, case-insensitive key of a username as typed (NFKC, hidden characters gone)."""
+    return normalise_username(username).casefold()
 
 
 def normalise_email(email: str) -> str:
@@ -79,9 +81,9 @@ async def register(
 
     `sign_up` marks a public sign-up, subject to the community's join policy; `invite_code`
     is checked and used by the `member.admit` decider (moderation) in the same transaction."""
-    username = data.username.strip()
+    username = normalise_username(data.username)
     email = normalise_email(data.email)
-    display_name = (data.display_name or username).strip()
+    display_name = clean_display_name(data.display_name or username)
     errors: list[DomainError] = []
     if problem := validate_username(username):
         errors.append(Invalid(problem, field="username"))
@@ -96,6 +98,9 @@ async def register(
     collect(errors)
     if await User.filter(username_key=username_key(username)).exists():
         raise Conflict("This username is taken.", field="username")
+    if await User.filter(username_skeleton=skeleton(username)).exists():
+        raise Conflict("This username looks too much like an existing member's; choose another.",
+                       field="username")
     if await User.filter(email=email).exists():
         raise Conflict("An account with this email exists.", field="email")
     password_hash = await hash_password(data.password)
@@ -104,6 +109,7 @@ async def register(
             user = await User.create(
                 username=username,
                 username_key=username_key(username),
+                username_skeleton=skeleton(username),
                 email=email,
                 password_hash=password_hash,
                 display_name=display_name,
@@ -132,21 +138,24 @@ async def login(
     login_name: str, password: str, settings: Settings, limiter: RateLimiter, *,
     client: str = "", user_agent: str = "",
 ) -> tuple[User, str]:
-    """Check credentials and issue a token. Failures never say which part was wrong."""
-    key = login_name.strip().casefold()
+    """Check credentials and issue a token. Failures never say which part was wrong.
+
+    Every attempt is counted (atomically, per login name and per client) before the slow
+    password check, so concurrent attempts cannot all slip under the limit; past it, even the
+    right password waits for the window to pass. A successful sign-in gives its count back:
+    the limit is on failures."""
+    key = username_key(login_name)
     keys = [f"login:name:{key}", f"login:client:{client}"]
     limit = settings.login_attempts_per_minute
-    for k in keys:
-        if not await limiter.peek(k, limit, 60):
-            raise RateLimited("Too many failed sign-ins; wait a minute and try again.")
+    if not await limiter.hit_all(keys, limit, 60):
+        raise RateLimited("Too many failed sign-ins; wait a minute and try again.")
     user = await User.filter(username_key=key).first()
     if user is None and "@" in key:
         user = await User.filter(email=normalise_email(login_name)).first()
     ok = await verify_password(user.password_hash if user else None, password)
     if not ok or user is None:
-        for k in keys:
-            await limiter.hit(k, limit, 60)
         raise Unauthenticated("Wrong login or password.")
+    await limiter.hit_all(keys, limit, 60, cost=-1)
     if any(s.kind == SanctionKind.BAN for s in await active_restrictions(user.id)):
         raise Unauthenticated("This account is banned.", code=None)
     token = await issue_token(user, settings, user_agent)
@@ -264,7 +273,7 @@ async def update_profile(user: User, data: ProfileInput, *, settings: Settings) 
     errors: list[DomainError] = []
     update: list[str] = []
     if data.display_name is not None:
-        name = data.display_name.strip()
+        name = clean_display_name(data.display_name)
         if problem := validate_display_name(name):
             errors.append(Invalid(problem, field="displayName"))
         user.display_name = name

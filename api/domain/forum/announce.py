@@ -10,7 +10,7 @@ from __future__ import annotations
 from api.domain.forum.events import AnswerCreated, PostCreated, TopicCreated
 from api.events import emit
 from api.domain.notifications import notify
-from api.markdown import plain_text
+from api.markdown import plain_text_async
 from api.models.accounts import User
 from api.models.forum import Post, SubscriptionLevel, Topic, TopicKind, TopicSubscription
 from api.pubsub import publish
@@ -65,7 +65,7 @@ async def announce_post(post: Post, topic: Topic, mentioned: list[User]) -> None
     topic's watchers get one reply (or answer) notification each, unless they muted the topic."""
     spaces = await space_index()
     is_answer = topic.kind == TopicKind.QUESTION
-    excerpt = plain_text(post.body, 120)
+    excerpt = await plain_text_async(post.body, 120)
     notified = await _notify_visible(
         mentioned, spaces, topic.space_id, "forum.mention", actor_id=post.author_id,
         subject_type="Post", subject_id=post.id, message=f"You were mentioned in “{topic.title}”: {excerpt}",

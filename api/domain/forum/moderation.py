@@ -26,12 +26,14 @@ async def load_topics(ids: list[int]) -> dict[int, ContentRef]:
 
 
 async def load_posts(ids: list[int]) -> dict[int, ContentRef]:
-    from api.markdown import plain_text
+    from api.markdown import plain_texts_async
 
+    posts = await Post.filter(id__in=ids)
+    titles = await plain_texts_async([p.body for p in posts], 80)
     return {p.id: ContentRef(content_type="Post", id=p.id, author_id=p.author_id,
-                             title=plain_text(p.body, 80), text=p.body, hidden=p.hidden,
+                             title=title, text=p.body, hidden=p.hidden,
                              deleted=p.deleted_at is not None, held=p.held)
-            for p in await Post.filter(id__in=ids)}
+            for p, title in zip(posts, titles)}
 
 
 async def _topic_state(topic_id: int, **changes) -> Topic | None:

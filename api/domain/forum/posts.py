@@ -17,7 +17,7 @@ from api.domain.forum.media import sync_posts
 from api.domain.forum.qa import reputation_of, unaccept_in_transaction
 from api.domain.forum.text import check_body, render_body
 from api.errors import DomainError, ErrorCode, Forbidden, Invalid, collect
-from api.markdown import plain_text
+from api.markdown import plain_text_async
 from api.models.accounts import User
 from api.models.forum import Post, PostRevision, Topic, TopicKind
 from api.policies import is_staff, require_can_act
@@ -70,6 +70,7 @@ async def create_post(actor: User | None, data: PostInput, *,
     verdict = await gate.check(_submission(actor, topic, body, editing=False), settings)
     held = verdict.held is not None
     rendered = await render_body(verdict.text("body", body))
+    quote_text = await plain_text_async(quote.body, QUOTE_LENGTH) if quote else ""
     moment = now()
     async with transaction():
         # The update takes the topic's row lock, so positions are allocated one at a time.
@@ -81,7 +82,7 @@ async def create_post(actor: User | None, data: PostInput, *,
         post = await Post.create(
             topic_id=topic.id, author_id=actor.id, reply_to_id=reply_to.id if reply_to else None,
             quote_id=quote.id if quote else None,
-            quote_text=plain_text(quote.body, QUOTE_LENGTH) if quote else "",
+            quote_text=quote_text,
             position=position, body=body, body_html=rendered.html, held=held,
         )
         if not held:

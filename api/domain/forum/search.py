@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.domain.forum.access import SpaceIndex, space_index
-from api.markdown import plain_text
+from api.markdown import plain_texts_async
 from api.models.accounts import Role, Visibility
 from api.models.forum import Post, Space, Topic, TopicTag
 
@@ -58,6 +58,7 @@ async def load_topics(ids: list[int]) -> list[dict[str, Any]]:
     topics = [t for t in await Topic.filter(id__in=ids) if _published(t)]
     spaces = await space_index()
     tags = await _tags([t.id for t in topics])
+    texts = dict(zip([t.id for t in topics], await plain_texts_async([t.body for t in topics], MAX_TEXT)))
     documents = []
     for topic in topics:
         visibility = _visibility_fields(spaces, topic.space_id)
@@ -65,7 +66,7 @@ async def load_topics(ids: list[int]) -> list[dict[str, Any]]:
             continue
         documents.append({
             "id": topic.id, "kind": "topic", "topic_kind": topic.kind.value, "title": topic.title,
-            "body": plain_text(topic.body, MAX_TEXT), "space_id": topic.space_id, "tags": tags[topic.id],
+            "body": texts[topic.id], "space_id": topic.space_id, "tags": tags[topic.id],
             "author_id": topic.author_id, "author_ids": [topic.author_id] if topic.author_id else [],
             "created_at": int(topic.created_at.timestamp()),
             "updated_at": int((topic.edited_at or topic.created_at).timestamp()),
@@ -80,6 +81,7 @@ async def load_posts(ids: list[int]) -> list[dict[str, Any]]:
     posts = [p for p in posts if _published(p.topic)]
     spaces = await space_index()
     tags = await _tags(list({p.topic_id for p in posts}))
+    texts = dict(zip([p.id for p in posts], await plain_texts_async([p.body for p in posts], MAX_TEXT)))
     documents = []
     for post in posts:
         visibility = _visibility_fields(spaces, post.topic.space_id)
@@ -87,7 +89,7 @@ async def load_posts(ids: list[int]) -> list[dict[str, Any]]:
             continue
         documents.append({
             "id": post.id, "kind": "post", "topic_id": post.topic_id, "topic_kind": post.topic.kind.value,
-            "title": post.topic.title, "body": plain_text(post.body, MAX_TEXT), "space_id": post.topic.space_id,
+            "title": post.topic.title, "body": texts[post.id], "space_id": post.topic.space_id,
             "tags": tags[post.topic_id], "author_id": post.author_id,
             "author_ids": [post.author_id] if post.author_id else [],
             "created_at": int(post.created_at.timestamp()),

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from api import text
 from api.errors import DomainError
-from api.markdown import extract_mentions, render
+from api.markdown import extract_mentions, render_async
 from api.models.accounts import User
 from api.settings import Settings
 
@@ -40,6 +40,6 @@ async def render_body(body: str) -> Rendered:
     names = extract_mentions(body)
     users = await User.filter(username_key__in=[n.casefold() for n in names]) if names else []
     return Rendered(
-        html=render(body, mentions=[u.username for u in users], mention_url=mention_url),
+        html=await render_async(body, mentions=[u.username for u in users], mention_url=mention_url),
         mentioned=list(users),
     )

@@ -15,7 +15,7 @@ from api import text
 from api.domain.content import gate
 from api.domain.content.events import Submission
 from api.errors import Conflict, DomainError, ErrorCode, Forbidden, Invalid, NotFound, collect
-from api.markdown import render
+from api.markdown import render_async
 from api.models.accounts import Committee, CommitteeMembership, User
 from api.models.governance import (
     AbstentionRule, EligibleVoter, Proposal, ProposalStatus, Threshold, VotingMethod,
@@ -70,7 +70,6 @@ def _apply(proposal: Proposal, data: ProposalInput, settings: Settings) -> None:
         proposal.title = text.line(data.title, "title", title_limit(settings), what="a title", errors=errors)
     if data.body is not None:
         proposal.body = text.block(data.body, "body", settings.max_body_length, required=False, errors=errors)
-        proposal.body_html = render(proposal.body)
     for name in ("method", "threshold", "abstentions", "secret", "results_while_open"):
         value = getattr(data, name)
         if value is not None:
@@ -155,8 +154,8 @@ async def _gate(author: User, proposal: Proposal, data: ProposalInput, settings:
                                           **gate.measure(texts.get("body", ""))), settings)
     if "title" in texts:
         proposal.title = verdict.text("title", proposal.title)
-    if "body" in texts:
-        proposal.body_html = render(verdict.text("body", proposal.body))
+    if "body" in texts:  # rendered off the event loop (api.offload)
+        proposal.body_html = await render_async(verdict.text("body", proposal.body))
     if data.options is not None:
         proposal.options = [verdict.text(f"options.{i}", o) for i, o in enumerate(proposal.options)]
     return verdict

@@ -1,31 +1,35 @@
-"""Differences between two revisions of an article, line by line (difflib)."""
+"""Differences between two revisions of an article, line by line.
+
+The diff itself (`api.textdiff`) runs in a worker process with a size and a time budget
+(KB_DIFF_MAX_LINES, KB_DIFF_TIMEOUT_SECONDS): past either, `DiffTooLarge`.
+"""
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
-from enum import Enum
 
+from api import offload
 from api.domain.kb import access
-from api.errors import Invalid, NotFound
+from api.errors import DomainError, ErrorCode, Invalid, NotFound
 from api.models.accounts import User
 from api.models.kb import ArticleRevision
+from api.settings import Settings, get_settings
+from api.textdiff import DiffLine, LineChange, compare as compare_texts, diff_lines
 
-MAX_DIFF_LINES = 5000
+__all__ = ["DiffLine", "DiffTooLarge", "LineChange", "RevisionDiff", "diff_lines", "diff_revisions"]
 
-
-class LineChange(str, Enum):
-    SAME = "SAME"
-    ADDED = "ADDED"
-    REMOVED = "REMOVED"
+MAX_DIFF_LINES = 5000  # lines returned in `lines` (the counts and the unified diff are complete)
 
 
-@dataclass(frozen=True)
-class DiffLine:
-    change: LineChange
-    text: str
-    old_number: int | None  # line number in the older revision
-    new_number: int | None  # line number in the newer revision
+class DiffTooLarge(DomainError):
+    """The revisions are too long, or too costly to compare, for one diff."""
+
+    code = ErrorCode.TOO_LARGE
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message, field="toRevisionId")
+        # graphql-core copies an exception's `extensions` onto the GraphQL error it reports.
+        self.extensions = {"code": "DIFF_TOO_LARGE", **details}
 
 
 @dataclass(frozen=True)
@@ -42,35 +46,30 @@ class RevisionDiff:
     unified: str
 
 
-def diff_lines(old: str, new: str) -> list[DiffLine]:
-    a, b = old.splitlines(), new.splitlines()
-    out: list[DiffLine] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
-        if op == "equal":
-            out.extend(DiffLine(LineChange.SAME, a[i], i + 1, j1 + (i - i1) + 1) for i in range(i1, i2))
-            continue
-        out.extend(DiffLine(LineChange.REMOVED, a[i], i + 1, None) for i in range(i1, i2))
-        out.extend(DiffLine(LineChange.ADDED, b[j], None, j + 1) for j in range(j1, j2))
-    return out
-
-
-def compare(old: ArticleRevision, new: ArticleRevision) -> RevisionDiff:
-    lines = diff_lines(old.body, new.body)
-    unified = "\n".join(difflib.unified_diff(
-        old.body.splitlines(), new.body.splitlines(),
-        fromfile=f"revision {old.number}", tofile=f"revision {new.number}", lineterm="",
-    ))
+async def compare(old: ArticleRevision, new: ArticleRevision, settings: Settings) -> RevisionDiff:
+    total = old.body.count("\n") + new.body.count("\n") + 2
+    if total > settings.kb_diff_max_lines:
+        raise DiffTooLarge(
+            f"These revisions have {total:,} lines together; a diff compares at most "
+            f"{settings.kb_diff_max_lines:,}.", lines=total, limit=settings.kb_diff_max_lines)
+    try:
+        result = await offload.run(
+            "diff", compare_texts, old.body, new.body, f"revision {old.number}", f"revision {new.number}",
+            max_lines=MAX_DIFF_LINES, timeout=settings.kb_diff_timeout_seconds,
+        )
+    except offload.OverBudget:
+        raise DiffTooLarge(
+            f"Comparing these revisions takes longer than {settings.kb_diff_timeout_seconds:g} s; "
+            "compare revisions closer to each other.", seconds=settings.kb_diff_timeout_seconds) from None
     return RevisionDiff(
         old=old, new=new, title_changed=old.title != new.title, summary_changed=old.summary != new.summary,
         tags_added=[t for t in new.tags if t not in old.tags], tags_removed=[t for t in old.tags if t not in new.tags],
-        lines=lines[:MAX_DIFF_LINES],
-        added=sum(1 for line in lines if line.change is LineChange.ADDED),
-        removed=sum(1 for line in lines if line.change is LineChange.REMOVED),
-        unified=unified,
+        lines=result.lines, added=result.added, removed=result.removed, unified=result.unified,
     )
 
 
-async def diff_revisions(viewer: User | None, old_id: int, new_id: int) -> RevisionDiff:
+async def diff_revisions(viewer: User | None, old_id: int, new_id: int,
+                         settings: Settings | None = None) -> RevisionDiff:
     """Compare two revisions of one article the viewer may read (order given by the caller)."""
     revisions = {r.id: r for r in await ArticleRevision.filter(id__in=[old_id, new_id])}
     old, new = revisions.get(old_id), revisions.get(new_id)
@@ -81,4 +80,4 @@ async def diff_revisions(viewer: User | None, old_id: int, new_id: int) -> Revis
     if old.article_id != new.article_id:
         raise Invalid("Both revisions must belong to the same article.", field="toRevisionId")
     await access.readable_article(viewer, old.article_id, field="fromRevisionId")
-    return compare(old, new)
+    return await compare(old, new, settings or get_settings())

@@ -6,7 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from api.domain.kb.text import roles_list
-from api.markdown import plain_text
+from api.markdown import plain_texts_async
 from api.models.kb import Article, ArticleAuthor, ArticleStatus, Resource
 from search.documents import MAX_TEXT, timestamp
 from search.registry import DocumentKind
@@ -24,16 +24,17 @@ async def load_articles(ids: list[int]) -> list[dict[str, Any]]:
     rows = await Article.filter(id__in=ids, status__in=[ArticleStatus.PUBLISHED, ArticleStatus.ARCHIVED],
                                 hidden=False)
     authors = await _author_ids([a.id for a in rows])
+    texts = await plain_texts_async([a.body for a in rows])
     return [
         {
             "id": a.id, "kind": "article", "title": a.title, "slug": a.slug, "summary": a.summary,
-            "body": plain_text(a.body)[:MAX_TEXT], "tags": list(a.tags), "category_id": a.category_id,
+            "body": text[:MAX_TEXT], "tags": list(a.tags), "category_id": a.category_id,
             "author_ids": authors.get(a.id, []), "status": a.status.value,
             "visibility": a.visibility.value, "allowed_roles": roles_list(a.allowed_roles),
             "committee_ids": [a.committee_id] if a.committee_id else [],
             "created_at": timestamp(a.published_at or a.created_at), "updated_at": timestamp(a.updated_at),
         }
-        for a in rows
+        for a, text in zip(rows, texts)
     ]
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-import weakref
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from api.transactions import transaction
 
+from api import offload
 from api.domain.media.blobs import delete_unused_blobs, restore_missing
 from api.domain.media.limits import (
     PURPOSE_KINDS, QuotaExceeded, TooLarge, UnsupportedType, accepted_for, check_quota, clean_filename,
@@ -134,24 +134,14 @@ async def _upload_image(member: User, file: UploadedFile, sniffed: sniff.Sniffed
     return created
 
 
-# Decoding a large image takes a few times its pixel count in memory: at most this many run at
-# once per process (per event loop), the others wait their turn.
-_processing: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
-
-
-def _processing_slots(settings: Settings) -> asyncio.Semaphore:
-    loop = asyncio.get_running_loop()
-    if loop not in _processing:
-        _processing[loop] = asyncio.Semaphore(settings.media_processing_concurrency)
-    return _processing[loop]
-
-
 async def _process(data: bytes, sniffed: sniff.Sniffed, settings: Settings):
+    # In a worker process (api.offload, kind "image"), at most MEDIA_PROCESSING_CONCURRENCY at
+    # once: decoding takes a few times the pixel count in memory, and Pillow's JPEG encoder
+    # holds the GIL for seconds on a large image, so a thread would stall the event loop.
     try:
-        async with _processing_slots(settings):
-            return await asyncio.to_thread(
-                process_image, data, sniffed.pillow_format, max_pixels=settings.media_max_image_pixels
-            )
+        return await offload.run(
+            "image", process_image, data, sniffed.pillow_format, max_pixels=settings.media_max_image_pixels
+        )
     except ImageRejected as exc:
         raise (TooLarge if exc.bomb else Invalid)(str(exc), field="file") from None
 

@@ -11,7 +11,7 @@ from tortoise.queryset import QuerySet
 
 from api import text
 from api.errors import DomainError, Invalid, NotFound, collect
-from api.markdown import render
+from api.markdown import render_async
 from api.models.accounts import Committee, CommitteeMembership, Role, User
 from api.models.moderation import Announcement, AnnouncementRead, Audience
 from api.pubsub import publish
@@ -61,7 +61,7 @@ async def publish_announcement(
         raise NotFound("No such committee.", field="committeeId")
     due = start <= moment
     announcement = await Announcement.create(
-        author_id=author_id, title=title, body=body, body_html=render(body), audience=kind,
+        author_id=author_id, title=title, body=body, body_html=await render_async(body), audience=kind,
         audience_role=audience_role, committee_id=committee_id, pinned=pinned,
         publish_at=start, published_at=moment if due else None, expires_at=expires_at,
     )

@@ -9,7 +9,7 @@ from api.transactions import transaction
 from api.domain.moderation import modlog
 from api.domain.moderation._text import note
 from api.errors import Conflict, Forbidden, Invalid, NotFound
-from api.markdown import render
+from api.markdown import render_async
 from api.models.accounts import Role, User
 from api.models.moderation import LogAction, RulesAcceptance, RulesVersion
 from api.policies import require_role
@@ -30,12 +30,13 @@ async def publish_rules(actor: User | None, body: str, change_note: str = "", *,
     change_note = note(change_note, "changeNote", settings=settings)
     if len(change_note) > 500:  # stored in a 500-character column
         raise Invalid("Use at most 500 characters.", field="changeNote")
+    body_html = await render_async(body)  # before the transaction: rendering may take a while
     try:
         async with transaction():
             latest = await current_rules()
             number = latest.version + 1 if latest else 1
             rules = await RulesVersion.create(
-                version=number, body=body, body_html=render(body), change_note=change_note, author=admin,
+                version=number, body=body, body_html=body_html, change_note=change_note, author=admin,
             )
             await modlog.record(LogAction.RULES_PUBLISHED, actor_id=admin.id, subject_type="CommunityRules",
                                 subject_id=rules.id, subject_label=f"Version {number}", reason=change_note)

@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('accounts', '0001_initial'), ('accounts', '0002_user_avatar'), ('media', '0001_initial')]
+    dependencies = [('accounts', '0003_user_username_skeleton'), ('media', '0001_initial')]
 
     initial = False
 
