@@ -14,6 +14,7 @@ they run.
 from __future__ import annotations
 
 import re
+from html import unescape
 from collections.abc import Callable, Iterable
 
 import nh3
@@ -87,14 +88,16 @@ def render(markdown: str, *, mentions: Iterable[str] = (), mention_url: Callable
     )
 
 
-def plain_text(markdown: str, limit: int | None = None) -> str:
-    """Text of the rendered Markdown without tags (for search documents and excerpts)."""
-    text = nh3.clean(_md.render(markdown), tags=set())
-    text = re.sub(r"\s+", " ", text).strip()
-    import html as _html
-
-    text = _html.unescape(text)
+def html_text(html: str, limit: int | None = None) -> str:
+    """Text of sanitized HTML without tags: what readers see (search documents and excerpts)."""
+    text = re.sub(r"\s+", " ", nh3.clean(html, tags=set())).strip()
+    text = unescape(text)
     return text if limit is None or len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def plain_text(markdown: str, limit: int | None = None) -> str:
+    """Text of the rendered Markdown without tags."""
+    return html_text(_md.render(markdown), limit)
 
 
 async def render_async(markdown: str, *, mentions: Iterable[str] = (),
@@ -117,3 +120,15 @@ async def plain_texts_async(bodies: list[str], limit: int | None = None) -> list
     import asyncio
 
     return list(await asyncio.gather(*(plain_text_async(body, limit) for body in bodies)))
+
+
+async def shown_texts_async(rendered: list[tuple[str, str]], limit: int | None = None) -> list[str]:
+    """The text readers see of each (body_html, body) pair: the stored HTML's text (censored by
+    watched words, as shown), or the Markdown's when no HTML was stored; off the event loop."""
+    import asyncio
+
+    from api import offload
+
+    return list(await asyncio.gather(*(
+        offload.run("markdown", html_text, html, limit) if html else plain_text_async(body, limit)
+        for html, body in rendered)))

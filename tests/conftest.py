@@ -210,6 +210,22 @@ def app_settings(clean_db: Settings) -> Settings:
     return clean_db
 
 
+@pytest.fixture
+def set_community(app_settings: Settings) -> Any:
+    """Community settings as an admin would set them: stored, in force from the next request;
+    returns the settings now in force (for domain calls)."""
+    from api.domain.community import settings as community
+    from api.models.community import CommunitySetting
+
+    async def apply(**changes: Any) -> Settings:
+        envs = {d.name: env for env, d in community.definitions().items()}
+        for name, value in changes.items():
+            await CommunitySetting.create(key=envs[name], value=community.as_text(value))
+        community.forget()
+        return app_settings.replace(**changes)
+    return apply
+
+
 @pytest_asyncio.fixture
 async def app(app_settings: Settings) -> Any:
     from api.app import create_app

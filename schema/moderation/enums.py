@@ -64,6 +64,7 @@ LogAction = described_enum(
         "FILTER_REMOVED": "A pre-moderation rule was removed.",
         "ANNOUNCEMENT_PUBLISHED": "An announcement was published.",
         "SETTINGS_CHANGED": "An admin changed community settings.",
+        "SPAMMER_REMOVED": "A member was removed as a spammer: content deleted, points taken back, banned.",
     },
 )
 SanctionKind = described_enum(

@@ -9,6 +9,7 @@ import strawberry
 from strawberry import relay
 
 from api.domain.moderation import sanctions as domain
+from api.domain.moderation import spam
 from api.errors import Invalid
 from api.models import accounts as account_models
 from api.models.accounts import Role
@@ -114,8 +115,37 @@ class Query:
         return MemberModeration(member=user) if user else None  # type: ignore[arg-type]
 
 
+@strawberry.input(description="Remove a member as a spammer.")
+class RemoveSpammerInput:
+    user_id: strawberry.ID = strawberry.field(description="Global id of the member.")
+    reason: str = strawberry.field(description="Why (kept in the moderation log).")
+
+
+@strawberry.type(description="What one content type lost to a spammer's removal.")
+class RemovedContent:
+    content_type: str = strawberry.field(description="The GraphQL type of the content (Topic, Post, Message...).")
+    count: int = strawberry.field(description="How many items were deleted.")
+
+
+@strawberry.type(description="Result of `removeSpammer`.")
+class RemoveSpammerPayload(Payload):
+    user: User | None = strawberry.field(default=None, description="The member, now banned.")
+    deleted: list[RemovedContent] = strawberry.field(default_factory=list, description="What was deleted.")
+
+
 @strawberry.type
 class Mutation:
+    @strawberry.mutation(description="Remove a spammer in one action (moderators): delete everything the member "
+                                     "wrote, take back the points it earned, ban them for good, log it.")
+    @guard(Require.MODERATOR)
+    async def remove_spammer(
+        self, info: Info, input: Annotated[RemoveSpammerInput, strawberry.argument(description="The member.")],
+    ) -> RemoveSpammerPayload:
+        removal = await spam.remove_spammer(info.context.viewer, parse_id(input.user_id, "User", "userId"),
+                                            input.reason, settings=info.context.settings)
+        return RemoveSpammerPayload(user=removal.user, deleted=[
+            RemovedContent(content_type=t, count=n) for t, n in sorted(removal.deleted.items())])
+
     @strawberry.mutation(description="Warn, mute (for a time) or ban (for a time or for good) a member (moderators).")
     @guard(Require.MODERATOR)
     async def sanction_member(

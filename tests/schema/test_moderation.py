@@ -74,21 +74,6 @@ def notes():
     NoteStore.unregister()
 
 
-@pytest.fixture
-def configure(app_settings):
-    """Community settings as an admin would set them (stored, effective for the next request)."""
-    from api.domain.community import settings as community
-    from api.models.community import CommunitySetting
-
-    async def apply(**changes):
-        envs = {d.name: env for env, d in community.definitions().items()}
-        for name, value in changes.items():
-            await CommunitySetting.create(key=envs[name], value=community.as_text(value))
-        community.forget()
-        return app_settings.replace(**changes)
-    return apply
-
-
 async def test_rules_publish_accept_and_versions(gql, factory):
     _, admin = await factory.member_with_token(role="ADMIN")
     _, member = await factory.member_with_token()
@@ -108,8 +93,8 @@ async def test_rules_publish_accept_and_versions(gql, factory):
     assert [n["version"] for n in rules["communityRulesVersions"]["nodes"]] == [2, 1]
 
 
-async def test_invite_only_registration_and_referrals(gql, factory, configure):
-    await configure(moderation_join_policy="INVITE_ONLY")
+async def test_invite_only_registration_and_referrals(gql, factory, set_community):
+    await set_community(moderation_join_policy="INVITE_ONLY")
     inviter, token = await factory.member_with_token()
     signup = {"username": "guest", "email": "guest@example.org", "password": "a-good-long-passphrase"}
     refused = (await gql(REGISTER, {"input": signup}))["register"]
@@ -127,8 +112,8 @@ async def test_invite_only_registration_and_referrals(gql, factory, configure):
     assert not await User.filter(username="guest2").exists()
 
 
-async def test_join_requests_rejected_with_a_reason_the_applicant_sees(gql, factory, configure):
-    await configure(moderation_join_policy="APPROVAL")
+async def test_join_requests_rejected_with_a_reason_the_applicant_sees(gql, factory, set_community):
+    await set_community(moderation_join_policy="APPROVAL")
     applicant, token = await factory.member_with_token()
     moderator, mod_token = await factory.member_with_token(role="MODERATOR")
     request = (await gql(REQUEST_TO_JOIN, {"input": {"message": "Hello!"}}, token=token))["requestToJoin"]
@@ -215,7 +200,7 @@ async def test_sanctions_and_member_record(gql, factory):
     assert (await gql("{ viewer { user { id } } }", token=member_token))["viewer"] is None
 
 
-async def test_moderation_log_shows_the_moderator_to_staff_and_by_setting(gql, factory, configure):
+async def test_moderation_log_shows_the_moderator_to_staff_and_by_setting(gql, factory, set_community):
     member, member_token = await factory.member_with_token()
     moderator, mod_token = await factory.member_with_token(role="MODERATOR")
     await gql(SANCTION, {"input": {"userId": node_global_id("User", member.id), "kind": "WARNING",
@@ -225,7 +210,7 @@ async def test_moderation_log_shows_the_moderator_to_staff_and_by_setting(gql, f
     assert staff_view["subjectLabel"] == member.username
     public = (await gql(LOG))["moderationLog"]["nodes"][0]
     assert public["moderator"] is None and public["subjectLabel"] is None and public["reason"] == "Tone"
-    await configure(moderation_log_shows_moderator=True)
+    await set_community(moderation_log_shows_moderator=True)
     shown = (await gql(LOG, token=member_token))["moderationLog"]["nodes"][0]
     assert shown["moderator"]["username"] == moderator.username
 

@@ -53,6 +53,8 @@ class ContentType:
     # Who may see an item: members may only report what they can see, so a report never
     # confirms that something hidden from them exists. None: everyone who can name it.
     can_see: CanSee | None = None
+    # Ids of the items a member wrote that are not deleted (for "remove spammer"); None: none.
+    authored: Callable[[int], Awaitable[list[int]]] | None = None
 
 
 def content_types() -> dict[str, ContentType]:

@@ -84,3 +84,34 @@ class WithinLimits(Question[None]):
     messaged); the decider raises when one is passed."""
 
     submission: Submission
+
+
+@dataclass(frozen=True)
+class ContentHidden(Event):
+    """Member content was hidden by moderation (a decision, or reports whose weight reached the
+    threshold). What it earned its author is taken back until it is restored."""
+
+    name = "content.hidden"
+    content_type: str
+    content_id: int
+    author_id: int | None
+
+
+@dataclass(frozen=True)
+class ContentRestored(Event):
+    """Hidden member content is shown again: what it earned comes back."""
+
+    name = "content.restored"
+    content_type: str
+    content_id: int
+    author_id: int | None
+
+
+@dataclass(frozen=True)
+class ContentRemoved(Event):
+    """Member content was deleted (by its author or by moderation): what it earned is taken back."""
+
+    name = "content.removed"
+    content_type: str
+    content_id: int
+    author_id: int | None

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from api.domain.content.events import (
     ContentFlagged, ContentHeld, MayPost, Screened, ScreenText, Submission, WithinLimits,
@@ -66,6 +67,15 @@ async def check(submission: Submission, settings: Settings) -> Verdict:
         raise Forbidden(f"{held} This needs a moderator's approval, which a {submission.content_type.lower()} "
                         "cannot wait for: change the text.", field=first)
     return Verdict(held=held, flags=tuple(screened.flags), censored=dict(screened.censored))
+
+
+async def may_take_part(actor: Any, settings: Settings, *, space_id: int | None = None) -> Any:
+    """For acts without text that still take part (reactions, votes, check-ins): the member is
+    neither muted nor banned, and (unless staff) admitted and bound by the current rules."""
+    member = await require_can_act(actor)
+    if not is_staff(member):
+        await decide(MayPost(author=member, space_id=space_id), settings)
+    return member
 
 
 async def announce(verdict: Verdict, content_type: str, content_id: int, author_id: int | None) -> None:

@@ -8,6 +8,7 @@ from tortoise.exceptions import IntegrityError
 from api.transactions import transaction
 
 from api.domain.engagement import badges, points
+from api.domain.content import gate
 from api.domain.engagement.common import community_day, stats_for
 from api.errors import Conflict
 from api.models.accounts import User
@@ -23,6 +24,7 @@ def streak_bonus(settings: Settings, streak: int) -> int:
 
 async def daily_check_in(user: User, *, at: datetime | None = None, settings: Settings) -> CheckIn:
     at = at or now()
+    user = await gate.may_take_part(user, settings)  # not muted; admitted under an APPROVAL policy
     day = community_day(settings, at)
     stats = await stats_for(user.id)
     try:

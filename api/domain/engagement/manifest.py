@@ -4,7 +4,10 @@ messages, feedback and analytics."""
 from api.demo.engagement import seed
 from api.domain.engagement import handlers
 from api.domain.engagement.access import READ_POLICIES
+from api.domain.content.events import ContentHidden, ContentRemoved, ContentRestored
 from api.domain.engagement.messages import MESSAGE
+from api.domain.engagement.reversals import give_back, take_back_hidden, take_back_removed
+from api.events import on
 from api.registry import Domain
 
 DOMAIN = Domain(
@@ -13,7 +16,8 @@ DOMAIN = Domain(
         "feedback; community statistics.",
     models=("api.models.engagement",),
     schema="schema.engagement",
-    handlers=handlers.HANDLERS,
+    handlers=(*handlers.HANDLERS, on(ContentHidden, take_back_hidden), on(ContentRemoved, take_back_removed),
+              on(ContentRestored, give_back)),
     content_types=(MESSAGE,),
     read_policies=READ_POLICIES,
     seeder=seed,

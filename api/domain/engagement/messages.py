@@ -272,4 +272,9 @@ async def _can_see(viewer: User | None, message_id: int) -> bool:
         conversation_id=message.conversation_id, user_id=viewer.id).exists()
 
 
-MESSAGE = ContentType(name="Message", load=_load, hide=_hide, unhide=_unhide, delete=_delete, can_see=_can_see)
+async def _sent_by(user_id: int) -> list[int]:
+    return list(await Message.filter(sender_id=user_id, deleted=False).values_list("id", flat=True))
+
+
+MESSAGE = ContentType(name="Message", load=_load, hide=_hide, unhide=_unhide, delete=_delete, can_see=_can_see,
+                      authored=_sent_by)

@@ -23,6 +23,8 @@ from api.settings import Settings
 
 # Entries that move points without being "earned": excluded from levels and leaderboards.
 SPENDING_RULES = ("redemption", "refund")
+# Entries that take back (or give back) what content earned: they move `earned` both ways.
+REVERSAL_RULES = ("content_taken_back", "content_given_back")
 GRANT_RULE = "grant"
 MAX_GRANT = 100_000
 
@@ -47,7 +49,7 @@ async def record_entry(
         user_id=user_id, amount=amount, rule=rule, reason=reason, source_type=source_type,
         source_id=source_id, dedupe_key=dedupe_key, day=day, created_by_id=created_by_id,
     )
-    earned = amount if amount > 0 and rule not in SPENDING_RULES else 0
+    earned = amount if (amount > 0 and rule not in SPENDING_RULES) or rule in REVERSAL_RULES else 0
     if move_balance or earned:
         await PointAccount.filter(user_id=user_id).update(
             balance=F("balance") + (amount if move_balance else 0), earned=F("earned") + earned

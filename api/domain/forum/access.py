@@ -218,7 +218,8 @@ def can_start_topic(viewer: User | None, space: Space, spaces: SpaceIndex) -> bo
 
 
 def can_edit(viewer: User | None, author_id: int | None, reputation: int, *, settings: Settings) -> bool:
-    """Authors, staff, and members with enough reputation edit a topic or post."""
+    """Authors, staff, and members with enough reputation or trust edit a topic or post."""
     if viewer is None:
         return False
-    return viewer.id == author_id or is_staff(viewer) or reputation >= settings.reputation_to_edit_others
+    return (viewer.id == author_id or is_staff(viewer) or reputation >= settings.reputation_to_edit_others
+            or viewer.trust_level >= settings.trust_level_to_edit_others)

@@ -126,7 +126,15 @@ async def can_see_post(viewer: User | None, post_id: int) -> bool:
     return True
 
 
+async def topics_by(user_id: int) -> list[int]:
+    return list(await Topic.filter(author_id=user_id, deleted_at__isnull=True).values_list("id", flat=True))
+
+
+async def posts_by(user_id: int) -> list[int]:
+    return list(await Post.filter(author_id=user_id, deleted_at__isnull=True).values_list("id", flat=True))
+
+
 TOPIC = ContentType(name="Topic", load=load_topics, hide=hide_topic, unhide=unhide_topic,
-                    delete=delete_topic, publish=publish_topic, can_see=can_see_topic)
+                    delete=delete_topic, publish=publish_topic, can_see=can_see_topic, authored=topics_by)
 POST = ContentType(name="Post", load=load_posts, hide=hide_post, unhide=unhide_post,
-                   delete=delete_post, publish=publish_post, can_see=can_see_post)
+                   delete=delete_post, publish=publish_post, can_see=can_see_post, authored=posts_by)

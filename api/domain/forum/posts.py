@@ -9,7 +9,8 @@ from tortoise.expressions import F
 from api.transactions import transaction
 
 from api.domain.content import gate
-from api.domain.content.events import Submission
+from api.domain.content.events import ContentRemoved, Submission
+from api.events import emit
 from api.domain.forum import access
 from api.domain.forum.announce import announce_post
 from api.domain.forum.hot import refresh_hot
@@ -168,7 +169,8 @@ async def delete_post(actor: User | None, post_id: int) -> Post:
     if actor.id != post.author_id and not is_staff(actor):
         raise Forbidden("Only the author and moderators delete a post.", field="postId")
     async with transaction():
-        await set_post_state(post, deleted=True)
+        if await set_post_state(post, deleted=True):
+            await emit(ContentRemoved(content_type="Post", content_id=post.id, author_id=post.author_id))
     return post
 
 

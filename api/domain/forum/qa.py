@@ -14,6 +14,8 @@ from tortoise.expressions import F
 from tortoise.functions import Sum
 from api.transactions import transaction
 
+from api.domain.content import gate
+from api.domain.content.events import ContentHidden, ContentRemoved, ContentRestored
 from api.domain.forum.events import AnswerAccepted, VoteCast
 from api.events import emit
 from api.domain.forum import access
@@ -98,7 +100,7 @@ async def vote(actor: User | None, subject_type: str, subject_id: int, value: in
                *, settings: Settings) -> tuple[Topic, Post | None]:
     """Cast, change (UP/DOWN) or withdraw (NONE = 0) the actor's vote. Returns the subject
     re-read with its new score."""
-    actor = await require_can_act(actor)
+    actor = await gate.may_take_part(actor, settings)
     if value not in VOTE_VALUES:
         raise Invalid("Vote UP, DOWN or NONE.", field="value")
     topic, post = await _votable(actor, subject_type, subject_id)
@@ -200,3 +202,43 @@ async def unaccept_in_transaction(topic: Topic, post_id: int) -> None:
                       actor_id=None)
         await _ledger(topic.author_id, ACCEPTED_AN_ANSWER, sign=-1, subject_type="Post",
                       subject_id=post_id, actor_id=None)
+
+
+# Reputation earned by content is taken back when moderation hides it or it is deleted, and given
+# back if it is restored (as points are: api.domain.engagement.reversals).
+TAKEN_BACK, GIVEN_BACK = "content_taken_back", "content_given_back"
+
+
+async def _settle_reputation(content_type: str, content_id: int, *, restore: bool) -> None:
+    if content_type not in ("Topic", "Post"):
+        return
+    rows = await ReputationEvent.filter(subject_type=content_type, subject_id=content_id).values_list(
+        "user_id", "reason", "amount")
+    net: dict[int, int] = {}
+    earned: dict[int, int] = {}
+    reversals: dict[int, int] = {}
+    for user_id, reason, amount in rows:
+        net[user_id] = net.get(user_id, 0) + amount
+        if reason in (TAKEN_BACK, GIVEN_BACK):
+            reversals[user_id] = reversals.get(user_id, 0) + (1 if reason == TAKEN_BACK else -1)
+        else:
+            earned[user_id] = earned.get(user_id, 0) + amount
+    for user_id in net:
+        taken = reversals.get(user_id, 0) > 0
+        change = earned.get(user_id, 0) - net[user_id] if restore else -net[user_id]
+        if taken != restore or change == 0:
+            continue
+        await ReputationEvent.create(user_id=user_id, amount=change, reason=GIVEN_BACK if restore else TAKEN_BACK,
+                                     subject_type=content_type, subject_id=content_id)
+
+
+async def take_back_hidden_reputation(event: ContentHidden, settings: Settings) -> None:
+    await _settle_reputation(event.content_type, event.content_id, restore=False)
+
+
+async def take_back_removed_reputation(event: ContentRemoved, settings: Settings) -> None:
+    await _settle_reputation(event.content_type, event.content_id, restore=False)
+
+
+async def give_back_reputation(event: ContentRestored, settings: Settings) -> None:
+    await _settle_reputation(event.content_type, event.content_id, restore=True)

@@ -11,6 +11,7 @@ from tortoise.expressions import F
 from tortoise.functions import Count
 from api.transactions import transaction
 
+from api.domain.content import gate
 from api.domain.forum.events import ReactionAdded
 from api.events import emit
 from api.domain.forum import access
@@ -45,7 +46,7 @@ async def _bump(subject_type: str, subject_id: int, topic_id: int, delta: int) -
 async def react(actor: User | None, subject_type: str, subject_id: int, reaction: str,
                 *, settings: Settings) -> bool:
     """Add a reaction; False when the member had already reacted so."""
-    actor = await require_can_act(actor)
+    actor = await gate.may_take_part(actor, settings)
     if reaction not in settings.forum_reactions:
         raise Invalid(f"React with one of {' '.join(settings.forum_reactions)}.", field="reaction")
     topic, _, author_id = await _subject(actor, subject_type, subject_id)

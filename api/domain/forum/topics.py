@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from api.transactions import transaction
 
 from api.domain.content import gate
-from api.domain.content.events import Submission
+from api.domain.content.events import ContentRemoved, Submission
+from api.events import emit
 from api.domain.forum import access
 from api.domain.forum.announce import announce_topic, publish_topic_activity
 from api.domain.forum.hot import hot_score
@@ -143,6 +144,7 @@ async def delete_topic(actor: User | None, topic_id: int) -> Topic:
             await refresh_topics([topic.id])
             await enqueue("topic", topic.id)
             await enqueue("post", await _post_ids(topic.id))
+            await emit(ContentRemoved(content_type="Topic", content_id=topic.id, author_id=topic.author_id))
         await publish_topic_activity(topic, "DELETED")
     return topic
 

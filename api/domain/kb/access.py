@@ -99,6 +99,8 @@ async def may_edit_article(user: User | None, article: Article, *,
         return True
     if article.status == ArticleStatus.DRAFT:
         return False
+    if user.trust_level >= settings.trust_level_to_edit_others:
+        return True
     if reputation is None:
         reputation = await reputation_of(user.id)
     return reputation >= settings.reputation_to_edit_others

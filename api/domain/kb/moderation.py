@@ -74,13 +74,22 @@ async def can_see_resource(viewer: User | None, resource_id: int) -> bool:
     return await Resource.filter(readable_resources_q(viewer), id=resource_id).exists()
 
 
+async def articles_by(user_id: int) -> list[int]:
+    """Articles the member started (co-authored articles stay: others wrote them too)."""
+    return list(await Article.filter(created_by_id=user_id).values_list("id", flat=True))
+
+
+async def resources_by(user_id: int) -> list[int]:
+    return list(await Resource.filter(created_by_id=user_id).values_list("id", flat=True))
+
+
 ARTICLE = ContentType(
     name="Article", load=load_articles, hide=_set_hidden(Article, "article", True),
     unhide=_set_hidden(Article, "article", False), delete=_delete(Article, "article"),
-    can_see=can_see_article,
+    can_see=can_see_article, authored=articles_by,
 )
 RESOURCE = ContentType(
     name="Resource", load=load_resources, hide=_set_hidden(Resource, "resource", True),
     unhide=_set_hidden(Resource, "resource", False), delete=_delete(Resource, "resource"),
-    can_see=can_see_resource,
+    can_see=can_see_resource, authored=resources_by,
 )

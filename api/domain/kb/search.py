@@ -6,7 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from api.domain.kb.text import roles_list
-from api.markdown import plain_texts_async
+from api.markdown import shown_texts_async
 from api.models.kb import Article, ArticleAuthor, ArticleStatus, Resource
 from search.documents import MAX_TEXT, timestamp
 from search.registry import DocumentKind
@@ -24,7 +24,7 @@ async def load_articles(ids: list[int]) -> list[dict[str, Any]]:
     rows = await Article.filter(id__in=ids, status__in=[ArticleStatus.PUBLISHED, ArticleStatus.ARCHIVED],
                                 hidden=False)
     authors = await _author_ids([a.id for a in rows])
-    texts = await plain_texts_async([a.body for a in rows])
+    texts = await shown_texts_async([(a.body_html, a.body) for a in rows])
     return [
         {
             "id": a.id, "kind": "article", "title": a.title, "slug": a.slug, "summary": a.summary,

@@ -39,6 +39,8 @@ async def may_invite(actor: User, space_id: int | None, *, admits_to_community: 
 
     if is_staff(actor):
         return None
+    if actor.trust_level < settings.trust_level_to_invite:
+        return f"Invites unlock at trust level {settings.trust_level_to_invite}: take part a little first."
     if admits_to_community and space_id is not None:
         return "Only moderators make a space's invite admit to the community."
     if space_id is None:

@@ -104,13 +104,6 @@ async def first_posts_reason(author: User, settings: Settings) -> str | None:
     return None
 
 
-async def hold_reason(author: User, text: str, *, settings: Settings) -> str | None:
-    """Why this member's text must wait for a moderator, or None to publish it."""
-    if is_staff(author):
-        return None
-    return match_rules(text, list(await FilterRule.all())) or await first_posts_reason(author, settings)
-
-
 async def may_post(question: MayPost, settings: Settings) -> None:
     """Decides `MayPost`: the member accepted the current rules and is admitted (to the space)."""
     await rules.require_current_acceptance(question.author, settings=settings)
@@ -135,18 +128,9 @@ async def screen_text(question: ScreenText, settings: Settings) -> Screened:
 
 
 async def queue_held(event: ContentHeld, settings: Settings) -> None:
-    """Put held content in the review queue, with the precise reason it was held (the event
-    carries the owner's generic one)."""
-    content_type, content_id, author_id, reason = (
-        event.content_type, event.content_id, event.author_id, event.reason)
-    if author_id is not None:
-        refs = await load_subjects([(content_type, content_id)])
-        author = await User.filter(id=author_id).first()
-        ref = refs.get((content_type, content_id))
-        if ref is not None and author is not None:
-            reason = await hold_reason(author, f"{ref.title}\n{ref.text}", settings=settings) or reason
-    item = await open_item(content_type, content_id, author_id, why="is held for review")
-    await ReviewItem.filter(id=item.id).update(held=True, hold_reason=(reason or "Held for review.")[:200])
+    """Put held content in the review queue with why the gate held it."""
+    item = await open_item(event.content_type, event.content_id, event.author_id, why="is held for review")
+    await ReviewItem.filter(id=item.id).update(held=True, hold_reason=(event.reason or "Held for review.")[:200])
 
 
 async def queue_flagged(event: ContentFlagged, settings: Settings) -> None:

@@ -9,7 +9,7 @@ from datetime import timedelta
 from enum import Enum
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
+from tortoise.expressions import F, Subquery
 from tortoise.queryset import QuerySet
 from api.settings import Settings
 from api.transactions import transaction
@@ -19,12 +19,14 @@ from api.domain.content import ContentRef
 from api.domain.moderation import modlog, sanctions
 from api.domain.moderation._text import note
 from api.domain.notifications import notify_many
+from api.domain.content.events import ContentHidden, ContentRemoved, ContentRestored
+from api.events import emit
 from api.errors import Conflict, Invalid, NotFound
 from api.models.accounts import Role, SanctionKind, User
 from api.models.moderation import (
     CaseStatus, LogAction, ModerationAction, Report, ReportReason, ReviewItem,
 )
-from api.policies import require_role
+from api.policies import is_staff, require_role
 from api.timeutil import now
 
 MEMBER_TYPE = "User"
@@ -139,7 +141,37 @@ async def report(actor: User, subject_type: str, subject_id: int, reason: Report
                                                         last_reported_at=moment, updated_at=moment)
     except IntegrityError:  # a double submit raced past the check above
         raise Conflict("You have already reported this; a moderator will look at it.", field="subjectId") from None
+    if subject_type != MEMBER_TYPE and not ref.hidden:
+        await hide_when_flagged_enough(item, settings=settings)
     return created
+
+
+def flag_weight(reporter: User, settings: Settings) -> int:
+    """How much one report counts toward hiding content at once: by the reporter's trust level
+    (FLAG_WEIGHTS); staff reports reach the threshold alone."""
+    if is_staff(reporter):
+        return max(settings.flag_hide_threshold, 1)
+    return dict(settings.flag_weights).get(str(getattr(reporter, "trust_level", 0) or 0), 1)
+
+
+async def hide_when_flagged_enough(item: ReviewItem, *, settings: Settings) -> bool:
+    """Flags that act: once the weights of an item's open reports reach FLAG_HIDE_THRESHOLD, the
+    content is hidden at once, pending a moderator's review (the item stays open). True if hidden."""
+    if settings.flag_hide_threshold <= 0:
+        return False
+    reporters = await User.filter(id__in=Subquery(Report.filter(item_id=item.id, open=1).values("reporter_id")))
+    if sum(flag_weight(r, settings) for r in reporters) < settings.flag_hide_threshold:
+        return False
+    registered = content.get(item.subject_type)
+    ref = (await registered.load([item.subject_id])).get(item.subject_id) if registered else None
+    if registered is None or ref is None or ref.hidden or ref.deleted:
+        return False
+    await registered.hide(item.subject_id, None)
+    await modlog.record(LogAction.CONTENT_HIDDEN, actor_id=None, subject_type=item.subject_type,
+                        subject_id=item.subject_id, subject_label=ref.title,
+                        reason="Hidden pending review: reported by members whose trust reached the threshold.")
+    await emit(ContentHidden(content_type=item.subject_type, content_id=item.subject_id, author_id=ref.author_id))
+    return True
 
 
 def queue(order: QueueOrder = QueueOrder.NEWEST, kind: QueueFilter = QueueFilter.ALL) -> QuerySet[ReviewItem]:
@@ -203,8 +235,12 @@ async def resolve(
         else:
             if action is ModerationAction.HIDE_CONTENT:
                 await content.get(item.subject_type).hide(item.subject_id, moderator.id)  # type: ignore[union-attr]
+                await emit(ContentHidden(content_type=item.subject_type, content_id=item.subject_id,
+                                         author_id=target))
             elif action is ModerationAction.DELETE_CONTENT:
                 await content.get(item.subject_type).delete(item.subject_id, moderator.id)  # type: ignore[union-attr]
+                await emit(ContentRemoved(content_type=item.subject_type, content_id=item.subject_id,
+                                          author_id=target))
             await modlog.record(_LOG_ACTION[action], actor_id=moderator.id, subject_type=item.subject_type,
                                 subject_id=item.subject_id, subject_label=label, reason=reason)
     reporters = await Report.filter(item_id=item.id).values_list("reporter_id", flat=True)
@@ -231,4 +267,5 @@ async def restore_content(actor: User | None, subject_type: str, subject_id: int
     await registered.unhide(subject_id, moderator.id)
     await modlog.record(LogAction.CONTENT_RESTORED, actor_id=moderator.id, subject_type=subject_type,
                         subject_id=subject_id, subject_label=ref.title, reason=reason)
+    await emit(ContentRestored(content_type=subject_type, content_id=subject_id, author_id=ref.author_id))
     return (await registered.load([subject_id]))[subject_id]

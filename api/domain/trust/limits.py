@@ -4,8 +4,10 @@ The content gate asks `WithinLimits` of every text a member (not staff) writes; 
 refuses, with the field at fault, a new member's text with too many links, images or mentions, a
 topic, reply or message past the day's allowance (community days), and a private message to a
 member who is not staff before `TRUST_LEVEL_TO_MESSAGE`. Members at level 1 and above have no
-such limits. Privileges: inviting (`TRUST_LEVEL_TO_INVITE`), editing others' posts and articles
-(`TRUST_LEVEL_TO_EDIT_OTHERS`, beside reputation), and the weight of a report (`FLAG_WEIGHTS`).
+such limits. The privileges levels unlock are checked where they are used: inviting
+(`TRUST_LEVEL_TO_INVITE`, moderation's invites), editing others' posts and articles
+(`TRUST_LEVEL_TO_EDIT_OTHERS`, beside reputation: forum and knowledge-base access), and the weight
+of a report (`FLAG_WEIGHTS`, moderation's reports).
 """
 
 from __future__ import annotations
@@ -31,21 +33,6 @@ _DAILY = {
 
 def level_of(user: User | None) -> int:
     return 0 if user is None else int(getattr(user, "trust_level", 0) or 0)
-
-
-def may_invite(user: User, settings: Settings) -> bool:
-    return is_staff(user) or level_of(user) >= settings.trust_level_to_invite
-
-
-def may_edit_others(user: User, settings: Settings) -> bool:
-    return is_staff(user) or level_of(user) >= settings.trust_level_to_edit_others
-
-
-def flag_weight(user: User, settings: Settings) -> int:
-    """How much one report by `user` counts toward hiding content at once (staff: the threshold)."""
-    if is_staff(user):
-        return max(settings.flag_hide_threshold, 1)
-    return dict(settings.flag_weights).get(str(level_of(user)), 1)
 
 
 def _day_start(settings: Settings) -> datetime:
