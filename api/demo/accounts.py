@@ -1,4 +1,6 @@
-"""Demo members: an admin, a moderator and members with English and Chinese names."""
+"""Demo members: an admin, a moderator and members with English and Chinese names, at the trust
+levels a community a few months old would have given them (the job keeps levels 1 and 2; the
+leader is locked by staff; 张伟 is new)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ MEMBERS = [
     ("carol", "Carol Diaz", Role.MEMBER),
     ("张伟", "张伟", Role.MEMBER),
 ]
+TRUST_LEVELS = {"alice": 4, "bob": 2, "李明": 2, "carol": 1, "王芳": 1}
 
 
 async def seed(settings: Settings, state: dict) -> None:
@@ -28,4 +31,7 @@ async def seed(settings: Settings, state: dict) -> None:
                               password=DEMO_PASSWORD, display_name=display),
             settings=settings, role=role,
         )
+    for username, level in TRUST_LEVELS.items():
+        await User.filter(id=users[username].id).update(trust_level=level, trust_level_locked=level == 4)
+        users[username].trust_level = level
     state["users"] = users

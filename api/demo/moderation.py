@@ -1,4 +1,4 @@
-"""Demo moderation: community rules, a pinned announcement, a filter rule, an invite, a pending
+"""Demo moderation: community rules, a pinned announcement, watched words, an invite, a pending
 join request for a space that requires approval, and an open report in the review queue."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from datetime import timedelta
 from api.domain.moderation import admission, invites, premoderation, reports, rules
 from api.domain.moderation.announcements import publish_announcement
 from api.models.forum import Post
-from api.models.moderation import FilterKind, JoinPolicy, JoinRequest, ReportReason
+from api.models.moderation import FilterKind, JoinPolicy, JoinRequest, ReportReason, WatchAction
 from api.settings import Settings
 from api.timeutil import now
 
@@ -22,6 +22,17 @@ RULES = """# Community rules
 
 社区守则：友善交流，切勿发布广告或他人隐私。
 """
+
+
+# Watched words, one of each action (README "Watched words").
+WATCHED = [
+    (FilterKind.WORD, "free money", WatchAction.REQUIRE_APPROVAL, "Typical spam phrase"),
+    (FilterKind.WORD, "赌博", WatchAction.REQUIRE_APPROVAL, "Gambling spam (matched inside Chinese text)"),
+    (FilterKind.WORD, "代写", WatchAction.BLOCK, "Essay-writing services"),
+    (FilterKind.WORD, "darn", WatchAction.CENSOR, "Kept polite"),
+    (FilterKind.WORD, "crypto giveaway", WatchAction.FLAG, "Usually a scam; a moderator takes a look"),
+    (FilterKind.LINK, "bit.ly", WatchAction.FLAG, "Link shorteners hide where they lead"),
+]
 
 
 async def seed(settings: Settings, state: dict) -> None:
@@ -38,7 +49,8 @@ async def seed(settings: Settings, state: dict) -> None:
         author_id=mod.id, title="Moderator meeting on Friday", body="Agenda: the review queue backlog.",
         audience="ROLE", audience_role="MODERATOR", settings=settings,
     )
-    await premoderation.add_filter_rule(admin, FilterKind.WORD, "free money", "Typical spam phrase", settings=settings)
+    for kind, pattern, action, why in WATCHED:
+        await premoderation.add_filter_rule(admin, kind, pattern, why, action=action, settings=settings)
     await invites.create_invite(users["alice"], max_uses=5, expires_at=now() + timedelta(days=30), settings=settings)
 
     # A pending join request: a space that requires approval, or the community itself.

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from api.demo import accounts, forum, moderation
+from api.models.accounts import User
 from api.models.moderation import (
-    Announcement, JoinRequest, JoinRequestStatus, Report, RulesVersion, SpaceJoinPolicy,
+    Announcement, FilterRule, JoinRequest, JoinRequestStatus, Report, RulesVersion, SpaceJoinPolicy,
 )
 
 
@@ -19,3 +20,7 @@ async def test_demo_seeds_rules_announcement_join_request_and_report(app_setting
     assert await SpaceJoinPolicy.filter(space_id=request.space_id, policy="APPROVAL").exists()
     (report,) = await Report.filter(open=1)
     assert report.reporter_id == state["users"]["carol"].id and report.subject_type == "Post"
+    # Watched words of every action, and members at every trust level but 3 (earned by the job).
+    assert {rule.action for rule in await FilterRule.all()} == {"BLOCK", "CENSOR", "REQUIRE_APPROVAL", "FLAG"}
+    levels = {u.trust_level for u in await User.filter(role="MEMBER")}
+    assert levels == {0, 1, 2, 4} and await User.filter(trust_level=4, trust_level_locked=True).exists()
