@@ -48,6 +48,7 @@ class ThreadLocalClient:
             return getattr(self.own(), name)(*args, **kwargs)
 
         method.__name__ = name
+        method.__qualname__ = f"Client.{name}"  # spans and logs name the SDK method
         return method
 
 

@@ -84,7 +84,7 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Add a blocked word or link rule: matching content is held (admins).")
+    @strawberry.mutation(description="Add a watched word or link rule with its action: BLOCK, CENSOR, REQUIRE_APPROVAL or FLAG (admins).")
     @guard(Require.ADMIN)
     async def add_filter_rule(
         self, info: Info,
@@ -95,7 +95,7 @@ class Mutation:
                                             settings=info.context.settings)
         return AddFilterRulePayload(rule=rule)
 
-    @strawberry.mutation(description="Remove a pre-moderation rule (admins).")
+    @strawberry.mutation(description="Remove a watched word or link rule (admins).")
     @guard(Require.ADMIN)
     async def remove_filter_rule(
         self, info: Info,

@@ -39,6 +39,7 @@ async def _world(factory, settings) -> dict[str, Any]:
     admin = await factory.user(role="ADMIN")
     moderator = await factory.user(role="MODERATOR")
     target, applicant, reporter = await factory.user(), await factory.user(), await factory.user()
+    spammer = await factory.user()
     await rules.publish_rules(admin, "Be kind.", settings=settings)
     space = await Space.create(name="Garden", slug="garden")
     hidden = await Topic.create(space=space, author=target, title="Hidden", body="b", hidden=True,
@@ -69,6 +70,7 @@ async def _world(factory, settings) -> dict[str, Any]:
         "approveHeldContent": {"itemId": gid("ReviewItem", item)},
         "rejectHeldContent": {"itemId": gid("ReviewItem", item), "reason": "No"},
         "sanctionMember": {"userId": gid("User", target.id), "kind": "WARNING", "reason": "Tone"},
+        "removeSpammer": {"userId": gid("User", spammer.id), "reason": "Casino links"},
         "revokeSanction": {"sanctionId": gid("Sanction", sanction.id), "reason": "Appeal"},
         "publishAnnouncement": {"title": "News", "body": "Text"},
         "markAnnouncementRead": {"announcementId": gid("Announcement", announcement.id)},
