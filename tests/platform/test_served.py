@@ -299,10 +299,18 @@ async def test_json_logs_carry_the_request_operation_viewer_status_and_error(ser
 
 
 @pytest.mark.parametrize("multipart", [False, True], ids=["json", "upload"])
-def test_a_client_leaving_mid_request_is_one_info_line(served, multipart):
+async def test_a_client_leaving_mid_request_is_one_info_line(served, multipart, factory):
+    import asyncio
+
+    _, token = await factory.member_with_token()  # anonymous multipart is refused before its body
+    await asyncio.to_thread(_leave_mid_request, served, multipart, token)
+
+
+def _leave_mid_request(served: Served, multipart: bool, token: str) -> None:
     rid = f"gone-{uuid.uuid4().hex[:8]}"
     if multipart:
-        head = (b"Content-Type: multipart/form-data; boundary=XX\r\nGraphQL-Require-Preflight: 1\r\n")
+        head = (b"Content-Type: multipart/form-data; boundary=XX\r\nGraphQL-Require-Preflight: 1\r\n"
+                b"Authorization: Bearer " + token.encode() + b"\r\n")
         partial = (b'--XX\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{"query": "{ __typename }"}\r\n'
                    b'--XX\r\nContent-Disposition: form-data; name="0"; filename="a.png"\r\n\r\n' + b"x" * 4000)
     else:
