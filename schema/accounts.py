@@ -27,16 +27,18 @@ if TYPE_CHECKING:
     from schema.engagement.types import Title
     from schema.moderation.sanctions import MemberModeration
 
-Role = described_enum(
-    models.Role, name="Role", description="Community roles, from least to most rights.",
+Role = models.Role
+described_enum(
+    Role, name="Role", description="Community roles, from least to most rights.",
     values={
         "MEMBER": "A signed-up member: reads, posts and votes.",
         "MODERATOR": "A member who also moderates content and members.",
         "ADMIN": "A moderator who also manages roles and community settings.",
     },
 )
-UserStatus = described_enum(
-    models.UserStatus, name="UserStatus", description="Whether a member counts as active.",
+UserStatus = models.UserStatus
+described_enum(
+    UserStatus, name="UserStatus", description="Whether a member counts as active.",
     values={
         "ACTIVE": "A normal, active member.",
         "INACTIVE": "Marked inactive by staff after review; their content stays.",
@@ -65,14 +67,14 @@ class User(ModelNode):
         extensions=[PermissionExtension(permissions=[IsStaff()], fail_silently=True)],
     )
     def trust_level_locked(self) -> bool | None:
-        return self.trust_level_locked  # type: ignore[attr-defined]
+        return self.trust_level_locked
 
     @strawberry.field(
         description="Email address; only the member and admins see it.",
         extensions=[PermissionExtension(permissions=[IsSelfOrAdmin()], fail_silently=True)],
     )
     def email(self) -> str | None:
-        return self.email  # type: ignore[attr-defined]
+        return self.email
 
     @strawberry.field(description="The member's profile picture (with its variant URLs), if any.")
     async def avatar(
@@ -88,7 +90,7 @@ class User(ModelNode):
     async def title(self, info: Info) -> Annotated[Title, strawberry.lazy("schema.engagement.types")] | None:
         from api.domain.engagement.titles import load_displayed_titles
 
-        return await info.context.loaders.custom("engagement.displayed_title", load_displayed_titles).load(self.id)  # type: ignore[attr-defined]
+        return await info.context.loaders.custom("engagement.displayed_title", load_displayed_titles).load(self.id)
 
     @strawberry.field(description="The member's warnings, mutes and bans: moderators only (null for others).")
     def moderation(
@@ -113,9 +115,9 @@ class Notification(ModelNode):
 
     @strawberry.field(description="Global id of the object concerned, if any.")
     def subject_id(self) -> strawberry.ID | None:
-        if not self.subject_type or self.subject_id is None:  # type: ignore[attr-defined]
+        if not self.subject_type or self.subject_id is None:
             return None
-        return strawberry.ID(str(relay.GlobalID(self.subject_type, str(self.subject_id))))  # type: ignore[attr-defined]
+        return strawberry.ID(str(relay.GlobalID(self.subject_type, str(self.subject_id))))
 
     @strawberry.field(description="The member who caused it, if any.")
     async def actor(self, info: Info) -> User | None:

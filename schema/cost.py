@@ -160,7 +160,7 @@ class QueryCostLimiter(SchemaExtension):
     def __init__(self, *, settings: Settings) -> None:
         self.settings = settings
 
-    def on_execute(self):  # type: ignore[override]
+    def on_execute(self):
         execution = self.execution_context
         document = execution.graphql_document
         if document is not None:

@@ -29,8 +29,9 @@ from schema.errors import PublicError
 from schema.permissions import Require, guard
 from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate, parse_id
 
-MediaKind = described_enum(
-    models.MediaKind, name="MediaKind", description="What a file is, decided from its content.",
+MediaKind = models.MediaKind
+described_enum(
+    MediaKind, name="MediaKind", description="What a file is, decided from its content.",
     values={
         "IMAGE": "JPEG, PNG, WebP or GIF image (stored re-encoded, with WebP variants).",
         "AUDIO": "MP3, OGG, M4A or WAV audio.",
@@ -38,8 +39,9 @@ MediaKind = described_enum(
         "DOCUMENT": "PDF document (always served as a download).",
     },
 )
-MediaPurpose = described_enum(
-    models.MediaPurpose, name="MediaPurpose", description="What a file is uploaded for.",
+MediaPurpose = models.MediaPurpose
+described_enum(
+    MediaPurpose, name="MediaPurpose", description="What a file is uploaded for.",
     values={
         "AVATAR": "A profile picture (images only).",
         "POST": "A picture embedded in a post or article (images only).",
@@ -121,7 +123,7 @@ class MediaFile(ModelNode):
     @strawberry.field(description="The stored renditions, smallest first (the original last for images).")
     async def variants(self, info: Info) -> list[MediaVariant]:
         rows = await info.context.loaders.many(models.MediaVariant, "media_file_id").load(self.id)
-        return sorted(rows, key=lambda v: (v.name == "original", v.width or 0))  # type: ignore[return-value]
+        return sorted(rows, key=lambda v: (v.name == "original", v.width or 0))
 
     @strawberry.field(description="The URL of the smallest rendition at least `width` pixels wide "
                                   "(the largest one if none is), for `<img srcset>`-style choices.")

@@ -31,15 +31,17 @@ class SearchKindValue(str, Enum):
     POST = "post"
 
 
-SearchKind = described_enum(
-    SearchKindValue, name="SearchKind", description="Kinds of searchable objects.",
+SearchKind = SearchKindValue
+described_enum(
+    SearchKind, name="SearchKind", description="Kinds of searchable objects.",
     values={
         "ARTICLE": "Knowledge-base articles.", "RESOURCE": "Resource library entries.",
         "MEMBER": "Members.", "TOPIC": "Forum topics and questions.", "POST": "Forum replies and answers.",
     },
 )
-SearchSort = described_enum(
-    search_query.SearchSort, name="SearchSort", description="Order of search hits.",
+SearchSort = search_query.SearchSort
+described_enum(
+    SearchSort, name="SearchSort", description="Order of search hits.",
     values={
         "RELEVANCE": "Best matches first.", "NEWEST": "Most recently created first.",
         "OLDEST": "Oldest first.",

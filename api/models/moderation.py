@@ -386,16 +386,16 @@ class AppendOnlyError(RuntimeError):
 class _AppendOnlyQuerySet(QuerySet):
     """Bulk writes through the ORM are refused too, not only `save()` and `delete()`."""
 
-    def update(self, **kwargs):  # type: ignore[override]
+    def update(self, **kwargs):
         raise AppendOnlyError("Moderation log entries cannot be changed.")
 
-    def delete(self):  # type: ignore[override]
+    def delete(self):
         raise AppendOnlyError("Moderation log entries cannot be deleted.")
 
-    def bulk_update(self, *args, **kwargs):  # type: ignore[override]
+    def bulk_update(self, *args, **kwargs):
         raise AppendOnlyError("Moderation log entries cannot be changed.")
 
-    def select_for_update(self, *args, **kwargs):  # type: ignore[override]
+    def select_for_update(self, *args, **kwargs):
         raise AppendOnlyError("Moderation log entries are never locked for change.")
 
 
@@ -423,10 +423,10 @@ class ModerationLogEntry(Model):
         ordering = ["-created_at", "-id"]
         manager = _AppendOnlyManager()
 
-    async def save(self, *args, **kwargs) -> None:  # type: ignore[override]
+    async def save(self, *args, **kwargs) -> None:
         if self._saved_in_db:
             raise AppendOnlyError("Moderation log entries cannot be changed.")
         await super().save(*args, **kwargs)
 
-    async def delete(self, *args, **kwargs) -> None:  # type: ignore[override]
+    async def delete(self, *args, **kwargs) -> None:
         raise AppendOnlyError("Moderation log entries cannot be deleted.")

@@ -55,7 +55,7 @@ class CommunityEvent(ModelNode):
         viewer = info.context.viewer
         if viewer is None or not (viewer.id == self.organiser_id or is_staff(viewer)):  # type: ignore[attr-defined]
             return None
-        return self.check_in_code  # type: ignore[attr-defined]
+        return self.check_in_code
 
     @strawberry.field(description="Members with a place.")
     async def going_count(self, info: Info) -> int:
@@ -79,7 +79,7 @@ class CommunityEvent(ModelNode):
             rows = {r.event_id: r for r in await models.Rsvp.filter(event_id__in=event_ids, user_id=viewer.id)}
             return [rows.get(i) for i in event_ids]
 
-        return await info.context.loaders.custom("engagement.viewer_rsvp", batch).load(self.id)  # type: ignore[attr-defined]
+        return await info.context.loaders.custom("engagement.viewer_rsvp", batch).load(self.id)
 
     @strawberry.field(description="Sign-ups in queue order, for one event at a time (members only).")
     async def rsvps(
@@ -87,7 +87,7 @@ class CommunityEvent(ModelNode):
         status: Annotated[RsvpStatus | None, strawberry.argument(description="Only sign-ups in this state.")] = None,
         first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[EventRsvp]:
-        query = models.Rsvp.filter(event_id=self.id).order_by("queued_at", "id")  # type: ignore[attr-defined]
+        query = models.Rsvp.filter(event_id=self.id).order_by("queued_at", "id")
         if info.context.viewer is None:
             query = query.filter(id__in=[])
         if status is not None:
@@ -163,11 +163,11 @@ class Lottery(ModelNode):
 
     @strawberry.field(description="The random seed, revealed at the draw (null before).")
     def seed(self) -> str | None:
-        return self.seed if self.status == models.LotteryStatus.DRAWN else None  # type: ignore[attr-defined]
+        return self.seed if self.status == models.LotteryStatus.DRAWN else None
 
     @strawberry.field(description="Database ids of the eligible members at the draw, sorted (empty before).")
     def eligible_user_ids(self) -> list[int]:
-        return list(self.eligible_user_ids) if self.status == models.LotteryStatus.DRAWN else []  # type: ignore[attr-defined]
+        return list(self.eligible_user_ids) if self.status == models.LotteryStatus.DRAWN else []
 
     @strawberry.field(description="The event whose attendees are eligible (EVENT_ATTENDEES).")
     async def event(self, info: Info) -> CommunityEvent | None:
@@ -177,9 +177,9 @@ class Lottery(ModelNode):
 
     @strawberry.field(description="Global id of the survey whose respondents are eligible (SURVEY_RESPONDENTS).")
     def survey_id(self) -> strawberry.ID | None:
-        if self.survey_id is None:  # type: ignore[attr-defined]
+        if self.survey_id is None:
             return None
-        return strawberry.ID(node_global_id("Survey", self.survey_id))  # type: ignore[attr-defined]
+        return strawberry.ID(node_global_id("Survey", self.survey_id))
 
     @strawberry.field(description="The winners in rank order (empty before the draw).")
     async def winners(self, info: Info) -> list[LotteryWinner]:
@@ -189,7 +189,7 @@ class Lottery(ModelNode):
     @strawberry.field(description="Whether the revealed seed matches the commitment and the winners follow "
                                   "from it (null before the draw).")
     async def verified(self, info: Info) -> bool | None:
-        if self.status != models.LotteryStatus.DRAWN:  # type: ignore[attr-defined]
+        if self.status != models.LotteryStatus.DRAWN:
             return None
         lottery: models.Lottery = self  # type: ignore[assignment]
         rows = await _winners_of(info, lottery)

@@ -29,19 +29,19 @@ class FeedbackTicket(ModelNode):
 
     @strawberry.field(description="Seconds from filing to the first staff reply.")
     def first_response_seconds(self) -> float | None:
-        if self.first_response_at is None:  # type: ignore[attr-defined]
+        if self.first_response_at is None:
             return None
-        return (self.first_response_at - self.created_at).total_seconds()  # type: ignore[attr-defined]
+        return (self.first_response_at - self.created_at).total_seconds()
 
     @strawberry.field(description="Seconds from filing to resolution or rejection.")
     def resolution_seconds(self) -> float | None:
-        if self.resolved_at is None:  # type: ignore[attr-defined]
+        if self.resolved_at is None:
             return None
-        return (self.resolved_at - self.created_at).total_seconds()  # type: ignore[attr-defined]
+        return (self.resolved_at - self.created_at).total_seconds()
 
     @strawberry.field(description="Global ids of the attached media files.")
     def attachment_ids(self) -> list[strawberry.ID]:
-        return [strawberry.ID(node_global_id("MediaFile", i)) for i in self.attachment_ids]  # type: ignore[attr-defined]
+        return [strawberry.ID(node_global_id("MediaFile", i)) for i in self.attachment_ids]
 
     @strawberry.field(description="The member who filed it.")
     async def author(self, info: Info) -> User | None:
@@ -56,7 +56,7 @@ class FeedbackTicket(ModelNode):
         self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[FeedbackReply]:
         # Threads are short: load the threads of every ticket on the page in one query.
-        rows = await info.context.loaders.many(models.FeedbackReply, "ticket_id").load(self.id)  # type: ignore[attr-defined]
+        rows = await info.context.loaders.many(models.FeedbackReply, "ticket_id").load(self.id)
         return paginate_list(info, rows, first=first, after=after, last=last, before=before)
 
 

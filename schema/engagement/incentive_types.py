@@ -34,9 +34,9 @@ class PointEntry(ModelNode):
 
     @strawberry.field(description="Global id of the object it is about, if any.")
     def source_id(self) -> strawberry.ID | None:
-        if not self.source_type or self.source_id is None:  # type: ignore[attr-defined]
+        if not self.source_type or self.source_id is None:
             return None
-        return strawberry.ID(node_global_id(self.source_type, self.source_id))  # type: ignore[attr-defined]
+        return strawberry.ID(node_global_id(self.source_type, self.source_id))
 
     @strawberry.field(description="The member whose balance it moves.")
     async def user(self, info: Info) -> User | None:
@@ -65,7 +65,7 @@ class Badge(ModelNode):
 
     @strawberry.field(description="How many members hold it.")
     async def holder_count(self, info: Info) -> int:
-        return await info.context.loaders.custom("engagement.badge_holders", _badge_holders).load(self.id)  # type: ignore[attr-defined]
+        return await info.context.loaders.custom("engagement.badge_holders", _badge_holders).load(self.id)
 
 
 async def _badge_holders(badge_ids: list[int]) -> list[int]:

@@ -38,7 +38,7 @@ class Conversation(ModelNode):
                 grouped.setdefault(row.conversation_id, []).append(row.user)
             return [grouped.get(i, []) for i in conversation_ids]
 
-        return await info.context.loaders.custom("engagement.members", batch).load(self.id)  # type: ignore[attr-defined]
+        return await info.context.loaders.custom("engagement.members", batch).load(self.id)
 
     @strawberry.field(description="Messages the viewer has not read.")
     async def unread_count(self, info: Info) -> int:
@@ -47,7 +47,7 @@ class Conversation(ModelNode):
         async def batch(ids: list[int]) -> list[int]:
             return await messages_domain.unread_counts(viewer.id, ids)
 
-        return await info.context.loaders.custom("engagement.unread", batch).load(self.id)  # type: ignore[attr-defined]
+        return await info.context.loaders.custom("engagement.unread", batch).load(self.id)
 
     @strawberry.field(description="The newest message.")
     async def last_message(self, info: Info) -> Message | None:
@@ -57,13 +57,13 @@ class Conversation(ModelNode):
             info.context.loaders.prime(UserModel, [m.sender for m in messages if m is not None and m.sender])
             return messages
 
-        return await info.context.loaders.custom("engagement.last_message", batch).load(self.id)  # type: ignore[attr-defined]
+        return await info.context.loaders.custom("engagement.last_message", batch).load(self.id)
 
     @strawberry.field(description="Messages, newest first (for one conversation at a time).")
     async def messages(
         self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[Message]:
-        query = models.Message.filter(conversation_id=self.id, deleted=False).order_by("-id")  # type: ignore[attr-defined]
+        query = models.Message.filter(conversation_id=self.id, deleted=False).order_by("-id")
         return await paginate(info, query, first=first, after=after, last=last, before=before)
 
 
@@ -88,7 +88,7 @@ class Message(ModelNode):
 
     @strawberry.field(description="The text (empty when hidden by a moderator).")
     def body(self) -> str:
-        return "" if self.hidden else self.body  # type: ignore[attr-defined]
+        return "" if self.hidden else self.body
 
     @strawberry.field(description="The sender.")
     async def sender(self, info: Info) -> User | None:

@@ -96,7 +96,7 @@ class Space(ModelNode):
 
     @strawberry.field(description="Roles that may see a PRIVATE space (admins always may).")
     def allowed_roles(self) -> list[Role]:
-        return list(self.allowed_roles or [])  # type: ignore[attr-defined]
+        return list(self.allowed_roles or [])
 
     @strawberry.field(description="The parent space, for a child space.")
     async def parent(self, info: Info) -> Space | None:
@@ -177,7 +177,7 @@ class Topic(ModelNode):
                       "public (a members-only or private space...), media URLs are signed and expire.")
     async def body_html(self, info: Info) -> str:
         public = topic_is_public(self, await loaders.spaces(info))  # type: ignore[arg-type]
-        return await embedded_html(info, self.body_html, "Topic", self.id, public)  # type: ignore[attr-defined]
+        return await embedded_html(info, self.body_html, "Topic", self.id, public)
 
     @strawberry.field(description="Who started the topic.")
     def author(self, info: Info) -> User | None:
@@ -227,7 +227,7 @@ class Topic(ModelNode):
     async def posts(self, info: Info, first: First = None, after: After = None, last: Last = None,
                     before: Before = None) -> Connection[Post]:
         query = models.Post.filter(access.post_filter(info.context.viewer), topic_id=self.id)
-        if self.kind == models.TopicKind.QUESTION:  # type: ignore[attr-defined]
+        if self.kind == models.TopicKind.QUESTION:
             query = query.order_by("-accepted", "-score", "position")
         else:
             query = query.order_by("position")
@@ -271,12 +271,12 @@ class Post(ModelNode):
             return None
         topic = await info.context.loaders.by_id(models.Topic).load(self.topic_id)  # type: ignore[attr-defined]
         public = topic is not None and post_is_public(self, topic, await loaders.spaces(info))  # type: ignore[arg-type]
-        return await embedded_html(info, self.body_html, "Post", self.id, public)  # type: ignore[attr-defined]
+        return await embedded_html(info, self.body_html, "Post", self.id, public)
 
     @strawberry.field(description="The quoted excerpt, as it was when quoted; null once the quoted post "
                       "is deleted or hidden.")
     async def quote_text(self, info: Info) -> str | None:
-        text = self.quote_text  # type: ignore[attr-defined]
+        text = self.quote_text
         viewer = info.context.viewer
         if not text or not access.can_read_post_body(viewer, self):  # type: ignore[arg-type]
             return None

@@ -53,12 +53,12 @@ class Poll(ModelNode):
 
     @strawberry.field(description="Global id of the forum topic it belongs to, if any.")
     def topic_id(self) -> strawberry.ID | None:
-        topic = self.topic_id  # type: ignore[attr-defined]
+        topic = self.topic_id
         return None if topic is None else strawberry.ID(str(relay.GlobalID("Topic", str(topic))))
 
     @strawberry.field(description="OPEN or CLOSED (a poll past `closesAt` is CLOSED).")
     def status(self) -> OpenState:
-        return models.PollStatus.CLOSED if domain.is_closed(self) else models.PollStatus.OPEN  # type: ignore[arg-type, return-value]
+        return models.PollStatus.CLOSED if domain.is_closed(self) else models.PollStatus.OPEN
 
     @strawberry.field(description="Who created it.")
     async def author(self, info: Info) -> User | None:
@@ -71,7 +71,7 @@ class Poll(ModelNode):
         shown = domain.results_visible(self)  # type: ignore[arg-type]
         counts = await access.poll_counts(info).load(self.id) if shown else {}
         return [PollOption(index=i, label=label, votes=counts.get(i, 0) if shown else None)
-                for i, label in enumerate(self.options)]  # type: ignore[attr-defined]
+                for i, label in enumerate(self.options)]
 
     @strawberry.field(description="How many members voted.")
     async def voter_count(self, info: Info) -> int:

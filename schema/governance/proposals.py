@@ -115,7 +115,7 @@ def _choices(input: CastVoteInput) -> list[str]:
     given = [v for v in (input.choice, input.choices, input.ranking) if v is not None]
     if len(given) != 1:
         raise Invalid("Give exactly one of choice, choices or ranking.", field="choice")
-    return [input.choice] if input.choice is not None else list(given[0])  # type: ignore[arg-type]
+    return [input.choice] if input.choice is not None else list(given[0])
 
 
 def _proposal_id(value: strawberry.ID) -> int:

@@ -52,7 +52,7 @@ class Survey(ModelNode):
 
     @strawberry.field(description="OPEN or CLOSED (a survey past `closesAt` is CLOSED).")
     def status(self) -> OpenState:
-        return models.PollStatus.CLOSED if domain.is_closed(self) else models.PollStatus.OPEN  # type: ignore[arg-type, return-value]
+        return models.PollStatus.CLOSED if domain.is_closed(self) else models.PollStatus.OPEN
 
     @strawberry.field(description="The questions, in order.")
     async def questions(self, info: Info) -> list[SurveyQuestion]:

@@ -190,7 +190,7 @@ class VoteAuditEntry(ModelNode):
 
     @strawberry.field(description="The choices, for open ballots only; always null for secret ones.")
     def choices(self) -> list[str] | None:
-        return self.choices  # type: ignore[attr-defined, return-value]
+        return self.choices
 
 
 @strawberry.type(description="A motion a committee votes on. Its rules freeze when voting opens.")
@@ -284,7 +284,7 @@ class Proposal(ModelNode):
     async def voters(self, info: Info, first: First = None, after: After = None, last: Last = None,
                      before: Before = None) -> Connection[Voter]:
         query = models.Ballot.filter(proposal_id=self.id).select_related("voter").order_by("id")
-        if self.secret:  # type: ignore[attr-defined]
+        if self.secret:
             query = query.filter(id__lt=0)
         page = await paginate(info, query, first=first, after=after, last=last, before=before, prime=False)
         for edge in page.edges:

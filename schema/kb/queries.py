@@ -28,7 +28,7 @@ class Query:
         row = await models.Article.filter(slug=slug).first()
         if row is None:
             return None
-        return next(iter(await Article.visible(info, [row])), None)  # type: ignore[return-value]
+        return next(iter(await Article.visible(info, [row])), None)
 
     @strawberry.field(description="Articles the viewer may read, most recently changed first.")
     async def articles(

@@ -27,23 +27,26 @@ if TYPE_CHECKING:
     from schema.governance.types import Committee
     from schema.media import MediaFile
 
-ArticleStatus = described_enum(
-    models.ArticleStatus, name="ArticleStatus", description="Where an article is in its life.",
+ArticleStatus = models.ArticleStatus
+described_enum(
+    ArticleStatus, name="ArticleStatus", description="Where an article is in its life.",
     values={
         "DRAFT": "Being written: only its authors and staff see it.",
         "PUBLISHED": "Readable according to its visibility, and searchable.",
         "ARCHIVED": "Kept for reference and still readable, but outdated.",
     },
 )
-ResourceKind = described_enum(
-    models.ResourceKind, name="ResourceKind", description="What a resource library entry is.",
+ResourceKind = models.ResourceKind
+described_enum(
+    ResourceKind, name="ResourceKind", description="What a resource library entry is.",
     values={
         "IMAGE": "A picture.", "AUDIO": "A recording.", "VIDEO": "A video.",
         "DOCUMENT": "A document such as a PDF.", "LINK": "A link to a page elsewhere.",
     },
 )
-LineChange = described_enum(
-    LineChangeModel, name="LineChange", description="How a line differs between two revisions.",
+LineChange = LineChangeModel
+described_enum(
+    LineChange, name="LineChange", description="How a line differs between two revisions.",
     values={"SAME": "In both revisions.", "ADDED": "Only in the newer revision.",
             "REMOVED": "Only in the older revision."},
 )
@@ -105,11 +108,11 @@ class Article(ModelNode):
     @strawberry.field(description="The body rendered to sanitized HTML. While the article is not public, "
                       "the URLs of the uploads it embeds are signed and expire.")
     async def body_html(self, info: Info) -> str:
-        return await embedded_html(info, self.body_html, "Article", self.id, article_is_public(self))  # type: ignore[attr-defined,arg-type]
+        return await embedded_html(info, self.body_html, "Article", self.id, article_is_public(self))
 
     @strawberry.field(description="Roles that may read it when PRIVATE (admins always may).")
     def allowed_roles(self) -> list[str]:
-        return roles_list(self.allowed_roles)  # type: ignore[arg-type]
+        return roles_list(self.allowed_roles)
 
     @strawberry.field(description="Its category, if any.")
     async def category(self, info: Info) -> KbCategory | None:
@@ -129,7 +132,7 @@ class Article(ModelNode):
 
     @strawberry.field(description="The members credited as authors (everyone who saved a revision), in order.")
     async def authors(self, info: Info) -> list[User]:
-        return await loaders.authors(info).load(self.id)  # type: ignore[return-value]
+        return await loaders.authors(info).load(self.id)
 
     @strawberry.field(description="Whether the viewer may edit, publish, archive and restore it.")
     async def viewer_can_edit(self, info: Info) -> bool:
@@ -216,7 +219,7 @@ class Resource(ModelNode):
 
     @strawberry.field(description="Roles that may see it when PRIVATE (admins always may).")
     def allowed_roles(self) -> list[str]:
-        return roles_list(self.allowed_roles)  # type: ignore[arg-type]
+        return roles_list(self.allowed_roles)
 
     @strawberry.field(description="Its category, if any.")
     async def category(self, info: Info) -> KbCategory | None:

@@ -38,7 +38,7 @@ class JoinRequest(ModelNode):
 
     @strawberry.field(description="Global id of the space asked for; null for the community.")
     def space_id(self) -> strawberry.ID | None:
-        return global_id("Space", self.space_id)  # type: ignore[attr-defined]
+        return global_id("Space", self.space_id)
 
     @strawberry.field(description="Who asked.")
     async def applicant(self, info: Info) -> User | None:
@@ -67,7 +67,7 @@ class Invite(ModelNode):
 
     @strawberry.field(description="Global id of the space it admits to, if any.")
     def space_id(self) -> strawberry.ID | None:
-        return global_id("Space", self.space_id)  # type: ignore[attr-defined]
+        return global_id("Space", self.space_id)
 
     @strawberry.field(description="Whether it can still be used.")
     def usable(self) -> bool:

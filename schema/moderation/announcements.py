@@ -40,7 +40,7 @@ class Announcement(ModelNode):
 
     @strawberry.field(description="Global id of the committee addressed (audience COMMITTEE).")
     def committee_id(self) -> strawberry.ID | None:
-        return global_id("Committee", self.committee_id)  # type: ignore[attr-defined]
+        return global_id("Committee", self.committee_id)
 
     @strawberry.field(description="Who published it (null for automatic announcements).")
     async def author(self, info: Info) -> User | None:

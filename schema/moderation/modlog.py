@@ -30,11 +30,11 @@ class ModerationLogEntry(ModelNode):
 
     @strawberry.field(description="Global id of what it concerned, if any.")
     def subject_id(self) -> strawberry.ID | None:
-        return global_id(self.subject_type, self.subject_id)  # type: ignore[attr-defined]
+        return global_id(self.subject_type, self.subject_id)
 
     @strawberry.field(description="A label of the subject at the time (staff only).")
     def subject_label(self, info: Info) -> str | None:
-        return self.subject_label if is_staff(info.context.viewer) else None  # type: ignore[attr-defined]
+        return self.subject_label if is_staff(info.context.viewer) else None
 
     @strawberry.field(description="The acting moderator: shown to staff, and to members when the community "
                                   "setting MODERATION_LOG_SHOWS_MODERATOR is on.")

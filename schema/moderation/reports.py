@@ -24,12 +24,14 @@ from schema.relay import (
     After, Before, Connection, First, Last, ModelNode, decode_global_id, paginate, paginate_list, parse_id,
 )
 
-QueueOrder = described_enum(
-    domain.QueueOrder, name="ReviewQueueOrder", description="Order of the review queue.",
+QueueOrder = domain.QueueOrder
+described_enum(
+    QueueOrder, name="ReviewQueueOrder", description="Order of the review queue.",
     values={"NEWEST": "Most recently reported or held first.", "MOST_REPORTED": "Most reports first."},
 )
-QueueFilter = described_enum(
-    domain.QueueFilter, name="ReviewQueueFilter", description="Which review items to list.",
+QueueFilter = domain.QueueFilter
+described_enum(
+    QueueFilter, name="ReviewQueueFilter", description="Which review items to list.",
     values={"ALL": "Reported and held items.", "REPORTED": "Items with reports.",
             "HELD": "Content held by pre-moderation."},
 )
@@ -49,7 +51,7 @@ class Report(ModelNode):
 
     @strawberry.field(description="Global id of what was reported.")
     def subject_id(self) -> strawberry.ID:
-        return global_id(self.subject_type, self.subject_id)  # type: ignore[arg-type, attr-defined, return-value]
+        return global_id(self.subject_type, self.subject_id)
 
     @strawberry.field(description="Who reported it (staff and the reporter only).")
     async def reporter(self, info: Info) -> User | None:
@@ -87,11 +89,11 @@ class ReviewItem(ModelNode):
 
     @strawberry.field(description="Global id of the subject.")
     def subject_id(self) -> strawberry.ID:
-        return global_id(self.subject_type, self.subject_id)  # type: ignore[arg-type, attr-defined, return-value]
+        return global_id(self.subject_type, self.subject_id)
 
     @strawberry.field(description="The subject as it is now (null if it is gone).")
     async def subject(self, info: Info) -> ReviewSubject | None:
-        ref = await subject_loader(info).load((self.subject_type, self.subject_id))  # type: ignore[attr-defined]
+        ref = await subject_loader(info).load((self.subject_type, self.subject_id))
         if ref is None:
             return None
         return ReviewSubject(title=ref.title, text=ref.text, hidden=ref.hidden, deleted=ref.deleted, held=ref.held)
