@@ -117,32 +117,36 @@ class MediaFile(ModelNode):
     created_at: datetime = strawberry.field(description="When it was uploaded.")
 
     @strawberry.field(description="Where to fetch the stored original; signed and expiring for private files.")
-    def url(self, info: Info) -> str:
-        return _url(info, self.private, self.sha256, self.mime_type)
+    @staticmethod
+    def url(root: strawberry.Parent[models.MediaFile], info: Info) -> str:
+        return _url(info, root.private, root.sha256, root.mime_type)
 
     @strawberry.field(description="The stored renditions, smallest first (the original last for images).")
-    async def variants(self, info: Info) -> list[MediaVariant]:
-        rows = await info.context.loaders.many(models.MediaVariant, "media_file_id").load(self.id)
+    @staticmethod
+    async def variants(root: strawberry.Parent[models.MediaFile], info: Info) -> list[MediaVariant]:
+        rows = await info.context.loaders.many(models.MediaVariant, "media_file_id").load(root.id)
         return sorted(rows, key=lambda v: (v.name == "original", v.width or 0))
 
     @strawberry.field(description="The URL of the smallest rendition at least `width` pixels wide "
                                   "(the largest one if none is), for `<img srcset>`-style choices.")
+    @staticmethod
     async def url_for_width(
-        self, info: Info,
+        root: strawberry.Parent[models.MediaFile], info: Info,
         width: Annotated[int, strawberry.argument(description="The width, in pixels, to display at.")],
     ) -> str:
-        rows = await info.context.loaders.many(models.MediaVariant, "media_file_id").load(self.id)
+        rows = await info.context.loaders.many(models.MediaVariant, "media_file_id").load(root.id)
         ordered = sorted(rows, key=lambda v: v.width or 0)
         chosen = next((v for v in ordered if (v.width or 0) >= width), ordered[-1] if ordered else None)
         if chosen is None:
-            return _url(info, self.private, self.sha256, self.mime_type)
-        return _url(info, self.private, chosen.sha256, chosen.mime_type)
+            return _url(info, root.private, root.sha256, root.mime_type)
+        return _url(info, root.private, chosen.sha256, chosen.mime_type)
 
     @strawberry.field(description="The member who uploaded it.")
-    async def owner(self, info: Info) -> User | None:
-        if self.owner_id is None:  # type: ignore[attr-defined]
+    @staticmethod
+    async def owner(root: strawberry.Parent[models.MediaFile], info: Info) -> User | None:
+        if root.owner_id is None:
             return None
-        return await info.context.loaders.by_id(UserModel).load(self.owner_id)  # type: ignore[attr-defined]
+        return await info.context.loaders.by_id(UserModel).load(root.owner_id)
 
 
 @strawberry.type(description="The viewer's media storage use.")

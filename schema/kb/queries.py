@@ -90,7 +90,7 @@ class Query:
             info.context.settings,
         )
         return RevisionDiff(
-            old=diff.old, new=diff.new, title_changed=diff.title_changed,  # type: ignore[arg-type]
+            old=diff.old, new=diff.new, title_changed=diff.title_changed,
             summary_changed=diff.summary_changed, tags_added=diff.tags_added, tags_removed=diff.tags_removed,
-            added=diff.added, removed=diff.removed, lines=diff.lines, unified=diff.unified,  # type: ignore[arg-type]
+            added=diff.added, removed=diff.removed, lines=diff.lines, unified=diff.unified,
         )
