@@ -325,7 +325,7 @@ class Mutation:
     ) -> LogoutPayload:
         ctx = info.context
         if input.all_sessions:
-            return LogoutPayload(revoked=await domain.revoke_all_tokens(ctx.viewer.id))
+            return LogoutPayload(revoked=await domain.revoke_all_tokens(ctx.member.id))
         await domain.logout(ctx.token)
         return LogoutPayload(revoked=1)
 
@@ -375,7 +375,7 @@ class Mutation:
         input: Annotated[MarkNotificationsReadInput, strawberry.argument(
             description="Which notifications to mark read.")],
     ) -> MarkNotificationsReadPayload:
-        viewer = info.context.viewer
+        viewer = info.context.member
         ids = None if input.ids is None else [parse_id(i, "Notification", "ids") for i in input.ids]
         marked = await notifications_domain.mark_read(viewer.id, ids)
         return MarkNotificationsReadPayload(
@@ -391,4 +391,4 @@ class Subscription:
         async for message in events(info, notifications_domain.channel_for(viewer.id)):
             notification = await NotificationModel.filter(id=message["id"]).first()
             if notification is not None and await can_view(info.context.viewer, notification, info.context.memo):
-                yield notification
+                yield notification  # type: ignore[misc]  # a Tortoise row stands for its ModelNode type

@@ -49,6 +49,14 @@ class Context:
         if self.base_settings is None:
             self.base_settings = self.settings
 
+    @property
+    def member(self) -> User:
+        """The signed-in viewer, where a guard (`Require.SIGNED_IN` or stricter) or the object's
+        visibility already refused anonymous viewers: no viewer here is a bug, not a refusal."""
+        if self.viewer is None:
+            raise RuntimeError("a signed-in viewer is required here (is the guard missing?)")
+        return self.viewer
+
     async def for_operation(self) -> Context | None:
         """A context for one operation on this connection, with the viewer read now; None when
         the connection's session has ended (revoked, expired, banned)."""

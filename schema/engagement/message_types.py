@@ -44,7 +44,7 @@ class Conversation(ModelNode):
     @strawberry.field(description="Messages the viewer has not read.")
     @staticmethod
     async def unread_count(root: strawberry.Parent[models.Conversation], info: Info) -> int:
-        viewer = info.context.viewer
+        viewer = info.context.member
 
         async def batch(ids: list[int]) -> list[int]:
             return await messages_domain.unread_counts(viewer.id, ids)

@@ -113,7 +113,7 @@ class Space(ModelNode):
     async def children(root: strawberry.Parent[models.Space], info: Info) -> list[Space]:
         index = await loaders.spaces(info)
         viewer = info.context.viewer
-        return sorted((s for s in index.by_id.values() if s.parent_id == root.id and index.can_view(viewer, s.id)),
+        return sorted((s for s in index.by_id.values() if s.parent_id == root.id and index.can_view(viewer, s.id)),  # type: ignore[misc]  # a Tortoise row stands for its ModelNode type
                       key=lambda s: (s.position, s.id))
 
     @strawberry.field(description="Whether the viewer may start a topic here.")

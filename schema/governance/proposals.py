@@ -220,4 +220,4 @@ class Subscription:
         async for message in events(info, domain.channel_for(committee.id)):
             proposal = await models.Proposal.filter(id=message["id"]).first()
             if proposal is not None and await Proposal.visible(info, [proposal]):
-                yield proposal
+                yield proposal  # type: ignore[misc]  # a Tortoise row stands for its ModelNode type

@@ -147,4 +147,4 @@ class Subscription:
             # Re-read and re-check: the event carries only the id (sent once the row is committed).
             announcement = await models.Announcement.filter(id=int(message["id"])).first()
             if announcement is not None and await can_view(info.context.viewer, announcement, info.context.memo):
-                yield announcement
+                yield announcement  # type: ignore[misc]  # a Tortoise row stands for its ModelNode type
