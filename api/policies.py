@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from api.db import column
 from api.errors import Forbidden, Sanctioned, Unauthenticated
 from api.models.accounts import CommitteeMembership, Role, Sanction, SanctionKind, User, Visibility
 from api.timeutil import now
@@ -97,8 +98,7 @@ async def committee_seats(viewer: User | None, memo: dict | None = None) -> froz
     key = ("committee_seats", viewer.id)
     if memo is not None and key in memo:
         return memo[key]
-    seats = frozenset(await CommitteeMembership.filter(user_id=viewer.id, left_at__isnull=True)
-                      .values_list("committee_id", flat=True))
+    seats = frozenset(await column(CommitteeMembership.filter(user_id=viewer.id, left_at__isnull=True), "committee_id"))
     if memo is not None:
         memo[key] = seats
     return seats

@@ -25,6 +25,7 @@ from tortoise.expressions import Q, Subquery
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from api.db import column
 from api.models.accounts import User
 from api.policies import is_staff
 from api.registry import registry
@@ -54,7 +55,7 @@ class ReadPolicy(Generic[M]):
             return await self.filter_rows(viewer, rows, memo)
         assert self.scope is not None  # noqa: S101 - __post_init__ guarantees one of the two
         query = await self.scope(viewer, memo)
-        allowed = set(await query.filter(id__in=[r.pk for r in rows]).values_list("id", flat=True))
+        allowed = set(await column(query.filter(id__in=[r.pk for r in rows]), "id"))
         return [r for r in rows if r.pk in allowed]
 
 

@@ -3,6 +3,7 @@ approves (held) forum content without importing the forum."""
 
 from __future__ import annotations
 
+from api.db import column
 from api.transactions import transaction
 
 from api.domain.content import ContentRef, ContentType
@@ -46,7 +47,7 @@ async def _topic_state(topic_id: int, **changes) -> Topic | None:
         await topic.save(update_fields=list(changes))
         await refresh_topics([topic.id])
         await enqueue("topic", topic.id)
-        await enqueue("post", list(await Post.filter(topic_id=topic.id).values_list("id", flat=True)))
+        await enqueue("post", list(await column(Post.filter(topic_id=topic.id), "id")))
     return topic
 
 
@@ -127,11 +128,11 @@ async def can_see_post(viewer: User | None, post_id: int) -> bool:
 
 
 async def topics_by(user_id: int) -> list[int]:
-    return list(await Topic.filter(author_id=user_id, deleted_at__isnull=True).values_list("id", flat=True))
+    return list(await column(Topic.filter(author_id=user_id, deleted_at__isnull=True), "id"))
 
 
 async def posts_by(user_id: int) -> list[int]:
-    return list(await Post.filter(author_id=user_id, deleted_at__isnull=True).values_list("id", flat=True))
+    return list(await column(Post.filter(author_id=user_id, deleted_at__isnull=True), "id"))
 
 
 TOPIC = ContentType(name="Topic", load=load_topics, hide=hide_topic, unhide=unhide_topic,

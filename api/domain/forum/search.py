@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.db import column
 from api.domain.forum.access import SpaceIndex, space_index
 from api.markdown import shown_texts_async
 from api.models.accounts import Role, Visibility
@@ -100,11 +101,11 @@ async def load_posts(ids: list[int]) -> list[dict[str, Any]]:
 
 
 async def all_topic_ids() -> list[int]:
-    return list(await Topic.all().values_list("id", flat=True))
+    return list(await column(Topic.all(), "id"))
 
 
 async def all_post_ids() -> list[int]:
-    return list(await Post.all().values_list("id", flat=True))
+    return list(await column(Post.all(), "id"))
 
 
 _SETTINGS = {

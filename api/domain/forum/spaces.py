@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from api.db import column
 from api.transactions import transaction
 
 from api.domain.forum.media import refresh_spaces
@@ -88,10 +89,10 @@ async def create_space(actor: User | None, data: SpaceInput) -> Space:
 
 
 async def _reindex_spaces(space_ids: list[int]) -> None:
-    topic_ids = list(await Topic.filter(space_id__in=space_ids).values_list("id", flat=True))
+    topic_ids = list(await column(Topic.filter(space_id__in=space_ids), "id"))
     await enqueue("topic", topic_ids)
     if topic_ids:
-        await enqueue("post", list(await Post.filter(topic_id__in=topic_ids).values_list("id", flat=True)))
+        await enqueue("post", list(await column(Post.filter(topic_id__in=topic_ids), "id")))
 
 
 async def update_space(actor: User | None, space_id: int, data: SpaceInput) -> Space:
@@ -108,7 +109,7 @@ async def update_space(actor: User | None, space_id: int, data: SpaceInput) -> S
     async with transaction():
         await space.save()
         if (space.visibility, list(space.allowed_roles or []), space.parent_id) != before:
-            children = list(await Space.filter(parent_id=space.id).values_list("id", flat=True))
+            children = list(await column(Space.filter(parent_id=space.id), "id"))
             await _reindex_spaces([space.id, *children])
             await refresh_spaces([space.id, *children])
     return space

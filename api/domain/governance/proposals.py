@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from api.transactions import transaction
 
-from api.db import is_postgres
+from api.db import column, is_postgres
 from api.domain.notifications import notify_many
 from api.policy import can_view
 from api import text
@@ -210,9 +210,9 @@ async def open_proposal(
         )
         if not opened:
             raise Conflict("Only drafts can be opened.", field="proposalId")
-        voters = await CommitteeMembership.filter(
+        voters = await column(CommitteeMembership.filter(
             committee_id=proposal.committee_id, left_at__isnull=True
-        ).values_list("user_id", flat=True)
+        ), "user_id")
         voters = sorted(set(voters))
         if not voters:
             raise Conflict("The committee has no members to vote.", field="proposalId")

@@ -12,7 +12,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError, TransactionManagementError
 from api.transactions import transaction
 
-from api.db import fetch_all, is_postgres
+from api.db import column, fetch_all, is_postgres
 from api import text
 from api.domain.content import gate
 from api.domain.content.events import Submission
@@ -211,7 +211,7 @@ async def results(actor: User | None, survey_id: int) -> tuple[Survey, int, list
     require_role(actor, Role.MODERATOR)
     survey = await _get(survey_id)
     questions = list(await SurveyQuestion.filter(survey_id=survey_id).order_by("position"))
-    responses = await SurveyResponse.filter(survey_id=survey_id).order_by("id").values_list("answers", flat=True)
+    responses = await column(SurveyResponse.filter(survey_id=survey_id).order_by("id"), "answers")
     out = [QuestionResult(question=q, option_counts=[0] * len(q.options)) for q in questions]
     for answers in responses:
         for result in out:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
+from api.db import column
 from api.transactions import transaction
 
 from api.domain.kb.text import check_summary, slugify
@@ -116,8 +117,8 @@ async def delete_category(actor: User | None, category_id: int) -> int:
             raise NotFound("No such category.", field="categoryId")
         if await Category.filter(parent_id=category_id).exists():
             raise Conflict("Move or delete its subcategories first.", field="categoryId")
-        article_ids = await Article.filter(category_id=category_id).values_list("id", flat=True)
-        resource_ids = await Resource.filter(category_id=category_id).values_list("id", flat=True)
+        article_ids = await column(Article.filter(category_id=category_id), "id")
+        resource_ids = await column(Resource.filter(category_id=category_id), "id")
         await Article.filter(category_id=category_id).update(category_id=None)
         await Resource.filter(category_id=category_id).update(category_id=None)
         await category.delete()

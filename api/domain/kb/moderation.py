@@ -3,6 +3,7 @@ unhide and delete them like any member content. Hiding takes them out of lists a
 
 from __future__ import annotations
 
+from api.db import column
 from api.transactions import transaction
 
 from api.domain.content import ContentRef, ContentType
@@ -76,11 +77,11 @@ async def can_see_resource(viewer: User | None, resource_id: int) -> bool:
 
 async def articles_by(user_id: int) -> list[int]:
     """Articles the member started (co-authored articles stay: others wrote them too)."""
-    return list(await Article.filter(created_by_id=user_id).values_list("id", flat=True))
+    return list(await column(Article.filter(created_by_id=user_id), "id"))
 
 
 async def resources_by(user_id: int) -> list[int]:
-    return list(await Resource.filter(created_by_id=user_id).values_list("id", flat=True))
+    return list(await column(Resource.filter(created_by_id=user_id), "id"))
 
 
 ARTICLE = ContentType(

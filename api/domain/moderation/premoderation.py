@@ -14,6 +14,7 @@ import re
 from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
 
+from api.db import column
 from api.domain import content
 from api.domain.content.events import ContentFlagged, ContentHeld, MayPost, Screened, ScreenText
 from api.domain.moderation import admission, modlog, rules, watched
@@ -197,7 +198,7 @@ async def reject_held(actor: User | None, item_id: int, reason: str, *, settings
 
 async def _tell_reporters(item: ReviewItem, moderator: User, outcome: str) -> None:
     """Content reported before it was held (e.g. held again after an edit): close the loop."""
-    reporters = await Report.filter(item_id=item.id).values_list("reporter_id", flat=True)
+    reporters = await column(Report.filter(item_id=item.id), "reporter_id")
     await notify_many(set(reporters), "moderation.report_resolved", actor_id=moderator.id,
                       subject_type=item.subject_type, subject_id=item.subject_id,
                       message=f"Thank you for your report: {outcome}.")

@@ -11,6 +11,7 @@ from enum import Enum
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Subquery
 from tortoise.queryset import QuerySet
+from api.db import column
 from api.settings import Settings
 from api.transactions import transaction
 
@@ -109,7 +110,7 @@ async def open_item(subject_type: str, subject_id: int, author_id: int | None, *
         if item is None:
             raise
         return item
-    staff = await User.filter(role__in=[Role.MODERATOR, Role.ADMIN]).values_list("id", flat=True)
+    staff = await column(User.filter(role__in=[Role.MODERATOR, Role.ADMIN]), "id")
     await notify_many(set(staff), "moderation.review_needed", actor_id=actor_id, subject_type="ReviewItem",
                       subject_id=item.id, message=f"A {subject_type.lower()} {why}: the review queue has a new item.")
     return item
@@ -243,7 +244,7 @@ async def resolve(
                                           author_id=target))
             await modlog.record(_LOG_ACTION[action], actor_id=moderator.id, subject_type=item.subject_type,
                                 subject_id=item.subject_id, subject_label=label, reason=reason)
-    reporters = await Report.filter(item_id=item.id).values_list("reporter_id", flat=True)
+    reporters = await column(Report.filter(item_id=item.id), "reporter_id")
     await notify_many(set(reporters), "moderation.report_resolved", actor_id=moderator.id,
                       subject_type=item.subject_type, subject_id=item.subject_id,
                       message=f"Thank you for your report: {_OUTCOME_TEXT[action]}.",
