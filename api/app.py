@@ -104,7 +104,7 @@ class GuildhallGraphQL(GraphQLOverHTTP, GraphQL):
                          **kwargs)
         self.runtime = runtime
         # Session watchers of open WebSockets, by the connection's ASGI scope.
-        self._watchers: dict[int, asyncio.Task] = {}
+        self._watchers: dict[int, asyncio.Task[Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and is_multipart(scope):  # before a byte of the body is read
@@ -212,7 +212,7 @@ class RequestContextMiddleware:
         is_multipart = headers.get(b"content-type", b"").startswith(b"multipart/")
         limit = self.settings.max_upload_bytes if is_multipart else self.settings.max_body_bytes
 
-        async def send_with_id(message: dict) -> None:
+        async def send_with_id(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
@@ -225,7 +225,7 @@ class RequestContextMiddleware:
             return
         received = 0
 
-        async def capped_receive() -> dict:
+        async def capped_receive() -> dict[str, Any]:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
@@ -333,7 +333,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     return app
 
 
-def _extra_routes(settings: Settings) -> list:
+def _extra_routes(settings: Settings) -> list[Any]:
     """Routes other packages contribute (e.g. `/media/...`)."""
     from api.graphiql import routes as graphiql_routes
     from media.serving import routes as media_routes

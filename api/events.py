@@ -101,7 +101,7 @@ async def decide(question: Question[T], settings: Settings | None = None) -> T:
     return await found.fn(question, settings or effective_settings())
 
 
-def catalogue(events: dict[str, type[Event]], handlers_of: Callable[[type[Event]], tuple[Handler, ...]],
+def catalogue(events: dict[str, type[Event]], handlers_of: Callable[[type[Event]], tuple[Handler[Any], ...]],
               owners: dict[str, str]) -> str:
     """The events catalogue as Markdown (written to `docs/events.md` by `guildhall export-events`)."""
     lines = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 import contextvars
 import json
 import logging
@@ -24,7 +25,7 @@ class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         from api.request_info import current
 
-        line: dict = {
+        line: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,

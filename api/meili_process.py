@@ -70,7 +70,7 @@ class MeiliProcess:
         self.master_key = master_key
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 30) -> MeiliProcess:
         binary = binary_path()

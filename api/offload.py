@@ -117,7 +117,7 @@ class _Worker:
         self._process.start()
         child.close()
 
-    def call(self, fn: Callable[..., T], args: tuple, kwargs: dict) -> T:
+    def call(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
         try:
             self._conn.send((fn, args, kwargs))
             ok, value = self._conn.recv()
@@ -165,13 +165,13 @@ class _Offloader:
         self.workers.add(worker)
         return worker
 
-    def _discard(self, worker: _Worker, call: asyncio.Future) -> None:
+    def _discard(self, worker: _Worker, call: asyncio.Future[Any]) -> None:
         self.workers.discard(worker)
         worker.kill()
         # The waiting thread now ends with WorkerLost, which nobody reads: say so to asyncio.
         call.add_done_callback(lambda f: f.cancelled() or f.exception())
 
-    async def in_process(self, job: _Job, fn: Callable[..., T], args: tuple, kwargs: dict,
+    async def in_process(self, job: _Job, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any],
                          timeout: float | None) -> T:
         loop = asyncio.get_running_loop()
         async with self.processes:
@@ -200,7 +200,7 @@ class _Offloader:
             self.idle.append(worker)
             return result
 
-    async def in_thread(self, job: _Job, fn: Callable[..., T], args: tuple, kwargs: dict) -> T:
+    async def in_thread(self, job: _Job, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
         loop = asyncio.get_running_loop()
         job.start()
         try:

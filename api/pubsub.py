@@ -34,7 +34,7 @@ class Broker:
 
 class MemoryBroker(Broker):
     def __init__(self) -> None:
-        self._queues: dict[str, set[asyncio.Queue]] = defaultdict(set)
+        self._queues: dict[str, set[asyncio.Queue[Any]]] = defaultdict(set)
 
     async def publish(self, channel: str, message: dict[str, Any]) -> None:
         for queue in list(self._queues.get(channel, ())):
@@ -42,7 +42,7 @@ class MemoryBroker(Broker):
 
     @asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
-        queue: asyncio.Queue = asyncio.Queue(maxsize=1000)
+        queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=1000)
         self._queues[channel].add(queue)
 
         async def messages() -> AsyncIterator[dict[str, Any]]:

@@ -26,7 +26,7 @@ class Runtime:
     broker: Broker
     cache: PublicCache = field(default_factory=MemoryPublicCache)
     redis: Any = None
-    tasks: list[asyncio.Task] = field(default_factory=list)
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     @classmethod
     async def start(cls, settings: Settings) -> Runtime:

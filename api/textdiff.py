@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from enum import Enum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 class LineChange(str, Enum):
@@ -54,7 +54,7 @@ def _range(start: int, stop: int) -> str:
     return f"{start if not length else start + 1},{length}"
 
 
-def _unified(a: list[str], b: list[str], opcodes: list, fromfile: str, tofile: str, context: int = 3) -> str:
+def _unified(a: list[str], b: list[str], opcodes: list[Any], fromfile: str, tofile: str, context: int = 3) -> str:
     """The unified diff of the same opcodes (difflib.unified_diff would match the texts again)."""
     matcher = difflib.SequenceMatcher(a=[], b=[])
     matcher.opcodes = opcodes  # reuse the computed matching: grouping only reads it

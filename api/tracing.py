@@ -62,7 +62,7 @@ def disable() -> None:
     tracer = _provider = None
 
 
-def request_span(scope: dict, info: RequestInfo) -> Any:
+def request_span(scope: dict[str, Any], info: RequestInfo) -> Any:
     """The server span of one HTTP request; GraphQL attributes are added when it ends."""
     if tracer is None:
         return nullcontext()
@@ -70,7 +70,7 @@ def request_span(scope: dict, info: RequestInfo) -> Any:
 
 
 @contextmanager
-def _request_span(scope: dict, info: RequestInfo) -> Iterator[None]:
+def _request_span(scope: dict[str, Any], info: RequestInfo) -> Iterator[None]:
     from opentelemetry import propagate
     from opentelemetry.trace import SpanKind, Status, StatusCode
 

@@ -3,6 +3,7 @@ discussions in Chinese and English, questions with answers, votes, an accepted a
 
 from __future__ import annotations
 
+from typing import Any
 from api.domain.content import get as content_type
 from api.domain.forum import posts, qa, reactions, spaces, topics
 from api.models.accounts import Role, Visibility
@@ -55,7 +56,7 @@ async def _published(kind: str, item):
     return item
 
 
-async def seed(settings: Settings, state: dict) -> None:
+async def seed(settings: Settings, state: dict[str, Any]) -> None:
     users = state["users"]
     admin = users["admin"]
     by_slug: dict[str, Space] = {}

@@ -6,6 +6,7 @@ the worker (or the start-up hooks of `guildhall serve`) indexes it."""
 
 from __future__ import annotations
 
+from typing import Any
 from api.domain.kb.articles import ArticleInput, create_article, publish_article, update_article
 from api.domain.kb.categories import CategoryInput, create_category
 from api.domain.kb.resources import ResourceInput, create_resource
@@ -114,7 +115,7 @@ RESOURCES = [
 ]
 
 
-async def seed(settings: Settings, state: dict) -> None:
+async def seed(settings: Settings, state: dict[str, Any]) -> None:
     users = state["users"]
     admin, mod = users["admin"], users["mod"]
     writers_en = [users["alice"], users["bob"], users["carol"]]

@@ -72,14 +72,14 @@ def negotiate(accept: str | None) -> str | None:
     return best_media
 
 
-def _error_body(message: str, code: str | None = None) -> dict:
+def _error_body(message: str, code: str | None = None) -> dict[str, Any]:
     error: dict[str, Any] = {"message": message}
     if code:
         error["extensions"] = {"code": code}
     return {"errors": [error]}
 
 
-async def _resolve_ws(view: Any, payload: dict) -> tuple[dict | None, PersistedQueryError | None]:
+async def _resolve_ws(view: Any, payload: dict[str, Any]) -> tuple[dict[str, Any] | None, PersistedQueryError | None]:
     """A WebSocket operation's payload with its document resolved like an HTTP request's (a
     persisted query by hash; with PERSISTED_QUERIES_ONLY, registered documents only)."""
     try:
@@ -208,13 +208,13 @@ class GraphQLOverHTTP:
         return page(request)
 
 
-def _masked(errors: list, settings: Any) -> list:
+def _masked(errors: list[Any], settings: Any) -> list[Any]:
     if settings.debug:
         return errors
     return [e if "path" in e else {"message": "Internal server error."} for e in errors]
 
 
-def _spec_status(response_data: dict, info: RequestInfo | None) -> int:
+def _spec_status(response_data: dict[str, Any], info: RequestInfo | None) -> int:
     errors = response_data.get("errors") or []
     if info is not None and info.request_error:
         return 400

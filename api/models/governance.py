@@ -139,7 +139,7 @@ class AppendOnly(Exception):
     """Raised on any attempt to change or remove an audit entry."""
 
 
-class _AppendOnlyQuerySet(QuerySet):
+class _AppendOnlyQuerySet(QuerySet[Any]):
     def update(self, **kwargs: Any) -> Any:
         raise AppendOnly("the vote audit log is append-only")
 
@@ -151,7 +151,7 @@ class _AppendOnlyQuerySet(QuerySet):
 
 
 class _AppendOnlyManager(Manager):
-    def get_queryset(self) -> QuerySet:
+    def get_queryset(self) -> QuerySet[Any]:
         return _AppendOnlyQuerySet(self._model)
 
 

@@ -4,7 +4,7 @@ pre-moderation filters, the moderation log and announcements."""
 from __future__ import annotations
 
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.manager import Manager
@@ -383,7 +383,7 @@ class AppendOnlyError(RuntimeError):
     """The moderation log is append-only."""
 
 
-class _AppendOnlyQuerySet(QuerySet):
+class _AppendOnlyQuerySet(QuerySet[Any]):
     """Bulk writes through the ORM are refused too, not only `save()` and `delete()`."""
 
     def update(self, **kwargs):
@@ -400,7 +400,7 @@ class _AppendOnlyQuerySet(QuerySet):
 
 
 class _AppendOnlyManager(Manager):
-    def get_queryset(self) -> QuerySet:
+    def get_queryset(self) -> QuerySet[Any]:
         return _AppendOnlyQuerySet(self._model)
 
 

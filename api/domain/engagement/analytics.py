@@ -8,6 +8,7 @@ first answer is finished in Python, over one aggregated row per question.
 
 from __future__ import annotations
 
+from typing import Any
 import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -54,7 +55,7 @@ def _instant(day: date, tz: str) -> datetime:
     return datetime.combine(day, time(0), ZoneInfo(tz)).astimezone(timezone.utc)
 
 
-def _case(column: str, bounds: list[tuple]) -> tuple[str, list]:
+def _case(column: str, bounds: list[tuple[Any, ...]]) -> tuple[str, list[Any]]:
     """`CASE WHEN column >= lo AND column < hi THEN i ... END` and its parameters."""
     parts, params = [], []
     for index, (lo, hi) in enumerate(bounds):
@@ -102,7 +103,7 @@ class CommunityStats:
     monthly_active: int
 
 
-async def _grouped(sql_from: str, column: str, bounds: list[tuple], params: list,
+async def _grouped(sql_from: str, column: str, bounds: list[tuple[Any, ...]], params: list[Any],
                    value: str = "COUNT(*)") -> dict[int, float]:
     """`value` per bucket of `column` over the rows of `sql_from` (aliased `x`, may carry a WHERE)."""
     case, case_params = _case(column, bounds)

@@ -15,6 +15,7 @@ The seed cannot be changed after opening without breaking the commitment.
 
 from __future__ import annotations
 
+from typing import Any
 import hashlib
 import secrets
 from dataclasses import dataclass, field
@@ -76,7 +77,7 @@ async def create_lottery(actor: User | None, data: LotteryInput, *, settings: Se
     if len(prizes) > data.winner_count:
         raise Invalid("Give at most one prize per winner.", field="prizes")
     kind = EligibleSet(data.eligible_set)
-    values: dict = {}
+    values: dict[str, Any] = {}
     if kind is EligibleSet.EVENT_ATTENDEES:
         if data.event_id is None or not await Event.filter(id=data.event_id).exists():
             raise NotFound("No such event.", field="eventId")

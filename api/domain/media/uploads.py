@@ -7,7 +7,7 @@ import asyncio
 import hashlib
 import os
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from api.transactions import transaction
 
@@ -147,7 +147,7 @@ async def _process(data: bytes, sniffed: sniff.Sniffed, settings: Settings):
 
 
 async def _processed_before(source_sha: str, settings: Settings,
-                            storage: Storage) -> tuple[dict, list[MediaVariant]] | None:
+                            storage: Storage) -> tuple[dict[str, Any], list[MediaVariant]] | None:
     """What processing these exact bytes gave last time, when all its blobs are still stored:
     a second upload of the same image costs no decoding. Limits are those of today."""
     earlier = await MediaFile.filter(source_sha256=source_sha, kind=MediaKind.IMAGE).order_by("-id").first()
@@ -192,7 +192,7 @@ async def _upload_other(member: User, file: UploadedFile, sniffed: sniff.Sniffed
 
 
 async def _record(member: User, purpose: MediaPurpose, alt: str, filename: str, source_sha: str,
-                  fields: dict, variants: list[MediaVariant], settings: Settings, storage: Storage,
+                  fields: dict[str, Any], variants: list[MediaVariant], settings: Settings, storage: Storage,
                   new_blobs: list[str]) -> MediaFile:
     """Insert the rows; the quota is checked again under a lock on the member's row, so two
     concurrent uploads cannot both use the last free bytes. On failure, blobs this upload

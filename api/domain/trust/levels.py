@@ -15,6 +15,7 @@ is a `TrustLevelChanged` event (the member is told).
 
 from __future__ import annotations
 
+from typing import Any
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -60,7 +61,7 @@ def _marks(ids: list[int]) -> str:
     return ", ".join("?" for _ in ids)
 
 
-async def _counts(query: str, params: list) -> dict[int, int]:
+async def _counts(query: str, params: list[Any]) -> dict[int, int]:
     return {row["user_id"]: int(row["n"] or 0) for row in await fetch_all(query, params)}
 
 
