@@ -20,7 +20,7 @@ import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from api.registry import registry
 from api.settings import Settings, effective_settings
@@ -97,7 +97,7 @@ def decider(question: type[Question[T]], fn: Callable[[Any, Settings], Awaitable
 async def decide(question: Question[T], settings: Settings | None = None) -> T:
     found = registry().decider_of(type(question))
     if found is None:
-        return type(question).default  # type: ignore[no-any-return]
+        return cast(T, type(question).default)
     return await found.fn(question, settings or effective_settings())
 
 

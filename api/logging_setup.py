@@ -44,7 +44,7 @@ class JsonFormatter(logging.Formatter):
                 line["viewer_id"] = info.viewer_id
             status = info.status
             if record.name == "uvicorn.access" and isinstance(record.args, tuple) and len(record.args) == 5:
-                status = record.args[4]  # (client, method, path, http version, status)
+                status = int(record.args[4])  # (client, method, path, http version, status)
             if status is not None:
                 line["status"] = status
                 line["duration_ms"] = round(info.elapsed * 1000, 2)

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from api.settings import Settings, get_settings
 
@@ -125,7 +125,7 @@ class _Worker:
             self._process.join(5)
             raise WorkerLost(f"the worker process ended (exit code {self._process.exitcode})") from None
         if ok:
-            return value
+            return cast(T, value)
         raise value
 
     def kill(self) -> None:

@@ -13,7 +13,10 @@ import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 from api.transactions import after_commit
 
@@ -60,7 +63,7 @@ class MemoryBroker(Broker):
 class RedisBroker(Broker):
     PREFIX = "guildhall:events:"
 
-    def __init__(self, redis) -> None:
+    def __init__(self, redis: Redis) -> None:
         self._redis = redis
 
     async def publish(self, channel: str, message: dict[str, Any]) -> None:

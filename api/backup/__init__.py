@@ -34,7 +34,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from api.settings import Settings
 
@@ -74,7 +74,7 @@ def _sha256_file(path: Path) -> str:
 # --- Destinations: a folder, or a bucket (s3://bucket/prefix?endpoint=...) ---------------------
 
 
-class Destination:
+class Destination(Protocol):
     def names(self) -> list[str]: ...
     def put(self, source: Path, name: str) -> None: ...
     def fetch(self, name: str, target: Path) -> bool: ...

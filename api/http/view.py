@@ -19,6 +19,7 @@ strawberry's ASGI view (`GraphQLOverHTTP` is mixed into `api.app.GuildhallGraphQ
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Callable
 from typing import Any
 
 from cross_web import HTTPException
@@ -113,6 +114,9 @@ class GraphQLOverHTTP:
 
     graphql_transport_ws_handler_class = TransportWS
     runtime: Any
+    # Provided by `strawberry.asgi.GraphQL`.
+    request_adapter_class: Any
+    should_render_graphql_ide: Callable[[Any], bool]
 
     def persisted_queries(self) -> PersistedQueries:
         runtime = self.runtime
@@ -193,7 +197,7 @@ class GraphQLOverHTTP:
             status = _spec_status(response_data, info)
             if status >= 400:
                 response_data.pop("data", None)
-        response = super().create_response(response_data, sub_response)  # type: ignore[misc]
+        response: Response = super().create_response(response_data, sub_response)  # type: ignore[misc]
         response.headers["content-type"] = CONTENT_TYPES[media_type]
         if status is not None and not sub_response.status_code:
             response.status_code = status
