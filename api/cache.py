@@ -9,7 +9,7 @@ every app process; otherwise they live in this process.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -63,8 +63,8 @@ class RedisPublicCache:
         await self._redis.incr(self.VERSION_KEY)
 
     async def get(self, key: str) -> str | None:
-        value: str | None = await self._redis.get(f"guildhall:cache:{key}")
-        return value
+        value = await self._redis.get(f"guildhall:cache:{key}")  # str: the client decodes responses
+        return cast(str | None, value)
 
     async def set(self, key: str, value: str, ttl: int) -> None:
         await self._redis.set(f"guildhall:cache:{key}", value, ex=ttl)

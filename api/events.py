@@ -98,7 +98,8 @@ async def decide(question: Question[T], settings: Settings | None = None) -> T:
     found = registry().decider_of(type(question))
     if found is None:
         return cast(T, type(question).default)
-    return await found.fn(question, settings or effective_settings())
+    answer: T = await found.fn(question, settings or effective_settings())
+    return answer
 
 
 def catalogue(events: dict[str, type[Event]], handlers_of: Callable[[type[Event]], tuple[Handler[Any], ...]],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 import contextvars
 import json
 import logging
@@ -44,7 +44,7 @@ class JsonFormatter(logging.Formatter):
                 line["viewer_id"] = info.viewer_id
             status = info.status
             if record.name == "uvicorn.access" and isinstance(record.args, tuple) and len(record.args) == 5:
-                status = int(record.args[4])  # (client, method, path, http version, status)
+                status = cast(int, record.args[4])  # (client, method, path, http version, status)
             if status is not None:
                 line["status"] = status
                 line["duration_ms"] = round(info.elapsed * 1000, 2)

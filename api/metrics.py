@@ -33,7 +33,7 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, Metric
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
@@ -172,7 +172,7 @@ class _ScrapeCollector:
     def __init__(self, outboxes: dict[str, tuple[int, float | None]]) -> None:
         self.outboxes = outboxes
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         if is_multiprocess():
             from prometheus_client import multiprocess
 

@@ -120,7 +120,8 @@ def owner_or_staff(model: type[M], *owner_fields: str, doc: str = "") -> ReadPol
             return model.filter(id__in=[])
         if is_staff(viewer):
             return model.all()
-        return model.filter(Q(*(Q(**{name: viewer.id}) for name in fields), join_type="OR"))
+        owned: list[dict[str, Any]] = [{name: viewer.id} for name in fields]
+        return model.filter(Q(*(Q(**match) for match in owned), join_type="OR"))
 
     async def rows(viewer: Viewer, found: list[M], memo: Memo) -> list[M]:
         if viewer is None:

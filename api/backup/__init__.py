@@ -245,7 +245,7 @@ async def schema_version() -> list[str]:
     return sorted(f"{r['app']}.{r['name']}" for r in rows)
 
 
-def _public_settings(settings: Settings) -> dict[str, str]:
+def _public_settings(settings: Settings) -> dict[str, Any]:
     from dataclasses import fields
 
     secret = re.compile(r"KEY|SECRET|PASSWORD|TOKEN|DATABASE_URL|REDIS_URL", re.I)
@@ -385,7 +385,7 @@ def _read_archive(path: Path, work: Path) -> dict[str, Any]:
     manifest_file = root / "manifest.json"
     if not manifest_file.is_file():
         raise BackupError(f"{path.name} is not a Guildhall backup (no manifest.json)")
-    manifest = json.loads(manifest_file.read_text())
+    manifest: dict[str, Any] = json.loads(manifest_file.read_text())
     if manifest.get("format") != FORMAT:
         raise BackupError(f"unknown backup format {manifest.get('format')!r}")
     dump = root / manifest["database"]["file"]
@@ -411,15 +411,15 @@ async def _database_is_empty(settings: Settings) -> bool:
         if not path.exists():
             return True
         with sqlite3.connect(path) as conn:
-            tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type='table' "
+            tables: int = conn.execute("SELECT count(*) FROM sqlite_master WHERE type='table' "
                                   "AND name NOT LIKE 'sqlite_%'").fetchone()[0]
         return tables == 0
     import asyncpg
 
     conn = await asyncpg.connect(_pg_url(settings))
     try:
-        tables = await conn.fetchval("SELECT count(*) FROM information_schema.tables "
-                                     "WHERE table_schema = 'public'")
+        tables = int(await conn.fetchval("SELECT count(*) FROM information_schema.tables "
+                                     "WHERE table_schema = 'public'"))
     finally:
         await conn.close()
     return tables == 0

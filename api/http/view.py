@@ -90,7 +90,7 @@ async def _resolve_ws(view: Any, payload: dict[str, Any]) -> tuple[dict[str, Any
     return {**payload, "query": query}, None
 
 
-class TransportWS(BaseGraphQLTransportWSHandler):
+class TransportWS(BaseGraphQLTransportWSHandler[Any, None]):
     """graphql-transport-ws: persisted queries, and events delivered counted."""
 
     async def handle_subscribe(self, message: Any) -> None:

@@ -243,6 +243,7 @@ class QuestionKind(str, Enum):
 
 
 class Survey(Model):
+    questions: fields.ReverseRelation[SurveyQuestion]
     id = fields.IntField(primary_key=True)
     author: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("accounts.User", related_name="authored_surveys", null=True, on_delete=fields.SET_NULL)
     author_id: int | None

@@ -4,7 +4,7 @@ pre-moderation filters, the moderation log and announcements."""
 from __future__ import annotations
 
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from tortoise import fields
 from tortoise.manager import Manager
@@ -386,16 +386,16 @@ class AppendOnlyError(RuntimeError):
 class _AppendOnlyQuerySet(QuerySet[Any]):
     """Bulk writes through the ORM are refused too, not only `save()` and `delete()`."""
 
-    def update(self, **kwargs):
+    def update(self, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("Moderation log entries cannot be changed.")
 
-    def delete(self):
+    def delete(self) -> NoReturn:
         raise AppendOnlyError("Moderation log entries cannot be deleted.")
 
-    def bulk_update(self, *args, **kwargs):
+    def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("Moderation log entries cannot be changed.")
 
-    def select_for_update(self, *args, **kwargs):
+    def select_for_update(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("Moderation log entries are never locked for change.")
 
 
@@ -423,10 +423,10 @@ class ModerationLogEntry(Model):
         ordering = ["-created_at", "-id"]
         manager = _AppendOnlyManager()
 
-    async def save(self, *args, **kwargs) -> None:
+    async def save(self, *args: Any, **kwargs: Any) -> None:
         if self._saved_in_db:
             raise AppendOnlyError("Moderation log entries cannot be changed.")
         await super().save(*args, **kwargs)
 
-    async def delete(self, *args, **kwargs) -> None:
+    async def delete(self, *args: Any, **kwargs: Any) -> None:
         raise AppendOnlyError("Moderation log entries cannot be deleted.")

@@ -9,7 +9,7 @@ by staff. Deleted and hidden posts keep their place in a topic, without their bo
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
@@ -59,7 +59,7 @@ class SpaceIndex:
 async def space_index(memo: dict[str, Any] | None = None) -> SpaceIndex:
     """The spaces, once per request when a request memo is given."""
     if memo is not None and _MEMO_KEY in memo:
-        return memo[_MEMO_KEY]
+        return cast(SpaceIndex, memo[_MEMO_KEY])
     index = SpaceIndex(list(await Space.all()))
     if memo is not None:
         memo[_MEMO_KEY] = index

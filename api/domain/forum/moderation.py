@@ -3,6 +3,8 @@ approves (held) forum content without importing the forum."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from api.db import column
 from api.transactions import transaction
 
@@ -37,7 +39,7 @@ async def load_posts(ids: list[int]) -> dict[int, ContentRef]:
             for p, title in zip(posts, titles)}
 
 
-async def _topic_state(topic_id: int, **changes) -> Topic | None:
+async def _topic_state(topic_id: int, **changes: Any) -> Topic | None:
     async with transaction():
         topic = await Topic.filter(id=topic_id).select_for_update().first()
         if topic is None:
@@ -78,7 +80,7 @@ async def publish_topic(topic_id: int, _moderator_id: int | None) -> None:
     await announce_topic(topic, (await render_body(topic.body)).mentioned)
 
 
-async def _post_state(post_id: int, **changes) -> Post | None:
+async def _post_state(post_id: int, **changes: Any) -> Post | None:
     async with transaction():
         post = await Post.filter(id=post_id).select_for_update().first()
         if post is None:

@@ -4,6 +4,9 @@ becomes a change of the ballot that won."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from tortoise.exceptions import IntegrityError, TransactionManagementError
 from api.transactions import transaction
 
@@ -19,6 +22,8 @@ from api.timeutil import now
 from . import proposals as proposals_domain
 from . import receipts
 from .tally import ABSTAIN, NO, YES
+
+T = TypeVar("T")
 
 _ATTEMPTS = 5
 
@@ -65,7 +70,8 @@ async def _check_can_vote(proposal: Proposal, voter: User) -> None:
     raise Forbidden("Only members of the committee when voting opened may vote.", field="proposalId")
 
 
-async def _in_vote_transaction(actor: User | None, proposal_id: int, work, *, settings: Settings) -> tuple[Proposal, object]:
+async def _in_vote_transaction(actor: User | None, proposal_id: int, work: Callable[[Proposal, User], Awaitable[T]], *,
+                               settings: Settings) -> tuple[Proposal, T]:
     """Run `work(proposal, voter)` in a transaction holding the voting lock; retry lost insert races."""
     voter = await require_can_act(actor)
     visible = await proposals_domain.get_visible(voter, proposal_id)
@@ -112,7 +118,7 @@ async def cast_vote(actor: User | None, proposal_id: int, choices: list[str], *,
         return ballot
 
     _, ballot = await _in_vote_transaction(actor, proposal_id, work, settings=settings)
-    return ballot  # type: ignore[return-value]
+    return ballot
 
 
 async def retract_vote(actor: User | None, proposal_id: int, *, settings: Settings) -> Proposal:

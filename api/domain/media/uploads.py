@@ -24,7 +24,7 @@ from api.policies import require_member
 from api.ratelimit import RateLimiter
 from api.settings import Settings
 from media import sniff
-from media.images import ImageRejected, process_image
+from media.images import ImageRejected, ProcessedImage, process_image
 from media.storage import BlobTooLarge, Storage, get_storage
 
 
@@ -113,7 +113,7 @@ async def _upload_image(member: User, file: UploadedFile, sniffed: sniff.Sniffed
     del data
     original = processed.original
     new_blobs: list[str] = []
-    variants: list[MediaVariant] = []
+    variants = []
     for rendition in renditions:
         stored = await asyncio.to_thread(storage.put_bytes, rendition.data)
         if stored.created:
@@ -134,7 +134,7 @@ async def _upload_image(member: User, file: UploadedFile, sniffed: sniff.Sniffed
     return created
 
 
-async def _process(data: bytes, sniffed: sniff.Sniffed, settings: Settings):
+async def _process(data: bytes, sniffed: sniff.Sniffed, settings: Settings) -> ProcessedImage:
     # In a worker process (api.offload, kind "image"), at most MEDIA_PROCESSING_CONCURRENCY at
     # once: decoding takes a few times the pixel count in memory, and Pillow's JPEG encoder
     # holds the GIL for seconds on a large image, so a thread would stall the event loop.

@@ -197,7 +197,8 @@ async def close_item(item: ReviewItem, moderator: User, *, action: ModerationAct
     )
     if claimed:
         await Report.filter(item_id=item.id, open=1).update(open=None, outcome=action, resolved_at=moment)
-        item.status, item.open, item.action, item.resolution = CaseStatus.RESOLVED, None, action, resolution
+        # The column is nullable; Tortoise types a CharEnumField as never null.
+        item.status, item.open, item.action, item.resolution = CaseStatus.RESOLVED, None, action, resolution  # type: ignore[assignment]
         item.resolved_by_id, item.resolved_at, item.resolution_reason = moderator.id, moment, reason
     return bool(claimed)
 
@@ -232,6 +233,7 @@ async def resolve(
         if not await close_item(item, moderator, action=action, resolution="", reason=reason):
             raise Conflict("This item has already been resolved.", field="itemId")
         if action in _SANCTION:
+            assert target is not None  # refused above
             await sanctions.sanction_member(moderator, target, _SANCTION[action], duration=duration, reason=reason, settings=settings)
         else:
             if action is ModerationAction.HIDE_CONTENT:
