@@ -113,10 +113,11 @@ class GuildhallGraphQL(GraphQLOverHTTP, GraphQL):
         self._watchers: dict[int, asyncio.Task[Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and is_multipart(scope):  # before a byte of the body is read
-            if (refusal := await multipart_refusal(scope)) is not None:
-                await refusal(scope, receive, send)
-                return
+        # Before a byte of the body is read.
+        if (scope["type"] == "http" and is_multipart(scope)
+                and (refusal := await multipart_refusal(scope)) is not None):
+            await refusal(scope, receive, send)
+            return
         try:
             await super().__call__(scope, receive, send)
         finally:
@@ -194,7 +195,7 @@ class GuildhallGraphQL(GraphQLOverHTTP, GraphQL):
                     return
         except WebSocketDisconnect:
             pass  # the client left first
-        except Exception:  # noqa: BLE001 - a watcher failure must not take the connection down
+        except Exception:  # a watcher failure must not take the connection down
             log.exception("session watcher failed")
         finally:
             listener.cancel()

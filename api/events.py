@@ -73,7 +73,7 @@ async def dispatch(event: Event, settings: Settings | None = None) -> None:
     for handler in registry().handlers_of(type(event)):
         try:
             await handler.fn(event, settings)
-        except Exception:  # noqa: BLE001 - reactions must not fail the write that caused them
+        except Exception:  # reactions must not fail the write that caused them
             log.exception("handler %s of %s failed", handler.fn.__qualname__, event.name)
 
 

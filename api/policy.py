@@ -53,7 +53,7 @@ class ReadPolicy(Generic[M]):
             return []
         if self.filter_rows is not None:
             return await self.filter_rows(viewer, rows, memo)
-        assert self.scope is not None  # noqa: S101 - __post_init__ guarantees one of the two
+        assert self.scope is not None  # __post_init__ guarantees one of the two
         query = await self.scope(viewer, memo)
         allowed = set(await column(query.filter(id__in=[r.pk for r in rows]), "id"))
         return [r for r in rows if r.pk in allowed]

@@ -112,7 +112,7 @@ async def publish(channel: str, message: dict[str, Any]) -> None:
     async def send() -> None:
         try:
             await get_broker().publish(channel, message)
-        except Exception:  # noqa: BLE001 - events are best-effort, the data is already stored
+        except Exception:  # events are best-effort, the data is already stored
             log.exception("publishing on %s failed", channel)
 
     await after_commit(send)

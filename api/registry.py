@@ -42,7 +42,7 @@ class Job:
     name: str
     run: JobFn
     # seconds, or a function of the settings giving them; None: SCHEDULER_INTERVAL_SECONDS
-    interval: float | Callable[["Settings"], float] | None = None
+    interval: float | Callable[[Settings], float] | None = None
 
     def seconds(self, settings: Settings) -> float:
         if callable(self.interval):
@@ -57,7 +57,7 @@ class Command:
 
     name: str
     help: str
-    run: Callable[[argparse.Namespace, "Settings"], int]
+    run: Callable[[argparse.Namespace, Settings], int]
     configure: Callable[[argparse.ArgumentParser], None] | None = None
 
 

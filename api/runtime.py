@@ -90,7 +90,7 @@ async def _loop(job: Job, runtime: Runtime, interval: float) -> None:
             metrics.job_finished(job.name, ok=True)
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - a failing job must not stop the others
+        except Exception:  # a failing job must not stop the others
             metrics.job_finished(job.name, ok=False)
             log.exception("background job %s failed", job.name)
         await asyncio.sleep(interval)

@@ -32,7 +32,7 @@ import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -49,7 +49,7 @@ class BackupError(RuntimeError):
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def archive_name(moment: datetime) -> str:
@@ -60,7 +60,7 @@ def archive_time(name: str) -> datetime | None:
     match = NAME_RE.match(name)
     if match is None:
         return None
-    return datetime.strptime(match[1], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    return datetime.strptime(match[1], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
 
 
 def _sha256_file(path: Path) -> str:
@@ -525,7 +525,7 @@ def last_backup_time(settings: Settings) -> datetime | None:
         return cached[1]
     try:
         times = [t for t in (archive_time(n) for n in destination(settings).names()) if t is not None]
-    except Exception:  # noqa: BLE001 - an unreachable destination reads as "no backup"
+    except Exception:  # an unreachable destination reads as "no backup"
         log.warning("cannot list backups at %s", destination(settings).describe(), exc_info=True)
         times = []
     newest = max(times) if times else None

@@ -100,7 +100,7 @@ class ReceiptCheck:
 
 
 def _data(input: CreateProposalInput | UpdateProposalInput) -> domain.ProposalInput:
-    def enum(value, cls):  # noqa: ANN001, ANN202
+    def enum(value, cls):
         return None if value is None else cls(value)
 
     return domain.ProposalInput(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 import statistics
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, UTC
 from enum import Enum
 from zoneinfo import ZoneInfo
 
@@ -52,7 +52,7 @@ def buckets(start: date, end: date, interval: Interval) -> list[tuple[date, date
 
 def _instant(day: date, tz: str) -> datetime:
     """UTC instant of the community midnight starting `day`."""
-    return datetime.combine(day, time(0), ZoneInfo(tz)).astimezone(timezone.utc)
+    return datetime.combine(day, time(0), ZoneInfo(tz)).astimezone(UTC)
 
 
 def _case(column: str, bounds: list[tuple[Any, ...]]) -> tuple[str, list[Any]]:
@@ -66,9 +66,9 @@ def _case(column: str, bounds: list[tuple[Any, ...]]) -> tuple[str, list[Any]]:
 
 def _as_datetime(value: object) -> datetime:
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     parsed = datetime.fromisoformat(str(value))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @dataclass

@@ -26,9 +26,9 @@ _MEMO_KEY = "forum.spaces"
 
 def can_view_space(viewer: User | None, space: Space, parent: Space | None = None) -> bool:
     """`parent` is the space's parent, required when it has one (nesting is one level)."""
-    if space.parent_id is not None:
-        if parent is None or parent.id != space.parent_id or not can_view_space(viewer, parent):
-            return False
+    if space.parent_id is not None and (
+            parent is None or parent.id != space.parent_id or not can_view_space(viewer, parent)):
+        return False
     return can_see(viewer, space.visibility, allowed_roles=list(space.allowed_roles or []))
 
 

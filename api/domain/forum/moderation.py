@@ -36,7 +36,7 @@ async def load_posts(ids: list[int]) -> dict[int, ContentRef]:
     return {p.id: ContentRef(content_type="Post", id=p.id, author_id=p.author_id,
                              title=title, text=p.body, hidden=p.hidden,
                              deleted=p.deleted_at is not None, held=p.held)
-            for p, title in zip(posts, titles)}
+            for p, title in zip(posts, titles, strict=True)}
 
 
 async def _topic_state(topic_id: int, **changes: Any) -> Topic | None:

@@ -163,7 +163,7 @@ async def accept_answer(actor: User | None, answer_id: int, accepted: bool = Tru
             raise NotFound("No such question.", field="answerId")
         topic = locked
         current = topic.accepted_post_id
-        if accepted and current == post.id or not accepted and current != post.id:
+        if (accepted and current == post.id) or (not accepted and current != post.id):
             return topic, post  # nothing to change
         if current is not None:
             await unaccept_in_transaction(topic, current)

@@ -29,7 +29,7 @@ class SpaceInput:
     visibility: Visibility | None = None
     allowed_roles: list[Role] | None = None
     posting_policy: PostingPolicy | None = None
-    parent_id: int | None | object = _UNSET  # None: top level
+    parent_id: int | object | None = _UNSET  # None: top level
 
 
 def slugify(name: str) -> str:

@@ -42,7 +42,7 @@ async def close_proposal(proposal_id: int, *, only_if_due: bool = True, settings
         await Proposal.filter(id=proposal_id).update(outcome=result.outcome, result=result.to_dict())
     try:
         await announce(proposal_id, settings=settings)
-    except Exception:  # noqa: BLE001 - the outcome is stored; the scheduler retries publishing
+    except Exception:  # the outcome is stored; the scheduler retries publishing
         log.exception("announcing the outcome of proposal %s failed", proposal_id)
     await proposals_domain.notify_update(await Proposal.get(id=proposal_id))
     return True
@@ -129,7 +129,7 @@ async def close_due(settings: Settings) -> bool:
     for proposal_id in due:
         try:
             changed = await close_if_due(proposal_id, settings=settings) or changed
-        except Exception:  # noqa: BLE001 - one failing proposal must not keep the others open
+        except Exception:  # one failing proposal must not keep the others open
             log.exception("closing proposal %s failed", proposal_id)
     unannounced = await column(Proposal.filter(
         status=ProposalStatus.CLOSED, announced_at__isnull=True
@@ -137,7 +137,7 @@ async def close_due(settings: Settings) -> bool:
     for proposal_id in unannounced:
         try:
             changed = await announce(proposal_id, settings=settings) or changed
-        except Exception:  # noqa: BLE001 - retried at the next run
+        except Exception:  # retried at the next run
             log.exception("announcing the outcome of proposal %s failed", proposal_id)
     for model in (Poll, Survey):
         closed = await model.filter(status=PollStatus.OPEN, closes_at__lte=moment).update(

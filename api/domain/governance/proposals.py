@@ -223,7 +223,7 @@ async def open_proposal(
     try:
         await notify_many(voters, "governance.proposal_opened", actor_id=member.id, subject_type="Proposal",
                           subject_id=proposal.id, message=f"Voting opened: {proposal.title}"[:200])
-    except Exception:  # noqa: BLE001 - voting is open; a lost notification must not undo that
+    except Exception:  # voting is open; a lost notification must not undo that
         log.exception("notifying the voters of proposal %s failed", proposal.id)
     return proposal
 

@@ -35,7 +35,7 @@ async def load_articles(ids: list[int]) -> list[dict[str, Any]]:
             "committee_ids": [a.committee_id] if a.committee_id else [],
             "created_at": timestamp(a.published_at or a.created_at), "updated_at": timestamp(a.updated_at),
         }
-        for a, text in zip(rows, texts)
+        for a, text in zip(rows, texts, strict=True)
     ]
 
 

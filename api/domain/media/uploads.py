@@ -130,7 +130,7 @@ async def _upload_image(member: User, file: UploadedFile, sniffed: sniff.Sniffed
     )
     created = await _record(member, purpose, alt, filename, source_sha, fields, variants, settings,
                             storage, new_blobs)
-    await restore_missing(storage, [(v.sha256, r.data) for v, r in zip(variants, renditions)])
+    await restore_missing(storage, [(v.sha256, r.data) for v, r in zip(variants, renditions, strict=True)])
     return created
 
 
