@@ -10,6 +10,7 @@ from api.db import column
 from api.transactions import transaction
 
 from api.domain.forum.media import refresh_spaces
+from api import text
 from api.errors import Conflict, DomainError, Invalid, NotFound, collect
 from api.models.accounts import Role, User, Visibility
 from api.models.forum import Post, PostingPolicy, Space, Topic
@@ -39,17 +40,13 @@ def slugify(name: str) -> str:
 
 async def _check(space: Space, data: SpaceInput, errors: list[DomainError]) -> None:
     if data.name is not None:
-        space.name = data.name.strip()
-        if not space.name or len(space.name) > 100:
-            errors.append(Invalid("Use 1 to 100 characters.", field="name"))
+        space.name = text.line(data.name, "name", 100, what="a name", errors=errors)
     if data.slug is not None or not space.slug:
         space.slug = (data.slug or "").strip().lower() or slugify(space.name or "")
         if not SLUG_RE.match(space.slug) or len(space.slug) > 100:
             errors.append(Invalid("Use lower-case letters, digits and dashes.", field="slug"))
     if data.description is not None:
-        if len(data.description) > 2000:
-            errors.append(Invalid("Use at most 2000 characters.", field="description"))
-        space.description = data.description
+        space.description = text.block(data.description, "description", 2000, required=False, errors=errors)
     if data.position is not None:
         space.position = data.position
     if data.visibility is not None:

@@ -10,6 +10,7 @@ from typing import TypeVar
 from tortoise.exceptions import IntegrityError, TransactionManagementError
 from api.transactions import transaction
 
+from api import text
 from api.errors import Conflict, DomainError, ErrorCode, Forbidden, Invalid, NotFound
 from api.models.accounts import CommitteeMembership, User
 from api.models.governance import (
@@ -35,7 +36,7 @@ class VotingClosed(DomainError):
 def normalise_choices(proposal: Proposal, choices: list[str]) -> list[str]:
     """The ballot as stored, or `Invalid` (field `choices`) when it does not fit the method."""
     method = VotingMethod(proposal.method)
-    choices = [c.strip() for c in choices]
+    choices = [text.one_line(c) for c in choices]  # as the options were stored
     if method is VotingMethod.YES_NO_ABSTAIN:
         if len(choices) != 1 or choices[0].upper() not in (YES, NO, ABSTAIN):
             raise Invalid("Choose one of YES, NO or ABSTAIN.", field="choice")

@@ -75,7 +75,7 @@ def _apply(proposal: Proposal, data: ProposalInput, settings: Settings) -> None:
         if value is not None:
             setattr(proposal, name, value)
     if data.options is not None:
-        proposal.options = [o.strip() for o in data.options]
+        proposal.options = [text.one_line(o) for o in data.options]
     method = VotingMethod(proposal.method)
     options = list(proposal.options or [])
     if method is VotingMethod.YES_NO_ABSTAIN:
@@ -104,17 +104,9 @@ def title_limit(settings: Settings) -> int:
 
 
 def option_problem(options: list[str], settings: Settings) -> str | None:
-    if len(options) < 2:
-        return "List at least two options."
-    if len(options) > settings.governance_max_options:
-        return f"List at most {settings.governance_max_options} options."
-    if any(not o for o in options):
-        return "Options cannot be empty."
-    if any(len(o) > settings.governance_max_option_length for o in options):
-        return f"Use at most {settings.governance_max_option_length} characters per option."
-    if len({o.casefold() for o in options}) != len(options):
-        return "Options must differ from each other."
-    return None
+    """What is wrong with the options of a proposal, poll or survey question (`api.text.options_problem`)."""
+    return text.options_problem(options, max_count=settings.governance_max_options,
+                                max_length=settings.governance_max_option_length)
 
 
 async def get_visible(viewer: User | None, proposal_id: int, *, field: str = "proposalId") -> Proposal:

@@ -9,6 +9,7 @@ from api.db import column
 from api.transactions import transaction
 
 from api.domain.kb.text import check_summary, slugify
+from api import text
 from api.errors import Conflict, DomainError, Invalid, NotFound, collect
 from api.models.accounts import Role, User
 from api.models.kb import Article, Category, Resource
@@ -51,12 +52,7 @@ async def _check_parent(parent_id: int, moving_id: int | None) -> None:
 
 
 def _clean_name(name: str, errors: list[DomainError]) -> str:
-    name = " ".join(name.split())
-    if not name:
-        errors.append(Invalid("Enter a name.", field="name"))
-    elif len(name) > MAX_NAME:
-        errors.append(Invalid(f"Use at most {MAX_NAME} characters.", field="name"))
-    return name
+    return text.line(name, "name", MAX_NAME, what="a name", errors=errors)
 
 
 async def create_category(actor: User | None, data: CategoryInput, *, settings: Settings) -> Category:
