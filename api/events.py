@@ -45,7 +45,7 @@ class Event:
             raise TypeError(f"event {cls.__qualname__} needs a catalogue `name`")
 
     def fields(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # type: ignore[arg-type]  # every Event subclass is a dataclass
 
 
 HandlerFn = Callable[[E, Settings], Awaitable[Any]]
@@ -115,7 +115,7 @@ def catalogue(events: dict[str, type[Event]], handlers_of: Callable[[type[Event]
     ]
     for name in sorted(events):
         event = events[name]
-        fields = ", ".join(f"`{f.name}`" for f in dataclasses.fields(event))  # type: ignore[arg-type]
+        fields = ", ".join(f"`{f.name}`" for f in dataclasses.fields(event))  # type: ignore[arg-type]  # every Event subclass is a dataclass
         handled = ", ".join(f"`{h.fn.__module__}.{h.fn.__qualname__}`" for h in handlers_of(event)) or "none"
         lines += [
             f"## `{name}`{' (public)' if event.public else ''}",

@@ -57,7 +57,7 @@ def can_see(viewer: User | None, visibility: Visibility | str, *, allowed_roles:
         return True
     if is_admin(viewer) or is_listed:
         return True
-    return bool(allowed_roles) and role_of(viewer).value in (allowed_roles or [])  # type: ignore[union-attr]
+    return bool(allowed_roles) and Role(viewer.role).value in (allowed_roles or [])
 
 
 def sanction_active(sanction: Sanction, at: datetime | None = None) -> bool:

@@ -29,7 +29,7 @@ def _wrap(method: Callable[..., Any]) -> Callable[..., Any]:
         with tracing.sql_span(self, query):
             return await method(self, query, *args, **kwargs)
 
-    observed.__guildhall_observed__ = True  # type: ignore[attr-defined]
+    observed.__guildhall_observed__ = True  # type: ignore[attr-defined]  # a marker on the patched function
     return observed
 
 

@@ -61,7 +61,7 @@ def _unified(a: list[str], b: list[str], opcodes: list[Opcode], fromfile: str, t
     """The unified diff of the same opcodes (difflib.unified_diff would match the texts again)."""
     matcher: difflib.SequenceMatcher[str] = difflib.SequenceMatcher(a=[], b=[])
     # Reuse the computed matching: grouping only reads this private cache of `get_opcodes`.
-    matcher.opcodes = opcodes  # type: ignore[attr-defined]
+    matcher.opcodes = opcodes  # type: ignore[attr-defined]  # difflib's private cache
     out: list[str] = []
     for group in matcher.get_grouped_opcodes(context):
         if not out:

@@ -43,7 +43,7 @@ class Context:
     # Per-operation memo for facts about the viewer (spaces, committee seats, restrictions).
     memo: dict[Any, Any] = field(default_factory=dict)
     # The deployment's settings (the environment's), from which `settings` is derived.
-    base_settings: Settings = None  # type: ignore[assignment]
+    base_settings: Settings = None  # type: ignore[assignment]  # set from `settings` in __post_init__
 
     def __post_init__(self) -> None:
         if self.base_settings is None:

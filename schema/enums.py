@@ -23,7 +23,7 @@ def described_enum(cls: E, *, name: str, description: str, values: Mapping[str, 
 
     A member missing from `values` stays undescribed (the schema description test names it)."""
     enum = strawberry.enum(cls, name=name, description=description)
-    for value in enum.__strawberry_definition__.values:  # type: ignore[attr-defined]
+    for value in enum.__strawberry_definition__.values:  # type: ignore[attr-defined]  # set by strawberry.enum
         value.description = values.get(value.name, value.description)
     return enum
 

@@ -84,9 +84,10 @@ class MediaVariant:
     sha256: str = strawberry.field(description="SHA-256 of the stored bytes (hex).")
 
     @strawberry.field(description="Where to fetch it; signed and expiring for private files.")
-    async def url(self, info: Info) -> str:
-        parent = await info.context.loaders.by_id(models.MediaFile).load(self.media_file_id)  # type: ignore[attr-defined]
-        return _url(info, bool(parent and parent.private), self.sha256, self.mime_type)
+    @staticmethod
+    async def url(root: strawberry.Parent[models.MediaVariant], info: Info) -> str:
+        parent = await info.context.loaders.by_id(models.MediaFile).load(root.media_file_id)
+        return _url(info, bool(parent and parent.private), root.sha256, root.mime_type)
 
 
 @strawberry.type(description="An uploaded file after validation and processing.")

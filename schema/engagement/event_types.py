@@ -198,10 +198,11 @@ class Lottery(ModelNode):
 
     @strawberry.field(description="Whether the revealed seed matches the commitment and the winners follow "
                                   "from it (null before the draw).")
-    async def verified(self, info: Info) -> bool | None:
-        if self.status != models.LotteryStatus.DRAWN:
+    @staticmethod
+    async def verified(root: strawberry.Parent[models.Lottery], info: Info) -> bool | None:
+        if root.status != models.LotteryStatus.DRAWN:
             return None
-        lottery: models.Lottery = self  # type: ignore[assignment]
+        lottery: models.Lottery = root
         rows = await _winners_of(info, lottery)
         expected = compute_winners(lottery.seed, list(lottery.eligible_user_ids), lottery.winner_count)
         return commitment_of(lottery.seed) == lottery.commitment and expected == [r.user_id for r in rows]

@@ -237,14 +237,15 @@ class Topic(ModelNode):
         return await loaders.subscription_levels(info).load(root.id)
 
     @strawberry.field(description="Replies in order; for a question, the accepted answer first, then by score.")
-    async def posts(self, info: Info, first: First = None, after: After = None, last: Last = None,
+    @staticmethod
+    async def posts(root: strawberry.Parent[models.Topic], info: Info, first: First = None, after: After = None, last: Last = None,
                     before: Before = None) -> Connection[Post]:
-        query = models.Post.filter(access.post_filter(info.context.viewer), topic_id=self.id)
-        if self.kind == models.TopicKind.QUESTION:
+        query = models.Post.filter(access.post_filter(info.context.viewer), topic_id=root.id)
+        if root.kind == models.TopicKind.QUESTION:
             query = query.order_by("-accepted", "-score", "position")
         else:
             query = query.order_by("position")
-        info.context.loaders.prime(models.Topic, [self])  # type: ignore[list-item]
+        info.context.loaders.prime(models.Topic, [root])
         page = await paginate(info, query, first=first, after=after, last=last, before=before)
         await loaders.prefetch(info, "Post", [edge.node for edge in page.edges])
         return page
@@ -280,21 +281,23 @@ class Post(ModelNode):
 
     @strawberry.field(description="Sanitized HTML; null for a deleted or hidden post. In content that is not "
                       "public (a members-only or private space...), media URLs are signed and expire.")
-    async def body_html(self, info: Info) -> str | None:
-        if not access.can_read_post_body(info.context.viewer, self):
+    @staticmethod
+    async def body_html(root: strawberry.Parent[models.Post], info: Info) -> str | None:
+        if not access.can_read_post_body(info.context.viewer, root):
             return None
-        topic = await info.context.loaders.by_id(models.Topic).load(self.topic_id)  # type: ignore[attr-defined]
-        public = topic is not None and post_is_public(self, topic, await loaders.spaces(info))
-        return await embedded_html(info, self.body_html, "Post", self.id, public)
+        topic = await info.context.loaders.by_id(models.Topic).load(root.topic_id)
+        public = topic is not None and post_is_public(root, topic, await loaders.spaces(info))
+        return await embedded_html(info, root.body_html, "Post", root.id, public)
 
     @strawberry.field(description="The quoted excerpt, as it was when quoted; null once the quoted post "
                       "is deleted or hidden.")
-    async def quote_text(self, info: Info) -> str | None:
-        text = self.quote_text
+    @staticmethod
+    async def quote_text(root: strawberry.Parent[models.Post], info: Info) -> str | None:
+        text = root.quote_text
         viewer = info.context.viewer
-        if not text or not access.can_read_post_body(viewer, self):
+        if not text or not access.can_read_post_body(viewer, root):
             return None
-        quoted = await info.context.loaders.by_id(models.Post).load(self.quote_id)  # type: ignore[attr-defined]
+        quoted = await info.context.loaders.by_id(models.Post).load(root.quote_id)
         return text if quoted is not None and access.can_read_post_body(viewer, quoted) else None
 
     @strawberry.field(description="Who wrote the post.")

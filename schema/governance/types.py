@@ -100,9 +100,10 @@ class CommitteeMember(ModelNode):
 
 
     @strawberry.field(description="The member.")
-    async def user(self, info: Info) -> User:
-        return _fetched(self, "user", account_models.User) or await info.context.loaders.by_id(
-            account_models.User).load(self.user_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def user(root: strawberry.Parent[account_models.CommitteeMembership], info: Info) -> User:
+        return _fetched(root, "user", account_models.User) or await info.context.loaders.by_id(
+            account_models.User).load(root.user_id)
 
     @strawberry.field(description="The committee.")
     @staticmethod
@@ -231,16 +232,18 @@ class Proposal(ModelNode):
         return shown
 
     @strawberry.field(description="The committee voting on it.")
-    async def committee(self, info: Info) -> Committee:
-        return _fetched(self, "committee", account_models.Committee) or await info.context.loaders.by_id(
-            account_models.Committee).load(self.committee_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def committee(root: strawberry.Parent[models.Proposal], info: Info) -> Committee:
+        return _fetched(root, "committee", account_models.Committee) or await info.context.loaders.by_id(
+            account_models.Committee).load(root.committee_id)
 
     @strawberry.field(description="Who drafted it (null if the account is gone).")
-    async def author(self, info: Info) -> User | None:
-        if self.author_id is None:  # type: ignore[attr-defined]
+    @staticmethod
+    async def author(root: strawberry.Parent[models.Proposal], info: Info) -> User | None:
+        if root.author_id is None:
             return None
-        return _fetched(self, "author", account_models.User) or await info.context.loaders.by_id(
-            account_models.User).load(self.author_id)  # type: ignore[attr-defined]
+        return _fetched(root, "author", account_models.User) or await info.context.loaders.by_id(
+            account_models.User).load(root.author_id)
 
     @strawberry.field(description="How many ballots are cast (on secret ballots, the only thing shown about voters).")
     @staticmethod
@@ -249,13 +252,14 @@ class Proposal(ModelNode):
 
     @strawberry.field(description="The tally: stored once closed; live while open only if the proposal "
                                   "shows results while open; null otherwise.")
-    async def tally(self, info: Info) -> Tally | None:
-        status = _Status(self.status)
-        if status is _Status.CLOSED and self.result:  # type: ignore[attr-defined]
-            return Tally.of(TallyResult.from_dict(self.result), final=True)  # type: ignore[attr-defined]
-        if status is _Status.OPEN and self.results_while_open:
-            ballots = await access.proposal_ballots(info).load(self.id)
-            return Tally.of(tally(proposals_domain.rules_of(self), ballots, self.eligible_count),
+    @staticmethod
+    async def tally(root: strawberry.Parent[models.Proposal], info: Info) -> Tally | None:
+        status = _Status(root.status)
+        if status is _Status.CLOSED and root.result:
+            return Tally.of(TallyResult.from_dict(root.result), final=True)
+        if status is _Status.OPEN and root.results_while_open:
+            ballots = await access.proposal_ballots(info).load(root.id)
+            return Tally.of(tally(proposals_domain.rules_of(root), ballots, root.eligible_count),
                             final=False)
         return None
 

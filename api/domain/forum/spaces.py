@@ -4,6 +4,7 @@ re-indexes its topics and posts (and its children's), since search documents car
 from __future__ import annotations
 
 import re
+from typing import cast
 from dataclasses import dataclass
 
 from api.db import column
@@ -65,7 +66,7 @@ async def _check(space: Space, data: SpaceInput, errors: list[DomainError]) -> N
                 errors.append(Invalid("Spaces nest one level only.", field="parentId"))
             elif space.id is not None and await Space.filter(parent_id=space.id).exists():
                 errors.append(Invalid("This space has children, so it cannot have a parent.", field="parentId"))
-        space.parent_id = parent_id  # type: ignore[assignment]
+        space.parent_id = cast(int | None, parent_id)  # not _UNSET here
     if Visibility(space.visibility) is Visibility.PRIVATE and not space.allowed_roles:
         space.allowed_roles = [Role.ADMIN.value]
 

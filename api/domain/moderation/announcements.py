@@ -160,7 +160,7 @@ async def announce(actor: User | None, *, settings: Settings, **fields: object) 
     from api.policies import require_role
 
     moderator = require_role(actor, Role.MODERATOR)
-    announcement = await publish_announcement(author_id=moderator.id, settings=settings, **fields)  # type: ignore[arg-type]
+    announcement = await publish_announcement(author_id=moderator.id, settings=settings, **fields)  # type: ignore[arg-type]  # the mutation's input fields, passed through
     await modlog.record(LogAction.ANNOUNCEMENT_PUBLISHED, actor_id=moderator.id, subject_type="Announcement",
                         subject_id=announcement.id, subject_label=announcement.title)
     return announcement

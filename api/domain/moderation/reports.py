@@ -198,7 +198,7 @@ async def close_item(item: ReviewItem, moderator: User, *, action: ModerationAct
     if claimed:
         await Report.filter(item_id=item.id, open=1).update(open=None, outcome=action, resolved_at=moment)
         # The column is nullable; Tortoise types a CharEnumField as never null.
-        item.status, item.open, item.action, item.resolution = CaseStatus.RESOLVED, None, action, resolution  # type: ignore[assignment]
+        item.status, item.open, item.action, item.resolution = CaseStatus.RESOLVED, None, action, resolution  # type: ignore[assignment]  # nullable column
         item.resolved_by_id, item.resolved_at, item.resolution_reason = moderator.id, moment, reason
     return bool(claimed)
 
@@ -223,6 +223,7 @@ async def resolve(
             raise Invalid("Members are not content: warn, mute or ban them.", field="action")
         if content.get(item.subject_type) is None:
             raise Conflict("This content type can no longer be moderated.", field="itemId")
+    registered = content.get(item.subject_type)
     refs = await load_subjects([(item.subject_type, item.subject_id)])
     ref = refs.get((item.subject_type, item.subject_id))
     label = ref.title if ref else ""
@@ -237,11 +238,13 @@ async def resolve(
             await sanctions.sanction_member(moderator, target, _SANCTION[action], duration=duration, reason=reason, settings=settings)
         else:
             if action is ModerationAction.HIDE_CONTENT:
-                await content.get(item.subject_type).hide(item.subject_id, moderator.id)  # type: ignore[union-attr]
+                assert registered is not None  # checked above for content actions
+                await registered.hide(item.subject_id, moderator.id)
                 await emit(ContentHidden(content_type=item.subject_type, content_id=item.subject_id,
                                          author_id=target))
             elif action is ModerationAction.DELETE_CONTENT:
-                await content.get(item.subject_type).delete(item.subject_id, moderator.id)  # type: ignore[union-attr]
+                assert registered is not None  # checked above for content actions
+                await registered.delete(item.subject_id, moderator.id)
                 await emit(ContentRemoved(content_type=item.subject_type, content_id=item.subject_id,
                                           author_id=target))
             await modlog.record(_LOG_ACTION[action], actor_id=moderator.id, subject_type=item.subject_type,
