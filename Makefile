@@ -1,5 +1,6 @@
-# Guildhall: `make run` serves the API on the embedded default; `make test` runs the suite.
-.PHONY: setup run test test-sqlite bench schema migrations
+# Guildhall: `make run` serves the API on the embedded default; `make test` checks the code
+# (`make lint`) and runs the suite.
+.PHONY: setup run lint fmt test test-sqlite bench schema migrations
 
 setup:
 	@scripts/setup.sh
@@ -7,10 +8,19 @@ setup:
 run: setup
 	@.venv/bin/guildhall serve
 
-test: setup
+# ruff (rules and formatting) and mypy (strict on api/, Strawberry's plugin on schema/).
+lint: setup
+	@scripts/lint.sh
+
+# Sort imports and format the code the way `make lint` checks it.
+fmt: setup
+	@.venv/bin/ruff check --select I --fix .
+	@.venv/bin/ruff format .
+
+test: setup lint
 	@scripts/test.sh
 
-test-sqlite: setup
+test-sqlite: setup lint
 	@TEST_POSTGRES_URL= scripts/test.sh
 
 bench: setup

@@ -10,7 +10,8 @@ import asyncio
 import logging
 import uuid
 from contextlib import asynccontextmanager, suppress
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -18,7 +19,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -44,6 +45,9 @@ from api.runtime import Runtime
 from api.upload_gate import AUTH_STATE_KEY as UPLOAD_AUTH, is_multipart, multipart_refusal
 from api.settings import Settings, get_settings, set_settings, use_settings
 
+if TYPE_CHECKING:
+    from schema.context import Context
+
 log = logging.getLogger(__name__)
 # Uploads (multipart requests) must carry this header: browsers preflight it (CSRF defence).
 UPLOAD_CSRF_HEADER = "GraphQL-Require-Preflight"
@@ -64,6 +68,8 @@ class PerOperationTransportWS(TransportWS):
     """graphql-transport-ws where every operation runs with a context of its own: the viewer is
     read again from the connection's token (role, sanctions, validity) and loaders and memo start
     empty. A session that ended meanwhile closes the socket (4401) instead of running anything."""
+
+    context: Context
 
     async def run_operation(self, operation: Any) -> None:
         # Strawberry's own `run_operation`, with the context of this operation instead of the
@@ -104,13 +110,14 @@ class GuildhallGraphQL(GraphQLOverHTTP, GraphQL):
                          **kwargs)
         self.runtime = runtime
         # Session watchers of open WebSockets, by the connection's ASGI scope.
-        self._watchers: dict[int, asyncio.Task] = {}
+        self._watchers: dict[int, asyncio.Task[Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and is_multipart(scope):  # before a byte of the body is read
-            if (refusal := await multipart_refusal(scope)) is not None:
-                await refusal(scope, receive, send)
-                return
+        # Before a byte of the body is read.
+        if (scope["type"] == "http" and is_multipart(scope)
+                and (refusal := await multipart_refusal(scope)) is not None):
+            await refusal(scope, receive, send)
+            return
         try:
             await super().__call__(scope, receive, send)
         finally:
@@ -188,7 +195,7 @@ class GuildhallGraphQL(GraphQLOverHTTP, GraphQL):
                     return
         except WebSocketDisconnect:
             pass  # the client left first
-        except Exception:  # noqa: BLE001 - a watcher failure must not take the connection down
+        except Exception:  # a watcher failure must not take the connection down
             log.exception("session watcher failed")
         finally:
             listener.cancel()
@@ -212,7 +219,7 @@ class RequestContextMiddleware:
         is_multipart = headers.get(b"content-type", b"").startswith(b"multipart/")
         limit = self.settings.max_upload_bytes if is_multipart else self.settings.max_body_bytes
 
-        async def send_with_id(message: dict) -> None:
+        async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
@@ -225,7 +232,7 @@ class RequestContextMiddleware:
             return
         received = 0
 
-        async def capped_receive() -> dict:
+        async def capped_receive() -> Message:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
@@ -283,7 +290,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     holder: dict[str, Runtime] = {}
 
     @asynccontextmanager
-    async def lifespan(app: Starlette):
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         tracing.configure(settings)
         if manage_db:
             await init_db(settings)
@@ -333,7 +340,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     return app
 
 
-def _extra_routes(settings: Settings) -> list:
+def _extra_routes(settings: Settings) -> list[Any]:
     """Routes other packages contribute (e.g. `/media/...`)."""
     from api.graphiql import routes as graphiql_routes
     from media.serving import routes as media_routes

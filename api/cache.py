@@ -9,7 +9,10 @@ every app process; otherwise they live in this process.
 from __future__ import annotations
 
 import time
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, cast
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 
 class PublicCache(Protocol):
@@ -50,7 +53,7 @@ class MemoryPublicCache:
 class RedisPublicCache:
     VERSION_KEY = "guildhall:cache:version"
 
-    def __init__(self, redis) -> None:
+    def __init__(self, redis: Redis) -> None:
         self._redis = redis
 
     async def version(self) -> int:
@@ -60,7 +63,8 @@ class RedisPublicCache:
         await self._redis.incr(self.VERSION_KEY)
 
     async def get(self, key: str) -> str | None:
-        return await self._redis.get(f"guildhall:cache:{key}")
+        value = await self._redis.get(f"guildhall:cache:{key}")  # str: the client decodes responses
+        return cast(str | None, value)
 
     async def set(self, key: str, value: str, ttl: int) -> None:
         await self._redis.set(f"guildhall:cache:{key}", value, ex=ttl)

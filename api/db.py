@@ -8,10 +8,12 @@ Tables are only ever created by migrations, in every environment, tests included
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from tortoise import Tortoise
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.migrations.api import migrate as run_migrations
+from tortoise.queryset import QuerySet
 
 from api.registry import load as load_registry
 from api.settings import Settings, get_settings
@@ -73,9 +75,15 @@ async def migrate(settings: Settings | None = None, db_url: str | None = None) -
     await run_migrations(config=tortoise_config(settings, db_url))
 
 
-def connection():
+def connection() -> BaseDBAsyncClient:
     """The default database client."""
     return Tortoise.get_connection("default")
+
+
+async def column(query: QuerySet[Any], field: str) -> list[Any]:
+    """`field` of every row of `query`: `values_list(field, flat=True)`, typed as the list it returns
+    (Tortoise types every `values_list` as tuples)."""
+    return cast(list[Any], await query.values_list(field, flat=True))
 
 
 def is_postgres() -> bool:
@@ -93,12 +101,12 @@ def _to_dialect(query: str) -> str:
     return "".join(out)
 
 
-async def fetch_all(query: str, params: list | tuple = ()) -> list[dict]:
+async def fetch_all(query: str, params: list[Any] | tuple[Any, ...] = ()) -> list[dict[str, Any]]:
     """Run a raw SELECT written with `?` placeholders; rows as dicts. For aggregates only."""
     return await connection().execute_query_dict(_to_dialect(query), list(params))
 
 
-async def execute(query: str, params: list | tuple = ()) -> int:
+async def execute(query: str, params: list[Any] | tuple[Any, ...] = ()) -> int:
     """Run a raw write written with `?` placeholders; returns the affected row count."""
     count, _ = await connection().execute_query(_to_dialect(query), list(params))
     return count

@@ -20,7 +20,7 @@ import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from api.registry import registry
 from api.settings import Settings, effective_settings
@@ -45,7 +45,7 @@ class Event:
             raise TypeError(f"event {cls.__qualname__} needs a catalogue `name`")
 
     def fields(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}  # type: ignore[arg-type]  # every Event subclass is a dataclass
 
 
 HandlerFn = Callable[[E, Settings], Awaitable[Any]]
@@ -73,7 +73,7 @@ async def dispatch(event: Event, settings: Settings | None = None) -> None:
     for handler in registry().handlers_of(type(event)):
         try:
             await handler.fn(event, settings)
-        except Exception:  # noqa: BLE001 - reactions must not fail the write that caused them
+        except Exception:  # reactions must not fail the write that caused them
             log.exception("handler %s of %s failed", handler.fn.__qualname__, event.name)
 
 
@@ -97,11 +97,12 @@ def decider(question: type[Question[T]], fn: Callable[[Any, Settings], Awaitable
 async def decide(question: Question[T], settings: Settings | None = None) -> T:
     found = registry().decider_of(type(question))
     if found is None:
-        return type(question).default  # type: ignore[no-any-return]
-    return await found.fn(question, settings or effective_settings())
+        return cast(T, type(question).default)
+    answer: T = await found.fn(question, settings or effective_settings())
+    return answer
 
 
-def catalogue(events: dict[str, type[Event]], handlers_of: Callable[[type[Event]], tuple[Handler, ...]],
+def catalogue(events: dict[str, type[Event]], handlers_of: Callable[[type[Event]], tuple[Handler[Any], ...]],
               owners: dict[str, str]) -> str:
     """The events catalogue as Markdown (written to `docs/events.md` by `guildhall export-events`)."""
     lines = [
@@ -114,7 +115,7 @@ def catalogue(events: dict[str, type[Event]], handlers_of: Callable[[type[Event]
     ]
     for name in sorted(events):
         event = events[name]
-        fields = ", ".join(f"`{f.name}`" for f in dataclasses.fields(event))  # type: ignore[arg-type]
+        fields = ", ".join(f"`{f.name}`" for f in dataclasses.fields(event))  # type: ignore[arg-type]  # every Event subclass is a dataclass
         handled = ", ".join(f"`{h.fn.__module__}.{h.fn.__qualname__}`" for h in handlers_of(event)) or "none"
         lines += [
             f"## `{name}`{' (public)' if event.public else ''}",

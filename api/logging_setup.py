@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
 import contextvars
 import json
 import logging
@@ -24,7 +25,7 @@ class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         from api.request_info import current
 
-        line: dict = {
+        line: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
@@ -43,7 +44,7 @@ class JsonFormatter(logging.Formatter):
                 line["viewer_id"] = info.viewer_id
             status = info.status
             if record.name == "uvicorn.access" and isinstance(record.args, tuple) and len(record.args) == 5:
-                status = record.args[4]  # (client, method, path, http version, status)
+                status = cast(int, record.args[4])  # (client, method, path, http version, status)
             if status is not None:
                 line["status"] = status
                 line["duration_ms"] = round(info.elapsed * 1000, 2)

@@ -37,13 +37,14 @@ def local_url(settings: Settings) -> str:
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def _healthy(url: str) -> bool:
     try:
         with urllib.request.urlopen(f"{url}/health", timeout=1) as response:
-            return response.status == 200
+            return bool(response.status == 200)
     except OSError:
         return False
 
@@ -70,7 +71,7 @@ class MeiliProcess:
         self.master_key = master_key
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 30) -> MeiliProcess:
         binary = binary_path()

@@ -33,7 +33,7 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, Metric
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
@@ -159,7 +159,7 @@ async def _outbox_values() -> dict[str, tuple[int, float | None]]:
     for name, probe in registry().outboxes.items():
         try:
             backlog, oldest = await probe.measure()
-        except Exception:  # noqa: BLE001 - a failing probe must not hide the other metrics
+        except Exception:  # a failing probe must not hide the other metrics
             log.exception("outbox probe %s failed", name)
             continue
         values[name] = (backlog, (now - oldest).total_seconds() if oldest else None)
@@ -172,7 +172,7 @@ class _ScrapeCollector:
     def __init__(self, outboxes: dict[str, tuple[int, float | None]]) -> None:
         self.outboxes = outboxes
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         if is_multiprocess():
             from prometheus_client import multiprocess
 

@@ -37,7 +37,8 @@ _LATIN_LIKE = ("LATIN", "GREEK", "CYRILLIC", "COMMON", "INHERITED")
 def _script(char: str) -> str:
     from confusable_homoglyphs import categories
 
-    return categories.alias(char)
+    alias: str = categories.alias(char)
+    return alias
 
 
 def _is_emoji(char: str) -> bool:

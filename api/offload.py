@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from api.settings import Settings, get_settings
 
@@ -117,7 +117,7 @@ class _Worker:
         self._process.start()
         child.close()
 
-    def call(self, fn: Callable[..., T], args: tuple, kwargs: dict) -> T:
+    def call(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
         try:
             self._conn.send((fn, args, kwargs))
             ok, value = self._conn.recv()
@@ -125,7 +125,7 @@ class _Worker:
             self._process.join(5)
             raise WorkerLost(f"the worker process ended (exit code {self._process.exitcode})") from None
         if ok:
-            return value
+            return cast(T, value)
         raise value
 
     def kill(self) -> None:
@@ -165,13 +165,13 @@ class _Offloader:
         self.workers.add(worker)
         return worker
 
-    def _discard(self, worker: _Worker, call: asyncio.Future) -> None:
+    def _discard(self, worker: _Worker, call: asyncio.Future[Any]) -> None:
         self.workers.discard(worker)
         worker.kill()
         # The waiting thread now ends with WorkerLost, which nobody reads: say so to asyncio.
         call.add_done_callback(lambda f: f.cancelled() or f.exception())
 
-    async def in_process(self, job: _Job, fn: Callable[..., T], args: tuple, kwargs: dict,
+    async def in_process(self, job: _Job, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any],
                          timeout: float | None) -> T:
         loop = asyncio.get_running_loop()
         async with self.processes:
@@ -200,7 +200,7 @@ class _Offloader:
             self.idle.append(worker)
             return result
 
-    async def in_thread(self, job: _Job, fn: Callable[..., T], args: tuple, kwargs: dict) -> T:
+    async def in_thread(self, job: _Job, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
         loop = asyncio.get_running_loop()
         job.start()
         try:

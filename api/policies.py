@@ -3,8 +3,10 @@ the permission classes in `schema/permissions.py`, so every rule is written once
 
 from __future__ import annotations
 
+from typing import Any, cast
 from datetime import datetime
 
+from api.db import column
 from api.errors import Forbidden, Sanctioned, Unauthenticated
 from api.models.accounts import CommitteeMembership, Role, Sanction, SanctionKind, User, Visibility
 from api.timeutil import now
@@ -55,7 +57,7 @@ def can_see(viewer: User | None, visibility: Visibility | str, *, allowed_roles:
         return True
     if is_admin(viewer) or is_listed:
         return True
-    return bool(allowed_roles) and role_of(viewer).value in (allowed_roles or [])  # type: ignore[union-attr]
+    return bool(allowed_roles) and Role(viewer.role).value in (allowed_roles or [])
 
 
 def sanction_active(sanction: Sanction, at: datetime | None = None) -> bool:
@@ -90,21 +92,20 @@ async def require_can_act(user: User | None) -> User:
     return member
 
 
-async def committee_seats(viewer: User | None, memo: dict | None = None) -> frozenset[int]:
+async def committee_seats(viewer: User | None, memo: dict[Any, Any] | None = None) -> frozenset[int]:
     """Ids of the committees the viewer sits on now, read once per operation (`memo`)."""
     if viewer is None:
         return frozenset()
     key = ("committee_seats", viewer.id)
     if memo is not None and key in memo:
-        return memo[key]
-    seats = frozenset(await CommitteeMembership.filter(user_id=viewer.id, left_at__isnull=True)
-                      .values_list("committee_id", flat=True))
+        return cast(frozenset[int], memo[key])
+    seats = frozenset(await column(CommitteeMembership.filter(user_id=viewer.id, left_at__isnull=True), "committee_id"))
     if memo is not None:
         memo[key] = seats
     return seats
 
 
-async def search_scope(viewer: User | None, memo: dict | None = None) -> Scope:
+async def search_scope(viewer: User | None, memo: dict[Any, Any] | None = None) -> Scope:
     """What a viewer may find in search: the document-level form of the read policies (documents
     carry `visibility`, `allowed_roles`, `committee_ids`). Used by `search` and `searchToken`."""
     if viewer is None:

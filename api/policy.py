@@ -25,6 +25,7 @@ from tortoise.expressions import Q, Subquery
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from api.db import column
 from api.models.accounts import User
 from api.policies import is_staff
 from api.registry import registry
@@ -52,9 +53,9 @@ class ReadPolicy(Generic[M]):
             return []
         if self.filter_rows is not None:
             return await self.filter_rows(viewer, rows, memo)
-        assert self.scope is not None  # noqa: S101 - __post_init__ guarantees one of the two
+        assert self.scope is not None  # __post_init__ guarantees one of the two
         query = await self.scope(viewer, memo)
-        allowed = set(await query.filter(id__in=[r.pk for r in rows]).values_list("id", flat=True))
+        allowed = set(await column(query.filter(id__in=[r.pk for r in rows]), "id"))
         return [r for r in rows if r.pk in allowed]
 
 
@@ -119,7 +120,8 @@ def owner_or_staff(model: type[M], *owner_fields: str, doc: str = "") -> ReadPol
             return model.filter(id__in=[])
         if is_staff(viewer):
             return model.all()
-        return model.filter(Q(*(Q(**{name: viewer.id}) for name in fields), join_type="OR"))
+        owned: list[dict[str, Any]] = [{name: viewer.id} for name in fields]
+        return model.filter(Q(*(Q(**match) for match in owned), join_type="OR"))
 
     async def rows(viewer: Viewer, found: list[M], memo: Memo) -> list[M]:
         if viewer is None:

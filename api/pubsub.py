@@ -13,7 +13,10 @@ import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 from api.transactions import after_commit
 
@@ -34,7 +37,7 @@ class Broker:
 
 class MemoryBroker(Broker):
     def __init__(self) -> None:
-        self._queues: dict[str, set[asyncio.Queue]] = defaultdict(set)
+        self._queues: dict[str, set[asyncio.Queue[Any]]] = defaultdict(set)
 
     async def publish(self, channel: str, message: dict[str, Any]) -> None:
         for queue in list(self._queues.get(channel, ())):
@@ -42,7 +45,7 @@ class MemoryBroker(Broker):
 
     @asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
-        queue: asyncio.Queue = asyncio.Queue(maxsize=1000)
+        queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=1000)
         self._queues[channel].add(queue)
 
         async def messages() -> AsyncIterator[dict[str, Any]]:
@@ -60,7 +63,7 @@ class MemoryBroker(Broker):
 class RedisBroker(Broker):
     PREFIX = "guildhall:events:"
 
-    def __init__(self, redis) -> None:
+    def __init__(self, redis: Redis) -> None:
         self._redis = redis
 
     async def publish(self, channel: str, message: dict[str, Any]) -> None:
@@ -109,7 +112,7 @@ async def publish(channel: str, message: dict[str, Any]) -> None:
     async def send() -> None:
         try:
             await get_broker().publish(channel, message)
-        except Exception:  # noqa: BLE001 - events are best-effort, the data is already stored
+        except Exception:  # events are best-effort, the data is already stored
             log.exception("publishing on %s failed", channel)
 
     await after_commit(send)

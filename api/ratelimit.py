@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 from api.errors import RateLimited
 
@@ -58,7 +61,7 @@ class MemoryRateLimiter:
 
 
 class RedisRateLimiter:
-    def __init__(self, redis) -> None:
+    def __init__(self, redis: Redis) -> None:
         self._redis = redis
 
     def _key(self, key: str, window_seconds: int) -> str:

@@ -42,7 +42,7 @@ class Job:
     name: str
     run: JobFn
     # seconds, or a function of the settings giving them; None: SCHEDULER_INTERVAL_SECONDS
-    interval: float | Callable[["Settings"], float] | None = None
+    interval: float | Callable[[Settings], float] | None = None
 
     def seconds(self, settings: Settings) -> float:
         if callable(self.interval):
@@ -57,7 +57,7 @@ class Command:
 
     name: str
     help: str
-    run: Callable[[argparse.Namespace, "Settings"], int]
+    run: Callable[[argparse.Namespace, Settings], int]
     configure: Callable[[argparse.ArgumentParser], None] | None = None
 
 
@@ -78,13 +78,13 @@ class Domain:
     models: tuple[str, ...] = ()
     schema: str | None = None
     events: tuple[type[Event], ...] = ()  # the events this domain emits (the catalogue)
-    handlers: tuple[Handler, ...] = ()
-    deciders: tuple[Decider, ...] = ()
+    handlers: tuple[Handler[Any], ...] = ()
+    deciders: tuple[Decider[Any], ...] = ()
     jobs: tuple[Job, ...] = ()
     content_types: tuple[ContentType, ...] = ()
     search_kinds: tuple[DocumentKind, ...] = ()
     media_readers: tuple[MediaReader, ...] = ()
-    read_policies: tuple[ReadPolicy, ...] = ()
+    read_policies: tuple[ReadPolicy[Any], ...] = ()
     commands: tuple[Command, ...] = ()
     startup: tuple[StartupHook, ...] = ()
     outboxes: tuple[OutboxProbe, ...] = ()
@@ -114,13 +114,13 @@ class Registry:
     commands: dict[str, Command] = field(init=False)
     content_types: dict[str, ContentType] = field(init=False)
     search_kinds: dict[str, DocumentKind] = field(init=False)
-    read_policies: dict[type, ReadPolicy] = field(init=False)
+    read_policies: dict[type, ReadPolicy[Any]] = field(init=False)
     events: dict[str, type[Event]] = field(init=False)
     media_readers: tuple[MediaReader, ...] = field(init=False)
     startup: tuple[StartupHook, ...] = field(init=False)
     outboxes: dict[str, OutboxProbe] = field(init=False)
-    _handlers: dict[type, tuple[Handler, ...]] = field(init=False)
-    _deciders: dict[type, Decider] = field(init=False)
+    _handlers: dict[type, tuple[Handler[Any], ...]] = field(init=False)
+    _deciders: dict[type, Decider[Any]] = field(init=False)
 
     def __post_init__(self) -> None:
         domains = self.domains
@@ -136,7 +136,7 @@ class Registry:
         self.startup = tuple(_unique("start-up hook", ((h, h) for d in domains for h in d.startup)))
         self.outboxes = _unique("outbox", ((o.name, o) for d in domains for o in d.outboxes))
         self._deciders = _unique("decider of", ((x.question, x) for d in domains for x in d.deciders))
-        handlers: dict[type, list[Handler]] = {}
+        handlers: dict[type, list[Handler[Any]]] = {}
         seen: set[tuple[type, Any]] = set()
         for domain in domains:
             for handler in domain.handlers:
@@ -151,10 +151,10 @@ class Registry:
                 handlers.setdefault(handler.event, []).append(handler)
         self._handlers = {event: tuple(items) for event, items in handlers.items()}
 
-    def handlers_of(self, event: type[Event]) -> tuple[Handler, ...]:
+    def handlers_of(self, event: type[Event]) -> tuple[Handler[Any], ...]:
         return self._handlers.get(event, ())
 
-    def decider_of(self, question: type) -> Decider | None:
+    def decider_of(self, question: type) -> Decider[Any] | None:
         return self._deciders.get(question)
 
     @property

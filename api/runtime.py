@@ -26,7 +26,7 @@ class Runtime:
     broker: Broker
     cache: PublicCache = field(default_factory=MemoryPublicCache)
     redis: Any = None
-    tasks: list[asyncio.Task] = field(default_factory=list)
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     @classmethod
     async def start(cls, settings: Settings) -> Runtime:
@@ -90,7 +90,7 @@ async def _loop(job: Job, runtime: Runtime, interval: float) -> None:
             metrics.job_finished(job.name, ok=True)
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - a failing job must not stop the others
+        except Exception:  # a failing job must not stop the others
             metrics.job_finished(job.name, ok=False)
             log.exception("background job %s failed", job.name)
         await asyncio.sleep(interval)

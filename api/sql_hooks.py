@@ -29,14 +29,14 @@ def _wrap(method: Callable[..., Any]) -> Callable[..., Any]:
         with tracing.sql_span(self, query):
             return await method(self, query, *args, **kwargs)
 
-    observed.__guildhall_observed__ = True  # type: ignore[attr-defined]
+    observed.__guildhall_observed__ = True  # type: ignore[attr-defined]  # a marker on the patched function
     return observed
 
 
 def _client_classes() -> list[type]:
     from tortoise.backends.base.client import BaseDBAsyncClient
 
-    import tortoise.backends.sqlite.client  # noqa: F401 - load the backends' classes
+    import tortoise.backends.sqlite.client  # load the backends' classes
     try:
         import tortoise.backends.asyncpg.client  # noqa: F401
     except ImportError:  # asyncpg is a dependency, but keep SQLite-only installs working

@@ -5,6 +5,8 @@
 - `block`: multi-line texts (Markdown bodies, messages, bios, notes): line endings made `\\n`,
   surrounding whitespace stripped, the text otherwise kept as written.
 - `tags`: `line`s lower-cased, without repeats; a tag never holds a comma (clients split on them).
+- `options_problem`: the options of a vote, poll or survey question (`one_line` each): at least two,
+  none empty, all different (case-insensitive).
 
 Control characters (other than newlines and tabs in blocks) are refused: they have no business in
 text and hide content from moderators. Limits are counted in characters. Each function raises
@@ -30,6 +32,11 @@ def _fail(error: Invalid, errors: list[DomainError] | None) -> None:
     errors.append(error)
 
 
+def one_line(value: str | None) -> str:
+    """`value` as a one-line text is stored: stripped, each run of whitespace one space (unchecked)."""
+    return " ".join((value or "").split())
+
+
 def line(value: str | None, field: str, limit: int, *, required: bool = True, what: str = "this",
          errors: list[DomainError] | None = None) -> str:
     """A one-line text: stripped, whitespace runs made one space, at most `limit` characters."""
@@ -37,7 +44,7 @@ def line(value: str | None, field: str, limit: int, *, required: bool = True, wh
     if _LINE_CONTROL.search(raw):
         _fail(Invalid("Remove the control characters.", field=field), errors)
         return ""
-    text = " ".join(raw.split())
+    text = one_line(raw)
     if required and not text:
         _fail(Invalid(f"Enter {what}.", field=field), errors)
     elif len(text) > limit:
@@ -69,3 +76,21 @@ def tags(values: list[str] | None, field: str, *, max_count: int, max_length: in
     elif any(len(t) > max_length or "," in t or _LINE_CONTROL.search(t) for t in cleaned):
         _fail(Invalid(f"Tags have at most {max_length} characters and no commas.", field=field), errors)
     return cleaned
+
+
+def options_problem(options: list[str], *, max_count: int, max_length: int) -> str | None:
+    """What is wrong with the options of a vote, poll or survey question (each already `one_line`),
+    or None."""
+    if len(options) < 2:
+        return "List at least two options."
+    if len(options) > max_count:
+        return f"List at most {max_count} options."
+    if any(not o for o in options):
+        return "Options cannot be empty."
+    if any(_LINE_CONTROL.search(o) for o in options):
+        return "Remove the control characters."
+    if any(len(o) > max_length for o in options):
+        return f"Use at most {max_length} characters per option."
+    if len({o.casefold() for o in options}) != len(options):
+        return "Options must differ from each other."
+    return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import contextmanager, nullcontext
+from collections.abc import MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from api.settings import Settings
@@ -62,7 +63,7 @@ def disable() -> None:
     tracer = _provider = None
 
 
-def request_span(scope: dict, info: RequestInfo) -> Any:
+def request_span(scope: MutableMapping[str, Any], info: RequestInfo) -> Any:
     """The server span of one HTTP request; GraphQL attributes are added when it ends."""
     if tracer is None:
         return nullcontext()
@@ -70,7 +71,7 @@ def request_span(scope: dict, info: RequestInfo) -> Any:
 
 
 @contextmanager
-def _request_span(scope: dict, info: RequestInfo) -> Iterator[None]:
+def _request_span(scope: MutableMapping[str, Any], info: RequestInfo) -> Iterator[None]:
     from opentelemetry import propagate
     from opentelemetry.trace import SpanKind, Status, StatusCode
 

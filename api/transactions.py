@@ -65,5 +65,5 @@ async def _run(effects: list[Effect]) -> None:
     for effect in effects:
         try:
             await effect()
-        except Exception:  # noqa: BLE001 - the write is committed; an effect must not undo its answer
+        except Exception:  # the write is committed; an effect must not undo its answer
             log.exception("after-commit effect %s failed", getattr(effect, "__qualname__", effect))

@@ -222,10 +222,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="requests per measurement")
     parser.add_argument("--postgres", metavar="URL", help="measure on a throwaway database of this server")
     args = parser.parse_args()
-    if args.postgres:
-        rows = asyncio.run(_on_postgres(args.postgres, args.requests))
-    else:
-        rows = asyncio.run(run(args.requests))
+    rows = asyncio.run(_on_postgres(args.postgres, args.requests) if args.postgres else run(args.requests))
     print_table(rows)
 
 

@@ -33,8 +33,7 @@ query($q: String!) { search(query: $q, first: 20) { totalCount
   facets { kinds { value count } tags { value count } }
   edges { node { score highlights { field snippet } node { ... on Article { id title slug } } } } } }"""
 
-_EN = ("community meetup workshop committee budget volunteer proposal vote online event accessibility "
-       "garden library music coding photography travel cooking newsletter report").split()
+_EN = ["community", "meetup", "workshop", "committee", "budget", "volunteer", "proposal", "vote", "online", "event", "accessibility", "garden", "library", "music", "coding", "photography", "travel", "cooking", "newsletter", "report"]
 _ZH = ["社群", "活动", "志愿者", "委员会", "预算", "会议", "记录", "读书会", "招募", "分享", "线上", "线下"]
 
 

@@ -132,7 +132,7 @@ def orchestrate(args: argparse.Namespace) -> int:
             ports.append(port)
             logs.append(log)
         deadline = time.monotonic() + 180
-        for server, port, log in zip(servers, ports, logs):
+        for server, port, log in zip(servers, ports, logs, strict=True):
             while _get(f"http://127.0.0.1:{port}/readyz") != 200:  # start-up poll
                 if server.poll() is not None or time.monotonic() > deadline:
                     print(log.read_text())
@@ -259,7 +259,7 @@ def _report(results: dict[str, Any], rss: list[tuple[float, list[float]]], check
         print(f"  {at:6.0f} s  " + "  ".join(f"{s:7.1f}" for s in sizes))
     if len(rss) > 1:
         first, last = rss[0][1], rss[-1][1]
-        print("  growth: " + ", ".join(f"{a:.1f} -> {b:.1f} MB" for a, b in zip(first, last)))
+        print("  growth: " + ", ".join(f"{a:.1f} -> {b:.1f} MB" for a, b in zip(first, last, strict=False)))
     tracebacks = sum(log.read_text().count("Traceback") for log in logs)
     print(f"\nTracebacks in the app logs: {tracebacks}")
     print("\nconsistency checks:")
@@ -286,8 +286,7 @@ def _png() -> bytes:
     return out.getvalue()
 
 
-WORDS = ("harbour ferry timetable library garden choir kayak market bakery museum river bridge lantern "
-         "festival meadow orchard workshop recipe bicycle mountain").split()
+WORDS = ["harbour", "ferry", "timetable", "library", "garden", "choir", "kayak", "market", "bakery", "museum", "river", "bridge", "lantern", "festival", "meadow", "orchard", "workshop", "recipe", "bicycle", "mountain"]
 
 
 def _text(n: int) -> str:
@@ -406,7 +405,7 @@ class Driver:
                 await asyncio.sleep(1)
 
     async def client(self, http, space_id: str, members: list[tuple[str, str]]) -> None:
-        ops, weights = zip(*MIX.items())
+        ops, weights = zip(*MIX.items(), strict=True)
         while time.monotonic() < self.deadline and self.sent < self.budget:
             user_id, token = random.choice(members)
             op = random.choices(ops, weights)[0]
@@ -483,7 +482,7 @@ class Driver:
 
         limits = httpx.Limits(max_connections=self.clients * 2)
         async with httpx.AsyncClient(timeout=60, limits=limits) as http:
-            admin, space_id, members = await self.setup(http)
+            _admin, space_id, members = await self.setup(http)
             self.started = time.monotonic()
             self.deadline = self.started + self.seconds  # the traffic's own time, after set-up
             subscribers = [asyncio.create_task(self.subscriber(space_id, members[i][1], i)) for i in range(2)]

@@ -34,7 +34,7 @@ CREATE_TOPIC = """mutation($input: CreateTopicInput!) { createTopic(input: $inpu
 
 def _article_lines(count: int, seed: int) -> list[str]:
     rng = random.Random(seed)
-    words = "the a forum member topic answer rule vote poll event guide".split()
+    words = ["the", "a", "forum", "member", "topic", "answer", "rule", "vote", "poll", "event", "guide"]
     lines: list[str] = []
     while len(lines) < count:
         lines += [" ".join(rng.choice(words) for _ in range(rng.randint(1, 2))), ""]

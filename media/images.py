@@ -18,6 +18,7 @@ import io
 import struct
 import warnings
 from dataclasses import dataclass, field
+from typing import cast
 
 from PIL import Image, ImageCms, ImageFile, ImageOps
 
@@ -199,6 +200,7 @@ def _placeholder(smallest: Rendition, image: Image.Image) -> tuple[str, str]:
     quantised = tiny.quantize(colors=4)
     palette = quantised.getpalette() or [0, 0, 0]
     _, index = max(quantised.getcolors() or [(1, 0)])
+    index = cast(int, index)  # colours of a quantised ("P") image are palette indices
     r, g, b = palette[index * 3 : index * 3 + 3]
     colour = f"#{r:02x}{g:02x}{b:02x}"
     out = io.BytesIO()

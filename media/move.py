@@ -70,8 +70,8 @@ def _copy_one(source: Storage, target: Storage, sha256: str, delete_source: bool
 async def named_blobs() -> list[str]:
     from api.models.media import MediaFile, MediaVariant
 
-    names = set(await MediaVariant.all().values_list("sha256", flat=True))
-    names |= set(await MediaFile.all().values_list("sha256", flat=True))
+    names: set[str] = {str(s) for s in await MediaVariant.all().values_list("sha256", flat=True)}
+    names |= {str(s) for s in await MediaFile.all().values_list("sha256", flat=True)}
     return sorted(names)
 
 

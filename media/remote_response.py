@@ -4,6 +4,7 @@ with the same headers, single byte ranges (206, 416) and HEAD answers as the dis
 
 from __future__ import annotations
 
+from typing import Literal
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -12,7 +13,7 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from media.storage_s3 import S3Storage
 
 
-def parse_range(header: str, size: int) -> tuple[int, int] | None | bool:
+def parse_range(header: str, size: int) -> tuple[int, int] | Literal[False] | None:
     """(start, end exclusive) of a single `bytes=` range; None when the header should be
     ignored (absent, malformed, several ranges); False when it cannot be satisfied."""
     unit, _, spec = header.partition("=")

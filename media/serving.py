@@ -72,6 +72,9 @@ async def serve_media(request: Request) -> Response:
             filename = f"{filename}.{extension}"
     if path is None:  # object storage: proxied, so the rules above hold whatever the bucket's policy
         from media.remote_response import remote_response
+        from media.storage_s3 import S3Storage
+
+        assert isinstance(storage, S3Storage)  # the only storage without local paths (checked above)
 
         return await remote_response(request, storage, sha256, headers, variant.mime_type, filename)
     if filename is not None:

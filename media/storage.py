@@ -40,6 +40,12 @@ class StoredBlob:
 
 
 class Storage(Protocol):
+    # True when blobs are not files here (`local_path` is None): served through `media.remote_response`.
+    remote: bool
+
+    def describe(self) -> str:
+        """Where the blobs are, for messages."""
+
     def put_bytes(self, data: bytes) -> StoredBlob:
         """Store `data` under its sha256 (a no-op when already present)."""
 

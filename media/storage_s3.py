@@ -20,13 +20,16 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import parse_qs, urlparse
 
 import obstore
 from obstore.store import S3Store
 
 from media.storage import BlobTooLarge, StoredBlob, is_sha256
+
+if TYPE_CHECKING:
+    from obstore.store import ClientConfig, S3Config
 
 _CHUNK = 1 << 20
 _SPOOL_BYTES = 8 << 20  # uploads larger than this are spooled to a temporary file, not memory
@@ -72,14 +75,14 @@ class S3Storage:
 
     def __init__(self, location: S3Location, *, access_key_id: str = "", secret_access_key: str = "") -> None:
         self.location = location
-        config: dict[str, Any] = {"region": location.region}
+        config: S3Config = {"region": location.region}
         if location.endpoint:
             config["endpoint"] = location.endpoint
             config["virtual_hosted_style_request"] = False  # path-style, as self-hosted services expect
         if access_key_id:
             config["access_key_id"] = access_key_id
             config["secret_access_key"] = secret_access_key
-        client_options = {"allow_http": bool(location.endpoint and location.endpoint.startswith("http://")),
+        client_options: ClientConfig = {"allow_http": bool(location.endpoint and location.endpoint.startswith("http://")),
                           "timeout": "60s", "connect_timeout": "10s"}
         self.store = S3Store(location.bucket, prefix=location.prefix or None, config=config,
                              client_options=client_options)

@@ -40,7 +40,7 @@ def _roots(name: str) -> tuple[type, ...]:
 
 def _described(root: type, description: str) -> type:
     # merge_types takes no description; the merged roots are new classes, safe to annotate.
-    root.__strawberry_definition__.description = description  # type: ignore[attr-defined]
+    root.__strawberry_definition__.description = description  # type: ignore[attr-defined]  # set by strawberry.type
     return root
 
 

@@ -27,16 +27,18 @@ if TYPE_CHECKING:
     from schema.engagement.types import Title
     from schema.moderation.sanctions import MemberModeration
 
-Role = described_enum(
-    models.Role, name="Role", description="Community roles, from least to most rights.",
+Role = models.Role
+described_enum(
+    Role, name="Role", description="Community roles, from least to most rights.",
     values={
         "MEMBER": "A signed-up member: reads, posts and votes.",
         "MODERATOR": "A member who also moderates content and members.",
         "ADMIN": "A moderator who also manages roles and community settings.",
     },
 )
-UserStatus = described_enum(
-    models.UserStatus, name="UserStatus", description="Whether a member counts as active.",
+UserStatus = models.UserStatus
+described_enum(
+    UserStatus, name="UserStatus", description="Whether a member counts as active.",
     values={
         "ACTIVE": "A normal, active member.",
         "INACTIVE": "Marked inactive by staff after review; their content stays.",
@@ -64,31 +66,35 @@ class User(ModelNode):
         description="Whether staff locked the trust level against automatic changes (staff only; null for others).",
         extensions=[PermissionExtension(permissions=[IsStaff()], fail_silently=True)],
     )
-    def trust_level_locked(self) -> bool | None:
-        return self.trust_level_locked  # type: ignore[attr-defined]
+    @staticmethod
+    def trust_level_locked(root: strawberry.Parent[models.User]) -> bool | None:
+        return root.trust_level_locked
 
     @strawberry.field(
         description="Email address; only the member and admins see it.",
         extensions=[PermissionExtension(permissions=[IsSelfOrAdmin()], fail_silently=True)],
     )
-    def email(self) -> str | None:
-        return self.email  # type: ignore[attr-defined]
+    @staticmethod
+    def email(root: strawberry.Parent[models.User]) -> str | None:
+        return root.email
 
     @strawberry.field(description="The member's profile picture (with its variant URLs), if any.")
+    @staticmethod
     async def avatar(
-        self, info: Info
+        root: strawberry.Parent[models.User], info: Info
     ) -> Annotated[MediaFile, strawberry.lazy("schema.media")] | None:
-        if self.avatar_id is None:  # type: ignore[attr-defined]
+        if root.avatar_id is None:
             return None
         from api.models.media import MediaFile as MediaFileModel
 
-        return await info.context.loaders.by_id(MediaFileModel).load(self.avatar_id)  # type: ignore[attr-defined]
+        return await info.context.loaders.by_id(MediaFileModel).load(root.avatar_id)
 
     @strawberry.field(description="The title (头衔) the member chose to show beside their name, if any.")
-    async def title(self, info: Info) -> Annotated[Title, strawberry.lazy("schema.engagement.types")] | None:
+    @staticmethod
+    async def title(root: strawberry.Parent[models.User], info: Info) -> Annotated[Title, strawberry.lazy("schema.engagement.types")] | None:
         from api.domain.engagement.titles import load_displayed_titles
 
-        return await info.context.loaders.custom("engagement.displayed_title", load_displayed_titles).load(self.id)  # type: ignore[attr-defined]
+        return await info.context.loaders.custom("engagement.displayed_title", load_displayed_titles).load(root.id)
 
     @strawberry.field(description="The member's warnings, mutes and bans: moderators only (null for others).")
     def moderation(
@@ -112,16 +118,18 @@ class Notification(ModelNode):
     read_at: datetime | None = strawberry.field(description="When the viewer marked it read.")
 
     @strawberry.field(description="Global id of the object concerned, if any.")
-    def subject_id(self) -> strawberry.ID | None:
-        if not self.subject_type or self.subject_id is None:  # type: ignore[attr-defined]
+    @staticmethod
+    def subject_id(root: strawberry.Parent[NotificationModel]) -> strawberry.ID | None:
+        if not root.subject_type or root.subject_id is None:
             return None
-        return strawberry.ID(str(relay.GlobalID(self.subject_type, str(self.subject_id))))  # type: ignore[attr-defined]
+        return strawberry.ID(str(relay.GlobalID(root.subject_type, str(root.subject_id))))
 
     @strawberry.field(description="The member who caused it, if any.")
-    async def actor(self, info: Info) -> User | None:
-        if self.actor_id is None:  # type: ignore[attr-defined]
+    @staticmethod
+    async def actor(root: strawberry.Parent[NotificationModel], info: Info) -> User | None:
+        if root.actor_id is None:
             return None
-        return await info.context.loaders.by_id(models.User).load(self.actor_id)  # type: ignore[attr-defined]
+        return await info.context.loaders.by_id(models.User).load(root.actor_id)
 
 
 @strawberry.type(description="The signed-in member and what concerns only them.")
@@ -317,7 +325,7 @@ class Mutation:
     ) -> LogoutPayload:
         ctx = info.context
         if input.all_sessions:
-            return LogoutPayload(revoked=await domain.revoke_all_tokens(ctx.viewer.id))
+            return LogoutPayload(revoked=await domain.revoke_all_tokens(ctx.member.id))
         await domain.logout(ctx.token)
         return LogoutPayload(revoked=1)
 
@@ -367,7 +375,7 @@ class Mutation:
         input: Annotated[MarkNotificationsReadInput, strawberry.argument(
             description="Which notifications to mark read.")],
     ) -> MarkNotificationsReadPayload:
-        viewer = info.context.viewer
+        viewer = info.context.member
         ids = None if input.ids is None else [parse_id(i, "Notification", "ids") for i in input.ids]
         marked = await notifications_domain.mark_read(viewer.id, ids)
         return MarkNotificationsReadPayload(
@@ -383,4 +391,4 @@ class Subscription:
         async for message in events(info, notifications_domain.channel_for(viewer.id)):
             notification = await NotificationModel.filter(id=message["id"]).first()
             if notification is not None and await can_view(info.context.viewer, notification, info.context.memo):
-                yield notification
+                yield notification  # type: ignore[misc]  # a Tortoise row stands for its ModelNode type

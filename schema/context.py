@@ -43,11 +43,19 @@ class Context:
     # Per-operation memo for facts about the viewer (spaces, committee seats, restrictions).
     memo: dict[Any, Any] = field(default_factory=dict)
     # The deployment's settings (the environment's), from which `settings` is derived.
-    base_settings: Settings = None  # type: ignore[assignment]
+    base_settings: Settings = None  # type: ignore[assignment]  # set from `settings` in __post_init__
 
     def __post_init__(self) -> None:
         if self.base_settings is None:
             self.base_settings = self.settings
+
+    @property
+    def member(self) -> User:
+        """The signed-in viewer, where a guard (`Require.SIGNED_IN` or stricter) or the object's
+        visibility already refused anonymous viewers: no viewer here is a bug, not a refusal."""
+        if self.viewer is None:
+            raise RuntimeError("a signed-in viewer is required here (is the guard missing?)")
+        return self.viewer
 
     async def for_operation(self) -> Context | None:
         """A context for one operation on this connection, with the viewer read now; None when

@@ -114,7 +114,8 @@ class _Walk:
 
     def multiplier(self, parent: str, name: str, defined: Mapping[str, Any], args: dict[str, Any]) -> int:
         settings = self.settings
-        if parent == self.schema.query_type.name and name == "nodes" and "ids" in defined:
+        query = self.schema.query_type
+        if query is not None and parent == query.name and name == "nodes" and "ids" in defined:
             ids = args.get("ids")
             count = len(ids) if isinstance(ids, list) else 1
             if count > settings.page_size_max:
@@ -160,7 +161,7 @@ class QueryCostLimiter(SchemaExtension):
     def __init__(self, *, settings: Settings) -> None:
         self.settings = settings
 
-    def on_execute(self):  # type: ignore[override]
+    def on_execute(self):
         execution = self.execution_context
         document = execution.graphql_document
         if document is not None:

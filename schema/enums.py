@@ -11,31 +11,30 @@ from typing import TypeVar
 
 import strawberry
 
+from api.models.accounts import Visibility as _Visibility
+
 E = TypeVar("E", bound=type[Enum])
 
 
 def described_enum(cls: E, *, name: str, description: str, values: Mapping[str, str]) -> E:
-    """`strawberry.enum(cls)` with `values[member name]` as each value's description.
+    """`strawberry.enum(cls)` with `values[member name]` as each value's description; `cls` itself
+    becomes the GraphQL enum (modules write `Role = models.Role` then `described_enum(Role, ...)`,
+    so that mypy sees `Role` as the class it is).
 
     A member missing from `values` stays undescribed (the schema description test names it)."""
     enum = strawberry.enum(cls, name=name, description=description)
-    for value in enum.__strawberry_definition__.values:  # type: ignore[attr-defined]
+    for value in enum.__strawberry_definition__.values:  # type: ignore[attr-defined]  # set by strawberry.enum
         value.description = values.get(value.name, value.description)
     return enum
 
 
-def _visibility() -> type:
-    from api.models.accounts import Visibility as _Visibility
-
-    return described_enum(
-        _Visibility, name="Visibility", description="Who may see an object.",
-        values={
-            "PUBLIC": "Anyone, anonymous visitors included.",
-            "MEMBERS": "Signed-in members.",
-            "PRIVATE": "Only those listed (roles or committee members) and admins.",
-        },
-    )
-
-
 # Shared by every domain whose objects carry `api.models.accounts.Visibility`.
-Visibility = _visibility()
+Visibility = _Visibility
+described_enum(
+    Visibility, name="Visibility", description="Who may see an object.",
+    values={
+        "PUBLIC": "Anyone, anonymous visitors included.",
+        "MEMBERS": "Signed-in members.",
+        "PRIVATE": "Only those listed (roles or committee members) and admins.",
+    },
+)

@@ -9,8 +9,9 @@ from api.errors import DomainError, ErrorCode as _ErrorCode, ValidationErrors
 from api.request_info import current as current_request
 from schema.enums import described_enum
 
-ErrorCode = described_enum(
-    _ErrorCode, name="ErrorCode", description="Why a mutation was refused.",
+ErrorCode = _ErrorCode
+described_enum(
+    ErrorCode, name="ErrorCode", description="Why a mutation was refused.",
     values={
         "INVALID": "The input is malformed, empty, too long or otherwise unacceptable.",
         "NOT_FOUND": "The object does not exist or the viewer may not see it.",

@@ -36,7 +36,7 @@ _SUGGESTION = re.compile(r" Did you mean .*\?$")
 class HideFieldSuggestions(SchemaExtension):
     """Drop "Did you mean ...?" hints, which leak the schema when introspection is off."""
 
-    def on_validate(self):  # type: ignore[override]
+    def on_validate(self):
         yield
         errors = self.execution_context.pre_execution_errors
         if errors:
@@ -51,7 +51,7 @@ class HideFieldSuggestions(SchemaExtension):
 class PublicQueryCache(SchemaExtension):
     """Serve anonymous queries from `api.cache` (see there for invalidation)."""
 
-    async def on_execute(self):  # type: ignore[override]
+    async def on_execute(self):
         execution = self.execution_context
         context = execution.context
         ttl = context.settings.public_cache_seconds

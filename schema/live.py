@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from api.models.accounts import User
 from api.pubsub import subscribe
 from schema.context import Info
 from schema.errors import PublicError
@@ -29,7 +30,7 @@ async def events(info: Info, channel: str) -> AsyncIterator[dict[str, Any]]:
             yield message
 
 
-def require_viewer(info: Info) -> Any:
+def require_viewer(info: Info) -> User:
     viewer = info.context.viewer
     if viewer is None:
         raise PublicError("Sign in first.")

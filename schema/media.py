@@ -29,8 +29,9 @@ from schema.errors import PublicError
 from schema.permissions import Require, guard
 from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate, parse_id
 
-MediaKind = described_enum(
-    models.MediaKind, name="MediaKind", description="What a file is, decided from its content.",
+MediaKind = models.MediaKind
+described_enum(
+    MediaKind, name="MediaKind", description="What a file is, decided from its content.",
     values={
         "IMAGE": "JPEG, PNG, WebP or GIF image (stored re-encoded, with WebP variants).",
         "AUDIO": "MP3, OGG, M4A or WAV audio.",
@@ -38,8 +39,9 @@ MediaKind = described_enum(
         "DOCUMENT": "PDF document (always served as a download).",
     },
 )
-MediaPurpose = described_enum(
-    models.MediaPurpose, name="MediaPurpose", description="What a file is uploaded for.",
+MediaPurpose = models.MediaPurpose
+described_enum(
+    MediaPurpose, name="MediaPurpose", description="What a file is uploaded for.",
     values={
         "AVATAR": "A profile picture (images only).",
         "POST": "A picture embedded in a post or article (images only).",
@@ -82,9 +84,10 @@ class MediaVariant:
     sha256: str = strawberry.field(description="SHA-256 of the stored bytes (hex).")
 
     @strawberry.field(description="Where to fetch it; signed and expiring for private files.")
-    async def url(self, info: Info) -> str:
-        parent = await info.context.loaders.by_id(models.MediaFile).load(self.media_file_id)  # type: ignore[attr-defined]
-        return _url(info, bool(parent and parent.private), self.sha256, self.mime_type)
+    @staticmethod
+    async def url(root: strawberry.Parent[models.MediaVariant], info: Info) -> str:
+        parent = await info.context.loaders.by_id(models.MediaFile).load(root.media_file_id)
+        return _url(info, bool(parent and parent.private), root.sha256, root.mime_type)
 
 
 @strawberry.type(description="An uploaded file after validation and processing.")
@@ -115,32 +118,36 @@ class MediaFile(ModelNode):
     created_at: datetime = strawberry.field(description="When it was uploaded.")
 
     @strawberry.field(description="Where to fetch the stored original; signed and expiring for private files.")
-    def url(self, info: Info) -> str:
-        return _url(info, self.private, self.sha256, self.mime_type)
+    @staticmethod
+    def url(root: strawberry.Parent[models.MediaFile], info: Info) -> str:
+        return _url(info, root.private, root.sha256, root.mime_type)
 
     @strawberry.field(description="The stored renditions, smallest first (the original last for images).")
-    async def variants(self, info: Info) -> list[MediaVariant]:
-        rows = await info.context.loaders.many(models.MediaVariant, "media_file_id").load(self.id)
-        return sorted(rows, key=lambda v: (v.name == "original", v.width or 0))  # type: ignore[return-value]
+    @staticmethod
+    async def variants(root: strawberry.Parent[models.MediaFile], info: Info) -> list[MediaVariant]:
+        rows = await info.context.loaders.many(models.MediaVariant, "media_file_id").load(root.id)
+        return sorted(rows, key=lambda v: (v.name == "original", v.width or 0))
 
     @strawberry.field(description="The URL of the smallest rendition at least `width` pixels wide "
                                   "(the largest one if none is), for `<img srcset>`-style choices.")
+    @staticmethod
     async def url_for_width(
-        self, info: Info,
+        root: strawberry.Parent[models.MediaFile], info: Info,
         width: Annotated[int, strawberry.argument(description="The width, in pixels, to display at.")],
     ) -> str:
-        rows = await info.context.loaders.many(models.MediaVariant, "media_file_id").load(self.id)
+        rows = await info.context.loaders.many(models.MediaVariant, "media_file_id").load(root.id)
         ordered = sorted(rows, key=lambda v: v.width or 0)
         chosen = next((v for v in ordered if (v.width or 0) >= width), ordered[-1] if ordered else None)
         if chosen is None:
-            return _url(info, self.private, self.sha256, self.mime_type)
-        return _url(info, self.private, chosen.sha256, chosen.mime_type)
+            return _url(info, root.private, root.sha256, root.mime_type)
+        return _url(info, root.private, chosen.sha256, chosen.mime_type)
 
     @strawberry.field(description="The member who uploaded it.")
-    async def owner(self, info: Info) -> User | None:
-        if self.owner_id is None:  # type: ignore[attr-defined]
+    @staticmethod
+    async def owner(root: strawberry.Parent[models.MediaFile], info: Info) -> User | None:
+        if root.owner_id is None:
             return None
-        return await info.context.loaders.by_id(UserModel).load(self.owner_id)  # type: ignore[attr-defined]
+        return await info.context.loaders.by_id(UserModel).load(root.owner_id)
 
 
 @strawberry.type(description="The viewer's media storage use.")

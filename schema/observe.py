@@ -41,7 +41,7 @@ def field_error_code(error: GraphQLError) -> str:
 
 
 class OperationObserver(SchemaExtension):
-    def on_operation(self) -> Iterator[None]:  # type: ignore[override]
+    def on_operation(self) -> Iterator[None]:
         self.classified = False
         info = current()
         viewer = getattr(self.execution_context.context, "viewer", None)
@@ -73,7 +73,7 @@ class OperationObserver(SchemaExtension):
         if not self.classified and result is not None and result.errors:
             info.error_codes.extend(INTERNAL for _ in result.errors)  # an extension failed
 
-    def on_parse(self) -> Iterator[None]:  # type: ignore[override]
+    def on_parse(self) -> Iterator[None]:
         yield
         self._request_errors(PARSE_FAILED)
         if (info := current()) is not None:
@@ -86,11 +86,11 @@ class OperationObserver(SchemaExtension):
             return
         info.operation_name = self.execution_context.operation_name
 
-    def on_validate(self) -> Iterator[None]:  # type: ignore[override]
+    def on_validate(self) -> Iterator[None]:
         yield
         self._request_errors(VALIDATION_FAILED)
 
-    def on_execute(self) -> Iterator[None]:  # type: ignore[override]
+    def on_execute(self) -> Iterator[None]:
         yield
         info = current()
         result = self.execution_context.result
@@ -119,7 +119,7 @@ class MutationTracing(SchemaExtension):
     """A span around each root mutation field (added to the schema only when tracing is
     configured: a `resolve` hook wraps every field of every operation)."""
 
-    def resolve(self, _next, root, info, *args, **kwargs):  # type: ignore[override]
+    def resolve(self, _next, root, info, *args, **kwargs):
         if tracing.tracer is None or info.path.prev is not None or info.operation.operation.value != "mutation":
             return _next(root, info, *args, **kwargs)
         return self._traced(_next, root, info, *args, **kwargs)

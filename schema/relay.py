@@ -54,7 +54,7 @@ class ModelNode(relay.Node):
         return await visible_rows(info.context.viewer, rows, info.context.memo)
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
+    async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
         ids: list[int | None] = []

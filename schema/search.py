@@ -6,7 +6,7 @@ import importlib.util
 from collections import defaultdict
 from datetime import datetime
 from enum import Enum
-from typing import Annotated, Any, Union
+from typing import TYPE_CHECKING, Annotated, Any, Union
 
 import strawberry
 
@@ -20,7 +20,10 @@ from schema.enums import described_enum
 from schema.errors import PublicError
 from schema.kb.types import Article, Resource
 from schema.permissions import Require, guard
-from schema.relay import Connection, Edge, PageInfo, decode_cursor, encode_cursor, parse_id
+from schema.relay import Connection, Edge, ModelNode, PageInfo, decode_cursor, encode_cursor, parse_id
+
+if TYPE_CHECKING:
+    from schema.forum.types import Post, Topic
 
 
 class SearchKindValue(str, Enum):
@@ -31,15 +34,17 @@ class SearchKindValue(str, Enum):
     POST = "post"
 
 
-SearchKind = described_enum(
-    SearchKindValue, name="SearchKind", description="Kinds of searchable objects.",
+SearchKind = SearchKindValue
+described_enum(
+    SearchKind, name="SearchKind", description="Kinds of searchable objects.",
     values={
         "ARTICLE": "Knowledge-base articles.", "RESOURCE": "Resource library entries.",
         "MEMBER": "Members.", "TOPIC": "Forum topics and questions.", "POST": "Forum replies and answers.",
     },
 )
-SearchSort = described_enum(
-    search_query.SearchSort, name="SearchSort", description="Order of search hits.",
+SearchSort = search_query.SearchSort
+described_enum(
+    SearchSort, name="SearchSort", description="Order of search hits.",
     values={
         "RELEVANCE": "Best matches first.", "NEWEST": "Most recently created first.",
         "OLDEST": "Oldest first.",
@@ -47,9 +52,9 @@ SearchSort = described_enum(
 )
 
 
-def _hit_types() -> dict[str, type]:
+def _hit_types() -> dict[str, type[ModelNode]]:
     """Search kind -> GraphQL node type (forum types once the forum schema exists)."""
-    types: dict[str, type] = {"article": Article, "resource": Resource, "member": User}
+    types: dict[str, type[ModelNode]] = {"article": Article, "resource": Resource, "member": User}
     if importlib.util.find_spec("schema.forum.types") is not None:
         from schema.forum.types import Post, Topic
 
@@ -58,10 +63,13 @@ def _hit_types() -> dict[str, type]:
 
 
 HIT_TYPES = _hit_types()
-SearchResult = Annotated[
-    Union[tuple(HIT_TYPES.values())],  # noqa: UP007 - a runtime-built union
-    strawberry.union("SearchResult", description="An object found by `search`."),
-]
+if TYPE_CHECKING:
+    SearchResult = Article | Resource | User | Topic | Post
+else:
+    SearchResult = Annotated[
+        Union[tuple(HIT_TYPES.values())],  # noqa: UP007 - a runtime-built union
+        strawberry.union("SearchResult", description="An object found by `search`."),
+    ]
 
 
 @strawberry.input(description="Narrow a search; every given condition must hold.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from api.models.search import SearchOutbox
 from api.registry import OutboxProbe
@@ -13,7 +14,7 @@ async def search_outbox() -> tuple[int, datetime | None]:
     if not backlog:
         return 0, None
     oldest = await SearchOutbox.all().order_by("created_at").first().values_list("created_at", flat=True)
-    return backlog, oldest
+    return backlog, cast(datetime | None, oldest)  # Tortoise types a flat value as a tuple
 
 
 SEARCH_OUTBOX = OutboxProbe("search", search_outbox)

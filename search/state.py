@@ -41,7 +41,9 @@ async def store_synonyms(words: dict[str, list[str]]) -> None:
 
 async def synonyms_pending() -> bool:
     value = await _get(SYNONYMS)
-    return bool(value) and not value.get("applied", False)
+    if not value:
+        return False
+    return not value.get("applied", False)
 
 
 async def mark_synonyms_applied() -> None:
@@ -72,7 +74,9 @@ async def start_rebuild(token: str) -> bool:
 
 async def rebuild_running() -> bool:
     current = await _get(REBUILD)
-    return bool(current) and now() - datetime.fromisoformat(current["started_at"]) < REBUILD_STALE_AFTER
+    if not current:
+        return False
+    return now() - datetime.fromisoformat(current["started_at"]) < REBUILD_STALE_AFTER
 
 
 async def finish_rebuild() -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from typing import Any
 
 from api.transactions import transaction
@@ -39,7 +39,7 @@ from search.tokens import delete_revoked_keys
 log = logging.getLogger(__name__)
 
 # `next_attempt_at` of rows parked during a rebuild (claimable again once it is over).
-PARKED = datetime(9999, 1, 1, tzinfo=timezone.utc)
+PARKED = datetime(9999, 1, 1, tzinfo=UTC)
 _ADVISORY_LOCK = 0x6775696C64  # "guild": one key for every Guildhall outbox claim
 
 

@@ -32,9 +32,9 @@ import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from api.settings import Settings
 
@@ -49,7 +49,7 @@ class BackupError(RuntimeError):
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def archive_name(moment: datetime) -> str:
@@ -60,7 +60,7 @@ def archive_time(name: str) -> datetime | None:
     match = NAME_RE.match(name)
     if match is None:
         return None
-    return datetime.strptime(match[1], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    return datetime.strptime(match[1], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
 
 
 def _sha256_file(path: Path) -> str:
@@ -74,7 +74,7 @@ def _sha256_file(path: Path) -> str:
 # --- Destinations: a folder, or a bucket (s3://bucket/prefix?endpoint=...) ---------------------
 
 
-class Destination:
+class Destination(Protocol):
     def names(self) -> list[str]: ...
     def put(self, source: Path, name: str) -> None: ...
     def fetch(self, name: str, target: Path) -> bool: ...
@@ -245,7 +245,7 @@ async def schema_version() -> list[str]:
     return sorted(f"{r['app']}.{r['name']}" for r in rows)
 
 
-def _public_settings(settings: Settings) -> dict[str, str]:
+def _public_settings(settings: Settings) -> dict[str, Any]:
     from dataclasses import fields
 
     secret = re.compile(r"KEY|SECRET|PASSWORD|TOKEN|DATABASE_URL|REDIS_URL", re.I)
@@ -385,7 +385,7 @@ def _read_archive(path: Path, work: Path) -> dict[str, Any]:
     manifest_file = root / "manifest.json"
     if not manifest_file.is_file():
         raise BackupError(f"{path.name} is not a Guildhall backup (no manifest.json)")
-    manifest = json.loads(manifest_file.read_text())
+    manifest: dict[str, Any] = json.loads(manifest_file.read_text())
     if manifest.get("format") != FORMAT:
         raise BackupError(f"unknown backup format {manifest.get('format')!r}")
     dump = root / manifest["database"]["file"]
@@ -411,15 +411,15 @@ async def _database_is_empty(settings: Settings) -> bool:
         if not path.exists():
             return True
         with sqlite3.connect(path) as conn:
-            tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type='table' "
+            tables: int = conn.execute("SELECT count(*) FROM sqlite_master WHERE type='table' "
                                   "AND name NOT LIKE 'sqlite_%'").fetchone()[0]
         return tables == 0
     import asyncpg
 
     conn = await asyncpg.connect(_pg_url(settings))
     try:
-        tables = await conn.fetchval("SELECT count(*) FROM information_schema.tables "
-                                     "WHERE table_schema = 'public'")
+        tables = int(await conn.fetchval("SELECT count(*) FROM information_schema.tables "
+                                     "WHERE table_schema = 'public'"))
     finally:
         await conn.close()
     return tables == 0
@@ -525,7 +525,7 @@ def last_backup_time(settings: Settings) -> datetime | None:
         return cached[1]
     try:
         times = [t for t in (archive_time(n) for n in destination(settings).names()) if t is not None]
-    except Exception:  # noqa: BLE001 - an unreachable destination reads as "no backup"
+    except Exception:  # an unreachable destination reads as "no backup"
         log.warning("cannot list backups at %s", destination(settings).describe(), exc_info=True)
         times = []
     newest = max(times) if times else None

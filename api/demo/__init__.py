@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from api.models.accounts import User
 from api.registry import registry
 from api.settings import Settings
@@ -17,7 +18,7 @@ async def seed_demo(settings: Settings, *, force: bool = False) -> bool:
     """Load demo data; False when it was already there (unless forced)."""
     if not force and await User.filter(username_key=DEMO_ADMIN).exists():
         return False
-    state: dict = {}
+    state: dict[str, Any] = {}
     for seed in registry().seeders:
         await seed(settings, state)
     return True

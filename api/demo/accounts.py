@@ -4,6 +4,7 @@ leader is locked by staff; 张伟 is new)."""
 
 from __future__ import annotations
 
+from typing import Any
 from api.demo import DEMO_ADMIN, DEMO_PASSWORD
 from api.domain.accounts import RegistrationInput, register, username_key
 from api.models.accounts import Role, User
@@ -22,7 +23,7 @@ MEMBERS = [
 TRUST_LEVELS = {"alice": 4, "bob": 2, "李明": 2, "carol": 1, "王芳": 1}
 
 
-async def seed(settings: Settings, state: dict) -> None:
+async def seed(settings: Settings, state: dict[str, Any]) -> None:
     users: dict[str, User] = {}
     for index, (username, display, role) in enumerate(MEMBERS):
         existing = await User.filter(username_key=username_key(username)).first()

@@ -4,6 +4,7 @@ feedback ticket. Uses the domain rules, so the data is what real use would produ
 
 from __future__ import annotations
 
+from typing import Any
 from datetime import timedelta
 
 from api.domain.engagement import (
@@ -15,7 +16,7 @@ from api.settings import Settings
 from api.timeutil import now
 
 
-async def seed(settings: Settings, state: dict) -> None:
+async def seed(settings: Settings, state: dict[str, Any]) -> None:
     users: dict[str, User] = state["users"]
     admin, mod = users["admin"], users["mod"]
     members = [users[name] for name in ("alice", "bob", "李明", "王芳", "carol", "张伟")]

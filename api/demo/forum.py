@@ -3,10 +3,11 @@ discussions in Chinese and English, questions with answers, votes, an accepted a
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
 from api.domain.content import get as content_type
 from api.domain.forum import posts, qa, reactions, spaces, topics
 from api.models.accounts import Role, Visibility
-from api.models.forum import PostingPolicy, Space, TopicKind
+from api.models.forum import Post, PostingPolicy, Space, Topic, TopicKind
 from api.settings import Settings
 
 SPACES = [
@@ -48,14 +49,19 @@ REACTIONS = [("general", "What are you reading this month?", ["alice", "李明",
              ("chinese", "周末去哪里爬山？", ["张伟", "carol"])]
 
 
-async def _published(kind: str, item):
+Held = TypeVar("Held", Topic, Post)
+
+
+async def _published(kind: str, item: Held) -> Held:
     """Demo content never waits for moderation."""
     if item.held:
-        await content_type(kind).publish(item.id, None)
+        found = content_type(kind)
+        assert found is not None and found.publish is not None, kind  # topics and posts can be held
+        await found.publish(item.id, None)
     return item
 
 
-async def seed(settings: Settings, state: dict) -> None:
+async def seed(settings: Settings, state: dict[str, Any]) -> None:
     users = state["users"]
     admin = users["admin"]
     by_slug: dict[str, Space] = {}

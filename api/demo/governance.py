@@ -3,6 +3,7 @@ announced), a poll and a survey with answers."""
 
 from __future__ import annotations
 
+from typing import Any
 from datetime import timedelta
 
 from api.domain.governance import ballots, closing, committees, polls, proposals, surveys
@@ -12,7 +13,7 @@ from api.settings import Settings
 from api.timeutil import now
 
 
-async def seed(settings: Settings, state: dict) -> None:
+async def seed(settings: Settings, state: dict[str, Any]) -> None:
     users = state["users"]
     if await Committee.filter(name="Steering committee").exists():
         return

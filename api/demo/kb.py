@@ -6,6 +6,7 @@ the worker (or the start-up hooks of `guildhall serve`) indexes it."""
 
 from __future__ import annotations
 
+from typing import Any
 from api.domain.kb.articles import ArticleInput, create_article, publish_article, update_article
 from api.domain.kb.categories import CategoryInput, create_category
 from api.domain.kb.resources import ResourceInput, create_resource
@@ -114,7 +115,7 @@ RESOURCES = [
 ]
 
 
-async def seed(settings: Settings, state: dict) -> None:
+async def seed(settings: Settings, state: dict[str, Any]) -> None:
     users = state["users"]
     admin, mod = users["admin"], users["mod"]
     writers_en = [users["alice"], users["bob"], users["carol"]]
@@ -126,11 +127,11 @@ async def seed(settings: Settings, state: dict) -> None:
             slug=key), settings=settings)
         categories[key] = category.id
     articles = {}
-    for index, (title, category, tags, summary, body) in enumerate(ARTICLES_EN + ARTICLES_ZH):
+    for index, (title, category_key, tags, summary, body) in enumerate(ARTICLES_EN + ARTICLES_ZH):
         writers = writers_en if index < len(ARTICLES_EN) else writers_zh
         author = writers[index % len(writers)]
         article = await create_article(author, ArticleInput(
-            title=title, body=body, summary=summary, tags=tags, category_id=categories[category]), settings=settings)
+            title=title, body=body, summary=summary, tags=tags, category_id=categories[category_key]), settings=settings)
         articles[title] = await publish_article(author, article.id, settings=settings)
     # A history worth diffing: an article edited by another author, then by a moderator.
     meetup = articles["Planning a monthly meetup"]
@@ -146,8 +147,8 @@ async def seed(settings: Settings, state: dict) -> None:
     await publish_article(admin, staff.id, settings=settings)
     await create_article(users["alice"], ArticleInput(
         title="Draft: photo guidelines", body="Ask before taking photos of people.", tags=["photos"]), settings=settings)
-    for index, (title, kind, category, tags, description, url) in enumerate(RESOURCES):
+    for index, (title, kind, category_key, tags, description, url) in enumerate(RESOURCES):
         await create_resource(writers_en[index % 3], ResourceInput(
             title=title, kind=kind, description=description, url=url, tags=tags,
-            category_id=categories[category]), settings=settings)
+            category_id=categories[category_key]), settings=settings)
     state["kb_articles"] = articles

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 import io
 
 from PIL import Image, ImageDraw
@@ -24,7 +25,7 @@ def _avatar_png(colour: tuple[int, int, int], letter_box: int) -> bytes:
     return out.getvalue()
 
 
-async def seed(settings: Settings, state: dict) -> None:
+async def seed(settings: Settings, state: dict[str, Any]) -> None:
     users = state.get("users", {})
     uploaded = state.setdefault("media", {})
     for index, (username, colour) in enumerate(_AVATARS.items()):

@@ -3,6 +3,7 @@ join request for a space that requires approval, and an open report in the revie
 
 from __future__ import annotations
 
+from typing import Any
 from datetime import timedelta
 
 from api.domain.moderation import admission, invites, premoderation, reports, rules
@@ -35,7 +36,7 @@ WATCHED = [
 ]
 
 
-async def seed(settings: Settings, state: dict) -> None:
+async def seed(settings: Settings, state: dict[str, Any]) -> None:
     users = state["users"]
     admin, mod = users["admin"], users["mod"]
     current = await rules.publish_rules(admin, RULES, "First version", settings=settings)

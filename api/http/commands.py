@@ -76,7 +76,8 @@ def parse_manifest(text: str, settings: Settings) -> list[Operation]:
     except json.JSONDecodeError as exc:
         raise ManifestError(f"not JSON: {exc}") from None
     schema = build_schema(settings)._schema
-    operations, seen = [], {}
+    operations = []
+    seen: dict[str, str] = {}
     for op_id, body, name in _entries(data):
         label = f"operation {name or op_id!r}"
         if not 1 <= len(op_id) <= 128:

@@ -19,7 +19,7 @@ import hashlib
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from api.settings import Settings
 
@@ -101,7 +101,8 @@ class RedisStore:
         self.redis, self.ttl, self.prefix = redis, ttl, prefix
 
     async def get(self, key: str) -> str | None:
-        return await self.redis.getex(self.prefix + key, ex=self.ttl)
+        document: str | None = await self.redis.getex(self.prefix + key, ex=self.ttl)
+        return document
 
     async def put(self, key: str, document: str) -> None:
         await self.redis.set(self.prefix + key, document, ex=self.ttl)
@@ -127,7 +128,7 @@ class Registry:
         entry = self._cache.get(key)
         if entry is not None and entry[0] > time.monotonic():
             return entry[1]
-        row = await PersistedOperation.filter(**{column: value}).first().values_list("body", flat=True)
+        row = cast(str | None, await PersistedOperation.filter(**{column: value}).first().values_list("body", flat=True))
         self._cache[key] = (time.monotonic() + REGISTRY_CACHE_SECONDS, row)
         self._cache.move_to_end(key)
         if len(self._cache) > REGISTRY_CACHE_ENTRIES:

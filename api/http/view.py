@@ -19,6 +19,7 @@ strawberry's ASGI view (`GraphQLOverHTTP` is mixed into `api.app.GuildhallGraphQ
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Callable
 from typing import Any
 
 from cross_web import HTTPException
@@ -72,14 +73,14 @@ def negotiate(accept: str | None) -> str | None:
     return best_media
 
 
-def _error_body(message: str, code: str | None = None) -> dict:
+def _error_body(message: str, code: str | None = None) -> dict[str, Any]:
     error: dict[str, Any] = {"message": message}
     if code:
         error["extensions"] = {"code": code}
     return {"errors": [error]}
 
 
-async def _resolve_ws(view: Any, payload: dict) -> tuple[dict | None, PersistedQueryError | None]:
+async def _resolve_ws(view: Any, payload: dict[str, Any]) -> tuple[dict[str, Any] | None, PersistedQueryError | None]:
     """A WebSocket operation's payload with its document resolved like an HTTP request's (a
     persisted query by hash; with PERSISTED_QUERIES_ONLY, registered documents only)."""
     try:
@@ -89,7 +90,7 @@ async def _resolve_ws(view: Any, payload: dict) -> tuple[dict | None, PersistedQ
     return {**payload, "query": query}, None
 
 
-class TransportWS(BaseGraphQLTransportWSHandler):
+class TransportWS(BaseGraphQLTransportWSHandler[Any, None]):
     """graphql-transport-ws: persisted queries, and events delivered counted."""
 
     async def handle_subscribe(self, message: Any) -> None:
@@ -113,6 +114,9 @@ class GraphQLOverHTTP:
 
     graphql_transport_ws_handler_class = TransportWS
     runtime: Any
+    # Provided by `strawberry.asgi.GraphQL`.
+    request_adapter_class: Any
+    should_render_graphql_ide: Callable[[Any], bool]
 
     def persisted_queries(self) -> PersistedQueries:
         runtime = self.runtime
@@ -124,7 +128,7 @@ class GraphQLOverHTTP:
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         if request.scope["type"] != "http" or self.should_render_graphql_ide(self.request_adapter_class(request)):
-            return await super().run(request, context, root_value)  # type: ignore[misc]
+            return await super().run(request, context, root_value)  # type: ignore[misc]  # mixin: strawberry's GraphQL follows it in the MRO
         media_type = negotiate(request.headers.get("accept"))
         info = current()
         if media_type is None:
@@ -135,7 +139,7 @@ class GraphQLOverHTTP:
         _media_type.set(media_type)
         _apq_pending.set(None)
         try:
-            return await super().run(request, context, root_value)  # type: ignore[misc]
+            return await super().run(request, context, root_value)  # type: ignore[misc]  # mixin: strawberry's GraphQL follows it in the MRO
         except PersistedQueryError as error:
             if info is not None:
                 info.request_error = True
@@ -155,7 +159,7 @@ class GraphQLOverHTTP:
             return PlainTextResponse(error.reason, status_code=error.status_code, headers=headers)
 
     async def parse_http_body(self, request: Any) -> Any:
-        data = await super().parse_http_body(request)  # type: ignore[misc]
+        data = await super().parse_http_body(request)  # type: ignore[misc]  # mixin: strawberry's GraphQL follows it in the MRO
         if isinstance(data, list):
             return data  # batches are refused by strawberry (batching is off)
         query, remember = await self.persisted_queries().resolve(data.query, data.extensions)
@@ -167,14 +171,14 @@ class GraphQLOverHTTP:
     async def execute_single(self, request: Any, request_adapter: Any, sub_response: Any, context: Any,
                              root_value: Any, request_data: Any) -> Any:
         try:
-            result = await super().execute_single(  # type: ignore[misc]
+            result = await super().execute_single(  # type: ignore[misc]  # mixin: strawberry's GraphQL follows it in the MRO
                 request=request, request_adapter=request_adapter, sub_response=sub_response,
                 context=context, root_value=root_value, request_data=request_data,
             )
         except HTTPException as error:
             if request_adapter.method == "GET" and isinstance(error.__cause__, InvalidOperationTypeError):
                 refused = HTTPException(405, "Only queries may be sent with GET; send mutations with POST.")
-                refused.headers = {"Allow": "POST"}  # type: ignore[attr-defined]
+                refused.headers = {"Allow": "POST"}  # type: ignore[attr-defined]  # read by Starlette's error handling, not declared by cross_web
                 raise refused from error
             raise
         pending = _apq_pending.get()
@@ -193,7 +197,7 @@ class GraphQLOverHTTP:
             status = _spec_status(response_data, info)
             if status >= 400:
                 response_data.pop("data", None)
-        response = super().create_response(response_data, sub_response)  # type: ignore[misc]
+        response: Response = super().create_response(response_data, sub_response)  # type: ignore[misc]  # mixin: strawberry's GraphQL follows it in the MRO
         response.headers["content-type"] = CONTENT_TYPES[media_type]
         if status is not None and not sub_response.status_code:
             response.status_code = status
@@ -208,13 +212,13 @@ class GraphQLOverHTTP:
         return page(request)
 
 
-def _masked(errors: list, settings: Any) -> list:
+def _masked(errors: list[Any], settings: Any) -> list[Any]:
     if settings.debug:
         return errors
     return [e if "path" in e else {"message": "Internal server error."} for e in errors]
 
 
-def _spec_status(response_data: dict, info: RequestInfo | None) -> int:
+def _spec_status(response_data: dict[str, Any], info: RequestInfo | None) -> int:
     errors = response_data.get("errors") or []
     if info is not None and info.request_error:
         return 400

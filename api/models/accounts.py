@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from api.models.media import MediaFile
 
 
 class Role(str, Enum):
@@ -43,7 +47,7 @@ class User(Model):
     password_hash = fields.CharField(max_length=255)
     display_name = fields.CharField(max_length=64)
     bio = fields.TextField(default="")
-    interest_tags = fields.JSONField(default=list)
+    interest_tags: fields.JSONField[list[Any]] = fields.JSONField(default=list)
     role = fields.CharEnumField(Role, max_length=16, default=Role.MEMBER)
     status = fields.CharEnumField(UserStatus, max_length=16, default=UserStatus.ACTIVE)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -52,9 +56,10 @@ class User(Model):
     trust_level = fields.SmallIntField(default=0)
     trust_level_locked = fields.BooleanField(default=False)
     # Profile picture: an image uploaded with purpose AVATAR (see `api.domain.media`).
-    avatar = fields.ForeignKeyField(
+    avatar: fields.ForeignKeyNullableRelation[MediaFile] = fields.ForeignKeyField(
         "media.MediaFile", related_name="avatar_of", null=True, on_delete=fields.SET_NULL
     )
+    avatar_id: int | None
 
     class Meta:
         table = "users"
@@ -68,7 +73,8 @@ class AccessToken(Model):
     """A bearer token. Only the SHA-256 of the token is stored."""
 
     id = fields.IntField(primary_key=True)
-    user = fields.ForeignKeyField("accounts.User", related_name="tokens", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="tokens", on_delete=fields.CASCADE)
+    user_id: int
     token_hash = fields.CharField(max_length=64, unique=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     expires_at = fields.DatetimeField()
@@ -90,12 +96,14 @@ class Sanction(Model):
     """A warning, mute or ban. Active while not revoked and before `ends_at` (null = permanent)."""
 
     id = fields.IntField(primary_key=True)
-    user = fields.ForeignKeyField("accounts.User", related_name="sanctions", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="sanctions", on_delete=fields.CASCADE)
+    user_id: int
     kind = fields.CharEnumField(SanctionKind, max_length=16)
     reason = fields.TextField(default="")
-    created_by = fields.ForeignKeyField(
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "accounts.User", related_name="sanctions_given", null=True, on_delete=fields.SET_NULL
     )
+    created_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     ends_at = fields.DatetimeField(null=True)
     revoked_at = fields.DatetimeField(null=True)
@@ -132,12 +140,14 @@ class CommitteeMembership(Model):
     """One stint of a member on a committee. History is kept: leaving sets `left_at`."""
 
     id = fields.IntField(primary_key=True)
-    committee = fields.ForeignKeyField(
+    committee: fields.ForeignKeyRelation[Committee] = fields.ForeignKeyField(
         "accounts.Committee", related_name="memberships", on_delete=fields.CASCADE
     )
-    user = fields.ForeignKeyField(
+    committee_id: int
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "accounts.User", related_name="committee_memberships", on_delete=fields.CASCADE
     )
+    user_id: int
     role = fields.CharEnumField(CommitteeRole, max_length=16, default=CommitteeRole.MEMBER)
     joined_at = fields.DatetimeField()
     left_at = fields.DatetimeField(null=True)
@@ -151,7 +161,8 @@ class MemberActivity(Model):
     """One row per member per UTC day with any sign-in or write: the base of DAU/WAU/MAU."""
 
     id = fields.IntField(primary_key=True)
-    user = fields.ForeignKeyField("accounts.User", related_name="activity", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="activity", on_delete=fields.CASCADE)
+    user_id: int
     day = fields.DateField()
     writes = fields.IntField(default=0)
     sign_ins = fields.IntField(default=0)

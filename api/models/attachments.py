@@ -7,17 +7,23 @@ it is public: a resource's file, or an upload embedded in an article, topic or p
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from api.models.media import MediaFile
 
 
 class Attachment(Model):
     """One use of a media file by one piece of content (`subject_type` names its GraphQL type)."""
 
     id = fields.IntField(primary_key=True)
-    media_file = fields.ForeignKeyField(
+    media_file: fields.ForeignKeyRelation[MediaFile] = fields.ForeignKeyField(
         "media.MediaFile", related_name="attachments", on_delete=fields.CASCADE
     )
+    media_file_id: int
     subject_type = fields.CharField(max_length=16)  # "Resource", "Article", "Topic", "Post"
     subject_id = fields.IntField()
     public = fields.BooleanField()  # whether anyone, signed in or not, may read the content

@@ -4,9 +4,14 @@ lotteries, private messages and feedback tickets."""
 from __future__ import annotations
 
 from enum import Enum
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from api.models.accounts import User
+    from api.models.media import MediaFile
 
 
 # --- Points -------------------------------------------------------------------------------------
@@ -16,7 +21,8 @@ class PointEntry(Model):
     """One award or deduction. Append-only: balances are sums of entries, never edited."""
 
     id = fields.IntField(primary_key=True)
-    user = fields.ForeignKeyField("accounts.User", related_name="point_entries", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="point_entries", on_delete=fields.CASCADE)
+    user_id: int
     amount = fields.IntField()
     # The rule that produced it: a key of POINTS_RULES, or grant, redemption, refund, streak_bonus.
     rule = fields.CharField(max_length=32)
@@ -27,9 +33,10 @@ class PointEntry(Model):
     # Makes an award idempotent (e.g. "post_created:17"): a replayed event never pays twice.
     dedupe_key = fields.CharField(max_length=128, null=True, unique=True)
     day = fields.DateField()  # community-time-zone day, for daily caps and leaderboards
-    created_by = fields.ForeignKeyField(
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "accounts.User", related_name="point_entries_made", null=True, on_delete=fields.SET_NULL
     )
+    created_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -43,7 +50,8 @@ class PointAccount(Model):
     Its row is the lock that serialises spending (conditional `balance >= cost` updates)."""
 
     id = fields.IntField(primary_key=True)
-    user = fields.OneToOneField("accounts.User", related_name="point_account", on_delete=fields.CASCADE)
+    user: fields.OneToOneRelation[User] = fields.OneToOneField("accounts.User", related_name="point_account", on_delete=fields.CASCADE)
+    user_id: int
     balance = fields.IntField(default=0)
     earned = fields.IntField(default=0)  # positive awards only: the base of point levels
 
@@ -55,7 +63,8 @@ class MemberStats(Model):
     """Per-member counters that badge rules read, check-in streaks and the displayed title."""
 
     id = fields.IntField(primary_key=True)
-    user = fields.OneToOneField("accounts.User", related_name="engagement_stats", on_delete=fields.CASCADE)
+    user: fields.OneToOneRelation[User] = fields.OneToOneField("accounts.User", related_name="engagement_stats", on_delete=fields.CASCADE)
+    user_id: int
     posts = fields.IntField(default=0)
     answers = fields.IntField(default=0)
     accepted_answers = fields.IntField(default=0)
@@ -64,9 +73,10 @@ class MemberStats(Model):
     current_streak = fields.IntField(default=0)
     longest_streak = fields.IntField(default=0)
     last_check_in_day = fields.DateField(null=True)
-    displayed_title = fields.ForeignKeyField(
+    displayed_title: fields.ForeignKeyNullableRelation[Title] = fields.ForeignKeyField(
         "engagement.Title", related_name="displayed_by", null=True, on_delete=fields.SET_NULL
     )
+    displayed_title_id: int | None
 
     class Meta:
         table = "engagement_member_stats"
@@ -74,7 +84,8 @@ class MemberStats(Model):
 
 class CheckIn(Model):
     id = fields.IntField(primary_key=True)
-    user = fields.ForeignKeyField("accounts.User", related_name="check_ins", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="check_ins", on_delete=fields.CASCADE)
+    user_id: int
     day = fields.DateField()  # in the community time zone
     streak = fields.IntField()
     points = fields.IntField(default=0)  # check-in points plus any streak bonus
@@ -111,7 +122,8 @@ class Badge(Model):
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=100, unique=True)
     description = fields.TextField(default="")
-    icon = fields.ForeignKeyField("media.MediaFile", related_name="badges", null=True, on_delete=fields.SET_NULL)
+    icon: fields.ForeignKeyNullableRelation[MediaFile] = fields.ForeignKeyField("media.MediaFile", related_name="badges", null=True, on_delete=fields.SET_NULL)
+    icon_id: int | None
     tier = fields.CharEnumField(BadgeTier, max_length=16, default=BadgeTier.BRONZE)
     criterion = fields.CharEnumField(BadgeCriterion, max_length=32, default=BadgeCriterion.MANUAL)
     threshold = fields.IntField(default=0)
@@ -124,11 +136,14 @@ class Badge(Model):
 
 class BadgeAward(Model):
     id = fields.IntField(primary_key=True)
-    badge = fields.ForeignKeyField("engagement.Badge", related_name="awards", on_delete=fields.CASCADE)
-    user = fields.ForeignKeyField("accounts.User", related_name="badge_awards", on_delete=fields.CASCADE)
-    awarded_by = fields.ForeignKeyField(
+    badge: fields.ForeignKeyRelation[Badge] = fields.ForeignKeyField("engagement.Badge", related_name="awards", on_delete=fields.CASCADE)
+    badge_id: int
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="badge_awards", on_delete=fields.CASCADE)
+    user_id: int
+    awarded_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "accounts.User", related_name="badge_awards_given", null=True, on_delete=fields.SET_NULL
     )
+    awarded_by_id: int | None
     reason = fields.CharField(max_length=500, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -154,11 +169,14 @@ class Title(Model):
 
 class TitleGrant(Model):
     id = fields.IntField(primary_key=True)
-    title = fields.ForeignKeyField("engagement.Title", related_name="grants", on_delete=fields.CASCADE)
-    user = fields.ForeignKeyField("accounts.User", related_name="title_grants", on_delete=fields.CASCADE)
-    granted_by = fields.ForeignKeyField(
+    title: fields.ForeignKeyRelation[Title] = fields.ForeignKeyField("engagement.Title", related_name="grants", on_delete=fields.CASCADE)
+    title_id: int
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="title_grants", on_delete=fields.CASCADE)
+    user_id: int
+    granted_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "accounts.User", related_name="title_grants_given", null=True, on_delete=fields.SET_NULL
     )
+    granted_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -179,9 +197,10 @@ class Reward(Model):
     starts_at = fields.DatetimeField(null=True)
     ends_at = fields.DatetimeField(null=True)
     active = fields.BooleanField(default=True)
-    created_by = fields.ForeignKeyField(
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "accounts.User", related_name="rewards_created", null=True, on_delete=fields.SET_NULL
     )
+    created_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -197,14 +216,17 @@ class RedemptionStatus(str, Enum):
 
 class Redemption(Model):
     id = fields.IntField(primary_key=True)
-    reward = fields.ForeignKeyField("engagement.Reward", related_name="redemptions", on_delete=fields.CASCADE)
-    user = fields.ForeignKeyField("accounts.User", related_name="redemptions", on_delete=fields.CASCADE)
+    reward: fields.ForeignKeyRelation[Reward] = fields.ForeignKeyField("engagement.Reward", related_name="redemptions", on_delete=fields.CASCADE)
+    reward_id: int
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="redemptions", on_delete=fields.CASCADE)
+    user_id: int
     cost = fields.IntField()
     status = fields.CharEnumField(RedemptionStatus, max_length=16, default=RedemptionStatus.PENDING)
     note = fields.CharField(max_length=500, default="")
-    handled_by = fields.ForeignKeyField(
+    handled_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "accounts.User", related_name="redemptions_handled", null=True, on_delete=fields.SET_NULL
     )
+    handled_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     handled_at = fields.DatetimeField(null=True)
 
@@ -230,9 +252,10 @@ class Event(Model):
     signup_deadline = fields.DatetimeField(null=True)
     check_in_code = fields.CharField(max_length=16)
     attendance_points = fields.IntField(null=True)  # null: the event_attendance rule
-    organiser = fields.ForeignKeyField(
+    organiser: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "accounts.User", related_name="events_organised", null=True, on_delete=fields.SET_NULL
     )
+    organiser_id: int | None
     cancelled_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -249,15 +272,18 @@ class RsvpStatus(str, Enum):
 
 class Rsvp(Model):
     id = fields.IntField(primary_key=True)
-    event = fields.ForeignKeyField("engagement.Event", related_name="rsvps", on_delete=fields.CASCADE)
-    user = fields.ForeignKeyField("accounts.User", related_name="rsvps", on_delete=fields.CASCADE)
+    event: fields.ForeignKeyRelation[Event] = fields.ForeignKeyField("engagement.Event", related_name="rsvps", on_delete=fields.CASCADE)
+    event_id: int
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="rsvps", on_delete=fields.CASCADE)
+    user_id: int
     status = fields.CharEnumField(RsvpStatus, max_length=16)
     # Order on the waitlist: when the member (re)joined it. Promotion takes the smallest.
     queued_at = fields.DatetimeField()
     checked_in_at = fields.DatetimeField(null=True)
-    checked_in_by = fields.ForeignKeyField(
+    checked_in_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "accounts.User", related_name="check_ins_recorded", null=True, on_delete=fields.SET_NULL
     )
+    checked_in_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -288,17 +314,19 @@ class Lottery(Model):
     description = fields.TextField(default="")
     status = fields.CharEnumField(LotteryStatus, max_length=16, default=LotteryStatus.OPEN)
     eligible_set = fields.CharEnumField(EligibleSet, max_length=32)
-    event = fields.ForeignKeyField("engagement.Event", related_name="lotteries", null=True, on_delete=fields.SET_NULL)
+    event: fields.ForeignKeyNullableRelation[Event] = fields.ForeignKeyField("engagement.Event", related_name="lotteries", null=True, on_delete=fields.SET_NULL)
+    event_id: int | None
     min_streak = fields.IntField(null=True)
     survey_id = fields.IntField(null=True)  # a governance survey
     winner_count = fields.IntField()
-    prizes = fields.JSONField(default=list)  # prize names, by winner rank
+    prizes: fields.JSONField[list[Any]] = fields.JSONField(default=list)  # prize names, by winner rank
     commitment = fields.CharField(max_length=64)  # sha256 hex of the seed, public from the start
     seed = fields.CharField(max_length=64)  # secret until the draw
-    eligible_user_ids = fields.JSONField(default=list)  # the sorted set drawn from (at the draw)
-    created_by = fields.ForeignKeyField(
+    eligible_user_ids: fields.JSONField[list[Any]] = fields.JSONField(default=list)  # the sorted set drawn from (at the draw)
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "accounts.User", related_name="lotteries_created", null=True, on_delete=fields.SET_NULL
     )
+    created_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     drawn_at = fields.DatetimeField(null=True)
 
@@ -311,8 +339,10 @@ class LotteryEntrant(Model):
     """A member of a hand-made eligible list."""
 
     id = fields.IntField(primary_key=True)
-    lottery = fields.ForeignKeyField("engagement.Lottery", related_name="entrants", on_delete=fields.CASCADE)
-    user = fields.ForeignKeyField("accounts.User", related_name="lottery_entries", on_delete=fields.CASCADE)
+    lottery: fields.ForeignKeyRelation[Lottery] = fields.ForeignKeyField("engagement.Lottery", related_name="entrants", on_delete=fields.CASCADE)
+    lottery_id: int
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="lottery_entries", on_delete=fields.CASCADE)
+    user_id: int
 
     class Meta:
         table = "engagement_lottery_entrants"
@@ -321,8 +351,10 @@ class LotteryEntrant(Model):
 
 class LotteryWinner(Model):
     id = fields.IntField(primary_key=True)
-    lottery = fields.ForeignKeyField("engagement.Lottery", related_name="winners", on_delete=fields.CASCADE)
-    user = fields.ForeignKeyField("accounts.User", related_name="lottery_wins", on_delete=fields.CASCADE)
+    lottery: fields.ForeignKeyRelation[Lottery] = fields.ForeignKeyField("engagement.Lottery", related_name="winners", on_delete=fields.CASCADE)
+    lottery_id: int
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="lottery_wins", on_delete=fields.CASCADE)
+    user_id: int
     rank = fields.IntField()  # 1-based draw order
     prize = fields.CharField(max_length=200, default="")
 
@@ -341,9 +373,10 @@ class Conversation(Model):
     is_group = fields.BooleanField(default=False)
     # For one-to-one conversations: "smaller_id:larger_id", so a pair has one conversation.
     pair_key = fields.CharField(max_length=32, null=True, unique=True)
-    created_by = fields.ForeignKeyField(
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "accounts.User", related_name="conversations_started", null=True, on_delete=fields.SET_NULL
     )
+    created_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     last_message_at = fields.DatetimeField(null=True)
 
@@ -353,10 +386,12 @@ class Conversation(Model):
 
 class ConversationMember(Model):
     id = fields.IntField(primary_key=True)
-    conversation = fields.ForeignKeyField(
+    conversation: fields.ForeignKeyRelation[Conversation] = fields.ForeignKeyField(
         "engagement.Conversation", related_name="members", on_delete=fields.CASCADE
     )
-    user = fields.ForeignKeyField("accounts.User", related_name="conversation_memberships", on_delete=fields.CASCADE)
+    conversation_id: int
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="conversation_memberships", on_delete=fields.CASCADE)
+    user_id: int
     joined_at = fields.DatetimeField(auto_now_add=True)
     left_at = fields.DatetimeField(null=True)
     last_read_message_id = fields.IntField(default=0)
@@ -368,10 +403,12 @@ class ConversationMember(Model):
 
 class Message(Model):
     id = fields.IntField(primary_key=True)
-    conversation = fields.ForeignKeyField(
+    conversation: fields.ForeignKeyRelation[Conversation] = fields.ForeignKeyField(
         "engagement.Conversation", related_name="messages", on_delete=fields.CASCADE
     )
-    sender = fields.ForeignKeyField("accounts.User", related_name="messages_sent", null=True, on_delete=fields.SET_NULL)
+    conversation_id: int
+    sender: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("accounts.User", related_name="messages_sent", null=True, on_delete=fields.SET_NULL)
+    sender_id: int | None
     body = fields.TextField()
     is_auto_reply = fields.BooleanField(default=False)
     hidden = fields.BooleanField(default=False)  # by moderation
@@ -386,8 +423,10 @@ class Message(Model):
 
 class Block(Model):
     id = fields.IntField(primary_key=True)
-    blocker = fields.ForeignKeyField("accounts.User", related_name="blocks", on_delete=fields.CASCADE)
-    blocked = fields.ForeignKeyField("accounts.User", related_name="blocked_by", on_delete=fields.CASCADE)
+    blocker: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="blocks", on_delete=fields.CASCADE)
+    blocker_id: int
+    blocked: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="blocked_by", on_delete=fields.CASCADE)
+    blocked_id: int
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -397,7 +436,8 @@ class Block(Model):
 
 class AutoReply(Model):
     id = fields.IntField(primary_key=True)
-    user = fields.OneToOneField("accounts.User", related_name="auto_reply", on_delete=fields.CASCADE)
+    user: fields.OneToOneRelation[User] = fields.OneToOneField("accounts.User", related_name="auto_reply", on_delete=fields.CASCADE)
+    user_id: int
     body = fields.TextField()
     enabled = fields.BooleanField(default=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -410,10 +450,12 @@ class AutoReplySent(Model):
     """Claims the one auto-reply of a member per conversation per day (unique row)."""
 
     id = fields.IntField(primary_key=True)
-    conversation = fields.ForeignKeyField(
+    conversation: fields.ForeignKeyRelation[Conversation] = fields.ForeignKeyField(
         "engagement.Conversation", related_name="auto_replies_sent", on_delete=fields.CASCADE
     )
-    user = fields.ForeignKeyField("accounts.User", related_name="auto_replies_sent", on_delete=fields.CASCADE)
+    conversation_id: int
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="auto_replies_sent", on_delete=fields.CASCADE)
+    user_id: int
     day = fields.DateField()
 
     class Meta:
@@ -441,15 +483,17 @@ class TicketStatus(str, Enum):
 
 class FeedbackTicket(Model):
     id = fields.IntField(primary_key=True)
-    author = fields.ForeignKeyField("accounts.User", related_name="feedback_tickets", on_delete=fields.CASCADE)
+    author: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="feedback_tickets", on_delete=fields.CASCADE)
+    author_id: int
     category = fields.CharEnumField(FeedbackCategory, max_length=16)
     subject = fields.CharField(max_length=200)
     body = fields.TextField()
-    attachment_ids = fields.JSONField(default=list)  # media file ids
+    attachment_ids: fields.JSONField[list[Any]] = fields.JSONField(default=list)  # media file ids
     status = fields.CharEnumField(TicketStatus, max_length=16, default=TicketStatus.OPEN)
-    assignee = fields.ForeignKeyField(
+    assignee: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "accounts.User", related_name="feedback_assigned", null=True, on_delete=fields.SET_NULL
     )
+    assignee_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     first_response_at = fields.DatetimeField(null=True)
     resolved_at = fields.DatetimeField(null=True)  # RESOLVED or REJECTED
@@ -461,8 +505,10 @@ class FeedbackTicket(Model):
 
 class FeedbackReply(Model):
     id = fields.IntField(primary_key=True)
-    ticket = fields.ForeignKeyField("engagement.FeedbackTicket", related_name="replies", on_delete=fields.CASCADE)
-    author = fields.ForeignKeyField("accounts.User", related_name="feedback_replies", null=True, on_delete=fields.SET_NULL)
+    ticket: fields.ForeignKeyRelation[FeedbackTicket] = fields.ForeignKeyField("engagement.FeedbackTicket", related_name="replies", on_delete=fields.CASCADE)
+    ticket_id: int
+    author: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("accounts.User", related_name="feedback_replies", null=True, on_delete=fields.SET_NULL)
+    author_id: int | None
     body = fields.TextField()
     from_staff = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)

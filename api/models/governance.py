@@ -6,12 +6,16 @@ Committees and their membership history live in `api.models.accounts`.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.manager import Manager
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
+
+if TYPE_CHECKING:
+    from api.models.accounts import Committee, User
+    from api.models.forum import Topic
 
 
 class ProposalStatus(str, Enum):
@@ -49,17 +53,19 @@ class Proposal(Model):
     """A motion a committee votes on. Rules (method, quorum, threshold...) are frozen at opening."""
 
     id = fields.IntField(primary_key=True)
-    committee = fields.ForeignKeyField("accounts.Committee", related_name="proposals", on_delete=fields.CASCADE)
-    author = fields.ForeignKeyField(
+    committee: fields.ForeignKeyRelation[Committee] = fields.ForeignKeyField("accounts.Committee", related_name="proposals", on_delete=fields.CASCADE)
+    committee_id: int
+    author: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "accounts.User", related_name="authored_proposals", null=True, on_delete=fields.SET_NULL
     )
+    author_id: int | None
     title = fields.CharField(max_length=300)
     body = fields.TextField(default="")
     body_html = fields.TextField(default="")
     status = fields.CharEnumField(ProposalStatus, max_length=16, default=ProposalStatus.DRAFT)
     method = fields.CharEnumField(VotingMethod, max_length=24, default=VotingMethod.YES_NO_ABSTAIN)
     # Labels of the options of SINGLE_CHOICE, APPROVAL and RANKED_CHOICE (in display order).
-    options = fields.JSONField(default=list)
+    options: fields.JSONField[list[Any]] = fields.JSONField(default=list)
     quorum_percent = fields.IntField(default=50)
     threshold = fields.CharEnumField(Threshold, max_length=24, default=Threshold.SIMPLE_MAJORITY)
     abstentions = fields.CharEnumField(AbstentionRule, max_length=16, default=AbstentionRule.EXCLUDED)
@@ -74,7 +80,7 @@ class Proposal(Model):
     eligible_count = fields.IntField(default=0)
     outcome = fields.CharEnumField(Outcome, max_length=16, null=True)
     # The tally computed once by the closer (see `api.domain.governance.tally.TallyResult.to_dict`).
-    result = fields.JSONField(null=True)
+    result: fields.JSONField[Any] = fields.JSONField(null=True)
     # Set when the outcome announcement is published (claimed by a conditional update: once only).
     announced_at = fields.DatetimeField(null=True)
     announcement_id = fields.IntField(null=True)
@@ -89,8 +95,10 @@ class EligibleVoter(Model):
     """Who may vote on a proposal: the committee's members at the moment it opened."""
 
     id = fields.IntField(primary_key=True)
-    proposal = fields.ForeignKeyField("governance.Proposal", related_name="eligible", on_delete=fields.CASCADE)
-    user = fields.ForeignKeyField("accounts.User", related_name="governance_eligibilities", on_delete=fields.CASCADE)
+    proposal: fields.ForeignKeyRelation[Proposal] = fields.ForeignKeyField("governance.Proposal", related_name="eligible", on_delete=fields.CASCADE)
+    proposal_id: int
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="governance_eligibilities", on_delete=fields.CASCADE)
+    user_id: int
 
     class Meta:
         table = "governance_eligible_voters"
@@ -106,9 +114,11 @@ class Ballot(Model):
     voter for secret proposals: only (receipt, choices) pairs are published after close."""
 
     id = fields.IntField(primary_key=True)
-    proposal = fields.ForeignKeyField("governance.Proposal", related_name="ballots", on_delete=fields.CASCADE)
-    voter = fields.ForeignKeyField("accounts.User", related_name="governance_ballots", on_delete=fields.CASCADE)
-    choices = fields.JSONField(default=list)
+    proposal: fields.ForeignKeyRelation[Proposal] = fields.ForeignKeyField("governance.Proposal", related_name="ballots", on_delete=fields.CASCADE)
+    proposal_id: int
+    voter: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="governance_ballots", on_delete=fields.CASCADE)
+    voter_id: int
+    choices: fields.JSONField[list[Any]] = fields.JSONField(default=list)
     receipt = fields.CharField(max_length=64)
     cast_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -129,7 +139,7 @@ class AppendOnly(Exception):
     """Raised on any attempt to change or remove an audit entry."""
 
 
-class _AppendOnlyQuerySet(QuerySet):
+class _AppendOnlyQuerySet(QuerySet[Any]):
     def update(self, **kwargs: Any) -> Any:
         raise AppendOnly("the vote audit log is append-only")
 
@@ -141,7 +151,7 @@ class _AppendOnlyQuerySet(QuerySet):
 
 
 class _AppendOnlyManager(Manager):
-    def get_queryset(self) -> QuerySet:
+    def get_queryset(self) -> QuerySet[Any]:
         return _AppendOnlyQuerySet(self._model)
 
 
@@ -151,10 +161,12 @@ class VoteAuditEntry(Model):
     (non-secret) ballots."""
 
     id = fields.IntField(primary_key=True)
-    proposal = fields.ForeignKeyField("governance.Proposal", related_name="audit", on_delete=fields.CASCADE)
-    voter = fields.ForeignKeyField("accounts.User", related_name="governance_audit_entries", on_delete=fields.CASCADE)
+    proposal: fields.ForeignKeyRelation[Proposal] = fields.ForeignKeyField("governance.Proposal", related_name="audit", on_delete=fields.CASCADE)
+    proposal_id: int
+    voter: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="governance_audit_entries", on_delete=fields.CASCADE)
+    voter_id: int
     action = fields.CharEnumField(AuditAction, max_length=16)
-    choices = fields.JSONField(null=True)
+    choices: fields.JSONField[Any] = fields.JSONField(null=True)
     at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -185,11 +197,13 @@ class Poll(Model):
     """A quick question, attached to a forum topic or standalone."""
 
     id = fields.IntField(primary_key=True)
-    author = fields.ForeignKeyField("accounts.User", related_name="authored_polls", null=True, on_delete=fields.SET_NULL)
+    author: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("accounts.User", related_name="authored_polls", null=True, on_delete=fields.SET_NULL)
+    author_id: int | None
     # The forum topic the poll belongs to, if any (a standalone poll otherwise).
-    topic = fields.ForeignKeyField("forum.Topic", related_name="polls", null=True, on_delete=fields.SET_NULL)
+    topic: fields.ForeignKeyNullableRelation[Topic] = fields.ForeignKeyField("forum.Topic", related_name="polls", null=True, on_delete=fields.SET_NULL)
+    topic_id: int | None
     question = fields.CharField(max_length=300)
-    options = fields.JSONField(default=list)
+    options: fields.JSONField[list[Any]] = fields.JSONField(default=list)
     multiple = fields.BooleanField(default=False)
     max_choices = fields.IntField(default=1)
     anonymous = fields.BooleanField(default=False)
@@ -207,9 +221,11 @@ class Poll(Model):
 
 class PollVote(Model):
     id = fields.IntField(primary_key=True)
-    poll = fields.ForeignKeyField("governance.Poll", related_name="votes", on_delete=fields.CASCADE)
-    voter = fields.ForeignKeyField("accounts.User", related_name="governance_poll_votes", on_delete=fields.CASCADE)
-    choices = fields.JSONField(default=list)  # option indexes
+    poll: fields.ForeignKeyRelation[Poll] = fields.ForeignKeyField("governance.Poll", related_name="votes", on_delete=fields.CASCADE)
+    poll_id: int
+    voter: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="governance_poll_votes", on_delete=fields.CASCADE)
+    voter_id: int
+    choices: fields.JSONField[list[Any]] = fields.JSONField(default=list)  # option indexes
     cast_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -227,8 +243,10 @@ class QuestionKind(str, Enum):
 
 
 class Survey(Model):
+    questions: fields.ReverseRelation[SurveyQuestion]
     id = fields.IntField(primary_key=True)
-    author = fields.ForeignKeyField("accounts.User", related_name="authored_surveys", null=True, on_delete=fields.SET_NULL)
+    author: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("accounts.User", related_name="authored_surveys", null=True, on_delete=fields.SET_NULL)
+    author_id: int | None
     title = fields.CharField(max_length=300)
     description = fields.TextField(default="")
     status = fields.CharEnumField(PollStatus, max_length=16, default=PollStatus.OPEN)
@@ -243,11 +261,12 @@ class Survey(Model):
 
 class SurveyQuestion(Model):
     id = fields.IntField(primary_key=True)
-    survey = fields.ForeignKeyField("governance.Survey", related_name="questions", on_delete=fields.CASCADE)
+    survey: fields.ForeignKeyRelation[Survey] = fields.ForeignKeyField("governance.Survey", related_name="questions", on_delete=fields.CASCADE)
+    survey_id: int
     position = fields.IntField()
     kind = fields.CharEnumField(QuestionKind, max_length=16)
     prompt = fields.TextField()
-    options = fields.JSONField(default=list)
+    options: fields.JSONField[list[Any]] = fields.JSONField(default=list)
     required = fields.BooleanField(default=False)
 
     class Meta:
@@ -260,10 +279,12 @@ class SurveyResponse(Model):
     """A member's answers to a survey: one per member, editable until the survey closes."""
 
     id = fields.IntField(primary_key=True)
-    survey = fields.ForeignKeyField("governance.Survey", related_name="responses", on_delete=fields.CASCADE)
-    respondent = fields.ForeignKeyField("accounts.User", related_name="governance_survey_responses", on_delete=fields.CASCADE)
+    survey: fields.ForeignKeyRelation[Survey] = fields.ForeignKeyField("governance.Survey", related_name="responses", on_delete=fields.CASCADE)
+    survey_id: int
+    respondent: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="governance_survey_responses", on_delete=fields.CASCADE)
+    respondent_id: int
     # {question id (str): [option indexes] | "text" | rating}; unanswered questions are absent.
-    answers = fields.JSONField(default=dict)
+    answers: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -7,9 +7,13 @@ a blob is removed from storage only when no variant row names its sha256 any mor
 from __future__ import annotations
 
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from api.models.accounts import User
 
 
 class MediaKind(str, Enum):
@@ -33,9 +37,10 @@ class MediaFile(Model):
     """One upload by one member, after validation and processing."""
 
     id = fields.IntField(primary_key=True)
-    owner = fields.ForeignKeyField(
+    owner: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "accounts.User", related_name="media_files", null=True, on_delete=fields.SET_NULL
     )
+    owner_id: int | None
     purpose = fields.CharEnumField(MediaPurpose, max_length=16)
     kind = fields.CharEnumField(MediaKind, max_length=16)
     mime_type = fields.CharField(max_length=64)
@@ -69,9 +74,10 @@ class MediaVariant(Model):
     """One stored blob of a media file: the original or a resized WebP rendition."""
 
     id = fields.IntField(primary_key=True)
-    media_file = fields.ForeignKeyField(
+    media_file: fields.ForeignKeyRelation[MediaFile] = fields.ForeignKeyField(
         "media.MediaFile", related_name="variants", on_delete=fields.CASCADE
     )
+    media_file_id: int
     name = fields.CharField(max_length=16)  # "original", "w160", "w640", "w1280"
     sha256 = fields.CharField(max_length=64, db_index=True)
     mime_type = fields.CharField(max_length=64)

@@ -4,11 +4,15 @@ pre-moderation filters, the moderation log and announcements."""
 from __future__ import annotations
 
 from enum import Enum
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from tortoise import fields
 from tortoise.manager import Manager
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
+
+if TYPE_CHECKING:
+    from api.models.accounts import Committee, User
 
 
 class Audience(str, Enum):
@@ -22,17 +26,19 @@ class Announcement(Model):
     until `expires_at`. Scheduled ones wait with `published_at` null until `publish_at`."""
 
     id = fields.IntField(primary_key=True)
-    author = fields.ForeignKeyField(
+    author: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "accounts.User", related_name="announcements", null=True, on_delete=fields.SET_NULL
     )
+    author_id: int | None
     title = fields.CharField(max_length=200)
     body = fields.TextField()
     body_html = fields.TextField(default="")
     audience = fields.CharEnumField(Audience, max_length=16, default=Audience.ALL)
     audience_role = fields.CharField(max_length=16, null=True)
-    committee = fields.ForeignKeyField(
+    committee: fields.ForeignKeyNullableRelation[Committee] = fields.ForeignKeyField(
         "accounts.Committee", related_name="announcements", null=True, on_delete=fields.CASCADE
     )
+    committee_id: int | None
     pinned = fields.BooleanField(default=False)
     publish_at = fields.DatetimeField()
     # Set exactly once, by whoever publishes it first (the request or the scheduler).
@@ -50,12 +56,14 @@ class AnnouncementRead(Model):
     """That a member has read an announcement (absence = unread)."""
 
     id = fields.IntField(primary_key=True)
-    announcement = fields.ForeignKeyField(
+    announcement: fields.ForeignKeyRelation[Announcement] = fields.ForeignKeyField(
         "moderation.Announcement", related_name="reads", on_delete=fields.CASCADE
     )
-    user = fields.ForeignKeyField(
+    announcement_id: int
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "accounts.User", related_name="announcement_reads", on_delete=fields.CASCADE
     )
+    user_id: int
     read_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -74,9 +82,10 @@ class RulesVersion(Model):
     body = fields.TextField()
     body_html = fields.TextField(default="")
     change_note = fields.CharField(max_length=500, default="")
-    author = fields.ForeignKeyField(
+    author: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "accounts.User", related_name="rules_versions", null=True, on_delete=fields.SET_NULL
     )
+    author_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -86,12 +95,14 @@ class RulesVersion(Model):
 
 class RulesAcceptance(Model):
     id = fields.IntField(primary_key=True)
-    rules = fields.ForeignKeyField(
+    rules: fields.ForeignKeyRelation[RulesVersion] = fields.ForeignKeyField(
         "moderation.RulesVersion", related_name="acceptances", on_delete=fields.CASCADE
     )
-    user = fields.ForeignKeyField(
+    rules_id: int
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "accounts.User", related_name="rules_acceptances", on_delete=fields.CASCADE
     )
+    user_id: int
     accepted_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -133,7 +144,8 @@ class JoinRequest(Model):
     """A member asks to join the community (`space_id` null) or a space."""
 
     id = fields.IntField(primary_key=True)
-    user = fields.ForeignKeyField("accounts.User", related_name="join_requests", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="join_requests", on_delete=fields.CASCADE)
+    user_id: int
     space_id = fields.IntField(null=True)
     message = fields.TextField(default="")
     status = fields.CharEnumField(JoinRequestStatus, max_length=16, default=JoinRequestStatus.PENDING)
@@ -141,9 +153,10 @@ class JoinRequest(Model):
     # (NULLs never collide, on SQLite and PostgreSQL alike). `scope` is the space id or 0.
     pending = fields.SmallIntField(null=True, default=1)
     scope = fields.IntField(default=0)
-    decided_by = fields.ForeignKeyField(
+    decided_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "accounts.User", related_name="join_decisions", null=True, on_delete=fields.SET_NULL
     )
+    decided_by_id: int | None
     decided_at = fields.DatetimeField(null=True)
     decision_reason = fields.TextField(default="")
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -165,12 +178,14 @@ class Admission(Model):
     """That a member is admitted to the community (`scope` 0) or to a space (`scope` = space id)."""
 
     id = fields.IntField(primary_key=True)
-    user = fields.ForeignKeyField("accounts.User", related_name="admissions", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="admissions", on_delete=fields.CASCADE)
+    user_id: int
     scope = fields.IntField(default=0)
     via = fields.CharEnumField(AdmissionVia, max_length=16)
-    granted_by = fields.ForeignKeyField(
+    granted_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "accounts.User", related_name="admissions_granted", null=True, on_delete=fields.SET_NULL
     )
+    granted_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -184,8 +199,9 @@ class Invite(Model):
     id = fields.IntField(primary_key=True)
     code_hash = fields.CharField(max_length=64, unique=True)
     code_hint = fields.CharField(max_length=8)  # the first characters, to recognise it in lists
-    created_by = fields.ForeignKeyField("accounts.User", related_name="invites", null=True,
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("accounts.User", related_name="invites", null=True,
                                         on_delete=fields.SET_NULL)
+    created_by_id: int | None
     role = fields.CharField(max_length=16, null=True)  # granted on registration (admins only)
     space_id = fields.IntField(null=True)  # admits to this space
     # A space's invite admits to the community as well only when it says so (staff choose).
@@ -205,11 +221,14 @@ class Referral(Model):
     """Who invited whom, with which invite."""
 
     id = fields.IntField(primary_key=True)
-    invite = fields.ForeignKeyField("moderation.Invite", related_name="referrals", null=True,
+    invite: fields.ForeignKeyNullableRelation[Invite] = fields.ForeignKeyField("moderation.Invite", related_name="referrals", null=True,
                                     on_delete=fields.SET_NULL)
-    inviter = fields.ForeignKeyField("accounts.User", related_name="referrals_made", null=True,
+    invite_id: int | None
+    inviter: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("accounts.User", related_name="referrals_made", null=True,
                                      on_delete=fields.SET_NULL)
-    invitee = fields.ForeignKeyField("accounts.User", related_name="referred_by", on_delete=fields.CASCADE)
+    inviter_id: int | None
+    invitee: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="referred_by", on_delete=fields.CASCADE)
+    invitee_id: int
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -250,9 +269,10 @@ class ReviewItem(Model):
     id = fields.IntField(primary_key=True)
     subject_type = fields.CharField(max_length=32)  # GraphQL type name: Post, Topic, User...
     subject_id = fields.IntField()
-    subject_author = fields.ForeignKeyField(
+    subject_author: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "accounts.User", related_name="review_items_about", null=True, on_delete=fields.SET_NULL
     )
+    subject_author_id: int | None
     status = fields.CharEnumField(CaseStatus, max_length=16, default=CaseStatus.OPEN)
     # 1 while open, null once resolved: one open item per subject (see JoinRequest.pending).
     open = fields.SmallIntField(null=True, default=1)
@@ -262,9 +282,10 @@ class ReviewItem(Model):
     last_reported_at = fields.DatetimeField(null=True)
     action = fields.CharEnumField(ModerationAction, max_length=16, null=True)
     resolution = fields.CharField(max_length=16, default="")  # APPROVED / REJECTED for held items
-    resolved_by = fields.ForeignKeyField(
+    resolved_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "accounts.User", related_name="review_items_resolved", null=True, on_delete=fields.SET_NULL
     )
+    resolved_by_id: int | None
     resolved_at = fields.DatetimeField(null=True)
     resolution_reason = fields.TextField(default="")
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -279,8 +300,10 @@ class ReviewItem(Model):
 
 class Report(Model):
     id = fields.IntField(primary_key=True)
-    item = fields.ForeignKeyField("moderation.ReviewItem", related_name="reports", on_delete=fields.CASCADE)
-    reporter = fields.ForeignKeyField("accounts.User", related_name="reports_made", on_delete=fields.CASCADE)
+    item: fields.ForeignKeyRelation[ReviewItem] = fields.ForeignKeyField("moderation.ReviewItem", related_name="reports", on_delete=fields.CASCADE)
+    item_id: int
+    reporter: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="reports_made", on_delete=fields.CASCADE)
+    reporter_id: int
     subject_type = fields.CharField(max_length=32)
     subject_id = fields.IntField()
     reason = fields.CharEnumField(ReportReason, max_length=16)
@@ -319,8 +342,9 @@ class FilterRule(Model):
     pattern = fields.CharField(max_length=100)
     action = fields.CharEnumField(WatchAction, max_length=24, default=WatchAction.REQUIRE_APPROVAL)
     note = fields.CharField(max_length=200, default="")
-    created_by = fields.ForeignKeyField("accounts.User", related_name="filter_rules", null=True,
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("accounts.User", related_name="filter_rules", null=True,
                                         on_delete=fields.SET_NULL)
+    created_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -359,24 +383,24 @@ class AppendOnlyError(RuntimeError):
     """The moderation log is append-only."""
 
 
-class _AppendOnlyQuerySet(QuerySet):
+class _AppendOnlyQuerySet(QuerySet[Any]):
     """Bulk writes through the ORM are refused too, not only `save()` and `delete()`."""
 
-    def update(self, **kwargs):  # type: ignore[override]
+    def update(self, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("Moderation log entries cannot be changed.")
 
-    def delete(self):  # type: ignore[override]
+    def delete(self) -> NoReturn:
         raise AppendOnlyError("Moderation log entries cannot be deleted.")
 
-    def bulk_update(self, *args, **kwargs):  # type: ignore[override]
+    def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("Moderation log entries cannot be changed.")
 
-    def select_for_update(self, *args, **kwargs):  # type: ignore[override]
+    def select_for_update(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("Moderation log entries are never locked for change.")
 
 
 class _AppendOnlyManager(Manager):
-    def get_queryset(self) -> QuerySet:
+    def get_queryset(self) -> QuerySet[Any]:
         return _AppendOnlyQuerySet(self._model)
 
 
@@ -385,8 +409,9 @@ class ModerationLogEntry(Model):
 
     id = fields.IntField(primary_key=True)
     action = fields.CharEnumField(LogAction, max_length=32)
-    actor = fields.ForeignKeyField("accounts.User", related_name="moderation_log_entries", null=True,
+    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("accounts.User", related_name="moderation_log_entries", null=True,
                                    on_delete=fields.SET_NULL)
+    actor_id: int | None
     subject_type = fields.CharField(max_length=32, default="")
     subject_id = fields.IntField(null=True)
     subject_label = fields.CharField(max_length=200, default="")  # shown to staff only
@@ -398,10 +423,10 @@ class ModerationLogEntry(Model):
         ordering = ["-created_at", "-id"]
         manager = _AppendOnlyManager()
 
-    async def save(self, *args, **kwargs) -> None:  # type: ignore[override]
+    async def save(self, *args: Any, **kwargs: Any) -> None:
         if self._saved_in_db:
             raise AppendOnlyError("Moderation log entries cannot be changed.")
         await super().save(*args, **kwargs)
 
-    async def delete(self, *args, **kwargs) -> None:  # type: ignore[override]
+    async def delete(self, *args: Any, **kwargs: Any) -> None:
         raise AppendOnlyError("Moderation log entries cannot be deleted.")

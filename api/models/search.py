@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -33,7 +35,7 @@ class SearchSetting(Model):
 
     id = fields.IntField(primary_key=True)
     key = fields.CharField(max_length=64, unique=True)
-    value = fields.JSONField(default=dict)
+    value: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:

@@ -10,12 +10,14 @@ from schema.enums import described_enum
 # Description of the one `input` argument of every engagement mutation.
 INPUT = "What to do; see the input type."
 
-BadgeTier = described_enum(
-    models.BadgeTier, name="BadgeTier", description="How hard a badge is to earn.",
+BadgeTier = models.BadgeTier
+described_enum(
+    BadgeTier, name="BadgeTier", description="How hard a badge is to earn.",
     values={"BRONZE": "Easy to earn.", "SILVER": "Takes sustained effort.", "GOLD": "Rare."},
 )
-BadgeCriterion = described_enum(
-    models.BadgeCriterion, name="BadgeCriterion", description="What earns a badge automatically.",
+BadgeCriterion = models.BadgeCriterion
+described_enum(
+    BadgeCriterion, name="BadgeCriterion", description="What earns a badge automatically.",
     values={
         "MANUAL": "Only awarded by staff.",
         "POSTS": "Topics and replies written reach the threshold.",
@@ -26,32 +28,36 @@ BadgeCriterion = described_enum(
         "EVENTS_ATTENDED": "Community events attended reach the threshold.",
     },
 )
-RedemptionStatus = described_enum(
-    models.RedemptionStatus, name="RedemptionStatus", description="Where a redemption stands.",
+RedemptionStatus = models.RedemptionStatus
+described_enum(
+    RedemptionStatus, name="RedemptionStatus", description="Where a redemption stands.",
     values={
         "PENDING": "Points spent; waiting for staff to deliver.",
         "FULFILLED": "Delivered by staff.",
         "REFUNDED": "Cancelled by staff; the points were credited back.",
     },
 )
-RsvpStatus = described_enum(
-    models.RsvpStatus, name="RsvpStatus", description="A member's sign-up to an event.",
+RsvpStatus = models.RsvpStatus
+described_enum(
+    RsvpStatus, name="RsvpStatus", description="A member's sign-up to an event.",
     values={
         "GOING": "Has a place.",
         "WAITLISTED": "Waiting for a place; promoted in order when one frees.",
         "CANCELLED": "Withdrew.",
     },
 )
-LotteryStatus = described_enum(
-    models.LotteryStatus, name="LotteryStatus", description="Where a lottery stands.",
+LotteryStatus = models.LotteryStatus
+described_enum(
+    LotteryStatus, name="LotteryStatus", description="Where a lottery stands.",
     values={
         "OPEN": "Committed (seed hash published), not drawn yet.",
         "DRAWN": "Drawn: the seed, the eligible list and the winners are public.",
         "CANCELLED": "Cancelled before the draw.",
     },
 )
-EligibleSet = described_enum(
-    models.EligibleSet, name="EligibleSet", description="Who may win a lottery.",
+EligibleSet = models.EligibleSet
+described_enum(
+    EligibleSet, name="EligibleSet", description="Who may win a lottery.",
     values={
         "EVENT_ATTENDEES": "Members who checked in at an event.",
         "CHECK_IN_STREAK": "Members whose live daily check-in streak is at least `minStreak` days.",
@@ -59,8 +65,9 @@ EligibleSet = described_enum(
         "LIST": "A hand-made list of members.",
     },
 )
-FeedbackCategory = described_enum(
-    models.FeedbackCategory, name="FeedbackCategory", description="Kind of feedback.",
+FeedbackCategory = models.FeedbackCategory
+described_enum(
+    FeedbackCategory, name="FeedbackCategory", description="Kind of feedback.",
     values={
         "SUGGESTION": "An idea to improve the community.",
         "COMPLAINT": "A complaint about a member, content or a decision.",
@@ -69,8 +76,9 @@ FeedbackCategory = described_enum(
         "OTHER": "Anything else.",
     },
 )
-TicketStatus = described_enum(
-    models.TicketStatus, name="TicketStatus", description="Where a feedback ticket stands.",
+TicketStatus = models.TicketStatus
+described_enum(
+    TicketStatus, name="TicketStatus", description="Where a feedback ticket stands.",
     values={
         "OPEN": "Filed, not yet taken up.",
         "IN_PROGRESS": "Staff are on it.",
@@ -78,15 +86,17 @@ TicketStatus = described_enum(
         "REJECTED": "Declined.",
     },
 )
-LeaderboardPeriod = described_enum(
-    _Period, name="LeaderboardPeriod", description="The span of a points leaderboard.",
+LeaderboardPeriod = _Period
+described_enum(
+    LeaderboardPeriod, name="LeaderboardPeriod", description="The span of a points leaderboard.",
     values={
         "WEEK": "This week (from Monday, community time).",
         "MONTH": "This calendar month.",
         "ALL_TIME": "Since the beginning.",
     },
 )
-StatsInterval = described_enum(
-    _Interval, name="StatsInterval", description="Size of each bucket of community statistics.",
+StatsInterval = _Interval
+described_enum(
+    StatsInterval, name="StatsInterval", description="Size of each bucket of community statistics.",
     values={"DAY": "One community day.", "WEEK": "A Monday-to-Sunday week.", "MONTH": "A calendar month."},
 )

@@ -47,15 +47,17 @@ class CommunityEvent(ModelNode):
     created_at: datetime = strawberry.field(description="When it was announced.")
 
     @strawberry.field(description="The organiser.")
-    async def organiser(self, info: Info) -> User | None:
-        return await load_user(info, self.organiser_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def organiser(root: strawberry.Parent[models.Event], info: Info) -> User | None:
+        return await load_user(info, root.organiser_id)
 
     @strawberry.field(description="The check-in code to show at the event; only organisers and staff see it.")
-    def check_in_code(self, info: Info) -> str | None:
+    @staticmethod
+    def check_in_code(root: strawberry.Parent[models.Event], info: Info) -> str | None:
         viewer = info.context.viewer
-        if viewer is None or not (viewer.id == self.organiser_id or is_staff(viewer)):  # type: ignore[attr-defined]
+        if viewer is None or not (viewer.id == root.organiser_id or is_staff(viewer)):
             return None
-        return self.check_in_code  # type: ignore[attr-defined]
+        return root.check_in_code
 
     @strawberry.field(description="Members with a place.")
     async def going_count(self, info: Info) -> int:
@@ -70,7 +72,8 @@ class CommunityEvent(ModelNode):
         return (await _counts_of(info, self))[2]
 
     @strawberry.field(description="The viewer's sign-up, if any.")
-    async def viewer_rsvp(self, info: Info) -> EventRsvp | None:
+    @staticmethod
+    async def viewer_rsvp(root: strawberry.Parent[models.Event], info: Info) -> EventRsvp | None:
         viewer = info.context.viewer
         if viewer is None:
             return None
@@ -79,15 +82,16 @@ class CommunityEvent(ModelNode):
             rows = {r.event_id: r for r in await models.Rsvp.filter(event_id__in=event_ids, user_id=viewer.id)}
             return [rows.get(i) for i in event_ids]
 
-        return await info.context.loaders.custom("engagement.viewer_rsvp", batch).load(self.id)  # type: ignore[attr-defined]
+        return await info.context.loaders.custom("engagement.viewer_rsvp", batch).load(root.id)
 
     @strawberry.field(description="Sign-ups in queue order, for one event at a time (members only).")
+    @staticmethod
     async def rsvps(
-        self, info: Info,
+        root: strawberry.Parent[models.Event], info: Info,
         status: Annotated[RsvpStatus | None, strawberry.argument(description="Only sign-ups in this state.")] = None,
         first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[EventRsvp]:
-        query = models.Rsvp.filter(event_id=self.id).order_by("queued_at", "id")  # type: ignore[attr-defined]
+        query = models.Rsvp.filter(event_id=root.id).order_by("queued_at", "id")
         if info.context.viewer is None:
             query = query.filter(id__in=[])
         if status is not None:
@@ -119,12 +123,14 @@ class EventRsvp(ModelNode):
     checked_in_at: datetime | None = strawberry.field(description="When the member checked in at the event.")
 
     @strawberry.field(description="The member.")
-    async def user(self, info: Info) -> User | None:
-        return await load_user(info, self.user_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def user(root: strawberry.Parent[models.Rsvp], info: Info) -> User | None:
+        return await load_user(info, root.user_id)
 
     @strawberry.field(description="The event.")
-    async def event(self, info: Info) -> CommunityEvent:
-        return await info.context.loaders.by_id(models.Event).load(self.event_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def event(root: strawberry.Parent[models.Rsvp], info: Info) -> CommunityEvent:
+        return await info.context.loaders.by_id(models.Event).load(root.event_id)
 
 
 @strawberry.type(description="A winner of a lottery.")
@@ -162,36 +168,41 @@ class Lottery(ModelNode):
                 "h = int(sha256(seed + ':' + str(rank)), 16); winner = remaining.pop(h mod len(remaining)).")
 
     @strawberry.field(description="The random seed, revealed at the draw (null before).")
-    def seed(self) -> str | None:
-        return self.seed if self.status == models.LotteryStatus.DRAWN else None  # type: ignore[attr-defined]
+    @staticmethod
+    def seed(root: strawberry.Parent[models.Lottery]) -> str | None:
+        return root.seed if root.status == models.LotteryStatus.DRAWN else None
 
     @strawberry.field(description="Database ids of the eligible members at the draw, sorted (empty before).")
-    def eligible_user_ids(self) -> list[int]:
-        return list(self.eligible_user_ids) if self.status == models.LotteryStatus.DRAWN else []  # type: ignore[attr-defined]
+    @staticmethod
+    def eligible_user_ids(root: strawberry.Parent[models.Lottery]) -> list[int]:
+        return list(root.eligible_user_ids) if root.status == models.LotteryStatus.DRAWN else []
 
     @strawberry.field(description="The event whose attendees are eligible (EVENT_ATTENDEES).")
-    async def event(self, info: Info) -> CommunityEvent | None:
-        if self.event_id is None:  # type: ignore[attr-defined]
+    @staticmethod
+    async def event(root: strawberry.Parent[models.Lottery], info: Info) -> CommunityEvent | None:
+        if root.event_id is None:
             return None
-        return await info.context.loaders.by_id(models.Event).load(self.event_id)  # type: ignore[attr-defined]
+        return await info.context.loaders.by_id(models.Event).load(root.event_id)
 
     @strawberry.field(description="Global id of the survey whose respondents are eligible (SURVEY_RESPONDENTS).")
-    def survey_id(self) -> strawberry.ID | None:
-        if self.survey_id is None:  # type: ignore[attr-defined]
+    @staticmethod
+    def survey_id(root: strawberry.Parent[models.Lottery]) -> strawberry.ID | None:
+        if root.survey_id is None:
             return None
-        return strawberry.ID(node_global_id("Survey", self.survey_id))  # type: ignore[attr-defined]
+        return strawberry.ID(node_global_id("Survey", root.survey_id))
 
     @strawberry.field(description="The winners in rank order (empty before the draw).")
     async def winners(self, info: Info) -> list[LotteryWinner]:
-        rows = await _winners_of(info, self)  # type: ignore[arg-type]
+        rows = await _winners_of(info, self)
         return [LotteryWinner(rank=r.rank, prize=r.prize, user_id=r.user_id) for r in rows]
 
     @strawberry.field(description="Whether the revealed seed matches the commitment and the winners follow "
                                   "from it (null before the draw).")
-    async def verified(self, info: Info) -> bool | None:
-        if self.status != models.LotteryStatus.DRAWN:  # type: ignore[attr-defined]
+    @staticmethod
+    async def verified(root: strawberry.Parent[models.Lottery], info: Info) -> bool | None:
+        if root.status != models.LotteryStatus.DRAWN:
             return None
-        lottery: models.Lottery = self  # type: ignore[assignment]
+        lottery: models.Lottery = root
         rows = await _winners_of(info, lottery)
         expected = compute_winners(lottery.seed, list(lottery.eligible_user_ids), lottery.winner_count)
         return commitment_of(lottery.seed) == lottery.commitment and expected == [r.user_id for r in rows]

@@ -28,35 +28,41 @@ class FeedbackTicket(ModelNode):
     resolved_at: datetime | None = strawberry.field(description="When it was resolved or rejected.")
 
     @strawberry.field(description="Seconds from filing to the first staff reply.")
-    def first_response_seconds(self) -> float | None:
-        if self.first_response_at is None:  # type: ignore[attr-defined]
+    @staticmethod
+    def first_response_seconds(root: strawberry.Parent[models.FeedbackTicket]) -> float | None:
+        if root.first_response_at is None:
             return None
-        return (self.first_response_at - self.created_at).total_seconds()  # type: ignore[attr-defined]
+        return (root.first_response_at - root.created_at).total_seconds()
 
     @strawberry.field(description="Seconds from filing to resolution or rejection.")
-    def resolution_seconds(self) -> float | None:
-        if self.resolved_at is None:  # type: ignore[attr-defined]
+    @staticmethod
+    def resolution_seconds(root: strawberry.Parent[models.FeedbackTicket]) -> float | None:
+        if root.resolved_at is None:
             return None
-        return (self.resolved_at - self.created_at).total_seconds()  # type: ignore[attr-defined]
+        return (root.resolved_at - root.created_at).total_seconds()
 
     @strawberry.field(description="Global ids of the attached media files.")
-    def attachment_ids(self) -> list[strawberry.ID]:
-        return [strawberry.ID(node_global_id("MediaFile", i)) for i in self.attachment_ids]  # type: ignore[attr-defined]
+    @staticmethod
+    def attachment_ids(root: strawberry.Parent[models.FeedbackTicket]) -> list[strawberry.ID]:
+        return [strawberry.ID(node_global_id("MediaFile", i)) for i in root.attachment_ids]
 
     @strawberry.field(description="The member who filed it.")
-    async def author(self, info: Info) -> User | None:
-        return await load_user(info, self.author_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def author(root: strawberry.Parent[models.FeedbackTicket], info: Info) -> User | None:
+        return await load_user(info, root.author_id)
 
     @strawberry.field(description="The staff member handling it.")
-    async def assignee(self, info: Info) -> User | None:
-        return await load_user(info, self.assignee_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def assignee(root: strawberry.Parent[models.FeedbackTicket], info: Info) -> User | None:
+        return await load_user(info, root.assignee_id)
 
     @strawberry.field(description="The thread, oldest first.")
+    @staticmethod
     async def replies(
-        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
+        root: strawberry.Parent[models.FeedbackTicket], info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[FeedbackReply]:
         # Threads are short: load the threads of every ticket on the page in one query.
-        rows = await info.context.loaders.many(models.FeedbackReply, "ticket_id").load(self.id)  # type: ignore[attr-defined]
+        rows = await info.context.loaders.many(models.FeedbackReply, "ticket_id").load(root.id)
         return paginate_list(info, rows, first=first, after=after, last=last, before=before)
 
 
@@ -70,6 +76,7 @@ class FeedbackReply(ModelNode):
     created_at: datetime = strawberry.field(description="When it was written.")
 
     @strawberry.field(description="Who wrote it.")
-    async def author(self, info: Info) -> User | None:
-        return await load_user(info, self.author_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def author(root: strawberry.Parent[models.FeedbackReply], info: Info) -> User | None:
+        return await load_user(info, root.author_id)
 

@@ -33,14 +33,16 @@ class PointEntry(ModelNode):
     created_at: datetime = strawberry.field(description="When it was recorded.")
 
     @strawberry.field(description="Global id of the object it is about, if any.")
-    def source_id(self) -> strawberry.ID | None:
-        if not self.source_type or self.source_id is None:  # type: ignore[attr-defined]
+    @staticmethod
+    def source_id(root: strawberry.Parent[models.PointEntry]) -> strawberry.ID | None:
+        if not root.source_type or root.source_id is None:
             return None
-        return strawberry.ID(node_global_id(self.source_type, self.source_id))  # type: ignore[attr-defined]
+        return strawberry.ID(node_global_id(root.source_type, root.source_id))
 
     @strawberry.field(description="The member whose balance it moves.")
-    async def user(self, info: Info) -> User | None:
-        return await load_user(info, self.user_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def user(root: strawberry.Parent[models.PointEntry], info: Info) -> User | None:
+        return await load_user(info, root.user_id)
 
 
 @strawberry.type(description="A badge members can earn.")
@@ -56,16 +58,18 @@ class Badge(ModelNode):
     created_at: datetime = strawberry.field(description="When it was defined.")
 
     @strawberry.field(description="The badge's icon, if any.")
-    async def icon(self, info: Info) -> Annotated[MediaFile, strawberry.lazy("schema.media")] | None:
-        if self.icon_id is None:  # type: ignore[attr-defined]
+    @staticmethod
+    async def icon(root: strawberry.Parent[models.Badge], info: Info) -> Annotated[MediaFile, strawberry.lazy("schema.media")] | None:
+        if root.icon_id is None:
             return None
         from api.models.media import MediaFile as MediaFileModel
 
-        return await info.context.loaders.by_id(MediaFileModel).load(self.icon_id)  # type: ignore[attr-defined]
+        return await info.context.loaders.by_id(MediaFileModel).load(root.icon_id)
 
     @strawberry.field(description="How many members hold it.")
-    async def holder_count(self, info: Info) -> int:
-        return await info.context.loaders.custom("engagement.badge_holders", _badge_holders).load(self.id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def holder_count(root: strawberry.Parent[models.Badge], info: Info) -> int:
+        return await info.context.loaders.custom("engagement.badge_holders", _badge_holders).load(root.id)
 
 
 async def _badge_holders(badge_ids: list[int]) -> list[int]:
@@ -87,12 +91,14 @@ class BadgeAward(ModelNode):
     created_at: datetime = strawberry.field(description="When it was earned.")
 
     @strawberry.field(description="The badge.")
-    async def badge(self, info: Info) -> Badge:
-        return await info.context.loaders.by_id(models.Badge).load(self.badge_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def badge(root: strawberry.Parent[models.BadgeAward], info: Info) -> Badge:
+        return await info.context.loaders.by_id(models.Badge).load(root.badge_id)
 
     @strawberry.field(description="The member holding it.")
-    async def user(self, info: Info) -> User | None:
-        return await load_user(info, self.user_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def user(root: strawberry.Parent[models.BadgeAward], info: Info) -> User | None:
+        return await load_user(info, root.user_id)
 
 
 @strawberry.type(description="A title (头衔) shown beside a member's name.")
@@ -134,12 +140,14 @@ class Redemption(ModelNode):
     handled_at: datetime | None = strawberry.field(description="When staff fulfilled or refunded it.")
 
     @strawberry.field(description="The reward.")
-    async def reward(self, info: Info) -> Reward:
-        return await info.context.loaders.by_id(models.Reward).load(self.reward_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def reward(root: strawberry.Parent[models.Redemption], info: Info) -> Reward:
+        return await info.context.loaders.by_id(models.Reward).load(root.reward_id)
 
     @strawberry.field(description="The member who redeemed it.")
-    async def user(self, info: Info) -> User | None:
-        return await load_user(info, self.user_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def user(root: strawberry.Parent[models.Redemption], info: Info) -> User | None:
+        return await load_user(info, root.user_id)
 
 
 @strawberry.type(description="A daily check-in.")

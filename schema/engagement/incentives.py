@@ -385,7 +385,7 @@ class Mutation:
     async def redeem_reward(
         self, info: Info, input: Annotated[RedeemRewardInput, strawberry.argument(description=INPUT)],
     ) -> RedemptionPayload:
-        viewer = info.context.viewer
+        viewer = info.context.member
         redemption = await rewards.redeem(viewer, parse_id(input.reward_id, "Reward", "rewardId"), settings=info.context.settings)
         return RedemptionPayload(redemption=redemption, balance=await points.balance(viewer.id))
 
@@ -410,7 +410,7 @@ class Mutation:
     async def daily_check_in(
         self, info: Info, input: Annotated[DailyCheckInInput, strawberry.argument(description=INPUT)],
     ) -> DailyCheckInPayload:
-        viewer = info.context.viewer
+        viewer = info.context.member
         check_in = await checkin.daily_check_in(viewer, settings=info.context.settings)
         stats = await stats_for(viewer.id)
         return DailyCheckInPayload(check_in=check_in, longest_streak=stats.longest_streak,

@@ -27,7 +27,8 @@ class Conversation(ModelNode):
     last_message_at: datetime | None = strawberry.field(description="When the last message was sent.")
 
     @strawberry.field(description="Current members.")
-    async def members(self, info: Info) -> list[User]:
+    @staticmethod
+    async def members(root: strawberry.Parent[models.Conversation], info: Info) -> list[User]:
         async def batch(conversation_ids: list[int]) -> list[list]:
             rows = await models.ConversationMember.filter(
                 conversation_id__in=set(conversation_ids), left_at__isnull=True
@@ -38,32 +39,35 @@ class Conversation(ModelNode):
                 grouped.setdefault(row.conversation_id, []).append(row.user)
             return [grouped.get(i, []) for i in conversation_ids]
 
-        return await info.context.loaders.custom("engagement.members", batch).load(self.id)  # type: ignore[attr-defined]
+        return await info.context.loaders.custom("engagement.members", batch).load(root.id)
 
     @strawberry.field(description="Messages the viewer has not read.")
-    async def unread_count(self, info: Info) -> int:
-        viewer = info.context.viewer
+    @staticmethod
+    async def unread_count(root: strawberry.Parent[models.Conversation], info: Info) -> int:
+        viewer = info.context.member
 
         async def batch(ids: list[int]) -> list[int]:
             return await messages_domain.unread_counts(viewer.id, ids)
 
-        return await info.context.loaders.custom("engagement.unread", batch).load(self.id)  # type: ignore[attr-defined]
+        return await info.context.loaders.custom("engagement.unread", batch).load(root.id)
 
     @strawberry.field(description="The newest message.")
-    async def last_message(self, info: Info) -> Message | None:
+    @staticmethod
+    async def last_message(root: strawberry.Parent[models.Conversation], info: Info) -> Message | None:
         async def batch(conversation_ids: list[int]) -> list:
             messages = await _last_messages(conversation_ids)
             # Senders come with the messages, so `sender` costs no query of its own.
             info.context.loaders.prime(UserModel, [m.sender for m in messages if m is not None and m.sender])
             return messages
 
-        return await info.context.loaders.custom("engagement.last_message", batch).load(self.id)  # type: ignore[attr-defined]
+        return await info.context.loaders.custom("engagement.last_message", batch).load(root.id)
 
     @strawberry.field(description="Messages, newest first (for one conversation at a time).")
+    @staticmethod
     async def messages(
-        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
+        root: strawberry.Parent[models.Conversation], info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[Message]:
-        query = models.Message.filter(conversation_id=self.id, deleted=False).order_by("-id")  # type: ignore[attr-defined]
+        query = models.Message.filter(conversation_id=root.id, deleted=False).order_by("-id")
         return await paginate(info, query, first=first, after=after, last=last, before=before)
 
 
@@ -87,16 +91,19 @@ class Message(ModelNode):
     created_at: datetime = strawberry.field(description="When it was sent.")
 
     @strawberry.field(description="The text (empty when hidden by a moderator).")
-    def body(self) -> str:
-        return "" if self.hidden else self.body  # type: ignore[attr-defined]
+    @staticmethod
+    def body(root: strawberry.Parent[models.Message]) -> str:
+        return "" if root.hidden else root.body
 
     @strawberry.field(description="The sender.")
-    async def sender(self, info: Info) -> User | None:
-        return await load_user(info, self.sender_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def sender(root: strawberry.Parent[models.Message], info: Info) -> User | None:
+        return await load_user(info, root.sender_id)
 
     @strawberry.field(description="The conversation.")
-    async def conversation(self, info: Info) -> Conversation:
-        return await info.context.loaders.by_id(models.Conversation).load(self.conversation_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def conversation(root: strawberry.Parent[models.Message], info: Info) -> Conversation:
+        return await info.context.loaders.by_id(models.Conversation).load(root.conversation_id)
 
 
 @strawberry.type(description="The viewer's away message.")

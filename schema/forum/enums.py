@@ -9,22 +9,25 @@ import strawberry
 from api.models import forum as models
 from schema.enums import described_enum
 
-PostingPolicy = described_enum(
-    models.PostingPolicy, name="PostingPolicy", description="Who may start topics in a space.",
+PostingPolicy = models.PostingPolicy
+described_enum(
+    PostingPolicy, name="PostingPolicy", description="Who may start topics in a space.",
     values={
         "ANYONE": "Every member who can see the space.",
         "MODERATORS_ONLY": "Moderators and admins start topics; members reply.",
     },
 )
-TopicKind = described_enum(
-    models.TopicKind, name="TopicKind", description="Discussion or question.",
+TopicKind = models.TopicKind
+described_enum(
+    TopicKind, name="TopicKind", description="Discussion or question.",
     values={
         "DISCUSSION": "A discussion: replies in order.",
         "QUESTION": "A question: answers take votes and one may be accepted.",
     },
 )
-ContentStatus = described_enum(
-    models.ContentStatus, name="ContentStatus", description="Lifecycle of a topic or post.",
+ContentStatus = models.ContentStatus
+described_enum(
+    ContentStatus, name="ContentStatus", description="Lifecycle of a topic or post.",
     values={
         "PUBLISHED": "Visible to everyone who may see its space.",
         "HELD": "Waiting for moderation; only the author and staff see it.",
@@ -32,8 +35,9 @@ ContentStatus = described_enum(
         "DELETED": "Deleted; its place stays, without its body.",
     },
 )
-SubscriptionLevel = described_enum(
-    models.SubscriptionLevel, name="TopicSubscriptionLevel", description="How a member follows a topic.",
+SubscriptionLevel = models.SubscriptionLevel
+described_enum(
+    SubscriptionLevel, name="TopicSubscriptionLevel", description="How a member follows a topic.",
     values={
         "WATCH": "Notified of every reply.",
         "MUTE": "Never notified of replies (mentions still notify).",

@@ -44,7 +44,7 @@ class Subscription:
         async for message in events(info, topic_channel(pk)):
             post = await models.Post.filter(id=int(message["post_id"]), topic_id=pk).first()
             if post is not None and await can_view(info.context.viewer, post, info.context.memo):
-                yield post
+                yield post  # type: ignore[misc]  # a Tortoise row stands for its ModelNode type
 
     @strawberry.subscription(description="Topics created, replied to or changed in a space (and its children).")
     async def topic_activity(

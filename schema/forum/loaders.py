@@ -40,7 +40,7 @@ def reaction_counts(info: Info, subject_type: str) -> DataLoader:
 
 
 def _viewer_id(info: Info) -> int:
-    return info.context.viewer.id  # type: ignore[union-attr]
+    return info.context.member.id
 
 
 def viewer_reactions(info: Info, subject_type: str) -> DataLoader:

@@ -95,27 +95,30 @@ class Space(ModelNode):
     created_at: datetime = strawberry.field(description="When the space was created.")
 
     @strawberry.field(description="Roles that may see a PRIVATE space (admins always may).")
-    def allowed_roles(self) -> list[Role]:
-        return list(self.allowed_roles or [])  # type: ignore[attr-defined]
+    @staticmethod
+    def allowed_roles(root: strawberry.Parent[models.Space]) -> list[Role]:
+        return list(root.allowed_roles or [])
 
     @strawberry.field(description="The parent space, for a child space.")
-    async def parent(self, info: Info) -> Space | None:
-        if self.parent_id is None:  # type: ignore[attr-defined]
+    @staticmethod
+    async def parent(root: strawberry.Parent[models.Space], info: Info) -> Space | None:
+        if root.parent_id is None:
             return None
         index = await loaders.spaces(info)
-        parent = index.get(self.parent_id)  # type: ignore[attr-defined]
+        parent = index.get(root.parent_id)
         return parent if parent is not None and index.can_view(info.context.viewer, parent.id) else None
 
     @strawberry.field(description="The child spaces the viewer may see, by position.")
-    async def children(self, info: Info) -> list[Space]:
+    @staticmethod
+    async def children(root: strawberry.Parent[models.Space], info: Info) -> list[Space]:
         index = await loaders.spaces(info)
         viewer = info.context.viewer
-        return sorted((s for s in index.by_id.values() if s.parent_id == self.id and index.can_view(viewer, s.id)),
+        return sorted((s for s in index.by_id.values() if s.parent_id == root.id and index.can_view(viewer, s.id)),  # type: ignore[misc]  # a Tortoise row stands for its ModelNode type
                       key=lambda s: (s.position, s.id))
 
     @strawberry.field(description="Whether the viewer may start a topic here.")
     async def viewer_can_start_topic(self, info: Info) -> bool:
-        return access.can_start_topic(info.context.viewer, self, await loaders.spaces(info))  # type: ignore[arg-type]
+        return access.can_start_topic(info.context.viewer, self, await loaders.spaces(info))
 
 
 @strawberry.type(description="How far the viewer has read a topic.")
@@ -135,8 +138,9 @@ class TopicRevision(ModelNode):
     created_at: datetime = strawberry.field(description="When the edit replaced this version.")
 
     @strawberry.field(description="Who made the edit.")
-    async def editor(self, info: Info) -> User | None:
-        return await _author(info, self.editor_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def editor(root: strawberry.Parent[models.TopicRevision], info: Info) -> User | None:
+        return await _author(info, root.editor_id)
 
 
 @strawberry.type(description="A previous version of a post, kept on each edit.")
@@ -148,8 +152,9 @@ class PostRevision(ModelNode):
     created_at: datetime = strawberry.field(description="When the edit replaced this version.")
 
     @strawberry.field(description="Who made the edit.")
-    async def editor(self, info: Info) -> User | None:
-        return await _author(info, self.editor_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def editor(root: strawberry.Parent[models.PostRevision], info: Info) -> User | None:
+        return await _author(info, root.editor_id)
 
 
 @strawberry.type(description="A discussion or a question. Its body is the opening post; replies are posts.")
@@ -171,39 +176,45 @@ class Topic(ModelNode):
 
     @strawberry.field(description="Whether the topic is published, held, hidden or deleted.")
     def status(self) -> ContentStatus:
-        return _status(self)  # type: ignore[arg-type]
+        return _status(self)
 
     @strawberry.field(description="The opening post rendered to sanitized HTML. In content that is not "
                       "public (a members-only or private space...), media URLs are signed and expire.")
     async def body_html(self, info: Info) -> str:
-        public = topic_is_public(self, await loaders.spaces(info))  # type: ignore[arg-type]
-        return await embedded_html(info, self.body_html, "Topic", self.id, public)  # type: ignore[attr-defined]
+        public = topic_is_public(self, await loaders.spaces(info))
+        return await embedded_html(info, self.body_html, "Topic", self.id, public)
 
     @strawberry.field(description="Who started the topic.")
-    def author(self, info: Info) -> User | None:
-        return _author(info, self.author_id)  # type: ignore[attr-defined]
+    @staticmethod
+    def author(root: strawberry.Parent[models.Topic], info: Info) -> User | None:
+        return _author(info, root.author_id)
 
     @strawberry.field(description="The space of the topic.")
-    async def space(self, info: Info) -> Space:
-        return (await loaders.spaces(info)).get(self.space_id)  # type: ignore[attr-defined,return-value]
+    @staticmethod
+    async def space(root: strawberry.Parent[models.Topic], info: Info) -> Space:
+        return (await loaders.spaces(info)).get(root.space_id)
 
     @strawberry.field(description="The topic's tags, by name.")
-    def tags(self, info: Info) -> list[Tag]:
-        return now_or_later(loaders.tags(info), self.id)
+    @staticmethod
+    def tags(root: strawberry.Parent[models.Topic], info: Info) -> list[Tag]:
+        return now_or_later(loaders.tags(info), root.id)
 
     @strawberry.field(description="Reactions on the opening post, per emoji.")
-    def reactions(self, info: Info) -> list[ReactionCount]:
-        return _reactions(info, "Topic", self.id)
+    @staticmethod
+    def reactions(root: strawberry.Parent[models.Topic], info: Info) -> list[ReactionCount]:
+        return _reactions(info, "Topic", root.id)
 
     @strawberry.field(description="The viewer's vote on the question (null when anonymous).")
-    def viewer_vote(self, info: Info) -> VoteValue | None:
-        return _viewer_vote(info, "Topic", self.id)
+    @staticmethod
+    def viewer_vote(root: strawberry.Parent[models.Topic], info: Info) -> VoteValue | None:
+        return _viewer_vote(info, "Topic", root.id)
 
     @strawberry.field(description="The accepted answer of a question.")
-    async def accepted_answer(self, info: Info) -> Post | None:
-        if self.accepted_post_id is None:  # type: ignore[attr-defined]
+    @staticmethod
+    async def accepted_answer(root: strawberry.Parent[models.Topic], info: Info) -> Post | None:
+        if root.accepted_post_id is None:
             return None
-        return await info.context.loaders.by_id(models.Post).load(self.accepted_post_id)  # type: ignore[attr-defined]
+        return await info.context.loaders.by_id(models.Post).load(root.accepted_post_id)
 
     @strawberry.field(description="How far the viewer has read (null when anonymous).")
     def viewer_read_state(self, info: Info) -> TopicReadState | None:
@@ -211,35 +222,39 @@ class Topic(ModelNode):
             return None
         return then(now_or_later(loaders.read_positions(info), self.id), lambda position: TopicReadState(
             last_read_position=position or 0, opened=position is not None,
-            unread_count=unread_count(self, position)))  # type: ignore[arg-type]
+            unread_count=unread_count(self, position)))
 
     @strawberry.field(description="Whether the viewer bookmarked the topic.")
-    async def viewer_bookmarked(self, info: Info) -> bool:
-        return info.context.viewer is not None and await loaders.bookmarked(info).load(self.id)
+    @staticmethod
+    async def viewer_bookmarked(root: strawberry.Parent[models.Topic], info: Info) -> bool:
+        return info.context.viewer is not None and await loaders.bookmarked(info).load(root.id)
 
     @strawberry.field(description="How the viewer follows the topic (null: the default).")
-    async def viewer_subscription(self, info: Info) -> SubscriptionLevel | None:
+    @staticmethod
+    async def viewer_subscription(root: strawberry.Parent[models.Topic], info: Info) -> SubscriptionLevel | None:
         if info.context.viewer is None:
             return None
-        return await loaders.subscription_levels(info).load(self.id)
+        return await loaders.subscription_levels(info).load(root.id)
 
     @strawberry.field(description="Replies in order; for a question, the accepted answer first, then by score.")
-    async def posts(self, info: Info, first: First = None, after: After = None, last: Last = None,
+    @staticmethod
+    async def posts(root: strawberry.Parent[models.Topic], info: Info, first: First = None, after: After = None, last: Last = None,
                     before: Before = None) -> Connection[Post]:
-        query = models.Post.filter(access.post_filter(info.context.viewer), topic_id=self.id)
-        if self.kind == models.TopicKind.QUESTION:  # type: ignore[attr-defined]
+        query = models.Post.filter(access.post_filter(info.context.viewer), topic_id=root.id)
+        if root.kind == models.TopicKind.QUESTION:
             query = query.order_by("-accepted", "-score", "position")
         else:
             query = query.order_by("position")
-        info.context.loaders.prime(models.Topic, [self])  # type: ignore[list-item]
+        info.context.loaders.prime(models.Topic, [root])
         page = await paginate(info, query, first=first, after=after, last=last, before=before)
         await loaders.prefetch(info, "Post", [edge.node for edge in page.edges])
         return page
 
     @strawberry.field(description="Earlier versions, newest first.")
-    async def revisions(self, info: Info, first: First = None, after: After = None, last: Last = None,
+    @staticmethod
+    async def revisions(root: strawberry.Parent[models.Topic], info: Info, first: First = None, after: After = None, last: Last = None,
                         before: Before = None) -> Connection[TopicRevision]:
-        query = models.TopicRevision.filter(topic_id=self.id).order_by("-id")
+        query = models.TopicRevision.filter(topic_id=root.id).order_by("-id")
         return await paginate(info, query, first=first, after=after, last=last, before=before)
 
 
@@ -258,59 +273,67 @@ class Post(ModelNode):
 
     @strawberry.field(description="Whether the post is published, held, hidden or deleted.")
     def status(self) -> ContentStatus:
-        return _status(self)  # type: ignore[arg-type]
+        return _status(self)
 
     @strawberry.field(description="Markdown as written; null for a deleted or hidden post.")
     def body(self, info: Info) -> str | None:
-        return self.body if access.can_read_post_body(info.context.viewer, self) else None  # type: ignore[arg-type]
+        return self.body if access.can_read_post_body(info.context.viewer, self) else None
 
     @strawberry.field(description="Sanitized HTML; null for a deleted or hidden post. In content that is not "
                       "public (a members-only or private space...), media URLs are signed and expire.")
-    async def body_html(self, info: Info) -> str | None:
-        if not access.can_read_post_body(info.context.viewer, self):  # type: ignore[arg-type]
+    @staticmethod
+    async def body_html(root: strawberry.Parent[models.Post], info: Info) -> str | None:
+        if not access.can_read_post_body(info.context.viewer, root):
             return None
-        topic = await info.context.loaders.by_id(models.Topic).load(self.topic_id)  # type: ignore[attr-defined]
-        public = topic is not None and post_is_public(self, topic, await loaders.spaces(info))  # type: ignore[arg-type]
-        return await embedded_html(info, self.body_html, "Post", self.id, public)  # type: ignore[attr-defined]
+        topic = await info.context.loaders.by_id(models.Topic).load(root.topic_id)
+        public = topic is not None and post_is_public(root, topic, await loaders.spaces(info))
+        return await embedded_html(info, root.body_html, "Post", root.id, public)
 
     @strawberry.field(description="The quoted excerpt, as it was when quoted; null once the quoted post "
                       "is deleted or hidden.")
-    async def quote_text(self, info: Info) -> str | None:
-        text = self.quote_text  # type: ignore[attr-defined]
+    @staticmethod
+    async def quote_text(root: strawberry.Parent[models.Post], info: Info) -> str | None:
+        text = root.quote_text
         viewer = info.context.viewer
-        if not text or not access.can_read_post_body(viewer, self):  # type: ignore[arg-type]
+        if not text or not access.can_read_post_body(viewer, root):
             return None
-        quoted = await info.context.loaders.by_id(models.Post).load(self.quote_id)  # type: ignore[attr-defined]
+        quoted = await info.context.loaders.by_id(models.Post).load(root.quote_id)
         return text if quoted is not None and access.can_read_post_body(viewer, quoted) else None
 
     @strawberry.field(description="Who wrote the post.")
-    def author(self, info: Info) -> User | None:
-        return _author(info, self.author_id)  # type: ignore[attr-defined]
+    @staticmethod
+    def author(root: strawberry.Parent[models.Post], info: Info) -> User | None:
+        return _author(info, root.author_id)
 
     @strawberry.field(description="The topic of the post.")
-    async def topic(self, info: Info) -> Topic:
-        return await info.context.loaders.by_id(models.Topic).load(self.topic_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def topic(root: strawberry.Parent[models.Post], info: Info) -> Topic:
+        return await info.context.loaders.by_id(models.Topic).load(root.topic_id)
 
     @strawberry.field(description="The post this one replies to (threading).")
-    async def reply_to(self, info: Info) -> Post | None:
-        return await _same_topic_post(info, self.reply_to_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def reply_to(root: strawberry.Parent[models.Post], info: Info) -> Post | None:
+        return await _same_topic_post(info, root.reply_to_id)
 
     @strawberry.field(description="The post quoted by this one.")
-    async def quoted_post(self, info: Info) -> Post | None:
-        return await _same_topic_post(info, self.quote_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def quoted_post(root: strawberry.Parent[models.Post], info: Info) -> Post | None:
+        return await _same_topic_post(info, root.quote_id)
 
     @strawberry.field(description="Reactions on the post, per emoji.")
-    def reactions(self, info: Info) -> list[ReactionCount]:
-        return _reactions(info, "Post", self.id)
+    @staticmethod
+    def reactions(root: strawberry.Parent[models.Post], info: Info) -> list[ReactionCount]:
+        return _reactions(info, "Post", root.id)
 
     @strawberry.field(description="The viewer's vote on the answer (null when anonymous).")
-    def viewer_vote(self, info: Info) -> VoteValue | None:
-        return _viewer_vote(info, "Post", self.id)
+    @staticmethod
+    def viewer_vote(root: strawberry.Parent[models.Post], info: Info) -> VoteValue | None:
+        return _viewer_vote(info, "Post", root.id)
 
     @strawberry.field(description="Earlier versions, newest first (none for a deleted or hidden post).")
     async def revisions(self, info: Info, first: First = None, after: After = None, last: Last = None,
                         before: Before = None) -> Connection[PostRevision]:
-        if not access.can_read_post_body(info.context.viewer, self):  # type: ignore[arg-type]
+        if not access.can_read_post_body(info.context.viewer, self):
             return paginate_list(info, [], first=first, after=after, last=last, before=before)
         query = models.PostRevision.filter(post_id=self.id).order_by("-id")
         return await paginate(info, query, first=first, after=after, last=last, before=before)

@@ -52,43 +52,47 @@ class Poll(ModelNode):
 
 
     @strawberry.field(description="Global id of the forum topic it belongs to, if any.")
-    def topic_id(self) -> strawberry.ID | None:
-        topic = self.topic_id  # type: ignore[attr-defined]
+    @staticmethod
+    def topic_id(root: strawberry.Parent[models.Poll]) -> strawberry.ID | None:
+        topic = root.topic_id
         return None if topic is None else strawberry.ID(str(relay.GlobalID("Topic", str(topic))))
 
     @strawberry.field(description="OPEN or CLOSED (a poll past `closesAt` is CLOSED).")
     def status(self) -> OpenState:
-        return models.PollStatus.CLOSED if domain.is_closed(self) else models.PollStatus.OPEN  # type: ignore[arg-type, return-value]
+        return models.PollStatus.CLOSED if domain.is_closed(self) else models.PollStatus.OPEN
 
     @strawberry.field(description="Who created it.")
-    async def author(self, info: Info) -> User | None:
-        if self.author_id is None:  # type: ignore[attr-defined]
+    @staticmethod
+    async def author(root: strawberry.Parent[models.Poll], info: Info) -> User | None:
+        if root.author_id is None:
             return None
-        return await info.context.loaders.by_id(account_models.User).load(self.author_id)  # type: ignore[attr-defined]
+        return await info.context.loaders.by_id(account_models.User).load(root.author_id)
 
     @strawberry.field(description="The options, with votes when results show.")
     async def options(self, info: Info) -> list[PollOption]:
-        shown = domain.results_visible(self)  # type: ignore[arg-type]
+        shown = domain.results_visible(self)
         counts = await access.poll_counts(info).load(self.id) if shown else {}
         return [PollOption(index=i, label=label, votes=counts.get(i, 0) if shown else None)
-                for i, label in enumerate(self.options)]  # type: ignore[attr-defined]
+                for i, label in enumerate(self.options)]
 
     @strawberry.field(description="How many members voted.")
-    async def voter_count(self, info: Info) -> int:
-        return await access.poll_voter_counts(info).load(self.id)
+    @staticmethod
+    async def voter_count(root: strawberry.Parent[models.Poll], info: Info) -> int:
+        return await access.poll_voter_counts(info).load(root.id)
 
     @strawberry.field(description="Option indexes the viewer chose, if they voted.")
-    async def viewer_choices(self, info: Info) -> list[int] | None:
+    @staticmethod
+    async def viewer_choices(root: strawberry.Parent[models.Poll], info: Info) -> list[int] | None:
         if info.context.viewer is None:
             return None
-        vote = await access.viewer_poll_votes(info).load(self.id)
+        vote = await access.viewer_poll_votes(info).load(root.id)
         return list(vote.choices) if vote else None
 
     @strawberry.field(description="Who voted for what: public polls only, once results show; empty otherwise.")
     async def voters(self, info: Info, first: First = None, after: After = None, last: Last = None,
                      before: Before = None) -> Connection[PollVoter]:
         query = models.PollVote.filter(poll_id=self.id).select_related("voter").order_by("id")
-        if self.anonymous or not domain.results_visible(self):  # type: ignore[arg-type]
+        if self.anonymous or not domain.results_visible(self):
             query = query.filter(id__lt=0)
         page = await paginate(info, query, first=first, after=after, last=last, before=before, prime=False)
         for edge in page.edges:

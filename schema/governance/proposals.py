@@ -100,7 +100,7 @@ class ReceiptCheck:
 
 
 def _data(input: CreateProposalInput | UpdateProposalInput) -> domain.ProposalInput:
-    def enum(value, cls):  # noqa: ANN001, ANN202
+    def enum(value, cls):
         return None if value is None else cls(value)
 
     return domain.ProposalInput(
@@ -115,7 +115,7 @@ def _choices(input: CastVoteInput) -> list[str]:
     given = [v for v in (input.choice, input.choices, input.ranking) if v is not None]
     if len(given) != 1:
         raise Invalid("Give exactly one of choice, choices or ranking.", field="choice")
-    return [input.choice] if input.choice is not None else list(given[0])  # type: ignore[arg-type]
+    return [input.choice] if input.choice is not None else list(given[0])
 
 
 def _proposal_id(value: strawberry.ID) -> int:
@@ -220,4 +220,4 @@ class Subscription:
         async for message in events(info, domain.channel_for(committee.id)):
             proposal = await models.Proposal.filter(id=message["id"]).first()
             if proposal is not None and await Proposal.visible(info, [proposal]):
-                yield proposal
+                yield proposal  # type: ignore[misc]  # a Tortoise row stands for its ModelNode type

@@ -52,22 +52,24 @@ class Survey(ModelNode):
 
     @strawberry.field(description="OPEN or CLOSED (a survey past `closesAt` is CLOSED).")
     def status(self) -> OpenState:
-        return models.PollStatus.CLOSED if domain.is_closed(self) else models.PollStatus.OPEN  # type: ignore[arg-type, return-value]
+        return models.PollStatus.CLOSED if domain.is_closed(self) else models.PollStatus.OPEN
 
     @strawberry.field(description="The questions, in order.")
-    async def questions(self, info: Info) -> list[SurveyQuestion]:
-        return await info.context.loaders.many(models.SurveyQuestion, "survey_id", order_by=("position",)).load(self.id)
+    @staticmethod
+    async def questions(root: strawberry.Parent[models.Survey], info: Info) -> list[SurveyQuestion]:
+        return await info.context.loaders.many(models.SurveyQuestion, "survey_id", order_by=("position",)).load(root.id)
 
     @strawberry.field(description="The viewer's answers, if they responded.")
-    async def viewer_answers(self, info: Info) -> list[SurveyAnswer] | None:
+    @staticmethod
+    async def viewer_answers(root: strawberry.Parent[models.Survey], info: Info) -> list[SurveyAnswer] | None:
         viewer = info.context.viewer
         if viewer is None:
             return None
-        rows = await info.context.loaders.many(models.SurveyResponse, "survey_id", respondent_id=viewer.id).load(self.id)
+        rows = await info.context.loaders.many(models.SurveyResponse, "survey_id", respondent_id=viewer.id).load(root.id)
         if not rows:
             return None
         questions = {str(q.id): q for q in await info.context.loaders.many(
-            models.SurveyQuestion, "survey_id", order_by=("position",)).load(self.id)}
+            models.SurveyQuestion, "survey_id", order_by=("position",)).load(root.id)}
         answers = []
         for key, value in rows[0].answers.items():
             question = questions.get(key)

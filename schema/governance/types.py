@@ -46,27 +46,29 @@ class Committee(ModelNode):
 
 
     @strawberry.field(description="Current members (with `includeFormer`, every stint), by joining time.")
+    @staticmethod
     async def members(
-        self, info: Info,
+        root: strawberry.Parent[account_models.Committee], info: Info,
         include_former: Annotated[bool, strawberry.argument(
             description="Also list ended stints (membership history).")] = False,
         first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[CommitteeMember]:
-        query = account_models.CommitteeMembership.filter(committee_id=self.id).select_related("user")
+        query = account_models.CommitteeMembership.filter(committee_id=root.id).select_related("user")
         if not include_former:
             query = query.filter(left_at__isnull=True)
         return await paginate(info, query.order_by("joined_at", "id"), first=first, after=after, last=last,
                               before=before)
 
     @strawberry.field(description="The committee's proposals, newest first. Drafts only for its members.")
+    @staticmethod
     async def proposals(
-        self, info: Info,
+        root: strawberry.Parent[account_models.Committee], info: Info,
         status: Annotated[ProposalStatus | None, strawberry.argument(description="Only proposals in this status.")] = None,
         first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[Proposal]:
-        query = models.Proposal.filter(committee_id=self.id).select_related("committee", "author")
+        query = models.Proposal.filter(committee_id=root.id).select_related("committee", "author")
         viewer = info.context.viewer
-        if self.id not in await access.member_of(info) and not is_admin(viewer):
+        if root.id not in await access.member_of(info) and not is_admin(viewer):
             # Drafts: the committee's members, admins, and their author (who may have left).
             author_id = viewer.id if viewer is not None else 0
             query = query.filter(Q(status__not=_Status.DRAFT) | Q(author_id=author_id))
@@ -78,10 +80,11 @@ class Committee(ModelNode):
         return page
 
     @strawberry.field(description="The viewer's current role on the committee, if they sit on it.")
-    async def viewer_role(self, info: Info) -> CommitteeRole | None:
-        if self.id in await access.chair_of(info):
+    @staticmethod
+    async def viewer_role(root: strawberry.Parent[account_models.Committee], info: Info) -> CommitteeRole | None:
+        if root.id in await access.chair_of(info):
             return account_models.CommitteeRole.CHAIR
-        if self.id in await access.member_of(info):
+        if root.id in await access.member_of(info):
             return account_models.CommitteeRole.MEMBER
         return None
 
@@ -97,13 +100,15 @@ class CommitteeMember(ModelNode):
 
 
     @strawberry.field(description="The member.")
-    async def user(self, info: Info) -> User:
-        return _fetched(self, "user", account_models.User) or await info.context.loaders.by_id(  # type: ignore[return-value]
-            account_models.User).load(self.user_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def user(root: strawberry.Parent[account_models.CommitteeMembership], info: Info) -> User:
+        return _fetched(root, "user", account_models.User) or await info.context.loaders.by_id(
+            account_models.User).load(root.user_id)
 
     @strawberry.field(description="The committee.")
-    async def committee(self, info: Info) -> Committee:
-        return await info.context.loaders.by_id(account_models.Committee).load(self.committee_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def committee(root: strawberry.Parent[account_models.CommitteeMembership], info: Info) -> Committee:
+        return await info.context.loaders.by_id(account_models.Committee).load(root.committee_id)
 
 
 @strawberry.type(name="ProposalOptionCount", description="Votes for one answer or option.")
@@ -182,15 +187,17 @@ class VoteAuditEntry(ModelNode):
 
 
     @strawberry.field(description="The voter; null on secret ballots (nobody, admins included, learns who voted).")
-    async def voter(self, info: Info) -> User | None:
-        proposal = await info.context.loaders.by_id(models.Proposal).load(self.proposal_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def voter(root: strawberry.Parent[models.VoteAuditEntry], info: Info) -> User | None:
+        proposal = await info.context.loaders.by_id(models.Proposal).load(root.proposal_id)
         if proposal is None or proposal.secret:
             return None
-        return await info.context.loaders.by_id(account_models.User).load(self.voter_id)  # type: ignore[attr-defined]
+        return await info.context.loaders.by_id(account_models.User).load(root.voter_id)
 
     @strawberry.field(description="The choices, for open ballots only; always null for secret ones.")
-    def choices(self) -> list[str] | None:
-        return self.choices  # type: ignore[attr-defined, return-value]
+    @staticmethod
+    def choices(root: strawberry.Parent[models.VoteAuditEntry]) -> list[str] | None:
+        return root.choices
 
 
 @strawberry.type(description="A motion a committee votes on. Its rules freeze when voting opens.")
@@ -225,66 +232,75 @@ class Proposal(ModelNode):
         return shown
 
     @strawberry.field(description="The committee voting on it.")
-    async def committee(self, info: Info) -> Committee:
-        return _fetched(self, "committee", account_models.Committee) or await info.context.loaders.by_id(  # type: ignore[return-value]
-            account_models.Committee).load(self.committee_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def committee(root: strawberry.Parent[models.Proposal], info: Info) -> Committee:
+        return _fetched(root, "committee", account_models.Committee) or await info.context.loaders.by_id(
+            account_models.Committee).load(root.committee_id)
 
     @strawberry.field(description="Who drafted it (null if the account is gone).")
-    async def author(self, info: Info) -> User | None:
-        if self.author_id is None:  # type: ignore[attr-defined]
+    @staticmethod
+    async def author(root: strawberry.Parent[models.Proposal], info: Info) -> User | None:
+        if root.author_id is None:
             return None
-        return _fetched(self, "author", account_models.User) or await info.context.loaders.by_id(  # type: ignore[return-value]
-            account_models.User).load(self.author_id)  # type: ignore[attr-defined]
+        return _fetched(root, "author", account_models.User) or await info.context.loaders.by_id(
+            account_models.User).load(root.author_id)
 
     @strawberry.field(description="How many ballots are cast (on secret ballots, the only thing shown about voters).")
-    async def ballot_count(self, info: Info) -> int:
-        return await access.ballot_counts(info).load(self.id)
+    @staticmethod
+    async def ballot_count(root: strawberry.Parent[models.Proposal], info: Info) -> int:
+        return await access.ballot_counts(info).load(root.id)
 
     @strawberry.field(description="The tally: stored once closed; live while open only if the proposal "
                                   "shows results while open; null otherwise.")
-    async def tally(self, info: Info) -> Tally | None:
-        status = _Status(self.status)
-        if status is _Status.CLOSED and self.result:  # type: ignore[attr-defined]
-            return Tally.of(TallyResult.from_dict(self.result), final=True)  # type: ignore[attr-defined]
-        if status is _Status.OPEN and self.results_while_open:
-            ballots = await access.proposal_ballots(info).load(self.id)
-            return Tally.of(tally(proposals_domain.rules_of(self), ballots, self.eligible_count),  # type: ignore[arg-type]
+    @staticmethod
+    async def tally(root: strawberry.Parent[models.Proposal], info: Info) -> Tally | None:
+        status = _Status(root.status)
+        if status is _Status.CLOSED and root.result:
+            return Tally.of(TallyResult.from_dict(root.result), final=True)
+        if status is _Status.OPEN and root.results_while_open:
+            ballots = await access.proposal_ballots(info).load(root.id)
+            return Tally.of(tally(proposals_domain.rules_of(root), ballots, root.eligible_count),
                             final=False)
         return None
 
     @strawberry.field(description="Whether the viewer may vote now.")
-    async def viewer_can_vote(self, info: Info) -> bool:
-        if info.context.viewer is None or _Status(self.status) is not _Status.OPEN:
+    @staticmethod
+    async def viewer_can_vote(root: strawberry.Parent[models.Proposal], info: Info) -> bool:
+        if info.context.viewer is None or _Status(root.status) is not _Status.OPEN:
             return False
-        return await access.viewer_eligible(info).load(self.id)
+        return await access.viewer_eligible(info).load(root.id)
 
     @strawberry.field(description="Whether the viewer has a ballot on this proposal.")
-    async def viewer_has_voted(self, info: Info) -> bool:
+    @staticmethod
+    async def viewer_has_voted(root: strawberry.Parent[models.Proposal], info: Info) -> bool:
         if info.context.viewer is None:
             return False
-        return await access.viewer_ballots(info).load(self.id) is not None
+        return await access.viewer_ballots(info).load(root.id) is not None
 
     @strawberry.field(description="The receipt of the viewer's current ballot: after close, find it in "
                                   "`publishedBallots` (or `verifyReceipt`) to check the ballot was counted.")
-    async def viewer_receipt(self, info: Info) -> str | None:
+    @staticmethod
+    async def viewer_receipt(root: strawberry.Parent[models.Proposal], info: Info) -> str | None:
         if info.context.viewer is None:
             return None
-        ballot = await access.viewer_ballots(info).load(self.id)
+        ballot = await access.viewer_ballots(info).load(root.id)
         return ballot.receipt if ballot else None
 
     @strawberry.field(description="The viewer's own choices, for open ballots only (null for secret ones).")
-    async def viewer_choices(self, info: Info) -> list[str] | None:
-        if info.context.viewer is None or self.secret:
+    @staticmethod
+    async def viewer_choices(root: strawberry.Parent[models.Proposal], info: Info) -> list[str] | None:
+        if info.context.viewer is None or root.secret:
             return None
-        ballot = await access.viewer_ballots(info).load(self.id)
+        ballot = await access.viewer_ballots(info).load(root.id)
         return list(ballot.choices) if ballot else None
 
     @strawberry.field(description="Who voted and when, in voting order, never what they voted; empty on secret "
                                   "ballots, where nobody (admins included) learns who voted: see `ballotCount`.")
-    async def voters(self, info: Info, first: First = None, after: After = None, last: Last = None,
+    @staticmethod
+    async def voters(root: strawberry.Parent[models.Proposal], info: Info, first: First = None, after: After = None, last: Last = None,
                      before: Before = None) -> Connection[Voter]:
-        query = models.Ballot.filter(proposal_id=self.id).select_related("voter").order_by("id")
-        if self.secret:  # type: ignore[attr-defined]
+        query = models.Ballot.filter(proposal_id=root.id).select_related("voter").order_by("id")
+        if root.secret:
             query = query.filter(id__lt=0)
         page = await paginate(info, query, first=first, after=after, last=last, before=before, prime=False)
         for edge in page.edges:
@@ -293,12 +309,13 @@ class Proposal(ModelNode):
 
     @strawberry.field(description="Ballots with their voters: open (non-secret) votes only, once results "
                                   "show. Empty for secret ballots.")
-    async def ballots(self, info: Info, first: First = None, after: After = None, last: Last = None,
+    @staticmethod
+    async def ballots(root: strawberry.Parent[models.Proposal], info: Info, first: First = None, after: After = None, last: Last = None,
                       before: Before = None) -> Connection[OpenBallot]:
-        shown = not self.secret and (
-            _Status(self.status) is _Status.CLOSED or (_Status(self.status) is _Status.OPEN and self.results_while_open)
+        shown = not root.secret and (
+            _Status(root.status) is _Status.CLOSED or (_Status(root.status) is _Status.OPEN and root.results_while_open)
         )
-        query = models.Ballot.filter(proposal_id=self.id).select_related("voter").order_by("id")
+        query = models.Ballot.filter(proposal_id=root.id).select_related("voter").order_by("id")
         if not shown:
             query = query.filter(id__lt=0)
         page = await paginate(info, query, first=first, after=after, last=last, before=before, prime=False)
@@ -309,10 +326,11 @@ class Proposal(ModelNode):
 
     @strawberry.field(description="After close: every ballot as (receipt, choices), ordered by receipt, with no "
                                   "voter. Empty before close.")
-    async def published_ballots(self, info: Info, first: First = None, after: After = None, last: Last = None,
+    @staticmethod
+    async def published_ballots(root: strawberry.Parent[models.Proposal], info: Info, first: First = None, after: After = None, last: Last = None,
                                 before: Before = None) -> Connection[PublishedBallot]:
-        query = models.Ballot.filter(proposal_id=self.id).order_by("receipt")
-        if _Status(self.status) is not _Status.CLOSED:
+        query = models.Ballot.filter(proposal_id=root.id).order_by("receipt")
+        if _Status(root.status) is not _Status.CLOSED:
             query = query.filter(id__lt=0)
         page = await paginate(info, query, first=first, after=after, last=last, before=before, prime=False)
         for edge in page.edges:
@@ -320,13 +338,15 @@ class Proposal(ModelNode):
         return page
 
     @strawberry.field(description="Every cast, change and retraction, oldest first (append-only).")
-    async def audit_log(self, info: Info, first: First = None, after: After = None, last: Last = None,
+    @staticmethod
+    async def audit_log(root: strawberry.Parent[models.Proposal], info: Info, first: First = None, after: After = None, last: Last = None,
                         before: Before = None) -> Connection[VoteAuditEntry]:
-        query = models.VoteAuditEntry.filter(proposal_id=self.id).order_by("id")
+        query = models.VoteAuditEntry.filter(proposal_id=root.id).order_by("id")
         return await paginate(info, query, first=first, after=after, last=last, before=before)
 
     @strawberry.field(description="The members eligible to vote, frozen when voting opened.")
-    async def eligible_voters(self, info: Info, first: First = None, after: After = None, last: Last = None,
+    @staticmethod
+    async def eligible_voters(root: strawberry.Parent[models.Proposal], info: Info, first: First = None, after: After = None, last: Last = None,
                               before: Before = None) -> Connection[User]:
-        query = account_models.User.filter(governance_eligibilities__proposal_id=self.id).order_by("id")
+        query = account_models.User.filter(governance_eligibilities__proposal_id=root.id).order_by("id")
         return await paginate(info, query, first=first, after=after, last=last, before=before)

@@ -189,7 +189,7 @@ class Mutation:
             name=input.name, description=input.description, slug=input.slug, position=input.position,
             parent_id=_opt_id(input.parent_id, "KbCategory", "parentId"),
         ), settings=info.context.settings)
-        return KbCategoryPayload(category=category)  # type: ignore[arg-type]
+        return KbCategoryPayload(category=category)
 
     @strawberry.mutation(description="Rename, describe or move a category (moderators).")
     @guard(Require.MODERATOR)
@@ -203,7 +203,7 @@ class Mutation:
                 parent_id=_opt_id(input.parent_id, "KbCategory", "parentId"), clear_parent=input.move_to_top,
             ), settings=info.context.settings,
         )
-        return KbCategoryPayload(category=category)  # type: ignore[arg-type]
+        return KbCategoryPayload(category=category)
 
     @strawberry.mutation(description="Delete a category without subcategories; its items become uncategorised.")
     @guard(Require.MODERATOR)
@@ -225,7 +225,7 @@ class Mutation:
             visibility=_visibility(input.visibility), allowed_roles=_roles(input.allowed_roles),
             committee_id=_opt_id(input.committee_id, "Committee", "committeeId"), message=input.message,
         ), settings=info.context.settings)
-        return ArticlePayload(article=article)  # type: ignore[arg-type]
+        return ArticlePayload(article=article)
 
     @strawberry.mutation(description="Save a new revision of an article (authors, staff, members with "
                                      "REPUTATION_TO_EDIT_OTHERS).")
@@ -244,7 +244,7 @@ class Mutation:
                 clear_committee=input.remove_committee, message=input.message, base_revision=input.base_revision,
             ), settings=info.context.settings,
         )
-        return ArticlePayload(article=article)  # type: ignore[arg-type]
+        return ArticlePayload(article=article)
 
     @strawberry.mutation(description="Publish an article: readable per its visibility, and searchable.")
     @guard(Require.MEMBER)
@@ -253,7 +253,7 @@ class Mutation:
     ) -> ArticlePayload:
         article = await articles_domain.publish_article(
             info.context.viewer, parse_id(input.article_id, "Article", "articleId"), settings=info.context.settings)
-        return ArticlePayload(article=article)  # type: ignore[arg-type]
+        return ArticlePayload(article=article)
 
     @strawberry.mutation(description="Archive an article: still readable, marked outdated.")
     @guard(Require.MEMBER)
@@ -262,7 +262,7 @@ class Mutation:
     ) -> ArticlePayload:
         article = await articles_domain.archive_article(
             info.context.viewer, parse_id(input.article_id, "Article", "articleId"), settings=info.context.settings)
-        return ArticlePayload(article=article)  # type: ignore[arg-type]
+        return ArticlePayload(article=article)
 
     @strawberry.mutation(description="Make an old revision current again (saved as a new revision).")
     @guard(Require.MEMBER)
@@ -273,7 +273,7 @@ class Mutation:
             info.context.viewer, parse_id(input.revision_id, "ArticleRevision", "revisionId"), input.message,
             settings=info.context.settings,
         )
-        return ArticlePayload(article=article)  # type: ignore[arg-type]
+        return ArticlePayload(article=article)
 
     @strawberry.mutation(description="Delete an article and its history (staff, or the only author of a draft).")
     @guard(Require.MEMBER)
@@ -296,7 +296,7 @@ class Mutation:
             category_id=_opt_id(input.category_id, "KbCategory", "categoryId"),
             visibility=_visibility(input.visibility), allowed_roles=_roles(input.allowed_roles),
         ), settings=info.context.settings)
-        return ResourcePayload(resource=resource)  # type: ignore[arg-type]
+        return ResourcePayload(resource=resource)
 
     @strawberry.mutation(description="Change a resource (the member who added it, or staff).")
     @guard(Require.MEMBER)
@@ -314,7 +314,7 @@ class Mutation:
                 allowed_roles=_roles(input.allowed_roles),
             ), settings=info.context.settings,
         )
-        return ResourcePayload(resource=resource)  # type: ignore[arg-type]
+        return ResourcePayload(resource=resource)
 
     @strawberry.mutation(description="Delete a resource (the member who added it, or staff).")
     @guard(Require.MEMBER)

@@ -28,7 +28,7 @@ class Query:
         row = await models.Article.filter(slug=slug).first()
         if row is None:
             return None
-        return next(iter(await Article.visible(info, [row])), None)  # type: ignore[return-value]
+        return next(iter(await Article.visible(info, [row])), None)
 
     @strawberry.field(description="Articles the viewer may read, most recently changed first.")
     async def articles(
@@ -90,7 +90,7 @@ class Query:
             info.context.settings,
         )
         return RevisionDiff(
-            old=diff.old, new=diff.new, title_changed=diff.title_changed,  # type: ignore[arg-type]
+            old=diff.old, new=diff.new, title_changed=diff.title_changed,
             summary_changed=diff.summary_changed, tags_added=diff.tags_added, tags_removed=diff.tags_removed,
-            added=diff.added, removed=diff.removed, lines=diff.lines, unified=diff.unified,  # type: ignore[arg-type]
+            added=diff.added, removed=diff.removed, lines=diff.lines, unified=diff.unified,
         )

@@ -27,23 +27,26 @@ if TYPE_CHECKING:
     from schema.governance.types import Committee
     from schema.media import MediaFile
 
-ArticleStatus = described_enum(
-    models.ArticleStatus, name="ArticleStatus", description="Where an article is in its life.",
+ArticleStatus = models.ArticleStatus
+described_enum(
+    ArticleStatus, name="ArticleStatus", description="Where an article is in its life.",
     values={
         "DRAFT": "Being written: only its authors and staff see it.",
         "PUBLISHED": "Readable according to its visibility, and searchable.",
         "ARCHIVED": "Kept for reference and still readable, but outdated.",
     },
 )
-ResourceKind = described_enum(
-    models.ResourceKind, name="ResourceKind", description="What a resource library entry is.",
+ResourceKind = models.ResourceKind
+described_enum(
+    ResourceKind, name="ResourceKind", description="What a resource library entry is.",
     values={
         "IMAGE": "A picture.", "AUDIO": "A recording.", "VIDEO": "A video.",
         "DOCUMENT": "A document such as a PDF.", "LINK": "A link to a page elsewhere.",
     },
 )
-LineChange = described_enum(
-    LineChangeModel, name="LineChange", description="How a line differs between two revisions.",
+LineChange = LineChangeModel
+described_enum(
+    LineChange, name="LineChange", description="How a line differs between two revisions.",
     values={"SAME": "In both revisions.", "ADDED": "Only in the newer revision.",
             "REMOVED": "Only in the older revision."},
 )
@@ -61,26 +64,30 @@ class KbCategory(ModelNode):
     created_at: datetime = strawberry.field(description="When it was created.")
 
     @strawberry.field(description="The parent category, or null at the top level.")
-    async def parent(self, info: Info) -> KbCategory | None:
+    @staticmethod
+    async def parent(root: strawberry.Parent[models.Category], info: Info) -> KbCategory | None:
         tree = await loaders.category_tree(info)
-        return tree.by_id.get(self.parent_id)  # type: ignore[attr-defined, return-value]
+        return tree.by_id.get(root.parent_id)
 
     @strawberry.field(description="The direct subcategories, in order.")
-    async def children(self, info: Info) -> list[KbCategory]:
+    @staticmethod
+    async def children(root: strawberry.Parent[models.Category], info: Info) -> list[KbCategory]:
         tree = await loaders.category_tree(info)
-        return tree.children.get(self.id, [])  # type: ignore[return-value]
+        return tree.children.get(root.id, [])
 
     @strawberry.field(description="The categories from the top level down to this one (included).")
-    async def path(self, info: Info) -> list[KbCategory]:
+    @staticmethod
+    async def path(root: strawberry.Parent[models.Category], info: Info) -> list[KbCategory]:
         tree = await loaders.category_tree(info)
-        return tree.path(self.id)  # type: ignore[return-value]
+        return tree.path(root.id)
 
     @strawberry.field(description="Articles of this category the viewer may read, newest change first.")
+    @staticmethod
     async def articles(
-        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
+        root: strawberry.Parent[models.Category], info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[Article]:
         query = await loaders.readable_articles(info)
-        return await paginate(info, query.filter(category_id=self.id), first=first, after=after, last=last,
+        return await paginate(info, query.filter(category_id=root.id), first=first, after=after, last=last,
                               before=before)
 
 
@@ -105,31 +112,35 @@ class Article(ModelNode):
     @strawberry.field(description="The body rendered to sanitized HTML. While the article is not public, "
                       "the URLs of the uploads it embeds are signed and expire.")
     async def body_html(self, info: Info) -> str:
-        return await embedded_html(info, self.body_html, "Article", self.id, article_is_public(self))  # type: ignore[attr-defined,arg-type]
+        return await embedded_html(info, self.body_html, "Article", self.id, article_is_public(self))
 
     @strawberry.field(description="Roles that may read it when PRIVATE (admins always may).")
-    def allowed_roles(self) -> list[str]:
-        return roles_list(self.allowed_roles)  # type: ignore[arg-type]
+    @staticmethod
+    def allowed_roles(root: strawberry.Parent[models.Article]) -> list[str]:
+        return roles_list(root.allowed_roles)
 
     @strawberry.field(description="Its category, if any.")
-    async def category(self, info: Info) -> KbCategory | None:
+    @staticmethod
+    async def category(root: strawberry.Parent[models.Article], info: Info) -> KbCategory | None:
         tree = await loaders.category_tree(info)
-        return tree.by_id.get(self.category_id)  # type: ignore[attr-defined, return-value]
+        return tree.by_id.get(root.category_id)
 
     @strawberry.field(description="The committee whose members may read it when PRIVATE, if any.")
+    @staticmethod
     async def committee(
-        self, info: Info,
+        root: strawberry.Parent[models.Article], info: Info,
     ) -> Annotated[Committee, strawberry.lazy("schema.governance.types")] | None:
-        if self.committee_id is None:  # type: ignore[attr-defined]
+        if root.committee_id is None:
             return None
-        row = await info.context.loaders.by_id(CommitteeModel).load(self.committee_id)  # type: ignore[attr-defined]
+        row = await info.context.loaders.by_id(CommitteeModel).load(root.committee_id)
         from schema.governance.types import Committee as CommitteeType
 
         return next(iter(await CommitteeType.visible(info, [row] if row else [])), None)
 
     @strawberry.field(description="The members credited as authors (everyone who saved a revision), in order.")
-    async def authors(self, info: Info) -> list[User]:
-        return await loaders.authors(info).load(self.id)  # type: ignore[return-value]
+    @staticmethod
+    async def authors(root: strawberry.Parent[models.Article], info: Info) -> list[User]:
+        return await loaders.authors(info).load(root.id)
 
     @strawberry.field(description="Whether the viewer may edit, publish, archive and restore it.")
     async def viewer_can_edit(self, info: Info) -> bool:
@@ -140,15 +151,16 @@ class Article(ModelNode):
         if is_staff(viewer) or viewer.id in authors:
             return True
         return await access.may_edit_article(
-            viewer, self, settings=info.context.settings, author_ids=authors,  # type: ignore[arg-type]
+            viewer, self, settings=info.context.settings, author_ids=authors,
             reputation=await loaders.viewer_reputation(info),
         )
 
     @strawberry.field(description="Its revisions, newest first.")
+    @staticmethod
     async def revisions(
-        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
+        root: strawberry.Parent[models.Article], info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[ArticleRevision]:
-        query = models.ArticleRevision.filter(article_id=self.id).order_by("-number")
+        query = models.ArticleRevision.filter(article_id=root.id).order_by("-number")
         return await paginate(info, query, first=first, after=after, last=last, before=before)
 
 
@@ -167,14 +179,16 @@ class ArticleRevision(ModelNode):
     created_at: datetime = strawberry.field(description="When it was saved.")
 
     @strawberry.field(description="Who saved it.")
-    async def author(self, info: Info) -> User | None:
-        if self.author_id is None:  # type: ignore[attr-defined]
+    @staticmethod
+    async def author(root: strawberry.Parent[models.ArticleRevision], info: Info) -> User | None:
+        if root.author_id is None:
             return None
-        return await info.context.loaders.by_id(UserModel).load(self.author_id)  # type: ignore[attr-defined]
+        return await info.context.loaders.by_id(UserModel).load(root.author_id)
 
     @strawberry.field(description="The article it belongs to.")
-    async def article(self, info: Info) -> Article | None:
-        return await info.context.loaders.by_id(models.Article).load(self.article_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def article(root: strawberry.Parent[models.ArticleRevision], info: Info) -> Article | None:
+        return await info.context.loaders.by_id(models.Article).load(root.article_id)
 
 
 @strawberry.type(description="A line of a revision diff.")
@@ -215,25 +229,29 @@ class Resource(ModelNode):
     updated_at: datetime = strawberry.field(description="When it last changed.")
 
     @strawberry.field(description="Roles that may see it when PRIVATE (admins always may).")
-    def allowed_roles(self) -> list[str]:
-        return roles_list(self.allowed_roles)  # type: ignore[arg-type]
+    @staticmethod
+    def allowed_roles(root: strawberry.Parent[models.Resource]) -> list[str]:
+        return roles_list(root.allowed_roles)
 
     @strawberry.field(description="Its category, if any.")
-    async def category(self, info: Info) -> KbCategory | None:
+    @staticmethod
+    async def category(root: strawberry.Parent[models.Resource], info: Info) -> KbCategory | None:
         tree = await loaders.category_tree(info)
-        return tree.by_id.get(self.category_id)  # type: ignore[attr-defined, return-value]
+        return tree.by_id.get(root.category_id)
 
     @strawberry.field(description="The attached media file, if any.")
-    async def media(self, info: Info) -> Annotated[MediaFile, strawberry.lazy("schema.media")] | None:
-        if self.media_id is None:  # type: ignore[attr-defined]
+    @staticmethod
+    async def media(root: strawberry.Parent[models.Resource], info: Info) -> Annotated[MediaFile, strawberry.lazy("schema.media")] | None:
+        if root.media_id is None:
             return None
         from api.models.media import MediaFile as MediaModel
 
-        return await info.context.loaders.by_id(MediaModel).load(self.media_id)  # type: ignore[attr-defined]
+        return await info.context.loaders.by_id(MediaModel).load(root.media_id)
 
     @strawberry.field(description="The member who added it.")
-    async def created_by(self, info: Info) -> User | None:
-        if self.created_by_id is None:  # type: ignore[attr-defined]
+    @staticmethod
+    async def created_by(root: strawberry.Parent[models.Resource], info: Info) -> User | None:
+        if root.created_by_id is None:
             return None
-        return await info.context.loaders.by_id(UserModel).load(self.created_by_id)  # type: ignore[attr-defined]
+        return await info.context.loaders.by_id(UserModel).load(root.created_by_id)
 

@@ -37,18 +37,21 @@ class JoinRequest(ModelNode):
     decided_at: datetime | None = strawberry.field(description="When a moderator decided.")
 
     @strawberry.field(description="Global id of the space asked for; null for the community.")
-    def space_id(self) -> strawberry.ID | None:
-        return global_id("Space", self.space_id)  # type: ignore[attr-defined]
+    @staticmethod
+    def space_id(root: strawberry.Parent[models.JoinRequest]) -> strawberry.ID | None:
+        return global_id("Space", root.space_id)
 
     @strawberry.field(description="Who asked.")
-    async def applicant(self, info: Info) -> User | None:
-        return await user_of(info, self.user_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def applicant(root: strawberry.Parent[models.JoinRequest], info: Info) -> User | None:
+        return await user_of(info, root.user_id)
 
     @strawberry.field(description="The moderator who decided (staff only).")
-    async def decided_by(self, info: Info) -> User | None:
+    @staticmethod
+    async def decided_by(root: strawberry.Parent[models.JoinRequest], info: Info) -> User | None:
         if not is_staff(info.context.viewer):
             return None
-        return await user_of(info, self.decided_by_id)  # type: ignore[attr-defined]
+        return await user_of(info, root.decided_by_id)
 
 
 @strawberry.type(description="An invite code's record (the code itself is shown only once, on creation).")
@@ -66,18 +69,21 @@ class Invite(ModelNode):
     admits_to_community: bool = strawberry.field(description="Whether it admits to the community.")
 
     @strawberry.field(description="Global id of the space it admits to, if any.")
-    def space_id(self) -> strawberry.ID | None:
-        return global_id("Space", self.space_id)  # type: ignore[attr-defined]
+    @staticmethod
+    def space_id(root: strawberry.Parent[models.Invite]) -> strawberry.ID | None:
+        return global_id("Space", root.space_id)
 
     @strawberry.field(description="Whether it can still be used.")
-    def usable(self) -> bool:
+    @staticmethod
+    def usable(root: strawberry.Parent[models.Invite]) -> bool:
         from api.timeutil import now
 
-        return self.revoked_at is None and self.uses < self.max_uses and self.expires_at > now()
+        return root.revoked_at is None and root.uses < root.max_uses and root.expires_at > now()
 
     @strawberry.field(description="Who created it.")
-    async def created_by(self, info: Info) -> User | None:
-        return await user_of(info, self.created_by_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def created_by(root: strawberry.Parent[models.Invite], info: Info) -> User | None:
+        return await user_of(info, root.created_by_id)
 
 
 @strawberry.type(description="Who invited whom.")
@@ -88,12 +94,14 @@ class Referral(ModelNode):
     created_at: datetime = strawberry.field(description="When the invitee used the invite.")
 
     @strawberry.field(description="The member who invited.")
-    async def inviter(self, info: Info) -> User | None:
-        return await user_of(info, self.inviter_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def inviter(root: strawberry.Parent[models.Referral], info: Info) -> User | None:
+        return await user_of(info, root.inviter_id)
 
     @strawberry.field(description="The member who came in.")
-    async def invitee(self, info: Info) -> User | None:
-        return await user_of(info, self.invitee_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def invitee(root: strawberry.Parent[models.Referral], info: Info) -> User | None:
+        return await user_of(info, root.invitee_id)
 
 
 @strawberry.input(description="Ask to join the community, or a space whose policy is APPROVAL.")

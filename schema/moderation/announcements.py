@@ -39,15 +39,18 @@ class Announcement(ModelNode):
     created_at: datetime = strawberry.field(description="When it was written.")
 
     @strawberry.field(description="Global id of the committee addressed (audience COMMITTEE).")
-    def committee_id(self) -> strawberry.ID | None:
-        return global_id("Committee", self.committee_id)  # type: ignore[attr-defined]
+    @staticmethod
+    def committee_id(root: strawberry.Parent[models.Announcement]) -> strawberry.ID | None:
+        return global_id("Committee", root.committee_id)
 
     @strawberry.field(description="Who published it (null for automatic announcements).")
-    async def author(self, info: Info) -> User | None:
-        return await user_of(info, self.author_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def author(root: strawberry.Parent[models.Announcement], info: Info) -> User | None:
+        return await user_of(info, root.author_id)
 
     @strawberry.field(description="Whether the viewer has marked it read.")
-    async def read_by_viewer(self, info: Info) -> bool:
+    @staticmethod
+    async def read_by_viewer(root: strawberry.Parent[models.Announcement], info: Info) -> bool:
         viewer = info.context.viewer
         if viewer is None:
             return False
@@ -57,7 +60,7 @@ class Announcement(ModelNode):
                        .values_list("announcement_id", flat=True))
             return [i in read for i in ids]
 
-        return await info.context.loaders.custom("moderation.announcement_read", batch).load(self.id)
+        return await info.context.loaders.custom("moderation.announcement_read", batch).load(root.id)
 
 
 @strawberry.input(description="A new announcement.")
@@ -144,4 +147,4 @@ class Subscription:
             # Re-read and re-check: the event carries only the id (sent once the row is committed).
             announcement = await models.Announcement.filter(id=int(message["id"])).first()
             if announcement is not None and await can_view(info.context.viewer, announcement, info.context.memo):
-                yield announcement
+                yield announcement  # type: ignore[misc]  # a Tortoise row stands for its ModelNode type

@@ -6,50 +6,58 @@ from api.models import accounts as account_models
 from api.models import moderation as models
 from schema.enums import described_enum
 
-JoinPolicy = described_enum(
-    models.JoinPolicy, name="JoinPolicy", description="How members join the community or a space.",
+JoinPolicy = models.JoinPolicy
+described_enum(
+    JoinPolicy, name="JoinPolicy", description="How members join the community or a space.",
     values={
         "OPEN": "Anyone may join and post.",
         "APPROVAL": "A moderator approves each join request.",
         "INVITE_ONLY": "Only with an invite code.",
     },
 )
-JoinRequestStatus = described_enum(
-    models.JoinRequestStatus, name="JoinRequestStatus", description="Where a join request stands.",
+JoinRequestStatus = models.JoinRequestStatus
+described_enum(
+    JoinRequestStatus, name="JoinRequestStatus", description="Where a join request stands.",
     values={"PENDING": "Waiting for a moderator.", "APPROVED": "Accepted: the member is admitted.",
             "REJECTED": "Declined, with a reason the applicant sees."},
 )
-ReportReason = described_enum(
-    models.ReportReason, name="ReportReason", description="Why something is reported.",
+ReportReason = models.ReportReason
+described_enum(
+    ReportReason, name="ReportReason", description="Why something is reported.",
     values={"SPAM": "Advertising or repeated junk.", "ABUSE": "Harassment, insults or hate.",
             "OFF_TOPIC": "Does not belong here.", "ILLEGAL": "Breaks the law.",
             "OTHER": "Something else (explain in the note)."},
 )
-ModerationAction = described_enum(
-    models.ModerationAction, name="ModerationAction", description="How a moderator resolves a report.",
+ModerationAction = models.ModerationAction
+described_enum(
+    ModerationAction, name="ModerationAction", description="How a moderator resolves a report.",
     values={"DISMISS": "No rule was broken; nothing changes.", "HIDE_CONTENT": "Hide the content (reversible).",
             "DELETE_CONTENT": "Delete the content.", "WARN": "Warn the author (or reported member).",
             "MUTE": "Mute the author for `durationHours`.",
             "BAN": "Ban the author for `durationHours`, or permanently without it."},
 )
-ReviewStatus = described_enum(
-    models.CaseStatus, name="ReviewStatus", description="Whether a review item still needs a moderator.",
+ReviewStatus = models.CaseStatus
+described_enum(
+    ReviewStatus, name="ReviewStatus", description="Whether a review item still needs a moderator.",
     values={"OPEN": "Waiting for a moderator.", "RESOLVED": "Decided."},
 )
-FilterKind = described_enum(
-    models.FilterKind, name="FilterKind", description="What a watched word matches.",
+FilterKind = models.FilterKind
+described_enum(
+    FilterKind, name="FilterKind", description="What a watched word matches.",
     values={"WORD": "A word or phrase: any case or width, alone (Latin) or anywhere (CJK), even spaced out.",
             "LINK": "Links to a domain and its subdomains; `*` matches any link."},
 )
-WatchAction = described_enum(
-    models.WatchAction, name="WatchAction", description="What a watched word does to content containing it.",
+WatchAction = models.WatchAction
+described_enum(
+    WatchAction, name="WatchAction", description="What a watched word does to content containing it.",
     values={"BLOCK": "The content is refused, with an error on the field.",
             "CENSOR": "The match is replaced in what members see.",
             "REQUIRE_APPROVAL": "The content is held until a moderator approves it.",
             "FLAG": "The content is published and put in the review queue."},
 )
-LogAction = described_enum(
-    models.LogAction, name="ModerationLogAction", description="A kind of moderation decision.",
+LogAction = models.LogAction
+described_enum(
+    LogAction, name="ModerationLogAction", description="A kind of moderation decision.",
     values={
         "RULES_PUBLISHED": "A new version of the community rules.",
         "JOIN_APPROVED": "A join request was approved.", "JOIN_REJECTED": "A join request was declined.",
@@ -67,14 +75,16 @@ LogAction = described_enum(
         "SPAMMER_REMOVED": "A member was removed as a spammer: content deleted, points taken back, banned.",
     },
 )
-SanctionKind = described_enum(
-    account_models.SanctionKind, name="SanctionKind", description="A moderator's sanction.",
+SanctionKind = account_models.SanctionKind
+described_enum(
+    SanctionKind, name="SanctionKind", description="A moderator's sanction.",
     values={"WARNING": "A recorded warning; restricts nothing.",
             "MUTE": "Cannot post, react, vote or message until it ends.",
             "BAN": "Cannot sign in; tokens stop working at once."},
 )
-Audience = described_enum(
-    models.Audience, name="AnnouncementAudience", description="Who an announcement is addressed to.",
+Audience = models.Audience
+described_enum(
+    Audience, name="AnnouncementAudience", description="Who an announcement is addressed to.",
     values={"ALL": "Everyone.", "ROLE": "Members holding `audienceRole` or a higher role.",
             "COMMITTEE": "Current members of one committee."},
 )

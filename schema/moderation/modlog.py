@@ -29,19 +29,22 @@ class ModerationLogEntry(ModelNode):
     created_at: datetime = strawberry.field(description="When.")
 
     @strawberry.field(description="Global id of what it concerned, if any.")
-    def subject_id(self) -> strawberry.ID | None:
-        return global_id(self.subject_type, self.subject_id)  # type: ignore[attr-defined]
+    @staticmethod
+    def subject_id(root: strawberry.Parent[models.ModerationLogEntry]) -> strawberry.ID | None:
+        return global_id(root.subject_type, root.subject_id)
 
     @strawberry.field(description="A label of the subject at the time (staff only).")
-    def subject_label(self, info: Info) -> str | None:
-        return self.subject_label if is_staff(info.context.viewer) else None  # type: ignore[attr-defined]
+    @staticmethod
+    def subject_label(root: strawberry.Parent[models.ModerationLogEntry], info: Info) -> str | None:
+        return root.subject_label if is_staff(info.context.viewer) else None
 
     @strawberry.field(description="The acting moderator: shown to staff, and to members when the community "
                                   "setting MODERATION_LOG_SHOWS_MODERATOR is on.")
-    async def moderator(self, info: Info) -> User | None:
+    @staticmethod
+    async def moderator(root: strawberry.Parent[models.ModerationLogEntry], info: Info) -> User | None:
         if not domain.shows_actor(info.context.viewer, settings=info.context.settings):
             return None
-        return await user_of(info, self.actor_id)  # type: ignore[attr-defined]
+        return await user_of(info, root.actor_id)
 
 
 @strawberry.type

@@ -24,12 +24,14 @@ from schema.relay import (
     After, Before, Connection, First, Last, ModelNode, decode_global_id, paginate, paginate_list, parse_id,
 )
 
-QueueOrder = described_enum(
-    domain.QueueOrder, name="ReviewQueueOrder", description="Order of the review queue.",
+QueueOrder = domain.QueueOrder
+described_enum(
+    QueueOrder, name="ReviewQueueOrder", description="Order of the review queue.",
     values={"NEWEST": "Most recently reported or held first.", "MOST_REPORTED": "Most reports first."},
 )
-QueueFilter = described_enum(
-    domain.QueueFilter, name="ReviewQueueFilter", description="Which review items to list.",
+QueueFilter = domain.QueueFilter
+described_enum(
+    QueueFilter, name="ReviewQueueFilter", description="Which review items to list.",
     values={"ALL": "Reported and held items.", "REPORTED": "Items with reports.",
             "HELD": "Content held by pre-moderation."},
 )
@@ -48,15 +50,17 @@ class Report(ModelNode):
     resolved_at: datetime | None = strawberry.field(description="When it was resolved.")
 
     @strawberry.field(description="Global id of what was reported.")
-    def subject_id(self) -> strawberry.ID:
-        return global_id(self.subject_type, self.subject_id)  # type: ignore[arg-type, attr-defined, return-value]
+    @staticmethod
+    def subject_id(root: strawberry.Parent[models.Report]) -> strawberry.ID:
+        return global_id(root.subject_type, root.subject_id)
 
     @strawberry.field(description="Who reported it (staff and the reporter only).")
-    async def reporter(self, info: Info) -> User | None:
+    @staticmethod
+    async def reporter(root: strawberry.Parent[models.Report], info: Info) -> User | None:
         viewer = info.context.viewer
-        if viewer is None or not (is_staff(viewer) or viewer.id == self.reporter_id):  # type: ignore[attr-defined]
+        if viewer is None or not (is_staff(viewer) or viewer.id == root.reporter_id):
             return None
-        return await user_of(info, self.reporter_id)  # type: ignore[attr-defined]
+        return await user_of(info, root.reporter_id)
 
 
 @strawberry.type(description="What a review item is about, as moderation sees it.")
@@ -86,30 +90,35 @@ class ReviewItem(ModelNode):
     created_at: datetime = strawberry.field(description="When it entered the queue.")
 
     @strawberry.field(description="Global id of the subject.")
-    def subject_id(self) -> strawberry.ID:
-        return global_id(self.subject_type, self.subject_id)  # type: ignore[arg-type, attr-defined, return-value]
+    @staticmethod
+    def subject_id(root: strawberry.Parent[models.ReviewItem]) -> strawberry.ID:
+        return global_id(root.subject_type, root.subject_id)
 
     @strawberry.field(description="The subject as it is now (null if it is gone).")
-    async def subject(self, info: Info) -> ReviewSubject | None:
-        ref = await subject_loader(info).load((self.subject_type, self.subject_id))  # type: ignore[attr-defined]
+    @staticmethod
+    async def subject(root: strawberry.Parent[models.ReviewItem], info: Info) -> ReviewSubject | None:
+        ref = await subject_loader(info).load((root.subject_type, root.subject_id))
         if ref is None:
             return None
         return ReviewSubject(title=ref.title, text=ref.text, hidden=ref.hidden, deleted=ref.deleted, held=ref.held)
 
     @strawberry.field(description="The author of the content (or the reported member).")
-    async def author(self, info: Info) -> User | None:
-        return await user_of(info, self.subject_author_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def author(root: strawberry.Parent[models.ReviewItem], info: Info) -> User | None:
+        return await user_of(info, root.subject_author_id)
 
     @strawberry.field(description="The reports on this item, newest first.")
+    @staticmethod
     async def reports(
-        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
+        root: strawberry.Parent[models.ReviewItem], info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[Report]:
         loader = info.context.loaders.many(models.Report, "item_id", order_by=("-created_at", "-id"))
-        return paginate_list(info, await loader.load(self.id), first=first, after=after, last=last, before=before)
+        return paginate_list(info, await loader.load(root.id), first=first, after=after, last=last, before=before)
 
     @strawberry.field(description="The moderator who resolved it.")
-    async def resolved_by(self, info: Info) -> User | None:
-        return await user_of(info, self.resolved_by_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def resolved_by(root: strawberry.Parent[models.ReviewItem], info: Info) -> User | None:
+        return await user_of(info, root.resolved_by_id)
 
 
 @strawberry.input(description="Report content (topic, post, article, resource, message) or a member.")

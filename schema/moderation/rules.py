@@ -28,7 +28,8 @@ class CommunityRules(ModelNode):
     created_at: datetime = strawberry.field(description="When this version was published.")
 
     @strawberry.field(description="Whether the viewer has accepted this version.")
-    async def accepted_by_viewer(self, info: Info) -> bool:
+    @staticmethod
+    async def accepted_by_viewer(root: strawberry.Parent[models.RulesVersion], info: Info) -> bool:
         viewer = info.context.viewer
         if viewer is None:
             return False
@@ -38,7 +39,7 @@ class CommunityRules(ModelNode):
                            .values_list("rules_id", flat=True))
             return [i in accepted for i in ids]
 
-        return await info.context.loaders.custom("moderation.rules_accepted", batch).load(self.id)
+        return await info.context.loaders.custom("moderation.rules_accepted", batch).load(root.id)
 
 
 @strawberry.input(description="A new version of the community rules.")

@@ -35,17 +35,19 @@ class Sanction(ModelNode):
 
     @strawberry.field(description="Whether it is in force now.")
     def active(self) -> bool:
-        return sanction_active(self)  # type: ignore[arg-type]
+        return sanction_active(self)
 
     @strawberry.field(description="The sanctioned member.")
-    async def member(self, info: Info) -> User | None:
-        return await user_of(info, self.user_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def member(root: strawberry.Parent[account_models.Sanction], info: Info) -> User | None:
+        return await user_of(info, root.user_id)
 
     @strawberry.field(description="The moderator who gave it (staff only).")
-    async def given_by(self, info: Info) -> User | None:
+    @staticmethod
+    async def given_by(root: strawberry.Parent[account_models.Sanction], info: Info) -> User | None:
         if not is_staff(info.context.viewer):
             return None
-        return await user_of(info, self.created_by_id)  # type: ignore[attr-defined]
+        return await user_of(info, root.created_by_id)
 
 
 @strawberry.type(description="A member's moderation record (moderators only).")
@@ -74,7 +76,7 @@ class MemberModeration:
 
     @strawberry.field(description="The mutes and bans in force now.")
     async def active_restrictions(self) -> list[Sanction]:
-        return await active_restrictions(self.member.id)  # type: ignore[return-value]
+        return await active_restrictions(self.member.id)
 
 
 @strawberry.input(description="Warn, mute or ban a member directly.")
@@ -112,7 +114,7 @@ class Query:
     ) -> MemberModeration | None:
         require_role(info.context.viewer, Role.MODERATOR)
         user = await account_models.User.filter(id=decode_global_id(user_id, "User")[1]).first()
-        return MemberModeration(member=user) if user else None  # type: ignore[arg-type]
+        return MemberModeration(member=user) if user else None
 
 
 @strawberry.input(description="Remove a member as a spammer.")

@@ -3,7 +3,7 @@ and inactive members. Every expected figure below is counted by hand from `commu
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, UTC
 
 import pytest
 
@@ -19,7 +19,7 @@ START, END = date(2026, 3, 2), date(2026, 3, 15)  # Monday 2 to Sunday 15
 
 
 def t(day: int, hour: int = 12) -> datetime:
-    return datetime(2026, 3, day, hour, tzinfo=timezone.utc)
+    return datetime(2026, 3, day, hour, tzinfo=UTC)
 
 
 async def _created(model, row, moment: datetime, field: str = "created_at"):
@@ -40,11 +40,11 @@ async def _post(topic, author, moment, position, **extra):
 
 @pytest.fixture
 async def community(factory):
-    u1 = await _created(User, await factory.user("u1"), datetime(2026, 2, 20, tzinfo=timezone.utc))
+    u1 = await _created(User, await factory.user("u1"), datetime(2026, 2, 20, tzinfo=UTC))
     u2 = await _created(User, await factory.user("u2"), t(2, 10))
     u3 = await _created(User, await factory.user("u3"), t(3, 10))
     u4 = await _created(User, await factory.user("u4"), t(10, 10))
-    mod = await _created(User, await factory.user("mod", role="MODERATOR"), datetime(2026, 1, 1, tzinfo=timezone.utc))
+    mod = await _created(User, await factory.user("mod", role="MODERATOR"), datetime(2026, 1, 1, tzinfo=UTC))
     for user, days in ((u1, (2, 3, 10)), (u2, (2, 9)), (u3, (3,)), (u4, (10, 11))):
         for day in days:
             await MemberActivity.create(user=user, day=date(2026, 3, day), writes=1)
@@ -114,7 +114,7 @@ async def test_buckets_follow_the_community_time_zone(app_settings, community):
     # belongs to the 3rd.
     settings = app_settings.replace(community_timezone="Asia/Shanghai")
     late = await _topic(community["general"], community["u1"], TopicKind.DISCUSSION,
-                        datetime(2026, 3, 2, 16, 30, tzinfo=timezone.utc))
+                        datetime(2026, 3, 2, 16, 30, tzinfo=UTC))
     assert late.id
     days = await analytics.community_stats(community["mod"], START, END, analytics.Interval.DAY, settings=settings)
     by_day = {b.start.day: b for b in days.buckets}

@@ -19,7 +19,7 @@ def recompute(seed: str, eligible: list[int], count: int) -> list[int]:
     pool = sorted(eligible)
     picked = []
     for rank in range(1, min(count, len(pool)) + 1):
-        h = int.from_bytes(hashlib.sha256(f"{seed}:{rank}".encode("utf-8")).digest(), "big")
+        h = int.from_bytes(hashlib.sha256(f"{seed}:{rank}".encode()).digest(), "big")
         picked.append(pool.pop(h % len(pool)))
     return picked
 

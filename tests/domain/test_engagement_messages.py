@@ -3,7 +3,7 @@ per conversation per day, and moderation through the content registry."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import pytest
 
@@ -78,12 +78,12 @@ async def test_groups_leaving_and_size_limit(app_settings, factory):
 async def test_auto_reply_is_sent_once_per_conversation_per_day(app_settings, factory):
     alice, bob, carol = await factory.user(), await factory.user(), await factory.user()
     await messages.set_auto_reply(bob, "On holiday until Monday.", True, settings=app_settings)
-    day1 = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
+    day1 = datetime(2026, 3, 2, 9, tzinfo=UTC)
     conversation, _ = await messages.start_conversation(alice, [bob.id], "Question", settings=app_settings)
     await messages.send_message(alice, conversation.id, "Another one", at=day1, settings=app_settings)
     await messages.send_message(alice, conversation.id, "And another", at=day1, settings=app_settings)
     autos = await Message.filter(conversation_id=conversation.id, is_auto_reply=True).count()
-    await messages.send_message(alice, conversation.id, "Next day", at=datetime(2026, 3, 3, 9, tzinfo=timezone.utc), settings=app_settings)
+    await messages.send_message(alice, conversation.id, "Next day", at=datetime(2026, 3, 3, 9, tzinfo=UTC), settings=app_settings)
     assert await Message.filter(conversation_id=conversation.id, is_auto_reply=True).count() == autos + 1
     # Another conversation gets its own auto-reply; a paused one sends nothing.
     other, _ = await messages.start_conversation(carol, [bob.id], "Hello", settings=app_settings)

@@ -3,7 +3,7 @@ badges (rules and by hand, each once) and titles (granted or reached by points).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import pytest
 
@@ -15,7 +15,7 @@ from api.models.engagement import Badge, BadgeAward, BadgeCriterion, BadgeTier, 
 
 
 def at(day: int, hour: int = 12) -> datetime:
-    return datetime(2026, 3, day, hour, tzinfo=timezone.utc)
+    return datetime(2026, 3, day, hour, tzinfo=UTC)
 
 
 async def test_awards_are_clipped_to_the_daily_cap_of_their_rule(app_settings, factory):
@@ -34,7 +34,7 @@ async def test_the_cap_follows_the_community_day_not_the_utc_day(app_settings, f
     member = await factory.user()
     # 15:30 and 16:30 UTC are 23:30 on the 2nd and 00:30 on the 3rd in Shanghai: two days, two awards.
     assert await points.award(settings, member.id, "post", at=at(2, 15))
-    assert await points.award(settings, member.id, "post", at=datetime(2026, 3, 2, 16, 30, tzinfo=timezone.utc))
+    assert await points.award(settings, member.id, "post", at=datetime(2026, 3, 2, 16, 30, tzinfo=UTC))
     # 10:00 UTC on the 3rd is still the 3rd in Shanghai: capped.
     assert await points.award(settings, member.id, "post", at=at(3, 10)) is None
 
@@ -83,11 +83,11 @@ async def test_leaderboards_count_points_earned_in_the_week_month_or_ever(app_se
     settings = app_settings.replace(points_daily_caps=())
     a, b, c = await factory.user(), await factory.user(), await factory.user()
     # Wednesday 2026-03-18: its week starts Monday the 16th, its month on the 1st.
-    await points.award(settings, a.id, "bonus", amount=10, at=datetime(2026, 2, 20, tzinfo=timezone.utc))
-    await points.award(settings, b.id, "bonus", amount=7, at=datetime(2026, 3, 5, tzinfo=timezone.utc))
-    await points.award(settings, c.id, "bonus", amount=3, at=datetime(2026, 3, 17, tzinfo=timezone.utc))
-    await points.award(settings, b.id, "bonus", amount=1, at=datetime(2026, 3, 16, tzinfo=timezone.utc))
-    now = datetime(2026, 3, 18, 9, tzinfo=timezone.utc)
+    await points.award(settings, a.id, "bonus", amount=10, at=datetime(2026, 2, 20, tzinfo=UTC))
+    await points.award(settings, b.id, "bonus", amount=7, at=datetime(2026, 3, 5, tzinfo=UTC))
+    await points.award(settings, c.id, "bonus", amount=3, at=datetime(2026, 3, 17, tzinfo=UTC))
+    await points.award(settings, b.id, "bonus", amount=1, at=datetime(2026, 3, 16, tzinfo=UTC))
+    now = datetime(2026, 3, 18, 9, tzinfo=UTC)
     week, total = await points.leaderboard(settings, points.Period.WEEK, at=now)
     assert [(s.user_id, s.points) for s in week] == [(c.id, 3), (b.id, 1)] and total == 2
     month, _ = await points.leaderboard(settings, points.Period.MONTH, at=now)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import pytest
 
@@ -50,7 +50,7 @@ def test_a_child_space_is_never_more_visible_than_its_parent():
 
 def test_topic_states_decide_who_sees_it():
     index = SpaceIndex([space(1, Visibility.PUBLIC), space(2, Visibility.MEMBERS)])
-    moment = datetime.now(timezone.utc)
+    moment = datetime.now(UTC)
     published = Topic(id=1, space_id=1, author_id=1, held=False, hidden=False, deleted_at=None)
     held = Topic(id=2, space_id=1, author_id=1, held=True, hidden=False, deleted_at=None)
     deleted = Topic(id=3, space_id=1, author_id=1, held=False, hidden=False, deleted_at=moment)
@@ -68,7 +68,7 @@ def test_posts_keep_their_place_but_not_their_body():
     topic = Topic(id=1, space_id=1, author_id=1, held=False, hidden=False, deleted_at=None)
     other = User(id=9, role=Role.MEMBER)
     deleted = Post(id=1, topic_id=1, author_id=1, held=False, hidden=False,
-                   deleted_at=datetime.now(timezone.utc))
+                   deleted_at=datetime.now(UTC))
     hidden = Post(id=2, topic_id=1, author_id=1, held=False, hidden=True, deleted_at=None)
     held = Post(id=3, topic_id=1, author_id=1, held=True, hidden=False, deleted_at=None)
     assert can_view_post(other, deleted, topic, index) and not can_read_post_body(other, deleted)

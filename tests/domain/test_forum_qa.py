@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 import pytest
 
@@ -152,7 +152,7 @@ async def test_private_content_cannot_be_reacted_to_or_voted_by_outsiders(factor
 
 
 def test_hot_decays_with_time_and_grows_with_engagement():
-    moment = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
     quiet_new = hot_score(replies=0, reactions=0, score=0, last_activity=moment)
     busy_new = hot_score(replies=5, reactions=10, score=2, last_activity=moment)
     busy_old = hot_score(replies=5, reactions=10, score=2, last_activity=moment - timedelta(days=3))

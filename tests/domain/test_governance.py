@@ -201,7 +201,7 @@ async def test_secret_ballot_receipts_verify_against_the_published_list(factory,
     _, chair, people, committee = await committee_with(factory, app_settings, members=3)
     proposal = await open_proposal(chair, committee, settings=app_settings, secret=True, quorum_percent=0)
     receipts = {}
-    for person, choice in zip(people, ["YES", "NO", "YES"]):
+    for person, choice in zip(people, ["YES", "NO", "YES"], strict=True):
         receipts[person.id] = (await ballots.cast_vote(person, proposal.id, [choice], settings=app_settings)).receipt
     audit = await VoteAuditEntry.filter(proposal_id=proposal.id)
     assert all(a.choices is None for a in audit)  # secret: the log keeps who, not what

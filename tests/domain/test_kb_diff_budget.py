@@ -26,9 +26,8 @@ async def test_a_diff_over_its_time_budget_is_stopped_and_refused(factory, app_s
     alice = await factory.user()
     first, second = await published_article_with_revisions(alice, *costly_pair())
     settings = app_settings.replace(kb_diff_timeout_seconds=0.5)
-    with offload.watching() as watch:
-        with pytest.raises(DiffTooLarge) as caught:
-            await diff_revisions(alice, first.id, second.id, settings)
+    with offload.watching() as watch, pytest.raises(DiffTooLarge) as caught:
+        await diff_revisions(alice, first.id, second.id, settings)
     assert watch.ended["diff"] == 1
     assert "longer than 0.5 s" in caught.value.message
     assert caught.value.extensions == {"code": "DIFF_TOO_LARGE", "seconds": 0.5}
@@ -39,9 +38,8 @@ async def test_a_diff_over_its_size_budget_is_refused_without_work(factory, app_
     alice = await factory.user()
     first, second = await published_article_with_revisions(alice, "a\n" * 600, "b\n" * 600)
     settings = app_settings.replace(kb_diff_max_lines=1000)
-    with offload.watching() as watch:
-        with pytest.raises(DiffTooLarge) as caught:
-            await diff_revisions(alice, first.id, second.id, settings)
+    with offload.watching() as watch, pytest.raises(DiffTooLarge) as caught:
+        await diff_revisions(alice, first.id, second.id, settings)
     assert not watch.ended  # nothing was computed
     assert caught.value.extensions == {"code": "DIFF_TOO_LARGE", "lines": 1202, "limit": 1000}
 

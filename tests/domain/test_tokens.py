@@ -52,7 +52,7 @@ async def test_logout_revokes_only_that_token(factory):
 async def test_revoke_all_keeps_the_current_session_when_asked(factory):
     user, token = await factory.member_with_token()
     others = [await factory.token(user) for _ in range(2)]
-    stranger, stranger_token = await factory.member_with_token()
+    _stranger, stranger_token = await factory.member_with_token()
     _, current = await authenticate(token)
     assert await revoke_all_tokens(user.id, except_token_id=current.id) == 2
     assert await authenticate(token) is not None

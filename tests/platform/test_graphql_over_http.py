@@ -41,7 +41,7 @@ def test_the_response_media_type_follows_accept(accept, chosen):
 
 
 async def test_a_result_under_graphql_response_json(client, factory):
-    user, token = await factory.member_with_token()
+    _user, token = await factory.member_with_token()
     response = await client.post("/graphql", json={"query": VIEWER_ID},
                                  headers={**SPEC, "Authorization": f"Bearer {token}"})
     assert response.status_code == 200

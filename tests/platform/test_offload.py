@@ -25,7 +25,7 @@ async def test_runs_in_a_worker_process_and_reuses_it():
 
 async def test_over_budget_work_is_stopped_and_its_worker_replaced():
     busy_before = offload.stats()["diff"]["running"]
-    with pytest.raises(offload.OverBudget, match="longer than 0.2 s"):
+    with pytest.raises(offload.OverBudget, match=r"longer than 0\.2 s"):
         await offload.run("diff", jobs.spin, 60, timeout=0.2)
     assert offload.stats()["diff"]["running"] == busy_before
     # The worker that spun was killed: the next jobs run in live workers.

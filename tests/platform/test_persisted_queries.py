@@ -250,17 +250,19 @@ async def test_websocket_operations_are_locked_down_too(app_settings, factory, c
     await register(parse_manifest(json.dumps({sha256_hex(subscription): subscription}), clean_db))
     user, token = await factory.member_with_token()
     app = create_app(app_settings.replace(persisted_queries_only=True), manage_db=False)
-    async with serving(app) as port:
-        async with connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
-            await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
-            assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
-            await ws.send(json.dumps({"id": "free", "type": "subscribe", "payload": {
-                "query": "subscription { notificationAdded { message } }"}}))
-            refused = json.loads(await asyncio.wait_for(ws.recv(), 10))
-            assert refused["id"] == "free" and refused["type"] == "error"
-            assert refused["payload"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_IN_LIST"
-            await ws.send(json.dumps({"id": "hashed", "type": "subscribe", "payload": {
-                "extensions": _apq(sha256_hex(subscription))}}))
-            message = await first_message(ws, lambda: notify(user.id, "test.locked", message="hi"))
-            assert message == {"id": "hashed", "type": "next", "payload": {"data": {
-                "notificationAdded": {"kind": "test.locked"}}}}
+    async with (
+        serving(app) as port,
+        connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"]) as ws,
+    ):
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
+        assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "free", "type": "subscribe", "payload": {
+            "query": "subscription { notificationAdded { message } }"}}))
+        refused = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        assert refused["id"] == "free" and refused["type"] == "error"
+        assert refused["payload"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_IN_LIST"
+        await ws.send(json.dumps({"id": "hashed", "type": "subscribe", "payload": {
+            "extensions": _apq(sha256_hex(subscription))}}))
+        message = await first_message(ws, lambda: notify(user.id, "test.locked", message="hi"))
+        assert message == {"id": "hashed", "type": "next", "payload": {"data": {
+            "notificationAdded": {"kind": "test.locked"}}}}

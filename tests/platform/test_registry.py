@@ -102,9 +102,9 @@ def test_every_piece_in_the_code_is_reachable_from_a_manifest():
     for name in _modules():
         module = importlib.import_module(name)
         for attr, value in vars(module).items():
-            if isinstance(value, type) and issubclass(value, Event) and value is not Event:
-                if value.__module__ == name and value not in events and not name.startswith("tests"):
-                    orphans.append(f"event {name}.{attr}")
+            if (isinstance(value, type) and issubclass(value, Event) and value is not Event
+                    and value.__module__ == name and value not in events and not name.startswith("tests")):
+                orphans.append(f"event {name}.{attr}")
             for kind, known in reachable.items():
                 if isinstance(value, kind) and id(value) not in known:
                     orphans.append(f"{kind.__name__} {name}.{attr}")

@@ -26,7 +26,7 @@ CREATE_TOPIC = """mutation($input: CreateTopicInput!) { createTopic(input: $inpu
 def article_lines(count: int, seed: int) -> list[str]:
     """An article of `count` lines as people write them: paragraphs, blank lines, code fences."""
     rng = random.Random(seed)
-    words = "the a forum member topic answer rule vote poll event guide".split()
+    words = ["the", "a", "forum", "member", "topic", "answer", "rule", "vote", "poll", "event", "guide"]
     lines: list[str] = []
     while len(lines) < count:
         if rng.random() < 0.85:

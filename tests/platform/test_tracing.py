@@ -8,6 +8,7 @@ from __future__ import annotations
 import http.server
 import threading
 from collections.abc import AsyncIterator, Iterator
+from typing import ClassVar
 
 import httpx
 import pytest
@@ -98,9 +99,9 @@ async def test_queries_have_no_resolver_spans_and_tracing_off_records_nothing(sp
 
 
 class _Collector(http.server.BaseHTTPRequestHandler):
-    received: list[tuple[str, str, bytes]] = []
+    received: ClassVar[list[tuple[str, str, bytes]]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:  # http.server's naming
         body = self.rfile.read(int(self.headers["Content-Length"]))
         self.received.append((self.path, self.headers["Content-Type"], body))
         self.send_response(200)

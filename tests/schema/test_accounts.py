@@ -139,7 +139,7 @@ async def test_set_user_role_is_for_admins_only(gql, factory):
 
 
 async def test_last_admin_cannot_be_demoted(gql, factory):
-    admin, token = await factory.member_with_token(role="ADMIN")
+    _admin, token = await factory.member_with_token(role="ADMIN")
     admin_id = (await gql(VIEWER, token=token))["viewer"]["user"]["id"]
     data = await gql(SET_ROLE, {"input": {"userId": admin_id, "role": "MEMBER"}}, token=token)
     assert data["setUserRole"]["errors"][0]["code"] == "CONFLICT"

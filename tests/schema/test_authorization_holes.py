@@ -48,14 +48,16 @@ async def _ws_operation(ws, op_id: str, query: str, variables: dict) -> dict:
 async def test_a_demoted_admin_cannot_promote_themself_again_over_their_open_socket(factory, app_settings):
     root = await factory.user("root", role="ADMIN")
     climber, token = await factory.member_with_token(role="ADMIN")
-    async with serve(app_settings.replace(redis_url=None)) as (app, address):
-        async with subscribe(address, "subscription { notificationAdded { kind } }", {}, token) as ws:
-            await _listening(app, f"notifications:{climber.id}")
-            await set_role(root, climber.id, Role.MEMBER)  # the demotion (HTTP would refuse them now)
-            answer = await _ws_operation(ws, "2", SET_ROLE, {"input": {"userId": gid("User", climber.id),
-                                                                      "role": "ADMIN"}})
-            assert answer["type"] == "next"
-            assert answer["payload"]["data"]["setUserRole"]["errors"][0]["code"] == "FORBIDDEN"
+    async with (
+        serve(app_settings.replace(redis_url=None)) as (app, address),
+        subscribe(address, "subscription { notificationAdded { kind } }", {}, token) as ws,
+    ):
+        await _listening(app, f"notifications:{climber.id}")
+        await set_role(root, climber.id, Role.MEMBER)  # the demotion (HTTP would refuse them now)
+        answer = await _ws_operation(ws, "2", SET_ROLE, {"input": {"userId": gid("User", climber.id),
+                                                                  "role": "ADMIN"}})
+        assert answer["type"] == "next"
+        assert answer["payload"]["data"]["setUserRole"]["errors"][0]["code"] == "FORBIDDEN"
     assert (await User.get(id=climber.id)).role == Role.MEMBER
 
 
@@ -66,21 +68,22 @@ async def test_a_demoted_moderator_stops_receiving_a_staff_spaces_posts_at_once(
     topic = await make_topic(root, staff, app_settings, title="Plans")
     mod, mod_token = await factory.member_with_token(role="MODERATOR")
     root_token = await factory.token(root)
-    async with serve(app_settings.replace(redis_url=None)) as (app, address):
-        async with subscribe(address, "subscription($id: ID!) { postAdded(topicId: $id) { body } }",
-                             {"id": gid("Topic", topic.id)}, mod_token) as posts:
-            await _listening(app, f"forum:topic:{topic.id}")
-            await set_role(root, mod.id, Role.MEMBER)
-            await _post(address, CREATE_POST, {"input": {"topicId": gid("Topic", topic.id), "body": "secret plan"}},
-                        root_token)
-            # The topic then goes public and gets a post the member may read: it must be the first
-            # thing the subscription delivers (events are handled in order), so the secret was withheld.
-            await _post(address, MOVE, {"input": {"topicId": gid("Topic", topic.id),
-                                                  "spaceId": gid("Space", public.id)}}, root_token)
-            await _post(address, CREATE_POST, {"input": {"topicId": gid("Topic", topic.id), "body": "now public"}},
-                        root_token)
-            first = await posts.receive()
-            assert first["payload"]["data"]["postAdded"]["body"] == "now public"
+    async with (
+        serve(app_settings.replace(redis_url=None)) as (app, address),
+        subscribe(address, "subscription($id: ID!) { postAdded(topicId: $id) { body } }", {"id": gid("Topic", topic.id)}, mod_token) as posts,
+    ):
+        await _listening(app, f"forum:topic:{topic.id}")
+        await set_role(root, mod.id, Role.MEMBER)
+        await _post(address, CREATE_POST, {"input": {"topicId": gid("Topic", topic.id), "body": "secret plan"}},
+                    root_token)
+        # The topic then goes public and gets a post the member may read: it must be the first
+        # thing the subscription delivers (events are handled in order), so the secret was withheld.
+        await _post(address, MOVE, {"input": {"topicId": gid("Topic", topic.id),
+                                              "spaceId": gid("Space", public.id)}}, root_token)
+        await _post(address, CREATE_POST, {"input": {"topicId": gid("Topic", topic.id), "body": "now public"}},
+                    root_token)
+        first = await posts.receive()
+        assert first["payload"]["data"]["postAdded"]["body"] == "now public"
 
 
 async def test_a_muted_member_cannot_send_messages_over_an_open_socket(factory, app_settings):
@@ -88,14 +91,16 @@ async def test_a_muted_member_cannot_send_messages_over_an_open_socket(factory, 
     sender, token = await factory.member_with_token()
     friend = await factory.user()
     conversation, _ = await messages_domain.start_conversation(sender, [friend.id], "hi", settings=app_settings)
-    async with serve(app_settings.replace(redis_url=None)) as (app, address):
-        async with subscribe(address, "subscription { notificationAdded { kind } }", {}, token) as ws:
-            await _listening(app, f"notifications:{sender.id}")
-            await sanctions.sanction_member(moderator, sender.id, SanctionKind.MUTE, duration=timedelta(days=1),
-                                            reason="cool off", settings=app_settings)
-            answer = await _ws_operation(ws, "2", SEND, {"input": {
-                "conversationId": gid("Conversation", conversation.id), "body": "still here"}})
-            assert answer["payload"]["data"]["sendMessage"]["errors"][0]["code"] == "SANCTIONED"
+    async with (
+        serve(app_settings.replace(redis_url=None)) as (app, address),
+        subscribe(address, "subscription { notificationAdded { kind } }", {}, token) as ws,
+    ):
+        await _listening(app, f"notifications:{sender.id}")
+        await sanctions.sanction_member(moderator, sender.id, SanctionKind.MUTE, duration=timedelta(days=1),
+                                        reason="cool off", settings=app_settings)
+        answer = await _ws_operation(ws, "2", SEND, {"input": {
+            "conversationId": gid("Conversation", conversation.id), "body": "still here"}})
+        assert answer["payload"]["data"]["sendMessage"]["errors"][0]["code"] == "SANCTIONED"
     assert await Message.filter(conversation_id=conversation.id).count() == 1
 
 
@@ -135,7 +140,7 @@ async def test_embedding_someone_elses_private_file_signs_nothing(factory, app_s
 
 async def test_fresh_uploads_are_private_to_their_owner_and_staff(factory, app_settings, gql):
     owner, owner_token = await factory.member_with_token()
-    other, other_token = await factory.member_with_token()
+    _other, other_token = await factory.member_with_token()
     _, mod_token = await factory.member_with_token(role="MODERATOR")
     upload = await stored(owner, app_settings, samples.image_bytes(), "me.png", MediaPurpose.POST, public=False)
     ids = [gid("MediaFile", upload.id), gid("MediaFile", upload.id + 1000)]
@@ -204,7 +209,7 @@ async def test_a_chair_cannot_single_out_a_secret_ballot(factory, app_settings, 
     assert node["status"] == "OPEN" and node["ballotCount"] == 1 and node["tally"] is None
     assert node["voters"] == {"totalCount": 0, "nodes": []}
     assert all(entry["voter"] is None for entry in node["auditLog"]["nodes"])
-    root, root_token = await factory.member_with_token(role="ADMIN")
+    _root, root_token = await factory.member_with_token(role="ADMIN")
     data = await gql("query($id: ID!) { node(id: $id) { ... on Proposal { voters { totalCount } } } }",
                      {"id": gid("Proposal", proposal.id)}, token=root_token)
     assert data["node"]["voters"]["totalCount"] == 0  # admins included

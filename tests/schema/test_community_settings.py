@@ -69,7 +69,7 @@ async def test_another_process_changing_settings_is_heard_at_once(factory, app_s
     redis_settings = app_settings.replace(redis_url=REDIS_URL)
     other_process = await _connect()
     try:
-        async with serve(redis_settings) as (app, _):
+        async with serve(redis_settings) as (_app, _):
             assert await community.overrides() == {}  # this process's copy, cached
             await CommunitySetting.create(key="MAX_TITLE_LENGTH", value="42")  # written by the other process
             assert await community.overrides() == {}  # still the cached copy

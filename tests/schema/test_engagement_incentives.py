@@ -129,7 +129,7 @@ async def test_badge_holder_counts_are_batched(gql, factory, app_settings, count
     from api.domain.engagement import badges
     from api.models.engagement import BadgeTier
 
-    admin, admin_token = await factory.member_with_token(role="ADMIN")
+    admin, _admin_token = await factory.member_with_token(role="ADMIN")
     member = await factory.user()
     for n in range(6):
         badge = await badges.create_badge(admin, name=f"Badge {n}", tier=BadgeTier.BRONZE, settings=app_settings)

@@ -176,7 +176,7 @@ async def _tickets_cost(gql, count_queries, token, first: int) -> int:
 async def test_feedback_threads_and_their_query_cost(gql, factory, app_settings, count_queries):
     mod, mod_token = await factory.member_with_token(role="MODERATOR")
     member, token = await factory.member_with_token()
-    other, other_token = await factory.member_with_token()
+    _other, other_token = await factory.member_with_token()
     for n in range(50):
         ticket = await feedback.file_ticket(member, FeedbackCategory.SUGGESTION, f"Idea {n}", "Body", settings=app_settings)
         await feedback.assign(mod, ticket.id, mod.id)

@@ -70,8 +70,8 @@ async def _forum(factory, settings):
 
 
 async def test_visibility_holds_on_lists_node_and_fields(gql, factory, app_settings):
-    admin, spaces, topics, posts = await _forum(factory, app_settings)
-    member, member_token = await factory.member_with_token()
+    _admin, spaces, topics, posts = await _forum(factory, app_settings)
+    _member, member_token = await factory.member_with_token()
     _, mod_token = await factory.member_with_token(role="MODERATOR")
 
     async def titles(token=None, **variables):
@@ -170,7 +170,7 @@ async def test_a_page_of_50_topics_costs_the_same_queries_as_a_page_of_5(gql, fa
 async def test_create_topic_and_post_through_graphql(gql, factory, app_settings):
     admin = await factory.user("root", role="ADMIN")
     space = await make_space(admin)
-    author, token = await factory.member_with_token(username="writer")
+    _author, token = await factory.member_with_token(username="writer")
     await factory.user("friend")
     data = (await gql(CREATE_TOPIC, {"input": {
         "spaceId": gid("Space", space.id), "title": "你好，世界", "body": "Hi @friend <img src=x onerror=alert(1)>",
@@ -213,9 +213,9 @@ async def test_posts_of_a_topic_keep_deleted_places_and_show_threads(gql, factor
 async def test_questions_answers_votes_and_acceptance(gql, factory, app_settings):
     admin = await factory.user("root", role="ADMIN")
     space = await make_space(admin)
-    asker, asker_token = await factory.member_with_token()
+    _asker, asker_token = await factory.member_with_token()
     answerer, answerer_token = await factory.member_with_token()
-    voter, voter_token = await factory.member_with_token()
+    _voter, voter_token = await factory.member_with_token()
     question = (await gql(ASK, {"input": {"spaceId": gid("Space", space.id), "title": "Why?", "body": "Because?"}},
                           token=asker_token))["askQuestion"]["question"]
     assert question["kind"] == "QUESTION"
@@ -245,7 +245,7 @@ async def test_reactions_and_read_state(gql, factory, app_settings):
     admin = await factory.user("root", role="ADMIN")
     space = await make_space(admin)
     author = await factory.user()
-    fan, token = await factory.member_with_token()
+    _fan, token = await factory.member_with_token()
     topic = await make_topic(author, space, app_settings)
     post = await make_post(author, topic, app_settings)
     await make_post(author, topic, app_settings)

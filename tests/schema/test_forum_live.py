@@ -74,7 +74,7 @@ class Subscriber:
     async def nothing_within(self, seconds: float) -> bool:
         try:
             message = await asyncio.wait_for(self.receive(), seconds)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return True
         raise AssertionError(f"unexpected message {message}")
 
@@ -128,25 +128,26 @@ async def _world(factory, settings):
 
 async def test_post_added_and_topic_activity_in_process(factory, app_settings):
     w = await _world(factory, app_settings)
-    reader, reader_token = await factory.member_with_token()
-    async with serve(app_settings.replace(redis_url=None)) as (app, address):
-        async with subscribe(address, POST_ADDED, {"id": gid("Topic", w["topic"].id)}, reader_token) as posts, \
-                subscribe(address, TOPIC_ACTIVITY, {"id": gid("Space", w["public"].id)}) as activity:
-            await _listening(app, f"forum:topic:{w['topic'].id}")
-            await _listening(app, f"forum:space:{w['public'].id}")
-            data = await _post(address, CREATE_POST, {"input": {"topicId": gid("Topic", w["topic"].id),
-                                                                "body": "Hello **live**"}}, w["author_token"])
-            message = await posts.receive()
-            assert message["type"] == "next", message
-            assert message["payload"]["data"]["postAdded"] == {
-                "id": data["createPost"]["post"]["id"], "body": "Hello **live**", "author": {"username": "poster"},
-                "topic": {"title": "Live topic"}}
-            event = await activity.receive()
-            assert event["payload"]["data"]["topicActivity"] == {"action": "REPLIED", "topic": {"title": "Live topic"}}
-            await _post(address, CREATE_TOPIC, {"input": {"spaceId": gid("Space", w["public"].id), "title": "Fresh",
-                                                          "body": "New"}}, w["author_token"])
-            event = await activity.receive()
-            assert event["payload"]["data"]["topicActivity"] == {"action": "CREATED", "topic": {"title": "Fresh"}}
+    _reader, reader_token = await factory.member_with_token()
+    async with (
+        serve(app_settings.replace(redis_url=None)) as (app, address),
+        subscribe(address, POST_ADDED, {"id": gid("Topic", w["topic"].id)}, reader_token) as posts, subscribe(address, TOPIC_ACTIVITY, {"id": gid("Space", w["public"].id)}) as activity,
+    ):
+        await _listening(app, f"forum:topic:{w['topic'].id}")
+        await _listening(app, f"forum:space:{w['public'].id}")
+        data = await _post(address, CREATE_POST, {"input": {"topicId": gid("Topic", w["topic"].id),
+                                                            "body": "Hello **live**"}}, w["author_token"])
+        message = await posts.receive()
+        assert message["type"] == "next", message
+        assert message["payload"]["data"]["postAdded"] == {
+            "id": data["createPost"]["post"]["id"], "body": "Hello **live**", "author": {"username": "poster"},
+            "topic": {"title": "Live topic"}}
+        event = await activity.receive()
+        assert event["payload"]["data"]["topicActivity"] == {"action": "REPLIED", "topic": {"title": "Live topic"}}
+        await _post(address, CREATE_TOPIC, {"input": {"spaceId": gid("Space", w["public"].id), "title": "Fresh",
+                                                      "body": "New"}}, w["author_token"])
+        event = await activity.receive()
+        assert event["payload"]["data"]["topicActivity"] == {"action": "CREATED", "topic": {"title": "Fresh"}}
 
 
 async def test_subscriptions_respect_visibility(factory, app_settings):

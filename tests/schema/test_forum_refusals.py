@@ -63,7 +63,7 @@ async def snapshot() -> dict:
 @pytest.fixture
 async def world(factory, app_settings):
     admin = await factory.user("root", role="ADMIN")
-    author, author_token = await factory.member_with_token()
+    author, _author_token = await factory.member_with_token()
     space = await make_space(admin, "Open")
     empty = await make_space(admin, "Empty")
     secret_space = await make_space(admin, "Secret", visibility=Visibility.PRIVATE, roles=[Role.MODERATOR])

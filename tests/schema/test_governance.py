@@ -109,7 +109,7 @@ async def test_members_cannot_change_membership_and_history_is_kept(gql, factory
 
 
 async def test_open_ballot_flow_with_results_after_close(gql, factory):
-    _, chair, chair_token, people, committee_id = await _committee(gql, factory, members=2)
+    _, _chair, chair_token, people, committee_id = await _committee(gql, factory, members=2)
     proposal_id = await _open(gql, chair_token, committee_id, method="SINGLE_CHOICE", options=["Red", "Blue"])
     (alice, alice_token), (bob, bob_token) = people
     for token, choice in ((alice_token, "Red"), (bob_token, "Blue"), (bob_token, "Red")):
@@ -130,13 +130,13 @@ async def test_open_ballot_flow_with_results_after_close(gql, factory):
 
 
 async def test_secret_ballot_never_shows_what_anyone_voted(gql, factory):
-    admin_token, chair, chair_token, people, committee_id = await _committee(gql, factory, members=2)
+    admin_token, _chair, chair_token, people, committee_id = await _committee(gql, factory, members=2)
     refused = await gql(CREATE_PROPOSAL, {"input": {"committeeId": committee_id, "title": "Leaky", "secret": True,
                                                     "resultsWhileOpen": True}}, token=chair_token)
     assert refused["createProposal"]["errors"][0]["field"] == "resultsWhileOpen"
     assert await Proposal.all().count() == 0
     proposal_id = await _open(gql, chair_token, committee_id, secret=True, quorumPercent=0)
-    (alice, alice_token), (_, bob_token) = people
+    (_alice, alice_token), (_, bob_token) = people
     receipt = (await gql(CAST_VOTE, {"input": {"proposalId": proposal_id, "choice": "YES"}},
                          token=alice_token))["castVote"]["receipt"]
     await gql(CAST_VOTE, {"input": {"proposalId": proposal_id, "choice": "NO"}}, token=bob_token)
@@ -162,14 +162,14 @@ async def test_secret_ballot_never_shows_what_anyone_voted(gql, factory):
 
 
 async def test_vote_refusals_write_nothing(gql, factory):
-    admin_token, _, chair_token, people, committee_id = await _committee(gql, factory, members=2)
+    _admin_token, _, chair_token, people, committee_id = await _committee(gql, factory, members=2)
     draft = (await gql(CREATE_PROPOSAL, {"input": {"committeeId": committee_id, "title": "Draft"}},
                        token=chair_token))["createProposal"]["proposal"]["id"]
-    (member, member_token), (muted, muted_token) = people
+    (_member, member_token), (muted, muted_token) = people
     on_draft = await gql(CAST_VOTE, {"input": {"proposalId": draft, "choice": "YES"}}, token=member_token)
     assert on_draft["castVote"]["errors"][0]["code"] == "CLOSED"
     proposal_id = await _open(gql, chair_token, committee_id)
-    outsider, outsider_token = await factory.member_with_token()
+    _outsider, outsider_token = await factory.member_with_token()
     refused = await gql(CAST_VOTE, {"input": {"proposalId": proposal_id, "choice": "YES"}}, token=outsider_token)
     assert refused["castVote"]["errors"][0]["code"] == "FORBIDDEN" and refused["castVote"]["receipt"] is None
     await Sanction.create(user_id=muted.id, kind=SanctionKind.MUTE, reason="x")
@@ -234,7 +234,7 @@ async def _count(gql, count_queries, document, variables, token):
 
 
 async def test_a_page_of_50_proposals_costs_the_same_as_5(gql, factory, count_queries):
-    _, chair, chair_token, people, committee_id = await _committee(gql, factory, members=2)
+    _, chair, _chair_token, people, committee_id = await _committee(gql, factory, members=2)
     committee = await Committee.get(name="Board")
     rows = [Proposal(committee_id=committee.id, author_id=chair.id, title=f"P{i}", status="OPEN",
                      results_while_open=True, opened_at=now(), closes_at=now().replace(year=now().year + 1),
@@ -262,8 +262,8 @@ mutation($input: ProposalActionInput!) { withdrawProposal(input: $input) { propo
 
 async def test_proposal_mutations_refuse_those_without_the_right(gql, factory):
     _, chair, chair_token, people, committee_id = await _committee(gql, factory, members=2)
-    (_, member_token), (other, other_token) = people
-    outsider, outsider_token = await factory.member_with_token()
+    (_, member_token), (_other, other_token) = people
+    _outsider, outsider_token = await factory.member_with_token()
     refused = (await gql(CREATE_PROPOSAL, {"input": {"committeeId": committee_id, "title": "Mine"}},
                          token=outsider_token))["createProposal"]
     assert refused["errors"][0]["code"] == "FORBIDDEN" and refused["proposal"] is None

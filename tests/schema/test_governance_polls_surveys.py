@@ -41,7 +41,7 @@ async def test_poll_flow_hidden_results_and_anonymous_voters(gql, factory):
     from tests.domain.test_governance_polls_surveys import topic_of
 
     author, author_token = await factory.member_with_token()
-    voter, voter_token = await factory.member_with_token()
+    _voter, voter_token = await factory.member_with_token()
     topic_id = node_global_id("Topic", (await topic_of(author)).id)
     created = (await gql(CREATE_POLL, {"input": {
         "question": "Lunch?", "options": ["Soup", "Salad"], "results": "AFTER_CLOSE", "anonymous": True,

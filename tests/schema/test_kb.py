@@ -77,7 +77,7 @@ async def test_write_publish_edit_diff_and_restore(gql, factory):
 
 
 async def test_refusals_change_nothing(gql, factory, app_settings):
-    alice, alice_token = await factory.member_with_token()
+    _alice, alice_token = await factory.member_with_token()
     created = (await gql(CREATE, {"input": {"title": "Rules", "body": "Be kind."}}, token=alice_token))
     article_id = created["createArticle"]["article"]["id"]
     await gql(PUBLISH, {"input": {"articleId": article_id}}, token=alice_token)

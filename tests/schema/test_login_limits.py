@@ -80,7 +80,7 @@ async def test_sixty_concurrent_logins_59_wrong_1_right(backend, app_settings, f
                 "i": {"login": name, "password": password}}})
             return response.json()["data"]["login"]
 
-        passwords_sent = ["wrong-password-%d" % i for i in range(59)] + [TEST_PASSWORD]
+        passwords_sent = [f"wrong-password-{i}" for i in range(59)] + [TEST_PASSWORD]
         results = await asyncio.gather(*(attempt(i, p) for i, p in enumerate(passwords_sent)))
         codes = Counter(r["errors"][0]["code"] if r["errors"] else "OK" for r in results)
         # Only `limit` attempts reached the password check (one more if the right one was among

@@ -74,8 +74,8 @@ def later(settings) -> Iterator[None]:
 async def test_a_members_only_resource_file_needs_the_signed_url_the_api_hands_to_readers(
         gql, client, factory, app_settings):
     alice, alice_token = await factory.member_with_token()
-    bob, bob_token = await factory.member_with_token()
-    mod, mod_token = await factory.member_with_token(role="MODERATOR")
+    _bob, bob_token = await factory.member_with_token()
+    _mod, mod_token = await factory.member_with_token(role="MODERATOR")
     file = await upload(alice, settings=app_settings)
     created = (await gql(CREATE_RESOURCE, {"input": {
         "title": "Map", "kind": "IMAGE", "mediaId": gid("MediaFile", file.id), "visibility": "MEMBERS",
@@ -127,7 +127,7 @@ async def test_images_embedded_in_a_private_space_are_served_signed_to_its_reade
         gql, client, factory, app_settings):
     admin = await factory.user(role="ADMIN")
     alice, alice_token = await factory.member_with_token()
-    bob, bob_token = await factory.member_with_token()
+    _bob, bob_token = await factory.member_with_token()
     mod, mod_token = await factory.member_with_token(role="MODERATOR")
     circle = await make_space(admin, "Circle", visibility=Visibility.PRIVATE, roles=[Role.MEMBER])
     staff = await make_space(admin, "Staff", visibility=Visibility.PRIVATE, roles=[Role.MODERATOR])
@@ -213,7 +213,7 @@ ARTICLE_HTML = "query($id: ID!) { node(id: $id) { ... on Article { bodyHtml } } 
 
 async def test_images_of_an_article_that_is_not_public_are_signed_for_its_readers(gql, client, factory, app_settings):
     alice, alice_token = await factory.member_with_token()
-    bob, bob_token = await factory.member_with_token()
+    _bob, bob_token = await factory.member_with_token()
     image = await upload(alice, app_settings, MediaPurpose.POST)
     plain = plain_url(app_settings, image)
     draft = (await gql(CREATE_ARTICLE, {"input": {"title": "Route", "body": f"![route]({plain})",

@@ -115,7 +115,7 @@ async def test_invite_only_registration_and_referrals(gql, factory, set_communit
 async def test_join_requests_rejected_with_a_reason_the_applicant_sees(gql, factory, set_community):
     await set_community(moderation_join_policy="APPROVAL")
     applicant, token = await factory.member_with_token()
-    moderator, mod_token = await factory.member_with_token(role="MODERATOR")
+    _moderator, mod_token = await factory.member_with_token(role="MODERATOR")
     request = (await gql(REQUEST_TO_JOIN, {"input": {"message": "Hello!"}}, token=token))["requestToJoin"]
     assert request["request"]["status"] == "PENDING"
     pending = (await gql(JOIN_REQUESTS, {"status": "PENDING"}, token=mod_token))["joinRequests"]
@@ -125,7 +125,7 @@ async def test_join_requests_rejected_with_a_reason_the_applicant_sees(gql, fact
     assert rejected == {"request": {"status": "REJECTED", "decisionReason": "Spam profile"}, "errors": []}
     mine = (await gql(JOIN_REQUESTS, token=token))["joinRequests"]["nodes"]
     assert mine[0]["decisionReason"] == "Spam profile" and mine[0]["decidedBy"] is None  # staff only
-    other, other_token = await factory.member_with_token()
+    _other, other_token = await factory.member_with_token()
     assert (await gql(JOIN_REQUESTS, token=other_token))["joinRequests"]["totalCount"] == 0
 
 
@@ -133,7 +133,7 @@ async def test_report_queue_and_resolution(gql, factory, notes):
     author = await factory.user("writer")
     _, alice = await factory.member_with_token()
     _, bob = await factory.member_with_token()
-    moderator, mod_token = await factory.member_with_token(role="MODERATOR")
+    _moderator, mod_token = await factory.member_with_token(role="MODERATOR")
     notes.add(1, author.id, text="buy pills")
     notes.add(2, author.id)
     note_1, note_2 = node_global_id(NAME, 1), node_global_id(NAME, 2)

@@ -37,7 +37,7 @@ async def _world(factory, settings) -> dict[str, Any]:
     from api.models.forum import Space, Topic
 
     admin = await factory.user(role="ADMIN")
-    moderator = await factory.user(role="MODERATOR")
+    await factory.user(role="MODERATOR")
     target, applicant, reporter = await factory.user(), await factory.user(), await factory.user()
     spammer = await factory.user()
     await rules.publish_rules(admin, "Be kind.", settings=settings)

@@ -182,7 +182,7 @@ async def test_lists_never_show_what_the_policies_hide(world, gql):
             shown = {n["id"] for n in data["data"][name]["nodes"]}
             assert shown <= await visible_ids(item, label), f"Query.{name} as {label}"
             checked += 1
-        for type_name, model in models_by_name.items():
+        for type_name in models_by_name:
             object_type = schema.type_map[type_name]
             lists = [(n, _connection_node_type(f.type)) for n, f in object_type.fields.items()
                      if _connection_node_type(f.type) in models_by_name and _optional_args(f)]

@@ -82,7 +82,7 @@ async def test_an_edit_that_adds_a_watched_word_and_a_link_is_held(gql, factory)
     the search suite's `test_held_edits` follows it into Meilisearch)."""
     admin, admin_token = await factory.member_with_token(role="ADMIN")
     space = await make_space(admin, "Open")
-    author, token = await factory.member_with_token()
+    _author, token = await factory.member_with_token()
     _, reader = await factory.member_with_token()
     for kind, pattern in (("WORD", "casino"), ("LINK", "spam.example")):
         added = await gql(ADD_RULE, {"input": {"kind": kind, "pattern": pattern, "action": "REQUIRE_APPROVAL"}},
@@ -122,7 +122,7 @@ async def test_points_are_taken_back_from_hidden_or_deleted_content_and_given_ba
     admin = await factory.user(role="ADMIN")
     space = await make_space(admin, "Open")
     author, token = await factory.member_with_token()
-    moderator, mod_token = await factory.member_with_token(role="MODERATOR")
+    _moderator, mod_token = await factory.member_with_token(role="MODERATOR")
     start = (await gql(BALANCE, token=token))["myEngagement"]
     topic = (await gql(CREATE_TOPIC, {"input": {"spaceId": gid("Space", space.id), "title": "Hello",
                                                 "body": "Hi"}}, token=token))["createTopic"]["topic"]
@@ -162,7 +162,7 @@ async def test_reports_by_trusted_members_hide_content_at_once(gql, factory, set
     topic = (await gql(CREATE_TOPIC, {"input": {"spaceId": gid("Space", space.id), "title": "Buy",
                                                 "body": "Pills"}}, token=author))["createTopic"]["topic"]
     reporters = [await factory.member_with_token(trust_level=level) for level in (1, 1, 2)]
-    for (_, token), hidden_after in zip(reporters, (False, False, True)):  # weights 1, 2, then 4
+    for (_, token), hidden_after in zip(reporters, (False, False, True), strict=True):  # weights 1, 2, then 4
         assert (await gql(REPORT, {"input": {"subjectId": topic["id"], "reason": "SPAM"}},
                           token=token))["report"]["errors"] == []
         assert (await Topic.get()).hidden is hidden_after

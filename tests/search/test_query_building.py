@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import pytest
 
@@ -28,7 +28,7 @@ def test_visibility_filters_by_viewer():
 
 
 def test_conditions_are_separate_and_typed():
-    after = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    after = datetime(2026, 1, 1, tzinfo=UTC)
     conditions = filter_conditions(SearchFilter(
         space_ids=(1, 2), category_ids=(5,), tags=('c++ [beta]', 'a "b"'), author_id=9, created_after=after,
     ), SETTINGS)
@@ -43,7 +43,7 @@ def test_bad_filters_and_queries_are_field_errors():
         validate_query(" \n ", SETTINGS)
     assert caught.value.field == "query"
     assert validate_query("  社群   活动 ", SETTINGS) == "社群 活动"
-    late, early = datetime(2026, 2, 1, tzinfo=timezone.utc), datetime(2026, 1, 1, tzinfo=timezone.utc)
+    late, early = datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC)
     with pytest.raises(ValidationErrors) as many:
         filter_conditions(SearchFilter(tags=("",) * 21, created_after=late, created_before=early), SETTINGS)
     assert {e.field for e in many.value.errors} == {"filter.tags", "filter.createdAfter"}

@@ -14,6 +14,7 @@ from api.domain.content.events import Submission
 from api.domain.accounts.events import AdmitMember, MemberAccessChanged, MemberRegistered
 from api.domain.accounts.search import index_members
 from api.domain.activity import record_activity
+from api import text
 from api.errors import Conflict, DomainError, Invalid, NotFound, RateLimited, Unauthenticated, collect
 from api.models.accounts import AccessToken, Role, User
 from api.names import clean_display_name, normalise_username, skeleton
@@ -279,19 +280,16 @@ async def update_profile(user: User, data: ProfileInput, *, settings: Settings) 
         user.display_name = name
         update.append("display_name")
     if data.bio is not None:
-        if len(data.bio) > 2000:
-            errors.append(Invalid("Use at most 2000 characters.", field="bio"))
-        user.bio = data.bio
+        user.bio = text.block(data.bio, "bio", 2000, required=False, errors=errors)
         update.append("bio")
     if data.interest_tags is not None:
-        tags = list(dict.fromkeys(t.strip().lower() for t in data.interest_tags if t.strip()))
-        if len(tags) > MAX_INTEREST_TAGS or any(len(t) > 40 for t in tags):
-            errors.append(Invalid(f"Use at most {MAX_INTEREST_TAGS} tags of 40 characters.",
-                                  field="interestTags"))
-        user.interest_tags = tags
+        user.interest_tags = text.tags(data.interest_tags, "interestTags", max_count=MAX_INTEREST_TAGS,
+                                       max_length=40, errors=errors)
         update.append("interest_tags")
     collect(errors)
-    written = {name: text for name, text in (("displayName", data.display_name), ("bio", data.bio)) if text is not None}
+    # The texts as they will be stored (cleaned above).
+    written = {name: value for name, value, given in (("displayName", user.display_name, data.display_name),
+                                                      ("bio", user.bio, data.bio)) if given is not None}
     if written:  # a profile is member text too: the content gate screens it
         verdict = await gate.check(Submission(author=user, content_type="User", texts=written, editing=True,
                                               **gate.measure(written.get("bio", ""))), settings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.db import column
 from api.models.accounts import User
 from search.documents import timestamp
 from search.outbox import enqueue
@@ -28,7 +29,7 @@ async def load_members(ids: list[int]) -> list[dict[str, Any]]:
 
 
 async def all_member_ids() -> list[int]:
-    return list(await User.all().order_by("id").values_list("id", flat=True))
+    return list(await column(User.all().order_by("id"), "id"))
 
 
 async def index_members(user_ids: int | list[int]) -> None:

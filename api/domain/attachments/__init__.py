@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from api.db import column
 from api.transactions import transaction
 
 from api.domain.media import set_private
@@ -70,7 +71,7 @@ async def record(subject_type: str, uses: Mapping[int, Use]) -> None:
         return  # the common case: no upload embedded before or after
     async with transaction():
         await Attachment.filter(subject_type=subject_type, subject_id__in=list(uses)).delete()
-        existing = set(await MediaFile.filter(id__in={m for m, _, _ in wanted}).values_list("id", flat=True)) \
+        existing = set(await column(MediaFile.filter(id__in={m for m, _, _ in wanted}), "id")) \
             if wanted else set()
         await Attachment.bulk_create([
             Attachment(media_file_id=m, subject_type=subject_type, subject_id=key, public=public)
@@ -112,7 +113,7 @@ async def refresh_privacy(media_ids: Iterable[int]) -> None:
         rows = await Attachment.filter(media_file_id__in=ids).values_list("media_file_id", "public")
         used = {media_id for media_id, _ in rows}
         public = {media_id for media_id, flag in rows if flag}
-        public |= set(await User.filter(avatar_id__in=ids).values_list("avatar_id", flat=True))
+        public |= set(await column(User.filter(avatar_id__in=ids), "avatar_id"))
         await set_private(used - public, True)
         await set_private(public, False)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 
 from tortoise.models import Model
+from api.db import column
 from api.transactions import transaction
 
 from api.domain.forum.media import sync_posts, sync_topics
@@ -30,7 +31,7 @@ async def backfill(batch: int = BATCH) -> dict[str, int]:
     for name, model, sync in _KINDS:
         last, counts[name] = 0, 0
         while True:
-            ids = list(await model.filter(id__gt=last).order_by("id").limit(batch).values_list("id", flat=True))
+            ids = list(await column(model.filter(id__gt=last).order_by("id").limit(batch), "id"))
             if not ids:
                 break
             async with transaction():

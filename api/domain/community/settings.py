@@ -66,7 +66,8 @@ def column_length(bound: str) -> int:
     for module in registry().tortoise_apps.get(app, []):
         found = getattr(importlib.import_module(module), model, None)
         if found is not None:
-            return found._meta.fields_map[field].max_length
+            length: int = found._meta.fields_map[field].max_length
+            return length
     raise RegistryError(f"setting bound {bound!r} names no model field")
 
 

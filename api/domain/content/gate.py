@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from api.domain.content.events import (
     ContentFlagged, ContentHeld, MayPost, Screened, ScreenText, Submission, WithinLimits,
@@ -45,7 +45,15 @@ class Verdict:
         return self.censored.get(name, written)
 
 
-def measure(body: str) -> dict[str, int]:
+class Measures(TypedDict):
+    """What trust-level limits count in a body; keyword arguments of `Submission`."""
+
+    links: int
+    images: int
+    mentions: int
+
+
+def measure(body: str) -> Measures:
     """Links, images and mentions in a Markdown body (what trust-level limits count)."""
     images = len(_IMAGE.findall(body))
     return {"links": len(URL_RE.findall(_IMAGE.sub(" ", body))), "images": images,

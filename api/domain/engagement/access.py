@@ -13,6 +13,7 @@ from typing import Any
 from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 
+from api.db import column
 from api.models.accounts import User
 from api.models.engagement import (
     Badge, BadgeAward, CheckIn, Conversation, ConversationMember, Event, FeedbackReply, FeedbackTicket, Lottery,
@@ -46,8 +47,8 @@ async def filter_messages(viewer: User | None, rows: list[Message], memo: Memo) 
     """`visible_messages` for loaded rows (one query)."""
     if viewer is None:
         return []
-    mine = set(await _my_conversations(viewer).filter(
-        conversation_id__in={r.conversation_id for r in rows}).values_list("conversation_id", flat=True))
+    mine = set(await column(_my_conversations(viewer).filter(
+        conversation_id__in={r.conversation_id for r in rows}), "conversation_id"))
     return [r for r in rows if r.conversation_id in mine and not r.deleted]
 
 

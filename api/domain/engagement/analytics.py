@@ -8,9 +8,10 @@ first answer is finished in Python, over one aggregated row per question.
 
 from __future__ import annotations
 
+from typing import Any
 import statistics
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, UTC
 from enum import Enum
 from zoneinfo import ZoneInfo
 
@@ -51,10 +52,10 @@ def buckets(start: date, end: date, interval: Interval) -> list[tuple[date, date
 
 def _instant(day: date, tz: str) -> datetime:
     """UTC instant of the community midnight starting `day`."""
-    return datetime.combine(day, time(0), ZoneInfo(tz)).astimezone(timezone.utc)
+    return datetime.combine(day, time(0), ZoneInfo(tz)).astimezone(UTC)
 
 
-def _case(column: str, bounds: list[tuple]) -> tuple[str, list]:
+def _case(column: str, bounds: list[tuple[Any, ...]]) -> tuple[str, list[Any]]:
     """`CASE WHEN column >= lo AND column < hi THEN i ... END` and its parameters."""
     parts, params = [], []
     for index, (lo, hi) in enumerate(bounds):
@@ -65,9 +66,9 @@ def _case(column: str, bounds: list[tuple]) -> tuple[str, list]:
 
 def _as_datetime(value: object) -> datetime:
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     parsed = datetime.fromisoformat(str(value))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -102,7 +103,7 @@ class CommunityStats:
     monthly_active: int
 
 
-async def _grouped(sql_from: str, column: str, bounds: list[tuple], params: list,
+async def _grouped(sql_from: str, column: str, bounds: list[tuple[Any, ...]], params: list[Any],
                    value: str = "COUNT(*)") -> dict[int, float]:
     """`value` per bucket of `column` over the rows of `sql_from` (aliased `x`, may carry a WHERE)."""
     case, case_params = _case(column, bounds)

@@ -31,7 +31,9 @@ async def daily_check_in(user: User, *, at: datetime | None = None, settings: Se
         async with transaction():
             # The unique (user, day) row refuses a second check-in, even a concurrent one.
             check_in = await CheckIn.create(user_id=user.id, day=day, streak=0)
-            stats = await MemberStats.filter(id=stats.id).select_for_update().first()
+            locked = await MemberStats.filter(id=stats.id).select_for_update().first()
+            assert locked is not None  # made by stats_for above, never deleted
+            stats = locked
             continued = stats.last_check_in_day == day - timedelta(days=1)
             streak = stats.current_streak + 1 if continued else 1
             stats.current_streak, stats.last_check_in_day = streak, day

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tortoise.expressions import F
+from api.db import column
 from api.transactions import transaction
 
 from api.domain.engagement import badges, points
@@ -178,8 +179,8 @@ async def cancel_event(actor: User | None, event_id: int) -> Event:
             raise Conflict("This event is already cancelled.", field="eventId")
         event.cancelled_at = now()
         await event.save(update_fields=["cancelled_at"])
-        attendees = await Rsvp.filter(event_id=event.id).exclude(status=RsvpStatus.CANCELLED
-                                                                ).values_list("user_id", flat=True)
+        attendees = await column(Rsvp.filter(event_id=event.id).exclude(status=RsvpStatus.CANCELLED
+                                                                ), "user_id")
     for user_id in attendees:
         await notify(user_id, "engagement.event_cancelled", actor_id=member.id, subject_type="Event",
                      subject_id=event.id, message=f"“{event.title}” is cancelled.")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from datetime import timedelta
 
 from tortoise.expressions import Subquery
@@ -19,7 +20,7 @@ MAX_DAYS = 3650
 MAX_BATCH = 500
 
 
-def inactive_query(actor: User | None, days: int) -> QuerySet:
+def inactive_query(actor: User | None, days: int) -> QuerySet[Any]:
     """Members (not staff) with no activity in the last `days` days who joined before then,
     least recently seen first. Staff only."""
     require_role(actor, Role.MODERATOR)

@@ -15,11 +15,13 @@ The seed cannot be changed after opening without breaking the commitment.
 
 from __future__ import annotations
 
+from typing import Any
 import hashlib
 import secrets
 from dataclasses import dataclass, field
 
 from tortoise.exceptions import IntegrityError
+from api.db import column
 from api.transactions import transaction
 
 from api.domain.engagement.checkin import live_streak
@@ -75,7 +77,7 @@ async def create_lottery(actor: User | None, data: LotteryInput, *, settings: Se
     if len(prizes) > data.winner_count:
         raise Invalid("Give at most one prize per winner.", field="prizes")
     kind = EligibleSet(data.eligible_set)
-    values: dict = {}
+    values: dict[str, Any] = {}
     if kind is EligibleSet.EVENT_ATTENDEES:
         if data.event_id is None or not await Event.filter(id=data.event_id).exists():
             raise NotFound("No such event.", field="eventId")
@@ -103,10 +105,10 @@ async def create_lottery(actor: User | None, data: LotteryInput, *, settings: Se
 
 async def _add(lottery: Lottery, user_ids: list[int]) -> int:
     ids = set(user_ids)
-    known = set(await User.filter(id__in=ids).values_list("id", flat=True))
+    known = set(await column(User.filter(id__in=ids), "id"))
     if known != ids:
         raise NotFound("Some of these members do not exist.", field="userIds")
-    present = set(await LotteryEntrant.filter(lottery_id=lottery.id).values_list("user_id", flat=True))
+    present = set(await column(LotteryEntrant.filter(lottery_id=lottery.id), "user_id"))
     new = sorted(ids - present)
     await LotteryEntrant.bulk_create([LotteryEntrant(lottery_id=lottery.id, user_id=i) for i in new])
     return len(new)
@@ -134,17 +136,17 @@ async def eligible_ids(lottery: Lottery, settings: Settings) -> list[int]:
     """The sorted ids of the members who may win, as of now."""
     kind = EligibleSet(lottery.eligible_set)
     if kind is EligibleSet.EVENT_ATTENDEES:
-        ids = await Rsvp.filter(event_id=lottery.event_id, checked_in_at__isnull=False
-                                ).values_list("user_id", flat=True)
+        ids = await column(Rsvp.filter(event_id=lottery.event_id, checked_in_at__isnull=False
+                                ), "user_id")
     elif kind is EligibleSet.CHECK_IN_STREAK:
         rows = await MemberStats.filter(current_streak__gte=lottery.min_streak or 1)
         ids = [s.user_id for s in rows if live_streak(s, settings) >= (lottery.min_streak or 1)]
     elif kind is EligibleSet.SURVEY_RESPONDENTS:
         from api.models.governance import SurveyResponse
 
-        ids = await SurveyResponse.filter(survey_id=lottery.survey_id).values_list("respondent_id", flat=True)
+        ids = await column(SurveyResponse.filter(survey_id=lottery.survey_id), "respondent_id")
     else:
-        ids = await LotteryEntrant.filter(lottery_id=lottery.id).values_list("user_id", flat=True)
+        ids = await column(LotteryEntrant.filter(lottery_id=lottery.id), "user_id")
     return sorted(set(ids))
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from tortoise.exceptions import IntegrityError
 from api.transactions import transaction
 
-from api.db import fetch_all
+from api.db import column, fetch_all
 from api.domain.content import ContentRef, ContentType, gate
 from api.domain.content.events import Submission
 from api.domain.engagement.common import clean_line, clean_text, community_day
@@ -37,8 +37,8 @@ def _pair_key(a: int, b: int) -> str:
 
 async def blocked_between(user_id: int, other_ids: list[int]) -> set[int]:
     """The ids among `other_ids` that blocked `user_id` or that `user_id` blocked."""
-    rows = await Block.filter(blocker_id=user_id, blocked_id__in=other_ids).values_list("blocked_id", flat=True)
-    rows2 = await Block.filter(blocked_id=user_id, blocker_id__in=other_ids).values_list("blocker_id", flat=True)
+    rows = await column(Block.filter(blocker_id=user_id, blocked_id__in=other_ids), "blocked_id")
+    rows2 = await column(Block.filter(blocked_id=user_id, blocker_id__in=other_ids), "blocker_id")
     return set(rows) | set(rows2)
 
 
@@ -134,8 +134,8 @@ async def _post(conversation: Conversation, sender_id: int, body: str, *, auto: 
         await ConversationMember.filter(conversation_id=conversation.id, user_id=sender_id).update(
             last_read_message_id=message.id
         )
-    recipients = await ConversationMember.filter(conversation_id=conversation.id, left_at__isnull=True
-                                                 ).values_list("user_id", flat=True)
+    recipients = await column(ConversationMember.filter(conversation_id=conversation.id, left_at__isnull=True
+                                                 ), "user_id")
     for user_id in recipients:
         await publish(channel_for(user_id), {"id": message.id})
     return message
@@ -273,7 +273,7 @@ async def _can_see(viewer: User | None, message_id: int) -> bool:
 
 
 async def _sent_by(user_id: int) -> list[int]:
-    return list(await Message.filter(sender_id=user_id, deleted=False).values_list("id", flat=True))
+    return list(await column(Message.filter(sender_id=user_id, deleted=False), "id"))
 
 
 MESSAGE = ContentType(name="Message", load=_load, hide=_hide, unhide=_unhide, delete=_delete, can_see=_can_see,

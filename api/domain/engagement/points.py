@@ -6,6 +6,7 @@ is locked while an award checks its daily cap, so concurrent awards never exceed
 
 from __future__ import annotations
 
+from typing import Any
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum
@@ -155,7 +156,7 @@ async def leaderboard(settings: Settings, period: Period, *, offset: int = 0, li
     Ties share the order of the smaller member id."""
     start = period_start(period, community_day(settings, at))
     where = "rule NOT IN (?, ?)"
-    params: list = list(SPENDING_RULES)
+    params: list[Any] = list(SPENDING_RULES)
     if start is not None:
         where += " AND day >= ?"
         params.append(start)

@@ -9,7 +9,7 @@ by staff. Deleted and hidden posts keep their place in a topic, without their bo
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
@@ -26,9 +26,9 @@ _MEMO_KEY = "forum.spaces"
 
 def can_view_space(viewer: User | None, space: Space, parent: Space | None = None) -> bool:
     """`parent` is the space's parent, required when it has one (nesting is one level)."""
-    if space.parent_id is not None:
-        if parent is None or parent.id != space.parent_id or not can_view_space(viewer, parent):
-            return False
+    if space.parent_id is not None and (
+            parent is None or parent.id != space.parent_id or not can_view_space(viewer, parent)):
+        return False
     return can_see(viewer, space.visibility, allowed_roles=list(space.allowed_roles or []))
 
 
@@ -59,7 +59,7 @@ class SpaceIndex:
 async def space_index(memo: dict[str, Any] | None = None) -> SpaceIndex:
     """The spaces, once per request when a request memo is given."""
     if memo is not None and _MEMO_KEY in memo:
-        return memo[_MEMO_KEY]
+        return cast(SpaceIndex, memo[_MEMO_KEY])
     index = SpaceIndex(list(await Space.all()))
     if memo is not None:
         memo[_MEMO_KEY] = index

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 
+from api.db import column
 from api.domain import attachments
 from api.domain.forum import access
 from api.models.accounts import User
@@ -69,10 +70,8 @@ async def refresh_spaces(space_ids: Iterable[int]) -> None:
 
 async def _refresh(topics: QuerySet[Topic], posts: QuerySet[Post]) -> None:
     # Only the items that embed uploads are loaded (a space may hold many topics).
-    topic_ids = await Attachment.filter(subject_type="Topic", subject_id__in=Subquery(topics.values("id"))) \
-        .values_list("subject_id", flat=True)
-    post_ids = await Attachment.filter(subject_type="Post", subject_id__in=Subquery(posts.values("id"))) \
-        .values_list("subject_id", flat=True)
+    topic_ids = await column(Attachment.filter(subject_type="Topic", subject_id__in=Subquery(topics.values("id"))), "subject_id")
+    post_ids = await column(Attachment.filter(subject_type="Post", subject_id__in=Subquery(posts.values("id"))), "subject_id")
     spaces = await access.space_index()
     if topic_ids:
         await attachments.set_public("Topic", {

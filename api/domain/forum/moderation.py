@@ -3,6 +3,9 @@ approves (held) forum content without importing the forum."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from api.db import column
 from api.transactions import transaction
 
 from api.domain.content import ContentRef, ContentType
@@ -33,10 +36,10 @@ async def load_posts(ids: list[int]) -> dict[int, ContentRef]:
     return {p.id: ContentRef(content_type="Post", id=p.id, author_id=p.author_id,
                              title=title, text=p.body, hidden=p.hidden,
                              deleted=p.deleted_at is not None, held=p.held)
-            for p, title in zip(posts, titles)}
+            for p, title in zip(posts, titles, strict=True)}
 
 
-async def _topic_state(topic_id: int, **changes) -> Topic | None:
+async def _topic_state(topic_id: int, **changes: Any) -> Topic | None:
     async with transaction():
         topic = await Topic.filter(id=topic_id).select_for_update().first()
         if topic is None:
@@ -46,7 +49,7 @@ async def _topic_state(topic_id: int, **changes) -> Topic | None:
         await topic.save(update_fields=list(changes))
         await refresh_topics([topic.id])
         await enqueue("topic", topic.id)
-        await enqueue("post", list(await Post.filter(topic_id=topic.id).values_list("id", flat=True)))
+        await enqueue("post", list(await column(Post.filter(topic_id=topic.id), "id")))
     return topic
 
 
@@ -77,7 +80,7 @@ async def publish_topic(topic_id: int, _moderator_id: int | None) -> None:
     await announce_topic(topic, (await render_body(topic.body)).mentioned)
 
 
-async def _post_state(post_id: int, **changes) -> Post | None:
+async def _post_state(post_id: int, **changes: Any) -> Post | None:
     async with transaction():
         post = await Post.filter(id=post_id).select_for_update().first()
         if post is None:
@@ -127,11 +130,11 @@ async def can_see_post(viewer: User | None, post_id: int) -> bool:
 
 
 async def topics_by(user_id: int) -> list[int]:
-    return list(await Topic.filter(author_id=user_id, deleted_at__isnull=True).values_list("id", flat=True))
+    return list(await column(Topic.filter(author_id=user_id, deleted_at__isnull=True), "id"))
 
 
 async def posts_by(user_id: int) -> list[int]:
-    return list(await Post.filter(author_id=user_id, deleted_at__isnull=True).values_list("id", flat=True))
+    return list(await column(Post.filter(author_id=user_id, deleted_at__isnull=True), "id"))
 
 
 TOPIC = ContentType(name="Topic", load=load_topics, hide=hide_topic, unhide=unhide_topic,

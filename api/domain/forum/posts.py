@@ -79,7 +79,9 @@ async def create_post(actor: User | None, data: PostInput, *,
         if not held:
             counters.update(reply_count=F("reply_count") + 1)
         await Topic.filter(id=topic.id).update(**counters, **({} if held else {"last_activity_at": moment}))
-        position = (await Topic.filter(id=topic.id).only("id", "last_position").first()).last_position
+        counted = await Topic.filter(id=topic.id).only("id", "last_position").first()
+        assert counted is not None  # updated just above, under its row lock
+        position = counted.last_position
         post = await Post.create(
             topic_id=topic.id, author_id=actor.id, reply_to_id=reply_to.id if reply_to else None,
             quote_id=quote.id if quote else None,

@@ -158,11 +158,12 @@ async def accept_answer(actor: User | None, answer_id: int, accepted: bool = Tru
     if accepted:
         access.require_live_post(post, "answerId")
     async with transaction():
-        topic = await Topic.filter(id=topic.id).select_for_update().first()
-        if topic is None:
+        locked = await Topic.filter(id=topic.id).select_for_update().first()
+        if locked is None:
             raise NotFound("No such question.", field="answerId")
+        topic = locked
         current = topic.accepted_post_id
-        if accepted and current == post.id or not accepted and current != post.id:
+        if (accepted and current == post.id) or (not accepted and current != post.id):
             return topic, post  # nothing to change
         if current is not None:
             await unaccept_in_transaction(topic, current)

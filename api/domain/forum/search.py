@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.db import column
 from api.domain.forum.access import SpaceIndex, space_index
 from api.markdown import shown_texts_async
 from api.models.accounts import Role, Visibility
@@ -58,7 +59,7 @@ async def load_topics(ids: list[int]) -> list[dict[str, Any]]:
     topics = [t for t in await Topic.filter(id__in=ids) if _published(t)]
     spaces = await space_index()
     tags = await _tags([t.id for t in topics])
-    texts = dict(zip([t.id for t in topics], await shown_texts_async([(t.body_html, t.body) for t in topics], MAX_TEXT)))
+    texts = dict(zip([t.id for t in topics], await shown_texts_async([(t.body_html, t.body) for t in topics], MAX_TEXT), strict=True))
     documents = []
     for topic in topics:
         visibility = _visibility_fields(spaces, topic.space_id)
@@ -81,7 +82,7 @@ async def load_posts(ids: list[int]) -> list[dict[str, Any]]:
     posts = [p for p in posts if _published(p.topic)]
     spaces = await space_index()
     tags = await _tags(list({p.topic_id for p in posts}))
-    texts = dict(zip([p.id for p in posts], await shown_texts_async([(p.body_html, p.body) for p in posts], MAX_TEXT)))
+    texts = dict(zip([p.id for p in posts], await shown_texts_async([(p.body_html, p.body) for p in posts], MAX_TEXT), strict=True))
     documents = []
     for post in posts:
         visibility = _visibility_fields(spaces, post.topic.space_id)
@@ -100,11 +101,11 @@ async def load_posts(ids: list[int]) -> list[dict[str, Any]]:
 
 
 async def all_topic_ids() -> list[int]:
-    return list(await Topic.all().values_list("id", flat=True))
+    return list(await column(Topic.all(), "id"))
 
 
 async def all_post_ids() -> list[int]:
-    return list(await Post.all().values_list("id", flat=True))
+    return list(await column(Post.all(), "id"))
 
 
 _SETTINGS = {

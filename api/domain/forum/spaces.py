@@ -4,11 +4,14 @@ re-indexes its topics and posts (and its children's), since search documents car
 from __future__ import annotations
 
 import re
+from typing import cast
 from dataclasses import dataclass
 
+from api.db import column
 from api.transactions import transaction
 
 from api.domain.forum.media import refresh_spaces
+from api import text
 from api.errors import Conflict, DomainError, Invalid, NotFound, collect
 from api.models.accounts import Role, User, Visibility
 from api.models.forum import Post, PostingPolicy, Space, Topic
@@ -28,7 +31,7 @@ class SpaceInput:
     visibility: Visibility | None = None
     allowed_roles: list[Role] | None = None
     posting_policy: PostingPolicy | None = None
-    parent_id: int | None | object = _UNSET  # None: top level
+    parent_id: int | object | None = _UNSET  # None: top level
 
 
 def slugify(name: str) -> str:
@@ -38,17 +41,13 @@ def slugify(name: str) -> str:
 
 async def _check(space: Space, data: SpaceInput, errors: list[DomainError]) -> None:
     if data.name is not None:
-        space.name = data.name.strip()
-        if not space.name or len(space.name) > 100:
-            errors.append(Invalid("Use 1 to 100 characters.", field="name"))
+        space.name = text.line(data.name, "name", 100, what="a name", errors=errors)
     if data.slug is not None or not space.slug:
         space.slug = (data.slug or "").strip().lower() or slugify(space.name or "")
         if not SLUG_RE.match(space.slug) or len(space.slug) > 100:
             errors.append(Invalid("Use lower-case letters, digits and dashes.", field="slug"))
     if data.description is not None:
-        if len(data.description) > 2000:
-            errors.append(Invalid("Use at most 2000 characters.", field="description"))
-        space.description = data.description
+        space.description = text.block(data.description, "description", 2000, required=False, errors=errors)
     if data.position is not None:
         space.position = data.position
     if data.visibility is not None:
@@ -67,7 +66,7 @@ async def _check(space: Space, data: SpaceInput, errors: list[DomainError]) -> N
                 errors.append(Invalid("Spaces nest one level only.", field="parentId"))
             elif space.id is not None and await Space.filter(parent_id=space.id).exists():
                 errors.append(Invalid("This space has children, so it cannot have a parent.", field="parentId"))
-        space.parent_id = parent_id  # type: ignore[assignment]
+        space.parent_id = cast(int | None, parent_id)  # not _UNSET here
     if Visibility(space.visibility) is Visibility.PRIVATE and not space.allowed_roles:
         space.allowed_roles = [Role.ADMIN.value]
 
@@ -88,10 +87,10 @@ async def create_space(actor: User | None, data: SpaceInput) -> Space:
 
 
 async def _reindex_spaces(space_ids: list[int]) -> None:
-    topic_ids = list(await Topic.filter(space_id__in=space_ids).values_list("id", flat=True))
+    topic_ids = list(await column(Topic.filter(space_id__in=space_ids), "id"))
     await enqueue("topic", topic_ids)
     if topic_ids:
-        await enqueue("post", list(await Post.filter(topic_id__in=topic_ids).values_list("id", flat=True)))
+        await enqueue("post", list(await column(Post.filter(topic_id__in=topic_ids), "id")))
 
 
 async def update_space(actor: User | None, space_id: int, data: SpaceInput) -> Space:
@@ -108,7 +107,7 @@ async def update_space(actor: User | None, space_id: int, data: SpaceInput) -> S
     async with transaction():
         await space.save()
         if (space.visibility, list(space.allowed_roles or []), space.parent_id) != before:
-            children = list(await Space.filter(parent_id=space.id).values_list("id", flat=True))
+            children = list(await column(Space.filter(parent_id=space.id), "id"))
             await _reindex_spaces([space.id, *children])
             await refresh_spaces([space.id, *children])
     return space

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from api.db import column
 from api.transactions import transaction
 
 from api.domain.content import gate
@@ -128,7 +129,7 @@ async def edit_topic(actor: User | None, data: TopicChangesInput, *, settings: S
 
 
 async def _post_ids(topic_id: int) -> list[int]:
-    return list(await Post.filter(topic_id=topic_id).values_list("id", flat=True))
+    return list(await column(Post.filter(topic_id=topic_id), "id"))
 
 
 async def delete_topic(actor: User | None, topic_id: int) -> Topic:

@@ -4,9 +4,13 @@ becomes a change of the ballot that won."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from tortoise.exceptions import IntegrityError, TransactionManagementError
 from api.transactions import transaction
 
+from api import text
 from api.errors import Conflict, DomainError, ErrorCode, Forbidden, Invalid, NotFound
 from api.models.accounts import CommitteeMembership, User
 from api.models.governance import (
@@ -20,6 +24,8 @@ from . import proposals as proposals_domain
 from . import receipts
 from .tally import ABSTAIN, NO, YES
 
+T = TypeVar("T")
+
 _ATTEMPTS = 5
 
 
@@ -30,7 +36,7 @@ class VotingClosed(DomainError):
 def normalise_choices(proposal: Proposal, choices: list[str]) -> list[str]:
     """The ballot as stored, or `Invalid` (field `choices`) when it does not fit the method."""
     method = VotingMethod(proposal.method)
-    choices = [c.strip() for c in choices]
+    choices = [text.one_line(c) for c in choices]  # as the options were stored
     if method is VotingMethod.YES_NO_ABSTAIN:
         if len(choices) != 1 or choices[0].upper() not in (YES, NO, ABSTAIN):
             raise Invalid("Choose one of YES, NO or ABSTAIN.", field="choice")
@@ -65,7 +71,8 @@ async def _check_can_vote(proposal: Proposal, voter: User) -> None:
     raise Forbidden("Only members of the committee when voting opened may vote.", field="proposalId")
 
 
-async def _in_vote_transaction(actor: User | None, proposal_id: int, work, *, settings: Settings) -> tuple[Proposal, object]:
+async def _in_vote_transaction(actor: User | None, proposal_id: int, work: Callable[[Proposal, User], Awaitable[T]], *,
+                               settings: Settings) -> tuple[Proposal, T]:
     """Run `work(proposal, voter)` in a transaction holding the voting lock; retry lost insert races."""
     voter = await require_can_act(actor)
     visible = await proposals_domain.get_visible(voter, proposal_id)
@@ -112,7 +119,7 @@ async def cast_vote(actor: User | None, proposal_id: int, choices: list[str], *,
         return ballot
 
     _, ballot = await _in_vote_transaction(actor, proposal_id, work, settings=settings)
-    return ballot  # type: ignore[return-value]
+    return ballot
 
 
 async def retract_vote(actor: User | None, proposal_id: int, *, settings: Settings) -> Proposal:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from api.db import column
 from api.transactions import transaction
 
 from api.errors import Conflict
@@ -36,12 +37,12 @@ async def close_proposal(proposal_id: int, *, only_if_due: bool = True, settings
         if not await query.update(status=ProposalStatus.CLOSED, closed_at=moment):
             return False
         proposal = await Proposal.get(id=proposal_id)
-        ballots = await Ballot.filter(proposal_id=proposal_id).values_list("choices", flat=True)
+        ballots = await column(Ballot.filter(proposal_id=proposal_id), "choices")
         result = tally(proposals_domain.rules_of(proposal), [list(b) for b in ballots], proposal.eligible_count)
         await Proposal.filter(id=proposal_id).update(outcome=result.outcome, result=result.to_dict())
     try:
         await announce(proposal_id, settings=settings)
-    except Exception:  # noqa: BLE001 - the outcome is stored; the scheduler retries publishing
+    except Exception:  # the outcome is stored; the scheduler retries publishing
         log.exception("announcing the outcome of proposal %s failed", proposal_id)
     await proposals_domain.notify_update(await Proposal.get(id=proposal_id))
     return True
@@ -124,19 +125,19 @@ async def close_due(settings: Settings) -> bool:
     anything changed."""
     moment = now()
     changed = False
-    due = await Proposal.filter(status=ProposalStatus.OPEN, closes_at__lte=moment).values_list("id", flat=True)
+    due = await column(Proposal.filter(status=ProposalStatus.OPEN, closes_at__lte=moment), "id")
     for proposal_id in due:
         try:
             changed = await close_if_due(proposal_id, settings=settings) or changed
-        except Exception:  # noqa: BLE001 - one failing proposal must not keep the others open
+        except Exception:  # one failing proposal must not keep the others open
             log.exception("closing proposal %s failed", proposal_id)
-    unannounced = await Proposal.filter(
+    unannounced = await column(Proposal.filter(
         status=ProposalStatus.CLOSED, announced_at__isnull=True
-    ).values_list("id", flat=True)
+    ), "id")
     for proposal_id in unannounced:
         try:
             changed = await announce(proposal_id, settings=settings) or changed
-        except Exception:  # noqa: BLE001 - retried at the next run
+        except Exception:  # retried at the next run
             log.exception("announcing the outcome of proposal %s failed", proposal_id)
     for model in (Poll, Survey):
         closed = await model.filter(status=PollStatus.OPEN, closes_at__lte=moment).update(

@@ -10,7 +10,8 @@ from api.transactions import transaction
 from api.domain.accounts.events import MemberAccessChanged
 from api.events import emit
 from api.policy import can_view
-from api.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, collect
+from api import text
+from api.errors import Conflict, DomainError, Forbidden, NotFound, collect
 from api.models.accounts import Committee, CommitteeMembership, CommitteeRole, Role, User, Visibility
 from api.policies import is_admin, require_can_act, require_role
 from api.settings import Settings
@@ -53,19 +54,14 @@ async def create_committee(
 ) -> Committee:
     """Admins create committees; names are unique."""
     require_role(actor, Role.ADMIN)
-    name = name.strip()
     errors: list[DomainError] = []
-    if not name:
-        errors.append(Invalid("Enter a name.", field="name"))
-    elif len(name) > MAX_NAME_LENGTH:
-        errors.append(Invalid(f"Use at most {MAX_NAME_LENGTH} characters.", field="name"))
-    if len(description) > settings.max_body_length:
-        errors.append(Invalid(f"Use at most {settings.max_body_length} characters.", field="description"))
+    name = text.line(name, "name", MAX_NAME_LENGTH, what="a name", errors=errors)
+    description = text.block(description, "description", settings.max_body_length, required=False, errors=errors)
     collect(errors)
     if await Committee.filter(name=name).exists():
         raise Conflict("A committee with this name exists.", field="name")
     try:
-        return await Committee.create(name=name, description=description.strip(), visibility=visibility)
+        return await Committee.create(name=name, description=description, visibility=visibility)
     except IntegrityError:
         raise Conflict("A committee with this name exists.", field="name") from None
 

@@ -55,7 +55,7 @@ async def create_poll(actor: User | None, data: PollInput, *, settings: Settings
     member = await require_can_act(actor)
     errors: list[DomainError] = []
     question = text.line(data.question, "question", title_limit(settings), what="a question", errors=errors)
-    options = [" ".join(o.split()) for o in data.options]
+    options = [text.one_line(o) for o in data.options]
     if problem := option_problem(options, settings):
         errors.append(Invalid(problem, field="options"))
     max_choices = 1

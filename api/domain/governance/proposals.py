@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from api.transactions import transaction
 
-from api.db import is_postgres
+from api.db import column, is_postgres
 from api.domain.notifications import notify_many
 from api.policy import can_view
 from api import text
@@ -75,7 +75,7 @@ def _apply(proposal: Proposal, data: ProposalInput, settings: Settings) -> None:
         if value is not None:
             setattr(proposal, name, value)
     if data.options is not None:
-        proposal.options = [o.strip() for o in data.options]
+        proposal.options = [text.one_line(o) for o in data.options]
     method = VotingMethod(proposal.method)
     options = list(proposal.options or [])
     if method is VotingMethod.YES_NO_ABSTAIN:
@@ -104,17 +104,9 @@ def title_limit(settings: Settings) -> int:
 
 
 def option_problem(options: list[str], settings: Settings) -> str | None:
-    if len(options) < 2:
-        return "List at least two options."
-    if len(options) > settings.governance_max_options:
-        return f"List at most {settings.governance_max_options} options."
-    if any(not o for o in options):
-        return "Options cannot be empty."
-    if any(len(o) > settings.governance_max_option_length for o in options):
-        return f"Use at most {settings.governance_max_option_length} characters per option."
-    if len({o.casefold() for o in options}) != len(options):
-        return "Options must differ from each other."
-    return None
+    """What is wrong with the options of a proposal, poll or survey question (`api.text.options_problem`)."""
+    return text.options_problem(options, max_count=settings.governance_max_options,
+                                max_length=settings.governance_max_option_length)
 
 
 async def get_visible(viewer: User | None, proposal_id: int, *, field: str = "proposalId") -> Proposal:
@@ -210,9 +202,9 @@ async def open_proposal(
         )
         if not opened:
             raise Conflict("Only drafts can be opened.", field="proposalId")
-        voters = await CommitteeMembership.filter(
+        voters = await column(CommitteeMembership.filter(
             committee_id=proposal.committee_id, left_at__isnull=True
-        ).values_list("user_id", flat=True)
+        ), "user_id")
         voters = sorted(set(voters))
         if not voters:
             raise Conflict("The committee has no members to vote.", field="proposalId")
@@ -223,7 +215,7 @@ async def open_proposal(
     try:
         await notify_many(voters, "governance.proposal_opened", actor_id=member.id, subject_type="Proposal",
                           subject_id=proposal.id, message=f"Voting opened: {proposal.title}"[:200])
-    except Exception:  # noqa: BLE001 - voting is open; a lost notification must not undo that
+    except Exception:  # voting is open; a lost notification must not undo that
         log.exception("notifying the voters of proposal %s failed", proposal.id)
     return proposal
 

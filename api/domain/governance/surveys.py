@@ -12,7 +12,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError, TransactionManagementError
 from api.transactions import transaction
 
-from api.db import fetch_all, is_postgres
+from api.db import column, fetch_all, is_postgres
 from api import text
 from api.domain.content import gate
 from api.domain.content.events import Submission
@@ -68,13 +68,13 @@ async def create_survey(
     elif len(questions) > settings.survey_max_questions:
         errors.append(Invalid(f"Ask at most {settings.survey_max_questions} questions.", field="questions"))
     for number, question in enumerate(questions, start=1):
-        prompt = " ".join(question.prompt.split())
+        prompt = text.one_line(question.prompt)
         if not prompt or len(prompt) > title_limit(settings):
             errors.append(Invalid(f"Question {number}: write a prompt of at most "
                                   f"{title_limit(settings)} characters.", field="questions"))
         kind = QuestionKind(question.kind)
         if kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
-            if problem := option_problem([o.strip() for o in question.options], settings):
+            if problem := option_problem([text.one_line(o) for o in question.options], settings):
                 errors.append(Invalid(f"Question {number}: {problem}", field="questions"))
         elif question.options:
             errors.append(Invalid(f"Question {number}: {kind.value} questions take no options.", field="questions"))
@@ -85,8 +85,8 @@ async def create_survey(
     collect(errors)
     texts = {"title": title, "description": description}
     for number, q in enumerate(questions):
-        texts[f"questions.{number}.prompt"] = " ".join(q.prompt.split())
-        texts.update({f"questions.{number}.options.{i}": o.strip() for i, o in enumerate(q.options)})
+        texts[f"questions.{number}.prompt"] = text.one_line(q.prompt)
+        texts.update({f"questions.{number}.options.{i}": text.one_line(o) for i, o in enumerate(q.options)})
     verdict = await gate.check(Submission(author=member, content_type="Survey", texts=texts), settings)
     async with transaction():
         survey = await Survey.create(author_id=member.id, title=verdict.text("title", title),
@@ -94,7 +94,7 @@ async def create_survey(
         await SurveyQuestion.bulk_create([
             SurveyQuestion(survey_id=survey.id, position=number + 1, kind=q.kind,
                            prompt=verdict.text(f"questions.{number}.prompt", texts[f"questions.{number}.prompt"]),
-                           options=[verdict.text(f"questions.{number}.options.{i}", o.strip())
+                           options=[verdict.text(f"questions.{number}.options.{i}", text.one_line(o))
                                     for i, o in enumerate(q.options)], required=q.required)
             for number, q in enumerate(questions)
         ])
@@ -211,7 +211,7 @@ async def results(actor: User | None, survey_id: int) -> tuple[Survey, int, list
     require_role(actor, Role.MODERATOR)
     survey = await _get(survey_id)
     questions = list(await SurveyQuestion.filter(survey_id=survey_id).order_by("position"))
-    responses = await SurveyResponse.filter(survey_id=survey_id).order_by("id").values_list("answers", flat=True)
+    responses = await column(SurveyResponse.filter(survey_id=survey_id).order_by("id"), "answers")
     out = [QuestionResult(question=q, option_counts=[0] * len(q.options)) for q in questions]
     for answers in responses:
         for result in out:

@@ -73,7 +73,7 @@ class TallyResult:
         data = asdict(self)
         data["outcome"] = self.outcome.value
         data["counts"] = [[k, v] for k, v in self.counts.items()]
-        for stored, current in zip(data["rounds"], self.rounds):
+        for stored, current in zip(data["rounds"], self.rounds, strict=True):
             stored["counts"] = [[k, v] for k, v in current.counts.items()]
         return data
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from tortoise.expressions import Q, Subquery
 
+from api.db import column
 from api.errors import Forbidden, NotFound
 from tortoise.queryset import QuerySet
 
@@ -86,7 +87,7 @@ def readable_resources_q(viewer: User | None) -> Q:
 
 
 async def author_ids_of(article_id: int) -> set[int]:
-    return set(await ArticleAuthor.filter(article_id=article_id).values_list("user_id", flat=True))
+    return set(await column(ArticleAuthor.filter(article_id=article_id), "user_id"))
 
 
 async def may_edit_article(user: User | None, article: Article, *,

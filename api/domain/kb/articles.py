@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
+from api.db import column
 from api.transactions import transaction
 
 from api.domain.content import gate
@@ -53,8 +54,7 @@ async def _html(body: str) -> str:
 
 async def _unique_slug(wanted: str, article_id: int | None = None) -> str:
     base = wanted or "article"
-    taken = set(await Article.filter(slug__startswith=base).exclude(id=article_id or 0)
-                .values_list("slug", flat=True))
+    taken = set(await column(Article.filter(slug__startswith=base).exclude(id=article_id or 0), "slug"))
     if base not in taken:
         return base
     number = 2

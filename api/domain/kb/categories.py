@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
+from api.db import column
 from api.transactions import transaction
 
 from api.domain.kb.text import check_summary, slugify
+from api import text
 from api.errors import Conflict, DomainError, Invalid, NotFound, collect
 from api.models.accounts import Role, User
 from api.models.kb import Article, Category, Resource
@@ -50,12 +52,7 @@ async def _check_parent(parent_id: int, moving_id: int | None) -> None:
 
 
 def _clean_name(name: str, errors: list[DomainError]) -> str:
-    name = " ".join(name.split())
-    if not name:
-        errors.append(Invalid("Enter a name.", field="name"))
-    elif len(name) > MAX_NAME:
-        errors.append(Invalid(f"Use at most {MAX_NAME} characters.", field="name"))
-    return name
+    return text.line(name, "name", MAX_NAME, what="a name", errors=errors)
 
 
 async def create_category(actor: User | None, data: CategoryInput, *, settings: Settings) -> Category:
@@ -116,8 +113,8 @@ async def delete_category(actor: User | None, category_id: int) -> int:
             raise NotFound("No such category.", field="categoryId")
         if await Category.filter(parent_id=category_id).exists():
             raise Conflict("Move or delete its subcategories first.", field="categoryId")
-        article_ids = await Article.filter(category_id=category_id).values_list("id", flat=True)
-        resource_ids = await Resource.filter(category_id=category_id).values_list("id", flat=True)
+        article_ids = await column(Article.filter(category_id=category_id), "id")
+        resource_ids = await column(Resource.filter(category_id=category_id), "id")
         await Article.filter(category_id=category_id).update(category_id=None)
         await Resource.filter(category_id=category_id).update(category_id=None)
         await category.delete()

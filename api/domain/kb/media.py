@@ -26,7 +26,7 @@ async def sync_resources(resource_ids: Iterable[int]) -> None:
     ids = set(resource_ids)
     rows = {r.id: r for r in await Resource.filter(id__in=ids)}
     await attachments.record("Resource", {
-        i: attachments.Use(resource_is_public(rows[i]), {rows[i].media_id} if rows[i].media_id else set())
+        i: attachments.Use(resource_is_public(rows[i]), {media_id} if (media_id := rows[i].media_id) else set())
         if i in rows else attachments.Use(False) for i in ids
     })
 

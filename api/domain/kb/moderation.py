@@ -3,6 +3,9 @@ unhide and delete them like any member content. Hiding takes them out of lists a
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+from api.db import column
 from api.transactions import transaction
 
 from api.domain.content import ContentRef, ContentType
@@ -12,6 +15,9 @@ from api.errors import NotFound
 from api.models.accounts import User
 from api.models.kb import Article, ArticleAuthor, Resource
 from search.outbox import enqueue
+
+# A moderation action on an item: (item id, moderator id).
+Action = Callable[[int, int | None], Awaitable[None]]
 
 
 async def load_articles(ids: list[int]) -> dict[int, ContentRef]:
@@ -42,7 +48,7 @@ async def _sync_media(kind: str, item_id: int) -> None:
         await sync_resources([item_id])
 
 
-def _set_hidden(model: type[Article] | type[Resource], kind: str, hidden: bool):
+def _set_hidden(model: type[Article] | type[Resource], kind: str, hidden: bool) -> Action:
     async def action(item_id: int, moderator_id: int | None) -> None:
         async with transaction():
             if await model.filter(id=item_id).update(hidden=hidden):
@@ -52,7 +58,7 @@ def _set_hidden(model: type[Article] | type[Resource], kind: str, hidden: bool):
     return action
 
 
-def _delete(model: type[Article] | type[Resource], kind: str):
+def _delete(model: type[Article] | type[Resource], kind: str) -> Action:
     async def action(item_id: int, moderator_id: int | None) -> None:
         async with transaction():
             if await model.filter(id=item_id).delete():
@@ -76,11 +82,11 @@ async def can_see_resource(viewer: User | None, resource_id: int) -> bool:
 
 async def articles_by(user_id: int) -> list[int]:
     """Articles the member started (co-authored articles stay: others wrote them too)."""
-    return list(await Article.filter(created_by_id=user_id).values_list("id", flat=True))
+    return list(await column(Article.filter(created_by_id=user_id), "id"))
 
 
 async def resources_by(user_id: int) -> list[int]:
-    return list(await Resource.filter(created_by_id=user_id).values_list("id", flat=True))
+    return list(await column(Resource.filter(created_by_id=user_id), "id"))
 
 
 ARTICLE = ContentType(

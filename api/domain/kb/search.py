@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from api.db import column
 from api.domain.kb.text import roles_list
 from api.markdown import shown_texts_async
 from api.models.kb import Article, ArticleAuthor, ArticleStatus, Resource
@@ -34,14 +35,14 @@ async def load_articles(ids: list[int]) -> list[dict[str, Any]]:
             "committee_ids": [a.committee_id] if a.committee_id else [],
             "created_at": timestamp(a.published_at or a.created_at), "updated_at": timestamp(a.updated_at),
         }
-        for a, text in zip(rows, texts)
+        for a, text in zip(rows, texts, strict=True)
     ]
 
 
 async def all_article_ids() -> list[int]:
-    return list(await Article.filter(
+    return list(await column(Article.filter(
         status__in=[ArticleStatus.PUBLISHED, ArticleStatus.ARCHIVED], hidden=False
-    ).order_by("id").values_list("id", flat=True))
+    ).order_by("id"), "id"))
 
 
 async def load_resources(ids: list[int]) -> list[dict[str, Any]]:
@@ -59,7 +60,7 @@ async def load_resources(ids: list[int]) -> list[dict[str, Any]]:
 
 
 async def all_resource_ids() -> list[int]:
-    return list(await Resource.filter(hidden=False).order_by("id").values_list("id", flat=True))
+    return list(await column(Resource.filter(hidden=False).order_by("id"), "id"))
 
 
 ARTICLES = DocumentKind(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.db import column
 from api.models.accounts import User
 from api.models.attachments import Attachment
 from api.models.media import MediaFile, MediaVariant
@@ -27,8 +28,7 @@ async def readable(viewer: User | None, files: list[MediaFile]) -> set[int]:
     allowed |= {f.id for f in files if f.owner_id == viewer.id}
     pending = [f for f in files if f.id not in allowed]
     if pending and is_staff(viewer):
-        used = set(await Attachment.filter(media_file_id__in=[f.id for f in pending])
-                   .values_list("media_file_id", flat=True))
+        used = set(await column(Attachment.filter(media_file_id__in=[f.id for f in pending]), "media_file_id"))
         allowed |= {f.id for f in pending if f.id not in used}
         pending = [f for f in pending if f.id not in allowed]
     if pending:

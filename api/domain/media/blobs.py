@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 
+from api.db import column
 from api.models.media import MediaVariant
 from media.storage import Storage
 
@@ -21,7 +22,7 @@ async def delete_unused_blobs(storage: Storage, shas: Iterable[str]) -> list[str
     shas = set(shas)
     if not shas:
         return []
-    used = set(await MediaVariant.filter(sha256__in=shas).values_list("sha256", flat=True))
+    used = set(await column(MediaVariant.filter(sha256__in=shas), "sha256"))
     unused = sorted(shas - used)
     for sha256 in unused:
         await asyncio.to_thread(storage.delete, sha256)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from tortoise.exceptions import IntegrityError, OperationalError
+from api.db import column
 from api.transactions import transaction
 
 from api.domain.media.blobs import delete_unused_blobs
@@ -35,7 +36,7 @@ async def delete(actor: User | None, media_id: int,
     """Delete a file's record; its blobs go too unless another record uses the same bytes."""
     storage = storage or get_storage(settings)
     media_file = await get_own(actor, media_id)
-    shas = await MediaVariant.filter(media_file_id=media_file.id).values_list("sha256", flat=True)
+    shas = await column(MediaVariant.filter(media_file_id=media_file.id), "sha256")
     try:
         async with transaction():
             await User.filter(avatar_id=media_file.id).update(avatar_id=None)

@@ -7,7 +7,7 @@ import asyncio
 import hashlib
 import os
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from api.transactions import transaction
 
@@ -24,7 +24,7 @@ from api.policies import require_member
 from api.ratelimit import RateLimiter
 from api.settings import Settings
 from media import sniff
-from media.images import ImageRejected, process_image
+from media.images import ImageRejected, ProcessedImage, process_image
 from media.storage import BlobTooLarge, Storage, get_storage
 
 
@@ -113,7 +113,7 @@ async def _upload_image(member: User, file: UploadedFile, sniffed: sniff.Sniffed
     del data
     original = processed.original
     new_blobs: list[str] = []
-    variants: list[MediaVariant] = []
+    variants = []
     for rendition in renditions:
         stored = await asyncio.to_thread(storage.put_bytes, rendition.data)
         if stored.created:
@@ -130,11 +130,11 @@ async def _upload_image(member: User, file: UploadedFile, sniffed: sniff.Sniffed
     )
     created = await _record(member, purpose, alt, filename, source_sha, fields, variants, settings,
                             storage, new_blobs)
-    await restore_missing(storage, [(v.sha256, r.data) for v, r in zip(variants, renditions)])
+    await restore_missing(storage, [(v.sha256, r.data) for v, r in zip(variants, renditions, strict=True)])
     return created
 
 
-async def _process(data: bytes, sniffed: sniff.Sniffed, settings: Settings):
+async def _process(data: bytes, sniffed: sniff.Sniffed, settings: Settings) -> ProcessedImage:
     # In a worker process (api.offload, kind "image"), at most MEDIA_PROCESSING_CONCURRENCY at
     # once: decoding takes a few times the pixel count in memory, and Pillow's JPEG encoder
     # holds the GIL for seconds on a large image, so a thread would stall the event loop.
@@ -147,7 +147,7 @@ async def _process(data: bytes, sniffed: sniff.Sniffed, settings: Settings):
 
 
 async def _processed_before(source_sha: str, settings: Settings,
-                            storage: Storage) -> tuple[dict, list[MediaVariant]] | None:
+                            storage: Storage) -> tuple[dict[str, Any], list[MediaVariant]] | None:
     """What processing these exact bytes gave last time, when all its blobs are still stored:
     a second upload of the same image costs no decoding. Limits are those of today."""
     earlier = await MediaFile.filter(source_sha256=source_sha, kind=MediaKind.IMAGE).order_by("-id").first()
@@ -192,7 +192,7 @@ async def _upload_other(member: User, file: UploadedFile, sniffed: sniff.Sniffed
 
 
 async def _record(member: User, purpose: MediaPurpose, alt: str, filename: str, source_sha: str,
-                  fields: dict, variants: list[MediaVariant], settings: Settings, storage: Storage,
+                  fields: dict[str, Any], variants: list[MediaVariant], settings: Settings, storage: Storage,
                   new_blobs: list[str]) -> MediaFile:
     """Insert the rows; the quota is checked again under a lock on the member's row, so two
     concurrent uploads cannot both use the last free bytes. On failure, blobs this upload

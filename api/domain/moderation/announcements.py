@@ -10,6 +10,7 @@ from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
 from api import text
+from api.db import column
 from api.errors import DomainError, Invalid, NotFound, collect
 from api.markdown import render_async
 from api.models.accounts import Committee, CommitteeMembership, Role, User
@@ -74,7 +75,7 @@ async def publish_due(at: datetime | None = None) -> list[int]:
     """Publish scheduled announcements whose time has come. Each is claimed with a conditional
     update, so with several processes running this, each announcement is published once."""
     at = at or now()
-    due = await Announcement.filter(published_at__isnull=True, publish_at__lte=at).values_list("id", flat=True)
+    due = await column(Announcement.filter(published_at__isnull=True, publish_at__lte=at), "id")
     published: list[int] = []
     for announcement_id in due:
         claimed = await Announcement.filter(id=announcement_id, published_at__isnull=True).update(published_at=at)
@@ -90,9 +91,7 @@ async def publish_due_job(settings: Settings) -> bool:
 
 
 async def committee_ids_of(user_id: int) -> list[int]:
-    return await CommitteeMembership.filter(user_id=user_id, left_at__isnull=True).values_list(
-        "committee_id", flat=True
-    )
+    return await column(CommitteeMembership.filter(user_id=user_id, left_at__isnull=True), "committee_id")
 
 
 def audience_filter(viewer: User | None, committee_ids: list[int]) -> Q:
@@ -161,7 +160,7 @@ async def announce(actor: User | None, *, settings: Settings, **fields: object) 
     from api.policies import require_role
 
     moderator = require_role(actor, Role.MODERATOR)
-    announcement = await publish_announcement(author_id=moderator.id, settings=settings, **fields)  # type: ignore[arg-type]
+    announcement = await publish_announcement(author_id=moderator.id, settings=settings, **fields)  # type: ignore[arg-type]  # the mutation's input fields, passed through
     await modlog.record(LogAction.ANNOUNCEMENT_PUBLISHED, actor_id=moderator.id, subject_type="Announcement",
                         subject_id=announcement.id, subject_label=announcement.title)
     return announcement

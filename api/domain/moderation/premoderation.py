@@ -14,6 +14,7 @@ import re
 from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
 
+from api.db import column
 from api.domain import content
 from api.domain.content.events import ContentFlagged, ContentHeld, MayPost, Screened, ScreenText
 from api.domain.moderation import admission, modlog, rules, watched
@@ -157,12 +158,12 @@ async def approve_held(actor: User | None, item_id: int) -> ReviewItem:
     moderator = require_role(actor, Role.MODERATOR)
     item = await _held_item(item_id)
     registered = content.get(item.subject_type)
-    if registered.publish is None:  # type: ignore[union-attr]
+    if registered is None or registered.publish is None:
         raise Conflict("This content type cannot be held.", field="itemId")
     async with transaction():
         if not await close_item(item, moderator, action=None, resolution=APPROVED, reason=""):
             raise Conflict("This item has already been decided.", field="itemId")
-        await registered.publish(item.subject_id, moderator.id)  # type: ignore[union-attr]
+        await registered.publish(item.subject_id, moderator.id)
         await modlog.record(LogAction.CONTENT_APPROVED, actor_id=moderator.id, subject_type=item.subject_type,
                             subject_id=item.subject_id, subject_label=await _label(item))
     if item.subject_author_id:
@@ -181,10 +182,12 @@ async def reject_held(actor: User | None, item_id: int, reason: str, *, settings
     reason = note(reason, "reason", required=True, settings=settings)
     item = await _held_item(item_id)
     registered = content.get(item.subject_type)
+    if registered is None:
+        raise Conflict("This content type cannot be held.", field="itemId")
     async with transaction():
         if not await close_item(item, moderator, action=None, resolution=REJECTED, reason=reason):
             raise Conflict("This item has already been decided.", field="itemId")
-        await registered.delete(item.subject_id, moderator.id)  # type: ignore[union-attr]
+        await registered.delete(item.subject_id, moderator.id)
         await modlog.record(LogAction.CONTENT_REJECTED, actor_id=moderator.id, subject_type=item.subject_type,
                             subject_id=item.subject_id, subject_label=await _label(item), reason=reason)
     if item.subject_author_id:
@@ -197,7 +200,7 @@ async def reject_held(actor: User | None, item_id: int, reason: str, *, settings
 
 async def _tell_reporters(item: ReviewItem, moderator: User, outcome: str) -> None:
     """Content reported before it was held (e.g. held again after an edit): close the loop."""
-    reporters = await Report.filter(item_id=item.id).values_list("reporter_id", flat=True)
+    reporters = await column(Report.filter(item_id=item.id), "reporter_id")
     await notify_many(set(reporters), "moderation.report_resolved", actor_id=moderator.id,
                       subject_type=item.subject_type, subject_id=item.subject_id,
                       message=f"Thank you for your report: {outcome}.")

@@ -11,6 +11,7 @@ from enum import Enum
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Subquery
 from tortoise.queryset import QuerySet
+from api.db import column
 from api.settings import Settings
 from api.transactions import transaction
 
@@ -109,7 +110,7 @@ async def open_item(subject_type: str, subject_id: int, author_id: int | None, *
         if item is None:
             raise
         return item
-    staff = await User.filter(role__in=[Role.MODERATOR, Role.ADMIN]).values_list("id", flat=True)
+    staff = await column(User.filter(role__in=[Role.MODERATOR, Role.ADMIN]), "id")
     await notify_many(set(staff), "moderation.review_needed", actor_id=actor_id, subject_type="ReviewItem",
                       subject_id=item.id, message=f"A {subject_type.lower()} {why}: the review queue has a new item.")
     return item
@@ -196,7 +197,8 @@ async def close_item(item: ReviewItem, moderator: User, *, action: ModerationAct
     )
     if claimed:
         await Report.filter(item_id=item.id, open=1).update(open=None, outcome=action, resolved_at=moment)
-        item.status, item.open, item.action, item.resolution = CaseStatus.RESOLVED, None, action, resolution
+        # The column is nullable; Tortoise types a CharEnumField as never null.
+        item.status, item.open, item.action, item.resolution = CaseStatus.RESOLVED, None, action, resolution  # type: ignore[assignment]  # nullable column
         item.resolved_by_id, item.resolved_at, item.resolution_reason = moderator.id, moment, reason
     return bool(claimed)
 
@@ -221,6 +223,7 @@ async def resolve(
             raise Invalid("Members are not content: warn, mute or ban them.", field="action")
         if content.get(item.subject_type) is None:
             raise Conflict("This content type can no longer be moderated.", field="itemId")
+    registered = content.get(item.subject_type)
     refs = await load_subjects([(item.subject_type, item.subject_id)])
     ref = refs.get((item.subject_type, item.subject_id))
     label = ref.title if ref else ""
@@ -231,19 +234,22 @@ async def resolve(
         if not await close_item(item, moderator, action=action, resolution="", reason=reason):
             raise Conflict("This item has already been resolved.", field="itemId")
         if action in _SANCTION:
+            assert target is not None  # refused above
             await sanctions.sanction_member(moderator, target, _SANCTION[action], duration=duration, reason=reason, settings=settings)
         else:
             if action is ModerationAction.HIDE_CONTENT:
-                await content.get(item.subject_type).hide(item.subject_id, moderator.id)  # type: ignore[union-attr]
+                assert registered is not None  # checked above for content actions
+                await registered.hide(item.subject_id, moderator.id)
                 await emit(ContentHidden(content_type=item.subject_type, content_id=item.subject_id,
                                          author_id=target))
             elif action is ModerationAction.DELETE_CONTENT:
-                await content.get(item.subject_type).delete(item.subject_id, moderator.id)  # type: ignore[union-attr]
+                assert registered is not None  # checked above for content actions
+                await registered.delete(item.subject_id, moderator.id)
                 await emit(ContentRemoved(content_type=item.subject_type, content_id=item.subject_id,
                                           author_id=target))
             await modlog.record(_LOG_ACTION[action], actor_id=moderator.id, subject_type=item.subject_type,
                                 subject_id=item.subject_id, subject_label=label, reason=reason)
-    reporters = await Report.filter(item_id=item.id).values_list("reporter_id", flat=True)
+    reporters = await column(Report.filter(item_id=item.id), "reporter_id")
     await notify_many(set(reporters), "moderation.report_resolved", actor_id=moderator.id,
                       subject_type=item.subject_type, subject_id=item.subject_id,
                       message=f"Thank you for your report: {_OUTCOME_TEXT[action]}.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
+from api.db import column
 from api.settings import Settings
 from api.transactions import transaction
 
@@ -59,9 +60,7 @@ async def accept_rules(actor: User, version: int | None = None) -> RulesAcceptan
 
 async def accepted_version(user_id: int) -> int | None:
     """The newest rules version the member has accepted."""
-    rows = await RulesAcceptance.filter(user_id=user_id).order_by("-rules__version").values_list(
-        "rules__version", flat=True
-    )
+    rows = await column(RulesAcceptance.filter(user_id=user_id).order_by("-rules__version"), "rules__version")
     return rows[0] if rows else None
 
 

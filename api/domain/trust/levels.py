@@ -15,9 +15,10 @@ is a `TrustLevelChanged` event (the member is told).
 
 from __future__ import annotations
 
+from typing import Any
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from api.db import fetch_all
 from api.domain.trust.events import TrustLevelChanged
@@ -60,11 +61,12 @@ def _marks(ids: list[int]) -> str:
     return ", ".join("?" for _ in ids)
 
 
-async def _counts(query: str, params: list) -> dict[int, int]:
+async def _counts(query: str, params: list[Any]) -> dict[int, int]:
     return {row["user_id"]: int(row["n"] or 0) for row in await fetch_all(query, params)}
 
 
-async def activity_of(user_ids: list[int], *, since=None, sanctions_since=None) -> dict[int, Activity]:
+async def activity_of(user_ids: list[int], *, since: datetime | None = None,
+                      sanctions_since: datetime | None = None) -> dict[int, Activity]:
     """Each member's activity (since `since`, or all time), in a fixed number of queries."""
     if not user_ids:
         return {}

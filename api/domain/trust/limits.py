@@ -12,7 +12,7 @@ of a report (`FLAG_WEIGHTS`, moderation's reports).
 
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+from datetime import datetime, time, UTC
 from zoneinfo import ZoneInfo
 
 from api.db import fetch_all
@@ -38,7 +38,7 @@ def level_of(user: User | None) -> int:
 def _day_start(settings: Settings) -> datetime:
     zone = ZoneInfo(settings.community_timezone)
     local = now().astimezone(zone)
-    return datetime.combine(local.date(), time.min, tzinfo=zone).astimezone(timezone.utc)
+    return datetime.combine(local.date(), time.min, tzinfo=zone).astimezone(UTC)
 
 
 async def within_limits(question: WithinLimits, settings: Settings) -> None:
