@@ -17,10 +17,10 @@ fmt: setup
 	@.venv/bin/ruff check --select I --fix .
 	@.venv/bin/ruff format .
 
-test: setup lint
+test: setup
 	@scripts/test.sh
 
-test-sqlite: setup lint
+test-sqlite: setup
 	@TEST_POSTGRES_URL= scripts/test.sh
 
 bench: setup
