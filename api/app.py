@@ -344,5 +344,6 @@ def _extra_routes(settings: Settings) -> list[Any]:
     """Routes other packages contribute (e.g. `/media/...`)."""
     from api.graphiql import routes as graphiql_routes
     from media.serving import routes as media_routes
+    from api.domain.mail.unsubscribe import routes as unsubscribe_routes
 
-    return [*media_routes(), *metrics.routes(), *graphiql_routes()]
+    return [*media_routes(), *metrics.routes(), *graphiql_routes(), *unsubscribe_routes()]

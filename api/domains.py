@@ -8,6 +8,7 @@ naming it here. The order is the order of seeding and of the schema's root field
 INSTALLED: tuple[str, ...] = (
     "api.domain.content.manifest",
     "api.domain.accounts.manifest",
+    "api.domain.mail.manifest",
     "api.domain.community.manifest",
     "api.domain.forum.manifest",
     "api.domain.media.manifest",

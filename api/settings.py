@@ -150,6 +150,54 @@ def _parse_log_format(raw: str) -> str:
     return value
 
 
+def _parse_email_url(raw: str) -> str:
+    """`smtp://[user:pass@]host[:port][?starttls=true]`, `smtps://...` (implicit TLS) or `file://PATH`."""
+    parsed = urlparse(raw.strip())
+    if parsed.scheme == "file":
+        if not raw.strip()[len("file://"):]:
+            raise ValueError("expected file://PATH")
+        return raw.strip()
+    if parsed.scheme not in {"smtp", "smtps"} or not parsed.hostname:
+        raise ValueError("expected smtp://host, smtps://host or file://PATH")
+    parsed.port  # raises ValueError on a bad port
+    return raw.strip()
+
+
+def _parse_email_address(raw: str) -> str:
+    from email.utils import parseaddr
+
+    _, address = parseaddr(raw)
+    if "@" not in address or " " in address:
+        raise ValueError("expected an address, e.g. Guildhall <noreply@example.org>")
+    return raw.strip()
+
+
+def _parse_link_template(raw: str) -> str:
+    """A link to the frontend: absolute, or starting with `/` (joined to PUBLIC_URL)."""
+    value = raw.strip()
+    parsed = urlparse(value)
+    if not (value.startswith("/") or (parsed.scheme in {"http", "https"} and parsed.netloc)):
+        raise ValueError("expected an http(s):// URL or a path starting with /")
+    return value
+
+
+LOCALES = ("en", "zh-CN")
+
+
+def _parse_locale(raw: str) -> str:
+    value = raw.strip()
+    if value not in LOCALES:
+        raise ValueError(f"expected one of {', '.join(LOCALES)}")
+    return value
+
+
+def _parse_digest_hour(raw: str) -> int:
+    value = _parse_int(raw)
+    if value > 23:
+        raise ValueError("expected an hour from 0 to 23")
+    return value
+
+
 def read_env_file(path: Path) -> dict[str, str]:
     """Parse a dotenv file: KEY=VALUE lines, `#` comments, optional quotes."""
     values: dict[str, str] = {}
@@ -220,6 +268,87 @@ class Settings:
     )
     community_timezone: str = _setting(
         "COMMUNITY_TIMEZONE", _parse_tz, "Time zone of calendar days (check-ins, stats).", default="UTC", community=True)
+    # Email (see README "Email")
+    email_url: str = _setting(
+        "EMAIL_URL", _parse_email_url,
+        "Where mail goes: smtp://user:pass@host:587?starttls=true, smtps://user:pass@host:465 (implicit TLS) "
+        "or file://PATH (each message written as an .eml file; relative paths are under the checkout).",
+        default="file://data/mail",
+    )
+    email_from: str = _setting(
+        "EMAIL_FROM", _parse_email_address, "Sender of every mail (From header).",
+        default="Guildhall <noreply@localhost>",
+    )
+    email_timeout_seconds: float = _setting(
+        "EMAIL_TIMEOUT_SECONDS", _parse_interval, "Longest wait for the SMTP server on one message.", default=30.0,
+    )
+    email_batch_size: int = _setting(
+        "EMAIL_BATCH_SIZE", _parse_int, "Outbox messages the mail worker claims per pass.", default=100,
+    )
+    email_claim_seconds: int = _setting(
+        "EMAIL_CLAIM_SECONDS", _parse_int, "How long a mail worker's claim on outbox messages lasts.", default=300,
+    )
+    email_retry_max_seconds: int = _setting(
+        "EMAIL_RETRY_MAX_SECONDS", _parse_int, "Longest back-off between retries of a message that failed.",
+        default=3600,
+    )
+    email_max_attempts: int = _setting(
+        "EMAIL_MAX_ATTEMPTS", _parse_int,
+        "Attempts before a message is given up (kept in the outbox with its error for operators).", default=20,
+    )
+    public_url: str = _setting(
+        "PUBLIC_URL", _parse_http_url, "Address of the frontend; links in mail that start with / are joined to it.",
+        default="http://localhost:3000",
+    )
+    api_public_url: str = _setting(
+        "API_PUBLIC_URL", _parse_http_url,
+        "Address at which this API is reached from outside (the one-click unsubscribe link of bulk mail).",
+        default="http://127.0.0.1:8000",
+    )
+    password_reset_url: str = _setting(
+        "PASSWORD_RESET_URL", _parse_link_template, "Frontend page that calls resetPassword; {token} is replaced.",
+        default="/reset-password?token={token}",
+    )
+    email_verify_url: str = _setting(
+        "EMAIL_VERIFY_URL", _parse_link_template, "Frontend page that calls verifyEmail; {token} is replaced.",
+        default="/verify-email?token={token}",
+    )
+    email_change_url: str = _setting(
+        "EMAIL_CHANGE_URL", _parse_link_template,
+        "Frontend page that calls confirmEmailChange; {token} is replaced.", default="/confirm-email?token={token}",
+    )
+    notifications_url: str = _setting(
+        "NOTIFICATIONS_URL", _parse_link_template, "Frontend page of the member's notifications (links in mail).",
+        default="/notifications",
+    )
+    password_reset_minutes: int = _setting(
+        "PASSWORD_RESET_MINUTES", _parse_int, "Lifetime of a password reset link.", default=60,
+    )
+    email_verify_hours: int = _setting(
+        "EMAIL_VERIFY_HOURS", _parse_int, "Lifetime of an email verification or email change link.", default=48,
+    )
+    password_resets_per_hour: int = _setting(
+        "PASSWORD_RESETS_PER_HOUR", _parse_int,
+        "Password reset requests per address and per client per hour (more are answered the same, unsent).",
+        default=5,
+    )
+    require_verified_email: bool = _setting(
+        "REQUIRE_VERIFIED_EMAIL", _parse_bool,
+        "Members must verify their email address before they post.", default=False, community=True,
+    )
+    default_locale: str = _setting(
+        "DEFAULT_LOCALE", _parse_locale, "Language of mail to members who chose none (en or zh-CN).",
+        default="en", community=True,
+    )
+    email_templates_dir: Path | None = _setting(
+        "EMAIL_TEMPLATES_DIR", Path,
+        "Folder of mail templates that replace the built-in ones (same names: <locale>/<template>.txt|.html).",
+        default=None,
+    )
+    digest_hour: int = _setting(
+        "DIGEST_HOUR", _parse_digest_hour, "Local hour (community time zone) at which digests are sent.",
+        default=7, community=True,
+    )
     # GraphQL limits
     max_query_depth: int = _setting("MAX_QUERY_DEPTH", _parse_int, "Deepest query accepted.", default=12)
     max_aliases: int = _setting("MAX_ALIASES", _parse_int, "Most aliases in one document.", default=30)

@@ -205,6 +205,32 @@ async def clean_db(db: Settings, tmp_path: Path, media_backend: str,
     community.prime({})  # this process's copy of the (now emptied) community settings
 
 
+@pytest.fixture(scope="session")
+def _smtp_server() -> Any:
+    from tests.smtp_server import SmtpServer
+
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp(_smtp_server: Any) -> Any:
+    """A real SMTP server (aiosmtpd) on loopback, emptied for each test; `.messages` holds what
+    arrived. Use `mail_settings` to send to it."""
+    _smtp_server.clear()
+    if _smtp_server.controller is None:  # a test stopped it (an outage) and failed before restarting
+        _smtp_server.start()
+    yield _smtp_server
+
+
+@pytest.fixture
+def mail_settings(clean_db: Settings, smtp: Any) -> Settings:
+    """Settings whose mail goes to the `smtp` test server."""
+    return clean_db.replace(email_url=smtp.url)
+
+
 @pytest.fixture
 def app_settings(clean_db: Settings) -> Settings:
     return clean_db

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.domain.mail.preferences import mail_notification
 from api.models.notifications import Notification
 from api.pubsub import publish
 from api.timeutil import now
@@ -30,6 +31,7 @@ async def notify(
         user_id=user_id, kind=kind, actor_id=actor_id, subject_type=subject_type,
         subject_id=subject_id, message=message, data=data or {},
     )
+    await mail_notification(notification)  # mailed at once if the member chose so (same transaction)
     await publish(channel_for(user_id), {"id": notification.id})
     return notification
 

@@ -55,6 +55,10 @@ class User(Model):
     # Trust levels 0-4 (api.domain.trust): earned from activity by a job; staff may lock a level.
     trust_level = fields.SmallIntField(default=0)
     trust_level_locked = fields.BooleanField(default=False)
+    # Set when the member followed a verification link sent to `email` (api.domain.accounts.recovery).
+    email_verified_at = fields.DatetimeField(null=True)
+    # Language of mail to the member ("en", "zh-CN"); "" = the community's DEFAULT_LOCALE.
+    locale = fields.CharField(max_length=16, default="")
     # Profile picture: an image uploaded with purpose AVATAR (see `api.domain.media`).
     avatar: fields.ForeignKeyNullableRelation[MediaFile] = fields.ForeignKeyField(
         "media.MediaFile", related_name="avatar_of", null=True, on_delete=fields.SET_NULL
@@ -84,6 +88,32 @@ class AccessToken(Model):
 
     class Meta:
         table = "access_tokens"
+
+
+class EmailTokenPurpose(str, Enum):
+    RESET = "RESET"  # password reset
+    VERIFY = "VERIFY"  # verify the account's address
+    CHANGE = "CHANGE"  # confirm a new address before it replaces the old one
+
+
+class EmailToken(Model):
+    """A single-use token mailed to a member, stored as its SHA-256 only.
+
+    It expires, is used once (`used_at`), and a reset token also dies when the password changes
+    (`password_mark`)."""
+
+    id = fields.IntField(primary_key=True)
+    user = fields.ForeignKeyField("accounts.User", related_name="email_tokens", on_delete=fields.CASCADE)
+    purpose = fields.CharEnumField(EmailTokenPurpose, max_length=8)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    email = fields.CharField(max_length=254)  # the address it was sent to (the new one for CHANGE)
+    password_mark = fields.CharField(max_length=16, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "email_tokens"
 
 
 class SanctionKind(str, Enum):

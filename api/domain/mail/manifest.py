@@ -1,0 +1,15 @@
+"""Manifest of mail: the outbox and its worker, preferences, digests, one-click unsubscribe."""
+
+from api.domain.mail.digest import digest_job
+from api.domain.mail.outbox import backlog
+from api.domain.mail.worker import outbox_job
+from api.registry import Domain, Job, OutboxProbe
+
+DOMAIN = Domain(
+    name="mail",
+    doc="Mail: a transactional outbox sent over SMTP (or to .eml files), preferences, digests, unsubscribe.",
+    models=("api.models.mail",),
+    schema="schema.mail",
+    jobs=(Job("mail.outbox", outbox_job, interval=2.0), Job("mail.digest", digest_job, interval=60.0)),
+    outboxes=(OutboxProbe("mail", backlog),),
+)

@@ -1,0 +1,117 @@
+"""Members' mail preferences: per notification kind in-app only, mailed at once, or listed in the
+digest; the digest's rhythm and time zone; unsubscribing (links and `setNotificationPreferences`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from api.errors import Invalid, Unauthenticated
+from api.models.accounts import User
+from api.models.mail import Delivery, Digest, MailPreference
+from api.models.notifications import Notification
+from api.domain.mail import links
+from api.domain.mail.outbox import enqueue_for
+from api.settings import Settings
+from api.timeutil import now
+
+# The notification kinds members choose for, and where each goes unless they say otherwise:
+# what is addressed to the member personally is mailed at once, the rest waits for the digest.
+KINDS: dict[str, Delivery] = {
+    "qa.accepted": Delivery.EMAIL,
+    "governance.proposal_opened": Delivery.DIGEST,
+    "engagement.event_cancelled": Delivery.EMAIL,
+    "engagement.event_promoted": Delivery.EMAIL,
+    "engagement.feedback_reply": Delivery.EMAIL,
+    "engagement.feedback_assigned": Delivery.EMAIL,
+    "engagement.feedback_status": Delivery.DIGEST,
+    "engagement.inactive_reminder": Delivery.EMAIL,
+    "engagement.badge_awarded": Delivery.DIGEST,
+    "engagement.title_granted": Delivery.DIGEST,
+    "engagement.lottery_won": Delivery.EMAIL,
+    "engagement.redemption_fulfilled": Delivery.DIGEST,
+    "engagement.redemption_refunded": Delivery.DIGEST,
+    "moderation.report_resolved": Delivery.DIGEST,
+    "moderation.review_needed": Delivery.DIGEST,
+    "moderation.content_approved": Delivery.DIGEST,
+    "moderation.content_rejected": Delivery.EMAIL,
+    "moderation.join_request_decided": Delivery.EMAIL,
+    "trust.level_changed": Delivery.DIGEST,
+}
+DEFAULT_DELIVERY = Delivery.DIGEST  # kinds not listed above (announcements, warnings...)
+KIND_NAME_MAX = 64
+
+
+def delivery(pref: MailPreference | None, kind: str) -> Delivery:
+    chosen = (pref.kinds or {}).get(kind) if pref else None
+    if chosen in Delivery.__members__:
+        return Delivery(chosen)
+    return KINDS.get(kind, DEFAULT_DELIVERY)
+
+
+async def preferences_of(user_id: int) -> MailPreference:
+    """The member's preferences (an unsaved row of defaults when they never chose)."""
+    return await MailPreference.filter(user_id=user_id).first() or MailPreference(user_id=user_id)
+
+
+@dataclass(frozen=True)
+class PreferencesInput:
+    digest: Digest | None = None
+    timezone: str | None = None
+    kinds: dict[str, Delivery] | None = None  # kinds to change; others stay
+    bulk_mail: bool | None = None  # False: unsubscribed from every bulk mail
+
+
+async def set_preferences(actor: User | None, data: PreferencesInput, *, settings: Settings) -> MailPreference:
+    if actor is None:
+        raise Unauthenticated("Sign in first.")
+    if data.timezone:
+        try:
+            ZoneInfo(data.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise Invalid("Unknown time zone.", field="timezone") from None
+    if data.kinds and any(not k or len(k) > KIND_NAME_MAX for k in data.kinds):
+        raise Invalid(f"Name kinds in at most {KIND_NAME_MAX} characters.", field="kinds")
+    pref, _ = await MailPreference.get_or_create(user_id=actor.id)
+    if data.digest is not None:
+        pref.digest = data.digest
+    if data.timezone is not None:
+        pref.timezone = data.timezone
+    if data.kinds:
+        pref.kinds = {**(pref.kinds or {}), **{k: Delivery(v).value for k, v in data.kinds.items()}}
+    if data.bulk_mail is not None:
+        pref.unsubscribed_at = None if data.bulk_mail else (pref.unsubscribed_at or now())
+        if data.bulk_mail:
+            pref.bounced_at = None  # the member says the address works again
+    await pref.save()
+    return pref
+
+
+async def unsubscribe(user_id: int, scope: str) -> None:
+    """What a signed unsubscribe link turns off: every bulk mail, or the digest only."""
+    if not await User.filter(id=user_id).exists():
+        return
+    await MailPreference.get_or_create(user_id=user_id)
+    if scope == "digest":
+        await MailPreference.filter(user_id=user_id).update(digest=Digest.NONE)
+    else:
+        await MailPreference.filter(user_id=user_id, unsubscribed_at__isnull=True).update(unsubscribed_at=now())
+
+
+async def mail_notification(notification: Notification) -> None:
+    """Mail a stored notification at once when the member chose so (called by `notify`, in the
+    transaction that stored it)."""
+    pref = await MailPreference.filter(user_id=notification.user_id).first()
+    if delivery(pref, notification.kind) != Delivery.EMAIL:
+        return
+    if pref is not None and (pref.unsubscribed_at or pref.bounced_at):
+        return
+    user = await User.filter(id=notification.user_id).first()
+    if user is None:
+        return
+    message = notification.message or notification.kind
+    await enqueue_for(user, "notification", {
+        "title": message.splitlines()[0][:120] if message.strip() else notification.kind,
+        "message": message, "kind": notification.kind,
+        "link": links.page("notifications_url", id=notification.id),
+    }, bulk=True)

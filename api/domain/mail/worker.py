@@ -1,0 +1,182 @@
+"""The mail worker: sends outbox messages, safely from several processes.
+
+A pass claims a batch of due rows (on PostgreSQL `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE
+SKIP LOCKED)`, so concurrent workers take disjoint rows; on SQLite the same single conditional
+update, atomic under its write lock), stamps them with its own claim id, renders and sends them
+over one connection, then deletes each row it sent (only while its claim still holds). A failure
+keeps the row with a back-off, so an SMTP outage loses nothing: the mail goes when the server
+is back. A message the server refuses for good (5xx) is given up at once and, if it was a
+member's address, marks that address bounced (no more bulk mail to it).
+
+Delivery is at least once: a crash between the server's "250 OK" and the delete sends that
+message again; its Message-ID is the same, so receivers can tell.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, parseaddr
+from typing import Any
+
+from api.db import connection, is_postgres
+from api.domain.mail import links
+from api.domain.mail.templates import render
+from api.domain.mail.transport import PermanentFailure, TemporaryFailure, transport
+from api.models.mail import MailOutbox, MailPreference
+from api.settings import Settings
+from api.timeutil import now
+from api.transactions import transaction
+
+log = logging.getLogger(__name__)
+
+_CLAIM_SQL = """
+UPDATE mail_outbox SET claimed_until = ?, claimed_by = ?
+WHERE id IN (
+    SELECT id FROM mail_outbox
+    WHERE gave_up_at IS NULL AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)
+    ORDER BY id LIMIT ? {lock}
+) AND (claimed_until IS NULL OR claimed_until < ?)
+RETURNING id
+"""
+
+
+def _numbered(query: str) -> str:
+    parts = query.split("?")
+    return parts[0] + "".join(f"${i}{part}" for i, part in enumerate(parts[1:], start=1))
+
+
+async def claim(settings: Settings, *, moment: datetime | None = None,
+                limit: int | None = None) -> tuple[str, list[MailOutbox]]:
+    """Claim up to `limit` due messages for EMAIL_CLAIM_SECONDS; returns the claim id and rows."""
+    moment = moment or now()
+    claim_id = uuid.uuid4().hex
+    until = moment + timedelta(seconds=settings.email_claim_seconds)
+    params: list[Any] = [until, claim_id, moment, moment, limit or settings.email_batch_size, moment]
+    if is_postgres():
+        async with transaction() as conn:
+            rows = await conn.execute_query_dict(_numbered(_CLAIM_SQL.format(lock="FOR UPDATE SKIP LOCKED")), params)
+    else:
+        rows = await connection().execute_query_dict(_CLAIM_SQL.format(lock=""), params)
+    if not rows:
+        return claim_id, []
+    claimed = await MailOutbox.filter(id__in=[int(r["id"]) for r in rows], claimed_by=claim_id).order_by("id")
+    return claim_id, list(claimed)
+
+
+def backoff(settings: Settings, attempts: int) -> timedelta:
+    """Delay before the next try after `attempts` failures: 30 s, 1 min, 2 min... capped."""
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), settings.email_retry_max_seconds))
+
+
+def _domain_of(address: str) -> str:
+    return parseaddr(address)[1].rpartition("@")[2] or "localhost"
+
+
+def build(settings: Settings, row: MailOutbox, *, moment: datetime | None = None) -> EmailMessage:
+    """The MIME message of an outbox row: text and HTML alternatives, Message-ID, and for bulk
+    mail List-Unsubscribe with RFC 8058 one-click."""
+    footer_text = footer_html = ""
+    unsubscribe = None
+    if row.bulk and row.user_id is not None:
+        unsubscribe = links.unsubscribe_url(settings, int(row.user_id))
+        footer_text = f"Unsubscribe: {unsubscribe}"
+        footer_html = f' · <a href="{unsubscribe}">Unsubscribe</a>'
+    rendered = render(settings, row.template, row.locale, dict(row.context),
+                      footer_text=footer_text, footer_html=footer_html)
+    message = EmailMessage()
+    message["From"] = settings.email_from
+    message["To"] = formataddr(("", row.to_address))
+    message["Subject"] = rendered.subject
+    message["Date"] = format_datetime(moment or now())
+    message["Message-ID"] = f"<{row.message_id}@{_domain_of(settings.email_from)}>"
+    message["Auto-Submitted"] = "auto-generated"
+    if unsubscribe:
+        message["List-Unsubscribe"] = f"<{unsubscribe}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        message["Precedence"] = "bulk"
+    message.set_content(rendered.text)
+    message.add_alternative(rendered.html, subtype="html")
+    return message
+
+
+async def _suppressed(rows: list[MailOutbox]) -> set[int]:
+    """Members among the bulk rows' who unsubscribed or whose address bounced."""
+    ids = {int(r.user_id) for r in rows if r.bulk and r.user_id is not None}
+    if not ids:
+        return set()
+    prefs = await MailPreference.filter(user_id__in=ids).values("user_id", "unsubscribed_at", "bounced_at")
+    return {p["user_id"] for p in prefs if p["unsubscribed_at"] or p["bounced_at"]}
+
+
+async def _failed(settings: Settings, row: MailOutbox, claim_id: str, error: str, *, permanent: bool,
+                  moment: datetime) -> None:
+    attempts = row.attempts + 1
+    give_up = permanent or attempts >= settings.email_max_attempts
+    await MailOutbox.filter(id=row.id, claimed_by=claim_id).update(
+        attempts=attempts, last_error=error[:2000], claimed_until=None, claimed_by="",
+        next_attempt_at=moment + backoff(settings, attempts), gave_up_at=moment if give_up else None,
+    )
+    if permanent and row.user_id is not None:
+        await MailPreference.get_or_create(user_id=row.user_id)
+        await MailPreference.filter(user_id=row.user_id, bounced_at__isnull=True).update(bounced_at=moment)
+
+
+async def process_batch(settings: Settings, *, moment: datetime | None = None) -> int:
+    """One pass: claim, send, settle. Returns how many messages were claimed."""
+    moment = moment or now()
+    claim_id, rows = await claim(settings, moment=moment)
+    if not rows:
+        return 0
+    suppressed = await _suppressed(rows)
+    done: list[int] = []
+    try:
+        async with transport(settings) as out:
+            for row in rows:
+                if row.bulk and row.user_id in suppressed:
+                    done.append(row.id)  # unsubscribed or bounced since it was queued
+                    continue
+                try:
+                    message = build(settings, row, moment=moment)
+                except Exception as exc:  # noqa: BLE001 - a template bug: this row waits for a fix
+                    log.exception("mail %s could not be rendered", row.id)
+                    await _failed(settings, row, claim_id, f"render: {exc}", permanent=False, moment=moment)
+                    continue
+                try:
+                    await out.send(message)
+                except TemporaryFailure as exc:
+                    await _failed(settings, row, claim_id, str(exc), permanent=False, moment=moment)
+                    continue
+                except PermanentFailure as exc:
+                    log.warning("mail %s to %s refused: %s", row.id, row.to_address, exc)
+                    await _failed(settings, row, claim_id, str(exc), permanent=True, moment=moment)
+                    continue
+                done.append(row.id)
+    except Exception as exc:  # noqa: BLE001 - connection lost or server down: retried later, never lost
+        error = f"{type(exc).__name__}: {exc}"
+        log.warning("mail delivery failed: %s", error)
+        for row in rows:
+            if row.id not in done:
+                await _failed(settings, row, claim_id, error, permanent=False, moment=moment)
+    if done:
+        await MailOutbox.filter(id__in=done, claimed_by=claim_id).delete()
+    return len(rows)
+
+
+async def drain(settings: Settings, *, moment: datetime | None = None, max_batches: int = 100) -> int:
+    """Process batches until nothing is due (or `max_batches`); returns messages handled."""
+    total = 0
+    for _ in range(max_batches):
+        handled = await process_batch(settings, moment=moment)
+        total += handled
+        if handled < settings.email_batch_size:
+            break
+    return total
+
+
+async def outbox_job(settings: Settings) -> bool:
+    """Background job: send what is due. Sending changes nothing public readers see."""
+    await drain(settings)
+    return False
