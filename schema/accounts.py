@@ -78,6 +78,22 @@ class User(ModelNode):
     def email(root: strawberry.Parent[models.User]) -> str | None:
         return root.email
 
+    @strawberry.field(
+        description="Whether the member confirmed their email address by a mailed link; only the member and admins "
+                    "see it.",
+        extensions=[PermissionExtension(permissions=[IsSelfOrAdmin()], fail_silently=True)],
+    )
+    def email_verified(self) -> bool | None:
+        return self.email_verified_at is not None  # type: ignore[attr-defined]
+
+    @strawberry.field(
+        description="Language of mail to the member (en, zh-CN); empty: the community's default. Only the member "
+                    "and admins see it.",
+        extensions=[PermissionExtension(permissions=[IsSelfOrAdmin()], fail_silently=True)],
+    )
+    def locale(self) -> str | None:
+        return self.locale  # type: ignore[attr-defined]
+
     @strawberry.field(description="The member's profile picture (with its variant URLs), if any.")
     @staticmethod
     async def avatar(
@@ -219,6 +235,8 @@ class UpdateProfileInput:
     display_name: str | None = strawberry.field(default=None, description="Shown name.")
     bio: str | None = strawberry.field(default=None, description="About text, at most 2000 characters.")
     interest_tags: list[str] | None = strawberry.field(default=None, description="At most 20 tags.")
+    locale: str | None = strawberry.field(
+        default=None, description="Language of mail to the member: en or zh-CN; empty for the community's default.")
 
 
 @strawberry.type(description="Result of `updateProfile`.")
@@ -353,7 +371,8 @@ class Mutation:
         user = await domain.update_profile(
             info.context.viewer,
             domain.ProfileInput(
-                display_name=input.display_name, bio=input.bio, interest_tags=input.interest_tags
+                display_name=input.display_name, bio=input.bio, interest_tags=input.interest_tags,
+                locale=input.locale,
             ), settings=info.context.settings,
         )
         return UpdateProfilePayload(user=user)

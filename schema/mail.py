@@ -1,4 +1,4 @@
-"""Mail preferences: which notifications are mailed at once or gathered in the digest, the
+"""Account mail (verification, password reset, email change) and mail preferences: which notifications are mailed at once or gathered in the digest, the
 digest's rhythm and time zone, and whether bulk mail goes out at all."""
 
 from __future__ import annotations
@@ -7,10 +7,11 @@ from typing import Annotated
 
 import strawberry
 
+from api.domain.accounts import recovery
 from api.domain.mail import preferences as domain
 from api.errors import Unauthenticated
 from api.models import mail as models
-from schema.accounts import Payload
+from schema.accounts import Payload, User
 from schema.context import Info
 from schema.enums import described_enum
 from schema.permissions import Require, guard
@@ -73,6 +74,68 @@ class SetNotificationPreferencesPayload(Payload):
     preferences: NotificationPreferences | None = strawberry.field(default=None, description="As now.")
 
 
+@strawberry.input(description="Ask for a password reset link by mail.")
+class RequestPasswordResetInput:
+    email: str = strawberry.field(description="The account's address. The answer is the same whether or not one has it.")
+
+
+@strawberry.type(description="Result of `requestPasswordReset`: the same whether or not an account has the address.")
+class RequestPasswordResetPayload(Payload):
+    pass
+
+
+@strawberry.input(description="A new password, with the token of a reset link.")
+class ResetPasswordInput:
+    token: str = strawberry.field(description="The `token` of the reset link.")
+    new_password: str = strawberry.field(description="At least MIN_PASSWORD_LENGTH characters, not common.")
+
+
+@strawberry.type(description="Result of `resetPassword`; every session of the member is signed out.")
+class ResetPasswordPayload(Payload):
+    ok: bool = strawberry.field(default=False, description="Whether the password was set.")
+
+
+@strawberry.input(description="The token of a verification link.")
+class VerifyEmailInput:
+    token: str = strawberry.field(description="The `token` of the verification link.")
+
+
+@strawberry.type(description="Result of `verifyEmail`.")
+class VerifyEmailPayload(Payload):
+    user: User | None = strawberry.field(default=None, description="The member whose address is now verified.")
+
+
+@strawberry.input(description="Ask for another verification link.")
+class RequestEmailVerificationInput:
+    client_mutation_id: str | None = strawberry.field(default=None, description="Echoed back, if given.")
+
+
+@strawberry.type(description="Result of `requestEmailVerification`.")
+class RequestEmailVerificationPayload(Payload):
+    client_mutation_id: str | None = strawberry.field(default=None, description="As given.")
+
+
+@strawberry.input(description="A new address for the viewer's account.")
+class ChangeEmailInput:
+    new_email: str = strawberry.field(description="The new address; it must be confirmed by a link mailed to it.")
+    password: str = strawberry.field(description="The current password.")
+
+
+@strawberry.type(description="Result of `changeEmail`: a confirmation link went to the new address.")
+class ChangeEmailPayload(Payload):
+    pass
+
+
+@strawberry.input(description="The token of an email change link.")
+class ConfirmEmailChangeInput:
+    token: str = strawberry.field(description="The `token` of the link mailed to the new address.")
+
+
+@strawberry.type(description="Result of `confirmEmailChange`; the old address is told.")
+class ConfirmEmailChangePayload(Payload):
+    ok: bool = strawberry.field(default=False, description="Whether the address was changed.")
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="The viewer's mail preferences (signed-in members only).")
@@ -85,6 +148,61 @@ class Query:
 
 @strawberry.type
 class Mutation:
+    @strawberry.mutation(description=(
+        "Mail a password reset link to the account with this address, if any; rate limited "
+        "(PASSWORD_RESETS_PER_HOUR per address and per client)."))
+    @guard(Require.ANYONE)
+    async def request_password_reset(
+        self, info: Info, input: Annotated[RequestPasswordResetInput, strawberry.argument(description="The address.")],
+    ) -> RequestPasswordResetPayload:
+        ctx = info.context
+        await recovery.request_password_reset(input.email, settings=ctx.settings, limiter=ctx.limiter,
+                                              client=ctx.client)
+        return RequestPasswordResetPayload()
+
+    @strawberry.mutation(description="Set a new password with a reset link's token; signs out every session.")
+    @guard(Require.ANYONE)
+    async def reset_password(
+        self, info: Info,
+        input: Annotated[ResetPasswordInput, strawberry.argument(description="The token and the new password.")],
+    ) -> ResetPasswordPayload:
+        await recovery.reset_password(input.token, input.new_password, settings=info.context.settings)
+        return ResetPasswordPayload(ok=True)
+
+    @strawberry.mutation(description="Confirm the member's address with a verification link's token.")
+    @guard(Require.ANYONE)
+    async def verify_email(
+        self, info: Info, input: Annotated[VerifyEmailInput, strawberry.argument(description="The token.")],
+    ) -> VerifyEmailPayload:
+        return VerifyEmailPayload(user=await recovery.verify_email(input.token, settings=info.context.settings))
+
+    @strawberry.mutation(description="Mail the viewer another verification link.")
+    @guard(Require.SIGNED_IN)
+    async def request_email_verification(
+        self, info: Info,
+        input: Annotated[RequestEmailVerificationInput, strawberry.argument(description="Nothing to give.")],
+    ) -> RequestEmailVerificationPayload:
+        await recovery.request_email_verification(info.context.viewer, settings=info.context.settings)
+        return RequestEmailVerificationPayload(client_mutation_id=input.client_mutation_id)
+
+    @strawberry.mutation(description="Ask to change the viewer's address: a link goes to the new one to confirm it.")
+    @guard(Require.SIGNED_IN)
+    async def change_email(
+        self, info: Info,
+        input: Annotated[ChangeEmailInput, strawberry.argument(description="The new address and the password.")],
+    ) -> ChangeEmailPayload:
+        await recovery.change_email(info.context.viewer, input.new_email, input.password,
+                                    settings=info.context.settings)
+        return ChangeEmailPayload()
+
+    @strawberry.mutation(description="Confirm a new address with the token mailed to it; the old address is told.")
+    @guard(Require.ANYONE)
+    async def confirm_email_change(
+        self, info: Info, input: Annotated[ConfirmEmailChangeInput, strawberry.argument(description="The token.")],
+    ) -> ConfirmEmailChangePayload:
+        await recovery.confirm_email_change(input.token, settings=info.context.settings)
+        return ConfirmEmailChangePayload(ok=True)
+
     @strawberry.mutation(description="Change the viewer's mail preferences.")
     @guard(Require.SIGNED_IN)
     async def set_notification_preferences(

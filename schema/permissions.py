@@ -20,7 +20,7 @@ from typing import Any
 from strawberry.permission import BasePermission
 
 from api.domain.activity import record_activity
-from api.errors import DomainError
+from api.errors import DomainError, Forbidden
 from api.models.accounts import Role
 from api.policies import (
     active_restrictions, is_admin, is_staff, require_member, require_role, restriction_error,
@@ -60,6 +60,9 @@ async def check_requirement(info: Any, require: Require) -> None:
         return
     if require in _ROLE_OF:
         require_role(viewer, _ROLE_OF[require])
+    elif (info.context.settings.require_verified_email and viewer.email_verified_at is None
+          and viewer.role == Role.MEMBER):
+        raise Forbidden("Verify your email address first (see requestEmailVerification).", field="email")
     error = restriction_error(await viewer_restrictions(info))
     if error:
         raise error

@@ -23,7 +23,7 @@ from api.policies import active_restrictions, require_role
 from api.pubsub import publish
 from api.models.accounts import SanctionKind
 from api.ratelimit import RateLimiter
-from api.settings import Settings
+from api.settings import LOCALES, Settings
 from api.timeutil import now
 from search.tokens import revoke_member_keys
 from api.events import decide, emit
@@ -118,6 +118,9 @@ async def register(
             )
             await decide(AdmitMember(user=user, invite_code=invite_code, sign_up=sign_up), settings)
             await index_members(user.id)
+            from api.domain.accounts.recovery import send_verification
+
+            await send_verification(user, settings=settings)
             await emit(MemberRegistered(user_id=user.id, sign_up=sign_up))
             return user
     except IntegrityError:  # lost a race with a concurrent registration
@@ -268,6 +271,7 @@ class ProfileInput:
     display_name: str | None = None
     bio: str | None = None
     interest_tags: list[str] | None = None
+    locale: str | None = None  # of mail to the member; "" = the community's default
 
 
 async def update_profile(user: User, data: ProfileInput, *, settings: Settings) -> User:
@@ -286,6 +290,11 @@ async def update_profile(user: User, data: ProfileInput, *, settings: Settings) 
         user.interest_tags = text.tags(data.interest_tags, "interestTags", max_count=MAX_INTEREST_TAGS,
                                        max_length=40, errors=errors)
         update.append("interest_tags")
+    if data.locale is not None:
+        if data.locale and data.locale not in LOCALES:
+            errors.append(Invalid(f"Choose one of {', '.join(LOCALES)}.", field="locale"))
+        user.locale = data.locale
+        update.append("locale")
     collect(errors)
     # The texts as they will be stored (cleaned above).
     written = {name: value for name, value, given in (("displayName", user.display_name, data.display_name),
