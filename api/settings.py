@@ -345,6 +345,11 @@ class Settings:
         "Folder of mail templates that replace the built-in ones (same names: <locale>/<template>.txt|.html).",
         default=None,
     )
+    event_reminder_minutes: int = _setting(
+        "EVENT_REMINDER_MINUTES", _parse_int,
+        "How long before an event starts its RSVPs are reminded (in the app and, as they choose, by mail); 0: never.",
+        default=120, community=True,
+    )
     digest_hour: int = _setting(
         "DIGEST_HOUR", _parse_digest_hour, "Local hour (community time zone) at which digests are sent.",
         default=7, community=True,

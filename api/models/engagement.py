@@ -257,6 +257,9 @@ class Event(Model):
     )
     organiser_id: int | None
     cancelled_at = fields.DatetimeField(null=True)
+    # When RSVPs were reminded of the start (claimed by a conditional update: once per start time;
+    # cleared when the start moves).
+    reminded_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -160,11 +160,18 @@ async def update_event(actor: User | None, event_id: int, data: EventInput, *, s
         event = await _locked_event(event_id)
         if not _may_organise(member, event):
             raise Forbidden("Only the organiser and staff may change this event.")
+        before = (event.starts_at, event.ends_at, event.online, event.location, event.url)
         _apply(event, data, settings, creating=False)
         verdict = await _gate(member, event, data, settings, editing=True)
+        moved = before[0] != event.starts_at
+        if moved:
+            event.reminded_at = None  # remind again before the new start
         await event.save()
         await gate.announce(verdict, "Event", event.id, member.id)
         promoted = await _promote(event)
+        if before != (event.starts_at, event.ends_at, event.online, event.location, event.url):
+            await _tell_attendees(event, "engagement.event_changed", member.id,
+                                  f"“{event.title}” changed: {_when_where(event)}.")
     await _announce_promotions(event, promoted)
     return event
 
@@ -179,12 +186,49 @@ async def cancel_event(actor: User | None, event_id: int) -> Event:
             raise Conflict("This event is already cancelled.", field="eventId")
         event.cancelled_at = now()
         await event.save(update_fields=["cancelled_at"])
-        attendees = await column(Rsvp.filter(event_id=event.id).exclude(status=RsvpStatus.CANCELLED
-                                                                ), "user_id")
-    for user_id in attendees:
-        await notify(user_id, "engagement.event_cancelled", actor_id=member.id, subject_type="Event",
-                     subject_id=event.id, message=f"“{event.title}” is cancelled.")
+        # In the cancelling transaction: the notices (and their mail) exist exactly when it does.
+        await _tell_attendees(event, "engagement.event_cancelled", member.id, f"“{event.title}” is cancelled.")
     return event
+
+
+def _when_where(event: Event) -> str:
+    where = event.url if event.online else event.location
+    return f"{event.starts_at:%Y-%m-%d %H:%M} UTC, {where}"
+
+
+async def _tell_attendees(event: Event, kind: str, actor_id: int | None, message: str) -> int:
+    attendees = await column(Rsvp.filter(event_id=event.id).exclude(status=RsvpStatus.CANCELLED), "user_id")
+    for user_id in attendees:
+        await notify(user_id, kind, actor_id=actor_id, subject_type="Event", subject_id=event.id, message=message)
+    return len(attendees)
+
+
+async def remind_attendees(settings: Settings, *, moment: datetime | None = None) -> int:
+    """Remind the RSVPs of events starting within EVENT_REMINDER_MINUTES. Each event is claimed
+    by a conditional update in the transaction of its notices, so with several processes its
+    attendees are reminded once (per start time). Returns how many events were reminded."""
+    if not settings.event_reminder_minutes:
+        return 0
+    moment = moment or now()
+    due = await Event.filter(
+        cancelled_at__isnull=True, reminded_at__isnull=True, starts_at__gt=moment,
+        starts_at__lte=moment + timedelta(minutes=settings.event_reminder_minutes),
+    ).order_by("starts_at", "id").limit(200)
+    reminded = 0
+    for event in due:
+        async with transaction():
+            if not await Event.filter(id=event.id, reminded_at__isnull=True).update(reminded_at=moment):
+                continue  # another process has it
+            await _tell_attendees(event, "engagement.event_reminder", None,
+                                  f"“{event.title}” starts soon: {_when_where(event)}.")
+            reminded += 1
+    return reminded
+
+
+async def event_reminders_job(settings: Settings) -> bool:
+    """Background job: remind attendees of events about to start."""
+    await remind_attendees(settings)
+    return False
 
 
 def _signups_open(event: Event, at: datetime) -> None:

@@ -8,7 +8,8 @@ from api.domain.content.events import ContentHidden, ContentRemoved, ContentRest
 from api.domain.engagement.messages import MESSAGE
 from api.domain.engagement.reversals import give_back, take_back_hidden, take_back_removed
 from api.events import on
-from api.registry import Domain
+from api.domain.engagement.events import event_reminders_job
+from api.registry import Domain, Job
 
 DOMAIN = Domain(
     name="engagement",
@@ -19,6 +20,7 @@ DOMAIN = Domain(
     handlers=(*handlers.HANDLERS, on(ContentHidden, take_back_hidden), on(ContentRemoved, take_back_removed),
               on(ContentRestored, give_back)),
     content_types=(MESSAGE,),
+    jobs=(Job("engagement.event_reminders", event_reminders_job, interval=60.0),),
     read_policies=READ_POLICIES,
     seeder=seed,
 )

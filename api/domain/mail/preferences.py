@@ -18,10 +18,15 @@ from api.timeutil import now
 # The notification kinds members choose for, and where each goes unless they say otherwise:
 # what is addressed to the member personally is mailed at once, the rest waits for the digest.
 KINDS: dict[str, Delivery] = {
+    "forum.mention": Delivery.EMAIL,
+    "forum.reply": Delivery.EMAIL,
+    "qa.answer": Delivery.EMAIL,
     "qa.accepted": Delivery.EMAIL,
     "governance.proposal_opened": Delivery.DIGEST,
     "engagement.event_cancelled": Delivery.EMAIL,
     "engagement.event_promoted": Delivery.EMAIL,
+    "engagement.event_changed": Delivery.EMAIL,
+    "engagement.event_reminder": Delivery.EMAIL,
     "engagement.feedback_reply": Delivery.EMAIL,
     "engagement.feedback_assigned": Delivery.EMAIL,
     "engagement.feedback_status": Delivery.DIGEST,
