@@ -321,6 +321,10 @@ class Settings:
         "NOTIFICATIONS_URL", _parse_link_template, "Frontend page of the member's notifications (links in mail).",
         default="/notifications",
     )
+    announcement_url: str = _setting(
+        "ANNOUNCEMENT_URL", _parse_link_template, "Frontend page of an announcement (mailed announcements); {id}.",
+        default="/announcements/{id}",
+    )
     password_reset_minutes: int = _setting(
         "PASSWORD_RESET_MINUTES", _parse_int, "Lifetime of a password reset link.", default=60,
     )

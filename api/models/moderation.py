@@ -40,6 +40,8 @@ class Announcement(Model):
     )
     committee_id: int | None
     pinned = fields.BooleanField(default=False)
+    # Mailed to the audience when published (in the publishing transaction; bulk mail).
+    mail_audience = fields.BooleanField(default=False)
     publish_at = fields.DatetimeField()
     # Set exactly once, by whoever publishes it first (the request or the scheduler).
     published_at = fields.DatetimeField(null=True)

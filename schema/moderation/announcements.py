@@ -75,6 +75,9 @@ class PublishAnnouncementInput:
     pinned: bool = strawberry.field(default=False, description="List it before the others.")
     publish_at: datetime | None = strawberry.field(default=None, description="When it appears; omit for now.")
     expires_at: datetime | None = strawberry.field(default=None, description="When it leaves the default list.")
+    mail: bool = strawberry.field(
+        default=False, description="Also mail it to its audience when it is published (members who unsubscribed "
+                                   "from bulk mail or whose address bounced are skipped).")
 
 
 @strawberry.type(description="Result of `publishAnnouncement`.")
@@ -123,7 +126,8 @@ class Mutation:
             audience_role=None if input.audience_role is None else input.audience_role.value,
             committee_id=None if input.committee_id is None
             else parse_id(input.committee_id, "Committee", "committeeId"),
-            pinned=input.pinned, publish_at=input.publish_at, expires_at=input.expires_at, settings=info.context.settings,
+            pinned=input.pinned, publish_at=input.publish_at, expires_at=input.expires_at, mail=input.mail,
+            settings=info.context.settings,
         )
         return PublishAnnouncementPayload(announcement=announcement)
 

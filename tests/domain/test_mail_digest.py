@@ -109,3 +109,22 @@ async def test_weekly_digests_and_members_who_opted_out(mail_settings, smtp, fac
     await worker.drain(mail_settings)
     assert sorted(m["To"] for m in smtp.messages) == ["ada@example.org", "cy@example.org"]
     assert (await MailPreference.get(user_id=silent.id)).digest == Digest.WEEKLY
+
+
+async def test_the_inactive_member_review_reminds_by_mail(mail_settings, smtp, factory):
+    from api.domain.engagement.inactive import remind
+    from api.models.accounts import User
+
+    staff = await factory.user(role="MODERATOR")
+    quiet = await factory.user(email="quiet@example.org")
+    await User.filter(id=quiet.id).update(created_at=now_minus(days=200), last_seen_at=None)
+    assert await remind(staff, 90, message="We miss you at the Guild!", settings=mail_settings) == 1
+    await worker.drain(mail_settings)
+    [mail] = smtp.messages
+    assert mail["To"] == "quiet@example.org" and mail["Subject"] == "We miss you at the Guild!"
+
+
+def now_minus(**delta):
+    from api.timeutil import now
+
+    return now() - timedelta(**delta)

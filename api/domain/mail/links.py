@@ -22,7 +22,12 @@ def frontend(settings: Settings, template: str, **values: str | int) -> str:
 
 # Page links in an outbox row's context name the setting of their URL template; the worker,
 # which has the settings in force, resolves them when it renders the message.
-PAGES = ("password_reset_url", "email_verify_url", "email_change_url", "notifications_url")
+PAGES = ("password_reset_url", "email_verify_url", "email_change_url", "notifications_url", "announcement_url")
+
+
+def global_id(type_name: str, pk: int) -> str:
+    """The Relay global id the frontend knows an object by (as `schema.relay` encodes it)."""
+    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
 
 
 def page(setting: str, **values: str | int) -> dict[str, str | int]:

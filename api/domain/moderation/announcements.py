@@ -13,11 +13,12 @@ from api import text
 from api.db import column
 from api.errors import DomainError, Invalid, NotFound, collect
 from api.markdown import render_async
-from api.models.accounts import Committee, CommitteeMembership, Role, User
+from api.models.accounts import Committee, CommitteeMembership, Role, User, UserStatus
 from api.models.moderation import Announcement, AnnouncementRead, Audience
 from api.pubsub import publish
 from api.settings import Settings
 from api.timeutil import now
+from api.transactions import transaction
 
 CHANNEL = "announcements"
 
@@ -33,7 +34,8 @@ async def publish_announcement(
     *, author_id: int | None, title: str, body: str,
     audience: str = "ALL",  # ALL | ROLE | COMMITTEE
     audience_role: str | None = None, committee_id: int | None = None, pinned: bool = False,
-    publish_at: datetime | None = None, expires_at: datetime | None = None, settings: Settings,
+    publish_at: datetime | None = None, expires_at: datetime | None = None, mail: bool = False,
+    settings: Settings,
 ) -> Announcement:
     """Store an announcement and publish it now, or at `publish_at` when that is in the future.
     No permission check: callers decide who may announce."""
@@ -61,14 +63,41 @@ async def publish_announcement(
     if committee_id is not None and not await Committee.filter(id=committee_id).exists():
         raise NotFound("No such committee.", field="committeeId")
     due = start <= moment
-    announcement = await Announcement.create(
-        author_id=author_id, title=title, body=body, body_html=await render_async(body), audience=kind,
-        audience_role=audience_role, committee_id=committee_id, pinned=pinned,
-        publish_at=start, published_at=moment if due else None, expires_at=expires_at,
-    )
-    if due:
-        await publish(CHANNEL, {"id": announcement.id})
+    body_html = await render_async(body)
+    async with transaction():
+        announcement = await Announcement.create(
+            author_id=author_id, title=title, body=body, body_html=body_html, audience=kind,
+            audience_role=audience_role, committee_id=committee_id, pinned=pinned, mail_audience=mail,
+            publish_at=start, published_at=moment if due else None, expires_at=expires_at,
+        )
+        if due:
+            await _mail_audience(announcement)
+            await publish(CHANNEL, {"id": announcement.id})
     return announcement
+
+
+async def audience_members(announcement: Announcement) -> list[User]:
+    """The active members an announcement is addressed to."""
+    query = User.filter(status=UserStatus.ACTIVE)
+    if announcement.audience == Audience.ROLE:
+        floor = Role(announcement.audience_role)
+        query = query.filter(role__in=[r.value for r in Role if r.at_least(floor)])
+    elif announcement.audience == Audience.COMMITTEE:
+        members = CommitteeMembership.filter(committee_id=announcement.committee_id, left_at__isnull=True)
+        query = query.filter(id__in=Subquery(members.values("user_id")))
+    return await query.only("id", "email", "locale", "display_name", "username")
+
+
+async def _mail_audience(announcement: Announcement) -> int:
+    """Queue the announcement's mail to its audience (inside the publishing transaction)."""
+    if not announcement.mail_audience:
+        return 0
+    from api.domain.mail.links import global_id, page
+    from api.domain.mail.outbox import enqueue_many
+
+    context = {"title": announcement.title, "body": announcement.body, "body_html": announcement.body_html,
+               "link": page("announcement_url", id=global_id("Announcement", announcement.id))}
+    return await enqueue_many(await audience_members(announcement), "announcement", context, bulk=True)
 
 
 async def publish_due(at: datetime | None = None) -> list[int]:
@@ -78,10 +107,12 @@ async def publish_due(at: datetime | None = None) -> list[int]:
     due = await column(Announcement.filter(published_at__isnull=True, publish_at__lte=at), "id")
     published: list[int] = []
     for announcement_id in due:
-        claimed = await Announcement.filter(id=announcement_id, published_at__isnull=True).update(published_at=at)
-        if claimed:
-            published.append(announcement_id)
-            await publish(CHANNEL, {"id": announcement_id})
+        async with transaction():
+            claimed = await Announcement.filter(id=announcement_id, published_at__isnull=True).update(published_at=at)
+            if claimed:
+                published.append(announcement_id)
+                await _mail_audience(await Announcement.get(id=announcement_id))
+                await publish(CHANNEL, {"id": announcement_id})
     return published
 
 
