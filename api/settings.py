@@ -321,6 +321,10 @@ class Settings:
         "NOTIFICATIONS_URL", _parse_link_template, "Frontend page of the member's notifications (links in mail).",
         default="/notifications",
     )
+    topic_url: str = _setting(
+        "TOPIC_URL", _parse_link_template, "Frontend page of a topic (links in digests); {id}: its global id.",
+        default="/topics/{id}",
+    )
     announcement_url: str = _setting(
         "ANNOUNCEMENT_URL", _parse_link_template, "Frontend page of an announcement (mailed announcements); {id}.",
         default="/announcements/{id}",

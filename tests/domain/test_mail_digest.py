@@ -13,6 +13,7 @@ from api.domain.mail.preferences import PreferencesInput, set_preferences
 from api.domain.notifications import notify
 from api.models.mail import Delivery, Digest, MailOutbox, MailPreference
 from api.models.notifications import Notification
+from api.timeutil import now
 
 # Monday 30 November 2026, 08:30 in Shanghai (00:30 UTC): past a 07:00 digest hour there.
 MONDAY_SHANGHAI_0830 = datetime(2026, 11, 30, 0, 30, tzinfo=timezone.utc)
@@ -67,11 +68,12 @@ async def test_one_digest_per_member_per_day_even_with_several_processes(mail_se
     mails = {m["To"]: m for m in smtp.messages}
     assert sorted(mails) == ["ada@example.org", "bob@example.org"]
     ada_text = mails["ada@example.org"].get_body(("plain",)).get_content()
-    assert mails["ada@example.org"]["Subject"] == "Your daily summary: 2 new"
+    assert mails["ada@example.org"]["Subject"] == "Your daily summary"
     assert "You reached trust level 2." in ada_text and "You earned the Helper badge." in ada_text
     assert "Already read." not in ada_text
     assert mails["ada@example.org"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert mails["bob@example.org"]["Subject"] == "您的每日摘要：2 条新动态"  # Bob reads Chinese
+    assert mails["bob@example.org"]["Subject"] == "您的每日摘要"  # Bob reads Chinese
+    assert "您的通知" in mails["bob@example.org"].get_body(("plain",)).get_content()
     # The next day lists only what is new; a day with nothing new sends nothing.
     smtp.clear()
     await notify(ada.id, "trust.level_changed", message="You reached trust level 3.")
@@ -125,6 +127,34 @@ async def test_the_inactive_member_review_reminds_by_mail(mail_settings, smtp, f
 
 
 def now_minus(**delta):
-    from api.timeutil import now
-
     return now() - timedelta(**delta)
+
+
+async def test_a_digest_lists_upcoming_events_and_popular_topics_anyone_may_read(mail_settings, smtp, factory):
+    from api.domain.engagement import events
+    from api.models.accounts import Visibility
+    from tests.domain.forum_helpers import make_space, make_topic
+
+    admin = await factory.user(role="ADMIN", email="admin@example.org")
+    ada = await factory.user(email="ada@example.org")
+    await set_preferences(admin, PreferencesInput(digest=Digest.NONE), settings=mail_settings)
+    await set_preferences(ada, PreferencesInput(digest=Digest.DAILY, timezone="UTC"), settings=mail_settings)
+    public = await make_space(admin, "Lobby")
+    private = await make_space(admin, "Staff room", visibility=Visibility.PRIVATE)
+    await make_topic(admin, public, mail_settings, title="Welcome, everyone")
+    await make_topic(admin, private, mail_settings, title="Secret staff plans")
+    start = now() + timedelta(days=2)
+    event = await events.create_event(admin, events.EventInput(
+        title="Tea meetup", starts_at=start, ends_at=start + timedelta(hours=1), location="Hall"),
+        settings=mail_settings)
+    await events.rsvp(ada, event.id)
+    await MailOutbox.all().delete()
+    assert await send_digests(mail_settings.replace(digest_hour=0), moment=now() + timedelta(hours=1)) == 1
+    await worker.drain(mail_settings)
+    [mail] = smtp.messages
+    text = mail.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert "Your upcoming events\n- Tea meetup (" in text
+    assert "Popular topics\n- Welcome, everyone <http://localhost:3000/topics/" in text
+    assert "Secret staff plans" not in text
+    assert "Your notifications" not in text  # nothing unread to tell
+    assert '<a href="http://localhost:3000/topics/' in mail.get_body(("html",)).get_content()

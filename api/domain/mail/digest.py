@@ -1,5 +1,6 @@
 """Digest mail: once a day or once a week, at DIGEST_HOUR in the member's time zone (or the
-community's), the notifications they chose to receive in a digest that are still unread.
+community's): the notifications they chose to receive in a digest that are still unread, the
+events they signed up for in the coming week, and the community's popular topics.
 
 Each member's digest for a period is claimed by one conditional update (`digest_period` moves
 to the period's key only where it differs) in the same transaction as its outbox row, so with
@@ -11,11 +12,13 @@ from __future__ import annotations
 
 import html
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from api.domain.mail import links
 from api.domain.mail.outbox import enqueue_for
 from api.domain.mail.preferences import delivery
+from api.domain.mail.templates import locale_of
 from api.models.accounts import User, UserStatus
 from api.models.mail import Delivery, Digest, MailPreference
 from api.models.notifications import Notification
@@ -23,7 +26,8 @@ from api.settings import Settings
 from api.timeutil import now
 from api.transactions import transaction
 
-MAX_ITEMS = 30  # listed in one digest; the rest are behind the link
+MAX_ITEMS = 30  # notifications listed in one digest; the rest are behind the link
+TOP_TOPICS = 5
 BATCH = 500
 
 
@@ -66,6 +70,7 @@ async def send_digests(settings: Settings, *, moment: datetime | None = None) ->
     await _ensure_rows()
     queued = 0
     last_id = 0
+    memo: dict = {}  # popular topics per rhythm, read once per run
     while True:
         prefs = await MailPreference.filter(
             id__gt=last_id, digest__in=[Digest.DAILY, Digest.WEEKLY],
@@ -93,24 +98,80 @@ async def send_digests(settings: Settings, *, moment: datetime | None = None) ->
             pref = due[n.user_id][0]
             if n.id > pref.digest_after_id and delivery(pref, n.kind) == Delivery.DIGEST:
                 items.setdefault(n.user_id, []).append(n)
+        events = await upcoming_events(list(due), moment)
         for user_id, (pref, key) in due.items():
-            queued += await _send_one(pref, key, items.get(user_id, []))
+            topics = await popular_topics(settings, pref.digest, moment, memo)
+            sections = _sections(settings, pref, items.get(user_id, []), events.get(user_id, []), topics)
+            queued += await _send_one(pref, key, items.get(user_id, []), sections)
 
 
-async def _send_one(pref: MailPreference, key: str, items: list[Notification]) -> int:
+HEADINGS = {
+    "en": ("Your notifications", "Your upcoming events", "Popular topics"),
+    "zh-CN": ("您的通知", "您报名的活动", "热门话题"),
+}
+
+
+def _sections(settings: Settings, pref: MailPreference, notes: list[Notification], events: list[Any],
+              topics: list[Any]) -> dict[str, str]:
+    """The digest's body as text and HTML: unread notifications, the member's upcoming events,
+    the community's popular topics (each section only when it has something)."""
+    headings = HEADINGS[locale_of(settings, pref.user.locale)]
+    parts: list[tuple[str, list[tuple[str, str | None]]]] = [
+        (headings[0], [(_line(n), None) for n in notes[:MAX_ITEMS]]),
+        (headings[1], [(f"{e.title} ({e.starts_at:%Y-%m-%d %H:%M} UTC)", None) for e in events]),
+        (headings[2], [(t.title, links.frontend(settings, settings.topic_url, id=links.global_id("Topic", t.id)))
+                       for t in topics]),
+    ]
+    text, page = [], []
+    for heading, lines in parts:
+        if not lines:
+            continue
+        text.append(f"{heading}\n" + "".join(f"- {line}" + (f" <{url}>" if url else "") + "\n" for line, url in lines))
+        page.append(f"<h2 style=\"font-size: 1.1em\">{html.escape(heading)}</h2><ul>" + "".join(
+            f'<li><a href="{html.escape(url, quote=True)}">{html.escape(line)}</a></li>' if url
+            else f"<li>{html.escape(line)}</li>" for line, url in lines) + "</ul>")
+    return {"sections_text": "\n".join(text), "sections_html": "".join(page)}
+
+
+async def upcoming_events(user_ids: list[int], moment: datetime) -> dict[int, list[Any]]:
+    """Events in the coming week each member signed up for (GOING), in one query."""
+    from api.models.engagement import Rsvp, RsvpStatus
+
+    rows = await Rsvp.filter(
+        user_id__in=user_ids, status=RsvpStatus.GOING, event__cancelled_at__isnull=True,
+        event__starts_at__gt=moment, event__starts_at__lte=moment + timedelta(days=7),
+    ).select_related("event").order_by("event__starts_at")
+    found: dict[int, list[Any]] = {}
+    for rsvp in rows:
+        found.setdefault(rsvp.user_id, []).append(rsvp.event)
+    return found
+
+
+async def popular_topics(settings: Settings, digest: Digest, moment: datetime, memo: dict) -> list[Any]:
+    """The hottest topics active in the period that anyone may read (the forum's read policy
+    for anonymous visitors), computed once per run and rhythm."""
+    if digest in memo:
+        return memo[digest]
+    from api.models.forum import Topic
+    from api.policy import visible, visible_rows
+
+    since = moment - (timedelta(days=1) if digest == Digest.DAILY else timedelta(days=7))
+    query = (await visible(Topic, None)).filter(last_activity_at__gte=since).order_by("-hot", "-id")
+    memo[digest] = await visible_rows(None, list(await query.limit(TOP_TOPICS)))
+    return memo[digest]
+
+
+async def _send_one(pref: MailPreference, key: str, items: list[Notification], sections: dict[str, str]) -> int:
     async with transaction():
         last = max((n.id for n in items), default=pref.digest_after_id)
         claimed = await MailPreference.filter(id=pref.id).exclude(digest_period=key).update(
             digest_period=key, digest_after_id=last)
-        if not claimed or not items:  # another process has it, or nothing to tell
+        if not claimed or not sections["sections_text"]:  # another process has it, or nothing to tell
             return 0
-        shown = items[:MAX_ITEMS]
         await enqueue_for(pref.user, "digest", {
             "period": "daily" if pref.digest == Digest.DAILY else "weekly",
-            "count": len(items),
-            "items_text": "".join(f"- {_line(n)}\n" for n in shown),
-            "items_html": "".join(f"<li>{html.escape(_line(n))}</li>" for n in shown),
             "period_zh": "每日" if pref.digest == Digest.DAILY else "每周",
+            "count": len(items), **sections,
             "link": links.page("notifications_url"),
         }, bulk=True)
         return 1
