@@ -62,6 +62,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     # Diffs may take seconds each: they never hold every worker, so posting stays responsive.
     Kind("diff", True, lambda s: max(1, s.cpu_workers // 2)),
     Kind("image", True, lambda s: s.media_processing_concurrency),
+    # Building MIME messages (the stdlib email package: ~1-2 ms each), a batch per job.
+    Kind("mail", True, lambda s: max(1, s.cpu_workers // 2)),
     # argon2id takes 64 MiB per hash: the bound is about memory as much as CPU.
     Kind("password", False, lambda s: s.password_hash_concurrency),
 )}

@@ -184,3 +184,12 @@ async def test_a_community_overrides_a_template_in_its_folder(mail_settings, smt
     assert message["Subject"] == "Welcome to the Guild, Ada"
     assert message.get_body(("plain",)).get_content().startswith("Click: https://front.example/")
     assert "Confirm my address" in message.get_body(("html",)).get_content()  # the built-in HTML stays
+
+
+async def test_a_message_that_cannot_be_rendered_waits_and_the_others_go(mail_settings, smtp):
+    await enqueue("ada@example.org", "no_such_template", {})
+    await enqueue("bob@example.org", "verify_email", _context(display_name="Bob"))
+    assert await worker.drain(mail_settings) == 2
+    assert [m["To"] for m in smtp.messages] == ["bob@example.org"]
+    [row] = await MailOutbox.all()
+    assert row.to_address == "ada@example.org" and row.last_error.startswith("render:") and row.gave_up_at is None

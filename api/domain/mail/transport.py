@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-from email.message import EmailMessage
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import parse_qs, unquote, urlparse
@@ -31,7 +30,8 @@ class Transport:
                         tb: TracebackType | None) -> None:
         return None
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, sender: str, to: str, message_id: str, data: bytes) -> None:
+        """Send one serialized message (`data`, headers included) from `sender` to `to`."""
         raise NotImplementedError
 
 
@@ -39,14 +39,14 @@ class FileTransport(Transport):
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    async def send(self, message: EmailMessage) -> None:
-        await asyncio.to_thread(self._write, message)
+    async def send(self, sender: str, to: str, message_id: str, data: bytes) -> None:
+        await asyncio.to_thread(self._write, message_id, data)
 
-    def _write(self, message: EmailMessage) -> None:
+    def _write(self, message_id: str, data: bytes) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        name = str(message["Message-ID"]).strip("<>").replace("@", "_").replace("/", "_")
+        name = "".join(c if c.isalnum() or c in "-._" else "_" for c in message_id)
         temp = self.folder / f".{name}.tmp"
-        temp.write_bytes(message.as_bytes())
+        temp.write_bytes(data)
         os.replace(temp, self.folder / f"{name}.eml")  # readers never see half a file
 
 
@@ -80,9 +80,9 @@ class SmtpTransport(Transport):
             except aiosmtplib.SMTPException:
                 self.smtp.close()
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, sender: str, to: str, message_id: str, data: bytes) -> None:
         try:
-            await self.smtp.send_message(message)
+            await self.smtp.sendmail(sender, [to], data)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             if all(500 <= r.code < 600 for r in exc.recipients):
                 raise PermanentFailure(str(exc)) from exc

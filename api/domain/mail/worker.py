@@ -21,6 +21,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
 from typing import Any
 
+from api import offload
 from api.db import connection, is_postgres
 from api.domain.mail import links
 from api.domain.mail.templates import render
@@ -124,28 +125,43 @@ async def _failed(settings: Settings, row: MailOutbox, claim_id: str, error: str
         await MailPreference.filter(user_id=row.user_id, bounced_at__isnull=True).update(bounced_at=moment)
 
 
+def build_batch(settings: Settings, rows: list[dict[str, Any]], moment: datetime) -> list[tuple[bytes | None, str]]:
+    """(message bytes, "") or (None, error) for each row: runs in a worker process (`offload`
+    kind "mail"), since building MIME messages is CPU work."""
+    built: list[tuple[bytes | None, str]] = []
+    for fields in rows:
+        try:
+            built.append((build(settings, MailOutbox(**fields), moment=moment).as_bytes(), ""))
+        except Exception as exc:  # noqa: BLE001 - a template bug: this row waits for a fix, the others go
+            built.append((None, f"render: {type(exc).__name__}: {exc}"))
+    return built
+
+
+_ROW_FIELDS = ("id", "user_id", "to_address", "template", "context", "locale", "bulk", "message_id")
+
+
 async def process_batch(settings: Settings, *, moment: datetime | None = None) -> int:
-    """One pass: claim, send, settle. Returns how many messages were claimed."""
+    """One pass: claim, build (off the event loop), send, settle. Returns how many messages
+    were claimed."""
     moment = moment or now()
     claim_id, rows = await claim(settings, moment=moment)
     if not rows:
         return 0
     suppressed = await _suppressed(rows)
-    done: list[int] = []
+    done = [r.id for r in rows if r.bulk and r.user_id in suppressed]  # unsubscribed or bounced meanwhile
+    sendable = [r for r in rows if r.id not in done]
+    built = await offload.run("mail", build_batch, settings, [
+        {name: getattr(r, name) for name in _ROW_FIELDS} for r in sendable], moment) if sendable else []
+    sender = parseaddr(settings.email_from)[1]
     try:
         async with transport(settings) as out:
-            for row in rows:
-                if row.bulk and row.user_id in suppressed:
-                    done.append(row.id)  # unsubscribed or bounced since it was queued
+            for row, (data, error) in zip(sendable, built):
+                if data is None:
+                    log.error("mail %s could not be rendered: %s", row.id, error)
+                    await _failed(settings, row, claim_id, error, permanent=False, moment=moment)
                     continue
                 try:
-                    message = build(settings, row, moment=moment)
-                except Exception as exc:  # noqa: BLE001 - a template bug: this row waits for a fix
-                    log.exception("mail %s could not be rendered", row.id)
-                    await _failed(settings, row, claim_id, f"render: {exc}", permanent=False, moment=moment)
-                    continue
-                try:
-                    await out.send(message)
+                    await out.send(sender, row.to_address, row.message_id, data)
                 except TemporaryFailure as exc:
                     await _failed(settings, row, claim_id, str(exc), permanent=False, moment=moment)
                     continue
@@ -157,7 +173,7 @@ async def process_batch(settings: Settings, *, moment: datetime | None = None) -
     except Exception as exc:  # noqa: BLE001 - connection lost or server down: retried later, never lost
         error = f"{type(exc).__name__}: {exc}"
         log.warning("mail delivery failed: %s", error)
-        for row in rows:
+        for row in sendable:
             if row.id not in done:
                 await _failed(settings, row, claim_id, error, permanent=False, moment=moment)
     if done:
