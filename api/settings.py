@@ -353,6 +353,25 @@ class Settings:
         "Folder of mail templates that replace the built-in ones (same names: <locale>/<template>.txt|.html).",
         default=None,
     )
+    email_reply_domain: str = _setting(
+        "EMAIL_REPLY_DOMAIN", None,
+        "Domain of reply+<token>@ addresses: notification mails about a topic can be answered by mail; empty: off.",
+        default="",
+    )
+    email_inbound_host: str = _setting(
+        "EMAIL_INBOUND_HOST", None, "Interface the inbound SMTP listener (replies by mail) binds.", default="127.0.0.1",
+    )
+    email_inbound_port: int = _setting(
+        "EMAIL_INBOUND_PORT", _parse_int, "Port of the inbound SMTP listener.", default=2525,
+    )
+    email_inbound_in_process: bool = _setting(
+        "EMAIL_INBOUND_IN_PROCESS", _parse_bool,
+        "Run the inbound listener inside the app (one process binds it) instead of `guildhall mail-in`.",
+        default=False,
+    )
+    email_inbound_max_bytes: int = _setting(
+        "EMAIL_INBOUND_MAX_BYTES", _parse_int, "Largest inbound message accepted.", default=1_000_000,
+    )
     event_reminder_minutes: int = _setting(
         "EVENT_REMINDER_MINUTES", _parse_int,
         "How long before an event starts its RSVPs are reminded (in the app and, as they choose, by mail); 0: never.",

@@ -48,5 +48,5 @@ async def backlog() -> tuple[int, Any]:
     """Messages waiting (given-up ones excluded) and the creation time of the oldest: /metrics."""
     waiting = MailOutbox.filter(gave_up_at__isnull=True)
     count = await waiting.count()
-    oldest = await waiting.order_by("id").first().values_list("created_at", flat=True) if count else None
-    return count, oldest
+    oldest = await waiting.order_by("id").limit(1).values_list("created_at", flat=True) if count else []
+    return count, oldest[0] if oldest else None

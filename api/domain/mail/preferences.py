@@ -119,4 +119,19 @@ async def mail_notification(notification: Notification) -> None:
         "title": message.splitlines()[0][:120] if message.strip() else notification.kind,
         "message": message, "kind": notification.kind,
         "link": links.page("notifications_url", id=notification.id),
+        "$reply_topic": await _topic_of(notification),
     }, bulk=True)
+
+
+async def _topic_of(notification: Notification) -> int | None:
+    """The topic a notification is about, if any: its mail can be answered by mail."""
+    if notification.subject_id is None:
+        return None
+    if notification.subject_type == "Topic":
+        return notification.subject_id
+    if notification.subject_type == "Post":
+        from api.models.forum import Post
+
+        topic_ids = await Post.filter(id=notification.subject_id).values_list("topic_id", flat=True)
+        return topic_ids[0] if topic_ids else None
+    return None

@@ -51,7 +51,8 @@ def render(settings: Settings, name: str, locale: str, context: dict[str, Any],
            *, footer_text: str = "", footer_html: str = "") -> Rendered:
     """The subject, text and HTML of template `name` in `locale` with `context`."""
     locale = locale_of(settings, locale)
-    values = {"community_name": "Guildhall", **{k: resolve(settings, v) for k, v in context.items()}}
+    values = {"community_name": "Guildhall",
+              **{k: resolve(settings, v) for k, v in context.items() if not k.startswith("$")}}
     text_values = {k: str(v) for k, v in values.items()}
     html_values = {k: (str(v) if k.endswith("_html") else html.escape(str(v))) for k, v in values.items()}
     head, _, body = _template(settings, locale, f"{name}.txt").substitute(text_values).partition("\n\n")

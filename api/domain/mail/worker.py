@@ -24,6 +24,7 @@ from typing import Any
 from api import offload
 from api.db import connection, is_postgres
 from api.domain.mail import links
+from api.domain.mail.inbound import reply_address
 from api.domain.mail.templates import render
 from api.domain.mail.transport import PermanentFailure, TemporaryFailure, transport
 from api.models.mail import MailOutbox, MailPreference
@@ -94,6 +95,10 @@ def build(settings: Settings, row: MailOutbox, *, moment: datetime | None = None
     message["Date"] = format_datetime(moment or now())
     message["Message-ID"] = f"<{row.message_id}@{_domain_of(settings.email_from)}>"
     message["Auto-Submitted"] = "auto-generated"
+    topic_id = row.context.get("$reply_topic")
+    reply_to = reply_address(settings, int(row.user_id), int(topic_id)) if topic_id and row.user_id else None
+    if reply_to:
+        message["Reply-To"] = reply_to
     if unsubscribe:
         message["List-Unsubscribe"] = f"<{unsubscribe}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

@@ -1,0 +1,162 @@
+"""Replies by mail: notification mails about a topic carry `Reply-To: reply+<token>@EMAIL_REPLY_DOMAIN`,
+and an SMTP listener (aiosmtpd: `guildhall mail-in`, or in the app with EMAIL_INBOUND_IN_PROCESS)
+turns a reply into a post by that member, through the same rules as the API (sanctions, access,
+the content gate), with quoted text and signatures cut off.
+
+The token names the member and the topic and is signed with SECRET_KEY (hex, since some mail
+servers lower-case local parts); an unknown or forged address is refused at RCPT, and a reply
+whose From is not the member's address is refused too, so nothing is posted for anyone else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import html
+import logging
+import re
+from email import message_from_bytes, policy
+from email.utils import parseaddr
+from typing import Any
+
+from aiosmtpd.smtp import SMTP
+
+from api.errors import DomainError
+from api.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_LOCAL = re.compile(r"^reply\+(\d+)-t(\d+)-([0-9a-f]{20})$")
+# Where the quoted original starts in the usual clients (English and Chinese).
+_QUOTE_HEADERS = [
+    re.compile(r"^On .{0,200} wrote:\s*$"),
+    re.compile(r"^在.{0,200}写道[:：]\s*$"),
+    re.compile(r"^-{2,}\s*Original Message\s*-{2,}\s*$", re.IGNORECASE),
+    re.compile(r"^-{2,}\s*原始邮件\s*-{2,}\s*$"),
+    re.compile(r"^From: .+$"),
+]
+
+
+def _signature(settings: Settings, user_id: int, topic_id: int) -> str:
+    return hmac.new(settings.signing_key, f"reply:{user_id}:t{topic_id}".encode(), hashlib.sha256).hexdigest()[:20]
+
+
+def reply_address(settings: Settings, user_id: int, topic_id: int) -> str | None:
+    """The member's Reply-To address for a topic, or None when replies by mail are off."""
+    if not settings.email_reply_domain:
+        return None
+    return f"reply+{user_id}-t{topic_id}-{_signature(settings, user_id, topic_id)}@{settings.email_reply_domain}"
+
+
+def read_reply_address(settings: Settings, address: str) -> tuple[int, int] | None:
+    """(member id, topic id) of a genuine reply address, else None."""
+    local, _, domain = parseaddr(address)[1].lower().rpartition("@")
+    if not settings.email_reply_domain or domain != settings.email_reply_domain.lower():
+        return None
+    match = _LOCAL.match(local)
+    if not match:
+        return None
+    user_id, topic_id = int(match[1]), int(match[2])
+    if not hmac.compare_digest(match[3], _signature(settings, user_id, topic_id)):
+        return None
+    return user_id, topic_id
+
+
+def reply_text(message: Any) -> str:
+    """The new text of a reply: the plain part (or the HTML's text) without quotes or signature."""
+    part = message.get_body(("plain", "html"))
+    if part is None:
+        return ""
+    text = part.get_content()
+    if part.get_content_type() == "text/html":
+        import nh3
+
+        text = html.unescape(nh3.clean(re.sub(r"(?i)<br\s*/?>|</p>|</div>", "\n", text), tags=set()))
+    kept: list[str] = []
+    for line in text.replace("\r\n", "\n").split("\n"):
+        if line.rstrip() in {"--", "-- "} or any(p.match(line.strip()) for p in _QUOTE_HEADERS):
+            break  # a signature or the quoted original: nothing after it is new
+        if line.lstrip().startswith(">"):
+            continue
+        kept.append(line.rstrip())
+    return "\n".join(kept).strip()
+
+
+async def receive_reply(settings: Settings, address: str, sender: str, data: bytes) -> str:
+    """Post one reply; returns the SMTP answer ("250 ..." or "550 ...")."""
+    from api.domain.forum import posts
+    from api.models.accounts import User, UserStatus
+    from api.models.forum import Topic, TopicKind
+
+    found = read_reply_address(settings, address)
+    if found is None:
+        return "550 5.1.1 Unknown reply address"
+    user_id, topic_id = found
+    member = await User.filter(id=user_id, status=UserStatus.ACTIVE).first()
+    message = message_from_bytes(data, policy=policy.default)
+    senders = {parseaddr(sender)[1].lower(), parseaddr(str(message.get("From", "")))[1].lower()}
+    if member is None or member.email.lower() not in senders:
+        return "550 5.7.1 This address may not reply here"
+    body = reply_text(message)
+    if not body:
+        return "550 5.6.0 The reply has no text of its own"
+    topic = await Topic.filter(id=topic_id).only("id", "kind").first()
+    if topic is None:
+        return "550 5.1.1 This topic is gone"
+    try:
+        await posts.create_post(member, posts.PostInput(topic_id=topic_id, body=body),
+                                answer=topic.kind == TopicKind.QUESTION, settings=settings)
+    except DomainError as exc:
+        return f"550 5.7.1 {exc}"[:500]
+    return "250 2.0.0 Posted"
+
+
+class InboundHandler:
+    """aiosmtpd handler: refuses unknown recipients at RCPT, posts each reply at DATA."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802
+                          rcpt_options: list[str]) -> str:
+        if read_reply_address(self.settings, address) is None:
+            return "550 5.1.1 Unknown or forged reply address"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        from api.domain.community.settings import effective
+
+        settings = await effective(self.settings)
+        answers = [await receive_reply(settings, rcpt, envelope.mail_from or "", envelope.content)
+                   for rcpt in envelope.rcpt_tos]
+        refused = [a for a in answers if not a.startswith("250")]
+        if refused:
+            log.info("inbound reply refused: %s", refused[0])
+        return refused[0] if refused else answers[0]
+
+
+async def serve(settings: Settings, host: str | None = None, port: int | None = None) -> asyncio.AbstractServer:
+    """Listen for replies in the running event loop (where the database is connected)."""
+    loop = asyncio.get_running_loop()
+    handler = InboundHandler(settings)
+    return await loop.create_server(lambda: SMTP(handler, hostname=settings.email_reply_domain or None,
+                                                 data_size_limit=settings.email_inbound_max_bytes),
+                                    host or settings.email_inbound_host, settings.email_inbound_port if port is None
+                                    else port)
+
+
+_server: dict[str, asyncio.AbstractServer] = {}
+
+
+async def inbound_job(settings: Settings) -> bool:
+    """Background job (EMAIL_INBOUND_IN_PROCESS): keep the listener of this process running. One
+    process binds the port; the others try again later, so one takes over if it stops."""
+    if not settings.email_inbound_in_process or not settings.email_reply_domain or "server" in _server:
+        return False
+    try:
+        _server["server"] = await serve(settings)
+    except OSError:  # another process of this deployment listens already
+        pass
+    return False
