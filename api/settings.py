@@ -279,6 +279,14 @@ class Settings:
         "EMAIL_FROM", _parse_email_address, "Sender of every mail (From header).",
         default="Guildhall <noreply@localhost>",
     )
+    email_dkim_selector: str = _setting(
+        "EMAIL_DKIM_SELECTOR", None,
+        "DKIM selector: with EMAIL_DKIM_KEY_FILE, outgoing mail is signed for EMAIL_FROM's domain; empty: unsigned.",
+        default="",
+    )
+    email_dkim_key_file: Path | None = _setting(
+        "EMAIL_DKIM_KEY_FILE", Path, "PEM private key (RSA or Ed25519) of the DKIM signature.", default=None,
+    )
     email_timeout_seconds: float = _setting(
         "EMAIL_TIMEOUT_SECONDS", _parse_interval, "Longest wait for the SMTP server on one message.", default=30.0,
     )

@@ -193,3 +193,26 @@ async def test_a_message_that_cannot_be_rendered_waits_and_the_others_go(mail_se
     assert [m["To"] for m in smtp.messages] == ["bob@example.org"]
     [row] = await MailOutbox.all()
     assert row.to_address == "ada@example.org" and row.last_error.startswith("render:") and row.gave_up_at is None
+
+
+async def test_mail_is_dkim_signed_when_a_key_is_set(mail_settings, smtp, tmp_path):
+    import dkim
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    (tmp_path / "dkim.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    public = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    settings = mail_settings.replace(email_from="Guild <noreply@guild.example>", email_dkim_selector="mail2026",
+                                     email_dkim_key_file=tmp_path / "dkim.pem")
+    await enqueue("ada@example.org", "verify_email", _context())
+    await worker.drain(settings)
+    [message] = smtp.messages
+    assert "s=mail2026" in message["DKIM-Signature"] and "d=guild.example" in message["DKIM-Signature"]
+    record = b"v=DKIM1; k=rsa; p=" + __import__("base64").b64encode(public)
+
+    def dns(name, timeout=5):
+        return record if name == b"mail2026._domainkey.guild.example." else None
+
+    assert dkim.verify(message.as_bytes(), dnsfunc=dns)
