@@ -1,5 +1,6 @@
 """Manifest of mail: the outbox and its worker, preferences, digests, one-click unsubscribe."""
 
+from api.demo.mail import seed
 from api.domain.mail.commands import MAIL_IN
 from api.domain.mail.digest import digest_job
 from api.domain.mail.inbound import inbound_job
@@ -17,4 +18,5 @@ DOMAIN = Domain(
           Job("mail.inbound", inbound_job, interval=30.0)),
     commands=(MAIL_IN,),
     outboxes=(OutboxProbe("mail", backlog),),
+    seeder=seed,
 )
