@@ -17,8 +17,12 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import datetime, timedelta
-from email.message import EmailMessage
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, parseaddr
+from types import SimpleNamespace
 from typing import Any
 
 from api import offload
@@ -77,9 +81,14 @@ def _domain_of(address: str) -> str:
     return parseaddr(address)[1].rpartition("@")[2] or "localhost"
 
 
-def build(settings: Settings, row: MailOutbox, *, moment: datetime | None = None) -> EmailMessage:
-    """The MIME message of an outbox row: text and HTML alternatives, Message-ID, and for bulk
-    mail List-Unsubscribe with RFC 8058 one-click."""
+def _header(value: str) -> str | Header:
+    return value if value.isascii() else Header(value, "utf-8")
+
+
+def build(settings: Settings, row: Any, *, moment: datetime | None = None) -> Message:
+    """The MIME message of an outbox row (or anything with its fields): text and HTML
+    alternatives, Message-ID, and for bulk mail List-Unsubscribe with RFC 8058 one-click.
+    (The stdlib's compat32 MIME classes: four times faster to build than `EmailMessage`.)"""
     footer_text = footer_html = ""
     unsubscribe = None
     if row.bulk and row.user_id is not None:
@@ -88,10 +97,11 @@ def build(settings: Settings, row: MailOutbox, *, moment: datetime | None = None
         footer_html = f' · <a href="{unsubscribe}">Unsubscribe</a>'
     rendered = render(settings, row.template, row.locale, dict(row.context),
                       footer_text=footer_text, footer_html=footer_html)
-    message = EmailMessage()
-    message["From"] = settings.email_from
-    message["To"] = formataddr(("", row.to_address))
-    message["Subject"] = rendered.subject
+    message = MIMEMultipart("alternative")
+    name, address = parseaddr(settings.email_from)
+    message["From"] = formataddr((name, address), charset="utf-8")
+    message["To"] = row.to_address
+    message["Subject"] = _header(rendered.subject)
     message["Date"] = format_datetime(moment or now())
     message["Message-ID"] = f"<{row.message_id}@{_domain_of(settings.email_from)}>"
     message["Auto-Submitted"] = "auto-generated"
@@ -103,8 +113,8 @@ def build(settings: Settings, row: MailOutbox, *, moment: datetime | None = None
         message["List-Unsubscribe"] = f"<{unsubscribe}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message["Precedence"] = "bulk"
-    message.set_content(rendered.text)
-    message.add_alternative(rendered.html, subtype="html")
+    message.attach(MIMEText(rendered.text, "plain", "utf-8"))
+    message.attach(MIMEText(rendered.html, "html", "utf-8"))
     return message
 
 
@@ -136,7 +146,7 @@ def build_batch(settings: Settings, rows: list[dict[str, Any]], moment: datetime
     built: list[tuple[bytes | None, str]] = []
     for fields in rows:
         try:
-            built.append((sign(settings, build(settings, MailOutbox(**fields), moment=moment).as_bytes()), ""))
+            built.append((sign(settings, build(settings, SimpleNamespace(**fields), moment=moment).as_bytes()), ""))
         except Exception as exc:  # noqa: BLE001 - a template bug: this row waits for a fix, the others go
             built.append((None, f"render: {type(exc).__name__}: {exc}"))
     return built
