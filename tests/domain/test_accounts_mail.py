@@ -12,7 +12,7 @@ import pytest
 from api.domain import accounts
 from api.domain.accounts import recovery
 from api.domain.mail import worker
-from api.errors import Conflict, Invalid, RateLimited
+from api.errors import Conflict, DomainError, Invalid, RateLimited
 from api.models.accounts import AccessToken, EmailToken, User
 from api.models.mail import MailOutbox
 from api.passwords import verify_password
@@ -150,3 +150,13 @@ async def test_a_reset_link_sent_to_an_old_address_dies_with_it(mail_settings, s
     await recovery.confirm_email_change(change, settings=mail_settings)
     with pytest.raises(Invalid):
         await recovery.reset_password(reset, NEW_PASSWORD, settings=mail_settings)
+
+
+async def test_a_refused_sign_up_queues_no_mail(mail_settings):
+    settings = mail_settings.replace(moderation_join_policy="INVITE_ONLY")
+    with pytest.raises(DomainError):  # refused by the admission decider, inside register's transaction
+        await accounts.register(accounts.RegistrationInput(
+            username="eve", email="eve@example.org", password="correct horse battery", display_name="Eve"),
+            settings=settings, sign_up=True)
+    assert await User.all().count() == 0
+    assert await MailOutbox.all().count() == 0 and await EmailToken.all().count() == 0
