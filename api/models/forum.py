@@ -277,6 +277,21 @@ class Bookmark(Model):
         ordering = ["-created_at", "-id"]
 
 
+class SpaceSubscription(Model):
+    """A member watching (every new topic and reply notifies them) or muting (nothing from it
+    notifies them but mentions) a whole space."""
+
+    id = fields.IntField(primary_key=True)
+    user = fields.ForeignKeyField("accounts.User", related_name="space_subscriptions", on_delete=fields.CASCADE)
+    space = fields.ForeignKeyField("forum.Space", related_name="subscriptions", on_delete=fields.CASCADE)
+    level = fields.CharEnumField(SubscriptionLevel, max_length=16)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "forum_space_subscriptions"
+        unique_together = (("user", "space"),)
+
+
 class TopicSubscription(Model):
     id = fields.IntField(primary_key=True)
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="forum_subscriptions", on_delete=fields.CASCADE)

@@ -37,9 +37,9 @@ described_enum(
 )
 SubscriptionLevel = models.SubscriptionLevel
 described_enum(
-    SubscriptionLevel, name="TopicSubscriptionLevel", description="How a member follows a topic.",
+    SubscriptionLevel, name="TopicSubscriptionLevel", description="How a member follows a topic or a whole space.",
     values={
-        "WATCH": "Notified of every reply.",
+        "WATCH": "Notified of every reply (and, for a space, of every new topic).",
         "MUTE": "Never notified of replies (mentions still notify).",
     },
 )

@@ -12,7 +12,7 @@ from api.policy import visible
 from schema.accounts import Payload
 from schema.context import Info
 from schema.forum.enums import SubscriptionLevel
-from schema.forum.types import Topic
+from schema.forum.types import Space, Topic
 from schema.permissions import Require, guard
 from schema.relay import After, Before, Connection, First, Last, paginate, parse_id
 
@@ -35,6 +35,19 @@ class SetBookmarkInput:
 class SetTopicSubscriptionInput:
     topic_id: strawberry.ID = strawberry.field(description="The topic.")
     level: SubscriptionLevel | None = strawberry.field(default=None, description="WATCH, MUTE, or null for the default.")
+
+
+@strawberry.input(description="Watch or mute a whole space.")
+class SetSpaceSubscriptionInput:
+    space_id: strawberry.ID = strawberry.field(description="The space.")
+    level: SubscriptionLevel | None = strawberry.field(
+        default=None, description="WATCH (every new topic and reply notifies you), MUTE (only mentions do), or null "
+                                  "for the default.")
+
+
+@strawberry.type(description="Result of `setSpaceSubscription`.")
+class SetSpaceSubscriptionPayload(Payload):
+    space: Space | None = strawberry.field(default=None, description="The space.")
 
 
 @strawberry.type(description="Result of a reading mutation.")
@@ -68,6 +81,15 @@ class Mutation:
         topic = await domain.set_bookmark(info.context.viewer, parse_id(input.topic_id, "Topic", "topicId"),
                                           input.bookmarked)
         return ReadingPayload(topic=topic)
+
+    @strawberry.mutation(description="Watch or mute a whole space (or return to the default).")
+    @guard(Require.SIGNED_IN)
+    async def set_space_subscription(self, info: Info, input: Annotated[SetSpaceSubscriptionInput, strawberry.argument(
+            description="The space and the level.")]) -> SetSpaceSubscriptionPayload:
+        level = models.SubscriptionLevel(input.level) if input.level is not None else None
+        space = await domain.set_space_subscription(info.context.viewer, parse_id(input.space_id, "Space", "spaceId"),
+                                                    level)
+        return SetSpaceSubscriptionPayload(space=space)
 
     @strawberry.mutation(description="Watch or mute a topic (or return to the default).")
     @guard(Require.SIGNED_IN)

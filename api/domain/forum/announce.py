@@ -12,7 +12,7 @@ from api.events import emit
 from api.domain.notifications import notify
 from api.markdown import plain_text_async
 from api.models.accounts import User
-from api.models.forum import Post, SubscriptionLevel, Topic, TopicKind, TopicSubscription
+from api.models.forum import Post, SpaceSubscription, SubscriptionLevel, Topic, TopicKind, TopicSubscription
 from api.pubsub import publish
 from api.domain.forum.access import SpaceIndex, space_index
 
@@ -49,12 +49,24 @@ async def _notify_visible(users: list[User], spaces: SpaceIndex, space_id: int, 
     return sent
 
 
+async def space_followers(space_id: int) -> tuple[list[User], set[int]]:
+    """Members watching the space (loaded) and the ids of those who muted it."""
+    rows = await SpaceSubscription.filter(space_id=space_id).select_related("user")
+    return ([r.user for r in rows if r.level == SubscriptionLevel.WATCH],
+            {r.user_id for r in rows if r.level == SubscriptionLevel.MUTE})
+
+
 async def announce_topic(topic: Topic, mentioned: list[User]) -> None:
     spaces = await space_index()
-    await _notify_visible(
+    notified = await _notify_visible(
         mentioned, spaces, topic.space_id, "forum.mention", actor_id=topic.author_id,
         subject_type="Topic", subject_id=topic.id, message=f"You were mentioned in “{topic.title}”.",
         skip=set(),
+    )
+    watching, _ = await space_followers(topic.space_id)
+    await _notify_visible(
+        watching, spaces, topic.space_id, "forum.new_topic", actor_id=topic.author_id, subject_type="Topic",
+        subject_id=topic.id, message=f"New topic in a space you watch: “{topic.title}”.", skip=notified,
     )
     await emit(TopicCreated(topic_id=topic.id, author_id=topic.author_id, space_id=topic.space_id))
     await publish_topic_activity(topic, "CREATED", spaces)
@@ -72,7 +84,11 @@ async def announce_post(post: Post, topic: Topic, mentioned: list[User]) -> None
         skip=set(),
     )
     subscriptions = await TopicSubscription.filter(topic_id=topic.id).select_related("user")
-    muted = {s.user_id for s in subscriptions if s.level == SubscriptionLevel.MUTE}
+    space_watchers, space_muted = await space_followers(topic.space_id)
+    topic_levels = {s.user_id: s.level for s in subscriptions}
+    # A topic's own setting wins over its space's.
+    muted = {s.user_id for s in subscriptions if s.level == SubscriptionLevel.MUTE} | {
+        i for i in space_muted if i not in topic_levels}
     recipient_ids: list[int] = []
     if topic.author_id is not None:
         recipient_ids.append(topic.author_id)
@@ -80,7 +96,8 @@ async def announce_post(post: Post, topic: Topic, mentioned: list[User]) -> None
         parent = await Post.filter(id=post.reply_to_id).only("id", "author_id").first()
         if parent is not None and parent.author_id is not None:
             recipient_ids.append(parent.author_id)
-    watchers = [s.user for s in subscriptions if s.level == SubscriptionLevel.WATCH]
+    watchers = [s.user for s in subscriptions if s.level == SubscriptionLevel.WATCH] + [
+        u for u in space_watchers if u.id not in topic_levels]
     direct = await User.filter(id__in=recipient_ids) if recipient_ids else []
     by_id = {u.id: u for u in [*direct, *watchers]}
     ordered = [by_id[i] for i in dict.fromkeys([*recipient_ids, *(w.id for w in watchers)]) if i in by_id]

@@ -9,8 +9,9 @@ from tortoise.exceptions import IntegrityError
 from api.transactions import transaction
 
 from api.domain.forum import access
+from api.errors import NotFound
 from api.models.accounts import User
-from api.models.forum import Bookmark, ReadState, SubscriptionLevel, Topic, TopicSubscription
+from api.models.forum import Bookmark, ReadState, Space, SpaceSubscription, SubscriptionLevel, Topic, TopicSubscription
 from api.policies import require_member
 
 
@@ -78,3 +79,18 @@ async def set_subscription(actor: User | None, topic_id: int, level: Subscriptio
         if level is not None:
             await TopicSubscription.create(user_id=actor.id, topic_id=topic.id, level=level)
     return topic
+
+
+async def set_space_subscription(actor: User | None, space_id: int, level: SubscriptionLevel | None) -> Space:
+    """WATCH (notified of every new topic and reply) or MUTE (no notifications but mentions) a
+    whole space the member can see; None returns to the default."""
+    actor = require_member(actor)
+    spaces = await access.space_index()
+    space = spaces.by_id.get(space_id)
+    if space is None or not spaces.can_view(actor, space_id):
+        raise NotFound("No such space.", field="spaceId")
+    async with transaction():
+        await SpaceSubscription.filter(user_id=actor.id, space_id=space_id).delete()
+        if level is not None:
+            await SpaceSubscription.create(user_id=actor.id, space_id=space_id, level=level)
+    return space

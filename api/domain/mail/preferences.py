@@ -20,6 +20,7 @@ from api.timeutil import now
 KINDS: dict[str, Delivery] = {
     "forum.mention": Delivery.EMAIL,
     "forum.reply": Delivery.EMAIL,
+    "forum.new_topic": Delivery.EMAIL,
     "qa.answer": Delivery.EMAIL,
     "qa.accepted": Delivery.EMAIL,
     "governance.proposal_opened": Delivery.DIGEST,
