@@ -108,3 +108,24 @@ def test_quotes_and_signatures_are_cut_from_replies():
     html_only = EmailMessage()
     html_only.set_content("<p>Sounds <b>good</b> &amp; fine</p><blockquote>old</blockquote>", subtype="html")
     assert reply_text(html_only).startswith("Sounds good & fine")
+
+
+async def test_one_app_process_listens_when_asked_to(mail_settings, factory):
+    from api.domain.mail import inbound
+
+    settings = mail_settings.replace(email_reply_domain="reply.example.org", email_inbound_in_process=True,
+                                     email_inbound_port=free_port())
+    assert await inbound.inbound_job(mail_settings) is False and "server" not in inbound._server  # off by default
+    await inbound.inbound_job(settings)
+    server = inbound._server["server"]
+    try:
+        await inbound.inbound_job(settings)  # already listening: nothing more
+        assert inbound._server["server"] is server
+        with pytest.raises(OSError):  # another process finds the port taken (and tries again later)
+            await inbound.serve(settings)
+    finally:
+        server.close()
+        await server.wait_closed()
+        inbound._server.clear()
+    _, ada, topic = await _world(factory, settings)
+    assert read_reply_address(settings, reply_address(settings, ada.id, topic.id)) == (ada.id, topic.id)
