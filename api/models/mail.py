@@ -67,6 +67,8 @@ class MailPreference(Model):
     digest_period = fields.CharField(max_length=16, default="")
     # Notifications up to this id were listed in a digest (or are older than the member's first).
     digest_after_id = fields.BigIntField(default=0)
+    # When the last digest was claimed: announcements published since go in the next one.
+    digest_sent_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "mail_preferences"

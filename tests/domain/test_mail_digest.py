@@ -158,3 +158,23 @@ async def test_a_digest_lists_upcoming_events_and_popular_topics_anyone_may_read
     assert "Secret staff plans" not in text
     assert "Your notifications" not in text  # nothing unread to tell
     assert '<a href="http://localhost:3000/topics/' in mail.get_body(("html",)).get_content()
+
+
+async def test_a_digest_lists_the_announcements_addressed_to_the_member_once(mail_settings, smtp, factory):
+    from api.domain.moderation.announcements import publish_announcement
+
+    admin = await factory.user(role="ADMIN", email="admin@example.org")
+    ada = await factory.user(email="ada@example.org")
+    await set_preferences(admin, PreferencesInput(digest=Digest.NONE), settings=mail_settings)
+    await set_preferences(ada, PreferencesInput(digest=Digest.DAILY, timezone="UTC"), settings=mail_settings)
+    await publish_announcement(author_id=admin.id, title="Spring fair on Saturday", body="Come!", settings=mail_settings)
+    await publish_announcement(author_id=admin.id, title="Staff only: rota", body="...", audience="ROLE",
+                               audience_role="MODERATOR", settings=mail_settings)
+    settings = mail_settings.replace(digest_hour=0)
+    assert await send_digests(settings, moment=now() + timedelta(minutes=1)) == 1
+    assert await send_digests(settings, moment=now() + timedelta(days=1, minutes=1)) == 0  # nothing new
+    await worker.drain(mail_settings)
+    [mail] = smtp.messages
+    text = mail.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert "Announcements\n- Spring fair on Saturday <http://localhost:3000/announcements/" in text
+    assert "Staff only" not in text

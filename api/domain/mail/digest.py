@@ -1,6 +1,7 @@
 """Digest mail: once a day or once a week, at DIGEST_HOUR in the member's time zone (or the
 community's): the notifications they chose to receive in a digest that are still unread, the
-events they signed up for in the coming week, and the community's popular topics.
+announcements addressed to them since the last digest, the events they signed up for in the
+coming week, and the community's popular topics.
 
 Each member's digest for a period is claimed by one conditional update (`digest_period` moves
 to the period's key only where it differs) in the same transaction as its outbox row, so with
@@ -13,6 +14,8 @@ from __future__ import annotations
 import html
 from datetime import datetime, timedelta
 from typing import Any
+
+from tortoise.expressions import Q
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from api.domain.mail import links
@@ -99,27 +102,31 @@ async def send_digests(settings: Settings, *, moment: datetime | None = None) ->
             if n.id > pref.digest_after_id and delivery(pref, n.kind) == Delivery.DIGEST:
                 items.setdefault(n.user_id, []).append(n)
         events = await upcoming_events(list(due), moment)
+        news = await new_announcements([p for p, _ in due.values()], moment)
         for user_id, (pref, key) in due.items():
             topics = await popular_topics(settings, pref.digest, moment, memo)
-            sections = _sections(settings, pref, items.get(user_id, []), events.get(user_id, []), topics)
-            queued += await _send_one(pref, key, items.get(user_id, []), sections)
+            sections = _sections(settings, pref, items.get(user_id, []), news.get(user_id, []),
+                                 events.get(user_id, []), topics)
+            queued += await _send_one(pref, key, items.get(user_id, []), sections, moment)
 
 
 HEADINGS = {
-    "en": ("Your notifications", "Your upcoming events", "Popular topics"),
-    "zh-CN": ("您的通知", "您报名的活动", "热门话题"),
+    "en": ("Your notifications", "Announcements", "Your upcoming events", "Popular topics"),
+    "zh-CN": ("您的通知", "公告", "您报名的活动", "热门话题"),
 }
 
 
-def _sections(settings: Settings, pref: MailPreference, notes: list[Notification], events: list[Any],
-              topics: list[Any]) -> dict[str, str]:
+def _sections(settings: Settings, pref: MailPreference, notes: list[Notification], news: list[Any],
+              events: list[Any], topics: list[Any]) -> dict[str, str]:
     """The digest's body as text and HTML: unread notifications, the member's upcoming events,
     the community's popular topics (each section only when it has something)."""
     headings = HEADINGS[locale_of(settings, pref.user.locale)]
     parts: list[tuple[str, list[tuple[str, str | None]]]] = [
         (headings[0], [(_line(n), None) for n in notes[:MAX_ITEMS]]),
-        (headings[1], [(f"{e.title} ({e.starts_at:%Y-%m-%d %H:%M} UTC)", None) for e in events]),
-        (headings[2], [(t.title, links.frontend(settings, settings.topic_url, id=links.global_id("Topic", t.id)))
+        (headings[1], [(a.title, links.frontend(settings, settings.announcement_url,
+                                                id=links.global_id("Announcement", a.id))) for a in news]),
+        (headings[2], [(f"{e.title} ({e.starts_at:%Y-%m-%d %H:%M} UTC)", None) for e in events]),
+        (headings[3], [(t.title, links.frontend(settings, settings.topic_url, id=links.global_id("Topic", t.id)))
                        for t in topics]),
     ]
     text, page = [], []
@@ -131,6 +138,32 @@ def _sections(settings: Settings, pref: MailPreference, notes: list[Notification
             f'<li><a href="{html.escape(url, quote=True)}">{html.escape(line)}</a></li>' if url
             else f"<li>{html.escape(line)}</li>" for line, url in lines) + "</ul>")
     return {"sections_text": "\n".join(text), "sections_html": "".join(page)}
+
+
+async def new_announcements(prefs: list[MailPreference], moment: datetime) -> dict[int, list[Any]]:
+    """Announcements published since each member's last digest (a week back at most) and
+    addressed to them, in two queries for the batch."""
+    from api.domain.moderation.announcements import is_addressed
+    from api.models.accounts import CommitteeMembership
+    from api.models.moderation import Announcement
+
+    since = {p.user_id: max(p.digest_sent_at or moment - timedelta(days=7), moment - timedelta(days=7))
+             for p in prefs}
+    found: dict[int, list[Any]] = {}
+    if not since:
+        return found
+    published = await Announcement.filter(published_at__gt=min(since.values()), published_at__lte=moment).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=moment)).order_by("-pinned", "-published_at")
+    if not published:
+        return found
+    seats: dict[int, list[int]] = {}
+    for user_id, committee_id in await CommitteeMembership.filter(
+            user_id__in=list(since), left_at__isnull=True).values_list("user_id", "committee_id"):
+        seats.setdefault(user_id, []).append(committee_id)
+    for pref in prefs:
+        found[pref.user_id] = [a for a in published if a.published_at > since[pref.user_id]
+                               and is_addressed(a, pref.user, seats.get(pref.user_id, []))][:MAX_ITEMS]
+    return found
 
 
 async def upcoming_events(user_ids: list[int], moment: datetime) -> dict[int, list[Any]]:
@@ -161,11 +194,12 @@ async def popular_topics(settings: Settings, digest: Digest, moment: datetime, m
     return memo[digest]
 
 
-async def _send_one(pref: MailPreference, key: str, items: list[Notification], sections: dict[str, str]) -> int:
+async def _send_one(pref: MailPreference, key: str, items: list[Notification], sections: dict[str, str],
+                    moment: datetime) -> int:
     async with transaction():
         last = max((n.id for n in items), default=pref.digest_after_id)
         claimed = await MailPreference.filter(id=pref.id).exclude(digest_period=key).update(
-            digest_period=key, digest_after_id=last)
+            digest_period=key, digest_after_id=last, digest_sent_at=moment)
         if not claimed or not sections["sections_text"]:  # another process has it, or nothing to tell
             return 0
         await enqueue_for(pref.user, "digest", {
