@@ -333,6 +333,10 @@ class Settings:
         "TOPIC_URL", _parse_link_template, "Frontend page of a topic (links in digests); {id}: its global id.",
         default="/topics/{id}",
     )
+    proposal_url: str = _setting(
+        "PROPOSAL_URL", _parse_link_template, "Frontend page of a proposal (open votes in digests); {id}: its global id.",
+        default="/proposals/{id}",
+    )
     announcement_url: str = _setting(
         "ANNOUNCEMENT_URL", _parse_link_template, "Frontend page of an announcement (mailed announcements); {id}.",
         default="/announcements/{id}",

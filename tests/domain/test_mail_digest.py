@@ -178,3 +178,23 @@ async def test_a_digest_lists_the_announcements_addressed_to_the_member_once(mai
     text = mail.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert "Announcements\n- Spring fair on Saturday <http://localhost:3000/announcements/" in text
     assert "Staff only" not in text
+
+
+async def test_a_digest_lists_open_votes_the_member_has_not_cast(mail_settings, smtp, factory):
+    from api.domain.governance.ballots import cast_vote
+    from api.models.mail import MailPreference
+    from tests.domain.governance_helpers import committee_with, open_proposal
+
+    admin, chair, (ada, bob, _), committee = await committee_with(factory, mail_settings)
+    proposal = await open_proposal(chair, committee, mail_settings)
+    await cast_vote(bob, proposal.id, ["YES"], settings=mail_settings)
+    await MailPreference.all().delete()
+    await MailOutbox.all().delete()
+    await set_preferences(ada, PreferencesInput(digest=Digest.DAILY), settings=mail_settings)
+    await set_preferences(bob, PreferencesInput(digest=Digest.DAILY), settings=mail_settings)
+    queued = await send_digests(mail_settings.replace(digest_hour=0), moment=now() + timedelta(minutes=1))
+    await worker.drain(mail_settings)
+    texts = {m["To"]: m.get_body(("plain",)).get_content().replace("\r\n", "\n") for m in smtp.messages}
+    assert "Open votes\n- Adopt the charter <http://localhost:3000/proposals/" in texts[ada.email]
+    assert "Open votes" not in texts.get(bob.email, "")  # Bob voted already
+    assert queued >= 1

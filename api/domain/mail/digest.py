@@ -1,6 +1,7 @@
 """Digest mail: once a day or once a week, at DIGEST_HOUR in the member's time zone (or the
 community's): the notifications they chose to receive in a digest that are still unread, the
-announcements addressed to them since the last digest, the events they signed up for in the
+announcements addressed to them since the last digest, the open proposals they may vote on and
+have not, the events they signed up for in the
 coming week, and the community's popular topics.
 
 Each member's digest for a period is claimed by one conditional update (`digest_period` moves
@@ -103,21 +104,22 @@ async def send_digests(settings: Settings, *, moment: datetime | None = None) ->
                 items.setdefault(n.user_id, []).append(n)
         events = await upcoming_events(list(due), moment)
         news = await new_announcements([p for p, _ in due.values()], moment)
+        votes = await open_votes(list(due), moment)
         for user_id, (pref, key) in due.items():
             topics = await popular_topics(settings, pref.digest, moment, memo)
             sections = _sections(settings, pref, items.get(user_id, []), news.get(user_id, []),
-                                 events.get(user_id, []), topics)
+                                 votes.get(user_id, []), events.get(user_id, []), topics)
             queued += await _send_one(pref, key, items.get(user_id, []), sections, moment)
 
 
 HEADINGS = {
-    "en": ("Your notifications", "Announcements", "Your upcoming events", "Popular topics"),
-    "zh-CN": ("您的通知", "公告", "您报名的活动", "热门话题"),
+    "en": ("Your notifications", "Announcements", "Open votes", "Your upcoming events", "Popular topics"),
+    "zh-CN": ("您的通知", "公告", "待您投票的提案", "您报名的活动", "热门话题"),
 }
 
 
 def _sections(settings: Settings, pref: MailPreference, notes: list[Notification], news: list[Any],
-              events: list[Any], topics: list[Any]) -> dict[str, str]:
+              votes: list[Any], events: list[Any], topics: list[Any]) -> dict[str, str]:
     """The digest's body as text and HTML: unread notifications, the member's upcoming events,
     the community's popular topics (each section only when it has something)."""
     headings = HEADINGS[locale_of(settings, pref.user.locale)]
@@ -125,8 +127,10 @@ def _sections(settings: Settings, pref: MailPreference, notes: list[Notification
         (headings[0], [(_line(n), None) for n in notes[:MAX_ITEMS]]),
         (headings[1], [(a.title, links.frontend(settings, settings.announcement_url,
                                                 id=links.global_id("Announcement", a.id))) for a in news]),
-        (headings[2], [(f"{e.title} ({e.starts_at:%Y-%m-%d %H:%M} UTC)", None) for e in events]),
-        (headings[3], [(t.title, links.frontend(settings, settings.topic_url, id=links.global_id("Topic", t.id)))
+        (headings[2], [(p.title, links.frontend(settings, settings.proposal_url, id=links.global_id("Proposal", p.id)))
+                       for p in votes]),
+        (headings[3], [(f"{e.title} ({e.starts_at:%Y-%m-%d %H:%M} UTC)", None) for e in events]),
+        (headings[4], [(t.title, links.frontend(settings, settings.topic_url, id=links.global_id("Topic", t.id)))
                        for t in topics]),
     ]
     text, page = [], []
@@ -163,6 +167,23 @@ async def new_announcements(prefs: list[MailPreference], moment: datetime) -> di
     for pref in prefs:
         found[pref.user_id] = [a for a in published if a.published_at > since[pref.user_id]
                                and is_addressed(a, pref.user, seats.get(pref.user_id, []))][:MAX_ITEMS]
+    return found
+
+
+async def open_votes(user_ids: list[int], moment: datetime) -> dict[int, list[Any]]:
+    """Open proposals each member may vote on and has not voted on yet, in two queries."""
+    from api.models.governance import Ballot, EligibleVoter, ProposalStatus
+
+    rows = await EligibleVoter.filter(user_id__in=user_ids, proposal__status=ProposalStatus.OPEN).filter(
+        Q(proposal__closes_at__isnull=True) | Q(proposal__closes_at__gt=moment)).select_related("proposal")
+    if not rows:
+        return {}
+    voted = set(await Ballot.filter(voter_id__in=user_ids, proposal_id__in={r.proposal_id for r in rows}
+                                    ).values_list("voter_id", "proposal_id"))
+    found: dict[int, list[Any]] = {}
+    for row in rows:
+        if (row.user_id, row.proposal_id) not in voted:
+            found.setdefault(row.user_id, []).append(row.proposal)
     return found
 
 
