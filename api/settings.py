@@ -347,10 +347,11 @@ class Settings:
     email_verify_hours: int = _setting(
         "EMAIL_VERIFY_HOURS", _parse_int, "Lifetime of an email verification or email change link.", default=48,
     )
-    password_resets_per_hour: int = _setting(
-        "PASSWORD_RESETS_PER_HOUR", _parse_int,
-        "Password reset requests per address and per client per hour (more are answered the same, unsent).",
-        default=5,
+    account_mails_per_hour: int = _setting(
+        "ACCOUNT_MAILS_PER_HOUR", _parse_int,
+        "Account mails (password reset per address and per client; verification and email change per member) "
+        "per hour; over it a reset request is refused the same whether or not the account exists.",
+        default=5, community=True,
     )
     require_verified_email: bool = _setting(
         "REQUIRE_VERIFIED_EMAIL", _parse_bool,

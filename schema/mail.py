@@ -150,7 +150,7 @@ class Query:
 class Mutation:
     @strawberry.mutation(description=(
         "Mail a password reset link to the account with this address, if any; rate limited "
-        "(PASSWORD_RESETS_PER_HOUR per address and per client)."))
+        "(ACCOUNT_MAILS_PER_HOUR per address and per client)."))
     @guard(Require.ANYONE)
     async def request_password_reset(
         self, info: Info, input: Annotated[RequestPasswordResetInput, strawberry.argument(description="The address.")],
@@ -182,7 +182,8 @@ class Mutation:
         self, info: Info,
         input: Annotated[RequestEmailVerificationInput, strawberry.argument(description="Nothing to give.")],
     ) -> RequestEmailVerificationPayload:
-        await recovery.request_email_verification(info.context.viewer, settings=info.context.settings)
+        await recovery.request_email_verification(info.context.viewer, settings=info.context.settings,
+                                                  limiter=info.context.limiter)
         return RequestEmailVerificationPayload(client_mutation_id=input.client_mutation_id)
 
     @strawberry.mutation(description="Ask to change the viewer's address: a link goes to the new one to confirm it.")
@@ -192,7 +193,7 @@ class Mutation:
         input: Annotated[ChangeEmailInput, strawberry.argument(description="The new address and the password.")],
     ) -> ChangeEmailPayload:
         await recovery.change_email(info.context.viewer, input.new_email, input.password,
-                                    settings=info.context.settings)
+                                    settings=info.context.settings, limiter=info.context.limiter)
         return ChangeEmailPayload()
 
     @strawberry.mutation(description="Confirm a new address with the token mailed to it; the old address is told.")

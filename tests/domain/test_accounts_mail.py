@@ -105,7 +105,7 @@ async def test_a_reset_link_expires_and_dies_when_the_password_changes(mail_sett
 
 async def test_reset_requests_are_rate_limited_whether_or_not_the_account_exists(mail_settings, factory):
     await factory.user(email="ada@example.org")
-    settings = mail_settings.replace(password_resets_per_hour=2)
+    settings = mail_settings.replace(account_mails_per_hour=2)
     for address in ("ada@example.org", "nobody@example.org"):
         limiter = MemoryRateLimiter()
         for _ in range(2):

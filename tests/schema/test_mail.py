@@ -164,3 +164,13 @@ async def test_members_choose_the_language_of_their_mail(gql, factory, locale, c
     assert data["updateProfile"]["errors"] == ([] if code is None else [{"field": "locale", "code": code}])
     expected = locale if code is None else ""
     assert (await gql(VIEWER, token=token))["viewer"]["user"]["locale"] == expected
+
+
+async def test_verification_mails_are_rate_limited_per_member(gql, factory, set_community):
+    _, token = await factory.member_with_token()
+    await set_community(account_mails_per_hour=2)
+    for _ in range(2):
+        assert (await gql(REQUEST_VERIFICATION, token=token))["requestEmailVerification"]["errors"] == []
+    refused = await gql(REQUEST_VERIFICATION, token=token)
+    assert [e["code"] for e in refused["requestEmailVerification"]["errors"]] == ["RATE_LIMITED"]
+    assert await MailOutbox.filter(template="verify_email").count() == 2

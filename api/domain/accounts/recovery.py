@@ -66,9 +66,16 @@ async def send_verification(user: User, *, settings: Settings) -> None:
     })
 
 
-async def request_email_verification(actor: User, *, settings: Settings) -> None:
+async def _limit_member(actor: User, settings: Settings, limiter: RateLimiter | None) -> None:
+    if limiter is not None and not await limiter.hit(f"account-mail:user:{actor.id}",
+                                                     settings.account_mails_per_hour, 3600):
+        raise RateLimited("Too many mails asked for; wait an hour and try again.")
+
+
+async def request_email_verification(actor: User, *, settings: Settings, limiter: RateLimiter | None = None) -> None:
     if actor.email_verified_at is not None:
         raise Conflict("Your address is already verified.", field="email")
+    await _limit_member(actor, settings, limiter)
     async with transaction():
         await send_verification(actor, settings=settings)
 
@@ -90,7 +97,7 @@ async def request_password_reset(email: str, *, settings: Settings, limiter: Rat
     the limit counts requests per address and per client whether or not an account exists."""
     address = normalise_email(email)
     keys = [f"reset:email:{address.casefold()}", f"reset:client:{client}"]
-    if not await limiter.hit_all(keys, settings.password_resets_per_hour, 3600):
+    if not await limiter.hit_all(keys, settings.account_mails_per_hour, 3600):
         raise RateLimited("Too many reset requests; wait an hour and try again.")
     if not EMAIL_RE.match(address):
         return
@@ -127,7 +134,8 @@ async def reset_password(token: str, new_password: str, *, settings: Settings) -
     return user
 
 
-async def change_email(actor: User, new_email: str, password: str, *, settings: Settings) -> None:
+async def change_email(actor: User, new_email: str, password: str, *, settings: Settings,
+                       limiter: RateLimiter | None = None) -> None:
     """Mail a confirmation link to the new address; the old one stays until it is followed."""
     if not await verify_password(actor.password_hash, password):
         raise Invalid("The password is wrong.", field="password")
@@ -138,6 +146,7 @@ async def change_email(actor: User, new_email: str, password: str, *, settings: 
         raise Invalid("This is already your address.", field="newEmail")
     if await User.filter(email=address).exists():
         raise Conflict("An account with this email exists.", field="newEmail")
+    await _limit_member(actor, settings, limiter)
     async with transaction():
         token = await _issue(actor, EmailTokenPurpose.CHANGE, address, timedelta(hours=settings.email_verify_hours))
         await enqueue_for(actor, "email_change", {
