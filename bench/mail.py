@@ -46,17 +46,30 @@ async def _seed(members: int) -> None:
 
     batch = 1000
     for start in range(0, members, batch):
-        users = [User(username=f"m{i}", username_key=f"m{i}", email=f"m{i}@bench.invalid", password_hash="-",
-                      display_name=f"Member {i}", locale="zh-CN" if i % 4 == 0 else "")
-                 for i in range(start, min(start + batch, members))]
+        users = [
+            User(
+                username=f"m{i}",
+                username_key=f"m{i}",
+                email=f"m{i}@bench.invalid",
+                password_hash="-",
+                display_name=f"Member {i}",
+                locale="zh-CN" if i % 4 == 0 else "",
+            )
+            for i in range(start, min(start + batch, members))
+        ]
         await User.bulk_create(users)
     ids = await User.all().values_list("id", flat=True)
-    await MailPreference.bulk_create([MailPreference(user_id=i, digest=Digest.DAILY, timezone="UTC") for i in ids],
-                                     batch_size=batch)
-    await Notification.bulk_create([
-        Notification(user_id=i, kind=kind, message=f"Something about {kind} happened.")
-        for i in ids for kind in ("trust.level_changed", "engagement.badge_awarded", "governance.proposal_opened")
-    ], batch_size=batch)
+    await MailPreference.bulk_create(
+        [MailPreference(user_id=i, digest=Digest.DAILY, timezone="UTC") for i in ids], batch_size=batch
+    )
+    await Notification.bulk_create(
+        [
+            Notification(user_id=i, kind=kind, message=f"Something about {kind} happened.")
+            for i in ids
+            for kind in ("trust.level_changed", "engagement.badge_awarded", "governance.proposal_opened")
+        ],
+        batch_size=batch,
+    )
 
 
 async def run(members: int = 10_000, database_url: str | None = None) -> list[dict[str, Any]]:
@@ -68,12 +81,19 @@ async def run(members: int = 10_000, database_url: str | None = None) -> list[di
 
     with tempfile.TemporaryDirectory(prefix="guildhall-bench-") as tmp:
         root = Path(tmp)
-        settings = Settings.from_env({
-            "DATABASE_URL": database_url or f"sqlite://{root / 'bench.sqlite3'}", "DATA_DIR": str(root / "data"),
-            "MEDIA_ROOT": str(root / "media"), "SECRET_KEY": "bench-secret-key-0123456789-abcdefghijkl",
-            "RUN_WORKERS": "false", "EMAIL_URL": f"file://{root / 'mail'}", "EMAIL_BATCH_SIZE": "500",
-            "DIGEST_HOUR": "0",
-        }, env_file=None)
+        settings = Settings.from_env(
+            {
+                "DATABASE_URL": database_url or f"sqlite://{root / 'bench.sqlite3'}",
+                "DATA_DIR": str(root / "data"),
+                "MEDIA_ROOT": str(root / "media"),
+                "SECRET_KEY": "bench-secret-key-0123456789-abcdefghijkl",
+                "RUN_WORKERS": "false",
+                "EMAIL_URL": f"file://{root / 'mail'}",
+                "EMAIL_BATCH_SIZE": "500",
+                "DIGEST_HOUR": "0",
+            },
+            env_file=None,
+        )
         set_settings(settings)
         await init_db(settings)
         await migrate(settings)
@@ -91,10 +111,18 @@ async def run(members: int = 10_000, database_url: str | None = None) -> list[di
         finally:
             await close_db()
     return [
-        {"step": f"queue {queued} digests", "per second": round(queued / queue_seconds),
-         "SQL per member": round(sql.count / max(queued, 1), 2), "seconds": round(queue_seconds, 1)},
-        {"step": f"build and write {files} messages (of {sent})", "per second": round(sent / send_seconds),
-         "SQL per member": "", "seconds": round(send_seconds, 1)},
+        {
+            "step": f"queue {queued} digests",
+            "per second": round(queued / queue_seconds),
+            "SQL per member": round(sql.count / max(queued, 1), 2),
+            "seconds": round(queue_seconds, 1),
+        },
+        {
+            "step": f"build and write {files} messages (of {sent})",
+            "per second": round(sent / send_seconds),
+            "SQL per member": "",
+            "seconds": round(send_seconds, 1),
+        },
     ]
 
 

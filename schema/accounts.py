@@ -83,16 +83,18 @@ class User(ModelNode):
                     "see it.",
         extensions=[PermissionExtension(permissions=[IsSelfOrAdmin()], fail_silently=True)],
     )
-    def email_verified(self) -> bool | None:
-        return self.email_verified_at is not None  # type: ignore[attr-defined]
+    @staticmethod
+    def email_verified(root: strawberry.Parent[models.User]) -> bool | None:
+        return root.email_verified_at is not None
 
     @strawberry.field(
         description="Language of mail to the member (en, zh-CN); empty: the community's default. Only the member "
                     "and admins see it.",
         extensions=[PermissionExtension(permissions=[IsSelfOrAdmin()], fail_silently=True)],
     )
-    def locale(self) -> str | None:
-        return self.locale  # type: ignore[attr-defined]
+    @staticmethod
+    def locale(root: strawberry.Parent[models.User]) -> str | None:
+        return root.locale
 
     @strawberry.field(description="The member's profile picture (with its variant URLs), if any.")
     @staticmethod

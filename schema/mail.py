@@ -16,13 +16,22 @@ from schema.context import Info
 from schema.enums import described_enum
 from schema.permissions import Require, guard
 
-Digest = described_enum(
-    models.Digest, name="Digest", description="How often the digest mail comes.",
-    values={"NONE": "Never.", "DAILY": "Once a day, at the community's digest hour.",
-            "WEEKLY": "Once a week, on Monday at the community's digest hour."},
+Digest = models.Digest
+described_enum(
+    Digest,
+    name="Digest",
+    description="How often the digest mail comes.",
+    values={
+        "NONE": "Never.",
+        "DAILY": "Once a day, at the community's digest hour.",
+        "WEEKLY": "Once a week, on Monday at the community's digest hour.",
+    },
 )
-Delivery = described_enum(
-    models.Delivery, name="Delivery", description="Where a kind of notification goes besides the app.",
+Delivery = models.Delivery
+described_enum(
+    Delivery,
+    name="Delivery",
+    description="Where a kind of notification goes besides the app.",
     values={"IN_APP": "Only in the app.", "EMAIL": "Also mailed at once.", "DIGEST": "Also listed in the digest."},
 )
 
@@ -38,7 +47,8 @@ class NotificationPreferences:
     digest: Digest = strawberry.field(description="How often the digest comes.")
     timezone: str = strawberry.field(description="Time zone of the digest hour; empty: the community's.")
     bulk_mail: bool = strawberry.field(
-        description="Whether digests and notification mail go out at all (false after unsubscribing).")
+        description="Whether digests and notification mail go out at all (false after unsubscribing)."
+    )
     bounced: bool = strawberry.field(description="Whether the mail server refused the address for good.")
     kinds: list[KindDelivery] = strawberry.field(description="Each known kind of notification and where it goes.")
 
@@ -46,7 +56,9 @@ class NotificationPreferences:
 def _view(pref: models.MailPreference) -> NotificationPreferences:
     kinds = sorted({*domain.KINDS, *(pref.kinds or {})})
     return NotificationPreferences(
-        digest=pref.digest, timezone=pref.timezone, bulk_mail=pref.unsubscribed_at is None,
+        digest=pref.digest,
+        timezone=pref.timezone,
+        bulk_mail=pref.unsubscribed_at is None,
         bounced=pref.bounced_at is not None,
         kinds=[KindDelivery(kind=k, delivery=domain.delivery(pref, k)) for k in kinds],
     )
@@ -62,11 +74,14 @@ class KindDeliveryInput:
 class SetNotificationPreferencesInput:
     digest: Digest | None = strawberry.field(default=None, description="How often the digest comes.")
     timezone: str | None = strawberry.field(
-        default=None, description="An IANA time zone (e.g. Asia/Shanghai), or empty for the community's.")
+        default=None, description="An IANA time zone (e.g. Asia/Shanghai), or empty for the community's."
+    )
     kinds: list[KindDeliveryInput] | None = strawberry.field(
-        default=None, description="Kinds to change; the others stay.")
+        default=None, description="Kinds to change; the others stay."
+    )
     bulk_mail: bool | None = strawberry.field(
-        default=None, description="False unsubscribes from every digest and notification mail; true resumes.")
+        default=None, description="False unsubscribes from every digest and notification mail; true resumes."
+    )
 
 
 @strawberry.type(description="Result of `setNotificationPreferences`.")
@@ -76,7 +91,9 @@ class SetNotificationPreferencesPayload(Payload):
 
 @strawberry.input(description="Ask for a password reset link by mail.")
 class RequestPasswordResetInput:
-    email: str = strawberry.field(description="The account's address. The answer is the same whether or not one has it.")
+    email: str = strawberry.field(
+        description="The account's address. The answer is the same whether or not one has it."
+    )
 
 
 @strawberry.type(description="Result of `requestPasswordReset`: the same whether or not an account has the address.")
@@ -148,22 +165,29 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description=(
-        "Mail a password reset link to the account with this address, if any; rate limited "
-        "(ACCOUNT_MAILS_PER_HOUR per address and per client)."))
+    @strawberry.mutation(
+        description=(
+            "Mail a password reset link to the account with this address, if any; rate limited "
+            "(ACCOUNT_MAILS_PER_HOUR per address and per client)."
+        )
+    )
     @guard(Require.ANYONE)
     async def request_password_reset(
-        self, info: Info, input: Annotated[RequestPasswordResetInput, strawberry.argument(description="The address.")],
+        self,
+        info: Info,
+        input: Annotated[RequestPasswordResetInput, strawberry.argument(description="The address.")],
     ) -> RequestPasswordResetPayload:
         ctx = info.context
-        await recovery.request_password_reset(input.email, settings=ctx.settings, limiter=ctx.limiter,
-                                              client=ctx.client)
+        await recovery.request_password_reset(
+            input.email, settings=ctx.settings, limiter=ctx.limiter, client=ctx.client
+        )
         return RequestPasswordResetPayload()
 
     @strawberry.mutation(description="Set a new password with a reset link's token; signs out every session.")
     @guard(Require.ANYONE)
     async def reset_password(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[ResetPasswordInput, strawberry.argument(description="The token and the new password.")],
     ) -> ResetPasswordPayload:
         await recovery.reset_password(input.token, input.new_password, settings=info.context.settings)
@@ -172,34 +196,46 @@ class Mutation:
     @strawberry.mutation(description="Confirm the member's address with a verification link's token.")
     @guard(Require.ANYONE)
     async def verify_email(
-        self, info: Info, input: Annotated[VerifyEmailInput, strawberry.argument(description="The token.")],
+        self,
+        info: Info,
+        input: Annotated[VerifyEmailInput, strawberry.argument(description="The token.")],
     ) -> VerifyEmailPayload:
         return VerifyEmailPayload(user=await recovery.verify_email(input.token, settings=info.context.settings))
 
     @strawberry.mutation(description="Mail the viewer another verification link.")
     @guard(Require.SIGNED_IN)
     async def request_email_verification(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[RequestEmailVerificationInput, strawberry.argument(description="Nothing to give.")],
     ) -> RequestEmailVerificationPayload:
-        await recovery.request_email_verification(info.context.viewer, settings=info.context.settings,
-                                                  limiter=info.context.limiter)
+        await recovery.request_email_verification(
+            info.context.viewer, settings=info.context.settings, limiter=info.context.limiter
+        )
         return RequestEmailVerificationPayload(client_mutation_id=input.client_mutation_id)
 
     @strawberry.mutation(description="Ask to change the viewer's address: a link goes to the new one to confirm it.")
     @guard(Require.SIGNED_IN)
     async def change_email(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[ChangeEmailInput, strawberry.argument(description="The new address and the password.")],
     ) -> ChangeEmailPayload:
-        await recovery.change_email(info.context.viewer, input.new_email, input.password,
-                                    settings=info.context.settings, limiter=info.context.limiter)
+        await recovery.change_email(
+            info.context.viewer,
+            input.new_email,
+            input.password,
+            settings=info.context.settings,
+            limiter=info.context.limiter,
+        )
         return ChangeEmailPayload()
 
     @strawberry.mutation(description="Confirm a new address with the token mailed to it; the old address is told.")
     @guard(Require.ANYONE)
     async def confirm_email_change(
-        self, info: Info, input: Annotated[ConfirmEmailChangeInput, strawberry.argument(description="The token.")],
+        self,
+        info: Info,
+        input: Annotated[ConfirmEmailChangeInput, strawberry.argument(description="The token.")],
     ) -> ConfirmEmailChangePayload:
         await recovery.confirm_email_change(input.token, settings=info.context.settings)
         return ConfirmEmailChangePayload(ok=True)
@@ -207,11 +243,19 @@ class Mutation:
     @strawberry.mutation(description="Change the viewer's mail preferences.")
     @guard(Require.SIGNED_IN)
     async def set_notification_preferences(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[SetNotificationPreferencesInput, strawberry.argument(description="What to change.")],
     ) -> SetNotificationPreferencesPayload:
         kinds = {k.kind: k.delivery for k in input.kinds} if input.kinds is not None else None
-        pref = await domain.set_preferences(info.context.viewer, domain.PreferencesInput(
-            digest=input.digest, timezone=input.timezone, kinds=kinds, bulk_mail=input.bulk_mail,
-        ), settings=info.context.settings)
+        pref = await domain.set_preferences(
+            info.context.viewer,
+            domain.PreferencesInput(
+                digest=input.digest,
+                timezone=input.timezone,
+                kinds=kinds,
+                bulk_mail=input.bulk_mail,
+            ),
+            settings=info.context.settings,
+        )
         return SetNotificationPreferencesPayload(preferences=_view(pref))

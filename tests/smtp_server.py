@@ -47,14 +47,17 @@ class SmtpServer:
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data):
         ok = isinstance(auth_data, LoginPassword) and (auth_data.login.decode(), auth_data.password.decode()) == (
-            USER, PASSWORD)
+            USER,
+            PASSWORD,
+        )
         if ok:
             self.handler.logins.append(auth_data.login.decode())
         return AuthResult(success=ok)
 
     def start(self) -> None:
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
-                                     authenticator=self._authenticate, auth_require_tls=False)
+        self.controller = Controller(
+            self.handler, hostname="127.0.0.1", port=self.port, authenticator=self._authenticate, auth_require_tls=False
+        )
         self.controller.start()
 
     def stop(self) -> None:

@@ -103,7 +103,9 @@ class EmailToken(Model):
     (`password_mark`)."""
 
     id = fields.IntField(primary_key=True)
-    user = fields.ForeignKeyField("accounts.User", related_name="email_tokens", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="email_tokens", on_delete=fields.CASCADE)
+    user_id: int
     purpose = fields.CharEnumField(EmailTokenPurpose, max_length=8)
     token_hash = fields.CharField(max_length=64, unique=True)
     email = fields.CharField(max_length=254)  # the address it was sent to (the new one for CHANGE)

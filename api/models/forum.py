@@ -282,8 +282,12 @@ class SpaceSubscription(Model):
     notifies them but mentions) a whole space."""
 
     id = fields.IntField(primary_key=True)
-    user = fields.ForeignKeyField("accounts.User", related_name="space_subscriptions", on_delete=fields.CASCADE)
-    space = fields.ForeignKeyField("forum.Space", related_name="subscriptions", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="space_subscriptions", on_delete=fields.CASCADE)
+    user_id: int
+    space: fields.ForeignKeyRelation[Space] = fields.ForeignKeyField(
+        "forum.Space", related_name="subscriptions", on_delete=fields.CASCADE)
+    space_id: int
     level = fields.CharEnumField(SubscriptionLevel, max_length=16)
     created_at = fields.DatetimeField(auto_now_add=True)
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from api.models.accounts import User
 
 
 class MailOutbox(Model):
@@ -20,7 +24,7 @@ class MailOutbox(Model):
     user_id = fields.BigIntField(null=True, db_index=True)  # the member it is for, if any
     to_address = fields.CharField(max_length=254)
     template = fields.CharField(max_length=64)
-    context = fields.JSONField(default=dict)
+    context: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     locale = fields.CharField(max_length=16, default="")
     # Digests, announcements, reminders: carry List-Unsubscribe and are never sent to an address
     # that unsubscribed or bounced.
@@ -56,10 +60,13 @@ class MailPreference(Model):
     """One member's mail settings. Absent row: the defaults (see `api.domain.mail.preferences`)."""
 
     id = fields.IntField(primary_key=True)
-    user = fields.OneToOneField("accounts.User", related_name="mail_preference", on_delete=fields.CASCADE)
+    user: fields.OneToOneRelation[User] = fields.OneToOneField(
+        "accounts.User", related_name="mail_preference", on_delete=fields.CASCADE
+    )
+    user_id: int
     digest = fields.CharEnumField(Digest, max_length=8, default=Digest.WEEKLY)
     # notification kind -> Delivery value; kinds not listed take the default
-    kinds = fields.JSONField(default=dict)
+    kinds: fields.JSONField[dict[str, str]] = fields.JSONField(default=dict)
     timezone = fields.CharField(max_length=64, default="")  # "" = the community's
     unsubscribed_at = fields.DatetimeField(null=True)  # no bulk mail at all
     bounced_at = fields.DatetimeField(null=True)  # the server refused the address for good

@@ -33,9 +33,12 @@ def token_in(message) -> str:
 
 
 async def test_registering_mails_a_link_that_verifies_the_address_once(mail_settings, smtp):
-    user = await accounts.register(accounts.RegistrationInput(
-        username="ada", email="Ada@Example.org", password="correct horse battery", display_name="Ada"),
-        settings=mail_settings)
+    user = await accounts.register(
+        accounts.RegistrationInput(
+            username="ada", email="Ada@Example.org", password="correct horse battery", display_name="Ada"
+        ),
+        settings=mail_settings,
+    )
     assert user.email_verified_at is None
     [mail] = await delivered(mail_settings, smtp, "Ada@example.org")
     assert mail["Subject"] == "Confirm your email address"
@@ -155,8 +158,12 @@ async def test_a_reset_link_sent_to_an_old_address_dies_with_it(mail_settings, s
 async def test_a_refused_sign_up_queues_no_mail(mail_settings):
     settings = mail_settings.replace(moderation_join_policy="INVITE_ONLY")
     with pytest.raises(DomainError):  # refused by the admission decider, inside register's transaction
-        await accounts.register(accounts.RegistrationInput(
-            username="eve", email="eve@example.org", password="correct horse battery", display_name="Eve"),
-            settings=settings, sign_up=True)
+        await accounts.register(
+            accounts.RegistrationInput(
+                username="eve", email="eve@example.org", password="correct horse battery", display_name="Eve"
+            ),
+            settings=settings,
+            sign_up=True,
+        )
     assert await User.all().count() == 0
     assert await MailOutbox.all().count() == 0 and await EmailToken.all().count() == 0

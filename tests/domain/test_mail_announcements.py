@@ -19,8 +19,13 @@ async def test_an_announcement_is_mailed_to_its_audience(mail_settings, smtp, fa
     await factory.user(email="li@example.org", locale="zh-CN")
     gone = await factory.user(email="gone@example.org")
     await set_preferences(gone, PreferencesInput(bulk_mail=False), settings=mail_settings)
-    await publish_announcement(author_id=staff.id, title="Hall closed on Friday", body="The **hall** is closed.",
-                               mail=True, settings=mail_settings)
+    await publish_announcement(
+        author_id=staff.id,
+        title="Hall closed on Friday",
+        body="The **hall** is closed.",
+        mail=True,
+        settings=mail_settings,
+    )
     await publish_announcement(author_id=staff.id, title="Not mailed", body="Only in the app.", settings=mail_settings)
     await worker.drain(mail_settings)
     assert sorted(m["To"] for m in smtp.messages) == ["ada@example.org", "li@example.org", "mod@example.org"]
@@ -36,8 +41,15 @@ async def test_a_role_announcement_reaches_that_role_only(mail_settings, smtp, f
     admin = await factory.user(role="ADMIN", email="admin@example.org")
     await factory.user(role="MODERATOR", email="mod@example.org")
     await factory.user(email="ada@example.org")
-    await publish_announcement(author_id=admin.id, title="Staff meeting", body="Monday.", audience="ROLE",
-                               audience_role="MODERATOR", mail=True, settings=mail_settings)
+    await publish_announcement(
+        author_id=admin.id,
+        title="Staff meeting",
+        body="Monday.",
+        audience="ROLE",
+        audience_role="MODERATOR",
+        mail=True,
+        settings=mail_settings,
+    )
     await worker.drain(mail_settings)
     assert sorted(m["To"] for m in smtp.messages) == ["admin@example.org", "mod@example.org"]
 
@@ -45,8 +57,14 @@ async def test_a_role_announcement_reaches_that_role_only(mail_settings, smtp, f
 async def test_a_scheduled_announcement_is_mailed_once_when_it_is_published(mail_settings, smtp, factory):
     staff = await factory.user(role="MODERATOR", email="mod@example.org")
     await factory.user(email="ada@example.org")
-    await publish_announcement(author_id=staff.id, title="Later", body="Soon.", mail=True,
-                               publish_at=now() + timedelta(hours=1), settings=mail_settings)
+    await publish_announcement(
+        author_id=staff.id,
+        title="Later",
+        body="Soon.",
+        mail=True,
+        publish_at=now() + timedelta(hours=1),
+        settings=mail_settings,
+    )
     assert await MailOutbox.all().count() == 0
     published = await asyncio.gather(*(publish_due(now() + timedelta(hours=2)) for _ in range(3)))
     assert sum(len(p) for p in published) == 1

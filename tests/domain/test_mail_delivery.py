@@ -19,8 +19,14 @@ from tests.smtp_server import PASSWORD, USER
 
 
 def _context(**extra):
-    return {"display_name": "Ada", "username": "ada", "email": "ada@example.org",
-            "link": "https://front.example/verify?token=abc", "hours": 48, **extra}
+    return {
+        "display_name": "Ada",
+        "username": "ada",
+        "email": "ada@example.org",
+        "link": "https://front.example/verify?token=abc",
+        "hours": 48,
+        **extra,
+    }
 
 
 async def test_a_rolled_back_change_sends_nothing(mail_settings, smtp):
@@ -201,11 +207,15 @@ async def test_mail_is_dkim_signed_when_a_key_is_set(mail_settings, smtp, tmp_pa
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    (tmp_path / "dkim.pem").write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    (tmp_path / "dkim.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     public = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    settings = mail_settings.replace(email_from="Guild <noreply@guild.example>", email_dkim_selector="mail2026",
-                                     email_dkim_key_file=tmp_path / "dkim.pem")
+    settings = mail_settings.replace(
+        email_from="Guild <noreply@guild.example>",
+        email_dkim_selector="mail2026",
+        email_dkim_key_file=tmp_path / "dkim.pem",
+    )
     await enqueue("ada@example.org", "verify_email", _context())
     await worker.drain(settings)
     [message] = smtp.messages

@@ -5,7 +5,7 @@ period even with several processes, and nothing listed twice. Read from a real S
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from api.domain.mail import worker
 from api.domain.mail.digest import period_key, send_digests
@@ -16,7 +16,7 @@ from api.models.notifications import Notification
 from api.timeutil import now
 
 # Monday 30 November 2026, 08:30 in Shanghai (00:30 UTC): past a 07:00 digest hour there.
-MONDAY_SHANGHAI_0830 = datetime(2026, 11, 30, 0, 30, tzinfo=timezone.utc)
+MONDAY_SHANGHAI_0830 = datetime(2026, 11, 30, 0, 30, tzinfo=UTC)
 
 
 def test_periods_start_at_the_local_digest_hour():
@@ -48,8 +48,9 @@ async def _digest_world(factory, settings):
     ada = await factory.user(email="ada@example.org")
     bob = await factory.user(email="bob@example.org", locale="zh-CN")
     for member in (ada, bob):
-        await set_preferences(member, PreferencesInput(digest=Digest.DAILY, timezone="Asia/Shanghai"),
-                              settings=settings)
+        await set_preferences(
+            member, PreferencesInput(digest=Digest.DAILY, timezone="Asia/Shanghai"), settings=settings
+        )
         await notify(member.id, "trust.level_changed", message="You reached trust level 2.")
         await notify(member.id, "engagement.badge_awarded", message="You earned the Helper badge.")
     read = await notify(ada.id, "engagement.title_granted", message="Already read.")
@@ -60,7 +61,7 @@ async def _digest_world(factory, settings):
 
 
 async def test_one_digest_per_member_per_day_even_with_several_processes(mail_settings, smtp, factory):
-    ada, bob = await _digest_world(factory, mail_settings)
+    ada, _bob = await _digest_world(factory, mail_settings)
     counts = await asyncio.gather(*(send_digests(mail_settings, moment=MONDAY_SHANGHAI_0830) for _ in range(4)))
     assert sum(counts) == 2
     assert await send_digests(mail_settings, moment=MONDAY_SHANGHAI_0830 + timedelta(hours=3)) == 0
@@ -92,7 +93,7 @@ async def test_digests_wait_for_the_local_hour(mail_settings, smtp, factory):
     # Members without a time zone of their own follow the community's.
     await set_preferences(ada, PreferencesInput(timezone=""), settings=mail_settings)
     pacific = mail_settings.replace(community_timezone="America/Los_Angeles")
-    monday_0630_la = datetime(2026, 11, 30, 14, 30, tzinfo=timezone.utc)
+    monday_0630_la = datetime(2026, 11, 30, 14, 30, tzinfo=UTC)
     assert await send_digests(pacific, moment=monday_0630_la) == 1  # Bob (22:30 in Shanghai), not Ada
     assert await send_digests(pacific, moment=monday_0630_la + timedelta(hours=1)) == 1  # 07:30 in LA: Ada
     await worker.drain(mail_settings)
@@ -144,9 +145,11 @@ async def test_a_digest_lists_upcoming_events_and_popular_topics_anyone_may_read
     await make_topic(admin, public, mail_settings, title="Welcome, everyone")
     await make_topic(admin, private, mail_settings, title="Secret staff plans")
     start = now() + timedelta(days=2)
-    event = await events.create_event(admin, events.EventInput(
-        title="Tea meetup", starts_at=start, ends_at=start + timedelta(hours=1), location="Hall"),
-        settings=mail_settings)
+    event = await events.create_event(
+        admin,
+        events.EventInput(title="Tea meetup", starts_at=start, ends_at=start + timedelta(hours=1), location="Hall"),
+        settings=mail_settings,
+    )
     await events.rsvp(ada, event.id)
     await MailOutbox.all().delete()
     assert await send_digests(mail_settings.replace(digest_hour=0), moment=now() + timedelta(hours=1)) == 1
@@ -167,9 +170,17 @@ async def test_a_digest_lists_the_announcements_addressed_to_the_member_once(mai
     ada = await factory.user(email="ada@example.org")
     await set_preferences(admin, PreferencesInput(digest=Digest.NONE), settings=mail_settings)
     await set_preferences(ada, PreferencesInput(digest=Digest.DAILY, timezone="UTC"), settings=mail_settings)
-    await publish_announcement(author_id=admin.id, title="Spring fair on Saturday", body="Come!", settings=mail_settings)
-    await publish_announcement(author_id=admin.id, title="Staff only: rota", body="...", audience="ROLE",
-                               audience_role="MODERATOR", settings=mail_settings)
+    await publish_announcement(
+        author_id=admin.id, title="Spring fair on Saturday", body="Come!", settings=mail_settings
+    )
+    await publish_announcement(
+        author_id=admin.id,
+        title="Staff only: rota",
+        body="...",
+        audience="ROLE",
+        audience_role="MODERATOR",
+        settings=mail_settings,
+    )
     settings = mail_settings.replace(digest_hour=0)
     assert await send_digests(settings, moment=now() + timedelta(minutes=1)) == 1
     assert await send_digests(settings, moment=now() + timedelta(days=1, minutes=1)) == 0  # nothing new
@@ -185,7 +196,7 @@ async def test_a_digest_lists_open_votes_the_member_has_not_cast(mail_settings, 
     from api.models.mail import MailPreference
     from tests.domain.governance_helpers import committee_with, open_proposal
 
-    admin, chair, (ada, bob, _), committee = await committee_with(factory, mail_settings)
+    _admin, chair, (ada, bob, _), committee = await committee_with(factory, mail_settings)
     proposal = await open_proposal(chair, committee, mail_settings)
     await cast_vote(bob, proposal.id, ["YES"], settings=mail_settings)
     await MailPreference.all().delete()

@@ -17,20 +17,23 @@ from api.timeutil import now
 async def _event(factory, settings, starts_in=timedelta(minutes=90)):
     organiser = await factory.user(role="MODERATOR", email="org@example.org")
     start = now() + starts_in
-    event = await events.create_event(organiser, events.EventInput(
-        title="Tea meetup", starts_at=start, ends_at=start + timedelta(hours=2), location="The Hall"),
-        settings=settings)
+    event = await events.create_event(
+        organiser,
+        events.EventInput(title="Tea meetup", starts_at=start, ends_at=start + timedelta(hours=2), location="The Hall"),
+        settings=settings,
+    )
     ada = await factory.user(email="ada@example.org")
     bob = await factory.user(email="bob@example.org")
     await events.rsvp(ada, event.id)
     await events.rsvp(bob, event.id)
-    await set_preferences(bob, PreferencesInput(kinds={"engagement.event_reminder": Delivery.IN_APP}),
-                          settings=settings)
+    await set_preferences(
+        bob, PreferencesInput(kinds={"engagement.event_reminder": Delivery.IN_APP}), settings=settings
+    )
     return organiser, event, ada, bob
 
 
 async def test_attendees_are_reminded_once_before_the_start(mail_settings, smtp, factory):
-    _, event, ada, bob = await _event(factory, mail_settings)
+    await _event(factory, mail_settings)
     assert await events.remind_attendees(mail_settings.replace(event_reminder_minutes=60)) == 0  # not yet
     counts = await asyncio.gather(*(events.remind_attendees(mail_settings) for _ in range(4)))
     assert sum(counts) == 1
@@ -43,13 +46,18 @@ async def test_attendees_are_reminded_once_before_the_start(mail_settings, smtp,
 
 
 async def test_a_moved_event_is_announced_and_reminded_again(mail_settings, smtp, factory):
-    organiser, event, ada, _ = await _event(factory, mail_settings)
+    organiser, event, _ada, _ = await _event(factory, mail_settings)
     assert await events.remind_attendees(mail_settings) == 1
     later = event.starts_at + timedelta(days=1)
-    await events.update_event(organiser, event.id, events.EventInput(starts_at=later, ends_at=later + timedelta(hours=2)),
-                              settings=mail_settings)
-    await events.update_event(organiser, event.id, events.EventInput(description="Bring cups."),
-                              settings=mail_settings)  # nothing attendees need to know
+    await events.update_event(
+        organiser,
+        event.id,
+        events.EventInput(starts_at=later, ends_at=later + timedelta(hours=2)),
+        settings=mail_settings,
+    )
+    await events.update_event(
+        organiser, event.id, events.EventInput(description="Bring cups."), settings=mail_settings
+    )  # nothing attendees need to know
     assert await Notification.filter(kind="engagement.event_changed").count() == 2
     assert await events.remind_attendees(mail_settings) == 0
     assert await events.remind_attendees(mail_settings, moment=later - timedelta(minutes=30)) == 1

@@ -56,8 +56,11 @@ async def test_a_notification_mail_can_be_answered_by_mail(inbound, smtp, factor
     address = mail["Reply-To"]
     assert re.fullmatch(r"reply\+\d+-t\d+-[0-9a-f]{20}@reply\.example\.org", address)
     assert read_reply_address(settings, address) == (ada.id, topic.id)
-    reply = _reply("Ada <ada@example.org>", address,
-                   "Coffee for me!\n\nOn Mon, 30 Nov 2026 at 09:00, Guildhall wrote:\n> Tea, obviously.\n")
+    reply = _reply(
+        "Ada <ada@example.org>",
+        address,
+        "Coffee for me!\n\nOn Mon, 30 Nov 2026 at 09:00, Guildhall wrote:\n> Tea, obviously.\n",
+    )
     await aiosmtplib.send(reply, hostname="127.0.0.1", port=port)
     post = await Post.filter(topic_id=topic.id, author_id=ada.id).order_by("-id").first()
     assert post is not None and post.body == "Coffee for me!"
@@ -72,15 +75,21 @@ async def test_forged_addresses_and_other_senders_are_refused(inbound, factory):
     with pytest.raises(aiosmtplib.SMTPRecipientsRefused):
         await aiosmtplib.send(_reply("ada@example.org", forged, "Hi"), hostname="127.0.0.1", port=port)
     with pytest.raises(aiosmtplib.SMTPRecipientsRefused):
-        await aiosmtplib.send(_reply("ada@example.org", "reply+1-t1-0000@reply.example.org", "Hi"),
-                              hostname="127.0.0.1", port=port)
+        await aiosmtplib.send(
+            _reply("ada@example.org", "reply+1-t1-0000@reply.example.org", "Hi"), hostname="127.0.0.1", port=port
+        )
     with pytest.raises(aiosmtplib.SMTPResponseException) as stranger:
-        await aiosmtplib.send(_reply("mallory@example.org", genuine, "Spam"), hostname="127.0.0.1", port=port,
-                              sender="mallory@example.org")
+        await aiosmtplib.send(
+            _reply("mallory@example.org", genuine, "Spam"),
+            hostname="127.0.0.1",
+            port=port,
+            sender="mallory@example.org",
+        )
     assert stranger.value.code == 550
     with pytest.raises(aiosmtplib.SMTPResponseException) as empty:
-        await aiosmtplib.send(_reply("ada@example.org", genuine, "> only a quote\n-- \nAda"),
-                              hostname="127.0.0.1", port=port)
+        await aiosmtplib.send(
+            _reply("ada@example.org", genuine, "> only a quote\n-- \nAda"), hostname="127.0.0.1", port=port
+        )
     assert empty.value.code == 550
     assert await Post.all().count() == before
 
@@ -90,12 +99,16 @@ async def test_a_muted_member_cannot_post_by_mail_either(inbound, factory):
 
     settings, port = inbound
     admin, ada, topic = await _world(factory, settings)
-    await sanctions.sanction_member(admin, ada.id, SanctionKind.MUTE, reason="calm down",
-                                    duration=timedelta(hours=1), settings=settings)
+    await sanctions.sanction_member(
+        admin, ada.id, SanctionKind.MUTE, reason="calm down", duration=timedelta(hours=1), settings=settings
+    )
     before = await Post.all().count()
     with pytest.raises(aiosmtplib.SMTPResponseException) as refused:
-        await aiosmtplib.send(_reply("ada@example.org", reply_address(settings, ada.id, topic.id), "Let me speak"),
-                              hostname="127.0.0.1", port=port)
+        await aiosmtplib.send(
+            _reply("ada@example.org", reply_address(settings, ada.id, topic.id), "Let me speak"),
+            hostname="127.0.0.1",
+            port=port,
+        )
     assert refused.value.code == 550
     assert await Post.all().count() == before
 
@@ -113,8 +126,9 @@ def test_quotes_and_signatures_are_cut_from_replies():
 async def test_one_app_process_listens_when_asked_to(mail_settings, factory):
     from api.domain.mail import inbound
 
-    settings = mail_settings.replace(email_reply_domain="reply.example.org", email_inbound_in_process=True,
-                                     email_inbound_port=free_port())
+    settings = mail_settings.replace(
+        email_reply_domain="reply.example.org", email_inbound_in_process=True, email_inbound_port=free_port()
+    )
     assert await inbound.inbound_job(mail_settings) is False and "server" not in inbound._server  # off by default
     await inbound.inbound_job(settings)
     server = inbound._server["server"]

@@ -67,13 +67,15 @@ async def test_set_space_subscription_through_graphql(gql, factory):
     public = await make_space(admin, "Lobby")
     hidden = await make_space(admin, "Staff", visibility=Visibility.PRIVATE)
     before = await _snapshot()
-    refused = await gql(SET_SPACE, {"input": {"spaceId": str(GlobalID("Space", str(hidden.id))), "level": "WATCH"}},
-                        token=token)
+    refused = await gql(
+        SET_SPACE, {"input": {"spaceId": str(GlobalID("Space", str(hidden.id))), "level": "WATCH"}}, token=token
+    )
     assert refused["setSpaceSubscription"]["errors"] == [{"field": "spaceId", "code": "NOT_FOUND"}]
     anonymous = await gql(SET_SPACE, {"input": {"spaceId": str(GlobalID("Space", str(public.id))), "level": "WATCH"}})
     assert anonymous["setSpaceSubscription"]["errors"][0]["code"] == "UNAUTHENTICATED"
     assert await _snapshot() == before
-    done = await gql(SET_SPACE, {"input": {"spaceId": str(GlobalID("Space", str(public.id))), "level": "WATCH"}},
-                     token=token)
+    done = await gql(
+        SET_SPACE, {"input": {"spaceId": str(GlobalID("Space", str(public.id))), "level": "WATCH"}}, token=token
+    )
     assert done["setSpaceSubscription"] == {"space": {"name": "Lobby"}, "errors": []}
     assert await SpaceSubscription.filter(space_id=public.id, level=SubscriptionLevel.WATCH).count() == 1

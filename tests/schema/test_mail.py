@@ -17,7 +17,9 @@ from tests.platform.test_mutations import _snapshot
 REQUEST_RESET = "mutation($email: String!) { requestPasswordReset(input: {email: $email}) { errors { field code } } }"
 RESET = """mutation($token: String!, $password: String!) {
   resetPassword(input: {token: $token, newPassword: $password}) { ok errors { field code } } }"""
-VERIFY = "mutation($token: String!) { verifyEmail(input: {token: $token}) { user { emailVerified } errors { field code } } }"
+VERIFY = (
+    "mutation($token: String!) { verifyEmail(input: {token: $token}) { user { emailVerified } errors { field code } } }"
+)
 REQUEST_VERIFICATION = "mutation { requestEmailVerification(input: {}) { errors { field code } } }"
 CHANGE = """mutation($email: String!, $password: String!) {
   changeEmail(input: {newEmail: $email, password: $password}) { errors { field code } } }"""
@@ -27,7 +29,7 @@ SET_PREFERENCES = """mutation($input: SetNotificationPreferencesInput!) {
   setNotificationPreferences(input: $input) {
     preferences { digest timezone bulkMail kinds { kind delivery } } errors { field code } } }"""
 VIEWER = "{ viewer { user { email emailVerified locale } } }"
-PROFILE = "mutation { updateProfile(input: {bio: \"Hello\"}) { errors { field code } } }"
+PROFILE = 'mutation { updateProfile(input: {bio: "Hello"}) { errors { field code } } }'
 
 
 def token_in(message) -> str:
@@ -52,12 +54,13 @@ async def test_reset_by_mail_from_request_to_new_password(gql, factory, mail_set
 
 
 async def test_bad_tokens_are_refused_and_nothing_changes(gql, factory):
-    member, token = await factory.member_with_token()
+    _member, token = await factory.member_with_token()
     await gql(VIEWER, token=token)
     before = await _snapshot()
     refused = {"field": "token", "code": "INVALID"}
     assert (await gql(RESET, {"token": "forged", "password": "a brand new passphrase"}))["resetPassword"]["errors"] == [
-        refused]
+        refused
+    ]
     assert (await gql(VERIFY, {"token": "forged"}))["verifyEmail"]["errors"] == [refused]
     assert (await gql(CONFIRM, {"token": "forged"}))["confirmEmailChange"]["errors"] == [refused]
     assert await _snapshot() == before
@@ -66,9 +69,11 @@ async def test_bad_tokens_are_refused_and_nothing_changes(gql, factory):
 async def test_anonymous_visitors_cannot_change_addresses_or_preferences(gql, factory):
     await factory.user()
     before = await _snapshot()
-    for document, variables in ((CHANGE, {"email": "x@example.org", "password": TEST_PASSWORD}),
-                                (REQUEST_VERIFICATION, {}),
-                                (SET_PREFERENCES, {"input": {"digest": "DAILY"}})):
+    for document, variables in (
+        (CHANGE, {"email": "x@example.org", "password": TEST_PASSWORD}),
+        (REQUEST_VERIFICATION, {}),
+        (SET_PREFERENCES, {"input": {"digest": "DAILY"}}),
+    ):
         data = await gql(document, variables)
         [payload] = data.values()
         assert [e["code"] for e in payload["errors"]] == ["UNAUTHENTICATED"]
@@ -78,7 +83,7 @@ async def test_anonymous_visitors_cannot_change_addresses_or_preferences(gql, fa
 
 
 async def test_a_wrong_password_changes_no_address(gql, factory):
-    member, token = await factory.member_with_token()
+    _member, token = await factory.member_with_token()
     await gql(VIEWER, token=token)
     before = await _snapshot()
     data = await gql(CHANGE, {"email": "new@example.org", "password": "not my password"}, token=token)
@@ -87,15 +92,16 @@ async def test_a_wrong_password_changes_no_address(gql, factory):
 
 
 async def test_verify_and_change_the_address(gql, factory, mail_settings, smtp):
-    member, token = await factory.member_with_token()
+    _member, token = await factory.member_with_token()
     assert (await gql(VIEWER, token=token))["viewer"]["user"]["emailVerified"] is False
     assert (await gql(REQUEST_VERIFICATION, token=token))["requestEmailVerification"]["errors"] == []
     await worker.drain(mail_settings)
     data = await gql(VERIFY, {"token": token_in(smtp.messages[-1])})
     assert data["verifyEmail"] == {"user": {"emailVerified": None}, "errors": []}  # read anonymously
     assert (await gql(VIEWER, token=token))["viewer"]["user"]["emailVerified"] is True
-    assert (await gql(CHANGE, {"email": "new@example.org", "password": TEST_PASSWORD}, token=token))[
-        "changeEmail"]["errors"] == []
+    assert (await gql(CHANGE, {"email": "new@example.org", "password": TEST_PASSWORD}, token=token))["changeEmail"][
+        "errors"
+    ] == []
     await worker.drain(mail_settings)
     confirm = next(m for m in smtp.messages if m["To"] == "new@example.org")
     assert (await gql(CONFIRM, {"token": token_in(confirm)}))["confirmEmailChange"] == {"ok": True, "errors": []}
@@ -121,9 +127,17 @@ async def test_preferences_are_read_and_set(gql, factory):
     prefs = (await gql(PREFERENCES, token=token))["notificationPreferences"]
     assert prefs["digest"] == "WEEKLY" and prefs["bulkMail"] is True and prefs["timezone"] == ""
     assert {"kind": "qa.accepted", "delivery": "EMAIL"} in prefs["kinds"]
-    data = await gql(SET_PREFERENCES, {"input": {
-        "digest": "DAILY", "timezone": "Asia/Shanghai", "kinds": [{"kind": "qa.accepted", "delivery": "IN_APP"}]}},
-        token=token)
+    data = await gql(
+        SET_PREFERENCES,
+        {
+            "input": {
+                "digest": "DAILY",
+                "timezone": "Asia/Shanghai",
+                "kinds": [{"kind": "qa.accepted", "delivery": "IN_APP"}],
+            }
+        },
+        token=token,
+    )
     assert data["setNotificationPreferences"]["errors"] == []
     prefs = (await gql(PREFERENCES, token=token))["notificationPreferences"]
     assert (prefs["digest"], prefs["timezone"]) == ("DAILY", "Asia/Shanghai")
@@ -140,7 +154,7 @@ async def test_one_click_unsubscribe_works_without_signing_in(client, factory, m
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     url = re.fullmatch(r"<(.+)>", mail["List-Unsubscribe"].strip())[1]  # (a long header is folded)
     assert url.startswith(f"{mail_settings.api_public_url}/unsubscribe?token=")
-    path = url[len(mail_settings.api_public_url):]
+    path = url[len(mail_settings.api_public_url) :]
     page = await client.get(path)  # opening the link (or a scanner doing so) changes nothing
     assert page.status_code == 200 and "<form" in page.text
     assert not await MailPreference.filter(user_id=member.id, unsubscribed_at__isnull=False).exists()
@@ -159,8 +173,9 @@ async def test_one_click_unsubscribe_works_without_signing_in(client, factory, m
 @pytest.mark.parametrize("locale, code", [("zh-CN", None), ("fr", "INVALID")])
 async def test_members_choose_the_language_of_their_mail(gql, factory, locale, code):
     _, token = await factory.member_with_token()
-    data = await gql(f'mutation {{ updateProfile(input: {{locale: "{locale}"}}) {{ errors {{ field code }} }} }}',
-                     token=token)
+    data = await gql(
+        f'mutation {{ updateProfile(input: {{locale: "{locale}"}}) {{ errors {{ field code }} }} }}', token=token
+    )
     assert data["updateProfile"]["errors"] == ([] if code is None else [{"field": "locale", "code": code}])
     expected = locale if code is None else ""
     assert (await gql(VIEWER, token=token))["viewer"]["user"]["locale"] == expected

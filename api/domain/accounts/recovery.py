@@ -16,7 +16,10 @@ from datetime import timedelta
 from tortoise.exceptions import IntegrityError
 
 from api.domain.accounts import (
-    EMAIL_RE, hash_token, normalise_email, revoke_all_tokens,
+    EMAIL_RE,
+    hash_token,
+    normalise_email,
+    revoke_all_tokens,
 )
 from api.domain.mail import links
 from api.domain.mail.outbox import enqueue_for
@@ -38,8 +41,14 @@ def password_mark(password_hash: str) -> str:
 
 async def _issue(user: User, purpose: EmailTokenPurpose, email: str, lifetime: timedelta) -> str:
     token = secrets.token_urlsafe(32)
-    await EmailToken.create(user=user, purpose=purpose, token_hash=hash_token(token), email=email,
-                            password_mark=password_mark(user.password_hash), expires_at=now() + lifetime)
+    await EmailToken.create(
+        user=user,
+        purpose=purpose,
+        token_hash=hash_token(token),
+        email=email,
+        password_mark=password_mark(user.password_hash),
+        expires_at=now() + lifetime,
+    )
     return token
 
 
@@ -60,15 +69,21 @@ async def _spend(token: str, purpose: EmailTokenPurpose) -> EmailToken:
 async def send_verification(user: User, *, settings: Settings) -> None:
     """Mail a verification link for the member's address (call inside the transaction)."""
     token = await _issue(user, EmailTokenPurpose.VERIFY, user.email, timedelta(hours=settings.email_verify_hours))
-    await enqueue_for(user, "verify_email", {
-        "email": user.email, "hours": settings.email_verify_hours,
-        "link": links.page("email_verify_url", token=token),
-    })
+    await enqueue_for(
+        user,
+        "verify_email",
+        {
+            "email": user.email,
+            "hours": settings.email_verify_hours,
+            "link": links.page("email_verify_url", token=token),
+        },
+    )
 
 
 async def _limit_member(actor: User, settings: Settings, limiter: RateLimiter | None) -> None:
-    if limiter is not None and not await limiter.hit(f"account-mail:user:{actor.id}",
-                                                     settings.account_mails_per_hour, 3600):
+    if limiter is not None and not await limiter.hit(
+        f"account-mail:user:{actor.id}", settings.account_mails_per_hour, 3600
+    ):
         raise RateLimited("Too many mails asked for; wait an hour and try again.")
 
 
@@ -105,11 +120,17 @@ async def request_password_reset(email: str, *, settings: Settings, limiter: Rat
     if user is None or any(s.kind == SanctionKind.BAN for s in await active_restrictions(user.id)):
         return
     async with transaction():
-        token = await _issue(user, EmailTokenPurpose.RESET, user.email,
-                             timedelta(minutes=settings.password_reset_minutes))
-        await enqueue_for(user, "password_reset", {
-            "minutes": settings.password_reset_minutes, "link": links.page("password_reset_url", token=token),
-        })
+        token = await _issue(
+            user, EmailTokenPurpose.RESET, user.email, timedelta(minutes=settings.password_reset_minutes)
+        )
+        await enqueue_for(
+            user,
+            "password_reset",
+            {
+                "minutes": settings.password_reset_minutes,
+                "link": links.page("password_reset_url", token=token),
+            },
+        )
 
 
 async def reset_password(token: str, new_password: str, *, settings: Settings) -> User:
@@ -119,8 +140,9 @@ async def reset_password(token: str, new_password: str, *, settings: Settings) -
         user = row.user
         if row.password_mark != password_mark(user.password_hash) or row.email != user.email:
             raise Invalid(BAD_LINK, field="token")  # the password or address changed since
-        if problem := password_problem(new_password, min_length=settings.min_password_length,
-                                       username=user.username, email=user.email):
+        if problem := password_problem(
+            new_password, min_length=settings.min_password_length, username=user.username, email=user.email
+        ):
             raise Invalid(problem, field="newPassword")  # rolls back: the link still works
         user.password_hash = await hash_password(new_password)
         fields = ["password_hash"]
@@ -129,13 +151,15 @@ async def reset_password(token: str, new_password: str, *, settings: Settings) -
             fields.append("email_verified_at")
         await user.save(update_fields=fields)
         await EmailToken.filter(user_id=user.id, purpose=EmailTokenPurpose.RESET, used_at__isnull=True).update(
-            used_at=now())
+            used_at=now()
+        )
         await revoke_all_tokens(user.id)
     return user
 
 
-async def change_email(actor: User, new_email: str, password: str, *, settings: Settings,
-                       limiter: RateLimiter | None = None) -> None:
+async def change_email(
+    actor: User, new_email: str, password: str, *, settings: Settings, limiter: RateLimiter | None = None
+) -> None:
     """Mail a confirmation link to the new address; the old one stays until it is followed."""
     if not await verify_password(actor.password_hash, password):
         raise Invalid("The password is wrong.", field="password")
@@ -149,10 +173,16 @@ async def change_email(actor: User, new_email: str, password: str, *, settings: 
     await _limit_member(actor, settings, limiter)
     async with transaction():
         token = await _issue(actor, EmailTokenPurpose.CHANGE, address, timedelta(hours=settings.email_verify_hours))
-        await enqueue_for(actor, "email_change", {
-            "email": address, "hours": settings.email_verify_hours,
-            "link": links.page("email_change_url", token=token),
-        }, to_address=address)
+        await enqueue_for(
+            actor,
+            "email_change",
+            {
+                "email": address,
+                "hours": settings.email_verify_hours,
+                "link": links.page("email_change_url", token=token),
+            },
+            to_address=address,
+        )
 
 
 async def confirm_email_change(token: str, *, settings: Settings) -> User:
@@ -167,8 +197,9 @@ async def confirm_email_change(token: str, *, settings: Settings) -> User:
             user.email, user.email_verified_at = row.email, now()
             await user.save(update_fields=["email", "email_verified_at"])
             # Links sent to the old address die with it.
-            await EmailToken.filter(user_id=user.id, used_at__isnull=True).exclude(email=row.email).update(
-                used_at=now())
+            await (
+                EmailToken.filter(user_id=user.id, used_at__isnull=True).exclude(email=row.email).update(used_at=now())
+            )
             await enqueue_for(user, "email_changed", {"new_email": row.email}, to_address=old)
     except IntegrityError:  # lost a race with a registration of the same address
         raise Conflict("An account with this email exists.", field="token") from None

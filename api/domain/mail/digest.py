@@ -15,9 +15,9 @@ from __future__ import annotations
 import html
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tortoise.expressions import Q
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from api.domain.mail import links
 from api.domain.mail.outbox import enqueue_for
@@ -74,12 +74,19 @@ async def send_digests(settings: Settings, *, moment: datetime | None = None) ->
     await _ensure_rows()
     queued = 0
     last_id = 0
-    memo: dict = {}  # popular topics per rhythm, read once per run
+    memo: dict[Digest, list[Any]] = {}  # popular topics per rhythm, read once per run
     while True:
-        prefs = await MailPreference.filter(
-            id__gt=last_id, digest__in=[Digest.DAILY, Digest.WEEKLY],
-            unsubscribed_at__isnull=True, bounced_at__isnull=True,
-        ).order_by("id").limit(BATCH).select_related("user")
+        prefs = (
+            await MailPreference.filter(
+                id__gt=last_id,
+                digest__in=[Digest.DAILY, Digest.WEEKLY],
+                unsubscribed_at__isnull=True,
+                bounced_at__isnull=True,
+            )
+            .order_by("id")
+            .limit(BATCH)
+            .select_related("user")
+        )
         if not prefs:
             return queued
         last_id = prefs[-1].id
@@ -94,9 +101,15 @@ async def send_digests(settings: Settings, *, moment: datetime | None = None) ->
         if not due:
             continue
         floor = min(p.digest_after_id for p, _ in due.values())
-        unread = await Notification.filter(
-            user_id__in=list(due), read_at__isnull=True, id__gt=floor,
-        ).order_by("id").only("id", "user_id", "kind", "message")
+        unread = (
+            await Notification.filter(
+                user_id__in=list(due),
+                read_at__isnull=True,
+                id__gt=floor,
+            )
+            .order_by("id")
+            .only("id", "user_id", "kind", "message")
+        )
         items: dict[int, list[Notification]] = {}
         for n in unread:
             pref = due[n.user_id][0]
@@ -107,8 +120,15 @@ async def send_digests(settings: Settings, *, moment: datetime | None = None) ->
         votes = await open_votes(list(due), moment)
         for user_id, (pref, key) in due.items():
             topics = await popular_topics(settings, pref.digest, moment, memo)
-            sections = _sections(settings, pref, items.get(user_id, []), news.get(user_id, []),
-                                 votes.get(user_id, []), events.get(user_id, []), topics)
+            sections = _sections(
+                settings,
+                pref,
+                items.get(user_id, []),
+                news.get(user_id, []),
+                votes.get(user_id, []),
+                events.get(user_id, []),
+                topics,
+            )
             queued += await _send_one(pref, key, items.get(user_id, []), sections, moment)
 
 
@@ -118,29 +138,58 @@ HEADINGS = {
 }
 
 
-def _sections(settings: Settings, pref: MailPreference, notes: list[Notification], news: list[Any],
-              votes: list[Any], events: list[Any], topics: list[Any]) -> dict[str, str]:
+def _sections(
+    settings: Settings,
+    pref: MailPreference,
+    notes: list[Notification],
+    news: list[Any],
+    votes: list[Any],
+    events: list[Any],
+    topics: list[Any],
+) -> dict[str, str]:
     """The digest's body as text and HTML: unread notifications, the member's upcoming events,
     the community's popular topics (each section only when it has something)."""
     headings = HEADINGS[locale_of(settings, pref.user.locale)]
     parts: list[tuple[str, list[tuple[str, str | None]]]] = [
         (headings[0], [(_line(n), None) for n in notes[:MAX_ITEMS]]),
-        (headings[1], [(a.title, links.frontend(settings, settings.announcement_url,
-                                                id=links.global_id("Announcement", a.id))) for a in news]),
-        (headings[2], [(p.title, links.frontend(settings, settings.proposal_url, id=links.global_id("Proposal", p.id)))
-                       for p in votes]),
+        (
+            headings[1],
+            [
+                (a.title, links.frontend(settings, settings.announcement_url, id=links.global_id("Announcement", a.id)))
+                for a in news
+            ],
+        ),
+        (
+            headings[2],
+            [
+                (p.title, links.frontend(settings, settings.proposal_url, id=links.global_id("Proposal", p.id)))
+                for p in votes
+            ],
+        ),
         (headings[3], [(f"{e.title} ({e.starts_at:%Y-%m-%d %H:%M} UTC)", None) for e in events]),
-        (headings[4], [(t.title, links.frontend(settings, settings.topic_url, id=links.global_id("Topic", t.id)))
-                       for t in topics]),
+        (
+            headings[4],
+            [
+                (t.title, links.frontend(settings, settings.topic_url, id=links.global_id("Topic", t.id)))
+                for t in topics
+            ],
+        ),
     ]
     text, page = [], []
     for heading, lines in parts:
         if not lines:
             continue
         text.append(f"{heading}\n" + "".join(f"- {line}" + (f" <{url}>" if url else "") + "\n" for line, url in lines))
-        page.append(f"<h2 style=\"font-size: 1.1em\">{html.escape(heading)}</h2><ul>" + "".join(
-            f'<li><a href="{html.escape(url, quote=True)}">{html.escape(line)}</a></li>' if url
-            else f"<li>{html.escape(line)}</li>" for line, url in lines) + "</ul>")
+        page.append(
+            f'<h2 style="font-size: 1.1em">{html.escape(heading)}</h2><ul>'
+            + "".join(
+                f'<li><a href="{html.escape(url, quote=True)}">{html.escape(line)}</a></li>'
+                if url
+                else f"<li>{html.escape(line)}</li>"
+                for line, url in lines
+            )
+            + "</ul>"
+        )
     return {"sections_text": "\n".join(text), "sections_html": "".join(page)}
 
 
@@ -151,22 +200,29 @@ async def new_announcements(prefs: list[MailPreference], moment: datetime) -> di
     from api.models.accounts import CommitteeMembership
     from api.models.moderation import Announcement
 
-    since = {p.user_id: max(p.digest_sent_at or moment - timedelta(days=7), moment - timedelta(days=7))
-             for p in prefs}
+    since = {p.user_id: max(p.digest_sent_at or moment - timedelta(days=7), moment - timedelta(days=7)) for p in prefs}
     found: dict[int, list[Any]] = {}
     if not since:
         return found
-    published = await Announcement.filter(published_at__gt=min(since.values()), published_at__lte=moment).filter(
-        Q(expires_at__isnull=True) | Q(expires_at__gt=moment)).order_by("-pinned", "-published_at")
+    published = (
+        await Announcement.filter(published_at__gt=min(since.values()), published_at__lte=moment)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=moment))
+        .order_by("-pinned", "-published_at")
+    )
     if not published:
         return found
     seats: dict[int, list[int]] = {}
     for user_id, committee_id in await CommitteeMembership.filter(
-            user_id__in=list(since), left_at__isnull=True).values_list("user_id", "committee_id"):
+        user_id__in=list(since), left_at__isnull=True
+    ).values_list("user_id", "committee_id"):
         seats.setdefault(user_id, []).append(committee_id)
     for pref in prefs:
-        found[pref.user_id] = [a for a in published if a.published_at > since[pref.user_id]
-                               and is_addressed(a, pref.user, seats.get(pref.user_id, []))][:MAX_ITEMS]
+        found[pref.user_id] = [
+            a
+            for a in published
+            if (a.published_at or moment) > since[pref.user_id]
+            and is_addressed(a, pref.user, seats.get(pref.user_id, []))
+        ][:MAX_ITEMS]
     return found
 
 
@@ -174,12 +230,18 @@ async def open_votes(user_ids: list[int], moment: datetime) -> dict[int, list[An
     """Open proposals each member may vote on and has not voted on yet, in two queries."""
     from api.models.governance import Ballot, EligibleVoter, ProposalStatus
 
-    rows = await EligibleVoter.filter(user_id__in=user_ids, proposal__status=ProposalStatus.OPEN).filter(
-        Q(proposal__closes_at__isnull=True) | Q(proposal__closes_at__gt=moment)).select_related("proposal")
+    rows = (
+        await EligibleVoter.filter(user_id__in=user_ids, proposal__status=ProposalStatus.OPEN)
+        .filter(Q(proposal__closes_at__isnull=True) | Q(proposal__closes_at__gt=moment))
+        .select_related("proposal")
+    )
     if not rows:
         return {}
-    voted = set(await Ballot.filter(voter_id__in=user_ids, proposal_id__in={r.proposal_id for r in rows}
-                                    ).values_list("voter_id", "proposal_id"))
+    voted = set(
+        await Ballot.filter(voter_id__in=user_ids, proposal_id__in={r.proposal_id for r in rows}).values_list(
+            "voter_id", "proposal_id"
+        )
+    )
     found: dict[int, list[Any]] = {}
     for row in rows:
         if (row.user_id, row.proposal_id) not in voted:
@@ -191,17 +253,26 @@ async def upcoming_events(user_ids: list[int], moment: datetime) -> dict[int, li
     """Events in the coming week each member signed up for (GOING), in one query."""
     from api.models.engagement import Rsvp, RsvpStatus
 
-    rows = await Rsvp.filter(
-        user_id__in=user_ids, status=RsvpStatus.GOING, event__cancelled_at__isnull=True,
-        event__starts_at__gt=moment, event__starts_at__lte=moment + timedelta(days=7),
-    ).select_related("event").order_by("event__starts_at")
+    rows = (
+        await Rsvp.filter(
+            user_id__in=user_ids,
+            status=RsvpStatus.GOING,
+            event__cancelled_at__isnull=True,
+            event__starts_at__gt=moment,
+            event__starts_at__lte=moment + timedelta(days=7),
+        )
+        .select_related("event")
+        .order_by("event__starts_at")
+    )
     found: dict[int, list[Any]] = {}
     for rsvp in rows:
         found.setdefault(rsvp.user_id, []).append(rsvp.event)
     return found
 
 
-async def popular_topics(settings: Settings, digest: Digest, moment: datetime, memo: dict) -> list[Any]:
+async def popular_topics(
+    settings: Settings, digest: Digest, moment: datetime, memo: dict[Digest, list[Any]]
+) -> list[Any]:
     """The hottest topics active in the period that anyone may read (the forum's read policy
     for anonymous visitors), computed once per run and rhythm."""
     if digest in memo:
@@ -211,24 +282,35 @@ async def popular_topics(settings: Settings, digest: Digest, moment: datetime, m
 
     since = moment - (timedelta(days=1) if digest == Digest.DAILY else timedelta(days=7))
     query = (await visible(Topic, None)).filter(last_activity_at__gte=since).order_by("-hot", "-id")
-    memo[digest] = await visible_rows(None, list(await query.limit(TOP_TOPICS)))
-    return memo[digest]
+    topics: list[Any] = await visible_rows(None, list(await query.limit(TOP_TOPICS)))
+    memo[digest] = topics
+    return topics
 
 
-async def _send_one(pref: MailPreference, key: str, items: list[Notification], sections: dict[str, str],
-                    moment: datetime) -> int:
+async def _send_one(
+    pref: MailPreference, key: str, items: list[Notification], sections: dict[str, str], moment: datetime
+) -> int:
     async with transaction():
         last = max((n.id for n in items), default=pref.digest_after_id)
-        claimed = await MailPreference.filter(id=pref.id).exclude(digest_period=key).update(
-            digest_period=key, digest_after_id=last, digest_sent_at=moment)
+        claimed = (
+            await MailPreference.filter(id=pref.id)
+            .exclude(digest_period=key)
+            .update(digest_period=key, digest_after_id=last, digest_sent_at=moment)
+        )
         if not claimed or not sections["sections_text"]:  # another process has it, or nothing to tell
             return 0
-        await enqueue_for(pref.user, "digest", {
-            "period": "daily" if pref.digest == Digest.DAILY else "weekly",
-            "period_zh": "每日" if pref.digest == Digest.DAILY else "每周",
-            "count": len(items), **sections,
-            "link": links.page("notifications_url"),
-        }, bulk=True)
+        await enqueue_for(
+            pref.user,
+            "digest",
+            {
+                "period": "daily" if pref.digest == Digest.DAILY else "weekly",
+                "period_zh": "每日" if pref.digest == Digest.DAILY else "每周",
+                "count": len(items),
+                **sections,
+                "link": links.page("notifications_url"),
+            },
+            bulk=True,
+        )
         return 1
 
 

@@ -105,8 +105,12 @@ async def receive_reply(settings: Settings, address: str, sender: str, data: byt
     if topic is None:
         return "550 5.1.1 This topic is gone"
     try:
-        await posts.create_post(member, posts.PostInput(topic_id=topic_id, body=body),
-                                answer=topic.kind == TopicKind.QUESTION, settings=settings)
+        await posts.create_post(
+            member,
+            posts.PostInput(topic_id=topic_id, body=body),
+            answer=topic.kind == TopicKind.QUESTION,
+            settings=settings,
+        )
     except DomainError as exc:
         return f"550 5.7.1 {exc}"[:500]
     return "250 2.0.0 Posted"
@@ -118,8 +122,14 @@ class InboundHandler:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802
-                          rcpt_options: list[str]) -> str:
+    async def handle_RCPT(  # noqa: N802 - the name aiosmtpd calls
+        self,
+        server: Any,
+        session: Any,
+        envelope: Any,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
         if read_reply_address(self.settings, address) is None:
             return "550 5.1.1 Unknown or forged reply address"
         envelope.rcpt_tos.append(address)
@@ -129,25 +139,30 @@ class InboundHandler:
         from api.domain.community.settings import effective
 
         settings = await effective(self.settings)
-        answers = [await receive_reply(settings, rcpt, envelope.mail_from or "", envelope.content)
-                   for rcpt in envelope.rcpt_tos]
+        answers = [
+            await receive_reply(settings, rcpt, envelope.mail_from or "", envelope.content)
+            for rcpt in envelope.rcpt_tos
+        ]
         refused = [a for a in answers if not a.startswith("250")]
         if refused:
             log.info("inbound reply refused: %s", refused[0])
         return refused[0] if refused else answers[0]
 
 
-async def serve(settings: Settings, host: str | None = None, port: int | None = None) -> asyncio.AbstractServer:
+async def serve(settings: Settings, host: str | None = None, port: int | None = None) -> asyncio.Server:
     """Listen for replies in the running event loop (where the database is connected)."""
     loop = asyncio.get_running_loop()
     handler = InboundHandler(settings)
-    return await loop.create_server(lambda: SMTP(handler, hostname=settings.email_reply_domain or None,
-                                                 data_size_limit=settings.email_inbound_max_bytes),
-                                    host or settings.email_inbound_host, settings.email_inbound_port if port is None
-                                    else port)
+    return await loop.create_server(
+        lambda: SMTP(
+            handler, hostname=settings.email_reply_domain or None, data_size_limit=settings.email_inbound_max_bytes
+        ),
+        host or settings.email_inbound_host,
+        settings.email_inbound_port if port is None else port,
+    )
 
 
-_server: dict[str, asyncio.AbstractServer] = {}
+_server: dict[str, asyncio.Server] = {}
 
 
 async def inbound_job(settings: Settings) -> bool:

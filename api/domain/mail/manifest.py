@@ -11,11 +11,14 @@ from api.registry import Domain, Job, OutboxProbe
 DOMAIN = Domain(
     name="mail",
     doc="Mail: a transactional outbox sent over SMTP (or to .eml files), preferences, digests, unsubscribe, "
-        "replies by mail.",
+    "replies by mail.",
     models=("api.models.mail",),
     schema="schema.mail",
-    jobs=(Job("mail.outbox", outbox_job, interval=2.0), Job("mail.digest", digest_job, interval=60.0),
-          Job("mail.inbound", inbound_job, interval=30.0)),
+    jobs=(
+        Job("mail.outbox", outbox_job, interval=2.0),
+        Job("mail.digest", digest_job, interval=60.0),
+        Job("mail.inbound", inbound_job, interval=30.0),
+    ),
     commands=(MAIL_IN,),
     outboxes=(OutboxProbe("mail", backlog),),
     seeder=seed,

@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from api.domain.mail import links
+from api.domain.mail.outbox import enqueue_for
 from api.errors import Invalid, Unauthenticated
 from api.models.accounts import User
 from api.models.mail import Delivery, Digest, MailPreference
 from api.models.notifications import Notification
-from api.domain.mail import links
-from api.domain.mail.outbox import enqueue_for
 from api.settings import Settings
 from api.timeutil import now
 
@@ -116,12 +116,18 @@ async def mail_notification(notification: Notification) -> None:
     if user is None:
         return
     message = notification.message or notification.kind
-    await enqueue_for(user, "notification", {
-        "title": message.splitlines()[0][:120] if message.strip() else notification.kind,
-        "message": message, "kind": notification.kind,
-        "link": links.page("notifications_url", id=notification.id),
-        "$reply_topic": await _topic_of(notification),
-    }, bulk=True)
+    await enqueue_for(
+        user,
+        "notification",
+        {
+            "title": message.splitlines()[0][:120] if message.strip() else notification.kind,
+            "message": message,
+            "kind": notification.kind,
+            "link": links.page("notifications_url", id=notification.id),
+            "$reply_topic": await _topic_of(notification),
+        },
+        bulk=True,
+    )
 
 
 async def _topic_of(notification: Notification) -> int | None:
@@ -131,8 +137,9 @@ async def _topic_of(notification: Notification) -> int | None:
     if notification.subject_type == "Topic":
         return notification.subject_id
     if notification.subject_type == "Post":
+        from api.db import column
         from api.models.forum import Post
 
-        topic_ids = await Post.filter(id=notification.subject_id).values_list("topic_id", flat=True)
+        topic_ids: list[int] = await column(Post.filter(id=notification.subject_id), "topic_id")
         return topic_ids[0] if topic_ids else None
     return None

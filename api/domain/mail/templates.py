@@ -47,20 +47,24 @@ def locale_of(settings: Settings, locale: str | None) -> str:
     return locale if locale in LOCALES else settings.default_locale
 
 
-def render(settings: Settings, name: str, locale: str, context: dict[str, Any],
-           *, footer_text: str = "", footer_html: str = "") -> Rendered:
+def render(
+    settings: Settings, name: str, locale: str, context: dict[str, Any], *, footer_text: str = "", footer_html: str = ""
+) -> Rendered:
     """The subject, text and HTML of template `name` in `locale` with `context`."""
     locale = locale_of(settings, locale)
-    values = {"community_name": "Guildhall",
-              **{k: resolve(settings, v) for k, v in context.items() if not k.startswith("$")}}
+    values = {
+        "community_name": "Guildhall",
+        **{k: resolve(settings, v) for k, v in context.items() if not k.startswith("$")},
+    }
     text_values = {k: str(v) for k, v in values.items()}
     html_values = {k: (str(v) if k.endswith("_html") else html.escape(str(v))) for k, v in values.items()}
     head, _, body = _template(settings, locale, f"{name}.txt").substitute(text_values).partition("\n\n")
     if not head.startswith("Subject:"):
         raise LookupError(f"mail template {name}.txt must start with a Subject: line")
-    subject = " ".join(head[len("Subject:"):].split())
+    subject = " ".join(head[len("Subject:") :].split())
     text = body.strip() + "\n" + (f"\n-- \n{footer_text}\n" if footer_text else "")
     body_html = _template(settings, locale, f"{name}.html").substitute(html_values)
     page = _template(settings, locale, "layout.html").substitute(
-        {**html_values, "subject": html.escape(subject), "body_html": body_html, "footer_html": footer_html})
+        {**html_values, "subject": html.escape(subject), "body_html": body_html, "footer_html": footer_html}
+    )
     return Rendered(subject=subject, text=text, html=page)

@@ -26,8 +26,9 @@ class Transport:
     async def __aenter__(self) -> Transport:
         return self
 
-    async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         return None
 
     async def send(self, sender: str, to: str, message_id: str, data: bytes) -> None:
@@ -59,7 +60,8 @@ class SmtpTransport(Transport):
         implicit = parsed.scheme == "smtps"
         starttls = options.get("starttls")
         self.smtp = aiosmtplib.SMTP(
-            hostname=parsed.hostname, port=parsed.port or (465 if implicit else 587),
+            hostname=parsed.hostname,
+            port=parsed.port or (465 if implicit else 587),
             username=unquote(parsed.username) if parsed.username else None,
             password=unquote(parsed.password) if parsed.password else None,
             use_tls=implicit,
@@ -72,8 +74,9 @@ class SmtpTransport(Transport):
         await self.smtp.connect()
         return self
 
-    async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if self.smtp.is_connected:
             try:
                 await self.smtp.quit()
@@ -98,7 +101,7 @@ class SmtpTransport(Transport):
 
 
 def file_folder(url: str) -> Path:
-    path = Path(url[len("file://"):])
+    path = Path(url[len("file://") :])
     return path if path.is_absolute() else ROOT / path
 
 

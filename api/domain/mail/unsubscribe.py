@@ -30,7 +30,8 @@ async def unsubscribe_endpoint(request: Request) -> Response:
     return HTMLResponse(
         "<!doctype html><meta charset=utf-8><title>Unsubscribe</title>"
         f'<form method="post" action="{action}"><p>Stop mail from this community?</p>'
-        '<button type="submit">Unsubscribe</button></form>')
+        '<button type="submit">Unsubscribe</button></form>'
+    )
 
 
 def routes() -> list[Route]:

@@ -54,8 +54,9 @@ def _numbered(query: str) -> str:
     return parts[0] + "".join(f"${i}{part}" for i, part in enumerate(parts[1:], start=1))
 
 
-async def claim(settings: Settings, *, moment: datetime | None = None,
-                limit: int | None = None) -> tuple[str, list[MailOutbox]]:
+async def claim(
+    settings: Settings, *, moment: datetime | None = None, limit: int | None = None
+) -> tuple[str, list[MailOutbox]]:
     """Claim up to `limit` due messages for EMAIL_CLAIM_SECONDS; returns the claim id and rows."""
     moment = moment or now()
     claim_id = uuid.uuid4().hex
@@ -81,8 +82,9 @@ def _domain_of(address: str) -> str:
     return parseaddr(address)[1].rpartition("@")[2] or "localhost"
 
 
-def _header(value: str) -> str | Header:
-    return value if value.isascii() else Header(value, "utf-8")
+def _header(value: str) -> str:
+    # Header objects are accepted by Message.__setitem__ (compat32), though typed as str.
+    return value if value.isascii() else Header(value, "utf-8").encode()
 
 
 def build(settings: Settings, row: Any, *, moment: datetime | None = None) -> Message:
@@ -95,8 +97,9 @@ def build(settings: Settings, row: Any, *, moment: datetime | None = None) -> Me
         unsubscribe = links.unsubscribe_url(settings, int(row.user_id))
         footer_text = f"Unsubscribe: {unsubscribe}"
         footer_html = f' · <a href="{unsubscribe}">Unsubscribe</a>'
-    rendered = render(settings, row.template, row.locale, dict(row.context),
-                      footer_text=footer_text, footer_html=footer_html)
+    rendered = render(
+        settings, row.template, row.locale, dict(row.context), footer_text=footer_text, footer_html=footer_html
+    )
     message = MIMEMultipart("alternative")
     name, address = parseaddr(settings.email_from)
     message["From"] = formataddr((name, address), charset="utf-8")
@@ -127,13 +130,18 @@ async def _suppressed(rows: list[MailOutbox]) -> set[int]:
     return {p["user_id"] for p in prefs if p["unsubscribed_at"] or p["bounced_at"]}
 
 
-async def _failed(settings: Settings, row: MailOutbox, claim_id: str, error: str, *, permanent: bool,
-                  moment: datetime) -> None:
+async def _failed(
+    settings: Settings, row: MailOutbox, claim_id: str, error: str, *, permanent: bool, moment: datetime
+) -> None:
     attempts = row.attempts + 1
     give_up = permanent or attempts >= settings.email_max_attempts
     await MailOutbox.filter(id=row.id, claimed_by=claim_id).update(
-        attempts=attempts, last_error=error[:2000], claimed_until=None, claimed_by="",
-        next_attempt_at=moment + backoff(settings, attempts), gave_up_at=moment if give_up else None,
+        attempts=attempts,
+        last_error=error[:2000],
+        claimed_until=None,
+        claimed_by="",
+        next_attempt_at=moment + backoff(settings, attempts),
+        gave_up_at=moment if give_up else None,
     )
     if permanent and row.user_id is not None:
         await MailPreference.get_or_create(user_id=row.user_id)
@@ -152,19 +160,34 @@ def build_batch(settings: Settings, rows: list[dict[str, Any]], moment: datetime
     return built
 
 
-DKIM_HEADERS = [b"from", b"to", b"subject", b"date", b"message-id", b"reply-to", b"list-unsubscribe",
-                b"list-unsubscribe-post", b"mime-version", b"content-type"]
+DKIM_HEADERS = [
+    b"from",
+    b"to",
+    b"subject",
+    b"date",
+    b"message-id",
+    b"reply-to",
+    b"list-unsubscribe",
+    b"list-unsubscribe-post",
+    b"mime-version",
+    b"content-type",
+]
 
 
 def sign(settings: Settings, data: bytes) -> bytes:
     """`data` with a DKIM-Signature header when EMAIL_DKIM_SELECTOR and EMAIL_DKIM_KEY_FILE are set."""
     if not settings.email_dkim_selector or settings.email_dkim_key_file is None:
         return data
-    import dkim
+    import dkim  # type: ignore[import-untyped]
 
     key = settings.email_dkim_key_file.read_bytes()
-    signature = dkim.sign(data, settings.email_dkim_selector.encode(), _domain_of(settings.email_from).encode(),
-                          key, include_headers=DKIM_HEADERS)
+    signature: bytes = dkim.sign(
+        data,
+        settings.email_dkim_selector.encode(),
+        _domain_of(settings.email_from).encode(),
+        key,
+        include_headers=DKIM_HEADERS,
+    )
     return signature + data
 
 
@@ -181,12 +204,17 @@ async def process_batch(settings: Settings, *, moment: datetime | None = None) -
     suppressed = await _suppressed(rows)
     done = [r.id for r in rows if r.bulk and r.user_id in suppressed]  # unsubscribed or bounced meanwhile
     sendable = [r for r in rows if r.id not in done]
-    built = await offload.run("mail", build_batch, settings, [
-        {name: getattr(r, name) for name in _ROW_FIELDS} for r in sendable], moment) if sendable else []
+    built = (
+        await offload.run(
+            "mail", build_batch, settings, [{name: getattr(r, name) for name in _ROW_FIELDS} for r in sendable], moment
+        )
+        if sendable
+        else []
+    )
     sender = parseaddr(settings.email_from)[1]
     try:
         async with transport(settings) as out:
-            for row, (data, error) in zip(sendable, built):
+            for row, (data, error) in zip(sendable, built, strict=False):
                 if data is None:
                     log.error("mail %s could not be rendered: %s", row.id, error)
                     await _failed(settings, row, claim_id, error, permanent=False, moment=moment)
