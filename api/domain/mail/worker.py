@@ -23,7 +23,7 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, parseaddr
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 from api import offload
 from api.db import connection, is_postgres
@@ -83,8 +83,8 @@ def _domain_of(address: str) -> str:
 
 
 def _header(value: str) -> str:
-    # Header objects are accepted by Message.__setitem__ (compat32), though typed as str.
-    return value if value.isascii() else Header(value, "utf-8").encode()
+    # compat32 messages take Header objects (encoded and folded when serialized), though typed as str.
+    return value if value.isascii() else cast(str, Header(value, "utf-8"))
 
 
 def build(settings: Settings, row: Any, *, moment: datetime | None = None) -> Message:
