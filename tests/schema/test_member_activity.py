@@ -42,3 +42,26 @@ async def test_a_day_of_requests_writes_the_member_activity_once(gql, factory, a
     assert written == []
     rows = await MemberActivity.filter(user_id=member.id)
     assert len(rows) == 1 and rows[0].day == now().date()
+
+
+CSV = """query($from: Date!, $to: Date!, $table: StatsTable!) {
+  communityStatsCsv(from: $from, to: $to, table: $table, interval: DAY) }"""
+STICKY = """query($from: Date!, $to: Date!) { communityStats(from: $from, to: $to, interval: DAY) {
+  dailyActive monthlyActive stickiness buckets { newMembers activeMembers returningMembers articles resources } } }"""
+
+
+async def test_every_analytics_table_comes_as_csv_for_staff_only(gql, factory):
+    _, member_token = await factory.member_with_token()
+    _, mod_token = await factory.member_with_token(role="MODERATOR")
+    today = now().date().isoformat()
+    variables = {"from": today, "to": today}
+    for table in ("BUCKETS", "RETENTION", "CONTRIBUTORS", "SPACES"):
+        body = await gql(CSV, {**variables, "table": table}, token=member_token, expect_errors=True)
+        assert body["data"] is None and body["errors"][0]["message"] == "This needs the moderator role."
+    lines = (await gql(CSV, {**variables, "table": "BUCKETS"}, token=mod_token))["communityStatsCsv"].splitlines()
+    assert lines[0].startswith("start,end,new_members,active_members,returning_members,")
+    assert lines[1].startswith(f"{today},{today},2,2,0,")
+    stats = (await gql(STICKY, variables, token=mod_token))["communityStats"]
+    assert (stats["dailyActive"], stats["monthlyActive"], stats["stickiness"]) == (2, 2, 1.0)
+    retention = (await gql(CSV, {**variables, "table": "RETENTION"}, token=mod_token))["communityStatsCsv"]
+    assert retention.splitlines()[0] == "week_start,size,week_0"
