@@ -513,6 +513,19 @@ class Settings:
     trust_recompute_minutes: float = _setting(
         "TRUST_RECOMPUTE_MINUTES", _parse_interval, "How often trust levels are recomputed.", default=60.0)
 
+    # Member lifecycle and growth (README "Member lifecycle and growth")
+    lifecycle_at_risk_days: int = _setting(
+        "LIFECYCLE_AT_RISK_DAYS", _parse_int,
+        "Community days without any activity after which a member is AT_RISK (and reminded).", default=30,
+        community=True)
+    lifecycle_inactive_days: int = _setting(
+        "LIFECYCLE_INACTIVE_DAYS", _parse_int,
+        "Community days without any activity after which an AT_RISK member is INACTIVE.", default=90,
+        community=True)
+    lifecycle_reminder: str = _setting(
+        "LIFECYCLE_REMINDER", None, "What members hear when they become AT_RISK.",
+        default="We miss you! See what is new in the community.", community=True)
+
     # Operations: logs, metrics, tracing, persisted queries (README "Operations")
     log_format: str = _setting(
         "LOG_FORMAT", _parse_log_format, "Log lines as `text` or `json` (one JSON object a line).",

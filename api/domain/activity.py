@@ -28,6 +28,7 @@ async def record_visit(user: User, *, sign_in: bool = False, at: datetime | None
         return False
     claimed = await User.filter(Q(last_active_day__isnull=True) | ~Q(last_active_day=day), id=user.id).update(
         last_active_day=day, status=UserStatus.ACTIVE)
+    old = user.status
     user.last_active_day, user.status = day, UserStatus.ACTIVE
     if not claimed:
         return False
@@ -37,4 +38,9 @@ async def record_visit(user: User, *, sign_in: bool = False, at: datetime | None
         "ON CONFLICT (user_id, day) DO NOTHING",
         [user.id, day, 0, 1 if sign_in else 0],
     )
+    if old != UserStatus.ACTIVE:
+        from api.domain.growth.events import MemberStageChanged
+        from api.events import emit
+
+        await emit(MemberStageChanged(user_id=user.id, old=UserStatus(old).value, new=UserStatus.ACTIVE.value))
     return True

@@ -1,0 +1,19 @@
+"""Events of member lifecycle and growth."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from api.events import Event
+
+
+@dataclass(frozen=True)
+class MemberStageChanged(Event):
+    """A member's lifecycle stage changed: ACTIVE -> AT_RISK -> INACTIVE by absence (the
+    lifecycle job) or by staff after review, and back to ACTIVE when they return."""
+
+    name = "growth.member_stage_changed"
+    public = True
+    user_id: int
+    old: str
+    new: str
