@@ -127,6 +127,12 @@ class Reward(ModelNode):
     active: bool = strawberry.field(description="Whether staff offer it at all.")
     created_at: datetime = strawberry.field(description="When it was added.")
 
+    @strawberry.field(description="The tier (and those above) it is restricted to; null: every member.")
+    def required_tier(self, info: Info) -> Annotated["Tier", strawberry.lazy("schema.growth.tiers")] | None:
+        from schema.growth.tiers import tier_of_reward
+
+        return tier_of_reward(info, self.id)  # type: ignore[attr-defined]
+
 
 @strawberry.type(description="Points spent on a reward.")
 class Redemption(ModelNode):

@@ -17,3 +17,16 @@ class MemberStageChanged(Event):
     user_id: int
     old: str
     new: str
+
+
+@dataclass(frozen=True)
+class TierChanged(Event):
+    """A member's tier changed (reached by points or trust level, lost, or granted by staff);
+    `old` / `new` are tier ids, None for no tier."""
+
+    name = "growth.tier_changed"
+    public = True
+    user_id: int
+    old: int | None
+    new: int | None
+    by_staff: bool
