@@ -23,6 +23,7 @@ from schema.enums import described_enum
 from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate, parse_id
 
 if TYPE_CHECKING:
+    from schema.growth.tiers import Tier
     from schema.media import MediaFile
     from schema.engagement.types import Title
     from schema.moderation.sanctions import MemberModeration

@@ -17,6 +17,7 @@ from schema.engagement.enums import BadgeCriterion, BadgeTier, RedemptionStatus
 from schema.relay import ModelNode, node_global_id
 
 if TYPE_CHECKING:
+    from schema.growth.tiers import Tier
     from schema.media import MediaFile
 
 @strawberry.type(description="One award or deduction of points (the ledger is append-only).")
