@@ -172,11 +172,10 @@ async def _apply(user_id: int, current: MemberTier | None, target: Tier | None) 
     if current is None:
         if target is None:
             return False
-        try:
-            await MemberTier.create(user_id=user_id, tier_id=target.id, source=TierSource.RULES)
-        except IntegrityError:
-            return False
-        return True
+        # ON CONFLICT DO NOTHING, not a caught IntegrityError: that would abort a PostgreSQL transaction.
+        return bool(await fetch_all(
+            "INSERT INTO growth_member_tiers (user_id, tier_id, source, reason, since) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (user_id) DO NOTHING RETURNING id", [user_id, target.id, TierSource.RULES.value, "", now()]))
     if target is None:
         return bool(await MemberTier.filter(id=current.id, tier_id=current.tier_id,
                                             source=TierSource.RULES).delete())
