@@ -522,6 +522,14 @@ class Settings:
         "LIFECYCLE_INACTIVE_DAYS", _parse_int,
         "Community days without any activity after which an AT_RISK member is INACTIVE.", default=90,
         community=True)
+    referral_points: int = _setting(
+        "REFERRAL_POINTS", _parse_int,
+        "Points the inviter and the invited member each get once the invitee stayed active (0: none).", default=50,
+        community=True)
+    referral_active_days: int = _setting(
+        "REFERRAL_ACTIVE_DAYS", _parse_int,
+        "Community days an invited member must be active on before the referral is rewarded.", default=7,
+        community=True)
     lifecycle_reminder: str = _setting(
         "LIFECYCLE_REMINDER", None, "What members hear when they become AT_RISK.",
         default="We miss you! See what is new in the community.", community=True)

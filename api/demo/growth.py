@@ -1,15 +1,17 @@
 """Demo growth: three tiers (by points, by trust level, and a manual one), a tier-only coupon
-reward with a partner's imported codes and one redeemed, and members moved to their tiers."""
+reward with a partner's imported codes and one redeemed, members moved to their tiers, and a
+referral rewarded."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from api.domain.engagement import rewards
-from api.domain.growth import coupons, tiers
-from api.models.accounts import User
+from api.domain.growth import coupons, referrals, tiers
+from api.models.accounts import MemberActivity, User
+from api.models.moderation import Referral
 from api.settings import Settings
-from api.timeutil import now
+from api.timeutil import local_day, now
 
 
 async def seed(settings: Settings, state: dict) -> None:
@@ -38,3 +40,9 @@ async def seed(settings: Settings, state: dict) -> None:
     await coupons.import_codes(admin, voucher.id, [f"BOOK-2026-{n:03}" for n in range(1, 21)],
                                batch="Partner bookshop", expires_at=now() + timedelta(days=90))
     await rewards.redeem(users["alice"], voucher.id, settings=settings)
+    # A referral that paid: carol invited 张伟, who then came back on enough days.
+    await Referral.create(inviter=users["carol"], invitee=users["张伟"])
+    today = local_day(now(), settings.community_timezone)
+    for back in range(settings.referral_active_days):
+        await MemberActivity.get_or_create(user_id=users["张伟"].id, day=today - timedelta(days=back))
+    await referrals.reward_ripe(settings)

@@ -86,3 +86,18 @@ class Coupon(Model):
         unique_together = (("reward", "code"),)
         indexes = (("reward_id", "user_id"),)
         ordering = ["id"]
+
+
+class ReferralOutcome(Model):
+    """Whether a referral (moderation.Referral) was rewarded, decided once by the referrals job:
+    its unique row is the claim that makes the reward happen once with several processes."""
+
+    id = fields.IntField(primary_key=True)
+    referral = fields.OneToOneField("moderation.Referral", related_name="outcome", on_delete=fields.CASCADE)
+    rewarded = fields.BooleanField()
+    reason = fields.CharField(max_length=200, default="")  # why not, when refused
+    points = fields.IntField(default=0)  # given to each side
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "growth_referral_outcomes"

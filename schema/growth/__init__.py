@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from strawberry.tools import merge_types
 
-from schema.growth import coupons, lifecycle, tiers
+from schema.growth import coupons, lifecycle, referrals, tiers
 
-_MODULES = (lifecycle, tiers, coupons)
+_MODULES = (lifecycle, tiers, coupons, referrals)
 
 Query = merge_types("GrowthQuery", tuple(m.Query for m in _MODULES))
 _MUTATIONS = tuple(m.Mutation for m in _MODULES if hasattr(m, "Mutation"))

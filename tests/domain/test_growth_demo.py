@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from api.demo import accounts, engagement, forum, growth
 from api.domain.growth import tiers
+from api.models.engagement import PointEntry
 from api.models.growth import Coupon, RewardTier
 
 
@@ -19,3 +20,4 @@ async def test_demo_growth(app_settings):
     issued = await Coupon.filter(reward_id=rule.reward_id, user_id__isnull=False).values_list("user_id", flat=True)
     assert list(issued) == [users["alice"].id]
     assert await Coupon.filter(reward_id=rule.reward_id).count() == 20
+    assert await PointEntry.filter(rule="referral").count() == 2

@@ -103,3 +103,29 @@ async def test_coupons_reach_the_member_and_staff_mark_them_used(gql, factory, a
     assert again["errors"][0]["code"] == "CONFLICT"
     by_member = (await gql(MARK_USED, {"input": {"rewardId": first_id, "code": "V0-A"}}, token=token))["markCouponUsed"]
     assert by_member["errors"][0]["code"] == "FORBIDDEN"
+
+
+LEADERBOARD = "query { referralLeaderboard { rewarded user { username } } }"
+CHAIN = "query($id: ID!) { referralChain(userId: $id) { rewarded reason referral { inviter { username } } } }"
+
+
+async def test_referral_leaderboard_and_chains(gql, factory, app_settings):
+    from datetime import date
+
+    from api.domain.growth import referrals
+    from api.models.accounts import MemberActivity
+    from api.models.moderation import Referral
+
+    _, member_token = await factory.member_with_token()
+    _, mod_token = await factory.member_with_token(role="MODERATOR")
+    host = await factory.user("host")
+    guest = await factory.user("guest")
+    await Referral.create(inviter=host, invitee=guest)
+    await MemberActivity.create(user=guest, day=date(2026, 3, 1))
+    assert await referrals.reward_ripe(app_settings.replace(referral_active_days=1)) == 1
+    assert (await gql(LEADERBOARD))["referralLeaderboard"] == [{"rewarded": 1, "user": {"username": "host"}}]
+    guest_id = node_global_id("User", guest.id)
+    denied = await gql(CHAIN, {"id": guest_id}, token=member_token, expect_errors=True)
+    assert denied["data"] is None and denied["errors"][0]["message"] == "This needs the moderator role."
+    assert (await gql(CHAIN, {"id": guest_id}, token=mod_token))["referralChain"] == [
+        {"rewarded": True, "reason": "", "referral": {"inviter": {"username": "host"}}}]

@@ -2,7 +2,7 @@
 
 from api.demo.growth import seed
 from api.domain.engagement.questions import IssueCoupon, MayRedeem
-from api.domain.growth import coupons, tiers
+from api.domain.growth import coupons, referrals, tiers
 from api.domain.growth.access import READ_POLICIES
 from api.domain.growth.events import MemberStageChanged, TierChanged
 from api.domain.growth.lifecycle import lifecycle_job, remind_at_risk
@@ -19,7 +19,8 @@ DOMAIN = Domain(
     handlers=(on(MemberStageChanged, remind_at_risk), on(TierChanged, tiers.tell_member)),
     deciders=(decider(MayRedeem, tiers.may_redeem), decider(IssueCoupon, coupons.issue),
               decider(StorageQuotaBonus, tiers.storage_bonus)),
-    jobs=(Job("growth.lifecycle", lifecycle_job, interval=600), Job("growth.tiers", tiers.tiers_job, interval=300)),
+    jobs=(Job("growth.lifecycle", lifecycle_job, interval=600), Job("growth.tiers", tiers.tiers_job, interval=300),
+          Job("growth.referrals", referrals.referrals_job, interval=600)),
     read_policies=READ_POLICIES,
     seeder=seed,
 )
