@@ -146,6 +146,11 @@ class BadgeAward(Model):
     awarded_by_id: int | None
     reason = fields.CharField(max_length=500, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
+    # Revoked by staff, with a reason: the row stays so rules and the backfill never give it again.
+    revoked_at = fields.DatetimeField(null=True)
+    revoked_reason = fields.CharField(max_length=500, default="")
+    revoked_by = fields.ForeignKeyField(
+        "accounts.User", related_name="badge_awards_revoked", null=True, on_delete=fields.SET_NULL)
 
     class Meta:
         table = "engagement_badge_awards"

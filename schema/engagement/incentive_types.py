@@ -76,7 +76,7 @@ class Badge(ModelNode):
 async def _badge_holders(badge_ids: list[int]) -> list[int]:
     marks = ", ".join("?" for _ in badge_ids)
     rows = await fetch_all(
-        f"SELECT badge_id, COUNT(*) AS n FROM engagement_badge_awards WHERE badge_id IN ({marks}) GROUP BY badge_id",
+        f"SELECT badge_id, COUNT(*) AS n FROM engagement_badge_awards WHERE badge_id IN ({marks}) AND revoked_at IS NULL GROUP BY badge_id",
         badge_ids,
     )
     counts = {r["badge_id"]: int(r["n"]) for r in rows}
@@ -90,6 +90,8 @@ class BadgeAward(ModelNode):
     id: relay.NodeID[int]
     reason: str = strawberry.field(description="Why staff awarded it (empty when earned by a rule).")
     created_at: datetime = strawberry.field(description="When it was earned.")
+    revoked_at: datetime | None = strawberry.field(description="When staff took it back (only staff see revoked awards).")
+    revoked_reason: str = strawberry.field(description="Why it was taken back.")
 
     @strawberry.field(description="The badge.")
     @staticmethod

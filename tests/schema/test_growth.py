@@ -129,3 +129,28 @@ async def test_referral_leaderboard_and_chains(gql, factory, app_settings):
     assert denied["data"] is None and denied["errors"][0]["message"] == "This needs the moderator role."
     assert (await gql(CHAIN, {"id": guest_id}, token=mod_token))["referralChain"] == [
         {"rewarded": True, "reason": "", "referral": {"inviter": {"username": "host"}}}]
+
+
+REVOKE = """mutation($input: RevokeBadgeInput!) { revokeBadge(input: $input) {
+  award { revokedReason } errors { field code message } } }"""
+MEMBER_BADGES = "query($id: ID!) { memberBadges(userId: $id) { totalCount } badges { nodes { holderCount } } }"
+
+
+async def test_staff_revoke_a_badge_and_it_leaves_every_list(gql, factory, app_settings):
+    from api.domain.engagement import badges
+    from api.models.engagement import BadgeTier
+
+    admin = await factory.user(role="ADMIN")
+    _, mod_token = await factory.member_with_token(role="MODERATOR")
+    member, token = await factory.member_with_token()
+    badge = await badges.create_badge(admin, name="Helper", tier=BadgeTier.BRONZE, settings=app_settings)
+    await badges.award_badge(admin, badge.id, member.id, settings=app_settings)
+    ids = {"badgeId": node_global_id("Badge", badge.id), "userId": node_global_id("User", member.id)}
+    member_id = {"id": ids["userId"]}
+    assert (await gql(MEMBER_BADGES, member_id))["memberBadges"]["totalCount"] == 1
+    refused = (await gql(REVOKE, {"input": {**ids, "reason": "x"}}, token=token))["revokeBadge"]
+    assert refused["errors"][0]["code"] == "FORBIDDEN"
+    done = (await gql(REVOKE, {"input": {**ids, "reason": "Misused"}}, token=mod_token))["revokeBadge"]
+    assert done == {"award": {"revokedReason": "Misused"}, "errors": []}
+    after = await gql(MEMBER_BADGES, member_id)
+    assert after["memberBadges"]["totalCount"] == 0 and after["badges"]["nodes"] == [{"holderCount": 0}]

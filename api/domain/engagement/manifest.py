@@ -2,13 +2,13 @@
 messages, feedback and analytics."""
 
 from api.demo.engagement import seed
-from api.domain.engagement import handlers
+from api.domain.engagement import badges, handlers
 from api.domain.engagement.access import READ_POLICIES
 from api.domain.content.events import ContentHidden, ContentRemoved, ContentRestored
 from api.domain.engagement.messages import MESSAGE
 from api.domain.engagement.reversals import give_back, take_back_hidden, take_back_removed
 from api.events import on
-from api.registry import Domain
+from api.registry import Domain, Job
 
 DOMAIN = Domain(
     name="engagement",
@@ -20,5 +20,6 @@ DOMAIN = Domain(
               on(ContentRestored, give_back)),
     content_types=(MESSAGE,),
     read_policies=READ_POLICIES,
+    jobs=(Job("engagement.badges_backfill", badges.backfill_job, interval=300),),
     seeder=seed,
 )
