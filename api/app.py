@@ -343,8 +343,9 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
 
 
 def _extra_routes(settings: Settings) -> list[Any]:
-    """Routes other packages contribute (e.g. `/media/...`)."""
+    """Routes other packages contribute (e.g. `/media/...`, share links `/s/...`)."""
+    from api.domain.growth.share import routes as share_routes
     from api.graphiql import routes as graphiql_routes
     from media.serving import routes as media_routes
 
-    return [*media_routes(), *metrics.routes(), *graphiql_routes()]
+    return [*media_routes(), *metrics.routes(), *graphiql_routes(), *share_routes()]

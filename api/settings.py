@@ -530,6 +530,15 @@ class Settings:
         "REFERRAL_ACTIVE_DAYS", _parse_int,
         "Community days an invited member must be active on before the referral is rewarded.", default=7,
         community=True)
+    share_url_template: str = _setting(
+        "SHARE_URL_TEMPLATE", None,
+        "Frontend address a share link (/s/<global id>) redirects to: {type} and {id} (the global id) are filled in; "
+        "empty: no redirect.", default="")
+    share_image_url: str = _setting(
+        "SHARE_IMAGE_URL", None, "Image of share cards (Open Graph og:image), e.g. the community's logo; empty: none.",
+        default="", community=True)
+    share_site_name: str = _setting(
+        "SHARE_SITE_NAME", None, "Site name on share cards (og:site_name).", default="Guildhall", community=True)
     lifecycle_reminder: str = _setting(
         "LIFECYCLE_REMINDER", None, "What members hear when they become AT_RISK.",
         default="We miss you! See what is new in the community.", community=True)
