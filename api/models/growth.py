@@ -101,3 +101,20 @@ class ReferralOutcome(Model):
 
     class Meta:
         table = "growth_referral_outcomes"
+
+
+class Segment(Model):
+    """A saved segment of members (用户画像) defined by staff: criteria kept as JSON
+    (`api.domain.growth.segments.Criteria`), evaluated when read, so it is always current."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=100, unique=True)
+    description = fields.TextField(default="")
+    criteria = fields.JSONField(default=dict)
+    created_by = fields.ForeignKeyField(
+        "accounts.User", related_name="segments_created", null=True, on_delete=fields.SET_NULL)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "growth_segments"
+        ordering = ["name", "id"]
