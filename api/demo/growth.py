@@ -1,13 +1,13 @@
 """Demo growth: three tiers (by points, by trust level, and a manual one), a tier-only coupon
-reward with a partner's imported codes and one redeemed, members moved to their tiers, and a
-referral rewarded."""
+reward with a partner's imported codes and one redeemed, members moved to their tiers, a
+referral rewarded and a saved segment."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from api.domain.engagement import rewards
-from api.domain.growth import coupons, referrals, tiers
+from api.domain.growth import coupons, referrals, segments, tiers
 from api.models.accounts import MemberActivity, User
 from api.models.moderation import Referral
 from api.settings import Settings
@@ -46,3 +46,6 @@ async def seed(settings: Settings, state: dict) -> None:
     for back in range(settings.referral_active_days):
         await MemberActivity.get_or_create(user_id=users["张伟"].id, day=today - timedelta(days=back))
     await referrals.reward_ripe(settings)
+    # A segment for targeted operations: engaged members of trust level 1 and above, active this month.
+    await segments.save_segment(mod, None, "活跃会员 Engaged members", "Trust level 1+, active in the last 30 days.",
+                                segments.Criteria(min_trust_level=1, active_within_days=30), settings=settings)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from strawberry.tools import merge_types
 
-from schema.growth import coupons, lifecycle, referrals, tiers
+from schema.growth import coupons, lifecycle, referrals, segments, tiers
 
-_MODULES = (lifecycle, tiers, coupons, referrals)
+_MODULES = (lifecycle, tiers, coupons, referrals, segments)
 
 Query = merge_types("GrowthQuery", tuple(m.Query for m in _MODULES))
 _MUTATIONS = tuple(m.Mutation for m in _MODULES if hasattr(m, "Mutation"))

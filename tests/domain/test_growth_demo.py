@@ -5,7 +5,7 @@ from __future__ import annotations
 from api.demo import accounts, engagement, forum, growth
 from api.domain.growth import tiers
 from api.models.engagement import PointEntry
-from api.models.growth import Coupon, RewardTier
+from api.models.growth import Coupon, RewardTier, Segment
 
 
 async def test_demo_growth(app_settings):
@@ -21,3 +21,4 @@ async def test_demo_growth(app_settings):
     assert list(issued) == [users["alice"].id]
     assert await Coupon.filter(reward_id=rule.reward_id).count() == 20
     assert await PointEntry.filter(rule="referral").count() == 2
+    assert await Segment.filter(name="活跃会员 Engaged members").exists()

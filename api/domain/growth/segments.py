@@ -54,22 +54,27 @@ class Criteria:
         return cls(**{k: v for k, v in values.items() if k in cls.__dataclass_fields__})
 
 
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
 def check(criteria: Criteria) -> Criteria:
     errors: list = []
     for name in ("interest_tags", "tier_ids", "stages", "space_ids"):
         if len(getattr(criteria, name)) > MAX_VALUES:
-            errors.append(Invalid(f"Give at most {MAX_VALUES} values.", field=name))
+            errors.append(Invalid(f"Give at most {MAX_VALUES} values.", field=_camel(name)))
     for stage in criteria.stages:
         if stage not in UserStatus.__members__:
             errors.append(Invalid(f"No such stage: {stage}.", field="stages"))
     for name in ("min_trust_level", "max_trust_level"):
         value = getattr(criteria, name)
         if value is not None and not 0 <= value <= 4:
-            errors.append(Invalid("Trust levels go from 0 to 4.", field=name))
+            errors.append(Invalid("Trust levels go from 0 to 4.", field=_camel(name)))
     for name in ("active_within_days", "min_events_attended"):
         value = getattr(criteria, name)
         if value is not None and not 1 <= value <= 3650:
-            errors.append(Invalid("Use 1 to 3650.", field=name))
+            errors.append(Invalid("Use 1 to 3650.", field=_camel(name)))
     collect(errors)
     tags = [t.strip().casefold() for t in criteria.interest_tags if t and t.strip()]
     return Criteria(**{**asdict(criteria), "interest_tags": tags})
