@@ -435,14 +435,14 @@ class Settings:
     points_rules: tuple[tuple[str, int], ...] = _setting(
         "POINTS_RULES", _parse_int_pairs,
         "Points per rule as name=points: post, answer, accepted_answer, reaction_received, "
-        "daily_check_in, event_attendance.",
+        "daily_check_in, event_attendance, article_published.",
         default=(("post", 2), ("answer", 5), ("accepted_answer", 15), ("reaction_received", 1),
-                 ("daily_check_in", 2), ("event_attendance", 10)), community=True)
+                 ("daily_check_in", 2), ("event_attendance", 10), ("article_published", 20)), community=True)
     points_daily_caps: tuple[tuple[str, int], ...] = _setting(
         "POINTS_DAILY_CAPS", _parse_int_pairs,
         "Most points a member earns per rule per community day, as name=points (absent: no cap).",
         default=(("post", 20), ("answer", 50), ("accepted_answer", 150), ("reaction_received", 30),
-                 ("daily_check_in", 2), ("event_attendance", 30)), community=True)
+                 ("daily_check_in", 2), ("event_attendance", 30), ("article_published", 60)), community=True)
     check_in_streak_bonuses: tuple[tuple[str, int], ...] = _setting(
         "CHECK_IN_STREAK_BONUSES", _parse_int_pairs,
         "Bonus points on reaching a check-in streak, as days=points.",
