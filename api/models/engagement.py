@@ -255,6 +255,8 @@ class Event(Model):
     url = fields.CharField(max_length=500, default="")
     capacity = fields.IntField(null=True)  # null: unlimited
     signup_deadline = fields.DatetimeField(null=True)
+    # Sign-ups open then (null: as soon as it is announced); a tier's early_signup_hours come first.
+    signup_opens_at = fields.DatetimeField(null=True)
     check_in_code = fields.CharField(max_length=16)
     attendance_points = fields.IntField(null=True)  # null: the event_attendance rule
     organiser: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(

@@ -51,6 +51,8 @@ class CommunityEvent(ModelNode):
     url: str = strawberry.field(description="Where to join, for online events.")
     capacity: int | None = strawberry.field(description="Places; null: unlimited.")
     signup_deadline: datetime | None = strawberry.field(description="Sign-ups close then (null: at the start).")
+    signup_opens_at: datetime | None = strawberry.field(
+        description="Sign-ups open then (null: now); members of tiers with early sign-up hours may sign up earlier.")
     attendance_points: int | None = strawberry.field(
         description="Points for attending; null: the event_attendance rule.")
     cancelled_at: datetime | None = strawberry.field(description="When it was cancelled, if it was.")

@@ -118,3 +118,30 @@ async def test_benefits_are_enforced(app_settings, factory):
     await check_quota(silvered, base + 1000, settings=app_settings)
     with pytest.raises(Exception):
         await check_quota(plain, base + 1000, settings=app_settings)
+
+
+async def test_a_tier_signs_up_for_events_early(app_settings, factory):
+    from datetime import timedelta
+
+    from api.domain.engagement import events
+    from api.timeutil import now
+
+    admin = await factory.user(role="ADMIN")
+    await tiers.create_tier(admin, tiers.TierInput(name="Early", rank=1, min_points=10, early_signup_hours=24),
+                            settings=app_settings)
+    early, late = await factory.user(), await factory.user()
+    await points.grant(admin, early.id, 10, "Seed", settings=app_settings)
+    await tiers.recompute(app_settings)
+    opens = now() + timedelta(hours=12)
+    event = await events.create_event(admin, events.EventInput(
+        title="Meetup", starts_at=now() + timedelta(days=3), ends_at=now() + timedelta(days=3, hours=2),
+        location="Hall", signup_opens_at=opens), settings=app_settings)
+    assert (await events.rsvp(early, event.id)).status.value == "GOING"
+    with pytest.raises(Conflict) as closed:
+        await events.rsvp(late, event.id)
+    assert closed.value.code.value == "CLOSED"
+    assert (await events.rsvp(late, event.id, at=opens)).status.value == "GOING"
+    with pytest.raises(Invalid):
+        await events.create_event(admin, events.EventInput(
+            title="Odd", starts_at=now() + timedelta(days=1), ends_at=now() + timedelta(days=1, hours=1),
+            location="Hall", signup_opens_at=now() + timedelta(days=2)), settings=app_settings)

@@ -4,6 +4,7 @@ decide them (growth: tier-only rewards and coupon codes)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from api.events import Question
 
@@ -24,3 +25,11 @@ class IssueCoupon(Question["str | None"]):
     user_id: int
     reward_id: int
     redemption_id: int
+
+
+@dataclass(frozen=True)
+class EarlySignupHours(Question[int]):
+    """How many hours before an event's `signup_opens_at` this member may sign up (a tier benefit)."""
+
+    default: ClassVar[int] = 0
+    user_id: int

@@ -1,7 +1,7 @@
 """Manifest of member lifecycle and growth."""
 
 from api.demo.growth import seed
-from api.domain.engagement.questions import IssueCoupon, MayRedeem
+from api.domain.engagement.questions import EarlySignupHours, IssueCoupon, MayRedeem
 from api.domain.growth import coupons, referrals, tiers
 from api.domain.growth.access import READ_POLICIES
 from api.domain.growth.events import MemberStageChanged, TierChanged
@@ -18,7 +18,7 @@ DOMAIN = Domain(
     events=(MemberStageChanged, TierChanged),
     handlers=(on(MemberStageChanged, remind_at_risk), on(TierChanged, tiers.tell_member)),
     deciders=(decider(MayRedeem, tiers.may_redeem), decider(IssueCoupon, coupons.issue),
-              decider(StorageQuotaBonus, tiers.storage_bonus)),
+              decider(StorageQuotaBonus, tiers.storage_bonus), decider(EarlySignupHours, tiers.early_signup)),
     jobs=(Job("growth.lifecycle", lifecycle_job, interval=600), Job("growth.tiers", tiers.tiers_job, interval=300),
           Job("growth.referrals", referrals.referrals_job, interval=600)),
     read_policies=READ_POLICIES,

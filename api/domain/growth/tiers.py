@@ -6,7 +6,7 @@ condition they meet, recomputed by the `growth.tiers` job in batches with aggreg
 staff granted one (kept until handed back). Every change is a `TierChanged` event: the member
 is told of upgrades and downgrades. Benefits are enforced where they apply: rewards restricted
 to a tier (`RewardTier`, asked through `MayRedeem`), extra upload bytes (`StorageQuotaBonus`),
-and the flair shown with `User.tier`.
+earlier event sign-up (`EarlySignupHours`) and the flair shown with `User.tier`.
 """
 
 from __future__ import annotations
@@ -282,3 +282,9 @@ async def load_reward_tiers(reward_ids: list[int]) -> list[Tier | None]:
     rows = await RewardTier.filter(reward_id__in=set(reward_ids)).select_related("tier")
     by_reward = {r.reward_id: r.tier for r in rows}
     return [by_reward.get(i) for i in reward_ids]
+
+
+async def early_signup(question, settings: Settings) -> int:
+    """Decider of `EarlySignupHours`: the early sign-up window of the member's tier."""
+    held = await tier_of(question.user_id)
+    return held.early_signup_hours if held else 0
