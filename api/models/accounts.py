@@ -55,7 +55,7 @@ class User(Model):
     interest_tags: fields.JSONField[list[Any]] = fields.JSONField(default=list)
     role = fields.CharEnumField(Role, max_length=16, default=Role.MEMBER)
     status = fields.CharEnumField(UserStatus, max_length=16, default=UserStatus.ACTIVE)
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
     last_seen_at = fields.DatetimeField(null=True)
     # Community day of the member's latest activity (`api.domain.activity.record_visit`).
     last_active_day = fields.DateField(null=True, db_index=True)
@@ -178,3 +178,4 @@ class MemberActivity(Model):
     class Meta:
         table = "member_activity"
         unique_together = (("user", "day"),)
+        indexes = (("day", "user_id"),)  # analytics read days in a range
