@@ -32,13 +32,32 @@ async def _seed(members: int) -> None:
         rows = []
         for n in range(first, min(first + BATCH, members)):
             joined = start + timedelta(minutes=rng.randrange(120 * 24 * 60))
-            rows.append((f"m{n}", f"m{n}", f"m{n}@bench.example", "x", f"Member {n}", "", "[]", "MEMBER",
-                         "ACTIVE", joined, 0, False))
+            rows.append(
+                (
+                    f"m{n}",
+                    f"m{n}",
+                    f"m{n}@bench.example",
+                    "x",
+                    f"Member {n}",
+                    "",
+                    "[]",
+                    "MEMBER",
+                    "ACTIVE",
+                    joined,
+                    0,
+                    False,
+                )
+            )
         await conn.execute_many(
             "INSERT INTO users (username, username_key, email, password_hash, display_name, bio, interest_tags, "
             "role, status, created_at, trust_level, trust_level_locked) VALUES "
-            + ("($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)" if conn.capabilities.dialect == "postgres"
-               else "(?,?,?,?,?,?,?,?,?,?,?,?)"), rows)
+            + (
+                "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)"
+                if conn.capabilities.dialect == "postgres"
+                else "(?,?,?,?,?,?,?,?,?,?,?,?)"
+            ),
+            rows,
+        )
     ids = [r["id"] for r in await conn.execute_query_dict("SELECT id FROM users")]
     today = now().date()
     activity = []
@@ -47,10 +66,13 @@ async def _seed(members: int) -> None:
             activity.append((user_id, today - timedelta(days=back), 0, 0))
     placeholder = "($1,$2,$3,$4)" if conn.capabilities.dialect == "postgres" else "(?,?,?,?)"
     for first in range(0, len(activity), BATCH):
-        await conn.execute_many(f"INSERT INTO member_activity (user_id, day, writes, sign_ins) VALUES {placeholder}",
-                                activity[first:first + BATCH])
+        await conn.execute_many(
+            f"INSERT INTO member_activity (user_id, day, writes, sign_ins) VALUES {placeholder}",
+            activity[first : first + BATCH],
+        )
     await conn.execute_script(
-        "UPDATE users SET last_active_day = (SELECT MAX(day) FROM member_activity WHERE member_activity.user_id = users.id)")
+        "UPDATE users SET last_active_day = (SELECT MAX(day) FROM member_activity WHERE member_activity.user_id = users.id)"
+    )
     print(f"  seeded {members} members, {len(activity)} activity days")
 
 
@@ -64,18 +86,21 @@ async def _measure(members: int) -> None:
     settings = get_settings()
     staff = User(id=0, role=Role.ADMIN)
     end = now().date()
-    for label, start, interval in (("30 days by day", end - timedelta(days=29), analytics.Interval.DAY),
-                                   ("8 weeks by week", end - timedelta(weeks=8), analytics.Interval.WEEK)):
+    for label, start, interval in (
+        ("30 days by day", end - timedelta(days=29), analytics.Interval.DAY),
+        ("8 weeks by week", end - timedelta(weeks=8), analytics.Interval.WEEK),
+    ):
         started = time.perf_counter()
         stats = await analytics.community_stats(staff, start, end, interval, settings=settings)
-        print(f"  communityStats {label}: {(time.perf_counter() - started) * 1000:.0f} ms "
-              f"(MAU {stats.monthly_active})")
+        print(f"  communityStats {label}: {(time.perf_counter() - started) * 1000:.0f} ms (MAU {stats.monthly_active})")
     started = time.perf_counter()
     await analytics.retention_cohorts(staff, end - timedelta(weeks=8), 8, settings=settings)
     print(f"  retentionCohorts 8 weeks: {(time.perf_counter() - started) * 1000:.0f} ms")
     started = time.perf_counter()
     step = await lifecycle.advance(settings)  # one run: a batch per stage, each member reminded
-    print(f"  lifecycle, one run: {sum(step.values())} members moved in {(time.perf_counter() - started) * 1000:.0f} ms")
+    print(
+        f"  lifecycle, one run: {sum(step.values())} members moved in {(time.perf_counter() - started) * 1000:.0f} ms"
+    )
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -87,8 +112,10 @@ async def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="guildhall-bench-growth-") as tmp:
         root = Path(tmp)
         url, pg_name = await _database(postgres, root)
-        settings = Settings.from_env({"DATABASE_URL": url, "SECRET_KEY": SECRET, "DATA_DIR": str(root),
-                                      "MEDIA_ROOT": str(root / "media")}, env_file=None)
+        settings = Settings.from_env(
+            {"DATABASE_URL": url, "SECRET_KEY": SECRET, "DATA_DIR": str(root), "MEDIA_ROOT": str(root / "media")},
+            env_file=None,
+        )
         set_settings(settings)
         await init_db(settings)
         try:

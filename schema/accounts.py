@@ -99,7 +99,7 @@ class User(ModelNode):
     def tier(self, info: Info) -> Annotated["Tier", strawberry.lazy("schema.growth.tiers")] | None:
         from schema.growth.tiers import tier_of_user
 
-        return tier_of_user(info, self.id)  # type: ignore[attr-defined]
+        return tier_of_user(info, self.id)
 
     @strawberry.field(description="The title (头衔) the member chose to show beside their name, if any.")
     @staticmethod

@@ -149,8 +149,9 @@ class BadgeAward(Model):
     # Revoked by staff, with a reason: the row stays so rules and the backfill never give it again.
     revoked_at = fields.DatetimeField(null=True)
     revoked_reason = fields.CharField(max_length=500, default="")
-    revoked_by = fields.ForeignKeyField(
+    revoked_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "accounts.User", related_name="badge_awards_revoked", null=True, on_delete=fields.SET_NULL)
+    revoked_by_id: int | None
 
     class Meta:
         table = "engagement_badge_awards"

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from api.models.accounts import User
+    from api.models.engagement import Redemption, Reward
+    from api.models.moderation import Referral
 
 
 class Tier(Model):
@@ -40,11 +46,19 @@ class MemberTier(Model):
     """The tier a member holds now (no row: none)."""
 
     id = fields.IntField(primary_key=True)
-    user = fields.OneToOneField("accounts.User", related_name="member_tier", on_delete=fields.CASCADE)
-    tier = fields.ForeignKeyField("growth.Tier", related_name="holders", on_delete=fields.CASCADE)
+    user: fields.OneToOneRelation[User] = fields.OneToOneField(
+        "accounts.User", related_name="member_tier", on_delete=fields.CASCADE
+    )
+    user_id: int
+    tier: fields.ForeignKeyRelation[Tier] = fields.ForeignKeyField(
+        "growth.Tier", related_name="holders", on_delete=fields.CASCADE
+    )
+    tier_id: int
     source = fields.CharEnumField(TierSource, max_length=16, default=TierSource.RULES)
-    granted_by = fields.ForeignKeyField(
-        "accounts.User", related_name="tiers_granted", null=True, on_delete=fields.SET_NULL)
+    granted_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="tiers_granted", null=True, on_delete=fields.SET_NULL
+    )
+    granted_by_id: int | None
     reason = fields.CharField(max_length=500, default="")
     since = fields.DatetimeField(auto_now_add=True)
 
@@ -56,8 +70,14 @@ class RewardTier(Model):
     """A reward of the catalogue only members of `tier` (or a higher one) may redeem."""
 
     id = fields.IntField(primary_key=True)
-    reward = fields.OneToOneField("engagement.Reward", related_name="tier_rule", on_delete=fields.CASCADE)
-    tier = fields.ForeignKeyField("growth.Tier", related_name="rewards", on_delete=fields.CASCADE)
+    reward: fields.OneToOneRelation[Reward] = fields.OneToOneField(
+        "engagement.Reward", related_name="tier_rule", on_delete=fields.CASCADE
+    )
+    reward_id: int
+    tier: fields.ForeignKeyRelation[Tier] = fields.ForeignKeyField(
+        "growth.Tier", related_name="rewards", on_delete=fields.CASCADE
+    )
+    tier_id: int
 
     class Meta:
         table = "growth_reward_tiers"
@@ -68,17 +88,27 @@ class Coupon(Model):
     redemption, marked used by staff."""
 
     id = fields.IntField(primary_key=True)
-    reward = fields.ForeignKeyField("engagement.Reward", related_name="coupons", on_delete=fields.CASCADE)
+    reward: fields.ForeignKeyRelation[Reward] = fields.ForeignKeyField(
+        "engagement.Reward", related_name="coupons", on_delete=fields.CASCADE
+    )
+    reward_id: int
     code = fields.CharField(max_length=64)
     batch = fields.CharField(max_length=100, default="")  # e.g. the partner's name
     expires_at = fields.DatetimeField(null=True)
-    user = fields.ForeignKeyField("accounts.User", related_name="coupons", null=True, on_delete=fields.CASCADE)
-    redemption = fields.OneToOneField(
-        "engagement.Redemption", related_name="coupon", null=True, on_delete=fields.SET_NULL)
+    user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="coupons", null=True, on_delete=fields.CASCADE
+    )
+    user_id: int | None
+    redemption: fields.OneToOneNullableRelation[Redemption] = fields.OneToOneField(
+        "engagement.Redemption", related_name="coupon", null=True, on_delete=fields.SET_NULL
+    )
+    redemption_id: int | None
     issued_at = fields.DatetimeField(null=True)
     used_at = fields.DatetimeField(null=True)
-    used_marked_by = fields.ForeignKeyField(
-        "accounts.User", related_name="coupons_marked", null=True, on_delete=fields.SET_NULL)
+    used_marked_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="coupons_marked", null=True, on_delete=fields.SET_NULL
+    )
+    used_marked_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -93,7 +123,10 @@ class ReferralOutcome(Model):
     its unique row is the claim that makes the reward happen once with several processes."""
 
     id = fields.IntField(primary_key=True)
-    referral = fields.OneToOneField("moderation.Referral", related_name="outcome", on_delete=fields.CASCADE)
+    referral: fields.OneToOneRelation[Referral] = fields.OneToOneField(
+        "moderation.Referral", related_name="outcome", on_delete=fields.CASCADE
+    )
+    referral_id: int
     rewarded = fields.BooleanField()
     reason = fields.CharField(max_length=200, default="")  # why not, when refused
     points = fields.IntField(default=0)  # given to each side
@@ -110,9 +143,11 @@ class Segment(Model):
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=100, unique=True)
     description = fields.TextField(default="")
-    criteria = fields.JSONField(default=dict)
-    created_by = fields.ForeignKeyField(
-        "accounts.User", related_name="segments_created", null=True, on_delete=fields.SET_NULL)
+    criteria: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="segments_created", null=True, on_delete=fields.SET_NULL
+    )
+    created_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

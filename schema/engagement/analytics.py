@@ -8,7 +8,7 @@ from typing import Annotated
 import strawberry
 
 from api.domain.engagement import analytics as domain
-from api.domain.engagement.analytics_csv import StatsTable as _StatsTable, stats_csv
+from api.domain.engagement.analytics_csv import StatsTable, stats_csv
 from api.domain.engagement import inactive as inactive_domain
 from api.models.accounts import User as UserModel
 from schema.accounts import Payload, User
@@ -18,8 +18,8 @@ from schema.permissions import Require, guard
 from schema.enums import described_enum
 from schema.relay import After, Before, Connection, First, Last, node_global_id, paginate, parse_id
 
-StatsTable = described_enum(
-    _StatsTable, name="StatsTable", description="An analytics table to export as CSV.",
+described_enum(
+    StatsTable, name="StatsTable", description="An analytics table to export as CSV.",
     values={"BUCKETS": "communityStats buckets.", "RETENTION": "retentionCohorts (weeks from `from` to `to`).",
             "CONTRIBUTORS": "topContributors (100 members).", "SPACES": "spaceEngagement."},
 )
@@ -125,7 +125,7 @@ class Query:
         interval: Annotated[StatsInterval, strawberry.argument(
             description="Bucket size (BUCKETS only).")] = domain.Interval.DAY,
     ) -> str:
-        return await stats_csv(info.context.viewer, _StatsTable(table), from_, to, domain.Interval(interval),
+        return await stats_csv(info.context.viewer, StatsTable(table), from_, to, domain.Interval(interval),
                                settings=info.context.settings)
 
     @strawberry.field(description="Weekly retention cohorts by join week (staff only).")

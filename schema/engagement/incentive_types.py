@@ -134,7 +134,7 @@ class Reward(ModelNode):
     def required_tier(self, info: Info) -> Annotated["Tier", strawberry.lazy("schema.growth.tiers")] | None:
         from schema.growth.tiers import tier_of_reward
 
-        return tier_of_reward(info, self.id)  # type: ignore[attr-defined]
+        return tier_of_reward(info, self.id)
 
 
 @strawberry.type(description="Points spent on a reward.")

@@ -70,15 +70,21 @@ class MarkCouponUsedPayload(Payload):
 @strawberry.type
 class Query:
     @strawberry.field(description="The viewer's coupons, newest first (signed-in members).")
-    async def my_coupons(self, info: Info, first: First = None, after: After = None, last: Last = None,
-                         before: Before = None) -> Connection[Coupon]:
+    async def my_coupons(
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> Connection[Coupon]:
         query = domain.my_coupons(info.context.viewer)
         return await paginate(info, query, first=first, after=after, last=last, before=before)
 
     @strawberry.field(description="Every code of a reward, issued or not (staff only).")
     async def reward_coupons(
-        self, info: Info, reward_id: Annotated[strawberry.ID, strawberry.argument(description="The reward.")],
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
+        self,
+        info: Info,
+        reward_id: Annotated[strawberry.ID, strawberry.argument(description="The reward.")],
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Coupon]:
         query = domain.reward_coupons(info.context.viewer, parse_id(reward_id, "Reward", "rewardId"))
         return await paginate(info, query, first=first, after=after, last=last, before=before)
@@ -88,26 +94,34 @@ class Query:
 class Mutation:
     @strawberry.mutation(description="Generate coupon codes for a reward (admins).")
     @guard(Require.ADMIN)
-    async def generate_coupons(self, info: Info, input: Annotated[GenerateCouponsInput, strawberry.argument(
-            description="How many, and their expiry.")]) -> AddCouponsPayload:
+    async def generate_coupons(
+        self,
+        info: Info,
+        input: Annotated[GenerateCouponsInput, strawberry.argument(description="How many, and their expiry.")],
+    ) -> AddCouponsPayload:
         reward_id = parse_id(input.reward_id, "Reward", "rewardId")
-        added = await domain.generate_codes(info.context.viewer, reward_id, input.count, batch=input.batch,
-                                            expires_at=input.expires_at)
+        added = await domain.generate_codes(
+            info.context.viewer, reward_id, input.count, batch=input.batch, expires_at=input.expires_at
+        )
         return AddCouponsPayload(added=added, reward=await RewardModel.get(id=reward_id))
 
     @strawberry.mutation(description="Import a partner's coupon codes for a reward (admins).")
     @guard(Require.ADMIN)
-    async def import_coupons(self, info: Info, input: Annotated[ImportCouponsInput, strawberry.argument(
-            description="The codes.")]) -> AddCouponsPayload:
+    async def import_coupons(
+        self, info: Info, input: Annotated[ImportCouponsInput, strawberry.argument(description="The codes.")]
+    ) -> AddCouponsPayload:
         reward_id = parse_id(input.reward_id, "Reward", "rewardId")
-        added = await domain.import_codes(info.context.viewer, reward_id, input.codes, batch=input.batch,
-                                          expires_at=input.expires_at)
+        added = await domain.import_codes(
+            info.context.viewer, reward_id, input.codes, batch=input.batch, expires_at=input.expires_at
+        )
         return AddCouponsPayload(added=added, reward=await RewardModel.get(id=reward_id))
 
     @strawberry.mutation(description="Mark an issued coupon code used (moderators and admins).")
     @guard(Require.MODERATOR)
-    async def mark_coupon_used(self, info: Info, input: Annotated[MarkCouponUsedInput, strawberry.argument(
-            description="The code.")]) -> MarkCouponUsedPayload:
-        coupon = await domain.mark_used(info.context.viewer, parse_id(input.reward_id, "Reward", "rewardId"),
-                                        input.code)
+    async def mark_coupon_used(
+        self, info: Info, input: Annotated[MarkCouponUsedInput, strawberry.argument(description="The code.")]
+    ) -> MarkCouponUsedPayload:
+        coupon = await domain.mark_used(
+            info.context.viewer, parse_id(input.reward_id, "Reward", "rewardId"), input.code
+        )
         return MarkCouponUsedPayload(coupon=coupon)

@@ -15,11 +15,18 @@ from schema.relay import After, Before, Connection, First, Last, paginate
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Members (not staff) at a lifecycle stage, least recently active first "
-                                  "(staff only): the review of AT_RISK and INACTIVE members.")
+    @strawberry.field(
+        description="Members (not staff) at a lifecycle stage, least recently active first "
+        "(staff only): the review of AT_RISK and INACTIVE members."
+    )
     async def members_by_stage(
-        self, info: Info, stage: Annotated[UserStatus, strawberry.argument(description="The stage.")],
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
+        self,
+        info: Info,
+        stage: Annotated[UserStatus, strawberry.argument(description="The stage.")],
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[User]:
         query = domain.members_by_stage(info.context.viewer, Stage(stage))
         return await paginate(info, query, first=first, after=after, last=last, before=before)

@@ -35,15 +35,24 @@ class ReferralLink:
 class Query:
     @strawberry.field(description="Members by referrals rewarded, most first.")
     async def referral_leaderboard(
-        self, info: Info,
+        self,
+        info: Info,
         limit: Annotated[int, strawberry.argument(description="How many members (at most 100).")] = 10,
     ) -> list[Referrer]:
         return [Referrer(rewarded=r.rewarded, user_id=r.user_id) for r in await domain.leaderboard(limit)]
 
     @strawberry.field(description="Who invited a member, who invited them, and so on, nearest first (staff only).")
     async def referral_chain(
-        self, info: Info, user_id: Annotated[strawberry.ID, strawberry.argument(description="The member.")],
+        self,
+        info: Info,
+        user_id: Annotated[strawberry.ID, strawberry.argument(description="The member.")],
     ) -> list[ReferralLink]:
         links = await domain.chain(info.context.viewer, parse_id(user_id, "User", "userId"))
-        return [ReferralLink(referral=link.referral, rewarded=link.outcome.rewarded if link.outcome else None,
-                             reason=link.outcome.reason if link.outcome else "") for link in links]
+        return [
+            ReferralLink(
+                referral=link.referral,
+                rewarded=link.outcome.rewarded if link.outcome else None,
+                reason=link.outcome.reason if link.outcome else "",
+            )
+            for link in links
+        ]

@@ -42,16 +42,21 @@ class Segment(ModelNode):
 
     @strawberry.field(description="Its criteria.")
     def criteria(self) -> SegmentCriteria:
-        c = domain.Criteria.from_json(self.criteria)  # type: ignore[arg-type]
+        c = domain.Criteria.from_json(self.criteria)
         from schema.relay import node_global_id
 
         return SegmentCriteria(
-            interest_tags=c.interest_tags, tier_ids=[strawberry.ID(node_global_id("Tier", i)) for i in c.tier_ids],
-            min_trust_level=c.min_trust_level, max_trust_level=c.max_trust_level,
-            stages=[UserStatus(s) for s in c.stages], joined_after=c.joined_after, joined_before=c.joined_before,
+            interest_tags=c.interest_tags,
+            tier_ids=[strawberry.ID(node_global_id("Tier", i)) for i in c.tier_ids],
+            min_trust_level=c.min_trust_level,
+            max_trust_level=c.max_trust_level,
+            stages=[UserStatus(s) for s in c.stages],
+            joined_after=c.joined_after,
+            joined_before=c.joined_before,
             active_within_days=c.active_within_days,
             space_ids=[strawberry.ID(node_global_id("Space", i)) for i in c.space_ids],
-            min_events_attended=c.min_events_attended)
+            min_events_attended=c.min_events_attended,
+        )
 
 
 @strawberry.input(description="A segment's criteria (unset ones select everybody).")
@@ -64,17 +69,24 @@ class SegmentCriteriaInput:
     joined_after: date | None = strawberry.field(default=None, description="Joined on or after (community day).")
     joined_before: date | None = strawberry.field(default=None, description="Joined on or before (community day).")
     active_within_days: int | None = strawberry.field(default=None, description="Active within the last N days.")
-    space_ids: list[strawberry.ID] = strawberry.field(default_factory=list, description="Watching topics in these spaces.")
+    space_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="Watching topics in these spaces."
+    )
     min_events_attended: int | None = strawberry.field(default=None, description="Events checked in at, at least.")
 
     def to_domain(self) -> domain.Criteria:
         return domain.Criteria(
-            interest_tags=list(self.interest_tags), tier_ids=[parse_id(i, "Tier", "tierIds") for i in self.tier_ids],
-            min_trust_level=self.min_trust_level, max_trust_level=self.max_trust_level,
-            stages=[UserStatus(s).value for s in self.stages], joined_after=self.joined_after,
-            joined_before=self.joined_before, active_within_days=self.active_within_days,
+            interest_tags=list(self.interest_tags),
+            tier_ids=[parse_id(i, "Tier", "tierIds") for i in self.tier_ids],
+            min_trust_level=self.min_trust_level,
+            max_trust_level=self.max_trust_level,
+            stages=[UserStatus(s).value for s in self.stages],
+            joined_after=self.joined_after,
+            joined_before=self.joined_before,
+            active_within_days=self.active_within_days,
             space_ids=[parse_id(i, "Space", "spaceIds") for i in self.space_ids],
-            min_events_attended=self.min_events_attended)
+            min_events_attended=self.min_events_attended,
+        )
 
 
 @strawberry.input(description="Save a segment: a new one, or replace one (with `segmentId`).")
@@ -103,18 +115,27 @@ class DeleteSegmentPayload(Payload):
 @strawberry.type
 class Query:
     @strawberry.field(description="Saved segments (staff only).")
-    async def segments(self, info: Info, first: First = None, after: After = None, last: Last = None,
-                       before: Before = None) -> Connection[Segment]:
+    async def segments(
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> Connection[Segment]:
         query = (await visible(models.Segment, info.context.viewer, info.context.memo)).order_by("name", "id")
         return await paginate(info, query, first=first, after=after, last=last, before=before)
 
-    @strawberry.field(description="Members in a saved segment now, newest first; `totalCount` is its size (staff only).")
+    @strawberry.field(
+        description="Members in a saved segment now, newest first; `totalCount` is its size (staff only)."
+    )
     async def segment_members(
-        self, info: Info, segment_id: Annotated[strawberry.ID, strawberry.argument(description="The segment.")],
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
+        self,
+        info: Info,
+        segment_id: Annotated[strawberry.ID, strawberry.argument(description="The segment.")],
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[User]:
-        query = await domain.segment_members(info.context.viewer, parse_id(segment_id, "Segment", "segmentId"),
-                                             settings=info.context.settings)
+        query = await domain.segment_members(
+            info.context.viewer, parse_id(segment_id, "Segment", "segmentId"), settings=info.context.settings
+        )
         return await paginate(info, query, first=first, after=after, last=last, before=before)
 
 
@@ -122,16 +143,25 @@ class Query:
 class Mutation:
     @strawberry.mutation(description="Save a segment of members (staff).")
     @guard(Require.MODERATOR)
-    async def save_segment(self, info: Info, input: Annotated[SaveSegmentInput, strawberry.argument(
-            description="The segment.")]) -> SaveSegmentPayload:
+    async def save_segment(
+        self, info: Info, input: Annotated[SaveSegmentInput, strawberry.argument(description="The segment.")]
+    ) -> SaveSegmentPayload:
         segment_id = None if input.segment_id is None else parse_id(input.segment_id, "Segment", "segmentId")
-        segment = await domain.save_segment(info.context.viewer, segment_id, input.name, input.description,
-                                            input.criteria.to_domain(), settings=info.context.settings)
+        segment = await domain.save_segment(
+            info.context.viewer,
+            segment_id,
+            input.name,
+            input.description,
+            input.criteria.to_domain(),
+            settings=info.context.settings,
+        )
         return SaveSegmentPayload(segment=segment)
 
     @strawberry.mutation(description="Delete a saved segment (staff).")
     @guard(Require.MODERATOR)
-    async def delete_segment(self, info: Info, input: Annotated[DeleteSegmentInput, strawberry.argument(
-            description="The segment.")]) -> DeleteSegmentPayload:
-        return DeleteSegmentPayload(deleted=await domain.delete_segment(
-            info.context.viewer, parse_id(input.segment_id, "Segment", "segmentId")))
+    async def delete_segment(
+        self, info: Info, input: Annotated[DeleteSegmentInput, strawberry.argument(description="The segment.")]
+    ) -> DeleteSegmentPayload:
+        return DeleteSegmentPayload(
+            deleted=await domain.delete_segment(info.context.viewer, parse_id(input.segment_id, "Segment", "segmentId"))
+        )

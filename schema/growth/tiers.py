@@ -25,7 +25,9 @@ class Tier(ModelNode):
     name: str = strawberry.field(description="The tier's name.")
     description: str = strawberry.field(description="What it stands for and gives.")
     rank: int = strawberry.field(description="Order of tiers: higher is better.")
-    min_points: int | None = strawberry.field(description="Lifetime points earned that reach it (null: not a condition).")
+    min_points: int | None = strawberry.field(
+        description="Lifetime points earned that reach it (null: not a condition)."
+    )
     min_trust_level: int | None = strawberry.field(description="Trust level that reaches it (null: not a condition).")
     manual_only: bool = strawberry.field(description="Only granted by admins (`grantTier`).")
     flair: str = strawberry.field(description="Shown beside the names of its members.")
@@ -55,9 +57,16 @@ class TierFields:
 
     def to_domain(self) -> domain.TierInput:
         return domain.TierInput(
-            name=self.name, rank=self.rank, description=self.description, min_points=self.min_points,
-            min_trust_level=self.min_trust_level, manual_only=self.manual_only, flair=self.flair,
-            extra_upload_bytes=self.extra_upload_bytes, early_signup_hours=self.early_signup_hours)
+            name=self.name,
+            rank=self.rank,
+            description=self.description,
+            min_points=self.min_points,
+            min_trust_level=self.min_trust_level,
+            manual_only=self.manual_only,
+            flair=self.flair,
+            extra_upload_bytes=self.extra_upload_bytes,
+            early_signup_hours=self.early_signup_hours,
+        )
 
 
 @strawberry.input(description="A new tier.")
@@ -79,7 +88,8 @@ class DeleteTierInput:
 class GrantTierInput:
     user_id: strawberry.ID = strawberry.field(description="Global id of the member.")
     tier_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The tier; null hands the member back to points and trust level.")
+        default=None, description="The tier; null hands the member back to points and trust level."
+    )
     reason: str = strawberry.field(default="", description="Why (kept with the grant).")
 
 
@@ -116,8 +126,9 @@ def _tier_id(value: strawberry.ID | None) -> int | None:
 @strawberry.type
 class Query:
     @strawberry.field(description="The tiers, lowest rank first.")
-    async def tiers(self, info: Info, first: First = None, after: After = None, last: Last = None,
-                    before: Before = None) -> Connection[Tier]:
+    async def tiers(
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> Connection[Tier]:
         query = (await visible(models.Tier, info.context.viewer, info.context.memo)).order_by("rank", "id")
         return await paginate(info, query, first=first, after=after, last=last, before=before)
 
@@ -126,41 +137,54 @@ class Query:
 class Mutation:
     @strawberry.mutation(description="Define a tier (admins).")
     @guard(Require.ADMIN)
-    async def create_tier(self, info: Info, input: Annotated[CreateTierInput, strawberry.argument(
-            description="The tier.")]) -> TierPayload:
-        return TierPayload(tier=await domain.create_tier(info.context.viewer, input.to_domain(),
-                                                         settings=info.context.settings))
+    async def create_tier(
+        self, info: Info, input: Annotated[CreateTierInput, strawberry.argument(description="The tier.")]
+    ) -> TierPayload:
+        return TierPayload(
+            tier=await domain.create_tier(info.context.viewer, input.to_domain(), settings=info.context.settings)
+        )
 
     @strawberry.mutation(description="Change a tier (admins); members move on the next tiers run.")
     @guard(Require.ADMIN)
-    async def update_tier(self, info: Info, input: Annotated[UpdateTierInput, strawberry.argument(
-            description="The tier.")]) -> TierPayload:
-        tier = await domain.update_tier(info.context.viewer, parse_id(input.tier_id, "Tier", "tierId"),
-                                        input.to_domain(), settings=info.context.settings)
+    async def update_tier(
+        self, info: Info, input: Annotated[UpdateTierInput, strawberry.argument(description="The tier.")]
+    ) -> TierPayload:
+        tier = await domain.update_tier(
+            info.context.viewer,
+            parse_id(input.tier_id, "Tier", "tierId"),
+            input.to_domain(),
+            settings=info.context.settings,
+        )
         return TierPayload(tier=tier)
 
     @strawberry.mutation(description="Delete a tier (admins); its members are told.")
     @guard(Require.ADMIN)
-    async def delete_tier(self, info: Info, input: Annotated[DeleteTierInput, strawberry.argument(
-            description="The tier.")]) -> DeleteTierPayload:
-        return DeleteTierPayload(deleted=await domain.delete_tier(
-            info.context.viewer, parse_id(input.tier_id, "Tier", "tierId")))
+    async def delete_tier(
+        self, info: Info, input: Annotated[DeleteTierInput, strawberry.argument(description="The tier.")]
+    ) -> DeleteTierPayload:
+        return DeleteTierPayload(
+            deleted=await domain.delete_tier(info.context.viewer, parse_id(input.tier_id, "Tier", "tierId"))
+        )
 
     @strawberry.mutation(description="Give a member a tier by hand, or hand them back to the rules (admins).")
     @guard(Require.ADMIN)
-    async def grant_tier(self, info: Info, input: Annotated[GrantTierInput, strawberry.argument(
-            description="The grant.")]) -> GrantTierPayload:
+    async def grant_tier(
+        self, info: Info, input: Annotated[GrantTierInput, strawberry.argument(description="The grant.")]
+    ) -> GrantTierPayload:
         user_id = parse_id(input.user_id, "User", "userId")
-        await domain.grant_tier(info.context.viewer, user_id, _tier_id(input.tier_id), input.reason,
-                                settings=info.context.settings)
+        await domain.grant_tier(
+            info.context.viewer, user_id, _tier_id(input.tier_id), input.reason, settings=info.context.settings
+        )
         from api.models.accounts import User as UserModel
 
         return GrantTierPayload(user=await UserModel.get(id=user_id))
 
     @strawberry.mutation(description="Restrict a reward to members of a tier and above (admins).")
     @guard(Require.ADMIN)
-    async def set_reward_tier(self, info: Info, input: Annotated[SetRewardTierInput, strawberry.argument(
-            description="The restriction.")]) -> SetRewardTierPayload:
-        reward = await domain.set_reward_tier(info.context.viewer, parse_id(input.reward_id, "Reward", "rewardId"),
-                                              _tier_id(input.tier_id))
+    async def set_reward_tier(
+        self, info: Info, input: Annotated[SetRewardTierInput, strawberry.argument(description="The restriction.")]
+    ) -> SetRewardTierPayload:
+        reward = await domain.set_reward_tier(
+            info.context.viewer, parse_id(input.reward_id, "Reward", "rewardId"), _tier_id(input.tier_id)
+        )
         return SetRewardTierPayload(reward=reward)

@@ -20,8 +20,14 @@ async def test_a_new_rule_badge_is_backfilled_once(app_settings, factory):
     for member in veterans:
         await MemberStats.create(user=member, posts=12)
     await MemberStats.create(user=newcomer, posts=2)
-    badge = await badges.create_badge(admin, name="Ten posts", tier=BadgeTier.BRONZE, criterion=BadgeCriterion.POSTS,
-                                      threshold=10, settings=app_settings)
+    badge = await badges.create_badge(
+        admin,
+        name="Ten posts",
+        tier=BadgeTier.BRONZE,
+        criterion=BadgeCriterion.POSTS,
+        threshold=10,
+        settings=app_settings,
+    )
     assert await BadgeAward.filter(badge_id=badge.id).count() == 0  # not in the request
     made = await asyncio.gather(*(badges.backfill(app_settings) for _ in range(3)))
     assert sum(made) == 5
@@ -35,8 +41,9 @@ async def test_a_revoked_badge_stays_revoked(app_settings, factory):
     admin, mod = await factory.user(role="ADMIN"), await factory.user(role="MODERATOR")
     member = await factory.user()
     await MemberStats.create(user=member, posts=3)
-    badge = await badges.create_badge(admin, name="Writer", tier=BadgeTier.BRONZE, criterion=BadgeCriterion.POSTS,
-                                      threshold=1, settings=app_settings)
+    badge = await badges.create_badge(
+        admin, name="Writer", tier=BadgeTier.BRONZE, criterion=BadgeCriterion.POSTS, threshold=1, settings=app_settings
+    )
     await badges.backfill(app_settings)
     with pytest.raises(Forbidden):
         await badges.revoke_award(member, badge.id, member.id, "nope", settings=app_settings)

@@ -34,8 +34,9 @@ async def test_fifty_concurrent_redemptions_share_the_codes_once(app_settings, f
     assert await coupons.import_codes(admin, voucher.id, [f"P-{n:03}" for n in range(20)], batch="Partner") == 20
     assert (await Reward.get(id=voucher.id)).stock == 20
     members = [await _funded(factory, admin, app_settings, 10) for _ in range(50)]
-    results = await asyncio.gather(*[rewards.redeem(m, voucher.id, settings=app_settings) for m in members],
-                                   return_exceptions=True)
+    results = await asyncio.gather(
+        *[rewards.redeem(m, voucher.id, settings=app_settings) for m in members], return_exceptions=True
+    )
     won = [r for r in results if isinstance(r, Redemption)]
     assert all(isinstance(r, (Redemption, Conflict)) for r in results), results
     assert len(won) == 20

@@ -32,8 +32,12 @@ async def test_an_invitee_who_stays_active_rewards_both_once(app_settings, facto
     await User.filter(id=inviter.id).update(trust_level=1)
     inviter = await User.get(id=inviter.id)
     _, code = await invites.create_invite(inviter, max_uses=5, expires_at=now() + timedelta(days=1), settings=settings)
-    invitee = await register(RegistrationInput("newbie", "newbie@example.org", "correct horse battery", "Newbie"),
-                             invite_code=code, sign_up=True, settings=settings)
+    invitee = await register(
+        RegistrationInput("newbie", "newbie@example.org", "correct horse battery", "Newbie"),
+        invite_code=code,
+        sign_up=True,
+        settings=settings,
+    )
     await _active(invitee, 2)
     assert await referrals.reward_ripe(settings) == 0  # not yet: 2 of 3 days
     await _active_more(invitee)

@@ -3,12 +3,12 @@ join date, activity, spaces watched, events attended), staff only, always curren
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from api.domain.growth import segments, tiers
 from api.domain.engagement import points
+from api.domain.growth import segments, tiers
 from api.errors import Conflict, Forbidden, Invalid
 from api.models.accounts import User, UserStatus
 from api.models.engagement import Event, Rsvp, RsvpStatus
@@ -25,17 +25,28 @@ async def test_criteria_select_the_right_members(app_settings, factory):
     li = await factory.user("li", interest_tags=["摄影", "Hiking"])
     ann = await factory.user("ann", interest_tags=["hiking"])
     bo = await factory.user("bo", interest_tags=["chess"])
-    await User.filter(id=li.id).update(trust_level=3, created_at=datetime(2026, 1, 10, tzinfo=timezone.utc),
-                                       last_active_day=local_day(now(), "UTC"))
-    await User.filter(id=ann.id).update(status=UserStatus.AT_RISK, created_at=datetime(2025, 6, 1, tzinfo=timezone.utc))
-    silver = await tiers.create_tier(admin, tiers.TierInput(name="Silver", rank=1, min_points=10), settings=app_settings)
+    await User.filter(id=li.id).update(
+        trust_level=3, created_at=datetime(2026, 1, 10, tzinfo=UTC), last_active_day=local_day(now(), "UTC")
+    )
+    await User.filter(id=ann.id).update(status=UserStatus.AT_RISK, created_at=datetime(2025, 6, 1, tzinfo=UTC))
+    silver = await tiers.create_tier(
+        admin, tiers.TierInput(name="Silver", rank=1, min_points=10), settings=app_settings
+    )
     await points.grant(admin, bo.id, 20, "Seed", settings=app_settings)
     await tiers.recompute(app_settings)
     space = await Space.create(name="Photos", slug="photos")
-    topic = await Topic.create(space=space, kind=TopicKind.DISCUSSION, author=li, title="t", body="b", last_activity_at=now())
+    topic = await Topic.create(
+        space=space, kind=TopicKind.DISCUSSION, author=li, title="t", body="b", last_activity_at=now()
+    )
     await TopicSubscription.create(user=ann, topic=topic, level=SubscriptionLevel.WATCH)
-    event = await Event.create(title="Walk", starts_at=now(), ends_at=now() + timedelta(hours=1), location="Park",
-                               check_in_code="ABC234", organiser=admin)
+    event = await Event.create(
+        title="Walk",
+        starts_at=now(),
+        ends_at=now() + timedelta(hours=1),
+        location="Park",
+        check_in_code="ABC234",
+        organiser=admin,
+    )
     await Rsvp.create(event=event, user=bo, status=RsvpStatus.GOING, queued_at=now(), checked_in_at=now())
 
     async def match(**criteria) -> list[str]:

@@ -10,7 +10,7 @@ import pytest
 
 from api.domain.engagement import points, rewards
 from api.domain.growth import tiers
-from api.domain.media.limits import check_quota, quota_bytes
+from api.domain.media.limits import QuotaExceeded, check_quota, quota_bytes
 from api.errors import Conflict, Forbidden, Invalid
 from api.models.accounts import User
 from api.models.engagement import Reward
@@ -20,12 +20,17 @@ from api.transactions import transaction
 
 
 async def _ladder(admin, settings):
-    silver = await tiers.create_tier(admin, tiers.TierInput(name="Silver", rank=1, min_points=100, flair="S",
-                                                            extra_upload_bytes=1000), settings=settings)
-    gold = await tiers.create_tier(admin, tiers.TierInput(name="Gold", rank=2, min_points=250, min_trust_level=2),
-                                   settings=settings)
-    partner = await tiers.create_tier(admin, tiers.TierInput(name="Partner", rank=3, manual_only=True),
-                                      settings=settings)
+    silver = await tiers.create_tier(
+        admin,
+        tiers.TierInput(name="Silver", rank=1, min_points=100, flair="S", extra_upload_bytes=1000),
+        settings=settings,
+    )
+    gold = await tiers.create_tier(
+        admin, tiers.TierInput(name="Gold", rank=2, min_points=250, min_trust_level=2), settings=settings
+    )
+    partner = await tiers.create_tier(
+        admin, tiers.TierInput(name="Partner", rank=3, manual_only=True), settings=settings
+    )
     return silver, gold, partner
 
 
@@ -49,7 +54,7 @@ async def test_definitions_are_admins_and_checked(app_settings, factory):
 
 async def test_members_reach_lose_and_are_told_of_their_tier(app_settings, factory):
     admin = await factory.user(role="ADMIN")
-    silver, gold, partner = await _ladder(admin, app_settings)
+    await _ladder(admin, app_settings)
     low, mid, high = [await factory.user() for _ in range(3)]
     for member, amount in ((low, 50), (mid, 150), (high, 300)):
         await points.grant(admin, member.id, amount, "Seed", settings=app_settings)
@@ -69,7 +74,7 @@ async def test_members_reach_lose_and_are_told_of_their_tier(app_settings, facto
 
 async def test_a_manual_grant_is_kept_until_handed_back(app_settings, factory):
     admin = await factory.user(role="ADMIN")
-    silver, gold, partner = await _ladder(admin, app_settings)
+    _silver, _gold, partner = await _ladder(admin, app_settings)
     member = await factory.user()
     await points.grant(admin, member.id, 150, "Seed", settings=app_settings)
     with pytest.raises(Forbidden):
@@ -99,13 +104,14 @@ async def test_several_processes_change_each_member_once(app_settings, factory):
 
 async def test_benefits_are_enforced(app_settings, factory):
     admin = await factory.user(role="ADMIN")
-    silver, gold, partner = await _ladder(admin, app_settings)
+    silver, _gold, _partner = await _ladder(admin, app_settings)
     plain, silvered = await factory.user(), await factory.user()
     for member in (plain, silvered):
         await points.grant(admin, member.id, 150 if member is silvered else 90, "Seed", settings=app_settings)
     await tiers.recompute(app_settings)
-    lounge = await rewards.create_reward(admin, rewards.RewardInput(name="Lounge pass", cost=10, stock=5),
-                                         settings=app_settings)
+    lounge = await rewards.create_reward(
+        admin, rewards.RewardInput(name="Lounge pass", cost=10, stock=5), settings=app_settings
+    )
     await tiers.set_reward_tier(admin, lounge.id, silver.id)
     with pytest.raises(Forbidden):
         await rewards.redeem(plain, lounge.id, settings=app_settings)
@@ -116,7 +122,7 @@ async def test_benefits_are_enforced(app_settings, factory):
     assert await quota_bytes(plain, app_settings) == base
     assert await quota_bytes(silvered, app_settings) == base + 1000
     await check_quota(silvered, base + 1000, settings=app_settings)
-    with pytest.raises(Exception):
+    with pytest.raises(QuotaExceeded):
         await check_quota(plain, base + 1000, settings=app_settings)
 
 
@@ -127,21 +133,38 @@ async def test_a_tier_signs_up_for_events_early(app_settings, factory):
     from api.timeutil import now
 
     admin = await factory.user(role="ADMIN")
-    await tiers.create_tier(admin, tiers.TierInput(name="Early", rank=1, min_points=10, early_signup_hours=24),
-                            settings=app_settings)
+    await tiers.create_tier(
+        admin, tiers.TierInput(name="Early", rank=1, min_points=10, early_signup_hours=24), settings=app_settings
+    )
     early, late = await factory.user(), await factory.user()
     await points.grant(admin, early.id, 10, "Seed", settings=app_settings)
     await tiers.recompute(app_settings)
     opens = now() + timedelta(hours=12)
-    event = await events.create_event(admin, events.EventInput(
-        title="Meetup", starts_at=now() + timedelta(days=3), ends_at=now() + timedelta(days=3, hours=2),
-        location="Hall", signup_opens_at=opens), settings=app_settings)
+    event = await events.create_event(
+        admin,
+        events.EventInput(
+            title="Meetup",
+            starts_at=now() + timedelta(days=3),
+            ends_at=now() + timedelta(days=3, hours=2),
+            location="Hall",
+            signup_opens_at=opens,
+        ),
+        settings=app_settings,
+    )
     assert (await events.rsvp(early, event.id)).status.value == "GOING"
     with pytest.raises(Conflict) as closed:
         await events.rsvp(late, event.id)
     assert closed.value.code.value == "CLOSED"
     assert (await events.rsvp(late, event.id, at=opens)).status.value == "GOING"
     with pytest.raises(Invalid):
-        await events.create_event(admin, events.EventInput(
-            title="Odd", starts_at=now() + timedelta(days=1), ends_at=now() + timedelta(days=1, hours=1),
-            location="Hall", signup_opens_at=now() + timedelta(days=2)), settings=app_settings)
+        await events.create_event(
+            admin,
+            events.EventInput(
+                title="Odd",
+                starts_at=now() + timedelta(days=1),
+                ends_at=now() + timedelta(days=1, hours=1),
+                location="Hall",
+                signup_opens_at=now() + timedelta(days=2),
+            ),
+            settings=app_settings,
+        )

@@ -11,8 +11,9 @@ from api.models.engagement import PointEntry
 async def test_publishing_an_article_earns_its_creator_points_once(app_settings, factory):
     author = await factory.user(trust_level=2)
     mod = await factory.user(role="MODERATOR")
-    article = await articles.create_article(author, articles.ArticleInput(title="How to brew", body="Steep it."),
-                                            settings=app_settings)
+    article = await articles.create_article(
+        author, articles.ArticleInput(title="How to brew", body="Steep it."), settings=app_settings
+    )
     assert await points.balance(author.id) == 0
     await articles.publish_article(mod, article.id, settings=app_settings)
     assert await points.balance(author.id) == 20

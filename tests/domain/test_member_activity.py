@@ -3,7 +3,7 @@ write per member and day, and a returning member's lifecycle stage cleared."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from api.domain.activity import record_visit
 from api.domain.engagement import analytics
@@ -14,7 +14,7 @@ SHANGHAI = "Asia/Shanghai"
 
 
 def utc(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 3, day, hour, minute, tzinfo=timezone.utc)
+    return datetime(2026, 3, day, hour, minute, tzinfo=UTC)
 
 
 async def test_activity_lands_on_the_community_day_and_stats_agree(app_settings, factory):
@@ -27,13 +27,17 @@ async def test_activity_lands_on_the_community_day_and_stats_agree(app_settings,
     assert not await record_visit(early, at=utc(10, 3), settings=settings)  # same Shanghai day: no write
     assert await record_visit(late, at=utc(9, 15, 30), settings=settings)
     space = await Space.create(name="General", slug="general")
-    await Topic.create(space=space, kind=TopicKind.DISCUSSION, author=early, title="Night owl", body="b",
-                       last_activity_at=utc(9, 17))
+    await Topic.create(
+        space=space, kind=TopicKind.DISCUSSION, author=early, title="Night owl", body="b", last_activity_at=utc(9, 17)
+    )
     await Topic.filter(title="Night owl").update(created_at=utc(9, 17, 5))
     assert [(r.user_id, r.day) for r in await MemberActivity.all().order_by("day")] == [
-        (late.id, date(2026, 3, 9)), (early.id, date(2026, 3, 10))]
-    stats = await analytics.community_stats(mod, date(2026, 3, 9), date(2026, 3, 10), analytics.Interval.DAY,
-                                            settings=settings)
+        (late.id, date(2026, 3, 9)),
+        (early.id, date(2026, 3, 10)),
+    ]
+    stats = await analytics.community_stats(
+        mod, date(2026, 3, 9), date(2026, 3, 10), analytics.Interval.DAY, settings=settings
+    )
     ninth, tenth = stats.buckets
     # Hand count: on the 10th (Shanghai) `early` joined, was active and started a topic.
     assert (tenth.new_members, tenth.active_members, tenth.topics) == (1, 1, 1)

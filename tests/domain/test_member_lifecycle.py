@@ -4,7 +4,7 @@ thresholds, one reminder per member even with several processes, back to ACTIVE 
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -15,12 +15,13 @@ from api.models.accounts import User, UserStatus
 from api.models.notifications import Notification
 from api.transactions import transaction
 
-AT = datetime(2026, 6, 30, 12, tzinfo=timezone.utc)  # community day 2026-06-30 (UTC)
+AT = datetime(2026, 6, 30, 12, tzinfo=UTC)  # community day 2026-06-30 (UTC)
 TODAY = date(2026, 6, 30)
 
 
-async def _member(factory, last_active: date | None, joined: datetime = datetime(2026, 1, 1, tzinfo=timezone.utc),
-                  role: str = "MEMBER"):
+async def _member(
+    factory, last_active: date | None, joined: datetime = datetime(2026, 1, 1, tzinfo=UTC), role: str = "MEMBER"
+):
     user = await factory.user(role=role)
     await User.filter(id=user.id).update(last_active_day=last_active, created_at=joined)
     return await User.get(id=user.id)
@@ -41,8 +42,13 @@ async def test_absence_moves_members_one_stage_at_a_time(app_settings, factory):
     assert await lifecycle.advance(settings, at=AT) == {"INACTIVE": 0, "AT_RISK": 3}
     stages = await _stages()
     assert [stages[u.id] for u in (fresh, absent, gone, never_seen_new, never_seen_old, staff)] == [
-        UserStatus.ACTIVE, UserStatus.AT_RISK, UserStatus.AT_RISK, UserStatus.ACTIVE, UserStatus.AT_RISK,
-        UserStatus.ACTIVE]
+        UserStatus.ACTIVE,
+        UserStatus.AT_RISK,
+        UserStatus.AT_RISK,
+        UserStatus.ACTIVE,
+        UserStatus.AT_RISK,
+        UserStatus.ACTIVE,
+    ]
     # AT_RISK members are reminded, once, with the community's message.
     reminded = await Notification.filter(kind="growth.at_risk_reminder").values_list("user_id", flat=True)
     assert sorted(reminded) == sorted([absent.id, gone.id, never_seen_old.id])

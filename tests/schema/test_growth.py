@@ -26,13 +26,17 @@ MARK_USED = """mutation($input: MarkCouponUsedInput!) { markCouponUsed(input: $i
 
 async def test_admins_define_tiers_and_everyone_sees_them(gql, factory):
     _, admin_token = await factory.member_with_token(role="ADMIN")
-    made = (await gql(CREATE_TIER, {"input": {"name": "Gold", "rank": 2, "minPoints": 250, "flair": "G"}},
-                      token=admin_token))["createTier"]
+    made = (
+        await gql(
+            CREATE_TIER, {"input": {"name": "Gold", "rank": 2, "minPoints": 250, "flair": "G"}}, token=admin_token
+        )
+    )["createTier"]
     assert made["errors"] == [] and made["tier"]["name"] == "Gold"
     refused = (await gql(CREATE_TIER, {"input": {"name": "Empty", "rank": 3}}, token=admin_token))["createTier"]
     assert refused["tier"] is None and refused["errors"][0]["field"] == "minPoints"
-    clash = (await gql(CREATE_TIER, {"input": {"name": "Other", "rank": 2, "minPoints": 1}},
-                       token=admin_token))["createTier"]
+    clash = (await gql(CREATE_TIER, {"input": {"name": "Other", "rank": 2, "minPoints": 1}}, token=admin_token))[
+        "createTier"
+    ]
     assert clash["errors"][0]["code"] == "CONFLICT"
     assert (await gql(TIERS))["tiers"]["nodes"] == [{"name": "Gold", "rank": 2, "flair": "G", "manualOnly": False}]
 
@@ -40,8 +44,9 @@ async def test_admins_define_tiers_and_everyone_sees_them(gql, factory):
 async def test_member_tiers_on_a_list_page_cost_the_same_whatever_its_size(gql, factory, app_settings, count_queries):
     admin = await factory.user(role="ADMIN")
     _, mod_token = await factory.member_with_token(role="MODERATOR")
-    await tiers.create_tier(admin, tiers.TierInput(name="Silver", rank=1, min_points=10, flair="S"),
-                            settings=app_settings)
+    await tiers.create_tier(
+        admin, tiers.TierInput(name="Silver", rank=1, min_points=10, flair="S"), settings=app_settings
+    )
     for n in range(12):
         member = await factory.user(f"m{n:02}")
         if n % 2:
@@ -64,12 +69,14 @@ async def test_coupons_reach_the_member_and_staff_mark_them_used(gql, factory, a
     member, token = await factory.member_with_token()
     _, other_token = await factory.member_with_token()
     await points.grant(admin, member.id, 100, "Seed", settings=app_settings)
-    silver = await tiers.create_tier(admin, tiers.TierInput(name="Silver", rank=1, min_points=50),
-                                     settings=app_settings)
+    silver = await tiers.create_tier(
+        admin, tiers.TierInput(name="Silver", rank=1, min_points=50), settings=app_settings
+    )
     vouchers = []
     for n in range(3):
-        voucher = await rewards.create_reward(admin, rewards.RewardInput(name=f"Voucher {n}", cost=10, stock=0),
-                                              settings=app_settings)
+        voucher = await rewards.create_reward(
+            admin, rewards.RewardInput(name=f"Voucher {n}", cost=10, stock=0), settings=app_settings
+        )
         await coupons.import_codes(admin, voucher.id, [f"V{n}-A", f"V{n}-B"], batch="Shop")
         vouchers.append(voucher)
     await tiers.set_reward_tier(admin, vouchers[0].id, silver.id)
@@ -78,8 +85,9 @@ async def test_coupons_reach_the_member_and_staff_mark_them_used(gql, factory, a
     assert refused["errors"][0]["code"] == "FORBIDDEN" and refused["redemption"] is None
     await tiers.recompute(app_settings)
     for voucher in vouchers:
-        done = (await gql(REDEEM, {"input": {"rewardId": node_global_id("Reward", voucher.id)}},
-                          token=token))["redeemReward"]
+        done = (await gql(REDEEM, {"input": {"rewardId": node_global_id("Reward", voucher.id)}}, token=token))[
+            "redeemReward"
+        ]
         assert done["errors"] == []
     assert done["balance"] == 70
     costs = []
@@ -128,7 +136,8 @@ async def test_referral_leaderboard_and_chains(gql, factory, app_settings):
     denied = await gql(CHAIN, {"id": guest_id}, token=member_token, expect_errors=True)
     assert denied["data"] is None and denied["errors"][0]["message"] == "This needs the moderator role."
     assert (await gql(CHAIN, {"id": guest_id}, token=mod_token))["referralChain"] == [
-        {"rewarded": True, "reason": "", "referral": {"inviter": {"username": "host"}}}]
+        {"rewarded": True, "reason": "", "referral": {"inviter": {"username": "host"}}}
+    ]
 
 
 REVOKE = """mutation($input: RevokeBadgeInput!) { revokeBadge(input: $input) {

@@ -20,9 +20,14 @@ async def test_staff_save_segments_and_list_their_members(gql, factory, count_qu
     assert refused["errors"][0]["code"] == "FORBIDDEN"
     saved = (await gql(SAVE, {"input": {"name": "Hikers", "criteria": criteria}}, token=mod_token))["saveSegment"]
     assert saved["errors"] == [] and saved["segment"]["criteria"] == {
-        "interestTags": ["hiking"], "stages": ["ACTIVE"], "minTrustLevel": None}
+        "interestTags": ["hiking"],
+        "stages": ["ACTIVE"],
+        "minTrustLevel": None,
+    }
     segment_id = saved["segment"]["id"]
-    bad = (await gql(SAVE, {"input": {"name": "Bad", "criteria": {"minTrustLevel": 9}}}, token=mod_token))["saveSegment"]
+    bad = (await gql(SAVE, {"input": {"name": "Bad", "criteria": {"minTrustLevel": 9}}}, token=mod_token))[
+        "saveSegment"
+    ]
     assert bad["errors"][0]["field"] == "minTrustLevel"
     denied = await gql(MEMBERS, {"id": segment_id}, token=member_token, expect_errors=True)
     assert denied["data"] is None and denied["errors"][0]["message"] == "This needs the moderator role."

@@ -26,8 +26,12 @@ async def test_a_public_topic_unfurls_and_a_private_one_is_not_found(gql, client
     hidden = await make_topic(member, private, settings, title="Members only", body="secret")
     shown_id, hidden_id = node_global_id("Topic", shown.id), node_global_id("Topic", hidden.id)
     og = (await gql(OG, {"id": shown_id}))["node"]["og"]
-    assert og == {"title": "Tea & <cake>", "description": "Bold first post",
-                  "imageUrl": "https://cdn.example.org/logo.png", "sharePath": f"/s/{shown_id}"}
+    assert og == {
+        "title": "Tea & <cake>",
+        "description": "Bold first post",
+        "imageUrl": "https://cdn.example.org/logo.png",
+        "sharePath": f"/s/{shown_id}",
+    }
     # A member reads the members-only topic, but it has no public card.
     assert (await gql(OG, {"id": hidden_id}, token=token))["node"] == {"og": None}
     page = await client.get(og["sharePath"])
@@ -35,16 +39,26 @@ async def test_a_public_topic_unfurls_and_a_private_one_is_not_found(gql, client
     assert '<meta property="og:title" content="Tea &amp; &lt;cake&gt;">' in page.text
     assert '<meta name="twitter:card" content="summary_large_image">' in page.text
     assert '<meta property="og:image" content="https://cdn.example.org/logo.png">' in page.text
-    for path in (f"/s/{hidden_id}", "/s/not-an-id", f"/s/{node_global_id('Topic', 999999)}",
-                 f"/s/{node_global_id('User', member.id)}"):
+    for path in (
+        f"/s/{hidden_id}",
+        "/s/not-an-id",
+        f"/s/{node_global_id('Topic', 999999)}",
+        f"/s/{node_global_id('User', member.id)}",
+    ):
         assert (await client.get(path)).status_code == 404, path
 
 
 async def test_the_share_page_redirects_to_the_frontend(app_settings, factory):
     organiser = await factory.user(role="MODERATOR")
-    event = await Event.create(title="Meetup", description="Bring *snacks*", starts_at=now() + timedelta(days=3),
-                               ends_at=now() + timedelta(days=3, hours=2), location="Hall", organiser=organiser,
-                               check_in_code="ABC234")
+    event = await Event.create(
+        title="Meetup",
+        description="Bring *snacks*",
+        starts_at=now() + timedelta(days=3),
+        ends_at=now() + timedelta(days=3, hours=2),
+        location="Hall",
+        organiser=organiser,
+        check_in_code="ABC234",
+    )
     settings = app_settings.replace(share_url_template="https://app.example.org/{type}/{id}")
     card = await share.card("CommunityEvent", event.id, settings)
     assert card is not None and card.description.endswith("· Hall. Bring snacks")

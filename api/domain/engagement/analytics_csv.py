@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from datetime import date
 from enum import Enum
 
@@ -21,13 +22,27 @@ class StatsTable(str, Enum):
 
 
 BUCKET_COLUMNS = (
-    "start", "end", "new_members", "active_members", "returning_members", "topics", "posts", "questions",
-    "answers", "accepted_questions", "acceptance_rate", "median_first_answer_seconds", "votes", "check_ins",
-    "event_attendance", "articles", "resources",
+    "start",
+    "end",
+    "new_members",
+    "active_members",
+    "returning_members",
+    "topics",
+    "posts",
+    "questions",
+    "answers",
+    "accepted_questions",
+    "acceptance_rate",
+    "median_first_answer_seconds",
+    "votes",
+    "check_ins",
+    "event_attendance",
+    "articles",
+    "resources",
 )
 
 
-def _text(rows: list[list[object]]) -> str:
+def _text(rows: Sequence[Sequence[object]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     for row in rows:
@@ -35,8 +50,15 @@ def _text(rows: list[list[object]]) -> str:
     return out.getvalue()
 
 
-async def stats_csv(actor: User | None, table: StatsTable, start: date, end: date,
-                    interval: analytics.Interval = analytics.Interval.DAY, *, settings: Settings) -> str:
+async def stats_csv(
+    actor: User | None,
+    table: StatsTable,
+    start: date,
+    end: date,
+    interval: analytics.Interval = analytics.Interval.DAY,
+    *,
+    settings: Settings,
+) -> str:
     """One analytics table as CSV with a header row (staff only, as the tables themselves)."""
     table = StatsTable(table)
     if table is StatsTable.BUCKETS:
@@ -52,5 +74,6 @@ async def stats_csv(actor: User | None, table: StatsTable, start: date, end: dat
         names = dict(await User.filter(id__in=[r.user_id for r in rows]).values_list("id", "username"))
         return _text([["username", "points", "posts"]] + [[names.get(r.user_id), r.points, r.posts] for r in rows])
     spaces = await analytics.engagement_by_space(actor, start, end, settings=settings)
-    return _text([["space", "topics", "posts", "contributors"]]
-                 + [[s.name, s.topics, s.posts, s.contributors] for s in spaces])
+    return _text(
+        [["space", "topics", "posts", "contributors"]] + [[s.name, s.topics, s.posts, s.contributors] for s in spaces]
+    )

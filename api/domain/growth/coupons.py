@@ -18,7 +18,9 @@ from datetime import datetime
 from tortoise.expressions import F, Q
 from tortoise.queryset import QuerySet
 
-from api.errors import Conflict, Invalid, NotFound, collect
+from api.db import column
+from api.domain.engagement.questions import IssueCoupon
+from api.errors import Conflict, DomainError, Invalid, NotFound, collect
 from api.models.accounts import Role, User
 from api.models.engagement import Reward
 from api.models.growth import Coupon
@@ -50,21 +52,23 @@ def _check_expiry(expires_at: datetime | None) -> None:
 
 async def _add(reward: Reward, codes: list[str], batch: str, expires_at: datetime | None) -> int:
     async with transaction():
-        await Coupon.bulk_create([Coupon(reward_id=reward.id, code=code, batch=batch, expires_at=expires_at)
-                                  for code in codes])
+        await Coupon.bulk_create(
+            [Coupon(reward_id=reward.id, code=code, batch=batch, expires_at=expires_at) for code in codes]
+        )
         await Reward.filter(id=reward.id).update(stock=F("stock") + len(codes))
     return len(codes)
 
 
-async def generate_codes(actor: User | None, reward_id: int, count: int, *, batch: str = "",
-                         expires_at: datetime | None = None) -> int:
+async def generate_codes(
+    actor: User | None, reward_id: int, count: int, *, batch: str = "", expires_at: datetime | None = None
+) -> int:
     """Generate `count` random codes for a reward (and as much stock)."""
     require_role(actor, Role.ADMIN)
     reward = await _reward(reward_id)
     if not 1 <= count <= MAX_CODES:
         raise Invalid(f"Generate 1 to {MAX_CODES} codes at once.", field="count")
     _check_expiry(expires_at)
-    existing = set(await Coupon.filter(reward_id=reward.id).values_list("code", flat=True))
+    existing = set(await column(Coupon.filter(reward_id=reward.id), "code"))
     codes: list[str] = []
     while len(codes) < count:
         code = new_code()
@@ -74,14 +78,15 @@ async def generate_codes(actor: User | None, reward_id: int, count: int, *, batc
     return await _add(reward, codes, batch.strip()[:100], expires_at)
 
 
-async def import_codes(actor: User | None, reward_id: int, codes: list[str], *, batch: str = "",
-                       expires_at: datetime | None = None) -> int:
+async def import_codes(
+    actor: User | None, reward_id: int, codes: list[str], *, batch: str = "", expires_at: datetime | None = None
+) -> int:
     """Import a partner's codes for a reward (and as much stock). Duplicates are refused."""
     require_role(actor, Role.ADMIN)
     reward = await _reward(reward_id)
     _check_expiry(expires_at)
     cleaned = [c.strip() for c in codes if c and c.strip()]
-    errors: list = []
+    errors: list[DomainError] = []
     if not 1 <= len(cleaned) <= MAX_CODES:
         errors.append(Invalid(f"Import 1 to {MAX_CODES} codes at once.", field="codes"))
     bad = [c for c in cleaned if len(c) > 64 or not c.isprintable()]
@@ -96,31 +101,38 @@ async def import_codes(actor: User | None, reward_id: int, codes: list[str], *, 
     return await _add(reward, cleaned, batch.strip()[:100], expires_at)
 
 
-async def issue(question, settings: Settings) -> str | None:
+async def issue(question: IssueCoupon, settings: Settings) -> str | None:
     """Decider of `IssueCoupon`: claim one free, unexpired code of the reward for the redemption."""
     if not await Coupon.filter(reward_id=question.reward_id).exists():
         return None  # not a coupon reward
     moment = now()
     for _ in range(CLAIM_ATTEMPTS):
-        free = await (Coupon.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=moment),
-                                    reward_id=question.reward_id, user_id__isnull=True)
-                      .order_by("id").first())
+        free = await (
+            Coupon.filter(
+                Q(expires_at__isnull=True) | Q(expires_at__gt=moment),
+                reward_id=question.reward_id,
+                user_id__isnull=True,
+            )
+            .order_by("id")
+            .first()
+        )
         if free is None:
             break
         claimed = await Coupon.filter(id=free.id, user_id__isnull=True).update(
-            user_id=question.user_id, redemption_id=question.redemption_id, issued_at=moment)
+            user_id=question.user_id, redemption_id=question.redemption_id, issued_at=moment
+        )
         if claimed:
             return free.code
     raise Conflict("This reward has no coupon code left.", field="rewardId")
 
 
-def my_coupons(actor: User | None) -> QuerySet:
+def my_coupons(actor: User | None) -> QuerySet[Coupon]:
     """The viewer's coupons, newest first."""
     member = require_member(actor)
     return Coupon.filter(user_id=member.id).order_by("-issued_at", "-id")
 
 
-def reward_coupons(actor: User | None, reward_id: int) -> QuerySet:
+def reward_coupons(actor: User | None, reward_id: int) -> QuerySet[Coupon]:
     """Every code of a reward (staff)."""
     require_role(actor, Role.MODERATOR)
     return Coupon.filter(reward_id=reward_id).order_by("id")

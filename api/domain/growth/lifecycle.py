@@ -11,7 +11,8 @@ with several processes running the job every change is made, and announced, by e
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from tortoise.queryset import QuerySet
@@ -29,9 +30,9 @@ from api.timeutil import local_day, now
 BATCH = 1000
 
 
-def _absent_since(day: date, tz: str) -> tuple[str, list]:
+def _absent_since(day: date, tz: str) -> tuple[str, list[Any]]:
     """SQL condition (and parameters): no activity on `day` or later."""
-    midnight = datetime.combine(day, time(0), ZoneInfo(tz)).astimezone(timezone.utc)
+    midnight = datetime.combine(day, time(0), ZoneInfo(tz)).astimezone(UTC)
     return ("(last_active_day < ? OR (last_active_day IS NULL AND created_at < ?))", [day, midnight])
 
 
@@ -72,11 +73,16 @@ async def lifecycle_job(settings: Settings) -> bool:
 async def remind_at_risk(event: MemberStageChanged, settings: Settings) -> None:
     """A member who became AT_RISK hears from the community (a notification)."""
     if event.new == UserStatus.AT_RISK.value:
-        await notify(event.user_id, "growth.at_risk_reminder", subject_type="User", subject_id=event.user_id,
-                     message=settings.lifecycle_reminder)
+        await notify(
+            event.user_id,
+            "growth.at_risk_reminder",
+            subject_type="User",
+            subject_id=event.user_id,
+            message=settings.lifecycle_reminder,
+        )
 
 
-def members_by_stage(actor: User | None, stage: UserStatus) -> QuerySet:
+def members_by_stage(actor: User | None, stage: UserStatus) -> QuerySet[User]:
     """The review: members (not staff) at a lifecycle stage, least recently active first. Staff only."""
     require_role(actor, Role.MODERATOR)
     try:

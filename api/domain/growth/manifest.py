@@ -17,10 +17,17 @@ DOMAIN = Domain(
     schema="schema.growth",
     events=(MemberStageChanged, TierChanged),
     handlers=(on(MemberStageChanged, remind_at_risk), on(TierChanged, tiers.tell_member)),
-    deciders=(decider(MayRedeem, tiers.may_redeem), decider(IssueCoupon, coupons.issue),
-              decider(StorageQuotaBonus, tiers.storage_bonus), decider(EarlySignupHours, tiers.early_signup)),
-    jobs=(Job("growth.lifecycle", lifecycle_job, interval=600), Job("growth.tiers", tiers.tiers_job, interval=300),
-          Job("growth.referrals", referrals.referrals_job, interval=600)),
+    deciders=(
+        decider(MayRedeem, tiers.may_redeem),
+        decider(IssueCoupon, coupons.issue),
+        decider(StorageQuotaBonus, tiers.storage_bonus),
+        decider(EarlySignupHours, tiers.early_signup),
+    ),
+    jobs=(
+        Job("growth.lifecycle", lifecycle_job, interval=600),
+        Job("growth.tiers", tiers.tiers_job, interval=300),
+        Job("growth.referrals", referrals.referrals_job, interval=600),
+    ),
     read_policies=READ_POLICIES,
     seeder=seed,
 )

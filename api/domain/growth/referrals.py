@@ -17,6 +17,7 @@ Abuse guard (a refused referral is recorded with its reason and never paid):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from api.db import fetch_all
 from api.domain.engagement import points
@@ -33,7 +34,7 @@ BATCH = 200
 MAX_CHAIN = 20
 
 
-async def _refusal(referral: dict) -> str | None:
+async def _refusal(referral: dict[str, Any]) -> str | None:
     inviter, invitee = referral["inviter_id"], referral["invitee_id"]
     if inviter is None or inviter == invitee:
         return "self-referral"
@@ -42,8 +43,9 @@ async def _refusal(referral: dict) -> str | None:
             return "banned"
     agents = {}
     for user_id in (inviter, invitee):
-        agents[user_id] = set(await AccessToken.filter(user_id=user_id).exclude(user_agent="")
-                              .values_list("user_agent", flat=True))
+        agents[user_id] = set(
+            await AccessToken.filter(user_id=user_id).exclude(user_agent="").values_list("user_agent", flat=True)
+        )
     if agents[inviter] & agents[invitee]:
         return "same device"
     return None
@@ -53,7 +55,8 @@ async def _claim(referral_id: int, rewarded: bool, reason: str, amount: int) -> 
     rows = await fetch_all(
         "INSERT INTO growth_referral_outcomes (referral_id, rewarded, reason, points, created_at) "
         "VALUES (?, ?, ?, ?, ?) ON CONFLICT (referral_id) DO NOTHING RETURNING id",
-        [referral_id, rewarded, reason, amount, now()])
+        [referral_id, rewarded, reason, amount, now()],
+    )
     return bool(rows)
 
 
@@ -70,7 +73,8 @@ async def reward_ripe(settings: Settings) -> int:
             "WHERE r.id > ? AND NOT EXISTS (SELECT 1 FROM growth_referral_outcomes o WHERE o.referral_id = r.id) "
             "AND (SELECT COUNT(*) FROM member_activity a WHERE a.user_id = r.invitee_id) >= ? "
             "ORDER BY r.id LIMIT ?",
-            [last_id, settings.referral_active_days, BATCH])
+            [last_id, settings.referral_active_days, BATCH],
+        )
         if not ripe:
             return paid
         last_id = ripe[-1]["id"]
@@ -81,12 +85,23 @@ async def reward_ripe(settings: Settings) -> int:
             if reason:
                 continue
             for side, user_id in (("inviter", referral["inviter_id"]), ("invitee", referral["invitee_id"])):
-                await points.award(settings, user_id, "referral", amount=amount, source_type="Referral",
-                                   source_id=referral["id"], dedupe_key=f"referral:{referral['id']}:{side}",
-                                   reason="Referral reward")
-                await notify(user_id, "growth.referral_rewarded", subject_type="User",
-                             subject_id=referral["invitee_id"],
-                             message=f"You earned {amount} points for a referral.")
+                await points.award(
+                    settings,
+                    user_id,
+                    "referral",
+                    amount=amount,
+                    source_type="Referral",
+                    source_id=referral["id"],
+                    dedupe_key=f"referral:{referral['id']}:{side}",
+                    reason="Referral reward",
+                )
+                await notify(
+                    user_id,
+                    "growth.referral_rewarded",
+                    subject_type="User",
+                    subject_id=referral["invitee_id"],
+                    message=f"You earned {amount} points for a referral.",
+                )
             paid += 1
 
 
@@ -107,7 +122,9 @@ async def leaderboard(limit: int = 10) -> list[Referrer]:
     rows = await fetch_all(
         "SELECT r.inviter_id AS user_id, COUNT(*) AS n FROM growth_referral_outcomes o "
         "JOIN moderation_referrals r ON r.id = o.referral_id WHERE o.rewarded = ? AND r.inviter_id IS NOT NULL "
-        "GROUP BY r.inviter_id ORDER BY n DESC, r.inviter_id LIMIT ?", [True, limit])
+        "GROUP BY r.inviter_id ORDER BY n DESC, r.inviter_id LIMIT ?",
+        [True, limit],
+    )
     return [Referrer(user_id=int(r["user_id"]), rewarded=int(r["n"])) for r in rows]
 
 
@@ -126,11 +143,13 @@ async def chain(actor: User | None, user_id: int) -> list[ChainLink]:
     seen = {user_id}
     current = user_id
     for _ in range(MAX_CHAIN):
-        referral = await Referral.filter(invitee_id=current, inviter_id__isnull=False).order_by("created_at", "id").first()
+        referral = (
+            await Referral.filter(invitee_id=current, inviter_id__isnull=False).order_by("created_at", "id").first()
+        )
         if referral is None:
             break
         links.append(ChainLink(referral, await ReferralOutcome.filter(referral_id=referral.id).first()))
-        if referral.inviter_id in seen:
+        if referral.inviter_id is None or referral.inviter_id in seen:
             break
         seen.add(referral.inviter_id)
         current = referral.inviter_id

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
@@ -17,7 +18,7 @@ from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 
 from api.db import fetch_all
-from api.errors import Conflict, Invalid, NotFound, collect
+from api.errors import Conflict, DomainError, Invalid, NotFound, collect
 from api.models.accounts import Role, User, UserStatus
 from api.models.forum import SubscriptionLevel, TopicSubscription
 from api.models.growth import MemberTier, Segment
@@ -42,11 +43,11 @@ class Criteria:
     space_ids: list[int] = field(default_factory=list)  # watches topics in any of these spaces
     min_events_attended: int | None = None
 
-    def to_json(self) -> dict:
-        return json.loads(json.dumps(asdict(self), default=str))
+    def to_json(self) -> dict[str, Any]:
+        return cast(dict[str, Any], json.loads(json.dumps(asdict(self), default=str)))
 
     @classmethod
-    def from_json(cls, data: dict) -> Criteria:
+    def from_json(cls, data: dict[str, Any]) -> Criteria:
         values = dict(data or {})
         for key in ("joined_after", "joined_before"):
             if values.get(key):
@@ -60,7 +61,7 @@ def _camel(name: str) -> str:
 
 
 def check(criteria: Criteria) -> Criteria:
-    errors: list = []
+    errors: list[DomainError] = []
     for name in ("interest_tags", "tier_ids", "stages", "space_ids"):
         if len(getattr(criteria, name)) > MAX_VALUES:
             errors.append(Invalid(f"Give at most {MAX_VALUES} values.", field=_camel(name)))
@@ -88,13 +89,13 @@ async def members_query(criteria: Criteria, settings: Settings) -> QuerySet[User
         # Interest tags are a JSON list: match the quoted tag in its text (portable SQL), then
         # confirm in Python on the matched rows only.
         # Both spellings of a non-ASCII tag: stored JSON may escape it (\\uXXXX) or not.
-        patterns = sorted({f"%{json.dumps(t, ensure_ascii=ascii)}%" for t in criteria.interest_tags
-                           for ascii in (False, True)})
+        patterns = sorted(
+            {f"%{json.dumps(t, ensure_ascii=ascii)}%" for t in criteria.interest_tags for ascii in (False, True)}
+        )
         clauses = " OR ".join("LOWER(CAST(interest_tags AS TEXT)) LIKE ?" for _ in patterns)
         rows = await fetch_all(f"SELECT id, interest_tags FROM users WHERE {clauses}", patterns)
         wanted = set(criteria.interest_tags)
-        ids = [r["id"] for r in rows
-               if wanted & {str(t).casefold() for t in _as_list(r["interest_tags"])}]
+        ids = [r["id"] for r in rows if wanted & {str(t).casefold() for t in _as_list(r["interest_tags"])}]
         query = query.filter(id__in=ids)
     if criteria.tier_ids:
         query = query.filter(id__in=Subquery(MemberTier.filter(tier_id__in=criteria.tier_ids).values("user_id")))
@@ -117,16 +118,18 @@ async def members_query(criteria: Criteria, settings: Settings) -> QuerySet[User
     if criteria.min_events_attended is not None:
         rows = await fetch_all(
             "SELECT user_id FROM engagement_rsvps WHERE checked_in_at IS NOT NULL GROUP BY user_id "
-            "HAVING COUNT(*) >= ?", [criteria.min_events_attended])
+            "HAVING COUNT(*) >= ?",
+            [criteria.min_events_attended],
+        )
         query = query.filter(id__in=[r["user_id"] for r in rows])
     return query.order_by("-created_at", "-id")
 
 
 def _midnight(day: date, tz: str) -> datetime:
-    return datetime.combine(day, time(0), ZoneInfo(tz)).astimezone(timezone.utc)
+    return datetime.combine(day, time(0), ZoneInfo(tz)).astimezone(UTC)
 
 
-def _as_list(value: object) -> list:
+def _as_list(value: object) -> list[Any]:
     if isinstance(value, list):
         return value
     try:
@@ -136,8 +139,9 @@ def _as_list(value: object) -> list:
     return parsed if isinstance(parsed, list) else []
 
 
-async def save_segment(actor: User | None, segment_id: int | None, name: str, description: str,
-                       criteria: Criteria, *, settings: Settings) -> Segment:
+async def save_segment(
+    actor: User | None, segment_id: int | None, name: str, description: str, criteria: Criteria, *, settings: Settings
+) -> Segment:
     """Create (no id) or replace a saved segment (staff)."""
     staff = require_role(actor, Role.MODERATOR)
     name = line(name, "name", 100)
@@ -150,12 +154,12 @@ async def save_segment(actor: User | None, segment_id: int | None, name: str, de
         raise Conflict("Another segment has this name.", field="name")
     if segment_id is None:
         try:
-            return await Segment.create(name=name, description=description, criteria=criteria.to_json(),
-                                        created_by=staff)
+            return await Segment.create(
+                name=name, description=description, criteria=criteria.to_json(), created_by=staff
+            )
         except IntegrityError:
             raise Conflict("Another segment has this name.", field="name") from None
-    if not await Segment.filter(id=segment_id).update(name=name, description=description,
-                                                       criteria=criteria.to_json()):
+    if not await Segment.filter(id=segment_id).update(name=name, description=description, criteria=criteria.to_json()):
         raise NotFound("No such segment.", field="segmentId")
     return await Segment.get(id=segment_id)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -36,20 +37,25 @@ class ShareCard:
     image_url: str | None
 
 
-async def card_for(row: object, kind: str, settings: Settings) -> ShareCard | None:
+async def card_for(row: Any, kind: str, settings: Settings) -> ShareCard | None:
     """The card of a loaded row, or None when anonymous visitors may not read it."""
-    if not await can_view(None, row):  # type: ignore[arg-type]
+    if not await can_view(None, row):
         return None
     if isinstance(row, Topic):
         description = await plain_text_async(row.body, DESCRIPTION_LENGTH)
     elif isinstance(row, Article):
         description = row.summary or await plain_text_async(row.body, DESCRIPTION_LENGTH)
     else:
-        when = row.starts_at.strftime("%Y-%m-%d %H:%M UTC")  # type: ignore[attr-defined]
-        where = f" · {row.location}" if row.location else ""  # type: ignore[attr-defined]
-        description = f"{when}{where}. {await plain_text_async(row.description, DESCRIPTION_LENGTH)}".strip()  # type: ignore[attr-defined]
-    return ShareCard(kind=kind, global_id=str(GlobalID(kind, str(row.pk))), title=row.title,  # type: ignore[attr-defined]
-                     description=description[:DESCRIPTION_LENGTH], image_url=settings.share_image_url or None)
+        when = row.starts_at.strftime("%Y-%m-%d %H:%M UTC")
+        where = f" · {row.location}" if row.location else ""
+        description = f"{when}{where}. {await plain_text_async(row.description, DESCRIPTION_LENGTH)}".strip()
+    return ShareCard(
+        kind=kind,
+        global_id=str(GlobalID(kind, str(row.pk))),
+        title=row.title,
+        description=description[:DESCRIPTION_LENGTH],
+        image_url=settings.share_image_url or None,
+    )
 
 
 async def card(kind: str, pk: int, settings: Settings) -> ShareCard | None:
@@ -60,14 +66,18 @@ async def card(kind: str, pk: int, settings: Settings) -> ShareCard | None:
 
 def page(share: ShareCard, settings: Settings) -> str:
     """The HTML of a share link: meta tags for crawlers, a redirect for people."""
-    target = settings.share_url_template.format(type=share.kind, id=share.global_id) \
-        if settings.share_url_template else ""
+    target = (
+        settings.share_url_template.format(type=share.kind, id=share.global_id) if settings.share_url_template else ""
+    )
     e = html.escape
     tags = [
-        ("og:type", "article"), ("og:title", share.title), ("og:description", share.description),
+        ("og:type", "article"),
+        ("og:title", share.title),
+        ("og:description", share.description),
         ("og:site_name", settings.share_site_name),
         ("twitter:card", "summary_large_image" if share.image_url else "summary"),
-        ("twitter:title", share.title), ("twitter:description", share.description),
+        ("twitter:title", share.title),
+        ("twitter:description", share.description),
     ]
     if share.image_url:
         tags += [("og:image", share.image_url), ("twitter:image", share.image_url)]
@@ -75,12 +85,15 @@ def page(share: ShareCard, settings: Settings) -> str:
         tags.append(("og:url", target))
     meta = "\n".join(
         f'<meta {"name" if name.startswith("twitter:") else "property"}="{e(name)}" content="{e(value)}">'
-        for name, value in tags)
+        for name, value in tags
+    )
     redirect = f'<meta http-equiv="refresh" content="0; url={e(target)}">' if target else ""
     link = f'<p><a href="{e(target)}">{e(share.title)}</a></p>' if target else f"<p>{e(share.title)}</p>"
-    return (f'<!doctype html>\n<html><head><meta charset="utf-8">\n<title>{e(share.title)}</title>\n'
-            f'<meta name="description" content="{e(share.description)}">\n{meta}\n{redirect}\n</head>'
-            f"<body>{link}<p>{e(share.description)}</p></body></html>\n")
+    return (
+        f'<!doctype html>\n<html><head><meta charset="utf-8">\n<title>{e(share.title)}</title>\n'
+        f'<meta name="description" content="{e(share.description)}">\n{meta}\n{redirect}\n</head>'
+        f"<body>{link}<p>{e(share.description)}</p></body></html>\n"
+    )
 
 
 async def share_page(request: Request) -> Response:
@@ -91,7 +104,7 @@ async def share_page(request: Request) -> Response:
     try:
         gid = GlobalID.from_id(request.path_params["gid"])
         pk = int(gid.node_id)
-    except Exception:  # a malformed id is just not found
+    except (ValueError, TypeError):  # a malformed id is just not found
         return not_found
     share = await card(gid.type_name, pk, settings)
     if share is None:

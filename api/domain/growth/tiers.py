@@ -13,13 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
-from api.db import fetch_all
+from api.db import column, fetch_all
+from api.domain.engagement.questions import EarlySignupHours, MayRedeem
 from api.domain.growth.events import TierChanged
+from api.domain.media.questions import StorageQuotaBonus
 from api.domain.notifications import notify
-from api.errors import Conflict, Forbidden, Invalid, NotFound, collect
+from api.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, collect
 from api.events import emit
 from api.models.accounts import Role, User
 from api.models.engagement import Reward
@@ -47,8 +50,8 @@ class TierInput:
     early_signup_hours: int = 0
 
 
-def _clean(data: TierInput, settings: Settings) -> dict:
-    errors: list = []
+def _clean(data: TierInput, settings: Settings) -> dict[str, Any]:
+    errors: list[DomainError] = []
     name = line(data.name, "name", 64, errors=errors)
     description = block(data.description, "description", 2000, required=False, errors=errors)
     flair = line(data.flair, "flair", 32, required=False, errors=errors)
@@ -63,14 +66,22 @@ def _clean(data: TierInput, settings: Settings) -> dict:
     if not 0 <= data.early_signup_hours <= 24 * 30:
         errors.append(Invalid("Use 0 to 720 hours.", field="earlySignupHours"))
     collect(errors)
-    return dict(name=name, description=description, rank=data.rank, min_points=data.min_points,
-                min_trust_level=data.min_trust_level, manual_only=data.manual_only, flair=flair,
-                extra_upload_bytes=data.extra_upload_bytes, early_signup_hours=data.early_signup_hours)
+    return dict(
+        name=name,
+        description=description,
+        rank=data.rank,
+        min_points=data.min_points,
+        min_trust_level=data.min_trust_level,
+        manual_only=data.manual_only,
+        flair=flair,
+        extra_upload_bytes=data.extra_upload_bytes,
+        early_signup_hours=data.early_signup_hours,
+    )
 
 
-async def _unique(values: dict, tier_id: int | None = None) -> None:
-    for field, column in (("name", "name"), ("rank", "rank")):
-        clash = Tier.filter(**{column: values[column]})
+async def _unique(values: dict[str, Any], tier_id: int | None = None) -> None:
+    for field in ("name", "rank"):
+        clash = Tier.filter(**{field: values[field]})
         if tier_id is not None:
             clash = clash.exclude(id=tier_id)
         if await clash.exists():
@@ -105,15 +116,16 @@ async def delete_tier(actor: User | None, tier_id: int) -> bool:
     if tier is None:
         raise NotFound("No such tier.", field="tierId")
     async with transaction():
-        holders = await MemberTier.filter(tier_id=tier.id).values_list("user_id", flat=True)
+        holders = await column(MemberTier.filter(tier_id=tier.id), "user_id")
         await tier.delete()
         for user_id in holders:
             await emit(TierChanged(user_id=user_id, old=tier.id, new=None, by_staff=True))
     return True
 
 
-async def grant_tier(actor: User | None, user_id: int, tier_id: int | None, reason: str = "", *,
-                     settings: Settings) -> MemberTier | None:
+async def grant_tier(
+    actor: User | None, user_id: int, tier_id: int | None, reason: str = "", *, settings: Settings
+) -> MemberTier | None:
     """Give a member a tier by hand (kept from the job), or with no tier hand them back to the rules."""
     staff = require_role(actor, Role.ADMIN)
     if not await User.filter(id=user_id).exists():
@@ -129,11 +141,13 @@ async def grant_tier(actor: User | None, user_id: int, tier_id: int | None, reas
             if not await Tier.filter(id=tier_id).exists():
                 raise NotFound("No such tier.", field="tierId")
             if current is None:
-                current = await MemberTier.create(user_id=user_id, tier_id=tier_id, source=TierSource.MANUAL,
-                                                  granted_by=staff, reason=reason)
+                current = await MemberTier.create(
+                    user_id=user_id, tier_id=tier_id, source=TierSource.MANUAL, granted_by=staff, reason=reason
+                )
             else:
                 await MemberTier.filter(id=current.id).update(
-                    tier_id=tier_id, source=TierSource.MANUAL, granted_by_id=staff.id, reason=reason, since=now())
+                    tier_id=tier_id, source=TierSource.MANUAL, granted_by_id=staff.id, reason=reason, since=now()
+                )
         if old != tier_id:
             await emit(TierChanged(user_id=user_id, old=old, new=tier_id, by_staff=True))
     if tier_id is None:
@@ -162,7 +176,9 @@ async def earned_points(user_ids: Iterable[int]) -> dict[int, int]:
     marks = ", ".join("?" for _ in ids)
     rows = await fetch_all(
         f"SELECT user_id, SUM(amount) AS n FROM engagement_point_entries WHERE user_id IN ({marks}) "
-        "AND rule NOT IN (?, ?) GROUP BY user_id", [*ids, *NOT_EARNED])
+        "AND rule NOT IN (?, ?) GROUP BY user_id",
+        [*ids, *NOT_EARNED],
+    )
     return {int(r["user_id"]): int(r["n"] or 0) for r in rows}
 
 
@@ -173,14 +189,20 @@ async def _apply(user_id: int, current: MemberTier | None, target: Tier | None) 
         if target is None:
             return False
         # ON CONFLICT DO NOTHING, not a caught IntegrityError: that would abort a PostgreSQL transaction.
-        return bool(await fetch_all(
-            "INSERT INTO growth_member_tiers (user_id, tier_id, source, reason, since) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (user_id) DO NOTHING RETURNING id", [user_id, target.id, TierSource.RULES.value, "", now()]))
+        return bool(
+            await fetch_all(
+                "INSERT INTO growth_member_tiers (user_id, tier_id, source, reason, since) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (user_id) DO NOTHING RETURNING id",
+                [user_id, target.id, TierSource.RULES.value, "", now()],
+            )
+        )
     if target is None:
-        return bool(await MemberTier.filter(id=current.id, tier_id=current.tier_id,
-                                            source=TierSource.RULES).delete())
-    return bool(await MemberTier.filter(id=current.id, tier_id=current.tier_id, source=TierSource.RULES)
-                .update(tier_id=target.id, since=now()))
+        return bool(await MemberTier.filter(id=current.id, tier_id=current.tier_id, source=TierSource.RULES).delete())
+    return bool(
+        await MemberTier.filter(id=current.id, tier_id=current.tier_id, source=TierSource.RULES).update(
+            tier_id=target.id, since=now()
+        )
+    )
 
 
 async def recompute(settings: Settings, user_ids: list[int] | None = None) -> int:
@@ -208,8 +230,14 @@ async def recompute(settings: Settings, user_ids: list[int] | None = None) -> in
                 continue
             if await _apply(member["id"], current, target):
                 changed += 1
-                await emit(TierChanged(user_id=member["id"], old=current.tier_id if current else None,
-                                       new=target.id if target else None, by_staff=False))
+                await emit(
+                    TierChanged(
+                        user_id=member["id"],
+                        old=current.tier_id if current else None,
+                        new=target.id if target else None,
+                        by_staff=False,
+                    )
+                )
 
 
 async def tiers_job(settings: Settings) -> bool:
@@ -227,8 +255,14 @@ async def tell_member(event: TierChanged, settings: Settings) -> None:
         message = f"You reached the {names.get(event.new, 'new')} tier."
     else:
         message = f"Your tier is now {names.get(event.new, 'another one')}."
-    await notify(event.user_id, "growth.tier_changed", subject_type="User", subject_id=event.user_id,
-                 message=message, data={"old": event.old, "new": event.new})
+    await notify(
+        event.user_id,
+        "growth.tier_changed",
+        subject_type="User",
+        subject_id=event.user_id,
+        message=message,
+        data={"old": event.old, "new": event.new},
+    )
 
 
 async def tier_of(user_id: int) -> Tier | None:
@@ -254,7 +288,7 @@ async def set_reward_tier(actor: User | None, reward_id: int, tier_id: int | Non
     return reward
 
 
-async def may_redeem(question, settings: Settings) -> None:
+async def may_redeem(question: MayRedeem, settings: Settings) -> None:
     """Decider of `MayRedeem`: a tier-only reward needs the member to hold that tier or a higher one."""
     rule = await RewardTier.filter(reward_id=question.reward_id).select_related("tier").first()
     if rule is None:
@@ -264,7 +298,7 @@ async def may_redeem(question, settings: Settings) -> None:
         raise Forbidden(f"This reward is for members of the {rule.tier.name} tier and above.", field="rewardId")
 
 
-async def storage_bonus(question, settings: Settings) -> int:
+async def storage_bonus(question: StorageQuotaBonus, settings: Settings) -> int:
     """Decider of `StorageQuotaBonus`: the extra upload bytes of the member's tier."""
     held = await tier_of(question.user_id)
     return held.extra_upload_bytes if held else 0
@@ -284,7 +318,7 @@ async def load_reward_tiers(reward_ids: list[int]) -> list[Tier | None]:
     return [by_reward.get(i) for i in reward_ids]
 
 
-async def early_signup(question, settings: Settings) -> int:
+async def early_signup(question: EarlySignupHours, settings: Settings) -> int:
     """Decider of `EarlySignupHours`: the early sign-up window of the member's tier."""
     held = await tier_of(question.user_id)
     return held.early_signup_hours if held else 0
