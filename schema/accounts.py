@@ -96,7 +96,7 @@ class User(ModelNode):
         return await info.context.loaders.by_id(MediaFileModel).load(root.avatar_id)
 
     @strawberry.field(description="The member's tier (会员等级), with its flair; null without one.")
-    def tier(self, info: Info) -> Annotated["Tier", strawberry.lazy("schema.growth.tiers")] | None:
+    def tier(self, info: Info) -> Annotated[Tier, strawberry.lazy("schema.growth.tiers")] | None:
         from schema.growth.tiers import tier_of_user
 
         return tier_of_user(info, self.id)

@@ -20,14 +20,14 @@ from api.settings import Settings
 from api.timeutil import local_day, now
 
 
-async def record_visit(user: User, *, sign_in: bool = False, at: datetime | None = None,
-                       settings: Settings) -> bool:
+async def record_visit(user: User, *, sign_in: bool = False, at: datetime | None = None, settings: Settings) -> bool:
     """Count `user` active on the community day of `at` (now); True when this call wrote it."""
     day = local_day(at or now(), settings.community_timezone)
     if user.last_active_day == day:
         return False
     claimed = await User.filter(Q(last_active_day__isnull=True) | ~Q(last_active_day=day), id=user.id).update(
-        last_active_day=day, status=UserStatus.ACTIVE)
+        last_active_day=day, status=UserStatus.ACTIVE
+    )
     old = user.status
     user.last_active_day, user.status = day, UserStatus.ACTIVE
     if not claimed:

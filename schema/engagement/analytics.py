@@ -8,14 +8,14 @@ from typing import Annotated
 import strawberry
 
 from api.domain.engagement import analytics as domain
-from api.domain.engagement.analytics_csv import StatsTable, stats_csv
 from api.domain.engagement import inactive as inactive_domain
+from api.domain.engagement.analytics_csv import StatsTable, stats_csv
 from api.models.accounts import User as UserModel
 from schema.accounts import Payload, User
 from schema.context import Info
 from schema.engagement.enums import INPUT, StatsInterval
-from schema.permissions import Require, guard
 from schema.enums import described_enum
+from schema.permissions import Require, guard
 from schema.relay import After, Before, Connection, First, Last, node_global_id, paginate, parse_id
 
 described_enum(

@@ -38,7 +38,7 @@ class CommunityEvent(ModelNode):
     id: relay.NodeID[int]
 
     @strawberry.field(description="Open Graph share card; null unless anonymous visitors may read it.")
-    async def og(self, info: Info) -> Annotated["OpenGraph", strawberry.lazy("schema.growth.share")] | None:
+    async def og(self, info: Info) -> Annotated[OpenGraph, strawberry.lazy("schema.growth.share")] | None:
         from schema.growth.share import og_of
 
         return await og_of(info, self, "CommunityEvent")

@@ -131,7 +131,7 @@ class Reward(ModelNode):
     created_at: datetime = strawberry.field(description="When it was added.")
 
     @strawberry.field(description="The tier (and those above) it is restricted to; null: every member.")
-    def required_tier(self, info: Info) -> Annotated["Tier", strawberry.lazy("schema.growth.tiers")] | None:
+    def required_tier(self, info: Info) -> Annotated[Tier, strawberry.lazy("schema.growth.tiers")] | None:
         from schema.growth.tiers import tier_of_reward
 
         return tier_of_reward(info, self.id)
