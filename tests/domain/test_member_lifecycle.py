@@ -83,6 +83,15 @@ async def test_several_processes_move_and_remind_each_member_once(app_settings, 
     assert await Notification.filter(kind="growth.at_risk_reminder").count() == len(members)
 
 
+async def test_banned_members_are_moved_but_not_reminded(app_settings, factory):
+    from api.models.accounts import Sanction, SanctionKind
+
+    banned = await _member(factory, TODAY - timedelta(days=45))
+    await Sanction.create(user=banned, kind=SanctionKind.BAN, reason="spam")
+    assert await lifecycle.advance(app_settings, at=AT) == {"INACTIVE": 0, "AT_RISK": 1}
+    assert not await Notification.filter(kind="growth.at_risk_reminder").exists()
+
+
 async def test_the_review_is_for_staff(app_settings, factory):
     member = await factory.user()
     with pytest.raises(Forbidden):

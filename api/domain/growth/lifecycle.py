@@ -22,8 +22,8 @@ from api.domain.growth.events import MemberStageChanged
 from api.domain.notifications import notify
 from api.errors import Invalid
 from api.events import emit
-from api.models.accounts import Role, User, UserStatus
-from api.policies import require_role
+from api.models.accounts import Role, SanctionKind, User, UserStatus
+from api.policies import active_restrictions, require_role
 from api.settings import Settings
 from api.timeutil import local_day, now
 
@@ -71,15 +71,18 @@ async def lifecycle_job(settings: Settings) -> bool:
 
 
 async def remind_at_risk(event: MemberStageChanged, settings: Settings) -> None:
-    """A member who became AT_RISK hears from the community (a notification)."""
-    if event.new == UserStatus.AT_RISK.value:
-        await notify(
-            event.user_id,
-            "growth.at_risk_reminder",
-            subject_type="User",
-            subject_id=event.user_id,
-            message=settings.lifecycle_reminder,
-        )
+    """A member who became AT_RISK hears from the community (a notification); banned members do not."""
+    if event.new != UserStatus.AT_RISK.value:
+        return
+    if any(s.kind == SanctionKind.BAN for s in await active_restrictions(event.user_id)):
+        return
+    await notify(
+        event.user_id,
+        "growth.at_risk_reminder",
+        subject_type="User",
+        subject_id=event.user_id,
+        message=settings.lifecycle_reminder,
+    )
 
 
 def members_by_stage(actor: User | None, stage: UserStatus) -> QuerySet[User]:
