@@ -34,6 +34,7 @@ from cross_web import HTTPException
 from api import metrics, sql_hooks, tracing
 from api.db import close_db, connection, init_db
 from api.domain.accounts import authenticate, sessions_channel, token_still_valid
+from api.domain.activity import record_visit
 from api.domain.community.settings import CHANNEL as COMMUNITY_SETTINGS, check_bounds, effective, forget
 from api.http.csrf import PREFLIGHT_HEADERS, has_preflight_header, refusal
 from api.http.observe import ObserveMiddleware
@@ -142,6 +143,7 @@ class GuildhallGraphQL(GraphQLOverHTTP, GraphQL):
             found = request.scope.get("state", {}).get(UPLOAD_AUTH) or await authenticate(token)
             if found is not None:
                 context.viewer, context.token = found
+                await record_visit(context.viewer, settings=context.settings)
         return context
 
     async def parse_multipart(self, request: Any) -> dict[str, str]:
@@ -341,9 +343,10 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
 
 
 def _extra_routes(settings: Settings) -> list[Any]:
-    """Routes other packages contribute (e.g. `/media/...`)."""
+    """Routes other packages contribute (e.g. `/media/...`, share links `/s/...`)."""
+    from api.domain.growth.share import routes as share_routes
     from api.graphiql import routes as graphiql_routes
     from media.serving import routes as media_routes
     from api.domain.mail.unsubscribe import routes as unsubscribe_routes
 
-    return [*media_routes(), *metrics.routes(), *graphiql_routes(), *unsubscribe_routes()]
+    return [*media_routes(), *metrics.routes(), *graphiql_routes(), *unsubscribe_routes(), *share_routes()]

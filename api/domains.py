@@ -17,6 +17,7 @@ INSTALLED: tuple[str, ...] = (
     "api.domain.moderation.manifest",
     "api.domain.trust.manifest",
     "api.domain.engagement.manifest",
+    "api.domain.growth.manifest",
     "api.domain.governance.manifest",
     "api.domain.attachments.manifest",
     "api.http.manifest",

@@ -609,14 +609,14 @@ class Settings:
     points_rules: tuple[tuple[str, int], ...] = _setting(
         "POINTS_RULES", _parse_int_pairs,
         "Points per rule as name=points: post, answer, accepted_answer, reaction_received, "
-        "daily_check_in, event_attendance.",
+        "daily_check_in, event_attendance, article_published.",
         default=(("post", 2), ("answer", 5), ("accepted_answer", 15), ("reaction_received", 1),
-                 ("daily_check_in", 2), ("event_attendance", 10)), community=True)
+                 ("daily_check_in", 2), ("event_attendance", 10), ("article_published", 20)), community=True)
     points_daily_caps: tuple[tuple[str, int], ...] = _setting(
         "POINTS_DAILY_CAPS", _parse_int_pairs,
         "Most points a member earns per rule per community day, as name=points (absent: no cap).",
         default=(("post", 20), ("answer", 50), ("accepted_answer", 150), ("reaction_received", 30),
-                 ("daily_check_in", 2), ("event_attendance", 30)), community=True)
+                 ("daily_check_in", 2), ("event_attendance", 30), ("article_published", 60)), community=True)
     check_in_streak_bonuses: tuple[tuple[str, int], ...] = _setting(
         "CHECK_IN_STREAK_BONUSES", _parse_int_pairs,
         "Bonus points on reaching a check-in streak, as days=points.",
@@ -686,6 +686,36 @@ class Settings:
         community=True)
     trust_recompute_minutes: float = _setting(
         "TRUST_RECOMPUTE_MINUTES", _parse_interval, "How often trust levels are recomputed.", default=60.0)
+
+    # Member lifecycle and growth (README "Member lifecycle and growth")
+    lifecycle_at_risk_days: int = _setting(
+        "LIFECYCLE_AT_RISK_DAYS", _parse_int,
+        "Community days without any activity after which a member is AT_RISK (and reminded).", default=30,
+        community=True)
+    lifecycle_inactive_days: int = _setting(
+        "LIFECYCLE_INACTIVE_DAYS", _parse_int,
+        "Community days without any activity after which an AT_RISK member is INACTIVE.", default=90,
+        community=True)
+    referral_points: int = _setting(
+        "REFERRAL_POINTS", _parse_int,
+        "Points the inviter and the invited member each get once the invitee stayed active (0: none).", default=50,
+        community=True)
+    referral_active_days: int = _setting(
+        "REFERRAL_ACTIVE_DAYS", _parse_int,
+        "Community days an invited member must be active on before the referral is rewarded.", default=7,
+        community=True)
+    share_url_template: str = _setting(
+        "SHARE_URL_TEMPLATE", None,
+        "Frontend address a share link (/s/<global id>) redirects to: {type} and {id} (the global id) are filled in; "
+        "empty: no redirect.", default="")
+    share_image_url: str = _setting(
+        "SHARE_IMAGE_URL", None, "Image of share cards (Open Graph og:image), e.g. the community's logo; empty: none.",
+        default="", community=True)
+    share_site_name: str = _setting(
+        "SHARE_SITE_NAME", None, "Site name on share cards (og:site_name).", default="Guildhall", community=True)
+    lifecycle_reminder: str = _setting(
+        "LIFECYCLE_REMINDER", None, "What members hear when they become AT_RISK.",
+        default="We miss you! See what is new in the community.", community=True)
 
     # Operations: logs, metrics, tracing, persisted queries (README "Operations")
     log_format: str = _setting(

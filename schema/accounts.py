@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -23,6 +23,7 @@ from schema.enums import described_enum
 from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate, parse_id
 
 if TYPE_CHECKING:
+    from schema.growth.tiers import Tier
     from schema.media import MediaFile
     from schema.engagement.types import Title
     from schema.moderation.sanctions import MemberModeration
@@ -38,10 +39,13 @@ described_enum(
 )
 UserStatus = models.UserStatus
 described_enum(
-    UserStatus, name="UserStatus", description="Whether a member counts as active.",
+    UserStatus, name="UserStatus",
+    description="Lifecycle stage: from days without activity (LIFECYCLE_AT_RISK_DAYS, LIFECYCLE_INACTIVE_DAYS); "
+                "ACTIVE again on the member's next visit. Nothing is deleted at any stage.",
     values={
-        "ACTIVE": "A normal, active member.",
-        "INACTIVE": "Marked inactive by staff after review; their content stays.",
+        "ACTIVE": "Active within LIFECYCLE_AT_RISK_DAYS, or back since.",
+        "AT_RISK": "No activity for LIFECYCLE_AT_RISK_DAYS community days (reminded).",
+        "INACTIVE": "No activity for LIFECYCLE_INACTIVE_DAYS community days, or marked so by staff after review.",
     },
 )
 
@@ -56,9 +60,11 @@ class User(ModelNode):
     bio: str = strawberry.field(description="Free text the member wrote about themself.")
     interest_tags: list[str] = strawberry.field(description="Topics the member is interested in.")
     role: Role = strawberry.field(description="The member's community role.")
-    status: UserStatus = strawberry.field(description="ACTIVE, or INACTIVE once marked so by staff.")
+    status: UserStatus = strawberry.field(description="Lifecycle stage: ACTIVE, AT_RISK or INACTIVE.")
     created_at: datetime = strawberry.field(description="When the member joined.")
     last_seen_at: datetime | None = strawberry.field(description="When the member was last active (5 min granularity).")
+    last_active_day: date | None = strawberry.field(
+        description="Community day of the member's latest activity (any request); null if never seen since it existed.")
     trust_level: int = strawberry.field(
         description="Trust level 0 (new) to 4 (leader), earned from activity; see README \"Trust levels\".")
 
@@ -106,6 +112,12 @@ class User(ModelNode):
         from api.models.media import MediaFile as MediaFileModel
 
         return await info.context.loaders.by_id(MediaFileModel).load(root.avatar_id)
+
+    @strawberry.field(description="The member's tier (会员等级), with its flair; null without one.")
+    def tier(self, info: Info) -> Annotated[Tier, strawberry.lazy("schema.growth.tiers")] | None:
+        from schema.growth.tiers import tier_of_user
+
+        return tier_of_user(info, self.id)
 
     @strawberry.field(description="The title (头衔) the member chose to show beside their name, if any.")
     @staticmethod

@@ -15,6 +15,7 @@ from strawberry.types import Info as _Info
 
 from api.cache import MemoryPublicCache, PublicCache
 from api.domain.accounts import authenticate
+from api.domain.activity import record_visit
 from api.domain.community.settings import effective
 from api.models.accounts import AccessToken, User
 from api.ratelimit import RateLimiter
@@ -77,6 +78,7 @@ class Context:
             self.viewer = self.token = None
             return False
         self.viewer, self.token = found
+        await record_visit(self.viewer, settings=self.settings)
         return True
 
 

@@ -1,7 +1,7 @@
 """Permissions, declared once per mutation or field and checked here, never by hand in resolvers.
 
 Mutations: decorate the resolver with `@guard(Require.X)`. The guard checks the viewer's role
-and sanctions, applies the write rate limit, records activity, and turns every `DomainError`
+and sanctions, applies the write rate limit, and turns every `DomainError`
 (raised here or by the domain service) into the payload's `errors`, so refusals are data.
 Finer rules (author-only, committee chair...) are domain functions in `api/` that raise
 `Forbidden`; the guard maps those too.
@@ -19,7 +19,6 @@ from typing import Any
 
 from strawberry.permission import BasePermission
 
-from api.domain.activity import record_activity
 from api.errors import DomainError, Forbidden
 from api.models.accounts import Role
 from api.policies import (
@@ -95,8 +94,6 @@ def guard(require: Require, *, rate_limited: bool = True) -> Callable[[Callable[
                 return payload_cls[0](errors=user_errors(exc))
             if not getattr(result, "errors", None):
                 await ctx.cache.bump()  # cached public reads may now be stale
-                if ctx.viewer is not None and require is not Require.ANYONE:
-                    await record_activity(ctx.viewer.id)
             return result
 
         wrapper.__guildhall_require__ = require  # type: ignore[attr-defined]  # a marker on the guarded resolver

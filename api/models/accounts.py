@@ -31,8 +31,13 @@ _ROLE_RANK = {Role.MEMBER: 0, Role.MODERATOR: 1, Role.ADMIN: 2}
 
 
 class UserStatus(str, Enum):
+    """Lifecycle stage (`api.domain.growth.lifecycle`): set by the lifecycle job from
+    LIFECYCLE_AT_RISK_DAYS / LIFECYCLE_INACTIVE_DAYS without activity (or by staff after review),
+    back to ACTIVE on the member's next request. Nothing is deleted at any stage."""
+
     ACTIVE = "ACTIVE"
-    INACTIVE = "INACTIVE"  # marked by operators after review; content stays
+    AT_RISK = "AT_RISK"
+    INACTIVE = "INACTIVE"
 
 
 class User(Model):
@@ -50,8 +55,10 @@ class User(Model):
     interest_tags: fields.JSONField[list[Any]] = fields.JSONField(default=list)
     role = fields.CharEnumField(Role, max_length=16, default=Role.MEMBER)
     status = fields.CharEnumField(UserStatus, max_length=16, default=UserStatus.ACTIVE)
-    created_at = fields.DatetimeField(auto_now_add=True)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
     last_seen_at = fields.DatetimeField(null=True)
+    # Community day of the member's latest activity (`api.domain.activity.record_visit`).
+    last_active_day = fields.DateField(null=True, db_index=True)
     # Trust levels 0-4 (api.domain.trust): earned from activity by a job; staff may lock a level.
     trust_level = fields.SmallIntField(default=0)
     trust_level_locked = fields.BooleanField(default=False)
@@ -190,7 +197,8 @@ class CommitteeMembership(Model):
 
 
 class MemberActivity(Model):
-    """One row per member per UTC day with any sign-in or write: the base of DAU/WAU/MAU."""
+    """One row per member per community day with any request (read, write or sign-in): the
+    base of DAU/WAU/MAU. Written once per member and day (`api.domain.activity.record_visit`)."""
 
     id = fields.IntField(primary_key=True)
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="activity", on_delete=fields.CASCADE)
@@ -202,3 +210,4 @@ class MemberActivity(Model):
     class Meta:
         table = "member_activity"
         unique_together = (("user", "day"),)
+        indexes = (("day", "user_id"),)  # analytics read days in a range

@@ -146,6 +146,12 @@ class BadgeAward(Model):
     awarded_by_id: int | None
     reason = fields.CharField(max_length=500, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
+    # Revoked by staff, with a reason: the row stays so rules and the backfill never give it again.
+    revoked_at = fields.DatetimeField(null=True)
+    revoked_reason = fields.CharField(max_length=500, default="")
+    revoked_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="badge_awards_revoked", null=True, on_delete=fields.SET_NULL)
+    revoked_by_id: int | None
 
     class Meta:
         table = "engagement_badge_awards"
@@ -250,6 +256,8 @@ class Event(Model):
     url = fields.CharField(max_length=500, default="")
     capacity = fields.IntField(null=True)  # null: unlimited
     signup_deadline = fields.DatetimeField(null=True)
+    # Sign-ups open then (null: as soon as it is announced); a tier's early_signup_hours come first.
+    signup_opens_at = fields.DatetimeField(null=True)
     check_in_code = fields.CharField(max_length=16)
     attendance_points = fields.IntField(null=True)  # null: the event_attendance rule
     organiser: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(

@@ -9,12 +9,20 @@ import strawberry
 
 from api.domain.engagement import analytics as domain
 from api.domain.engagement import inactive as inactive_domain
+from api.domain.engagement.analytics_csv import StatsTable, stats_csv
 from api.models.accounts import User as UserModel
 from schema.accounts import Payload, User
 from schema.context import Info
 from schema.engagement.enums import INPUT, StatsInterval
+from schema.enums import described_enum
 from schema.permissions import Require, guard
 from schema.relay import After, Before, Connection, First, Last, node_global_id, paginate, parse_id
+
+described_enum(
+    StatsTable, name="StatsTable", description="An analytics table to export as CSV.",
+    values={"BUCKETS": "communityStats buckets.", "RETENTION": "retentionCohorts (weeks from `from` to `to`).",
+            "CONTRIBUTORS": "topContributors (100 members).", "SPACES": "spaceEngagement."},
+)
 
 
 @strawberry.type(description="Figures of one bucket (day, week or month) of community statistics.")
@@ -22,7 +30,11 @@ class StatsBucket:
     start: date = strawberry.field(description="First community day of the bucket.")
     end: date = strawberry.field(description="Last community day of the bucket (inclusive).")
     new_members: int = strawberry.field(description="Members who joined.")
-    active_members: int = strawberry.field(description="Distinct members with a write or sign-in (DAU/WAU/MAU per bucket).")
+    active_members: int = strawberry.field(
+        description="Distinct members with any request (read, write or sign-in) on a community day of the bucket.")
+    returning_members: int = strawberry.field(description="Active members who joined before the bucket.")
+    articles: int = strawberry.field(description="Knowledge-base articles first published.")
+    resources: int = strawberry.field(description="Resource library entries added.")
     topics: int = strawberry.field(description="Topics (discussions and questions) started.")
     posts: int = strawberry.field(description="Replies written (answers included).")
     questions: int = strawberry.field(description="Questions asked.")
@@ -45,6 +57,7 @@ class CommunityStats:
     daily_active: int = strawberry.field(description="Members active on the last day (DAU).")
     weekly_active: int = strawberry.field(description="Members active in the 7 days ending on the last day (WAU).")
     monthly_active: int = strawberry.field(description="Members active in the 30 days ending on the last day (MAU).")
+    stickiness: float | None = strawberry.field(description="dailyActive / monthlyActive; null without monthly actives.")
 
 
 @strawberry.type(description="Members who joined in one week, and how many were active in each later week.")
@@ -94,8 +107,9 @@ class Query:
                                              domain.Interval(interval), settings=info.context.settings)
         return CommunityStats(
             start=stats.start, end=stats.end, interval=stats.interval, daily_active=stats.daily_active,
-            weekly_active=stats.weekly_active, monthly_active=stats.monthly_active,
+            weekly_active=stats.weekly_active, monthly_active=stats.monthly_active, stickiness=stats.stickiness,
             buckets=[StatsBucket(
+                returning_members=b.returning_members, articles=b.articles, resources=b.resources,
                 start=b.start, end=b.end, new_members=b.new_members, active_members=b.active_members,
                 topics=b.topics, posts=b.posts, questions=b.questions, answers=b.answers,
                 accepted_questions=b.accepted_questions, acceptance_rate=b.acceptance_rate,
@@ -103,6 +117,16 @@ class Query:
                 check_ins=b.check_ins, event_attendance=b.event_attendance,
             ) for b in stats.buckets],
         )
+
+    @strawberry.field(description="One analytics table as CSV with a header row (staff only).")
+    async def community_stats_csv(
+        self, info: Info, from_: From, to: To,
+        table: Annotated[StatsTable, strawberry.argument(description="Which table.")],
+        interval: Annotated[StatsInterval, strawberry.argument(
+            description="Bucket size (BUCKETS only).")] = domain.Interval.DAY,
+    ) -> str:
+        return await stats_csv(info.context.viewer, StatsTable(table), from_, to, domain.Interval(interval),
+                               settings=info.context.settings)
 
     @strawberry.field(description="Weekly retention cohorts by join week (staff only).")
     async def retention_cohorts(

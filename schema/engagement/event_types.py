@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -17,6 +17,10 @@ from schema.context import Info
 from schema.engagement.access import load_user
 from schema.engagement.enums import EligibleSet, LotteryStatus, RsvpStatus
 from schema.relay import After, Before, Connection, First, Last, ModelNode, node_global_id, paginate
+
+if TYPE_CHECKING:
+    from schema.growth.share import OpenGraph
+
 
 async def _counts_of(info: Info, event: models.Event) -> tuple[int, int, int]:
     """(going, waitlisted, attended) of an event, batched over the events of the request."""
@@ -32,6 +36,12 @@ class CommunityEvent(ModelNode):
     model = models.Event
 
     id: relay.NodeID[int]
+
+    @strawberry.field(description="Open Graph share card; null unless anonymous visitors may read it.")
+    async def og(self, info: Info) -> Annotated[OpenGraph, strawberry.lazy("schema.growth.share")] | None:
+        from schema.growth.share import og_of
+
+        return await og_of(info, self, "CommunityEvent")
     title: str = strawberry.field(description="Title.")
     description: str = strawberry.field(description="Details (Markdown).")
     starts_at: datetime = strawberry.field(description="Start.")
@@ -41,6 +51,8 @@ class CommunityEvent(ModelNode):
     url: str = strawberry.field(description="Where to join, for online events.")
     capacity: int | None = strawberry.field(description="Places; null: unlimited.")
     signup_deadline: datetime | None = strawberry.field(description="Sign-ups close then (null: at the start).")
+    signup_opens_at: datetime | None = strawberry.field(
+        description="Sign-ups open then (null: now); members of tiers with early sign-up hours may sign up earlier.")
     attendance_points: int | None = strawberry.field(
         description="Points for attending; null: the event_attendance rule.")
     cancelled_at: datetime | None = strawberry.field(description="When it was cancelled, if it was.")

@@ -56,6 +56,8 @@ class EventFields:
     url: str | None = strawberry.field(default=None, description="Where to join, for online events.")
     capacity: int | None = strawberry.field(default=None, description="Places; 0 for unlimited.")
     signup_deadline: datetime | None = strawberry.field(default=None, description="Sign-ups close then.")
+    signup_opens_at: datetime | None = strawberry.field(
+        default=None, description="Sign-ups open then (tiers' early sign-up hours come first).")
     attendance_points: int | None = strawberry.field(default=None, description="Points for attending.")
 
 
@@ -64,6 +66,7 @@ def _event_input(data: EventFields) -> events_domain.EventInput:
         title=data.title, description=data.description, starts_at=data.starts_at, ends_at=data.ends_at,
         online=data.online, location=data.location, url=data.url, capacity=data.capacity,
         signup_deadline=data.signup_deadline, attendance_points=data.attendance_points,
+        signup_opens_at=data.signup_opens_at,
     )
 
 

@@ -17,6 +17,7 @@ from schema.engagement.enums import BadgeCriterion, BadgeTier, RedemptionStatus
 from schema.relay import ModelNode, node_global_id
 
 if TYPE_CHECKING:
+    from schema.growth.tiers import Tier
     from schema.media import MediaFile
 
 @strawberry.type(description="One award or deduction of points (the ledger is append-only).")
@@ -75,7 +76,7 @@ class Badge(ModelNode):
 async def _badge_holders(badge_ids: list[int]) -> list[int]:
     marks = ", ".join("?" for _ in badge_ids)
     rows = await fetch_all(
-        f"SELECT badge_id, COUNT(*) AS n FROM engagement_badge_awards WHERE badge_id IN ({marks}) GROUP BY badge_id",
+        f"SELECT badge_id, COUNT(*) AS n FROM engagement_badge_awards WHERE badge_id IN ({marks}) AND revoked_at IS NULL GROUP BY badge_id",
         badge_ids,
     )
     counts = {r["badge_id"]: int(r["n"]) for r in rows}
@@ -89,6 +90,8 @@ class BadgeAward(ModelNode):
     id: relay.NodeID[int]
     reason: str = strawberry.field(description="Why staff awarded it (empty when earned by a rule).")
     created_at: datetime = strawberry.field(description="When it was earned.")
+    revoked_at: datetime | None = strawberry.field(description="When staff took it back (only staff see revoked awards).")
+    revoked_reason: str = strawberry.field(description="Why it was taken back.")
 
     @strawberry.field(description="The badge.")
     @staticmethod
@@ -126,6 +129,12 @@ class Reward(ModelNode):
     ends_at: datetime | None = strawberry.field(description="Redeemable until (null: no end).")
     active: bool = strawberry.field(description="Whether staff offer it at all.")
     created_at: datetime = strawberry.field(description="When it was added.")
+
+    @strawberry.field(description="The tier (and those above) it is restricted to; null: every member.")
+    def required_tier(self, info: Info) -> Annotated[Tier, strawberry.lazy("schema.growth.tiers")] | None:
+        from schema.growth.tiers import tier_of_reward
+
+        return tier_of_reward(info, self.id)
 
 
 @strawberry.type(description="Points spent on a reward.")

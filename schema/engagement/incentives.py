@@ -115,7 +115,7 @@ class Query:
         from schema.relay import decode_global_id
 
         pk = decode_global_id(user_id, "User")[1]
-        query = models.BadgeAward.filter(user_id=pk).order_by("-id")
+        query = models.BadgeAward.filter(user_id=pk, revoked_at__isnull=True).order_by("-id")
         return await paginate(info, query, first=first, after=after, last=last, before=before)
 
     @strawberry.field(description="Every title: point levels first, then granted ones.")
@@ -201,6 +201,18 @@ class AwardBadgeInput:
 @strawberry.type(description="Result of `awardBadge`.")
 class AwardBadgePayload(Payload):
     award: BadgeAward | None = strawberry.field(default=None, description="The award.")
+
+
+@strawberry.input(description="Take a badge back from a member, with a reason they are told.")
+class RevokeBadgeInput:
+    badge_id: strawberry.ID = strawberry.field(description="Global id of the badge.")
+    user_id: strawberry.ID = strawberry.field(description="Global id of the member.")
+    reason: str = strawberry.field(description="Why (required; the member is told).")
+
+
+@strawberry.type(description="Result of `revokeBadge`.")
+class RevokeBadgePayload(Payload):
+    award: BadgeAward | None = strawberry.field(default=None, description="The revoked award.")
 
 
 @strawberry.input(description="A new title that admins grant.")
@@ -335,6 +347,17 @@ class Mutation:
             parse_id(input.user_id, "User", "userId"), input.reason, settings=info.context.settings,
         )
         return AwardBadgePayload(award=award)
+
+    @strawberry.mutation(description="Revoke a member's badge with a reason (staff); rules never give it back.")
+    @guard(Require.MODERATOR)
+    async def revoke_badge(
+        self, info: Info, input: Annotated[RevokeBadgeInput, strawberry.argument(description=INPUT)],
+    ) -> RevokeBadgePayload:
+        award = await badges.revoke_award(
+            info.context.viewer, parse_id(input.badge_id, "Badge", "badgeId"),
+            parse_id(input.user_id, "User", "userId"), input.reason, settings=info.context.settings,
+        )
+        return RevokeBadgePayload(award=award)
 
     @strawberry.mutation(description="Define a title that admins grant.")
     @guard(Require.ADMIN)

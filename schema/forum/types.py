@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -23,6 +23,10 @@ from schema.forum import loaders
 from schema.loaders import now_or_later, then
 from schema.forum.enums import ContentStatus, PostingPolicy, SubscriptionLevel, TopicKind, VoteValue
 from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate, paginate_list
+
+if TYPE_CHECKING:
+    from schema.growth.share import OpenGraph
+
 
 
 def _status(item: models.Topic | models.Post) -> models.ContentStatus:
@@ -162,6 +166,12 @@ class Topic(ModelNode):
     model = models.Topic
 
     id: relay.NodeID[int]
+
+    @strawberry.field(description="Open Graph share card; null unless anonymous visitors may read it.")
+    async def og(self, info: Info) -> Annotated[OpenGraph, strawberry.lazy("schema.growth.share")] | None:
+        from schema.growth.share import og_of
+
+        return await og_of(info, self, "Topic")
     kind: TopicKind = strawberry.field(description="DISCUSSION or QUESTION.")
     title: str = strawberry.field(description="The title.")
     body: str = strawberry.field(description="The opening post, Markdown as written.")
@@ -348,6 +358,3 @@ async def _same_topic_post(info: Info, post_id: int | None) -> models.Post | Non
                         and (info.context.viewer is None or info.context.viewer.id != post.author_id)):
         return None
     return post
-
-
-

@@ -18,13 +18,14 @@ from api.models.accounts import User as UserModel
 from api.policies import is_staff
 from schema.accounts import User
 from schema.context import Info
-from schema.media import embedded_html
 from schema.enums import Visibility, described_enum
 from schema.kb import loaders
+from schema.media import embedded_html
 from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate
 
 if TYPE_CHECKING:
     from schema.governance.types import Committee
+    from schema.growth.share import OpenGraph
     from schema.media import MediaFile
 
 ArticleStatus = models.ArticleStatus
@@ -96,6 +97,12 @@ class Article(ModelNode):
     model = models.Article
 
     id: relay.NodeID[int]
+
+    @strawberry.field(description="Open Graph share card; null unless anonymous visitors may read it.")
+    async def og(self, info: Info) -> Annotated[OpenGraph, strawberry.lazy("schema.growth.share")] | None:
+        from schema.growth.share import og_of
+
+        return await og_of(info, self, "Article")
     title: str = strawberry.field(description="Title.")
     slug: str = strawberry.field(description="Unique URL-safe name (kept when the title changes).")
     body: str = strawberry.field(description="The Markdown text as written.")

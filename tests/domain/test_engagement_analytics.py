@@ -94,6 +94,9 @@ async def test_weekly_figures_match_the_hand_count(app_settings, community):
     assert (week1.check_ins, week2.check_ins) == (2, 1)
     assert (week1.event_attendance, week2.event_attendance) == (0, 2)
     assert (stats.daily_active, stats.weekly_active, stats.monthly_active) == (0, 3, 4)
+    assert stats.stickiness == 0.0
+    # u1 joined in February (returning in week 1); u2 and u4 joined before week 2, u4 during it.
+    assert (week1.returning_members, week2.returning_members) == (1, 2)
 
 
 async def test_daily_and_monthly_buckets(app_settings, community):

@@ -13,7 +13,7 @@ from api.domain.content import gate
 from api.domain.content.events import Submission
 from api.domain.accounts.events import AdmitMember, MemberAccessChanged, MemberRegistered
 from api.domain.accounts.search import index_members
-from api.domain.activity import record_activity
+from api.domain.activity import record_visit
 from api import text
 from api.errors import Conflict, DomainError, Invalid, NotFound, RateLimited, Unauthenticated, collect
 from api.models.accounts import AccessToken, Role, User
@@ -163,7 +163,7 @@ async def login(
     if any(s.kind == SanctionKind.BAN for s in await active_restrictions(user.id)):
         raise Unauthenticated("This account is banned.", code=None)
     token = await issue_token(user, settings, user_agent)
-    await record_activity(user.id, sign_in=True)
+    await record_visit(user, sign_in=True, settings=settings)
     return user, token
 
 

@@ -72,6 +72,14 @@ async def visible_tickets(viewer: User | None, memo: Memo) -> QuerySet[FeedbackT
     return FeedbackTicket.all() if is_staff(viewer) else FeedbackTicket.filter(author_id=viewer.id)
 
 
+async def visible_awards(viewer: User | None, memo: Memo) -> QuerySet[BadgeAward]:
+    return BadgeAward.all() if is_staff(viewer) else BadgeAward.filter(revoked_at__isnull=True)
+
+
+async def filter_awards(viewer: User | None, rows: list[BadgeAward], memo: Memo) -> list[BadgeAward]:
+    return rows if is_staff(viewer) else [r for r in rows if r.revoked_at is None]
+
+
 READ_POLICIES = (
     ReadPolicy(Conversation, visible_conversations, doc="Its current members."),
     ReadPolicy(Message, visible_messages, filter_messages,
@@ -83,7 +91,7 @@ READ_POLICIES = (
     through(FeedbackReply, FeedbackTicket, "ticket_id"),
     ReadPolicy(Rsvp, visible_rsvps, doc="Signed-in members."),
     everyone(Badge),
-    everyone(BadgeAward),
+    ReadPolicy(BadgeAward, visible_awards, filter_awards, "Everyone; revoked awards staff only."),
     everyone(Title),
     everyone(Reward),
     everyone(Event),

@@ -86,6 +86,9 @@ class Bucket:
     votes: int = 0
     check_ins: int = 0
     event_attendance: int = 0
+    returning_members: int = 0  # active members who joined before the bucket
+    articles: int = 0  # knowledge-base articles first published
+    resources: int = 0  # resource library entries added
 
     @property
     def acceptance_rate(self) -> float | None:
@@ -102,15 +105,23 @@ class CommunityStats:
     weekly_active: int
     monthly_active: int
 
+    @property
+    def stickiness(self) -> float | None:
+        """DAU / MAU on the last day; None without monthly actives."""
+        return None if not self.monthly_active else self.daily_active / self.monthly_active
+
 
 async def _grouped(sql_from: str, column: str, bounds: list[tuple[Any, ...]], params: list[Any],
                    value: str = "COUNT(*)") -> dict[int, float]:
     """`value` per bucket of `column` over the rows of `sql_from` (aliased `x`, may carry a WHERE)."""
     case, case_params = _case(column, bounds)
+    # Bound the rows to the range first, so an index on `column` serves it: the cost follows the
+    # rows in the range, not the table.
+    joiner = "AND" if " WHERE " in f" {sql_from} " else "WHERE"
     rows = await fetch_all(
-        f"SELECT b, {value} AS n FROM (SELECT {case} AS b, x.* FROM {sql_from}) AS y "
-        "WHERE b IS NOT NULL GROUP BY b",
-        [*case_params, *params],
+        f"SELECT b, {value} AS n FROM (SELECT {case} AS b, x.* FROM {sql_from} "
+        f"{joiner} {column} >= ? AND {column} < ?) AS y WHERE b IS NOT NULL GROUP BY b",
+        [*case_params, *params, bounds[0][0], bounds[-1][1]],
     )
     return {int(r["b"]): float(r["n"] or 0) for r in rows}
 
@@ -150,6 +161,20 @@ async def community_stats(actor: User | None, start: date, end: date,
     fill("check_ins", await _grouped("engagement_check_ins x", "x.day", days, []))
     fill("event_attendance", await _grouped(
         "engagement_rsvps x WHERE checked_in_at IS NOT NULL", "x.checked_in_at", moments, []))
+    fill("articles", await _grouped(
+        "kb_articles x WHERE published_at IS NOT NULL AND hidden = ?", "x.published_at", moments, [False]))
+    fill("resources", await _grouped("kb_resources x WHERE hidden = ?", "x.created_at", moments, [False]))
+    # Returning: active in a bucket, joined before it (joined bucket -1 = before the range).
+    day_case, day_params = _case("a.day", days)
+    join_case, join_params = _case("u.created_at", moments)
+    rows = await fetch_all(
+        f"SELECT b, COUNT(DISTINCT user_id) AS n FROM (SELECT {day_case} AS b, "
+        f"CASE WHEN u.created_at < ? THEN -1 {join_case[5:]} AS j, a.user_id "
+        "FROM member_activity a JOIN users u ON u.id = a.user_id WHERE a.day >= ? AND a.day < ?) AS y "
+        "WHERE b IS NOT NULL AND j IS NOT NULL AND j < b GROUP BY b",
+        [*day_params, moments[0][0], *join_params, days[0][0], days[-1][1]],
+    )
+    fill("returning_members", {int(r["b"]): r["n"] for r in rows})
     # Time to first answer: one aggregated row per question asked in the range.
     case, case_params = _case("t.created_at", moments)
     rows = await fetch_all(

@@ -1,5 +1,11 @@
 """Badges: definitions (name, description, icon, tier), awarded once per member, either by rules
-over the member's counters (first post, 10 accepted answers, 7-day streak...) or by hand."""
+over the member's counters (first post, 10 accepted answers, 7-day streak...) or by hand.
+
+A new rule badge reaches the members who already qualify through the `engagement.badges_backfill`
+job (one INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING per rule badge: with several
+processes each award is made, and told, once), not in the request that creates it. Staff revoke
+an award with a reason; the revoked row stays, so neither rules nor the backfill give it back
+(staff may award it again by hand)."""
 
 from __future__ import annotations
 
@@ -8,12 +14,14 @@ from api.transactions import transaction
 
 from api.domain.engagement.common import clean_line, clean_text, reason_limit, require_user, stats_for
 from api.domain.notifications import notify
+from api.db import fetch_all
 from api.domain import media
 from api.errors import Conflict, Invalid, NotFound
 from api.models.accounts import Role, User
 from api.models.engagement import Badge, BadgeAward, BadgeCriterion, BadgeTier, MemberStats
 from api.policies import require_role
 from api.settings import Settings
+from api.timeutil import now
 
 # Which `MemberStats` counter each rule-based criterion reads.
 COUNTER_OF = {
@@ -76,6 +84,10 @@ async def award_badge(actor: User | None, badge_id: int, user_id: int,
     if badge is None:
         raise NotFound("No such badge.", field="badgeId")
     await require_user(user_id)
+    restored = await BadgeAward.filter(badge_id=badge.id, user_id=user_id, revoked_at__isnull=False).update(
+        revoked_at=None, revoked_reason="", revoked_by_id=None, awarded_by_id=staff.id, reason=reason)
+    if restored:
+        return await BadgeAward.get(badge_id=badge.id, user_id=user_id)
     award = await _give(badge, user_id, by=staff, reason=reason)
     if award is None:
         raise Conflict("The member holds this badge already.", field="userId")
@@ -92,3 +104,42 @@ async def evaluate(user_id: int, *criteria: BadgeCriterion) -> list[BadgeAward]:
             if award is not None:
                 awards.append(award)
     return awards
+
+
+async def revoke_award(actor: User | None, badge_id: int, user_id: int, reason: str, *,
+                       settings: Settings) -> BadgeAward:
+    """Staff take a badge back, with a reason the member is told."""
+    staff = require_role(actor, Role.MODERATOR)
+    reason = clean_text(reason, "reason", reason_limit(settings))
+    award = await BadgeAward.filter(badge_id=badge_id, user_id=user_id).select_related("badge").first()
+    if award is None:
+        raise NotFound("The member does not hold this badge.", field="badgeId")
+    revoked = await BadgeAward.filter(id=award.id, revoked_at__isnull=True).update(
+        revoked_at=now(), revoked_reason=reason, revoked_by_id=staff.id)
+    if not revoked:
+        raise Conflict("This badge was already revoked.", field="badgeId")
+    await notify(user_id, "engagement.badge_revoked", actor_id=staff.id, subject_type="Badge", subject_id=badge_id,
+                 message=f"The badge “{award.badge.name}” was taken back: {reason}")
+    return await BadgeAward.get(id=award.id)
+
+
+async def backfill(settings: Settings) -> int:
+    """Award every rule badge to the members whose counters already reach it; how many awards."""
+    made = 0
+    for badge in await Badge.filter(criterion__not=BadgeCriterion.MANUAL):
+        column = COUNTER_OF[BadgeCriterion(badge.criterion)]
+        rows = await fetch_all(
+            "INSERT INTO engagement_badge_awards (badge_id, user_id, reason, created_at, revoked_reason) "
+            f"SELECT ?, s.user_id, ?, ?, ? FROM engagement_member_stats s WHERE s.{column} >= ? "
+            "ON CONFLICT (badge_id, user_id) DO NOTHING RETURNING user_id",
+            [badge.id, "", now(), "", badge.threshold])
+        for row in rows:
+            made += 1
+            await notify(int(row["user_id"]), "engagement.badge_awarded", subject_type="Badge", subject_id=badge.id,
+                         message=f"You earned the badge “{badge.name}”.")
+    return made
+
+
+async def backfill_job(settings: Settings) -> bool:
+    """Background job: rule badges reach members who already qualify (correct with several processes)."""
+    return bool(await backfill(settings))

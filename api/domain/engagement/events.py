@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 
 from tortoise.expressions import F
 from api.db import column
+from api.domain.engagement.questions import EarlySignupHours
+from api.events import decide
 from api.transactions import transaction
 
 from api.domain.engagement import badges, points
@@ -47,6 +49,7 @@ class EventInput:
     capacity: int | None = None
     signup_deadline: datetime | None = None
     attendance_points: int | None = None
+    signup_opens_at: datetime | None = None
 
 
 def _apply(event: Event, data: EventInput, settings: Settings, *, creating: bool) -> None:
@@ -86,6 +89,10 @@ def _apply(event: Event, data: EventInput, settings: Settings, *, creating: bool
         if data.signup_deadline > event.ends_at:
             raise Invalid("Sign-ups must close before the event ends.", field="signupDeadline")
         event.signup_deadline = data.signup_deadline
+    if data.signup_opens_at is not None:
+        if data.signup_opens_at >= (event.signup_deadline or event.starts_at):
+            raise Invalid("Sign-ups must open before they close.", field="signupOpensAt")
+        event.signup_opens_at = data.signup_opens_at
     if data.attendance_points is not None:
         if data.attendance_points < 0:
             raise Invalid("Points cannot be negative.", field="attendancePoints")
@@ -231,9 +238,13 @@ async def event_reminders_job(settings: Settings) -> bool:
     return False
 
 
-def _signups_open(event: Event, at: datetime) -> None:
+def _signups_open(event: Event, at: datetime, early_hours: int = 0) -> None:
     if event.cancelled_at is not None:
         raise Conflict("This event is cancelled.", field="eventId", code=ErrorCode.CLOSED)
+    if event.signup_opens_at is not None and at < event.signup_opens_at - timedelta(hours=early_hours):
+        opens = event.signup_opens_at - timedelta(hours=early_hours)
+        raise Conflict(f"Sign-ups for you open at {opens.isoformat(timespec='minutes')}.", field="eventId",
+                       code=ErrorCode.CLOSED)
     deadline = event.signup_deadline or event.starts_at
     if at >= deadline:
         raise Conflict("Sign-ups for this event are closed.", field="eventId", code=ErrorCode.CLOSED)
@@ -242,9 +253,10 @@ def _signups_open(event: Event, at: datetime) -> None:
 async def rsvp(user: User, event_id: int, *, at: datetime | None = None) -> Rsvp:
     """Sign up: GOING while places are left, else WAITLISTED at the end of the queue."""
     at = at or now()
+    early_hours = await decide(EarlySignupHours(user_id=user.id))  # a tier benefit
     async with transaction():
         event = await _locked_event(event_id)
-        _signups_open(event, at)
+        _signups_open(event, at, early_hours)
         current = await Rsvp.filter(event_id=event.id, user_id=user.id).first()
         if current is not None and current.status != RsvpStatus.CANCELLED:
             raise Conflict("You have already signed up.", field="eventId")

@@ -13,7 +13,9 @@ from api.domain.engagement.common import stats_for
 from api.domain.forum.events import (
     AnswerAccepted, AnswerCreated, PostCreated, ReactionAdded, TopicCreated,
 )
+from api.domain.kb.events import ArticlePublished
 from api.events import on
+from api.models.kb import Article
 from api.models.engagement import BadgeCriterion, MemberStats
 from api.settings import Settings
 
@@ -62,7 +64,18 @@ async def reaction_added(event: ReactionAdded, settings: Settings) -> None:
                    source_type=event.subject_type, source_id=event.subject_id, key=key[:128])
 
 
+async def article_published(event: ArticlePublished, settings: Settings) -> None:
+    """Knowledge-base work earns points: the article's creator, once per article (a later
+    re-publication pays nothing)."""
+    article = await Article.filter(id=event.article_id).first()
+    if article is None or article.created_by_id is None:
+        return
+    await points.award(settings, article.created_by_id, "article_published", source_type="Article",
+                       source_id=article.id, dedupe_key=f"article:{article.id}", record_zero=True)
+
+
 HANDLERS = (
+    on(ArticlePublished, article_published),
     on(PostCreated, post_created),
     on(TopicCreated, topic_created),
     on(AnswerCreated, answer_created),

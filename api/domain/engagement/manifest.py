@@ -2,7 +2,7 @@
 messages, feedback and analytics."""
 
 from api.demo.engagement import seed
-from api.domain.engagement import handlers
+from api.domain.engagement import badges, handlers
 from api.domain.engagement.access import READ_POLICIES
 from api.domain.content.events import ContentHidden, ContentRemoved, ContentRestored
 from api.domain.engagement.messages import MESSAGE
@@ -20,7 +20,8 @@ DOMAIN = Domain(
     handlers=(*handlers.HANDLERS, on(ContentHidden, take_back_hidden), on(ContentRemoved, take_back_removed),
               on(ContentRestored, give_back)),
     content_types=(MESSAGE,),
-    jobs=(Job("engagement.event_reminders", event_reminders_job, interval=60.0),),
+    jobs=(Job("engagement.event_reminders", event_reminders_job, interval=60.0),
+          Job("engagement.badges_backfill", badges.backfill_job, interval=300)),
     read_policies=READ_POLICIES,
     seeder=seed,
 )

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tortoise.expressions import F
+from api.domain.engagement.questions import IssueCoupon, MayRedeem
+from api.events import decide
 from api.transactions import transaction
 
 from api.domain.engagement.common import clean_line, clean_text, community_day, ensure_account, reason_limit
@@ -100,6 +102,7 @@ async def redeem(user: User, reward_id: int, *, settings: Settings) -> Redemptio
         raise NotFound("No such reward.", field="rewardId")
     at = now()
     _check_window(reward, at)
+    await decide(MayRedeem(user_id=user.id, reward_id=reward.id), settings)
     await ensure_account(user.id)
     async with transaction():
         # Debit first: this locks the member's account row until commit, so the per-member
@@ -121,6 +124,9 @@ async def redeem(user: User, reward_id: int, *, settings: Settings) -> Redemptio
         if not took:
             raise Conflict("This reward is out of stock.", field="rewardId")
         redemption = await Redemption.create(reward_id=reward.id, user_id=user.id, cost=reward.cost)
+        # A coupon reward hands out one of its codes here, in the same transaction: when none is
+        # left the decider raises and nothing above is kept.
+        await decide(IssueCoupon(user_id=user.id, reward_id=reward.id, redemption_id=redemption.id), settings)
         await record_entry(user.id, -reward.cost, "redemption", day=community_day(settings, at),
                            reason=reward.name[:500], source_type="Redemption", source_id=redemption.id,
                            move_balance=False)  # debited above

@@ -69,10 +69,19 @@ async def used_bytes(user_id: int) -> int:
     return int(rows[0]["total"] or 0)
 
 
+async def quota_bytes(member: User, settings: Settings) -> int:
+    """The member's storage quota: MEDIA_QUOTA_BYTES plus their tier's bonus."""
+    from api.domain.media.questions import StorageQuotaBonus
+    from api.events import decide
+
+    return settings.media_quota_bytes + await decide(StorageQuotaBonus(user_id=member.id), settings)
+
+
 async def check_quota(member: User, adding: int, *, settings: Settings) -> None:
     used = await used_bytes(member.id)
-    if used + adding > settings.media_quota_bytes:
+    quota = await quota_bytes(member, settings)
+    if used + adding > quota:
         raise QuotaExceeded(
-            f"This file needs {adding:,} bytes but only {max(settings.media_quota_bytes - used, 0):,} "
-            f"bytes of your {settings.media_quota_bytes:,}-byte storage quota are left.", field="file",
+            f"This file needs {adding:,} bytes but only {max(quota - used, 0):,} "
+            f"bytes of your {quota:,}-byte storage quota are left.", field="file",
         )

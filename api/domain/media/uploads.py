@@ -15,7 +15,7 @@ from api import offload
 from api.domain.media.blobs import delete_unused_blobs, restore_missing
 from api.domain.media.limits import (
     PURPOSE_KINDS, QuotaExceeded, TooLarge, UnsupportedType, accepted_for, check_quota, clean_filename,
-    max_bytes, used_bytes,
+    max_bytes, quota_bytes, used_bytes,
 )
 from api.errors import Invalid, RateLimited
 from api.models.accounts import User
@@ -75,8 +75,9 @@ async def upload(
     if size > limit:
         raise TooLarge(f"The file is {size:,} bytes; {sniffed.kind.value.lower()} files may be at most "
                        f"{limit:,} bytes.", field="file")
-    if await used_bytes(member.id) >= settings.media_quota_bytes:  # before any costly work
-        raise QuotaExceeded(f"Your storage quota of {settings.media_quota_bytes:,} bytes is used up; "
+    quota = await quota_bytes(member, settings)
+    if await used_bytes(member.id) >= quota:  # before any costly work
+        raise QuotaExceeded(f"Your storage quota of {quota:,} bytes is used up; "
                             "delete files to upload more.", field="file")
     filename = clean_filename(file.filename or "")
     if sniffed.kind is MediaKind.IMAGE:

@@ -1,0 +1,33 @@
+"""Manifest of member lifecycle and growth."""
+
+from api.demo.growth import seed
+from api.domain.engagement.questions import EarlySignupHours, IssueCoupon, MayRedeem
+from api.domain.growth import coupons, referrals, tiers
+from api.domain.growth.access import READ_POLICIES
+from api.domain.growth.events import MemberStageChanged, TierChanged
+from api.domain.growth.lifecycle import lifecycle_job, remind_at_risk
+from api.domain.media.questions import StorageQuotaBonus
+from api.events import decider, on
+from api.registry import Domain, Job
+
+DOMAIN = Domain(
+    name="growth",
+    doc="Member lifecycle (ACTIVE, AT_RISK, INACTIVE from absence), tiers and benefits, coupons.",
+    models=("api.models.growth",),
+    schema="schema.growth",
+    events=(MemberStageChanged, TierChanged),
+    handlers=(on(MemberStageChanged, remind_at_risk), on(TierChanged, tiers.tell_member)),
+    deciders=(
+        decider(MayRedeem, tiers.may_redeem),
+        decider(IssueCoupon, coupons.issue),
+        decider(StorageQuotaBonus, tiers.storage_bonus),
+        decider(EarlySignupHours, tiers.early_signup),
+    ),
+    jobs=(
+        Job("growth.lifecycle", lifecycle_job, interval=600),
+        Job("growth.tiers", tiers.tiers_job, interval=300),
+        Job("growth.referrals", referrals.referrals_job, interval=600),
+    ),
+    read_policies=READ_POLICIES,
+    seeder=seed,
+)

@@ -1,0 +1,156 @@
+"""Referrals that reward (推荐制度): when a member invited with an invite
+(`moderation.Referral`) has been active on REFERRAL_ACTIVE_DAYS community days, the inviter and
+the invitee each get REFERRAL_POINTS, once.
+
+The `growth.referrals` job finds ripe referrals with one aggregate query per batch and claims
+each with a unique `ReferralOutcome` row (INSERT ... ON CONFLICT DO NOTHING RETURNING): only
+the process that wrote it pays, and the point entries carry dedupe keys besides.
+
+Abuse guard (a refused referral is recorded with its reason and never paid):
+- self-referral: the inviter is the invitee, or the inviter's account is gone;
+- a banned inviter or invitee (an active BAN sanction);
+- the same device: the two accounts signed in with the same browser (identical, non-empty user
+  agent on their tokens) — a heuristic, so staff see the reason in `referralChain` and may grant
+  points by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from api.db import fetch_all
+from api.domain.engagement import points
+from api.domain.notifications import notify
+from api.errors import NotFound
+from api.models.accounts import AccessToken, Role, SanctionKind, User
+from api.models.growth import ReferralOutcome
+from api.models.moderation import Referral
+from api.policies import active_restrictions, require_role
+from api.settings import Settings
+from api.timeutil import now
+
+BATCH = 200
+MAX_CHAIN = 20
+
+
+async def _refusal(referral: dict[str, Any]) -> str | None:
+    inviter, invitee = referral["inviter_id"], referral["invitee_id"]
+    if inviter is None or inviter == invitee:
+        return "self-referral"
+    for user_id in (inviter, invitee):
+        if any(s.kind == SanctionKind.BAN for s in await active_restrictions(user_id)):
+            return "banned"
+    agents = {}
+    for user_id in (inviter, invitee):
+        agents[user_id] = set(
+            await AccessToken.filter(user_id=user_id).exclude(user_agent="").values_list("user_agent", flat=True)
+        )
+    if agents[inviter] & agents[invitee]:
+        return "same device"
+    return None
+
+
+async def _claim(referral_id: int, rewarded: bool, reason: str, amount: int) -> bool:
+    rows = await fetch_all(
+        "INSERT INTO growth_referral_outcomes (referral_id, rewarded, reason, points, created_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (referral_id) DO NOTHING RETURNING id",
+        [referral_id, rewarded, reason, amount, now()],
+    )
+    return bool(rows)
+
+
+async def reward_ripe(settings: Settings) -> int:
+    """Decide every referral whose invitee has been active long enough; how many were paid."""
+    amount = settings.referral_points
+    if amount <= 0:
+        return 0
+    paid = 0
+    last_id = 0
+    while True:
+        ripe = await fetch_all(
+            "SELECT r.id AS id, r.inviter_id AS inviter_id, r.invitee_id AS invitee_id FROM moderation_referrals r "
+            "WHERE r.id > ? AND NOT EXISTS (SELECT 1 FROM growth_referral_outcomes o WHERE o.referral_id = r.id) "
+            "AND (SELECT COUNT(*) FROM member_activity a WHERE a.user_id = r.invitee_id) >= ? "
+            "ORDER BY r.id LIMIT ?",
+            [last_id, settings.referral_active_days, BATCH],
+        )
+        if not ripe:
+            return paid
+        last_id = ripe[-1]["id"]
+        for referral in ripe:
+            reason = await _refusal(referral)
+            if not await _claim(referral["id"], reason is None, reason or "", 0 if reason else amount):
+                continue  # another process decided it
+            if reason:
+                continue
+            for side, user_id in (("inviter", referral["inviter_id"]), ("invitee", referral["invitee_id"])):
+                await points.award(
+                    settings,
+                    user_id,
+                    "referral",
+                    amount=amount,
+                    source_type="Referral",
+                    source_id=referral["id"],
+                    dedupe_key=f"referral:{referral['id']}:{side}",
+                    reason="Referral reward",
+                )
+                await notify(
+                    user_id,
+                    "growth.referral_rewarded",
+                    subject_type="User",
+                    subject_id=referral["invitee_id"],
+                    message=f"You earned {amount} points for a referral.",
+                )
+            paid += 1
+
+
+async def referrals_job(settings: Settings) -> bool:
+    """Background job: reward ripe referrals (correct with several processes: claimed rows)."""
+    return bool(await reward_ripe(settings))
+
+
+@dataclass
+class Referrer:
+    user_id: int
+    rewarded: int
+
+
+async def leaderboard(limit: int = 10) -> list[Referrer]:
+    """Members by referrals rewarded (public: it names only inviters and their counts)."""
+    limit = max(1, min(limit, 100))
+    rows = await fetch_all(
+        "SELECT r.inviter_id AS user_id, COUNT(*) AS n FROM growth_referral_outcomes o "
+        "JOIN moderation_referrals r ON r.id = o.referral_id WHERE o.rewarded = ? AND r.inviter_id IS NOT NULL "
+        "GROUP BY r.inviter_id ORDER BY n DESC, r.inviter_id LIMIT ?",
+        [True, limit],
+    )
+    return [Referrer(user_id=int(r["user_id"]), rewarded=int(r["n"])) for r in rows]
+
+
+@dataclass
+class ChainLink:
+    referral: Referral
+    outcome: ReferralOutcome | None
+
+
+async def chain(actor: User | None, user_id: int) -> list[ChainLink]:
+    """Who invited this member, who invited them, and so on (staff): nearest first."""
+    require_role(actor, Role.MODERATOR)
+    if not await User.filter(id=user_id).exists():
+        raise NotFound("No such member.", field="userId")
+    links: list[ChainLink] = []
+    seen = {user_id}
+    current = user_id
+    for _ in range(MAX_CHAIN):
+        referral = (
+            await Referral.filter(invitee_id=current, inviter_id__isnull=False).order_by("created_at", "id").first()
+        )
+        if referral is None:
+            break
+        links.append(ChainLink(referral, await ReferralOutcome.filter(referral_id=referral.id).first()))
+        if referral.inviter_id is None or referral.inviter_id in seen:
+            break
+        seen.add(referral.inviter_id)
+        current = referral.inviter_id
+    return links
