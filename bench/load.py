@@ -5,7 +5,9 @@ point (`uvicorn api.asgi:app --workers W`, as the Docker image runs it) on loopb
 generator in another process: C keep-alive connections sending requests back to back, bounded by N
 requests and S seconds. Measured for 1 worker, then for 2 workers, over the same database in one run:
 req/s, p50/p99, errors (non-200 or GraphQL errors), and the RSS of each worker idle and at its peak.
-The goal on a 2-core machine: 2 workers give at least 1.6x the req/s of 1, with 0 errors.
+The goal on a 2-core machine: 2 workers give at least 1.6x the req/s of 1, with 0 errors. The CPU
+seconds each worker used and the machine's load average are printed too: on a shared machine the
+second core may simply not be free.
 
 The generator speaks HTTP/1.1 itself (pre-built request bytes, Content-Length framing): a full
 client library would spend the CPU the servers need. PostgreSQL (`--postgres`, a server URL; a
@@ -84,6 +86,11 @@ def _workers(supervisor: int) -> list[int]:
     spawned = [p for p in _children(supervisor)
                if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()]
     return spawned or [supervisor]
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _rss_mb(pid: int, field: str = "VmRSS") -> float:
@@ -172,10 +179,13 @@ def _measure(workers: int, env: dict[str, str], token: str, args: argparse.Names
         # Warm every worker (imports, prepared statements, caches), then measure.
         subprocess.run(drive + ["3", "--requests", "400"], check=True, capture_output=True)
         idle = [_rss_mb(p) for p in pids]
+        cpu = [_cpu_seconds(p) for p in pids]
         out = subprocess.run(drive + [str(args.seconds), "--requests", str(args.requests)], check=True,
                              capture_output=True, text=True).stdout
         result = json.loads(out)
-        result.update(workers=workers, rss_idle=idle, rss_peak=[_rss_mb(p, "VmHWM") for p in pids])
+        result.update(workers=workers, rss_idle=idle, rss_peak=[_rss_mb(p, "VmHWM") for p in pids],
+                      cpu=[_cpu_seconds(p) - c for p, c in zip(pids, cpu, strict=True)],
+                      load=os.getloadavg()[0])
         return result
     finally:
         server.terminate()
@@ -186,11 +196,12 @@ def print_table(rows: list[dict[str, Any]], concurrency: int) -> None:
     print(f"Signed-in topic list (50/page), uvicorn api.asgi:app on loopback, {concurrency} connections "
           f"from a load generator in another process")
     print(f"{'workers':>7} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}  "
-          f"RSS per worker idle / peak (MB)")
+          f"RSS per worker idle / peak (MB); CPU s per worker; machine load")
     for row in rows:
         rss = ", ".join(f"{i:.0f} / {p:.0f}" for i, p in zip(row["rss_idle"], row["rss_peak"], strict=True))
+        cpu = ", ".join(f"{c:.1f}" for c in row["cpu"])
         print(f"{row['workers']:>7} {row['requests']:>9} {row['rps']:>8.1f} {row['p50_ms']:>8.1f} "
-              f"{row['p99_ms']:>8.1f} {row['errors']:>7}  {rss}")
+              f"{row['p99_ms']:>8.1f} {row['errors']:>7}  {rss}; {cpu}; {row['load']:.1f}")
         if row["first_error"]:
             print(f"        first error: {row['first_error']}")
     if len(rows) == 2:
