@@ -33,8 +33,13 @@ _READS = {"execute_query", "execute_query_dict"}
 
 
 def _is_read(func: Any, args: tuple[Any, ...]) -> bool:
-    return (getattr(func, "__name__", "") in _READS and bool(args) and isinstance(args[0], str)
-            and args[0].lstrip()[:6].upper() in ("SELECT", "WITH R") and "FOR UPDATE" not in args[0].upper())
+    return (
+        getattr(func, "__name__", "") in _READS
+        and bool(args)
+        and isinstance(args[0], str)
+        and args[0].lstrip()[:6].upper() in ("SELECT", "WITH R")
+        and "FOR UPDATE" not in args[0].upper()
+    )
 
 
 class RetryingAsyncpgClient(AsyncpgDBClient):
@@ -44,8 +49,9 @@ class RetryingAsyncpgClient(AsyncpgDBClient):
         except DEAD_CONNECTION as exc:
             if not _is_read(func, args):
                 raise
-            log.warning("a read failed on a dead database connection (%s: %s); retrying on a fresh one",
-                        type(exc).__name__, exc)
+            log.warning(
+                "a read failed on a dead database connection (%s: %s); retrying on a fresh one", type(exc).__name__, exc
+            )
             await self._expire_connections()
             return await super()._translate_exceptions(func, *args, **kwargs)
 

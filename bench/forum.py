@@ -216,10 +216,9 @@ async def run(requests: int = 200, database_url: str | None = None) -> list[dict
                 async def graphql(query: str, variables: dict) -> None:
                     await graphql_data(query, variables)
 
-                from api import gctune
-
                 from strawberry.execution import optimized_is_awaitable
 
+                from api import gctune
                 from schema import execution
 
                 # What each change does, in the same run: first as before (models completed as

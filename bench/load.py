@@ -46,24 +46,51 @@ async def _seed(settings: Any) -> str:
     await init_db(settings)
     await migrate(settings)
     try:
-        await User.bulk_create([User(username=f"u{i}", username_key=f"u{i}", email=f"u{i}@bench.invalid",
-                                     password_hash="-", display_name=f"U{i}", role=Role.ADMIN if i == 0 else Role.MEMBER)
-                                for i in range(22)])
+        await User.bulk_create(
+            [
+                User(
+                    username=f"u{i}",
+                    username_key=f"u{i}",
+                    email=f"u{i}@bench.invalid",
+                    password_hash="-",
+                    display_name=f"U{i}",
+                    role=Role.ADMIN if i == 0 else Role.MEMBER,
+                )
+                for i in range(22)
+            ]
+        )
         users = list(await User.all().order_by("id"))
         admin, reader, authors = users[0], users[1], users[2:]
         space = await spaces.create_space(admin, spaces.SpaceInput(name="Load"))
         stamp = now()
-        await Topic.bulk_create([
-            Topic(space_id=space.id, author_id=authors[i % 20].id, title=f"Topic {i}", body="Body",
-                  body_html="<p>Body</p>", hot=float(i), last_activity_at=stamp, last_position=i % 5)
-            for i in range(60)])
+        await Topic.bulk_create(
+            [
+                Topic(
+                    space_id=space.id,
+                    author_id=authors[i % 20].id,
+                    title=f"Topic {i}",
+                    body="Body",
+                    body_html="<p>Body</p>",
+                    hot=float(i),
+                    last_activity_at=stamp,
+                    last_position=i % 5,
+                )
+                for i in range(60)
+            ]
+        )
         topics = list(await Topic.all().order_by("id"))
         await Tag.bulk_create([Tag(name=f"tag{i}") for i in range(8)] + [Tag(name="bench")])
         tags = {t.name: t for t in await Tag.all()}
-        await TopicTag.bulk_create([TopicTag(topic_id=t.id, tag_id=tags[name].id) for i, t in enumerate(topics)
-                                    for name in (f"tag{i % 8}", "bench")])
-        await ReadState.bulk_create([ReadState(user_id=reader.id, topic_id=t.id, last_read_position=1)
-                                     for t in topics[::2]])
+        await TopicTag.bulk_create(
+            [
+                TopicTag(topic_id=t.id, tag_id=tags[name].id)
+                for i, t in enumerate(topics)
+                for name in (f"tag{i % 8}", "bench")
+            ]
+        )
+        await ReadState.bulk_create(
+            [ReadState(user_id=reader.id, topic_id=t.id, last_read_position=1) for t in topics[::2]]
+        )
         return await issue_token(reader, settings)
     finally:
         await close_db()
@@ -83,8 +110,7 @@ def _children(pid: int) -> list[int]:
 
 def _workers(supervisor: int) -> list[int]:
     """uvicorn's worker processes (or the server itself when it runs one process)."""
-    spawned = [p for p in _children(supervisor)
-               if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()]
+    spawned = [p for p in _children(supervisor) if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()]
     return spawned or [supervisor]
 
 
@@ -105,8 +131,10 @@ def _rss_mb(pid: int, field: str = "VmRSS") -> float:
 
 async def _drive(port: int, token: str, concurrency: int, requests: int, seconds: float) -> dict[str, Any]:
     body = json.dumps({"query": TOPIC_LIST, "variables": {"first": 50}}).encode()
-    request = (f"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
-               f"Authorization: Bearer {token}\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+    request = (
+        f"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+        f"Authorization: Bearer {token}\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
     latencies: list[float] = []
     errors: list[str] = []
     budget = [requests]
@@ -137,7 +165,9 @@ async def _drive(port: int, token: str, concurrency: int, requests: int, seconds
     errors += [repr(r) for r in results if isinstance(r, BaseException)]
     latencies.sort()
     return {
-        "requests": len(latencies), "rps": len(latencies) / elapsed, "errors": len(errors),
+        "requests": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "errors": len(errors),
         "first_error": errors[0] if errors else None,
         "p50_ms": statistics.median(latencies) * 1000 if latencies else 0.0,
         "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000 if latencies else 0.0,
@@ -168,24 +198,56 @@ def _measure(workers: int, env: dict[str, str], token: str, args: argparse.Names
     from api.meili_process import free_port
 
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.asgi:app", "--host", "127.0.0.1",
-                               "--port", str(port), "--workers", str(workers), "--no-access-log",
-                               "--log-level", "warning", "--ws", "none"], env=env)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.asgi:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "--ws",
+            "none",
+        ],
+        env=env,
+    )
     try:
         _wait_until_up(port, server, workers)
         pids = _workers(server.pid)
-        drive = [sys.executable, "-m", "bench.load", "--drive", str(port), "--token", token,
-                 "--concurrency", str(args.concurrency), "--seconds"]
+        drive = [
+            sys.executable,
+            "-m",
+            "bench.load",
+            "--drive",
+            str(port),
+            "--token",
+            token,
+            "--concurrency",
+            str(args.concurrency),
+            "--seconds",
+        ]
         # Warm every worker (imports, prepared statements, caches), then measure.
-        subprocess.run(drive + ["3", "--requests", "400"], check=True, capture_output=True)
+        subprocess.run([*drive, "3", "--requests", "400"], check=True, capture_output=True)
         idle = [_rss_mb(p) for p in pids]
         cpu = [_cpu_seconds(p) for p in pids]
-        out = subprocess.run(drive + [str(args.seconds), "--requests", str(args.requests)], check=True,
-                             capture_output=True, text=True).stdout
+        out = subprocess.run(
+            [*drive, str(args.seconds), "--requests", str(args.requests)], check=True, capture_output=True, text=True
+        ).stdout
         result = json.loads(out)
-        result.update(workers=workers, rss_idle=idle, rss_peak=[_rss_mb(p, "VmHWM") for p in pids],
-                      cpu=[_cpu_seconds(p) - c for p, c in zip(pids, cpu, strict=True)],
-                      load=os.getloadavg()[0])
+        result.update(
+            workers=workers,
+            rss_idle=idle,
+            rss_peak=[_rss_mb(p, "VmHWM") for p in pids],
+            cpu=[_cpu_seconds(p) - c for p, c in zip(pids, cpu, strict=True)],
+            load=os.getloadavg()[0],
+        )
         return result
     finally:
         server.terminate()
@@ -193,15 +255,21 @@ def _measure(workers: int, env: dict[str, str], token: str, args: argparse.Names
 
 
 def print_table(rows: list[dict[str, Any]], concurrency: int) -> None:
-    print(f"Signed-in topic list (50/page), uvicorn api.asgi:app on loopback, {concurrency} connections "
-          f"from a load generator in another process")
-    print(f"{'workers':>7} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}  "
-          f"RSS per worker idle / peak (MB); CPU s per worker; machine load")
+    print(
+        f"Signed-in topic list (50/page), uvicorn api.asgi:app on loopback, {concurrency} connections "
+        f"from a load generator in another process"
+    )
+    print(
+        f"{'workers':>7} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}  "
+        f"RSS per worker idle / peak (MB); CPU s per worker; machine load"
+    )
     for row in rows:
         rss = ", ".join(f"{i:.0f} / {p:.0f}" for i, p in zip(row["rss_idle"], row["rss_peak"], strict=True))
         cpu = ", ".join(f"{c:.1f}" for c in row["cpu"])
-        print(f"{row['workers']:>7} {row['requests']:>9} {row['rps']:>8.1f} {row['p50_ms']:>8.1f} "
-              f"{row['p99_ms']:>8.1f} {row['errors']:>7}  {rss}; {cpu}; {row['load']:.1f}")
+        print(
+            f"{row['workers']:>7} {row['requests']:>9} {row['rps']:>8.1f} {row['p50_ms']:>8.1f} "
+            f"{row['p99_ms']:>8.1f} {row['errors']:>7}  {rss}; {cpu}; {row['load']:.1f}"
+        )
         if row["first_error"]:
             print(f"        first error: {row['first_error']}")
     if len(rows) == 2:
@@ -230,9 +298,15 @@ def run_all(args: argparse.Namespace) -> list[dict[str, Any]]:
         else:
             url = f"sqlite://{root / 'load.sqlite3'}"
         env_values = {
-            "DATABASE_URL": url, "SECRET_KEY": SECRET, "DATA_DIR": str(root / "data"),
-            "MEDIA_ROOT": str(root / "media"), "RUN_WORKERS": "false", "MEILI_URL": "http://127.0.0.1:9",
-            "LOGIN_ATTEMPTS_PER_MINUTE": "1000000", "WRITES_PER_MINUTE": "1000000", "CPU_WORKERS": "1",
+            "DATABASE_URL": url,
+            "SECRET_KEY": SECRET,
+            "DATA_DIR": str(root / "data"),
+            "MEDIA_ROOT": str(root / "media"),
+            "RUN_WORKERS": "false",
+            "MEILI_URL": "http://127.0.0.1:9",
+            "LOGIN_ATTEMPTS_PER_MINUTE": "1000000",
+            "WRITES_PER_MINUTE": "1000000",
+            "CPU_WORKERS": "1",
         }
         try:
             token = asyncio.run(_seed(Settings.from_env(env_values, env_file=None)))
@@ -240,6 +314,7 @@ def run_all(args: argparse.Namespace) -> list[dict[str, Any]]:
             rows = [_measure(workers, env, token, args) for workers in (1, 2)]
         finally:
             if name:
+
                 async def drop() -> None:
                     conn = await asyncpg.connect(admin)
                     await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -105,9 +105,9 @@ async def _bench(docs: int, queries: int, meili_url: str, master_key: str, root:
     from api.domain.accounts import issue_token
     from api.models.accounts import Role, User
     from api.models.search import SearchOutbox
+    from api.policies import search_scope
     from api.settings import Settings, set_settings
     from search.indexes import apply_settings
-    from api.policies import search_scope
     from search.query import build_request
     from search.rebuild import rebuild
 

@@ -67,8 +67,10 @@ def values_of(row: Any, order: Ordering) -> tuple[Any, ...]:
         for part in field.split("__"):
             value = getattr(value, part, None) if part != "pk" else value.pk
         if isinstance(value, (QuerySet, Model)) or callable(getattr(value, "all", None)):
-            raise TypeError(f"Cannot read the sort key {field!r} from a {type(row).__name__}: order by columns "
-                            "of the row or of `select_related` rows.")
+            raise TypeError(
+                f"Cannot read the sort key {field!r} from a {type(row).__name__}: order by columns "
+                "of the row or of `select_related` rows."
+            )
         values.append(value)
     return tuple(values)
 
@@ -82,11 +84,10 @@ def _nullable(model: type[Model], field: str) -> bool:
     meta = model._meta
     for part in field.split("__")[:-1]:
         related = meta.fields_map.get(part)
-        if related is None or getattr(related, "related_model", None) is None:
+        target: type[Model] | None = getattr(related, "related_model", None)
+        if related is None or target is None or related.null:
             return True
-        if getattr(related, "null", False):
-            return True
-        meta = related.related_model._meta
+        meta = target._meta
     last = meta.fields_map.get(field.split("__")[-1])
     return last is None or bool(getattr(last, "null", False))
 
@@ -113,7 +114,7 @@ def beyond(queryset: QuerySet, order: Ordering, values: tuple[Any, ...]) -> Q:
 
 
 def _dump(value: Any) -> Any:
-    if value is None or isinstance(value, (bool, int, float, str)) and not isinstance(value, Enum):
+    if value is None or (isinstance(value, (bool, int, float, str)) and not isinstance(value, Enum)):
         return value
     if isinstance(value, Enum):
         return _dump(value.value)
@@ -136,8 +137,14 @@ def _load(value: Any) -> Any:
     if not isinstance(value, dict):
         return value
     ((tag, text),) = value.items()
-    return {"t": datetime.fromisoformat, "d": date.fromisoformat, "h": time.fromisoformat, "n": Decimal,
-            "u": UUID, "s": lambda s: timedelta(seconds=s)}[tag](text)
+    return {
+        "t": datetime.fromisoformat,
+        "d": date.fromisoformat,
+        "h": time.fromisoformat,
+        "n": Decimal,
+        "u": UUID,
+        "s": lambda s: timedelta(seconds=s),
+    }[tag](text)
 
 
 class Codec:
@@ -148,8 +155,7 @@ class Codec:
         key = _KEYS.get(cache_key)
         if key is None:
             key = _KEYS[cache_key] = hashlib.sha256(b"guildhall cursor\0" + settings.signing_key).digest()
-        self._mac = hmac.new(key, f"{model._meta.db_table}:{','.join(order_strings(order))}\0".encode(),
-                             hashlib.sha256)
+        self._mac = hmac.new(key, f"{model._meta.db_table}:{','.join(order_strings(order))}\0".encode(), hashlib.sha256)
         self._size = len(order)
 
     def _sign(self, payload: bytes) -> str:
@@ -158,8 +164,11 @@ class Codec:
         return base64.urlsafe_b64encode(mac.digest()[:12]).decode()
 
     def encode(self, values: tuple[Any, ...]) -> str:
-        payload = base64.urlsafe_b64encode(
-            json.dumps([_dump(v) for v in values], separators=(",", ":")).encode()).decode().rstrip("=")
+        payload = (
+            base64.urlsafe_b64encode(json.dumps([_dump(v) for v in values], separators=(",", ":")).encode())
+            .decode()
+            .rstrip("=")
+        )
         return f"{payload}.{self._sign(payload.encode())}"
 
     def decode(self, cursor: str) -> tuple[Any, ...]:

@@ -7,8 +7,8 @@ leaf fields then resolve as plain attributes, with no per-field resolver.
 from __future__ import annotations
 
 import base64
-from functools import partial
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from functools import partial
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 import strawberry

@@ -8,8 +8,9 @@ import os
 
 import pytest
 
-pytestmark = pytest.mark.skipif(os.environ.get("TEST_DATABASE", "sqlite") != "postgres",
-                                reason="PostgreSQL connections only")
+pytestmark = pytest.mark.skipif(
+    os.environ.get("TEST_DATABASE", "sqlite") != "postgres", reason="PostgreSQL connections only"
+)
 
 USERS = "{ users(first: 5) { totalCount nodes { username } } }"
 VIEWER_TOPICS = "{ viewer { user { username } } topics(first: 5) { nodes { title } } }"
@@ -23,13 +24,14 @@ async def _cut_every_connection(settings) -> int:
     try:
         return await conn.fetchval(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
     finally:
         await conn.close()
 
 
 async def test_requests_after_every_connection_was_cut_answer_without_error(gql, factory, app_settings):
-    user, token = await factory.member_with_token(username="survivor")
+    _, token = await factory.member_with_token(username="survivor")
     for _ in range(3):
         await factory.user()
     assert (await gql(USERS))["users"]["totalCount"] == 4
@@ -53,7 +55,6 @@ def test_only_plain_reads_are_retried():
     async def execute_insert(): ...
 
     assert _is_read(execute_query, ("SELECT 1",)) and _is_read(execute_query, ("  select id from t",))
-    for statement in ("UPDATE t SET a = 1", "INSERT INTO t VALUES (1)", "DELETE FROM t",
-                      "SELECT * FROM t FOR UPDATE"):
+    for statement in ("UPDATE t SET a = 1", "INSERT INTO t VALUES (1)", "DELETE FROM t", "SELECT * FROM t FOR UPDATE"):
         assert not _is_read(execute_query, (statement,))
     assert not _is_read(execute_insert, ("SELECT 1",))

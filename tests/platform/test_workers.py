@@ -93,17 +93,29 @@ async def test_two_workers_serve_and_do_each_due_job_once(factory, app_settings,
 
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "TMPDIR"}} | {
-        "DATABASE_URL": app_settings.database_url, "SECRET_KEY": app_settings.secret_key,
-        "MEILI_URL": app_settings.meili_url, "MEILI_MASTER_KEY": app_settings.meili_master_key,
-        "MEILI_INDEX_PREFIX": app_settings.meili_index_prefix, "DATA_DIR": str(tmp_path / "data"),
-        "MEDIA_ROOT": str(tmp_path / "media"), "RUN_WORKERS": "true", "SCHEDULER_INTERVAL_SECONDS": "0.2",
-        "CPU_WORKERS": "1", "REDIS_URL": redis_url,
+        "DATABASE_URL": app_settings.database_url,
+        "SECRET_KEY": app_settings.secret_key,
+        "MEILI_URL": app_settings.meili_url,
+        "MEILI_MASTER_KEY": app_settings.meili_master_key,
+        "MEILI_INDEX_PREFIX": app_settings.meili_index_prefix,
+        "DATA_DIR": str(tmp_path / "data"),
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "RUN_WORKERS": "true",
+        "SCHEDULER_INTERVAL_SECONDS": "0.2",
+        "CPU_WORKERS": "1",
+        "REDIS_URL": redis_url,
     }
     log = tmp_path / "serve.log"
     with log.open("w") as out:
-        server = subprocess.Popen([str(GUILDHALL), "serve", "--no-demo", "--workers", "2", "--port", str(port)],
-                                  env=env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [str(GUILDHALL), "serve", "--no-demo", "--workers", "2", "--port", str(port)],
+            env=env,
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
+
         async def healthy() -> bool:
             return await asyncio.to_thread(_healthy, port)
 
@@ -112,10 +124,10 @@ async def test_two_workers_serve_and_do_each_due_job_once(factory, app_settings,
         assert len(workers) == 2, [(pid, _cmdline(pid)) for pid in _children(server.pid)]
 
         async def all_done() -> bool:
-            closed = await Proposal.filter(id__in=due, status=ProposalStatus.CLOSED,
-                                           announcement_id__isnull=False).count()
-            published = await Announcement.filter(id__in=[a.id for a in scheduled],
-                                                  published_at__isnull=False).count()
+            closed = await Proposal.filter(
+                id__in=due, status=ProposalStatus.CLOSED, announcement_id__isnull=False
+            ).count()
+            published = await Announcement.filter(id__in=[a.id for a in scheduled], published_at__isnull=False).count()
             return closed == PROPOSALS and published == SCHEDULED
 
         await _until(all_done, server, log)

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from api.timeutil import now
 from api.models.forum import Topic
+from api.timeutil import now
 from tests.domain.forum_helpers import make_space, make_topic
 
 PAGE = """
@@ -19,7 +19,7 @@ query($orderBy: TopicOrder, $first: Int, $after: String, $last: Int, $before: St
     edges { cursor node { title } }
   }
 }"""
-USERS = 'query($after: String) { users(first: 2, after: $after) { nodes { username } } }'
+USERS = "query($after: String) { users(first: 2, after: $after) { nodes { username } } }"
 
 # How each order moves a topic to the top, and what a new topic at the top looks like.
 TOP_OF = {
@@ -54,8 +54,7 @@ async def _walk(gql, order: str, after: str | None, size: int = 4) -> list[str]:
 
 
 @pytest.mark.parametrize("order", ["HOT", "NEW", "TOP"])
-async def test_topics_moving_between_two_fetches_are_neither_skipped_nor_repeated(gql, factory, app_settings,
-                                                                                  order):
+async def test_topics_moving_between_two_fetches_are_neither_skipped_nor_repeated(gql, factory, app_settings, order):
     topics = await _topics(factory, app_settings, 12)
     first = (await gql(PAGE, {"orderBy": order, "first": 4}))["topics"]
     seen = [edge["node"]["title"] for edge in first["edges"]]
@@ -65,8 +64,7 @@ async def test_topics_moving_between_two_fetches_are_neither_skipped_nor_repeate
     # a page-1 topic falls to the bottom (it would be repeated), new topics arrive at the top, and the
     # topic the cursor points at is deleted.
     await Topic.filter(id=topics[11].id).update(**TOP_OF[order])
-    await Topic.filter(id=topics[1].id).update(hot=-1.0, score=-1, pinned=False,
-                                               created_at=now() - timedelta(days=30))
+    await Topic.filter(id=topics[1].id).update(hot=-1.0, score=-1, pinned=False, created_at=now() - timedelta(days=30))
     author = await factory.user("late")
     for i in range(2):
         late = await make_topic(author, await topics[0].space, app_settings, title=f"new{i}")
@@ -92,8 +90,9 @@ async def test_last_and_before_walk_backwards_and_agree_with_forwards(gql, facto
     assert back["pageInfo"]["hasPreviousPage"] and back["pageInfo"]["hasNextPage"]
     # first/after and before together: the items between two cursors.
     edges = (await gql(PAGE, {"orderBy": "NEW", "first": 10}))["topics"]["edges"]
-    between = (await gql(PAGE, {"orderBy": "NEW", "first": 10, "after": edges[1]["cursor"],
-                                "before": edges[5]["cursor"]}))["topics"]
+    between = (
+        await gql(PAGE, {"orderBy": "NEW", "first": 10, "after": edges[1]["cursor"], "before": edges[5]["cursor"]})
+    )["topics"]
     assert [e["node"]["title"] for e in between["edges"]] == ["t2", "t3", "t4"]
     assert between["pageInfo"]["startCursor"] == edges[2]["cursor"]
 
@@ -119,8 +118,12 @@ async def test_every_page_is_one_query_without_offset(gql, factory, app_settings
     await _topics(factory, app_settings, 9)
     page = (await gql(PAGE, {"orderBy": "HOT", "first": 3}))["topics"]
     counts = []
-    for variables in ({"first": 3}, {"first": 3, "after": page["pageInfo"]["endCursor"]},
-                      {"last": 3}, {"last": 3, "before": page["pageInfo"]["endCursor"]}):
+    for variables in (
+        {"first": 3},
+        {"first": 3, "after": page["pageInfo"]["endCursor"]},
+        {"last": 3},
+        {"last": 3, "before": page["pageInfo"]["endCursor"]},
+    ):
         with count_queries as counter:
             await gql(PAGE, {"orderBy": "HOT", **variables})
         topic_reads = [s for s in counter.statements if "forum_topics" in s and s.lstrip().upper().startswith("SELECT")]
@@ -138,9 +141,21 @@ async def test_ten_thousand_topics_walk_in_pages_of_the_same_one_query(gql, fact
     admin = await factory.user("root", role="ADMIN")
     space = await make_space(admin)
     stamp = now()
-    await Topic.bulk_create([
-        Topic(space_id=space.id, author_id=admin.id, title=f"t{i}", body="-", hot=float(i % 97),
-              last_activity_at=stamp, created_at=stamp) for i in range(10_000)], batch_size=1000)
+    await Topic.bulk_create(
+        [
+            Topic(
+                space_id=space.id,
+                author_id=admin.id,
+                title=f"t{i}",
+                body="-",
+                hot=float(i % 97),
+                last_activity_at=stamp,
+                created_at=stamp,
+            )
+            for i in range(10_000)
+        ],
+        batch_size=1000,
+    )
     seen: list[str] = []
     after = None
     shapes = set()
