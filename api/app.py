@@ -31,7 +31,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Comple
 from strawberry.utils.aio import aclosing
 from cross_web import HTTPException
 
-from api import metrics, sql_hooks, tracing
+from api import gctune, metrics, sql_hooks, tracing
 from api.db import close_db, connection, init_db
 from api.domain.accounts import authenticate, sessions_channel, token_still_valid
 from api.domain.activity import record_visit
@@ -302,6 +302,8 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         runtime.listen(COMMUNITY_SETTINGS, forget)  # another process changed community settings
         if settings.run_workers:
             runtime.start_jobs()
+        if manage_db:  # a serving process (tests' apps share the test process: leave its collector alone)
+            gctune.settle_after_startup()
         try:
             yield
         finally:

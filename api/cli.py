@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import getpass
 import logging
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -171,8 +172,18 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         # uvicorn shuts down gracefully on SIGTERM, then re-raises it; this handler turns that
         # into an exit that runs the `finally` below, so Meilisearch is stopped too.
         signal.signal(signal.SIGTERM, _exit_on_sigterm)
+        workers = serving_processes(args.workers if args.workers is not None else settings.workers)
+        if workers > 1:
+            # uvicorn's supervisor starts (and restarts) the processes; each imports `api.asgi`,
+            # which reads the same environment, and shares its metrics through one folder.
+            if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+                from api.metrics import prepare_multiprocess_dir
+
+                prepare_multiprocess_dir(settings.data_dir / "metrics" / str(os.getpid()))
+            say(f"{workers} worker processes")
         uvicorn.run(
-            create_app(settings), host=settings.host, port=settings.port,
+            "api.asgi:app" if workers > 1 else create_app(settings), workers=workers if workers > 1 else None,
+            host=settings.host, port=settings.port,
             log_level="debug" if settings.debug else "info", ws="websockets-sansio",
             proxy_headers=False,
             # SIGTERM: stop accepting, close WebSockets with 1012 (service restart: clients
@@ -186,12 +197,19 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def serving_processes(workers: int) -> int:
+    """How many processes serve: `workers`, or one per CPU core for 0."""
+    return workers if workers > 0 else (os.cpu_count() or 1)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="guildhall", description="Guildhall community backend")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="migrate, load demo data on first run, and serve the API")
     serve.add_argument("--host", default=None, help="interface to listen on (default: HOST, 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="port to listen on (default: PORT, 8000)")
+    serve.add_argument("--workers", type=int, default=None,
+                       help="serving processes (default: WORKERS, 1; 0: one per CPU core)")
     serve.add_argument("--no-demo", action="store_true", help="do not load demo data")
     serve.set_defaults(func=cmd_serve)
     migrate = sub.add_parser("migrate", help="apply database migrations (one process at a time)")

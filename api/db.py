@@ -32,8 +32,15 @@ def tortoise_config(settings: Settings | None = None, db_url: str | None = None)
         from pathlib import Path
 
         Path(url[len("sqlite://") :].split("?")[0]).parent.mkdir(parents=True, exist_ok=True)
+    connection: str | dict[str, Any] = url
+    if url.startswith("postgres://"):
+        from tortoise.backends.base.config_generator import expand_db_url
+
+        # Tortoise's asyncpg client, retrying a read once when its connection had died (api.pgclient).
+        connection = expand_db_url(url)
+        connection["engine"] = "api.pgclient"
     return {
-        "connections": {"default": url},
+        "connections": {"default": connection},
         "apps": {
             label: {
                 "models": models,

@@ -600,6 +600,11 @@ class Settings:
     backup_keep: int = _setting(
         "BACKUP_KEEP", _parse_int, "Scheduled backups kept; older ones are deleted.", default=7,
     )
+    workers: int = _setting(
+        "WORKERS", _parse_int,
+        "Serving processes started by `guildhall serve` (and the Docker image); 0 means one per CPU core.",
+        default=1,
+    )
     run_workers: bool = _setting(
         "RUN_WORKERS", _parse_bool, "Run background workers (outbox, scheduler) in this process.",
         default=True,
@@ -769,6 +774,8 @@ class Settings:
                 raise SettingsError("setting SECRET_KEY is missing: set at least 32 random characters")
         elif len(self.secret_key) < 32:
             raise SettingsError("setting SECRET_KEY is too short: use at least 32 characters")
+        if self.workers < 0:
+            raise SettingsError("setting WORKERS must be 0 (one per CPU core) or more")
         if self.cpu_workers < 1:
             raise SettingsError("setting CPU_WORKERS must be at least 1")
         if self.page_size_default > self.page_size_max:

@@ -3,7 +3,10 @@
 On a fresh database (a SQLite file, or a new database on the PostgreSQL server of `--postgres`),
 with N eligible committee members, measures through the domain functions:
 
-1. N ballots cast at once (asyncio.gather), then N changes at once: ballots per second;
+1. N ballots cast at once (asyncio.gather), then N changes at once: ballots per second, first
+   under the voting lock as it was (a `FOR SHARE` row lock: the baseline), then as it is (a shared
+   advisory lock), each checked exact (one ballot and receipt per voter, the audit log complete);
+   then N castVote mutations at once through the API (in-process ASGI);
 2. closing: the conditional update, the tally of N ranked ballots and the stored result;
 3. the pure instant run-off count of 10,000 ranked ballots over 8 options.
 """
@@ -42,7 +45,34 @@ async def _drop(postgres: str, name: str) -> None:
     await conn.close()
 
 
+CAST = """mutation($input: CastVoteInput!) { castVote(input: $input) { receipt errors { code } } }"""
+
+
+async def _row_share_lock(proposal_id: int) -> None:
+    """The voting lock as it was (the baseline): `SELECT ... FOR SHARE` of the proposal row."""
+    from api.db import fetch_all, is_postgres
+
+    if is_postgres():
+        await fetch_all("SELECT id FROM governance_proposals WHERE id = ? FOR SHARE", [proposal_id])
+
+
+async def _check_exact(proposal_id: int, voters: int, audit_per_voter: int) -> str:
+    """0 lost, 0 doubled: one ballot per voter, one distinct receipt each, the audit log exact."""
+    from api.models.governance import Ballot, VoteAuditEntry
+
+    rows = await Ballot.filter(proposal_id=proposal_id).values_list("voter_id", "receipt")
+    audit = await VoteAuditEntry.filter(proposal_id=proposal_id).count()
+    ok = (len(rows) == len({v for v, _ in rows}) == len({r for _, r in rows}) == voters
+          and audit == voters * audit_per_voter)
+    return "exact" if ok else f"WRONG: {len(rows)} ballots, {audit} audit entries for {voters} voters"
+
+
 async def _voting(voters_count: int) -> None:
+    import httpx
+    from strawberry.relay import GlobalID
+
+    from api.app import create_app
+    from api.domain.accounts import issue_token
     from api.domain.governance import ballots, closing, committees, proposals
     from api.models.accounts import CommitteeMembership, CommitteeRole, Role, User, Visibility
     from api.models.governance import VotingMethod
@@ -59,15 +89,49 @@ async def _voting(voters_count: int) -> None:
     voters = list(await User.filter(username__startswith="v"))
     await CommitteeMembership.bulk_create([CommitteeMembership(committee_id=committee.id, user_id=v.id,
                                                                joined_at=now()) for v in voters])
-    draft = await proposals.create_proposal(admin, committee.id, proposals.ProposalInput(
-        title="Colour", method=VotingMethod.RANKED_CHOICE, options=OPTIONS), settings=settings)
-    proposal = await proposals.open_proposal(admin, draft.id, settings=settings)
+
+    async def new_proposal():
+        draft = await proposals.create_proposal(admin, committee.id, proposals.ProposalInput(
+            title="Colour", method=VotingMethod.RANKED_CHOICE, options=OPTIONS), settings=settings)
+        return await proposals.open_proposal(admin, draft.id, settings=settings)
+
     rng = random.Random(1)
-    for label in ("cast", "change"):
+    current_lock = proposals.lock_for_voting
+    for lock_name, lock in (("row share lock (baseline)", _row_share_lock), ("advisory lock", current_lock)):
+        proposals.lock_for_voting = lock
+        try:
+            proposal = await new_proposal()
+            for label in ("cast", "change"):
+                started = time.perf_counter()
+                await asyncio.gather(*[ballots.cast_vote(v, proposal.id, rng.sample(OPTIONS, 3), settings=settings)
+                                       for v in voters])
+                elapsed = time.perf_counter() - started
+                print(f"  {lock_name:<26} {voters_count} concurrent {label}s: {elapsed:.2f} s "
+                      f"({voters_count / elapsed:.0f} ballots/s)")
+            print(f"  {lock_name:<26} ballots and audit log: {await _check_exact(proposal.id, voters_count, 2)}")
+        finally:
+            proposals.lock_for_voting = current_lock
+
+    # Through the API: every voter's castVote mutation at once (in-process ASGI, signed in).
+    proposal = await new_proposal()
+    tokens = [await issue_token(v, settings) for v in voters]
+    app = create_app(settings.replace(writes_per_minute=1_000_000), manage_db=False)
+    gid = str(GlobalID("Proposal", str(proposal.id)))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",
+                                 timeout=120) as http:
+        async def cast(token: str) -> None:
+            response = await http.post("/graphql", headers={"Authorization": f"Bearer {token}"}, json={
+                "query": CAST, "variables": {"input": {"proposalId": gid, "ranking": rng.sample(OPTIONS, 3)}}})
+            body = response.json()
+            if body.get("errors") or body["data"]["castVote"]["errors"]:
+                raise RuntimeError(body)
+
         started = time.perf_counter()
-        await asyncio.gather(*[ballots.cast_vote(v, proposal.id, rng.sample(OPTIONS, 3), settings=settings) for v in voters])
+        await asyncio.gather(*[cast(t) for t in tokens])
         elapsed = time.perf_counter() - started
-        print(f"  {voters_count} concurrent {label}s: {elapsed:.2f} s ({voters_count / elapsed:.0f} ballots/s)")
+    print(f"  {'API (castVote)':<26} {voters_count} concurrent casts: {elapsed:.2f} s "
+          f"({voters_count / elapsed:.0f} ballots/s; goal: at least 500)")
+    print(f"  {'API (castVote)':<26} ballots and audit log: {await _check_exact(proposal.id, voters_count, 1)}")
     started = time.perf_counter()
     await closing.close_proposal(proposal.id, only_if_due=False, settings=settings)
     print(f"  close + tally of {voters_count} ballots + announcement: {(time.perf_counter() - started) * 1000:.0f} ms")

@@ -16,6 +16,7 @@ from strawberry.tools import merge_types
 
 from api.registry import load as load_registry
 from api.settings import Settings, get_settings
+from schema.execution import ExecutionContext
 from schema.extensions import build_extensions
 
 def _node_query() -> type:
@@ -63,6 +64,7 @@ def _build(settings: Settings) -> strawberry.Schema:
         mutation=mutation,
         subscription=subscription,
         extensions=build_extensions(settings),
+        execution_context_class=ExecutionContext,
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from functools import partial
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 import strawberry
@@ -16,6 +17,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from api.policy import visible_rows
+from schema import keyset
 from schema.context import Info
 from schema.errors import PublicError
 
@@ -100,8 +102,15 @@ class PageInfo:
 
 @strawberry.type(description="An item of a page and its cursor.")
 class Edge(Generic[T]):
-    cursor: str = strawberry.field(description="Opaque position of the item, for `after`/`before`.")
     node: T = strawberry.field(description="The item.")
+    # The cursor, or a function making it: most pages are read without cursors, so they are
+    # encoded (and signed) only when asked.
+    _cursor: strawberry.Private[str | Callable[[], str]]
+
+    @strawberry.field(description="Opaque position of the item, for `after`/`before`.")
+    def cursor(self) -> str:
+        value = self._cursor
+        return value if isinstance(value, str) else value()
 
 
 @strawberry.type(description="A page of a list, with cursors (Relay connection).")
@@ -122,6 +131,7 @@ class Connection(Generic[T]):
 
 
 def encode_cursor(offset: int) -> str:
+    """An offset cursor: for in-memory lists and rankings computed elsewhere (search relevance)."""
     return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{offset}".encode()).decode()
 
 
@@ -138,20 +148,24 @@ def decode_cursor(cursor: str) -> int:
         raise PublicError("Invalid cursor.") from None
 
 
-def _window(
-    info: Info, first: int | None, after: str | None, last: int | None, before: str | None
-) -> tuple[int, int | None, int | None]:
-    """(start offset, stop offset or None, last) from Relay arguments, page size capped."""
+def _check_sizes(info: Info, first: int | None, last: int | None) -> None:
     settings = info.context.settings
     for name, value in (("first", first), ("last", last)):
         if value is not None and (value < 0 or value > settings.page_size_max):
             raise PublicError(f"`{name}` must be between 0 and {settings.page_size_max}.")
     if first is not None and last is not None:
         raise PublicError("Pass `first` or `last`, not both.")
+
+
+def _window(
+    info: Info, first: int | None, after: str | None, last: int | None, before: str | None
+) -> tuple[int, int | None, int | None]:
+    """(start offset, stop offset or None, last) from Relay arguments, page size capped."""
+    _check_sizes(info, first, last)
     start = decode_cursor(after) + 1 if after else 0
     stop = decode_cursor(before) if before else None
     if first is None and last is None:
-        first = settings.page_size_default
+        first = info.context.settings.page_size_default
     if first is not None:
         stop = start + first if stop is None else min(stop, start + first)
     return start, stop, last
@@ -159,14 +173,19 @@ def _window(
 
 def _page(rows: Sequence[Any], start: int, has_next: bool, has_prev: bool,
           count: Callable[[], Awaitable[int]] | int) -> Connection[Any]:
-    edges = [Edge(cursor=encode_cursor(start + i), node=row) for i, row in enumerate(rows)]
+    edges = [Edge(node=row, _cursor=encode_cursor(start + i)) for i, row in enumerate(rows)]
+    return _connection(edges, has_next, has_prev, count)
+
+
+def _connection(edges: list[Edge[Any]], has_next: bool, has_prev: bool,
+                count: Callable[[], Awaitable[int]] | int) -> Connection[Any]:
     return Connection(
         edges=edges,
         page_info=PageInfo(
             has_next_page=has_next,
             has_previous_page=has_prev,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            start_cursor=edges[0].cursor() if edges else None,
+            end_cursor=edges[-1].cursor() if edges else None,
         ),
         _count=count,
     )
@@ -184,24 +203,39 @@ async def paginate(
 ) -> Connection[Any]:
     """One page of an ordered queryset in one query (plus a COUNT only if `totalCount` is asked).
 
+    Cursors are keyset positions (`schema.keyset`): the values of the queryset's sort keys and the
+    id of the item, signed. A page is "the rows after (before) this position", so rows inserted,
+    deleted or reordered between two fetches are never skipped nor shown twice, and page 100 costs
+    what page 1 costs. The id is added to the ordering as the last tie-breaker.
+
     Prefetch what the page's fields need on `queryset` (`select_related`, `prefetch_related`)
     before calling, so the cost of a page does not grow with its size."""
-    start, stop, last = _window(info, first, after, last, before)
-    if last is not None:
-        end = stop if stop is not None else await queryset.count()
-        start = max(start, end - last)
-        stop = end
-    limit = None if stop is None else max(stop - start, 0)
-    query = queryset.offset(start)
-    if limit is not None:
-        query = query.limit(limit + 1)
-    rows = list(await query) if limit != 0 else []
-    has_next = limit is not None and len(rows) > limit
-    rows = rows[:limit] if limit is not None else rows
+    _check_sizes(info, first, last)
+    order = keyset.ordering_of(queryset)
+    codec = keyset.Codec(info.context.settings, queryset.model, order)
+    query = queryset
+    if after:
+        query = query.filter(keyset.beyond(query, order, codec.decode(after)))
+    if before:
+        query = query.filter(keyset.beyond(query, keyset.reverse(order), codec.decode(before)))
+    backwards = last is not None
+    size = last if backwards else (first if first is not None else info.context.settings.page_size_default)
+    assert size is not None
+    rows: list[Any] = []
+    if size:
+        rows = list(await query.order_by(*keyset.order_strings(keyset.reverse(order) if backwards else order))
+                    .limit(size + 1))
+    more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
     if prime and rows and isinstance(rows[0], Model):
         info.context.loaders.prime(type(rows[0]), rows)
+    edges = [Edge(node=row, _cursor=partial(codec.encode, keyset.values_of(row, order))) for row in rows]
     # Querysets are immutable (each call returns a copy), so `count` sees the unpaginated list.
-    return _page(rows, start, has_next, start > 0, queryset.count)
+    if backwards:
+        return _connection(edges, before is not None, more, queryset.count)
+    return _connection(edges, more, after is not None, queryset.count)
 
 
 def paginate_list(

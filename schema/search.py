@@ -217,7 +217,7 @@ class Query:
             if node is None:
                 continue
             highlights = [SearchHighlight(field=h.field, snippet=h.snippet) for h in hit.highlights]
-            edges.append(Edge(cursor=encode_cursor(position), node=SearchHit(
+            edges.append(Edge(_cursor=encode_cursor(position), node=SearchHit(
                 kind=SearchKindValue(hit.kind), score=hit.score, highlights=highlights, node=node)))
         last_position = offset + len(results.hits) - 1
         facets = results.facets
@@ -225,7 +225,7 @@ class Query:
             edges=edges,
             page_info=PageInfo(
                 has_next_page=offset + len(results.hits) < results.total, has_previous_page=offset > 0,
-                start_cursor=edges[0].cursor if edges else None,
+                start_cursor=edges[0].cursor() if edges else None,
                 end_cursor=encode_cursor(last_position) if results.hits else None,
             ),
             _count=results.total,

@@ -8,6 +8,7 @@ so a document read by the rebuild before a change cannot hide that change.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
@@ -47,11 +48,18 @@ async def _fill(settings: Settings, uid: str, kind_name: str) -> int:
     ids = await kind.all_ids()
     count = 0
     tasks = []
+    # Each chunk is sent (serialised and posted, in a thread) while the next one is read and built;
+    # chunks are still enqueued in order, one send at a time.
+    sending: asyncio.Task | None = None
     for start in range(0, len(ids), CHUNK):
         documents = await kind.load(ids[start : start + CHUNK])
         if documents:
-            tasks.append((await call(index.add_documents, documents, "id")).task_uid)
+            if sending is not None:
+                tasks.append((await sending).task_uid)
+            sending = asyncio.create_task(call(index.add_documents, documents, "id"))
             count += len(documents)
+    if sending is not None:
+        tasks.append((await sending).task_uid)
     for task_uid in tasks:  # Meilisearch batches queued tasks: enqueue all, then wait
         await wait(settings, task_uid)
     return count

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
+from tortoise.expressions import Subquery
 
 from api.domain.forum import reading as domain
 from api.models import forum as models
@@ -61,9 +62,16 @@ class Query:
     async def bookmarked_topics(self, info: Info, first: First = None, after: After = None, last: Last = None,
                                 before: Before = None) -> Connection[Topic]:
         viewer = info.context.viewer
-        query = await visible(models.Topic, viewer, info.context.memo)
-        query = query.filter(bookmarks__user_id=viewer.id if viewer else 0).order_by("-bookmarks__created_at", "-id")
-        return await paginate(info, query, first=first, after=after, last=last, before=before)
+        topics = await visible(models.Topic, viewer, info.context.memo)
+        # Paged by the bookmark (its time and id are the cursor), shown as its topic.
+        query = models.Bookmark.filter(user_id=viewer.id if viewer else 0,
+                                       topic_id__in=Subquery(topics.values("id"))).select_related("topic")
+        page = await paginate(info, query.order_by("-created_at", "-id"), first=first, after=after, last=last,
+                              before=before, prime=False)
+        for edge in page.edges:
+            edge.node = edge.node.topic
+        info.context.loaders.prime(models.Topic, [edge.node for edge in page.edges])
+        return page
 
 
 @strawberry.type

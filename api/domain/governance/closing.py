@@ -31,6 +31,7 @@ async def close_proposal(proposal_id: int, *, only_if_due: bool = True, settings
     """Close and tally; True only for the caller that closed it."""
     moment = now()
     async with transaction():
+        await proposals_domain.lock_for_closing(proposal_id)
         query = Proposal.filter(id=proposal_id, status=ProposalStatus.OPEN)
         if only_if_due:
             query = query.filter(closes_at__lte=moment)

@@ -227,6 +227,7 @@ async def withdraw_proposal(actor: User | None, proposal_id: int) -> Proposal:
     if proposal.author_id != member.id and not await committees.is_chair(member, proposal.committee_id):
         raise Forbidden("Only the author or a chair of the committee may withdraw it.")
     async with transaction():
+        await lock_for_closing(proposal_id)
         # The same conditional update as closing: whichever comes first wins.
         done = await Proposal.filter(
             id=proposal_id, status__in=[ProposalStatus.DRAFT, ProposalStatus.OPEN]
@@ -238,11 +239,27 @@ async def withdraw_proposal(actor: User | None, proposal_id: int) -> Proposal:
     return proposal
 
 
+# The class id of the advisory locks of proposals' voting (the object id is the proposal's id).
+_VOTING_LOCK_CLASS = 0x67766F74  # "gvot"
+
+
 async def lock_for_voting(proposal_id: int) -> None:
-    """Inside a transaction: share-lock the proposal row so closing (an UPDATE of the row) waits
-    for ballots in flight and ballots after it see the new status. SQLite transactions are
-    already serialised, so nothing to do there."""
+    """Inside a transaction: hold the proposal's voting lock shared, so closing (which takes it
+    exclusively, `lock_for_closing`) waits for ballots in flight and ballots after it see the new
+    status. An advisory lock, not `SELECT ... FOR SHARE`: share-locking one row from hundreds of
+    transactions at once makes PostgreSQL write the row's lockers (a new MultiXact, growing with
+    every locker) on each lock, and that, not the ballots, was the cost of a busy vote. SQLite
+    transactions are already serialised, so nothing to do there."""
     if is_postgres():
         from api.db import fetch_all
 
-        await fetch_all("SELECT id FROM governance_proposals WHERE id = ? FOR SHARE", [proposal_id])
+        await fetch_all("SELECT pg_advisory_xact_lock_shared(?, ?)", [_VOTING_LOCK_CLASS, proposal_id])
+
+
+async def lock_for_closing(proposal_id: int) -> None:
+    """Inside a transaction, before the conditional UPDATE that ends voting (close, withdraw):
+    wait for the ballots in flight and keep new ones out until the transaction ends."""
+    if is_postgres():
+        from api.db import fetch_all
+
+        await fetch_all("SELECT pg_advisory_xact_lock(?, ?)", [_VOTING_LOCK_CLASS, proposal_id])
