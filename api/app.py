@@ -348,7 +348,9 @@ def _extra_routes(settings: Settings) -> list[Any]:
     """Routes other packages contribute (e.g. `/media/...`, share links `/s/...`)."""
     from api.domain.growth.share import routes as share_routes
     from api.graphiql import routes as graphiql_routes
+    from api.http.calendar import routes as calendar_routes
     from media.serving import routes as media_routes
     from api.domain.mail.unsubscribe import routes as unsubscribe_routes
 
-    return [*media_routes(), *metrics.routes(), *graphiql_routes(), *unsubscribe_routes(), *share_routes()]
+    return [*media_routes(), *metrics.routes(), *graphiql_routes(), *unsubscribe_routes(), *share_routes(),
+            *calendar_routes()]

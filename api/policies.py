@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Any, cast
 from datetime import datetime
 
+from tortoise.expressions import Q
+
 from api.db import column
 from api.errors import Forbidden, Sanctioned, Unauthenticated
-from api.models.accounts import CommitteeMembership, Role, Sanction, SanctionKind, User, Visibility
+from api.models.accounts import CommitteeMembership, Role, Sanction, SanctionKind, User, UserStatus, Visibility
 from api.timeutil import now
 from search.query import Scope
 
@@ -81,6 +83,35 @@ def restriction_error(restrictions: list[Sanction]) -> Sanctioned | None:
         verb = "banned" if sanction.kind == SanctionKind.BAN else "muted"
         return Sanctioned(f"You are {verb} {until}.")
     return None
+
+
+def shown_q(viewer: User | None, author_field: str = "author_id") -> Q:
+    """Moderated content (`hidden`, `deleted_at` columns) a viewer may see: never what is deleted;
+    what is hidden only to its author and staff."""
+    live = Q(deleted_at__isnull=True)
+    if is_staff(viewer):
+        return live
+    if viewer is None:
+        return Q(live, Q(hidden=False))
+    mine: dict[str, Any] = {author_field: viewer.id}
+    return Q(live, Q(Q(hidden=False), Q(**mine), join_type="OR"))
+
+
+def is_shown(viewer: User | None, row: object, author_field: str = "author_id") -> bool:
+    """`shown_q` for a loaded row."""
+    if getattr(row, "deleted_at", None) is not None:
+        return False
+    return not getattr(row, "hidden", False) or is_staff(viewer) or (
+        viewer is not None and getattr(row, author_field) == viewer.id)
+
+
+async def barred_ids(ids: list[int] | set[int]) -> set[int]:
+    """Of these members, those who take part in no vote or draw: banned now, or marked inactive."""
+    if not ids:
+        return set()
+    inactive = set(await column(User.filter(id__in=list(ids), status=UserStatus.INACTIVE), "id"))
+    bans = await Sanction.filter(user_id__in=list(ids), kind=SanctionKind.BAN, revoked_at__isnull=True)
+    return inactive | {s.user_id for s in bans if sanction_active(s)}
 
 
 async def require_can_act(user: User | None) -> User:

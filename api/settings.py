@@ -458,9 +458,15 @@ class Settings:
         "GOVERNANCE_MAX_OPTIONS", _parse_int, "Most options of a proposal or poll.", default=20, community=True)
     governance_max_option_length: int = _setting(
         "GOVERNANCE_MAX_OPTION_LENGTH", _parse_int, "Longest option label of a proposal or poll.", default=200, community=True)
+    governance_vote_reminder_hours: int = _setting(
+        "GOVERNANCE_VOTE_REMINDER_HOURS", _parse_int, "How long before a proposal's voting closes the eligible "
+        "members who have not voted are reminded (in-app); 0 turns reminders off.", default=24, community=True)
     governance_max_voting_days: int = _setting(
         "GOVERNANCE_MAX_VOTING_DAYS", _parse_int, "Longest voting period of a proposal, poll or survey.",
         default=90, community=True)
+    event_propose_min_trust_level: int = _setting(
+        "EVENT_PROPOSE_MIN_TRUST_LEVEL", _parse_int, "Lowest trust level (0-4) at which members may propose "
+        "events; staff approve them in the review queue before they show.", default=2, community=True)
     survey_max_questions: int = _setting(
         "SURVEY_MAX_QUESTIONS", _parse_int, "Most questions in one survey.", default=50, community=True)
     survey_max_answer_length: int = _setting(

@@ -11,7 +11,7 @@ from api.domain.engagement import (
     badges, checkin, events, feedback, lotteries, messages, points, rewards, titles,
 )
 from api.models.accounts import User
-from api.models.engagement import BadgeCriterion, BadgeTier, EligibleSet, FeedbackCategory
+from api.models.engagement import BadgeCriterion, BadgeTier, EligibleSet, EventVisibility, FeedbackCategory
 from api.settings import Settings
 from api.timeutil import now
 
@@ -74,10 +74,18 @@ async def seed(settings: Settings, state: dict[str, Any]) -> None:
         title="Online Q&A with the maintainers", starts_at=upcoming, ends_at=upcoming + timedelta(hours=1),
         online=True, url="https://meet.example.org/guildhall", capacity=0), settings=settings)
 
+    # A weekly online study group for members: six occurrences, each with its own sign-ups.
+    weekly = today + timedelta(days=2)
+    await events.create_event(mod, events.EventInput(
+        title="Weekly study group", description="We read one chapter a week together.", starts_at=weekly,
+        ends_at=weekly + timedelta(hours=1), online=True, url="https://meet.example.org/study-group",
+        visibility=EventVisibility.MEMBERS, recurrence="FREQ=WEEKLY;COUNT=6"), settings=settings)
+
     # A finished lottery among the meetup's attendees.
     lottery = await lotteries.create_lottery(mod, lotteries.LotteryInput(
         title="Meetup lottery 抽奖", eligible_set=EligibleSet.EVENT_ATTENDEES, winner_count=2,
         prizes=["Guildhall hoodie", "Book voucher"], event_id=meetup.id), settings=settings)
+    await lotteries.freeze(mod, lottery.id, settings=settings)  # the commitment is public before the draw
     await lotteries.draw(mod, lottery.id, settings=settings)
 
     # A conversation and a feedback ticket.

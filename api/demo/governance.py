@@ -1,14 +1,16 @@
-"""Demo governance: a steering committee with an open proposal and a closed one (its outcome
-announced), a poll and a survey with answers."""
+"""Demo governance: a steering committee with an open community-wide secret vote and a closed
+committee vote (its outcome announced), a poll, a survey with answers and an anonymous survey."""
 
 from __future__ import annotations
 
 from typing import Any
 from datetime import timedelta
 
-from api.domain.governance import ballots, closing, committees, polls, proposals, surveys
+from api.domain.forum import posts, spaces
+from api.domain.governance import ballots, closing, committees, deliberation, polls, proposals, surveys
 from api.models.accounts import Committee, CommitteeRole, Visibility
-from api.models.governance import QuestionKind, VotingMethod
+from api.models.forum import Space
+from api.models.governance import Electorate, Proposal, QuestionKind, VotingMethod
 from api.settings import Settings
 from api.timeutil import now
 
@@ -26,27 +28,41 @@ async def seed(settings: Settings, state: dict[str, Any]) -> None:
     for member in (bob, carol, li, wang):
         await committees.add_member(alice, committee.id, member.id, CommitteeRole.MEMBER)
 
-    # A closed ranked-choice vote, its outcome stored and announced to everyone.
+    # A closed community-wide ranked-choice vote: discussed in the forum, its draft revised, its
+    # outcome stored, announced to everyone, and explained by the chair's outcome statement.
     city = await proposals.create_proposal(alice, committee.id, proposals.ProposalInput(
-        title="Where should the 2027 meetup be?",
-        body="Rank the cities you would travel to. Counted by instant run-off.",
-        method=VotingMethod.RANKED_CHOICE, options=["Lisbon", "Shanghai", "Toronto"], quorum_percent=50,
+        title="Where should the 2027 meetup be?", body="Rank the cities you would travel to.",
+        method=VotingMethod.RANKED_CHOICE, options=["Lisbon", "Shanghai", "Toronto"], quorum_percent=30,
+        electorate=Electorate.MEMBERS,
     ), settings=settings)
+    await proposals.update_proposal(alice, city.id, proposals.ProposalInput(
+        body="Rank the cities you would travel to. Counted by instant run-off."), settings=settings)
+    space = (state.get("forum_spaces") or {}).get("general") or await Space.filter(slug="governance").first() \
+        or await spaces.create_space(admin, spaces.SpaceInput(name="Governance", slug="governance"))
+    await deliberation.start_discussion(alice, city.id, space.id, settings=settings)
+    topic_id = (await Proposal.get(id=city.id)).discussion_topic_id
+    assert topic_id is not None
+    await posts.create_post(bob, posts.PostInput(topic_id=topic_id, body="Toronto has cheap flights in May."),
+                            settings=settings)
+    await posts.create_post(li, posts.PostInput(topic_id=topic_id, body="上海的场地我可以帮忙联系。"),
+                            settings=settings)
     await proposals.open_proposal(alice, city.id, settings=settings)
     for voter, ranking in ((alice, ["Lisbon", "Toronto"]), (bob, ["Toronto", "Lisbon"]),
                            (li, ["Shanghai", "Lisbon"]), (wang, ["Shanghai", "Toronto"]),
                            (carol, ["Lisbon", "Shanghai"])):
         await ballots.cast_vote(voter, city.id, ranking, settings=settings)
     await closing.close_early(alice, city.id, settings=settings)
+    await deliberation.publish_outcome(alice, city.id, "Lisbon it is: we will book the venue for **May 2027** "
+                                       "and open registrations in the autumn.", settings=settings)
 
-    # An open secret yes/no vote, closing in a week.
+    # An open community-wide secret yes/no vote (every member votes), closing in a week.
     conduct = await proposals.create_proposal(bob, committee.id, proposals.ProposalInput(
         title="Adopt the code of conduct v2",
         body="The [draft](https://example.org/coc-v2) adds a section on **respectful disagreement**.",
-        secret=True, quorum_percent=60,
+        secret=True, quorum_percent=30, electorate=Electorate.MEMBERS,
     ), settings=settings)
     await proposals.open_proposal(alice, conduct.id, settings=settings, closes_at=now() + timedelta(days=7))
-    for voter, choice in ((alice, "YES"), (li, "YES"), (carol, "ABSTAIN")):
+    for voter, choice in ((alice, "YES"), (li, "YES"), (carol, "ABSTAIN"), (users["mod"], "YES")):
         await ballots.cast_vote(voter, conduct.id, [choice], settings=settings)
 
     poll = await polls.create_poll(carol, polls.PollInput(
@@ -70,4 +86,15 @@ async def seed(settings: Settings, state: dict[str, Any]) -> None:
         await surveys.submit_response(respondent, survey.id, [
             surveys.AnswerInput(questions[0], choices=[source]), surveys.AnswerInput(questions[1], choices=used),
             surveys.AnswerInput(questions[2], rating=rating), surveys.AnswerInput(questions[3], text=text),
+        ], settings=settings)
+
+    # An anonymous survey: who answered is known (one response each), what they answered is not.
+    safety = await surveys.create_survey(users["mod"], "How safe do you feel here?", "Anonymous: answers name nobody.", [
+        surveys.QuestionInput(QuestionKind.RATING, "How safe do you feel sharing your views?", required=True),
+        surveys.QuestionInput(QuestionKind.TEXT, "Anything we should know?"),
+    ], settings=settings, closes_at=now() + timedelta(days=30), anonymous=True)
+    questions = [q.id for q in await safety.questions.all().order_by("position")]
+    for respondent, rating, text in ((carol, 4, "Moderators answer quickly."), (wang, 5, "")):
+        await surveys.submit_response(respondent, safety.id, [
+            surveys.AnswerInput(questions[0], rating=rating), surveys.AnswerInput(questions[1], text=text),
         ], settings=settings)

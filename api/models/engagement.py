@@ -10,7 +10,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 if TYPE_CHECKING:
-    from api.models.accounts import User
+    from api.models.accounts import Committee, User
     from api.models.media import MediaFile
 
 
@@ -245,6 +245,12 @@ class Redemption(Model):
 # --- Community events ---------------------------------------------------------------------------
 
 
+class EventVisibility(str, Enum):
+    PUBLIC = "PUBLIC"  # everyone, anonymous visitors included
+    MEMBERS = "MEMBERS"  # signed-in members
+    COMMITTEE = "COMMITTEE"  # the members of `Event.committee`
+
+
 class Event(Model):
     id = fields.IntField(primary_key=True)
     title = fields.CharField(max_length=200)
@@ -268,6 +274,20 @@ class Event(Model):
     # When RSVPs were reminded of the start (claimed by a conditional update: once per start time;
     # cleared when the start moves).
     reminded_at = fields.DatetimeField(null=True)
+    # Who sees the event (see api.domain.engagement.access); the meeting link only those with a place.
+    visibility = fields.CharEnumField(EventVisibility, max_length=16, default=EventVisibility.PUBLIC)
+    committee: fields.ForeignKeyNullableRelation[Committee] = fields.ForeignKeyField(
+        "accounts.Committee", related_name="events", null=True, on_delete=fields.SET_NULL)
+    committee_id: int | None
+    # A recurring event is stored as one row per occurrence (each with its own sign-ups), all
+    # naming the first occurrence as their series and keeping the RRULE they came from.
+    series_id = fields.IntField(null=True, db_index=True)
+    # Proposed by a member: waits (with its series) in the review queue until staff approve it.
+    held = fields.BooleanField(default=False)
+    recurrence = fields.CharField(max_length=200, default="")
+    # Moderation (api.domain.content): hidden shows only to its author and staff; deleted to nobody.
+    hidden = fields.BooleanField(default=False)
+    deleted_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -308,6 +328,7 @@ class Rsvp(Model):
 
 class LotteryStatus(str, Enum):
     OPEN = "OPEN"
+    FROZEN = "FROZEN"  # the entrant list is fixed and the commitment published; the draw comes next
     DRAWN = "DRAWN"
     CANCELLED = "CANCELLED"
 
@@ -331,9 +352,15 @@ class Lottery(Model):
     survey_id = fields.IntField(null=True)  # a governance survey
     winner_count = fields.IntField()
     prizes: fields.JSONField[list[Any]] = fields.JSONField(default=list)  # prize names, by winner rank
-    commitment = fields.CharField(max_length=64)  # sha256 hex of the seed, public from the start
-    seed = fields.CharField(max_length=64)  # secret until the draw
-    eligible_user_ids: fields.JSONField[list[Any]] = fields.JSONField(default=list)  # the sorted set drawn from (at the draw)
+    # Members may enter a hand-made list themselves, paying `entry_cost` points (0: free).
+    self_entry = fields.BooleanField(default=False)
+    entry_cost = fields.IntField(default=0)
+    # Set at the freeze (see api.domain.engagement.lotteries): sha256 hex of f"{seed}:{entrants_hash}".
+    commitment = fields.CharField(max_length=64, null=True)
+    seed = fields.CharField(max_length=64, null=True)  # drawn at the freeze, secret until the draw
+    entrants_hash = fields.CharField(max_length=64, null=True)  # sha256 of the frozen sorted ids
+    eligible_user_ids: fields.JSONField[list[Any]] = fields.JSONField(default=list)  # the frozen sorted entrant ids
+    frozen_at = fields.DatetimeField(null=True)
     created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "accounts.User", related_name="lotteries_created", null=True, on_delete=fields.SET_NULL
     )
@@ -347,13 +374,14 @@ class Lottery(Model):
 
 
 class LotteryEntrant(Model):
-    """A member of a hand-made eligible list."""
+    """A member of a hand-made eligible list (added by staff, or entered themselves)."""
 
     id = fields.IntField(primary_key=True)
     lottery: fields.ForeignKeyRelation[Lottery] = fields.ForeignKeyField("engagement.Lottery", related_name="entrants", on_delete=fields.CASCADE)
     lottery_id: int
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="lottery_entries", on_delete=fields.CASCADE)
     user_id: int
+    paid = fields.IntField(default=0)  # points paid to enter (given back if the lottery is cancelled)
 
     class Meta:
         table = "engagement_lottery_entrants"

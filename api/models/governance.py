@@ -49,8 +49,16 @@ class AbstentionRule(str, Enum):
     COUNTED = "COUNTED"  # abstentions also count in the threshold's base (so they weigh like "no")
 
 
+class Electorate(str, Enum):
+    COMMITTEE = "COMMITTEE"  # the committee's members
+    MEMBERS = "MEMBERS"  # every active member of the community
+    ROLES = "ROLES"  # active members of the roles in `electorate_roles`
+    TRUST_LEVEL = "TRUST_LEVEL"  # active members at or above `electorate_min_trust_level`
+
+
 class Proposal(Model):
-    """A motion a committee votes on. Rules (method, quorum, threshold...) are frozen at opening."""
+    """A motion a committee runs. Rules (method, quorum, threshold...) and the voters (its electorate,
+    snapshotted into `EligibleVoter`) are frozen at opening."""
 
     id = fields.IntField(primary_key=True)
     committee: fields.ForeignKeyRelation[Committee] = fields.ForeignKeyField("accounts.Committee", related_name="proposals", on_delete=fields.CASCADE)
@@ -72,6 +80,12 @@ class Proposal(Model):
     secret = fields.BooleanField(default=False)
     results_while_open = fields.BooleanField(default=False)
     voting_minutes = fields.IntField(default=7 * 24 * 60)
+    electorate = fields.CharEnumField(Electorate, max_length=16, default=Electorate.COMMITTEE)
+    electorate_roles: fields.JSONField[list[str]] = fields.JSONField(default=list)  # Role values, for ROLES
+    electorate_min_trust_level = fields.SmallIntField(null=True)  # for TRUST_LEVEL
+    # Moderation (api.domain.content): hidden shows only to its author and staff; deleted to nobody.
+    hidden = fields.BooleanField(default=False)
+    deleted_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     opened_at = fields.DatetimeField(null=True)
@@ -84,6 +98,16 @@ class Proposal(Model):
     # Set when the outcome announcement is published (claimed by a conditional update: once only).
     announced_at = fields.DatetimeField(null=True)
     announcement_id = fields.IntField(null=True)
+    # Deliberation (api.domain.governance.deliberation): the forum topic where it is discussed,
+    # the chair's outcome statement published after close, and the claim of the non-voter reminder.
+    discussion_topic: fields.ForeignKeyNullableRelation[Topic] = fields.ForeignKeyField(
+        "forum.Topic", related_name="proposals", null=True, on_delete=fields.SET_NULL)
+    discussion_topic_id: int | None
+    outcome_statement = fields.TextField(default="")
+    outcome_statement_html = fields.TextField(default="")
+    outcome_published_at = fields.DatetimeField(null=True)
+    outcome_announcement_id = fields.IntField(null=True)
+    reminded_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "governance_proposals"
@@ -91,8 +115,30 @@ class Proposal(Model):
         indexes = (("status", "closes_at"),)
 
 
+class ProposalRevision(Model):
+    """The text of a draft before one of its changes (the current text is the proposal's)."""
+
+    id = fields.IntField(primary_key=True)
+    proposal: fields.ForeignKeyRelation[Proposal] = fields.ForeignKeyField(
+        "governance.Proposal", related_name="revisions", on_delete=fields.CASCADE)
+    proposal_id: int
+    number = fields.IntField()  # 1 for the first text
+    title = fields.CharField(max_length=300)
+    body = fields.TextField(default="")
+    options: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    edited_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="proposal_revisions", null=True, on_delete=fields.SET_NULL)
+    edited_by_id: int | None
+    created_at = fields.DatetimeField(auto_now_add=True)  # when this text was replaced
+
+    class Meta:
+        table = "governance_proposal_revisions"
+        unique_together = (("proposal", "number"),)
+        ordering = ["number"]
+
+
 class EligibleVoter(Model):
-    """Who may vote on a proposal: the committee's members at the moment it opened."""
+    """Who may vote on a proposal: its electorate at the moment it opened."""
 
     id = fields.IntField(primary_key=True)
     proposal: fields.ForeignKeyRelation[Proposal] = fields.ForeignKeyField("governance.Proposal", related_name="eligible", on_delete=fields.CASCADE)
@@ -210,6 +256,9 @@ class Poll(Model):
     results = fields.CharEnumField(PollResults, max_length=16, default=PollResults.ALWAYS)
     allow_change = fields.BooleanField(default=True)
     status = fields.CharEnumField(PollStatus, max_length=16, default=PollStatus.OPEN)
+    # Moderation (api.domain.content): hidden shows only to its author and staff; deleted to nobody.
+    hidden = fields.BooleanField(default=False)
+    deleted_at = fields.DatetimeField(null=True)
     closes_at = fields.DatetimeField(null=True)
     closed_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -242,6 +291,13 @@ class QuestionKind(str, Enum):
     RATING = "RATING"  # 1 to 5
 
 
+class SurveyAudience(str, Enum):
+    EVERYONE = "EVERYONE"  # anyone may see it; members answer
+    COMMITTEE = "COMMITTEE"  # the members of `audience_committee`
+    ROLES = "ROLES"  # members of the roles in `audience_roles`
+    TRUST_LEVEL = "TRUST_LEVEL"  # members at or above `audience_min_trust_level`
+
+
 class Survey(Model):
     questions: fields.ReverseRelation[SurveyQuestion]
     id = fields.IntField(primary_key=True)
@@ -250,6 +306,18 @@ class Survey(Model):
     title = fields.CharField(max_length=300)
     description = fields.TextField(default="")
     status = fields.CharEnumField(PollStatus, max_length=16, default=PollStatus.OPEN)
+    # Anonymous: answers are stored in `AnonymousSurveyResponse` with nothing that names the member.
+    anonymous = fields.BooleanField(default=False)
+    # Who sees and answers it (authors and staff always see it); see api.domain.governance.access.
+    audience = fields.CharEnumField(SurveyAudience, max_length=16, default=SurveyAudience.EVERYONE)
+    audience_committee: fields.ForeignKeyNullableRelation[Committee] = fields.ForeignKeyField(
+        "accounts.Committee", related_name="surveys", null=True, on_delete=fields.SET_NULL)
+    audience_committee_id: int | None
+    audience_roles = fields.CharField(max_length=64, default="")  # ",MODERATOR,ADMIN,": matched with LIKE
+    audience_min_trust_level = fields.SmallIntField(null=True)
+    # Moderation (api.domain.content): hidden shows only to its author and staff; deleted to nobody.
+    hidden = fields.BooleanField(default=False)
+    deleted_at = fields.DatetimeField(null=True)
     closes_at = fields.DatetimeField(null=True)
     closed_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -291,4 +359,36 @@ class SurveyResponse(Model):
     class Meta:
         table = "governance_survey_responses"
         unique_together = (("survey", "respondent"),)
+        ordering = ["id"]
+
+
+class SurveyParticipant(Model):
+    """That a member answered an anonymous survey (one response per member), kept apart from the
+    answers: no link, no time, so the two tables cannot be joined."""
+
+    id = fields.IntField(primary_key=True)
+    survey: fields.ForeignKeyRelation[Survey] = fields.ForeignKeyField(
+        "governance.Survey", related_name="participants", on_delete=fields.CASCADE)
+    survey_id: int
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="governance_survey_participations", on_delete=fields.CASCADE)
+    user_id: int
+
+    class Meta:
+        table = "governance_survey_participants"
+        unique_together = (("survey", "user"),)
+
+
+class AnonymousSurveyResponse(Model):
+    """Answers to an anonymous survey: a random id (no insertion order), no respondent, no time.
+    Final once given, since nothing can find it again for its author."""
+
+    id = fields.UUIDField(primary_key=True)
+    survey: fields.ForeignKeyRelation[Survey] = fields.ForeignKeyField(
+        "governance.Survey", related_name="anonymous_responses", on_delete=fields.CASCADE)
+    survey_id: int
+    answers: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)  # as `SurveyResponse.answers`
+
+    class Meta:
+        table = "governance_survey_anonymous_responses"
         ordering = ["id"]

@@ -46,13 +46,23 @@ described_enum(
         "CANCELLED": "Withdrew.",
     },
 )
+EventVisibility = models.EventVisibility
+described_enum(
+    EventVisibility, name="EventVisibility", description="Who sees an event.",
+    values={
+        "PUBLIC": "Everyone, anonymous visitors included.",
+        "MEMBERS": "Signed-in members.",
+        "COMMITTEE": "The members of the event's committee (and staff).",
+    },
+)
 LotteryStatus = models.LotteryStatus
 described_enum(
     LotteryStatus, name="LotteryStatus", description="Where a lottery stands.",
     values={
-        "OPEN": "Committed (seed hash published), not drawn yet.",
-        "DRAWN": "Drawn: the seed, the eligible list and the winners are public.",
-        "CANCELLED": "Cancelled before the draw.",
+        "OPEN": "Entrants gather; nothing is committed yet.",
+        "FROZEN": "The entrant list is fixed and public, and the commitment to it and the seed is published.",
+        "DRAWN": "Drawn: the seed and the winners are public.",
+        "CANCELLED": "Cancelled before the draw (paid entries given back).",
     },
 )
 EligibleSet = models.EligibleSet

@@ -9,13 +9,15 @@ import strawberry
 from strawberry import relay
 
 from api.db import fetch_all
-from api.domain.engagement.lotteries import commitment_of, compute_winners
+from api.domain.engagement.lotteries import verify
 from api.models import engagement as models
+from api.domain.engagement.access import can_see_meeting_link
 from api.policies import is_staff
+from api.policy import visible
 from schema.accounts import User
 from schema.context import Info
 from schema.engagement.access import load_user
-from schema.engagement.enums import EligibleSet, LotteryStatus, RsvpStatus
+from schema.engagement.enums import EligibleSet, EventVisibility, LotteryStatus, RsvpStatus
 from schema.relay import After, Before, Connection, First, Last, ModelNode, node_global_id, paginate
 
 if TYPE_CHECKING:
@@ -25,6 +27,19 @@ if TYPE_CHECKING:
 async def _counts_of(info: Info, event: models.Event) -> tuple[int, int, int]:
     """(going, waitlisted, attended) of an event, batched over the events of the request."""
     return await info.context.loaders.custom("engagement.rsvp_counts", _rsvp_counts).load(event.id)
+
+
+async def _viewer_rsvp(info: Info, event: models.Event) -> models.Rsvp | None:
+    """The viewer's sign-up to an event, batched over the events of the request."""
+    viewer = info.context.viewer
+    if viewer is None:
+        return None
+
+    async def batch(event_ids: list[int]) -> list:
+        rows = {r.event_id: r for r in await models.Rsvp.filter(event_id__in=event_ids, user_id=viewer.id)}
+        return [rows.get(i) for i in event_ids]
+
+    return await info.context.loaders.custom("engagement.viewer_rsvp", batch).load(event.id)
 
 
 async def _winners_of(info: Info, lottery: models.Lottery) -> list[models.LotteryWinner]:
@@ -48,7 +63,16 @@ class CommunityEvent(ModelNode):
     ends_at: datetime = strawberry.field(description="End.")
     online: bool = strawberry.field(description="Online (see `url`) or offline (see `location`).")
     location: str = strawberry.field(description="Where it takes place, for offline events.")
-    url: str = strawberry.field(description="Where to join, for online events.")
+    visibility: EventVisibility = strawberry.field(description="Who sees the event.")
+    recurrence: str = strawberry.field(description="The RRULE of its series (empty for a one-off event).")
+    held: bool = strawberry.field(description="Proposed by a member and waiting for staff approval (only its "
+                                              "organiser and staff see it meanwhile).")
+
+    @strawberry.field(description="Global id of the first occurrence of its series (null for a one-off event).")
+    def series_id(self) -> strawberry.ID | None:
+        if self.series_id is None:
+            return None
+        return strawberry.ID(node_global_id("CommunityEvent", self.series_id))
     capacity: int | None = strawberry.field(description="Places; null: unlimited.")
     signup_deadline: datetime | None = strawberry.field(description="Sign-ups close then (null: at the start).")
     signup_opens_at: datetime | None = strawberry.field(
@@ -57,6 +81,21 @@ class CommunityEvent(ModelNode):
         description="Points for attending; null: the event_attendance rule.")
     cancelled_at: datetime | None = strawberry.field(description="When it was cancelled, if it was.")
     created_at: datetime = strawberry.field(description="When it was announced.")
+
+    @strawberry.field(description="Where to join, for online events: shown to its organiser, staff and members "
+                                  "with a place (null to others).")
+    async def url(self, info: Info) -> str | None:
+        viewer = info.context.viewer
+        if viewer is None:
+            return None
+        rsvp = await _viewer_rsvp(info, self)
+        return self.url if can_see_meeting_link(viewer, self, rsvp) else None
+
+    @strawberry.field(description="Global id of the committee whose members see it (COMMITTEE visibility).")
+    def committee_id(self) -> strawberry.ID | None:
+        if self.committee_id is None:
+            return None
+        return strawberry.ID(node_global_id("Committee", self.committee_id))
 
     @strawberry.field(description="The organiser.")
     @staticmethod
@@ -86,15 +125,9 @@ class CommunityEvent(ModelNode):
     @strawberry.field(description="The viewer's sign-up, if any.")
     @staticmethod
     async def viewer_rsvp(root: strawberry.Parent[models.Event], info: Info) -> EventRsvp | None:
-        viewer = info.context.viewer
-        if viewer is None:
+        if info.context.viewer is None:
             return None
-
-        async def batch(event_ids: list[int]) -> list:
-            rows = {r.event_id: r for r in await models.Rsvp.filter(event_id__in=event_ids, user_id=viewer.id)}
-            return [rows.get(i) for i in event_ids]
-
-        return await info.context.loaders.custom("engagement.viewer_rsvp", batch).load(root.id)
+        return await _viewer_rsvp(info, root)
 
     @strawberry.field(description="Sign-ups in queue order, for one event at a time (members only).")
     @staticmethod
@@ -103,9 +136,8 @@ class CommunityEvent(ModelNode):
         status: Annotated[RsvpStatus | None, strawberry.argument(description="Only sign-ups in this state.")] = None,
         first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[EventRsvp]:
-        query = models.Rsvp.filter(event_id=root.id).order_by("queued_at", "id")
-        if info.context.viewer is None:
-            query = query.filter(id__in=[])
+        query = (await visible(models.Rsvp, info.context.viewer, info.context.memo)).filter(
+            event_id=root.id).order_by("queued_at", "id")
         if status is not None:
             query = query.filter(status=status)
         return await paginate(info, query, first=first, after=after, last=last, before=before)
@@ -156,22 +188,30 @@ class LotteryWinner:
         return await load_user(info, self.user_id)
 
 
-@strawberry.type(description="A verifiable draw (抽奖): `commitment` = sha256(seed) is public from the start; "
-                             "at the draw the seed and the sorted eligible ids are revealed, and winners "
-                             "follow from them (see `algorithm`).")
+@strawberry.type(description="A verifiable draw (抽奖). Entrants gather while OPEN; the freeze fixes the entrant "
+                             "list (public from then on), draws the seed and publishes `entrantsHash` = "
+                             "sha256 of the sorted ids joined by commas and `commitment` = sha256(seed + ':' + "
+                             "entrantsHash); the draw reveals the seed, and winners follow from it and the list "
+                             "(see `algorithm`).")
 class Lottery(ModelNode):
     model = models.Lottery
 
     id: relay.NodeID[int]
     title: str = strawberry.field(description="Title.")
     description: str = strawberry.field(description="Details.")
-    status: LotteryStatus = strawberry.field(description="Open, drawn or cancelled.")
+    status: LotteryStatus = strawberry.field(description="Open, frozen, drawn or cancelled.")
     eligible_set: EligibleSet = strawberry.field(description="Who may win.")
     min_streak: int | None = strawberry.field(description="For CHECK_IN_STREAK: the streak needed.")
     winner_count: int = strawberry.field(description="How many winners are drawn.")
     prizes: list[str] = strawberry.field(description="Prize of each rank, in order.")
-    commitment: str = strawberry.field(description="sha256 (hex) of the seed's UTF-8 text, published at opening.")
+    self_entry: bool = strawberry.field(description="Whether members may enter themselves (hand-made lists).")
+    entry_cost: int = strawberry.field(description="Points an entry costs (0: free).")
+    commitment: str | None = strawberry.field(
+        description="sha256 (hex) of `seed:entrantsHash`, published at the freeze (null before).")
+    entrants_hash: str | None = strawberry.field(
+        description="sha256 (hex) of the frozen sorted entrant ids joined by commas (null before the freeze).")
     created_at: datetime = strawberry.field(description="When it opened.")
+    frozen_at: datetime | None = strawberry.field(description="When the entrant list was frozen.")
     drawn_at: datetime | None = strawberry.field(description="When it was drawn.")
 
     @strawberry.field(description="How winners are derived; anyone can recompute them.")
@@ -184,10 +224,12 @@ class Lottery(ModelNode):
     def seed(root: strawberry.Parent[models.Lottery]) -> str | None:
         return root.seed if root.status == models.LotteryStatus.DRAWN else None
 
-    @strawberry.field(description="Database ids of the eligible members at the draw, sorted (empty before).")
+    @strawberry.field(description="Database ids of the frozen entrants, sorted (empty before the freeze); "
+                                  "banned and inactive members are left out at the freeze.")
     @staticmethod
     def eligible_user_ids(root: strawberry.Parent[models.Lottery]) -> list[int]:
-        return list(root.eligible_user_ids) if root.status == models.LotteryStatus.DRAWN else []
+        frozen = (models.LotteryStatus.FROZEN, models.LotteryStatus.DRAWN)
+        return list(root.eligible_user_ids) if root.status in frozen else []
 
     @strawberry.field(description="The event whose attendees are eligible (EVENT_ATTENDEES).")
     @staticmethod
@@ -208,13 +250,13 @@ class Lottery(ModelNode):
         rows = await _winners_of(info, self)
         return [LotteryWinner(rank=r.rank, prize=r.prize, user_id=r.user_id) for r in rows]
 
-    @strawberry.field(description="Whether the revealed seed matches the commitment and the winners follow "
-                                  "from it (null before the draw).")
+    @strawberry.field(description="Whether the revealed list and seed match the commitment and the winners "
+                                  "follow from them (null before the draw).")
     @staticmethod
     async def verified(root: strawberry.Parent[models.Lottery], info: Info) -> bool | None:
         if root.status != models.LotteryStatus.DRAWN:
             return None
         lottery: models.Lottery = root
         rows = await _winners_of(info, lottery)
-        expected = compute_winners(lottery.seed, list(lottery.eligible_user_ids), lottery.winner_count)
-        return commitment_of(lottery.seed) == lottery.commitment and expected == [r.user_id for r in rows]
+        return verify(lottery.seed or "", list(lottery.eligible_user_ids), lottery.entrants_hash or "",
+                      lottery.commitment or "", lottery.winner_count, [r.user_id for r in rows]).valid

@@ -7,13 +7,15 @@ from typing import Annotated
 
 import strawberry
 
+from api.policy import visible
 from api.domain.engagement import events as events_domain
+from api.domain.engagement import calendar
 from api.domain.engagement import lotteries as lotteries_domain
 from api.models import engagement as models
 from api.timeutil import now
 from schema.accounts import Payload
 from schema.context import Info
-from schema.engagement.enums import INPUT, EligibleSet, LotteryStatus
+from schema.engagement.enums import INPUT, EligibleSet, EventVisibility, LotteryStatus
 from schema.engagement.types import CommunityEvent, EventRsvp, Lottery
 from schema.permissions import Require, guard
 from schema.relay import After, Before, Connection, First, Last, paginate, parse_id
@@ -28,7 +30,7 @@ class Query:
             description="Only events not yet over and not cancelled.")] = True,
         first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[CommunityEvent]:
-        query = models.Event.all().order_by("starts_at", "id")
+        query = (await visible(models.Event, info.context.viewer, info.context.memo)).order_by("starts_at", "id")
         if upcoming_only:
             query = query.filter(ends_at__gt=now(), cancelled_at__isnull=True)
         return await paginate(info, query, first=first, after=after, last=last, before=before)
@@ -43,6 +45,26 @@ class Query:
         if status is not None:
             query = query.filter(status=status)
         return await paginate(info, query, first=first, after=after, last=last, before=before)
+
+    @strawberry.field(description="Path of the viewer's private iCalendar feed of the events they signed up "
+                                  "for (keep it secret: it needs no sign-in). The public feed is "
+                                  "`/calendar/events.ics`. Null for anonymous visitors.")
+    def event_calendar_feed_path(self, info: Info) -> str | None:
+        viewer = info.context.viewer
+        return None if viewer is None else calendar.feed_path(info.context.settings, viewer.id)
+
+    @strawberry.field(description="Recompute a drawn lottery's winners from its revealed seed and frozen "
+                                  "entrant list, and check both against the published commitment.")
+    async def verify_lottery_draw(
+        self, info: Info,
+        lottery_id: Annotated[strawberry.ID, strawberry.argument(description="Global id of the lottery.")],
+    ) -> LotteryVerification:
+        lottery, check = await lotteries_domain.verify_draw(parse_id(lottery_id, "Lottery", "lotteryId"))
+        return LotteryVerification(
+            lottery=lottery, entrants_match=check.entrants_match,
+            commitment_matches=check.commitment_matches, winners_match=check.winners_match,
+            valid=check.valid, expected_winner_ids=check.expected_winner_ids,
+        )
 
 
 @strawberry.input(description="Fields of an event; omitted fields keep their value when updating.")
@@ -59,6 +81,13 @@ class EventFields:
     signup_opens_at: datetime | None = strawberry.field(
         default=None, description="Sign-ups open then (tiers' early sign-up hours come first).")
     attendance_points: int | None = strawberry.field(default=None, description="Points for attending.")
+    visibility: EventVisibility | None = strawberry.field(
+        default=None, description="Who sees it (default PUBLIC); the meeting link shows only to those with a place.")
+    committee_id: strawberry.ID | None = strawberry.field(
+        default=None, description="For COMMITTEE visibility: global id of the committee.")
+    recurrence: str | None = strawberry.field(
+        default=None, description="When creating: an RFC 5545 RRULE ending with COUNT or UNTIL (at most 52 "
+                                  "occurrences), e.g. FREQ=WEEKLY;COUNT=4; each occurrence takes its own sign-ups.")
 
 
 def _event_input(data: EventFields) -> events_domain.EventInput:
@@ -67,6 +96,9 @@ def _event_input(data: EventFields) -> events_domain.EventInput:
         online=data.online, location=data.location, url=data.url, capacity=data.capacity,
         signup_deadline=data.signup_deadline, attendance_points=data.attendance_points,
         signup_opens_at=data.signup_opens_at,
+        visibility=None if data.visibility is None else models.EventVisibility(data.visibility),
+        committee_id=parse_id(data.committee_id, "Committee", "committeeId") if data.committee_id else None,
+        recurrence=data.recurrence,
     )
 
 
@@ -119,6 +151,8 @@ class CreateLotteryInput:
     min_streak: int | None = strawberry.field(default=None, description="For CHECK_IN_STREAK.")
     survey_id: strawberry.ID | None = strawberry.field(default=None, description="For SURVEY_RESPONDENTS.")
     user_ids: list[strawberry.ID] = strawberry.field(default_factory=list, description="For LIST: the members.")
+    self_entry: bool = strawberry.field(default=False, description="For LIST: members may enter themselves.")
+    entry_cost: int = strawberry.field(default=0, description="Points a member pays to enter (0: free).")
 
 
 @strawberry.type(description="Result of a lottery mutation.")
@@ -137,14 +171,32 @@ class LotteryRefInput:
     lottery_id: strawberry.ID = strawberry.field(description="Global id of the lottery.")
 
 
+@strawberry.type(description="A drawn lottery checked from its public record alone.")
+class LotteryVerification:
+    lottery: Lottery = strawberry.field(description="The lottery.")
+    entrants_match: bool = strawberry.field(description="The revealed entrant list hashes to `entrantsHash`.")
+    commitment_matches: bool = strawberry.field(
+        description="sha256(seed + ':' + entrantsHash) equals the commitment published at the freeze.")
+    winners_match: bool = strawberry.field(description="The recorded winners follow from the seed and the list.")
+    valid: bool = strawberry.field(description="All three hold.")
+    expected_winner_ids: list[int] = strawberry.field(
+        description="Database ids of the winners recomputed from the seed and the list, in rank order.")
+
+
+@strawberry.type(description="Result of entering a lottery.")
+class EnterLotteryPayload(Payload):
+    lottery: Lottery | None = strawberry.field(default=None, description="The lottery entered.")
+
+
 def _event_id(value: strawberry.ID) -> int:
     return parse_id(value, "CommunityEvent", "eventId")
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Announce a community event (staff organise it).")
-    @guard(Require.MODERATOR)
+    @strawberry.mutation(description="Announce a community event (staff), or propose one (members at "
+                                     "EVENT_PROPOSE_MIN_TRUST_LEVEL): held in the review queue until staff approve it.")
+    @guard(Require.MEMBER)
     async def create_community_event(
         self, info: Info, input: Annotated[CreateCommunityEventInput, strawberry.argument(description=INPUT)],
     ) -> CommunityEventPayload:
@@ -209,6 +261,7 @@ class Mutation:
             event_id=_event_id(input.event_id) if input.event_id else None, min_streak=input.min_streak,
             survey_id=parse_id(input.survey_id, "Survey", "surveyId") if input.survey_id else None,
             user_ids=[parse_id(u, "User", "userIds") for u in input.user_ids],
+            self_entry=input.self_entry, entry_cost=input.entry_cost,
         )
         return LotteryPayload(lottery=await lotteries_domain.create_lottery(info.context.viewer,
                                                                             data, settings=info.context.settings))
@@ -224,7 +277,25 @@ class Mutation:
         )
         return LotteryPayload(lottery=lottery)
 
-    @strawberry.mutation(description="Draw: reveal the seed, fix the eligible list, record the winners (staff).")
+    @strawberry.mutation(description="Enter a lottery that lets members enter themselves, paying its entry cost.")
+    @guard(Require.MEMBER)
+    async def enter_lottery(
+        self, info: Info, input: Annotated[LotteryRefInput, strawberry.argument(description=INPUT)],
+    ) -> EnterLotteryPayload:
+        entrant = await lotteries_domain.enter(info.context.viewer, parse_id(input.lottery_id, "Lottery", "lotteryId"),
+                                               settings=info.context.settings)
+        return EnterLotteryPayload(lottery=await models.Lottery.get(id=entrant.lottery_id))
+
+    @strawberry.mutation(description="Freeze the entrant list and publish the commitment to it and the seed (staff).")
+    @guard(Require.MODERATOR)
+    async def freeze_lottery(
+        self, info: Info, input: Annotated[LotteryRefInput, strawberry.argument(description=INPUT)],
+    ) -> LotteryPayload:
+        lottery = await lotteries_domain.freeze(info.context.viewer, parse_id(input.lottery_id, "Lottery", "lotteryId"),
+                                                settings=info.context.settings)
+        return LotteryPayload(lottery=lottery)
+
+    @strawberry.mutation(description="Draw a frozen lottery: reveal the seed and record the winners (staff).")
     @guard(Require.MODERATOR)
     async def draw_lottery(
         self, info: Info, input: Annotated[LotteryRefInput, strawberry.argument(description=INPUT)],
@@ -232,10 +303,11 @@ class Mutation:
         lottery = await lotteries_domain.draw(info.context.viewer, parse_id(input.lottery_id, "Lottery", "lotteryId"), settings=info.context.settings)
         return LotteryPayload(lottery=lottery)
 
-    @strawberry.mutation(description="Cancel an open lottery (staff).")
+    @strawberry.mutation(description="Cancel a lottery not yet drawn; paid entries are given back (staff).")
     @guard(Require.MODERATOR)
     async def cancel_lottery(
         self, info: Info, input: Annotated[LotteryRefInput, strawberry.argument(description=INPUT)],
     ) -> LotteryPayload:
-        lottery = await lotteries_domain.cancel(info.context.viewer, parse_id(input.lottery_id, "Lottery", "lotteryId"))
+        lottery = await lotteries_domain.cancel(info.context.viewer, parse_id(input.lottery_id, "Lottery", "lotteryId"),
+                                                settings=info.context.settings)
         return LotteryPayload(lottery=lottery)

@@ -27,6 +27,23 @@ described_enum(
             "REJECTED": "Quorum reached but nothing cleared the threshold (ties included).",
             "NO_QUORUM": "Too few eligible members voted."},
 )
+SurveyAudience = models.SurveyAudience
+described_enum(
+    SurveyAudience, name="SurveyAudience", description="Who a survey is for (who sees and answers it).",
+    values={"EVERYONE": "Everyone sees it; members answer.",
+            "COMMITTEE": "The members of `audienceCommitteeId`.",
+            "ROLES": "Members of the roles in `audienceRoles`.",
+            "TRUST_LEVEL": "Members at or above `audienceMinTrustLevel`."},
+)
+Electorate = models.Electorate
+described_enum(
+    Electorate, name="Electorate", description="Who votes on a proposal (snapshotted when voting opens; "
+                                               "banned and inactive members never vote).",
+    values={"COMMITTEE": "The members of the proposal's committee.",
+            "MEMBERS": "Every active member of the community.",
+            "ROLES": "Active members of the roles in `electorateRoles`.",
+            "TRUST_LEVEL": "Active members at or above `electorateMinTrustLevel`."},
+)
 VotingMethod = models.VotingMethod
 described_enum(
     VotingMethod, name="VotingMethod", description="How ballots are cast and counted.",

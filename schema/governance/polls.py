@@ -8,6 +8,7 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
+from api.policy import visible
 from api.domain.forum.access import visible_topic
 from api.domain.governance import polls as domain
 from api.errors import DomainError
@@ -145,7 +146,7 @@ class Query:
             description="Only the polls of this forum topic.")] = None,
         first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[Poll]:
-        query = models.Poll.all().order_by("-created_at", "-id")
+        query = (await visible(models.Poll, info.context.viewer, info.context.memo)).order_by("-created_at", "-id")
         if topic_id is None:
             query = query.filter(topic_id__isnull=True)
         else:
@@ -193,3 +194,11 @@ class Mutation:
         self, info: Info, input: Annotated[PollActionInput, strawberry.argument(description="The poll.")],
     ) -> PollPayload:
         return PollPayload(poll=await domain.close(info.context.viewer, _poll_id(input.poll_id)))
+
+    @strawberry.mutation(description="Delete a poll (its author or moderators); it disappears for everyone.")
+    @guard(Require.MEMBER)
+    async def delete_poll(
+        self, info: Info, input: Annotated[PollActionInput, strawberry.argument(description="The poll.")],
+    ) -> PollPayload:
+        await domain.delete(info.context.viewer, _poll_id(input.poll_id))
+        return PollPayload(poll=None)

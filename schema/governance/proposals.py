@@ -9,16 +9,18 @@ from typing import Annotated
 import strawberry
 
 from api.domain.governance import ballots as ballots_domain
-from api.domain.governance import closing
+from api.domain.governance import closing, deliberation
 from api.domain.governance import committees as committees_domain
 from api.domain.governance import proposals as domain
 from api.errors import DomainError, Invalid
+from api.models import accounts as account_models
 from api.models import governance as models
 from schema.live import events
 from schema.accounts import Payload
 from schema.context import Info
 from schema.errors import PublicError
-from schema.governance.enums import AbstentionRule, Threshold, VotingMethod
+from schema.accounts import Role
+from schema.governance.enums import AbstentionRule, Electorate, Threshold, VotingMethod
 from schema.governance.types import Proposal
 from schema.permissions import Require, guard
 from schema.relay import parse_id
@@ -43,6 +45,10 @@ class CreateProposalInput:
     results_while_open: bool = strawberry.field(default=False, description="Show the live tally while open.")
     voting_minutes: int = strawberry.field(default=7 * 24 * 60, description="Voting period, if opened without "
                                                                             "`closesAt`.")
+    electorate: Electorate = strawberry.field(default=models.Electorate.COMMITTEE, description="Who votes.")
+    electorate_roles: list[Role] | None = strawberry.field(default=None, description="For ROLES: the roles that vote.")
+    electorate_min_trust_level: int | None = strawberry.field(
+        default=None, description="For TRUST_LEVEL: the lowest trust level (0-4) that votes.")
 
 
 @strawberry.input(description="Changes to a draft; omitted fields stay.")
@@ -58,6 +64,10 @@ class UpdateProposalInput:
     secret: bool | None = strawberry.field(default=None, description="Secret ballot or not.")
     results_while_open: bool | None = strawberry.field(default=None, description="Live tally or not.")
     voting_minutes: int | None = strawberry.field(default=None, description="New voting period.")
+    electorate: Electorate | None = strawberry.field(default=None, description="Who votes.")
+    electorate_roles: list[Role] | None = strawberry.field(default=None, description="For ROLES: the roles that vote.")
+    electorate_min_trust_level: int | None = strawberry.field(
+        default=None, description="For TRUST_LEVEL: the lowest trust level (0-4) that votes.")
 
 
 @strawberry.input(description="Open voting on a draft.")
@@ -79,6 +89,18 @@ class CastVoteInput:
     choice: str | None = strawberry.field(default=None, description="One answer or option.")
     choices: list[str] | None = strawberry.field(default=None, description="Approved options.")
     ranking: list[str] | None = strawberry.field(default=None, description="Options in order of preference.")
+
+
+@strawberry.input(description="Open a proposal's discussion thread: a forum topic in a space.")
+class StartProposalDiscussionInput:
+    proposal_id: strawberry.ID = strawberry.field(description="Global id of the proposal.")
+    space_id: strawberry.ID = strawberry.field(description="Global id of the forum space for the topic.")
+
+
+@strawberry.input(description="The outcome statement of a closed proposal.")
+class PublishProposalOutcomeInput:
+    proposal_id: strawberry.ID = strawberry.field(description="Global id of the closed proposal.")
+    statement: str = strawberry.field(description="What the community decided and what happens next (Markdown).")
 
 
 @strawberry.type(description="Result of a proposal mutation.")
@@ -108,6 +130,10 @@ def _data(input: CreateProposalInput | UpdateProposalInput) -> domain.ProposalIn
         quorum_percent=input.quorum_percent, threshold=enum(input.threshold, models.Threshold),
         abstentions=enum(input.abstentions, models.AbstentionRule), secret=input.secret,
         results_while_open=input.results_while_open, voting_minutes=input.voting_minutes,
+        electorate=enum(input.electorate, models.Electorate),
+        electorate_roles=None if input.electorate_roles is None else [
+            account_models.Role(r) for r in input.electorate_roles],
+        electorate_min_trust_level=input.electorate_min_trust_level,
     )
 
 
@@ -195,6 +221,25 @@ class Mutation:
         ballot = await ballots_domain.cast_vote(info.context.viewer, proposal_id, _choices(input),
                                                 settings=info.context.settings)
         return CastVotePayload(proposal=await models.Proposal.get(id=proposal_id), receipt=ballot.receipt)
+
+    @strawberry.mutation(description="Open the proposal's discussion thread in a forum space (author or chair); "
+                                     "posts in it follow the forum's rules.")
+    @guard(Require.MEMBER)
+    async def start_proposal_discussion(
+        self, info: Info, input: Annotated[StartProposalDiscussionInput, strawberry.argument(description="The thread.")],
+    ) -> ProposalPayload:
+        return ProposalPayload(proposal=await deliberation.start_discussion(
+            info.context.viewer, _proposal_id(input.proposal_id), parse_id(input.space_id, "Space", "spaceId"),
+            settings=info.context.settings))
+
+    @strawberry.mutation(description="Publish the outcome statement of a closed proposal, once (chairs and admins); "
+                                     "it is announced with the tally.")
+    @guard(Require.MEMBER)
+    async def publish_proposal_outcome(
+        self, info: Info, input: Annotated[PublishProposalOutcomeInput, strawberry.argument(description="The statement.")],
+    ) -> ProposalPayload:
+        return ProposalPayload(proposal=await deliberation.publish_outcome(
+            info.context.viewer, _proposal_id(input.proposal_id), input.statement, settings=info.context.settings))
 
     @strawberry.mutation(description="Withdraw the viewer's ballot while voting is open.")
     @guard(Require.MEMBER)

@@ -8,13 +8,17 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
+from api.policy import visible
 from api.domain.governance import surveys as domain
 from api.errors import DomainError
+from api.models import accounts as account_models
 from api.models import governance as models
 from schema.accounts import Payload
 from schema.context import Info
 from schema.errors import PublicError
-from schema.governance.enums import OpenState, QuestionKind
+from schema.accounts import Role
+from schema.governance.enums import OpenState, QuestionKind, SurveyAudience
+from schema.relay import node_global_id
 from schema.permissions import Require, guard
 from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate, parse_id
 
@@ -39,12 +43,26 @@ class SurveyAnswer:
     rating: int | None = strawberry.field(description="1 to 5 (RATING).")
 
 
-@strawberry.type(description="A questionnaire members answer once (editable until it closes).")
+@strawberry.type(description="A questionnaire members answer once (editable until it closes, except "
+                             "anonymous ones).")
 class Survey(ModelNode):
     model = models.Survey
 
     id: relay.NodeID[int]
     title: str = strawberry.field(description="Title.")
+    anonymous: bool = strawberry.field(description="Answers are stored with nothing that names the member; a "
+                                                   "response is final and `viewerAnswers` stays null.")
+    audience: SurveyAudience = strawberry.field(description="Who the survey is for.")
+    audience_min_trust_level: int | None = strawberry.field(description="For TRUST_LEVEL: the lowest level.")
+
+    @strawberry.field(description="For ROLES: the roles it is for.")
+    def audience_roles(self) -> list[Role]:
+        return [account_models.Role(r) for r in self.audience_roles.strip(",").split(",") if r]
+
+    @strawberry.field(description="For COMMITTEE: global id of the committee it is for.")
+    def audience_committee_id(self) -> strawberry.ID | None:
+        committee_id = self.audience_committee_id
+        return None if committee_id is None else strawberry.ID(node_global_id("Committee", committee_id))
     description: str = strawberry.field(description="Introduction.")
     closes_at: datetime | None = strawberry.field(description="When it closes by itself.")
     closed_at: datetime | None = strawberry.field(description="When it was closed early, if it was.")
@@ -59,11 +77,23 @@ class Survey(ModelNode):
     async def questions(root: strawberry.Parent[models.Survey], info: Info) -> list[SurveyQuestion]:
         return await info.context.loaders.many(models.SurveyQuestion, "survey_id", order_by=("position",)).load(root.id)
 
-    @strawberry.field(description="The viewer's answers, if they responded.")
+    @strawberry.field(description="Whether the viewer has responded (anonymous surveys included).")
+    @staticmethod
+    async def viewer_responded(root: strawberry.Parent[models.Survey], info: Info) -> bool:
+        viewer = info.context.viewer
+        if viewer is None:
+            return False
+        if root.anonymous:
+            rows = await info.context.loaders.many(models.SurveyParticipant, "survey_id", user_id=viewer.id).load(root.id)
+        else:
+            rows = await info.context.loaders.many(models.SurveyResponse, "survey_id", respondent_id=viewer.id).load(root.id)
+        return bool(rows)
+
+    @strawberry.field(description="The viewer's answers, if they responded (null for anonymous surveys).")
     @staticmethod
     async def viewer_answers(root: strawberry.Parent[models.Survey], info: Info) -> list[SurveyAnswer] | None:
         viewer = info.context.viewer
-        if viewer is None:
+        if viewer is None or root.anonymous:
             return None
         rows = await info.context.loaders.many(models.SurveyResponse, "survey_id", respondent_id=viewer.id).load(root.id)
         if not rows:
@@ -116,6 +146,12 @@ class CreateSurveyInput:
     description: str = strawberry.field(default="", description="Introduction.")
     questions: list[SurveyQuestionInput] = strawberry.field(description="The questions, in order.")
     closes_at: datetime | None = strawberry.field(default=None, description="When it closes by itself.")
+    anonymous: bool = strawberry.field(default=False, description="Store answers with nothing naming the member.")
+    audience: SurveyAudience = strawberry.field(default=models.SurveyAudience.EVERYONE,
+                                                description="Who the survey is for.")
+    audience_committee_id: strawberry.ID | None = strawberry.field(default=None, description="For COMMITTEE.")
+    audience_roles: list[Role] | None = strawberry.field(default=None, description="For ROLES.")
+    audience_min_trust_level: int | None = strawberry.field(default=None, description="For TRUST_LEVEL (0-4).")
 
 
 @strawberry.input(description="An answer to one question.")
@@ -126,7 +162,8 @@ class SurveyAnswerInput:
     rating: int | None = strawberry.field(default=None, description="1 to 5 (RATING).")
 
 
-@strawberry.input(description="The viewer's response; replaces an earlier one while the survey is open.")
+@strawberry.input(description="The viewer's response; replaces an earlier one while the survey is open "
+                              "(anonymous surveys take one final response).")
 class SubmitSurveyResponseInput:
     survey_id: strawberry.ID = strawberry.field(description="Global id of the survey.")
     answers: list[SurveyAnswerInput] = strawberry.field(description="Answers; unanswered questions omitted.")
@@ -155,7 +192,8 @@ class Query:
     @strawberry.field(description="Surveys, newest first.")
     async def surveys(self, info: Info, first: First = None, after: After = None, last: Last = None,
                       before: Before = None) -> Connection[Survey]:
-        return await paginate(info, models.Survey.all().order_by("-created_at", "-id"), first=first, after=after,
+        query = await visible(models.Survey, info.context.viewer, info.context.memo)
+        return await paginate(info, query.order_by("-created_at", "-id"), first=first, after=after,
                               last=last, before=before)
 
     @strawberry.field(description="Aggregated answers of a survey (moderators and admins).")
@@ -193,7 +231,13 @@ class Mutation:
             info.context.viewer, input.title, input.description,
             [domain.QuestionInput(models.QuestionKind(q.kind), q.prompt, list(q.options), q.required)
              for q in input.questions],
-            settings=info.context.settings, closes_at=input.closes_at,
+            settings=info.context.settings, closes_at=input.closes_at, anonymous=input.anonymous,
+            audience=domain.AudienceInput(
+                kind=models.SurveyAudience(input.audience),
+                committee_id=parse_id(input.audience_committee_id, "Committee", "audienceCommitteeId")
+                if input.audience_committee_id else None,
+                roles=[account_models.Role(r) for r in input.audience_roles or []],
+                min_trust_level=input.audience_min_trust_level),
         )
         return SurveyPayload(survey=survey)
 

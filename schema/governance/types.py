@@ -3,27 +3,30 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
-from tortoise.expressions import Q
 
+from api.policy import visible
 from api.domain.governance import closing
 from api.domain.governance import proposals as proposals_domain
 from api.domain.governance.tally import TallyResult, tally
 from api.models import accounts as account_models
 from api.models import governance as models
 from api.models.governance import ProposalStatus as _Status
-from api.policies import is_admin
-from schema.accounts import User
+from schema.accounts import Role, User
 from schema.context import Info
 from schema.enums import Visibility
 from schema.governance import access
 from schema.governance.enums import (
+    Electorate,
     AbstentionRule, AuditAction, CommitteeRole, Outcome, ProposalStatus, Threshold, VotingMethod,
 )
 from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate
+
+if TYPE_CHECKING:
+    from schema.forum.types import Topic
 
 
 def _fetched(row: object, name: str, model: type) -> object | None:
@@ -66,12 +69,9 @@ class Committee(ModelNode):
         status: Annotated[ProposalStatus | None, strawberry.argument(description="Only proposals in this status.")] = None,
         first: First = None, after: After = None, last: Last = None, before: Before = None,
     ) -> Connection[Proposal]:
-        query = models.Proposal.filter(committee_id=root.id).select_related("committee", "author")
-        viewer = info.context.viewer
-        if root.id not in await access.member_of(info) and not is_admin(viewer):
-            # Drafts: the committee's members, admins, and their author (who may have left).
-            author_id = viewer.id if viewer is not None else 0
-            query = query.filter(Q(status__not=_Status.DRAFT) | Q(author_id=author_id))
+        # The proposals' read policy (drafts, moderation), narrowed to this committee.
+        query = (await visible(models.Proposal, info.context.viewer, info.context.memo)).filter(
+            committee_id=root.id).select_related("committee", "author")
         if status is not None:
             query = query.filter(status=status)
         page = await paginate(info, query.order_by("-created_at", "-id"), first=first, after=after, last=last,
@@ -200,6 +200,22 @@ class VoteAuditEntry(ModelNode):
         return root.choices
 
 
+@strawberry.type(description="An earlier text of a draft proposal, kept when it was changed.")
+class ProposalRevision:
+    number: int = strawberry.field(description="1 for the first text.")
+    title: str = strawberry.field(description="The title then.")
+    body: str = strawberry.field(description="The Markdown text then.")
+    options: list[str] = strawberry.field(description="The options then.")
+    replaced_at: datetime = strawberry.field(description="When this text was replaced.")
+    edited_by_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="Who replaced it.")
+    async def edited_by(self, info: Info) -> User | None:
+        if self.edited_by_id is None:
+            return None
+        return await info.context.loaders.by_id(account_models.User).load(self.edited_by_id)
+
+
 @strawberry.type(description="A motion a committee votes on. Its rules freeze when voting opens.")
 class Proposal(ModelNode):
     model = models.Proposal
@@ -223,6 +239,13 @@ class Proposal(ModelNode):
     closes_at: datetime | None = strawberry.field(description="When voting closes (by itself).")
     closed_at: datetime | None = strawberry.field(description="When it closed or was withdrawn.")
     eligible_count: int = strawberry.field(description="Members eligible to vote (frozen at opening).")
+    electorate: Electorate = strawberry.field(description="Who votes: snapshotted into the eligible voters at opening.")
+    electorate_min_trust_level: int | None = strawberry.field(description="For TRUST_LEVEL: the lowest level that votes.")
+
+    @strawberry.field(description="For ROLES: the roles that vote.")
+    def electorate_roles(self) -> list[Role]:
+        return [account_models.Role(r) for r in self.electorate_roles]
+
     outcome: Outcome | None = strawberry.field(description="The outcome, once closed.")
 
     @classmethod
@@ -336,6 +359,43 @@ class Proposal(ModelNode):
         for edge in page.edges:
             edge.node = PublishedBallot(receipt=edge.node.receipt, choices=list(edge.node.choices))
         return page
+
+    @strawberry.field(description="The forum topic where the proposal is discussed (null until a chair or the "
+                                  "author opens it, or when the viewer cannot see it).")
+    async def discussion(self, info: Info) -> Annotated[Topic, strawberry.lazy("schema.forum.types")] | None:
+        from api.models.forum import Topic as TopicModel
+        from api.policy import visible_rows
+
+        topic_id = self.discussion_topic_id  # type: ignore[attr-defined]
+        if topic_id is None:
+            return None
+
+        async def batch(ids: list[int]) -> list[TopicModel | None]:
+            # The topics' read policy over the whole batch: one check for the page, not one per row.
+            rows = list(await TopicModel.filter(id__in=ids))
+            shown = {t.id: t for t in await visible_rows(info.context.viewer, rows, info.context.memo)}
+            return [shown.get(i) for i in ids]
+
+        return await info.context.loaders.custom("governance.discussion_topics", batch).load(topic_id)
+
+    @strawberry.field(description="The chair's outcome statement, as Markdown (empty until published after close).")
+    def outcome_statement(self) -> str:
+        return self.outcome_statement
+
+    @strawberry.field(description="The outcome statement, as sanitised HTML.")
+    def outcome_statement_html(self) -> str:
+        return self.outcome_statement_html
+
+    @strawberry.field(description="When the outcome statement was published.")
+    def outcome_published_at(self) -> datetime | None:
+        return self.outcome_published_at
+
+    @strawberry.field(description="Earlier texts of the draft, oldest first (the current text is the proposal's).")
+    async def revisions(self, info: Info) -> list[ProposalRevision]:
+        rows = await info.context.loaders.many(models.ProposalRevision, "proposal_id", order_by=("number",)).load(
+            self.id)
+        return [ProposalRevision(number=r.number, title=r.title, body=r.body, options=list(r.options),
+                                 replaced_at=r.created_at, edited_by_id=r.edited_by_id) for r in rows]
 
     @strawberry.field(description="Every cast, change and retraction, oldest first (append-only).")
     @staticmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 from api.demo import accounts, engagement, forum
 from api.domain.engagement import lotteries, points
 from api.models.engagement import (
-    BadgeAward, FeedbackTicket, Lottery, LotteryStatus, LotteryWinner, Message, PointEntry, Redemption, Rsvp,
+    BadgeAward, Event, FeedbackTicket, Lottery, LotteryStatus, LotteryWinner, Message, PointEntry, Redemption, Rsvp,
     RsvpStatus,
 )
 
@@ -27,5 +27,9 @@ async def test_demo_engagement(app_settings):
     assert lottery.status == LotteryStatus.DRAWN
     winners = await LotteryWinner.filter(lottery_id=lottery.id).order_by("rank").values_list("user_id", flat=True)
     assert list(winners) == lotteries.compute_winners(lottery.seed, lottery.eligible_user_ids, 2)
+    _, check = await lotteries.verify_draw(lottery.id)  # verifiable: list and seed match the commitment
+    assert check.valid and lottery.frozen_at is not None
+    series = await Event.filter(title="Weekly study group").order_by("starts_at")
+    assert len(series) == 6 and {e.series_id for e in series} == {series[0].id}  # a recurring event
     assert await Redemption.all().count() == 1 and await Message.all().count() >= 2
     assert await FeedbackTicket.filter(first_response_at__isnull=False).count() == 1

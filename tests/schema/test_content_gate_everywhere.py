@@ -13,7 +13,7 @@ from strawberry.relay import GlobalID
 from api.domain.content import gate
 from api.domain.engagement import events as events_domain
 from api.domain.engagement import feedback, messages
-from api.domain.governance import proposals, surveys
+from api.domain.governance import closing, proposals, surveys
 from api.domain.kb import articles, resources
 from api.models.engagement import FeedbackCategory
 from api.models.governance import QuestionKind, SurveyQuestion
@@ -97,10 +97,15 @@ async def _world(factory, settings) -> dict[str, Any]:
         location="Hall"), settings=settings)
     await event.__class__.filter(id=event.id).update(organiser_id=member.id)
     survey_question = await SurveyQuestion.get(survey_id=survey.id)
-    return {"member": token, "chair": chair_token, "space": space, "topic": topic, "question": question,
+    _, trusted_token = await factory.member_with_token(trust_level=settings.event_propose_min_trust_level)
+    closed = await proposals.create_proposal(chair, committee.id, proposals.ProposalInput(title="Decided"),
+                                             settings=settings)
+    await proposals.open_proposal(chair, closed.id, settings=settings)
+    await closing.close_proposal(closed.id, only_if_due=False, settings=settings)
+    return {"member": token, "chair": chair_token, "trusted": trusted_token, "space": space, "topic": topic, "question": question,
             "post": post, "article": article, "resource": resource, "conversation": conversation,
             "ticket": ticket, "survey": survey, "proposal": draft, "committee": committee, "event": event,
-            "friend": friend, "survey_question": survey_question.id}
+            "friend": friend, "survey_question": survey_question.id, "closed": closed}
 
 
 def _inputs(w: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any], str]]:
@@ -126,8 +131,13 @@ def _inputs(w: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any], str]]:
                             "FeedbackReply"),
         "createPoll": ("member", {"question": text, "options": ["Yes", "No"]}, "Poll"),
         "createProposal": ("chair", {"committeeId": gid("Committee", w["committee"].id), "title": text}, "Proposal"),
+        "publishProposalOutcome": ("chair", {"proposalId": gid("Proposal", w["closed"].id), "statement": text},
+                                   "Proposal"),
         "updateProposal": ("chair", {"proposalId": gid("Proposal", w["proposal"].id), "body": text}, "Proposal"),
         "updateProfile": ("member", {"bio": text}, "User"),
+        "createCommunityEvent": ("trusted", {"event": {
+            "title": text, "startsAt": (now() + timedelta(days=4)).isoformat(),
+            "endsAt": (now() + timedelta(days=4, hours=1)).isoformat(), "location": "Hall"}}, "Event"),
         "updateCommunityEvent": ("member", {"eventId": gid("CommunityEvent", w["event"].id),
                                             "event": {"title": text}}, "Event"),
         "submitSurveyResponse": ("member", {"surveyId": gid("Survey", w["survey"].id), "answers": [
@@ -152,7 +162,7 @@ async def test_every_member_text_mutation_passes_the_gate(gql, factory, app_sett
         return await original(submission, settings)
 
     monkeypatch.setattr(gate, "check", watched)
-    tokens = {"member": world["member"], "chair": world["chair"]}
+    tokens = {"member": world["member"], "chair": world["chair"], "trusted": world["trusted"]}
     mutations = build_schema()._schema.mutation_type.fields
     for name, (who, variables, content_type) in sorted(_inputs(world).items()):
         seen.clear()

@@ -29,7 +29,7 @@ BLOCK = """mutation($input: BlockMemberInput!) { blockMember(input: $input) { bl
 NODE = """query($id: ID!) { node(id: $id) { id } }"""
 TICKETS = """query($first: Int) { feedbackTickets(first: $first) { totalCount nodes { subject status
   author { username } assignee { username } firstResponseSeconds replies(first: 5) { nodes { body author { username } } } } } }"""
-LOTTERY = """query { lotteries { nodes { status commitment seed eligibleUserIds verified
+LOTTERY = """query { lotteries { nodes { status commitment entrantsHash seed eligibleUserIds verified
   winners { rank prize user { username } } } } }"""
 STATS = """query($from: Date!, $to: Date!) { communityStats(from: $from, to: $to, interval: WEEK) {
   buckets { start newMembers activeMembers } weeklyActive } }"""
@@ -45,12 +45,12 @@ def _member_mutations() -> list[tuple[str, Require]]:
     engagement = {"dailyCheckIn", "selectTitle", "redeemReward", "updateCommunityEvent", "cancelCommunityEvent",
                   "rsvpEvent", "cancelRsvp", "checkInToEvent", "checkInAttendee", "startConversation",
                   "sendMessage", "markConversationRead", "leaveConversation", "blockMember", "unblockMember",
-                  "setAutoReply", "fileFeedback", "replyToFeedback"}
+                  "setAutoReply", "fileFeedback", "replyToFeedback", "enterLottery", "createCommunityEvent"}
     return [(n, _requirement(f)) for n, f in _mutations().items() if n in engagement]
 
 
 def test_the_member_mutations_are_all_found():
-    assert len(_member_mutations()) == 18
+    assert len(_member_mutations()) == 20
 
 
 @pytest.mark.parametrize(("name", "require"), _member_mutations(), ids=[n for n, _ in _member_mutations()])
@@ -195,11 +195,15 @@ async def test_lottery_seed_is_hidden_until_the_draw_and_verifiable_after(gql, f
         title="Draw", eligible_set=EligibleSet.LIST, winner_count=2, prizes=["T-shirt"],
         user_ids=[m.id for m in members]), settings=app_settings)
     before = (await gql(LOTTERY))["lotteries"]["nodes"][0]
-    assert (before["status"], before["seed"], before["eligibleUserIds"], before["winners"], before["verified"]) == (
-        "OPEN", None, [], [], None)
+    assert (before["status"], before["seed"], before["eligibleUserIds"], before["winners"], before["verified"],
+            before["commitment"]) == ("OPEN", None, [], [], None, None)
+    await lotteries.freeze(mod, lottery.id, settings=app_settings)
+    frozen = (await gql(LOTTERY))["lotteries"]["nodes"][0]
+    assert frozen["status"] == "FROZEN" and frozen["seed"] is None and frozen["commitment"]
+    assert frozen["eligibleUserIds"] == sorted(m.id for m in members)  # each entrant can check inclusion
     await lotteries.draw(mod, lottery.id, settings=app_settings)
     after = (await gql(LOTTERY))["lotteries"]["nodes"][0]
-    assert after["status"] == "DRAWN" and after["commitment"] == before["commitment"] and after["verified"] is True
+    assert after["status"] == "DRAWN" and after["commitment"] == frozen["commitment"] and after["verified"] is True
     expected = lotteries.compute_winners(after["seed"], after["eligibleUserIds"], 2)
     by_id = {m.id: m.username for m in members}
     assert [w["user"]["username"] for w in after["winners"]] == [by_id[i] for i in expected]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from api.models.accounts import Sanction, SanctionKind
-from api.models.governance import Poll, PollVote, Survey, SurveyQuestion, SurveyResponse
+from api.models.governance import Poll, PollVote, Survey, SurveyParticipant, SurveyQuestion, SurveyResponse
 from schema.relay import node_global_id
 
 CREATE_POLL = """
@@ -144,7 +144,8 @@ async def test_a_page_of_50_polls_costs_the_same_as_5(gql, factory, count_querie
 
 
 SURVEYS = """
-query($first: Int) { surveys(first: $first) { nodes { title status questions { prompt kind } viewerAnswers { rating } } } }"""
+query($first: Int) { surveys(first: $first) { nodes { title status anonymous viewerResponded
+  questions { prompt kind } viewerAnswers { rating } } } }"""
 
 
 async def test_a_page_of_50_surveys_costs_the_same_as_5(gql, factory, count_queries):
@@ -156,13 +157,18 @@ async def test_a_page_of_50_surveys_costs_the_same_as_5(gql, factory, count_quer
     questions = await SurveyQuestion.filter(position=1).values_list("survey_id", "id")
     await SurveyResponse.bulk_create([SurveyResponse(survey_id=s, respondent_id=staff.id, answers={str(q): 3})
                                       for s, q in questions])
+    anonymous = [i for i in ids if i % 2]
+    await Survey.filter(id__in=anonymous).update(anonymous=True)
+    await SurveyParticipant.bulk_create([SurveyParticipant(survey_id=i, user_id=staff.id) for i in anonymous])
     await gql(SURVEYS, {"first": 1}, token=token)
     counts = []
     for first in (5, 50):
         with count_queries as counter:
             data = await gql(SURVEYS, {"first": first}, token=token)
         counts.append(counter.count)
-    node = data["surveys"]["nodes"][0]
-    assert len(data["surveys"]["nodes"]) == 50 and len(node["questions"]) == 2
-    assert node["viewerAnswers"] == [{"rating": 3}]
+    nodes = data["surveys"]["nodes"]
+    node = next(n for n in nodes if not n["anonymous"])
+    assert len(nodes) == 50 and len(node["questions"]) == 2
+    assert node["viewerAnswers"] == [{"rating": 3}] and all(n["viewerResponded"] for n in nodes)
+    assert all(n["viewerAnswers"] is None for n in nodes if n["anonymous"])
     assert counts[0] == counts[1], counts

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tortoise.expressions import Subquery
+from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
 from api.db import column
@@ -19,7 +19,8 @@ from api.models.engagement import (
     Badge, BadgeAward, CheckIn, Conversation, ConversationMember, Event, FeedbackReply, FeedbackTicket, Lottery,
     Message, PointEntry, Redemption, Reward, Rsvp, Title,
 )
-from api.policies import is_staff
+from api.models.engagement import EventVisibility, RsvpStatus
+from api.policies import committee_seats, is_shown, is_staff, shown_q
 from api.policy import ReadPolicy, everyone, owner_or_staff, through
 
 Memo = dict[str, Any]
@@ -57,8 +58,17 @@ async def can_view_message(viewer: User | None, message: Message) -> bool:
 
 
 async def visible_rsvps(viewer: User | None, memo: Memo) -> QuerySet[Rsvp]:
-    """Signed-in members see who signed up for events (attendee lists)."""
-    return Rsvp.all() if viewer is not None else Rsvp.filter(id__in=[])
+    """Signed-in members see who signed up for the events they see (attendee lists)."""
+    if viewer is None:
+        return Rsvp.filter(id__in=[])
+    return Rsvp.filter(event_id__in=Subquery((await visible_events(viewer, memo)).values("id")))
+
+
+async def filter_rsvps(viewer: User | None, rows: list[Rsvp], memo: Memo) -> list[Rsvp]:
+    if viewer is None or not rows:
+        return []
+    seen = {e.id for e in await filter_events(viewer, list(await Event.filter(id__in={r.event_id for r in rows})), memo)}
+    return [r for r in rows if r.event_id in seen]
 
 
 def can_read_ticket(viewer: User | None, ticket: FeedbackTicket | None) -> bool:
@@ -80,6 +90,46 @@ async def filter_awards(viewer: User | None, rows: list[BadgeAward], memo: Memo)
     return rows if is_staff(viewer) else [r for r in rows if r.revoked_at is None]
 
 
+async def visible_events(viewer: User | None, memo: Memo) -> QuerySet[Event]:
+    """PUBLIC events to everyone, MEMBERS events to signed-in members, COMMITTEE events to the
+    committee's members; proposed (held) events only to their organiser and staff; organisers and
+    staff see theirs and all. Moderation: see `shown_q`."""
+    shown = shown_q(viewer, "organiser_id")
+    if viewer is None:
+        return Event.filter(shown, visibility=EventVisibility.PUBLIC, held=False)
+    if is_staff(viewer):
+        return Event.filter(shown)
+    seats = await committee_seats(viewer, memo)
+    audience = Q(Q(visibility__in=[EventVisibility.PUBLIC, EventVisibility.MEMBERS]),
+                 Q(visibility=EventVisibility.COMMITTEE, committee_id__in=list(seats) or [0]), join_type="OR")
+    # Organisers see theirs whatever the audience, proposed (held) ones included.
+    return Event.filter(shown, Q(Q(audience, held=False), Q(organiser_id=viewer.id), join_type="OR"))
+
+
+def _in_audience(viewer: User | None, event: Event, seats: frozenset[int]) -> bool:
+    if is_staff(viewer) or (viewer is not None and event.organiser_id == viewer.id):
+        return True
+    if event.held:
+        return False
+    if viewer is None:
+        return event.visibility == EventVisibility.PUBLIC
+    return event.visibility != EventVisibility.COMMITTEE or event.committee_id in seats
+
+
+async def filter_events(viewer: User | None, rows: list[Event], memo: Memo) -> list[Event]:
+    seats = await committee_seats(viewer, memo)
+    return [e for e in rows if is_shown(viewer, e, "organiser_id") and _in_audience(viewer, e, seats)]
+
+
+def can_see_meeting_link(viewer: User | None, event: Event, rsvp: Rsvp | None) -> bool:
+    """Who may see where to join (`Event.url`): its organiser, staff and members with a place."""
+    if viewer is None:
+        return False
+    if event.organiser_id == viewer.id or is_staff(viewer):
+        return True
+    return rsvp is not None and rsvp.user_id == viewer.id and rsvp.status == RsvpStatus.GOING
+
+
 READ_POLICIES = (
     ReadPolicy(Conversation, visible_conversations, doc="Its current members."),
     ReadPolicy(Message, visible_messages, filter_messages,
@@ -89,11 +139,13 @@ READ_POLICIES = (
     owner_or_staff(Redemption),
     ReadPolicy(FeedbackTicket, visible_tickets, doc="Its author and staff."),
     through(FeedbackReply, FeedbackTicket, "ticket_id"),
-    ReadPolicy(Rsvp, visible_rsvps, doc="Signed-in members."),
+    ReadPolicy(Rsvp, visible_rsvps, filter_rsvps, "Signed-in members who see its event."),
     everyone(Badge),
     ReadPolicy(BadgeAward, visible_awards, filter_awards, "Everyone; revoked awards staff only."),
     everyone(Title),
     everyone(Reward),
-    everyone(Event),
+    ReadPolicy(Event, visible_events, filter_events,
+               "By its visibility (PUBLIC, MEMBERS, COMMITTEE); its organiser and staff always; hidden by "
+               "moderation: its organiser and staff; deleted: nobody."),
     everyone(Lottery),
 )

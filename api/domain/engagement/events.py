@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
 from api.db import column
 from api.domain.engagement.questions import EarlySignupHours
 from api.events import decide
@@ -18,13 +18,15 @@ from api.transactions import transaction
 
 from api.domain.engagement import badges, points
 from api.domain.content import gate
-from api.domain.content.events import Submission
+from api.domain.content.events import ContentHeld, Submission
+from api.events import emit
 from api.domain.engagement.common import clean_line, clean_text, stats_for
 from api.domain.notifications import notify
 from api.errors import Conflict, ErrorCode, Forbidden, Invalid, NotFound
-from api.models.accounts import Role, User
-from api.models.engagement import BadgeCriterion, Event, MemberStats, Rsvp, RsvpStatus
-from api.policies import is_staff, require_role
+from api.models.accounts import Committee, Role, User
+from api.models.engagement import BadgeCriterion, Event, EventVisibility, MemberStats, Rsvp, RsvpStatus
+from api.policies import is_staff, require_can_act, require_role
+from api.policy import can_view
 from api.settings import Settings
 from api.timeutil import now
 
@@ -50,6 +52,34 @@ class EventInput:
     signup_deadline: datetime | None = None
     attendance_points: int | None = None
     signup_opens_at: datetime | None = None
+    visibility: EventVisibility | None = None
+    committee_id: int | None = None
+    recurrence: str | None = None  # an RFC 5545 RRULE (with COUNT or UNTIL), when creating
+
+
+MAX_OCCURRENCES = 52
+
+
+def occurrences(rule: str, starts_at: datetime) -> list[datetime]:
+    """The start of every occurrence of an RRULE from `starts_at`, or `Invalid`."""
+    from dateutil.rrule import rrulestr
+
+    text = rule.strip().removeprefix("RRULE:")
+    upper = text.upper()
+    if "COUNT=" not in upper and "UNTIL=" not in upper:
+        raise Invalid("End the recurrence with COUNT or UNTIL.", field="recurrence")
+    try:
+        parsed = rrulestr(text, dtstart=starts_at)
+    except (ValueError, TypeError) as exc:
+        raise Invalid(f"Not a valid RRULE: {exc}.", field="recurrence") from None
+    starts = []
+    for start in parsed:
+        starts.append(start.replace(microsecond=starts_at.microsecond))  # rrule works in whole seconds
+        if len(starts) > MAX_OCCURRENCES:
+            raise Invalid(f"A series has at most {MAX_OCCURRENCES} occurrences.", field="recurrence")
+    if not starts:
+        raise Invalid("This rule gives no occurrence.", field="recurrence")
+    return starts
 
 
 def _apply(event: Event, data: EventInput, settings: Settings, *, creating: bool) -> None:
@@ -97,26 +127,86 @@ def _apply(event: Event, data: EventInput, settings: Settings, *, creating: bool
         if data.attendance_points < 0:
             raise Invalid("Points cannot be negative.", field="attendancePoints")
         event.attendance_points = data.attendance_points
+    if data.visibility is not None:
+        event.visibility = EventVisibility(data.visibility)
+    if data.committee_id is not None:
+        event.committee_id = data.committee_id
+    if event.visibility == EventVisibility.COMMITTEE and event.committee_id is None:
+        raise Invalid("Name the committee whose members see this event.", field="committeeId")
+    if event.visibility != EventVisibility.COMMITTEE:
+        event.committee_id = None
+
+
+async def _check_committee(event: Event) -> None:
+    if event.committee_id is not None and not await Committee.filter(id=event.committee_id).exists():
+        raise NotFound("No such committee.", field="committeeId")
 
 
 async def create_event(actor: User | None, data: EventInput, *, settings: Settings) -> Event:
-    """Staff create an event and organise it."""
-    staff = require_role(actor, Role.MODERATOR)
-    event = Event(organiser_id=staff.id, check_in_code=new_check_in_code())
+    """Staff create an event and organise it; members at EVENT_PROPOSE_MIN_TRUST_LEVEL propose one,
+    held in the review queue until staff approve it (`publish_proposed`). With `recurrence`, one
+    event per occurrence (each with its own sign-ups); the first is returned and names the series."""
+    organiser = await require_can_act(actor)
+    proposed = not is_staff(organiser)
+    if proposed and organiser.trust_level < settings.event_propose_min_trust_level:
+        raise Forbidden(f"Members propose events from trust level {settings.event_propose_min_trust_level}.")
+    event = Event(organiser_id=organiser.id, check_in_code=new_check_in_code(), held=proposed)
     _apply(event, data, settings, creating=True)
-    verdict = await _gate(staff, event, data, settings, editing=False)
+    await _check_committee(event)
+    starts = occurrences(data.recurrence, event.starts_at) if data.recurrence else [event.starts_at]
+    verdict = await _gate(organiser, event, data, settings, editing=False, holdable=True)
+    event.held = proposed or bool(verdict.held)
+    staff = organiser
     async with transaction():
+        if data.recurrence:
+            event.recurrence = data.recurrence.strip().removeprefix("RRULE:")
         await event.save()
-        await gate.announce(verdict, "Event", event.id, staff.id)
+        if len(starts) > 1 or data.recurrence:
+            event.series_id = event.id
+            await event.save(update_fields=["series_id"])
+            shift = {name: getattr(event, name) for name in (
+                "title", "description", "online", "location", "url", "capacity", "attendance_points",
+                "organiser_id", "visibility", "committee_id", "series_id", "recurrence", "held")}
+            await Event.bulk_create([
+                Event(**shift, starts_at=start, ends_at=start + (event.ends_at - event.starts_at),
+                      signup_deadline=None if event.signup_deadline is None
+                      else start - (event.starts_at - event.signup_deadline),
+                      signup_opens_at=None if event.signup_opens_at is None
+                      else start - (event.starts_at - event.signup_opens_at),
+                      check_in_code=new_check_in_code())
+                for start in starts[1:]
+            ])
+        await gate.announce(verdict, "CommunityEvent", event.id, staff.id)
+        if event.held and not verdict.held:
+            await emit(ContentHeld(content_type="CommunityEvent", content_id=event.id, author_id=organiser.id,
+                                   reason="Proposed by a member: approve it to publish it."))
     return event
 
 
-async def _gate(author: User, event: Event, data: EventInput, settings: Settings, *, editing: bool) -> gate.Verdict:
+def _series_q(event_id: int) -> Q:
+    return Q(Q(id=event_id), Q(series_id=event_id), join_type="OR")
+
+
+async def publish_proposed(event_id: int, _moderator_id: int | None) -> None:
+    """Approve a proposed event (and the rest of its series): it shows and takes sign-ups."""
+    await Event.filter(_series_q(event_id), held=True).update(held=False)
+
+
+async def delete_event(event_id: int, _moderator_id: int | None) -> None:
+    """Moderation's delete: this event, and the rest of its series while it was never published."""
+    moment = now()
+    await Event.filter(id=event_id, deleted_at__isnull=True).update(deleted_at=moment)
+    await Event.filter(series_id=event_id, held=True, deleted_at__isnull=True).update(deleted_at=moment)
+
+
+async def _gate(author: User, event: Event, data: EventInput, settings: Settings, *, editing: bool,
+                holdable: bool = False) -> gate.Verdict:
     """The content gate over the texts written; censored texts are stored as shown."""
     written = {name: getattr(event, name) for name in ("title", "description", "location")
                if getattr(data, name, None) is not None}
     verdict = await gate.check(Submission(author=author, content_type="Event", texts=written, editing=editing,
-                                          **gate.measure(written.get("description", ""))), settings)
+                                          holdable=holdable, **gate.measure(written.get("description", ""))),
+                               settings)
     for name, text in written.items():
         setattr(event, name, verdict.text(name, text))
     return verdict
@@ -126,9 +216,10 @@ def _may_organise(actor: User, event: Event) -> bool:
     return event.organiser_id == actor.id or is_staff(actor)
 
 
-async def _locked_event(event_id: int) -> Event:
+async def _locked_event(event_id: int, viewer: User | None = None, *, check: bool = False) -> Event:
+    """The event, locked; with `check`, NotFound unless `viewer` may see it (its read policy)."""
     event = await Event.filter(id=event_id).select_for_update().first()
-    if event is None:
+    if event is None or (check and not await can_view(viewer, event)):
         raise NotFound("No such event.", field="eventId")
     return event
 
@@ -161,20 +252,24 @@ async def _announce_promotions(event: Event, promoted: list[Rsvp]) -> None:
 
 
 async def update_event(actor: User | None, event_id: int, data: EventInput, *, settings: Settings) -> Event:
-    """Organisers change an event; a larger capacity promotes from the waitlist."""
+    """Organisers change an event (one occurrence of a series); a larger capacity promotes from
+    the waitlist."""
     member = require_role(actor, Role.MEMBER)
+    if data.recurrence is not None:
+        raise Invalid("A recurrence is set when creating; change occurrences one by one.", field="recurrence")
     async with transaction():
         event = await _locked_event(event_id)
         if not _may_organise(member, event):
             raise Forbidden("Only the organiser and staff may change this event.")
         before = (event.starts_at, event.ends_at, event.online, event.location, event.url)
         _apply(event, data, settings, creating=False)
+        await _check_committee(event)
         verdict = await _gate(member, event, data, settings, editing=True)
         moved = before[0] != event.starts_at
         if moved:
             event.reminded_at = None  # remind again before the new start
         await event.save()
-        await gate.announce(verdict, "Event", event.id, member.id)
+        await gate.announce(verdict, "CommunityEvent", event.id, member.id)
         promoted = await _promote(event)
         if before != (event.starts_at, event.ends_at, event.online, event.location, event.url):
             await _tell_attendees(event, "engagement.event_changed", member.id,
@@ -218,7 +313,7 @@ async def remind_attendees(settings: Settings, *, moment: datetime | None = None
         return 0
     moment = moment or now()
     due = await Event.filter(
-        cancelled_at__isnull=True, reminded_at__isnull=True, starts_at__gt=moment,
+        cancelled_at__isnull=True, deleted_at__isnull=True, held=False, reminded_at__isnull=True, starts_at__gt=moment,
         starts_at__lte=moment + timedelta(minutes=settings.event_reminder_minutes),
     ).order_by("starts_at", "id").limit(200)
     reminded = 0
@@ -255,7 +350,7 @@ async def rsvp(user: User, event_id: int, *, at: datetime | None = None) -> Rsvp
     at = at or now()
     early_hours = await decide(EarlySignupHours(user_id=user.id))  # a tier benefit
     async with transaction():
-        event = await _locked_event(event_id)
+        event = await _locked_event(event_id, user, check=True)
         _signups_open(event, at, early_hours)
         current = await Rsvp.filter(event_id=event.id, user_id=user.id).first()
         if current is not None and current.status != RsvpStatus.CANCELLED:
@@ -322,7 +417,7 @@ async def check_in_with_code(user: User, event_id: int, code: str,
                              *, at: datetime | None = None, settings: Settings) -> Rsvp:
     """A member checks themself in with the code shown at the event."""
     event = await Event.filter(id=event_id).first()
-    if event is None:
+    if event is None or not await can_view(user, event):
         raise NotFound("No such event.", field="eventId")
     row = await _attendee(event, user.id)
     if not secrets.compare_digest(code.strip().upper(), event.check_in_code):
@@ -341,3 +436,4 @@ async def check_in_attendee(actor: User | None, event_id: int, user_id: int,
         raise Forbidden("Only the organiser and staff may check members in.")
     row = await _attendee(event, user_id)
     return await _record_attendance(settings, event, row, member, at or now())
+

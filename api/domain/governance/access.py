@@ -5,6 +5,8 @@ their membership lists follow the committee. Proposals follow their committee (d
 members, their author and admins), and an eligible voter keeps seeing what they may vote on after
 leaving a private committee; so do its ballot audit rows (voters named on open ballots only). A poll
 in a forum topic is seen by whoever sees the topic; standalone polls and surveys are public.
+Proposals, polls and surveys hidden by moderation show only to their author and staff; deleted
+ones to nobody (`api.policies.shown_q`).
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
 from api.models.accounts import Committee, CommitteeMembership, User, Visibility
-from api.models.governance import EligibleVoter, Poll, Proposal, ProposalStatus, Survey, SurveyQuestion, VoteAuditEntry
-from api.policies import committee_seats, is_admin
-from api.policy import ReadPolicy, everyone, through, visible, visible_rows
+from api.models.governance import (
+    EligibleVoter, Poll, Proposal, ProposalStatus, Survey, SurveyAudience, SurveyQuestion, VoteAuditEntry,
+)
+from api.policies import committee_seats, is_admin, is_shown, is_staff, shown_q
+from api.policy import ReadPolicy, through, visible, visible_rows
 
 Memo = dict[str, Any]
 
@@ -38,14 +42,15 @@ async def visible_committees(viewer: User | None, memo: Memo) -> QuerySet[Commit
 async def visible_proposals(viewer: User | None, memo: Memo) -> QuerySet[Proposal]:
     seats = await committee_seats(viewer, memo)
     in_committee = Q(committee_id__in=Subquery(Committee.filter(committee_filter(viewer, seats)).values("id")))
+    shown = shown_q(viewer)  # moderation: hidden to author and staff, deleted to nobody
     if viewer is None:
-        return Proposal.filter(in_committee, ~Q(status=ProposalStatus.DRAFT))
+        return Proposal.filter(in_committee, ~Q(status=ProposalStatus.DRAFT), shown)
     if is_admin(viewer):
-        return Proposal.all()
+        return Proposal.filter(shown)
     drafts_seen = Q(Q(committee_id__in=list(seats) or [0]), Q(author_id=viewer.id), join_type="OR")
     seen = Q(in_committee, Q(~Q(status=ProposalStatus.DRAFT), drafts_seen, join_type="OR"))
     eligible = Q(id__in=Subquery(EligibleVoter.filter(user_id=viewer.id).values("proposal_id")))
-    return Proposal.filter(Q(seen, eligible, join_type="OR"))
+    return Proposal.filter(Q(seen, eligible, join_type="OR"), shown)
 
 
 async def visible_polls(viewer: User | None, memo: Memo) -> QuerySet[Poll]:
@@ -53,7 +58,8 @@ async def visible_polls(viewer: User | None, memo: Memo) -> QuerySet[Poll]:
     from api.models.forum import Topic
 
     topics = await visible(Topic, viewer, memo)
-    return Poll.filter(Q(Q(topic_id__isnull=True), Q(topic_id__in=Subquery(topics.values("id"))), join_type="OR"))
+    return Poll.filter(Q(Q(topic_id__isnull=True), Q(topic_id__in=Subquery(topics.values("id"))), join_type="OR"),
+                       shown_q(viewer))
 
 
 async def filter_polls(viewer: User | None, rows: list[Poll], memo: Memo) -> list[Poll]:
@@ -62,7 +68,44 @@ async def filter_polls(viewer: User | None, rows: list[Poll], memo: Memo) -> lis
     topic_ids = {p.topic_id for p in rows if p.topic_id is not None}
     seen = {t.id for t in await visible_rows(viewer, list(await Topic.filter(id__in=topic_ids)), memo)} \
         if topic_ids else set()
-    return [p for p in rows if p.topic_id is None or p.topic_id in seen]
+    return [p for p in rows if (p.topic_id is None or p.topic_id in seen) and is_shown(viewer, p)]
+
+
+async def visible_surveys(viewer: User | None, memo: Memo) -> QuerySet[Survey]:
+    """EVERYONE surveys to all; targeted ones to their audience (a committee, roles, a trust level),
+    their author and staff. Moderation: see `shown_q`."""
+    shown = shown_q(viewer)
+    if is_staff(viewer):
+        return Survey.filter(shown)
+    if viewer is None:
+        return Survey.filter(shown, audience=SurveyAudience.EVERYONE)
+    seats = await committee_seats(viewer, memo)
+    audience = Q(Q(audience=SurveyAudience.EVERYONE),
+                 Q(audience=SurveyAudience.COMMITTEE, audience_committee_id__in=list(seats) or [0]),
+                 Q(audience=SurveyAudience.ROLES, audience_roles__contains=f",{viewer.role.value},"),
+                 Q(audience=SurveyAudience.TRUST_LEVEL, audience_min_trust_level__lte=viewer.trust_level),
+                 Q(author_id=viewer.id), join_type="OR")
+    return Survey.filter(shown, audience)
+
+
+def in_survey_audience(viewer: User | None, survey: Survey, seats: frozenset[int]) -> bool:
+    audience = SurveyAudience(survey.audience)
+    if is_staff(viewer) or audience is SurveyAudience.EVERYONE:
+        return True
+    if viewer is None:
+        return False
+    if survey.author_id == viewer.id:
+        return True
+    if audience is SurveyAudience.COMMITTEE:
+        return survey.audience_committee_id in seats
+    if audience is SurveyAudience.ROLES:
+        return f",{viewer.role.value}," in survey.audience_roles
+    return survey.audience_min_trust_level is not None and viewer.trust_level >= survey.audience_min_trust_level
+
+
+async def filter_surveys(viewer: User | None, rows: list[Survey], memo: Memo) -> list[Survey]:
+    seats = await committee_seats(viewer, memo)
+    return [s for s in rows if is_shown(viewer, s) and in_survey_audience(viewer, s, seats)]
 
 
 READ_POLICIES = (
@@ -73,6 +116,8 @@ READ_POLICIES = (
                doc="Its committee is visible (drafts: its members, the author, admins), or the viewer may vote on it."),
     through(VoteAuditEntry, Proposal, "proposal_id"),
     ReadPolicy(Poll, visible_polls, filter_polls, "Standalone: everyone; in a topic: whoever sees the topic."),
-    everyone(Survey),
-    everyone(SurveyQuestion),
+    ReadPolicy(Survey, visible_surveys, filter_surveys,
+               "Its audience (everyone, a committee, roles, a trust level), its author and staff; hidden: its "
+               "author and staff; deleted: nobody."),
+    through(SurveyQuestion, Survey, "survey_id"),
 )

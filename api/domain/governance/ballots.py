@@ -14,7 +14,7 @@ from api import text
 from api.errors import Conflict, DomainError, ErrorCode, Forbidden, Invalid, NotFound
 from api.models.accounts import CommitteeMembership, User
 from api.models.governance import (
-    AuditAction, Ballot, EligibleVoter, Proposal, ProposalStatus, VoteAuditEntry, VotingMethod,
+    AuditAction, Ballot, EligibleVoter, Electorate, Proposal, ProposalStatus, VoteAuditEntry, VotingMethod,
 )
 from api.policies import require_can_act
 from api.settings import Settings
@@ -62,6 +62,8 @@ async def _check_can_vote(proposal: Proposal, voter: User) -> None:
         raise VotingClosed("Voting on this proposal has closed.", field="proposalId")
     if await EligibleVoter.filter(proposal_id=proposal.id, user_id=voter.id).exists():
         return
+    if Electorate(proposal.electorate) is not Electorate.COMMITTEE:
+        raise Forbidden("Only the members eligible when voting opened may vote.", field="proposalId")
     member_since = await CommitteeMembership.filter(
         committee_id=proposal.committee_id, user_id=voter.id, left_at__isnull=True
     ).first()

@@ -15,13 +15,14 @@ from api.db import column
 from api.transactions import transaction
 
 from api.errors import Conflict
-from api.models.accounts import User, Visibility
+from api.models.accounts import User
 from api.models.governance import Ballot, Poll, PollStatus, Proposal, ProposalStatus, Survey
 from api.settings import Settings
 from api.timeutil import now
 
 from . import committees
 from . import proposals as proposals_domain
+from .deliberation import audience_of
 from .tally import TallyResult, tally
 
 log = logging.getLogger(__name__)
@@ -98,9 +99,8 @@ async def announce(proposal_id: int, *, settings: Settings) -> bool:
             return False
         proposal = await Proposal.get(id=proposal_id).select_related("committee")
         title, body = _announcement_text(proposal, TallyResult.from_dict(proposal.result))
-        public = proposal.committee.visibility == Visibility.PUBLIC
         announcement = await publish_announcement(
-            author_id=None, title=title, body=body, audience="ALL" if public else "COMMITTEE",
+            author_id=None, title=title, body=body, audience=audience_of(proposal),
             committee_id=proposal.committee_id, settings=settings,
         )
         announcement_id = getattr(announcement, "id", None)

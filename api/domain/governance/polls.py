@@ -181,3 +181,14 @@ async def counts(poll_ids: list[int]) -> dict[int, dict[int, int]]:
         for index in choices:
             totals[poll_id][index] = totals[poll_id].get(index, 0) + 1
     return totals
+
+
+async def delete(actor: User | None, poll_id: int) -> Poll:
+    """The author or staff delete a poll: it disappears for everyone (soft delete, votes kept)."""
+    member = await require_can_act(actor)
+    poll = await get_visible(member, poll_id)
+    if poll.author_id != member.id and not is_staff(member):
+        raise Forbidden("Only the poll's author and moderators may delete it.")
+    if not await Poll.filter(id=poll_id, deleted_at__isnull=True).update(deleted_at=now()):
+        raise NotFound("No such poll.", field="pollId")
+    return await _get(poll_id)

@@ -6,9 +6,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from api.db import column
 from api.transactions import transaction
 
-from api.db import column, is_postgres
+from api.db import is_postgres
 from api.domain.notifications import notify_many
 from api.policy import can_view
 from api import text
@@ -16,11 +17,11 @@ from api.domain.content import gate
 from api.domain.content.events import Submission
 from api.errors import Conflict, DomainError, ErrorCode, Forbidden, Invalid, NotFound, collect
 from api.markdown import render_async
-from api.models.accounts import Committee, CommitteeMembership, User
+from api.models.accounts import Committee, CommitteeMembership, Role, User, UserStatus
 from api.models.governance import (
-    AbstentionRule, EligibleVoter, Proposal, ProposalStatus, Threshold, VotingMethod,
+    AbstentionRule, EligibleVoter, Electorate, Proposal, ProposalStatus, Threshold, VotingMethod,
 )
-from api.policies import is_admin, require_can_act
+from api.policies import barred_ids, is_admin, require_can_act
 from api.pubsub import publish
 from api.settings import Settings
 from api.timeutil import now
@@ -61,6 +62,46 @@ class ProposalInput:
     secret: bool | None = None
     results_while_open: bool | None = None
     voting_minutes: int | None = None
+    electorate: Electorate | None = None
+    electorate_roles: list[Role] | None = None
+    electorate_min_trust_level: int | None = None
+
+
+MAX_TRUST_LEVEL = 4
+
+
+def _apply_electorate(proposal: Proposal, data: ProposalInput, errors: list[DomainError]) -> None:
+    if data.electorate is not None:
+        proposal.electorate = Electorate(data.electorate)
+    if data.electorate_roles is not None:
+        proposal.electorate_roles = sorted({Role(r).value for r in data.electorate_roles})
+    if data.electorate_min_trust_level is not None:
+        proposal.electorate_min_trust_level = data.electorate_min_trust_level
+    electorate = Electorate(proposal.electorate)
+    if electorate is Electorate.ROLES and not proposal.electorate_roles:
+        errors.append(Invalid("Name at least one role that votes.", field="electorateRoles"))
+    if electorate is Electorate.TRUST_LEVEL and not (
+            proposal.electorate_min_trust_level is not None
+            and 0 <= proposal.electorate_min_trust_level <= MAX_TRUST_LEVEL):
+        errors.append(Invalid(f"Choose a trust level from 0 to {MAX_TRUST_LEVEL}.", field="electorateMinTrustLevel"))
+
+
+async def electorate_ids(proposal: Proposal) -> list[int]:
+    """The members who may vote, as of now (snapshotted when voting opens): the electorate less
+    banned and inactive members."""
+    electorate = Electorate(proposal.electorate)
+    if electorate is Electorate.COMMITTEE:
+        ids = await column(CommitteeMembership.filter(
+            committee_id=proposal.committee_id, left_at__isnull=True), "user_id")
+    else:
+        members = User.filter(status=UserStatus.ACTIVE)
+        if electorate is Electorate.ROLES:
+            members = members.filter(role__in=list(proposal.electorate_roles))
+        elif electorate is Electorate.TRUST_LEVEL:
+            members = members.filter(trust_level__gte=proposal.electorate_min_trust_level or 0)
+        ids = await column(members, "id")
+    unique = set(ids)
+    return sorted(unique - await barred_ids(unique))
 
 
 def _apply(proposal: Proposal, data: ProposalInput, settings: Settings) -> None:
@@ -95,6 +136,7 @@ def _apply(proposal: Proposal, data: ProposalInput, settings: Settings) -> None:
         if not 1 <= data.voting_minutes <= longest:
             errors.append(Invalid(f"Use between 1 and {longest} minutes.", field="votingMinutes"))
         proposal.voting_minutes = data.voting_minutes
+    _apply_electorate(proposal, data, errors)
     collect(errors)
 
 
@@ -162,8 +204,21 @@ async def _editable(actor: User, proposal_id: int) -> Proposal:
     return proposal
 
 
+async def require_author_or_chair(actor: User | None, proposal_id: int) -> User:
+    """The acting member if they wrote the proposal or chair its committee, else Forbidden."""
+    member = await require_can_act(actor)
+    proposal = await get_visible(member, proposal_id)
+    if proposal.author_id != member.id and not is_admin(member) and not await committees.is_chair(
+            member, proposal.committee_id):
+        raise Forbidden("Only the author, the committee's chairs and admins may do this.")
+    return member
+
+
 async def update_proposal(actor: User | None, proposal_id: int, data: ProposalInput, *, settings: Settings) -> Proposal:
-    """Change a draft. Opened proposals are frozen: their rules were fixed when voting opened."""
+    """Change a draft, keeping its previous text as a revision when the text changes. Opened
+    proposals are frozen: their rules were fixed when voting opened."""
+    from .deliberation import record_revision
+
     member = await require_can_act(actor)
     await _editable(member, proposal_id)
     async with transaction():
@@ -172,8 +227,12 @@ async def update_proposal(actor: User | None, proposal_id: int, data: ProposalIn
             raise NotFound("No such proposal.", field="proposalId")
         if proposal.status != ProposalStatus.DRAFT:
             raise Conflict("Only drafts can be changed.", field="proposalId", code=ErrorCode.LOCKED)
+        before = (proposal.title, proposal.body, list(proposal.options))
+        previous = Proposal(id=proposal.id, title=before[0], body=before[1], options=before[2])
         _apply(proposal, data, settings)
         verdict = await _gate(member, proposal, data, settings, editing=True)
+        if (proposal.title, proposal.body, list(proposal.options)) != before:
+            await record_revision(previous, member.id)
         await proposal.save()
         await gate.announce(verdict, "Proposal", proposal.id, member.id)
     return proposal
@@ -183,7 +242,7 @@ async def open_proposal(
     actor: User | None, proposal_id: int, *, closes_at: datetime | None = None, settings: Settings
 ) -> Proposal:
     """Open voting (the author or a chair): freeze the rules and snapshot the eligible voters,
-    the committee's members at this moment."""
+    the proposal's electorate at this moment."""
     member = await require_can_act(actor)
     proposal = await get_visible(member, proposal_id)
     if proposal.author_id != member.id and not await committees.is_chair(member, proposal.committee_id):
@@ -202,12 +261,9 @@ async def open_proposal(
         )
         if not opened:
             raise Conflict("Only drafts can be opened.", field="proposalId")
-        voters = await column(CommitteeMembership.filter(
-            committee_id=proposal.committee_id, left_at__isnull=True
-        ), "user_id")
-        voters = sorted(set(voters))
+        voters = await electorate_ids(proposal)
         if not voters:
-            raise Conflict("The committee has no members to vote.", field="proposalId")
+            raise Conflict("Nobody in the electorate can vote.", field="proposalId")
         await EligibleVoter.bulk_create([EligibleVoter(proposal_id=proposal_id, user_id=u) for u in voters])
         await Proposal.filter(id=proposal_id).update(eligible_count=len(voters))
     proposal = await Proposal.get(id=proposal_id)

@@ -1,10 +1,16 @@
 """Surveys: ordered questions (SINGLE, MULTIPLE, TEXT, RATING 1-5), one response per member,
-editable until the survey closes; aggregated results and a CSV export for staff."""
+editable until the survey closes; aggregated results and a CSV export for staff.
+
+Anonymous surveys keep who answered (`SurveyParticipant`, for one response per member) apart from
+what was answered (`AnonymousSurveyResponse`: random id, no respondent, no time), written in one
+transaction; nothing joins them, so neither staff nor the CSV can tell who answered what. Such a
+response is final."""
 
 from __future__ import annotations
 
 import csv
 import io
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,9 +23,13 @@ from api import text
 from api.domain.content import gate
 from api.domain.content.events import Submission
 from api.errors import Conflict, DomainError, ErrorCode, Invalid, NotFound, collect
-from api.models.accounts import Role, User
-from api.models.governance import PollStatus, QuestionKind, Survey, SurveyQuestion, SurveyResponse
+from api.models.accounts import Committee, Role, User
+from api.models.governance import (
+    AnonymousSurveyResponse, PollStatus, QuestionKind, Survey, SurveyAudience, SurveyParticipant, SurveyQuestion,
+    SurveyResponse,
+)
 from api.policies import require_can_act, require_role
+from api.policy import can_view
 from api.settings import Settings
 from api.timeutil import now
 
@@ -42,6 +52,34 @@ class QuestionInput:
 
 
 @dataclass(frozen=True)
+class AudienceInput:
+    """Who a survey is for: everyone, or a committee, roles or a trust level."""
+
+    kind: SurveyAudience = SurveyAudience.EVERYONE
+    committee_id: int | None = None
+    roles: list[Role] = field(default_factory=list)
+    min_trust_level: int | None = None
+
+
+async def _audience_values(audience: AudienceInput) -> dict[str, Any]:
+    kind = SurveyAudience(audience.kind)
+    values: dict[str, Any] = {"audience": kind}
+    if kind is SurveyAudience.COMMITTEE:
+        if audience.committee_id is None or not await Committee.filter(id=audience.committee_id).exists():
+            raise NotFound("Name an existing committee.", field="audienceCommitteeId")
+        values["audience_committee_id"] = audience.committee_id
+    elif kind is SurveyAudience.ROLES:
+        if not audience.roles:
+            raise Invalid("Name at least one role.", field="audienceRoles")
+        values["audience_roles"] = "," + ",".join(sorted({Role(r).value for r in audience.roles})) + ","
+    elif kind is SurveyAudience.TRUST_LEVEL:
+        if audience.min_trust_level is None or not 0 <= audience.min_trust_level <= 4:
+            raise Invalid("Choose a trust level from 0 to 4.", field="audienceMinTrustLevel")
+        values["audience_min_trust_level"] = audience.min_trust_level
+    return values
+
+
+@dataclass(frozen=True)
 class AnswerInput:
     question_id: int
     choices: list[int] | None = None
@@ -55,7 +93,8 @@ def is_closed(survey: Survey) -> bool:
 
 async def create_survey(
     actor: User | None, title: str, description: str, questions: list[QuestionInput],
-    *, closes_at: datetime | None = None, settings: Settings,
+    *, closes_at: datetime | None = None, anonymous: bool = False, audience: AudienceInput | None = None,
+    settings: Settings,
 ) -> Survey:
     """Staff create a survey with its questions, in order."""
     require_role(actor, Role.MODERATOR)
@@ -83,6 +122,7 @@ async def create_survey(
         errors.append(Invalid(f"Choose a time in the next {settings.governance_max_voting_days} days.",
                               field="closesAt"))
     collect(errors)
+    targeted = await _audience_values(audience or AudienceInput())
     texts = {"title": title, "description": description}
     for number, q in enumerate(questions):
         texts[f"questions.{number}.prompt"] = text.one_line(q.prompt)
@@ -90,7 +130,8 @@ async def create_survey(
     verdict = await gate.check(Submission(author=member, content_type="Survey", texts=texts), settings)
     async with transaction():
         survey = await Survey.create(author_id=member.id, title=verdict.text("title", title),
-                                     description=verdict.text("description", description), closes_at=closes_at)
+                                     description=verdict.text("description", description), closes_at=closes_at,
+                                     anonymous=anonymous, **targeted)
         await SurveyQuestion.bulk_create([
             SurveyQuestion(survey_id=survey.id, position=number + 1, kind=q.kind,
                            prompt=verdict.text(f"questions.{number}.prompt", texts[f"questions.{number}.prompt"]),
@@ -105,6 +146,14 @@ async def create_survey(
 async def _get(survey_id: int) -> Survey:
     survey = await Survey.filter(id=survey_id).first()
     if survey is None:
+        raise NotFound("No such survey.", field="surveyId")
+    return survey
+
+
+async def get_visible(viewer: User | None, survey_id: int) -> Survey:
+    """The survey if the viewer may see it (its read policy), else NotFound."""
+    survey = await _get(survey_id)
+    if not await can_view(viewer, survey):
         raise NotFound("No such survey.", field="surveyId")
     return survey
 
@@ -156,24 +205,46 @@ def _validate(questions: list[SurveyQuestion], answers: list[AnswerInput], setti
     return stored
 
 
+async def _lock_open(survey_id: int) -> Survey:
+    if is_postgres():
+        await fetch_all("SELECT id FROM governance_surveys WHERE id = ? FOR SHARE", [survey_id])
+    survey = await _get(survey_id)
+    if is_closed(survey):
+        raise SurveyClosed("This survey has closed.", field="surveyId")
+    return survey
+
+
+async def _submit_anonymous(member: User, survey_id: int, stored: dict[str, Any]) -> None:
+    """The participant row claims the member's one response; the answers go in unlinked."""
+    try:
+        async with transaction():
+            await _lock_open(survey_id)
+            await SurveyParticipant.create(survey_id=survey_id, user_id=member.id)
+            await AnonymousSurveyResponse.create(id=uuid.uuid4(), survey_id=survey_id, answers=stored)
+    except (IntegrityError, TransactionManagementError):
+        raise Conflict("You have answered this anonymous survey already; anonymous answers are final.",
+                       field="surveyId") from None
+
+
 async def submit_response(actor: User | None, survey_id: int, answers: list[AnswerInput],
-                          *, settings: Settings) -> SurveyResponse:
-    """Answer the survey, or replace the member's earlier answers while it is open."""
+                          *, settings: Settings) -> SurveyResponse | None:
+    """Answer the survey, or replace the member's earlier answers while it is open. Anonymous
+    surveys take one final response and return None (nothing names the member's answers)."""
     member = await require_can_act(actor)
-    await _get(survey_id)
+    survey = await get_visible(member, survey_id)
     questions = list(await SurveyQuestion.filter(survey_id=survey_id).order_by("position"))
     stored = _validate(questions, answers, settings)
     written = {f"answers.{key}": value for key, value in stored.items() if isinstance(value, str)}
     if written:  # free-text answers are member text too
         verdict = await gate.check(Submission(author=member, content_type="SurveyResponse", texts=written), settings)
         stored.update({key.removeprefix("answers."): verdict.text(key, value) for key, value in written.items()})
+    if survey.anonymous:
+        await _submit_anonymous(member, survey_id, stored)
+        return None
     for attempt in range(_ATTEMPTS):
         try:
             async with transaction():
-                if is_postgres():
-                    await fetch_all("SELECT id FROM governance_surveys WHERE id = ? FOR SHARE", [survey_id])
-                if is_closed(await _get(survey_id)):
-                    raise SurveyClosed("This survey has closed.", field="surveyId")
+                await _lock_open(survey_id)
                 response = await SurveyResponse.filter(
                     survey_id=survey_id, respondent_id=member.id
                 ).select_for_update().first()
@@ -211,7 +282,7 @@ async def results(actor: User | None, survey_id: int) -> tuple[Survey, int, list
     require_role(actor, Role.MODERATOR)
     survey = await _get(survey_id)
     questions = list(await SurveyQuestion.filter(survey_id=survey_id).order_by("position"))
-    responses = await column(SurveyResponse.filter(survey_id=survey_id).order_by("id"), "answers")
+    responses = await _answer_sets(survey)
     out = [QuestionResult(question=q, option_counts=[0] * len(q.options)) for q in questions]
     for answers in responses:
         for result in out:
@@ -246,18 +317,43 @@ def _cell(question: SurveyQuestion, value: Any) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+async def _answer_sets(survey: Survey) -> list[dict[str, Any]]:
+    if survey.anonymous:  # in random id order: no order of arrival to match against anything
+        return await column(AnonymousSurveyResponse.filter(survey_id=survey.id).order_by("id"), "answers")
+    return await column(SurveyResponse.filter(survey_id=survey.id).order_by("id"), "answers")
+
+
 async def export_csv(actor: User | None, survey_id: int) -> str:
-    """Every response as CSV (staff only): respondent, submitted at, one column per question."""
+    """Every response as CSV (staff only): respondent, submitted at, one column per question.
+    Anonymous surveys have only the answer columns, rows in random order."""
     require_role(actor, Role.MODERATOR)
-    await _get(survey_id)
+    survey = await _get(survey_id)
     questions = list(await SurveyQuestion.filter(survey_id=survey_id).order_by("position"))
-    responses = await SurveyResponse.filter(survey_id=survey_id).order_by("id").select_related("respondent")
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["respondent", "updated_at", *[f"Q{q.position}: {q.prompt}" for q in questions]])
+    header = [f"Q{q.position}: {q.prompt}" for q in questions]
+    if survey.anonymous:
+        writer.writerow(header)
+        for answers in await _answer_sets(survey):
+            writer.writerow([_cell(q, answers.get(str(q.id))) for q in questions])
+        return buffer.getvalue()
+    responses = await SurveyResponse.filter(survey_id=survey_id).order_by("id").select_related("respondent")
+    writer.writerow(["respondent", "updated_at", *header])
     for response in responses:
         writer.writerow([
             response.respondent.username, response.updated_at.isoformat(),
             *[_cell(q, response.answers.get(str(q.id))) for q in questions],
         ])
     return buffer.getvalue()
+
+
+async def respondent_ids(survey_id: int | None) -> list[int]:
+    """Ids of the members who answered a survey (for lotteries among respondents)."""
+    named = await column(SurveyResponse.filter(survey_id=survey_id), "respondent_id")
+    anonymous = await column(SurveyParticipant.filter(survey_id=survey_id), "user_id")
+    return sorted({*named, *anonymous})
+
+
+async def has_responded(user_id: int, survey_id: int) -> bool:
+    return (await SurveyResponse.filter(survey_id=survey_id, respondent_id=user_id).exists()
+            or await SurveyParticipant.filter(survey_id=survey_id, user_id=user_id).exists())
