@@ -10,21 +10,26 @@ from __future__ import annotations
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
-from api.transactions import transaction
 
 from api.db import column, fetch_all
 from api.domain.content import ContentRef, ContentType, gate
 from api.domain.content.events import Submission
 from api.domain.engagement.common import clean_line, clean_text, community_day
+from api.domain.notifications import notify_many
 from api.errors import Conflict, Forbidden, Invalid, NotFound
 from api.models.accounts import User
 from api.models.engagement import (
-    AutoReply, AutoReplySent, Block, Conversation, ConversationMember, Message,
+    AutoReply,
+    AutoReplySent,
+    Block,
+    Conversation,
+    ConversationMember,
+    Message,
 )
-from api.domain.notifications import notify_many
 from api.pubsub import publish
 from api.settings import Settings
 from api.timeutil import now
+from api.transactions import transaction
 
 
 def channel_for(user_id: int) -> str:
