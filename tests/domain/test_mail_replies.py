@@ -55,7 +55,7 @@ async def test_a_notification_mail_can_be_answered_by_mail(inbound, smtp, factor
     [mail] = [m for m in smtp.messages if m["To"] == "ada@example.org"]
     address = mail["Reply-To"]
     assert re.fullmatch(r"reply\+\d+-t\d+-[0-9a-f]{20}@reply\.example\.org", address)
-    assert read_reply_address(settings, address) == (ada.id, topic.id)
+    assert read_reply_address(settings, address) == (ada.id, "t", topic.id)
     reply = _reply(
         "Ada <ada@example.org>",
         address,
@@ -142,4 +142,4 @@ async def test_one_app_process_listens_when_asked_to(mail_settings, factory):
         await server.wait_closed()
         inbound._server.clear()
     _, ada, topic = await _world(factory, settings)
-    assert read_reply_address(settings, reply_address(settings, ada.id, topic.id)) == (ada.id, topic.id)
+    assert read_reply_address(settings, reply_address(settings, ada.id, topic.id)) == (ada.id, "t", topic.id)

@@ -28,7 +28,8 @@ from tests.platform.test_mutations import _requirement
 # Input fields that hold no member prose (identifiers, credentials, choices, addresses).
 NOT_PROSE = {"password", "currentPassword", "newPassword", "code", "token", "email", "login", "username",
              "inviteCode", "receipt", "slug", "url", "choice", "choices", "key", "value", "reaction", "role",
-             "query", "mediaId", "alt", "filename", "clientMutationId", "ranking", "tags", "interestTags"}
+             "query", "mediaId", "alt", "filename", "clientMutationId", "ranking", "tags", "interestTags",
+             "newEmail", "timezone", "kind"}
 # Member mutations with prose that does not go to the community, and why the gate does not apply.
 EXEMPT = {
     "register": "sign-up: the display name is cleaned of invisible and bidi characters (api/names.py); "

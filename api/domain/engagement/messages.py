@@ -10,20 +10,26 @@ from __future__ import annotations
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
-from api.transactions import transaction
 
 from api.db import column, fetch_all
 from api.domain.content import ContentRef, ContentType, gate
 from api.domain.content.events import Submission
 from api.domain.engagement.common import clean_line, clean_text, community_day
+from api.domain.notifications import notify_many
 from api.errors import Conflict, Forbidden, Invalid, NotFound
 from api.models.accounts import User
 from api.models.engagement import (
-    AutoReply, AutoReplySent, Block, Conversation, ConversationMember, Message,
+    AutoReply,
+    AutoReplySent,
+    Block,
+    Conversation,
+    ConversationMember,
+    Message,
 )
 from api.pubsub import publish
 from api.settings import Settings
 from api.timeutil import now
+from api.transactions import transaction
 
 
 def channel_for(user_id: int) -> str:
@@ -119,16 +125,19 @@ async def send_message(user: User, conversation_id: int, body: str,
 
 async def _deliver(user: User, conversation: Conversation, body: str, recipients: list[int], *,
                    at: datetime | None = None, settings: Settings) -> Message:
-    message = await _post(conversation, user.id, body, at=at)
+    message = await _post(conversation, user.id, body, at=at, author=user)
     await _auto_replies(conversation, settings, sender_id=user.id, recipients=recipients, at=at)
     return message
 
 
 async def _post(conversation: Conversation, sender_id: int, body: str, *, auto: bool = False,
-                at: datetime | None = None) -> Message:
+                at: datetime | None = None, author: User | None = None) -> Message:
+    """Store a message; one a member wrote (`author`, not an away message) notifies the others."""
     async with transaction():
         message = await Message.create(conversation_id=conversation.id, sender_id=sender_id, body=body,
                                        is_auto_reply=auto)
+        if author is not None:
+            await _notify_others(conversation, message, author)
         await Conversation.filter(id=conversation.id).update(last_message_at=at or now())
         # The sender has read everything up to their own message.
         await ConversationMember.filter(conversation_id=conversation.id, user_id=sender_id).update(
@@ -139,6 +148,21 @@ async def _post(conversation: Conversation, sender_id: int, body: str, *, auto: 
     for user_id in recipients:
         await publish(channel_for(user_id), {"id": message.id})
     return message
+
+
+async def _notify_others(conversation: Conversation, message: Message, author: User) -> None:
+    """An `engagement.message` notification (mailed at once by default, answerable by mail) for
+    each member still in the conversation but the author, except those who blocked the author."""
+    others = await column(ConversationMember.filter(conversation_id=conversation.id, left_at__isnull=True)
+                          .exclude(user_id=author.id), "user_id")
+    if not others:
+        return
+    blocking = set(await column(Block.filter(blocker_id__in=others, blocked_id=author.id), "blocker_id"))
+    where = f" in “{conversation.title}”" if conversation.is_group and conversation.title else ""
+    text = f"{author.display_name} (@{author.username}) wrote to you{where}:\n\n{message.body}"
+    await notify_many([i for i in others if i not in blocking], "engagement.message", actor_id=author.id,
+                      subject_type="Message", subject_id=message.id, message=text,
+                      data={"conversation_id": conversation.id})
 
 
 async def _auto_replies(conversation: Conversation, settings: Settings, *, sender_id: int,

@@ -1,11 +1,14 @@
-"""Replies by mail: notification mails about a topic carry `Reply-To: reply+<token>@EMAIL_REPLY_DOMAIN`,
-and an SMTP listener (aiosmtpd: `guildhall mail-in`, or in the app with EMAIL_INBOUND_IN_PROCESS)
-turns a reply into a post by that member, through the same rules as the API (sanctions, access,
-the content gate), with quoted text and signatures cut off.
+"""Replies by mail: notification mails about a topic or a private message carry
+`Reply-To: reply+<token>@EMAIL_REPLY_DOMAIN`, and an SMTP listener (aiosmtpd: `guildhall mail-in`,
+or in the app with EMAIL_INBOUND_IN_PROCESS) turns a reply into a post in the topic (or a message
+in the conversation) by that member, through the same rules as the API (sanctions, access or
+conversation membership, blocks, the content gate), with quoted text and signatures cut off.
 
-The token names the member and the topic and is signed with SECRET_KEY (hex, since some mail
-servers lower-case local parts); an unknown or forged address is refused at RCPT, and a reply
-whose From is not the member's address is refused too, so nothing is posted for anyone else.
+The token names the member and the topic (`t<id>`) or conversation (`c<id>`) and is signed with
+SECRET_KEY (hex, since some mail servers lower-case local parts); an unknown or forged address is
+refused at RCPT, and a reply whose From is not the member's address is refused too, so nothing is
+posted for anyone else. Automatic answers (RFC 3834 `Auto-Submitted`) are refused, so an
+out-of-office reply cannot start a loop of messages and notification mails.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import logging
 import re
 from email import message_from_bytes, policy
 from email.utils import parseaddr
-from typing import Any
+from typing import Any, NamedTuple
 
 from aiosmtpd.smtp import SMTP
 
@@ -27,7 +30,8 @@ from api.settings import Settings
 
 log = logging.getLogger(__name__)
 
-_LOCAL = re.compile(r"^reply\+(\d+)-t(\d+)-([0-9a-f]{20})$")
+_LOCAL = re.compile(r"^reply\+(\d+)-([tc])(\d+)-([0-9a-f]{20})$")
+TOPIC, CONVERSATION = "t", "c"  # what a reply address answers
 # Where the quoted original starts in the usual clients (English and Chinese).
 _QUOTE_HEADERS = [
     re.compile(r"^On .{0,200} wrote:\s*$"),
@@ -38,29 +42,38 @@ _QUOTE_HEADERS = [
 ]
 
 
-def _signature(settings: Settings, user_id: int, topic_id: int) -> str:
-    return hmac.new(settings.signing_key, f"reply:{user_id}:t{topic_id}".encode(), hashlib.sha256).hexdigest()[:20]
+class ReplyTarget(NamedTuple):
+    user_id: int
+    subject: str  # TOPIC or CONVERSATION
+    subject_id: int
 
 
-def reply_address(settings: Settings, user_id: int, topic_id: int) -> str | None:
-    """The member's Reply-To address for a topic, or None when replies by mail are off."""
+def _signature(settings: Settings, user_id: int, subject: str, subject_id: int) -> str:
+    payload = f"reply:{user_id}:{subject}{subject_id}".encode()
+    return hmac.new(settings.signing_key, payload, hashlib.sha256).hexdigest()[:20]
+
+
+def reply_address(settings: Settings, user_id: int, subject_id: int, subject: str = TOPIC) -> str | None:
+    """The member's Reply-To address for a topic (or, with CONVERSATION, a conversation), or None
+    when replies by mail are off."""
     if not settings.email_reply_domain:
         return None
-    return f"reply+{user_id}-t{topic_id}-{_signature(settings, user_id, topic_id)}@{settings.email_reply_domain}"
+    token = f"{user_id}-{subject}{subject_id}-{_signature(settings, user_id, subject, subject_id)}"
+    return f"reply+{token}@{settings.email_reply_domain}"
 
 
-def read_reply_address(settings: Settings, address: str) -> tuple[int, int] | None:
-    """(member id, topic id) of a genuine reply address, else None."""
+def read_reply_address(settings: Settings, address: str) -> ReplyTarget | None:
+    """(member id, TOPIC or CONVERSATION, its id) of a genuine reply address, else None."""
     local, _, domain = parseaddr(address)[1].lower().rpartition("@")
     if not settings.email_reply_domain or domain != settings.email_reply_domain.lower():
         return None
     match = _LOCAL.match(local)
     if not match:
         return None
-    user_id, topic_id = int(match[1]), int(match[2])
-    if not hmac.compare_digest(match[3], _signature(settings, user_id, topic_id)):
+    target = ReplyTarget(int(match[1]), match[2], int(match[3]))
+    if not hmac.compare_digest(match[4], _signature(settings, *target)):
         return None
-    return user_id, topic_id
+    return target
 
 
 def reply_text(message: Any) -> str:
@@ -83,8 +96,14 @@ def reply_text(message: Any) -> str:
     return "\n".join(kept).strip()
 
 
+def _automatic(message: Any) -> bool:
+    """An auto-responder's or a machine's mail (RFC 3834), which must not become a post."""
+    return str(message.get("Auto-Submitted", "no")).strip().lower() != "no"
+
+
 async def receive_reply(settings: Settings, address: str, sender: str, data: bytes) -> str:
     """Post one reply; returns the SMTP answer ("250 ..." or "550 ...")."""
+    from api.domain.engagement import messages
     from api.domain.forum import posts
     from api.models.accounts import User, UserStatus
     from api.models.forum import Topic, TopicKind
@@ -92,15 +111,24 @@ async def receive_reply(settings: Settings, address: str, sender: str, data: byt
     found = read_reply_address(settings, address)
     if found is None:
         return "550 5.1.1 Unknown reply address"
-    user_id, topic_id = found
+    user_id, subject, subject_id = found
     member = await User.filter(id=user_id, status=UserStatus.ACTIVE).first()
     message = message_from_bytes(data, policy=policy.default)
     senders = {parseaddr(sender)[1].lower(), parseaddr(str(message.get("From", "")))[1].lower()}
     if member is None or member.email.lower() not in senders:
         return "550 5.7.1 This address may not reply here"
+    if _automatic(message):
+        return "550 5.7.1 Automatic replies are not taken"
     body = reply_text(message)
     if not body:
         return "550 5.6.0 The reply has no text of its own"
+    if subject == CONVERSATION:
+        try:  # membership (still in it), blocks, sanctions and the content gate, as in the API
+            await messages.send_message(member, subject_id, body, settings=settings)
+        except DomainError as exc:
+            return f"550 5.7.1 {exc}"[:500]
+        return "250 2.0.0 Sent"
+    topic_id = subject_id
     topic = await Topic.filter(id=topic_id).only("id", "kind").first()
     if topic is None:
         return "550 5.1.1 This topic is gone"

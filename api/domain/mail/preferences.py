@@ -24,6 +24,7 @@ KINDS: dict[str, Delivery] = {
     "qa.answer": Delivery.EMAIL,
     "qa.accepted": Delivery.EMAIL,
     "governance.proposal_opened": Delivery.DIGEST,
+    "engagement.message": Delivery.EMAIL,  # private messages, as Discourse mails them at once
     "engagement.event_cancelled": Delivery.EMAIL,
     "engagement.event_promoted": Delivery.EMAIL,
     "engagement.event_changed": Delivery.EMAIL,
@@ -116,6 +117,7 @@ async def mail_notification(notification: Notification) -> None:
     if user is None:
         return
     message = notification.message or notification.kind
+    topic_id, conversation_id = await _reply_subject(notification)
     await enqueue_for(
         user,
         "notification",
@@ -124,22 +126,30 @@ async def mail_notification(notification: Notification) -> None:
             "message": message,
             "kind": notification.kind,
             "link": links.page("notifications_url", id=notification.id),
-            "$reply_topic": await _topic_of(notification),
+            "$reply_topic": topic_id,
+            "$reply_conversation": conversation_id,
         },
         bulk=True,
     )
 
 
-async def _topic_of(notification: Notification) -> int | None:
-    """The topic a notification is about, if any: its mail can be answered by mail."""
+async def _reply_subject(notification: Notification) -> tuple[int | None, int | None]:
+    """(topic id, conversation id): what a notification is about, if a reply by mail can go
+    there (a post in the topic, a message in the conversation)."""
     if notification.subject_id is None:
-        return None
+        return None, None
     if notification.subject_type == "Topic":
-        return notification.subject_id
+        return notification.subject_id, None
+    from api.db import column
+
     if notification.subject_type == "Post":
-        from api.db import column
         from api.models.forum import Post
 
         topic_ids: list[int] = await column(Post.filter(id=notification.subject_id), "topic_id")
-        return topic_ids[0] if topic_ids else None
-    return None
+        return (topic_ids[0] if topic_ids else None), None
+    if notification.subject_type == "Message":
+        from api.models.engagement import Message
+
+        conversation_ids: list[int] = await column(Message.filter(id=notification.subject_id), "conversation_id")
+        return None, (conversation_ids[0] if conversation_ids else None)
+    return None, None

@@ -28,7 +28,7 @@ from typing import Any, cast
 from api import offload
 from api.db import connection, is_postgres
 from api.domain.mail import links
-from api.domain.mail.inbound import reply_address
+from api.domain.mail.inbound import CONVERSATION, reply_address
 from api.domain.mail.templates import render
 from api.domain.mail.transport import PermanentFailure, TemporaryFailure, transport
 from api.models.mail import MailOutbox, MailPreference
@@ -108,8 +108,12 @@ def build(settings: Settings, row: Any, *, moment: datetime | None = None) -> Me
     message["Date"] = format_datetime(moment or now())
     message["Message-ID"] = f"<{row.message_id}@{_domain_of(settings.email_from)}>"
     message["Auto-Submitted"] = "auto-generated"
-    topic_id = row.context.get("$reply_topic")
-    reply_to = reply_address(settings, int(row.user_id), int(topic_id)) if topic_id and row.user_id else None
+    topic_id, conversation_id = row.context.get("$reply_topic"), row.context.get("$reply_conversation")
+    reply_to = None
+    if row.user_id and topic_id:
+        reply_to = reply_address(settings, int(row.user_id), int(topic_id))
+    elif row.user_id and conversation_id:
+        reply_to = reply_address(settings, int(row.user_id), int(conversation_id), CONVERSATION)
     if reply_to:
         message["Reply-To"] = reply_to
     if unsubscribe:
