@@ -17,10 +17,10 @@ fmt: setup
 	@.venv/bin/ruff check --select I --fix .
 	@.venv/bin/ruff format .
 
-test: setup
+test: setup lint
 	@scripts/test.sh
 
-test-sqlite: setup
+test-sqlite: setup lint
 	@TEST_POSTGRES_URL= scripts/test.sh
 
 bench: setup

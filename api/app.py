@@ -9,10 +9,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from contextlib import asynccontextmanager, suppress
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -29,13 +30,13 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import CompleteMessage
 from strawberry.utils.aio import aclosing
-from cross_web import HTTPException
 
 from api import gctune, metrics, sql_hooks, tracing
 from api.db import close_db, connection, init_db
 from api.domain.accounts import authenticate, sessions_channel, token_still_valid
 from api.domain.activity import record_visit
-from api.domain.community.settings import CHANNEL as COMMUNITY_SETTINGS, check_bounds, effective, forget
+from api.domain.community.settings import CHANNEL as COMMUNITY_SETTINGS
+from api.domain.community.settings import check_bounds, effective, forget
 from api.http.csrf import PREFLIGHT_HEADERS, has_preflight_header, refusal
 from api.http.observe import ObserveMiddleware
 from api.http.view import GraphQLOverHTTP, TransportWS
@@ -43,8 +44,9 @@ from api.logging_setup import request_id
 from api.pubsub import subscribe
 from api.registry import load as load_registry
 from api.runtime import Runtime
-from api.upload_gate import AUTH_STATE_KEY as UPLOAD_AUTH, is_multipart, multipart_refusal
 from api.settings import Settings, get_settings, set_settings, use_settings
+from api.upload_gate import AUTH_STATE_KEY as UPLOAD_AUTH
+from api.upload_gate import is_multipart, multipart_refusal
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -81,8 +83,11 @@ class PerOperationTransportWS(TransportWS):
             return
         try:
             result_source = await self.schema.stream(
-                operation.query, variable_values=operation.variables, context_value=context,
-                root_value=self.root_value, operation_name=operation.operation_name,
+                operation.query,
+                variable_values=operation.variables,
+                context_value=context,
+                root_value=self.root_value,
+                operation_name=operation.operation_name,
             )
             async with aclosing(result_source):
                 await self._send_result_stream(operation, result_source)
@@ -107,16 +112,16 @@ class GuildhallGraphQL(GraphQLOverHTTP, GraphQL):
 
         # Only graphql-transport-ws: its handler decides every operation anew (the legacy
         # graphql-ws protocol would keep a connection-wide context).
-        super().__init__(build_schema(runtime.settings), subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
-                         **kwargs)
+        super().__init__(
+            build_schema(runtime.settings), subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,), **kwargs
+        )
         self.runtime = runtime
         # Session watchers of open WebSockets, by the connection's ASGI scope.
         self._watchers: dict[int, asyncio.Task[Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Before a byte of the body is read.
-        if (scope["type"] == "http" and is_multipart(scope)
-                and (refusal := await multipart_refusal(scope)) is not None):
+        if scope["type"] == "http" and is_multipart(scope) and (refusal := await multipart_refusal(scope)) is not None:
             await refusal(scope, receive, send)
             return
         try:
@@ -130,8 +135,12 @@ class GuildhallGraphQL(GraphQLOverHTTP, GraphQL):
         from schema.context import Context
 
         return Context(
-            settings=self.runtime.settings, limiter=self.runtime.limiter, cache=self.runtime.cache,
-            request=request, response=response, client=_client_key(request.scope),
+            settings=self.runtime.settings,
+            limiter=self.runtime.limiter,
+            cache=self.runtime.cache,
+            request=request,
+            response=response,
+            client=_client_key(request.scope),
         )
 
     async def get_context(self, request: Any, response: Any) -> Any:
@@ -164,7 +173,8 @@ class GuildhallGraphQL(GraphQLOverHTTP, GraphQL):
             context.viewer, context.token = found
             context.credentials = str(token)
             self._watchers[id(context.request.scope)] = asyncio.create_task(
-                self._watch_session(context.request, found[1]))
+                self._watch_session(context.request, found[1])
+            )
         return None
 
     async def _watch_session(self, websocket: Any, token: Any) -> None:
@@ -256,9 +266,7 @@ class _BodyTooLarge(Exception):
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-    response = JSONResponse(
-        {"errors": [{"message": f"Request body is larger than {limit} bytes."}]}, status_code=413
-    )
+    response = JSONResponse({"errors": [{"message": f"Request body is larger than {limit} bytes."}]}, status_code=413)
     await response(scope, receive, send)
 
 
@@ -280,8 +288,10 @@ async def readyz(request: Request) -> JSONResponse:
     from api.backup import backup_status  # informational: an old backup does not make us unready
 
     details = {"backup": await backup_status(request.app.state.settings)}
-    return JSONResponse({"status": "ready" if ready else "unavailable", "checks": checks, "details": details},
-                        status_code=200 if ready else 503)
+    return JSONResponse(
+        {"status": "ready" if ready else "unavailable", "checks": checks, "details": details},
+        status_code=200 if ready else 503,
+    )
 
 
 def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> Starlette:
@@ -334,10 +344,19 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     sql_hooks.install()
     middleware = [Middleware(RequestContextMiddleware, settings=settings), Middleware(ObserveMiddleware)]
     if settings.cors_origins:
-        middleware.append(Middleware(
-            CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
-            allow_headers=["authorization", "content-type", "x-request-id", *(h.lower() for h in PREFLIGHT_HEADERS)],
-        ))
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=[
+                    "authorization",
+                    "content-type",
+                    "x-request-id",
+                    *(h.lower() for h in PREFLIGHT_HEADERS),
+                ],
+            )
+        )
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan, debug=settings.debug)
     app.state.settings = settings
     app.state.graphql = graphql
@@ -347,10 +366,16 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
 def _extra_routes(settings: Settings) -> list[Any]:
     """Routes other packages contribute (e.g. `/media/...`, share links `/s/...`)."""
     from api.domain.growth.share import routes as share_routes
+    from api.domain.mail.unsubscribe import routes as unsubscribe_routes
     from api.graphiql import routes as graphiql_routes
     from api.http.calendar import routes as calendar_routes
     from media.serving import routes as media_routes
-    from api.domain.mail.unsubscribe import routes as unsubscribe_routes
 
-    return [*media_routes(), *metrics.routes(), *graphiql_routes(), *unsubscribe_routes(), *share_routes(),
-            *calendar_routes()]
+    return [
+        *media_routes(),
+        *metrics.routes(),
+        *graphiql_routes(),
+        *unsubscribe_routes(),
+        *share_routes(),
+        *calendar_routes(),
+    ]

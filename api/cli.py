@@ -13,12 +13,12 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from api.registry import load as load_registry, registry
+from api.registry import load as load_registry
+from api.registry import registry
 from api.settings import ROOT, Settings, SettingsError, get_settings
 
 SCHEMA_FILE = ROOT / "schema.graphql"
 EVENTS_FILE = ROOT / "docs" / "events.md"
-
 
 
 async def with_db(settings: Settings, work: Callable[[], Awaitable[int]]) -> int:
@@ -149,6 +149,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         meili = MeiliProcess(settings.data_dir / "meilisearch", settings.meili_master_key).start()
         say(f"Meilisearch {meili.url} (data in {meili.data_dir})")
     try:
+
         async def prepare() -> int:
             from api.migrate_lock import migrate_locked
 
@@ -182,9 +183,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
                 prepare_multiprocess_dir(settings.data_dir / "metrics" / str(os.getpid()))
             say(f"{workers} worker processes")
         uvicorn.run(
-            "api.asgi:app" if workers > 1 else create_app(settings), workers=workers if workers > 1 else None,
-            host=settings.host, port=settings.port,
-            log_level="debug" if settings.debug else "info", ws="websockets-sansio",
+            "api.asgi:app" if workers > 1 else create_app(settings),
+            workers=workers if workers > 1 else None,
+            host=settings.host,
+            port=settings.port,
+            log_level="debug" if settings.debug else "info",
+            ws="websockets-sansio",
             proxy_headers=False,
             # SIGTERM: stop accepting, close WebSockets with 1012 (service restart: clients
             # reconnect), finish the requests in flight for up to this long, then stop.
@@ -208,8 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="migrate, load demo data on first run, and serve the API")
     serve.add_argument("--host", default=None, help="interface to listen on (default: HOST, 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="port to listen on (default: PORT, 8000)")
-    serve.add_argument("--workers", type=int, default=None,
-                       help="serving processes (default: WORKERS, 1; 0: one per CPU core)")
+    serve.add_argument(
+        "--workers", type=int, default=None, help="serving processes (default: WORKERS, 1; 0: one per CPU core)"
+    )
     serve.add_argument("--no-demo", action="store_true", help="do not load demo data")
     serve.set_defaults(func=cmd_serve)
     migrate = sub.add_parser("migrate", help="apply database migrations (one process at a time)")

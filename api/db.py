@@ -18,6 +18,7 @@ from tortoise.queryset import QuerySet
 from api.registry import load as load_registry
 from api.settings import Settings, get_settings
 
+
 def normalise_db_url(url: str) -> str:
     """Tortoise wants `postgres://` (asyncpg); accept the common `postgresql://` too."""
     if url.startswith("postgresql://"):
@@ -63,9 +64,7 @@ def __getattr__(name: str) -> Any:
 
 async def init_db(settings: Settings | None = None, db_url: str | None = None) -> None:
     """Connect Tortoise for this process (global context, usable from every task)."""
-    await Tortoise.init(
-        config=tortoise_config(settings, db_url), _enable_global_fallback=True
-    )
+    await Tortoise.init(config=tortoise_config(settings, db_url), _enable_global_fallback=True)
 
 
 async def close_db() -> None:

@@ -102,8 +102,11 @@ async def decide(question: Question[T], settings: Settings | None = None) -> T:
     return answer
 
 
-def catalogue(events: dict[str, type[Event]], handlers_of: Callable[[type[Event]], tuple[Handler[Any], ...]],
-              owners: dict[str, str]) -> str:
+def catalogue(
+    events: dict[str, type[Event]],
+    handlers_of: Callable[[type[Event]], tuple[Handler[Any], ...]],
+    owners: dict[str, str],
+) -> str:
     """The events catalogue as Markdown (written to `docs/events.md` by `guildhall export-events`)."""
     lines = [
         "# Domain events",

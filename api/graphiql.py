@@ -81,10 +81,15 @@ def _base(request: Request) -> str:
 
 def page(request: Request) -> Response:
     if not installed():
-        message = (f"GraphiQL {GRAPHIQL_VERSION} is not installed on this server: run "
-                   "scripts/install-graphiql.sh (make setup does), or query /graphql with POST.")
-        return HTMLResponse(f"<!doctype html><title>GraphiQL</title><p>{html.escape(message)}</p>",
-                            status_code=503, headers=SECURITY_HEADERS)
+        message = (
+            f"GraphiQL {GRAPHIQL_VERSION} is not installed on this server: run "
+            "scripts/install-graphiql.sh (make setup does), or query /graphql with POST."
+        )
+        return HTMLResponse(
+            f"<!doctype html><title>GraphiQL</title><p>{html.escape(message)}</p>",
+            status_code=503,
+            headers=SECURITY_HEADERS,
+        )
     base = html.escape(_base(request))
     styles = "".join(f'<link rel="stylesheet" href="{base}/{name}">' for name in [*STYLES, "guildhall.css"])
     scripts = "".join(f'<script src="{base}/{name}"></script>' for name in [*SCRIPTS, "guildhall.js"])

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
 import contextvars
 import json
 import logging
 from datetime import UTC, datetime
+from typing import Any, cast
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 

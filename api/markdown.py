@@ -14,8 +14,8 @@ they run.
 from __future__ import annotations
 
 import re
-from html import unescape
 from collections.abc import Callable, Iterable
+from html import unescape
 
 import nh3
 from markdown_it import MarkdownIt
@@ -28,9 +28,39 @@ _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": 
 )
 
 _TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6",
-    "hr", "i", "img", "li", "ol", "p", "pre", "s", "strong", "sub", "sup", "table", "tbody", "td",
-    "th", "thead", "tr", "ul", "span",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "del",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+    "span",
 }
 _ATTRIBUTES = {
     "a": {"href", "title", "class"},
@@ -64,11 +94,16 @@ def _link_mentions(html: str, known: set[str], mention_url: Callable[[str], str]
         elif skip_depth > 0:
             out.append(part)
         else:
-            out.append(MENTION_RE.sub(
-                lambda m: (f'<a class="mention" href="{mention_url(m.group(1).rstrip(".-"))}">@{m.group(1)}</a>'
-                           if m.group(1).rstrip(".-").casefold() in known else m.group(0)),
-                part,
-            ))
+            out.append(
+                MENTION_RE.sub(
+                    lambda m: (
+                        f'<a class="mention" href="{mention_url(m.group(1).rstrip(".-"))}">@{m.group(1)}</a>'
+                        if m.group(1).rstrip(".-").casefold() in known
+                        else m.group(0)
+                    ),
+                    part,
+                )
+            )
     return "".join(out)
 
 
@@ -100,8 +135,9 @@ def plain_text(markdown: str, limit: int | None = None) -> str:
     return html_text(_md.render(markdown), limit)
 
 
-async def render_async(markdown: str, *, mentions: Iterable[str] = (),
-                       mention_url: Callable[[str], str] | None = None) -> str:
+async def render_async(
+    markdown: str, *, mentions: Iterable[str] = (), mention_url: Callable[[str], str] | None = None
+) -> str:
     """`render`, off the event loop. `mention_url` must be a module-level function."""
     from api import offload
 
@@ -129,6 +165,11 @@ async def shown_texts_async(rendered: list[tuple[str, str]], limit: int | None =
 
     from api import offload
 
-    return list(await asyncio.gather(*(
-        offload.run("markdown", html_text, html, limit) if html else plain_text_async(body, limit)
-        for html, body in rendered)))
+    return list(
+        await asyncio.gather(
+            *(
+                offload.run("markdown", html_text, html, limit) if html else plain_text_async(body, limit)
+                for html, body in rendered
+            )
+        )
+    )

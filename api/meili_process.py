@@ -89,14 +89,26 @@ class MeiliProcess:
         log_file = open(self.data_dir / "meilisearch.log", "ab")  # noqa: SIM115 - owned by the child
         self.process = subprocess.Popen(
             [
-                str(binary), "--http-addr", f"127.0.0.1:{self.port}",
-                "--db-path", str(self.data_dir / "data.ms"),
-                "--dump-dir", str(self.data_dir / "dumps"),
-                "--snapshot-dir", str(self.data_dir / "snapshots"),
-                "--master-key", self.master_key, "--env", "development",
-                "--no-analytics", "--log-level", "WARN",
+                str(binary),
+                "--http-addr",
+                f"127.0.0.1:{self.port}",
+                "--db-path",
+                str(self.data_dir / "data.ms"),
+                "--dump-dir",
+                str(self.data_dir / "dumps"),
+                "--snapshot-dir",
+                str(self.data_dir / "snapshots"),
+                "--master-key",
+                self.master_key,
+                "--env",
+                "development",
+                "--no-analytics",
+                "--log-level",
+                "WARN",
             ],
-            stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             preexec_fn=_detach_but_die_with_parent,
         )
         deadline = time.monotonic() + timeout

@@ -47,41 +47,58 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 disable_created_metrics()  # no `_created` series: half the lines, and Prometheus does not need them
 
 GRAPHQL_REQUESTS = Counter(
-    "guildhall_graphql_requests", "GraphQL HTTP requests by operation name, type and HTTP status.",
+    "guildhall_graphql_requests",
+    "GraphQL HTTP requests by operation name, type and HTTP status.",
     ["operation", "type", "status"],
 )
 GRAPHQL_LATENCY = Histogram(
-    "guildhall_graphql_request_duration_seconds", "Time to answer a GraphQL HTTP request.",
-    ["operation", "type"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+    "guildhall_graphql_request_duration_seconds",
+    "Time to answer a GraphQL HTTP request.",
+    ["operation", "type"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 HTTP_REQUESTS = Counter(
-    "guildhall_http_requests", "HTTP requests by route (first path segment) and status.",
+    "guildhall_http_requests",
+    "HTTP requests by route (first path segment) and status.",
     ["route", "status"],
 )
 GRAPHQL_ERRORS = Counter(
-    "guildhall_graphql_errors", "Errors in GraphQL responses by code (GRAPHQL_PARSE_FAILED, "
-    "GRAPHQL_VALIDATION_FAILED, BAD_USER_INPUT, FORBIDDEN, INTERNAL_SERVER_ERROR, ...).", ["code"],
+    "guildhall_graphql_errors",
+    "Errors in GraphQL responses by code (GRAPHQL_PARSE_FAILED, "
+    "GRAPHQL_VALIDATION_FAILED, BAD_USER_INPUT, FORBIDDEN, INTERNAL_SERVER_ERROR, ...).",
+    ["code"],
 )
 MUTATION_REFUSALS = Counter(
-    "guildhall_mutation_refusals", "Expected mutation failures returned in payloads, by code.", ["code"],
+    "guildhall_mutation_refusals",
+    "Expected mutation failures returned in payloads, by code.",
+    ["code"],
 )
 SQL_PER_REQUEST = Histogram(
-    "guildhall_sql_queries_per_request", "SQL statements sent to the database per HTTP request.",
-    ["type"], buckets=(0, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144),
+    "guildhall_sql_queries_per_request",
+    "SQL statements sent to the database per HTTP request.",
+    ["type"],
+    buckets=(0, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144),
 )
 WEBSOCKETS = Gauge(
-    "guildhall_websocket_connections", "Open WebSocket connections.", multiprocess_mode="livesum",
+    "guildhall_websocket_connections",
+    "Open WebSocket connections.",
+    multiprocess_mode="livesum",
 )
 SUBSCRIPTION_EVENTS = Counter(
-    "guildhall_subscription_events_delivered", "Subscription events sent to WebSocket clients.",
+    "guildhall_subscription_events_delivered",
+    "Subscription events sent to WebSocket clients.",
 )
 JOB_LAST_SUCCESS = Gauge(
-    "guildhall_job_last_success_timestamp_seconds", "Unix time of the last successful run of a background job.",
-    ["job"], multiprocess_mode="max",
+    "guildhall_job_last_success_timestamp_seconds",
+    "Unix time of the last successful run of a background job.",
+    ["job"],
+    multiprocess_mode="max",
 )
 JOB_FAILURES = Counter("guildhall_job_failures", "Failed runs of background jobs.", ["job"])
 CACHE_LOOKUPS = Counter(
-    "guildhall_public_cache_lookups", "Lookups of the public read cache by result (hit, miss).", ["result"],
+    "guildhall_public_cache_lookups",
+    "Lookups of the public read cache by result (hit, miss).",
+    ["result"],
 )
 
 # --- recording ---------------------------------------------------------------------------
@@ -152,6 +169,7 @@ def cache_lookup(hit: bool) -> None:
 
 # --- outboxes ----------------------------------------------------------------------------
 
+
 async def _outbox_values() -> dict[str, tuple[int, float | None]]:
     """Each outbox's probe (manifests' `outboxes`): rows waiting and the oldest's age."""
     now = datetime.now(UTC)
@@ -184,7 +202,8 @@ class _ScrapeCollector:
         yield from families
         backlog = GaugeMetricFamily("guildhall_outbox_backlog", "Rows waiting in an outbox.", labels=["outbox"])
         age = GaugeMetricFamily(
-            "guildhall_outbox_oldest_age_seconds", "Age of the oldest row waiting in an outbox (0 when empty).",
+            "guildhall_outbox_oldest_age_seconds",
+            "Age of the oldest row waiting in an outbox (0 when empty).",
             labels=["outbox"],
         )
         for name, (count, oldest_age) in sorted(self.outboxes.items()):
@@ -192,12 +211,18 @@ class _ScrapeCollector:
             age.add_metric([name], oldest_age or 0.0)
         yield backlog
         yield age
-        lookups = {s.labels.get("result"): s.value for f in families if f.name == "guildhall_public_cache_lookups"
-                   for s in f.samples if s.name.endswith("_total")}
+        lookups = {
+            s.labels.get("result"): s.value
+            for f in families
+            if f.name == "guildhall_public_cache_lookups"
+            for s in f.samples
+            if s.name.endswith("_total")
+        }
         total = sum(lookups.values())
         if total:
             yield GaugeMetricFamily(
-                "guildhall_public_cache_hit_ratio", "Share of public cache lookups that hit, since start.",
+                "guildhall_public_cache_hit_ratio",
+                "Share of public cache lookups that hit, since start.",
                 value=lookups.get("hit", 0) / total,
             )
 
@@ -209,6 +234,7 @@ async def render() -> bytes:
 
 
 # --- several processes -------------------------------------------------------------------
+
 
 def is_multiprocess() -> bool:
     from prometheus_client import values
@@ -236,6 +262,7 @@ def process_stopped() -> None:
 
 # --- the endpoint ------------------------------------------------------------------------
 
+
 def _loopback(request: Request) -> bool:
     client = request.client
     if client is None:
@@ -259,8 +286,11 @@ async def metrics_endpoint(request: Request) -> Response:
     settings = request.app.state.settings
     if not (_token_ok(request, settings.metrics_token) or _loopback(request)):
         if settings.metrics_token:
-            return PlainTextResponse("Send the metrics token as a Bearer token.", status_code=401,
-                                     headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+            return PlainTextResponse(
+                "Send the metrics token as a Bearer token.",
+                status_code=401,
+                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+            )
         return PlainTextResponse("Metrics are served on loopback only (or set METRICS_TOKEN).", status_code=403)
     return Response(await render(), media_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
 

@@ -33,7 +33,7 @@ def _sqlite_path(settings: Settings) -> Path | None:
     from api.db import normalise_db_url
 
     url = normalise_db_url(settings.database_url)
-    path = url[len("sqlite://"):].split("?")[0]
+    path = url[len("sqlite://") :].split("?")[0]
     return None if not path or path == ":memory:" else Path(path)
 
 
@@ -43,8 +43,9 @@ def lock_file(settings: Settings) -> Path | None:
 
 
 @asynccontextmanager
-async def migration_lock(settings: Settings, *, on_wait: Callable[[], None] | None = None,
-                         wait: bool = True) -> AsyncIterator[None]:
+async def migration_lock(
+    settings: Settings, *, on_wait: Callable[[], None] | None = None, wait: bool = True
+) -> AsyncIterator[None]:
     """Hold the installation-wide migration lock; `on_wait` is called once if another process
     holds it (we then wait, up to MIGRATION_LOCK_TIMEOUT_SECONDS, or give up at once when not
     `wait`: `MigrationLockTimeout`)."""
@@ -111,8 +112,9 @@ async def pending_migrations(settings: Settings) -> list[str]:
     return [f"{s.migration.app_label}.{s.migration.name}" for s in steps if not s.backward]
 
 
-async def migrate_locked(settings: Settings, *, report: Callable[[str], None] = log.info,
-                         then: Callable[[], Awaitable[object]] | None = None) -> list[str]:
+async def migrate_locked(
+    settings: Settings, *, report: Callable[[str], None] = log.info, then: Callable[[], Awaitable[object]] | None = None
+) -> list[str]:
     """Apply pending migrations under the lock, then run `then` (first-run work such as demo
     data) still under it; the names applied (empty when another process had done it). Needs
     the database connected."""

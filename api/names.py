@@ -19,17 +19,32 @@ import functools
 import unicodedata
 
 # Bidi embedding, override and isolate controls, and the implicit marks (LRM, RLM, ALM).
-BIDI_CONTROLS = frozenset(
-    [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C]
-)
+BIDI_CONTROLS = frozenset([*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C])
 # Characters that draw nothing (Unicode's Default_Ignorable_Code_Point, less the variation
 # selectors FE00-FE0F that choose emoji or text style): zero-width space and joiners, word
 # joiner, invisible operators, soft hyphen, Hangul fillers, tag characters, BOM...
-INVISIBLE = frozenset([
-    0x00AD, 0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, *range(0x180B, 0x1810), *range(0x200B, 0x200E),
-    *range(0x2060, 0x2066), *range(0x206A, 0x2070), 0x3164, 0xFEFF, 0xFFA0, *range(0xFFF0, 0xFFF9),
-    *range(0x1BCA0, 0x1BCA4), *range(0x1D173, 0x1D17B), *range(0xE0000, 0xE0100), *range(0xE01F0, 0xE1000),
-])
+INVISIBLE = frozenset(
+    [
+        0x00AD,
+        0x034F,
+        0x115F,
+        0x1160,
+        0x17B4,
+        0x17B5,
+        *range(0x180B, 0x1810),
+        *range(0x200B, 0x200E),
+        *range(0x2060, 0x2066),
+        *range(0x206A, 0x2070),
+        0x3164,
+        0xFEFF,
+        0xFFA0,
+        *range(0xFFF0, 0xFFF9),
+        *range(0x1BCA0, 0x1BCA4),
+        *range(0x1D173, 0x1D17B),
+        *range(0xE0000, 0xE0100),
+        *range(0xE01F0, 0xE1000),
+    ]
+)
 ZWNJ, ZWJ = "\u200c", "\u200d"
 _LATIN_LIKE = ("LATIN", "GREEK", "CYRILLIC", "COMMON", "INHERITED")
 

@@ -57,16 +57,19 @@ class Kind:
     limit: Callable[[Settings], int]  # most jobs of this kind running at once per app process
 
 
-KINDS: dict[str, Kind] = {k.name: k for k in (
-    Kind("markdown", True, lambda s: s.cpu_workers),
-    # Diffs may take seconds each: they never hold every worker, so posting stays responsive.
-    Kind("diff", True, lambda s: max(1, s.cpu_workers // 2)),
-    Kind("image", True, lambda s: s.media_processing_concurrency),
-    # Building MIME messages (the stdlib email package: ~1-2 ms each), a batch per job.
-    Kind("mail", True, lambda s: max(1, s.cpu_workers // 2)),
-    # argon2id takes 64 MiB per hash: the bound is about memory as much as CPU.
-    Kind("password", False, lambda s: s.password_hash_concurrency),
-)}
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        Kind("markdown", True, lambda s: s.cpu_workers),
+        # Diffs may take seconds each: they never hold every worker, so posting stays responsive.
+        Kind("diff", True, lambda s: max(1, s.cpu_workers // 2)),
+        Kind("image", True, lambda s: s.media_processing_concurrency),
+        # Building MIME messages (the stdlib email package: ~1-2 ms each), a batch per job.
+        Kind("mail", True, lambda s: max(1, s.cpu_workers // 2)),
+        # argon2id takes 64 MiB per hash: the bound is about memory as much as CPU.
+        Kind("password", False, lambda s: s.password_hash_concurrency),
+    )
+}
 
 # Scheduling priority of worker processes, relative to the app process (nice(2) increment).
 WORKER_NICENESS = 10
@@ -173,8 +176,9 @@ class _Offloader:
         # The waiting thread now ends with WorkerLost, which nobody reads: say so to asyncio.
         call.add_done_callback(lambda f: f.cancelled() or f.exception())
 
-    async def in_process(self, job: _Job, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any],
-                         timeout: float | None) -> T:
+    async def in_process(
+        self, job: _Job, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any], timeout: float | None
+    ) -> T:
         loop = asyncio.get_running_loop()
         async with self.processes:
             worker = await self._worker(loop)

@@ -12,8 +12,18 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("guildhall-dummy-password")
 
 _COMMON = {
-    "password", "password1", "password123", "123456789", "1234567890", "qwertyuiop",
-    "iloveyou", "admin12345", "letmein123", "welcome123", "abcdefghij", "passw0rd123",
+    "password",
+    "password1",
+    "password123",
+    "123456789",
+    "1234567890",
+    "qwertyuiop",
+    "iloveyou",
+    "admin12345",
+    "letmein123",
+    "welcome123",
+    "abcdefghij",
+    "passw0rd123",
 }
 
 

@@ -3,8 +3,8 @@ the permission classes in `schema/permissions.py`, so every rule is written once
 
 from __future__ import annotations
 
-from typing import Any, cast
 from datetime import datetime
+from typing import Any, cast
 
 from tortoise.expressions import Q
 
@@ -46,8 +46,13 @@ def require_role(user: User | None, role: Role) -> User:
     return member
 
 
-def can_see(viewer: User | None, visibility: Visibility | str, *, allowed_roles: list[str] | None = None,
-            is_listed: bool = False) -> bool:
+def can_see(
+    viewer: User | None,
+    visibility: Visibility | str,
+    *,
+    allowed_roles: list[str] | None = None,
+    is_listed: bool = False,
+) -> bool:
     """Generic visibility rule: PUBLIC to all, MEMBERS to signed-in members, PRIVATE to staff,
     to the listed roles, or to those the caller has already found listed (`is_listed`)."""
     visibility = Visibility(visibility)
@@ -101,8 +106,11 @@ def is_shown(viewer: User | None, row: object, author_field: str = "author_id") 
     """`shown_q` for a loaded row."""
     if getattr(row, "deleted_at", None) is not None:
         return False
-    return not getattr(row, "hidden", False) or is_staff(viewer) or (
-        viewer is not None and getattr(row, author_field) == viewer.id)
+    return (
+        not getattr(row, "hidden", False)
+        or is_staff(viewer)
+        or (viewer is not None and getattr(row, author_field) == viewer.id)
+    )
 
 
 async def barred_ids(ids: list[int] | set[int]) -> set[int]:

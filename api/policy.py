@@ -91,6 +91,7 @@ async def visible(model: type[M], viewer: Viewer, memo: Memo | None = None) -> Q
 
 # Ready-made policies for the common shapes.
 
+
 def everyone(model: type[M], doc: str = "Everyone, anonymous visitors included.") -> ReadPolicy[M]:
     async def scope(viewer: Viewer, memo: Memo) -> QuerySet[M]:
         return model.all()

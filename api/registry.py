@@ -142,12 +142,14 @@ class Registry:
             for handler in domain.handlers:
                 key = (handler.event, handler.fn)
                 if key in seen:
-                    raise RegistryError(f"handler {handler.fn.__qualname__} of {handler.event.__name__} "
-                                        "is registered twice")
+                    raise RegistryError(
+                        f"handler {handler.fn.__qualname__} of {handler.event.__name__} is registered twice"
+                    )
                 seen.add(key)
                 if handler.event.name not in self.events:
-                    raise RegistryError(f"{domain.name} handles {handler.event.__name__}, which no "
-                                        "manifest declares in its `events`")
+                    raise RegistryError(
+                        f"{domain.name} handles {handler.event.__name__}, which no manifest declares in its `events`"
+                    )
                 handlers.setdefault(handler.event, []).append(handler)
         self._handlers = {event: tuple(items) for event, items in handlers.items()}
 

@@ -46,9 +46,7 @@ class RequestInfo:
         return codes[0] if codes else None
 
 
-current_request: contextvars.ContextVar[RequestInfo | None] = contextvars.ContextVar(
-    "current_request", default=None
-)
+current_request: contextvars.ContextVar[RequestInfo | None] = contextvars.ContextVar("current_request", default=None)
 
 
 def current() -> RequestInfo | None:

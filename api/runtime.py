@@ -11,13 +11,14 @@ from typing import Any
 
 from api import metrics, offload
 from api.cache import MemoryPublicCache, PublicCache, RedisPublicCache
+from api.domain.community.settings import effective
 from api.pubsub import Broker, MemoryBroker, RedisBroker, set_broker, subscribe
 from api.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from api.registry import Job, registry
-from api.domain.community.settings import effective
 from api.settings import Settings, reset_settings, use_settings
 
 log = logging.getLogger(__name__)
+
 
 @dataclass
 class Runtime:
@@ -57,10 +58,12 @@ class Runtime:
 
     def start_jobs(self) -> None:
         for job in registry().jobs.values():
-            self.tasks.append(asyncio.create_task(
-                _loop(job, self, job.seconds(self.settings)),
-                name=f"job:{job.name}",
-            ))
+            self.tasks.append(
+                asyncio.create_task(
+                    _loop(job, self, job.seconds(self.settings)),
+                    name=f"job:{job.name}",
+                )
+            )
 
     async def stop(self) -> None:
         for task in self.tasks:

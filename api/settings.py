@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import secrets
-from contextvars import ContextVar, Token
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypeVar
@@ -115,8 +115,17 @@ def _parse_storage_url(raw: str) -> str:
     return raw
 
 
-TRUST_REQUIREMENTS = {"window_days", "days_visited", "likes_given", "likes_received", "replies", "topics_entered",
-                      "posts_read", "minutes_read", "sanction_free_days"}
+TRUST_REQUIREMENTS = {
+    "window_days",
+    "days_visited",
+    "likes_given",
+    "likes_received",
+    "replies",
+    "topics_entered",
+    "posts_read",
+    "minutes_read",
+    "sanction_free_days",
+}
 
 
 def _parse_requirements(raw: str) -> tuple[tuple[str, int], ...]:
@@ -154,12 +163,12 @@ def _parse_email_url(raw: str) -> str:
     """`smtp://[user:pass@]host[:port][?starttls=true]`, `smtps://...` (implicit TLS) or `file://PATH`."""
     parsed = urlparse(raw.strip())
     if parsed.scheme == "file":
-        if not raw.strip()[len("file://"):]:
+        if not raw.strip()[len("file://") :]:
             raise ValueError("expected file://PATH")
         return raw.strip()
     if parsed.scheme not in {"smtp", "smtps"} or not parsed.hostname:
         raise ValueError("expected smtp://host, smtps://host or file://PATH")
-    parsed.port  # raises ValueError on a bad port
+    _ = parsed.port  # raises ValueError on a bad port
     return raw.strip()
 
 
@@ -219,8 +228,15 @@ def read_env_file(path: Path) -> dict[str, str]:
     return values
 
 
-def _setting(env: str, parse: Callable[[str], Any] | None = None, doc: str = "", *, community: bool = False,
-             bounds: tuple[str, ...] = (), **kw: Any) -> Any:
+def _setting(
+    env: str,
+    parse: Callable[[str], Any] | None = None,
+    doc: str = "",
+    *,
+    community: bool = False,
+    bounds: tuple[str, ...] = (),
+    **kw: Any,
+) -> Any:
     """A setting read from `env`. `community`: a policy setting that admins may change at run time
     (`updateCommunitySettings`; the environment gives its default). `bounds`: "app.Model.field"
     columns whose length the value may not exceed (checked at start-up and on change)."""
@@ -233,33 +249,43 @@ class Settings:
     """Every runtime setting of Guildhall. Build with `Settings.from_env()`."""
 
     database_url: str = _setting(
-        "DATABASE_URL", _parse_db_url, "Database URL (sqlite:// or postgres://).",
+        "DATABASE_URL",
+        _parse_db_url,
+        "Database URL (sqlite:// or postgres://).",
         default=f"sqlite://{ROOT / 'data' / 'guildhall.sqlite3'}",
     )
     meili_url: str | None = _setting(
-        "MEILI_URL", _parse_http_url, "Existing Meilisearch server; unset starts the bundled one.",
+        "MEILI_URL",
+        _parse_http_url,
+        "Existing Meilisearch server; unset starts the bundled one.",
         default=None,
     )
     meili_master_key: str = _setting(
-        "MEILI_MASTER_KEY", None, "Master key of Meilisearch (the bundled one is started with it).",
+        "MEILI_MASTER_KEY",
+        None,
+        "Master key of Meilisearch (the bundled one is started with it).",
         default="guildhall-development-master-key",
     )
     meili_index_prefix: str = _setting(
-        "MEILI_INDEX_PREFIX", None, "Prefix of every index name, so several installs share a server.",
+        "MEILI_INDEX_PREFIX",
+        None,
+        "Prefix of every index name, so several installs share a server.",
         default="guildhall",
     )
     secret_key: str = _setting(
-        "SECRET_KEY", None, "Signs media URLs and ballot receipts; at least 32 characters.",
+        "SECRET_KEY",
+        None,
+        "Signs media URLs and ballot receipts; at least 32 characters.",
         default="",
     )
     debug: bool = _setting("DEBUG", _parse_bool, "Show error details and GraphiQL.", default=False)
-    media_root: Path = _setting(
-        "MEDIA_ROOT", Path, "Folder of stored media files.", default=ROOT / "data" / "media"
-    )
+    media_root: Path = _setting("MEDIA_ROOT", Path, "Folder of stored media files.", default=ROOT / "data" / "media")
     data_dir: Path = _setting("DATA_DIR", Path, "Folder of local state (Meilisearch data).", default=ROOT / "data")
     redis_url: str | None = _setting(
-        "REDIS_URL", _parse_redis_url,
-        "Redis for pub/sub, rate limits and caches shared by several app processes.", default=None,
+        "REDIS_URL",
+        _parse_redis_url,
+        "Redis for pub/sub, rate limits and caches shared by several app processes.",
+        default=None,
     )
     host: str = _setting("HOST", None, "Interface `guildhall serve` binds.", default="127.0.0.1")
     port: int = _setting("PORT", _parse_int, "Port `guildhall serve` binds.", default=8000)
@@ -267,244 +293,397 @@ class Settings:
         "CORS_ORIGINS", _parse_list, "Comma-separated origins allowed by CORS.", default=()
     )
     community_timezone: str = _setting(
-        "COMMUNITY_TIMEZONE", _parse_tz, "Time zone of calendar days (check-ins, stats).", default="UTC", community=True)
+        "COMMUNITY_TIMEZONE", _parse_tz, "Time zone of calendar days (check-ins, stats).", default="UTC", community=True
+    )
     # Email (see README "Email")
     email_url: str = _setting(
-        "EMAIL_URL", _parse_email_url,
+        "EMAIL_URL",
+        _parse_email_url,
         "Where mail goes: smtp://user:pass@host:587?starttls=true, smtps://user:pass@host:465 (implicit TLS) "
         "or file://PATH (each message written as an .eml file; relative paths are under the checkout).",
         default="file://data/mail",
     )
     email_from: str = _setting(
-        "EMAIL_FROM", _parse_email_address, "Sender of every mail (From header).",
+        "EMAIL_FROM",
+        _parse_email_address,
+        "Sender of every mail (From header).",
         default="Guildhall <noreply@localhost>",
     )
     email_dkim_selector: str = _setting(
-        "EMAIL_DKIM_SELECTOR", None,
+        "EMAIL_DKIM_SELECTOR",
+        None,
         "DKIM selector: with EMAIL_DKIM_KEY_FILE, outgoing mail is signed for EMAIL_FROM's domain; empty: unsigned.",
         default="",
     )
     email_dkim_key_file: Path | None = _setting(
-        "EMAIL_DKIM_KEY_FILE", Path, "PEM private key (RSA or Ed25519) of the DKIM signature.", default=None,
+        "EMAIL_DKIM_KEY_FILE",
+        Path,
+        "PEM private key (RSA or Ed25519) of the DKIM signature.",
+        default=None,
     )
     email_timeout_seconds: float = _setting(
-        "EMAIL_TIMEOUT_SECONDS", _parse_interval, "Longest wait for the SMTP server on one message.", default=30.0,
+        "EMAIL_TIMEOUT_SECONDS",
+        _parse_interval,
+        "Longest wait for the SMTP server on one message.",
+        default=30.0,
     )
     email_batch_size: int = _setting(
-        "EMAIL_BATCH_SIZE", _parse_int, "Outbox messages the mail worker claims per pass.", default=100,
+        "EMAIL_BATCH_SIZE",
+        _parse_int,
+        "Outbox messages the mail worker claims per pass.",
+        default=100,
     )
     email_claim_seconds: int = _setting(
-        "EMAIL_CLAIM_SECONDS", _parse_int, "How long a mail worker's claim on outbox messages lasts.", default=300,
+        "EMAIL_CLAIM_SECONDS",
+        _parse_int,
+        "How long a mail worker's claim on outbox messages lasts.",
+        default=300,
     )
     email_retry_max_seconds: int = _setting(
-        "EMAIL_RETRY_MAX_SECONDS", _parse_int, "Longest back-off between retries of a message that failed.",
+        "EMAIL_RETRY_MAX_SECONDS",
+        _parse_int,
+        "Longest back-off between retries of a message that failed.",
         default=3600,
     )
     email_max_attempts: int = _setting(
-        "EMAIL_MAX_ATTEMPTS", _parse_int,
-        "Attempts before a message is given up (kept in the outbox with its error for operators).", default=20,
+        "EMAIL_MAX_ATTEMPTS",
+        _parse_int,
+        "Attempts before a message is given up (kept in the outbox with its error for operators).",
+        default=20,
     )
     public_url: str = _setting(
-        "PUBLIC_URL", _parse_http_url, "Address of the frontend; links in mail that start with / are joined to it.",
+        "PUBLIC_URL",
+        _parse_http_url,
+        "Address of the frontend; links in mail that start with / are joined to it.",
         default="http://localhost:3000",
     )
     api_public_url: str = _setting(
-        "API_PUBLIC_URL", _parse_http_url,
+        "API_PUBLIC_URL",
+        _parse_http_url,
         "Address at which this API is reached from outside (the one-click unsubscribe link of bulk mail).",
         default="http://127.0.0.1:8000",
     )
     password_reset_url: str = _setting(
-        "PASSWORD_RESET_URL", _parse_link_template, "Frontend page that calls resetPassword; {token} is replaced.",
+        "PASSWORD_RESET_URL",
+        _parse_link_template,
+        "Frontend page that calls resetPassword; {token} is replaced.",
         default="/reset-password?token={token}",
     )
     email_verify_url: str = _setting(
-        "EMAIL_VERIFY_URL", _parse_link_template, "Frontend page that calls verifyEmail; {token} is replaced.",
+        "EMAIL_VERIFY_URL",
+        _parse_link_template,
+        "Frontend page that calls verifyEmail; {token} is replaced.",
         default="/verify-email?token={token}",
     )
     email_change_url: str = _setting(
-        "EMAIL_CHANGE_URL", _parse_link_template,
-        "Frontend page that calls confirmEmailChange; {token} is replaced.", default="/confirm-email?token={token}",
+        "EMAIL_CHANGE_URL",
+        _parse_link_template,
+        "Frontend page that calls confirmEmailChange; {token} is replaced.",
+        default="/confirm-email?token={token}",
     )
     notifications_url: str = _setting(
-        "NOTIFICATIONS_URL", _parse_link_template, "Frontend page of the member's notifications (links in mail).",
+        "NOTIFICATIONS_URL",
+        _parse_link_template,
+        "Frontend page of the member's notifications (links in mail).",
         default="/notifications",
     )
     topic_url: str = _setting(
-        "TOPIC_URL", _parse_link_template, "Frontend page of a topic (links in digests); {id}: its global id.",
+        "TOPIC_URL",
+        _parse_link_template,
+        "Frontend page of a topic (links in digests); {id}: its global id.",
         default="/topics/{id}",
     )
     proposal_url: str = _setting(
-        "PROPOSAL_URL", _parse_link_template, "Frontend page of a proposal (open votes in digests); {id}: its global id.",
+        "PROPOSAL_URL",
+        _parse_link_template,
+        "Frontend page of a proposal (open votes in digests); {id}: its global id.",
         default="/proposals/{id}",
     )
     announcement_url: str = _setting(
-        "ANNOUNCEMENT_URL", _parse_link_template, "Frontend page of an announcement (mailed announcements); {id}.",
+        "ANNOUNCEMENT_URL",
+        _parse_link_template,
+        "Frontend page of an announcement (mailed announcements); {id}.",
         default="/announcements/{id}",
     )
     password_reset_minutes: int = _setting(
-        "PASSWORD_RESET_MINUTES", _parse_int, "Lifetime of a password reset link.", default=60,
+        "PASSWORD_RESET_MINUTES",
+        _parse_int,
+        "Lifetime of a password reset link.",
+        default=60,
     )
     email_verify_hours: int = _setting(
-        "EMAIL_VERIFY_HOURS", _parse_int, "Lifetime of an email verification or email change link.", default=48,
+        "EMAIL_VERIFY_HOURS",
+        _parse_int,
+        "Lifetime of an email verification or email change link.",
+        default=48,
     )
     account_mails_per_hour: int = _setting(
-        "ACCOUNT_MAILS_PER_HOUR", _parse_int,
+        "ACCOUNT_MAILS_PER_HOUR",
+        _parse_int,
         "Account mails (password reset per address and per client; verification and email change per member) "
         "per hour; over it a reset request is refused the same whether or not the account exists.",
-        default=5, community=True,
+        default=5,
+        community=True,
     )
     require_verified_email: bool = _setting(
-        "REQUIRE_VERIFIED_EMAIL", _parse_bool,
-        "Members must verify their email address before they post.", default=False, community=True,
+        "REQUIRE_VERIFIED_EMAIL",
+        _parse_bool,
+        "Members must verify their email address before they post.",
+        default=False,
+        community=True,
     )
     default_locale: str = _setting(
-        "DEFAULT_LOCALE", _parse_locale, "Language of mail to members who chose none (en or zh-CN).",
-        default="en", community=True,
+        "DEFAULT_LOCALE",
+        _parse_locale,
+        "Language of mail to members who chose none (en or zh-CN).",
+        default="en",
+        community=True,
     )
     email_templates_dir: Path | None = _setting(
-        "EMAIL_TEMPLATES_DIR", Path,
+        "EMAIL_TEMPLATES_DIR",
+        Path,
         "Folder of mail templates that replace the built-in ones (same names: <locale>/<template>.txt|.html).",
         default=None,
     )
     email_reply_domain: str = _setting(
-        "EMAIL_REPLY_DOMAIN", None,
+        "EMAIL_REPLY_DOMAIN",
+        None,
         "Domain of reply+<token>@ addresses: notification mails about a topic can be answered by mail; empty: off.",
         default="",
     )
     email_inbound_host: str = _setting(
-        "EMAIL_INBOUND_HOST", None, "Interface the inbound SMTP listener (replies by mail) binds.", default="127.0.0.1",
+        "EMAIL_INBOUND_HOST",
+        None,
+        "Interface the inbound SMTP listener (replies by mail) binds.",
+        default="127.0.0.1",
     )
     email_inbound_port: int = _setting(
-        "EMAIL_INBOUND_PORT", _parse_int, "Port of the inbound SMTP listener.", default=2525,
+        "EMAIL_INBOUND_PORT",
+        _parse_int,
+        "Port of the inbound SMTP listener.",
+        default=2525,
     )
     email_inbound_in_process: bool = _setting(
-        "EMAIL_INBOUND_IN_PROCESS", _parse_bool,
+        "EMAIL_INBOUND_IN_PROCESS",
+        _parse_bool,
         "Run the inbound listener inside the app (one process binds it) instead of `guildhall mail-in`.",
         default=False,
     )
     email_inbound_max_bytes: int = _setting(
-        "EMAIL_INBOUND_MAX_BYTES", _parse_int, "Largest inbound message accepted.", default=1_000_000,
+        "EMAIL_INBOUND_MAX_BYTES",
+        _parse_int,
+        "Largest inbound message accepted.",
+        default=1_000_000,
     )
     event_reminder_minutes: int = _setting(
-        "EVENT_REMINDER_MINUTES", _parse_int,
+        "EVENT_REMINDER_MINUTES",
+        _parse_int,
         "How long before an event starts its RSVPs are reminded (in the app and, as they choose, by mail); 0: never.",
-        default=120, community=True,
+        default=120,
+        community=True,
     )
     digest_hour: int = _setting(
-        "DIGEST_HOUR", _parse_digest_hour, "Local hour (community time zone) at which digests are sent.",
-        default=7, community=True,
+        "DIGEST_HOUR",
+        _parse_digest_hour,
+        "Local hour (community time zone) at which digests are sent.",
+        default=7,
+        community=True,
     )
     # GraphQL limits
     max_query_depth: int = _setting("MAX_QUERY_DEPTH", _parse_int, "Deepest query accepted.", default=12)
     max_aliases: int = _setting("MAX_ALIASES", _parse_int, "Most aliases in one document.", default=30)
     max_tokens: int = _setting("MAX_TOKENS", _parse_int, "Most tokens in one document.", default=4000)
-    max_body_bytes: int = _setting(
-        "MAX_BODY_BYTES", _parse_int, "Largest non-upload request body.", default=1_000_000
-    )
+    max_body_bytes: int = _setting("MAX_BODY_BYTES", _parse_int, "Largest non-upload request body.", default=1_000_000)
     max_upload_bytes: int = _setting(
         "MAX_UPLOAD_BYTES", _parse_int, "Largest multipart (upload) request body.", default=200_000_000
     )
     page_size_default: int = _setting("PAGE_SIZE_DEFAULT", _parse_int, "Default page size.", default=20)
     page_size_max: int = _setting("PAGE_SIZE_MAX", _parse_int, "Largest page size.", default=100)
-    introspection: bool = _setting(
-        "GRAPHQL_INTROSPECTION", _parse_bool, "Allow schema introspection.", default=True
-    )
+    introspection: bool = _setting("GRAPHQL_INTROSPECTION", _parse_bool, "Allow schema introspection.", default=True)
     field_suggestions: bool = _setting(
         "GRAPHQL_FIELD_SUGGESTIONS", _parse_bool, "Suggest field names in validation errors.", default=True
     )
     max_query_cost: int = _setting(
-        "MAX_QUERY_COST", _parse_int,
+        "MAX_QUERY_COST",
+        _parse_int,
         "Highest cost of one GraphQL operation (connections multiply nested selections; README).",
         default=10_000,
     )
     # Off-loop work (api/offload.py)
     cpu_workers: int = _setting(
-        "CPU_WORKERS", _parse_int,
+        "CPU_WORKERS",
+        _parse_int,
         "Worker processes per app process for Markdown rendering, revision diffs and images.",
         default=2,
     )
     password_hash_concurrency: int = _setting(
-        "PASSWORD_HASH_CONCURRENCY", _parse_int,
-        "Password hashes computed at once per app process (argon2id, 64 MiB each).", default=2,
+        "PASSWORD_HASH_CONCURRENCY",
+        _parse_int,
+        "Password hashes computed at once per app process (argon2id, 64 MiB each).",
+        default=2,
     )
     # Accounts
-    token_ttl_hours: int = _setting(
-        "TOKEN_TTL_HOURS", _parse_int, "Lifetime of a login token.", default=24 * 30
-    )
+    token_ttl_hours: int = _setting("TOKEN_TTL_HOURS", _parse_int, "Lifetime of a login token.", default=24 * 30)
     login_attempts_per_minute: int = _setting(
-        "LOGIN_ATTEMPTS_PER_MINUTE", _parse_int, "Failed logins per login name and per client per minute.",
-        default=10, community=True)
+        "LOGIN_ATTEMPTS_PER_MINUTE",
+        _parse_int,
+        "Failed logins per login name and per client per minute.",
+        default=10,
+        community=True,
+    )
     writes_per_minute: int = _setting(
-        "WRITES_PER_MINUTE", _parse_int, "Mutations per member per minute.", default=120, community=True)
-    min_password_length: int = _setting("MIN_PASSWORD_LENGTH", _parse_int, "Shortest password.", default=10, community=True)
+        "WRITES_PER_MINUTE", _parse_int, "Mutations per member per minute.", default=120, community=True
+    )
+    min_password_length: int = _setting(
+        "MIN_PASSWORD_LENGTH", _parse_int, "Shortest password.", default=10, community=True
+    )
     # Content limits
-    max_title_length: int = _setting("MAX_TITLE_LENGTH", _parse_int, "Longest title.", default=200, community=True, bounds=('forum.Topic.title', 'kb.Article.title', 'kb.Resource.title', 'moderation.Announcement.title', 'engagement.Event.title', 'engagement.Lottery.title', 'engagement.Conversation.title', 'engagement.FeedbackTicket.subject', 'engagement.Reward.name'))
-    max_body_length: int = _setting("MAX_BODY_LENGTH", _parse_int, "Longest Markdown body.", default=100_000, community=True)
+    max_title_length: int = _setting(
+        "MAX_TITLE_LENGTH",
+        _parse_int,
+        "Longest title.",
+        default=200,
+        community=True,
+        bounds=(
+            "forum.Topic.title",
+            "kb.Article.title",
+            "kb.Resource.title",
+            "moderation.Announcement.title",
+            "engagement.Event.title",
+            "engagement.Lottery.title",
+            "engagement.Conversation.title",
+            "engagement.FeedbackTicket.subject",
+            "engagement.Reward.name",
+        ),
+    )
+    max_body_length: int = _setting(
+        "MAX_BODY_LENGTH", _parse_int, "Longest Markdown body.", default=100_000, community=True
+    )
     # Reputation thresholds (privileges)
     reputation_to_downvote: int = _setting(
-        "REPUTATION_TO_DOWNVOTE", _parse_int, "Reputation needed to downvote.", default=50, community=True)
+        "REPUTATION_TO_DOWNVOTE", _parse_int, "Reputation needed to downvote.", default=50, community=True
+    )
     reputation_to_edit_others: int = _setting(
-        "REPUTATION_TO_EDIT_OTHERS", _parse_int, "Reputation needed to edit others' posts and articles.",
-        default=500, community=True)
+        "REPUTATION_TO_EDIT_OTHERS",
+        _parse_int,
+        "Reputation needed to edit others' posts and articles.",
+        default=500,
+        community=True,
+    )
     # Forum and Q&A
     forum_reactions: tuple[str, ...] = _setting(
-        "FORUM_REACTIONS", _parse_list, "Comma-separated emoji members may react with.",
-        default=("👍", "❤️", "😂", "🎉", "😮", "🙏"), community=True)
+        "FORUM_REACTIONS",
+        _parse_list,
+        "Comma-separated emoji members may react with.",
+        default=("👍", "❤️", "😂", "🎉", "😮", "🙏"),
+        community=True,
+    )
     forum_max_tags: int = _setting("FORUM_MAX_TAGS", _parse_int, "Most tags on one topic.", default=5, community=True)
     forum_max_tag_length: int = _setting(
-        "FORUM_MAX_TAG_LENGTH", _parse_int, "Longest tag name.", default=30, community=True, bounds=('forum.Tag.name',))
+        "FORUM_MAX_TAG_LENGTH", _parse_int, "Longest tag name.", default=30, community=True, bounds=("forum.Tag.name",)
+    )
     # Governance
     governance_max_options: int = _setting(
-        "GOVERNANCE_MAX_OPTIONS", _parse_int, "Most options of a proposal or poll.", default=20, community=True)
+        "GOVERNANCE_MAX_OPTIONS", _parse_int, "Most options of a proposal or poll.", default=20, community=True
+    )
     governance_max_option_length: int = _setting(
-        "GOVERNANCE_MAX_OPTION_LENGTH", _parse_int, "Longest option label of a proposal or poll.", default=200, community=True)
+        "GOVERNANCE_MAX_OPTION_LENGTH",
+        _parse_int,
+        "Longest option label of a proposal or poll.",
+        default=200,
+        community=True,
+    )
     governance_vote_reminder_hours: int = _setting(
-        "GOVERNANCE_VOTE_REMINDER_HOURS", _parse_int, "How long before a proposal's voting closes the eligible "
-        "members who have not voted are reminded (in-app); 0 turns reminders off.", default=24, community=True)
+        "GOVERNANCE_VOTE_REMINDER_HOURS",
+        _parse_int,
+        "How long before a proposal's voting closes the eligible "
+        "members who have not voted are reminded (in-app); 0 turns reminders off.",
+        default=24,
+        community=True,
+    )
     governance_max_voting_days: int = _setting(
-        "GOVERNANCE_MAX_VOTING_DAYS", _parse_int, "Longest voting period of a proposal, poll or survey.",
-        default=90, community=True)
+        "GOVERNANCE_MAX_VOTING_DAYS",
+        _parse_int,
+        "Longest voting period of a proposal, poll or survey.",
+        default=90,
+        community=True,
+    )
     event_propose_min_trust_level: int = _setting(
-        "EVENT_PROPOSE_MIN_TRUST_LEVEL", _parse_int, "Lowest trust level (0-4) at which members may propose "
-        "events; staff approve them in the review queue before they show.", default=2, community=True)
+        "EVENT_PROPOSE_MIN_TRUST_LEVEL",
+        _parse_int,
+        "Lowest trust level (0-4) at which members may propose "
+        "events; staff approve them in the review queue before they show.",
+        default=2,
+        community=True,
+    )
     survey_max_questions: int = _setting(
-        "SURVEY_MAX_QUESTIONS", _parse_int, "Most questions in one survey.", default=50, community=True)
+        "SURVEY_MAX_QUESTIONS", _parse_int, "Most questions in one survey.", default=50, community=True
+    )
     survey_max_answer_length: int = _setting(
-        "SURVEY_MAX_ANSWER_LENGTH", _parse_int, "Longest text answer to a survey question.", default=5000, community=True)
+        "SURVEY_MAX_ANSWER_LENGTH",
+        _parse_int,
+        "Longest text answer to a survey question.",
+        default=5000,
+        community=True,
+    )
     # Media
     media_max_image_bytes: int = _setting(
-        "MEDIA_MAX_IMAGE_BYTES", _parse_int, "Largest image upload (bytes).", default=20_000_000, community=True)
+        "MEDIA_MAX_IMAGE_BYTES", _parse_int, "Largest image upload (bytes).", default=20_000_000, community=True
+    )
     media_max_audio_bytes: int = _setting(
-        "MEDIA_MAX_AUDIO_BYTES", _parse_int, "Largest audio upload (bytes).", default=50_000_000, community=True)
+        "MEDIA_MAX_AUDIO_BYTES", _parse_int, "Largest audio upload (bytes).", default=50_000_000, community=True
+    )
     media_max_video_bytes: int = _setting(
-        "MEDIA_MAX_VIDEO_BYTES", _parse_int, "Largest video upload (bytes).", default=200_000_000, community=True)
+        "MEDIA_MAX_VIDEO_BYTES", _parse_int, "Largest video upload (bytes).", default=200_000_000, community=True
+    )
     media_max_document_bytes: int = _setting(
-        "MEDIA_MAX_DOCUMENT_BYTES", _parse_int, "Largest document (PDF) upload (bytes).", default=20_000_000, community=True)
+        "MEDIA_MAX_DOCUMENT_BYTES",
+        _parse_int,
+        "Largest document (PDF) upload (bytes).",
+        default=20_000_000,
+        community=True,
+    )
     media_max_image_pixels: int = _setting(
-        "MEDIA_MAX_IMAGE_PIXELS", _parse_int,
+        "MEDIA_MAX_IMAGE_PIXELS",
+        _parse_int,
         "Most pixels (width x height) of an uploaded image; larger ones are refused as decompression bombs.",
-        default=40_000_000, community=True)
+        default=40_000_000,
+        community=True,
+    )
     media_quota_bytes: int = _setting(
-        "MEDIA_QUOTA_BYTES", _parse_int, "Storage quota of one member: bytes of all their stored files.",
-        default=500_000_000, community=True)
+        "MEDIA_QUOTA_BYTES",
+        _parse_int,
+        "Storage quota of one member: bytes of all their stored files.",
+        default=500_000_000,
+        community=True,
+    )
     media_uploads_per_minute: int = _setting(
-        "MEDIA_UPLOADS_PER_MINUTE", _parse_int, "Uploads per member per minute.", default=10, community=True)
+        "MEDIA_UPLOADS_PER_MINUTE", _parse_int, "Uploads per member per minute.", default=10, community=True
+    )
     media_max_alt_length: int = _setting(
-        "MEDIA_MAX_ALT_LENGTH", _parse_int, "Longest alternative text of an image.", default=500, community=True)
+        "MEDIA_MAX_ALT_LENGTH", _parse_int, "Longest alternative text of an image.", default=500, community=True
+    )
     media_storage_url: str | None = _setting(
-        "MEDIA_STORAGE_URL", _parse_storage_url,
+        "MEDIA_STORAGE_URL",
+        _parse_storage_url,
         "Object storage for media, s3://bucket/prefix?endpoint=https://host&region=r; unset: MEDIA_ROOT on disk.",
         default=None,
     )
     aws_access_key_id: str = _setting(
-        "AWS_ACCESS_KEY_ID", None, "Access key of MEDIA_STORAGE_URL's bucket (and backups sent to s3://).",
+        "AWS_ACCESS_KEY_ID",
+        None,
+        "Access key of MEDIA_STORAGE_URL's bucket (and backups sent to s3://).",
         default="",
     )
     aws_secret_access_key: str = _setting(
-        "AWS_SECRET_ACCESS_KEY", None, "Secret key of MEDIA_STORAGE_URL's bucket.", default="",
+        "AWS_SECRET_ACCESS_KEY",
+        None,
+        "Secret key of MEDIA_STORAGE_URL's bucket.",
+        default="",
     )
     media_url_prefix: str = _setting(
-        "MEDIA_URL_PREFIX", None,
+        "MEDIA_URL_PREFIX",
+        None,
         "Prefix of media URLs handed to clients: `/media` or an absolute https://host/media.",
         default="/media",
     )
@@ -512,51 +691,94 @@ class Settings:
         "MEDIA_SIGNED_URL_SECONDS", _parse_int, "Lifetime of signed URLs of private media.", default=3600
     )
     media_processing_concurrency: int = _setting(
-        "MEDIA_PROCESSING_CONCURRENCY", _parse_int,
+        "MEDIA_PROCESSING_CONCURRENCY",
+        _parse_int,
         "Images decoded at once per app process (each takes a few times its pixel count in memory).",
         default=2,
     )
     # Moderation
     moderation_join_policy: str = _setting(
-        "MODERATION_JOIN_POLICY", _parse_join_policy,
+        "MODERATION_JOIN_POLICY",
+        _parse_join_policy,
         "Community join policy: OPEN, APPROVAL (moderators approve requests) or INVITE_ONLY.",
-        default="OPEN", community=True)
+        default="OPEN",
+        community=True,
+    )
     moderation_rules_required: bool = _setting(
-        "MODERATION_RULES_REQUIRED", _parse_bool,
-        "Posting requires accepting the latest version of the community rules.", default=False, community=True)
+        "MODERATION_RULES_REQUIRED",
+        _parse_bool,
+        "Posting requires accepting the latest version of the community rules.",
+        default=False,
+        community=True,
+    )
     moderation_premoderate_first_posts: int = _setting(
-        "MODERATION_PREMODERATE_FIRST_POSTS", _parse_int,
+        "MODERATION_PREMODERATE_FIRST_POSTS",
+        _parse_int,
         "Hold a member's content for review until this many of their items were approved (0: off).",
-        default=0, community=True)
+        default=0,
+        community=True,
+    )
     moderation_log_shows_moderator: bool = _setting(
-        "MODERATION_LOG_SHOWS_MODERATOR", _parse_bool,
-        "Show members which moderator acted in the moderation log (staff always see it).", default=False, community=True)
+        "MODERATION_LOG_SHOWS_MODERATOR",
+        _parse_bool,
+        "Show members which moderator acted in the moderation log (staff always see it).",
+        default=False,
+        community=True,
+    )
     moderation_max_note_length: int = _setting(
-        "MODERATION_MAX_NOTE_LENGTH", _parse_int,
-        "Longest report note, join request message or moderation reason.", default=2000, community=True)
+        "MODERATION_MAX_NOTE_LENGTH",
+        _parse_int,
+        "Longest report note, join request message or moderation reason.",
+        default=2000,
+        community=True,
+    )
     moderation_max_invite_uses: int = _setting(
-        "MODERATION_MAX_INVITE_USES", _parse_int, "Most registrations one invite code may admit.",
-        default=100, community=True)
+        "MODERATION_MAX_INVITE_USES",
+        _parse_int,
+        "Most registrations one invite code may admit.",
+        default=100,
+        community=True,
+    )
     # Knowledge base and search
     kb_max_summary_length: int = _setting(
-        "KB_MAX_SUMMARY_LENGTH", _parse_int, "Longest article summary or resource description.", default=2000, community=True)
-    kb_max_tags: int = _setting("KB_MAX_TAGS", _parse_int, "Most tags on one article or resource.", default=10, community=True)
-    kb_max_tag_length: int = _setting("KB_MAX_TAG_LENGTH", _parse_int, "Longest knowledge-base tag.", default=40, community=True)
+        "KB_MAX_SUMMARY_LENGTH",
+        _parse_int,
+        "Longest article summary or resource description.",
+        default=2000,
+        community=True,
+    )
+    kb_max_tags: int = _setting(
+        "KB_MAX_TAGS", _parse_int, "Most tags on one article or resource.", default=10, community=True
+    )
+    kb_max_tag_length: int = _setting(
+        "KB_MAX_TAG_LENGTH", _parse_int, "Longest knowledge-base tag.", default=40, community=True
+    )
     kb_max_message_length: int = _setting(
-        "KB_MAX_MESSAGE_LENGTH", _parse_int, "Longest revision message.", default=300, community=True, bounds=('kb.ArticleRevision.message',))
+        "KB_MAX_MESSAGE_LENGTH",
+        _parse_int,
+        "Longest revision message.",
+        default=300,
+        community=True,
+        bounds=("kb.ArticleRevision.message",),
+    )
     kb_diff_max_lines: int = _setting(
-        "KB_DIFF_MAX_LINES", _parse_int,
+        "KB_DIFF_MAX_LINES",
+        _parse_int,
         "Most lines (both revisions together) `revisionDiff` compares; larger diffs are refused.",
         default=20_000,
     )
     kb_diff_timeout_seconds: float = _setting(
-        "KB_DIFF_TIMEOUT_SECONDS", _parse_float,
-        "Longest time one revision diff may compute before it is stopped and refused.", default=5.0,
+        "KB_DIFF_TIMEOUT_SECONDS",
+        _parse_float,
+        "Longest time one revision diff may compute before it is stopped and refused.",
+        default=5.0,
     )
     search_query_max_length: int = _setting(
-        "SEARCH_QUERY_MAX_LENGTH", _parse_int, "Longest search query (characters).", default=200, community=True)
+        "SEARCH_QUERY_MAX_LENGTH", _parse_int, "Longest search query (characters).", default=200, community=True
+    )
     search_token_ttl_seconds: int = _setting(
-        "SEARCH_TOKEN_TTL_SECONDS", _parse_int,
+        "SEARCH_TOKEN_TTL_SECONDS",
+        _parse_int,
         "Lifetime of a Meilisearch tenant token from `searchToken` (a member's also die when their rights shrink).",
         default=300,
     )
@@ -570,7 +792,9 @@ class Settings:
         "SEARCH_TASK_TIMEOUT_SECONDS", _parse_int, "Longest wait for a Meilisearch task.", default=60
     )
     search_retry_max_seconds: int = _setting(
-        "SEARCH_RETRY_MAX_SECONDS", _parse_int, "Longest back-off between retries of a failed push.",
+        "SEARCH_RETRY_MAX_SECONDS",
+        _parse_int,
+        "Longest back-off between retries of a failed push.",
         default=300,
     )
     # Background work
@@ -578,184 +802,323 @@ class Settings:
         "SCHEDULER_INTERVAL_SECONDS", _parse_interval, "How often periodic jobs run.", default=2.0
     )
     ws_session_check_seconds: float = _setting(
-        "WS_SESSION_CHECK_SECONDS", _parse_interval,
+        "WS_SESSION_CHECK_SECONDS",
+        _parse_interval,
         "How often an open WebSocket re-checks its token and ban (sign-outs close it at once).",
         default=30.0,
     )
     public_cache_seconds: int = _setting(
-        "PUBLIC_CACHE_SECONDS", _parse_int,
+        "PUBLIC_CACHE_SECONDS",
+        _parse_int,
         "How long anonymous query results are cached (0 disables); every write invalidates them.",
         default=10,
     )
     migration_lock_timeout_seconds: int = _setting(
-        "MIGRATION_LOCK_TIMEOUT_SECONDS", _parse_int,
-        "How long a starting process waits for another one's migrations before giving up.", default=900,
+        "MIGRATION_LOCK_TIMEOUT_SECONDS",
+        _parse_int,
+        "How long a starting process waits for another one's migrations before giving up.",
+        default=900,
     )
     shutdown_grace_seconds: int = _setting(
-        "SHUTDOWN_GRACE_SECONDS", _parse_int,
+        "SHUTDOWN_GRACE_SECONDS",
+        _parse_int,
         "On SIGTERM, how long requests in flight may take to finish (WebSockets close at once with 1012).",
         default=30,
     )
     backup_to: str | None = _setting(
-        "BACKUP_TO", None, "Where backups go: a folder or s3://bucket/prefix?endpoint=...; unset: DATA_DIR/backups.",
+        "BACKUP_TO",
+        None,
+        "Where backups go: a folder or s3://bucket/prefix?endpoint=...; unset: DATA_DIR/backups.",
         default=None,
     )
     backup_interval_hours: int = _setting(
-        "BACKUP_INTERVAL_HOURS", _parse_int, "Hours between scheduled backups (0: none scheduled).", default=24,
+        "BACKUP_INTERVAL_HOURS",
+        _parse_int,
+        "Hours between scheduled backups (0: none scheduled).",
+        default=24,
     )
     backup_keep: int = _setting(
-        "BACKUP_KEEP", _parse_int, "Scheduled backups kept; older ones are deleted.", default=7,
+        "BACKUP_KEEP",
+        _parse_int,
+        "Scheduled backups kept; older ones are deleted.",
+        default=7,
     )
     workers: int = _setting(
-        "WORKERS", _parse_int,
+        "WORKERS",
+        _parse_int,
         "Serving processes started by `guildhall serve` (and the Docker image); 0 means one per CPU core.",
         default=1,
     )
     run_workers: bool = _setting(
-        "RUN_WORKERS", _parse_bool, "Run background workers (outbox, scheduler) in this process.",
+        "RUN_WORKERS",
+        _parse_bool,
+        "Run background workers (outbox, scheduler) in this process.",
         default=True,
     )
 
     # Engagement (points, check-in, messages, feedback)
     points_rules: tuple[tuple[str, int], ...] = _setting(
-        "POINTS_RULES", _parse_int_pairs,
+        "POINTS_RULES",
+        _parse_int_pairs,
         "Points per rule as name=points: post, answer, accepted_answer, reaction_received, "
         "daily_check_in, event_attendance, article_published.",
-        default=(("post", 2), ("answer", 5), ("accepted_answer", 15), ("reaction_received", 1),
-                 ("daily_check_in", 2), ("event_attendance", 10), ("article_published", 20)), community=True)
+        default=(
+            ("post", 2),
+            ("answer", 5),
+            ("accepted_answer", 15),
+            ("reaction_received", 1),
+            ("daily_check_in", 2),
+            ("event_attendance", 10),
+            ("article_published", 20),
+        ),
+        community=True,
+    )
     points_daily_caps: tuple[tuple[str, int], ...] = _setting(
-        "POINTS_DAILY_CAPS", _parse_int_pairs,
+        "POINTS_DAILY_CAPS",
+        _parse_int_pairs,
         "Most points a member earns per rule per community day, as name=points (absent: no cap).",
-        default=(("post", 20), ("answer", 50), ("accepted_answer", 150), ("reaction_received", 30),
-                 ("daily_check_in", 2), ("event_attendance", 30), ("article_published", 60)), community=True)
+        default=(
+            ("post", 20),
+            ("answer", 50),
+            ("accepted_answer", 150),
+            ("reaction_received", 30),
+            ("daily_check_in", 2),
+            ("event_attendance", 30),
+            ("article_published", 60),
+        ),
+        community=True,
+    )
     check_in_streak_bonuses: tuple[tuple[str, int], ...] = _setting(
-        "CHECK_IN_STREAK_BONUSES", _parse_int_pairs,
+        "CHECK_IN_STREAK_BONUSES",
+        _parse_int_pairs,
         "Bonus points on reaching a check-in streak, as days=points.",
-        default=(("7", 10), ("30", 50), ("100", 200)), community=True)
+        default=(("7", 10), ("30", 50), ("100", 200)),
+        community=True,
+    )
     point_levels: tuple[tuple[str, int], ...] = _setting(
-        "POINT_LEVELS", _parse_int_pairs,
+        "POINT_LEVELS",
+        _parse_int_pairs,
         "Titles reached by points earned, as title=points.",
-        default=(("Newcomer", 0), ("Regular", 100), ("Contributor", 500), ("Expert", 2000),
-                 ("Sage", 10000)), community=True)
+        default=(("Newcomer", 0), ("Regular", 100), ("Contributor", 500), ("Expert", 2000), ("Sage", 10000)),
+        community=True,
+    )
     max_message_length: int = _setting(
-        "MAX_MESSAGE_LENGTH", _parse_int, "Longest private message or auto-reply.", default=5000, community=True)
+        "MAX_MESSAGE_LENGTH", _parse_int, "Longest private message or auto-reply.", default=5000, community=True
+    )
     max_conversation_members: int = _setting(
-        "MAX_CONVERSATION_MEMBERS", _parse_int, "Most members of a group conversation.", default=20, community=True)
+        "MAX_CONVERSATION_MEMBERS", _parse_int, "Most members of a group conversation.", default=20, community=True
+    )
     max_feedback_length: int = _setting(
-        "MAX_FEEDBACK_LENGTH", _parse_int, "Longest feedback ticket or reply.", default=10000, community=True)
+        "MAX_FEEDBACK_LENGTH", _parse_int, "Longest feedback ticket or reply.", default=10000, community=True
+    )
     max_reason_length: int = _setting(
-        "MAX_REASON_LENGTH", _parse_int, "Longest reason of a points grant or badge award.", default=500, community=True)
+        "MAX_REASON_LENGTH", _parse_int, "Longest reason of a points grant or badge award.", default=500, community=True
+    )
 
     # Trust levels (README "Trust levels and the content gate")
     trust_tl1_requirements: tuple[tuple[str, int], ...] = _setting(
-        "TRUST_TL1_REQUIREMENTS", _parse_requirements, "What earns trust level 1 (basic), as name=number.",
-        default=(("topics_entered", 5), ("posts_read", 30), ("minutes_read", 10)), community=True)
+        "TRUST_TL1_REQUIREMENTS",
+        _parse_requirements,
+        "What earns trust level 1 (basic), as name=number.",
+        default=(("topics_entered", 5), ("posts_read", 30), ("minutes_read", 10)),
+        community=True,
+    )
     trust_tl2_requirements: tuple[tuple[str, int], ...] = _setting(
-        "TRUST_TL2_REQUIREMENTS", _parse_requirements, "What earns trust level 2 (member), as name=number.",
-        default=(("days_visited", 15), ("likes_given", 1), ("likes_received", 1), ("replies", 3),
-                 ("topics_entered", 20), ("posts_read", 100), ("minutes_read", 60)), community=True)
+        "TRUST_TL2_REQUIREMENTS",
+        _parse_requirements,
+        "What earns trust level 2 (member), as name=number.",
+        default=(
+            ("days_visited", 15),
+            ("likes_given", 1),
+            ("likes_received", 1),
+            ("replies", 3),
+            ("topics_entered", 20),
+            ("posts_read", 100),
+            ("minutes_read", 60),
+        ),
+        community=True,
+    )
     trust_tl3_requirements: tuple[tuple[str, int], ...] = _setting(
-        "TRUST_TL3_REQUIREMENTS", _parse_requirements,
+        "TRUST_TL3_REQUIREMENTS",
+        _parse_requirements,
         "What earns (and keeps) trust level 3 (regular) within the last window_days, as name=number.",
-        default=(("window_days", 100), ("days_visited", 50), ("replies", 10), ("topics_entered", 25),
-                 ("posts_read", 250), ("likes_given", 30), ("likes_received", 20), ("sanction_free_days", 100)),
-        community=True)
+        default=(
+            ("window_days", 100),
+            ("days_visited", 50),
+            ("replies", 10),
+            ("topics_entered", 25),
+            ("posts_read", 250),
+            ("likes_given", 30),
+            ("likes_received", 20),
+            ("sanction_free_days", 100),
+        ),
+        community=True,
+    )
     new_member_max_links: int = _setting(
-        "NEW_MEMBER_MAX_LINKS", _parse_int, "Most links in one text of a trust level 0 member.", default=2,
-        community=True)
+        "NEW_MEMBER_MAX_LINKS",
+        _parse_int,
+        "Most links in one text of a trust level 0 member.",
+        default=2,
+        community=True,
+    )
     new_member_max_images: int = _setting(
-        "NEW_MEMBER_MAX_IMAGES", _parse_int, "Most images in one text of a trust level 0 member.", default=1,
-        community=True)
+        "NEW_MEMBER_MAX_IMAGES",
+        _parse_int,
+        "Most images in one text of a trust level 0 member.",
+        default=1,
+        community=True,
+    )
     new_member_max_mentions: int = _setting(
-        "NEW_MEMBER_MAX_MENTIONS", _parse_int, "Most @mentions in one text of a trust level 0 member.", default=2,
-        community=True)
+        "NEW_MEMBER_MAX_MENTIONS",
+        _parse_int,
+        "Most @mentions in one text of a trust level 0 member.",
+        default=2,
+        community=True,
+    )
     new_member_topics_per_day: int = _setting(
-        "NEW_MEMBER_TOPICS_PER_DAY", _parse_int, "Topics a trust level 0 member may start per community day.",
-        default=3, community=True)
+        "NEW_MEMBER_TOPICS_PER_DAY",
+        _parse_int,
+        "Topics a trust level 0 member may start per community day.",
+        default=3,
+        community=True,
+    )
     new_member_posts_per_day: int = _setting(
-        "NEW_MEMBER_POSTS_PER_DAY", _parse_int, "Replies a trust level 0 member may post per community day.",
-        default=20, community=True)
+        "NEW_MEMBER_POSTS_PER_DAY",
+        _parse_int,
+        "Replies a trust level 0 member may post per community day.",
+        default=20,
+        community=True,
+    )
     new_member_messages_per_day: int = _setting(
-        "NEW_MEMBER_MESSAGES_PER_DAY", _parse_int, "Private messages a trust level 0 member may send per day.",
-        default=5, community=True)
+        "NEW_MEMBER_MESSAGES_PER_DAY",
+        _parse_int,
+        "Private messages a trust level 0 member may send per day.",
+        default=5,
+        community=True,
+    )
     trust_level_to_message: int = _setting(
-        "TRUST_LEVEL_TO_MESSAGE", _parse_trust_level,
-        "Trust level needed to write privately to members who are not staff.", default=1, community=True)
+        "TRUST_LEVEL_TO_MESSAGE",
+        _parse_trust_level,
+        "Trust level needed to write privately to members who are not staff.",
+        default=1,
+        community=True,
+    )
     trust_level_to_invite: int = _setting(
-        "TRUST_LEVEL_TO_INVITE", _parse_trust_level, "Trust level needed to create invites.", default=1,
-        community=True)
+        "TRUST_LEVEL_TO_INVITE", _parse_trust_level, "Trust level needed to create invites.", default=1, community=True
+    )
     trust_level_to_edit_others: int = _setting(
-        "TRUST_LEVEL_TO_EDIT_OTHERS", _parse_trust_level,
+        "TRUST_LEVEL_TO_EDIT_OTHERS",
+        _parse_trust_level,
         "Trust level that lets members edit others' posts and articles (as REPUTATION_TO_EDIT_OTHERS does).",
-        default=3, community=True)
+        default=3,
+        community=True,
+    )
     flag_weights: tuple[tuple[str, int], ...] = _setting(
-        "FLAG_WEIGHTS", _parse_int_pairs, "Weight of a report by trust level, as level=weight.",
-        default=(("0", 1), ("1", 1), ("2", 2), ("3", 3), ("4", 4)), community=True)
+        "FLAG_WEIGHTS",
+        _parse_int_pairs,
+        "Weight of a report by trust level, as level=weight.",
+        default=(("0", 1), ("1", 1), ("2", 2), ("3", 3), ("4", 4)),
+        community=True,
+    )
     flag_hide_threshold: int = _setting(
-        "FLAG_HIDE_THRESHOLD", _parse_int,
-        "Content is hidden pending review once the weights of its reporters reach this (0: never).", default=3,
-        community=True)
+        "FLAG_HIDE_THRESHOLD",
+        _parse_int,
+        "Content is hidden pending review once the weights of its reporters reach this (0: never).",
+        default=3,
+        community=True,
+    )
     trust_recompute_minutes: float = _setting(
-        "TRUST_RECOMPUTE_MINUTES", _parse_interval, "How often trust levels are recomputed.", default=60.0)
+        "TRUST_RECOMPUTE_MINUTES", _parse_interval, "How often trust levels are recomputed.", default=60.0
+    )
 
     # Member lifecycle and growth (README "Member lifecycle and growth")
     lifecycle_at_risk_days: int = _setting(
-        "LIFECYCLE_AT_RISK_DAYS", _parse_int,
-        "Community days without any activity after which a member is AT_RISK (and reminded).", default=30,
-        community=True)
+        "LIFECYCLE_AT_RISK_DAYS",
+        _parse_int,
+        "Community days without any activity after which a member is AT_RISK (and reminded).",
+        default=30,
+        community=True,
+    )
     lifecycle_inactive_days: int = _setting(
-        "LIFECYCLE_INACTIVE_DAYS", _parse_int,
-        "Community days without any activity after which an AT_RISK member is INACTIVE.", default=90,
-        community=True)
+        "LIFECYCLE_INACTIVE_DAYS",
+        _parse_int,
+        "Community days without any activity after which an AT_RISK member is INACTIVE.",
+        default=90,
+        community=True,
+    )
     referral_points: int = _setting(
-        "REFERRAL_POINTS", _parse_int,
-        "Points the inviter and the invited member each get once the invitee stayed active (0: none).", default=50,
-        community=True)
+        "REFERRAL_POINTS",
+        _parse_int,
+        "Points the inviter and the invited member each get once the invitee stayed active (0: none).",
+        default=50,
+        community=True,
+    )
     referral_active_days: int = _setting(
-        "REFERRAL_ACTIVE_DAYS", _parse_int,
-        "Community days an invited member must be active on before the referral is rewarded.", default=7,
-        community=True)
+        "REFERRAL_ACTIVE_DAYS",
+        _parse_int,
+        "Community days an invited member must be active on before the referral is rewarded.",
+        default=7,
+        community=True,
+    )
     share_url_template: str = _setting(
-        "SHARE_URL_TEMPLATE", None,
+        "SHARE_URL_TEMPLATE",
+        None,
         "Frontend address a share link (/s/<global id>) redirects to: {type} and {id} (the global id) are filled in; "
-        "empty: no redirect.", default="")
+        "empty: no redirect.",
+        default="",
+    )
     share_image_url: str = _setting(
-        "SHARE_IMAGE_URL", None, "Image of share cards (Open Graph og:image), e.g. the community's logo; empty: none.",
-        default="", community=True)
+        "SHARE_IMAGE_URL",
+        None,
+        "Image of share cards (Open Graph og:image), e.g. the community's logo; empty: none.",
+        default="",
+        community=True,
+    )
     share_site_name: str = _setting(
-        "SHARE_SITE_NAME", None, "Site name on share cards (og:site_name).", default="Guildhall", community=True)
+        "SHARE_SITE_NAME", None, "Site name on share cards (og:site_name).", default="Guildhall", community=True
+    )
     lifecycle_reminder: str = _setting(
-        "LIFECYCLE_REMINDER", None, "What members hear when they become AT_RISK.",
-        default="We miss you! See what is new in the community.", community=True)
+        "LIFECYCLE_REMINDER",
+        None,
+        "What members hear when they become AT_RISK.",
+        default="We miss you! See what is new in the community.",
+        community=True,
+    )
 
     # Operations: logs, metrics, tracing, persisted queries (README "Operations")
     log_format: str = _setting(
-        "LOG_FORMAT", _parse_log_format, "Log lines as `text` or `json` (one JSON object a line).",
+        "LOG_FORMAT",
+        _parse_log_format,
+        "Log lines as `text` or `json` (one JSON object a line).",
         default="text",
     )
     metrics_token: str = _setting(
-        "METRICS_TOKEN", None,
+        "METRICS_TOKEN",
+        None,
         "Bearer token that opens /metrics to other hosts; without it only loopback may read it.",
         default="",
     )
     otel_exporter_otlp_endpoint: str | None = _setting(
-        "OTEL_EXPORTER_OTLP_ENDPOINT", _parse_http_url,
-        "OTLP/HTTP collector; with the `tracing` extra installed, spans are sent there.", default=None,
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        _parse_http_url,
+        "OTLP/HTTP collector; with the `tracing` extra installed, spans are sent there.",
+        default=None,
     )
     persisted_queries_only: bool = _setting(
-        "PERSISTED_QUERIES_ONLY", _parse_bool,
-        "Run only operations registered with `guildhall persist-queries`.", default=False,
+        "PERSISTED_QUERIES_ONLY",
+        _parse_bool,
+        "Run only operations registered with `guildhall persist-queries`.",
+        default=False,
     )
     persisted_queries_cache_seconds: int = _setting(
-        "PERSISTED_QUERIES_CACHE_SECONDS", _parse_int,
+        "PERSISTED_QUERIES_CACHE_SECONDS",
+        _parse_int,
         "How long automatic persisted queries are kept (0: clients may not register any).",
         default=86400,
     )
 
     @classmethod
-    def from_env(
-        cls, environ: Mapping[str, str] | None = None, env_file: Path | None = ROOT / ".env"
-    ) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = ROOT / ".env") -> Settings:
         """Read settings from `environ` (default `os.environ`) over the values of `env_file`."""
         source: dict[str, str] = dict(read_env_file(env_file)) if env_file else {}
         source.update(os.environ if environ is None else environ)

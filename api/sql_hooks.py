@@ -34,9 +34,9 @@ def _wrap(method: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _client_classes() -> list[type]:
+    import tortoise.backends.sqlite.client  # load the backends' classes
     from tortoise.backends.base.client import BaseDBAsyncClient
 
-    import tortoise.backends.sqlite.client  # load the backends' classes
     try:
         import tortoise.backends.asyncpg.client  # noqa: F401
     except ImportError:  # asyncpg is a dependency, but keep SQLite-only installs working

@@ -37,8 +37,15 @@ def one_line(value: str | None) -> str:
     return " ".join((value or "").split())
 
 
-def line(value: str | None, field: str, limit: int, *, required: bool = True, what: str = "this",
-         errors: list[DomainError] | None = None) -> str:
+def line(
+    value: str | None,
+    field: str,
+    limit: int,
+    *,
+    required: bool = True,
+    what: str = "this",
+    errors: list[DomainError] | None = None,
+) -> str:
     """A one-line text: stripped, whitespace runs made one space, at most `limit` characters."""
     raw = value or ""
     if _LINE_CONTROL.search(raw):
@@ -52,8 +59,15 @@ def line(value: str | None, field: str, limit: int, *, required: bool = True, wh
     return text
 
 
-def block(value: str | None, field: str, limit: int, *, required: bool = True, what: str = "the text",
-          errors: list[DomainError] | None = None) -> str:
+def block(
+    value: str | None,
+    field: str,
+    limit: int,
+    *,
+    required: bool = True,
+    what: str = "the text",
+    errors: list[DomainError] | None = None,
+) -> str:
     """A multi-line text: `\\n` line endings, stripped, at most `limit` characters."""
     raw = (value or "").replace("\r\n", "\n").replace("\r", "\n")
     if _CONTROL.search(raw):
@@ -67,8 +81,9 @@ def block(value: str | None, field: str, limit: int, *, required: bool = True, w
     return text
 
 
-def tags(values: list[str] | None, field: str, *, max_count: int, max_length: int,
-         errors: list[DomainError] | None = None) -> list[str]:
+def tags(
+    values: list[str] | None, field: str, *, max_count: int, max_length: int, errors: list[DomainError] | None = None
+) -> list[str]:
     """Tags: one-line, lower-cased, without repeats or commas; at most `max_count`."""
     cleaned = list(dict.fromkeys(" ".join(v.split()).lower() for v in values or [] if v.strip()))
     if len(cleaned) > max_count:

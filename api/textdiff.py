@@ -84,8 +84,9 @@ class Comparison(NamedTuple):
     unified: str
 
 
-def compare(old: str, new: str, fromfile: str = "old", tofile: str = "new", *,
-            max_lines: int | None = None) -> Comparison:
+def compare(
+    old: str, new: str, fromfile: str = "old", tofile: str = "new", *, max_lines: int | None = None
+) -> Comparison:
     """Numbered lines and the unified diff of `old` → `new`, from one matching. Only what the
     caller keeps crosses back from the worker process: unpickling costs the app's GIL."""
     a, b = old.splitlines(), new.splitlines()
@@ -93,5 +94,6 @@ def compare(old: str, new: str, fromfile: str = "old", tofile: str = "new", *,
     added = sum(j2 - j1 for tag, _, _, j1, j2 in opcodes if tag != "equal")
     removed = sum(i2 - i1 for tag, i1, i2, _, _ in opcodes if tag != "equal")
     lines = _lines(a, b, opcodes)
-    return Comparison(lines if max_lines is None else lines[:max_lines], added, removed,
-                      _unified(a, b, opcodes, fromfile, tofile))
+    return Comparison(
+        lines if max_lines is None else lines[:max_lines], added, removed, _unified(a, b, opcodes, fromfile, tofile)
+    )

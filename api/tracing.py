@@ -10,8 +10,8 @@ is one `is None` test. Incoming `traceparent` headers continue the caller's trac
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager, nullcontext
 from collections.abc import MutableMapping
+from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from api.settings import Settings
@@ -37,8 +37,10 @@ def configure(settings: Settings) -> bool:
         from opentelemetry.sdk.trace import TracerProvider
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
     except ImportError:
-        log.warning("OTEL_EXPORTER_OTLP_ENDPOINT is set but the tracing extra is not installed "
-                    "(pip install 'guildhall[tracing]'): no traces")
+        log.warning(
+            "OTEL_EXPORTER_OTLP_ENDPOINT is set but the tracing extra is not installed "
+            "(pip install 'guildhall[tracing]'): no traces"
+        )
         return False
     provider = TracerProvider(resource=Resource.create({"service.name": "guildhall"}))
     endpoint = settings.otel_exporter_otlp_endpoint.rstrip("/") + "/v1/traces"
@@ -78,7 +80,8 @@ def _request_span(scope: MutableMapping[str, Any], info: RequestInfo) -> Iterato
     headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers") or []}
     with tracer.start_as_current_span(
         f"{info.method} {info.path if info.path in ('/graphql', '/metrics') else _route(info.path)}",
-        context=propagate.extract(headers), kind=SpanKind.SERVER,
+        context=propagate.extract(headers),
+        kind=SpanKind.SERVER,
         attributes={"http.request.method": info.method, "url.path": info.path},
     ) as span:
         try:

@@ -26,8 +26,9 @@ def _refusal(status: int, message: str, code: str) -> JSONResponse:
     headers = {"Connection": "close"}  # the unread body makes the connection unusable
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="guildhall"'
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]},
-                        status_code=status, headers=headers)
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status, headers=headers
+    )
 
 
 async def multipart_refusal(scope: Scope) -> JSONResponse | None:
@@ -36,8 +37,11 @@ async def multipart_refusal(scope: Scope) -> JSONResponse | None:
     token = raw[7:].strip() if raw[:7].lower() == "bearer " else None
     found = await authenticate(token) if token else None
     if found is None:
-        return _refusal(401, "Sign in to upload: multipart requests need a valid "
-                             "`Authorization: Bearer <token>` header.", "UNAUTHENTICATED")
+        return _refusal(
+            401,
+            "Sign in to upload: multipart requests need a valid `Authorization: Bearer <token>` header.",
+            "UNAUTHENTICATED",
+        )
     if error := restriction_error(await active_restrictions(found[0].id)):
         return _refusal(403, error.message, "SANCTIONED")
     scope.setdefault("state", {})[AUTH_STATE_KEY] = found

@@ -42,8 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     from bench.platform import add_arguments
 
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--only", action="append", metavar="MODULE",
-                        help="run only these modules (e.g. --only platform); repeatable")
+    parser.add_argument(
+        "--only", action="append", metavar="MODULE", help="run only these modules (e.g. --only platform); repeatable"
+    )
     add_arguments(parser)
     args = parser.parse_args(argv)
     wanted = [m for m in modules() if not args.only or m.split(".", 1)[1] in args.only]

@@ -56,9 +56,21 @@ async def _many_topics(settings, graphql_data) -> list[str | None]:
     space = await Space.first()
     author = await User.filter(username="author0").first()
     stamp = now()
-    await Topic.bulk_create([
-        Topic(space_id=space.id, author_id=author.id, title=f"Deep {i}", body="-", hot=float(i % 97),
-              last_activity_at=stamp, created_at=stamp) for i in range(10_000)], batch_size=1000)
+    await Topic.bulk_create(
+        [
+            Topic(
+                space_id=space.id,
+                author_id=author.id,
+                title=f"Deep {i}",
+                body="-",
+                hot=float(i % 97),
+                last_activity_at=stamp,
+                created_at=stamp,
+            )
+            for i in range(10_000)
+        ],
+        batch_size=1000,
+    )
     cursors: list[str | None] = []
     after = None
     for _ in range(100):
@@ -117,8 +129,14 @@ async def _seed(settings) -> dict[str, Any]:
     from api.models.forum import Reaction
 
     async def user(name: str, role: Role = Role.MEMBER) -> User:
-        return await User.create(username=name, username_key=name, email=f"{name}@bench.invalid",
-                                 password_hash="-", display_name=name.title(), role=role)
+        return await User.create(
+            username=name,
+            username_key=name,
+            email=f"{name}@bench.invalid",
+            password_hash="-",
+            display_name=name.title(),
+            role=role,
+        )
 
     admin = await user("admin", Role.ADMIN)
     authors = [await user(f"author{i}") for i in range(20)]
@@ -126,19 +144,33 @@ async def _seed(settings) -> dict[str, Any]:
     space = await spaces.create_space(admin, spaces.SpaceInput(name="Bench"))
     listed = []
     for i in range(60):
-        topic = await topics.create_topic(authors[i % 20], topics.TopicInput(
-            space_id=space.id, title=f"Topic {i}: 话题 {i}", body=f"Body of topic {i} with **Markdown**.",
-            tags=[f"tag{i % 8}", "bench"]), settings=settings)
+        topic = await topics.create_topic(
+            authors[i % 20],
+            topics.TopicInput(
+                space_id=space.id,
+                title=f"Topic {i}: 话题 {i}",
+                body=f"Body of topic {i} with **Markdown**.",
+                tags=[f"tag{i % 8}", "bench"],
+            ),
+            settings=settings,
+        )
         listed.append(topic)
         if i % 2:
             await reading.mark_read(reader, topic.id)
     big = listed[-1]
     for i in range(200):
-        post = await posts.create_post(authors[i % 20], posts.PostInput(
-            topic_id=big.id, body=f"Reply {i}: some *text* and a [link](https://example.org/{i})."), settings=settings)
+        post = await posts.create_post(
+            authors[i % 20],
+            posts.PostInput(topic_id=big.id, body=f"Reply {i}: some *text* and a [link](https://example.org/{i})."),
+            settings=settings,
+        )
         if i % 4 == 0:
-            await Reaction.create(user_id=authors[(i + 1) % 20].id, subject_type="Post", subject_id=post.id,
-                                  reaction=settings.forum_reactions[0])
+            await Reaction.create(
+                user_id=authors[(i + 1) % 20].id,
+                subject_type="Post",
+                subject_id=post.id,
+                reaction=settings.forum_reactions[0],
+            )
     return {"token": await issue_token(reader, settings), "reader": reader, "topic": big}
 
 
@@ -150,17 +182,31 @@ async def _orm_topic_list(reader_id: int) -> list[dict]:
 
     spaces = await space_index()
     reader = await User.get(id=reader_id)
-    rows = await Topic.filter(topic_filter(reader, spaces.visible_ids(reader))).order_by(
-        "-pinned", "-hot", "-id").limit(50)
+    rows = (
+        await Topic.filter(topic_filter(reader, spaces.visible_ids(reader)))
+        .order_by("-pinned", "-hot", "-id")
+        .limit(50)
+    )
     ids = [t.id for t in rows]
     users = {u.id: u for u in await User.filter(id__in={t.author_id for t in rows})}
     tags: dict[int, list[str]] = {}
     for link in await TopicTag.filter(topic_id__in=ids).select_related("tag"):
         tags.setdefault(link.topic_id, []).append(link.tag.name)
-    read = dict(await ReadState.filter(user_id=reader_id, topic_id__in=ids).values_list("topic_id", "last_read_position"))
-    return [{"id": t.id, "title": t.title, "replyCount": t.reply_count, "reactionCount": t.reaction_count,
-             "author": users[t.author_id].username, "tags": tags.get(t.id, []),
-             "unread": max(0, t.last_position - read.get(t.id, 0))} for t in rows]
+    read = dict(
+        await ReadState.filter(user_id=reader_id, topic_id__in=ids).values_list("topic_id", "last_read_position")
+    )
+    return [
+        {
+            "id": t.id,
+            "title": t.title,
+            "replyCount": t.reply_count,
+            "reactionCount": t.reaction_count,
+            "author": users[t.author_id].username,
+            "tags": tags.get(t.id, []),
+            "unread": max(0, t.last_position - read.get(t.id, 0)),
+        }
+        for t in rows
+    ]
 
 
 async def _orm_topic_posts(topic_id: int, reader_id: int) -> list[dict]:
@@ -174,9 +220,16 @@ async def _orm_topic_posts(topic_id: int, reader_id: int) -> list[dict]:
     users = {u.id: u for u in await User.filter(id__in={p.author_id for p in rows})}
     counts = await reaction_counts("Post", ids)
     mine = await reactions_of(reader_id, "Post", ids)
-    return [{"id": p.id, "position": p.position, "body": p.body, "author": users[p.author_id].username,
-             "reactions": [(r, n, r in mine.get(p.id, set())) for r, n in counts.get(p.id, {}).items()]}
-            for p in rows]
+    return [
+        {
+            "id": p.id,
+            "position": p.position,
+            "body": p.body,
+            "author": users[p.author_id].username,
+            "reactions": [(r, n, r in mine.get(p.id, set())) for r, n in counts.get(p.id, {}).items()],
+        }
+        for p in rows
+    ]
 
 
 async def run(requests: int = 200, database_url: str | None = None) -> list[dict[str, Any]]:
@@ -190,11 +243,17 @@ async def run(requests: int = 200, database_url: str | None = None) -> list[dict
 
     with tempfile.TemporaryDirectory(prefix="guildhall-bench-") as tmp:
         root = Path(tmp)
-        settings = Settings.from_env({
-            "DATABASE_URL": database_url or f"sqlite://{root / 'bench.sqlite3'}", "DATA_DIR": str(root / "data"),
-            "MEDIA_ROOT": str(root / "media"), "SECRET_KEY": "bench-secret-key-0123456789-abcdefghijkl",
-            "RUN_WORKERS": "false", "PAGE_SIZE_MAX": "200",
-        }, env_file=None)
+        settings = Settings.from_env(
+            {
+                "DATABASE_URL": database_url or f"sqlite://{root / 'bench.sqlite3'}",
+                "DATA_DIR": str(root / "data"),
+                "MEDIA_ROOT": str(root / "media"),
+                "SECRET_KEY": "bench-secret-key-0123456789-abcdefghijkl",
+                "RUN_WORKERS": "false",
+                "PAGE_SIZE_MAX": "200",
+            },
+            env_file=None,
+        )
         set_settings(settings)
         await init_db(settings)
         await migrate(settings)
@@ -205,9 +264,11 @@ async def run(requests: int = 200, database_url: str | None = None) -> list[dict
             topic_gid = str(GlobalID("Topic", str(seeded["topic"].id)))
             reader_id = seeded["reader"].id
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as http:
+
                 async def graphql_data(query: str, variables: dict) -> dict:
-                    response = await http.post("/graphql", json={"query": query, "variables": variables},
-                                               headers=headers)
+                    response = await http.post(
+                        "/graphql", json={"query": query, "variables": variables}, headers=headers
+                    )
                     body = response.json()
                     if body.get("errors"):
                         raise RuntimeError(body["errors"])
@@ -225,11 +286,23 @@ async def run(requests: int = 200, database_url: str | None = None) -> list[dict
                 # awaitables, CPython's default collector), then models as values, then `api.gctune`
                 # as a served process applies it after start-up.
                 fixed, execution.is_awaitable = execution.is_awaitable, optimized_is_awaitable
-                rows = [{"read": "topic list (50/page)", "path": "GraphQL, as before", "base": "ORM",
-                         **await _measure(lambda: graphql(TOPIC_LIST, {"first": 50}), requests)}]
+                rows = [
+                    {
+                        "read": "topic list (50/page)",
+                        "path": "GraphQL, as before",
+                        "base": "ORM",
+                        **await _measure(lambda: graphql(TOPIC_LIST, {"first": 50}), requests),
+                    }
+                ]
                 execution.is_awaitable = fixed
-                rows.append({"read": "topic list (50/page)", "path": "GraphQL, default gc", "base": "ORM",
-                             **await _measure(lambda: graphql(TOPIC_LIST, {"first": 50}), requests)})
+                rows.append(
+                    {
+                        "read": "topic list (50/page)",
+                        "path": "GraphQL, default gc",
+                        "base": "ORM",
+                        **await _measure(lambda: graphql(TOPIC_LIST, {"first": 50}), requests),
+                    }
+                )
                 gctune.settle_after_startup()
                 cases = [
                     ("topic list (50/page)", "GraphQL", "ORM", lambda: graphql(TOPIC_LIST, {"first": 50})),
@@ -242,9 +315,14 @@ async def run(requests: int = 200, database_url: str | None = None) -> list[dict
                 # Keyset cursors: page 100 of 10,000 topics beside page 1, same query shape.
                 cursors = await _many_topics(settings, graphql_data)
                 for label, after in (("page 1", None), ("page 100", cursors[98])):
-                    rows.append({"read": "10,000 topics (100/page)", "path": label,
-                                 "base": "page 1" if after else None,
-                                 **await _measure(lambda after=after: graphql(DEEP_PAGE, {"after": after}), requests)})
+                    rows.append(
+                        {
+                            "read": "10,000 topics (100/page)",
+                            "path": label,
+                            "base": "page 1" if after else None,
+                            **await _measure(lambda after=after: graphql(DEEP_PAGE, {"after": after}), requests),
+                        }
+                    )
         finally:
             await close_db()
     return rows
@@ -253,17 +331,23 @@ async def run(requests: int = 200, database_url: str | None = None) -> list[dict
 def print_table(rows: list[dict[str, Any]]) -> None:
     """Each row beside its baseline of the same run: p50 as a multiple of the baseline's p50 (goal
     for GraphQL: at most 2.0x the ORM), and p99 as a multiple of the row's own p50 (goal: at most 3x)."""
-    print(f"{'read':<25} {'path':<20} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms':>7} {'SQL':>4} "
-          f"{'p50/base':>9} {'CPU/base':>9} {'p99/p50':>8}")
+    print(
+        f"{'read':<25} {'path':<20} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms':>7} {'SQL':>4} "
+        f"{'p50/base':>9} {'CPU/base':>9} {'p99/p50':>8}"
+    )
     for row in rows:
         base = next((r for r in rows if r["read"] == row["read"] and r["path"] == row.get("base")), None)
         ratio = f"{row['p50_ms'] / base['p50_ms']:>8.2f}x" if base else f"{'':>9}"
         cpu = f"{row['cpu_ms'] / base['cpu_ms']:>8.2f}x" if base else f"{'':>9}"
-        print(f"{row['read']:<25} {row['path']:<20} {row['rps']:>8.1f} {row['p50_ms']:>8.2f} "
-              f"{row['p99_ms']:>8.2f} {row['cpu_ms']:>7.2f} {row['queries']:>4} {ratio} {cpu} "
-              f"{row['p99_ms'] / row['p50_ms']:>7.2f}x")
-    print("CPU ms: this process's CPU time per request (the database server's excluded): steadier than "
-          "latency on a shared machine.")
+        print(
+            f"{row['read']:<25} {row['path']:<20} {row['rps']:>8.1f} {row['p50_ms']:>8.2f} "
+            f"{row['p99_ms']:>8.2f} {row['cpu_ms']:>7.2f} {row['queries']:>4} {ratio} {cpu} "
+            f"{row['p99_ms'] / row['p50_ms']:>7.2f}x"
+        )
+    print(
+        "CPU ms: this process's CPU time per request (the database server's excluded): steadier than "
+        "latency on a shared machine."
+    )
 
 
 async def _on_postgres(server_url: str, requests: int) -> list[dict[str, Any]]:

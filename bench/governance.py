@@ -62,8 +62,10 @@ async def _check_exact(proposal_id: int, voters: int, audit_per_voter: int) -> s
 
     rows = await Ballot.filter(proposal_id=proposal_id).values_list("voter_id", "receipt")
     audit = await VoteAuditEntry.filter(proposal_id=proposal_id).count()
-    ok = (len(rows) == len({v for v, _ in rows}) == len({r for _, r in rows}) == voters
-          and audit == voters * audit_per_voter)
+    ok = (
+        len(rows) == len({v for v, _ in rows}) == len({r for _, r in rows}) == voters
+        and audit == voters * audit_per_voter
+    )
     return "exact" if ok else f"WRONG: {len(rows)} ballots, {audit} audit entries for {voters} voters"
 
 
@@ -80,19 +82,40 @@ async def _voting(voters_count: int) -> None:
     from api.timeutil import now
 
     settings = get_settings()
-    admin = await User.create(username="admin", username_key="admin", email="a@example.org", password_hash="x",
-                              display_name="Admin", role=Role.ADMIN)
+    admin = await User.create(
+        username="admin",
+        username_key="admin",
+        email="a@example.org",
+        password_hash="x",
+        display_name="Admin",
+        role=Role.ADMIN,
+    )
     committee = await committees.create_committee(admin, "Bench", "", Visibility.PUBLIC, settings=settings)
     await committees.add_member(admin, committee.id, admin.id, CommitteeRole.CHAIR)
-    await User.bulk_create([User(username=f"v{i}", username_key=f"v{i}", email=f"v{i}@example.org",
-                                 password_hash="x", display_name=f"V{i}") for i in range(voters_count)])
+    await User.bulk_create(
+        [
+            User(
+                username=f"v{i}",
+                username_key=f"v{i}",
+                email=f"v{i}@example.org",
+                password_hash="x",
+                display_name=f"V{i}",
+            )
+            for i in range(voters_count)
+        ]
+    )
     voters = list(await User.filter(username__startswith="v"))
-    await CommitteeMembership.bulk_create([CommitteeMembership(committee_id=committee.id, user_id=v.id,
-                                                               joined_at=now()) for v in voters])
+    await CommitteeMembership.bulk_create(
+        [CommitteeMembership(committee_id=committee.id, user_id=v.id, joined_at=now()) for v in voters]
+    )
 
     async def new_proposal():
-        draft = await proposals.create_proposal(admin, committee.id, proposals.ProposalInput(
-            title="Colour", method=VotingMethod.RANKED_CHOICE, options=OPTIONS), settings=settings)
+        draft = await proposals.create_proposal(
+            admin,
+            committee.id,
+            proposals.ProposalInput(title="Colour", method=VotingMethod.RANKED_CHOICE, options=OPTIONS),
+            settings=settings,
+        )
         return await proposals.open_proposal(admin, draft.id, settings=settings)
 
     rng = random.Random(1)
@@ -103,11 +126,14 @@ async def _voting(voters_count: int) -> None:
             proposal = await new_proposal()
             for label in ("cast", "change"):
                 started = time.perf_counter()
-                await asyncio.gather(*[ballots.cast_vote(v, proposal.id, rng.sample(OPTIONS, 3), settings=settings)
-                                       for v in voters])
+                await asyncio.gather(
+                    *[ballots.cast_vote(v, proposal.id, rng.sample(OPTIONS, 3), settings=settings) for v in voters]
+                )
                 elapsed = time.perf_counter() - started
-                print(f"  {lock_name:<26} {voters_count} concurrent {label}s: {elapsed:.2f} s "
-                      f"({voters_count / elapsed:.0f} ballots/s)")
+                print(
+                    f"  {lock_name:<26} {voters_count} concurrent {label}s: {elapsed:.2f} s "
+                    f"({voters_count / elapsed:.0f} ballots/s)"
+                )
             print(f"  {lock_name:<26} ballots and audit log: {await _check_exact(proposal.id, voters_count, 2)}")
         finally:
             proposals.lock_for_voting = current_lock
@@ -117,11 +143,14 @@ async def _voting(voters_count: int) -> None:
     tokens = [await issue_token(v, settings) for v in voters]
     app = create_app(settings.replace(writes_per_minute=1_000_000), manage_db=False)
     gid = str(GlobalID("Proposal", str(proposal.id)))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",
-                                 timeout=120) as http:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench", timeout=120) as http:
+
         async def cast(token: str) -> None:
-            response = await http.post("/graphql", headers={"Authorization": f"Bearer {token}"}, json={
-                "query": CAST, "variables": {"input": {"proposalId": gid, "ranking": rng.sample(OPTIONS, 3)}}})
+            response = await http.post(
+                "/graphql",
+                headers={"Authorization": f"Bearer {token}"},
+                json={"query": CAST, "variables": {"input": {"proposalId": gid, "ranking": rng.sample(OPTIONS, 3)}}},
+            )
             body = response.json()
             if body.get("errors") or body["data"]["castVote"]["errors"]:
                 raise RuntimeError(body)
@@ -129,8 +158,10 @@ async def _voting(voters_count: int) -> None:
         started = time.perf_counter()
         await asyncio.gather(*[cast(t) for t in tokens])
         elapsed = time.perf_counter() - started
-    print(f"  {'API (castVote)':<26} {voters_count} concurrent casts: {elapsed:.2f} s "
-          f"({voters_count / elapsed:.0f} ballots/s; goal: at least 500)")
+    print(
+        f"  {'API (castVote)':<26} {voters_count} concurrent casts: {elapsed:.2f} s "
+        f"({voters_count / elapsed:.0f} ballots/s; goal: at least 500)"
+    )
     print(f"  {'API (castVote)':<26} ballots and audit log: {await _check_exact(proposal.id, voters_count, 1)}")
     started = time.perf_counter()
     await closing.close_proposal(proposal.id, only_if_due=False, settings=settings)
@@ -146,8 +177,10 @@ def _pure_tally() -> None:
     ballots = [rng.sample(options, rng.randint(1, 8)) for _ in range(10_000)]
     started = time.perf_counter()
     result = tally(Rules(VotingMethod.RANKED_CHOICE, options=tuple(options)), ballots, 10_000)
-    print(f"  instant run-off of 10000 ballots, 8 options: {(time.perf_counter() - started) * 1000:.0f} ms, "
-          f"{len(result.rounds)} rounds")
+    print(
+        f"  instant run-off of 10000 ballots, 8 options: {(time.perf_counter() - started) * 1000:.0f} ms, "
+        f"{len(result.rounds)} rounds"
+    )
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -159,8 +192,10 @@ async def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="guildhall-bench-gov-") as tmp:
         root = Path(tmp)
         url, pg_name = await _database(postgres, root)
-        settings = Settings.from_env({"DATABASE_URL": url, "SECRET_KEY": SECRET, "DATA_DIR": str(root),
-                                      "MEDIA_ROOT": str(root / "media")}, env_file=None)
+        settings = Settings.from_env(
+            {"DATABASE_URL": url, "SECRET_KEY": SECRET, "DATA_DIR": str(root), "MEDIA_ROOT": str(root / "media")},
+            env_file=None,
+        )
         set_settings(settings)
         await init_db(settings)
         try:

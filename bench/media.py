@@ -34,11 +34,14 @@ def make_photo() -> bytes:
     """A photo-like 12 MP JPEG: smooth gradients with grain (compresses like a real photo)."""
     from PIL import Image
 
-    base = Image.merge("RGB", [
-        Image.linear_gradient("L").resize((WIDTH, HEIGHT)),
-        Image.radial_gradient("L").resize((WIDTH, HEIGHT)),
-        Image.linear_gradient("L").rotate(90).resize((WIDTH, HEIGHT)),
-    ])
+    base = Image.merge(
+        "RGB",
+        [
+            Image.linear_gradient("L").resize((WIDTH, HEIGHT)),
+            Image.radial_gradient("L").resize((WIDTH, HEIGHT)),
+            Image.linear_gradient("L").rotate(90).resize((WIDTH, HEIGHT)),
+        ],
+    )
     grain = Image.effect_noise((WIDTH, HEIGHT), 24).convert("RGB")
     photo = Image.blend(base, grain, 0.25)
     out = io.BytesIO()
@@ -93,12 +96,19 @@ async def _with_db(root: Path, work):
     from api.db import close_db, init_db, migrate
     from api.settings import Settings, set_settings
 
-    settings = Settings.from_env({
-        "DATABASE_URL": f"sqlite://{root / 'bench.sqlite3'}", "MEDIA_ROOT": str(root / "media"),
-        "DATA_DIR": str(root / "data"), "SECRET_KEY": "bench-secret-key-0123456789-abcdefghijkl",
-        "RUN_WORKERS": "false", "MEDIA_UPLOADS_PER_MINUTE": "100000", "MEDIA_QUOTA_BYTES": str(10**12),
-        "MEDIA_MAX_VIDEO_BYTES": str(10**9),
-    }, env_file=None)
+    settings = Settings.from_env(
+        {
+            "DATABASE_URL": f"sqlite://{root / 'bench.sqlite3'}",
+            "MEDIA_ROOT": str(root / "media"),
+            "DATA_DIR": str(root / "data"),
+            "SECRET_KEY": "bench-secret-key-0123456789-abcdefghijkl",
+            "RUN_WORKERS": "false",
+            "MEDIA_UPLOADS_PER_MINUTE": "100000",
+            "MEDIA_QUOTA_BYTES": str(10**12),
+            "MEDIA_MAX_VIDEO_BYTES": str(10**9),
+        },
+        env_file=None,
+    )
     set_settings(settings)
     await init_db(settings)
     await migrate(settings)
@@ -111,8 +121,9 @@ async def _with_db(root: Path, work):
 async def _member():
     from api.models.accounts import User
 
-    return await User.create(username="bench", username_key="bench", email="bench@example.org",
-                             password_hash="x", display_name="Bench")
+    return await User.create(
+        username="bench", username_key="bench", email="bench@example.org", password_hash="x", display_name="Bench"
+    )
 
 
 def _child_guildhall(data: bytes, runs: int) -> dict:
@@ -129,8 +140,9 @@ def _child_guildhall(data: bytes, runs: int) -> dict:
             # would reuse the first processing and measure nothing.
             unique = data + run.to_bytes(4, "big")
             start = time.perf_counter()
-            await media.upload(user, media.UploadedFile("photo.jpg", io.BytesIO(unique)), MediaPurpose.POST,
-                               "", settings=settings)
+            await media.upload(
+                user, media.UploadedFile("photo.jpg", io.BytesIO(unique)), MediaPurpose.POST, "", settings=settings
+            )
             times.append(time.perf_counter() - start)
         _, peak = tracemalloc.get_traced_memory()
         return {"times": times, "rss_before_mb": rss_before, "rss_peak_mb": _rss_mb(), "py_peak_mb": peak / 2**20}
@@ -152,8 +164,9 @@ def _child_range(runs: int) -> dict:
 
     async def work(settings):
         user = await _member()
-        stored = await media.upload(user, media.UploadedFile("clip.mp4", io.BytesIO(video)),
-                                    MediaPurpose.RESOURCE, "", settings=settings)
+        stored = await media.upload(
+            user, media.UploadedFile("clip.mp4", io.BytesIO(video)), MediaPurpose.RESOURCE, "", settings=settings
+        )
         app = create_app(settings, manage_db=False)
         url = f"/media/{stored.sha256}.mp4"
         headers = {"Range": f"bytes={start_at}-{start_at + length - 1}"}
@@ -163,7 +176,7 @@ def _child_range(runs: int) -> dict:
                 t = time.perf_counter()
                 response = await client.get(url, headers=headers)
                 served.append(time.perf_counter() - t)
-                if response.status_code != 206 or response.content != video[start_at:start_at + length]:
+                if response.status_code != 206 or response.content != video[start_at : start_at + length]:
                     raise SystemExit(f"bad range response {response.status_code}")
         path = Path(settings.media_root)
         blob = next(p for p in path.rglob(stored.sha256))
@@ -184,16 +197,19 @@ def _run_child(kind: str, runs: int, photo: Path | None) -> dict:
     command = [sys.executable, "-m", "bench.media", "--child", kind, "--runs", str(runs)]
     if photo:
         command += ["--photo", str(photo)]
-    done = subprocess.run(command, capture_output=True, text=True, check=False,
-                          cwd=Path(__file__).resolve().parent.parent)
+    done = subprocess.run(
+        command, capture_output=True, text=True, check=False, cwd=Path(__file__).resolve().parent.parent
+    )
     if done.returncode != 0:
         raise SystemExit(f"{kind} failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _ms(values: list[float]) -> str:
-    return (f"median {statistics.median(values) * 1000:8.2f} ms  "
-            f"(min {min(values) * 1000:.2f}, max {max(values) * 1000:.2f})")
+    return (
+        f"median {statistics.median(values) * 1000:8.2f} ms  "
+        f"(min {min(values) * 1000:.2f}, max {max(values) * 1000:.2f})"
+    )
 
 
 def main() -> None:
@@ -226,15 +242,19 @@ def main() -> None:
         baseline = _run_child("baseline", args.runs, photo)
         variants = _run_child("baseline_variants", args.runs, photo)
         guildhall = _run_child("guildhall", args.runs, photo)
-    for name, result in (("baseline: Pillow decode + save JPEG", baseline),
-                         ("baseline: Pillow decode + save JPEG + 3 WebP sizes", variants),
-                         ("Guildhall upload (clean + JPEG + 3 WebP + placeholder + store + rows)", guildhall)):
+    for name, result in (
+        ("baseline: Pillow decode + save JPEG", baseline),
+        ("baseline: Pillow decode + save JPEG + 3 WebP sizes", variants),
+        ("Guildhall upload (clean + JPEG + 3 WebP + placeholder + store + rows)", guildhall),
+    ):
         per_second = 1 / statistics.median(result["times"])
         print(f"  {name}")
         print(f"    time     {_ms(result['times'])}  -> {per_second:.2f} images/s, {per_second * 12:.1f} MP/s")
-        print(f"    memory   peak RSS {result['rss_peak_mb']:.0f} MB (process at start {result['rss_before_mb']:.0f} MB,"
-              f" +{result['rss_peak_mb'] - result['rss_before_mb']:.0f} MB); Python allocations peak "
-              f"{result['py_peak_mb']:.0f} MB")
+        print(
+            f"    memory   peak RSS {result['rss_peak_mb']:.0f} MB (process at start {result['rss_before_mb']:.0f} MB,"
+            f" +{result['rss_peak_mb'] - result['rss_before_mb']:.0f} MB); Python allocations peak "
+            f"{result['py_peak_mb']:.0f} MB"
+        )
     for name, result in (("decode + save", baseline), ("decode + save + 3 WebP", variants)):
         ratio = statistics.median(guildhall["times"]) / statistics.median(result["times"])
         print(f"  Guildhall / baseline ({name}) time: {ratio:.2f}x")

@@ -39,8 +39,14 @@ async def _seed(settings) -> str:
     from api.models.moderation import ReportReason
 
     async def user(name: str, role: Role = Role.MEMBER) -> User:
-        return await User.create(username=name, username_key=name, email=f"{name}@bench.invalid",
-                                 password_hash="-", display_name=name.title(), role=role)
+        return await User.create(
+            username=name,
+            username_key=name,
+            email=f"{name}@bench.invalid",
+            password_hash="-",
+            display_name=name.title(),
+            role=role,
+        )
 
     moderator = await user("moderator", Role.MODERATOR)
     members = [await user(f"member{i}") for i in range(80)]
@@ -49,11 +55,13 @@ async def _seed(settings) -> str:
             await reports.report(reporter, "User", subject.id, ReportReason.SPAM, "bench", settings=settings)
     for subject in members[60:80]:
         await sanctions.sanction_member(moderator, subject.id, SanctionKind.WARNING, reason="bench", settings=settings)
-        await sanctions.sanction_member(moderator, subject.id, SanctionKind.MUTE, reason="bench",
-                                        duration=timedelta(hours=1), settings=settings)
+        await sanctions.sanction_member(
+            moderator, subject.id, SanctionKind.MUTE, reason="bench", duration=timedelta(hours=1), settings=settings
+        )
     for i in range(60):
-        await announcements.publish_announcement(author_id=moderator.id, title=f"News {i}", body="**Text**",
-                                                 pinned=i % 10 == 0, settings=settings)
+        await announcements.publish_announcement(
+            author_id=moderator.id, title=f"News {i}", body="**Text**", pinned=i % 10 == 0, settings=settings
+        )
     return await issue_token(moderator, settings)
 
 
@@ -66,11 +74,16 @@ async def run(requests: int = 100, database_url: str | None = None) -> list[dict
 
     with tempfile.TemporaryDirectory(prefix="guildhall-bench-") as tmp:
         root = Path(tmp)
-        settings = Settings.from_env({
-            "DATABASE_URL": database_url or f"sqlite://{root / 'bench.sqlite3'}", "DATA_DIR": str(root / "data"),
-            "MEDIA_ROOT": str(root / "media"), "SECRET_KEY": "bench-secret-key-0123456789-abcdefghijkl",
-            "RUN_WORKERS": "false",
-        }, env_file=None)
+        settings = Settings.from_env(
+            {
+                "DATABASE_URL": database_url or f"sqlite://{root / 'bench.sqlite3'}",
+                "DATA_DIR": str(root / "data"),
+                "MEDIA_ROOT": str(root / "media"),
+                "SECRET_KEY": "bench-secret-key-0123456789-abcdefghijkl",
+                "RUN_WORKERS": "false",
+            },
+            env_file=None,
+        )
         set_settings(settings)
         await init_db(settings)
         await migrate(settings)
@@ -78,18 +91,25 @@ async def run(requests: int = 100, database_url: str | None = None) -> list[dict
             token = await _seed(settings)
             app = create_app(settings, manage_db=False)
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as http:
+
                 async def graphql(query: str) -> None:
-                    response = await http.post("/graphql", json={"query": query},
-                                               headers={"Authorization": f"Bearer {token}"})
+                    response = await http.post(
+                        "/graphql", json={"query": query}, headers={"Authorization": f"Bearer {token}"}
+                    )
                     body = response.json()
                     if body.get("errors"):
                         raise RuntimeError(body["errors"])
 
-                cases = [("review queue (50)", QUEUE), ("moderation log (50)", LOG), ("announcements (50)", ANNOUNCEMENTS)]
+                cases = [
+                    ("review queue (50)", QUEUE),
+                    ("moderation log (50)", LOG),
+                    ("announcements (50)", ANNOUNCEMENTS),
+                ]
                 rows = []
                 for name, query in cases:
-                    rows.append({"read": name, "path": "GraphQL",
-                                 **await _measure(lambda q=query: graphql(q), requests)})
+                    rows.append(
+                        {"read": name, "path": "GraphQL", **await _measure(lambda q=query: graphql(q), requests)}
+                    )
         finally:
             await close_db()
     return rows

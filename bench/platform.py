@@ -39,18 +39,27 @@ USERS = "query($first: Int!) { users(first: $first) { nodes { id username displa
 
 def _env(database_url: str, root: Path) -> dict[str, str]:
     return {
-        "DATABASE_URL": database_url, "SECRET_KEY": SECRET, "DATA_DIR": str(root / "data"),
-        "MEDIA_ROOT": str(root / "media"), "RUN_WORKERS": "false", "MEILI_URL": "http://127.0.0.1:9",
-        "LOGIN_ATTEMPTS_PER_MINUTE": "1000000", "WRITES_PER_MINUTE": "1000000",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": SECRET,
+        "DATA_DIR": str(root / "data"),
+        "MEDIA_ROOT": str(root / "media"),
+        "RUN_WORKERS": "false",
+        "MEILI_URL": "http://127.0.0.1:9",
+        "LOGIN_ATTEMPTS_PER_MINUTE": "1000000",
+        "WRITES_PER_MINUTE": "1000000",
     }
 
 
 def _user_json(user: Any) -> dict[str, Any]:
     from schema.relay import node_global_id
 
-    return {"id": node_global_id("User", user.id), "username": user.username,
-            "displayName": user.display_name, "role": user.role.value,
-            "createdAt": user.created_at.isoformat()}
+    return {
+        "id": node_global_id("User", user.id),
+        "username": user.username,
+        "displayName": user.display_name,
+        "role": user.role.value,
+        "createdAt": user.created_at.isoformat(),
+    }
 
 
 def build_app(settings: Any) -> Any:
@@ -74,8 +83,9 @@ def build_app(settings: Any) -> Any:
         await _viewer(request)
         first = min(int(request.query_params.get("first", 20)), settings.page_size_max)
         rows = await User.all().order_by("-created_at", "-id").limit(first + 1)
-        return JSONResponse({"users": {"nodes": [_user_json(u) for u in rows[:first]],
-                                       "hasNextPage": len(rows) > first}})
+        return JSONResponse(
+            {"users": {"nodes": [_user_json(u) for u in rows[:first]], "hasNextPage": len(rows) > first}}
+        )
 
     app = create_app(settings)
     app.router.routes.extend([Route("/plain/viewer", plain_viewer), Route("/plain/users", plain_users)])
@@ -92,11 +102,18 @@ async def _seed(settings: Any) -> str:
     await migrate(settings)
     try:
         password_hash = await hash_password("bench-password-0123")
-        await User.bulk_create([
-            User(username=f"member{i}", username_key=f"member{i}", email=f"member{i}@bench.example",
-                 password_hash=password_hash, display_name=f"Member {i}")
-            for i in range(MEMBERS)
-        ])
+        await User.bulk_create(
+            [
+                User(
+                    username=f"member{i}",
+                    username_key=f"member{i}",
+                    email=f"member{i}@bench.example",
+                    password_hash=password_hash,
+                    display_name=f"Member {i}",
+                )
+                for i in range(MEMBERS)
+            ]
+        )
         return await issue_token(await User.get(username_key="member0"), settings)
     finally:
         await close_db()
@@ -141,7 +158,8 @@ async def _load(http: httpx.AsyncClient, request: Request, seconds: float, concu
     elapsed = time.perf_counter() - started
     latencies.sort()
     return {
-        "requests": len(latencies), "rps": len(latencies) / elapsed,
+        "requests": len(latencies),
+        "rps": len(latencies) / elapsed,
         "p50_ms": statistics.median(latencies) * 1000,
         "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
     }
@@ -163,8 +181,15 @@ def _serve(port: int) -> None:
 
     from api.settings import Settings
 
-    uvicorn.run(build_app(Settings.from_env(env_file=None)), host="127.0.0.1", port=port,
-                log_level="warning", access_log=False, ws="none", lifespan="on")
+    uvicorn.run(
+        build_app(Settings.from_env(env_file=None)),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        ws="none",
+        lifespan="on",
+    )
 
 
 def _wait_until_up(url: str, server: subprocess.Popen, timeout: float = 60) -> None:
@@ -182,17 +207,23 @@ def _wait_until_up(url: str, server: subprocess.Popen, timeout: float = 60) -> N
 
 
 def print_report(results: list[dict], mode: str, concurrency: int, seconds: float) -> None:
-    print(f"Platform benchmark: {mode}; {concurrency} concurrent clients, {seconds:g} s per measurement; "
-          f"{MEMBERS} members, signed-in requests")
+    print(
+        f"Platform benchmark: {mode}; {concurrency} concurrent clients, {seconds:g} s per measurement; "
+        f"{MEMBERS} members, signed-in requests"
+    )
     print(f"{'read':<18}{'endpoint':<10}{'requests':>9}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}")
     for row in results:
-        print(f"{row['read']:<18}{row['kind']:<10}{row['requests']:>9}{row['rps']:>10.0f}"
-              f"{row['p50_ms']:>9.2f}{row['p99_ms']:>9.2f}")
+        print(
+            f"{row['read']:<18}{row['kind']:<10}{row['requests']:>9}{row['rps']:>10.0f}"
+            f"{row['p50_ms']:>9.2f}{row['p99_ms']:>9.2f}"
+        )
     by_key = {(r["read"], r["kind"]): r for r in results}
     for read in dict.fromkeys(r["read"] for r in results):
         gql, plain = by_key[(read, "graphql")], by_key[(read, "plain")]
-        print(f"{read}: GraphQL serves {gql['rps'] / plain['rps']:.2f}x the plain endpoint's req/s; "
-              f"p50 {gql['p50_ms'] / plain['p50_ms']:.2f}x, p99 {gql['p99_ms'] / plain['p99_ms']:.2f}x")
+        print(
+            f"{read}: GraphQL serves {gql['rps'] / plain['rps']:.2f}x the plain endpoint's req/s; "
+            f"p50 {gql['p50_ms'] / plain['p50_ms']:.2f}x, p99 {gql['p99_ms'] / plain['p99_ms']:.2f}x"
+        )
 
 
 async def run(args: argparse.Namespace) -> list[dict]:
@@ -214,8 +245,9 @@ async def run(args: argparse.Namespace) -> list[dict]:
             mode = "in-process (httpx ASGITransport, no network)"
         else:
             port = free_port()
-            server = subprocess.Popen([sys.executable, "-m", "bench.platform", "--serve", str(port)],
-                                      env={**os.environ, **env})
+            server = subprocess.Popen(
+                [sys.executable, "-m", "bench.platform", "--serve", str(port)], env={**os.environ, **env}
+            )
             try:
                 url = f"http://127.0.0.1:{port}"
                 _wait_until_up(url, server)

@@ -28,14 +28,45 @@ import time
 from pathlib import Path
 
 SECRET = "bench-secret-key-0123456789-abcdefghijklmnop"
-QUERIES = ["community meetup", "社群活动", "comittee budget", "workshop", "志愿者 招募", "online event",
-           "volunteer", "会议 记录", "proposal vote", "accessibility"]
+QUERIES = [
+    "community meetup",
+    "社群活动",
+    "comittee budget",
+    "workshop",
+    "志愿者 招募",
+    "online event",
+    "volunteer",
+    "会议 记录",
+    "proposal vote",
+    "accessibility",
+]
 SEARCH = """
 query($q: String!) { search(query: $q, first: 20) { totalCount
   facets { kinds { value count } tags { value count } }
   edges { node { score highlights { field snippet } node { ... on Article { id title slug } } } } } }"""
 
-_EN = ["community", "meetup", "workshop", "committee", "budget", "volunteer", "proposal", "vote", "online", "event", "accessibility", "garden", "library", "music", "coding", "photography", "travel", "cooking", "newsletter", "report"]
+_EN = [
+    "community",
+    "meetup",
+    "workshop",
+    "committee",
+    "budget",
+    "volunteer",
+    "proposal",
+    "vote",
+    "online",
+    "event",
+    "accessibility",
+    "garden",
+    "library",
+    "music",
+    "coding",
+    "photography",
+    "travel",
+    "cooking",
+    "newsletter",
+    "report",
+]
 _ZH = ["社群", "活动", "志愿者", "委员会", "预算", "会议", "记录", "读书会", "招募", "分享", "线上", "线下"]
 
 
@@ -54,11 +85,19 @@ async def _generate(count: int, author_id: int) -> None:
     batch = []
     for index in range(count):
         title = _text(rng, 4)
-        batch.append(Article(
-            title=title[:200], slug=f"bench-{index}", body=f"{_text(rng, 40)}\n\n{_text(rng, 40)}",
-            summary=_text(rng, 10), tags=[rng.choice(_EN), rng.choice(_ZH)], status=ArticleStatus.PUBLISHED,
-            created_by_id=author_id, published_at=moment, revision_number=1,
-        ))
+        batch.append(
+            Article(
+                title=title[:200],
+                slug=f"bench-{index}",
+                body=f"{_text(rng, 40)}\n\n{_text(rng, 40)}",
+                summary=_text(rng, 10),
+                tags=[rng.choice(_EN), rng.choice(_ZH)],
+                status=ArticleStatus.PUBLISHED,
+                created_by_id=author_id,
+                published_at=moment,
+                revision_number=1,
+            )
+        )
         if len(batch) == 5000:
             await Article.bulk_create(batch)
             batch = []
@@ -88,8 +127,10 @@ async def _direct_bulk_add(settings) -> float:
     await ensure_index(settings, uid, kind, {})
     index = get_client(settings).index(uid)
     started = time.perf_counter()
-    tasks = [(await call(index.add_documents, documents[i : i + 10_000], "id")).task_uid
-             for i in range(0, len(documents), 10_000)]
+    tasks = [
+        (await call(index.add_documents, documents[i : i + 10_000], "id")).task_uid
+        for i in range(0, len(documents), 10_000)
+    ]
     for task_uid in tasks:
         await wait(settings, task_uid)
     elapsed = time.perf_counter() - started
@@ -111,18 +152,33 @@ async def _bench(docs: int, queries: int, meili_url: str, master_key: str, root:
     from search.query import build_request
     from search.rebuild import rebuild
 
-    settings = Settings.from_env({
-        "DATABASE_URL": f"sqlite://{root / 'bench.sqlite3'}", "MEILI_URL": meili_url,
-        "MEILI_MASTER_KEY": master_key, "MEILI_INDEX_PREFIX": f"bench{os.getpid()}", "SECRET_KEY": SECRET,
-        "DATA_DIR": str(root / "data"), "MEDIA_ROOT": str(root / "media"), "RUN_WORKERS": "false",
-        "PUBLIC_CACHE_SECONDS": "0", "WRITES_PER_MINUTE": "1000000",
-    }, env_file=None)
+    settings = Settings.from_env(
+        {
+            "DATABASE_URL": f"sqlite://{root / 'bench.sqlite3'}",
+            "MEILI_URL": meili_url,
+            "MEILI_MASTER_KEY": master_key,
+            "MEILI_INDEX_PREFIX": f"bench{os.getpid()}",
+            "SECRET_KEY": SECRET,
+            "DATA_DIR": str(root / "data"),
+            "MEDIA_ROOT": str(root / "media"),
+            "RUN_WORKERS": "false",
+            "PUBLIC_CACHE_SECONDS": "0",
+            "WRITES_PER_MINUTE": "1000000",
+        },
+        env_file=None,
+    )
     set_settings(settings)
     await init_db(settings)
     try:
         await migrate(settings)
-        member = await User.create(username="bencher", username_key="bencher", email="b@example.org",
-                                   password_hash="x", display_name="Bencher", role=Role.MEMBER)
+        member = await User.create(
+            username="bencher",
+            username_key="bencher",
+            email="b@example.org",
+            password_hash="x",
+            display_name="Bencher",
+            role=Role.MEMBER,
+        )
         started = time.perf_counter()
         await _generate(docs, member.id)
         await SearchOutbox.all().delete()
@@ -132,11 +188,15 @@ async def _bench(docs: int, queries: int, meili_url: str, master_key: str, root:
         report = await rebuild(settings, kind_names=["article"])
         elapsed = time.perf_counter() - started
         indexed = report.documents["article"]
-        print(f"indexing: {indexed} documents in {elapsed:.1f} s = {indexed / elapsed:,.0f} documents/s "
-              "(database read, documents built, pushed, indexed)")
+        print(
+            f"indexing: {indexed} documents in {elapsed:.1f} s = {indexed / elapsed:,.0f} documents/s "
+            "(database read, documents built, pushed, indexed)"
+        )
         direct_rate = await _direct_bulk_add(settings)
-        print(f"baseline, the same documents added straight to a fresh index: {direct_rate:,.0f} documents/s; "
-              f"the rebuild path does {indexed / elapsed / direct_rate:.0%} of it (goal: at least 80%)")
+        print(
+            f"baseline, the same documents added straight to a fresh index: {direct_rate:,.0f} documents/s; "
+            f"the rebuild path does {indexed / elapsed / direct_rate:.0%} of it (goal: at least 80%)"
+        )
 
         token = await issue_token(member, settings)
         scope = await search_scope(member)
@@ -144,13 +204,14 @@ async def _bench(docs: int, queries: int, meili_url: str, master_key: str, root:
         headers = {"Authorization": f"Bearer {token}"}
         graphql_times: list[float] = []
         direct_times: list[float] = []
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as gql, \
-                httpx.AsyncClient(base_url=meili_url, headers={"Authorization": f"Bearer {master_key}"}) as meili:
+        async with (
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as gql,
+            httpx.AsyncClient(base_url=meili_url, headers={"Authorization": f"Bearer {master_key}"}) as meili,
+        ):
             for index in range(queries + 10):  # the first 10 of each warm caches up
                 text = QUERIES[index % len(QUERIES)]
                 started = time.perf_counter()
-                response = await gql.post("/graphql", json={"query": SEARCH, "variables": {"q": text}},
-                                          headers=headers)
+                response = await gql.post("/graphql", json={"query": SEARCH, "variables": {"q": text}}, headers=headers)
                 took = time.perf_counter() - started
                 body = response.json()
                 if "errors" in body:
@@ -168,8 +229,10 @@ async def _bench(docs: int, queries: int, meili_url: str, master_key: str, root:
         d50, d99 = _percentiles(direct_times)
         print(f"search through GraphQL : p50 {g50:7.2f} ms   p99 {g99:7.2f} ms   ({queries} queries)")
         print(f"same query, Meilisearch: p50 {d50:7.2f} ms   p99 {d99:7.2f} ms")
-        print(f"overhead ratio (GraphQL / direct): p50 {g50 / d50:.2f}x   p99 {g99 / d99:.2f}x; "
-              f"goal p50 <= {1.3 * d50 + 2:.2f} ms (1.3x direct + 2 ms): {'met' if g50 <= 1.3 * d50 + 2 else 'not met'}")
+        print(
+            f"overhead ratio (GraphQL / direct): p50 {g50 / d50:.2f}x   p99 {g99 / d99:.2f}x; "
+            f"goal p50 <= {1.3 * d50 + 2:.2f} ms (1.3x direct + 2 ms): {'met' if g50 <= 1.3 * d50 + 2 else 'not met'}"
+        )
     finally:
         await close_db()
 

@@ -44,8 +44,17 @@ SECRET = "soak-secret-key-0123456789abcdefghijklmnop"
 PASSWORD = "soak-password-0123456789"
 
 # Operation mix (weights).
-MIX = {"list_topics": 20, "read_topic": 18, "search": 10, "create_topic": 8, "ask_question": 4,
-       "create_post": 14, "answer": 6, "vote": 14, "upload": 3}
+MIX = {
+    "list_topics": 20,
+    "read_topic": 18,
+    "search": 10,
+    "create_topic": 8,
+    "ask_question": 4,
+    "create_post": 14,
+    "answer": 6,
+    "vote": 14,
+    "upload": 3,
+}
 
 
 # --------------------------------------------------------------------------------------------
@@ -106,11 +115,22 @@ def orchestrate(args: argparse.Namespace) -> int:
     meili = MeiliProcess(tmp / "meili", "soak-master-key-0123456789", port=free_port()).start()
     env = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "TMPDIR", "GUILDHALL_CACHE"}}
     env.update(
-        PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1", DATABASE_URL=db_url, REDIS_URL=args.redis,
-        MEILI_URL=meili.url, MEILI_MASTER_KEY=meili.master_key, MEILI_INDEX_PREFIX=f"soak{uuid.uuid4().hex[:6]}",
-        SECRET_KEY=SECRET, DATA_DIR=str(tmp / "data"), MEDIA_ROOT=str(tmp / "media"), RUN_WORKERS="true",
-        WRITES_PER_MINUTE="1000000", MEDIA_UPLOADS_PER_MINUTE="1000000", LOGIN_ATTEMPTS_PER_MINUTE="1000000",
-        MEDIA_QUOTA_BYTES="100000000000", BACKUP_INTERVAL_HOURS="0",
+        PYTHONPATH=str(ROOT),
+        PYTHONUNBUFFERED="1",
+        DATABASE_URL=db_url,
+        REDIS_URL=args.redis,
+        MEILI_URL=meili.url,
+        MEILI_MASTER_KEY=meili.master_key,
+        MEILI_INDEX_PREFIX=f"soak{uuid.uuid4().hex[:6]}",
+        SECRET_KEY=SECRET,
+        DATA_DIR=str(tmp / "data"),
+        MEDIA_ROOT=str(tmp / "media"),
+        RUN_WORKERS="true",
+        WRITES_PER_MINUTE="1000000",
+        MEDIA_UPLOADS_PER_MINUTE="1000000",
+        LOGIN_ATTEMPTS_PER_MINUTE="1000000",
+        MEDIA_QUOTA_BYTES="100000000000",
+        BACKUP_INTERVAL_HOURS="0",
     )
     servers: list[subprocess.Popen] = []
     ports: list[int] = []
@@ -118,8 +138,12 @@ def orchestrate(args: argparse.Namespace) -> int:
     status = 1
     try:
         subprocess.run([str(GUILDHALL), "migrate"], env=env, check=True, capture_output=True)
-        subprocess.run([str(GUILDHALL), "create-admin", "soakadmin", "soakadmin@example.org", "--password", PASSWORD],
-                       env=env, check=True, capture_output=True)
+        subprocess.run(
+            [str(GUILDHALL), "create-admin", "soakadmin", "soakadmin@example.org", "--password", PASSWORD],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         if _supports_workers():
             commands = [["serve", "--no-demo", "--workers", "2"]]
         else:
@@ -127,8 +151,15 @@ def orchestrate(args: argparse.Namespace) -> int:
         for i, command in enumerate(commands):
             port = free_port()
             log = tmp / f"serve-{i}.log"
-            servers.append(subprocess.Popen([str(GUILDHALL), *command, "--port", str(port)], env=env, cwd=tmp,
-                                            stdout=log.open("w"), stderr=subprocess.STDOUT))
+            servers.append(
+                subprocess.Popen(
+                    [str(GUILDHALL), *command, "--port", str(port)],
+                    env=env,
+                    cwd=tmp,
+                    stdout=log.open("w"),
+                    stderr=subprocess.STDOUT,
+                )
+            )
             ports.append(port)
             logs.append(log)
         deadline = time.monotonic() + 180
@@ -138,14 +169,34 @@ def orchestrate(args: argparse.Namespace) -> int:
                     print(log.read_text())
                     raise SystemExit("an app process did not start")
                 time.sleep(0.3)
-        mode = "guildhall serve --workers 2" if len(servers) == 1 else "2 x guildhall serve (same database, Redis, Meilisearch)"
-        print(f"soak: {mode}; ports {ports}; {args.seconds} s, {args.clients} clients, at most {args.max_requests} requests")
+        mode = (
+            "guildhall serve --workers 2"
+            if len(servers) == 1
+            else "2 x guildhall serve (same database, Redis, Meilisearch)"
+        )
+        print(
+            f"soak: {mode}; ports {ports}; {args.seconds} s, {args.clients} clients, at most {args.max_requests} requests"
+        )
         results_file = tmp / "driver.json"
         driver = subprocess.Popen(
-            [sys.executable, "-m", "bench.soak", "--drive", "--ports", ",".join(map(str, ports)),
-             "--seconds", str(args.seconds), "--clients", str(args.clients), "--max-requests", str(args.max_requests),
-             "--out", str(results_file)],
-            env=env, cwd=ROOT,
+            [
+                sys.executable,
+                "-m",
+                "bench.soak",
+                "--drive",
+                "--ports",
+                ",".join(map(str, ports)),
+                "--seconds",
+                str(args.seconds),
+                "--clients",
+                str(args.clients),
+                "--max-requests",
+                str(args.max_requests),
+                "--out",
+                str(results_file),
+            ],
+            env=env,
+            cwd=ROOT,
         )
         rss: list[tuple[float, list[float]]] = []
         started = time.monotonic()
@@ -193,13 +244,22 @@ async def _audit(db_url: str, env: dict[str, str], results: dict[str, Any]) -> l
     created = results["created"]
     topics = (await _pg(db_url, "SELECT count(*) AS n FROM forum_topics WHERE deleted_at IS NULL"))[0]["n"]
     made = len(created["topics"]) + len(created["questions"])
-    checks.append(("topics: rows = created", topics == made, f"{topics} rows, {made} created (discussions and questions)"))
+    checks.append(
+        ("topics: rows = created", topics == made, f"{topics} rows, {made} created (discussions and questions)")
+    )
     posts = (await _pg(db_url, "SELECT count(*) AS n FROM forum_posts WHERE deleted_at IS NULL"))[0]["n"]
-    checks.append(("posts: rows = created", posts == len(created["posts"]), f"{posts} rows, {len(created['posts'])} created"))
+    checks.append(
+        ("posts: rows = created", posts == len(created["posts"]), f"{posts} rows, {len(created['posts'])} created")
+    )
     final_votes = {k: v for k, v in results["votes"].items() if v != 0}
     votes = (await _pg(db_url, "SELECT count(*) AS n FROM forum_votes WHERE value <> 0"))[0]["n"]
-    checks.append(("votes: one row per member and subject", votes == len(final_votes),
-                   f"{votes} rows, {len(final_votes)} expected"))
+    checks.append(
+        (
+            "votes: one row per member and subject",
+            votes == len(final_votes),
+            f"{votes} rows, {len(final_votes)} expected",
+        )
+    )
     by_subject: Counter[str] = Counter()
     for key, value in final_votes.items():
         by_subject[key.split("|", 1)[1]] += value
@@ -207,26 +267,43 @@ async def _audit(db_url: str, env: dict[str, str], results: dict[str, Any]) -> l
     scores |= {f"post:{r['id']}": r["score"] for r in await _pg(db_url, "SELECT id, score FROM forum_posts")}
     wrong = [s for s, total in by_subject.items() if scores.get(s) != total]
     wrong += [s for s, score in scores.items() if score and s not in by_subject]
-    checks.append(("scores = sum of votes", not wrong, f"{len(wrong)} subjects differ" + (f": {wrong[:5]}" if wrong else "")))
-    ledger = await _pg(db_url, """
+    checks.append(
+        ("scores = sum of votes", not wrong, f"{len(wrong)} subjects differ" + (f": {wrong[:5]}" if wrong else ""))
+    )
+    ledger = await _pg(
+        db_url,
+        """
         SELECT a.user_id, a.balance, COALESCE(SUM(e.amount), 0) AS total
         FROM engagement_point_accounts a LEFT JOIN engagement_point_entries e ON e.user_id = a.user_id
-        GROUP BY a.user_id, a.balance""")
+        GROUP BY a.user_id, a.balance""",
+    )
     off = [r["user_id"] for r in ledger if r["balance"] != r["total"]]
     entries = (await _pg(db_url, "SELECT count(*) AS n FROM engagement_point_entries"))[0]["n"]
-    checks.append(("points: balances = ledger sums", not off and entries > 0,
-                   f"{len(ledger)} accounts, {entries} entries, {len(off)} differ"))
+    checks.append(
+        (
+            "points: balances = ledger sums",
+            not off and entries > 0,
+            f"{len(ledger)} accounts, {entries} entries, {len(off)} differ",
+        )
+    )
     media = (await _pg(db_url, "SELECT count(*) AS n FROM media_files"))[0]["n"]
-    checks.append(("media: rows = uploads", media == len(created["uploads"]), f"{media} rows, {len(created['uploads'])} uploads"))
+    checks.append(
+        ("media: rows = uploads", media == len(created["uploads"]), f"{media} rows, {len(created['uploads'])} uploads")
+    )
     client = meilisearch.Client(env["MEILI_URL"], env["MEILI_MASTER_KEY"])
     prefix = env["MEILI_INDEX_PREFIX"]
     for index, count in ((f"{prefix}_topics", topics), (f"{prefix}_posts", posts)):
         documents = client.index(index).get_stats().number_of_documents
         checks.append((f"search: {index} documents = rows", documents == count, f"{documents} documents, {count} rows"))
     received = results["subscriptions"]["events"]
-    checks.append(("subscriptions delivered events", received > 0 and results["subscriptions"]["errors"] == 0,
-                   f"{received} events on {results['subscriptions']['connections']} connections, "
-                   f"{results['subscriptions']['errors']} errors"))
+    checks.append(
+        (
+            "subscriptions delivered events",
+            received > 0 and results["subscriptions"]["errors"] == 0,
+            f"{received} events on {results['subscriptions']['connections']} connections, "
+            f"{results['subscriptions']['errors']} errors",
+        )
+    )
     return checks
 
 
@@ -241,19 +318,25 @@ def _report(results: dict[str, Any], rss: list[tuple[float, list[float]]], check
     latencies: dict[str, list[float]] = results["latencies"]
     errors: dict[str, int] = results["errors"]
     total = sum(len(v) for v in latencies.values())
-    print(f"\nrequests: {total} in {results['elapsed']:.0f} s ({total / results['elapsed']:.1f}/s), "
-          f"errors: {sum(errors.values())}")
+    print(
+        f"\nrequests: {total} in {results['elapsed']:.0f} s ({total / results['elapsed']:.1f}/s), "
+        f"errors: {sum(errors.values())}"
+    )
     print(f"{'operation':<14}{'count':>8}{'errors':>8}{'p50 ms':>10}{'p99 ms':>10}")
     for op in sorted(latencies):
         values = latencies[op]
-        print(f"{op:<14}{len(values):>8}{errors.get(op, 0):>8}{_pct(values, 0.5) * 1000:>10.1f}"
-              f"{_pct(values, 0.99) * 1000:>10.1f}")
+        print(
+            f"{op:<14}{len(values):>8}{errors.get(op, 0):>8}{_pct(values, 0.5) * 1000:>10.1f}"
+            f"{_pct(values, 0.99) * 1000:>10.1f}"
+        )
     for sample in results["error_samples"][:10]:
         print(f"  error: {sample}")
     print("\np99 per minute, all operations (the first minute is the baseline):")
     for minute, values in sorted(results["per_minute"].items(), key=lambda kv: int(kv[0])):
-        print(f"  minute {int(minute) + 1:>2}: {len(values):>6} requests  p50 {_pct(values, 0.5) * 1000:7.1f} ms"
-              f"  p99 {_pct(values, 0.99) * 1000:7.1f} ms")
+        print(
+            f"  minute {int(minute) + 1:>2}: {len(values):>6} requests  p50 {_pct(values, 0.5) * 1000:7.1f} ms"
+            f"  p99 {_pct(values, 0.99) * 1000:7.1f} ms"
+        )
     print("\nRSS of the app processes (MB) over time:")
     for at, sizes in rss:
         print(f"  {at:6.0f} s  " + "  ".join(f"{s:7.1f}" for s in sizes))
@@ -286,7 +369,28 @@ def _png() -> bytes:
     return out.getvalue()
 
 
-WORDS = ["harbour", "ferry", "timetable", "library", "garden", "choir", "kayak", "market", "bakery", "museum", "river", "bridge", "lantern", "festival", "meadow", "orchard", "workshop", "recipe", "bicycle", "mountain"]
+WORDS = [
+    "harbour",
+    "ferry",
+    "timetable",
+    "library",
+    "garden",
+    "choir",
+    "kayak",
+    "market",
+    "bakery",
+    "museum",
+    "river",
+    "bridge",
+    "lantern",
+    "festival",
+    "meadow",
+    "orchard",
+    "workshop",
+    "recipe",
+    "bicycle",
+    "mountain",
+]
 
 
 def _text(n: int) -> str:
@@ -321,20 +425,31 @@ class Driver:
         if len(self.error_samples) < 50:
             self.error_samples.append(f"{op}: {message[:300]}")
 
-    async def gql(self, http, op: str, query: str, variables: dict | None = None, token: str | None = None,
-                  files: dict | None = None) -> dict | None:
+    async def gql(
+        self,
+        http,
+        op: str,
+        query: str,
+        variables: dict | None = None,
+        token: str | None = None,
+        files: dict | None = None,
+    ) -> dict | None:
         self.sent += 1
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         begun = time.monotonic()
         try:
             if files:
                 operations = json.dumps({"query": query, "variables": variables})
-                response = await http.post(self._url(), headers={**headers, "GraphQL-Require-Preflight": "1"},
-                                           data={"operations": operations, "map": json.dumps({"0": ["variables.i.file"]})},
-                                           files=files)
+                response = await http.post(
+                    self._url(),
+                    headers={**headers, "GraphQL-Require-Preflight": "1"},
+                    data={"operations": operations, "map": json.dumps({"0": ["variables.i.file"]})},
+                    files=files,
+                )
             else:
-                response = await http.post(self._url(), json={"query": query, "variables": variables or {}},
-                                           headers=headers)
+                response = await http.post(
+                    self._url(), json={"query": query, "variables": variables or {}}, headers=headers
+                )
         except Exception as exc:  # noqa: BLE001
             self._fail(op, f"{type(exc).__name__}: {exc}")
             return None
@@ -357,17 +472,30 @@ class Driver:
         return data
 
     async def setup(self, http) -> tuple[str, str, list[tuple[int, str]]]:
-        login = await self.gql(http, "login", "mutation($i: LoginInput!) { login(input: $i) { token errors { message } } }",
-                               {"i": {"login": "soakadmin", "password": PASSWORD}})
+        login = await self.gql(
+            http,
+            "login",
+            "mutation($i: LoginInput!) { login(input: $i) { token errors { message } } }",
+            {"i": {"login": "soakadmin", "password": PASSWORD}},
+        )
         admin = login["login"]["token"]
-        space = await self.gql(http, "setup", "mutation($i: CreateSpaceInput!) { createSpace(input: $i) { space { id } errors { message } } }",
-                               {"i": {"name": f"Soak {uuid.uuid4().hex[:6]}", "description": "soak"}}, admin)
+        space = await self.gql(
+            http,
+            "setup",
+            "mutation($i: CreateSpaceInput!) { createSpace(input: $i) { space { id } errors { message } } }",
+            {"i": {"name": f"Soak {uuid.uuid4().hex[:6]}", "description": "soak"}},
+            admin,
+        )
         space_id = space["createSpace"]["space"]["id"]
         members = []
         for i in range(self.clients * 2):
             name = f"soak{i}_{uuid.uuid4().hex[:4]}"
-            done = await self.gql(http, "register", "mutation($i: RegisterInput!) { register(input: $i) { token user { id } errors { message } } }",
-                                  {"i": {"username": name, "email": f"{name}@example.org", "password": PASSWORD}})
+            done = await self.gql(
+                http,
+                "register",
+                "mutation($i: RegisterInput!) { register(input: $i) { token user { id } errors { message } } }",
+                {"i": {"username": name, "email": f"{name}@example.org", "password": PASSWORD}},
+            )
             members.append((done["register"]["user"]["id"], done["register"]["token"]))
         return admin, space_id, members
 
@@ -377,16 +505,31 @@ class Driver:
         port = self.ports[number % len(self.ports)]  # one subscriber per app process
         while time.monotonic() < self.deadline:
             try:
-                async with websockets.connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+                async with websockets.connect(
+                    f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"]
+                ) as ws:
                     self.subs["connections"] += 1
-                    await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
+                    await ws.send(
+                        json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
+                    )
                     await ws.recv()
-                    await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
-                        "query": "subscription($s: ID!) { topicActivity(spaceId: $s) { action topic { id title } } }",
-                        "variables": {"s": space_id}}}))
+                    await ws.send(
+                        json.dumps(
+                            {
+                                "id": "1",
+                                "type": "subscribe",
+                                "payload": {
+                                    "query": "subscription($s: ID!) { topicActivity(spaceId: $s) { action topic { id title } } }",
+                                    "variables": {"s": space_id},
+                                },
+                            }
+                        )
+                    )
                     while time.monotonic() < self.deadline:
                         try:
-                            message = json.loads(await asyncio.wait_for(ws.recv(), max(self.deadline - time.monotonic(), 0.1)))
+                            message = json.loads(
+                                await asyncio.wait_for(ws.recv(), max(self.deadline - time.monotonic(), 0.1))
+                            )
                         except TimeoutError:
                             break
                         if message["type"] == "next":
@@ -412,29 +555,54 @@ class Driver:
             await getattr(self, op)(http, space_id, user_id, token)
 
     async def list_topics(self, http, space_id, user_id, token) -> None:
-        await self.gql(http, "list_topics", "query($s: ID) { topics(spaceId: $s, first: 20) { edges { node { id title replyCount score author { username } } } } }",
-                       {"s": space_id}, random.choice([token, None]))
+        await self.gql(
+            http,
+            "list_topics",
+            "query($s: ID) { topics(spaceId: $s, first: 20) { edges { node { id title replyCount score author { username } } } } }",
+            {"s": space_id},
+            random.choice([token, None]),
+        )
 
     async def read_topic(self, http, space_id, user_id, token) -> None:
         pool = self.created["topics"] + self.created["questions"]
         if not pool:
             return await self.list_topics(http, space_id, user_id, token)
-        await self.gql(http, "read_topic", "query($id: ID!) { node(id: $id) { ... on Topic { id title bodyHtml posts(first: 20) { edges { node { id bodyHtml score author { username } } } } } } }",
-                       {"id": random.choice(pool)}, random.choice([token, None]))
+        await self.gql(
+            http,
+            "read_topic",
+            "query($id: ID!) { node(id: $id) { ... on Topic { id title bodyHtml posts(first: 20) { edges { node { id bodyHtml score author { username } } } } } } }",
+            {"id": random.choice(pool)},
+            random.choice([token, None]),
+        )
 
     async def search(self, http, space_id, user_id, token) -> None:
-        await self.gql(http, "search", "query($q: String!) { search(query: $q, first: 10) { totalCount edges { node { __typename } } } }",
-                       {"q": random.choice(WORDS)}, token)
+        await self.gql(
+            http,
+            "search",
+            "query($q: String!) { search(query: $q, first: 10) { totalCount edges { node { __typename } } } }",
+            {"q": random.choice(WORDS)},
+            token,
+        )
 
     async def create_topic(self, http, space_id, user_id, token) -> None:
-        done = await self.gql(http, "create_topic", "mutation($i: CreateTopicInput!) { createTopic(input: $i) { topic { id } errors { message } } }",
-                              {"i": {"spaceId": space_id, "title": _text(5).title(), "body": _text(30)}}, token)
+        done = await self.gql(
+            http,
+            "create_topic",
+            "mutation($i: CreateTopicInput!) { createTopic(input: $i) { topic { id } errors { message } } }",
+            {"i": {"spaceId": space_id, "title": _text(5).title(), "body": _text(30)}},
+            token,
+        )
         if done:
             self.created["topics"].append(done["createTopic"]["topic"]["id"])
 
     async def ask_question(self, http, space_id, user_id, token) -> None:
-        done = await self.gql(http, "ask_question", "mutation($i: AskQuestionInput!) { askQuestion(input: $i) { question { id } errors { message } } }",
-                              {"i": {"spaceId": space_id, "title": "How " + _text(5) + "?", "body": _text(30)}}, token)
+        done = await self.gql(
+            http,
+            "ask_question",
+            "mutation($i: AskQuestionInput!) { askQuestion(input: $i) { question { id } errors { message } } }",
+            {"i": {"spaceId": space_id, "title": "How " + _text(5) + "?", "body": _text(30)}},
+            token,
+        )
         if done:
             self.created["questions"].append(done["askQuestion"]["question"]["id"])
             self.authors[done["askQuestion"]["question"]["id"]] = user_id
@@ -442,16 +610,26 @@ class Driver:
     async def create_post(self, http, space_id, user_id, token) -> None:
         if not self.created["topics"]:
             return await self.create_topic(http, space_id, user_id, token)
-        done = await self.gql(http, "create_post", "mutation($i: CreatePostInput!) { createPost(input: $i) { post { id } errors { message } } }",
-                              {"i": {"topicId": random.choice(self.created["topics"]), "body": _text(20)}}, token)
+        done = await self.gql(
+            http,
+            "create_post",
+            "mutation($i: CreatePostInput!) { createPost(input: $i) { post { id } errors { message } } }",
+            {"i": {"topicId": random.choice(self.created["topics"]), "body": _text(20)}},
+            token,
+        )
         if done:
             self.created["posts"].append(done["createPost"]["post"]["id"])
 
     async def answer(self, http, space_id, user_id, token) -> None:
         if not self.created["questions"]:
             return await self.ask_question(http, space_id, user_id, token)
-        done = await self.gql(http, "answer", "mutation($i: AnswerQuestionInput!) { answerQuestion(input: $i) { answer { id } errors { message } } }",
-                              {"i": {"questionId": random.choice(self.created["questions"]), "body": _text(20)}}, token)
+        done = await self.gql(
+            http,
+            "answer",
+            "mutation($i: AnswerQuestionInput!) { answerQuestion(input: $i) { answer { id } errors { message } } }",
+            {"i": {"questionId": random.choice(self.created["questions"]), "body": _text(20)}},
+            token,
+        )
         if done:
             post_id = done["answerQuestion"]["answer"]["id"]
             self.authors[post_id] = user_id
@@ -465,15 +643,25 @@ class Driver:
             return await self.answer(http, space_id, user_id, token)
         kind, subject = random.choice(subjects)
         value = random.choice(["UP", "UP", "NONE"])  # downvotes need reputation new members lack
-        done = await self.gql(http, "vote", "mutation($i: VoteInput!) { vote(input: $i) { errors { code message } } }",
-                              {"i": {"subjectId": subject, "value": value}}, token)
+        done = await self.gql(
+            http,
+            "vote",
+            "mutation($i: VoteInput!) { vote(input: $i) { errors { code message } } }",
+            {"i": {"subjectId": subject, "value": value}},
+            token,
+        )
         if done:
             self.votes[f"{user_id}|{kind}:{_raw_id(subject)}"] = {"UP": 1, "DOWN": -1, "NONE": 0}[value]
 
     async def upload(self, http, space_id, user_id, token) -> None:
-        done = await self.gql(http, "upload", "mutation($i: UploadMediaInput!) { uploadMedia(input: $i) { mediaFile { id } errors { message } } }",
-                              {"i": {"file": None, "purpose": "POST", "alt": "soak"}}, token,
-                              files={"0": ("soak.png", _png(), "image/png")})
+        done = await self.gql(
+            http,
+            "upload",
+            "mutation($i: UploadMediaInput!) { uploadMedia(input: $i) { mediaFile { id } errors { message } } }",
+            {"i": {"file": None, "purpose": "POST", "alt": "soak"}},
+            token,
+            files={"0": ("soak.png", _png(), "image/png")},
+        )
         if done:
             self.created["uploads"].append(done["uploadMedia"]["mediaFile"]["id"])
 
@@ -491,8 +679,12 @@ class Driver:
             await asyncio.gather(*subscribers)
         return {
             "elapsed": time.monotonic() - self.started,
-            "latencies": self.latencies, "per_minute": self.per_minute, "errors": dict(self.errors),
-            "error_samples": self.error_samples, "created": self.created, "votes": self.votes,
+            "latencies": self.latencies,
+            "per_minute": self.per_minute,
+            "errors": dict(self.errors),
+            "error_samples": self.error_samples,
+            "created": self.created,
+            "votes": self.votes,
             "subscriptions": self.subs,
         }
 

@@ -54,23 +54,38 @@ async def _seed(settings) -> dict:
     await migrate(settings)
     try:
         password_hash = await hash_password("bench-password-0123")
-        admin = await User.create(username="admin", username_key="admin", email="admin@bench.example",
-                                  password_hash=password_hash, display_name="Admin", role=Role.ADMIN)
+        admin = await User.create(
+            username="admin",
+            username_key="admin",
+            email="admin@bench.example",
+            password_hash=password_hash,
+            display_name="Admin",
+            role=Role.ADMIN,
+        )
         space = await create_space(admin, SpaceInput(name="General"))
         old = _article_lines(8000, 1)
         new = list(old)
         rng = random.Random(2)
         for _ in range(250):
             new[rng.randrange(len(new))] = "edited line"
-        article = await Article.create(title="Long guide", slug="long-guide", body="\n".join(new),
-                                       status=ArticleStatus.PUBLISHED, visibility=Visibility.PUBLIC,
-                                       created_by=admin, revision_number=2)
+        article = await Article.create(
+            title="Long guide",
+            slug="long-guide",
+            body="\n".join(new),
+            status=ArticleStatus.PUBLISHED,
+            visibility=Visibility.PUBLIC,
+            created_by=admin,
+            revision_number=2,
+        )
         first = await ArticleRevision.create(article=article, number=1, title="Long guide", body="\n".join(old))
         second = await ArticleRevision.create(article=article, number=2, title="Long guide", body="\n".join(new))
         return {
-            "token": await issue_token(admin, settings), "space": node_global_id("Space", space.id),
-            "revisions": {"a": node_global_id("ArticleRevision", first.id),
-                          "b": node_global_id("ArticleRevision", second.id)},
+            "token": await issue_token(admin, settings),
+            "space": node_global_id("Space", space.id),
+            "revisions": {
+                "a": node_global_id("ArticleRevision", first.id),
+                "b": node_global_id("ArticleRevision", second.id),
+            },
         }
     finally:
         await close_db()
@@ -87,8 +102,14 @@ async def _heavy(http: httpx.AsyncClient, seed: dict, stop: float, done: list[tu
             response = await http.post("/graphql", headers=auth, json={"query": DIFF, "variables": seed["revisions"]})
             kind = "revisionDiff 8,000 lines"
         else:
-            response = await http.post("/graphql", headers=auth, json={"query": CREATE_TOPIC, "variables": {
-                "input": {"spaceId": seed["space"], "title": f"Brackets {index}", "body": body}}})
+            response = await http.post(
+                "/graphql",
+                headers=auth,
+                json={
+                    "query": CREATE_TOPIC,
+                    "variables": {"input": {"spaceId": seed["space"], "title": f"Brackets {index}", "body": body}},
+                },
+            )
             kind = "createTopic 100 KB pathological"
         payload = response.json()
         if response.status_code != 200 or payload.get("errors"):
@@ -116,14 +137,18 @@ async def _measure(url: str, seed: dict, seconds: float, concurrency: int, heavy
 
 def print_report(result: dict, seconds: float, concurrency: int, heavy: int, workers: int) -> None:
     idle, busy = result["idle"], result["busy"]
-    print(f"Stall benchmark: uvicorn (1 process, {workers} CPU worker processes) on loopback; light query "
-          f"`viewer` from {concurrency} clients, {seconds:g} s per phase")
+    print(
+        f"Stall benchmark: uvicorn (1 process, {workers} CPU worker processes) on loopback; light query "
+        f"`viewer` from {concurrency} clients, {seconds:g} s per phase"
+    )
     print(f"{'phase':<34}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}")
     print(f"{'idle server':<34}{idle['requests']:>9}{idle['rps']:>9.0f}{idle['p50_ms']:>9.2f}{idle['p99_ms']:>9.2f}")
     label = f"while {heavy} clients send heavy work"
     print(f"{label:<34}{busy['requests']:>9}{busy['rps']:>9.0f}{busy['p50_ms']:>9.2f}{busy['p99_ms']:>9.2f}")
-    print(f"light query p99 under heavy load: {busy['p99_ms'] / idle['p99_ms']:.2f}x idle "
-          f"(p50 {busy['p50_ms'] / idle['p50_ms']:.2f}x)")
+    print(
+        f"light query p99 under heavy load: {busy['p99_ms'] / idle['p99_ms']:.2f}x idle "
+        f"(p50 {busy['p50_ms'] / idle['p50_ms']:.2f}x)"
+    )
     kinds: dict[str, list[float]] = {}
     for kind, seconds_taken in result["heavy"]:
         kinds.setdefault(kind, []).append(seconds_taken)
@@ -137,8 +162,15 @@ def _serve(port: int) -> None:
     from api.app import create_app
     from api.settings import Settings
 
-    uvicorn.run(create_app(Settings.from_env(env_file=None)), host="127.0.0.1", port=port,
-                log_level="warning", access_log=False, ws="none", lifespan="on")
+    uvicorn.run(
+        create_app(Settings.from_env(env_file=None)),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        ws="none",
+        lifespan="on",
+    )
 
 
 async def run(args: argparse.Namespace) -> dict:
@@ -154,8 +186,9 @@ async def run(args: argparse.Namespace) -> dict:
         settings = Settings.from_env(env, env_file=None)
         seed = await _seed(settings)
         port = free_port()
-        server = subprocess.Popen([sys.executable, "-m", "bench.stall", "--serve", str(port)],
-                                  env={**os.environ, **env})
+        server = subprocess.Popen(
+            [sys.executable, "-m", "bench.stall", "--serve", str(port)], env={**os.environ, **env}
+        )
         try:
             url = f"http://127.0.0.1:{port}"
             _wait_until_up(url, server)

@@ -39,13 +39,20 @@ def cmd_move_media(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--to", choices=["object", "disk"], required=True,
-                        help="object: MEDIA_ROOT to MEDIA_STORAGE_URL; disk: back again")
-    parser.add_argument("--delete-source", action="store_true",
-                        help="delete each blob from the source once the target holds it")
+    parser.add_argument(
+        "--to",
+        choices=["object", "disk"],
+        required=True,
+        help="object: MEDIA_ROOT to MEDIA_STORAGE_URL; disk: back again",
+    )
+    parser.add_argument(
+        "--delete-source", action="store_true", help="delete each blob from the source once the target holds it"
+    )
 
 
 MOVE_MEDIA = Command(
-    "move-media", "copy stored media from disk to object storage or back (resumable; run again after an interruption)",
-    cmd_move_media, _configure,
+    "move-media",
+    "copy stored media from disk to object storage or back (resumable; run again after an interruption)",
+    cmd_move_media,
+    _configure,
 )

@@ -107,7 +107,9 @@ def process_image(data: bytes, pillow_format: str, *, max_pixels: int) -> Proces
 
     result = ProcessedImage(
         original=_encode_original(image, pillow_format),
-        width=image.width, height=image.height, animated=animated,
+        width=image.width,
+        height=image.height,
+        animated=animated,
     )
     result.variants = _variants(image)
     result.placeholder_color, result.placeholder = _placeholder(result.variants[-1], image)
@@ -119,9 +121,7 @@ def _clean(source: Image.Image) -> Image.Image:
     icc = source.info.get("icc_profile")
     # In place: no second full-size copy of the pixels (the source is discarded anyway).
     upright = ImageOps.exif_transpose(source, in_place=True) or source
-    has_alpha = upright.mode in ("RGBA", "LA", "PA") or (
-        upright.mode == "P" and "transparency" in upright.info
-    )
+    has_alpha = upright.mode in ("RGBA", "LA", "PA") or (upright.mode == "P" and "transparency" in upright.info)
     mode = "RGBA" if has_alpha else "RGB"
     if upright.mode.startswith("I") or upright.mode == "F":
         # 16-bit greyscale (PNG): scale to 8 bits; a plain convert would clip it to white.
@@ -130,9 +130,10 @@ def _clean(source: Image.Image) -> Image.Image:
         upright = upright.convert("RGB")
     if icc:
         try:
-            upright = ImageCms.profileToProfile(
-                upright, ImageCms.ImageCmsProfile(io.BytesIO(icc)), _SRGB, outputMode=mode
-            ) or upright
+            upright = (
+                ImageCms.profileToProfile(upright, ImageCms.ImageCmsProfile(io.BytesIO(icc)), _SRGB, outputMode=mode)
+                or upright
+            )
         except (ImageCms.PyCMSError, OSError, ValueError):
             pass  # a broken profile: keep the pixels as they are
     if upright.mode != mode:

@@ -75,8 +75,9 @@ async def named_blobs() -> list[str]:
     return sorted(names)
 
 
-def _move_all(source: Storage, target: Storage, names: list[str], delete_source: bool,
-              progress: Callable[[str], None] | None) -> MoveReport:
+def _move_all(
+    source: Storage, target: Storage, names: list[str], delete_source: bool, progress: Callable[[str], None] | None
+) -> MoveReport:
     report = MoveReport()
     # A failure stops the run once the copies in flight have finished (run again to resume).
     with ThreadPoolExecutor(CONCURRENCY) as pool:
@@ -103,8 +104,9 @@ def _move_all(source: Storage, target: Storage, names: list[str], delete_source:
     return report
 
 
-async def move_media(settings: Settings, to: str, *, delete_source: bool = False,
-                     progress: Callable[[str], None] | None = None) -> MoveReport:
+async def move_media(
+    settings: Settings, to: str, *, delete_source: bool = False, progress: Callable[[str], None] | None = None
+) -> MoveReport:
     source, target = endpoints(settings, to)
     names = await named_blobs()
     return await asyncio.to_thread(_move_all, source, target, names, delete_source, progress)

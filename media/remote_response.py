@@ -37,8 +37,9 @@ def parse_range(header: str, size: int) -> tuple[int, int] | Literal[False] | No
     return start, min(end, size)
 
 
-async def remote_response(request: Request, storage: S3Storage, sha256: str, headers: dict[str, str],
-                          media_type: str, filename: str | None) -> Response:
+async def remote_response(
+    request: Request, storage: S3Storage, sha256: str, headers: dict[str, str], media_type: str, filename: str | None
+) -> Response:
     size = await storage.size_async(sha256)
     if size is None:
         return PlainTextResponse("Not found.", status_code=404, headers={"x-content-type-options": "nosniff"})
@@ -46,7 +47,8 @@ async def remote_response(request: Request, storage: S3Storage, sha256: str, hea
     if filename is not None:
         quoted = quote(filename)
         headers["content-disposition"] = (
-            f"attachment; filename*=utf-8''{quoted}" if quoted != filename else f'attachment; filename="{filename}"')
+            f"attachment; filename*=utf-8''{quoted}" if quoted != filename else f'attachment; filename="{filename}"'
+        )
     start, end, status = 0, size, 200
     wanted = request.headers.get("range")
     if_range = request.headers.get("if-range")
@@ -61,5 +63,6 @@ async def remote_response(request: Request, storage: S3Storage, sha256: str, hea
     headers["content-length"] = str(end - start)
     if request.method == "HEAD" or end == start:
         return Response(status_code=status, headers=headers, media_type=media_type)
-    return StreamingResponse(storage.open_async(sha256, start, end), status_code=status, headers=headers,
-                             media_type=media_type)
+    return StreamingResponse(
+        storage.open_async(sha256, start, end), status_code=status, headers=headers, media_type=media_type
+    )

@@ -45,7 +45,8 @@ async def serve_media(request: Request) -> Response:
         left = verify(settings, name, request.query_params.get("exp"), request.query_params.get("sig"))
         if left is None:
             return PlainTextResponse(
-                "This link is not valid or has expired.", status_code=403,
+                "This link is not valid or has expired.",
+                status_code=403,
                 headers={"x-content-type-options": "nosniff", "cache-control": "no-store"},
             )
         cache_control = f"private, max-age={left}"
@@ -78,8 +79,13 @@ async def serve_media(request: Request) -> Response:
 
         return await remote_response(request, storage, sha256, headers, variant.mime_type, filename)
     if filename is not None:
-        return FileResponse(path, headers=headers, media_type=variant.mime_type, filename=filename,
-                            content_disposition_type="attachment")
+        return FileResponse(
+            path,
+            headers=headers,
+            media_type=variant.mime_type,
+            filename=filename,
+            content_disposition_type="attachment",
+        )
     return FileResponse(path, headers=headers, media_type=variant.mime_type)
 
 

@@ -43,8 +43,20 @@ BY_MIME = {s.mime_type: s for s in ALL}
 # ISO base media brands (the `ftyp` box): audio-only brands, the rest play as MP4 video.
 _AUDIO_BRANDS = {b"M4A ", b"M4B ", b"M4P ", b"F4A ", b"F4B "}
 _VIDEO_BRANDS = {
-    b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"dash", b"M4V ",
-    b"mmp4", b"MSNV", b"NDAS", b"f4v ",
+    b"isom",
+    b"iso2",
+    b"iso4",
+    b"iso5",
+    b"iso6",
+    b"mp41",
+    b"mp42",
+    b"avc1",
+    b"dash",
+    b"M4V ",
+    b"mmp4",
+    b"MSNV",
+    b"NDAS",
+    b"f4v ",
 }
 
 

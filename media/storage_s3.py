@@ -56,8 +56,9 @@ def parse_storage_url(url: str) -> S3Location:
     endpoint = query.get("endpoint")
     if endpoint is not None and urlparse(endpoint).scheme not in {"http", "https"}:
         raise ValueError("endpoint must be an http(s):// URL")
-    return S3Location(bucket=parsed.netloc, prefix=parsed.path.strip("/"), endpoint=endpoint,
-                      region=query.get("region", "us-east-1"))
+    return S3Location(
+        bucket=parsed.netloc, prefix=parsed.path.strip("/"), endpoint=endpoint, region=query.get("region", "us-east-1")
+    )
 
 
 def _key(sha256: str) -> str:
@@ -82,10 +83,14 @@ class S3Storage:
         if access_key_id:
             config["access_key_id"] = access_key_id
             config["secret_access_key"] = secret_access_key
-        client_options: ClientConfig = {"allow_http": bool(location.endpoint and location.endpoint.startswith("http://")),
-                          "timeout": "60s", "connect_timeout": "10s"}
-        self.store = S3Store(location.bucket, prefix=location.prefix or None, config=config,
-                             client_options=client_options)
+        client_options: ClientConfig = {
+            "allow_http": bool(location.endpoint and location.endpoint.startswith("http://")),
+            "timeout": "60s",
+            "connect_timeout": "10s",
+        }
+        self.store = S3Store(
+            location.bucket, prefix=location.prefix or None, config=config, client_options=client_options
+        )
 
     def describe(self) -> str:
         return f"s3://{self.location.bucket}/{self.location.prefix}"
@@ -181,6 +186,7 @@ def s3_storage(url: str, access_key_id: str = "", secret_access_key: str = "") -
     """The storage of an `s3://` URL (one instance per URL and key)."""
     key = (url, access_key_id)
     if key not in _storages:
-        _storages[key] = S3Storage(parse_storage_url(url), access_key_id=access_key_id,
-                                   secret_access_key=secret_access_key)
+        _storages[key] = S3Storage(
+            parse_storage_url(url), access_key_id=access_key_id, secret_access_key=secret_access_key
+        )
     return _storages[key]

@@ -29,8 +29,7 @@ def _signature(settings: Settings, name: str, expires: int) -> str:
     return base64.urlsafe_b64encode(mac).decode().rstrip("=")
 
 
-def media_url(settings: Settings, sha256: str, extension: str, *, signed: bool = False,
-              at: float | None = None) -> str:
+def media_url(settings: Settings, sha256: str, extension: str, *, signed: bool = False, at: float | None = None) -> str:
     """The URL of a stored blob; `signed` adds an expiring signature (for private files)."""
     name = file_name(sha256, extension)
     url = f"{settings.media_url_prefix.rstrip('/')}/{name}"
@@ -42,8 +41,9 @@ def media_url(settings: Settings, sha256: str, extension: str, *, signed: bool =
     return f"{url}?exp={expires}&sig={_signature(settings, name, expires)}"
 
 
-def verify(settings: Settings, name: str, expires: str | None, signature: str | None,
-           *, at: float | None = None) -> int | None:
+def verify(
+    settings: Settings, name: str, expires: str | None, signature: str | None, *, at: float | None = None
+) -> int | None:
     """Seconds left of a valid, unexpired signature for `name`, or None."""
     if not expires or not signature or not expires.isdigit() or len(expires) > 12:
         return None

@@ -10,6 +10,7 @@ import importlib
 from functools import lru_cache
 
 import strawberry
+
 # Aliased: importing the submodule `schema.relay` rebinds the name `relay` in this package.
 from strawberry import relay as strawberry_relay
 from strawberry.tools import merge_types
@@ -19,12 +20,17 @@ from api.settings import Settings, get_settings
 from schema.execution import ExecutionContext
 from schema.extensions import build_extensions
 
+
 def _node_query() -> type:
     # A new class per build: strawberry's node field may be bound to one schema only.
     @strawberry.type(name="NodeQuery", description="Relay node lookups.")
     class NodeQuery:
-        node: strawberry_relay.Node | None = strawberry_relay.node(description="Any object by its global id, if visible to the viewer.")
-        nodes: list[strawberry_relay.Node | None] = strawberry_relay.node(description="Several objects by global id, in order.")
+        node: strawberry_relay.Node | None = strawberry_relay.node(
+            description="Any object by its global id, if visible to the viewer."
+        )
+        nodes: list[strawberry_relay.Node | None] = strawberry_relay.node(
+            description="Several objects by global id, in order."
+        )
 
     return NodeQuery
 
@@ -57,7 +63,8 @@ def _build(settings: Settings) -> strawberry.Schema:
     subscriptions = _roots("Subscription")
     subscription = (
         _described(merge_types("Subscription", subscriptions), "Live events over graphql-transport-ws.")
-        if subscriptions else None
+        if subscriptions
+        else None
     )
     return strawberry.Schema(
         query=query,

@@ -15,22 +15,24 @@ from api.domain import notifications as notifications_domain
 from api.models import accounts as models
 from api.models.notifications import Notification as NotificationModel
 from api.policy import can_view
-from schema.live import events, require_viewer
 from schema.context import Info
-from schema.errors import UserError
-from schema.permissions import IsSelfOrAdmin, IsStaff, Require, guard
 from schema.enums import described_enum
+from schema.errors import UserError
+from schema.live import events, require_viewer
+from schema.permissions import IsSelfOrAdmin, IsStaff, Require, guard
 from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate, parse_id
 
 if TYPE_CHECKING:
+    from schema.engagement.types import Title
     from schema.growth.tiers import Tier
     from schema.media import MediaFile
-    from schema.engagement.types import Title
     from schema.moderation.sanctions import MemberModeration
 
 Role = models.Role
 described_enum(
-    Role, name="Role", description="Community roles, from least to most rights.",
+    Role,
+    name="Role",
+    description="Community roles, from least to most rights.",
     values={
         "MEMBER": "A signed-up member: reads, posts and votes.",
         "MODERATOR": "A member who also moderates content and members.",
@@ -39,9 +41,10 @@ described_enum(
 )
 UserStatus = models.UserStatus
 described_enum(
-    UserStatus, name="UserStatus",
+    UserStatus,
+    name="UserStatus",
     description="Lifecycle stage: from days without activity (LIFECYCLE_AT_RISK_DAYS, LIFECYCLE_INACTIVE_DAYS); "
-                "ACTIVE again on the member's next visit. Nothing is deleted at any stage.",
+    "ACTIVE again on the member's next visit. Nothing is deleted at any stage.",
     values={
         "ACTIVE": "Active within LIFECYCLE_AT_RISK_DAYS, or back since.",
         "AT_RISK": "No activity for LIFECYCLE_AT_RISK_DAYS community days (reminded).",
@@ -64,9 +67,11 @@ class User(ModelNode):
     created_at: datetime = strawberry.field(description="When the member joined.")
     last_seen_at: datetime | None = strawberry.field(description="When the member was last active (5 min granularity).")
     last_active_day: date | None = strawberry.field(
-        description="Community day of the member's latest activity (any request); null if never seen since it existed.")
+        description="Community day of the member's latest activity (any request); null if never seen since it existed."
+    )
     trust_level: int = strawberry.field(
-        description="Trust level 0 (new) to 4 (leader), earned from activity; see README \"Trust levels\".")
+        description='Trust level 0 (new) to 4 (leader), earned from activity; see README "Trust levels".'
+    )
 
     @strawberry.field(
         description="Whether staff locked the trust level against automatic changes (staff only; null for others).",
@@ -86,7 +91,7 @@ class User(ModelNode):
 
     @strawberry.field(
         description="Whether the member confirmed their email address by a mailed link; only the member and admins "
-                    "see it.",
+        "see it.",
         extensions=[PermissionExtension(permissions=[IsSelfOrAdmin()], fail_silently=True)],
     )
     @staticmethod
@@ -95,7 +100,7 @@ class User(ModelNode):
 
     @strawberry.field(
         description="Language of mail to the member (en, zh-CN); empty: the community's default. Only the member "
-                    "and admins see it.",
+        "and admins see it.",
         extensions=[PermissionExtension(permissions=[IsSelfOrAdmin()], fail_silently=True)],
     )
     @staticmethod
@@ -121,7 +126,9 @@ class User(ModelNode):
 
     @strawberry.field(description="The title (头衔) the member chose to show beside their name, if any.")
     @staticmethod
-    async def title(root: strawberry.Parent[models.User], info: Info) -> Annotated[Title, strawberry.lazy("schema.engagement.types")] | None:
+    async def title(
+        root: strawberry.Parent[models.User], info: Info
+    ) -> Annotated[Title, strawberry.lazy("schema.engagement.types")] | None:
         from api.domain.engagement.titles import load_displayed_titles
 
         return await info.context.loaders.custom("engagement.displayed_title", load_displayed_titles).load(root.id)
@@ -168,9 +175,13 @@ class Viewer:
 
     @strawberry.field(description="The viewer's notifications, newest first.")
     async def notifications(
-        self, info: Info,
+        self,
+        info: Info,
         unread_only: Annotated[bool, strawberry.argument(description="Only the unread ones.")] = False,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Notification]:
         query = NotificationModel.filter(user_id=self.user.id).order_by("-created_at", "-id")
         if unread_only:
@@ -191,13 +202,18 @@ class Payload:
 
 @strawberry.input(description="A new member account.")
 class RegisterInput:
-    username: str = strawberry.field(description=(
-        "2-32 letters (any script), digits, `_`, `-`, `.`; stored NFKC-normalised, and refused when "
-        "it looks like an existing member's (Unicode confusables)."))
+    username: str = strawberry.field(
+        description=(
+            "2-32 letters (any script), digits, `_`, `-`, `.`; stored NFKC-normalised, and refused when "
+            "it looks like an existing member's (Unicode confusables)."
+        )
+    )
     email: str = strawberry.field(description="Email address, unique.")
     password: str = strawberry.field(description="At least MIN_PASSWORD_LENGTH characters, not common.")
-    display_name: str | None = strawberry.field(default=None, description=(
-        "Shown name; defaults to the username. Bidi controls and invisible characters are removed."))
+    display_name: str | None = strawberry.field(
+        default=None,
+        description=("Shown name; defaults to the username. Bidi controls and invisible characters are removed."),
+    )
     invite_code: str | None = strawberry.field(
         default=None, description="Invitation code, needed when the community admits members by invitation."
     )
@@ -250,7 +266,8 @@ class UpdateProfileInput:
     bio: str | None = strawberry.field(default=None, description="About text, at most 2000 characters.")
     interest_tags: list[str] | None = strawberry.field(default=None, description="At most 20 tags.")
     locale: str | None = strawberry.field(
-        default=None, description="Language of mail to the member: en or zh-CN; empty for the community's default.")
+        default=None, description="Language of mail to the member: en or zh-CN; empty for the community's default."
+    )
 
 
 @strawberry.type(description="Result of `updateProfile`.")
@@ -271,9 +288,7 @@ class SetUserRolePayload(Payload):
 
 @strawberry.input(description="Notifications to mark read.")
 class MarkNotificationsReadInput:
-    ids: list[strawberry.ID] | None = strawberry.field(
-        default=None, description="Global ids; omit to mark all read."
-    )
+    ids: list[strawberry.ID] | None = strawberry.field(default=None, description="Global ids; omit to mark all read.")
 
 
 @strawberry.type(description="Result of `markNotificationsRead`.")
@@ -303,9 +318,13 @@ class Query:
 
     @strawberry.field(description="Members, newest first, optionally filtered by role.")
     async def users(
-        self, info: Info,
+        self,
+        info: Info,
         role: Annotated[Role | None, strawberry.argument(description="Only members with this role.")] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[User]:
         query = models.User.all().order_by("-created_at", "-id")
         if role is not None:
@@ -318,13 +337,16 @@ class Mutation:
     @strawberry.mutation(description="Create a member account and sign in.")
     @guard(Require.ANYONE)
     async def register(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[RegisterInput, strawberry.argument(description="The new account.")],
     ) -> RegisterPayload:
         settings = info.context.settings
         user = await domain.register(
             domain.RegistrationInput(
-                username=input.username, email=input.email, password=input.password,
+                username=input.username,
+                email=input.email,
+                password=input.password,
                 display_name=input.display_name or input.username,
             ),
             settings=settings,
@@ -338,13 +360,18 @@ class Mutation:
     @strawberry.mutation(description="Exchange credentials for a bearer token. Failures are rate limited.")
     @guard(Require.ANYONE, rate_limited=False)
     async def login(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[LoginInput, strawberry.argument(description="The credentials.")],
     ) -> LoginPayload:
         client, agent = _client_of(info)
         user, token = await domain.login(
-            input.login, input.password, info.context.settings, info.context.limiter,
-            client=client, user_agent=agent,
+            input.login,
+            input.password,
+            info.context.settings,
+            info.context.limiter,
+            client=client,
+            user_agent=agent,
         )
         info.context.viewer = user
         return LoginPayload(user=user, token=token)
@@ -352,7 +379,8 @@ class Mutation:
     @strawberry.mutation(description="Revoke the token of this request (or all of the member's tokens).")
     @guard(Require.SIGNED_IN)
     async def logout(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[LogoutInput, strawberry.argument(description="Which sessions to end.")],
     ) -> LogoutPayload:
         ctx = info.context
@@ -364,13 +392,16 @@ class Mutation:
     @strawberry.mutation(description="Change the password; every other session is signed out.")
     @guard(Require.SIGNED_IN)
     async def change_password(
-        self, info: Info,
-        input: Annotated[ChangePasswordInput, strawberry.argument(
-            description="The current and the new password.")],
+        self,
+        info: Info,
+        input: Annotated[ChangePasswordInput, strawberry.argument(description="The current and the new password.")],
     ) -> ChangePasswordPayload:
         ctx = info.context
         user = await domain.change_password(
-            ctx.viewer, input.current_password, input.new_password, settings=ctx.settings,
+            ctx.viewer,
+            input.current_password,
+            input.new_password,
+            settings=ctx.settings,
             keep_token_id=ctx.token.id if ctx.token else None,
         )
         return ChangePasswordPayload(user=user)
@@ -378,35 +409,42 @@ class Mutation:
     @strawberry.mutation(description="Change the viewer's profile.")
     @guard(Require.MEMBER)
     async def update_profile(
-        self, info: Info,
-        input: Annotated[UpdateProfileInput, strawberry.argument(
-            description="The profile fields to change.")],
+        self,
+        info: Info,
+        input: Annotated[UpdateProfileInput, strawberry.argument(description="The profile fields to change.")],
     ) -> UpdateProfilePayload:
         user = await domain.update_profile(
             info.context.viewer,
             domain.ProfileInput(
-                display_name=input.display_name, bio=input.bio, interest_tags=input.interest_tags,
+                display_name=input.display_name,
+                bio=input.bio,
+                interest_tags=input.interest_tags,
                 locale=input.locale,
-            ), settings=info.context.settings,
+            ),
+            settings=info.context.settings,
         )
         return UpdateProfilePayload(user=user)
 
     @strawberry.mutation(description="Give a member another role (admins only).")
     @guard(Require.ADMIN)
     async def set_user_role(
-        self, info: Info,
-        input: Annotated[SetUserRoleInput, strawberry.argument(
-            description="The member and their new role.")],
+        self,
+        info: Info,
+        input: Annotated[SetUserRoleInput, strawberry.argument(description="The member and their new role.")],
     ) -> SetUserRolePayload:
-        user = await domain.set_role(info.context.viewer, parse_id(input.user_id, "User", "userId"), models.Role(input.role))
+        user = await domain.set_role(
+            info.context.viewer, parse_id(input.user_id, "User", "userId"), models.Role(input.role)
+        )
         return SetUserRolePayload(user=user)
 
     @strawberry.mutation(description="Mark some or all of the viewer's notifications read.")
     @guard(Require.SIGNED_IN)
     async def mark_notifications_read(
-        self, info: Info,
-        input: Annotated[MarkNotificationsReadInput, strawberry.argument(
-            description="Which notifications to mark read.")],
+        self,
+        info: Info,
+        input: Annotated[
+            MarkNotificationsReadInput, strawberry.argument(description="Which notifications to mark read.")
+        ],
     ) -> MarkNotificationsReadPayload:
         viewer = info.context.member
         ids = None if input.ids is None else [parse_id(i, "Notification", "ids") for i in input.ids]

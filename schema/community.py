@@ -26,7 +26,8 @@ class CommunitySetting:
 class CommunitySettingChange:
     key: str = strawberry.field(description="The setting's name (see `communitySettings`).")
     value: str | None = strawberry.field(
-        default=None, description="The value as the environment variable would hold it; null: back to the default.")
+        default=None, description="The value as the environment variable would hold it; null: back to the default."
+    )
 
 
 @strawberry.input(description="Changes to community settings, applied together or not at all.")
@@ -37,12 +38,17 @@ class UpdateCommunitySettingsInput:
 @strawberry.type(description="Result of `updateCommunitySettings`.")
 class UpdateCommunitySettingsPayload(Payload):
     settings: list[CommunitySetting] | None = strawberry.field(
-        default=None, description="Every community setting, as now in force.")
+        default=None, description="Every community setting, as now in force."
+    )
 
 
 def _views(views: list[domain.SettingView]) -> list[CommunitySetting]:
-    return [CommunitySetting(key=v.key, value=v.value, default=v.default, description=v.description,
-                             overridden=v.overridden) for v in views]
+    return [
+        CommunitySetting(
+            key=v.key, value=v.value, default=v.default, description=v.description, overridden=v.overridden
+        )
+        for v in views
+    ]
 
 
 @strawberry.type
@@ -54,17 +60,21 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Change community settings (admins): validated, logged in the moderation "
-                                     "log, effective at once in every app process.")
+    @strawberry.mutation(
+        description="Change community settings (admins): validated, logged in the moderation "
+        "log, effective at once in every app process."
+    )
     @guard(Require.ADMIN)
     async def update_community_settings(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[UpdateCommunitySettingsInput, strawberry.argument(description="The changes.")],
     ) -> UpdateCommunitySettingsPayload:
         if not input.changes:
             raise Invalid("Give at least one change.", field="changes")
-        await domain.update(info.context.viewer, [domain.Change(c.key, c.value) for c in input.changes],
-                            settings=info.context.base_settings)
+        await domain.update(
+            info.context.viewer,
+            [domain.Change(c.key, c.value) for c in input.changes],
+            settings=info.context.base_settings,
+        )
         return UpdateCommunitySettingsPayload(settings=_views(await domain.current(info.context.base_settings)))
-
-

@@ -41,8 +41,8 @@ from graphql import (
     SelectionSetNode,
     get_named_type,
     get_nullable_type,
-    is_list_type,
     is_leaf_type,
+    is_list_type,
     value_from_ast_untyped,
 )
 from strawberry.extensions import SchemaExtension
@@ -61,8 +61,13 @@ class CostTooHigh(GraphQLError):
 
 
 class _Walk:
-    def __init__(self, schema: GraphQLSchema, fragments: Mapping[str, FragmentDefinitionNode],
-                 variables: Mapping[str, Any], settings: Settings) -> None:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        variables: Mapping[str, Any],
+        settings: Settings,
+    ) -> None:
         self.schema = schema
         self.fragments = fragments
         self.variables = variables
@@ -121,7 +126,8 @@ class _Walk:
             if count > settings.page_size_max:
                 raise CostTooHigh(
                     f"`nodes(ids:)` takes at most {settings.page_size_max} ids; this query has {count:,}.",
-                    extensions={"code": "TOO_MANY_IDS", "ids": count, "limit": settings.page_size_max})
+                    extensions={"code": "TOO_MANY_IDS", "ids": count, "limit": settings.page_size_max},
+                )
             return count
         if "first" not in defined and "last" not in defined:
             return 1
@@ -131,12 +137,18 @@ class _Walk:
         return max(0, min(k, settings.page_size_max))
 
 
-def operation_cost(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
-                   variables: Mapping[str, Any] | None, settings: Settings) -> int:
+def operation_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+    settings: Settings,
+) -> int:
     """The cost of the operation `operation_name` of `document` (see the module's docstring)."""
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    operation = next((o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)),
-                     None)
+    operation = next(
+        (o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)), None
+    )
     if operation is None:
         return 0
     root = {
@@ -165,12 +177,14 @@ class QueryCostLimiter(SchemaExtension):
         execution = self.execution_context
         document = execution.graphql_document
         if document is not None:
-            cost = operation_cost(execution.schema._schema, document, execution.operation_name,
-                                  execution.variables, self.settings)
+            cost = operation_cost(
+                execution.schema._schema, document, execution.operation_name, execution.variables, self.settings
+            )
             limit = self.settings.max_query_cost
             if cost > limit:
                 raise CostTooHigh(
                     f"This query costs {cost:,}, more than the limit of {limit:,} (MAX_QUERY_COST). "
                     "Ask for fewer items with `first`/`last`, or for fewer nested lists.",
-                    extensions={"code": "QUERY_TOO_COSTLY", "cost": cost, "limit": limit})
+                    extensions={"code": "QUERY_TOO_COSTLY", "cost": cost, "limit": limit},
+                )
         yield

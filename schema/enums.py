@@ -31,7 +31,9 @@ def described_enum(cls: E, *, name: str, description: str, values: Mapping[str, 
 # Shared by every domain whose objects carry `api.models.accounts.Visibility`.
 Visibility = _Visibility
 described_enum(
-    Visibility, name="Visibility", description="Who may see an object.",
+    Visibility,
+    name="Visibility",
+    description="Who may see an object.",
     values={
         "PUBLIC": "Anyone, anonymous visitors included.",
         "MEMBERS": "Signed-in members.",

@@ -5,13 +5,16 @@ from __future__ import annotations
 import strawberry
 from graphql import GraphQLError
 
-from api.errors import DomainError, ErrorCode as _ErrorCode, ValidationErrors
+from api.errors import DomainError, ValidationErrors
+from api.errors import ErrorCode as _ErrorCode
 from api.request_info import current as current_request
 from schema.enums import described_enum
 
 ErrorCode = _ErrorCode
 described_enum(
-    ErrorCode, name="ErrorCode", description="Why a mutation was refused.",
+    ErrorCode,
+    name="ErrorCode",
+    description="Why a mutation was refused.",
     values={
         "INVALID": "The input is malformed, empty, too long or otherwise unacceptable.",
         "NOT_FOUND": "The object does not exist or the viewer may not see it.",

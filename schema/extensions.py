@@ -11,7 +11,6 @@ import re
 from collections.abc import Callable
 
 from graphql import ExecutionResult, GraphQLError
-from strawberry.types.graphql import OperationType
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -23,6 +22,7 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from strawberry.types.graphql import OperationType
 
 from api import metrics
 from api.settings import Settings
@@ -42,8 +42,14 @@ class HideFieldSuggestions(SchemaExtension):
         if errors:
             # In place: strawberry has already put this very list in the response it returns.
             errors[:] = [
-                GraphQLError(_SUGGESTION.sub("", e.message), nodes=e.nodes, source=e.source,
-                             positions=e.positions, path=e.path, extensions=e.extensions)
+                GraphQLError(
+                    _SUGGESTION.sub("", e.message),
+                    nodes=e.nodes,
+                    source=e.source,
+                    positions=e.positions,
+                    path=e.path,
+                    extensions=e.extensions,
+                )
                 for e in errors
             ]
 
@@ -58,8 +64,9 @@ class PublicQueryCache(SchemaExtension):
         key = None
         if ttl > 0 and context.viewer is None and execution.operation_type is OperationType.QUERY:
             version = await context.cache.version()
-            raw = json.dumps([execution.query, execution.variables, execution.operation_name],
-                             sort_keys=True, default=str)
+            raw = json.dumps(
+                [execution.query, execution.variables, execution.operation_name], sort_keys=True, default=str
+            )
             key = f"v{version}:{hashlib.sha256(raw.encode()).hexdigest()}"
             cached = await context.cache.get(key)
             metrics.cache_lookup(hit=cached is not None)
@@ -80,8 +87,9 @@ def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension] |
         # The depth and alias rules are made once per schema: QueryDepthLimiter and
         # MaxAliasesLimiter make new rule classes per instance (so per request), and
         # ValidationCache keys on the rule classes, so it never hit with them.
-        functools.partial(AddValidationRules, [
-            depth_rule(settings.max_query_depth, None), alias_rule(settings.max_aliases)]),
+        functools.partial(
+            AddValidationRules, [depth_rule(settings.max_query_depth, None), alias_rule(settings.max_aliases)]
+        ),
         functools.partial(ValidationCache, maxsize=512),
         functools.partial(QueryCostLimiter, settings=settings),  # schema/cost.py
         PublicQueryCache,
@@ -94,7 +102,6 @@ def build_extensions(settings: Settings) -> list[Callable[[], SchemaExtension] |
         extensions.append(HideFieldSuggestions)
     if not settings.debug:
         extensions.append(
-            functools.partial(MaskErrors, should_mask_error=should_mask_error,
-                              error_message="Internal server error.")
+            functools.partial(MaskErrors, should_mask_error=should_mask_error, error_message="Internal server error.")
         )
     return extensions

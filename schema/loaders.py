@@ -35,8 +35,7 @@ class Loaders:
 
         return self.custom(("by_id", model), batch)
 
-    def many(self, model: type[Model], fk: str, *, order_by: tuple[str, ...] = ("id",),
-             **filters: Any) -> DataLoader:
+    def many(self, model: type[Model], fk: str, *, order_by: tuple[str, ...] = ("id",), **filters: Any) -> DataLoader:
         """Loads lists of `model` rows whose `fk` column equals each key."""
 
         async def batch(keys: list[Any]) -> list[list[Any]]:
@@ -71,6 +70,7 @@ def now_or_later(loader: DataLoader, key: Any) -> Any:
 def then(value: Any, fn: Any) -> Any:
     """`fn(value)`, awaiting `value` first only when it is awaitable (see `now_or_later`)."""
     if inspect.isawaitable(value):
+
         async def later() -> Any:
             return fn(await value)
 

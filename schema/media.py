@@ -16,11 +16,11 @@ from strawberry import relay
 from strawberry.file_uploads import Upload
 
 from api.domain import media as domain
+from api.domain.attachments import attached_blobs
 from api.errors import Invalid
 from api.models import media as models
 from api.models.accounts import User as UserModel
 from media.sniff import BY_MIME
-from api.domain.attachments import attached_blobs
 from media.urls import media_url, sign_embedded
 from schema.accounts import Payload, User
 from schema.context import Info
@@ -31,7 +31,9 @@ from schema.relay import After, Before, Connection, First, Last, ModelNode, pagi
 
 MediaKind = models.MediaKind
 described_enum(
-    MediaKind, name="MediaKind", description="What a file is, decided from its content.",
+    MediaKind,
+    name="MediaKind",
+    description="What a file is, decided from its content.",
     values={
         "IMAGE": "JPEG, PNG, WebP or GIF image (stored re-encoded, with WebP variants).",
         "AUDIO": "MP3, OGG, M4A or WAV audio.",
@@ -41,7 +43,9 @@ described_enum(
 )
 MediaPurpose = models.MediaPurpose
 described_enum(
-    MediaPurpose, name="MediaPurpose", description="What a file is uploaded for.",
+    MediaPurpose,
+    name="MediaPurpose",
+    description="What a file is uploaded for.",
     values={
         "AVATAR": "A profile picture (images only).",
         "POST": "A picture embedded in a post or article (images only).",
@@ -57,8 +61,8 @@ async def embedded_html(info: Info, html: str, subject_type: str, subject_id: in
     allowed: set[str] = set()
     if not public:
         loader = info.context.loaders.custom(
-            ("media.attached_blobs", subject_type),
-            lambda ids: _attached(subject_type, ids))
+            ("media.attached_blobs", subject_type), lambda ids: _attached(subject_type, ids)
+        )
         allowed = await loader.load(subject_id)
     return sign_embedded(html, info.context.settings, allowed)
 
@@ -112,9 +116,7 @@ class MediaFile(ModelNode):
     placeholder: str = strawberry.field(
         description="A tiny blurred WebP as a `data:` URI (images), shown while the image loads."
     )
-    private: bool = strawberry.field(
-        description="Attached to something not public: its URLs are signed and expire."
-    )
+    private: bool = strawberry.field(description="Attached to something not public: its URLs are signed and expire.")
     created_at: datetime = strawberry.field(description="When it was uploaded.")
 
     @strawberry.field(description="Where to fetch the stored original; signed and expiring for private files.")
@@ -128,11 +130,14 @@ class MediaFile(ModelNode):
         rows = await info.context.loaders.many(models.MediaVariant, "media_file_id").load(root.id)
         return sorted(rows, key=lambda v: (v.name == "original", v.width or 0))
 
-    @strawberry.field(description="The URL of the smallest rendition at least `width` pixels wide "
-                                  "(the largest one if none is), for `<img srcset>`-style choices.")
+    @strawberry.field(
+        description="The URL of the smallest rendition at least `width` pixels wide "
+        "(the largest one if none is), for `<img srcset>`-style choices."
+    )
     @staticmethod
     async def url_for_width(
-        root: strawberry.Parent[models.MediaFile], info: Info,
+        root: strawberry.Parent[models.MediaFile],
+        info: Info,
         width: Annotated[int, strawberry.argument(description="The width, in pixels, to display at.")],
     ) -> str:
         rows = await info.context.loaders.many(models.MediaVariant, "media_file_id").load(root.id)
@@ -205,9 +210,13 @@ class SetAvatarPayload(Payload):
 class Query:
     @strawberry.field(description="The viewer's uploads, newest first.")
     async def my_media(
-        self, info: Info,
+        self,
+        info: Info,
         kind: Annotated[MediaKind | None, strawberry.argument(description="Only files of this kind.")] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[MediaFile]:
         viewer = info.context.viewer
         if viewer is None:
@@ -222,33 +231,44 @@ class Query:
         viewer = info.context.viewer
         if viewer is None:
             return None
-        return MediaUsage(used_bytes=await domain.used_bytes(viewer.id),
-                          quota_bytes=info.context.settings.media_quota_bytes)
+        return MediaUsage(
+            used_bytes=await domain.used_bytes(viewer.id), quota_bytes=info.context.settings.media_quota_bytes
+        )
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Upload a file (multipart request with the "
-                                     "`GraphQL-Require-Preflight` header). Images are re-encoded without metadata.")
+    @strawberry.mutation(
+        description="Upload a file (multipart request with the "
+        "`GraphQL-Require-Preflight` header). Images are re-encoded without metadata."
+    )
     @guard(Require.MEMBER)
     async def upload_media(
-        self, info: Info,
-        input: Annotated[UploadMediaInput, strawberry.argument(description="The file, its purpose and alternative text.")],
+        self,
+        info: Info,
+        input: Annotated[
+            UploadMediaInput, strawberry.argument(description="The file, its purpose and alternative text.")
+        ],
     ) -> UploadMediaPayload:
         ctx = info.context
         upload = input.file
         if not isinstance(upload, UploadFile):  # e.g. a string in JSON variables
             raise Invalid("Send the file as a part of a multipart request.", field="file")
         media_file = await domain.upload(
-            ctx.viewer, domain.UploadedFile(filename=upload.filename or "", stream=upload.file),
-            models.MediaPurpose(input.purpose), input.alt, settings=ctx.settings, limiter=ctx.limiter,
+            ctx.viewer,
+            domain.UploadedFile(filename=upload.filename or "", stream=upload.file),
+            models.MediaPurpose(input.purpose),
+            input.alt,
+            settings=ctx.settings,
+            limiter=ctx.limiter,
         )
         return UploadMediaPayload(media_file=media_file)
 
     @strawberry.mutation(description="Change the alternative text of one of the viewer's files (staff: any file).")
     @guard(Require.MEMBER)
     async def update_media(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[UpdateMediaInput, strawberry.argument(description="The file and its new text.")],
     ) -> UpdateMediaPayload:
         media_id = parse_id(input.media_id, "MediaFile", "mediaId")
@@ -258,7 +278,8 @@ class Mutation:
     @strawberry.mutation(description="Delete one of the viewer's files (staff: any file).")
     @guard(Require.MEMBER)
     async def delete_media(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[DeleteMediaInput, strawberry.argument(description="The file to delete.")],
     ) -> DeleteMediaPayload:
         media_id = parse_id(input.media_id, "MediaFile", "mediaId")
@@ -268,7 +289,8 @@ class Mutation:
     @strawberry.mutation(description="Use one of the viewer's uploaded images as their avatar, or remove it.")
     @guard(Require.MEMBER)
     async def set_avatar(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[SetAvatarInput, strawberry.argument(description="The image to use, or null to remove.")],
     ) -> SetAvatarPayload:
         media_id = None if input.media_id is None else parse_id(input.media_id, "MediaFile", "mediaId")

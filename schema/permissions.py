@@ -22,7 +22,12 @@ from strawberry.permission import BasePermission
 from api.errors import DomainError, Forbidden
 from api.models.accounts import Role
 from api.policies import (
-    active_restrictions, is_admin, is_staff, require_member, require_role, restriction_error,
+    active_restrictions,
+    is_admin,
+    is_staff,
+    require_member,
+    require_role,
+    restriction_error,
 )
 from api.ratelimit import enforce
 from schema.errors import user_errors
@@ -59,8 +64,9 @@ async def check_requirement(info: Any, require: Require) -> None:
         return
     if require in _ROLE_OF:
         require_role(viewer, _ROLE_OF[require])
-    elif (info.context.settings.require_verified_email and viewer.email_verified_at is None
-          and viewer.role == Role.MEMBER):
+    elif (
+        info.context.settings.require_verified_email and viewer.email_verified_at is None and viewer.role == Role.MEMBER
+    ):
         raise Forbidden("Verify your email address first (see requestEmailVerification).", field="email")
     error = restriction_error(await viewer_restrictions(info))
     if error:

@@ -26,12 +26,16 @@ T = TypeVar("T")
 _CURSOR_PREFIX = "offset:"
 
 # Described connection arguments: `first: First = None, after: After = None, ...`.
-First = Annotated[int | None, strawberry.argument(
-    description="Return at most this many items from the start (default PAGE_SIZE_DEFAULT, "
-    "at most PAGE_SIZE_MAX).")]
+First = Annotated[
+    int | None,
+    strawberry.argument(
+        description="Return at most this many items from the start (default PAGE_SIZE_DEFAULT, at most PAGE_SIZE_MAX)."
+    ),
+]
 After = Annotated[str | None, strawberry.argument(description="Return only items after this cursor.")]
-Last = Annotated[int | None, strawberry.argument(
-    description="Return at most this many items from the end (at most PAGE_SIZE_MAX).")]
+Last = Annotated[
+    int | None, strawberry.argument(description="Return at most this many items from the end (at most PAGE_SIZE_MAX).")
+]
 Before = Annotated[str | None, strawberry.argument(description="Return only items before this cursor.")]
 
 
@@ -56,9 +60,7 @@ class ModelNode(relay.Node):
         return await visible_rows(info.context.viewer, rows, info.context.memo)
 
     @classmethod
-    async def resolve_nodes(
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Any]:
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
         ids: list[int | None] = []
         for raw in node_ids:
             try:
@@ -171,14 +173,16 @@ def _window(
     return start, stop, last
 
 
-def _page(rows: Sequence[Any], start: int, has_next: bool, has_prev: bool,
-          count: Callable[[], Awaitable[int]] | int) -> Connection[Any]:
+def _page(
+    rows: Sequence[Any], start: int, has_next: bool, has_prev: bool, count: Callable[[], Awaitable[int]] | int
+) -> Connection[Any]:
     edges = [Edge(node=row, _cursor=encode_cursor(start + i)) for i, row in enumerate(rows)]
     return _connection(edges, has_next, has_prev, count)
 
 
-def _connection(edges: list[Edge[Any]], has_next: bool, has_prev: bool,
-                count: Callable[[], Awaitable[int]] | int) -> Connection[Any]:
+def _connection(
+    edges: list[Edge[Any]], has_next: bool, has_prev: bool, count: Callable[[], Awaitable[int]] | int
+) -> Connection[Any]:
     return Connection(
         edges=edges,
         page_info=PageInfo(
@@ -223,8 +227,9 @@ async def paginate(
     assert size is not None
     rows: list[Any] = []
     if size:
-        rows = list(await query.order_by(*keyset.order_strings(keyset.reverse(order) if backwards else order))
-                    .limit(size + 1))
+        rows = list(
+            await query.order_by(*keyset.order_strings(keyset.reverse(order) if backwards else order)).limit(size + 1)
+        )
     more = len(rows) > size
     rows = rows[:size]
     if backwards:

@@ -10,17 +10,17 @@ from typing import TYPE_CHECKING, Annotated, Any, Union
 
 import strawberry
 
-from search import admin as search_admin
-from search import query as search_query
-from search.tokens import tenant_token
-from schema.accounts import Payload, User
 from api.policies import search_scope
+from schema.accounts import Payload, User
 from schema.context import Info
 from schema.enums import described_enum
 from schema.errors import PublicError
 from schema.kb.types import Article, Resource
 from schema.permissions import Require, guard
 from schema.relay import Connection, Edge, ModelNode, PageInfo, decode_cursor, encode_cursor, parse_id
+from search import admin as search_admin
+from search import query as search_query
+from search.tokens import tenant_token
 
 if TYPE_CHECKING:
     from schema.forum.types import Post, Topic
@@ -36,17 +36,25 @@ class SearchKindValue(str, Enum):
 
 SearchKind = SearchKindValue
 described_enum(
-    SearchKind, name="SearchKind", description="Kinds of searchable objects.",
+    SearchKind,
+    name="SearchKind",
+    description="Kinds of searchable objects.",
     values={
-        "ARTICLE": "Knowledge-base articles.", "RESOURCE": "Resource library entries.",
-        "MEMBER": "Members.", "TOPIC": "Forum topics and questions.", "POST": "Forum replies and answers.",
+        "ARTICLE": "Knowledge-base articles.",
+        "RESOURCE": "Resource library entries.",
+        "MEMBER": "Members.",
+        "TOPIC": "Forum topics and questions.",
+        "POST": "Forum replies and answers.",
     },
 )
 SearchSort = search_query.SearchSort
 described_enum(
-    SearchSort, name="SearchSort", description="Order of search hits.",
+    SearchSort,
+    name="SearchSort",
+    description="Order of search hits.",
     values={
-        "RELEVANCE": "Best matches first.", "NEWEST": "Most recently created first.",
+        "RELEVANCE": "Best matches first.",
+        "NEWEST": "Most recently created first.",
         "OLDEST": "Oldest first.",
     },
 )
@@ -76,7 +84,8 @@ else:
 class SearchFilterInput:
     space_ids: list[strawberry.ID] = strawberry.field(default_factory=list, description="In one of these forum spaces.")
     category_ids: list[strawberry.ID] = strawberry.field(
-        default_factory=list, description="In one of these knowledge-base categories.")
+        default_factory=list, description="In one of these knowledge-base categories."
+    )
     tags: list[str] = strawberry.field(default_factory=list, description="Carrying one of these tags (exact).")
     author_id: strawberry.ID | None = strawberry.field(default=None, description="Written by this member.")
     created_after: datetime | None = strawberry.field(default=None, description="Created at or after this time.")
@@ -87,7 +96,8 @@ class SearchFilterInput:
 class SearchHighlight:
     field: str = strawberry.field(description="The document field (e.g. `title`, `body`, `tags`).")
     snippet: str = strawberry.field(
-        description="HTML-escaped text (cropped around matches) with <mark>...</mark> around matched words.")
+        description="HTML-escaped text (cropped around matches) with <mark>...</mark> around matched words."
+    )
 
 
 @strawberry.type(description="One search result.")
@@ -145,7 +155,8 @@ class SearchStatus:
 @strawberry.input(description="The complete list of synonym groups (replaces the stored one).")
 class SetSearchSynonymsInput:
     groups: list[list[str]] = strawberry.field(
-        description="Groups of 2 to 20 equivalent terms, e.g. [[\"committee\", \"委员会\"]]; empty clears all.")
+        description='Groups of 2 to 20 equivalent terms, e.g. [["committee", "委员会"]]; empty clears all.'
+    )
 
 
 @strawberry.type(description="Result of `setSearchSynonyms`.")
@@ -184,12 +195,22 @@ def _facet(values: dict[str, int], convert: Any = str) -> list[FacetCount]:
 class Query:
     @strawberry.field(description="Search everything the viewer may read: typo-tolerant, Chinese and English.")
     async def search(
-        self, info: Info,
-        query: Annotated[str, strawberry.argument(description="The words to look for (1 to SEARCH_QUERY_MAX_LENGTH characters).")],
-        kinds: Annotated[list[SearchKind] | None, strawberry.argument(description="Only these kinds (default: all).")] = None,
+        self,
+        info: Info,
+        query: Annotated[
+            str, strawberry.argument(description="The words to look for (1 to SEARCH_QUERY_MAX_LENGTH characters).")
+        ],
+        kinds: Annotated[
+            list[SearchKind] | None, strawberry.argument(description="Only these kinds (default: all).")
+        ] = None,
         filter: Annotated[SearchFilterInput | None, strawberry.argument(description="Conditions on the hits.")] = None,
-        sort: Annotated[SearchSort, strawberry.argument(description="Order of hits.")] = search_query.SearchSort.RELEVANCE,
-        first: Annotated[int | None, strawberry.argument(description="Hits per page (default PAGE_SIZE_DEFAULT, at most PAGE_SIZE_MAX).")] = None,
+        sort: Annotated[
+            SearchSort, strawberry.argument(description="Order of hits.")
+        ] = search_query.SearchSort.RELEVANCE,
+        first: Annotated[
+            int | None,
+            strawberry.argument(description="Hits per page (default PAGE_SIZE_DEFAULT, at most PAGE_SIZE_MAX)."),
+        ] = None,
         after: Annotated[str | None, strawberry.argument(description="Return hits after this cursor.")] = None,
     ) -> SearchConnection:
         settings = info.context.settings
@@ -203,12 +224,18 @@ class Query:
             category_ids=tuple(parse_id(i, "KbCategory", "filter.categoryIds") for i in flt.category_ids),
             tags=tuple(flt.tags),
             author_id=None if flt.author_id is None else parse_id(flt.author_id, "User", "filter.authorId"),
-            created_after=flt.created_after, created_before=flt.created_before,
+            created_after=flt.created_after,
+            created_before=flt.created_before,
         )
         results = await search_query.search(
-            settings, await _scope(info), query,
+            settings,
+            await _scope(info),
+            query,
             kind_names=[SearchKindValue(getattr(k, "value", k)).value for k in kinds] if kinds else None,
-            flt=typed, sort=search_query.SearchSort(getattr(sort, "value", sort)), offset=offset, limit=limit,
+            flt=typed,
+            sort=search_query.SearchSort(getattr(sort, "value", sort)),
+            offset=offset,
+            limit=limit,
         )
         nodes = await _load_nodes(info, results.hits)
         edges = []
@@ -217,14 +244,19 @@ class Query:
             if node is None:
                 continue
             highlights = [SearchHighlight(field=h.field, snippet=h.snippet) for h in hit.highlights]
-            edges.append(Edge(_cursor=encode_cursor(position), node=SearchHit(
-                kind=SearchKindValue(hit.kind), score=hit.score, highlights=highlights, node=node)))
+            edges.append(
+                Edge(
+                    _cursor=encode_cursor(position),
+                    node=SearchHit(kind=SearchKindValue(hit.kind), score=hit.score, highlights=highlights, node=node),
+                )
+            )
         last_position = offset + len(results.hits) - 1
         facets = results.facets
         return SearchConnection(
             edges=edges,
             page_info=PageInfo(
-                has_next_page=offset + len(results.hits) < results.total, has_previous_page=offset > 0,
+                has_next_page=offset + len(results.hits) < results.total,
+                has_previous_page=offset > 0,
                 start_cursor=edges[0].cursor() if edges else None,
                 end_cursor=encode_cursor(last_position) if results.hits else None,
             ),
@@ -241,7 +273,9 @@ class Query:
         viewer = info.context.viewer
         token = await tenant_token(info.context.settings, await _scope(info), viewer.id if viewer else None)
         return SearchToken(
-            token=token.token, expires_at=token.expires_at, url=token.url,
+            token=token.token,
+            expires_at=token.expires_at,
+            url=token.url,
             indexes=[SearchTokenIndex(kind=SearchKindValue(k), uid=uid) for k, uid in token.indexes.items()],
         )
 
@@ -251,9 +285,14 @@ class Query:
         from search.state import get_synonyms
 
         return SearchStatus(
-            pending=status.pending, failing=status.failing, oldest_pending_at=status.oldest_pending_at,
-            last_error=status.last_error, last_error_at=status.last_error_at, rebuilding=status.rebuilding,
-            synonyms_applied=status.synonyms_applied, synonyms=search_admin.groups_of(await get_synonyms()),
+            pending=status.pending,
+            failing=status.failing,
+            oldest_pending_at=status.oldest_pending_at,
+            last_error=status.last_error,
+            last_error_at=status.last_error_at,
+            rebuilding=status.rebuilding,
+            synonyms_applied=status.synonyms_applied,
+            synonyms=search_admin.groups_of(await get_synonyms()),
         )
 
 
@@ -262,7 +301,8 @@ class Mutation:
     @strawberry.mutation(description="Replace the search synonyms (admins); applied to every index.")
     @guard(Require.ADMIN)
     async def set_search_synonyms(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[SetSearchSynonymsInput, strawberry.argument(description="The synonym groups.")],
     ) -> SetSearchSynonymsPayload:
         groups = await search_admin.set_synonyms(info.context.viewer, input.groups, info.context.settings)

@@ -17,10 +17,13 @@ from schema.relay import parse_id
 class SetTrustLevelInput:
     user_id: strawberry.ID = strawberry.field(description="Global id of the member.")
     level: int | None = strawberry.field(
-        default=None, description="The level, 0 to 4 (4, leader, is given only this way); null keeps it.")
+        default=None, description="The level, 0 to 4 (4, leader, is given only this way); null keeps it."
+    )
     locked: bool = strawberry.field(
-        default=True, description="Keep the level from automatic changes; false (with no level) hands the member "
-                                  "back to the activity rules.")
+        default=True,
+        description="Keep the level from automatic changes; false (with no level) hands the member "
+        "back to the activity rules.",
+    )
 
 
 @strawberry.type(description="Result of `setTrustLevel`.")
@@ -33,8 +36,15 @@ class Mutation:
     @strawberry.mutation(description="Set or lock a member's trust level (moderators and admins).")
     @guard(Require.MODERATOR)
     async def set_trust_level(
-        self, info: Info, input: Annotated[SetTrustLevelInput, strawberry.argument(description="The level.")],
+        self,
+        info: Info,
+        input: Annotated[SetTrustLevelInput, strawberry.argument(description="The level.")],
     ) -> SetTrustLevelPayload:
-        member = await domain.set_level(info.context.viewer, parse_id(input.user_id, "User", "userId"), input.level,
-                                        locked=input.locked, settings=info.context.settings)
+        member = await domain.set_level(
+            info.context.viewer,
+            parse_id(input.user_id, "User", "userId"),
+            input.level,
+            locked=input.locked,
+            settings=info.context.settings,
+        )
         return SetTrustLevelPayload(user=member)

@@ -92,7 +92,11 @@ async def status(actor: User | None) -> SearchStatus:
     oldest = await SearchOutbox.all().order_by("created_at").first()
     error = await state.last_error()
     return SearchStatus(
-        pending=pending, failing=failing, oldest_pending_at=oldest.created_at if oldest else None,
-        last_error=error[0] if error else None, last_error_at=error[1] if error else None,
-        rebuilding=await state.rebuild_running(), synonyms_applied=not await state.synonyms_pending(),
+        pending=pending,
+        failing=failing,
+        oldest_pending_at=oldest.created_at if oldest else None,
+        last_error=error[0] if error else None,
+        last_error_at=error[1] if error else None,
+        rebuilding=await state.rebuild_running(),
+        synonyms_applied=not await state.synonyms_pending(),
     )

@@ -33,6 +33,8 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 
 
 REINDEX = Command(
-    "reindex", "apply search settings and rebuild every index into fresh ones, swapped in when complete",
-    cmd_reindex, _configure,
+    "reindex",
+    "apply search settings and rebuild every index into fresh ones, swapped in when complete",
+    cmd_reindex,
+    _configure,
 )

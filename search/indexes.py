@@ -19,8 +19,17 @@ log = logging.getLogger(__name__)
 
 # Attributes the query API filters on (see search.query) and the visibility filter needs.
 COMMON_FILTERABLE = [
-    "id", "kind", "visibility", "allowed_roles", "committee_ids", "space_id", "category_id", "tags",
-    "author_ids", "status", "created_at",
+    "id",
+    "kind",
+    "visibility",
+    "allowed_roles",
+    "committee_ids",
+    "space_id",
+    "category_id",
+    "tags",
+    "author_ids",
+    "status",
+    "created_at",
 ]
 COMMON_SORTABLE = ["created_at", "updated_at"]
 # Facets returned by every search.
@@ -28,8 +37,36 @@ FACETS = ["kind", "space_id", "tags"]
 
 # Frequent words that carry no meaning on their own, English and Chinese.
 STOP_WORDS = [
-    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "is", "it", "of", "on",
-    "or", "the", "to", "was", "with", "的", "了", "和", "是", "在", "也", "就", "都", "而", "及",
+    "a",
+    "an",
+    "and",
+    "are",
+    "as",
+    "at",
+    "be",
+    "by",
+    "for",
+    "from",
+    "in",
+    "is",
+    "it",
+    "of",
+    "on",
+    "or",
+    "the",
+    "to",
+    "was",
+    "with",
+    "的",
+    "了",
+    "和",
+    "是",
+    "在",
+    "也",
+    "就",
+    "都",
+    "而",
+    "及",
 ]
 
 TYPO_TOLERANCE = {
@@ -74,8 +111,9 @@ async def _existing(settings: Settings) -> set[str]:
     return {i["uid"] for i in raw["results"]}
 
 
-async def _enqueue_index(settings: Settings, uid: str, kind: DocumentKind, synonyms: dict[str, list[str]],
-                         existing: set[str]) -> list[int]:
+async def _enqueue_index(
+    settings: Settings, uid: str, kind: DocumentKind, synonyms: dict[str, list[str]], existing: set[str]
+) -> list[int]:
     client = get_client(settings)
     tasks = []
     if uid not in existing:
@@ -84,8 +122,7 @@ async def _enqueue_index(settings: Settings, uid: str, kind: DocumentKind, synon
     return tasks
 
 
-async def ensure_index(settings: Settings, uid: str, kind: DocumentKind,
-                       synonyms: dict[str, list[str]]) -> None:
+async def ensure_index(settings: Settings, uid: str, kind: DocumentKind, synonyms: dict[str, list[str]]) -> None:
     """Create the index if missing and apply its settings (idempotent)."""
     for task_uid in await _enqueue_index(settings, uid, kind, synonyms, await _existing(settings)):
         await wait(settings, task_uid)

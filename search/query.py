@@ -23,8 +23,22 @@ from search.registry import kinds
 # Highlight markers Meilisearch inserts; replaced by <mark> after HTML-escaping the text.
 _PRE, _POST = "\u0001", "\u0002"
 # Fields that never carry a highlight worth showing.
-_NOT_SNIPPETS = {"id", "kind", "visibility", "allowed_roles", "committee_ids", "status", "slug",
-                 "created_at", "updated_at", "author_ids", "category_id", "space_id", "role", "url"}
+_NOT_SNIPPETS = {
+    "id",
+    "kind",
+    "visibility",
+    "allowed_roles",
+    "committee_ids",
+    "status",
+    "slug",
+    "created_at",
+    "updated_at",
+    "author_ids",
+    "category_id",
+    "space_id",
+    "role",
+    "url",
+}
 _CROPPED = ["body:40", "summary:40", "description:40", "bio:40", "text:40"]
 MAX_FILTER_VALUES = 20
 
@@ -177,8 +191,15 @@ def _highlights(formatted: dict[str, Any]) -> list[Highlight]:
 
 
 def build_request(
-    settings: Settings, scope: Scope, query: str, *, kind_names: list[str] | None = None,
-    flt: SearchFilter | None = None, sort: SearchSort = SearchSort.RELEVANCE, offset: int = 0, limit: int = 20,
+    settings: Settings,
+    scope: Scope,
+    query: str,
+    *,
+    kind_names: list[str] | None = None,
+    flt: SearchFilter | None = None,
+    sort: SearchSort = SearchSort.RELEVANCE,
+    offset: int = 0,
+    limit: int = 20,
 ) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, str]]:
     """The validated federated multi-search: (queries, federation, index uid -> kind)."""
     text = validate_query(query, settings)
@@ -191,9 +212,14 @@ def build_request(
     queries = []
     for uid in uid_to_kind:
         q: dict[str, Any] = {
-            "indexUid": uid, "q": text, "attributesToHighlight": ["*"],
-            "highlightPreTag": _PRE, "highlightPostTag": _POST,
-            "attributesToCrop": _CROPPED, "cropMarker": "…", "showRankingScore": True,
+            "indexUid": uid,
+            "q": text,
+            "attributesToHighlight": ["*"],
+            "highlightPreTag": _PRE,
+            "highlightPostTag": _POST,
+            "attributesToCrop": _CROPPED,
+            "cropMarker": "…",
+            "showRankingScore": True,
             "attributesToRetrieve": ["id", "kind"],
         }
         if filters:
@@ -202,27 +228,39 @@ def build_request(
             q["sort"] = _SORTS[sort]
         queries.append(q)
     federation = {
-        "offset": offset, "limit": limit,
-        "facetsByIndex": {uid: FACETS for uid in uid_to_kind}, "mergeFacets": {},
+        "offset": offset,
+        "limit": limit,
+        "facetsByIndex": {uid: FACETS for uid in uid_to_kind},
+        "mergeFacets": {},
     }
     return queries, federation, uid_to_kind
 
 
 async def search(
-    settings: Settings, scope: Scope, query: str, *, kind_names: list[str] | None = None,
-    flt: SearchFilter | None = None, sort: SearchSort = SearchSort.RELEVANCE, offset: int = 0, limit: int = 20,
+    settings: Settings,
+    scope: Scope,
+    query: str,
+    *,
+    kind_names: list[str] | None = None,
+    flt: SearchFilter | None = None,
+    sort: SearchSort = SearchSort.RELEVANCE,
+    offset: int = 0,
+    limit: int = 20,
 ) -> Results:
     """Search every selected kind at once; hits are ranked together (federated search)."""
     queries, federation, uid_to_kind = build_request(
-        settings, scope, query, kind_names=kind_names, flt=flt, sort=sort, offset=offset, limit=limit)
+        settings, scope, query, kind_names=kind_names, flt=flt, sort=sort, offset=offset, limit=limit
+    )
     try:
         raw = await call(get_client(settings).multi_search, queries, federation)
     except Exception as exc:  # noqa: BLE001 - the client raises several unrelated types
         raise Unavailable(f"Search is unavailable right now ({type(exc).__name__}).") from None
     hits = [
         Hit(
-            kind=uid_to_kind[h["_federation"]["indexUid"]], id=int(h["id"]),
-            score=h.get("_rankingScore"), highlights=_highlights(h.get("_formatted", {})),
+            kind=uid_to_kind[h["_federation"]["indexUid"]],
+            id=int(h["id"]),
+            score=h.get("_rankingScore"),
+            highlights=_highlights(h.get("_formatted", {})),
         )
         for h in raw.get("hits", [])
     ]

@@ -18,9 +18,9 @@ async def prepare_indexes(settings: Settings) -> None:
         mark_settings_applied(settings)
         pushed = await drain(settings)
     except Exception as exc:  # noqa: BLE001 - search down must not stop the API; the worker retries
-        log.warning("search not prepared at start-up (%s: %s); the outbox worker will catch up",
-                    type(exc).__name__, exc)
+        log.warning(
+            "search not prepared at start-up (%s: %s); the outbox worker will catch up", type(exc).__name__, exc
+        )
         return
     if pushed:
         log.info("search: %d pending changes pushed", pushed)
-

@@ -56,11 +56,17 @@ async def _search_key(settings: Settings) -> str:
     except MeilisearchApiError as exc:
         if exc.status_code != 404:
             raise
-        key = await call(client.create_key, {
-            "uid": uid, "name": f"{settings.meili_index_prefix} tenant tokens",
-            "description": "Signs Guildhall search tenant tokens (searchToken).",
-            "actions": ["search"], "indexes": [f"{settings.meili_index_prefix}_*"], "expiresAt": None,
-        })
+        key = await call(
+            client.create_key,
+            {
+                "uid": uid,
+                "name": f"{settings.meili_index_prefix} tenant tokens",
+                "description": "Signs Guildhall search tenant tokens (searchToken).",
+                "actions": ["search"],
+                "indexes": [f"{settings.meili_index_prefix}_*"],
+                "expiresAt": None,
+            },
+        )
     _keys[cache_key] = key.key
     return key.key
 
@@ -71,11 +77,17 @@ async def _member_key(settings: Settings, user_id: int) -> tuple[str, str]:
     if row is not None:
         return row.uid, row.key
     uid = str(uuid.uuid4())
-    key = await call(get_client(settings).create_key, {
-        "uid": uid, "name": f"{settings.meili_index_prefix} member {user_id}",
-        "description": "Signs one Guildhall member's search tenant tokens; revoked when their rights shrink.",
-        "actions": ["search"], "indexes": [f"{settings.meili_index_prefix}_*"], "expiresAt": None,
-    })
+    key = await call(
+        get_client(settings).create_key,
+        {
+            "uid": uid,
+            "name": f"{settings.meili_index_prefix} member {user_id}",
+            "description": "Signs one Guildhall member's search tenant tokens; revoked when their rights shrink.",
+            "actions": ["search"],
+            "indexes": [f"{settings.meili_index_prefix}_*"],
+            "expiresAt": None,
+        },
+    )
     await SearchKey.create(user_id=user_id, uid=uid, key=key.key)
     return uid, key.key
 

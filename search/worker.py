@@ -21,15 +21,14 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta, UTC
+from datetime import UTC, datetime, timedelta
 from typing import Any
-
-from api.transactions import transaction
 
 from api.db import connection, is_postgres
 from api.models.search import SearchOutbox
 from api.settings import Settings
 from api.timeutil import now
+from api.transactions import transaction
 from search import state
 from search.client import call, get_client
 from search.indexes import apply_settings, index_uid, wait
@@ -118,8 +117,10 @@ async def _fail(settings: Settings, rows: list[Claimed], error: str) -> None:
     for row in rows:
         attempts = row.attempts + 1
         await SearchOutbox.filter(id=row.id).update(
-            attempts=attempts, next_attempt_at=moment + backoff(settings, attempts),
-            last_error=error[:2000], claimed_until=None,
+            attempts=attempts,
+            next_attempt_at=moment + backoff(settings, attempts),
+            last_error=error[:2000],
+            claimed_until=None,
         )
     await state.record_error(error)
 
@@ -198,4 +199,3 @@ async def outbox_job(settings: Settings) -> bool:
     changed = await ensure_settings(settings)
     await delete_revoked_keys(settings)
     return await drain(settings) > 0 or changed
-

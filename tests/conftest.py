@@ -148,16 +148,18 @@ async def truncate_all() -> None:
 
 
 async def _has_sqlite_sequence() -> bool:
-    rows = await connection().execute_query_dict(
-        "SELECT name FROM sqlite_master WHERE name='sqlite_sequence'"
-    )
+    rows = await connection().execute_query_dict("SELECT name FROM sqlite_master WHERE name='sqlite_sequence'")
     return bool(rows)
 
 
 # The media suite runs twice: media on local disk, and in an S3-compatible server.
 MEDIA_SUITE = {
-    "tests.media.test_serving", "tests.domain.test_media", "tests.domain.test_media_attachments",
-    "tests.schema.test_media", "tests.schema.test_media_privacy", "tests.platform.test_backup",
+    "tests.media.test_serving",
+    "tests.domain.test_media",
+    "tests.domain.test_media_attachments",
+    "tests.schema.test_media",
+    "tests.schema.test_media_privacy",
+    "tests.platform.test_backup",
 }
 
 
@@ -191,8 +193,9 @@ def s3_settings(settings: Settings, server: Any) -> Settings:
 
 
 @pytest_asyncio.fixture
-async def clean_db(db: Settings, tmp_path: Path, media_backend: str,
-                   request: pytest.FixtureRequest) -> AsyncIterator[Settings]:
+async def clean_db(
+    db: Settings, tmp_path: Path, media_backend: str, request: pytest.FixtureRequest
+) -> AsyncIterator[Settings]:
     """Empty tables after the test; stored media go to a folder (or bucket prefix) of the
     test's own, since files outlive the truncated rows and content-addressed names repeat."""
     settings = db.replace(media_root=tmp_path / "media")
@@ -249,6 +252,7 @@ def set_community(app_settings: Settings) -> Any:
             await CommunitySetting.create(key=envs[name], value=community.as_text(value))
         community.forget()
         return app_settings.replace(**changes)
+
     return apply
 
 
@@ -274,11 +278,13 @@ class GraphQLClient:
     def __init__(self, http: httpx.AsyncClient) -> None:
         self.http = http
 
-    async def __call__(self, query: str, variables: dict | None = None, *, token: str | None = None,
-                       expect_errors: bool = False) -> dict:
+    async def __call__(
+        self, query: str, variables: dict | None = None, *, token: str | None = None, expect_errors: bool = False
+    ) -> dict:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = await self.http.post("/graphql", json={"query": query, "variables": variables or {}},
-                                        headers=headers)
+        response = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
         body = response.json()
         if not expect_errors:
             assert "errors" not in body, body.get("errors")
@@ -309,9 +315,8 @@ class Factory:
         self.count = 0
 
     async def user(self, username: str | None = None, role: str = "MEMBER", **fields: Any) -> Any:
-        from api.models.accounts import Role, User
-
         from api.domain.accounts.search import index_members
+        from api.models.accounts import Role, User
 
         self.count += 1
         username = username or f"member{self.count}_{uuid.uuid4().hex[:4]}"
@@ -320,9 +325,14 @@ class Factory:
         # Basic trust (level 1) unless a test asks otherwise: new members' limits have tests of their own.
         fields.setdefault("trust_level", 1)
         user = await User.create(
-            username=username, username_key=username.casefold(), username_skeleton=skeleton(username),
-            email=fields.pop("email", f"{username}@example.org"), password_hash=self.password_hash,
-            display_name=fields.pop("display_name", username.title()), role=Role(role), **fields,
+            username=username,
+            username_key=username.casefold(),
+            username_skeleton=skeleton(username),
+            email=fields.pop("email", f"{username}@example.org"),
+            password_hash=self.password_hash,
+            display_name=fields.pop("display_name", username.title()),
+            role=Role(role),
+            **fields,
         )
         await index_members(user.id)  # as every account write does
         return user

@@ -113,8 +113,11 @@ class BucketDestination(Destination):
         from media.storage_s3 import S3Storage, parse_storage_url
 
         self.url = url
-        self.store = S3Storage(parse_storage_url(url), access_key_id=settings.aws_access_key_id,
-                               secret_access_key=settings.aws_secret_access_key).store
+        self.store = S3Storage(
+            parse_storage_url(url),
+            access_key_id=settings.aws_access_key_id,
+            secret_access_key=settings.aws_secret_access_key,
+        ).store
 
     def names(self) -> list[str]:
         import obstore
@@ -185,8 +188,10 @@ def pg_tool(name: str, server_major: int) -> tuple[str, int]:
         if binary and Path(binary).is_file():
             major = _tool_major(binary)
             if major < server_major:
-                raise BackupError(f"{binary} is version {major}, older than the PostgreSQL server ({server_major}); "
-                                  f"install the client tools of version {server_major} (postgresql-client-{server_major})")
+                raise BackupError(
+                    f"{binary} is version {major}, older than the PostgreSQL server ({server_major}); "
+                    f"install the client tools of version {server_major} (postgresql-client-{server_major})"
+                )
             return binary, major
     raise BackupError(f"{name} is not installed; install postgresql-client-{server_major}")
 
@@ -229,8 +234,16 @@ async def _dump_database(settings: Settings, folder: Path) -> dict[str, Any]:
     target = folder / "database.dump"
     done = await asyncio.to_thread(
         subprocess.run,
-        [binary, "--format=custom", "--no-owner", "--no-privileges", f"--file={target}", f"--dbname={_pg_url(settings)}"],
-        capture_output=True, text=True,
+        [
+            binary,
+            "--format=custom",
+            "--no-owner",
+            "--no-privileges",
+            f"--file={target}",
+            f"--dbname={_pg_url(settings)}",
+        ],
+        capture_output=True,
+        text=True,
     )
     if done.returncode != 0:
         raise BackupError(f"pg_dump failed: {done.stderr.strip()}")
@@ -304,12 +317,17 @@ async def create_backup(settings: Settings, to: str | None = None) -> BackupResu
                     media.append({"sha256": sha256, "size": path.stat().st_size})
                     tar.add(path, arcname=f"media/{sha256[:2]}/{sha256[2:4]}/{sha256}")
                 manifest = {
-                    "format": FORMAT, "created_at": moment.isoformat(), "database": database,
+                    "format": FORMAT,
+                    "created_at": moment.isoformat(),
+                    "database": database,
                     "database_sha256": _sha256_file(work / database["file"]),
                     "schema": schema,
-                    "media": {"mode": "manifest" if storage.remote else "included",
-                              "storage": storage.describe() if storage.remote else "disk",
-                              "blobs": media, "missing": missing},
+                    "media": {
+                        "mode": "manifest" if storage.remote else "included",
+                        "storage": storage.describe() if storage.remote else "disk",
+                        "blobs": media,
+                        "missing": missing,
+                    },
                     "search": {"synonyms": synonyms},
                     "settings": _public_settings(settings),
                 }
@@ -328,8 +346,9 @@ async def create_backup(settings: Settings, to: str | None = None) -> BackupResu
         size = archive.stat().st_size
     _last_seen.clear()
     log.info("backup %s written to %s (%d bytes, %d media files)", name, dest.describe(), size, len(media))
-    return BackupResult(name=name, where=dest.describe(), size=size, sha256=digest, media=len(media),
-                        missing_media=missing)
+    return BackupResult(
+        name=name, where=dest.describe(), size=size, sha256=digest, media=len(media), missing_media=missing
+    )
 
 
 def prune(dest: Destination, keep: int) -> list[str]:
@@ -411,15 +430,17 @@ async def _database_is_empty(settings: Settings) -> bool:
         if not path.exists():
             return True
         with sqlite3.connect(path) as conn:
-            tables: int = conn.execute("SELECT count(*) FROM sqlite_master WHERE type='table' "
-                                  "AND name NOT LIKE 'sqlite_%'").fetchone()[0]
+            tables: int = conn.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+            ).fetchone()[0]
         return tables == 0
     import asyncpg
 
     conn = await asyncpg.connect(_pg_url(settings))
     try:
-        tables = int(await conn.fetchval("SELECT count(*) FROM information_schema.tables "
-                                     "WHERE table_schema = 'public'"))
+        tables = int(
+            await conn.fetchval("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")
+        )
     finally:
         await conn.close()
     return tables == 0
@@ -445,9 +466,17 @@ async def _load_database(settings: Settings, manifest: dict[str, Any], root: Pat
     binary, _ = pg_tool("pg_restore", max(server, int(manifest["database"].get("pg_dump_major", server))))
     done = await asyncio.to_thread(
         subprocess.run,
-        [binary, "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
-         f"--dbname={_pg_url(settings)}", str(dump)],
-        capture_output=True, text=True,
+        [
+            binary,
+            "--no-owner",
+            "--no-privileges",
+            "--exit-on-error",
+            "--single-transaction",
+            f"--dbname={_pg_url(settings)}",
+            str(dump),
+        ],
+        capture_output=True,
+        text=True,
     )
     if done.returncode != 0:
         raise BackupError(f"pg_restore failed: {done.stderr.strip()}")
@@ -485,8 +514,10 @@ async def restore_backup(settings: Settings, source: str, *, rebuild_search: boo
         manifest = await asyncio.to_thread(_read_archive, path, work)
         newer = sorted(set(manifest["schema"]) - _code_migrations())
         if newer:
-            raise BackupError(f"the archive comes from a newer Guildhall (migrations {', '.join(newer[:3])}...): "
-                              "upgrade this installation first")
+            raise BackupError(
+                f"the archive comes from a newer Guildhall (migrations {', '.join(newer[:3])}...): "
+                "upgrade this installation first"
+            )
         if not await _database_is_empty(settings):
             raise BackupError("the database is not empty: restore only into a new, empty database")
         await _load_database(settings, manifest, work / "archive")

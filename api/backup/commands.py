@@ -20,8 +20,10 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
         except BackupError as exc:
             print(f"backup: {exc}", file=sys.stderr)
             return 1
-        print(f"backup {result.name} written to {result.where} ({result.size} bytes, "
-              f"{result.media} media files, sha256 {result.sha256})")
+        print(
+            f"backup {result.name} written to {result.where} ({result.size} bytes, "
+            f"{result.media} media files, sha256 {result.sha256})"
+        )
         for sha256 in result.missing_media:
             print(f"media file missing from storage, not in the backup: {sha256}")
         if args.prune:
@@ -61,7 +63,15 @@ def _configure_restore(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-search", action="store_true", help="do not rebuild the search indexes")
 
 
-BACKUP = Command("backup", "write one backup archive (database dump, media or their manifest, checksums)",
-                 cmd_backup, _configure_backup)
-RESTORE = Command("restore", "restore a backup archive on an empty database, then rebuild the search indexes",
-                  cmd_restore, _configure_restore)
+BACKUP = Command(
+    "backup",
+    "write one backup archive (database dump, media or their manifest, checksums)",
+    cmd_backup,
+    _configure_backup,
+)
+RESTORE = Command(
+    "restore",
+    "restore a backup archive on an empty database, then rebuild the search indexes",
+    cmd_restore,
+    _configure_restore,
+)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from typing import Any
+
 from api.models.accounts import User
 from api.registry import registry
 from api.settings import Settings

@@ -5,6 +5,7 @@ leader is locked by staff; 张伟 is new)."""
 from __future__ import annotations
 
 from typing import Any
+
 from api.demo import DEMO_ADMIN, DEMO_PASSWORD
 from api.domain.accounts import RegistrationInput, register, username_key
 from api.models.accounts import Role, User
@@ -28,9 +29,11 @@ async def seed(settings: Settings, state: dict[str, Any]) -> None:
     for index, (username, display, role) in enumerate(MEMBERS):
         existing = await User.filter(username_key=username_key(username)).first()
         users[username] = existing or await register(
-            RegistrationInput(username=username, email=f"user{index}@demo.guildhall.dev",
-                              password=DEMO_PASSWORD, display_name=display),
-            settings=settings, role=role,
+            RegistrationInput(
+                username=username, email=f"user{index}@demo.guildhall.dev", password=DEMO_PASSWORD, display_name=display
+            ),
+            settings=settings,
+            role=role,
         )
     for username, level in TRUST_LEVELS.items():
         await User.filter(id=users[username].id).update(trust_level=level, trust_level_locked=level == 4)

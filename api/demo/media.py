@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
 import io
+from typing import Any
 
 from PIL import Image, ImageDraw
 

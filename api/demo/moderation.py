@@ -3,8 +3,8 @@ join request for a space that requires approval, and an open report in the revie
 
 from __future__ import annotations
 
-from typing import Any
 from datetime import timedelta
+from typing import Any
 
 from api.domain.moderation import admission, invites, premoderation, reports, rules
 from api.domain.moderation.announcements import publish_announcement
@@ -43,12 +43,19 @@ async def seed(settings: Settings, state: dict[str, Any]) -> None:
     for name in ("alice", "bob", "李明"):
         await rules.accept_rules(users[name], current.version)
     await publish_announcement(
-        author_id=admin.id, title="Welcome to Guildhall!",
-        body="Please read the **community rules** and introduce yourself in the forum.", pinned=True, settings=settings,
+        author_id=admin.id,
+        title="Welcome to Guildhall!",
+        body="Please read the **community rules** and introduce yourself in the forum.",
+        pinned=True,
+        settings=settings,
     )
     await publish_announcement(
-        author_id=mod.id, title="Moderator meeting on Friday", body="Agenda: the review queue backlog.",
-        audience="ROLE", audience_role="MODERATOR", settings=settings,
+        author_id=mod.id,
+        title="Moderator meeting on Friday",
+        body="Agenda: the review queue backlog.",
+        audience="ROLE",
+        audience_role="MODERATOR",
+        settings=settings,
     )
     for kind, pattern, action, why in WATCHED:
         await premoderation.add_filter_rule(admin, kind, pattern, why, action=action, settings=settings)
@@ -58,12 +65,20 @@ async def seed(settings: Settings, state: dict[str, Any]) -> None:
     space = (state.get("forum_spaces") or {}).get("lounge")
     if space is not None:
         await admission.set_space_policy(admin, space.id, JoinPolicy.APPROVAL, settings=settings)
-        await admission.request_to_join(users["张伟"], space.id, "I would like to help with this space.", settings=settings)
+        await admission.request_to_join(
+            users["张伟"], space.id, "I would like to help with this space.", settings=settings
+        )
     else:
         await JoinRequest.create(user=users["张伟"], message="I would like to join.")
 
     # An open report: on a forum post, or on a member when the forum has none.
     post = await Post.exclude(author_id=users["carol"].id).filter(held=False, deleted_at__isnull=True).first()
     subject_type, subject_id = ("Post", post.id) if post else ("User", users["bob"].id)
-    await reports.report(users["carol"], subject_type, subject_id, ReportReason.OFF_TOPIC,
-                         "This does not belong in this thread.", settings=settings)
+    await reports.report(
+        users["carol"],
+        subject_type,
+        subject_id,
+        ReportReason.OFF_TOPIC,
+        "This does not belong in this thread.",
+        settings=settings,
+    )

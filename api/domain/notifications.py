@@ -28,8 +28,13 @@ async def notify(
     if actor_id is not None and actor_id == user_id:
         return None
     notification = await Notification.create(
-        user_id=user_id, kind=kind, actor_id=actor_id, subject_type=subject_type,
-        subject_id=subject_id, message=message, data=data or {},
+        user_id=user_id,
+        kind=kind,
+        actor_id=actor_id,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        message=message,
+        data=data or {},
     )
     await mail_notification(notification)  # mailed at once if the member chose so (same transaction)
     await publish(channel_for(user_id), {"id": notification.id})

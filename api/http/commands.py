@@ -96,18 +96,21 @@ def parse_manifest(text: str, settings: Settings) -> list[Operation]:
             raise ManifestError(f"{label}: {errors[0].message}")
         definitions = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
         first = definitions[0]
-        operations.append(Operation(
-            id=op_id.lower() if len(op_id) == 64 else op_id, body=body,
-            name=name or (first.name.value if first.name else None), operation_type=first.operation.value,
-        ))
+        operations.append(
+            Operation(
+                id=op_id.lower() if len(op_id) == 64 else op_id,
+                body=body,
+                name=name or (first.name.value if first.name else None),
+                operation_type=first.operation.value,
+            )
+        )
     return operations
 
 
 async def register(operations: list[Operation], *, prune: bool = False) -> Report:
     """Add the operations not yet registered (and with `prune`, remove the others), at once."""
-    from api.transactions import transaction
-
     from api.models.persisted import PersistedOperation
+    from api.transactions import transaction
 
     report = Report()
     wanted = {op.id: op for op in operations}
@@ -116,11 +119,14 @@ async def register(operations: list[Operation], *, prune: bool = False) -> Repor
         for op in wanted.values():
             if op.id in existing:
                 if existing[op.id] != op.body:
-                    raise ManifestError(f"operation {op.name or op.id!r}: id {op.id} is registered with another document")
+                    raise ManifestError(
+                        f"operation {op.name or op.id!r}: id {op.id} is registered with another document"
+                    )
                 report.known += 1
                 continue
-            await PersistedOperation.create(id=op.id, sha256=sha256_hex(op.body), name=op.name,
-                                            operation_type=op.operation_type, body=op.body)
+            await PersistedOperation.create(
+                id=op.id, sha256=sha256_hex(op.body), name=op.name, operation_type=op.operation_type, body=op.body
+            )
             report.added.append(op.id)
         if prune:
             report.removed = await PersistedOperation.exclude(id__in=list(wanted)).delete()
@@ -141,8 +147,10 @@ def cmd_persist_queries(args: argparse.Namespace, settings: Settings) -> int:
         except ManifestError as exc:
             print(f"persist-queries: {path}: {exc}", file=sys.stderr)
             return 1
-        print(f"{len(report.added)} operations registered, {report.known} already known"
-              + (f", {report.removed} removed" if args.prune else ""))
+        print(
+            f"{len(report.added)} operations registered, {report.known} already known"
+            + (f", {report.removed} removed" if args.prune else "")
+        )
         return 0
 
     return asyncio.run(with_db(settings, run))
@@ -153,5 +161,6 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--prune", action="store_true", help="remove registered operations the file does not list")
 
 
-PERSIST_QUERIES = Command("persist-queries", "register the operations of a persisted query manifest",
-                          cmd_persist_queries, _configure)
+PERSIST_QUERIES = Command(
+    "persist-queries", "register the operations of a persisted query manifest", cmd_persist_queries, _configure
+)

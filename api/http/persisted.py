@@ -60,9 +60,7 @@ def not_supported() -> PersistedQueryError:
 
 
 def not_registered() -> PersistedQueryError:
-    return PersistedQueryError(
-        "Only registered operations may run on this server.", "PERSISTED_QUERY_NOT_IN_LIST", 403
-    )
+    return PersistedQueryError("Only registered operations may run on this server.", "PERSISTED_QUERY_NOT_IN_LIST", 403)
 
 
 class MemoryStore:
@@ -128,7 +126,9 @@ class Registry:
         entry = self._cache.get(key)
         if entry is not None and entry[0] > time.monotonic():
             return entry[1]
-        row = cast(str | None, await PersistedOperation.filter(**{column: value}).first().values_list("body", flat=True))
+        row = cast(
+            str | None, await PersistedOperation.filter(**{column: value}).first().values_list("body", flat=True)
+        )
         self._cache[key] = (time.monotonic() + REGISTRY_CACHE_SECONDS, row)
         self._cache.move_to_end(key)
         if len(self._cache) > REGISTRY_CACHE_ENTRIES:

@@ -97,8 +97,13 @@ class TransportWS(BaseGraphQLTransportWSHandler[Any, None]):
         if self.connection_acknowledged and isinstance(message.get("payload"), dict):
             payload, error = await _resolve_ws(self.view, message["payload"])
             if error is not None:
-                await self.send_message({"id": message["id"], "type": "error", "payload": [
-                    _error_body(error.message, error.code)["errors"][0]]})
+                await self.send_message(
+                    {
+                        "id": message["id"],
+                        "type": "error",
+                        "payload": [_error_body(error.message, error.code)["errors"][0]],
+                    }
+                )
                 return
             message = {**message, "payload": payload}
         await super().handle_subscribe(message)
@@ -133,7 +138,8 @@ class GraphQLOverHTTP:
         info = current()
         if media_type is None:
             return PlainTextResponse(
-                f"Accept {GRAPHQL_RESPONSE_JSON} or {JSON}.", status_code=406,
+                f"Accept {GRAPHQL_RESPONSE_JSON} or {JSON}.",
+                status_code=406,
                 headers={"Vary": "Accept"},
             )
         _media_type.set(media_type)
@@ -148,14 +154,20 @@ class GraphQLOverHTTP:
             if media_type == JSON and error.code in ("PERSISTED_QUERY_NOT_FOUND", "PERSISTED_QUERY_NOT_SUPPORTED"):
                 status = 200  # what Apollo Server answers; its clients then send the document
             return JSONResponse(
-                _error_body(error.message, error.code), status_code=status, media_type=CONTENT_TYPES[media_type],
+                _error_body(error.message, error.code),
+                status_code=status,
+                media_type=CONTENT_TYPES[media_type],
                 headers={"Cache-Control": "private, no-cache, must-revalidate"},
             )
         except HTTPException as error:
             headers = dict(getattr(error, "headers", None) or {})
             if media_type == GRAPHQL_RESPONSE_JSON:
-                return JSONResponse(_error_body(error.reason), status_code=error.status_code,
-                                    media_type=CONTENT_TYPES[media_type], headers=headers)
+                return JSONResponse(
+                    _error_body(error.reason),
+                    status_code=error.status_code,
+                    media_type=CONTENT_TYPES[media_type],
+                    headers=headers,
+                )
             return PlainTextResponse(error.reason, status_code=error.status_code, headers=headers)
 
     async def parse_http_body(self, request: Any) -> Any:
@@ -168,12 +180,17 @@ class GraphQLOverHTTP:
             _apq_pending.set((remember, query))
         return data
 
-    async def execute_single(self, request: Any, request_adapter: Any, sub_response: Any, context: Any,
-                             root_value: Any, request_data: Any) -> Any:
+    async def execute_single(
+        self, request: Any, request_adapter: Any, sub_response: Any, context: Any, root_value: Any, request_data: Any
+    ) -> Any:
         try:
             result = await super().execute_single(  # type: ignore[misc]  # mixin: strawberry's GraphQL follows it in the MRO
-                request=request, request_adapter=request_adapter, sub_response=sub_response,
-                context=context, root_value=root_value, request_data=request_data,
+                request=request,
+                request_adapter=request_adapter,
+                sub_response=sub_response,
+                context=context,
+                root_value=root_value,
+                request_data=request_data,
             )
         except HTTPException as error:
             if request_adapter.method == "GET" and isinstance(error.__cause__, InvalidOperationTypeError):

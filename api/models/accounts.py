@@ -84,7 +84,9 @@ class AccessToken(Model):
     """A bearer token. Only the SHA-256 of the token is stored."""
 
     id = fields.IntField(primary_key=True)
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="tokens", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="tokens", on_delete=fields.CASCADE
+    )
     user_id: int
     token_hash = fields.CharField(max_length=64, unique=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -111,7 +113,8 @@ class EmailToken(Model):
 
     id = fields.IntField(primary_key=True)
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "accounts.User", related_name="email_tokens", on_delete=fields.CASCADE)
+        "accounts.User", related_name="email_tokens", on_delete=fields.CASCADE
+    )
     user_id: int
     purpose = fields.CharEnumField(EmailTokenPurpose, max_length=8)
     token_hash = fields.CharField(max_length=64, unique=True)
@@ -135,7 +138,9 @@ class Sanction(Model):
     """A warning, mute or ban. Active while not revoked and before `ends_at` (null = permanent)."""
 
     id = fields.IntField(primary_key=True)
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="sanctions", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="sanctions", on_delete=fields.CASCADE
+    )
     user_id: int
     kind = fields.CharEnumField(SanctionKind, max_length=16)
     reason = fields.TextField(default="")
@@ -201,7 +206,9 @@ class MemberActivity(Model):
     base of DAU/WAU/MAU. Written once per member and day (`api.domain.activity.record_visit`)."""
 
     id = fields.IntField(primary_key=True)
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="activity", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="activity", on_delete=fields.CASCADE
+    )
     user_id: int
     day = fields.DateField()
     writes = fields.IntField(default=0)

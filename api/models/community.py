@@ -18,8 +18,9 @@ class CommunitySetting(Model):
     id = fields.IntField(primary_key=True)
     key = fields.CharField(max_length=64, unique=True)  # the environment name, e.g. MAX_TITLE_LENGTH
     value = fields.TextField()
-    updated_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("accounts.User", related_name="community_settings", null=True,
-                                        on_delete=fields.SET_NULL)
+    updated_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="community_settings", null=True, on_delete=fields.SET_NULL
+    )
     updated_by_id: int | None
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -21,7 +21,9 @@ class PointEntry(Model):
     """One award or deduction. Append-only: balances are sums of entries, never edited."""
 
     id = fields.IntField(primary_key=True)
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="point_entries", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="point_entries", on_delete=fields.CASCADE
+    )
     user_id: int
     amount = fields.IntField()
     # The rule that produced it: a key of POINTS_RULES, or grant, redemption, refund, streak_bonus.
@@ -50,7 +52,9 @@ class PointAccount(Model):
     Its row is the lock that serialises spending (conditional `balance >= cost` updates)."""
 
     id = fields.IntField(primary_key=True)
-    user: fields.OneToOneRelation[User] = fields.OneToOneField("accounts.User", related_name="point_account", on_delete=fields.CASCADE)
+    user: fields.OneToOneRelation[User] = fields.OneToOneField(
+        "accounts.User", related_name="point_account", on_delete=fields.CASCADE
+    )
     user_id: int
     balance = fields.IntField(default=0)
     earned = fields.IntField(default=0)  # positive awards only: the base of point levels
@@ -63,7 +67,9 @@ class MemberStats(Model):
     """Per-member counters that badge rules read, check-in streaks and the displayed title."""
 
     id = fields.IntField(primary_key=True)
-    user: fields.OneToOneRelation[User] = fields.OneToOneField("accounts.User", related_name="engagement_stats", on_delete=fields.CASCADE)
+    user: fields.OneToOneRelation[User] = fields.OneToOneField(
+        "accounts.User", related_name="engagement_stats", on_delete=fields.CASCADE
+    )
     user_id: int
     posts = fields.IntField(default=0)
     answers = fields.IntField(default=0)
@@ -84,7 +90,9 @@ class MemberStats(Model):
 
 class CheckIn(Model):
     id = fields.IntField(primary_key=True)
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="check_ins", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="check_ins", on_delete=fields.CASCADE
+    )
     user_id: int
     day = fields.DateField()  # in the community time zone
     streak = fields.IntField()
@@ -122,7 +130,9 @@ class Badge(Model):
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=100, unique=True)
     description = fields.TextField(default="")
-    icon: fields.ForeignKeyNullableRelation[MediaFile] = fields.ForeignKeyField("media.MediaFile", related_name="badges", null=True, on_delete=fields.SET_NULL)
+    icon: fields.ForeignKeyNullableRelation[MediaFile] = fields.ForeignKeyField(
+        "media.MediaFile", related_name="badges", null=True, on_delete=fields.SET_NULL
+    )
     icon_id: int | None
     tier = fields.CharEnumField(BadgeTier, max_length=16, default=BadgeTier.BRONZE)
     criterion = fields.CharEnumField(BadgeCriterion, max_length=32, default=BadgeCriterion.MANUAL)
@@ -136,9 +146,13 @@ class Badge(Model):
 
 class BadgeAward(Model):
     id = fields.IntField(primary_key=True)
-    badge: fields.ForeignKeyRelation[Badge] = fields.ForeignKeyField("engagement.Badge", related_name="awards", on_delete=fields.CASCADE)
+    badge: fields.ForeignKeyRelation[Badge] = fields.ForeignKeyField(
+        "engagement.Badge", related_name="awards", on_delete=fields.CASCADE
+    )
     badge_id: int
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="badge_awards", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="badge_awards", on_delete=fields.CASCADE
+    )
     user_id: int
     awarded_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "accounts.User", related_name="badge_awards_given", null=True, on_delete=fields.SET_NULL
@@ -150,7 +164,8 @@ class BadgeAward(Model):
     revoked_at = fields.DatetimeField(null=True)
     revoked_reason = fields.CharField(max_length=500, default="")
     revoked_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
-        "accounts.User", related_name="badge_awards_revoked", null=True, on_delete=fields.SET_NULL)
+        "accounts.User", related_name="badge_awards_revoked", null=True, on_delete=fields.SET_NULL
+    )
     revoked_by_id: int | None
 
     class Meta:
@@ -175,9 +190,13 @@ class Title(Model):
 
 class TitleGrant(Model):
     id = fields.IntField(primary_key=True)
-    title: fields.ForeignKeyRelation[Title] = fields.ForeignKeyField("engagement.Title", related_name="grants", on_delete=fields.CASCADE)
+    title: fields.ForeignKeyRelation[Title] = fields.ForeignKeyField(
+        "engagement.Title", related_name="grants", on_delete=fields.CASCADE
+    )
     title_id: int
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="title_grants", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="title_grants", on_delete=fields.CASCADE
+    )
     user_id: int
     granted_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "accounts.User", related_name="title_grants_given", null=True, on_delete=fields.SET_NULL
@@ -222,9 +241,13 @@ class RedemptionStatus(str, Enum):
 
 class Redemption(Model):
     id = fields.IntField(primary_key=True)
-    reward: fields.ForeignKeyRelation[Reward] = fields.ForeignKeyField("engagement.Reward", related_name="redemptions", on_delete=fields.CASCADE)
+    reward: fields.ForeignKeyRelation[Reward] = fields.ForeignKeyField(
+        "engagement.Reward", related_name="redemptions", on_delete=fields.CASCADE
+    )
     reward_id: int
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="redemptions", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="redemptions", on_delete=fields.CASCADE
+    )
     user_id: int
     cost = fields.IntField()
     status = fields.CharEnumField(RedemptionStatus, max_length=16, default=RedemptionStatus.PENDING)
@@ -277,7 +300,8 @@ class Event(Model):
     # Who sees the event (see api.domain.engagement.access); the meeting link only those with a place.
     visibility = fields.CharEnumField(EventVisibility, max_length=16, default=EventVisibility.PUBLIC)
     committee: fields.ForeignKeyNullableRelation[Committee] = fields.ForeignKeyField(
-        "accounts.Committee", related_name="events", null=True, on_delete=fields.SET_NULL)
+        "accounts.Committee", related_name="events", null=True, on_delete=fields.SET_NULL
+    )
     committee_id: int | None
     # A recurring event is stored as one row per occurrence (each with its own sign-ups), all
     # naming the first occurrence as their series and keeping the RRULE they came from.
@@ -303,9 +327,13 @@ class RsvpStatus(str, Enum):
 
 class Rsvp(Model):
     id = fields.IntField(primary_key=True)
-    event: fields.ForeignKeyRelation[Event] = fields.ForeignKeyField("engagement.Event", related_name="rsvps", on_delete=fields.CASCADE)
+    event: fields.ForeignKeyRelation[Event] = fields.ForeignKeyField(
+        "engagement.Event", related_name="rsvps", on_delete=fields.CASCADE
+    )
     event_id: int
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="rsvps", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="rsvps", on_delete=fields.CASCADE
+    )
     user_id: int
     status = fields.CharEnumField(RsvpStatus, max_length=16)
     # Order on the waitlist: when the member (re)joined it. Promotion takes the smallest.
@@ -346,7 +374,9 @@ class Lottery(Model):
     description = fields.TextField(default="")
     status = fields.CharEnumField(LotteryStatus, max_length=16, default=LotteryStatus.OPEN)
     eligible_set = fields.CharEnumField(EligibleSet, max_length=32)
-    event: fields.ForeignKeyNullableRelation[Event] = fields.ForeignKeyField("engagement.Event", related_name="lotteries", null=True, on_delete=fields.SET_NULL)
+    event: fields.ForeignKeyNullableRelation[Event] = fields.ForeignKeyField(
+        "engagement.Event", related_name="lotteries", null=True, on_delete=fields.SET_NULL
+    )
     event_id: int | None
     min_streak = fields.IntField(null=True)
     survey_id = fields.IntField(null=True)  # a governance survey
@@ -377,9 +407,13 @@ class LotteryEntrant(Model):
     """A member of a hand-made eligible list (added by staff, or entered themselves)."""
 
     id = fields.IntField(primary_key=True)
-    lottery: fields.ForeignKeyRelation[Lottery] = fields.ForeignKeyField("engagement.Lottery", related_name="entrants", on_delete=fields.CASCADE)
+    lottery: fields.ForeignKeyRelation[Lottery] = fields.ForeignKeyField(
+        "engagement.Lottery", related_name="entrants", on_delete=fields.CASCADE
+    )
     lottery_id: int
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="lottery_entries", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="lottery_entries", on_delete=fields.CASCADE
+    )
     user_id: int
     paid = fields.IntField(default=0)  # points paid to enter (given back if the lottery is cancelled)
 
@@ -390,9 +424,13 @@ class LotteryEntrant(Model):
 
 class LotteryWinner(Model):
     id = fields.IntField(primary_key=True)
-    lottery: fields.ForeignKeyRelation[Lottery] = fields.ForeignKeyField("engagement.Lottery", related_name="winners", on_delete=fields.CASCADE)
+    lottery: fields.ForeignKeyRelation[Lottery] = fields.ForeignKeyField(
+        "engagement.Lottery", related_name="winners", on_delete=fields.CASCADE
+    )
     lottery_id: int
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="lottery_wins", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="lottery_wins", on_delete=fields.CASCADE
+    )
     user_id: int
     rank = fields.IntField()  # 1-based draw order
     prize = fields.CharField(max_length=200, default="")
@@ -429,7 +467,9 @@ class ConversationMember(Model):
         "engagement.Conversation", related_name="members", on_delete=fields.CASCADE
     )
     conversation_id: int
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="conversation_memberships", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="conversation_memberships", on_delete=fields.CASCADE
+    )
     user_id: int
     joined_at = fields.DatetimeField(auto_now_add=True)
     left_at = fields.DatetimeField(null=True)
@@ -446,7 +486,9 @@ class Message(Model):
         "engagement.Conversation", related_name="messages", on_delete=fields.CASCADE
     )
     conversation_id: int
-    sender: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("accounts.User", related_name="messages_sent", null=True, on_delete=fields.SET_NULL)
+    sender: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="messages_sent", null=True, on_delete=fields.SET_NULL
+    )
     sender_id: int | None
     body = fields.TextField()
     is_auto_reply = fields.BooleanField(default=False)
@@ -462,9 +504,13 @@ class Message(Model):
 
 class Block(Model):
     id = fields.IntField(primary_key=True)
-    blocker: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="blocks", on_delete=fields.CASCADE)
+    blocker: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="blocks", on_delete=fields.CASCADE
+    )
     blocker_id: int
-    blocked: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="blocked_by", on_delete=fields.CASCADE)
+    blocked: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="blocked_by", on_delete=fields.CASCADE
+    )
     blocked_id: int
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -475,7 +521,9 @@ class Block(Model):
 
 class AutoReply(Model):
     id = fields.IntField(primary_key=True)
-    user: fields.OneToOneRelation[User] = fields.OneToOneField("accounts.User", related_name="auto_reply", on_delete=fields.CASCADE)
+    user: fields.OneToOneRelation[User] = fields.OneToOneField(
+        "accounts.User", related_name="auto_reply", on_delete=fields.CASCADE
+    )
     user_id: int
     body = fields.TextField()
     enabled = fields.BooleanField(default=True)
@@ -493,7 +541,9 @@ class AutoReplySent(Model):
         "engagement.Conversation", related_name="auto_replies_sent", on_delete=fields.CASCADE
     )
     conversation_id: int
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="auto_replies_sent", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="auto_replies_sent", on_delete=fields.CASCADE
+    )
     user_id: int
     day = fields.DateField()
 
@@ -522,7 +572,9 @@ class TicketStatus(str, Enum):
 
 class FeedbackTicket(Model):
     id = fields.IntField(primary_key=True)
-    author: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="feedback_tickets", on_delete=fields.CASCADE)
+    author: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="feedback_tickets", on_delete=fields.CASCADE
+    )
     author_id: int
     category = fields.CharEnumField(FeedbackCategory, max_length=16)
     subject = fields.CharField(max_length=200)
@@ -544,9 +596,13 @@ class FeedbackTicket(Model):
 
 class FeedbackReply(Model):
     id = fields.IntField(primary_key=True)
-    ticket: fields.ForeignKeyRelation[FeedbackTicket] = fields.ForeignKeyField("engagement.FeedbackTicket", related_name="replies", on_delete=fields.CASCADE)
+    ticket: fields.ForeignKeyRelation[FeedbackTicket] = fields.ForeignKeyField(
+        "engagement.FeedbackTicket", related_name="replies", on_delete=fields.CASCADE
+    )
     ticket_id: int
-    author: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("accounts.User", related_name="feedback_replies", null=True, on_delete=fields.SET_NULL)
+    author: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="feedback_replies", null=True, on_delete=fields.SET_NULL
+    )
     author_id: int | None
     body = fields.TextField()
     from_staff = fields.BooleanField(default=False)

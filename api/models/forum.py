@@ -45,8 +45,9 @@ class Space(Model):
     """A category. Nestable one level: a space with a parent cannot itself be a parent."""
 
     id = fields.IntField(primary_key=True)
-    parent: fields.ForeignKeyNullableRelation[Space] = fields.ForeignKeyField("forum.Space", related_name="children", null=True,
-                                    on_delete=fields.RESTRICT)
+    parent: fields.ForeignKeyNullableRelation[Space] = fields.ForeignKeyField(
+        "forum.Space", related_name="children", null=True, on_delete=fields.RESTRICT
+    )
     parent_id: int | None
     name = fields.CharField(max_length=100)
     slug = fields.CharField(max_length=100, unique=True)
@@ -79,11 +80,14 @@ class Topic(Model):
     """A discussion or a question. Its body is the opening post, replies are `Post`s."""
 
     id = fields.IntField(primary_key=True)
-    space: fields.ForeignKeyRelation[Space] = fields.ForeignKeyField("forum.Space", related_name="topics", on_delete=fields.RESTRICT)
+    space: fields.ForeignKeyRelation[Space] = fields.ForeignKeyField(
+        "forum.Space", related_name="topics", on_delete=fields.RESTRICT
+    )
     space_id: int
     kind = fields.CharEnumField(TopicKind, max_length=16, default=TopicKind.DISCUSSION)
-    author: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("accounts.User", related_name="forum_topics", null=True,
-                                    on_delete=fields.SET_NULL)
+    author: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="forum_topics", null=True, on_delete=fields.SET_NULL
+    )
     author_id: int | None
     title = fields.CharField(max_length=300)
     body = fields.TextField()  # Markdown as written
@@ -112,9 +116,13 @@ class Topic(Model):
 
 class TopicTag(Model):
     id = fields.IntField(primary_key=True)
-    topic: fields.ForeignKeyRelation[Topic] = fields.ForeignKeyField("forum.Topic", related_name="topic_tags", on_delete=fields.CASCADE)
+    topic: fields.ForeignKeyRelation[Topic] = fields.ForeignKeyField(
+        "forum.Topic", related_name="topic_tags", on_delete=fields.CASCADE
+    )
     topic_id: int
-    tag: fields.ForeignKeyRelation[Tag] = fields.ForeignKeyField("forum.Tag", related_name="tag_topics", on_delete=fields.CASCADE)
+    tag: fields.ForeignKeyRelation[Tag] = fields.ForeignKeyField(
+        "forum.Tag", related_name="tag_topics", on_delete=fields.CASCADE
+    )
     tag_id: int
 
     class Meta:
@@ -126,10 +134,13 @@ class TopicRevision(Model):
     """A previous version of a topic, kept on every edit."""
 
     id = fields.IntField(primary_key=True)
-    topic: fields.ForeignKeyRelation[Topic] = fields.ForeignKeyField("forum.Topic", related_name="revisions", on_delete=fields.CASCADE)
+    topic: fields.ForeignKeyRelation[Topic] = fields.ForeignKeyField(
+        "forum.Topic", related_name="revisions", on_delete=fields.CASCADE
+    )
     topic_id: int
-    editor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("accounts.User", related_name="forum_topic_edits", null=True,
-                                    on_delete=fields.SET_NULL)
+    editor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="forum_topic_edits", null=True, on_delete=fields.SET_NULL
+    )
     editor_id: int | None
     title = fields.CharField(max_length=300)
     body = fields.TextField()
@@ -144,16 +155,21 @@ class Post(Model):
     """A reply in a topic (an answer when the topic is a question)."""
 
     id = fields.IntField(primary_key=True)
-    topic: fields.ForeignKeyRelation[Topic] = fields.ForeignKeyField("forum.Topic", related_name="posts", on_delete=fields.CASCADE)
+    topic: fields.ForeignKeyRelation[Topic] = fields.ForeignKeyField(
+        "forum.Topic", related_name="posts", on_delete=fields.CASCADE
+    )
     topic_id: int
-    author: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("accounts.User", related_name="forum_posts", null=True,
-                                    on_delete=fields.SET_NULL)
+    author: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="forum_posts", null=True, on_delete=fields.SET_NULL
+    )
     author_id: int | None
-    reply_to: fields.ForeignKeyNullableRelation[Post] = fields.ForeignKeyField("forum.Post", related_name="replies", null=True,
-                                      on_delete=fields.SET_NULL)
+    reply_to: fields.ForeignKeyNullableRelation[Post] = fields.ForeignKeyField(
+        "forum.Post", related_name="replies", null=True, on_delete=fields.SET_NULL
+    )
     reply_to_id: int | None
-    quote: fields.ForeignKeyNullableRelation[Post] = fields.ForeignKeyField("forum.Post", related_name="quoted_by", null=True,
-                                   on_delete=fields.SET_NULL)
+    quote: fields.ForeignKeyNullableRelation[Post] = fields.ForeignKeyField(
+        "forum.Post", related_name="quoted_by", null=True, on_delete=fields.SET_NULL
+    )
     quote_id: int | None
     quote_text = fields.TextField(default="")  # the quoted excerpt, as it was when quoted
     position = fields.IntField()  # 1, 2, ... within the topic, in creation order; never reused
@@ -176,10 +192,13 @@ class Post(Model):
 
 class PostRevision(Model):
     id = fields.IntField(primary_key=True)
-    post: fields.ForeignKeyRelation[Post] = fields.ForeignKeyField("forum.Post", related_name="revisions", on_delete=fields.CASCADE)
+    post: fields.ForeignKeyRelation[Post] = fields.ForeignKeyField(
+        "forum.Post", related_name="revisions", on_delete=fields.CASCADE
+    )
     post_id: int
-    editor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("accounts.User", related_name="forum_post_edits", null=True,
-                                    on_delete=fields.SET_NULL)
+    editor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="forum_post_edits", null=True, on_delete=fields.SET_NULL
+    )
     editor_id: int | None
     body = fields.TextField()
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -193,7 +212,9 @@ class Reaction(Model):
     """One emoji of one member on a topic or post (`subject_type` Topic or Post)."""
 
     id = fields.IntField(primary_key=True)
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="forum_reactions", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="forum_reactions", on_delete=fields.CASCADE
+    )
     user_id: int
     subject_type = fields.CharField(max_length=16)
     subject_id = fields.IntField()
@@ -210,7 +231,9 @@ class Vote(Model):
     """One member's vote (+1 or -1) on a question or answer, one per member (unique key)."""
 
     id = fields.IntField(primary_key=True)
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="forum_votes", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="forum_votes", on_delete=fields.CASCADE
+    )
     user_id: int
     subject_type = fields.CharField(max_length=16)
     subject_id = fields.IntField()
@@ -229,14 +252,17 @@ class ReputationEvent(Model):
     A withdrawn vote or acceptance adds a reversing row instead of deleting one."""
 
     id = fields.IntField(primary_key=True)
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="reputation_events", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="reputation_events", on_delete=fields.CASCADE
+    )
     user_id: int
     amount = fields.IntField()
     reason = fields.CharField(max_length=48)
     subject_type = fields.CharField(max_length=16, default="")
     subject_id = fields.IntField(null=True)
-    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("accounts.User", related_name="reputation_given", null=True,
-                                   on_delete=fields.SET_NULL)
+    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="reputation_given", null=True, on_delete=fields.SET_NULL
+    )
     actor_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -250,9 +276,13 @@ class ReadState(Model):
     """How far a member has read a topic (the highest post position seen)."""
 
     id = fields.IntField(primary_key=True)
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="forum_read_states", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="forum_read_states", on_delete=fields.CASCADE
+    )
     user_id: int
-    topic: fields.ForeignKeyRelation[Topic] = fields.ForeignKeyField("forum.Topic", related_name="read_states", on_delete=fields.CASCADE)
+    topic: fields.ForeignKeyRelation[Topic] = fields.ForeignKeyField(
+        "forum.Topic", related_name="read_states", on_delete=fields.CASCADE
+    )
     topic_id: int
     last_read_position = fields.IntField(default=0)
     seconds_read = fields.IntField(default=0)  # reading time reported by the client (trust levels)
@@ -265,9 +295,13 @@ class ReadState(Model):
 
 class Bookmark(Model):
     id = fields.IntField(primary_key=True)
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="forum_bookmarks", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="forum_bookmarks", on_delete=fields.CASCADE
+    )
     user_id: int
-    topic: fields.ForeignKeyRelation[Topic] = fields.ForeignKeyField("forum.Topic", related_name="bookmarks", on_delete=fields.CASCADE)
+    topic: fields.ForeignKeyRelation[Topic] = fields.ForeignKeyField(
+        "forum.Topic", related_name="bookmarks", on_delete=fields.CASCADE
+    )
     topic_id: int
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -283,10 +317,12 @@ class SpaceSubscription(Model):
 
     id = fields.IntField(primary_key=True)
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "accounts.User", related_name="space_subscriptions", on_delete=fields.CASCADE)
+        "accounts.User", related_name="space_subscriptions", on_delete=fields.CASCADE
+    )
     user_id: int
     space: fields.ForeignKeyRelation[Space] = fields.ForeignKeyField(
-        "forum.Space", related_name="subscriptions", on_delete=fields.CASCADE)
+        "forum.Space", related_name="subscriptions", on_delete=fields.CASCADE
+    )
     space_id: int
     level = fields.CharEnumField(SubscriptionLevel, max_length=16)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -298,9 +334,13 @@ class SpaceSubscription(Model):
 
 class TopicSubscription(Model):
     id = fields.IntField(primary_key=True)
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="forum_subscriptions", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="forum_subscriptions", on_delete=fields.CASCADE
+    )
     user_id: int
-    topic: fields.ForeignKeyRelation[Topic] = fields.ForeignKeyField("forum.Topic", related_name="subscriptions", on_delete=fields.CASCADE)
+    topic: fields.ForeignKeyRelation[Topic] = fields.ForeignKeyField(
+        "forum.Topic", related_name="subscriptions", on_delete=fields.CASCADE
+    )
     topic_id: int
     level = fields.CharEnumField(SubscriptionLevel, max_length=16)
     created_at = fields.DatetimeField(auto_now_add=True)

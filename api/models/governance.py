@@ -61,7 +61,9 @@ class Proposal(Model):
     snapshotted into `EligibleVoter`) are frozen at opening."""
 
     id = fields.IntField(primary_key=True)
-    committee: fields.ForeignKeyRelation[Committee] = fields.ForeignKeyField("accounts.Committee", related_name="proposals", on_delete=fields.CASCADE)
+    committee: fields.ForeignKeyRelation[Committee] = fields.ForeignKeyField(
+        "accounts.Committee", related_name="proposals", on_delete=fields.CASCADE
+    )
     committee_id: int
     author: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "accounts.User", related_name="authored_proposals", null=True, on_delete=fields.SET_NULL
@@ -101,7 +103,8 @@ class Proposal(Model):
     # Deliberation (api.domain.governance.deliberation): the forum topic where it is discussed,
     # the chair's outcome statement published after close, and the claim of the non-voter reminder.
     discussion_topic: fields.ForeignKeyNullableRelation[Topic] = fields.ForeignKeyField(
-        "forum.Topic", related_name="proposals", null=True, on_delete=fields.SET_NULL)
+        "forum.Topic", related_name="proposals", null=True, on_delete=fields.SET_NULL
+    )
     discussion_topic_id: int | None
     outcome_statement = fields.TextField(default="")
     outcome_statement_html = fields.TextField(default="")
@@ -120,14 +123,16 @@ class ProposalRevision(Model):
 
     id = fields.IntField(primary_key=True)
     proposal: fields.ForeignKeyRelation[Proposal] = fields.ForeignKeyField(
-        "governance.Proposal", related_name="revisions", on_delete=fields.CASCADE)
+        "governance.Proposal", related_name="revisions", on_delete=fields.CASCADE
+    )
     proposal_id: int
     number = fields.IntField()  # 1 for the first text
     title = fields.CharField(max_length=300)
     body = fields.TextField(default="")
     options: fields.JSONField[list[str]] = fields.JSONField(default=list)
     edited_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
-        "accounts.User", related_name="proposal_revisions", null=True, on_delete=fields.SET_NULL)
+        "accounts.User", related_name="proposal_revisions", null=True, on_delete=fields.SET_NULL
+    )
     edited_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)  # when this text was replaced
 
@@ -141,9 +146,13 @@ class EligibleVoter(Model):
     """Who may vote on a proposal: its electorate at the moment it opened."""
 
     id = fields.IntField(primary_key=True)
-    proposal: fields.ForeignKeyRelation[Proposal] = fields.ForeignKeyField("governance.Proposal", related_name="eligible", on_delete=fields.CASCADE)
+    proposal: fields.ForeignKeyRelation[Proposal] = fields.ForeignKeyField(
+        "governance.Proposal", related_name="eligible", on_delete=fields.CASCADE
+    )
     proposal_id: int
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="governance_eligibilities", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="governance_eligibilities", on_delete=fields.CASCADE
+    )
     user_id: int
 
     class Meta:
@@ -160,9 +169,13 @@ class Ballot(Model):
     voter for secret proposals: only (receipt, choices) pairs are published after close."""
 
     id = fields.IntField(primary_key=True)
-    proposal: fields.ForeignKeyRelation[Proposal] = fields.ForeignKeyField("governance.Proposal", related_name="ballots", on_delete=fields.CASCADE)
+    proposal: fields.ForeignKeyRelation[Proposal] = fields.ForeignKeyField(
+        "governance.Proposal", related_name="ballots", on_delete=fields.CASCADE
+    )
     proposal_id: int
-    voter: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="governance_ballots", on_delete=fields.CASCADE)
+    voter: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="governance_ballots", on_delete=fields.CASCADE
+    )
     voter_id: int
     choices: fields.JSONField[list[Any]] = fields.JSONField(default=list)
     receipt = fields.CharField(max_length=64)
@@ -207,9 +220,13 @@ class VoteAuditEntry(Model):
     (non-secret) ballots."""
 
     id = fields.IntField(primary_key=True)
-    proposal: fields.ForeignKeyRelation[Proposal] = fields.ForeignKeyField("governance.Proposal", related_name="audit", on_delete=fields.CASCADE)
+    proposal: fields.ForeignKeyRelation[Proposal] = fields.ForeignKeyField(
+        "governance.Proposal", related_name="audit", on_delete=fields.CASCADE
+    )
     proposal_id: int
-    voter: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="governance_audit_entries", on_delete=fields.CASCADE)
+    voter: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="governance_audit_entries", on_delete=fields.CASCADE
+    )
     voter_id: int
     action = fields.CharEnumField(AuditAction, max_length=16)
     choices: fields.JSONField[Any] = fields.JSONField(null=True)
@@ -243,10 +260,14 @@ class Poll(Model):
     """A quick question, attached to a forum topic or standalone."""
 
     id = fields.IntField(primary_key=True)
-    author: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("accounts.User", related_name="authored_polls", null=True, on_delete=fields.SET_NULL)
+    author: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="authored_polls", null=True, on_delete=fields.SET_NULL
+    )
     author_id: int | None
     # The forum topic the poll belongs to, if any (a standalone poll otherwise).
-    topic: fields.ForeignKeyNullableRelation[Topic] = fields.ForeignKeyField("forum.Topic", related_name="polls", null=True, on_delete=fields.SET_NULL)
+    topic: fields.ForeignKeyNullableRelation[Topic] = fields.ForeignKeyField(
+        "forum.Topic", related_name="polls", null=True, on_delete=fields.SET_NULL
+    )
     topic_id: int | None
     question = fields.CharField(max_length=300)
     options: fields.JSONField[list[Any]] = fields.JSONField(default=list)
@@ -270,9 +291,13 @@ class Poll(Model):
 
 class PollVote(Model):
     id = fields.IntField(primary_key=True)
-    poll: fields.ForeignKeyRelation[Poll] = fields.ForeignKeyField("governance.Poll", related_name="votes", on_delete=fields.CASCADE)
+    poll: fields.ForeignKeyRelation[Poll] = fields.ForeignKeyField(
+        "governance.Poll", related_name="votes", on_delete=fields.CASCADE
+    )
     poll_id: int
-    voter: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="governance_poll_votes", on_delete=fields.CASCADE)
+    voter: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="governance_poll_votes", on_delete=fields.CASCADE
+    )
     voter_id: int
     choices: fields.JSONField[list[Any]] = fields.JSONField(default=list)  # option indexes
     cast_at = fields.DatetimeField(auto_now_add=True)
@@ -301,7 +326,9 @@ class SurveyAudience(str, Enum):
 class Survey(Model):
     questions: fields.ReverseRelation[SurveyQuestion]
     id = fields.IntField(primary_key=True)
-    author: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("accounts.User", related_name="authored_surveys", null=True, on_delete=fields.SET_NULL)
+    author: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="authored_surveys", null=True, on_delete=fields.SET_NULL
+    )
     author_id: int | None
     title = fields.CharField(max_length=300)
     description = fields.TextField(default="")
@@ -311,7 +338,8 @@ class Survey(Model):
     # Who sees and answers it (authors and staff always see it); see api.domain.governance.access.
     audience = fields.CharEnumField(SurveyAudience, max_length=16, default=SurveyAudience.EVERYONE)
     audience_committee: fields.ForeignKeyNullableRelation[Committee] = fields.ForeignKeyField(
-        "accounts.Committee", related_name="surveys", null=True, on_delete=fields.SET_NULL)
+        "accounts.Committee", related_name="surveys", null=True, on_delete=fields.SET_NULL
+    )
     audience_committee_id: int | None
     audience_roles = fields.CharField(max_length=64, default="")  # ",MODERATOR,ADMIN,": matched with LIKE
     audience_min_trust_level = fields.SmallIntField(null=True)
@@ -329,7 +357,9 @@ class Survey(Model):
 
 class SurveyQuestion(Model):
     id = fields.IntField(primary_key=True)
-    survey: fields.ForeignKeyRelation[Survey] = fields.ForeignKeyField("governance.Survey", related_name="questions", on_delete=fields.CASCADE)
+    survey: fields.ForeignKeyRelation[Survey] = fields.ForeignKeyField(
+        "governance.Survey", related_name="questions", on_delete=fields.CASCADE
+    )
     survey_id: int
     position = fields.IntField()
     kind = fields.CharEnumField(QuestionKind, max_length=16)
@@ -347,9 +377,13 @@ class SurveyResponse(Model):
     """A member's answers to a survey: one per member, editable until the survey closes."""
 
     id = fields.IntField(primary_key=True)
-    survey: fields.ForeignKeyRelation[Survey] = fields.ForeignKeyField("governance.Survey", related_name="responses", on_delete=fields.CASCADE)
+    survey: fields.ForeignKeyRelation[Survey] = fields.ForeignKeyField(
+        "governance.Survey", related_name="responses", on_delete=fields.CASCADE
+    )
     survey_id: int
-    respondent: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="governance_survey_responses", on_delete=fields.CASCADE)
+    respondent: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="governance_survey_responses", on_delete=fields.CASCADE
+    )
     respondent_id: int
     # {question id (str): [option indexes] | "text" | rating}; unanswered questions are absent.
     answers: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
@@ -368,10 +402,12 @@ class SurveyParticipant(Model):
 
     id = fields.IntField(primary_key=True)
     survey: fields.ForeignKeyRelation[Survey] = fields.ForeignKeyField(
-        "governance.Survey", related_name="participants", on_delete=fields.CASCADE)
+        "governance.Survey", related_name="participants", on_delete=fields.CASCADE
+    )
     survey_id: int
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "accounts.User", related_name="governance_survey_participations", on_delete=fields.CASCADE)
+        "accounts.User", related_name="governance_survey_participations", on_delete=fields.CASCADE
+    )
     user_id: int
 
     class Meta:
@@ -385,7 +421,8 @@ class AnonymousSurveyResponse(Model):
 
     id = fields.UUIDField(primary_key=True)
     survey: fields.ForeignKeyRelation[Survey] = fields.ForeignKeyField(
-        "governance.Survey", related_name="anonymous_responses", on_delete=fields.CASCADE)
+        "governance.Survey", related_name="anonymous_responses", on_delete=fields.CASCADE
+    )
     survey_id: int
     answers: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)  # as `SurveyResponse.answers`
 

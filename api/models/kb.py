@@ -92,9 +92,13 @@ class ArticleAuthor(Model):
     """A member credited as an author (the creator, and everyone who saved a revision)."""
 
     id = fields.IntField(primary_key=True)
-    article: fields.ForeignKeyRelation[Article] = fields.ForeignKeyField("kb.Article", related_name="author_links", on_delete=fields.CASCADE)
+    article: fields.ForeignKeyRelation[Article] = fields.ForeignKeyField(
+        "kb.Article", related_name="author_links", on_delete=fields.CASCADE
+    )
     article_id: int
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="kb_authorships", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="kb_authorships", on_delete=fields.CASCADE
+    )
     user_id: int
     added_at = fields.DatetimeField(auto_now_add=True)
 
@@ -108,7 +112,9 @@ class ArticleRevision(Model):
     """An immutable snapshot of an article as saved, with who saved it and why."""
 
     id = fields.IntField(primary_key=True)
-    article: fields.ForeignKeyRelation[Article] = fields.ForeignKeyField("kb.Article", related_name="revisions", on_delete=fields.CASCADE)
+    article: fields.ForeignKeyRelation[Article] = fields.ForeignKeyField(
+        "kb.Article", related_name="revisions", on_delete=fields.CASCADE
+    )
     article_id: int
     number = fields.IntField()
     title = fields.CharField(max_length=200)

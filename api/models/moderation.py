@@ -146,7 +146,9 @@ class JoinRequest(Model):
     """A member asks to join the community (`space_id` null) or a space."""
 
     id = fields.IntField(primary_key=True)
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="join_requests", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="join_requests", on_delete=fields.CASCADE
+    )
     user_id: int
     space_id = fields.IntField(null=True)
     message = fields.TextField(default="")
@@ -180,7 +182,9 @@ class Admission(Model):
     """That a member is admitted to the community (`scope` 0) or to a space (`scope` = space id)."""
 
     id = fields.IntField(primary_key=True)
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="admissions", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="admissions", on_delete=fields.CASCADE
+    )
     user_id: int
     scope = fields.IntField(default=0)
     via = fields.CharEnumField(AdmissionVia, max_length=16)
@@ -201,8 +205,9 @@ class Invite(Model):
     id = fields.IntField(primary_key=True)
     code_hash = fields.CharField(max_length=64, unique=True)
     code_hint = fields.CharField(max_length=8)  # the first characters, to recognise it in lists
-    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("accounts.User", related_name="invites", null=True,
-                                        on_delete=fields.SET_NULL)
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="invites", null=True, on_delete=fields.SET_NULL
+    )
     created_by_id: int | None
     role = fields.CharField(max_length=16, null=True)  # granted on registration (admins only)
     space_id = fields.IntField(null=True)  # admits to this space
@@ -223,13 +228,17 @@ class Referral(Model):
     """Who invited whom, with which invite."""
 
     id = fields.IntField(primary_key=True)
-    invite: fields.ForeignKeyNullableRelation[Invite] = fields.ForeignKeyField("moderation.Invite", related_name="referrals", null=True,
-                                    on_delete=fields.SET_NULL)
+    invite: fields.ForeignKeyNullableRelation[Invite] = fields.ForeignKeyField(
+        "moderation.Invite", related_name="referrals", null=True, on_delete=fields.SET_NULL
+    )
     invite_id: int | None
-    inviter: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("accounts.User", related_name="referrals_made", null=True,
-                                     on_delete=fields.SET_NULL)
+    inviter: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="referrals_made", null=True, on_delete=fields.SET_NULL
+    )
     inviter_id: int | None
-    invitee: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="referred_by", on_delete=fields.CASCADE)
+    invitee: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="referred_by", on_delete=fields.CASCADE
+    )
     invitee_id: int
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -302,9 +311,13 @@ class ReviewItem(Model):
 
 class Report(Model):
     id = fields.IntField(primary_key=True)
-    item: fields.ForeignKeyRelation[ReviewItem] = fields.ForeignKeyField("moderation.ReviewItem", related_name="reports", on_delete=fields.CASCADE)
+    item: fields.ForeignKeyRelation[ReviewItem] = fields.ForeignKeyField(
+        "moderation.ReviewItem", related_name="reports", on_delete=fields.CASCADE
+    )
     item_id: int
-    reporter: fields.ForeignKeyRelation[User] = fields.ForeignKeyField("accounts.User", related_name="reports_made", on_delete=fields.CASCADE)
+    reporter: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="reports_made", on_delete=fields.CASCADE
+    )
     reporter_id: int
     subject_type = fields.CharField(max_length=32)
     subject_id = fields.IntField()
@@ -344,8 +357,9 @@ class FilterRule(Model):
     pattern = fields.CharField(max_length=100)
     action = fields.CharEnumField(WatchAction, max_length=24, default=WatchAction.REQUIRE_APPROVAL)
     note = fields.CharField(max_length=200, default="")
-    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("accounts.User", related_name="filter_rules", null=True,
-                                        on_delete=fields.SET_NULL)
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="filter_rules", null=True, on_delete=fields.SET_NULL
+    )
     created_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -411,8 +425,9 @@ class ModerationLogEntry(Model):
 
     id = fields.IntField(primary_key=True)
     action = fields.CharEnumField(LogAction, max_length=32)
-    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField("accounts.User", related_name="moderation_log_entries", null=True,
-                                   on_delete=fields.SET_NULL)
+    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="moderation_log_entries", null=True, on_delete=fields.SET_NULL
+    )
     actor_id: int | None
     subject_type = fields.CharField(max_length=32, default="")
     subject_id = fields.IntField(null=True)

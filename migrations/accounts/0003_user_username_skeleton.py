@@ -1,6 +1,5 @@
-from tortoise import migrations
+from tortoise import fields, migrations
 from tortoise.migrations import operations as ops
-from tortoise import fields
 
 
 async def _skeletons(apps, schema_editor):
@@ -11,8 +10,11 @@ async def _skeletons(apps, schema_editor):
 
     client = schema_editor.client
     postgres = client.capabilities.dialect == "postgres"
-    update = "UPDATE users SET username_skeleton = $1 WHERE id = $2" if postgres else \
-        "UPDATE users SET username_skeleton = ? WHERE id = ?"
+    update = (
+        "UPDATE users SET username_skeleton = $1 WHERE id = $2"
+        if postgres
+        else "UPDATE users SET username_skeleton = ? WHERE id = ?"
+    )
     taken: set[str] = set()
     for row in await client.execute_query_dict("SELECT id, username FROM users ORDER BY id"):
         value = skeleton(row["username"])
@@ -23,14 +25,14 @@ async def _skeletons(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [('accounts', '0001_initial'), ('accounts', '0002_user_avatar'), ('media', '0001_initial')]
+    dependencies = [("accounts", "0001_initial"), ("accounts", "0002_user_avatar"), ("media", "0001_initial")]
 
     initial = False
 
     operations = [
         ops.AddField(
-            model_name='User',
-            name='username_skeleton',
+            model_name="User",
+            name="username_skeleton",
             field=fields.CharField(null=True, unique=True, max_length=128),
         ),
         ops.RunPython(_skeletons),

@@ -1,17 +1,22 @@
-from tortoise import migrations
+from tortoise import fields, migrations
 from tortoise.migrations import operations as ops
+
 from api.models.moderation import LogAction
-from tortoise import fields
+
 
 class Migration(migrations.Migration):
-    dependencies = [('accounts', '0002_user_avatar'), ('moderation', '0002_rules_admission_reports_log')]
+    dependencies = [("accounts", "0002_user_avatar"), ("moderation", "0002_rules_admission_reports_log")]
 
     initial = False
 
     operations = [
         ops.AlterField(
-            model_name='ModerationLogEntry',
-            name='action',
-            field=fields.CharEnumField(description='RULES_PUBLISHED: RULES_PUBLISHED\nJOIN_APPROVED: JOIN_APPROVED\nJOIN_REJECTED: JOIN_REJECTED\nJOIN_POLICY_CHANGED: JOIN_POLICY_CHANGED\nINVITE_REVOKED: INVITE_REVOKED\nREPORT_DISMISSED: REPORT_DISMISSED\nCONTENT_HIDDEN: CONTENT_HIDDEN\nCONTENT_DELETED: CONTENT_DELETED\nCONTENT_RESTORED: CONTENT_RESTORED\nCONTENT_APPROVED: CONTENT_APPROVED\nCONTENT_REJECTED: CONTENT_REJECTED\nMEMBER_WARNED: MEMBER_WARNED\nMEMBER_MUTED: MEMBER_MUTED\nMEMBER_BANNED: MEMBER_BANNED\nSANCTION_REVOKED: SANCTION_REVOKED\nFILTER_ADDED: FILTER_ADDED\nFILTER_REMOVED: FILTER_REMOVED\nANNOUNCEMENT_PUBLISHED: ANNOUNCEMENT_PUBLISHED', enum_type=LogAction, max_length=32),
+            model_name="ModerationLogEntry",
+            name="action",
+            field=fields.CharEnumField(
+                description="RULES_PUBLISHED: RULES_PUBLISHED\nJOIN_APPROVED: JOIN_APPROVED\nJOIN_REJECTED: JOIN_REJECTED\nJOIN_POLICY_CHANGED: JOIN_POLICY_CHANGED\nINVITE_REVOKED: INVITE_REVOKED\nREPORT_DISMISSED: REPORT_DISMISSED\nCONTENT_HIDDEN: CONTENT_HIDDEN\nCONTENT_DELETED: CONTENT_DELETED\nCONTENT_RESTORED: CONTENT_RESTORED\nCONTENT_APPROVED: CONTENT_APPROVED\nCONTENT_REJECTED: CONTENT_REJECTED\nMEMBER_WARNED: MEMBER_WARNED\nMEMBER_MUTED: MEMBER_MUTED\nMEMBER_BANNED: MEMBER_BANNED\nSANCTION_REVOKED: SANCTION_REVOKED\nFILTER_ADDED: FILTER_ADDED\nFILTER_REMOVED: FILTER_REMOVED\nANNOUNCEMENT_PUBLISHED: ANNOUNCEMENT_PUBLISHED",
+                enum_type=LogAction,
+                max_length=32,
+            ),
         ),
     ]

@@ -7,6 +7,7 @@ from api.policies import is_staff
 from schema.accounts import User
 from schema.context import Info
 
+
 async def load_user(info: Info, user_id: int | None) -> User | None:
     if user_id is None:
         return None

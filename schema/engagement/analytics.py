@@ -19,9 +19,15 @@ from schema.permissions import Require, guard
 from schema.relay import After, Before, Connection, First, Last, node_global_id, paginate, parse_id
 
 described_enum(
-    StatsTable, name="StatsTable", description="An analytics table to export as CSV.",
-    values={"BUCKETS": "communityStats buckets.", "RETENTION": "retentionCohorts (weeks from `from` to `to`).",
-            "CONTRIBUTORS": "topContributors (100 members).", "SPACES": "spaceEngagement."},
+    StatsTable,
+    name="StatsTable",
+    description="An analytics table to export as CSV.",
+    values={
+        "BUCKETS": "communityStats buckets.",
+        "RETENTION": "retentionCohorts (weeks from `from` to `to`).",
+        "CONTRIBUTORS": "topContributors (100 members).",
+        "SPACES": "spaceEngagement.",
+    },
 )
 
 
@@ -31,7 +37,8 @@ class StatsBucket:
     end: date = strawberry.field(description="Last community day of the bucket (inclusive).")
     new_members: int = strawberry.field(description="Members who joined.")
     active_members: int = strawberry.field(
-        description="Distinct members with any request (read, write or sign-in) on a community day of the bucket.")
+        description="Distinct members with any request (read, write or sign-in) on a community day of the bucket."
+    )
     returning_members: int = strawberry.field(description="Active members who joined before the bucket.")
     articles: int = strawberry.field(description="Knowledge-base articles first published.")
     resources: int = strawberry.field(description="Resource library entries added.")
@@ -39,10 +46,15 @@ class StatsBucket:
     posts: int = strawberry.field(description="Replies written (answers included).")
     questions: int = strawberry.field(description="Questions asked.")
     answers: int = strawberry.field(description="Answers written.")
-    accepted_questions: int = strawberry.field(description="Questions asked in the bucket that have an accepted answer.")
-    acceptance_rate: float | None = strawberry.field(description="accepted_questions / questions; null without questions.")
+    accepted_questions: int = strawberry.field(
+        description="Questions asked in the bucket that have an accepted answer."
+    )
+    acceptance_rate: float | None = strawberry.field(
+        description="accepted_questions / questions; null without questions."
+    )
     median_first_answer_seconds: float | None = strawberry.field(
-        description="Median delay from question to first answer by someone else, for questions asked in the bucket.")
+        description="Median delay from question to first answer by someone else, for questions asked in the bucket."
+    )
     votes: int = strawberry.field(description="Votes cast.")
     check_ins: int = strawberry.field(description="Daily check-ins.")
     event_attendance: int = strawberry.field(description="Event check-ins.")
@@ -57,7 +69,9 @@ class CommunityStats:
     daily_active: int = strawberry.field(description="Members active on the last day (DAU).")
     weekly_active: int = strawberry.field(description="Members active in the 7 days ending on the last day (WAU).")
     monthly_active: int = strawberry.field(description="Members active in the 30 days ending on the last day (MAU).")
-    stickiness: float | None = strawberry.field(description="dailyActive / monthlyActive; null without monthly actives.")
+    stickiness: float | None = strawberry.field(
+        description="dailyActive / monthlyActive; null without monthly actives."
+    )
 
 
 @strawberry.type(description="Members who joined in one week, and how many were active in each later week.")
@@ -100,46 +114,81 @@ To = Annotated[date, strawberry.argument(description="Last community day (inclus
 class Query:
     @strawberry.field(description="Community statistics per day, week or month (staff only).")
     async def community_stats(
-        self, info: Info, from_: From, to: To,
+        self,
+        info: Info,
+        from_: From,
+        to: To,
         interval: Annotated[StatsInterval, strawberry.argument(description="Bucket size.")] = domain.Interval.DAY,
     ) -> CommunityStats:
-        stats = await domain.community_stats(info.context.viewer, from_, to,
-                                             domain.Interval(interval), settings=info.context.settings)
+        stats = await domain.community_stats(
+            info.context.viewer, from_, to, domain.Interval(interval), settings=info.context.settings
+        )
         return CommunityStats(
-            start=stats.start, end=stats.end, interval=stats.interval, daily_active=stats.daily_active,
-            weekly_active=stats.weekly_active, monthly_active=stats.monthly_active, stickiness=stats.stickiness,
-            buckets=[StatsBucket(
-                returning_members=b.returning_members, articles=b.articles, resources=b.resources,
-                start=b.start, end=b.end, new_members=b.new_members, active_members=b.active_members,
-                topics=b.topics, posts=b.posts, questions=b.questions, answers=b.answers,
-                accepted_questions=b.accepted_questions, acceptance_rate=b.acceptance_rate,
-                median_first_answer_seconds=b.median_first_answer_seconds, votes=b.votes,
-                check_ins=b.check_ins, event_attendance=b.event_attendance,
-            ) for b in stats.buckets],
+            start=stats.start,
+            end=stats.end,
+            interval=stats.interval,
+            daily_active=stats.daily_active,
+            weekly_active=stats.weekly_active,
+            monthly_active=stats.monthly_active,
+            stickiness=stats.stickiness,
+            buckets=[
+                StatsBucket(
+                    returning_members=b.returning_members,
+                    articles=b.articles,
+                    resources=b.resources,
+                    start=b.start,
+                    end=b.end,
+                    new_members=b.new_members,
+                    active_members=b.active_members,
+                    topics=b.topics,
+                    posts=b.posts,
+                    questions=b.questions,
+                    answers=b.answers,
+                    accepted_questions=b.accepted_questions,
+                    acceptance_rate=b.acceptance_rate,
+                    median_first_answer_seconds=b.median_first_answer_seconds,
+                    votes=b.votes,
+                    check_ins=b.check_ins,
+                    event_attendance=b.event_attendance,
+                )
+                for b in stats.buckets
+            ],
         )
 
     @strawberry.field(description="One analytics table as CSV with a header row (staff only).")
     async def community_stats_csv(
-        self, info: Info, from_: From, to: To,
+        self,
+        info: Info,
+        from_: From,
+        to: To,
         table: Annotated[StatsTable, strawberry.argument(description="Which table.")],
-        interval: Annotated[StatsInterval, strawberry.argument(
-            description="Bucket size (BUCKETS only).")] = domain.Interval.DAY,
+        interval: Annotated[
+            StatsInterval, strawberry.argument(description="Bucket size (BUCKETS only).")
+        ] = domain.Interval.DAY,
     ) -> str:
-        return await stats_csv(info.context.viewer, StatsTable(table), from_, to, domain.Interval(interval),
-                               settings=info.context.settings)
+        return await stats_csv(
+            info.context.viewer, StatsTable(table), from_, to, domain.Interval(interval), settings=info.context.settings
+        )
 
     @strawberry.field(description="Weekly retention cohorts by join week (staff only).")
     async def retention_cohorts(
-        self, info: Info, from_: From,
+        self,
+        info: Info,
+        from_: From,
         weeks: Annotated[int, strawberry.argument(description="How many join weeks, from the week of `from`.")] = 8,
     ) -> list[RetentionCohort]:
         cohorts = await domain.retention_cohorts(info.context.viewer, from_, weeks, settings=info.context.settings)
-        return [RetentionCohort(week_start=c.week_start, size=c.size, active=c.active, retention=c.retention)
-                for c in cohorts]
+        return [
+            RetentionCohort(week_start=c.week_start, size=c.size, active=c.active, retention=c.retention)
+            for c in cohorts
+        ]
 
     @strawberry.field(description="Members by points earned over a range (staff only).")
     async def top_contributors(
-        self, info: Info, from_: From, to: To,
+        self,
+        info: Info,
+        from_: From,
+        to: To,
         limit: Annotated[int, strawberry.argument(description="How many members (at most 100).")] = 10,
     ) -> list[TopContributor]:
         rows = await domain.top_contributors(info.context.viewer, from_, to, limit, settings=info.context.settings)
@@ -148,15 +197,24 @@ class Query:
     @strawberry.field(description="Activity per forum space over a range (staff only).")
     async def space_engagement(self, info: Info, from_: From, to: To) -> list[SpaceEngagement]:
         rows = await domain.engagement_by_space(info.context.viewer, from_, to, settings=info.context.settings)
-        return [SpaceEngagement(name=r.name, topics=r.topics, posts=r.posts, contributors=r.contributors,
-                                space_pk=r.space_id) for r in rows]
+        return [
+            SpaceEngagement(
+                name=r.name, topics=r.topics, posts=r.posts, contributors=r.contributors, space_pk=r.space_id
+            )
+            for r in rows
+        ]
 
-    @strawberry.field(description="Members with no write or sign-in for `days` days, least recently seen first "
-                                  "(staff only).")
+    @strawberry.field(
+        description="Members with no write or sign-in for `days` days, least recently seen first (staff only)."
+    )
     async def inactive_members(
-        self, info: Info,
+        self,
+        info: Info,
         days: Annotated[int, strawberry.argument(description="Days without activity.")],
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[User]:
         query = inactive_domain.inactive_query(info.context.viewer, days)
         return await paginate(info, query, first=first, after=after, last=last, before=before)
@@ -166,7 +224,8 @@ class Query:
 class RemindInactiveMembersInput:
     days: int = strawberry.field(description="Days without activity.")
     user_ids: list[strawberry.ID] | None = strawberry.field(
-        default=None, description="Only these members (if still inactive); omit for all of them.")
+        default=None, description="Only these members (if still inactive); omit for all of them."
+    )
     message: str = strawberry.field(default="", description="The reminder; a friendly default when empty.")
 
 
@@ -179,7 +238,8 @@ class RemindInactiveMembersPayload(Payload):
 class MarkMembersInactiveInput:
     days: int = strawberry.field(description="Days without activity.")
     user_ids: list[strawberry.ID] | None = strawberry.field(
-        default=None, description="Only these members (if still inactive); omit for all of them.")
+        default=None, description="Only these members (if still inactive); omit for all of them."
+    )
 
 
 @strawberry.type(description="Result of `markMembersInactive`.")
@@ -196,16 +256,21 @@ class Mutation:
     @strawberry.mutation(description="Notify inactive members (staff).")
     @guard(Require.MODERATOR)
     async def remind_inactive_members(
-        self, info: Info, input: Annotated[RemindInactiveMembersInput, strawberry.argument(description=INPUT)],
+        self,
+        info: Info,
+        input: Annotated[RemindInactiveMembersInput, strawberry.argument(description=INPUT)],
     ) -> RemindInactiveMembersPayload:
-        sent = await inactive_domain.remind(info.context.viewer, input.days,
-                                            _ids(input.user_ids), input.message, settings=info.context.settings)
+        sent = await inactive_domain.remind(
+            info.context.viewer, input.days, _ids(input.user_ids), input.message, settings=info.context.settings
+        )
         return RemindInactiveMembersPayload(reminded=sent)
 
     @strawberry.mutation(description="Mark inactive members INACTIVE; nothing is deleted (admins).")
     @guard(Require.ADMIN)
     async def mark_members_inactive(
-        self, info: Info, input: Annotated[MarkMembersInactiveInput, strawberry.argument(description=INPUT)],
+        self,
+        info: Info,
+        input: Annotated[MarkMembersInactiveInput, strawberry.argument(description=INPUT)],
     ) -> MarkMembersInactivePayload:
         marked = await inactive_domain.mark_inactive(info.context.viewer, input.days, _ids(input.user_ids))
         return MarkMembersInactivePayload(marked=marked)

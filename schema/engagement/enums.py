@@ -12,12 +12,16 @@ INPUT = "What to do; see the input type."
 
 BadgeTier = models.BadgeTier
 described_enum(
-    BadgeTier, name="BadgeTier", description="How hard a badge is to earn.",
+    BadgeTier,
+    name="BadgeTier",
+    description="How hard a badge is to earn.",
     values={"BRONZE": "Easy to earn.", "SILVER": "Takes sustained effort.", "GOLD": "Rare."},
 )
 BadgeCriterion = models.BadgeCriterion
 described_enum(
-    BadgeCriterion, name="BadgeCriterion", description="What earns a badge automatically.",
+    BadgeCriterion,
+    name="BadgeCriterion",
+    description="What earns a badge automatically.",
     values={
         "MANUAL": "Only awarded by staff.",
         "POSTS": "Topics and replies written reach the threshold.",
@@ -30,7 +34,9 @@ described_enum(
 )
 RedemptionStatus = models.RedemptionStatus
 described_enum(
-    RedemptionStatus, name="RedemptionStatus", description="Where a redemption stands.",
+    RedemptionStatus,
+    name="RedemptionStatus",
+    description="Where a redemption stands.",
     values={
         "PENDING": "Points spent; waiting for staff to deliver.",
         "FULFILLED": "Delivered by staff.",
@@ -39,7 +45,9 @@ described_enum(
 )
 RsvpStatus = models.RsvpStatus
 described_enum(
-    RsvpStatus, name="RsvpStatus", description="A member's sign-up to an event.",
+    RsvpStatus,
+    name="RsvpStatus",
+    description="A member's sign-up to an event.",
     values={
         "GOING": "Has a place.",
         "WAITLISTED": "Waiting for a place; promoted in order when one frees.",
@@ -48,7 +56,9 @@ described_enum(
 )
 EventVisibility = models.EventVisibility
 described_enum(
-    EventVisibility, name="EventVisibility", description="Who sees an event.",
+    EventVisibility,
+    name="EventVisibility",
+    description="Who sees an event.",
     values={
         "PUBLIC": "Everyone, anonymous visitors included.",
         "MEMBERS": "Signed-in members.",
@@ -57,7 +67,9 @@ described_enum(
 )
 LotteryStatus = models.LotteryStatus
 described_enum(
-    LotteryStatus, name="LotteryStatus", description="Where a lottery stands.",
+    LotteryStatus,
+    name="LotteryStatus",
+    description="Where a lottery stands.",
     values={
         "OPEN": "Entrants gather; nothing is committed yet.",
         "FROZEN": "The entrant list is fixed and public, and the commitment to it and the seed is published.",
@@ -67,7 +79,9 @@ described_enum(
 )
 EligibleSet = models.EligibleSet
 described_enum(
-    EligibleSet, name="EligibleSet", description="Who may win a lottery.",
+    EligibleSet,
+    name="EligibleSet",
+    description="Who may win a lottery.",
     values={
         "EVENT_ATTENDEES": "Members who checked in at an event.",
         "CHECK_IN_STREAK": "Members whose live daily check-in streak is at least `minStreak` days.",
@@ -77,7 +91,9 @@ described_enum(
 )
 FeedbackCategory = models.FeedbackCategory
 described_enum(
-    FeedbackCategory, name="FeedbackCategory", description="Kind of feedback.",
+    FeedbackCategory,
+    name="FeedbackCategory",
+    description="Kind of feedback.",
     values={
         "SUGGESTION": "An idea to improve the community.",
         "COMPLAINT": "A complaint about a member, content or a decision.",
@@ -88,7 +104,9 @@ described_enum(
 )
 TicketStatus = models.TicketStatus
 described_enum(
-    TicketStatus, name="TicketStatus", description="Where a feedback ticket stands.",
+    TicketStatus,
+    name="TicketStatus",
+    description="Where a feedback ticket stands.",
     values={
         "OPEN": "Filed, not yet taken up.",
         "IN_PROGRESS": "Staff are on it.",
@@ -98,7 +116,9 @@ described_enum(
 )
 LeaderboardPeriod = _Period
 described_enum(
-    LeaderboardPeriod, name="LeaderboardPeriod", description="The span of a points leaderboard.",
+    LeaderboardPeriod,
+    name="LeaderboardPeriod",
+    description="The span of a points leaderboard.",
     values={
         "WEEK": "This week (from Monday, community time).",
         "MONTH": "This calendar month.",
@@ -107,6 +127,8 @@ described_enum(
 )
 StatsInterval = _Interval
 described_enum(
-    StatsInterval, name="StatsInterval", description="Size of each bucket of community statistics.",
+    StatsInterval,
+    name="StatsInterval",
+    description="Size of each bucket of community statistics.",
     values={"DAY": "One community day.", "WEEK": "A Monday-to-Sunday week.", "MONTH": "A calendar month."},
 )

@@ -9,9 +9,9 @@ import strawberry
 from strawberry import relay
 
 from api.db import fetch_all
+from api.domain.engagement.access import can_see_meeting_link
 from api.domain.engagement.lotteries import verify
 from api.models import engagement as models
-from api.domain.engagement.access import can_see_meeting_link
 from api.policies import is_staff
 from api.policy import visible
 from schema.accounts import User
@@ -57,6 +57,7 @@ class CommunityEvent(ModelNode):
         from schema.growth.share import og_of
 
         return await og_of(info, self, "CommunityEvent")
+
     title: str = strawberry.field(description="Title.")
     description: str = strawberry.field(description="Details (Markdown).")
     starts_at: datetime = strawberry.field(description="Start.")
@@ -65,25 +66,32 @@ class CommunityEvent(ModelNode):
     location: str = strawberry.field(description="Where it takes place, for offline events.")
     visibility: EventVisibility = strawberry.field(description="Who sees the event.")
     recurrence: str = strawberry.field(description="The RRULE of its series (empty for a one-off event).")
-    held: bool = strawberry.field(description="Proposed by a member and waiting for staff approval (only its "
-                                              "organiser and staff see it meanwhile).")
+    held: bool = strawberry.field(
+        description="Proposed by a member and waiting for staff approval (only its "
+        "organiser and staff see it meanwhile)."
+    )
 
     @strawberry.field(description="Global id of the first occurrence of its series (null for a one-off event).")
     def series_id(self) -> strawberry.ID | None:
         if self.series_id is None:
             return None
         return strawberry.ID(node_global_id("CommunityEvent", self.series_id))
+
     capacity: int | None = strawberry.field(description="Places; null: unlimited.")
     signup_deadline: datetime | None = strawberry.field(description="Sign-ups close then (null: at the start).")
     signup_opens_at: datetime | None = strawberry.field(
-        description="Sign-ups open then (null: now); members of tiers with early sign-up hours may sign up earlier.")
+        description="Sign-ups open then (null: now); members of tiers with early sign-up hours may sign up earlier."
+    )
     attendance_points: int | None = strawberry.field(
-        description="Points for attending; null: the event_attendance rule.")
+        description="Points for attending; null: the event_attendance rule."
+    )
     cancelled_at: datetime | None = strawberry.field(description="When it was cancelled, if it was.")
     created_at: datetime = strawberry.field(description="When it was announced.")
 
-    @strawberry.field(description="Where to join, for online events: shown to its organiser, staff and members "
-                                  "with a place (null to others).")
+    @strawberry.field(
+        description="Where to join, for online events: shown to its organiser, staff and members "
+        "with a place (null to others)."
+    )
     async def url(self, info: Info) -> str | None:
         viewer = info.context.viewer
         if viewer is None:
@@ -132,12 +140,19 @@ class CommunityEvent(ModelNode):
     @strawberry.field(description="Sign-ups in queue order, for one event at a time (members only).")
     @staticmethod
     async def rsvps(
-        root: strawberry.Parent[models.Event], info: Info,
+        root: strawberry.Parent[models.Event],
+        info: Info,
         status: Annotated[RsvpStatus | None, strawberry.argument(description="Only sign-ups in this state.")] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[EventRsvp]:
-        query = (await visible(models.Rsvp, info.context.viewer, info.context.memo)).filter(
-            event_id=root.id).order_by("queued_at", "id")
+        query = (
+            (await visible(models.Rsvp, info.context.viewer, info.context.memo))
+            .filter(event_id=root.id)
+            .order_by("queued_at", "id")
+        )
         if status is not None:
             query = query.filter(status=status)
         return await paginate(info, query, first=first, after=after, last=last, before=before)
@@ -188,11 +203,13 @@ class LotteryWinner:
         return await load_user(info, self.user_id)
 
 
-@strawberry.type(description="A verifiable draw (抽奖). Entrants gather while OPEN; the freeze fixes the entrant "
-                             "list (public from then on), draws the seed and publishes `entrantsHash` = "
-                             "sha256 of the sorted ids joined by commas and `commitment` = sha256(seed + ':' + "
-                             "entrantsHash); the draw reveals the seed, and winners follow from it and the list "
-                             "(see `algorithm`).")
+@strawberry.type(
+    description="A verifiable draw (抽奖). Entrants gather while OPEN; the freeze fixes the entrant "
+    "list (public from then on), draws the seed and publishes `entrantsHash` = "
+    "sha256 of the sorted ids joined by commas and `commitment` = sha256(seed + ':' + "
+    "entrantsHash); the draw reveals the seed, and winners follow from it and the list "
+    "(see `algorithm`)."
+)
 class Lottery(ModelNode):
     model = models.Lottery
 
@@ -207,25 +224,31 @@ class Lottery(ModelNode):
     self_entry: bool = strawberry.field(description="Whether members may enter themselves (hand-made lists).")
     entry_cost: int = strawberry.field(description="Points an entry costs (0: free).")
     commitment: str | None = strawberry.field(
-        description="sha256 (hex) of `seed:entrantsHash`, published at the freeze (null before).")
+        description="sha256 (hex) of `seed:entrantsHash`, published at the freeze (null before)."
+    )
     entrants_hash: str | None = strawberry.field(
-        description="sha256 (hex) of the frozen sorted entrant ids joined by commas (null before the freeze).")
+        description="sha256 (hex) of the frozen sorted entrant ids joined by commas (null before the freeze)."
+    )
     created_at: datetime = strawberry.field(description="When it opened.")
     frozen_at: datetime | None = strawberry.field(description="When the entrant list was frozen.")
     drawn_at: datetime | None = strawberry.field(description="When it was drawn.")
 
     @strawberry.field(description="How winners are derived; anyone can recompute them.")
     def algorithm(self) -> str:
-        return ("remaining = sorted(eligibleUserIds as integers); for rank in 1..min(winnerCount, len): "
-                "h = int(sha256(seed + ':' + str(rank)), 16); winner = remaining.pop(h mod len(remaining)).")
+        return (
+            "remaining = sorted(eligibleUserIds as integers); for rank in 1..min(winnerCount, len): "
+            "h = int(sha256(seed + ':' + str(rank)), 16); winner = remaining.pop(h mod len(remaining))."
+        )
 
     @strawberry.field(description="The random seed, revealed at the draw (null before).")
     @staticmethod
     def seed(root: strawberry.Parent[models.Lottery]) -> str | None:
         return root.seed if root.status == models.LotteryStatus.DRAWN else None
 
-    @strawberry.field(description="Database ids of the frozen entrants, sorted (empty before the freeze); "
-                                  "banned and inactive members are left out at the freeze.")
+    @strawberry.field(
+        description="Database ids of the frozen entrants, sorted (empty before the freeze); "
+        "banned and inactive members are left out at the freeze."
+    )
     @staticmethod
     def eligible_user_ids(root: strawberry.Parent[models.Lottery]) -> list[int]:
         frozen = (models.LotteryStatus.FROZEN, models.LotteryStatus.DRAWN)
@@ -250,13 +273,21 @@ class Lottery(ModelNode):
         rows = await _winners_of(info, self)
         return [LotteryWinner(rank=r.rank, prize=r.prize, user_id=r.user_id) for r in rows]
 
-    @strawberry.field(description="Whether the revealed list and seed match the commitment and the winners "
-                                  "follow from them (null before the draw).")
+    @strawberry.field(
+        description="Whether the revealed list and seed match the commitment and the winners "
+        "follow from them (null before the draw)."
+    )
     @staticmethod
     async def verified(root: strawberry.Parent[models.Lottery], info: Info) -> bool | None:
         if root.status != models.LotteryStatus.DRAWN:
             return None
         lottery: models.Lottery = root
         rows = await _winners_of(info, lottery)
-        return verify(lottery.seed or "", list(lottery.eligible_user_ids), lottery.entrants_hash or "",
-                      lottery.commitment or "", lottery.winner_count, [r.user_id for r in rows]).valid
+        return verify(
+            lottery.seed or "",
+            list(lottery.eligible_user_ids),
+            lottery.entrants_hash or "",
+            lottery.commitment or "",
+            lottery.winner_count,
+            [r.user_id for r in rows],
+        ).valid

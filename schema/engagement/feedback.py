@@ -21,11 +21,16 @@ from schema.relay import After, Before, Connection, First, Last, paginate, parse
 class Query:
     @strawberry.field(description="Feedback tickets, newest first: staff see all, members their own.")
     async def feedback_tickets(
-        self, info: Info,
+        self,
+        info: Info,
         status: Annotated[TicketStatus | None, strawberry.argument(description="Only in this state.")] = None,
-        assigned_to_me: Annotated[bool, strawberry.argument(
-            description="Only tickets assigned to the viewer (staff).")] = False,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
+        assigned_to_me: Annotated[
+            bool, strawberry.argument(description="Only tickets assigned to the viewer (staff).")
+        ] = False,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[FeedbackTicket]:
         viewer = info.context.viewer
         query = models.FeedbackTicket.all().order_by("-id")
@@ -46,7 +51,8 @@ class FileFeedbackInput:
     subject: str = strawberry.field(description="One-line summary.")
     body: str = strawberry.field(description="The details (at most MAX_FEEDBACK_LENGTH characters).")
     attachment_ids: list[strawberry.ID] = strawberry.field(
-        default_factory=list, description="Global ids of media files the member uploaded.")
+        default_factory=list, description="Global ids of media files the member uploaded."
+    )
 
 
 @strawberry.type(description="Result of a feedback ticket mutation.")
@@ -88,26 +94,38 @@ class Mutation:
     @strawberry.mutation(description="File feedback or a complaint to the community's staff.")
     @guard(Require.SIGNED_IN)
     async def file_feedback(
-        self, info: Info, input: Annotated[FileFeedbackInput, strawberry.argument(description=INPUT)],
+        self,
+        info: Info,
+        input: Annotated[FileFeedbackInput, strawberry.argument(description=INPUT)],
     ) -> FeedbackTicketPayload:
         ticket = await domain.file_ticket(
-            info.context.viewer, models.FeedbackCategory(input.category), input.subject,
-            input.body, [parse_id(i, "MediaFile", "attachmentIds") for i in input.attachment_ids], settings=info.context.settings,
+            info.context.viewer,
+            models.FeedbackCategory(input.category),
+            input.subject,
+            input.body,
+            [parse_id(i, "MediaFile", "attachmentIds") for i in input.attachment_ids],
+            settings=info.context.settings,
         )
         return FeedbackTicketPayload(ticket=ticket)
 
     @strawberry.mutation(description="Reply in a ticket's thread (its author or staff).")
     @guard(Require.SIGNED_IN)
     async def reply_to_feedback(
-        self, info: Info, input: Annotated[ReplyToFeedbackInput, strawberry.argument(description=INPUT)],
+        self,
+        info: Info,
+        input: Annotated[ReplyToFeedbackInput, strawberry.argument(description=INPUT)],
     ) -> ReplyToFeedbackPayload:
-        reply = await domain.reply(info.context.viewer, _ticket_id(input.ticket_id), input.body, settings=info.context.settings)
+        reply = await domain.reply(
+            info.context.viewer, _ticket_id(input.ticket_id), input.body, settings=info.context.settings
+        )
         return ReplyToFeedbackPayload(reply=reply, ticket=await models.FeedbackTicket.get(id=reply.ticket_id))
 
     @strawberry.mutation(description="Assign a ticket to a staff member (staff).")
     @guard(Require.MODERATOR)
     async def assign_feedback(
-        self, info: Info, input: Annotated[AssignFeedbackInput, strawberry.argument(description=INPUT)],
+        self,
+        info: Info,
+        input: Annotated[AssignFeedbackInput, strawberry.argument(description=INPUT)],
     ) -> FeedbackTicketPayload:
         assignee = parse_id(input.assignee_id, "User", "assigneeId") if input.assignee_id else None
         ticket = await domain.assign(info.context.viewer, _ticket_id(input.ticket_id), assignee)
@@ -116,8 +134,11 @@ class Mutation:
     @strawberry.mutation(description="Change a ticket's status (staff).")
     @guard(Require.MODERATOR)
     async def set_feedback_status(
-        self, info: Info, input: Annotated[SetFeedbackStatusInput, strawberry.argument(description=INPUT)],
+        self,
+        info: Info,
+        input: Annotated[SetFeedbackStatusInput, strawberry.argument(description=INPUT)],
     ) -> FeedbackTicketPayload:
-        ticket = await domain.set_status(info.context.viewer, _ticket_id(input.ticket_id),
-                                         models.TicketStatus(input.status))
+        ticket = await domain.set_status(
+            info.context.viewer, _ticket_id(input.ticket_id), models.TicketStatus(input.status)
+        )
         return FeedbackTicketPayload(ticket=ticket)

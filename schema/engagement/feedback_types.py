@@ -14,6 +14,7 @@ from schema.engagement.access import load_user
 from schema.engagement.enums import FeedbackCategory, TicketStatus
 from schema.relay import After, Before, Connection, First, Last, ModelNode, node_global_id, paginate_list
 
+
 @strawberry.type(description="A member's feedback or complaint, with its thread.")
 class FeedbackTicket(ModelNode):
     model = models.FeedbackTicket
@@ -59,7 +60,12 @@ class FeedbackTicket(ModelNode):
     @strawberry.field(description="The thread, oldest first.")
     @staticmethod
     async def replies(
-        root: strawberry.Parent[models.FeedbackTicket], info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
+        root: strawberry.Parent[models.FeedbackTicket],
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[FeedbackReply]:
         # Threads are short: load the threads of every ticket on the page in one query.
         rows = await info.context.loaders.many(models.FeedbackReply, "ticket_id").load(root.id)
@@ -79,4 +85,3 @@ class FeedbackReply(ModelNode):
     @staticmethod
     async def author(root: strawberry.Parent[models.FeedbackReply], info: Info) -> User | None:
         return await load_user(info, root.author_id)
-

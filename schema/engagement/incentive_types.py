@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from schema.growth.tiers import Tier
     from schema.media import MediaFile
 
+
 @strawberry.type(description="One award or deduction of points (the ledger is append-only).")
 class PointEntry(ModelNode):
     model = models.PointEntry
@@ -27,7 +28,8 @@ class PointEntry(ModelNode):
     id: relay.NodeID[int]
     amount: int = strawberry.field(description="Points added (positive) or taken (negative).")
     rule: str = strawberry.field(
-        description="Why: a POINTS_RULES name, `streak_bonus`, `grant`, `redemption` or `refund`.")
+        description="Why: a POINTS_RULES name, `streak_bonus`, `grant`, `redemption` or `refund`."
+    )
     reason: str = strawberry.field(description="Free text, e.g. the reason of an admin grant.")
     source_type: str = strawberry.field(description="GraphQL type of the object it is about, if any.")
     day: date = strawberry.field(description="The community day it counts for (daily caps, leaderboards).")
@@ -60,7 +62,9 @@ class Badge(ModelNode):
 
     @strawberry.field(description="The badge's icon, if any.")
     @staticmethod
-    async def icon(root: strawberry.Parent[models.Badge], info: Info) -> Annotated[MediaFile, strawberry.lazy("schema.media")] | None:
+    async def icon(
+        root: strawberry.Parent[models.Badge], info: Info
+    ) -> Annotated[MediaFile, strawberry.lazy("schema.media")] | None:
         if root.icon_id is None:
             return None
         from api.models.media import MediaFile as MediaFileModel
@@ -90,7 +94,9 @@ class BadgeAward(ModelNode):
     id: relay.NodeID[int]
     reason: str = strawberry.field(description="Why staff awarded it (empty when earned by a rule).")
     created_at: datetime = strawberry.field(description="When it was earned.")
-    revoked_at: datetime | None = strawberry.field(description="When staff took it back (only staff see revoked awards).")
+    revoked_at: datetime | None = strawberry.field(
+        description="When staff took it back (only staff see revoked awards)."
+    )
     revoked_reason: str = strawberry.field(description="Why it was taken back.")
 
     @strawberry.field(description="The badge.")
@@ -112,7 +118,8 @@ class Title(ModelNode):
     name: str = strawberry.field(description="The title.")
     description: str = strawberry.field(description="What it stands for.")
     min_points: int | None = strawberry.field(
-        description="Points earned that reach it (a POINT_LEVELS level); null when only granted by admins.")
+        description="Points earned that reach it (a POINT_LEVELS level); null when only granted by admins."
+    )
 
 
 @strawberry.type(description="An item of the rewards catalogue (积分兑换).")

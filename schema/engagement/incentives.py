@@ -15,12 +15,28 @@ from schema.accounts import Payload, User
 from schema.context import Info
 from schema.engagement.enums import INPUT, BadgeCriterion, BadgeTier, LeaderboardPeriod, RedemptionStatus
 from schema.engagement.types import (
-    Badge, BadgeAward, CheckIn, LeaderboardEntry, PointEntry, Redemption, Reward, Title,
+    Badge,
+    BadgeAward,
+    CheckIn,
+    LeaderboardEntry,
+    PointEntry,
+    Redemption,
+    Reward,
+    Title,
 )
 from schema.errors import PublicError
 from schema.permissions import Require, guard
 from schema.relay import (
-    After, Before, Connection, First, Last, _page, _window, paginate, paginate_list, parse_id,
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    _page,
+    _window,
+    paginate,
+    paginate_list,
+    parse_id,
 )
 
 
@@ -39,8 +55,7 @@ class MyEngagement:
 
     @strawberry.field(description="Current daily check-in streak (0 if the last check-in is older than yesterday).")
     async def current_streak(self, info: Info) -> int:
-        return checkin.live_streak(await models.MemberStats.filter(user_id=self.user_id).first(),
-                                   info.context.settings)
+        return checkin.live_streak(await models.MemberStats.filter(user_id=self.user_id).first(), info.context.settings)
 
     @strawberry.field(description="Longest daily check-in streak ever.")
     async def longest_streak(self) -> int:
@@ -55,21 +70,36 @@ class MyEngagement:
 
     @strawberry.field(description="The ledger, newest first.")
     async def ledger(
-        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[PointEntry]:
         query = models.PointEntry.filter(user_id=self.user_id).order_by("-id")
         return await paginate(info, query, first=first, after=after, last=last, before=before)
 
     @strawberry.field(description="Check-ins, newest first.")
     async def check_ins(
-        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[CheckIn]:
         query = models.CheckIn.filter(user_id=self.user_id).order_by("-day")
         return await paginate(info, query, first=first, after=after, last=last, before=before)
 
     @strawberry.field(description="Redemptions, newest first.")
     async def redemptions(
-        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Redemption]:
         query = models.Redemption.filter(user_id=self.user_id).order_by("-id")
         return await paginate(info, query, first=first, after=after, last=last, before=before)
@@ -88,9 +118,11 @@ class Query:
 
     @strawberry.field(description="Members by points earned in a period, most first.")
     async def points_leaderboard(
-        self, info: Info,
+        self,
+        info: Info,
         period: Annotated[LeaderboardPeriod, strawberry.argument(description="Week, month or all time.")],
-        first: First = None, after: After = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[LeaderboardEntry]:
         start, stop, _ = _window(info, first, after, None, None)
         limit = (stop or start + info.context.settings.page_size_default) - start
@@ -101,16 +133,26 @@ class Query:
 
     @strawberry.field(description="Badge definitions, by name.")
     async def badges(
-        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Badge]:
-        return await paginate(info, models.Badge.all().order_by("name"), first=first, after=after, last=last,
-                              before=before)
+        return await paginate(
+            info, models.Badge.all().order_by("name"), first=first, after=after, last=last, before=before
+        )
 
     @strawberry.field(description="Badges a member holds, newest first.")
     async def member_badges(
-        self, info: Info,
+        self,
+        info: Info,
         user_id: Annotated[strawberry.ID, strawberry.argument(description="Global id of the member.")],
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[BadgeAward]:
         from schema.relay import decode_global_id
 
@@ -120,7 +162,12 @@ class Query:
 
     @strawberry.field(description="Every title: point levels first, then granted ones.")
     async def titles(
-        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Title]:
         await titles.sync_level_titles(info.context.settings)
         rows = sorted(await models.Title.all(), key=lambda t: (t.min_points is None, t.min_points or 0, t.name))
@@ -128,10 +175,15 @@ class Query:
 
     @strawberry.field(description="The rewards catalogue, cheapest first.")
     async def rewards(
-        self, info: Info,
-        available_only: Annotated[bool, strawberry.argument(
-            description="Only active rewards in stock within their window.")] = True,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
+        self,
+        info: Info,
+        available_only: Annotated[
+            bool, strawberry.argument(description="Only active rewards in stock within their window.")
+        ] = True,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Reward]:
         query = models.Reward.all().order_by("cost", "id")
         if available_only:
@@ -140,15 +192,22 @@ class Query:
             from api.timeutil import now
 
             at = now()
-            query = query.filter(active=True, stock__gt=0).filter(
-                Q(starts_at__isnull=True) | Q(starts_at__lte=at)).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+            query = (
+                query.filter(active=True, stock__gt=0)
+                .filter(Q(starts_at__isnull=True) | Q(starts_at__lte=at))
+                .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+            )
         return await paginate(info, query, first=first, after=after, last=last, before=before)
 
     @strawberry.field(description="Redemptions to handle, oldest first (staff only).")
     async def redemptions(
-        self, info: Info,
+        self,
+        info: Info,
         status: Annotated[RedemptionStatus | None, strawberry.argument(description="Only in this state.")] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Redemption]:
         from api.policies import is_staff
 
@@ -180,8 +239,9 @@ class CreateBadgeInput:
     name: str = strawberry.field(description="Unique name.")
     tier: BadgeTier = strawberry.field(description="Bronze, silver or gold.")
     description: str = strawberry.field(default="", description="What it rewards.")
-    criterion: BadgeCriterion = strawberry.field(default=models.BadgeCriterion.MANUAL,
-                                                 description="What earns it automatically.")
+    criterion: BadgeCriterion = strawberry.field(
+        default=models.BadgeCriterion.MANUAL, description="What earns it automatically."
+    )
     threshold: int = strawberry.field(default=0, description="Count the criterion must reach.")
     icon_id: strawberry.ID | None = strawberry.field(default=None, description="Global id of an uploaded image.")
 
@@ -240,7 +300,9 @@ class GrantTitlePayload(Payload):
 
 @strawberry.input(description="Pick the title shown beside the viewer's name.")
 class SelectTitleInput:
-    title_id: strawberry.ID | None = strawberry.field(description="Global id of a title the viewer holds; null for none.")
+    title_id: strawberry.ID | None = strawberry.field(
+        description="Global id of a title the viewer holds; null for none."
+    )
 
 
 @strawberry.type(description="Result of `selectTitle`.")
@@ -262,8 +324,13 @@ class RewardFields:
 
 def _reward_input(data: RewardFields) -> rewards.RewardInput:
     return rewards.RewardInput(
-        name=data.name, description=data.description, cost=data.cost, stock=data.stock,
-        per_member_limit=data.per_member_limit, starts_at=data.starts_at, ends_at=data.ends_at,
+        name=data.name,
+        description=data.description,
+        cost=data.cost,
+        stock=data.stock,
+        per_member_limit=data.per_member_limit,
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
         active=data.active,
     )
 
@@ -303,7 +370,9 @@ class HandleRedemptionInput:
 
 @strawberry.input(description="Check in for today.")
 class DailyCheckInInput:
-    client_mutation_id: str | None = strawberry.field(default=None, description="Echoed back, for clients that track calls.")
+    client_mutation_id: str | None = strawberry.field(
+        default=None, description="Echoed back, for clients that track calls."
+    )
 
 
 @strawberry.type(description="Result of `dailyCheckIn`.")
@@ -319,68 +388,99 @@ class Mutation:
     @strawberry.mutation(description="Grant or deduct points with a reason (admins).")
     @guard(Require.ADMIN)
     async def grant_points(
-        self, info: Info, input: Annotated[GrantPointsInput, strawberry.argument(description=INPUT)],
+        self,
+        info: Info,
+        input: Annotated[GrantPointsInput, strawberry.argument(description=INPUT)],
     ) -> GrantPointsPayload:
-        entry = await points.grant(info.context.viewer, parse_id(input.user_id, "User", "userId"), input.amount, input.reason, settings=info.context.settings)
+        entry = await points.grant(
+            info.context.viewer,
+            parse_id(input.user_id, "User", "userId"),
+            input.amount,
+            input.reason,
+            settings=info.context.settings,
+        )
         return GrantPointsPayload(entry=entry)
 
     @strawberry.mutation(description="Define a badge (admins).")
     @guard(Require.ADMIN)
     async def create_badge(
-        self, info: Info, input: Annotated[CreateBadgeInput, strawberry.argument(description=INPUT)],
+        self,
+        info: Info,
+        input: Annotated[CreateBadgeInput, strawberry.argument(description=INPUT)],
     ) -> CreateBadgePayload:
         badge = await badges.create_badge(
-            info.context.viewer, name=input.name, description=input.description,
-            tier=models.BadgeTier(input.tier), criterion=models.BadgeCriterion(input.criterion),
+            info.context.viewer,
+            name=input.name,
+            description=input.description,
+            tier=models.BadgeTier(input.tier),
+            criterion=models.BadgeCriterion(input.criterion),
             threshold=input.threshold,
-            icon_id=parse_id(input.icon_id, "MediaFile", "iconId") if input.icon_id else None, settings=info.context.settings,
+            icon_id=parse_id(input.icon_id, "MediaFile", "iconId") if input.icon_id else None,
+            settings=info.context.settings,
         )
         return CreateBadgePayload(badge=badge)
 
     @strawberry.mutation(description="Award a badge by hand (staff); each member holds a badge once.")
     @guard(Require.MODERATOR)
     async def award_badge(
-        self, info: Info, input: Annotated[AwardBadgeInput, strawberry.argument(description=INPUT)],
+        self,
+        info: Info,
+        input: Annotated[AwardBadgeInput, strawberry.argument(description=INPUT)],
     ) -> AwardBadgePayload:
         award = await badges.award_badge(
-            info.context.viewer, parse_id(input.badge_id, "Badge", "badgeId"),
-            parse_id(input.user_id, "User", "userId"), input.reason, settings=info.context.settings,
+            info.context.viewer,
+            parse_id(input.badge_id, "Badge", "badgeId"),
+            parse_id(input.user_id, "User", "userId"),
+            input.reason,
+            settings=info.context.settings,
         )
         return AwardBadgePayload(award=award)
 
     @strawberry.mutation(description="Revoke a member's badge with a reason (staff); rules never give it back.")
     @guard(Require.MODERATOR)
     async def revoke_badge(
-        self, info: Info, input: Annotated[RevokeBadgeInput, strawberry.argument(description=INPUT)],
+        self,
+        info: Info,
+        input: Annotated[RevokeBadgeInput, strawberry.argument(description=INPUT)],
     ) -> RevokeBadgePayload:
         award = await badges.revoke_award(
-            info.context.viewer, parse_id(input.badge_id, "Badge", "badgeId"),
-            parse_id(input.user_id, "User", "userId"), input.reason, settings=info.context.settings,
+            info.context.viewer,
+            parse_id(input.badge_id, "Badge", "badgeId"),
+            parse_id(input.user_id, "User", "userId"),
+            input.reason,
+            settings=info.context.settings,
         )
         return RevokeBadgePayload(award=award)
 
     @strawberry.mutation(description="Define a title that admins grant.")
     @guard(Require.ADMIN)
     async def create_title(
-        self, info: Info, input: Annotated[CreateTitleInput, strawberry.argument(description=INPUT)],
+        self,
+        info: Info,
+        input: Annotated[CreateTitleInput, strawberry.argument(description=INPUT)],
     ) -> CreateTitlePayload:
-        title = await titles.create_title(info.context.viewer, input.name, input.description, settings=info.context.settings)
+        title = await titles.create_title(
+            info.context.viewer, input.name, input.description, settings=info.context.settings
+        )
         return CreateTitlePayload(title=title)
 
     @strawberry.mutation(description="Grant a title to a member (admins).")
     @guard(Require.ADMIN)
     async def grant_title(
-        self, info: Info, input: Annotated[GrantTitleInput, strawberry.argument(description=INPUT)],
+        self,
+        info: Info,
+        input: Annotated[GrantTitleInput, strawberry.argument(description=INPUT)],
     ) -> GrantTitlePayload:
         user_id = parse_id(input.user_id, "User", "userId")
         grant = await titles.grant_title(info.context.viewer, parse_id(input.title_id, "Title", "titleId"), user_id)
-        return GrantTitlePayload(title=await models.Title.get(id=grant.title_id),
-                                 user=await UserModel.get(id=user_id))
+        return GrantTitlePayload(title=await models.Title.get(id=grant.title_id), user=await UserModel.get(id=user_id))
 
     @strawberry.mutation(description="Pick the title shown beside the viewer's name.")
     @guard(Require.MEMBER)
     async def select_title(
-        self, info: Info, input: Annotated[SelectTitleInput, strawberry.argument(description=INPUT)],
+        self,
+        info: Info,
+        input: Annotated[SelectTitleInput, strawberry.argument(description=INPUT)],
     ) -> SelectTitlePayload:
         title_id = parse_id(input.title_id, "Title", "titleId") if input.title_id else None
         await titles.select_title(info.context.viewer, title_id, settings=info.context.settings)
@@ -389,53 +489,86 @@ class Mutation:
     @strawberry.mutation(description="Add a reward to the catalogue (staff).")
     @guard(Require.MODERATOR)
     async def create_reward(
-        self, info: Info, input: Annotated[CreateRewardInput, strawberry.argument(description=INPUT)],
+        self,
+        info: Info,
+        input: Annotated[CreateRewardInput, strawberry.argument(description=INPUT)],
     ) -> RewardPayload:
-        reward = await rewards.create_reward(info.context.viewer, _reward_input(input.reward), settings=info.context.settings)
+        reward = await rewards.create_reward(
+            info.context.viewer, _reward_input(input.reward), settings=info.context.settings
+        )
         return RewardPayload(reward=reward)
 
     @strawberry.mutation(description="Change a reward of the catalogue (staff).")
     @guard(Require.MODERATOR)
     async def update_reward(
-        self, info: Info, input: Annotated[UpdateRewardInput, strawberry.argument(description=INPUT)],
+        self,
+        info: Info,
+        input: Annotated[UpdateRewardInput, strawberry.argument(description=INPUT)],
     ) -> RewardPayload:
-        reward = await rewards.update_reward(info.context.viewer, parse_id(input.reward_id, "Reward", "rewardId"),
-                                             _reward_input(input.reward), settings=info.context.settings)
+        reward = await rewards.update_reward(
+            info.context.viewer,
+            parse_id(input.reward_id, "Reward", "rewardId"),
+            _reward_input(input.reward),
+            settings=info.context.settings,
+        )
         return RewardPayload(reward=reward)
 
     @strawberry.mutation(description="Spend points on a reward: debit and stock are taken in one transaction.")
     @guard(Require.MEMBER)
     async def redeem_reward(
-        self, info: Info, input: Annotated[RedeemRewardInput, strawberry.argument(description=INPUT)],
+        self,
+        info: Info,
+        input: Annotated[RedeemRewardInput, strawberry.argument(description=INPUT)],
     ) -> RedemptionPayload:
         viewer = info.context.member
-        redemption = await rewards.redeem(viewer, parse_id(input.reward_id, "Reward", "rewardId"), settings=info.context.settings)
+        redemption = await rewards.redeem(
+            viewer, parse_id(input.reward_id, "Reward", "rewardId"), settings=info.context.settings
+        )
         return RedemptionPayload(redemption=redemption, balance=await points.balance(viewer.id))
 
     @strawberry.mutation(description="Mark a redemption delivered (staff).")
     @guard(Require.MODERATOR)
     async def fulfil_redemption(
-        self, info: Info, input: Annotated[HandleRedemptionInput, strawberry.argument(description=INPUT)],
+        self,
+        info: Info,
+        input: Annotated[HandleRedemptionInput, strawberry.argument(description=INPUT)],
     ) -> RedemptionPayload:
-        redemption = await rewards.fulfil(info.context.viewer, parse_id(input.redemption_id, "Redemption", "redemptionId"), input.note, settings=info.context.settings)
+        redemption = await rewards.fulfil(
+            info.context.viewer,
+            parse_id(input.redemption_id, "Redemption", "redemptionId"),
+            input.note,
+            settings=info.context.settings,
+        )
         return RedemptionPayload(redemption=redemption, balance=await points.balance(redemption.user_id))
 
     @strawberry.mutation(description="Refund a pending redemption: points back, item restocked (staff).")
     @guard(Require.MODERATOR)
     async def refund_redemption(
-        self, info: Info, input: Annotated[HandleRedemptionInput, strawberry.argument(description=INPUT)],
+        self,
+        info: Info,
+        input: Annotated[HandleRedemptionInput, strawberry.argument(description=INPUT)],
     ) -> RedemptionPayload:
-        redemption = await rewards.refund(info.context.viewer, parse_id(input.redemption_id, "Redemption", "redemptionId"), input.note, settings=info.context.settings)
+        redemption = await rewards.refund(
+            info.context.viewer,
+            parse_id(input.redemption_id, "Redemption", "redemptionId"),
+            input.note,
+            settings=info.context.settings,
+        )
         return RedemptionPayload(redemption=redemption, balance=await points.balance(redemption.user_id))
 
     @strawberry.mutation(description="Check in for today (once per community day): points, streak, bonuses.")
     @guard(Require.MEMBER)
     async def daily_check_in(
-        self, info: Info, input: Annotated[DailyCheckInInput, strawberry.argument(description=INPUT)],
+        self,
+        info: Info,
+        input: Annotated[DailyCheckInInput, strawberry.argument(description=INPUT)],
     ) -> DailyCheckInPayload:
         viewer = info.context.member
         check_in = await checkin.daily_check_in(viewer, settings=info.context.settings)
         stats = await stats_for(viewer.id)
-        return DailyCheckInPayload(check_in=check_in, longest_streak=stats.longest_streak,
-                                   balance=await points.balance(viewer.id),
-                                   client_mutation_id=input.client_mutation_id)
+        return DailyCheckInPayload(
+            check_in=check_in,
+            longest_streak=stats.longest_streak,
+            balance=await points.balance(viewer.id),
+            client_mutation_id=input.client_mutation_id,
+        )

@@ -16,6 +16,7 @@ from schema.context import Info
 from schema.engagement.access import load_user
 from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate
 
+
 @strawberry.type(description="A private conversation, one-to-one or a small group.")
 class Conversation(ModelNode):
     model = models.Conversation
@@ -30,9 +31,11 @@ class Conversation(ModelNode):
     @staticmethod
     async def members(root: strawberry.Parent[models.Conversation], info: Info) -> list[User]:
         async def batch(conversation_ids: list[int]) -> list[list]:
-            rows = await models.ConversationMember.filter(
-                conversation_id__in=set(conversation_ids), left_at__isnull=True
-            ).select_related("user").order_by("id")
+            rows = (
+                await models.ConversationMember.filter(conversation_id__in=set(conversation_ids), left_at__isnull=True)
+                .select_related("user")
+                .order_by("id")
+            )
             info.context.loaders.prime(UserModel, [r.user for r in rows])
             grouped: dict[int, list] = {}
             for row in rows:
@@ -65,7 +68,12 @@ class Conversation(ModelNode):
     @strawberry.field(description="Messages, newest first (for one conversation at a time).")
     @staticmethod
     async def messages(
-        root: strawberry.Parent[models.Conversation], info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
+        root: strawberry.Parent[models.Conversation],
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Message]:
         query = models.Message.filter(conversation_id=root.id, deleted=False).order_by("-id")
         return await paginate(info, query, first=first, after=after, last=last, before=before)
@@ -75,9 +83,13 @@ async def _last_messages(conversation_ids: list[int]) -> list:
     marks = ", ".join("?" for _ in conversation_ids)
     rows = await fetch_all(
         f"SELECT MAX(id) AS id FROM engagement_messages WHERE conversation_id IN ({marks}) AND deleted = ? "
-        "GROUP BY conversation_id", [*conversation_ids, False])
-    messages = {m.conversation_id: m for m in await models.Message.filter(
-        id__in=[r["id"] for r in rows]).select_related("sender")}
+        "GROUP BY conversation_id",
+        [*conversation_ids, False],
+    )
+    messages = {
+        m.conversation_id: m
+        for m in await models.Message.filter(id__in=[r["id"] for r in rows]).select_related("sender")
+    }
     return [messages.get(i) for i in conversation_ids]
 
 

@@ -7,15 +7,15 @@ from typing import Annotated
 
 import strawberry
 
+from api.domain.engagement import access
 from api.domain.engagement import messages as domain
 from api.models import engagement as models
 from api.models.accounts import User as UserModel
-from api.domain.engagement import access
-from schema.live import events, require_viewer
 from schema.accounts import Payload, User
 from schema.context import Info
 from schema.engagement.enums import INPUT
 from schema.engagement.types import AutoReply, Conversation, Message
+from schema.live import events, require_viewer
 from schema.permissions import Require, guard
 from schema.relay import After, Before, Connection, First, Last, decode_global_id, paginate, parse_id
 
@@ -26,11 +26,16 @@ class Inbox:
 
     @strawberry.field(description="Conversations the viewer is in, most recent first.")
     async def conversations(
-        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Conversation]:
-        query = models.Conversation.filter(
-            members__user_id=self.user_id, members__left_at__isnull=True
-        ).order_by("-last_message_at", "-id")
+        query = models.Conversation.filter(members__user_id=self.user_id, members__left_at__isnull=True).order_by(
+            "-last_message_at", "-id"
+        )
         return await paginate(info, query, first=first, after=after, last=last, before=before)
 
     @strawberry.field(description="Unread messages across conversations.")
@@ -88,7 +93,9 @@ class ConversationRefInput:
 
 @strawberry.type(description="Result of `markConversationRead` and `leaveConversation`.")
 class ConversationPayload(Payload):
-    conversation: Conversation | None = strawberry.field(default=None, description="The conversation (null after leaving).")
+    conversation: Conversation | None = strawberry.field(
+        default=None, description="The conversation (null after leaving)."
+    )
     unread_count: int = strawberry.field(default=0, description="The viewer's unread messages left overall.")
 
 
@@ -123,36 +130,51 @@ class Mutation:
     @strawberry.mutation(description="Write to a member (their one-to-one conversation) or start a group.")
     @guard(Require.MEMBER)
     async def start_conversation(
-        self, info: Info, input: Annotated[StartConversationInput, strawberry.argument(description=INPUT)],
+        self,
+        info: Info,
+        input: Annotated[StartConversationInput, strawberry.argument(description=INPUT)],
     ) -> StartConversationPayload:
         conversation, message = await domain.start_conversation(
-            info.context.viewer, [parse_id(u, "User", "userIds") for u in input.user_ids],
-            input.body, input.title, settings=info.context.settings,
+            info.context.viewer,
+            [parse_id(u, "User", "userIds") for u in input.user_ids],
+            input.body,
+            input.title,
+            settings=info.context.settings,
         )
         return StartConversationPayload(conversation=conversation, message=message)
 
     @strawberry.mutation(description="Send a message in a conversation the viewer is in.")
     @guard(Require.MEMBER)
     async def send_message(
-        self, info: Info, input: Annotated[SendMessageInput, strawberry.argument(description=INPUT)],
+        self,
+        info: Info,
+        input: Annotated[SendMessageInput, strawberry.argument(description=INPUT)],
     ) -> SendMessagePayload:
-        message = await domain.send_message(info.context.viewer, _conversation_id(input.conversation_id), input.body, settings=info.context.settings)
+        message = await domain.send_message(
+            info.context.viewer, _conversation_id(input.conversation_id), input.body, settings=info.context.settings
+        )
         return SendMessagePayload(message=message)
 
     @strawberry.mutation(description="Mark every message of a conversation read.")
     @guard(Require.SIGNED_IN)
     async def mark_conversation_read(
-        self, info: Info, input: Annotated[ConversationRefInput, strawberry.argument(description=INPUT)],
+        self,
+        info: Info,
+        input: Annotated[ConversationRefInput, strawberry.argument(description=INPUT)],
     ) -> ConversationPayload:
         viewer = info.context.member
         member = await domain.mark_read(viewer, _conversation_id(input.conversation_id))
-        return ConversationPayload(conversation=await models.Conversation.get(id=member.conversation_id),
-                                   unread_count=await domain.total_unread(viewer.id))
+        return ConversationPayload(
+            conversation=await models.Conversation.get(id=member.conversation_id),
+            unread_count=await domain.total_unread(viewer.id),
+        )
 
     @strawberry.mutation(description="Leave a conversation (its messages stay for the others).")
     @guard(Require.SIGNED_IN)
     async def leave_conversation(
-        self, info: Info, input: Annotated[ConversationRefInput, strawberry.argument(description=INPUT)],
+        self,
+        info: Info,
+        input: Annotated[ConversationRefInput, strawberry.argument(description=INPUT)],
     ) -> ConversationPayload:
         viewer = info.context.member
         await domain.leave(viewer, _conversation_id(input.conversation_id))
@@ -162,7 +184,9 @@ class Mutation:
     @strawberry.mutation(description="Block a member: no conversation or one-to-one message either way.")
     @guard(Require.SIGNED_IN)
     async def block_member(
-        self, info: Info, input: Annotated[BlockMemberInput, strawberry.argument(description=INPUT)],
+        self,
+        info: Info,
+        input: Annotated[BlockMemberInput, strawberry.argument(description=INPUT)],
     ) -> BlockMemberPayload:
         user_id = parse_id(input.user_id, "User", "userId")
         await domain.block(info.context.viewer, user_id)
@@ -171,7 +195,9 @@ class Mutation:
     @strawberry.mutation(description="Unblock a member.")
     @guard(Require.SIGNED_IN)
     async def unblock_member(
-        self, info: Info, input: Annotated[BlockMemberInput, strawberry.argument(description=INPUT)],
+        self,
+        info: Info,
+        input: Annotated[BlockMemberInput, strawberry.argument(description=INPUT)],
     ) -> BlockMemberPayload:
         user_id = parse_id(input.user_id, "User", "userId")
         await domain.unblock(info.context.viewer, user_id)
@@ -180,9 +206,13 @@ class Mutation:
     @strawberry.mutation(description="Set the viewer's away message, sent once per conversation per day.")
     @guard(Require.MEMBER)
     async def set_auto_reply(
-        self, info: Info, input: Annotated[SetAutoReplyInput, strawberry.argument(description=INPUT)],
+        self,
+        info: Info,
+        input: Annotated[SetAutoReplyInput, strawberry.argument(description=INPUT)],
     ) -> SetAutoReplyPayload:
-        row = await domain.set_auto_reply(info.context.viewer, input.body, input.enabled, settings=info.context.settings)
+        row = await domain.set_auto_reply(
+            info.context.viewer, input.body, input.enabled, settings=info.context.settings
+        )
         return SetAutoReplyPayload(auto_reply=AutoReply(body=row.body, enabled=row.enabled) if row else None)
 
 
@@ -190,9 +220,11 @@ class Mutation:
 class Subscription:
     @strawberry.subscription(description="New messages in the viewer's conversations (or in one of them).")
     async def message_added(
-        self, info: Info,
-        conversation_id: Annotated[strawberry.ID | None, strawberry.argument(
-            description="Only this conversation.")] = None,
+        self,
+        info: Info,
+        conversation_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only this conversation.")
+        ] = None,
     ) -> AsyncGenerator[Message, None]:
         viewer = require_viewer(info)
         only = decode_global_id(conversation_id, "Conversation")[1] if conversation_id else None

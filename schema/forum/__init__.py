@@ -7,6 +7,7 @@ from strawberry.tools import merge_types
 from schema.forum import live, posts, qa, reading, spaces, topics
 
 Query = merge_types("ForumQuery", (spaces.Query, topics.Query, qa.Query, reading.Query))
-Mutation = merge_types("ForumMutation", (spaces.Mutation, topics.Mutation, posts.Mutation, qa.Mutation,
-                                         reading.Mutation))
+Mutation = merge_types(
+    "ForumMutation", (spaces.Mutation, topics.Mutation, posts.Mutation, qa.Mutation, reading.Mutation)
+)
 Subscription = live.Subscription

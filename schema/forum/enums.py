@@ -11,7 +11,9 @@ from schema.enums import described_enum
 
 PostingPolicy = models.PostingPolicy
 described_enum(
-    PostingPolicy, name="PostingPolicy", description="Who may start topics in a space.",
+    PostingPolicy,
+    name="PostingPolicy",
+    description="Who may start topics in a space.",
     values={
         "ANYONE": "Every member who can see the space.",
         "MODERATORS_ONLY": "Moderators and admins start topics; members reply.",
@@ -19,7 +21,9 @@ described_enum(
 )
 TopicKind = models.TopicKind
 described_enum(
-    TopicKind, name="TopicKind", description="Discussion or question.",
+    TopicKind,
+    name="TopicKind",
+    description="Discussion or question.",
     values={
         "DISCUSSION": "A discussion: replies in order.",
         "QUESTION": "A question: answers take votes and one may be accepted.",
@@ -27,7 +31,9 @@ described_enum(
 )
 ContentStatus = models.ContentStatus
 described_enum(
-    ContentStatus, name="ContentStatus", description="Lifecycle of a topic or post.",
+    ContentStatus,
+    name="ContentStatus",
+    description="Lifecycle of a topic or post.",
     values={
         "PUBLISHED": "Visible to everyone who may see its space.",
         "HELD": "Waiting for moderation; only the author and staff see it.",
@@ -37,7 +43,9 @@ described_enum(
 )
 SubscriptionLevel = models.SubscriptionLevel
 described_enum(
-    SubscriptionLevel, name="TopicSubscriptionLevel", description="How a member follows a topic or a whole space.",
+    SubscriptionLevel,
+    name="TopicSubscriptionLevel",
+    description="How a member follows a topic or a whole space.",
     values={
         "WATCH": "Notified of every reply (and, for a space, of every new topic).",
         "MUTE": "Never notified of replies (mentions still notify).",

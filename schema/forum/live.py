@@ -17,10 +17,10 @@ from api.errors import DomainError
 from api.models import forum as models
 from api.policy import can_view
 from schema.context import Info
-from schema.live import events
 from schema.errors import PublicError
 from schema.forum.enums import TopicAction
 from schema.forum.types import Post, Topic
+from schema.live import events
 from schema.relay import decode_global_id
 
 
@@ -34,7 +34,9 @@ class TopicActivity:
 class Subscription:
     @strawberry.subscription(description="Posts published in a topic the viewer may see, as they arrive.")
     async def post_added(
-        self, info: Info, topic_id: Annotated[strawberry.ID, strawberry.argument(description="The topic.")],
+        self,
+        info: Info,
+        topic_id: Annotated[strawberry.ID, strawberry.argument(description="The topic.")],
     ) -> AsyncGenerator[Post, None]:
         _, pk = decode_global_id(topic_id, "Topic")
         try:
@@ -48,7 +50,9 @@ class Subscription:
 
     @strawberry.subscription(description="Topics created, replied to or changed in a space (and its children).")
     async def topic_activity(
-        self, info: Info, space_id: Annotated[strawberry.ID, strawberry.argument(description="The space.")],
+        self,
+        info: Info,
+        space_id: Annotated[strawberry.ID, strawberry.argument(description="The space.")],
     ) -> AsyncGenerator[TopicActivity, None]:
         _, pk = decode_global_id(space_id, "Space")
         if not (await access.space_index(info.context.memo)).can_view(info.context.viewer, pk):

@@ -53,8 +53,9 @@ def viewer_reactions(info: Info, subject_type: str) -> DataLoader:
 
 def viewer_votes(info: Info, subject_type: str) -> DataLoader:
     async def batch(ids: list[int]) -> list[int]:
-        rows = await Vote.filter(user_id=_viewer_id(info), subject_type=subject_type,
-                                 subject_id__in=set(ids)).values("subject_id", "value")
+        rows = await Vote.filter(user_id=_viewer_id(info), subject_type=subject_type, subject_id__in=set(ids)).values(
+            "subject_id", "value"
+        )
         values = {r["subject_id"]: r["value"] for r in rows}
         return [values.get(i, 0) for i in ids]
 
@@ -71,8 +72,11 @@ def read_positions(info: Info) -> DataLoader:
 
 def bookmarked(info: Info) -> DataLoader:
     async def batch(topic_ids: list[int]) -> list[bool]:
-        found = set(await Bookmark.filter(user_id=_viewer_id(info), topic_id__in=set(topic_ids))
-                    .values_list("topic_id", flat=True))
+        found = set(
+            await Bookmark.filter(user_id=_viewer_id(info), topic_id__in=set(topic_ids)).values_list(
+                "topic_id", flat=True
+            )
+        )
         return [i in found for i in topic_ids]
 
     return info.context.loaders.custom("forum.bookmarked", batch)

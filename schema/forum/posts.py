@@ -79,36 +79,68 @@ def _optional(value: strawberry.ID | None, field: str) -> int | None:
 class Mutation:
     @strawberry.mutation(description="Reply in a topic. Locked topics refuse replies (code LOCKED).")
     @guard(Require.MEMBER)
-    async def create_post(self, info: Info, input: Annotated[CreatePostInput, strawberry.argument(description="A reply in a topic.")]) -> PostPayload:
-        post = await domain.create_post(info.context.viewer, domain.PostInput(
-            topic_id=parse_id(input.topic_id, "Topic", "topicId"), body=input.body,
-            reply_to_id=_optional(input.reply_to_id, "replyToId"), quote_id=_optional(input.quote_id, "quoteId"),
-        ), settings=info.context.settings)
+    async def create_post(
+        self, info: Info, input: Annotated[CreatePostInput, strawberry.argument(description="A reply in a topic.")]
+    ) -> PostPayload:
+        post = await domain.create_post(
+            info.context.viewer,
+            domain.PostInput(
+                topic_id=parse_id(input.topic_id, "Topic", "topicId"),
+                body=input.body,
+                reply_to_id=_optional(input.reply_to_id, "replyToId"),
+                quote_id=_optional(input.quote_id, "quoteId"),
+            ),
+            settings=info.context.settings,
+        )
         return PostPayload(post=post)
 
     @strawberry.mutation(description="Edit a post (author, staff, or REPUTATION_TO_EDIT_OTHERS); history is kept.")
     @guard(Require.MEMBER)
-    async def edit_post(self, info: Info, input: Annotated[EditPostInput, strawberry.argument(description="A new body for a post; the previous one is kept.")]) -> PostPayload:
-        post = await domain.edit_post(info.context.viewer, parse_id(input.post_id, "Post", "postId"), input.body,
-                                      settings=info.context.settings)
+    async def edit_post(
+        self,
+        info: Info,
+        input: Annotated[
+            EditPostInput, strawberry.argument(description="A new body for a post; the previous one is kept.")
+        ],
+    ) -> PostPayload:
+        post = await domain.edit_post(
+            info.context.viewer, parse_id(input.post_id, "Post", "postId"), input.body, settings=info.context.settings
+        )
         return PostPayload(post=post)
 
     @strawberry.mutation(description="Delete a post (author or staff); it keeps its place as deleted.")
     @guard(Require.MEMBER)
-    async def delete_post(self, info: Info, input: Annotated[DeletePostInput, strawberry.argument(description="The post to delete; it keeps its place as deleted.")]) -> PostPayload:
-        return PostPayload(post=await domain.delete_post(info.context.viewer, parse_id(input.post_id, "Post", "postId")))
+    async def delete_post(
+        self,
+        info: Info,
+        input: Annotated[
+            DeletePostInput, strawberry.argument(description="The post to delete; it keeps its place as deleted.")
+        ],
+    ) -> PostPayload:
+        return PostPayload(
+            post=await domain.delete_post(info.context.viewer, parse_id(input.post_id, "Post", "postId"))
+        )
 
     @strawberry.mutation(description="React to a topic or post with one of the configured emoji.")
     @guard(Require.MEMBER)
-    async def react(self, info: Info, input: Annotated[ReactInput, strawberry.argument(description="A reaction on a topic or a post.")]) -> ReactPayload:
+    async def react(
+        self,
+        info: Info,
+        input: Annotated[ReactInput, strawberry.argument(description="A reaction on a topic or a post.")],
+    ) -> ReactPayload:
         subject_type, subject_id = subject_of(input.subject_id)
-        changed = await reactions_domain.react(info.context.viewer, subject_type, subject_id, input.reaction,
-                                               settings=info.context.settings)
+        changed = await reactions_domain.react(
+            info.context.viewer, subject_type, subject_id, input.reaction, settings=info.context.settings
+        )
         return await _react_payload(subject_type, subject_id, changed)
 
     @strawberry.mutation(description="Remove one of the viewer's reactions.")
     @guard(Require.MEMBER)
-    async def unreact(self, info: Info, input: Annotated[ReactInput, strawberry.argument(description="A reaction on a topic or a post.")]) -> ReactPayload:
+    async def unreact(
+        self,
+        info: Info,
+        input: Annotated[ReactInput, strawberry.argument(description="A reaction on a topic or a post.")],
+    ) -> ReactPayload:
         subject_type, subject_id = subject_of(input.subject_id)
         changed = await reactions_domain.unreact(info.context.viewer, subject_type, subject_id, input.reaction)
         return await _react_payload(subject_type, subject_id, changed)

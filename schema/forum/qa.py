@@ -72,7 +72,9 @@ class AcceptAnswerPayload(Payload):
 class Query:
     @strawberry.field(description="A member's reputation (sum of their ledger, never negative).")
     async def reputation(
-        self, info: Info, user_id: Annotated[strawberry.ID, strawberry.argument(description="The member.")],
+        self,
+        info: Info,
+        user_id: Annotated[strawberry.ID, strawberry.argument(description="The member.")],
     ) -> int:
         return await loaders.reputation(info).load(parse_id(user_id, "User", "userId"))
 
@@ -81,31 +83,58 @@ class Query:
 class Mutation:
     @strawberry.mutation(description="Ask a question (a topic of kind QUESTION).")
     @guard(Require.MEMBER)
-    async def ask_question(self, info: Info, input: Annotated[AskQuestionInput, strawberry.argument(description="A new question.")]) -> AskQuestionPayload:
-        topic = await topics_domain.create_topic(info.context.viewer, topics_domain.TopicInput(
-            space_id=parse_id(input.space_id, "Space", "spaceId"), title=input.title, body=input.body,
-            tags=list(input.tags), kind=TopicKind.QUESTION), settings=info.context.settings)
+    async def ask_question(
+        self, info: Info, input: Annotated[AskQuestionInput, strawberry.argument(description="A new question.")]
+    ) -> AskQuestionPayload:
+        topic = await topics_domain.create_topic(
+            info.context.viewer,
+            topics_domain.TopicInput(
+                space_id=parse_id(input.space_id, "Space", "spaceId"),
+                title=input.title,
+                body=input.body,
+                tags=list(input.tags),
+                kind=TopicKind.QUESTION,
+            ),
+            settings=info.context.settings,
+        )
         return AskQuestionPayload(question=topic)
 
     @strawberry.mutation(description="Answer a question; the asker is notified.")
     @guard(Require.MEMBER)
-    async def answer_question(self, info: Info, input: Annotated[AnswerQuestionInput, strawberry.argument(description="An answer to a question.")]) -> AnswerQuestionPayload:
-        post = await posts_domain.create_post(info.context.viewer, posts_domain.PostInput(
-            topic_id=parse_id(input.question_id, "Topic", "questionId"), body=input.body),
-            settings=info.context.settings, answer=True)
+    async def answer_question(
+        self,
+        info: Info,
+        input: Annotated[AnswerQuestionInput, strawberry.argument(description="An answer to a question.")],
+    ) -> AnswerQuestionPayload:
+        post = await posts_domain.create_post(
+            info.context.viewer,
+            posts_domain.PostInput(topic_id=parse_id(input.question_id, "Topic", "questionId"), body=input.body),
+            settings=info.context.settings,
+            answer=True,
+        )
         return AnswerQuestionPayload(answer=post)
 
     @strawberry.mutation(description="Vote on a question or an answer (not your own). One vote per member.")
     @guard(Require.MEMBER)
-    async def vote(self, info: Info, input: Annotated[VoteInput, strawberry.argument(description="A vote on a question or an answer.")]) -> VotePayload:
+    async def vote(
+        self,
+        info: Info,
+        input: Annotated[VoteInput, strawberry.argument(description="A vote on a question or an answer.")],
+    ) -> VotePayload:
         subject_type, subject_id = subject_of(input.subject_id)
-        topic, post = await domain.vote(info.context.viewer, subject_type, subject_id, input.value.value,
-                                        settings=info.context.settings)
+        topic, post = await domain.vote(
+            info.context.viewer, subject_type, subject_id, input.value.value, settings=info.context.settings
+        )
         return VotePayload(question=topic, answer=post)
 
     @strawberry.mutation(description="Accept an answer (the asker or a moderator); replaces any accepted one.")
     @guard(Require.MEMBER)
-    async def accept_answer(self, info: Info, input: Annotated[AcceptAnswerInput, strawberry.argument(description="Accept (or un-accept) an answer.")]) -> AcceptAnswerPayload:
-        topic, post = await domain.accept_answer(info.context.viewer, parse_id(input.answer_id, "Post", "answerId"),
-                                                 input.accepted)
+    async def accept_answer(
+        self,
+        info: Info,
+        input: Annotated[AcceptAnswerInput, strawberry.argument(description="Accept (or un-accept) an answer.")],
+    ) -> AcceptAnswerPayload:
+        topic, post = await domain.accept_answer(
+            info.context.viewer, parse_id(input.answer_id, "Post", "answerId"), input.accepted
+        )
         return AcceptAnswerPayload(question=topic, answer=post)

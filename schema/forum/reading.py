@@ -23,7 +23,8 @@ class MarkTopicReadInput:
     topic_id: strawberry.ID = strawberry.field(description="The topic.")
     position: int | None = strawberry.field(default=None, description="Read up to this post position; omit for all.")
     seconds_read: int = strawberry.field(
-        default=0, description="Seconds spent reading since the last report (at most 300 count; trust levels use it).")
+        default=0, description="Seconds spent reading since the last report (at most 300 count; trust levels use it)."
+    )
 
 
 @strawberry.input(description="Bookmark or un-bookmark a topic.")
@@ -35,15 +36,18 @@ class SetBookmarkInput:
 @strawberry.input(description="Follow a topic.")
 class SetTopicSubscriptionInput:
     topic_id: strawberry.ID = strawberry.field(description="The topic.")
-    level: SubscriptionLevel | None = strawberry.field(default=None, description="WATCH, MUTE, or null for the default.")
+    level: SubscriptionLevel | None = strawberry.field(
+        default=None, description="WATCH, MUTE, or null for the default."
+    )
 
 
 @strawberry.input(description="Watch or mute a whole space.")
 class SetSpaceSubscriptionInput:
     space_id: strawberry.ID = strawberry.field(description="The space.")
     level: SubscriptionLevel | None = strawberry.field(
-        default=None, description="WATCH (every new topic and reply notifies you), MUTE (only mentions do), or null "
-                                  "for the default.")
+        default=None,
+        description="WATCH (every new topic and reply notifies you), MUTE (only mentions do), or null for the default.",
+    )
 
 
 @strawberry.type(description="Result of `setSpaceSubscription`.")
@@ -59,15 +63,18 @@ class ReadingPayload(Payload):
 @strawberry.type
 class Query:
     @strawberry.field(description="The viewer's bookmarked topics, newest bookmark first (empty when anonymous).")
-    async def bookmarked_topics(self, info: Info, first: First = None, after: After = None, last: Last = None,
-                                before: Before = None) -> Connection[Topic]:
+    async def bookmarked_topics(
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> Connection[Topic]:
         viewer = info.context.viewer
         topics = await visible(models.Topic, viewer, info.context.memo)
         # Paged by the bookmark (its time and id are the cursor), shown as its topic.
-        query = models.Bookmark.filter(user_id=viewer.id if viewer else 0,
-                                       topic_id__in=Subquery(topics.values("id"))).select_related("topic")
-        page = await paginate(info, query.order_by("-created_at", "-id"), first=first, after=after, last=last,
-                              before=before, prime=False)
+        query = models.Bookmark.filter(
+            user_id=viewer.id if viewer else 0, topic_id__in=Subquery(topics.values("id"))
+        ).select_related("topic")
+        page = await paginate(
+            info, query.order_by("-created_at", "-id"), first=first, after=after, last=last, before=before, prime=False
+        )
         for edge in page.edges:
             edge.node = edge.node.topic
         info.context.loaders.prime(models.Topic, [edge.node for edge in page.edges])
@@ -78,30 +85,45 @@ class Query:
 class Mutation:
     @strawberry.mutation(description="Record how far the viewer has read a topic.")
     @guard(Require.SIGNED_IN)
-    async def mark_topic_read(self, info: Info, input: Annotated[MarkTopicReadInput, strawberry.argument(description="Mark a topic read.")]) -> ReadingPayload:
+    async def mark_topic_read(
+        self, info: Info, input: Annotated[MarkTopicReadInput, strawberry.argument(description="Mark a topic read.")]
+    ) -> ReadingPayload:
         topic_id = parse_id(input.topic_id, "Topic", "topicId")
         await domain.mark_read(info.context.viewer, topic_id, input.position, input.seconds_read)
         return ReadingPayload(topic=await models.Topic.get(id=topic_id))
 
     @strawberry.mutation(description="Bookmark or un-bookmark a topic.")
     @guard(Require.SIGNED_IN)
-    async def set_bookmark(self, info: Info, input: Annotated[SetBookmarkInput, strawberry.argument(description="Bookmark or un-bookmark a topic.")]) -> ReadingPayload:
-        topic = await domain.set_bookmark(info.context.viewer, parse_id(input.topic_id, "Topic", "topicId"),
-                                          input.bookmarked)
+    async def set_bookmark(
+        self,
+        info: Info,
+        input: Annotated[SetBookmarkInput, strawberry.argument(description="Bookmark or un-bookmark a topic.")],
+    ) -> ReadingPayload:
+        topic = await domain.set_bookmark(
+            info.context.viewer, parse_id(input.topic_id, "Topic", "topicId"), input.bookmarked
+        )
         return ReadingPayload(topic=topic)
 
     @strawberry.mutation(description="Watch or mute a whole space (or return to the default).")
     @guard(Require.SIGNED_IN)
-    async def set_space_subscription(self, info: Info, input: Annotated[SetSpaceSubscriptionInput, strawberry.argument(
-            description="The space and the level.")]) -> SetSpaceSubscriptionPayload:
+    async def set_space_subscription(
+        self,
+        info: Info,
+        input: Annotated[SetSpaceSubscriptionInput, strawberry.argument(description="The space and the level.")],
+    ) -> SetSpaceSubscriptionPayload:
         level = models.SubscriptionLevel(input.level) if input.level is not None else None
-        space = await domain.set_space_subscription(info.context.viewer, parse_id(input.space_id, "Space", "spaceId"),
-                                                    level)
+        space = await domain.set_space_subscription(
+            info.context.viewer, parse_id(input.space_id, "Space", "spaceId"), level
+        )
         return SetSpaceSubscriptionPayload(space=space)
 
     @strawberry.mutation(description="Watch or mute a topic (or return to the default).")
     @guard(Require.SIGNED_IN)
-    async def set_topic_subscription(self, info: Info, input: Annotated[SetTopicSubscriptionInput, strawberry.argument(description="Follow a topic.")]) -> ReadingPayload:
+    async def set_topic_subscription(
+        self,
+        info: Info,
+        input: Annotated[SetTopicSubscriptionInput, strawberry.argument(description="Follow a topic.")],
+    ) -> ReadingPayload:
         level = models.SubscriptionLevel(input.level) if input.level is not None else None
         topic = await domain.set_subscription(info.context.viewer, parse_id(input.topic_id, "Topic", "topicId"), level)
         return ReadingPayload(topic=topic)

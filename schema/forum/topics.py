@@ -28,8 +28,9 @@ _ORDER = {
 }
 
 
-async def topic_list_query(info: Info, *, space_id: int | None, tag: str | None, kind: models.TopicKind | None,
-                           order: TopicOrder):
+async def topic_list_query(
+    info: Info, *, space_id: int | None, tag: str | None, kind: models.TopicKind | None, order: TopicOrder
+):
     """The visible topics, filtered and ordered (one query when paginated)."""
     index = await loaders.spaces(info)
     viewer = info.context.viewer
@@ -101,12 +102,18 @@ def topic_id(value: strawberry.ID, field: str = "topicId") -> int:
 class Query:
     @strawberry.field(description="Topics the viewer may see, in a space (with its child spaces) or everywhere.")
     async def topics(
-        self, info: Info,
-        space_id: Annotated[strawberry.ID | None, strawberry.argument(description="Only this space and its children.")] = None,
+        self,
+        info: Info,
+        space_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only this space and its children.")
+        ] = None,
         tag: Annotated[str | None, strawberry.argument(description="Only topics with this tag.")] = None,
         kind: Annotated[TopicKind | None, strawberry.argument(description="Only discussions or questions.")] = None,
         order_by: Annotated[TopicOrder, strawberry.argument(description="The order.")] = TopicOrder.HOT,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Topic]:
         space = parse_id(space_id, "Space", "spaceId") if space_id is not None else None
         query = await topic_list_query(info, space_id=space, tag=tag, kind=kind, order=order_by)
@@ -116,9 +123,13 @@ class Query:
 
     @strawberry.field(description="Tags on topics the viewer may see, by name.")
     async def tags(
-        self, info: Info,
+        self,
+        info: Info,
         prefix: Annotated[str | None, strawberry.argument(description="Only tags starting so.")] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Tag]:
         query = (await visible(models.Tag, info.context.viewer, info.context.memo)).order_by("name")
         if prefix:
@@ -130,39 +141,79 @@ class Query:
 class Mutation:
     @strawberry.mutation(description="Start a discussion. Pre-moderation may hold it (status HELD).")
     @guard(Require.MEMBER)
-    async def create_topic(self, info: Info, input: Annotated[CreateTopicInput, strawberry.argument(description="A new discussion.")]) -> TopicPayload:
-        topic = await domain.create_topic(info.context.viewer, domain.TopicInput(
-            space_id=parse_id(input.space_id, "Space", "spaceId"), title=input.title, body=input.body,
-            tags=list(input.tags)), settings=info.context.settings)
+    async def create_topic(
+        self, info: Info, input: Annotated[CreateTopicInput, strawberry.argument(description="A new discussion.")]
+    ) -> TopicPayload:
+        topic = await domain.create_topic(
+            info.context.viewer,
+            domain.TopicInput(
+                space_id=parse_id(input.space_id, "Space", "spaceId"),
+                title=input.title,
+                body=input.body,
+                tags=list(input.tags),
+            ),
+            settings=info.context.settings,
+        )
         return TopicPayload(topic=topic)
 
     @strawberry.mutation(description="Edit a topic (author, staff, or REPUTATION_TO_EDIT_OTHERS); history is kept.")
     @guard(Require.MEMBER)
-    async def edit_topic(self, info: Info, input: Annotated[EditTopicInput, strawberry.argument(description="Changes to a topic; omitted fields stay. The previous version is kept.")]) -> TopicPayload:
-        topic = await domain.edit_topic(info.context.viewer, domain.TopicChangesInput(
-            topic_id=topic_id(input.topic_id), title=input.title, body=input.body,
-            tags=list(input.tags) if input.tags is not None else None), settings=info.context.settings)
+    async def edit_topic(
+        self,
+        info: Info,
+        input: Annotated[
+            EditTopicInput,
+            strawberry.argument(description="Changes to a topic; omitted fields stay. The previous version is kept."),
+        ],
+    ) -> TopicPayload:
+        topic = await domain.edit_topic(
+            info.context.viewer,
+            domain.TopicChangesInput(
+                topic_id=topic_id(input.topic_id),
+                title=input.title,
+                body=input.body,
+                tags=list(input.tags) if input.tags is not None else None,
+            ),
+            settings=info.context.settings,
+        )
         return TopicPayload(topic=topic)
 
     @strawberry.mutation(description="Delete a topic (author or staff).")
     @guard(Require.MEMBER)
-    async def delete_topic(self, info: Info, input: Annotated[DeleteTopicInput, strawberry.argument(description="The topic to delete (soft delete).")]) -> TopicPayload:
+    async def delete_topic(
+        self,
+        info: Info,
+        input: Annotated[DeleteTopicInput, strawberry.argument(description="The topic to delete (soft delete).")],
+    ) -> TopicPayload:
         return TopicPayload(topic=await domain.delete_topic(info.context.viewer, topic_id(input.topic_id)))
 
     @strawberry.mutation(description="Pin or unpin a topic (moderators).")
     @guard(Require.MODERATOR)
-    async def pin_topic(self, info: Info, input: Annotated[PinTopicInput, strawberry.argument(description="Pin or unpin a topic.")]) -> TopicPayload:
-        return TopicPayload(topic=await domain.set_flags(info.context.viewer, topic_id(input.topic_id),
-                                                         pinned=input.pinned))
+    async def pin_topic(
+        self, info: Info, input: Annotated[PinTopicInput, strawberry.argument(description="Pin or unpin a topic.")]
+    ) -> TopicPayload:
+        return TopicPayload(
+            topic=await domain.set_flags(info.context.viewer, topic_id(input.topic_id), pinned=input.pinned)
+        )
 
     @strawberry.mutation(description="Lock or unlock a topic (moderators).")
     @guard(Require.MODERATOR)
-    async def lock_topic(self, info: Info, input: Annotated[LockTopicInput, strawberry.argument(description="Lock or unlock a topic.")]) -> TopicPayload:
-        return TopicPayload(topic=await domain.set_flags(info.context.viewer, topic_id(input.topic_id),
-                                                         locked=input.locked))
+    async def lock_topic(
+        self, info: Info, input: Annotated[LockTopicInput, strawberry.argument(description="Lock or unlock a topic.")]
+    ) -> TopicPayload:
+        return TopicPayload(
+            topic=await domain.set_flags(info.context.viewer, topic_id(input.topic_id), locked=input.locked)
+        )
 
     @strawberry.mutation(description="Move a topic to another space (moderators).")
     @guard(Require.MODERATOR)
-    async def move_topic(self, info: Info, input: Annotated[MoveTopicInput, strawberry.argument(description="Move a topic to another space.")]) -> TopicPayload:
-        return TopicPayload(topic=await domain.move_topic(
-            info.context.viewer, topic_id(input.topic_id), parse_id(input.space_id, "Space", "spaceId")))
+    async def move_topic(
+        self,
+        info: Info,
+        input: Annotated[MoveTopicInput, strawberry.argument(description="Move a topic to another space.")],
+    ) -> TopicPayload:
+        return TopicPayload(
+            topic=await domain.move_topic(
+                info.context.viewer, topic_id(input.topic_id), parse_id(input.space_id, "Space", "spaceId")
+            )
+        )

@@ -17,16 +17,15 @@ from api.models.accounts import User as UserModel
 from api.policies import is_staff
 from schema.accounts import Role, User
 from schema.context import Info
-from schema.media import embedded_html
 from schema.enums import Visibility
 from schema.forum import loaders
-from schema.loaders import now_or_later, then
 from schema.forum.enums import ContentStatus, PostingPolicy, SubscriptionLevel, TopicKind, VoteValue
+from schema.loaders import now_or_later, then
+from schema.media import embedded_html
 from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate, paginate_list
 
 if TYPE_CHECKING:
     from schema.growth.share import OpenGraph
-
 
 
 def _status(item: models.Topic | models.Post) -> models.ContentStatus:
@@ -63,9 +62,12 @@ def _reactions(info: Info, subject_type: str, subject_id: int) -> Any:
         return [ReactionCount(reaction=r, count=counts[r], viewer_reacted=r in mine) for r in kinds]
 
     if inspect.isawaitable(counts) or inspect.isawaitable(mine):
+
         async def later() -> list[ReactionCount]:
-            return build(await counts if inspect.isawaitable(counts) else counts,
-                         await mine if inspect.isawaitable(mine) else mine)
+            return build(
+                await counts if inspect.isawaitable(counts) else counts,
+                await mine if inspect.isawaitable(mine) else mine,
+            )
 
         return later()
     return build(counts, mine)
@@ -117,8 +119,10 @@ class Space(ModelNode):
     async def children(root: strawberry.Parent[models.Space], info: Info) -> list[Space]:
         index = await loaders.spaces(info)
         viewer = info.context.viewer
-        return sorted((s for s in index.by_id.values() if s.parent_id == root.id and index.can_view(viewer, s.id)),  # type: ignore[misc]  # a Tortoise row stands for its ModelNode type
-                      key=lambda s: (s.position, s.id))
+        return sorted(
+            (s for s in index.by_id.values() if s.parent_id == root.id and index.can_view(viewer, s.id)),  # type: ignore[misc]  # a Tortoise row stands for its ModelNode type
+            key=lambda s: (s.position, s.id),
+        )
 
     @strawberry.field(description="Whether the viewer may start a topic here.")
     async def viewer_can_start_topic(self, info: Info) -> bool:
@@ -172,6 +176,7 @@ class Topic(ModelNode):
         from schema.growth.share import og_of
 
         return await og_of(info, self, "Topic")
+
     kind: TopicKind = strawberry.field(description="DISCUSSION or QUESTION.")
     title: str = strawberry.field(description="The title.")
     body: str = strawberry.field(description="The opening post, Markdown as written.")
@@ -188,8 +193,10 @@ class Topic(ModelNode):
     def status(self) -> ContentStatus:
         return _status(self)
 
-    @strawberry.field(description="The opening post rendered to sanitized HTML. In content that is not "
-                      "public (a members-only or private space...), media URLs are signed and expire.")
+    @strawberry.field(
+        description="The opening post rendered to sanitized HTML. In content that is not "
+        "public (a members-only or private space...), media URLs are signed and expire."
+    )
     async def body_html(self, info: Info) -> str:
         public = topic_is_public(self, await loaders.spaces(info))
         return await embedded_html(info, self.body_html, "Topic", self.id, public)
@@ -230,9 +237,12 @@ class Topic(ModelNode):
     def viewer_read_state(self, info: Info) -> TopicReadState | None:
         if info.context.viewer is None:
             return None
-        return then(now_or_later(loaders.read_positions(info), self.id), lambda position: TopicReadState(
-            last_read_position=position or 0, opened=position is not None,
-            unread_count=unread_count(self, position)))
+        return then(
+            now_or_later(loaders.read_positions(info), self.id),
+            lambda position: TopicReadState(
+                last_read_position=position or 0, opened=position is not None, unread_count=unread_count(self, position)
+            ),
+        )
 
     @strawberry.field(description="Whether the viewer bookmarked the topic.")
     @staticmethod
@@ -248,8 +258,14 @@ class Topic(ModelNode):
 
     @strawberry.field(description="Replies in order; for a question, the accepted answer first, then by score.")
     @staticmethod
-    async def posts(root: strawberry.Parent[models.Topic], info: Info, first: First = None, after: After = None, last: Last = None,
-                    before: Before = None) -> Connection[Post]:
+    async def posts(
+        root: strawberry.Parent[models.Topic],
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Post]:
         query = models.Post.filter(access.post_filter(info.context.viewer), topic_id=root.id)
         if root.kind == models.TopicKind.QUESTION:
             query = query.order_by("-accepted", "-score", "position")
@@ -262,14 +278,22 @@ class Topic(ModelNode):
 
     @strawberry.field(description="Earlier versions, newest first.")
     @staticmethod
-    async def revisions(root: strawberry.Parent[models.Topic], info: Info, first: First = None, after: After = None, last: Last = None,
-                        before: Before = None) -> Connection[TopicRevision]:
+    async def revisions(
+        root: strawberry.Parent[models.Topic],
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[TopicRevision]:
         query = models.TopicRevision.filter(topic_id=root.id).order_by("-id")
         return await paginate(info, query, first=first, after=after, last=last, before=before)
 
 
-@strawberry.type(description="A reply in a topic (an answer in a question). Deleted and hidden posts keep "
-                 "their place without their body.")
+@strawberry.type(
+    description="A reply in a topic (an answer in a question). Deleted and hidden posts keep "
+    "their place without their body."
+)
 class Post(ModelNode):
     model = models.Post
 
@@ -289,8 +313,10 @@ class Post(ModelNode):
     def body(self, info: Info) -> str | None:
         return self.body if access.can_read_post_body(info.context.viewer, self) else None
 
-    @strawberry.field(description="Sanitized HTML; null for a deleted or hidden post. In content that is not "
-                      "public (a members-only or private space...), media URLs are signed and expire.")
+    @strawberry.field(
+        description="Sanitized HTML; null for a deleted or hidden post. In content that is not "
+        "public (a members-only or private space...), media URLs are signed and expire."
+    )
     @staticmethod
     async def body_html(root: strawberry.Parent[models.Post], info: Info) -> str | None:
         if not access.can_read_post_body(info.context.viewer, root):
@@ -299,8 +325,9 @@ class Post(ModelNode):
         public = topic is not None and post_is_public(root, topic, await loaders.spaces(info))
         return await embedded_html(info, root.body_html, "Post", root.id, public)
 
-    @strawberry.field(description="The quoted excerpt, as it was when quoted; null once the quoted post "
-                      "is deleted or hidden.")
+    @strawberry.field(
+        description="The quoted excerpt, as it was when quoted; null once the quoted post is deleted or hidden."
+    )
     @staticmethod
     async def quote_text(root: strawberry.Parent[models.Post], info: Info) -> str | None:
         text = root.quote_text
@@ -341,8 +368,9 @@ class Post(ModelNode):
         return _viewer_vote(info, "Post", root.id)
 
     @strawberry.field(description="Earlier versions, newest first (none for a deleted or hidden post).")
-    async def revisions(self, info: Info, first: First = None, after: After = None, last: Last = None,
-                        before: Before = None) -> Connection[PostRevision]:
+    async def revisions(
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> Connection[PostRevision]:
         if not access.can_read_post_body(info.context.viewer, self):
             return paginate_list(info, [], first=first, after=after, last=last, before=before)
         query = models.PostRevision.filter(post_id=self.id).order_by("-id")
@@ -354,7 +382,10 @@ async def _same_topic_post(info: Info, post_id: int | None) -> models.Post | Non
     if post_id is None:
         return None
     post = await info.context.loaders.by_id(models.Post).load(post_id)
-    if post is None or (post.held and not is_staff(info.context.viewer)
-                        and (info.context.viewer is None or info.context.viewer.id != post.author_id)):
+    if post is None or (
+        post.held
+        and not is_staff(info.context.viewer)
+        and (info.context.viewer is None or info.context.viewer.id != post.author_id)
+    ):
         return None
     return post

@@ -7,6 +7,7 @@ from strawberry.tools import merge_types
 from schema.governance import committees, polls, proposals, surveys
 
 Query = merge_types("GovernanceQuery", (committees.Query, proposals.Query, polls.Query, surveys.Query))
-Mutation = merge_types("GovernanceMutation", (committees.Mutation, proposals.Mutation, polls.Mutation,
-                                              surveys.Mutation))
+Mutation = merge_types(
+    "GovernanceMutation", (committees.Mutation, proposals.Mutation, polls.Mutation, surveys.Mutation)
+)
 Subscription = proposals.Subscription

@@ -8,9 +8,9 @@ from typing import Any
 
 from tortoise.functions import Count
 
-from api.policies import committee_seats
 from api.models.accounts import CommitteeMembership, CommitteeRole
 from api.models.governance import Ballot, EligibleVoter, PollVote
+from api.policies import committee_seats
 from schema.context import Info
 
 
@@ -33,18 +33,23 @@ async def chair_of(info: Info) -> set[int]:
         viewer = info.context.viewer
         if viewer is None:
             return set()
-        return set(await CommitteeMembership.filter(
-            user_id=viewer.id, left_at__isnull=True, role=CommitteeRole.CHAIR
-        ).values_list("committee_id", flat=True))
+        return set(
+            await CommitteeMembership.filter(
+                user_id=viewer.id, left_at__isnull=True, role=CommitteeRole.CHAIR
+            ).values_list("committee_id", flat=True)
+        )
 
     return await _once(info, "governance.chair_of", load)
 
 
 def ballot_counts(info: Info) -> Any:
     async def batch(ids: list[int]) -> list[int]:
-        rows = await Ballot.filter(proposal_id__in=set(ids)).group_by("proposal_id").annotate(
-            n=Count("id")
-        ).values_list("proposal_id", "n")
+        rows = (
+            await Ballot.filter(proposal_id__in=set(ids))
+            .group_by("proposal_id")
+            .annotate(n=Count("id"))
+            .values_list("proposal_id", "n")
+        )
         counts = dict(rows)
         return [counts.get(i, 0) for i in ids]
 
@@ -66,8 +71,11 @@ def viewer_eligible(info: Info) -> Any:
     viewer_id = info.context.viewer.id if info.context.viewer else 0
 
     async def batch(ids: list[int]) -> list[bool]:
-        rows = set(await EligibleVoter.filter(proposal_id__in=set(ids), user_id=viewer_id).values_list(
-            "proposal_id", flat=True))
+        rows = set(
+            await EligibleVoter.filter(proposal_id__in=set(ids), user_id=viewer_id).values_list(
+                "proposal_id", flat=True
+            )
+        )
         return [i in rows for i in ids]
 
     return info.context.loaders.custom(("governance.viewer_eligible", viewer_id), batch)
@@ -78,8 +86,8 @@ def proposal_ballots(info: Info) -> Any:
 
     async def batch(ids: list[int]) -> list[list[list[str]]]:
         grouped: dict[int, list[list[str]]] = defaultdict(list)
-        for proposal_id, choices in await Ballot.filter(proposal_id__in=set(ids)).order_by("id").values_list(
-            "proposal_id", "choices"
+        for proposal_id, choices in (
+            await Ballot.filter(proposal_id__in=set(ids)).order_by("id").values_list("proposal_id", "choices")
         ):
             grouped[proposal_id].append(list(choices))
         return [grouped.get(i, []) for i in ids]
@@ -109,9 +117,12 @@ def viewer_poll_votes(info: Info) -> Any:
 
 def poll_voter_counts(info: Info) -> Any:
     async def batch(ids: list[int]) -> list[int]:
-        rows = await PollVote.filter(poll_id__in=set(ids)).group_by("poll_id").annotate(
-            n=Count("id")
-        ).values_list("poll_id", "n")
+        rows = (
+            await PollVote.filter(poll_id__in=set(ids))
+            .group_by("poll_id")
+            .annotate(n=Count("id"))
+            .values_list("poll_id", "n")
+        )
         counts = dict(rows)
         return [counts.get(i, 0) for i in ids]
 

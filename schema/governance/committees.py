@@ -9,8 +9,8 @@ import strawberry
 from api.domain.governance import committees as domain
 from api.models import accounts as account_models
 from api.models.accounts import Visibility as _Visibility
-from schema.accounts import Payload
 from api.policy import visible
+from schema.accounts import Payload
 from schema.context import Info
 from schema.enums import Visibility
 from schema.governance.enums import CommitteeRole
@@ -24,8 +24,8 @@ class CreateCommitteeInput:
     name: str = strawberry.field(description="Unique name, at most 100 characters.")
     description: str = strawberry.field(default="", description="What the committee is for.")
     visibility: Visibility = strawberry.field(
-        default=_Visibility.PUBLIC, description="Who sees it and its proposals; outcomes of PUBLIC "
-                                                "committees are announced to all."
+        default=_Visibility.PUBLIC,
+        description="Who sees it and its proposals; outcomes of PUBLIC committees are announced to all.",
     )
 
 
@@ -63,8 +63,9 @@ class RemoveCommitteeMemberPayload(Payload):
 @strawberry.type
 class Query:
     @strawberry.field(description="Committees the viewer may see, by name.")
-    async def committees(self, info: Info, first: First = None, after: After = None, last: Last = None,
-                         before: Before = None) -> Connection[Committee]:
+    async def committees(
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> Connection[Committee]:
         query = (await visible(account_models.Committee, info.context.viewer, info.context.memo)).order_by("name", "id")
         return await paginate(info, query, first=first, after=after, last=last, before=before)
 
@@ -74,34 +75,44 @@ class Mutation:
     @strawberry.mutation(description="Create a committee (admins).")
     @guard(Require.ADMIN)
     async def create_committee(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[CreateCommitteeInput, strawberry.argument(description="The committee.")],
     ) -> CreateCommitteePayload:
         committee = await domain.create_committee(
-            info.context.viewer, input.name, input.description, _Visibility(input.visibility), settings=info.context.settings
+            info.context.viewer,
+            input.name,
+            input.description,
+            _Visibility(input.visibility),
+            settings=info.context.settings,
         )
         return CreateCommitteePayload(committee=committee)
 
     @strawberry.mutation(description="Seat a member on a committee, or change their role (chairs and admins).")
     @guard(Require.MEMBER)
     async def add_committee_member(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[AddCommitteeMemberInput, strawberry.argument(description="Committee, member and role.")],
     ) -> AddCommitteeMemberPayload:
         membership = await domain.add_member(
-            info.context.viewer, parse_id(input.committee_id, "Committee", "committeeId"),
-            parse_id(input.user_id, "User", "userId"), account_models.CommitteeRole(input.role),
+            info.context.viewer,
+            parse_id(input.committee_id, "Committee", "committeeId"),
+            parse_id(input.user_id, "User", "userId"),
+            account_models.CommitteeRole(input.role),
         )
         return AddCommitteeMemberPayload(membership=membership)
 
     @strawberry.mutation(description="End a member's stint on a committee; history is kept (chairs and admins).")
     @guard(Require.MEMBER)
     async def remove_committee_member(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[RemoveCommitteeMemberInput, strawberry.argument(description="Committee and member.")],
     ) -> RemoveCommitteeMemberPayload:
         membership = await domain.remove_member(
-            info.context.viewer, parse_id(input.committee_id, "Committee", "committeeId"),
+            info.context.viewer,
+            parse_id(input.committee_id, "Committee", "committeeId"),
             parse_id(input.user_id, "User", "userId"),
         )
         return RemoveCommitteeMemberPayload(membership=membership)

@@ -8,12 +8,12 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
-from api.policy import visible
 from api.domain.forum.access import visible_topic
 from api.domain.governance import polls as domain
 from api.errors import DomainError
 from api.models import accounts as account_models
 from api.models import governance as models
+from api.policy import visible
 from schema.accounts import Payload, User
 from schema.context import Info
 from schema.errors import PublicError
@@ -51,7 +51,6 @@ class Poll(ModelNode):
     closed_at: datetime | None = strawberry.field(description="When it was closed early, if it was.")
     created_at: datetime = strawberry.field(description="When it was created.")
 
-
     @strawberry.field(description="Global id of the forum topic it belongs to, if any.")
     @staticmethod
     def topic_id(root: strawberry.Parent[models.Poll]) -> strawberry.ID | None:
@@ -73,8 +72,10 @@ class Poll(ModelNode):
     async def options(self, info: Info) -> list[PollOption]:
         shown = domain.results_visible(self)
         counts = await access.poll_counts(info).load(self.id) if shown else {}
-        return [PollOption(index=i, label=label, votes=counts.get(i, 0) if shown else None)
-                for i, label in enumerate(self.options)]
+        return [
+            PollOption(index=i, label=label, votes=counts.get(i, 0) if shown else None)
+            for i, label in enumerate(self.options)
+        ]
 
     @strawberry.field(description="How many members voted.")
     @staticmethod
@@ -90,8 +91,9 @@ class Poll(ModelNode):
         return list(vote.choices) if vote else None
 
     @strawberry.field(description="Who voted for what: public polls only, once results show; empty otherwise.")
-    async def voters(self, info: Info, first: First = None, after: After = None, last: Last = None,
-                     before: Before = None) -> Connection[PollVoter]:
+    async def voters(
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> Connection[PollVoter]:
         query = models.PollVote.filter(poll_id=self.id).select_related("voter").order_by("id")
         if self.anonymous or not domain.results_visible(self):
             query = query.filter(id__lt=0)
@@ -105,11 +107,13 @@ class Poll(ModelNode):
 class CreatePollInput:
     question: str = strawberry.field(description="The question.")
     options: list[str] = strawberry.field(description="At least two options.")
-    topic_id: strawberry.ID | None = strawberry.field(default=None, description="Global id of the forum topic "
-                                                                                "it belongs to, if any.")
+    topic_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Global id of the forum topic it belongs to, if any."
+    )
     multiple: bool = strawberry.field(default=False, description="Allow several options.")
-    max_choices: int | None = strawberry.field(default=None, description="Most options per vote (multiple "
-                                                                         "choice; default all).")
+    max_choices: int | None = strawberry.field(
+        default=None, description="Most options per vote (multiple choice; default all)."
+    )
     closes_at: datetime | None = strawberry.field(default=None, description="When it closes by itself.")
     anonymous: bool = strawberry.field(default=False, description="Never show who voted.")
     results: PollResults = strawberry.field(default=models.PollResults.ALWAYS, description="When results show.")
@@ -138,13 +142,19 @@ def _poll_id(value: strawberry.ID) -> int:
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Polls, newest first: those of a forum topic (if the viewer sees it), or the "
-                                  "standalone ones.")
+    @strawberry.field(
+        description="Polls, newest first: those of a forum topic (if the viewer sees it), or the standalone ones."
+    )
     async def polls(
-        self, info: Info,
-        topic_id: Annotated[strawberry.ID | None, strawberry.argument(
-            description="Only the polls of this forum topic.")] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
+        self,
+        info: Info,
+        topic_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only the polls of this forum topic.")
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Poll]:
         query = (await visible(models.Poll, info.context.viewer, info.context.memo)).order_by("-created_at", "-id")
         if topic_id is None:
@@ -163,20 +173,33 @@ class Mutation:
     @strawberry.mutation(description="Create a poll.")
     @guard(Require.MEMBER)
     async def create_poll(
-        self, info: Info, input: Annotated[CreatePollInput, strawberry.argument(description="The poll.")],
+        self,
+        info: Info,
+        input: Annotated[CreatePollInput, strawberry.argument(description="The poll.")],
     ) -> PollPayload:
-        poll = await domain.create_poll(info.context.viewer, domain.PollInput(
-            question=input.question, options=input.options, multiple=input.multiple, max_choices=input.max_choices,
-            closes_at=input.closes_at, anonymous=input.anonymous, results=models.PollResults(input.results),
-            allow_change=input.allow_change,
-            topic_id=None if input.topic_id is None else parse_id(input.topic_id, "Topic", "topicId"),
-        ), settings=info.context.settings)
+        poll = await domain.create_poll(
+            info.context.viewer,
+            domain.PollInput(
+                question=input.question,
+                options=input.options,
+                multiple=input.multiple,
+                max_choices=input.max_choices,
+                closes_at=input.closes_at,
+                anonymous=input.anonymous,
+                results=models.PollResults(input.results),
+                allow_change=input.allow_change,
+                topic_id=None if input.topic_id is None else parse_id(input.topic_id, "Topic", "topicId"),
+            ),
+            settings=info.context.settings,
+        )
         return PollPayload(poll=poll)
 
     @strawberry.mutation(description="Vote in a poll, or change the vote if the poll allows it.")
     @guard(Require.MEMBER)
     async def vote_poll(
-        self, info: Info, input: Annotated[VotePollInput, strawberry.argument(description="The vote.")],
+        self,
+        info: Info,
+        input: Annotated[VotePollInput, strawberry.argument(description="The vote.")],
     ) -> PollPayload:
         vote = await domain.vote(info.context.viewer, _poll_id(input.poll_id), input.choices)
         return PollPayload(poll=await models.Poll.get(id=vote.poll_id))
@@ -184,21 +207,27 @@ class Mutation:
     @strawberry.mutation(description="Withdraw the viewer's vote (polls that allow changes).")
     @guard(Require.MEMBER)
     async def retract_poll_vote(
-        self, info: Info, input: Annotated[PollActionInput, strawberry.argument(description="The poll.")],
+        self,
+        info: Info,
+        input: Annotated[PollActionInput, strawberry.argument(description="The poll.")],
     ) -> PollPayload:
         return PollPayload(poll=await domain.retract(info.context.viewer, _poll_id(input.poll_id)))
 
     @strawberry.mutation(description="Close a poll now (its author or moderators).")
     @guard(Require.MEMBER)
     async def close_poll(
-        self, info: Info, input: Annotated[PollActionInput, strawberry.argument(description="The poll.")],
+        self,
+        info: Info,
+        input: Annotated[PollActionInput, strawberry.argument(description="The poll.")],
     ) -> PollPayload:
         return PollPayload(poll=await domain.close(info.context.viewer, _poll_id(input.poll_id)))
 
     @strawberry.mutation(description="Delete a poll (its author or moderators); it disappears for everyone.")
     @guard(Require.MEMBER)
     async def delete_poll(
-        self, info: Info, input: Annotated[PollActionInput, strawberry.argument(description="The poll.")],
+        self,
+        info: Info,
+        input: Annotated[PollActionInput, strawberry.argument(description="The poll.")],
     ) -> PollPayload:
         await domain.delete(info.context.viewer, _poll_id(input.poll_id))
         return PollPayload(poll=None)

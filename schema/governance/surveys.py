@@ -8,19 +8,17 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
-from api.policy import visible
 from api.domain.governance import surveys as domain
 from api.errors import DomainError
 from api.models import accounts as account_models
 from api.models import governance as models
-from schema.accounts import Payload
+from api.policy import visible
+from schema.accounts import Payload, Role
 from schema.context import Info
 from schema.errors import PublicError
-from schema.accounts import Role
 from schema.governance.enums import OpenState, QuestionKind, SurveyAudience
-from schema.relay import node_global_id
 from schema.permissions import Require, guard
-from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate, parse_id
+from schema.relay import After, Before, Connection, First, Last, ModelNode, node_global_id, paginate, parse_id
 
 
 @strawberry.type(description="A question of a survey.")
@@ -43,15 +41,16 @@ class SurveyAnswer:
     rating: int | None = strawberry.field(description="1 to 5 (RATING).")
 
 
-@strawberry.type(description="A questionnaire members answer once (editable until it closes, except "
-                             "anonymous ones).")
+@strawberry.type(description="A questionnaire members answer once (editable until it closes, except anonymous ones).")
 class Survey(ModelNode):
     model = models.Survey
 
     id: relay.NodeID[int]
     title: str = strawberry.field(description="Title.")
-    anonymous: bool = strawberry.field(description="Answers are stored with nothing that names the member; a "
-                                                   "response is final and `viewerAnswers` stays null.")
+    anonymous: bool = strawberry.field(
+        description="Answers are stored with nothing that names the member; a "
+        "response is final and `viewerAnswers` stays null."
+    )
     audience: SurveyAudience = strawberry.field(description="Who the survey is for.")
     audience_min_trust_level: int | None = strawberry.field(description="For TRUST_LEVEL: the lowest level.")
 
@@ -63,6 +62,7 @@ class Survey(ModelNode):
     def audience_committee_id(self) -> strawberry.ID | None:
         committee_id = self.audience_committee_id
         return None if committee_id is None else strawberry.ID(node_global_id("Committee", committee_id))
+
     description: str = strawberry.field(description="Introduction.")
     closes_at: datetime | None = strawberry.field(description="When it closes by itself.")
     closed_at: datetime | None = strawberry.field(description="When it was closed early, if it was.")
@@ -84,9 +84,13 @@ class Survey(ModelNode):
         if viewer is None:
             return False
         if root.anonymous:
-            rows = await info.context.loaders.many(models.SurveyParticipant, "survey_id", user_id=viewer.id).load(root.id)
+            rows = await info.context.loaders.many(models.SurveyParticipant, "survey_id", user_id=viewer.id).load(
+                root.id
+            )
         else:
-            rows = await info.context.loaders.many(models.SurveyResponse, "survey_id", respondent_id=viewer.id).load(root.id)
+            rows = await info.context.loaders.many(models.SurveyResponse, "survey_id", respondent_id=viewer.id).load(
+                root.id
+            )
         return bool(rows)
 
     @strawberry.field(description="The viewer's answers, if they responded (null for anonymous surveys).")
@@ -95,23 +99,31 @@ class Survey(ModelNode):
         viewer = info.context.viewer
         if viewer is None or root.anonymous:
             return None
-        rows = await info.context.loaders.many(models.SurveyResponse, "survey_id", respondent_id=viewer.id).load(root.id)
+        rows = await info.context.loaders.many(models.SurveyResponse, "survey_id", respondent_id=viewer.id).load(
+            root.id
+        )
         if not rows:
             return None
-        questions = {str(q.id): q for q in await info.context.loaders.many(
-            models.SurveyQuestion, "survey_id", order_by=("position",)).load(root.id)}
+        questions = {
+            str(q.id): q
+            for q in await info.context.loaders.many(models.SurveyQuestion, "survey_id", order_by=("position",)).load(
+                root.id
+            )
+        }
         answers = []
         for key, value in rows[0].answers.items():
             question = questions.get(key)
             if question is None:
                 continue
             kind = models.QuestionKind(question.kind)
-            answers.append(SurveyAnswer(
-                question_id=strawberry.ID(str(relay.GlobalID("SurveyQuestion", key))),
-                choices=value if kind in (models.QuestionKind.SINGLE, models.QuestionKind.MULTIPLE) else None,
-                text=value if kind is models.QuestionKind.TEXT else None,
-                rating=value if kind is models.QuestionKind.RATING else None,
-            ))
+            answers.append(
+                SurveyAnswer(
+                    question_id=strawberry.ID(str(relay.GlobalID("SurveyQuestion", key))),
+                    choices=value if kind in (models.QuestionKind.SINGLE, models.QuestionKind.MULTIPLE) else None,
+                    text=value if kind is models.QuestionKind.TEXT else None,
+                    rating=value if kind is models.QuestionKind.RATING else None,
+                )
+            )
         return answers
 
 
@@ -147,8 +159,9 @@ class CreateSurveyInput:
     questions: list[SurveyQuestionInput] = strawberry.field(description="The questions, in order.")
     closes_at: datetime | None = strawberry.field(default=None, description="When it closes by itself.")
     anonymous: bool = strawberry.field(default=False, description="Store answers with nothing naming the member.")
-    audience: SurveyAudience = strawberry.field(default=models.SurveyAudience.EVERYONE,
-                                                description="Who the survey is for.")
+    audience: SurveyAudience = strawberry.field(
+        default=models.SurveyAudience.EVERYONE, description="Who the survey is for."
+    )
     audience_committee_id: strawberry.ID | None = strawberry.field(default=None, description="For COMMITTEE.")
     audience_roles: list[Role] | None = strawberry.field(default=None, description="For ROLES.")
     audience_min_trust_level: int | None = strawberry.field(default=None, description="For TRUST_LEVEL (0-4).")
@@ -162,8 +175,10 @@ class SurveyAnswerInput:
     rating: int | None = strawberry.field(default=None, description="1 to 5 (RATING).")
 
 
-@strawberry.input(description="The viewer's response; replaces an earlier one while the survey is open "
-                              "(anonymous surveys take one final response).")
+@strawberry.input(
+    description="The viewer's response; replaces an earlier one while the survey is open "
+    "(anonymous surveys take one final response)."
+)
 class SubmitSurveyResponseInput:
     survey_id: strawberry.ID = strawberry.field(description="Global id of the survey.")
     answers: list[SurveyAnswerInput] = strawberry.field(description="Answers; unanswered questions omitted.")
@@ -190,28 +205,44 @@ def _public(exc: DomainError) -> PublicError:
 @strawberry.type
 class Query:
     @strawberry.field(description="Surveys, newest first.")
-    async def surveys(self, info: Info, first: First = None, after: After = None, last: Last = None,
-                      before: Before = None) -> Connection[Survey]:
+    async def surveys(
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> Connection[Survey]:
         query = await visible(models.Survey, info.context.viewer, info.context.memo)
-        return await paginate(info, query.order_by("-created_at", "-id"), first=first, after=after,
-                              last=last, before=before)
+        return await paginate(
+            info, query.order_by("-created_at", "-id"), first=first, after=after, last=last, before=before
+        )
 
     @strawberry.field(description="Aggregated answers of a survey (moderators and admins).")
     async def survey_results(
-        self, info: Info,
+        self,
+        info: Info,
         survey_id: Annotated[strawberry.ID, strawberry.argument(description="Global id of the survey.")],
     ) -> SurveyResults:
         try:
             survey, count, results = await domain.results(info.context.viewer, _survey_id(survey_id))
         except DomainError as exc:
             raise _public(exc) from None
-        return SurveyResults(survey=survey, responses=count, questions=[SurveyQuestionResult(
-            question=r.question, answered=r.answered, option_counts=r.option_counts, rating_counts=r.rating_counts,
-            rating_average=r.rating_average, texts=r.texts) for r in results])
+        return SurveyResults(
+            survey=survey,
+            responses=count,
+            questions=[
+                SurveyQuestionResult(
+                    question=r.question,
+                    answered=r.answered,
+                    option_counts=r.option_counts,
+                    rating_counts=r.rating_counts,
+                    rating_average=r.rating_average,
+                    texts=r.texts,
+                )
+                for r in results
+            ],
+        )
 
     @strawberry.field(description="Every response as CSV text (moderators and admins).")
     async def survey_csv(
-        self, info: Info,
+        self,
+        info: Info,
         survey_id: Annotated[strawberry.ID, strawberry.argument(description="Global id of the survey.")],
     ) -> str:
         try:
@@ -225,37 +256,52 @@ class Mutation:
     @strawberry.mutation(description="Create a survey with its questions (moderators and admins).")
     @guard(Require.MODERATOR)
     async def create_survey(
-        self, info: Info, input: Annotated[CreateSurveyInput, strawberry.argument(description="The survey.")],
+        self,
+        info: Info,
+        input: Annotated[CreateSurveyInput, strawberry.argument(description="The survey.")],
     ) -> SurveyPayload:
         survey = await domain.create_survey(
-            info.context.viewer, input.title, input.description,
-            [domain.QuestionInput(models.QuestionKind(q.kind), q.prompt, list(q.options), q.required)
-             for q in input.questions],
-            settings=info.context.settings, closes_at=input.closes_at, anonymous=input.anonymous,
+            info.context.viewer,
+            input.title,
+            input.description,
+            [
+                domain.QuestionInput(models.QuestionKind(q.kind), q.prompt, list(q.options), q.required)
+                for q in input.questions
+            ],
+            settings=info.context.settings,
+            closes_at=input.closes_at,
+            anonymous=input.anonymous,
             audience=domain.AudienceInput(
                 kind=models.SurveyAudience(input.audience),
                 committee_id=parse_id(input.audience_committee_id, "Committee", "audienceCommitteeId")
-                if input.audience_committee_id else None,
+                if input.audience_committee_id
+                else None,
                 roles=[account_models.Role(r) for r in input.audience_roles or []],
-                min_trust_level=input.audience_min_trust_level),
+                min_trust_level=input.audience_min_trust_level,
+            ),
         )
         return SurveyPayload(survey=survey)
 
     @strawberry.mutation(description="Answer a survey, or replace the viewer's answers while it is open.")
     @guard(Require.MEMBER)
     async def submit_survey_response(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[SubmitSurveyResponseInput, strawberry.argument(description="The answers.")],
     ) -> SurveyPayload:
         survey_id = _survey_id(input.survey_id)
-        answers = [domain.AnswerInput(parse_id(a.question_id, "SurveyQuestion", "answers"), a.choices, a.text,
-                                     a.rating) for a in input.answers]
+        answers = [
+            domain.AnswerInput(parse_id(a.question_id, "SurveyQuestion", "answers"), a.choices, a.text, a.rating)
+            for a in input.answers
+        ]
         await domain.submit_response(info.context.viewer, survey_id, answers, settings=info.context.settings)
         return SurveyPayload(survey=await models.Survey.get(id=survey_id))
 
     @strawberry.mutation(description="Close a survey now (moderators and admins).")
     @guard(Require.MODERATOR)
     async def close_survey(
-        self, info: Info, input: Annotated[SurveyActionInput, strawberry.argument(description="The survey.")],
+        self,
+        info: Info,
+        input: Annotated[SurveyActionInput, strawberry.argument(description="The survey.")],
     ) -> SurveyPayload:
         return SurveyPayload(survey=await domain.close_survey(info.context.viewer, _survey_id(input.survey_id)))

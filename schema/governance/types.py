@@ -8,20 +8,26 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry import relay
 
-from api.policy import visible
 from api.domain.governance import closing
 from api.domain.governance import proposals as proposals_domain
 from api.domain.governance.tally import TallyResult, tally
 from api.models import accounts as account_models
 from api.models import governance as models
 from api.models.governance import ProposalStatus as _Status
+from api.policy import visible
 from schema.accounts import Role, User
 from schema.context import Info
 from schema.enums import Visibility
 from schema.governance import access
 from schema.governance.enums import (
+    AbstentionRule,
+    AuditAction,
+    CommitteeRole,
     Electorate,
-    AbstentionRule, AuditAction, CommitteeRole, Outcome, ProposalStatus, Threshold, VotingMethod,
+    Outcome,
+    ProposalStatus,
+    Threshold,
+    VotingMethod,
 )
 from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate
 
@@ -47,35 +53,50 @@ class Committee(ModelNode):
     )
     created_at: datetime = strawberry.field(description="When it was created.")
 
-
     @strawberry.field(description="Current members (with `includeFormer`, every stint), by joining time.")
     @staticmethod
     async def members(
-        root: strawberry.Parent[account_models.Committee], info: Info,
-        include_former: Annotated[bool, strawberry.argument(
-            description="Also list ended stints (membership history).")] = False,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
+        root: strawberry.Parent[account_models.Committee],
+        info: Info,
+        include_former: Annotated[
+            bool, strawberry.argument(description="Also list ended stints (membership history).")
+        ] = False,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[CommitteeMember]:
         query = account_models.CommitteeMembership.filter(committee_id=root.id).select_related("user")
         if not include_former:
             query = query.filter(left_at__isnull=True)
-        return await paginate(info, query.order_by("joined_at", "id"), first=first, after=after, last=last,
-                              before=before)
+        return await paginate(
+            info, query.order_by("joined_at", "id"), first=first, after=after, last=last, before=before
+        )
 
     @strawberry.field(description="The committee's proposals, newest first. Drafts only for its members.")
     @staticmethod
     async def proposals(
-        root: strawberry.Parent[account_models.Committee], info: Info,
-        status: Annotated[ProposalStatus | None, strawberry.argument(description="Only proposals in this status.")] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
+        root: strawberry.Parent[account_models.Committee],
+        info: Info,
+        status: Annotated[
+            ProposalStatus | None, strawberry.argument(description="Only proposals in this status.")
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Proposal]:
         # The proposals' read policy (drafts, moderation), narrowed to this committee.
-        query = (await visible(models.Proposal, info.context.viewer, info.context.memo)).filter(
-            committee_id=root.id).select_related("committee", "author")
+        query = (
+            (await visible(models.Proposal, info.context.viewer, info.context.memo))
+            .filter(committee_id=root.id)
+            .select_related("committee", "author")
+        )
         if status is not None:
             query = query.filter(status=status)
-        page = await paginate(info, query.order_by("-created_at", "-id"), first=first, after=after, last=last,
-                              before=before)
+        page = await paginate(
+            info, query.order_by("-created_at", "-id"), first=first, after=after, last=last, before=before
+        )
         await closing.settle(page.nodes(), settings=info.context.settings)
         return page
 
@@ -98,12 +119,12 @@ class CommitteeMember(ModelNode):
     joined_at: datetime = strawberry.field(description="When the stint began.")
     left_at: datetime | None = strawberry.field(description="When it ended; null while current.")
 
-
     @strawberry.field(description="The member.")
     @staticmethod
     async def user(root: strawberry.Parent[account_models.CommitteeMembership], info: Info) -> User:
         return _fetched(root, "user", account_models.User) or await info.context.loaders.by_id(
-            account_models.User).load(root.user_id)
+            account_models.User
+        ).load(root.user_id)
 
     @strawberry.field(description="The committee.")
     @staticmethod
@@ -129,10 +150,13 @@ class TallyRound:
     exhausted: int = strawberry.field(description="Ballots with no continuing option left.")
 
 
-@strawberry.type(name="ProposalTally", description="The count of a proposal's ballots. The tie rule: a YES/NO tie fails; options "
-                             "tied for the lead win nothing; in ranked choice a tie for last place is broken "
-                             "by earlier rounds, then by later position in the option list, and a tie of all "
-                             "continuing options wins nothing.")
+@strawberry.type(
+    name="ProposalTally",
+    description="The count of a proposal's ballots. The tie rule: a YES/NO tie fails; options "
+    "tied for the lead win nothing; in ranked choice a tie for last place is broken "
+    "by earlier rounds, then by later position in the option list, and a tie of all "
+    "continuing options wins nothing.",
+)
 class Tally:
     final: bool = strawberry.field(description="True once voting closed (stored); false for a live count.")
     eligible: int = strawberry.field(description="Members eligible to vote.")
@@ -150,11 +174,21 @@ class Tally:
     @classmethod
     def of(cls, result: TallyResult, *, final: bool) -> Tally:
         return cls(
-            final=final, eligible=result.eligible, ballots=result.ballots, abstentions=result.abstentions,
-            counts=_counts(result.counts), quorum_met=result.quorum_met, outcome=result.outcome,
-            winner=result.winner, tied=result.tied, support=result.support, base=result.base,
-            rounds=[TallyRound(number=r.number, counts=_counts(r.counts), eliminated=r.eliminated,
-                               exhausted=r.exhausted) for r in result.rounds],
+            final=final,
+            eligible=result.eligible,
+            ballots=result.ballots,
+            abstentions=result.abstentions,
+            counts=_counts(result.counts),
+            quorum_met=result.quorum_met,
+            outcome=result.outcome,
+            winner=result.winner,
+            tied=result.tied,
+            support=result.support,
+            base=result.base,
+            rounds=[
+                TallyRound(number=r.number, counts=_counts(r.counts), eliminated=r.eliminated, exhausted=r.exhausted)
+                for r in result.rounds
+            ],
         )
 
 
@@ -171,7 +205,10 @@ class OpenBallot:
     cast_at: datetime = strawberry.field(description="When the ballot was last cast.")
 
 
-@strawberry.type(name="ProposalPublishedBallot", description="An anonymised ballot of the list published after close: a receipt and choices.")
+@strawberry.type(
+    name="ProposalPublishedBallot",
+    description="An anonymised ballot of the list published after close: a receipt and choices.",
+)
 class PublishedBallot:
     receipt: str = strawberry.field(description="The receipt its voter was given.")
     choices: list[str] = strawberry.field(description="What was chosen (empty: abstained).")
@@ -184,7 +221,6 @@ class VoteAuditEntry(ModelNode):
     id: relay.NodeID[int]
     action: AuditAction = strawberry.field(description="Cast, change or retraction.")
     at: datetime = strawberry.field(description="When it happened.")
-
 
     @strawberry.field(description="The voter; null on secret ballots (nobody, admins included, learns who voted).")
     @staticmethod
@@ -240,7 +276,9 @@ class Proposal(ModelNode):
     closed_at: datetime | None = strawberry.field(description="When it closed or was withdrawn.")
     eligible_count: int = strawberry.field(description="Members eligible to vote (frozen at opening).")
     electorate: Electorate = strawberry.field(description="Who votes: snapshotted into the eligible voters at opening.")
-    electorate_min_trust_level: int | None = strawberry.field(description="For TRUST_LEVEL: the lowest level that votes.")
+    electorate_min_trust_level: int | None = strawberry.field(
+        description="For TRUST_LEVEL: the lowest level that votes."
+    )
 
     @strawberry.field(description="For ROLES: the roles that vote.")
     def electorate_roles(self) -> list[Role]:
@@ -251,14 +289,17 @@ class Proposal(ModelNode):
     @classmethod
     async def visible(cls, info: Info, rows: list) -> list:
         shown = await super().visible(info, rows)  # the read policy
-        await closing.settle(shown, settings=info.context.settings)  # overdue proposals close when read, should the scheduler lag
+        await closing.settle(
+            shown, settings=info.context.settings
+        )  # overdue proposals close when read, should the scheduler lag
         return shown
 
     @strawberry.field(description="The committee voting on it.")
     @staticmethod
     async def committee(root: strawberry.Parent[models.Proposal], info: Info) -> Committee:
         return _fetched(root, "committee", account_models.Committee) or await info.context.loaders.by_id(
-            account_models.Committee).load(root.committee_id)
+            account_models.Committee
+        ).load(root.committee_id)
 
     @strawberry.field(description="Who drafted it (null if the account is gone).")
     @staticmethod
@@ -266,15 +307,18 @@ class Proposal(ModelNode):
         if root.author_id is None:
             return None
         return _fetched(root, "author", account_models.User) or await info.context.loaders.by_id(
-            account_models.User).load(root.author_id)
+            account_models.User
+        ).load(root.author_id)
 
     @strawberry.field(description="How many ballots are cast (on secret ballots, the only thing shown about voters).")
     @staticmethod
     async def ballot_count(root: strawberry.Parent[models.Proposal], info: Info) -> int:
         return await access.ballot_counts(info).load(root.id)
 
-    @strawberry.field(description="The tally: stored once closed; live while open only if the proposal "
-                                  "shows results while open; null otherwise.")
+    @strawberry.field(
+        description="The tally: stored once closed; live while open only if the proposal "
+        "shows results while open; null otherwise."
+    )
     @staticmethod
     async def tally(root: strawberry.Parent[models.Proposal], info: Info) -> Tally | None:
         status = _Status(root.status)
@@ -282,8 +326,7 @@ class Proposal(ModelNode):
             return Tally.of(TallyResult.from_dict(root.result), final=True)
         if status is _Status.OPEN and root.results_while_open:
             ballots = await access.proposal_ballots(info).load(root.id)
-            return Tally.of(tally(proposals_domain.rules_of(root), ballots, root.eligible_count),
-                            final=False)
+            return Tally.of(tally(proposals_domain.rules_of(root), ballots, root.eligible_count), final=False)
         return None
 
     @strawberry.field(description="Whether the viewer may vote now.")
@@ -300,8 +343,10 @@ class Proposal(ModelNode):
             return False
         return await access.viewer_ballots(info).load(root.id) is not None
 
-    @strawberry.field(description="The receipt of the viewer's current ballot: after close, find it in "
-                                  "`publishedBallots` (or `verifyReceipt`) to check the ballot was counted.")
+    @strawberry.field(
+        description="The receipt of the viewer's current ballot: after close, find it in "
+        "`publishedBallots` (or `verifyReceipt`) to check the ballot was counted."
+    )
     @staticmethod
     async def viewer_receipt(root: strawberry.Parent[models.Proposal], info: Info) -> str | None:
         if info.context.viewer is None:
@@ -317,11 +362,19 @@ class Proposal(ModelNode):
         ballot = await access.viewer_ballots(info).load(root.id)
         return list(ballot.choices) if ballot else None
 
-    @strawberry.field(description="Who voted and when, in voting order, never what they voted; empty on secret "
-                                  "ballots, where nobody (admins included) learns who voted: see `ballotCount`.")
+    @strawberry.field(
+        description="Who voted and when, in voting order, never what they voted; empty on secret "
+        "ballots, where nobody (admins included) learns who voted: see `ballotCount`."
+    )
     @staticmethod
-    async def voters(root: strawberry.Parent[models.Proposal], info: Info, first: First = None, after: After = None, last: Last = None,
-                     before: Before = None) -> Connection[Voter]:
+    async def voters(
+        root: strawberry.Parent[models.Proposal],
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Voter]:
         query = models.Ballot.filter(proposal_id=root.id).select_related("voter").order_by("id")
         if root.secret:
             query = query.filter(id__lt=0)
@@ -330,11 +383,19 @@ class Proposal(ModelNode):
             edge.node = Voter(user=edge.node.voter, voted_at=edge.node.updated_at)
         return page
 
-    @strawberry.field(description="Ballots with their voters: open (non-secret) votes only, once results "
-                                  "show. Empty for secret ballots.")
+    @strawberry.field(
+        description="Ballots with their voters: open (non-secret) votes only, once results "
+        "show. Empty for secret ballots."
+    )
     @staticmethod
-    async def ballots(root: strawberry.Parent[models.Proposal], info: Info, first: First = None, after: After = None, last: Last = None,
-                      before: Before = None) -> Connection[OpenBallot]:
+    async def ballots(
+        root: strawberry.Parent[models.Proposal],
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[OpenBallot]:
         shown = not root.secret and (
             _Status(root.status) is _Status.CLOSED or (_Status(root.status) is _Status.OPEN and root.results_while_open)
         )
@@ -347,11 +408,19 @@ class Proposal(ModelNode):
             edge.node = OpenBallot(voter=b.voter, choices=list(b.choices), cast_at=b.updated_at)
         return page
 
-    @strawberry.field(description="After close: every ballot as (receipt, choices), ordered by receipt, with no "
-                                  "voter. Empty before close.")
+    @strawberry.field(
+        description="After close: every ballot as (receipt, choices), ordered by receipt, with no "
+        "voter. Empty before close."
+    )
     @staticmethod
-    async def published_ballots(root: strawberry.Parent[models.Proposal], info: Info, first: First = None, after: After = None, last: Last = None,
-                                before: Before = None) -> Connection[PublishedBallot]:
+    async def published_ballots(
+        root: strawberry.Parent[models.Proposal],
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[PublishedBallot]:
         query = models.Ballot.filter(proposal_id=root.id).order_by("receipt")
         if _Status(root.status) is not _Status.CLOSED:
             query = query.filter(id__lt=0)
@@ -360,8 +429,10 @@ class Proposal(ModelNode):
             edge.node = PublishedBallot(receipt=edge.node.receipt, choices=list(edge.node.choices))
         return page
 
-    @strawberry.field(description="The forum topic where the proposal is discussed (null until a chair or the "
-                                  "author opens it, or when the viewer cannot see it).")
+    @strawberry.field(
+        description="The forum topic where the proposal is discussed (null until a chair or the "
+        "author opens it, or when the viewer cannot see it)."
+    )
     async def discussion(self, info: Info) -> Annotated[Topic, strawberry.lazy("schema.forum.types")] | None:
         from api.models.forum import Topic as TopicModel
         from api.policy import visible_rows
@@ -393,20 +464,42 @@ class Proposal(ModelNode):
     @strawberry.field(description="Earlier texts of the draft, oldest first (the current text is the proposal's).")
     async def revisions(self, info: Info) -> list[ProposalRevision]:
         rows = await info.context.loaders.many(models.ProposalRevision, "proposal_id", order_by=("number",)).load(
-            self.id)
-        return [ProposalRevision(number=r.number, title=r.title, body=r.body, options=list(r.options),
-                                 replaced_at=r.created_at, edited_by_id=r.edited_by_id) for r in rows]
+            self.id
+        )
+        return [
+            ProposalRevision(
+                number=r.number,
+                title=r.title,
+                body=r.body,
+                options=list(r.options),
+                replaced_at=r.created_at,
+                edited_by_id=r.edited_by_id,
+            )
+            for r in rows
+        ]
 
     @strawberry.field(description="Every cast, change and retraction, oldest first (append-only).")
     @staticmethod
-    async def audit_log(root: strawberry.Parent[models.Proposal], info: Info, first: First = None, after: After = None, last: Last = None,
-                        before: Before = None) -> Connection[VoteAuditEntry]:
+    async def audit_log(
+        root: strawberry.Parent[models.Proposal],
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[VoteAuditEntry]:
         query = models.VoteAuditEntry.filter(proposal_id=root.id).order_by("id")
         return await paginate(info, query, first=first, after=after, last=last, before=before)
 
     @strawberry.field(description="The members eligible to vote, frozen when voting opened.")
     @staticmethod
-    async def eligible_voters(root: strawberry.Parent[models.Proposal], info: Info, first: First = None, after: After = None, last: Last = None,
-                              before: Before = None) -> Connection[User]:
+    async def eligible_voters(
+        root: strawberry.Parent[models.Proposal],
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[User]:
         query = account_models.User.filter(governance_eligibilities__proposal_id=root.id).order_by("id")
         return await paginate(info, query, first=first, after=after, last=last, before=before)

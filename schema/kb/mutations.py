@@ -38,7 +38,9 @@ def _visibility(value: Visibility | None) -> VisibilityModel | None:
 class CreateKbCategoryInput:
     name: str = strawberry.field(description="Shown name, at most 100 characters.")
     description: str = strawberry.field(default="", description="What belongs here.")
-    parent_id: strawberry.ID | None = strawberry.field(default=None, description="Parent category; top level if omitted.")
+    parent_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Parent category; top level if omitted."
+    )
     slug: str | None = strawberry.field(default=None, description="URL-safe name; made from the name if omitted.")
     position: int = strawberry.field(default=0, description="Order among its siblings.")
 
@@ -80,10 +82,15 @@ class CreateArticleInput:
     tags: list[str] = strawberry.field(default_factory=list, description="At most KB_MAX_TAGS tags.")
     category_id: strawberry.ID | None = strawberry.field(default=None, description="Its category.")
     slug: str | None = strawberry.field(default=None, description="URL-safe name; made from the title if omitted.")
-    visibility: Visibility = strawberry.field(default=VisibilityModel.PUBLIC, description="Who may read it once published.")
-    allowed_roles: list[Role] = strawberry.field(default_factory=list, description="Roles that may read it when PRIVATE.")
+    visibility: Visibility = strawberry.field(
+        default=VisibilityModel.PUBLIC, description="Who may read it once published."
+    )
+    allowed_roles: list[Role] = strawberry.field(
+        default_factory=list, description="Roles that may read it when PRIVATE."
+    )
     committee_id: strawberry.ID | None = strawberry.field(
-        default=None, description="A committee whose members may read it when PRIVATE.")
+        default=None, description="A committee whose members may read it when PRIVATE."
+    )
     message: str = strawberry.field(default="", description="Note about this first revision.")
 
 
@@ -103,7 +110,8 @@ class UpdateArticleInput:
     remove_committee: bool = strawberry.field(default=False, description="Detach the committee.")
     message: str = strawberry.field(default="", description="What changed and why.")
     base_revision: int | None = strawberry.field(
-        default=None, description="The revision number the edit started from; refused if it is no longer current.")
+        default=None, description="The revision number the edit started from; refused if it is no longer current."
+    )
 
 
 @strawberry.input(description="An article to publish, archive or delete.")
@@ -140,7 +148,9 @@ class CreateResourceInput:
     tags: list[str] = strawberry.field(default_factory=list, description="At most KB_MAX_TAGS tags.")
     category_id: strawberry.ID | None = strawberry.field(default=None, description="Its category.")
     visibility: Visibility = strawberry.field(default=VisibilityModel.PUBLIC, description="Who may see it.")
-    allowed_roles: list[Role] = strawberry.field(default_factory=list, description="Roles that may see it when PRIVATE.")
+    allowed_roles: list[Role] = strawberry.field(
+        default_factory=list, description="Roles that may see it when PRIVATE."
+    )
 
 
 @strawberry.input(description="Changes to a resource; omitted fields stay.")
@@ -183,94 +193,148 @@ class Mutation:
     @strawberry.mutation(description="Create a knowledge-base category (moderators).")
     @guard(Require.MODERATOR)
     async def create_kb_category(
-        self, info: Info, input: Annotated[CreateKbCategoryInput, strawberry.argument(description="The category.")],
+        self,
+        info: Info,
+        input: Annotated[CreateKbCategoryInput, strawberry.argument(description="The category.")],
     ) -> KbCategoryPayload:
-        category = await categories_domain.create_category(info.context.viewer, categories_domain.CategoryInput(
-            name=input.name, description=input.description, slug=input.slug, position=input.position,
-            parent_id=_opt_id(input.parent_id, "KbCategory", "parentId"),
-        ), settings=info.context.settings)
+        category = await categories_domain.create_category(
+            info.context.viewer,
+            categories_domain.CategoryInput(
+                name=input.name,
+                description=input.description,
+                slug=input.slug,
+                position=input.position,
+                parent_id=_opt_id(input.parent_id, "KbCategory", "parentId"),
+            ),
+            settings=info.context.settings,
+        )
         return KbCategoryPayload(category=category)
 
     @strawberry.mutation(description="Rename, describe or move a category (moderators).")
     @guard(Require.MODERATOR)
     async def update_kb_category(
-        self, info: Info, input: Annotated[UpdateKbCategoryInput, strawberry.argument(description="The changes.")],
+        self,
+        info: Info,
+        input: Annotated[UpdateKbCategoryInput, strawberry.argument(description="The changes.")],
     ) -> KbCategoryPayload:
         category = await categories_domain.update_category(
-            info.context.viewer, parse_id(input.category_id, "KbCategory", "categoryId"),
+            info.context.viewer,
+            parse_id(input.category_id, "KbCategory", "categoryId"),
             categories_domain.CategoryInput(
-                name=input.name, description=input.description, slug=input.slug, position=input.position,
-                parent_id=_opt_id(input.parent_id, "KbCategory", "parentId"), clear_parent=input.move_to_top,
-            ), settings=info.context.settings,
+                name=input.name,
+                description=input.description,
+                slug=input.slug,
+                position=input.position,
+                parent_id=_opt_id(input.parent_id, "KbCategory", "parentId"),
+                clear_parent=input.move_to_top,
+            ),
+            settings=info.context.settings,
         )
         return KbCategoryPayload(category=category)
 
     @strawberry.mutation(description="Delete a category without subcategories; its items become uncategorised.")
     @guard(Require.MODERATOR)
     async def delete_kb_category(
-        self, info: Info, input: Annotated[DeleteKbCategoryInput, strawberry.argument(description="The category.")],
+        self,
+        info: Info,
+        input: Annotated[DeleteKbCategoryInput, strawberry.argument(description="The category.")],
     ) -> DeleteKbCategoryPayload:
         deleted = await categories_domain.delete_category(
-            info.context.viewer, parse_id(input.category_id, "KbCategory", "categoryId"))
+            info.context.viewer, parse_id(input.category_id, "KbCategory", "categoryId")
+        )
         return DeleteKbCategoryPayload(deleted_id=_gid("KbCategory", deleted))
 
     @strawberry.mutation(description="Write a new article (a draft until published).")
     @guard(Require.MEMBER)
     async def create_article(
-        self, info: Info, input: Annotated[CreateArticleInput, strawberry.argument(description="The article.")],
+        self,
+        info: Info,
+        input: Annotated[CreateArticleInput, strawberry.argument(description="The article.")],
     ) -> ArticlePayload:
-        article = await articles_domain.create_article(info.context.viewer, articles_domain.ArticleInput(
-            title=input.title, body=input.body, summary=input.summary, tags=input.tags, slug=input.slug,
-            category_id=_opt_id(input.category_id, "KbCategory", "categoryId"),
-            visibility=_visibility(input.visibility), allowed_roles=_roles(input.allowed_roles),
-            committee_id=_opt_id(input.committee_id, "Committee", "committeeId"), message=input.message,
-        ), settings=info.context.settings)
-        return ArticlePayload(article=article)
-
-    @strawberry.mutation(description="Save a new revision of an article (authors, staff, members with "
-                                     "REPUTATION_TO_EDIT_OTHERS).")
-    @guard(Require.MEMBER)
-    async def update_article(
-        self, info: Info, input: Annotated[UpdateArticleInput, strawberry.argument(description="The changes.")],
-    ) -> ArticlePayload:
-        article = await articles_domain.update_article(
-            info.context.viewer, parse_id(input.article_id, "Article", "articleId"),
+        article = await articles_domain.create_article(
+            info.context.viewer,
             articles_domain.ArticleInput(
-                title=input.title, body=input.body, summary=input.summary, tags=input.tags, slug=input.slug,
+                title=input.title,
+                body=input.body,
+                summary=input.summary,
+                tags=input.tags,
+                slug=input.slug,
                 category_id=_opt_id(input.category_id, "KbCategory", "categoryId"),
-                clear_category=input.remove_category, visibility=_visibility(input.visibility),
+                visibility=_visibility(input.visibility),
                 allowed_roles=_roles(input.allowed_roles),
                 committee_id=_opt_id(input.committee_id, "Committee", "committeeId"),
-                clear_committee=input.remove_committee, message=input.message, base_revision=input.base_revision,
-            ), settings=info.context.settings,
+                message=input.message,
+            ),
+            settings=info.context.settings,
+        )
+        return ArticlePayload(article=article)
+
+    @strawberry.mutation(
+        description="Save a new revision of an article (authors, staff, members with REPUTATION_TO_EDIT_OTHERS)."
+    )
+    @guard(Require.MEMBER)
+    async def update_article(
+        self,
+        info: Info,
+        input: Annotated[UpdateArticleInput, strawberry.argument(description="The changes.")],
+    ) -> ArticlePayload:
+        article = await articles_domain.update_article(
+            info.context.viewer,
+            parse_id(input.article_id, "Article", "articleId"),
+            articles_domain.ArticleInput(
+                title=input.title,
+                body=input.body,
+                summary=input.summary,
+                tags=input.tags,
+                slug=input.slug,
+                category_id=_opt_id(input.category_id, "KbCategory", "categoryId"),
+                clear_category=input.remove_category,
+                visibility=_visibility(input.visibility),
+                allowed_roles=_roles(input.allowed_roles),
+                committee_id=_opt_id(input.committee_id, "Committee", "committeeId"),
+                clear_committee=input.remove_committee,
+                message=input.message,
+                base_revision=input.base_revision,
+            ),
+            settings=info.context.settings,
         )
         return ArticlePayload(article=article)
 
     @strawberry.mutation(description="Publish an article: readable per its visibility, and searchable.")
     @guard(Require.MEMBER)
     async def publish_article(
-        self, info: Info, input: Annotated[ArticleActionInput, strawberry.argument(description="The article.")],
+        self,
+        info: Info,
+        input: Annotated[ArticleActionInput, strawberry.argument(description="The article.")],
     ) -> ArticlePayload:
         article = await articles_domain.publish_article(
-            info.context.viewer, parse_id(input.article_id, "Article", "articleId"), settings=info.context.settings)
+            info.context.viewer, parse_id(input.article_id, "Article", "articleId"), settings=info.context.settings
+        )
         return ArticlePayload(article=article)
 
     @strawberry.mutation(description="Archive an article: still readable, marked outdated.")
     @guard(Require.MEMBER)
     async def archive_article(
-        self, info: Info, input: Annotated[ArticleActionInput, strawberry.argument(description="The article.")],
+        self,
+        info: Info,
+        input: Annotated[ArticleActionInput, strawberry.argument(description="The article.")],
     ) -> ArticlePayload:
         article = await articles_domain.archive_article(
-            info.context.viewer, parse_id(input.article_id, "Article", "articleId"), settings=info.context.settings)
+            info.context.viewer, parse_id(input.article_id, "Article", "articleId"), settings=info.context.settings
+        )
         return ArticlePayload(article=article)
 
     @strawberry.mutation(description="Make an old revision current again (saved as a new revision).")
     @guard(Require.MEMBER)
     async def restore_revision(
-        self, info: Info, input: Annotated[RestoreRevisionInput, strawberry.argument(description="The revision.")],
+        self,
+        info: Info,
+        input: Annotated[RestoreRevisionInput, strawberry.argument(description="The revision.")],
     ) -> ArticlePayload:
         article = await articles_domain.restore_revision(
-            info.context.viewer, parse_id(input.revision_id, "ArticleRevision", "revisionId"), input.message,
+            info.context.viewer,
+            parse_id(input.revision_id, "ArticleRevision", "revisionId"),
+            input.message,
             settings=info.context.settings,
         )
         return ArticlePayload(article=article)
@@ -278,49 +342,75 @@ class Mutation:
     @strawberry.mutation(description="Delete an article and its history (staff, or the only author of a draft).")
     @guard(Require.MEMBER)
     async def delete_article(
-        self, info: Info, input: Annotated[ArticleActionInput, strawberry.argument(description="The article.")],
+        self,
+        info: Info,
+        input: Annotated[ArticleActionInput, strawberry.argument(description="The article.")],
     ) -> DeleteArticlePayload:
         deleted = await articles_domain.delete_article(
-            info.context.viewer, parse_id(input.article_id, "Article", "articleId"))
+            info.context.viewer, parse_id(input.article_id, "Article", "articleId")
+        )
         return DeleteArticlePayload(deleted_id=_gid("Article", deleted))
 
     @strawberry.mutation(description="Add an entry to the resource library.")
     @guard(Require.MEMBER)
     async def create_resource(
-        self, info: Info, input: Annotated[CreateResourceInput, strawberry.argument(description="The resource.")],
+        self,
+        info: Info,
+        input: Annotated[CreateResourceInput, strawberry.argument(description="The resource.")],
     ) -> ResourcePayload:
-        resource = await resources_domain.create_resource(info.context.viewer, resources_domain.ResourceInput(
-            title=input.title, kind=models.ResourceKind(getattr(input.kind, "value", input.kind)),
-            description=input.description, url=input.url, tags=input.tags,
-            media_id=_opt_id(input.media_id, "MediaFile", "mediaId"),
-            category_id=_opt_id(input.category_id, "KbCategory", "categoryId"),
-            visibility=_visibility(input.visibility), allowed_roles=_roles(input.allowed_roles),
-        ), settings=info.context.settings)
+        resource = await resources_domain.create_resource(
+            info.context.viewer,
+            resources_domain.ResourceInput(
+                title=input.title,
+                kind=models.ResourceKind(getattr(input.kind, "value", input.kind)),
+                description=input.description,
+                url=input.url,
+                tags=input.tags,
+                media_id=_opt_id(input.media_id, "MediaFile", "mediaId"),
+                category_id=_opt_id(input.category_id, "KbCategory", "categoryId"),
+                visibility=_visibility(input.visibility),
+                allowed_roles=_roles(input.allowed_roles),
+            ),
+            settings=info.context.settings,
+        )
         return ResourcePayload(resource=resource)
 
     @strawberry.mutation(description="Change a resource (the member who added it, or staff).")
     @guard(Require.MEMBER)
     async def update_resource(
-        self, info: Info, input: Annotated[UpdateResourceInput, strawberry.argument(description="The changes.")],
+        self,
+        info: Info,
+        input: Annotated[UpdateResourceInput, strawberry.argument(description="The changes.")],
     ) -> ResourcePayload:
         kind = None if input.kind is None else models.ResourceKind(getattr(input.kind, "value", input.kind))
         resource = await resources_domain.update_resource(
-            info.context.viewer, parse_id(input.resource_id, "Resource", "resourceId"),
+            info.context.viewer,
+            parse_id(input.resource_id, "Resource", "resourceId"),
             resources_domain.ResourceInput(
-                title=input.title, kind=kind, description=input.description, url=input.url, tags=input.tags,
-                media_id=_opt_id(input.media_id, "MediaFile", "mediaId"), clear_media=input.remove_media,
+                title=input.title,
+                kind=kind,
+                description=input.description,
+                url=input.url,
+                tags=input.tags,
+                media_id=_opt_id(input.media_id, "MediaFile", "mediaId"),
+                clear_media=input.remove_media,
                 category_id=_opt_id(input.category_id, "KbCategory", "categoryId"),
-                clear_category=input.remove_category, visibility=_visibility(input.visibility),
+                clear_category=input.remove_category,
+                visibility=_visibility(input.visibility),
                 allowed_roles=_roles(input.allowed_roles),
-            ), settings=info.context.settings,
+            ),
+            settings=info.context.settings,
         )
         return ResourcePayload(resource=resource)
 
     @strawberry.mutation(description="Delete a resource (the member who added it, or staff).")
     @guard(Require.MEMBER)
     async def delete_resource(
-        self, info: Info, input: Annotated[DeleteResourceInput, strawberry.argument(description="The resource.")],
+        self,
+        info: Info,
+        input: Annotated[DeleteResourceInput, strawberry.argument(description="The resource.")],
     ) -> DeleteResourcePayload:
         deleted = await resources_domain.delete_resource(
-            info.context.viewer, parse_id(input.resource_id, "Resource", "resourceId"))
+            info.context.viewer, parse_id(input.resource_id, "Resource", "resourceId")
+        )
         return DeleteResourcePayload(deleted_id=_gid("Resource", deleted))

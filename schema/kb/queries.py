@@ -23,7 +23,9 @@ def _id(value: strawberry.ID, type_name: str) -> int:
 class Query:
     @strawberry.field(description="An article by slug, if the viewer may read it.")
     async def article(
-        self, info: Info, slug: Annotated[str, strawberry.argument(description="The article's slug.")],
+        self,
+        info: Info,
+        slug: Annotated[str, strawberry.argument(description="The article's slug.")],
     ) -> Article | None:
         row = await models.Article.filter(slug=slug).first()
         if row is None:
@@ -32,14 +34,22 @@ class Query:
 
     @strawberry.field(description="Articles the viewer may read, most recently changed first.")
     async def articles(
-        self, info: Info,
-        category_id: Annotated[strawberry.ID | None, strawberry.argument(
-            description="Only this category (not its subcategories).")] = None,
-        status: Annotated[ArticleStatus | None, strawberry.argument(
-            description="Only this status (drafts: the viewer's own, or all for staff).")] = None,
-        author_id: Annotated[strawberry.ID | None, strawberry.argument(
-            description="Only articles this member is an author of.")] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
+        self,
+        info: Info,
+        category_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only this category (not its subcategories).")
+        ] = None,
+        status: Annotated[
+            ArticleStatus | None,
+            strawberry.argument(description="Only this status (drafts: the viewer's own, or all for staff)."),
+        ] = None,
+        author_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only articles this member is an author of.")
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Article]:
         query = await loaders.readable_articles(info)
         if category_id is not None:
@@ -52,10 +62,16 @@ class Query:
 
     @strawberry.field(description="Knowledge-base categories under a parent (top level by default), in order.")
     async def kb_categories(
-        self, info: Info,
-        parent_id: Annotated[strawberry.ID | None, strawberry.argument(
-            description="List the subcategories of this category instead of the top level.")] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
+        self,
+        info: Info,
+        parent_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="List the subcategories of this category instead of the top level."),
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[KbCategory]:
         query = models.Category.all().order_by("position", "name", "id")
         if parent_id is None:
@@ -66,11 +82,14 @@ class Query:
 
     @strawberry.field(description="Resource library entries the viewer may see, newest first.")
     async def resources(
-        self, info: Info,
+        self,
+        info: Info,
         kind: Annotated[ResourceKind | None, strawberry.argument(description="Only this kind.")] = None,
-        category_id: Annotated[strawberry.ID | None, strawberry.argument(
-            description="Only this category.")] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
+        category_id: Annotated[strawberry.ID | None, strawberry.argument(description="Only this category.")] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Resource]:
         query = models.Resource.filter(readable_resources_q(info.context.viewer)).order_by("-created_at", "-id")
         if kind is not None:
@@ -81,16 +100,26 @@ class Query:
 
     @strawberry.field(description="What changed between two revisions of one article.")
     async def revision_diff(
-        self, info: Info,
+        self,
+        info: Info,
         from_revision_id: Annotated[strawberry.ID, strawberry.argument(description="The older revision.")],
         to_revision_id: Annotated[strawberry.ID, strawberry.argument(description="The newer revision.")],
     ) -> RevisionDiff:
         diff = await revisions_domain.diff_revisions(
-            info.context.viewer, _id(from_revision_id, "ArticleRevision"), _id(to_revision_id, "ArticleRevision"),
+            info.context.viewer,
+            _id(from_revision_id, "ArticleRevision"),
+            _id(to_revision_id, "ArticleRevision"),
             info.context.settings,
         )
         return RevisionDiff(
-            old=diff.old, new=diff.new, title_changed=diff.title_changed,
-            summary_changed=diff.summary_changed, tags_added=diff.tags_added, tags_removed=diff.tags_removed,
-            added=diff.added, removed=diff.removed, lines=diff.lines, unified=diff.unified,
+            old=diff.old,
+            new=diff.new,
+            title_changed=diff.title_changed,
+            summary_changed=diff.summary_changed,
+            tags_added=diff.tags_added,
+            tags_removed=diff.tags_removed,
+            added=diff.added,
+            removed=diff.removed,
+            lines=diff.lines,
+            unified=diff.unified,
         )

@@ -30,7 +30,9 @@ if TYPE_CHECKING:
 
 ArticleStatus = models.ArticleStatus
 described_enum(
-    ArticleStatus, name="ArticleStatus", description="Where an article is in its life.",
+    ArticleStatus,
+    name="ArticleStatus",
+    description="Where an article is in its life.",
     values={
         "DRAFT": "Being written: only its authors and staff see it.",
         "PUBLISHED": "Readable according to its visibility, and searchable.",
@@ -39,17 +41,27 @@ described_enum(
 )
 ResourceKind = models.ResourceKind
 described_enum(
-    ResourceKind, name="ResourceKind", description="What a resource library entry is.",
+    ResourceKind,
+    name="ResourceKind",
+    description="What a resource library entry is.",
     values={
-        "IMAGE": "A picture.", "AUDIO": "A recording.", "VIDEO": "A video.",
-        "DOCUMENT": "A document such as a PDF.", "LINK": "A link to a page elsewhere.",
+        "IMAGE": "A picture.",
+        "AUDIO": "A recording.",
+        "VIDEO": "A video.",
+        "DOCUMENT": "A document such as a PDF.",
+        "LINK": "A link to a page elsewhere.",
     },
 )
 LineChange = LineChangeModel
 described_enum(
-    LineChange, name="LineChange", description="How a line differs between two revisions.",
-    values={"SAME": "In both revisions.", "ADDED": "Only in the newer revision.",
-            "REMOVED": "Only in the older revision."},
+    LineChange,
+    name="LineChange",
+    description="How a line differs between two revisions.",
+    values={
+        "SAME": "In both revisions.",
+        "ADDED": "Only in the newer revision.",
+        "REMOVED": "Only in the older revision.",
+    },
 )
 
 
@@ -85,11 +97,17 @@ class KbCategory(ModelNode):
     @strawberry.field(description="Articles of this category the viewer may read, newest change first.")
     @staticmethod
     async def articles(
-        root: strawberry.Parent[models.Category], info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
+        root: strawberry.Parent[models.Category],
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Article]:
         query = await loaders.readable_articles(info)
-        return await paginate(info, query.filter(category_id=root.id), first=first, after=after, last=last,
-                              before=before)
+        return await paginate(
+            info, query.filter(category_id=root.id), first=first, after=after, last=last, before=before
+        )
 
 
 @strawberry.type(description="A knowledge-base article (Markdown), with its history of revisions.")
@@ -103,6 +121,7 @@ class Article(ModelNode):
         from schema.growth.share import og_of
 
         return await og_of(info, self, "Article")
+
     title: str = strawberry.field(description="Title.")
     slug: str = strawberry.field(description="Unique URL-safe name (kept when the title changes).")
     body: str = strawberry.field(description="The Markdown text as written.")
@@ -116,8 +135,10 @@ class Article(ModelNode):
     updated_at: datetime = strawberry.field(description="When it last changed.")
     published_at: datetime | None = strawberry.field(description="When it was first published.")
 
-    @strawberry.field(description="The body rendered to sanitized HTML. While the article is not public, "
-                      "the URLs of the uploads it embeds are signed and expire.")
+    @strawberry.field(
+        description="The body rendered to sanitized HTML. While the article is not public, "
+        "the URLs of the uploads it embeds are signed and expire."
+    )
     async def body_html(self, info: Info) -> str:
         return await embedded_html(info, self.body_html, "Article", self.id, article_is_public(self))
 
@@ -135,7 +156,8 @@ class Article(ModelNode):
     @strawberry.field(description="The committee whose members may read it when PRIVATE, if any.")
     @staticmethod
     async def committee(
-        root: strawberry.Parent[models.Article], info: Info,
+        root: strawberry.Parent[models.Article],
+        info: Info,
     ) -> Annotated[Committee, strawberry.lazy("schema.governance.types")] | None:
         if root.committee_id is None:
             return None
@@ -158,14 +180,22 @@ class Article(ModelNode):
         if is_staff(viewer) or viewer.id in authors:
             return True
         return await access.may_edit_article(
-            viewer, self, settings=info.context.settings, author_ids=authors,
+            viewer,
+            self,
+            settings=info.context.settings,
+            author_ids=authors,
             reputation=await loaders.viewer_reputation(info),
         )
 
     @strawberry.field(description="Its revisions, newest first.")
     @staticmethod
     async def revisions(
-        root: strawberry.Parent[models.Article], info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
+        root: strawberry.Parent[models.Article],
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[ArticleRevision]:
         query = models.ArticleRevision.filter(article_id=root.id).order_by("-number")
         return await paginate(info, query, first=first, after=after, last=last, before=before)
@@ -248,7 +278,9 @@ class Resource(ModelNode):
 
     @strawberry.field(description="The attached media file, if any.")
     @staticmethod
-    async def media(root: strawberry.Parent[models.Resource], info: Info) -> Annotated[MediaFile, strawberry.lazy("schema.media")] | None:
+    async def media(
+        root: strawberry.Parent[models.Resource], info: Info
+    ) -> Annotated[MediaFile, strawberry.lazy("schema.media")] | None:
         if root.media_id is None:
             return None
         from api.models.media import MediaFile as MediaModel
@@ -261,4 +293,3 @@ class Resource(ModelNode):
         if root.created_by_id is None:
             return None
         return await info.context.loaders.by_id(UserModel).load(root.created_by_id)
-

@@ -139,7 +139,8 @@ class SetSpaceJoinPolicyInput:
         default=None, description="The space's policy; null to follow the community's."
     )
     members_may_invite: bool = strawberry.field(
-        default=False, description="Whether members may invite people into the space when it is not OPEN.")
+        default=False, description="Whether members may invite people into the space when it is not OPEN."
+    )
 
 
 @strawberry.type(description="Result of `setSpaceJoinPolicy`.")
@@ -153,10 +154,12 @@ class CreateInviteInput:
     expires_at: datetime = strawberry.field(description="When it stops working (within a year).")
     role: Role | None = strawberry.field(default=None, description="A role granted on registration (admins only).")
     space_id: strawberry.ID | None = strawberry.field(
-        default=None, description="A space it admits to (members: only OPEN spaces or those allowing member invites).")
+        default=None, description="A space it admits to (members: only OPEN spaces or those allowing member invites)."
+    )
     admits_to_community: bool | None = strawberry.field(
-        default=None, description="Whether a space's invite also admits to the community (staff only; "
-        "community invites always do).")
+        default=None,
+        description="Whether a space's invite also admits to the community (staff only; community invites always do).",
+    )
 
 
 @strawberry.type(description="Result of `createInvite`.")
@@ -189,19 +192,27 @@ class RedeemInvitePayload(Payload):
 class Query:
     @strawberry.field(description="The join policy in effect for the community, or for a space.")
     async def join_policy(
-        self, info: Info,
-        space_id: Annotated[strawberry.ID | None, strawberry.argument(
-            description="Global id of a Space; omit for the community.")] = None,
+        self,
+        info: Info,
+        space_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Global id of a Space; omit for the community.")
+        ] = None,
     ) -> JoinPolicy:
-        return await domain.policy_for(None if space_id is None else decode_global_id(space_id, "Space")[1],
-                                      settings=info.context.settings)
+        return await domain.policy_for(
+            None if space_id is None else decode_global_id(space_id, "Space")[1], settings=info.context.settings
+        )
 
     @strawberry.field(description="Join requests: moderators see everyone's, members their own; newest first.")
     async def join_requests(
-        self, info: Info,
-        status: Annotated[JoinRequestStatus | None, strawberry.argument(
-            description="Only requests in this state.")] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
+        self,
+        info: Info,
+        status: Annotated[
+            JoinRequestStatus | None, strawberry.argument(description="Only requests in this state.")
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[JoinRequest]:
         viewer = require_member(info.context.viewer)
         query = models.JoinRequest.all().order_by("-created_at", "-id")
@@ -213,9 +224,13 @@ class Query:
 
     @strawberry.field(description="Invites: the viewer's own, or everyone's for staff with `all`.")
     async def invites(
-        self, info: Info,
+        self,
+        info: Info,
         all: Annotated[bool, strawberry.argument(description="Staff: list every member's invites.")] = False,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Invite]:
         viewer = require_member(info.context.viewer)
         query = invites_domain.invites_of(viewer, everyone=all)
@@ -223,9 +238,13 @@ class Query:
 
     @strawberry.field(description="Who invited whom: staff see all, members what concerns them.")
     async def referrals(
-        self, info: Info,
+        self,
+        info: Info,
         inviter_id: Annotated[strawberry.ID | None, strawberry.argument(description="Only this inviter's.")] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Referral]:
         viewer = require_member(info.context.viewer)
         inviter = None if inviter_id is None else decode_global_id(inviter_id, "User")[1]
@@ -238,63 +257,87 @@ class Mutation:
     @strawberry.mutation(description="Ask to join the community, or a space, when its policy is APPROVAL.")
     @guard(Require.MEMBER)
     async def request_to_join(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[RequestToJoinInput, strawberry.argument(description="Where to join and a message.")],
     ) -> RequestToJoinPayload:
-        request = await domain.request_to_join(info.context.viewer, _space(input.space_id), input.message, settings=info.context.settings)
+        request = await domain.request_to_join(
+            info.context.viewer, _space(input.space_id), input.message, settings=info.context.settings
+        )
         return RequestToJoinPayload(request=request)
 
     @strawberry.mutation(description="Approve a join request (moderators).")
     @guard(Require.MODERATOR)
     async def approve_join_request(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[ApproveJoinRequestInput, strawberry.argument(description="The request to approve.")],
     ) -> DecideJoinRequestPayload:
         request = await domain.approve_join_request(
-            info.context.viewer, parse_id(input.request_id, "JoinRequest", "requestId"), input.reason, settings=info.context.settings
+            info.context.viewer,
+            parse_id(input.request_id, "JoinRequest", "requestId"),
+            input.reason,
+            settings=info.context.settings,
         )
         return DecideJoinRequestPayload(request=request)
 
     @strawberry.mutation(description="Decline a join request with a reason the applicant sees (moderators).")
     @guard(Require.MODERATOR)
     async def reject_join_request(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[RejectJoinRequestInput, strawberry.argument(description="The request to decline and why.")],
     ) -> DecideJoinRequestPayload:
         request = await domain.reject_join_request(
-            info.context.viewer, parse_id(input.request_id, "JoinRequest", "requestId"), input.reason, settings=info.context.settings
+            info.context.viewer,
+            parse_id(input.request_id, "JoinRequest", "requestId"),
+            input.reason,
+            settings=info.context.settings,
         )
         return DecideJoinRequestPayload(request=request)
 
     @strawberry.mutation(description="Override (or reset) the join policy of a space (admins).")
     @guard(Require.ADMIN)
     async def set_space_join_policy(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[SetSpaceJoinPolicyInput, strawberry.argument(description="The space and its policy.")],
     ) -> SetSpaceJoinPolicyPayload:
         policy = None if input.policy is None else models.JoinPolicy(input.policy)
-        effective = await domain.set_space_policy(info.context.viewer, parse_id(input.space_id, "Space", "spaceId"),
-                                                  policy, members_may_invite=input.members_may_invite, settings=info.context.settings)
+        effective = await domain.set_space_policy(
+            info.context.viewer,
+            parse_id(input.space_id, "Space", "spaceId"),
+            policy,
+            members_may_invite=input.members_may_invite,
+            settings=info.context.settings,
+        )
         return SetSpaceJoinPolicyPayload(policy=effective)
 
     @strawberry.mutation(description="Create an invite code; the code is returned only in this payload.")
     @guard(Require.MEMBER)
     async def create_invite(
-        self, info: Info,
-        input: Annotated[CreateInviteInput, strawberry.argument(
-            description="Uses, expiry and what the invite grants.")],
+        self,
+        info: Info,
+        input: Annotated[
+            CreateInviteInput, strawberry.argument(description="Uses, expiry and what the invite grants.")
+        ],
     ) -> CreateInvitePayload:
         invite, code = await invites_domain.create_invite(
-            info.context.viewer, max_uses=input.max_uses, expires_at=input.expires_at,
+            info.context.viewer,
+            max_uses=input.max_uses,
+            expires_at=input.expires_at,
             role=None if input.role is None else RoleModel(input.role).value,
-            space_id=_space(input.space_id), admits_to_community=input.admits_to_community, settings=info.context.settings,
+            space_id=_space(input.space_id),
+            admits_to_community=input.admits_to_community,
+            settings=info.context.settings,
         )
         return CreateInvitePayload(invite=invite, code=code)
 
     @strawberry.mutation(description="Revoke one of the viewer's invites (staff: anyone's).")
     @guard(Require.MEMBER)
     async def revoke_invite(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[RevokeInviteInput, strawberry.argument(description="The invite to revoke.")],
     ) -> RevokeInvitePayload:
         invite_id = parse_id(input.invite_id, "Invite", "inviteId")
@@ -304,7 +347,8 @@ class Mutation:
     @strawberry.mutation(description="Use an invite code as a member: admits to the community and its space.")
     @guard(Require.MEMBER)
     async def redeem_invite(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[RedeemInviteInput, strawberry.argument(description="The invite code.")],
     ) -> RedeemInvitePayload:
         return RedeemInvitePayload(invite=await invites_domain.redeem_invite(info.context.viewer, input.code))

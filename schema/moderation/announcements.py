@@ -13,9 +13,9 @@ from api.domain.moderation import announcements as domain
 from api.models import moderation as models
 from api.policies import require_member
 from api.policy import can_view
-from schema.live import events
 from schema.accounts import Payload, Role, User
 from schema.context import Info
+from schema.live import events
 from schema.moderation.enums import Audience
 from schema.moderation.related import global_id, user_of
 from schema.permissions import Require, guard
@@ -56,8 +56,11 @@ class Announcement(ModelNode):
             return False
 
         async def batch(ids: list[int]) -> list[bool]:
-            read = set(await models.AnnouncementRead.filter(user_id=viewer.id, announcement_id__in=ids)
-                       .values_list("announcement_id", flat=True))
+            read = set(
+                await models.AnnouncementRead.filter(user_id=viewer.id, announcement_id__in=ids).values_list(
+                    "announcement_id", flat=True
+                )
+            )
             return [i in read for i in ids]
 
         return await info.context.loaders.custom("moderation.announcement_read", batch).load(root.id)
@@ -76,8 +79,10 @@ class PublishAnnouncementInput:
     publish_at: datetime | None = strawberry.field(default=None, description="When it appears; omit for now.")
     expires_at: datetime | None = strawberry.field(default=None, description="When it leaves the default list.")
     mail: bool = strawberry.field(
-        default=False, description="Also mail it to its audience when it is published (members who unsubscribed "
-                                   "from bulk mail or whose address bounced are skipped).")
+        default=False,
+        description="Also mail it to its audience when it is published (members who unsubscribed "
+        "from bulk mail or whose address bounced are skipped).",
+    )
 
 
 @strawberry.type(description="Result of `publishAnnouncement`.")
@@ -100,9 +105,13 @@ class MarkAnnouncementReadPayload(Payload):
 class Query:
     @strawberry.field(description="Published announcements addressed to the viewer: pinned first, then newest.")
     async def announcements(
-        self, info: Info,
+        self,
+        info: Info,
         include_expired: Annotated[bool, strawberry.argument(description="Also list expired ones.")] = False,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Announcement]:
         query = await domain.visible_announcements(info.context.viewer, include_expired=include_expired)
         return await paginate(info, query, first=first, after=after, last=last, before=before)
@@ -118,15 +127,23 @@ class Mutation:
     @strawberry.mutation(description="Publish an announcement now or at `publishAt` (moderators and admins).")
     @guard(Require.MODERATOR)
     async def publish_announcement(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[PublishAnnouncementInput, strawberry.argument(description="The announcement.")],
     ) -> PublishAnnouncementPayload:
         announcement = await domain.announce(
-            info.context.viewer, title=input.title, body=input.body, audience=models.Audience(input.audience).value,
+            info.context.viewer,
+            title=input.title,
+            body=input.body,
+            audience=models.Audience(input.audience).value,
             audience_role=None if input.audience_role is None else input.audience_role.value,
-            committee_id=None if input.committee_id is None
+            committee_id=None
+            if input.committee_id is None
             else parse_id(input.committee_id, "Committee", "committeeId"),
-            pinned=input.pinned, publish_at=input.publish_at, expires_at=input.expires_at, mail=input.mail,
+            pinned=input.pinned,
+            publish_at=input.publish_at,
+            expires_at=input.expires_at,
+            mail=input.mail,
             settings=info.context.settings,
         )
         return PublishAnnouncementPayload(announcement=announcement)
@@ -135,7 +152,8 @@ class Mutation:
     @strawberry.mutation(description="Mark an announcement read.")
     @guard(Require.SIGNED_IN)
     async def mark_announcement_read(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[MarkAnnouncementReadInput, strawberry.argument(description="The announcement read.")],
     ) -> MarkAnnouncementReadPayload:
         viewer = require_member(info.context.viewer)

@@ -38,8 +38,10 @@ class ModerationLogEntry(ModelNode):
     def subject_label(root: strawberry.Parent[models.ModerationLogEntry], info: Info) -> str | None:
         return root.subject_label if is_staff(info.context.viewer) else None
 
-    @strawberry.field(description="The acting moderator: shown to staff, and to members when the community "
-                                  "setting MODERATION_LOG_SHOWS_MODERATOR is on.")
+    @strawberry.field(
+        description="The acting moderator: shown to staff, and to members when the community "
+        "setting MODERATION_LOG_SHOWS_MODERATOR is on."
+    )
     @staticmethod
     async def moderator(root: strawberry.Parent[models.ModerationLogEntry], info: Info) -> User | None:
         if not domain.shows_actor(info.context.viewer, settings=info.context.settings):
@@ -49,12 +51,18 @@ class ModerationLogEntry(ModelNode):
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Moderation decisions, newest first. Public; the acting moderator is "
-                                  "shown to staff, and to members when the community allows it.")
+    @strawberry.field(
+        description="Moderation decisions, newest first. Public; the acting moderator is "
+        "shown to staff, and to members when the community allows it."
+    )
     async def moderation_log(
-        self, info: Info,
+        self,
+        info: Info,
         action: Annotated[LogAction | None, strawberry.argument(description="Only this kind of decision.")] = None,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[ModerationLogEntry]:
         query = domain.entries(None if action is None else models.LogAction(action))
         return await paginate(info, query, first=first, after=after, last=last, before=before)

@@ -35,8 +35,9 @@ class FilterRule(ModelNode):
 @strawberry.input(description="A new watched word or linked domain.")
 class AddFilterRuleInput:
     kind: FilterKind = strawberry.field(description="WORD or LINK.")
-    action: WatchAction = strawberry.field(default=models.WatchAction.REQUIRE_APPROVAL,
-                                           description="What it does to content (default: hold for approval).")
+    action: WatchAction = strawberry.field(
+        default=models.WatchAction.REQUIRE_APPROVAL, description="What it does to content (default: hold for approval)."
+    )
     pattern: str = strawberry.field(description="The word or phrase, or the domain (`*`: any link).")
     note: str = strawberry.field(default="", description="Why the rule exists (staff only).")
 
@@ -76,7 +77,12 @@ class DecideHeldContentPayload(Payload):
 class Query:
     @strawberry.field(description="The pre-moderation rules (moderators).")
     async def filter_rules(
-        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[FilterRule]:
         require_role(info.context.viewer, Role.MODERATOR)
         return await paginate(info, domain.filter_rules(), first=first, after=after, last=last, before=before)
@@ -84,21 +90,30 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Add a watched word or link rule with its action: BLOCK, CENSOR, REQUIRE_APPROVAL or FLAG (admins).")
+    @strawberry.mutation(
+        description="Add a watched word or link rule with its action: BLOCK, CENSOR, REQUIRE_APPROVAL or FLAG (admins)."
+    )
     @guard(Require.ADMIN)
     async def add_filter_rule(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[AddFilterRuleInput, strawberry.argument(description="The rule to add.")],
     ) -> AddFilterRulePayload:
-        rule = await domain.add_filter_rule(info.context.viewer, models.FilterKind(input.kind), input.pattern,
-                                            input.note, action=models.WatchAction(input.action),
-                                            settings=info.context.settings)
+        rule = await domain.add_filter_rule(
+            info.context.viewer,
+            models.FilterKind(input.kind),
+            input.pattern,
+            input.note,
+            action=models.WatchAction(input.action),
+            settings=info.context.settings,
+        )
         return AddFilterRulePayload(rule=rule)
 
     @strawberry.mutation(description="Remove a watched word or link rule (admins).")
     @guard(Require.ADMIN)
     async def remove_filter_rule(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[RemoveFilterRuleInput, strawberry.argument(description="The rule to remove.")],
     ) -> RemoveFilterRulePayload:
         rule = await domain.remove_filter_rule(info.context.viewer, parse_id(input.rule_id, "FilterRule", "ruleId"))
@@ -107,7 +122,8 @@ class Mutation:
     @strawberry.mutation(description="Approve held content: it is published (moderators).")
     @guard(Require.MODERATOR)
     async def approve_held_content(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[ApproveHeldContentInput, strawberry.argument(description="The held item to publish.")],
     ) -> DecideHeldContentPayload:
         item = await domain.approve_held(info.context.viewer, parse_id(input.item_id, "ReviewItem", "itemId"))
@@ -116,9 +132,14 @@ class Mutation:
     @strawberry.mutation(description="Reject held content with a reason the author sees (moderators).")
     @guard(Require.MODERATOR)
     async def reject_held_content(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[RejectHeldContentInput, strawberry.argument(description="The held item to refuse and why.")],
     ) -> DecideHeldContentPayload:
-        item = await domain.reject_held(info.context.viewer, parse_id(input.item_id, "ReviewItem", "itemId"),
-                                        input.reason, settings=info.context.settings)
+        item = await domain.reject_held(
+            info.context.viewer,
+            parse_id(input.item_id, "ReviewItem", "itemId"),
+            input.reason,
+            settings=info.context.settings,
+        )
         return DecideHeldContentPayload(item=item)

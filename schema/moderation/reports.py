@@ -21,19 +21,35 @@ from schema.moderation.enums import ModerationAction, ReportReason, ReviewStatus
 from schema.moderation.related import global_id, subject_loader, user_of
 from schema.permissions import Require, guard
 from schema.relay import (
-    After, Before, Connection, First, Last, ModelNode, decode_global_id, paginate, paginate_list, parse_id,
+    After,
+    Before,
+    Connection,
+    First,
+    Last,
+    ModelNode,
+    decode_global_id,
+    paginate,
+    paginate_list,
+    parse_id,
 )
 
 QueueOrder = domain.QueueOrder
 described_enum(
-    QueueOrder, name="ReviewQueueOrder", description="Order of the review queue.",
+    QueueOrder,
+    name="ReviewQueueOrder",
+    description="Order of the review queue.",
     values={"NEWEST": "Most recently reported or held first.", "MOST_REPORTED": "Most reports first."},
 )
 QueueFilter = domain.QueueFilter
 described_enum(
-    QueueFilter, name="ReviewQueueFilter", description="Which review items to list.",
-    values={"ALL": "Reported and held items.", "REPORTED": "Items with reports.",
-            "HELD": "Content held by pre-moderation."},
+    QueueFilter,
+    name="ReviewQueueFilter",
+    description="Which review items to list.",
+    values={
+        "ALL": "Reported and held items.",
+        "REPORTED": "Items with reports.",
+        "HELD": "Content held by pre-moderation.",
+    },
 )
 
 
@@ -110,7 +126,12 @@ class ReviewItem(ModelNode):
     @strawberry.field(description="The reports on this item, newest first.")
     @staticmethod
     async def reports(
-        root: strawberry.Parent[models.ReviewItem], info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
+        root: strawberry.Parent[models.ReviewItem],
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Report]:
         loader = info.context.loaders.many(models.Report, "item_id", order_by=("-created_at", "-id"))
         return paginate_list(info, await loader.load(root.id), first=first, after=after, last=last, before=before)
@@ -170,12 +191,18 @@ class RestoreContentPayload(Payload):
 class Query:
     @strawberry.field(description="Open review items for moderators, grouped by subject with their reports.")
     async def review_queue(
-        self, info: Info,
-        order: Annotated[QueueOrder, strawberry.argument(description="Newest or most-reported first.")]
-        = domain.QueueOrder.NEWEST,
-        filter: Annotated[QueueFilter, strawberry.argument(description="Reported items, held ones or both.")]
-        = domain.QueueFilter.ALL,
-        first: First = None, after: After = None, last: Last = None, before: Before = None,
+        self,
+        info: Info,
+        order: Annotated[
+            QueueOrder, strawberry.argument(description="Newest or most-reported first.")
+        ] = domain.QueueOrder.NEWEST,
+        filter: Annotated[
+            QueueFilter, strawberry.argument(description="Reported items, held ones or both.")
+        ] = domain.QueueFilter.ALL,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[ReviewItem]:
         require_role(info.context.viewer, Role.MODERATOR)
         query = domain.queue(domain.QueueOrder(order), domain.QueueFilter(filter))
@@ -183,7 +210,12 @@ class Query:
 
     @strawberry.field(description="The viewer's reports and their outcomes, newest first.")
     async def my_reports(
-        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Report]:
         viewer = require_member(info.context.viewer)
         query = models.Report.filter(reporter_id=viewer.id).order_by("-created_at", "-id")
@@ -195,18 +227,26 @@ class Mutation:
     @strawberry.mutation(description="Report content or a member to the moderators.")
     @guard(Require.MEMBER)
     async def report(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[ReportInput, strawberry.argument(description="What is reported and why.")],
     ) -> ReportPayload:
         subject_type, subject_id = _subject(input.subject_id)
-        created = await domain.report(info.context.viewer, subject_type, subject_id,
-                                      models.ReportReason(input.reason), input.note, settings=info.context.settings)
+        created = await domain.report(
+            info.context.viewer,
+            subject_type,
+            subject_id,
+            models.ReportReason(input.reason),
+            input.note,
+            settings=info.context.settings,
+        )
         return ReportPayload(report=created)
 
     @strawberry.mutation(description="Resolve a reported item: dismiss, hide, delete, warn, mute or ban (moderators).")
     @guard(Require.MODERATOR)
     async def resolve_report(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[ResolveReportInput, strawberry.argument(description="The item, the action and the reason.")],
     ) -> ResolveReportPayload:
         duration = None
@@ -215,17 +255,24 @@ class Mutation:
                 raise Invalid("Use a positive number of hours.", field="durationHours")
             duration = timedelta(hours=input.duration_hours)
         item = await domain.resolve(
-            info.context.viewer, parse_id(input.item_id, "ReviewItem", "itemId"),
-            models.ModerationAction(input.action), reason=input.reason, duration=duration, settings=info.context.settings,
+            info.context.viewer,
+            parse_id(input.item_id, "ReviewItem", "itemId"),
+            models.ModerationAction(input.action),
+            reason=input.reason,
+            duration=duration,
+            settings=info.context.settings,
         )
         return ResolveReportPayload(item=item)
 
     @strawberry.mutation(description="Show content hidden by a moderator again (moderators).")
     @guard(Require.MODERATOR)
     async def restore_content(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[RestoreContentInput, strawberry.argument(description="The content and why.")],
     ) -> RestoreContentPayload:
         subject_type, subject_id = _subject(input.subject_id)
-        await domain.restore_content(info.context.viewer, subject_type, subject_id, input.reason, settings=info.context.settings)
+        await domain.restore_content(
+            info.context.viewer, subject_type, subject_id, input.reason, settings=info.context.settings
+        )
         return RestoreContentPayload(subject_id=input.subject_id)

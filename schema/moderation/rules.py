@@ -35,8 +35,11 @@ class CommunityRules(ModelNode):
             return False
 
         async def batch(ids: list[int]) -> list[bool]:
-            accepted = set(await models.RulesAcceptance.filter(user_id=viewer.id, rules_id__in=ids)
-                           .values_list("rules_id", flat=True))
+            accepted = set(
+                await models.RulesAcceptance.filter(user_id=viewer.id, rules_id__in=ids).values_list(
+                    "rules_id", flat=True
+                )
+            )
             return [i in accepted for i in ids]
 
         return await info.context.loaders.custom("moderation.rules_accepted", batch).load(root.id)
@@ -73,7 +76,12 @@ class Query:
 
     @strawberry.field(description="Every version of the rules, newest first.")
     async def community_rules_versions(
-        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[CommunityRules]:
         query = models.RulesVersion.all().order_by("-version")
         return await paginate(info, query, first=first, after=after, last=last, before=before)
@@ -88,16 +96,20 @@ class Mutation:
     @strawberry.mutation(description="Publish a new version of the community rules (admins).")
     @guard(Require.ADMIN)
     async def publish_rules(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[PublishRulesInput, strawberry.argument(description="The new version.")],
     ) -> PublishRulesPayload:
-        rules = await domain.publish_rules(info.context.viewer, input.body, input.change_note, settings=info.context.settings)
+        rules = await domain.publish_rules(
+            info.context.viewer, input.body, input.change_note, settings=info.context.settings
+        )
         return PublishRulesPayload(rules=rules)
 
     @strawberry.mutation(description="Accept the current community rules.")
     @guard(Require.MEMBER)
     async def accept_rules(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[AcceptRulesInput, strawberry.argument(description="The version accepted.")],
     ) -> AcceptRulesPayload:
         acceptance = await domain.accept_rules(info.context.viewer, input.version)

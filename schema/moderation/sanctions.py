@@ -54,24 +54,34 @@ class Sanction(ModelNode):
 class MemberModeration:
     member: User = strawberry.field(description="The member.")
 
-    async def _list(self, info: Info, kind: account_models.SanctionKind, first: int | None, after: str | None,
-                    last: int | None, before: str | None) -> Connection[Sanction]:
+    async def _list(
+        self,
+        info: Info,
+        kind: account_models.SanctionKind,
+        first: int | None,
+        after: str | None,
+        last: int | None,
+        before: str | None,
+    ) -> Connection[Sanction]:
         query = domain.sanctions_of(self.member.id, kind)
         return await paginate(info, query, first=first, after=after, last=last, before=before)
 
     @strawberry.field(description="Warnings, newest first.")
-    async def warnings(self, info: Info, first: First = None, after: After = None, last: Last = None,
-                       before: Before = None) -> Connection[Sanction]:
+    async def warnings(
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> Connection[Sanction]:
         return await self._list(info, account_models.SanctionKind.WARNING, first, after, last, before)
 
     @strawberry.field(description="Mutes, newest first (active or not).")
-    async def mutes(self, info: Info, first: First = None, after: After = None, last: Last = None,
-                    before: Before = None) -> Connection[Sanction]:
+    async def mutes(
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> Connection[Sanction]:
         return await self._list(info, account_models.SanctionKind.MUTE, first, after, last, before)
 
     @strawberry.field(description="Bans, newest first (active or not).")
-    async def bans(self, info: Info, first: First = None, after: After = None, last: Last = None,
-                   before: Before = None) -> Connection[Sanction]:
+    async def bans(
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> Connection[Sanction]:
         return await self._list(info, account_models.SanctionKind.BAN, first, after, last, before)
 
     @strawberry.field(description="The mutes and bans in force now.")
@@ -109,7 +119,8 @@ class RevokeSanctionPayload(Payload):
 class Query:
     @strawberry.field(description="A member's warnings, mutes and bans (moderators).")
     async def member_moderation(
-        self, info: Info,
+        self,
+        info: Info,
         user_id: Annotated[strawberry.ID, strawberry.argument(description="Global id of the User.")],
     ) -> MemberModeration | None:
         require_role(info.context.viewer, Role.MODERATOR)
@@ -137,21 +148,29 @@ class RemoveSpammerPayload(Payload):
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Remove a spammer in one action (moderators): delete everything the member "
-                                     "wrote, take back the points it earned, ban them for good, log it.")
+    @strawberry.mutation(
+        description="Remove a spammer in one action (moderators): delete everything the member "
+        "wrote, take back the points it earned, ban them for good, log it."
+    )
     @guard(Require.MODERATOR)
     async def remove_spammer(
-        self, info: Info, input: Annotated[RemoveSpammerInput, strawberry.argument(description="The member.")],
+        self,
+        info: Info,
+        input: Annotated[RemoveSpammerInput, strawberry.argument(description="The member.")],
     ) -> RemoveSpammerPayload:
-        removal = await spam.remove_spammer(info.context.viewer, parse_id(input.user_id, "User", "userId"),
-                                            input.reason, settings=info.context.settings)
-        return RemoveSpammerPayload(user=removal.user, deleted=[
-            RemovedContent(content_type=t, count=n) for t, n in sorted(removal.deleted.items())])
+        removal = await spam.remove_spammer(
+            info.context.viewer, parse_id(input.user_id, "User", "userId"), input.reason, settings=info.context.settings
+        )
+        return RemoveSpammerPayload(
+            user=removal.user,
+            deleted=[RemovedContent(content_type=t, count=n) for t, n in sorted(removal.deleted.items())],
+        )
 
     @strawberry.mutation(description="Warn, mute (for a time) or ban (for a time or for good) a member (moderators).")
     @guard(Require.MODERATOR)
     async def sanction_member(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[SanctionMemberInput, strawberry.argument(description="The member, the sanction and why.")],
     ) -> SanctionMemberPayload:
         duration = None
@@ -160,18 +179,26 @@ class Mutation:
                 raise Invalid("Use a positive number of hours.", field="durationHours")
             duration = timedelta(hours=input.duration_hours)
         sanction = await domain.sanction_member(
-            info.context.viewer, parse_id(input.user_id, "User", "userId"),
-            account_models.SanctionKind(input.kind), duration=duration, reason=input.reason, settings=info.context.settings,
+            info.context.viewer,
+            parse_id(input.user_id, "User", "userId"),
+            account_models.SanctionKind(input.kind),
+            duration=duration,
+            reason=input.reason,
+            settings=info.context.settings,
         )
         return SanctionMemberPayload(sanction=sanction)
 
     @strawberry.mutation(description="Lift a warning, mute or ban early (moderators).")
     @guard(Require.MODERATOR)
     async def revoke_sanction(
-        self, info: Info,
+        self,
+        info: Info,
         input: Annotated[RevokeSanctionInput, strawberry.argument(description="The sanction to lift and why.")],
     ) -> RevokeSanctionPayload:
         sanction = await domain.revoke_sanction(
-            info.context.viewer, parse_id(input.sanction_id, "Sanction", "sanctionId"), input.reason, settings=info.context.settings
+            info.context.viewer,
+            parse_id(input.sanction_id, "Sanction", "sanctionId"),
+            input.reason,
+            settings=info.context.settings,
         )
         return RevokeSanctionPayload(sanction=sanction)

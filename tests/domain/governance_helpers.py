@@ -18,19 +18,24 @@ async def committee_with(factory, settings, members: int = 3, *, visibility=Visi
     await committees.add_member(admin, committee.id, chair.id, CommitteeRole.CHAIR)
     people = [await factory.user() for _ in range(members)]
     joined = now() - timedelta(days=1)
-    await CommitteeMembership.bulk_create([
-        CommitteeMembership(committee_id=committee.id, user_id=p.id, role=CommitteeRole.MEMBER, joined_at=joined)
-        for p in people
-    ])
+    await CommitteeMembership.bulk_create(
+        [
+            CommitteeMembership(committee_id=committee.id, user_id=p.id, role=CommitteeRole.MEMBER, joined_at=joined)
+            for p in people
+        ]
+    )
     return admin, chair, people, committee
 
 
-async def open_proposal(chair, committee, settings, *, method=VotingMethod.YES_NO_ABSTAIN, options=None,
-                        **rules) -> Proposal:
+async def open_proposal(
+    chair, committee, settings, *, method=VotingMethod.YES_NO_ABSTAIN, options=None, **rules
+) -> Proposal:
     draft = await proposals.create_proposal(
-        chair, committee.id,
-        proposals.ProposalInput(title="Adopt the charter", body="We **should**.", method=method,
-                               options=options, **rules),
+        chair,
+        committee.id,
+        proposals.ProposalInput(
+            title="Adopt the charter", body="We **should**.", method=method, options=options, **rules
+        ),
         settings=settings,
     )
     return await proposals.open_proposal(chair, draft.id, settings=settings)

@@ -3,7 +3,7 @@ and inactive members. Every expected figure below is counted by hand from `commu
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, UTC
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -28,8 +28,9 @@ async def _created(model, row, moment: datetime, field: str = "created_at"):
 
 
 async def _topic(space, author, kind, moment, **extra):
-    topic = await Topic.create(space=space, kind=kind, author=author, title=f"T{moment}", body="b",
-                               last_activity_at=moment, **extra)
+    topic = await Topic.create(
+        space=space, kind=kind, author=author, title=f"T{moment}", body="b", last_activity_at=moment, **extra
+    )
     return await _created(Topic, topic, moment)
 
 
@@ -67,19 +68,27 @@ async def community(factory):
         await _created(Vote, vote, moment)
     for user, day in ((u1, 2), (u1, 3), (u2, 9)):
         await CheckIn.create(user=user, day=date(2026, 3, day), streak=1)
-    event = await Event.create(title="Meetup", starts_at=t(10, 13), ends_at=t(10, 16), location="Hall",
-                               check_in_code="ABC234", organiser=mod)
+    event = await Event.create(
+        title="Meetup", starts_at=t(10, 13), ends_at=t(10, 16), location="Hall", check_in_code="ABC234", organiser=mod
+    )
     for user in (u1, u4):
         await Rsvp.create(event=event, user=user, status=RsvpStatus.GOING, queued_at=t(5), checked_in_at=t(10, 14))
     await Rsvp.create(event=event, user=u2, status=RsvpStatus.GOING, queued_at=t(5))  # did not come
-    for user, amount, rule, day in ((u1, 10, "post", 3), (u1, 4, "post", 20), (u2, 5, "answer", 9),
-                                    (u3, -30, "redemption", 4), (u3, 3, "post", 4)):
+    for user, amount, rule, day in (
+        (u1, 10, "post", 3),
+        (u1, 4, "post", 20),
+        (u2, 5, "answer", 9),
+        (u3, -30, "redemption", 4),
+        (u3, 3, "post", 4),
+    ):
         await PointEntry.create(user=user, amount=amount, rule=rule, day=date(2026, 3, day))
     return {"u1": u1, "u2": u2, "u3": u3, "u4": u4, "mod": mod, "general": general, "help": help_}
 
 
 async def test_weekly_figures_match_the_hand_count(app_settings, community):
-    stats = await analytics.community_stats(community["mod"], START, END, analytics.Interval.WEEK, settings=app_settings)
+    stats = await analytics.community_stats(
+        community["mod"], START, END, analytics.Interval.WEEK, settings=app_settings
+    )
     week1, week2 = stats.buckets
     assert (week1.start, week1.end, week2.start, week2.end) == (START, date(2026, 3, 8), date(2026, 3, 9), END)
     assert (week1.new_members, week2.new_members) == (2, 1)
@@ -107,7 +116,9 @@ async def test_daily_and_monthly_buckets(app_settings, community):
     assert [by_day[d].new_members for d in (2, 3, 10)] == [1, 1, 1]
     assert (by_day[2].median_first_answer_seconds, by_day[3].median_first_answer_seconds) == (3600, 10800)
     assert (by_day[2].posts, by_day[3].posts) == (3, 2)
-    month = await analytics.community_stats(community["mod"], START, END, analytics.Interval.MONTH, settings=app_settings)
+    month = await analytics.community_stats(
+        community["mod"], START, END, analytics.Interval.MONTH, settings=app_settings
+    )
     (only,) = month.buckets
     assert (only.new_members, only.active_members, only.topics, only.posts, only.votes) == (3, 4, 4, 5, 3)
 
@@ -116,8 +127,9 @@ async def test_buckets_follow_the_community_time_zone(app_settings, community):
     # In Shanghai (UTC+8), u4 joined at 18:00 on the 10th; a topic created at 16:30 UTC on the 2nd
     # belongs to the 3rd.
     settings = app_settings.replace(community_timezone="Asia/Shanghai")
-    late = await _topic(community["general"], community["u1"], TopicKind.DISCUSSION,
-                        datetime(2026, 3, 2, 16, 30, tzinfo=UTC))
+    late = await _topic(
+        community["general"], community["u1"], TopicKind.DISCUSSION, datetime(2026, 3, 2, 16, 30, tzinfo=UTC)
+    )
     assert late.id
     days = await analytics.community_stats(community["mod"], START, END, analytics.Interval.DAY, settings=settings)
     by_day = {b.start.day: b for b in days.buckets}
@@ -126,8 +138,7 @@ async def test_buckets_follow_the_community_time_zone(app_settings, community):
 
 async def test_retention_cohorts_by_join_week(app_settings, community):
     cohorts = await analytics.retention_cohorts(community["mod"], date(2026, 3, 4), 2, settings=app_settings)
-    assert [(c.week_start, c.size, c.active) for c in cohorts] == [
-        (START, 2, [2, 1]), (date(2026, 3, 9), 1, [1])]
+    assert [(c.week_start, c.size, c.active) for c in cohorts] == [(START, 2, [2, 1]), (date(2026, 3, 9), 1, [1])]
     assert cohorts[0].retention == [1.0, 0.5]
 
 
@@ -136,8 +147,7 @@ async def test_top_contributors_and_engagement_per_space(app_settings, community
     ids = {community[n].id: n for n in ("u1", "u2", "u3")}
     assert [(ids[c.user_id], c.points, c.posts) for c in top] == [("u1", 10, 2), ("u2", 5, 1), ("u3", 3, 2)]
     spaces = await analytics.engagement_by_space(community["mod"], START, END, settings=app_settings)
-    assert [(s.name, s.topics, s.posts, s.contributors) for s in spaces] == [
-        ("General", 1, 1, 2), ("Help", 3, 4, 4)]
+    assert [(s.name, s.topics, s.posts, s.contributors) for s in spaces] == [("General", 1, 1, 2), ("Help", 3, 4, 4)]
 
 
 async def test_analytics_are_staff_only_and_ranges_are_checked(app_settings, community):
@@ -153,7 +163,9 @@ async def test_analytics_are_staff_only_and_ranges_are_checked(app_settings, com
     with pytest.raises(Invalid):
         await analytics.community_stats(community["mod"], END, START, analytics.Interval.DAY, settings=app_settings)
     with pytest.raises(Invalid):
-        await analytics.community_stats(community["mod"], date(2020, 1, 1), END, analytics.Interval.DAY, settings=app_settings)
+        await analytics.community_stats(
+            community["mod"], date(2020, 1, 1), END, analytics.Interval.DAY, settings=app_settings
+        )
 
 
 async def test_inactive_members_are_found_reminded_and_marked_without_deleting(app_settings, factory):

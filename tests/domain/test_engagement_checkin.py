@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 
 import pytest
 
@@ -44,8 +44,11 @@ async def test_a_missed_day_restarts_the_streak_and_the_longest_is_kept(app_sett
 
 
 async def test_check_in_points_and_streak_bonuses(app_settings, factory):
-    settings = app_settings.replace(points_rules=(("daily_check_in", 2),), points_daily_caps=(("daily_check_in", 2),),
-                                    check_in_streak_bonuses=(("3", 10),))
+    settings = app_settings.replace(
+        points_rules=(("daily_check_in", 2),),
+        points_daily_caps=(("daily_check_in", 2),),
+        check_in_streak_bonuses=(("3", 10),),
+    )
     member = await factory.user()
     earned = [(await checkin.daily_check_in(member, settings=settings, at=utc(d, 8))).points for d in (1, 2, 3, 4)]
     assert earned == [2, 2, 12, 2]
@@ -55,8 +58,9 @@ async def test_check_in_points_and_streak_bonuses(app_settings, factory):
 
 async def test_concurrent_duplicate_check_ins_count_once(app_settings, factory):
     member = await factory.user()
-    results = await asyncio.gather(*[checkin.daily_check_in(member, settings=app_settings, at=utc(9, 9)) for _ in range(6)],
-                                   return_exceptions=True)
+    results = await asyncio.gather(
+        *[checkin.daily_check_in(member, settings=app_settings, at=utc(9, 9)) for _ in range(6)], return_exceptions=True
+    )
     assert sum(isinstance(r, CheckIn) for r in results) == 1
     assert all(isinstance(r, (CheckIn, Conflict)) for r in results), results
     assert await CheckIn.filter(user_id=member.id).count() == 1

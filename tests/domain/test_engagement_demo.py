@@ -5,7 +5,16 @@ from __future__ import annotations
 from api.demo import accounts, engagement, forum
 from api.domain.engagement import lotteries, points
 from api.models.engagement import (
-    BadgeAward, Event, FeedbackTicket, Lottery, LotteryStatus, LotteryWinner, Message, PointEntry, Redemption, Rsvp,
+    BadgeAward,
+    Event,
+    FeedbackTicket,
+    Lottery,
+    LotteryStatus,
+    LotteryWinner,
+    Message,
+    PointEntry,
+    Redemption,
+    Rsvp,
     RsvpStatus,
 )
 

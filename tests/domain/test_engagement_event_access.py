@@ -19,9 +19,18 @@ from tests.domain.governance_helpers import committee_with
 
 async def _event(mod, settings, **fields):
     start = fields.pop("start", now() + timedelta(days=2))
-    return await events.create_event(mod, events.EventInput(
-        title=fields.pop("title", "Call"), starts_at=start, ends_at=start + timedelta(hours=1), online=True,
-        url="https://meet.example.org/x", **fields), settings=settings)
+    return await events.create_event(
+        mod,
+        events.EventInput(
+            title=fields.pop("title", "Call"),
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+            online=True,
+            url="https://meet.example.org/x",
+            **fields,
+        ),
+        settings=settings,
+    )
 
 
 async def test_visibility_decides_who_sees_and_signs_up(factory, app_settings):
@@ -29,8 +38,9 @@ async def test_visibility_decides_who_sees_and_signs_up(factory, app_settings):
     mod, outsider = await factory.user(role="MODERATOR"), await factory.user()
     public = await _event(mod, app_settings, title="Open call")
     members = await _event(mod, app_settings, title="Members call", visibility=EventVisibility.MEMBERS)
-    board = await _event(mod, app_settings, title="Board call", visibility=EventVisibility.COMMITTEE,
-                         committee_id=committee.id)
+    board = await _event(
+        mod, app_settings, title="Board call", visibility=EventVisibility.COMMITTEE, committee_id=committee.id
+    )
     with pytest.raises(Invalid):
         await _event(mod, app_settings, visibility=EventVisibility.COMMITTEE)
     with pytest.raises(NotFound):
@@ -67,10 +77,19 @@ async def test_only_members_with_a_place_see_the_meeting_link(factory, app_setti
 async def test_a_recurring_event_has_one_occurrence_per_date_each_with_its_own_sign_ups(factory, app_settings):
     mod, member = await factory.user(role="MODERATOR"), await factory.user()
     start = now() + timedelta(days=1)
-    first = await events.create_event(mod, events.EventInput(
-        title="Weekly study group", starts_at=start, ends_at=start + timedelta(hours=2), location="Library",
-        capacity=5, signup_deadline=start - timedelta(hours=1), recurrence="FREQ=WEEKLY;COUNT=4"),
-        settings=app_settings)
+    first = await events.create_event(
+        mod,
+        events.EventInput(
+            title="Weekly study group",
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            location="Library",
+            capacity=5,
+            signup_deadline=start - timedelta(hours=1),
+            recurrence="FREQ=WEEKLY;COUNT=4",
+        ),
+        settings=app_settings,
+    )
     series = list(await Event.filter(series_id=first.id).order_by("starts_at"))
     assert [e.starts_at for e in series] == [start + timedelta(weeks=i) for i in range(4)]
     assert all(e.ends_at - e.starts_at == timedelta(hours=2) for e in series)
@@ -80,13 +99,18 @@ async def test_a_recurring_event_has_one_occurrence_per_date_each_with_its_own_s
     assert await Rsvp.filter(user_id=member.id).values_list("event_id", flat=True) == [series[2].id]
     for bad in ("FREQ=WEEKLY", "FREQ=DAILY;COUNT=60", "FREQ=NOPE;COUNT=2"):
         with pytest.raises(Invalid) as error:
-            await events.create_event(mod, events.EventInput(
-                title="x", starts_at=start, ends_at=start + timedelta(hours=1), location="y", recurrence=bad),
-                settings=app_settings)
+            await events.create_event(
+                mod,
+                events.EventInput(
+                    title="x", starts_at=start, ends_at=start + timedelta(hours=1), location="y", recurrence=bad
+                ),
+                settings=app_settings,
+            )
         assert error.value.field == "recurrence"
     with pytest.raises(Invalid):
-        await events.update_event(mod, first.id, events.EventInput(recurrence="FREQ=DAILY;COUNT=2"),
-                                  settings=app_settings)
+        await events.update_event(
+            mod, first.id, events.EventInput(recurrence="FREQ=DAILY;COUNT=2"), settings=app_settings
+        )
 
 
 async def test_trusted_members_propose_events_that_staff_approve(factory, app_settings):
@@ -99,8 +123,13 @@ async def test_trusted_members_propose_events_that_staff_approve(factory, app_se
     await type(trusted).filter(id=trusted.id).update(trust_level=app_settings.event_propose_min_trust_level)
     trusted = await type(trusted).get(id=trusted.id)
     start = now() + timedelta(days=3)
-    data = events.EventInput(title="Board game night", starts_at=start, ends_at=start + timedelta(hours=3),
-                             location="Café", recurrence="FREQ=MONTHLY;COUNT=2")
+    data = events.EventInput(
+        title="Board game night",
+        starts_at=start,
+        ends_at=start + timedelta(hours=3),
+        location="Café",
+        recurrence="FREQ=MONTHLY;COUNT=2",
+    )
     with pytest.raises(Forbidden):
         await events.create_event(newcomer, data, settings=app_settings)
     assert await Event.all().count() == 0

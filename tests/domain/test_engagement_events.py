@@ -17,8 +17,15 @@ from api.timeutil import now
 
 async def _event(organiser, settings, **fields):
     start = now() + timedelta(days=2)
-    data = events.EventInput(**{"title": "Meetup", "starts_at": start, "ends_at": start + timedelta(hours=2),
-                                "location": "Library, room 2", **fields})
+    data = events.EventInput(
+        **{
+            "title": "Meetup",
+            "starts_at": start,
+            "ends_at": start + timedelta(hours=2),
+            "location": "Library, room 2",
+            **fields,
+        }
+    )
     return await events.create_event(organiser, data, settings=settings)
 
 
@@ -92,8 +99,9 @@ async def test_validation_of_event_fields(app_settings, factory):
 async def test_check_in_by_code_or_organiser_once_with_attendance_points(app_settings, factory):
     mod = await factory.user(role="MODERATOR")
     start = now() + timedelta(minutes=30)  # check-in opens an hour before the start
-    event = await _event(mod, app_settings, starts_at=start, ends_at=start + timedelta(hours=2),
-                         capacity=2, attendance_points=15)
+    event = await _event(
+        mod, app_settings, starts_at=start, ends_at=start + timedelta(hours=2), capacity=2, attendance_points=15
+    )
     a, b, waiting, stranger = [await factory.user() for _ in range(4)]
     for member in (a, b, waiting):
         await events.rsvp(member, event.id)

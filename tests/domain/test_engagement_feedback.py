@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from api.domain.engagement.access import can_read_ticket
 from api.domain.engagement import feedback
+from api.domain.engagement.access import can_read_ticket
 from api.errors import Conflict, Forbidden, Invalid, NotFound
 from api.models.engagement import FeedbackCategory, FeedbackReply, FeedbackTicket, TicketStatus
 from api.models.notifications import Notification
@@ -13,8 +13,9 @@ from api.models.notifications import Notification
 
 async def test_status_flow_and_response_times(app_settings, factory):
     member, mod = await factory.user(), await factory.user(role="MODERATOR")
-    ticket = await feedback.file_ticket(member, FeedbackCategory.COMPLAINT, "Spam in General",
-                                        "Someone posts ads every hour.", settings=app_settings)
+    ticket = await feedback.file_ticket(
+        member, FeedbackCategory.COMPLAINT, "Spam in General", "Someone posts ads every hour.", settings=app_settings
+    )
     assert ticket.status == TicketStatus.OPEN and ticket.first_response_at is None
     await feedback.reply(member, ticket.id, "Still happening.", settings=app_settings)
     assert (await FeedbackTicket.get(id=ticket.id)).first_response_at is None  # the member's own reply
@@ -38,7 +39,9 @@ async def test_status_flow_and_response_times(app_settings, factory):
 
 async def test_only_the_author_and_staff_see_and_act(app_settings, factory):
     member, other, mod = await factory.user(), await factory.user(), await factory.user(role="MODERATOR")
-    ticket = await feedback.file_ticket(member, FeedbackCategory.BUG, "Broken link", "The rules page 404s.", settings=app_settings)
+    ticket = await feedback.file_ticket(
+        member, FeedbackCategory.BUG, "Broken link", "The rules page 404s.", settings=app_settings
+    )
     assert can_read_ticket(member, ticket) and can_read_ticket(mod, ticket)
     assert not can_read_ticket(other, ticket) and not can_read_ticket(None, ticket)
     with pytest.raises(NotFound):
@@ -60,8 +63,13 @@ async def test_validation_of_tickets(app_settings, factory):
         await feedback.file_ticket(member, FeedbackCategory.OTHER, "Subject", "  ", settings=app_settings)
     assert empty.value.field == "body"
     with pytest.raises(Invalid):
-        await feedback.file_ticket(member, FeedbackCategory.OTHER, "Subject",
-                                   "x" * (app_settings.max_feedback_length + 1), settings=app_settings)
+        await feedback.file_ticket(
+            member,
+            FeedbackCategory.OTHER,
+            "Subject",
+            "x" * (app_settings.max_feedback_length + 1),
+            settings=app_settings,
+        )
     with pytest.raises(NotFound) as foreign:
         await feedback.file_ticket(member, FeedbackCategory.OTHER, "Subject", "Body", [12345], settings=app_settings)
     assert foreign.value.field == "attachmentIds"

@@ -3,7 +3,7 @@ per conversation per day, and moderation through the content registry."""
 
 from __future__ import annotations
 
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 
 import pytest
 
@@ -83,7 +83,9 @@ async def test_auto_reply_is_sent_once_per_conversation_per_day(app_settings, fa
     await messages.send_message(alice, conversation.id, "Another one", at=day1, settings=app_settings)
     await messages.send_message(alice, conversation.id, "And another", at=day1, settings=app_settings)
     autos = await Message.filter(conversation_id=conversation.id, is_auto_reply=True).count()
-    await messages.send_message(alice, conversation.id, "Next day", at=datetime(2026, 3, 3, 9, tzinfo=UTC), settings=app_settings)
+    await messages.send_message(
+        alice, conversation.id, "Next day", at=datetime(2026, 3, 3, 9, tzinfo=UTC), settings=app_settings
+    )
     assert await Message.filter(conversation_id=conversation.id, is_auto_reply=True).count() == autos + 1
     # Another conversation gets its own auto-reply; a paused one sends nothing.
     other, _ = await messages.start_conversation(carol, [bob.id], "Hello", settings=app_settings)
@@ -106,7 +108,9 @@ async def test_auto_replies_do_not_answer_each_other(app_settings, factory):
 
 async def test_messages_are_moderatable_content(app_settings, factory):
     alice, bob = await factory.user(), await factory.user()
-    conversation, message = await messages.start_conversation(alice, [bob.id], "Buy cheap watches", settings=app_settings)
+    conversation, message = await messages.start_conversation(
+        alice, [bob.id], "Buy cheap watches", settings=app_settings
+    )
     kind = content.get("Message")
     refs = await kind.load([message.id])
     assert refs[message.id].author_id == alice.id and refs[message.id].text == "Buy cheap watches"

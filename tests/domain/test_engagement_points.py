@@ -3,14 +3,14 @@ badges (rules and by hand, each once) and titles (granted or reached by points).
 
 from __future__ import annotations
 
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 
 import pytest
 
-from api.domain.forum.events import AnswerAccepted, AnswerCreated, PostCreated, ReactionAdded
-from api.events import dispatch
 from api.domain.engagement import badges, points, titles
+from api.domain.forum.events import AnswerAccepted, AnswerCreated, PostCreated, ReactionAdded
 from api.errors import Conflict, Forbidden, Invalid
+from api.events import dispatch
 from api.models.engagement import Badge, BadgeAward, BadgeCriterion, BadgeTier, MemberStats, PointAccount, PointEntry
 
 
@@ -29,8 +29,9 @@ async def test_awards_are_clipped_to_the_daily_cap_of_their_rule(app_settings, f
 
 
 async def test_the_cap_follows_the_community_day_not_the_utc_day(app_settings, factory):
-    settings = app_settings.replace(points_rules=(("post", 2),), points_daily_caps=(("post", 2),),
-                                    community_timezone="Asia/Shanghai")
+    settings = app_settings.replace(
+        points_rules=(("post", 2),), points_daily_caps=(("post", 2),), community_timezone="Asia/Shanghai"
+    )
     member = await factory.user()
     # 15:30 and 16:30 UTC are 23:30 on the 2nd and 00:30 on the 3rd in Shanghai: two days, two awards.
     assert await points.award(settings, member.id, "post", at=at(2, 15))
@@ -47,14 +48,20 @@ async def test_forum_events_award_points_once_and_never_for_own_acts(app_setting
     await dispatch(AnswerCreated(answer_id=2, question_id=1, author_id=author.id))
     await dispatch(AnswerAccepted(answer_id=2, question_id=1, author_id=author.id, accepted_by=other.id))
     await dispatch(AnswerAccepted(answer_id=3, question_id=1, author_id=author.id, accepted_by=author.id))
-    await dispatch(ReactionAdded(subject_type="Post", subject_id=1, author_id=author.id,
-                      actor_id=other.id, reaction="👍"))
-    await dispatch(ReactionAdded(subject_type="Post", subject_id=1, author_id=author.id,
-                      actor_id=author.id, reaction="👍"))
+    await dispatch(
+        ReactionAdded(subject_type="Post", subject_id=1, author_id=author.id, actor_id=other.id, reaction="👍")
+    )
+    await dispatch(
+        ReactionAdded(subject_type="Post", subject_id=1, author_id=author.id, actor_id=author.id, reaction="👍")
+    )
     expected = rules["post"] + rules["answer"] + rules["accepted_answer"] + rules["reaction_received"]
     assert await points.balance(author.id) == expected == await points.ledger_balance(author.id)
     assert sorted(await PointEntry.filter(user_id=author.id).values_list("rule", flat=True)) == [
-        "accepted_answer", "answer", "post", "reaction_received"]
+        "accepted_answer",
+        "answer",
+        "post",
+        "reaction_received",
+    ]
     stats = await MemberStats.get(user_id=author.id)
     assert (stats.posts, stats.answers, stats.accepted_answers, stats.reactions_received) == (1, 1, 1, 1)
     assert await points.balance(other.id) == 0
@@ -98,23 +105,44 @@ async def test_leaderboards_count_points_earned_in_the_week_month_or_ever(app_se
 
 async def test_rule_badges_are_awarded_once_when_the_threshold_is_reached(app_settings, factory):
     admin, author, other = await factory.user(role="ADMIN"), await factory.user(), await factory.user()
-    first_post = await badges.create_badge(admin, name="First post", tier=BadgeTier.BRONZE,
-                                           criterion=BadgeCriterion.POSTS, threshold=1, settings=app_settings)
-    hundred = await badges.create_badge(admin, name="Liked", tier=BadgeTier.GOLD,
-                                        criterion=BadgeCriterion.REACTIONS_RECEIVED, threshold=3, settings=app_settings)
+    first_post = await badges.create_badge(
+        admin,
+        name="First post",
+        tier=BadgeTier.BRONZE,
+        criterion=BadgeCriterion.POSTS,
+        threshold=1,
+        settings=app_settings,
+    )
+    hundred = await badges.create_badge(
+        admin,
+        name="Liked",
+        tier=BadgeTier.GOLD,
+        criterion=BadgeCriterion.REACTIONS_RECEIVED,
+        threshold=3,
+        settings=app_settings,
+    )
     for post_id in (1, 2):
         await dispatch(PostCreated(post_id=post_id, topic_id=1, author_id=author.id))
     for n in range(2):
-        await dispatch(ReactionAdded(subject_type="Post", subject_id=1, author_id=author.id,
-                          actor_id=other.id, reaction=f"r{n}"))
+        await dispatch(
+            ReactionAdded(subject_type="Post", subject_id=1, author_id=author.id, actor_id=other.id, reaction=f"r{n}")
+        )
     assert await BadgeAward.filter(user_id=author.id).values_list("badge_id", flat=True) == [first_post.id]
-    await dispatch(ReactionAdded(subject_type="Post", subject_id=1, author_id=author.id,
-                      actor_id=other.id, reaction="r3"))
+    await dispatch(
+        ReactionAdded(subject_type="Post", subject_id=1, author_id=author.id, actor_id=other.id, reaction="r3")
+    )
     assert sorted(await BadgeAward.filter(user_id=author.id).values_list("badge_id", flat=True)) == sorted(
-        [first_post.id, hundred.id])
+        [first_post.id, hundred.id]
+    )
     with pytest.raises(Invalid):
-        await badges.create_badge(admin, name="No threshold", tier=BadgeTier.BRONZE,
-                                  criterion=BadgeCriterion.POSTS, threshold=0, settings=app_settings)
+        await badges.create_badge(
+            admin,
+            name="No threshold",
+            tier=BadgeTier.BRONZE,
+            criterion=BadgeCriterion.POSTS,
+            threshold=0,
+            settings=app_settings,
+        )
 
 
 async def test_badges_by_hand_once_per_member_and_only_by_staff(app_settings, factory):
@@ -147,7 +175,9 @@ async def test_titles_are_granted_or_reached_by_points_and_picked_by_the_member(
     await points.grant(admin, member.id, 100, "Levelling", settings=settings)
     await titles.select_title(member, regular.id, settings=settings)
     assert [t.name if t else None for t in await titles.load_displayed_titles([member.id, admin.id])] == [
-        "Regular", None]
+        "Regular",
+        None,
+    ]
     mentor = await titles.create_title(admin, "Mentor 导师", settings=settings)
     with pytest.raises(Forbidden):
         await titles.create_title(member, "Self-made", settings=settings)

@@ -36,8 +36,9 @@ async def test_fifty_concurrent_redemptions_of_the_last_items_never_oversell(app
     admin = await factory.user(role="ADMIN")
     reward = await _reward(admin, app_settings, stock=5)
     members = [await _funded(factory, admin, app_settings, 10) for _ in range(50)]
-    results = await asyncio.gather(*[rewards.redeem(m, reward.id, settings=app_settings) for m in members],
-                                   return_exceptions=True)
+    results = await asyncio.gather(
+        *[rewards.redeem(m, reward.id, settings=app_settings) for m in members], return_exceptions=True
+    )
     won, _ = await _outcome(results)
     assert won == 5
     assert (await Reward.get(id=reward.id)).stock == 0
@@ -52,8 +53,9 @@ async def test_fifty_concurrent_redemptions_by_one_member_never_overdraw(app_set
     admin = await factory.user(role="ADMIN")
     reward = await _reward(admin, app_settings, stock=100, cost=10)
     member = await _funded(factory, admin, app_settings, 35)
-    results = await asyncio.gather(*[rewards.redeem(member, reward.id, settings=app_settings) for _ in range(50)],
-                                   return_exceptions=True)
+    results = await asyncio.gather(
+        *[rewards.redeem(member, reward.id, settings=app_settings) for _ in range(50)], return_exceptions=True
+    )
     won, failures = await _outcome(results)
     assert won == 3
     assert all(f.code.value == "QUOTA_EXCEEDED" for f in failures)
@@ -65,8 +67,9 @@ async def test_per_member_limit_holds_under_concurrency(app_settings, factory):
     admin = await factory.user(role="ADMIN")
     reward = await _reward(admin, app_settings, stock=50, per_member_limit=2)
     member = await _funded(factory, admin, app_settings, 100)
-    results = await asyncio.gather(*[rewards.redeem(member, reward.id, settings=app_settings) for _ in range(10)],
-                                   return_exceptions=True)
+    results = await asyncio.gather(
+        *[rewards.redeem(member, reward.id, settings=app_settings) for _ in range(10)], return_exceptions=True
+    )
     assert (await _outcome(results))[0] == 2
     assert await points.balance(member.id) == 80
 

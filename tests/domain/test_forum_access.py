@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 
 import pytest
 
 from api.domain.forum.access import (
-    SpaceIndex, can_read_post_body, can_start_topic, can_view_post, can_view_space, can_view_topic,
+    SpaceIndex,
+    can_read_post_body,
+    can_start_topic,
+    can_view_post,
+    can_view_space,
+    can_view_topic,
 )
 from api.models.accounts import Role, User, Visibility
 from api.models.forum import Post, PostingPolicy, Space, Topic
@@ -21,10 +26,22 @@ MOD = User(id=2, role=Role.MODERATOR)
 ADMIN = User(id=3, role=Role.ADMIN)
 
 
-def space(id: int, visibility: Visibility, roles: list[str] | None = None, parent: int | None = None,
-          policy: PostingPolicy = PostingPolicy.ANYONE) -> Space:
-    return Space(id=id, name=f"s{id}", slug=f"s{id}", visibility=visibility, allowed_roles=roles or [],
-                 parent_id=parent, posting_policy=policy)
+def space(
+    id: int,
+    visibility: Visibility,
+    roles: list[str] | None = None,
+    parent: int | None = None,
+    policy: PostingPolicy = PostingPolicy.ANYONE,
+) -> Space:
+    return Space(
+        id=id,
+        name=f"s{id}",
+        slug=f"s{id}",
+        visibility=visibility,
+        allowed_roles=roles or [],
+        parent_id=parent,
+        posting_policy=policy,
+    )
 
 
 def test_space_visibility_by_level_and_role():
@@ -67,8 +84,7 @@ def test_posts_keep_their_place_but_not_their_body():
     index = SpaceIndex([space(1, Visibility.PUBLIC)])
     topic = Topic(id=1, space_id=1, author_id=1, held=False, hidden=False, deleted_at=None)
     other = User(id=9, role=Role.MEMBER)
-    deleted = Post(id=1, topic_id=1, author_id=1, held=False, hidden=False,
-                   deleted_at=datetime.now(UTC))
+    deleted = Post(id=1, topic_id=1, author_id=1, held=False, hidden=False, deleted_at=datetime.now(UTC))
     hidden = Post(id=2, topic_id=1, author_id=1, held=False, hidden=True, deleted_at=None)
     held = Post(id=3, topic_id=1, author_id=1, held=True, hidden=False, deleted_at=None)
     assert can_view_post(other, deleted, topic, index) and not can_read_post_body(other, deleted)

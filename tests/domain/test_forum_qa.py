@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, UTC
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -40,7 +40,9 @@ async def test_votes_move_score_and_reputation_through_the_ledger(factory, quest
     await qa.vote(voter, "Post", answer.id, 0, settings=app_settings)  # withdrawn: reversed, not deleted
     assert await qa.reputation_of(answerer.id) == 0
     assert [e.reason for e in await ReputationEvent.filter(user_id=answerer.id).order_by("id")] == [
-        "answer_upvoted", "answer_upvoted_undone"]
+        "answer_upvoted",
+        "answer_upvoted_undone",
+    ]
     assert (await Post.get(id=answer.id)).score == 0
 
 
@@ -169,14 +171,16 @@ async def test_concurrent_replies_and_votes_keep_counters_exact(factory, questio
     from api.errors import Conflict
 
     members = [await factory.user() for _ in range(8)]
-    replies = await asyncio.gather(*(make_post(m, question, app_settings, body=f"answer {i}")
-                                     for i, m in enumerate(members)))
+    replies = await asyncio.gather(
+        *(make_post(m, question, app_settings, body=f"answer {i}") for i, m in enumerate(members))
+    )
     assert sorted(p.position for p in replies) == list(range(1, 9))
     topic = await Topic.get(id=question.id)
     assert (topic.reply_count, topic.last_position) == (8, 8)
     voter = members[0]
-    outcomes = await asyncio.gather(*(qa.vote(voter, "Post", replies[1].id, 1, settings=app_settings) for _ in range(5)),
-                                    return_exceptions=True)
+    outcomes = await asyncio.gather(
+        *(qa.vote(voter, "Post", replies[1].id, 1, settings=app_settings) for _ in range(5)), return_exceptions=True
+    )
     assert all(not isinstance(o, Exception) or isinstance(o, Conflict) for o in outcomes), outcomes
     assert await Vote.filter(user_id=voter.id).count() == 1
     assert (await Post.get(id=replies[1].id)).score == 1

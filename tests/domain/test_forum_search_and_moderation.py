@@ -7,9 +7,9 @@ import uuid
 import meilisearch
 
 from api.domain.content import get
+from api.domain.forum.search import effective_visibility, load_posts, load_topics
 from api.models.accounts import Role, Visibility
 from api.models.forum import Post, Topic, TopicKind
-from api.domain.forum.search import effective_visibility, load_posts, load_topics
 from search.registry import kinds
 from tests.domain.forum_helpers import make_post, make_space, make_topic
 
@@ -20,8 +20,15 @@ async def test_documents_carry_text_tags_and_effective_visibility(factory, app_s
     staff = await make_space(admin, "Staff", visibility=Visibility.PRIVATE, roles=[Role.MODERATOR, Role.MEMBER])
     inner = await make_space(admin, "Inner", visibility=Visibility.PRIVATE, roles=[Role.MODERATOR], parent=staff)
     public = await make_space(admin, "Public")
-    topic = await make_topic(author, public, app_settings, title="Tea **time**", body="Green *tea* 绿茶",
-                             tags=["Tea"], kind=TopicKind.QUESTION)
+    topic = await make_topic(
+        author,
+        public,
+        app_settings,
+        title="Tea **time**",
+        body="Green *tea* 绿茶",
+        tags=["Tea"],
+        kind=TopicKind.QUESTION,
+    )
     post = await make_post(author, topic, app_settings, body="Use **80°C** water")
     [doc] = await load_topics([topic.id])
     assert doc["id"] == topic.id and doc["kind"] == "topic" and doc["body"] == "Green tea 绿茶"
@@ -58,8 +65,7 @@ async def test_index_settings_are_accepted_and_visibility_filters(factory, app_s
     try:
         task = client.wait_for_task(index.update_settings(settings).task_uid, timeout_in_ms=20_000)
         assert task.status == "succeeded", task.error
-        task = client.wait_for_task(index.add_documents(await load_topics([a.id, b.id])).task_uid,
-                                    timeout_in_ms=20_000)
+        task = client.wait_for_task(index.add_documents(await load_topics([a.id, b.id])).task_uid, timeout_in_ms=20_000)
         assert task.status == "succeeded", task.error
         hits = index.search("kettle", {"filter": "visibility = PUBLIC"})["hits"]
         assert [h["id"] for h in hits] == [a.id]

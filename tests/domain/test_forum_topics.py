@@ -9,7 +9,14 @@ from api.domain.forum import posts, reading, topics
 from api.errors import ErrorCode, Forbidden, Invalid, NotFound, ValidationErrors
 from api.models.accounts import Role, Visibility
 from api.models.forum import (
-    Post, PostingPolicy, PostRevision, SubscriptionLevel, Tag, Topic, TopicRevision, TopicTag,
+    Post,
+    PostingPolicy,
+    PostRevision,
+    SubscriptionLevel,
+    Tag,
+    Topic,
+    TopicRevision,
+    TopicTag,
 )
 from api.models.notifications import Notification
 from api.models.search import SearchOutbox
@@ -25,9 +32,16 @@ async def test_topic_validation_reports_each_bad_field(factory, admin, app_setti
     space = await make_space(admin)
     member = await factory.user()
     with pytest.raises(ValidationErrors) as caught:
-        await topics.create_topic(member, topics.TopicInput(
-            space_id=space.id, title=" ", body="x" * (app_settings.max_body_length + 1),
-            tags=[f"t{i}" for i in range(app_settings.forum_max_tags + 1)]), settings=app_settings)
+        await topics.create_topic(
+            member,
+            topics.TopicInput(
+                space_id=space.id,
+                title=" ",
+                body="x" * (app_settings.max_body_length + 1),
+                tags=[f"t{i}" for i in range(app_settings.forum_max_tags + 1)],
+            ),
+            settings=app_settings,
+        )
     assert {e.field for e in caught.value.errors} == {"title", "body", "tags"}
     with pytest.raises(Invalid) as one:
         await make_topic(member, space, app_settings, title="t" * (app_settings.max_title_length + 1))
@@ -67,9 +81,12 @@ async def test_edit_keeps_history_and_needs_the_right(factory, admin, app_settin
     author, other = await factory.user(), await factory.user()
     topic = await make_topic(author, space, app_settings, title="Old title", body="old body")
     with pytest.raises(Forbidden):
-        await topics.edit_topic(other, topics.TopicChangesInput(topic_id=topic.id, body="vandal"), settings=app_settings)
-    await topics.edit_topic(author, topics.TopicChangesInput(topic_id=topic.id, title="New title", body="**new**"),
-                            settings=app_settings)
+        await topics.edit_topic(
+            other, topics.TopicChangesInput(topic_id=topic.id, body="vandal"), settings=app_settings
+        )
+    await topics.edit_topic(
+        author, topics.TopicChangesInput(topic_id=topic.id, title="New title", body="**new**"), settings=app_settings
+    )
     topic = await Topic.get(id=topic.id)
     assert (topic.title, topic.body, topic.body_html) == ("New title", "**new**", "<p><strong>new</strong></p>\n")
     revision = await TopicRevision.get(topic_id=topic.id)
@@ -90,7 +107,9 @@ async def test_reputation_lets_members_edit_others_posts(factory, admin, app_set
     author, trusted = await factory.user(), await factory.user()
     topic = await make_topic(author, space, app_settings)
     await ReputationEvent.create(user_id=trusted.id, amount=app_settings.reputation_to_edit_others, reason="test")
-    await topics.edit_topic(trusted, topics.TopicChangesInput(topic_id=topic.id, body="fixed typo"), settings=app_settings)
+    await topics.edit_topic(
+        trusted, topics.TopicChangesInput(topic_id=topic.id, body="fixed typo"), settings=app_settings
+    )
     assert (await Topic.get(id=topic.id)).body == "fixed typo"
 
 
@@ -134,9 +153,12 @@ async def test_markdown_is_sanitized_and_mentions_notify_only_those_who_can_see(
     outsider = await factory.user("outsider")
     insider = await factory.user("insider", role="MODERATOR")
     staff = await make_space(admin, "Staff", visibility=Visibility.PRIVATE, roles=[Role.MODERATOR])
-    topic = await make_topic(member, staff, app_settings,
-                             body="Hi @insider and @outsider <script>alert(1)</script> [x](javascript:alert(1)) "
-                                  "[site](https://example.org)")
+    topic = await make_topic(
+        member,
+        staff,
+        app_settings,
+        body="Hi @insider and @outsider <script>alert(1)</script> [x](javascript:alert(1)) [site](https://example.org)",
+    )
     assert "<script>" not in topic.body_html and 'href="javascript' not in topic.body_html
     assert 'rel="nofollow ugc noopener"' in topic.body_html
     assert '<a class="mention" href="/members/insider"' in topic.body_html
@@ -148,7 +170,11 @@ async def test_markdown_is_sanitized_and_mentions_notify_only_those_who_can_see(
 async def test_reply_notifications_follow_watch_and_mute(factory, admin, app_settings):
     space = await make_space(admin)
     author, replier, watcher, muter = (
-        await factory.user(), await factory.user(), await factory.user(), await factory.user())
+        await factory.user(),
+        await factory.user(),
+        await factory.user(),
+        await factory.user(),
+    )
     topic = await make_topic(author, space, app_settings)
     await reading.set_subscription(watcher, topic.id, SubscriptionLevel.WATCH)
     first = await make_post(muter, topic, app_settings)
@@ -180,8 +206,9 @@ async def test_pre_moderation_holds_content_until_published(factory, admin, app_
         seen.append(event.fields())
 
     monkeypatch.setitem(registry()._deciders, ScreenText, decider(ScreenText, hold_everything))
-    monkeypatch.setitem(registry()._handlers, ContentHeld,
-                        (*registry().handlers_of(ContentHeld), Handler(ContentHeld, record)))
+    monkeypatch.setitem(
+        registry()._handlers, ContentHeld, (*registry().handlers_of(ContentHeld), Handler(ContentHeld, record))
+    )
     topic = await make_topic(author, space, app_settings)
     assert topic.held and seen[-1]["content_type"] == "Topic"
     with pytest.raises(NotFound):
@@ -233,7 +260,8 @@ async def test_read_state_moves_forward_and_counts_unread(factory, admin, app_se
 
 async def test_spaces_nest_one_level_and_only_admins_manage_them(factory, admin):
     from api.domain.forum import spaces
-    from api.errors import Conflict, Forbidden as Refused
+    from api.errors import Conflict
+    from api.errors import Forbidden as Refused
     from api.models.forum import Space
 
     parent = await make_space(admin, "Parent")

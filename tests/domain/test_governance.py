@@ -12,7 +12,14 @@ from api.domain.governance.tally import TallyResult
 from api.errors import Conflict, DomainError, ErrorCode, Forbidden, NotFound, Sanctioned
 from api.models.accounts import CommitteeMembership, CommitteeRole, Sanction, SanctionKind, Visibility
 from api.models.governance import (
-    AppendOnly, AuditAction, Ballot, EligibleVoter, Outcome, Proposal, ProposalStatus, VoteAuditEntry,
+    AppendOnly,
+    AuditAction,
+    Ballot,
+    EligibleVoter,
+    Outcome,
+    Proposal,
+    ProposalStatus,
+    VoteAuditEntry,
     VotingMethod,
 )
 from api.models.moderation import Announcement
@@ -32,7 +39,8 @@ async def test_committee_membership_keeps_history(factory, app_settings):
     await committees.remove_member(admin, committee.id, member.id)
     stints = await CommitteeMembership.filter(committee_id=committee.id, user_id=member.id).order_by("id")
     assert [(s.role, s.left_at is not None) for s in stints] == [
-        (CommitteeRole.MEMBER, True), (CommitteeRole.CHAIR, True)
+        (CommitteeRole.MEMBER, True),
+        (CommitteeRole.CHAIR, True),
     ]
     assert stints[1].id == promoted.id
     with pytest.raises(NotFound):
@@ -48,23 +56,34 @@ async def test_only_admins_create_committees_with_unique_names(factory, app_sett
     with pytest.raises(Conflict):
         await committees.create_committee(admin, " Council ", "", Visibility.PUBLIC, settings=app_settings)
     with pytest.raises(DomainError) as error:
-        await committees.create_committee(admin, "", "x" * (app_settings.max_body_length + 1),
-                                          Visibility.PUBLIC, settings=app_settings)
+        await committees.create_committee(
+            admin, "", "x" * (app_settings.max_body_length + 1), Visibility.PUBLIC, settings=app_settings
+        )
     assert {e.field for e in error.value.errors} == {"name", "description"}
 
 
 async def test_drafts_are_editable_until_opened_and_the_rules_freeze(factory, app_settings):
     admin, chair, people, committee = await committee_with(factory, app_settings, members=2)
     draft = await proposals.create_proposal(
-        people[0], committee.id, proposals.ProposalInput(title="Pick a venue", method=VotingMethod.SINGLE_CHOICE,
-                                                        options=["Hall", "Park"]), settings=app_settings)
+        people[0],
+        committee.id,
+        proposals.ProposalInput(title="Pick a venue", method=VotingMethod.SINGLE_CHOICE, options=["Hall", "Park"]),
+        settings=app_settings,
+    )
     with pytest.raises(DomainError) as error:
-        await proposals.update_proposal(people[0], draft.id, proposals.ProposalInput(
-            title=" ", options=["Hall", "hall"], quorum_percent=101), settings=app_settings)
+        await proposals.update_proposal(
+            people[0],
+            draft.id,
+            proposals.ProposalInput(title=" ", options=["Hall", "hall"], quorum_percent=101),
+            settings=app_settings,
+        )
     assert {e.field for e in error.value.errors} == {"title", "options", "quorumPercent"}
     updated = await proposals.update_proposal(
-        people[0], draft.id, proposals.ProposalInput(options=["Hall", "Park", "Beach"], quorum_percent=0),
-        settings=app_settings)
+        people[0],
+        draft.id,
+        proposals.ProposalInput(options=["Hall", "Park", "Beach"], quorum_percent=0),
+        settings=app_settings,
+    )
     assert updated.options == ["Hall", "Park", "Beach"]
     with pytest.raises(Forbidden):  # a member who is neither author nor chair
         await proposals.open_proposal(people[1], draft.id, settings=app_settings)
@@ -75,8 +94,9 @@ async def test_drafts_are_editable_until_opened_and_the_rules_freeze(factory, ap
     notified = await Notification.filter(kind="governance.proposal_opened").values_list("user_id", flat=True)
     assert sorted(notified) == sorted(p.id for p in people)  # every voter but the chair who opened it
     with pytest.raises(Conflict) as locked:
-        await proposals.update_proposal(people[0], draft.id, proposals.ProposalInput(quorum_percent=90),
-                                        settings=app_settings)
+        await proposals.update_proposal(
+            people[0], draft.id, proposals.ProposalInput(quorum_percent=90), settings=app_settings
+        )
     assert locked.value.code is ErrorCode.LOCKED
     assert (await Proposal.get(id=draft.id)).quorum_percent == 0
 
@@ -95,7 +115,9 @@ async def test_cast_change_retract_with_audit_and_one_ballot(factory, app_settin
         await ballots.retract_vote(voter, proposal.id, settings=app_settings)
     audit = await VoteAuditEntry.filter(proposal_id=proposal.id).order_by("id")
     assert [(a.action, a.choices) for a in audit] == [
-        (AuditAction.CAST, ["YES"]), (AuditAction.CHANGE, ["NO"]), (AuditAction.RETRACT, None)
+        (AuditAction.CAST, ["YES"]),
+        (AuditAction.CHANGE, ["NO"]),
+        (AuditAction.RETRACT, None),
     ]
 
 
@@ -131,7 +153,9 @@ async def _nothing_written(proposal_id: int) -> None:
 
 async def test_refusals_write_nothing(factory, app_settings):
     admin, chair, people, committee = await committee_with(factory, app_settings, members=2)
-    draft = await proposals.create_proposal(chair, committee.id, proposals.ProposalInput(title="Draft"), settings=app_settings)
+    draft = await proposals.create_proposal(
+        chair, committee.id, proposals.ProposalInput(title="Draft"), settings=app_settings
+    )
     with pytest.raises(DomainError) as error:
         await ballots.cast_vote(people[0], draft.id, ["YES"], settings=app_settings)
     assert error.value.code is ErrorCode.CLOSED and "draft" in error.value.message
@@ -189,8 +213,9 @@ async def test_private_committee_proposals_are_hidden_from_outsiders(factory, ap
 
 
 async def test_members_who_left_after_opening_keep_their_vote(factory, app_settings):
-    admin, chair, people, committee = await committee_with(factory, app_settings, members=1,
-                                                           visibility=Visibility.PRIVATE)
+    admin, chair, people, committee = await committee_with(
+        factory, app_settings, members=1, visibility=Visibility.PRIVATE
+    )
     proposal = await open_proposal(chair, committee, settings=app_settings)
     await committees.remove_member(admin, committee.id, people[0].id)
     await ballots.cast_vote(people[0], proposal.id, ["YES"], settings=app_settings)
@@ -222,8 +247,11 @@ async def test_closing_races_close_once_and_publish_once(factory, app_settings):
     for person in people[:2]:
         await ballots.cast_vote(person, proposal.id, ["YES"], settings=app_settings)
     await make_overdue(proposal)
-    results = await asyncio.gather(*[closing.close_if_due(proposal.id, settings=app_settings) for _ in range(4)],
-                                   closing.close_due(app_settings), closing.close_due(app_settings))
+    results = await asyncio.gather(
+        *[closing.close_if_due(proposal.id, settings=app_settings) for _ in range(4)],
+        closing.close_due(app_settings),
+        closing.close_due(app_settings),
+    )
     assert sum(1 for r in results[:4] if r) + sum(1 for r in results[4:] if r) >= 1
     assert sum(1 for r in results[:4] if r) <= 1
     closed = await Proposal.get(id=proposal.id)
@@ -237,8 +265,7 @@ async def test_closing_races_close_once_and_publish_once(factory, app_settings):
 
 
 async def test_private_committee_outcome_goes_to_the_committee(factory, app_settings):
-    _, chair, people, committee = await committee_with(factory, app_settings, members=2,
-                                                        visibility=Visibility.MEMBERS)
+    _, chair, people, committee = await committee_with(factory, app_settings, members=2, visibility=Visibility.MEMBERS)
     proposal = await open_proposal(chair, committee, settings=app_settings, quorum_percent=100)
     await ballots.cast_vote(people[0], proposal.id, ["YES"], settings=app_settings)
     closed = await closing.close_early(chair, proposal.id, settings=app_settings)
@@ -264,7 +291,9 @@ async def test_withdrawn_proposals_are_never_tallied(factory, app_settings):
 
 async def test_open_needs_a_future_close_within_the_limit(factory, app_settings):
     _, chair, _, committee = await committee_with(factory, app_settings, members=1)
-    draft = await proposals.create_proposal(chair, committee.id, proposals.ProposalInput(title="T"), settings=app_settings)
+    draft = await proposals.create_proposal(
+        chair, committee.id, proposals.ProposalInput(title="T"), settings=app_settings
+    )
     with pytest.raises(DomainError) as error:
         await proposals.open_proposal(chair, draft.id, settings=app_settings, closes_at=now() - timedelta(minutes=1))
     assert error.value.field == "closesAt"
@@ -278,8 +307,16 @@ async def test_oversized_text_is_refused(factory, app_settings):
     _, chair, _, committee = await committee_with(factory, app_settings, members=1)
     too_long = "x" * (app_settings.max_title_length + 1)
     with pytest.raises(DomainError) as error:
-        await proposals.create_proposal(chair, committee.id, proposals.ProposalInput(
-            title=too_long, body="y" * (app_settings.max_body_length + 1), method=VotingMethod.APPROVAL,
-            options=["A", "z" * (app_settings.governance_max_option_length + 1)]), settings=app_settings)
+        await proposals.create_proposal(
+            chair,
+            committee.id,
+            proposals.ProposalInput(
+                title=too_long,
+                body="y" * (app_settings.max_body_length + 1),
+                method=VotingMethod.APPROVAL,
+                options=["A", "z" * (app_settings.governance_max_option_length + 1)],
+            ),
+            settings=app_settings,
+        )
     assert {e.field for e in error.value.errors} == {"title", "body", "options"}
     assert await Proposal.all().count() == 0

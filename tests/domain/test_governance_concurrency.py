@@ -18,19 +18,31 @@ VOTERS = 200
 
 async def test_concurrent_casts_and_changes_end_as_one_ballot_each(factory, app_settings):
     _, chair, _, committee = await committee_with(factory, app_settings, members=0)
-    await User.bulk_create([
-        User(username=f"v{i}", username_key=f"v{i}", email=f"v{i}@example.org", password_hash="x",
-             display_name=f"V{i}") for i in range(VOTERS)
-    ])
+    await User.bulk_create(
+        [
+            User(
+                username=f"v{i}",
+                username_key=f"v{i}",
+                email=f"v{i}@example.org",
+                password_hash="x",
+                display_name=f"V{i}",
+            )
+            for i in range(VOTERS)
+        ]
+    )
     voters = list(await User.filter(username__startswith="v").order_by("id"))
-    await CommitteeMembership.bulk_create([
-        CommitteeMembership(committee_id=committee.id, user_id=v.id, role=CommitteeRole.MEMBER, joined_at=now())
-        for v in voters
-    ])
+    await CommitteeMembership.bulk_create(
+        [
+            CommitteeMembership(committee_id=committee.id, user_id=v.id, role=CommitteeRole.MEMBER, joined_at=now())
+            for v in voters
+        ]
+    )
     draft = await proposals.create_proposal(
-        chair, committee.id,
-        proposals.ProposalInput(title="Colour", method=VotingMethod.RANKED_CHOICE,
-                               options=["Red", "Green", "Blue"], quorum_percent=50),
+        chair,
+        committee.id,
+        proposals.ProposalInput(
+            title="Colour", method=VotingMethod.RANKED_CHOICE, options=["Red", "Green", "Blue"], quorum_percent=50
+        ),
         settings=app_settings,
     )
     proposal = await proposals.open_proposal(chair, draft.id, settings=app_settings)
@@ -73,24 +85,39 @@ async def test_ballots_racing_the_close_are_either_counted_or_refused(factory, a
     from api.errors import DomainError, ErrorCode
 
     _, chair, _, committee = await committee_with(factory, app_settings, members=0)
-    await User.bulk_create([
-        User(username=f"r{i}", username_key=f"r{i}", email=f"r{i}@example.org", password_hash="x",
-             display_name=f"R{i}") for i in range(80)
-    ])
+    await User.bulk_create(
+        [
+            User(
+                username=f"r{i}",
+                username_key=f"r{i}",
+                email=f"r{i}@example.org",
+                password_hash="x",
+                display_name=f"R{i}",
+            )
+            for i in range(80)
+        ]
+    )
     voters = list(await User.filter(username__startswith="r").order_by("id"))
-    await CommitteeMembership.bulk_create([
-        CommitteeMembership(committee_id=committee.id, user_id=v.id, role=CommitteeRole.MEMBER, joined_at=now())
-        for v in voters
-    ])
-    draft = await proposals.create_proposal(chair, committee.id, proposals.ProposalInput(title="Race"), settings=app_settings)
+    await CommitteeMembership.bulk_create(
+        [
+            CommitteeMembership(committee_id=committee.id, user_id=v.id, role=CommitteeRole.MEMBER, joined_at=now())
+            for v in voters
+        ]
+    )
+    draft = await proposals.create_proposal(
+        chair, committee.id, proposals.ProposalInput(title="Race"), settings=app_settings
+    )
     proposal = await proposals.open_proposal(chair, draft.id, settings=app_settings)
 
     async def close_soon():
         await asyncio.sleep(0.02)
         return await closing.close_early(chair, proposal.id, settings=app_settings)
 
-    outcomes = await asyncio.gather(*[ballots.cast_vote(v, proposal.id, ["YES"], settings=app_settings) for v in voters],
-                                    close_soon(), return_exceptions=True)
+    outcomes = await asyncio.gather(
+        *[ballots.cast_vote(v, proposal.id, ["YES"], settings=app_settings) for v in voters],
+        close_soon(),
+        return_exceptions=True,
+    )
     cast = [o for o in outcomes[:-1] if isinstance(o, Ballot)]
     refused = [o for o in outcomes[:-1] if isinstance(o, DomainError)]
     assert len(cast) + len(refused) == len(voters)

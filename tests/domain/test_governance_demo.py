@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from api.demo import accounts as accounts_demo
 from api.demo import governance as governance_demo
+from api.models.forum import Post
 from api.models.governance import (
-    AnonymousSurveyResponse, Electorate, Poll, PollVote, Proposal, ProposalRevision, ProposalStatus, Survey,
+    AnonymousSurveyResponse,
+    Electorate,
+    Poll,
+    PollVote,
+    Proposal,
+    ProposalRevision,
+    ProposalStatus,
+    Survey,
     SurveyResponse,
 )
-from api.models.forum import Post
 from api.models.moderation import Announcement
 
 

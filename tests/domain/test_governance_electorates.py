@@ -10,36 +10,49 @@ import collections
 import pytest
 
 from api.domain.governance import ballots, closing, proposals
+from api.domain.governance.tally import TallyResult
 from api.errors import DomainError, Forbidden
 from api.models.accounts import Role, Sanction, SanctionKind, User, UserStatus
 from api.models.governance import (
-    AuditAction, Ballot, EligibleVoter, Electorate, Proposal, VoteAuditEntry,
+    AuditAction,
+    Ballot,
+    Electorate,
+    EligibleVoter,
+    Proposal,
+    VoteAuditEntry,
 )
-from api.domain.governance.tally import TallyResult
 from tests.domain.governance_helpers import committee_with, make_overdue
 
 VOTERS = 200
 
 
 async def _draft(chair, committee, settings, **fields):
-    return await proposals.create_proposal(chair, committee.id, proposals.ProposalInput(
-        title="Community vote", **fields), settings=settings)
+    return await proposals.create_proposal(
+        chair, committee.id, proposals.ProposalInput(title="Community vote", **fields), settings=settings
+    )
 
 
 async def test_a_community_wide_secret_vote_of_200_concurrent_members(factory, app_settings):
     admin, chair, _, committee = await committee_with(factory, app_settings, members=0)
-    await User.bulk_create([
-        User(username=f"cv{i}", username_key=f"cv{i}", email=f"cv{i}@example.org", password_hash="x",
-             display_name=f"M{i}") for i in range(VOTERS + 2)
-    ])
+    await User.bulk_create(
+        [
+            User(
+                username=f"cv{i}",
+                username_key=f"cv{i}",
+                email=f"cv{i}@example.org",
+                password_hash="x",
+                display_name=f"M{i}",
+            )
+            for i in range(VOTERS + 2)
+        ]
+    )
     members = list(await User.filter(username__startswith="cv").order_by("id"))
     banned, gone = members[-2], members[-1]
     voters = members[:VOTERS]
     await Sanction.create(user_id=banned.id, kind=SanctionKind.BAN)
     await User.filter(id=gone.id).update(status=UserStatus.INACTIVE)
 
-    draft = await _draft(chair, committee, app_settings, electorate=Electorate.MEMBERS, secret=True,
-                         quorum_percent=10)
+    draft = await _draft(chair, committee, app_settings, electorate=Electorate.MEMBERS, secret=True, quorum_percent=10)
     proposal = await proposals.open_proposal(chair, draft.id, settings=app_settings)
     electorate = {admin.id, chair.id, *(v.id for v in voters)}  # nobody sits on the committee but the chair
     assert proposal.eligible_count == len(electorate)
@@ -53,8 +66,9 @@ async def test_a_community_wide_secret_vote_of_200_concurrent_members(factory, a
 
     async def vote(index, voter):
         choice = ["YES"] if index % 3 else ["NO"]
-        await asyncio.gather(*[ballots.cast_vote(voter, proposal.id, choice, settings=app_settings)
-                               for _ in range(2)])  # a double submit
+        await asyncio.gather(
+            *[ballots.cast_vote(voter, proposal.id, choice, settings=app_settings) for _ in range(2)]
+        )  # a double submit
 
     await asyncio.gather(*[vote(i, v) for i, v in enumerate(voters)])
     voter_ids = await Ballot.filter(proposal_id=proposal.id).values_list("voter_id", flat=True)
@@ -79,26 +93,47 @@ async def test_role_and_trust_level_electorates(factory, app_settings):
     await User.filter(id=trusted.id).update(trust_level=3)
     await User.filter(id=chair.id).update(trust_level=2)
 
-    staff_vote = await proposals.open_proposal(chair, (await _draft(
-        chair, committee, app_settings, electorate=Electorate.ROLES,
-        electorate_roles=[Role.MODERATOR, Role.ADMIN])).id, settings=app_settings)
+    staff_vote = await proposals.open_proposal(
+        chair,
+        (
+            await _draft(
+                chair,
+                committee,
+                app_settings,
+                electorate=Electorate.ROLES,
+                electorate_roles=[Role.MODERATOR, Role.ADMIN],
+            )
+        ).id,
+        settings=app_settings,
+    )
     assert set(await EligibleVoter.filter(proposal_id=staff_vote.id).values_list("user_id", flat=True)) == {
-        admin.id, mod.id}
+        admin.id,
+        mod.id,
+    }
     await ballots.cast_vote(mod, staff_vote.id, ["YES"], settings=app_settings)
     with pytest.raises(Forbidden):  # a committee member outside the electorate
         await ballots.cast_vote(people[0], staff_vote.id, ["YES"], settings=app_settings)
 
-    trusted_vote = await proposals.open_proposal(chair, (await _draft(
-        chair, committee, app_settings, electorate=Electorate.TRUST_LEVEL, electorate_min_trust_level=2)).id,
-        settings=app_settings)
+    trusted_vote = await proposals.open_proposal(
+        chair,
+        (
+            await _draft(
+                chair, committee, app_settings, electorate=Electorate.TRUST_LEVEL, electorate_min_trust_level=2
+            )
+        ).id,
+        settings=app_settings,
+    )
     assert set(await EligibleVoter.filter(proposal_id=trusted_vote.id).values_list("user_id", flat=True)) == {
-        trusted.id, chair.id}
+        trusted.id,
+        chair.id,
+    }
     with pytest.raises(Forbidden):
         await ballots.cast_vote(newcomer, trusted_vote.id, ["YES"], settings=app_settings)
 
     # The committee stays the default electorate.
-    committee_vote = await proposals.open_proposal(chair, (await _draft(chair, committee, app_settings)).id,
-                                                   settings=app_settings)
+    committee_vote = await proposals.open_proposal(
+        chair, (await _draft(chair, committee, app_settings)).id, settings=app_settings
+    )
     assert committee_vote.electorate == Electorate.COMMITTEE and committee_vote.eligible_count == 3
 
 
@@ -110,10 +145,12 @@ async def test_electorates_are_validated_and_frozen_with_the_draft(factory, app_
     with pytest.raises(DomainError):
         await _draft(chair, committee, app_settings, electorate=Electorate.TRUST_LEVEL, electorate_min_trust_level=7)
     draft = await _draft(chair, committee, app_settings)
-    changed = await proposals.update_proposal(chair, draft.id, proposals.ProposalInput(
-        electorate=Electorate.MEMBERS), settings=app_settings)
+    changed = await proposals.update_proposal(
+        chair, draft.id, proposals.ProposalInput(electorate=Electorate.MEMBERS), settings=app_settings
+    )
     assert changed.electorate == Electorate.MEMBERS
     await proposals.open_proposal(chair, draft.id, settings=app_settings)
     with pytest.raises(DomainError):  # frozen once open
-        await proposals.update_proposal(chair, draft.id, proposals.ProposalInput(
-            electorate=Electorate.COMMITTEE), settings=app_settings)
+        await proposals.update_proposal(
+            chair, draft.id, proposals.ProposalInput(electorate=Electorate.COMMITTEE), settings=app_settings
+        )

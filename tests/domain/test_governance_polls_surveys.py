@@ -10,10 +10,10 @@ from datetime import timedelta
 import pytest
 
 from api.domain.governance import closing, polls, surveys
-from api.policy import can_view
 from api.errors import Conflict, DomainError, ErrorCode, Forbidden, Sanctioned
 from api.models.accounts import Sanction, SanctionKind
 from api.models.governance import Poll, PollResults, PollStatus, PollVote, QuestionKind, Survey, SurveyResponse
+from api.policy import can_view
 from api.timeutil import now
 
 
@@ -28,11 +28,20 @@ async def test_poll_votes_change_and_respect_max_choices(factory, app_settings):
     author, voter = await factory.user(), await factory.user()
     topic = await topic_of(author)
     with pytest.raises(Forbidden):  # only the topic's author (or staff) attaches polls to it
-        await polls.create_poll(voter, polls.PollInput(question="Q", options=["A", "B"], topic_id=topic.id),
-                                settings=app_settings)
-    poll = await polls.create_poll(author, polls.PollInput(
-        question="Which days?", options=["Mon", "Tue", "Wed"], multiple=True, max_choices=2, topic_id=topic.id,
-    ), settings=app_settings)
+        await polls.create_poll(
+            voter, polls.PollInput(question="Q", options=["A", "B"], topic_id=topic.id), settings=app_settings
+        )
+    poll = await polls.create_poll(
+        author,
+        polls.PollInput(
+            question="Which days?",
+            options=["Mon", "Tue", "Wed"],
+            multiple=True,
+            max_choices=2,
+            topic_id=topic.id,
+        ),
+        settings=app_settings,
+    )
     assert poll.topic_id == topic.id and poll.max_choices == 2
     with pytest.raises(DomainError) as error:
         await polls.vote(voter, poll.id, [0, 1, 2])
@@ -50,8 +59,9 @@ async def test_polls_of_private_topics_are_hidden(factory, app_settings):
 
     author = await factory.user(role="ADMIN")
     topic = await topic_of(author, "PRIVATE")
-    poll = await polls.create_poll(author, polls.PollInput(question="Q", options=["A", "B"], topic_id=topic.id),
-                                   settings=app_settings)
+    poll = await polls.create_poll(
+        author, polls.PollInput(question="Q", options=["A", "B"], topic_id=topic.id), settings=app_settings
+    )
     member = await factory.user()
     assert not await can_view(member, poll)
     with pytest.raises(NotFound):
@@ -61,10 +71,17 @@ async def test_polls_of_private_topics_are_hidden(factory, app_settings):
 
 async def test_poll_without_changes_and_closing(factory, app_settings):
     author, voter, other = await factory.user(), await factory.user(), await factory.user()
-    poll = await polls.create_poll(author, polls.PollInput(
-        question="Yes?", options=["Yes", "No"], allow_change=False, results=PollResults.AFTER_CLOSE,
-        closes_at=now() + timedelta(hours=1),
-    ), settings=app_settings)
+    poll = await polls.create_poll(
+        author,
+        polls.PollInput(
+            question="Yes?",
+            options=["Yes", "No"],
+            allow_change=False,
+            results=PollResults.AFTER_CLOSE,
+            closes_at=now() + timedelta(hours=1),
+        ),
+        settings=app_settings,
+    )
     await polls.vote(voter, poll.id, [0])
     with pytest.raises(Conflict):
         await polls.vote(voter, poll.id, [1])
@@ -113,14 +130,22 @@ async def test_survey_responses_results_and_csv(factory, app_settings):
     assert "Question 1 needs an answer" in str(error.value) and "rate from 1 to 5" in str(error.value)
     assert await SurveyResponse.all().count() == 0
 
-    answers = [surveys.AnswerInput(q[1], choices=[0]), surveys.AnswerInput(q[2], choices=[0, 2]),
-               surveys.AnswerInput(q[3], text="=cmd()"), surveys.AnswerInput(q[4], rating=4)]
+    answers = [
+        surveys.AnswerInput(q[1], choices=[0]),
+        surveys.AnswerInput(q[2], choices=[0, 2]),
+        surveys.AnswerInput(q[3], text="=cmd()"),
+        surveys.AnswerInput(q[4], rating=4),
+    ]
     await surveys.submit_response(member, survey.id, answers, settings=app_settings)
     answers[3] = surveys.AnswerInput(q[4], rating=5)
     await surveys.submit_response(member, survey.id, answers, settings=app_settings)  # edited, still one
     other = await factory.user()
-    await surveys.submit_response(other, survey.id, [surveys.AnswerInput(q[1], choices=[1]),
-                                                     surveys.AnswerInput(q[4], rating=2)], settings=app_settings)
+    await surveys.submit_response(
+        other,
+        survey.id,
+        [surveys.AnswerInput(q[1], choices=[1]), surveys.AnswerInput(q[4], rating=2)],
+        settings=app_settings,
+    )
     assert await SurveyResponse.filter(survey_id=survey.id).count() == 2
 
     with pytest.raises(Forbidden):
@@ -145,8 +170,9 @@ async def test_survey_responses_results_and_csv(factory, app_settings):
 async def test_survey_validation(factory, app_settings):
     staff = await factory.user(role="ADMIN")
     with pytest.raises(DomainError) as error:
-        await surveys.create_survey(staff, "", "", [surveys.QuestionInput(QuestionKind.TEXT, "Q", ["x", "y"])],
-                                    settings=app_settings)
+        await surveys.create_survey(
+            staff, "", "", [surveys.QuestionInput(QuestionKind.TEXT, "Q", ["x", "y"])], settings=app_settings
+        )
     assert {e.field for e in error.value.errors} == {"title", "questions"}
     with pytest.raises(DomainError):
         await surveys.create_survey(staff, "T", "", [], settings=app_settings)

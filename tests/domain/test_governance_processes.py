@@ -7,9 +7,9 @@ import os
 import sys
 import textwrap
 
+from api.domain.governance import ballots
 from api.models.governance import Outcome, Proposal, ProposalStatus
 from api.models.moderation import Announcement
-from api.domain.governance import ballots
 from tests.domain.governance_helpers import committee_with, make_overdue, open_proposal
 
 # Each child connects to the test database and runs the periodic job as an app process would.
@@ -40,8 +40,10 @@ async def test_two_processes_racing_close_once_and_publish_once(factory, app_set
     await make_overdue(proposal)
     url = app_settings.database_url
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
-    children = [await asyncio.create_subprocess_exec(sys.executable, "-c", _CHILD, url, env=env,
-                                                     stdout=asyncio.subprocess.PIPE) for _ in range(2)]
+    children = [
+        await asyncio.create_subprocess_exec(sys.executable, "-c", _CHILD, url, env=env, stdout=asyncio.subprocess.PIPE)
+        for _ in range(2)
+    ]
     outputs = [(await child.communicate())[0].decode().strip() for child in children]
     assert [child.returncode for child in children] == [0, 0]
     assert sorted(outputs) == ["closed", "nothing"]

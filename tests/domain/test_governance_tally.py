@@ -28,8 +28,10 @@ def test_yes_no_tie_is_rejected():
     assert result.outcome is Outcome.REJECTED and result.quorum_met
 
 
-@pytest.mark.parametrize(("yes", "no", "outcome"), [(4, 2, Outcome.PASSED), (3, 2, Outcome.REJECTED),
-                                                    (2, 1, Outcome.PASSED), (6, 4, Outcome.REJECTED)])
+@pytest.mark.parametrize(
+    ("yes", "no", "outcome"),
+    [(4, 2, Outcome.PASSED), (3, 2, Outcome.REJECTED), (2, 1, Outcome.PASSED), (6, 4, Outcome.REJECTED)],
+)
 def test_two_thirds_edges(yes, no, outcome):
     rules = Rules(YN, threshold=Threshold.TWO_THIRDS, quorum_percent=0)
     assert tally(rules, yes_no(yes, no), eligible=yes + no).outcome is outcome

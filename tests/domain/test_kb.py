@@ -7,7 +7,12 @@ import pytest
 
 from api.domain.kb import access
 from api.domain.kb.articles import (
-    ArticleInput, archive_article, create_article, delete_article, publish_article, restore_revision,
+    ArticleInput,
+    archive_article,
+    create_article,
+    delete_article,
+    publish_article,
+    restore_revision,
     update_article,
 )
 from api.domain.kb.categories import CategoryInput, create_category, delete_category, update_category
@@ -30,16 +35,22 @@ async def test_every_save_is_a_revision_and_authors_accumulate(factory, app_sett
     article = await new_article(alice, app_settings, tags=["Guide", "guide", " Onboarding "])
     assert article.status == ArticleStatus.DRAFT and article.revision_number == 1
     assert article.tags == ["guide", "onboarding"] and article.slug == "welcome-guide"
-    await update_article(alice, article.id, ArticleInput(body="Line one\nLine 2", message="typo"), settings=app_settings)
+    await update_article(
+        alice, article.id, ArticleInput(body="Line one\nLine 2", message="typo"), settings=app_settings
+    )
     await update_article(mod, article.id, ArticleInput(title="Welcome handbook"), settings=app_settings)
     revisions = await ArticleRevision.filter(article_id=article.id).order_by("number")
     assert [(r.number, r.author_id, r.message) for r in revisions] == [
-        (1, alice.id, "Created"), (2, alice.id, "typo"), (3, mod.id, "")]
+        (1, alice.id, "Created"),
+        (2, alice.id, "typo"),
+        (3, mod.id, ""),
+    ]
     assert revisions[2].title == "Welcome handbook" and revisions[1].title == "Welcome guide"
     assert await access.author_ids_of(article.id) == {alice.id, mod.id}
     assert (await Article.get(id=article.id)).slug == "welcome-guide"  # stable when the title changes
-    thanked = await update_article(alice, article.id, ArticleInput(body=f"Thanks @{mod.username} <script>x</script>"),
-                                   settings=app_settings)
+    thanked = await update_article(
+        alice, article.id, ArticleInput(body=f"Thanks @{mod.username} <script>x</script>"), settings=app_settings
+    )
     assert f'<a class="mention" href="/members/{mod.username}"' in thanked.body_html
     assert "<script>" not in thanked.body_html
 
@@ -47,8 +58,13 @@ async def test_every_save_is_a_revision_and_authors_accumulate(factory, app_sett
 async def test_validation_reports_every_bad_field(factory, app_settings):
     alice = await factory.user()
     with pytest.raises(ValidationErrors) as caught:
-        await new_article(alice, app_settings, title=" ", body="x" * (app_settings.max_body_length + 1),
-                          tags=[f"t{i}" for i in range(app_settings.kb_max_tags + 1)])
+        await new_article(
+            alice,
+            app_settings,
+            title=" ",
+            body="x" * (app_settings.max_body_length + 1),
+            tags=[f"t{i}" for i in range(app_settings.kb_max_tags + 1)],
+        )
     assert {e.field for e in caught.value.errors} == {"title", "body", "tags"}
     with pytest.raises(Invalid) as caught:
         await new_article(alice, app_settings, body="   ")
@@ -126,13 +142,20 @@ async def test_restore_creates_a_new_revision(factory, app_settings):
 async def test_diff_between_revisions(factory, app_settings):
     alice, stranger = await factory.user(), await factory.user()
     article = await new_article(alice, app_settings, tags=["a"])
-    await update_article(alice, article.id, ArticleInput(title="New title", body="Line one\nLine 2\nLine three",
-                                                         tags=["b"]), settings=app_settings)
+    await update_article(
+        alice,
+        article.id,
+        ArticleInput(title="New title", body="Line one\nLine 2\nLine three", tags=["b"]),
+        settings=app_settings,
+    )
     one, two = await ArticleRevision.filter(article_id=article.id).order_by("number")
     diff = await diff_revisions(alice, one.id, two.id)
     assert [(line.change, line.text) for line in diff.lines] == [
-        (LineChange.SAME, "Line one"), (LineChange.REMOVED, "Line two"),
-        (LineChange.ADDED, "Line 2"), (LineChange.ADDED, "Line three")]
+        (LineChange.SAME, "Line one"),
+        (LineChange.REMOVED, "Line two"),
+        (LineChange.ADDED, "Line 2"),
+        (LineChange.ADDED, "Line three"),
+    ]
     assert (diff.added, diff.removed, diff.title_changed) == (2, 1, True)
     assert (diff.tags_added, diff.tags_removed) == (["b"], ["a"])
     assert "-Line two" in diff.unified and "+Line three" in diff.unified
@@ -184,11 +207,15 @@ async def test_resources_need_a_url_or_a_file_and_owner_rights(factory, app_sett
         await create_resource(alice, ResourceInput(title="Slides", kind=ResourceKind.DOCUMENT), settings=app_settings)
     assert caught.value.field == "mediaId"
     with pytest.raises(Invalid) as caught:
-        await create_resource(alice, ResourceInput(title="Site", kind=ResourceKind.LINK,
-                                                   url="javascript:alert(1)"), settings=app_settings)
+        await create_resource(
+            alice, ResourceInput(title="Site", kind=ResourceKind.LINK, url="javascript:alert(1)"), settings=app_settings
+        )
     assert caught.value.field == "url"
-    link = await create_resource(alice, ResourceInput(title="Site", kind=ResourceKind.LINK,
-                                                      url="https://example.org", tags=["Web"]), settings=app_settings)
+    link = await create_resource(
+        alice,
+        ResourceInput(title="Site", kind=ResourceKind.LINK, url="https://example.org", tags=["Web"]),
+        settings=app_settings,
+    )
     assert link.tags == ["web"]
     with pytest.raises(Forbidden):
         await update_resource(bob, link.id, ResourceInput(title="Mine"), settings=app_settings)
@@ -202,8 +229,9 @@ async def test_moderators_hide_and_unhide_articles_and_resources(factory, app_se
     alice, member, mod = await factory.user(), await factory.user(), await factory.user(role="MODERATOR")
     article = await new_article(alice, app_settings)
     await publish_article(alice, article.id, settings=app_settings)
-    link = await create_resource(alice, ResourceInput(title="Site", kind=ResourceKind.LINK,
-                                                      url="https://example.org"), settings=app_settings)
+    link = await create_resource(
+        alice, ResourceInput(title="Site", kind=ResourceKind.LINK, url="https://example.org"), settings=app_settings
+    )
     article_type, resource_type = content.get("Article"), content.get("Resource")
     refs = await article_type.load([article.id])
     assert refs[article.id].author_id == alice.id and refs[article.id].hidden is False
@@ -225,16 +253,28 @@ async def test_resources_attach_only_the_members_own_uploads(factory, app_settin
     from api.models.media import MediaFile, MediaKind, MediaPurpose
 
     alice, bob = await factory.user(), await factory.user()
-    upload = await MediaFile.create(owner=alice, purpose=MediaPurpose.RESOURCE, kind=MediaKind.DOCUMENT,
-                                    mime_type="application/pdf", size=10, sha256="a" * 64, source_sha256="a" * 64)
+    upload = await MediaFile.create(
+        owner=alice,
+        purpose=MediaPurpose.RESOURCE,
+        kind=MediaKind.DOCUMENT,
+        mime_type="application/pdf",
+        size=10,
+        sha256="a" * 64,
+        source_sha256="a" * 64,
+    )
     with pytest.raises(Forbidden) as caught:
-        await create_resource(bob, ResourceInput(title="Stolen", kind=ResourceKind.DOCUMENT, media_id=upload.id),
-                              settings=app_settings)
+        await create_resource(
+            bob, ResourceInput(title="Stolen", kind=ResourceKind.DOCUMENT, media_id=upload.id), settings=app_settings
+        )
     assert caught.value.field == "mediaId"
     assert await Resource.all().count() == 0
     with pytest.raises(NotFound):
-        await create_resource(alice, ResourceInput(title="Gone", kind=ResourceKind.DOCUMENT, media_id=upload.id + 99),
-                              settings=app_settings)
-    slides = await create_resource(alice, ResourceInput(title="Slides", kind=ResourceKind.DOCUMENT,
-                                                        media_id=upload.id), settings=app_settings)
+        await create_resource(
+            alice,
+            ResourceInput(title="Gone", kind=ResourceKind.DOCUMENT, media_id=upload.id + 99),
+            settings=app_settings,
+        )
+    slides = await create_resource(
+        alice, ResourceInput(title="Slides", kind=ResourceKind.DOCUMENT, media_id=upload.id), settings=app_settings
+    )
     assert slides.media_id == upload.id and slides.url == ""

@@ -51,9 +51,17 @@ async def test_graphql_reports_diff_too_large(factory, app_settings):
     first, second = await published_article_with_revisions(alice, "a\n" * 600, "b\n" * 600)
     app = create_app(app_settings.replace(kb_diff_max_lines=1000), manage_db=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
-        response = await http.post("/graphql", headers={"Authorization": f"Bearer {token}"}, json={
-            "query": DIFF, "variables": {"a": node_global_id("ArticleRevision", first.id),
-                                         "b": node_global_id("ArticleRevision", second.id)}})
+        response = await http.post(
+            "/graphql",
+            headers={"Authorization": f"Bearer {token}"},
+            json={
+                "query": DIFF,
+                "variables": {
+                    "a": node_global_id("ArticleRevision", first.id),
+                    "b": node_global_id("ArticleRevision", second.id),
+                },
+            },
+        )
     [error] = response.json()["errors"]
     assert error["extensions"] == {"code": "DIFF_TOO_LARGE", "lines": 1202, "limit": 1000}
     assert "a diff compares at most 1,000" in error["message"]
@@ -65,8 +73,13 @@ def test_the_diff_of_a_long_article_is_complete_and_numbered():
     lines, added, removed, unified = compare(old, new, "revision 1", "revision 2")
     assert len(lines) == 8001 and (added, removed) == (1, 1)
     assert len(compare(old, new, max_lines=100).lines) == 100
-    changed = [(line.change, line.text, line.old_number, line.new_number)
-               for line in lines if line.change is not LineChange.SAME]
-    assert changed == [(LineChange.REMOVED, "line 4000", 4001, None),
-                       (LineChange.ADDED, "line four thousand", None, 4001)]
+    changed = [
+        (line.change, line.text, line.old_number, line.new_number)
+        for line in lines
+        if line.change is not LineChange.SAME
+    ]
+    assert changed == [
+        (LineChange.REMOVED, "line 4000", 4001, None),
+        (LineChange.ADDED, "line four thousand", None, 4001),
+    ]
     assert unified.splitlines()[:3] == ["--- revision 1", "+++ revision 2", "@@ -3998,7 +3998,7 @@"]

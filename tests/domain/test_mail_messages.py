@@ -66,10 +66,14 @@ async def test_a_message_is_mailed_with_a_reply_to_and_a_reply_becomes_a_message
     assert read_reply_address(settings, address) == (bob.id, CONVERSATION, conversation.id)
 
     smtp.clear()
-    await _send(_reply(
-        "Bob <bob@example.org>", address,
-        "Yes, noon works.\n\n-- \nBob\n\nOn Mon, 30 Nov 2026 at 09:00, Guildhall wrote:\n> Lunch on Friday?\n",
-    ), port)
+    await _send(
+        _reply(
+            "Bob <bob@example.org>",
+            address,
+            "Yes, noon works.\n\n-- \nBob\n\nOn Mon, 30 Nov 2026 at 09:00, Guildhall wrote:\n> Lunch on Friday?\n",
+        ),
+        port,
+    )
     reply = await Message.filter(conversation_id=conversation.id).order_by("-id").first()
     assert reply is not None and (reply.sender_id, reply.body) == (bob.id, "Yes, noon works.")
     # The reply is an ordinary message: Ada hears of it, by mail she can answer in turn.
@@ -83,10 +87,12 @@ async def test_who_is_notified_in_a_group(mail_settings, factory):
     settings = mail_settings
     ada, bob = await _people(factory)
     carol, dan = await factory.user(email="carol@example.org"), await factory.user(email="dan@example.org")
-    group, _ = await messages.start_conversation(ada, [bob.id, carol.id, dan.id], "Plans", title="Trip",
-                                                 settings=settings)
+    group, _ = await messages.start_conversation(
+        ada, [bob.id, carol.id, dan.id], "Plans", title="Trip", settings=settings
+    )
     assert sorted(await Notification.filter(kind="engagement.message").values_list("user_id", flat=True)) == sorted(
-        [bob.id, carol.id, dan.id])
+        [bob.id, carol.id, dan.id]
+    )
     assert "in “Trip”" in (await Notification.filter(user_id=bob.id).first()).message
     await Notification.all().delete()
     await messages.leave(carol, group.id)  # left: not told any more

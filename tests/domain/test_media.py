@@ -44,8 +44,9 @@ async def test_jpeg_with_gps_comes_back_upright_without_any_metadata(factory, cl
     with Image.open(io.BytesIO(source)) as original:  # the sample really carries what must go
         assert original.getexif().get_ifd(samples.GPS_IFD)[1] == "N" and original.size == (40, 20)
     assert b"secret-comment" in source and b"secret-xmp" in source
-    stored = await media.upload(user, upload_of(source, "holiday.jpg"),
-                                MediaPurpose.POST, "A red and blue flag", settings=clean_db)
+    stored = await media.upload(
+        user, upload_of(source, "holiday.jpg"), MediaPurpose.POST, "A red and blue flag", settings=clean_db
+    )
     assert (stored.kind, stored.mime_type, stored.width, stored.height) == (MediaKind.IMAGE, "image/jpeg", 20, 40)
     data = original_bytes(clean_db, stored)
     for secret in (b"Exif", b"SecretCam", b"secret-comment", b"secret-xmp", b"xmpmeta", b"ICC_PROFILE"):
@@ -59,7 +60,9 @@ async def test_jpeg_with_gps_comes_back_upright_without_any_metadata(factory, cl
     assert bottom[2] > 200 and bottom[0] < 60
     variants = await MediaVariant.filter(media_file=stored)
     assert {(v.name, v.mime_type, v.width, v.height) for v in variants} == {
-        ("small", "image/webp", 20, 40), ("original", "image/jpeg", 20, 40)}
+        ("small", "image/webp", 20, 40),
+        ("original", "image/jpeg", 20, 40),
+    }
     for variant in variants:
         blob = blob_bytes(clean_db, variant.sha256)
         assert b"Exif" not in blob and b"secret" not in blob
@@ -68,36 +71,47 @@ async def test_jpeg_with_gps_comes_back_upright_without_any_metadata(factory, cl
 
 async def test_variants_are_webp_at_160_640_1280_and_never_upscaled(factory, clean_db):
     user = await factory.user()
-    big = await media.upload(user, upload_of(samples.image_bytes("PNG", (2000, 1000))), MediaPurpose.POST, "", settings=clean_db)
+    big = await media.upload(
+        user, upload_of(samples.image_bytes("PNG", (2000, 1000))), MediaPurpose.POST, "", settings=clean_db
+    )
     sizes = await MediaVariant.filter(media_file=big).order_by("width").values_list("name", "width", "height")
     assert sizes == [("small", 160, 80), ("medium", 640, 320), ("large", 1280, 640), ("original", 2000, 1000)]
-    mid = await media.upload(user, upload_of(samples.image_bytes("PNG", (700, 300))), MediaPurpose.POST, "", settings=clean_db)
+    mid = await media.upload(
+        user, upload_of(samples.image_bytes("PNG", (700, 300))), MediaPurpose.POST, "", settings=clean_db
+    )
     sizes = await MediaVariant.filter(media_file=mid).order_by("width").values_list("name", "width")
     assert sizes == [("small", 160), ("medium", 640), ("original", 700)]
 
 
 async def test_png_renamed_jpg_is_accepted_as_png(factory, clean_db):
     user = await factory.user()
-    stored = await media.upload(user, upload_of(samples.image_bytes("PNG"), "photo.jpg"), MediaPurpose.POST, "", settings=clean_db)
+    stored = await media.upload(
+        user, upload_of(samples.image_bytes("PNG"), "photo.jpg"), MediaPurpose.POST, "", settings=clean_db
+    )
     assert stored.mime_type == "image/png" and stored.filename == "photo.jpg"
 
 
 async def test_animated_gif_becomes_a_still_png(factory, clean_db):
     user = await factory.user()
-    stored = await media.upload(user, upload_of(samples.animated_gif(), "anim.gif"), MediaPurpose.POST, "", settings=clean_db)
+    stored = await media.upload(
+        user, upload_of(samples.animated_gif(), "anim.gif"), MediaPurpose.POST, "", settings=clean_db
+    )
     assert stored.animated and stored.mime_type == "image/png"
     with Image.open(io.BytesIO(original_bytes(clean_db, stored))) as image:
         assert not getattr(image, "is_animated", False)
 
 
-@pytest.mark.parametrize("data,name,code", [
-    (samples.TEXT, "notes.png", ErrorCode.UNSUPPORTED_MEDIA_TYPE),
-    (samples.HTML_AS_IMAGE, "cat.jpg", ErrorCode.UNSUPPORTED_MEDIA_TYPE),
-    (samples.image_bytes("JPEG", (300, 300))[:400], "cut.jpg", ErrorCode.INVALID),
-    (samples.png_bomb(), "bomb.png", ErrorCode.TOO_LARGE),
-    (b"", "empty.png", ErrorCode.INVALID),
-    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "fake.png", ErrorCode.INVALID),
-])
+@pytest.mark.parametrize(
+    "data,name,code",
+    [
+        (samples.TEXT, "notes.png", ErrorCode.UNSUPPORTED_MEDIA_TYPE),
+        (samples.HTML_AS_IMAGE, "cat.jpg", ErrorCode.UNSUPPORTED_MEDIA_TYPE),
+        (samples.image_bytes("JPEG", (300, 300))[:400], "cut.jpg", ErrorCode.INVALID),
+        (samples.png_bomb(), "bomb.png", ErrorCode.TOO_LARGE),
+        (b"", "empty.png", ErrorCode.INVALID),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "fake.png", ErrorCode.INVALID),
+    ],
+)
 async def test_hostile_or_broken_files_are_refused_and_leave_nothing(factory, clean_db, data, name, code):
     user = await factory.user()
     error = await refused(clean_db, user, data, name)
@@ -135,8 +149,13 @@ async def test_files_over_the_quota_are_refused(factory, clean_db):
     assert caught.value.code == ErrorCode.QUOTA_EXCEEDED and "2,000" in caught.value.message
     assert await MediaFile.all().count() == 1 and stored_files(settings) == before
     with pytest.raises(DomainError) as caught:  # a full quota refuses before any processing
-        await media.upload(user, upload_of(samples.image_bytes()), MediaPurpose.POST, "",
-                           settings=settings.replace(media_quota_bytes=4000))
+        await media.upload(
+            user,
+            upload_of(samples.image_bytes()),
+            MediaPurpose.POST,
+            "",
+            settings=settings.replace(media_quota_bytes=4000),
+        )
     assert caught.value.code == ErrorCode.QUOTA_EXCEEDED and "used up" in caught.value.message
     other = await factory.user()  # the quota is per member
     await media.upload(other, upload_of(samples.pdf_bytes(3000)), MediaPurpose.RESOURCE, "", settings=settings)
@@ -149,15 +168,18 @@ async def test_purposes_allow_only_their_kinds(factory, clean_db):
     assert error.code == ErrorCode.UNSUPPORTED_MEDIA_TYPE and "JPEG, PNG, WebP or GIF" in error.message
 
 
-@pytest.mark.parametrize("maker,kind,mime,duration", [
-    (samples.wav_bytes, MediaKind.AUDIO, "audio/wav", 1.5),
-    (samples.mp3_bytes, MediaKind.AUDIO, "audio/mpeg", None),
-    (samples.ogg_bytes, MediaKind.AUDIO, "audio/ogg", None),
-    (lambda: samples.mp4_bytes(b"M4A ", 7), MediaKind.AUDIO, "audio/mp4", 7.0),
-    (samples.mp4_bytes, MediaKind.VIDEO, "video/mp4", 12.0),
-    (samples.webm_bytes, MediaKind.VIDEO, "video/webm", None),
-    (samples.pdf_bytes, MediaKind.DOCUMENT, "application/pdf", None),
-])
+@pytest.mark.parametrize(
+    "maker,kind,mime,duration",
+    [
+        (samples.wav_bytes, MediaKind.AUDIO, "audio/wav", 1.5),
+        (samples.mp3_bytes, MediaKind.AUDIO, "audio/mpeg", None),
+        (samples.ogg_bytes, MediaKind.AUDIO, "audio/ogg", None),
+        (lambda: samples.mp4_bytes(b"M4A ", 7), MediaKind.AUDIO, "audio/mp4", 7.0),
+        (samples.mp4_bytes, MediaKind.VIDEO, "video/mp4", 12.0),
+        (samples.webm_bytes, MediaKind.VIDEO, "video/webm", None),
+        (samples.pdf_bytes, MediaKind.DOCUMENT, "application/pdf", None),
+    ],
+)
 async def test_audio_video_and_documents_are_typed_by_content(factory, clean_db, maker, kind, mime, duration):
     user = await factory.user()
     data = maker()
@@ -171,6 +193,7 @@ async def test_same_bytes_are_stored_once_and_deletion_keeps_shared_blobs(factor
     data = samples.image_bytes("PNG", (800, 600))
     first = await media.upload(alice, upload_of(data), MediaPurpose.POST, "", settings=clean_db)
     before = stored_files(clean_db)
+
     def must_not_decode(*args, **kwargs):
         raise AssertionError("the same bytes were decoded twice")
 
@@ -178,7 +201,9 @@ async def test_same_bytes_are_stored_once_and_deletion_keeps_shared_blobs(factor
     second = await media.upload(bob, upload_of(data), MediaPurpose.POST, "", settings=clean_db)
     assert second.sha256 == first.sha256 and stored_files(clean_db) == before
     assert (second.width, second.height, second.placeholder) == (first.width, first.height, first.placeholder)
-    assert await MediaVariant.filter(media_file=second).count() == await MediaVariant.filter(media_file=first).count() == 3
+    assert (
+        await MediaVariant.filter(media_file=second).count() == await MediaVariant.filter(media_file=first).count() == 3
+    )
     shas = await MediaVariant.filter(media_file=first).values_list("sha256", flat=True)
     storage = get_storage(clean_db)
 
@@ -218,8 +243,13 @@ async def test_avatar_is_an_own_image_and_deleting_it_clears_the_profile(factory
 async def test_alt_text_is_limited(factory, clean_db):
     user = await factory.user()
     with pytest.raises(DomainError) as caught:
-        await media.upload(user, upload_of(samples.image_bytes()), MediaPurpose.POST,
-                           "x" * (clean_db.media_max_alt_length + 1), settings=clean_db)
+        await media.upload(
+            user,
+            upload_of(samples.image_bytes()),
+            MediaPurpose.POST,
+            "x" * (clean_db.media_max_alt_length + 1),
+            settings=clean_db,
+        )
     assert caught.value.field == "alt" and await MediaFile.all().count() == 0
 
 
@@ -229,9 +259,13 @@ async def test_uploads_per_minute_are_limited(factory, clean_db):
     user, limiter = await factory.user(), MemoryRateLimiter()
     settings = clean_db.replace(media_uploads_per_minute=2)
     for _ in range(2):
-        await media.upload(user, upload_of(samples.pdf_bytes()), MediaPurpose.RESOURCE, "", settings=settings, limiter=limiter)
+        await media.upload(
+            user, upload_of(samples.pdf_bytes()), MediaPurpose.RESOURCE, "", settings=settings, limiter=limiter
+        )
     with pytest.raises(DomainError) as caught:
-        await media.upload(user, upload_of(samples.pdf_bytes()), MediaPurpose.RESOURCE, "", settings=settings, limiter=limiter)
+        await media.upload(
+            user, upload_of(samples.pdf_bytes()), MediaPurpose.RESOURCE, "", settings=settings, limiter=limiter
+        )
     assert caught.value.code == ErrorCode.RATE_LIMITED
 
 
@@ -290,7 +324,9 @@ async def test_sweep_removes_only_old_temp_files_and_unnamed_blobs(factory, clea
     import time
 
     storage = get_storage(clean_db)
-    kept = await media.upload(await factory.user(), upload_of(samples.pdf_bytes()), MediaPurpose.RESOURCE, "", settings=clean_db)
+    kept = await media.upload(
+        await factory.user(), upload_of(samples.pdf_bytes()), MediaPurpose.RESOURCE, "", settings=clean_db
+    )
     orphan = storage.put_bytes(b"written by an upload that crashed before its rows")
     if storage.remote:  # a bucket's times cannot be set back: sweep everything, however recent
         assert await media.sweep(clean_db, older_than=-60) == {"temp": 0, "blobs": 1}

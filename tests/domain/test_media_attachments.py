@@ -40,8 +40,9 @@ async def private(*files: MediaFile) -> list[bool]:
 
 
 def resource(media_file: MediaFile, visibility: Visibility, **fields) -> ResourceInput:
-    return ResourceInput(**{"title": "Slides", "kind": ResourceKind.IMAGE, "media_id": media_file.id,
-                            "visibility": visibility, **fields})
+    return ResourceInput(
+        **{"title": "Slides", "kind": ResourceKind.IMAGE, "media_id": media_file.id, "visibility": visibility, **fields}
+    )
 
 
 async def test_a_resource_file_is_private_while_the_resource_is_not_public(factory, app_settings):
@@ -52,8 +53,12 @@ async def test_a_resource_file_is_private_while_the_resource_is_not_public(facto
     assert await media.readable(None, [await MediaFile.get(id=file.id)]) == set()
     assert await media.readable(bob, [await MediaFile.get(id=file.id)]) == {file.id}  # bob may read it
 
-    await update_resource(alice, item.id, ResourceInput(visibility=Visibility.PRIVATE,
-                                                        allowed_roles=[Role.MODERATOR]), settings=app_settings)
+    await update_resource(
+        alice,
+        item.id,
+        ResourceInput(visibility=Visibility.PRIVATE, allowed_roles=[Role.MODERATOR]),
+        settings=app_settings,
+    )
     assert await private(file) == [True]
     assert await media.readable(bob, [await MediaFile.get(id=file.id)]) == set()  # not a moderator
 
@@ -79,8 +84,11 @@ async def test_a_file_is_public_while_any_public_record_uses_it(factory, app_set
 
 async def test_article_embeds_follow_the_article_and_only_the_authors_own_uploads(factory, app_settings):
     alice, bob = await factory.user(), await factory.user()
-    mine, theirs, avatar = (await upload(alice, settings=app_settings), await upload(bob, settings=app_settings),
-                            await upload(alice, app_settings, MediaPurpose.AVATAR))
+    mine, theirs, avatar = (
+        await upload(alice, settings=app_settings),
+        await upload(bob, settings=app_settings),
+        await upload(alice, app_settings, MediaPurpose.AVATAR),
+    )
     await media.set_avatar(alice, avatar.id)
     body = "\n\n".join(embed(app_settings, f) for f in (mine, theirs, avatar))
     article = await create_article(alice, ArticleInput(title="Guide", body=body), settings=app_settings)
@@ -108,7 +116,9 @@ async def test_forum_embeds_follow_the_space_and_the_post_state(factory, app_set
     inner = await make_space(admin, "Inner circle", visibility=Visibility.PRIVATE, roles=[Role.MEMBER])
     staff = await make_space(admin, "Staff room", visibility=Visibility.PRIVATE, roles=[Role.MODERATOR])
     open_space = await make_space(admin, "Open")
-    in_topic, in_post, staff_file, open_file = [await upload(u, settings=app_settings) for u in (alice, alice, mod, alice)]
+    in_topic, in_post, staff_file, open_file = [
+        await upload(u, settings=app_settings) for u in (alice, alice, mod, alice)
+    ]
 
     topic = await make_topic(alice, inner, app_settings, body=embed(app_settings, in_topic))
     post = await make_post(alice, topic, app_settings, body="Also " + embed(app_settings, in_post))
@@ -150,11 +160,17 @@ async def test_backfill_records_content_written_before_uses_were_recorded(factor
     members = await make_space(admin, "Members", visibility=Visibility.MEMBERS)
     public = await make_space(admin, "Open")
     # Written behind the domain's back: nothing recorded, every file still private (fresh uploads).
-    await Resource.create(title="Old", kind=ResourceKind.IMAGE, media_id=in_resource.id,
-                          visibility=Visibility.MEMBERS, created_by_id=alice.id)
+    await Resource.create(
+        title="Old",
+        kind=ResourceKind.IMAGE,
+        media_id=in_resource.id,
+        visibility=Visibility.MEMBERS,
+        created_by_id=alice.id,
+    )
     for space, file in ((members, in_topic), (public, in_public_topic)):
-        await Topic.create(space_id=space.id, author_id=alice.id, title="Old", body=embed(app_settings, file),
-                           last_activity_at=now())
+        await Topic.create(
+            space_id=space.id, author_id=alice.id, title="Old", body=embed(app_settings, file), last_activity_at=now()
+        )
     assert await private(in_resource, in_topic, in_public_topic) == [True, True, True]
 
     counts = await backfill(batch=1)
@@ -166,9 +182,8 @@ async def test_backfill_records_content_written_before_uses_were_recorded(factor
 async def test_concurrent_changes_of_one_files_uses_decide_in_turn(factory, app_settings):
     import asyncio
 
-    from api.transactions import transaction
-
     from api.domain import attachments
+    from api.transactions import transaction
 
     file = await upload(await factory.user(), app_settings, MediaPurpose.RESOURCE)
     await attachments.record("Resource", {2: attachments.Use(False, {file.id})})

@@ -7,16 +7,28 @@ from datetime import timedelta
 
 import pytest
 
+from api.domain.accounts import RegistrationInput, login, register
 from api.domain.content import gate
 from api.domain.content.events import ContentHeld, Submission
-from api.events import emit
-from api.domain.accounts import RegistrationInput, login, register
 from api.domain.moderation import admission, invites, modlog, premoderation, reports, rules, sanctions
 from api.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
+from api.events import emit
 from api.models.accounts import Role, Sanction, SanctionKind, User
 from api.models.moderation import (
-    Admission, AppendOnlyError, CaseStatus, FilterKind, Invite, JoinRequest, JoinRequestStatus, LogAction,
-    ModerationAction, ModerationLogEntry, Referral, Report, ReportReason, ReviewItem,
+    Admission,
+    AppendOnlyError,
+    CaseStatus,
+    FilterKind,
+    Invite,
+    JoinRequest,
+    JoinRequestStatus,
+    LogAction,
+    ModerationAction,
+    ModerationLogEntry,
+    Referral,
+    Report,
+    ReportReason,
+    ReviewItem,
 )
 from api.models.notifications import Notification
 from api.policies import active_restrictions
@@ -38,31 +50,34 @@ def notes():
 @pytest.fixture
 def configure(app_settings):
     """Settings changed for one test (passed to the domain functions); restored afterwards."""
+
     def apply(**changes):
         changed = app_settings.replace(**changes)
         set_settings(changed)
         return changed
+
     yield apply
     set_settings(app_settings)
 
 
 async def ask(author, text: str, settings) -> str:
     """What the content gate says of a holdable text by `author`: "hold" or "publish"."""
-    verdict = await gate.check(Submission(author=author, content_type=NAME, texts={"body": text}, holdable=True),
-                               settings)
+    verdict = await gate.check(
+        Submission(author=author, content_type=NAME, texts={"body": text}, holdable=True), settings
+    )
     return "hold" if verdict.held else "publish"
 
 
 async def submit(author, note_id: int, text: str, settings) -> None:
     """Pass a stored note through the gate as its domain does (queued for review when held)."""
-    verdict = await gate.check(Submission(author=author, content_type=NAME, texts={"body": text}, holdable=True),
-                               settings)
+    verdict = await gate.check(
+        Submission(author=author, content_type=NAME, texts={"body": text}, holdable=True), settings
+    )
     await gate.announce(verdict, NAME, note_id, author.id)
 
 
 def _signup(name: str) -> RegistrationInput:
-    return RegistrationInput(username=name, email=f"{name}@example.org", password=TEST_PASSWORD,
-                             display_name=name)
+    return RegistrationInput(username=name, email=f"{name}@example.org", password=TEST_PASSWORD, display_name=name)
 
 
 # --- rules -----------------------------------------------------------------------------------
@@ -110,7 +125,9 @@ async def test_invite_only_sign_up_needs_a_valid_code_and_records_the_referral(f
         await register(_signup("nocode"), settings=settings, sign_up=True)
     assert refused.value.field == "inviteCode"
     assert not await User.filter(username="nocode").exists()  # rolled back
-    invite, code = await invites.create_invite(inviter, max_uses=1, expires_at=now() + timedelta(days=1), settings=settings)
+    invite, code = await invites.create_invite(
+        inviter, max_uses=1, expires_at=now() + timedelta(days=1), settings=settings
+    )
     assert code.startswith("inv_") and invite.code_hash != code
     newcomer = await register(_signup("newcomer"), settings=settings, invite_code=code, sign_up=True)
     referral = await Referral.get(invitee_id=newcomer.id)
@@ -134,7 +151,9 @@ async def test_invite_limits_roles_and_revocation(factory, app_settings):
         await invites.create_invite(member, max_uses=0, expires_at=soon, settings=app_settings)
     with pytest.raises(Invalid):
         await invites.create_invite(member, max_uses=1, expires_at=now() - timedelta(minutes=1), settings=app_settings)
-    invite, code = await invites.create_invite(admin, max_uses=3, expires_at=soon, role="MODERATOR", settings=app_settings)
+    invite, code = await invites.create_invite(
+        admin, max_uses=3, expires_at=soon, role="MODERATOR", settings=app_settings
+    )
     await invites.revoke_invite(admin, invite.id)
     with pytest.raises(Invalid):
         await invites.consume(code)
@@ -144,7 +163,9 @@ async def test_invite_limits_roles_and_revocation(factory, app_settings):
 
 async def test_invite_grants_its_role(factory, app_settings):
     admin = await factory.user(role="ADMIN")
-    _, code = await invites.create_invite(admin, max_uses=2, expires_at=now() + timedelta(days=1), role="MODERATOR", settings=app_settings)
+    _, code = await invites.create_invite(
+        admin, max_uses=2, expires_at=now() + timedelta(days=1), role="MODERATOR", settings=app_settings
+    )
     user = await register(_signup("newmod"), settings=app_settings, invite_code=code, sign_up=True)
     assert user.role == Role.MODERATOR and (await User.get(id=user.id)).role == Role.MODERATOR
 
@@ -169,7 +190,9 @@ async def test_approval_policy_join_requests(factory, configure, app_settings):
     assert (await JoinRequest.get(id=request.id)).status == JoinRequestStatus.REJECTED
     notice = await Notification.get(user_id=applicant.id)
     assert "Tell us more about you." in notice.message
-    again = await admission.request_to_join(applicant, None, "I write about birds", settings=settings)  # a new request is allowed
+    again = await admission.request_to_join(
+        applicant, None, "I write about birds", settings=settings
+    )  # a new request is allowed
     approved = await admission.approve_join_request(moderator, again.id, settings=settings)
     with pytest.raises(Conflict):
         await admission.approve_join_request(moderator, again.id, settings=settings)
@@ -208,7 +231,9 @@ async def test_reports_gather_per_subject_one_open_per_reporter(factory, notes, 
     with pytest.raises(Invalid):
         await reports.report(alice, "User", alice.id, ReportReason.OTHER, "me", settings=app_settings)
     with pytest.raises(Invalid):
-        await reports.report(alice, "User", author.id, ReportReason.OTHER, "", settings=app_settings)  # OTHER needs a note
+        await reports.report(
+            alice, "User", author.id, ReportReason.OTHER, "", settings=app_settings
+        )  # OTHER needs a note
     with pytest.raises(NotFound):
         await reports.report(alice, NAME, 99, ReportReason.SPAM, settings=app_settings)
     with pytest.raises(Invalid) as long_note:
@@ -229,12 +254,18 @@ async def test_resolve_hides_content_and_notifies_reporters(factory, notes, app_
     report = await reports.report(alice, NAME, 1, ReportReason.SPAM, settings=app_settings)
     await reports.report(bob, NAME, 1, ReportReason.SPAM, settings=app_settings)
     with pytest.raises(Forbidden):
-        await reports.resolve(alice, report.item_id, ModerationAction.HIDE_CONTENT, reason="spam", settings=app_settings)
+        await reports.resolve(
+            alice, report.item_id, ModerationAction.HIDE_CONTENT, reason="spam", settings=app_settings
+        )
     with pytest.raises(Invalid):
-        await reports.resolve(moderator, report.item_id, ModerationAction.HIDE_CONTENT, settings=app_settings)  # reason needed
+        await reports.resolve(
+            moderator, report.item_id, ModerationAction.HIDE_CONTENT, settings=app_settings
+        )  # reason needed
     (alert,) = await Notification.filter(user_id=moderator.id, kind="moderation.review_needed")  # once per item
     assert (alert.subject_type, alert.subject_id) == ("ReviewItem", report.item_id)
-    item = await reports.resolve(moderator, report.item_id, ModerationAction.HIDE_CONTENT, reason="Spam link", settings=app_settings)
+    item = await reports.resolve(
+        moderator, report.item_id, ModerationAction.HIDE_CONTENT, reason="Spam link", settings=app_settings
+    )
     assert item.status == CaseStatus.RESOLVED and notes.notes[1].hidden
     assert notes.calls == [("hide", 1, moderator.id)]
     assert await Report.filter(item_id=item.id, open=1).count() == 0
@@ -264,8 +295,17 @@ async def test_resolve_with_sanctions(factory, notes, app_settings):
     notes.add(2, moderator.id)
     muted = await reports.report(alice, NAME, 1, ReportReason.ABUSE, settings=app_settings)
     with pytest.raises(Invalid):
-        await reports.resolve(moderator, muted.item_id, ModerationAction.MUTE, reason="abuse", settings=app_settings)  # no duration
-    await reports.resolve(moderator, muted.item_id, ModerationAction.MUTE, reason="abuse", duration=timedelta(hours=2), settings=app_settings)
+        await reports.resolve(
+            moderator, muted.item_id, ModerationAction.MUTE, reason="abuse", settings=app_settings
+        )  # no duration
+    await reports.resolve(
+        moderator,
+        muted.item_id,
+        ModerationAction.MUTE,
+        reason="abuse",
+        duration=timedelta(hours=2),
+        settings=app_settings,
+    )
     (mute,) = await active_restrictions(author.id)
     assert mute.kind == SanctionKind.MUTE and mute.ends_at > now() + timedelta(minutes=110)
     # A moderator's own content cannot get them sanctioned by a peer; nothing is resolved then.
@@ -275,12 +315,19 @@ async def test_resolve_with_sanctions(factory, notes, app_settings):
     assert (await ReviewItem.get(id=staff_report.item_id)).status == CaseStatus.OPEN
     # A member report resolved with a permanent ban: the member cannot sign in anymore.
     member_report = await reports.report(alice, "User", author.id, ReportReason.SPAM, settings=app_settings)
-    await reports.resolve(moderator, member_report.item_id, ModerationAction.BAN, reason="spam bot", settings=app_settings)
+    await reports.resolve(
+        moderator, member_report.item_id, ModerationAction.BAN, reason="spam bot", settings=app_settings
+    )
     with pytest.raises(Unauthenticated):
         await login(author.username, TEST_PASSWORD, app_settings, MemoryRateLimiter())
     with pytest.raises(Invalid):
-        await reports.resolve(moderator, (await reports.report(alice, "User", moderator.id, ReportReason.SPAM, settings=app_settings)).item_id,
-                              ModerationAction.DELETE_CONTENT, reason="x", settings=app_settings)
+        await reports.resolve(
+            moderator,
+            (await reports.report(alice, "User", moderator.id, ReportReason.SPAM, settings=app_settings)).item_id,
+            ModerationAction.DELETE_CONTENT,
+            reason="x",
+            settings=app_settings,
+        )
 
 
 async def test_sanctions_expire_and_can_be_lifted(factory, app_settings):
@@ -291,14 +338,18 @@ async def test_sanctions_expire_and_can_be_lifted(factory, app_settings):
         await sanctions.sanction_member(moderator, admin.id, SanctionKind.WARNING, reason="x", settings=app_settings)
     with pytest.raises(Forbidden):
         await sanctions.sanction_member(member, moderator.id, SanctionKind.WARNING, reason="x", settings=app_settings)
-    await sanctions.sanction_member(admin, moderator.id, SanctionKind.WARNING, reason="be careful", settings=app_settings)
-    mute = await sanctions.sanction_member(moderator, member.id, SanctionKind.MUTE, reason="heated",
-                                           duration=timedelta(hours=1), settings=app_settings)
+    await sanctions.sanction_member(
+        admin, moderator.id, SanctionKind.WARNING, reason="be careful", settings=app_settings
+    )
+    mute = await sanctions.sanction_member(
+        moderator, member.id, SanctionKind.MUTE, reason="heated", duration=timedelta(hours=1), settings=app_settings
+    )
     assert await active_restrictions(member.id)
     await Sanction.filter(id=mute.id).update(ends_at=now() - timedelta(seconds=1))
     assert await active_restrictions(member.id) == []  # expired by itself
-    ban = await sanctions.sanction_member(moderator, member.id, SanctionKind.BAN, reason="again",
-                                          duration=timedelta(days=1), settings=app_settings)
+    ban = await sanctions.sanction_member(
+        moderator, member.id, SanctionKind.BAN, reason="again", duration=timedelta(days=1), settings=app_settings
+    )
     await sanctions.revoke_sanction(moderator, ban.id, "appeal accepted", settings=app_settings)
     with pytest.raises(Conflict):
         await sanctions.revoke_sanction(moderator, ban.id, "twice", settings=app_settings)
@@ -313,7 +364,10 @@ async def test_sanctions_expire_and_can_be_lifted(factory, app_settings):
 def test_filter_matching():
     from api.models.moderation import FilterRule
 
-    rules_ = [FilterRule(kind=FilterKind.WORD, pattern="buy now"), FilterRule(kind=FilterKind.LINK, pattern="spam.example")]
+    rules_ = [
+        FilterRule(kind=FilterKind.WORD, pattern="buy now"),
+        FilterRule(kind=FilterKind.LINK, pattern="spam.example"),
+    ]
     assert premoderation.match_rules("Please BUY  now!", rules_)
     assert premoderation.match_rules("buy nowhere", rules_) is None
     assert premoderation.match_rules("see https://www.cdn.spam.example/x", rules_) == "Contains a link to spam.example."
@@ -377,8 +431,9 @@ async def test_premoderation_holds_and_approval_publishes(factory, notes, config
 async def test_moderation_log_is_append_only(factory, configure, app_settings):
     settings = app_settings
     moderator = await factory.user(role="MODERATOR")
-    entry = await modlog.record(LogAction.MEMBER_WARNED, actor_id=moderator.id, subject_type="User",
-                                subject_id=moderator.id, reason="test")
+    entry = await modlog.record(
+        LogAction.MEMBER_WARNED, actor_id=moderator.id, subject_type="User", subject_id=moderator.id, reason="test"
+    )
     entry.reason = "changed"
     with pytest.raises(AppendOnlyError):
         await entry.save()
@@ -390,7 +445,11 @@ async def test_moderation_log_is_append_only(factory, configure, app_settings):
         await ModerationLogEntry.filter(id=entry.id).delete()
     assert (await ModerationLogEntry.get(id=entry.id)).reason == "test"
     member = await factory.user()
-    assert modlog.shows_actor(moderator, settings=settings) and not modlog.shows_actor(member, settings=settings) and not modlog.shows_actor(None, settings=settings)
+    assert (
+        modlog.shows_actor(moderator, settings=settings)
+        and not modlog.shows_actor(member, settings=settings)
+        and not modlog.shows_actor(None, settings=settings)
+    )
     settings = configure(moderation_log_shows_moderator=True)
     assert modlog.shows_actor(member, settings=settings)
 

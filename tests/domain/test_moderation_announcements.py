@@ -21,10 +21,12 @@ async def test_publish_now_is_visible_to_the_addressed_only(factory, app_setting
     committee = await Committee.create(name="Budget")
     await CommitteeMembership.create(committee=committee, user=member, joined_at=now())
     everyone = await ann.publish_announcement(author_id=admin.id, title="Hello", body="**All**", settings=app_settings)
-    staff = await ann.publish_announcement(author_id=admin.id, title="Staff", body="x", audience="ROLE",
-                                           audience_role="MODERATOR", settings=app_settings)
-    budget = await ann.publish_announcement(author_id=None, title="Budget", body="y", audience="COMMITTEE",
-                                            committee_id=committee.id, settings=app_settings)
+    staff = await ann.publish_announcement(
+        author_id=admin.id, title="Staff", body="x", audience="ROLE", audience_role="MODERATOR", settings=app_settings
+    )
+    budget = await ann.publish_announcement(
+        author_id=None, title="Budget", body="y", audience="COMMITTEE", committee_id=committee.id, settings=app_settings
+    )
     assert everyone.published_at is not None and "<strong>All</strong>" in everyone.body_html
 
     async def ids(viewer):
@@ -40,16 +42,26 @@ async def test_publish_now_is_visible_to_the_addressed_only(factory, app_setting
 
 async def test_validation_reports_every_bad_field(factory, app_settings):
     with pytest.raises(ValidationErrors) as caught:
-        await ann.publish_announcement(author_id=None, title=" ", body="x" * (app_settings.max_body_length + 1),
-                                       audience="ROLE", audience_role="KING", settings=app_settings)
+        await ann.publish_announcement(
+            author_id=None,
+            title=" ",
+            body="x" * (app_settings.max_body_length + 1),
+            audience="ROLE",
+            audience_role="KING",
+            settings=app_settings,
+        )
     assert {e.field for e in caught.value.errors} == {"title", "body", "audienceRole"}
     with pytest.raises(Invalid) as one:
         await ann.publish_announcement(author_id=None, title="t", body="b", audience="COMMITTEE", settings=app_settings)
     assert one.value.field == "committeeId"
     with pytest.raises(NotFound):
-        await ann.publish_announcement(author_id=None, title="t", body="b", audience="COMMITTEE", committee_id=999, settings=app_settings)
+        await ann.publish_announcement(
+            author_id=None, title="t", body="b", audience="COMMITTEE", committee_id=999, settings=app_settings
+        )
     with pytest.raises(Invalid) as expired:
-        await ann.publish_announcement(author_id=None, title="t", body="b", expires_at=now() - timedelta(hours=1), settings=app_settings)
+        await ann.publish_announcement(
+            author_id=None, title="t", body="b", expires_at=now() - timedelta(hours=1), settings=app_settings
+        )
     assert expired.value.field == "expiresAt"
     assert await Announcement.all().count() == 0
 
@@ -57,7 +69,9 @@ async def test_validation_reports_every_bad_field(factory, app_settings):
 async def test_scheduled_announcement_is_published_exactly_once(factory, app_settings):
     member = await factory.user()
     later = now() + timedelta(hours=1)
-    scheduled = await ann.publish_announcement(author_id=None, title="Soon", body="b", publish_at=later, settings=app_settings)
+    scheduled = await ann.publish_announcement(
+        author_id=None, title="Soon", body="b", publish_at=later, settings=app_settings
+    )
     assert scheduled.published_at is None
     assert await (await ann.visible_announcements(member)).count() == 0
     assert await ann.publish_due() == []
@@ -72,8 +86,9 @@ async def test_scheduled_announcement_is_published_exactly_once(factory, app_set
 async def test_expired_leave_the_default_list_and_unread_count(factory, app_settings):
     member = await factory.user()
     live = await ann.publish_announcement(author_id=None, title="Live", body="b", pinned=True, settings=app_settings)
-    old = await ann.publish_announcement(author_id=None, title="Old", body="b",
-                                         expires_at=now() + timedelta(hours=1), settings=app_settings)
+    old = await ann.publish_announcement(
+        author_id=None, title="Old", body="b", expires_at=now() + timedelta(hours=1), settings=app_settings
+    )
     await Announcement.filter(id=old.id).update(expires_at=now() - timedelta(minutes=1))
     assert [a.id for a in await (await ann.visible_announcements(member))] == [live.id]
     assert await (await ann.visible_announcements(member, include_expired=True)).count() == 2
@@ -89,13 +104,19 @@ async def test_the_scheduler_job_is_registered_and_concurrent_runs_publish_once(
     from api.registry import registry
 
     job = registry().jobs["moderation.publish_announcements"].run
-    due = [await ann.publish_announcement(author_id=None, title=f"T{i}", body="b",
-                                          publish_at=now() + timedelta(milliseconds=50), settings=app_settings) for i in range(3)]
+    due = [
+        await ann.publish_announcement(
+            author_id=None,
+            title=f"T{i}",
+            body="b",
+            publish_at=now() + timedelta(milliseconds=50),
+            settings=app_settings,
+        )
+        for i in range(3)
+    ]
     await asyncio.sleep(0.1)
     results = await asyncio.gather(*(ann.publish_due() for _ in range(4)))
     published = sorted(i for result in results for i in result)
     assert published == sorted(a.id for a in due)  # each exactly once across the concurrent runs
     await job(app_settings)  # nothing left to publish
     assert await Announcement.filter(published_at__isnull=True).count() == 0
-
-

@@ -5,7 +5,13 @@ from __future__ import annotations
 from api.demo import accounts, forum, moderation
 from api.models.accounts import User
 from api.models.moderation import (
-    Announcement, FilterRule, JoinRequest, JoinRequestStatus, Report, RulesVersion, SpaceJoinPolicy,
+    Announcement,
+    FilterRule,
+    JoinRequest,
+    JoinRequestStatus,
+    Report,
+    RulesVersion,
+    SpaceJoinPolicy,
 )
 
 

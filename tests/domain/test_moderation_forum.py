@@ -15,8 +15,11 @@ async def test_blocked_word_holds_a_topic_until_a_moderator_approves_it(factory,
     member = await factory.user()
     space = await spaces.create_space(admin, spaces.SpaceInput(name="General"))
     await premoderation.add_filter_rule(admin, FilterKind.WORD, "casino", settings=app_settings)
-    topic = await topics.create_topic(member, topics.TopicInput(
-        space_id=space.id, title="Best casino bonus", body="Click here", tags=[]), settings=app_settings)
+    topic = await topics.create_topic(
+        member,
+        topics.TopicInput(space_id=space.id, title="Best casino bonus", body="Click here", tags=[]),
+        settings=app_settings,
+    )
     assert (await Topic.get(id=topic.id)).held
     item = await ReviewItem.get(subject_type="Topic", subject_id=topic.id)
     assert item.held and item.hold_reason == "Contains “casino”."
@@ -29,11 +32,14 @@ async def test_a_reported_post_is_hidden_through_the_registry(factory, app_setti
     moderator = await factory.user(role="MODERATOR")
     author, reporter = await factory.user(), await factory.user()
     space = await spaces.create_space(admin, spaces.SpaceInput(name="General"))
-    topic = await topics.create_topic(author, topics.TopicInput(
-        space_id=space.id, title="Hello", body="First", tags=[]), settings=app_settings)
+    topic = await topics.create_topic(
+        author, topics.TopicInput(space_id=space.id, title="Hello", body="First", tags=[]), settings=app_settings
+    )
     post = await posts.create_post(author, posts.PostInput(topic_id=topic.id, body="rude words"), settings=app_settings)
     report = await reports.report(reporter, "Post", post.id, ReportReason.ABUSE, "insulting", settings=app_settings)
-    await reports.resolve(moderator, report.item_id, ModerationAction.HIDE_CONTENT, reason="Insults", settings=app_settings)
+    await reports.resolve(
+        moderator, report.item_id, ModerationAction.HIDE_CONTENT, reason="Insults", settings=app_settings
+    )
     assert (await Post.get(id=post.id)).hidden
 
 
@@ -73,10 +79,14 @@ async def test_members_cannot_report_what_they_cannot_see(factory, app_settings)
 
     admin = await factory.user(role="ADMIN")
     moderator, outsider = await factory.user(role="MODERATOR"), await factory.user()
-    staff_room = await spaces.create_space(admin, spaces.SpaceInput(
-        name="Staff room", visibility=Visibility.PRIVATE, allowed_roles=[Role.MODERATOR]))
-    topic = await topics.create_topic(moderator, topics.TopicInput(
-        space_id=staff_room.id, title="Rota for December", body="Who takes the 24th?", tags=[]), settings=app_settings)
+    staff_room = await spaces.create_space(
+        admin, spaces.SpaceInput(name="Staff room", visibility=Visibility.PRIVATE, allowed_roles=[Role.MODERATOR])
+    )
+    topic = await topics.create_topic(
+        moderator,
+        topics.TopicInput(space_id=staff_room.id, title="Rota for December", body="Who takes the 24th?", tags=[]),
+        settings=app_settings,
+    )
     post = await posts.create_post(moderator, posts.PostInput(topic_id=topic.id, body="I can."), settings=app_settings)
     for subject_type, subject_id in (("Topic", topic.id), ("Post", post.id)):
         with pytest.raises(NotFound) as refused:

@@ -23,19 +23,28 @@ async def _items(factory, settings):
     """(type name, model, id, author) of one item of each kind."""
     _admin, _chair, people, committee = await committee_with(factory, settings, members=1)
     author = people[0]
-    poll = await polls.create_poll(author, polls.PollInput(question="Pizza or pasta?", options=["Pizza", "Pasta"]),
-                                   settings=settings)
+    poll = await polls.create_poll(
+        author, polls.PollInput(question="Pizza or pasta?", options=["Pizza", "Pasta"]), settings=settings
+    )
     mod = await factory.user(role="MODERATOR")
-    survey = await surveys.create_survey(mod, "Census", "", [surveys.QuestionInput(QuestionKind.TEXT, "Why?")],
-                                         settings=settings)
+    survey = await surveys.create_survey(
+        mod, "Census", "", [surveys.QuestionInput(QuestionKind.TEXT, "Why?")], settings=settings
+    )
     start = now() + timedelta(days=1)
-    event = await events.create_event(mod, events.EventInput(title="Meetup", starts_at=start,
-                                                             ends_at=start + timedelta(hours=1), location="Hall"),
-                                      settings=settings)
-    proposal = await proposals.create_proposal(author, committee.id, proposals.ProposalInput(title="Rename us"),
-                                               settings=settings)
-    return [("Poll", Poll, poll.id, author), ("Survey", Survey, survey.id, mod),
-            ("CommunityEvent", Event, event.id, mod), ("Proposal", Proposal, proposal.id, author)]
+    event = await events.create_event(
+        mod,
+        events.EventInput(title="Meetup", starts_at=start, ends_at=start + timedelta(hours=1), location="Hall"),
+        settings=settings,
+    )
+    proposal = await proposals.create_proposal(
+        author, committee.id, proposals.ProposalInput(title="Rename us"), settings=settings
+    )
+    return [
+        ("Poll", Poll, poll.id, author),
+        ("Survey", Survey, survey.id, mod),
+        ("CommunityEvent", Event, event.id, mod),
+        ("Proposal", Proposal, proposal.id, author),
+    ]
 
 
 def test_polls_surveys_events_and_proposals_are_reportable():
@@ -49,7 +58,9 @@ async def test_report_hide_restore_and_delete_each_kind(factory, app_settings):
     # The reporter must see what they report: make the draft proposal visible to members by opening it.
     for name, model, item_id, author in items:
         if name == "Proposal":
-            await Proposal.filter(id=item_id).update(status="OPEN", opened_at=now(), closes_at=now() + timedelta(days=1))
+            await Proposal.filter(id=item_id).update(
+                status="OPEN", opened_at=now(), closes_at=now() + timedelta(days=1)
+            )
         report = await reports.report(reporter, name, item_id, ReportReason.SPAM, settings=app_settings)
         item = await ReviewItem.get(id=report.item_id)
         assert item.subject_type == name and item.subject_author_id == author.id
@@ -62,12 +73,15 @@ async def test_report_hide_restore_and_delete_each_kind(factory, app_settings):
         assert not restored.hidden and await can_view(onlooker, await model.get(id=item_id))
 
         report = await reports.report(onlooker, name, item_id, ReportReason.ABUSE, settings=app_settings)
-        await reports.resolve(moderator, report.item_id, ModerationAction.DELETE_CONTENT, reason="Abuse",
-                              settings=app_settings)
+        await reports.resolve(
+            moderator, report.item_id, ModerationAction.DELETE_CONTENT, reason="Abuse", settings=app_settings
+        )
         row = await model.get(id=item_id)
         assert row.deleted_at is not None
         assert not await can_view(author, row) and not await can_view(moderator, row)
-        actions = await ModerationLogEntry.filter(subject_type=name, subject_id=item_id).values_list("action", flat=True)
+        actions = await ModerationLogEntry.filter(subject_type=name, subject_id=item_id).values_list(
+            "action", flat=True
+        )
         assert len(actions) == 3  # hidden, restored, deleted: the same log as posts
 
 

@@ -54,12 +54,16 @@ async def test_register_refuses_look_alikes_of_existing_members(factory, app_set
     await factory.user("admin")
     for look_alike in ("аdmin", "ａｄｍｉｎ", "ADMIN", "ad\u200bmin", "αdmin"):
         with pytest.raises(Conflict) as caught:
-            await register(RegistrationInput(look_alike, f"{abs(hash(look_alike))}@example.org",
-                                             "a-good-long-passphrase", ""), settings=app_settings)
+            await register(
+                RegistrationInput(look_alike, f"{abs(hash(look_alike))}@example.org", "a-good-long-passphrase", ""),
+                settings=app_settings,
+            )
         assert caught.value.field == "username", look_alike
     assert await User.all().count() == 1
-    member = await register(RegistrationInput("ａｌｉｃｅ", "alice@example.org", "a-good-long-passphrase",
-                                              "Alice\u202e \u200bL."), settings=app_settings)
+    member = await register(
+        RegistrationInput("ａｌｉｃｅ", "alice@example.org", "a-good-long-passphrase", "Alice\u202e \u200bL."),
+        settings=app_settings,
+    )
     assert (member.username, member.display_name) == ("alice", "Alice L.")
     assert member.username_skeleton == skeleton("alice")
 
@@ -85,13 +89,26 @@ async def test_create_admin_refuses_look_alikes_and_promotes_the_same_name(facto
 
 async def test_graphql_register_reports_the_look_alike(gql, factory):
     await factory.user("admin")
-    data = (await gql(REGISTER, {"input": {"username": "аdmin", "email": "e@example.org",
-                                           "password": "a-good-long-passphrase"}}))["register"]
+    data = (
+        await gql(
+            REGISTER, {"input": {"username": "аdmin", "email": "e@example.org", "password": "a-good-long-passphrase"}}
+        )
+    )["register"]
     assert data["user"] is None
     assert [(e["field"], e["code"]) for e in data["errors"]] == [("username", "CONFLICT")]
-    data = (await gql(REGISTER, {"input": {"username": "ｍａｌｌｏｒｙ", "email": "m@example.org",
-                                           "password": "a-good-long-passphrase",
-                                           "displayName": "\u202eyrollam"}}))["register"]
+    data = (
+        await gql(
+            REGISTER,
+            {
+                "input": {
+                    "username": "ｍａｌｌｏｒｙ",
+                    "email": "m@example.org",
+                    "password": "a-good-long-passphrase",
+                    "displayName": "\u202eyrollam",
+                }
+            },
+        )
+    )["register"]
     assert data["errors"] == [] and data["user"] == {"username": "mallory", "displayName": "yrollam"}
 
 

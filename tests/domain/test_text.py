@@ -47,7 +47,9 @@ def test_errors_are_collected_when_a_list_is_given():
 
 def test_tags_are_lower_case_one_line_unique_and_never_hold_commas():
     assert text.tags([" Meetup ", "meetup", "Event  Planning", " "], "tags", max_count=3, max_length=20) == [
-        "meetup", "event planning"]
+        "meetup",
+        "event planning",
+    ]
     with pytest.raises(Invalid, match="no commas"):
         text.tags(["a,b"], "tags", max_count=3, max_length=20)
     with pytest.raises(Invalid, match="at most 2 tags"):
@@ -69,7 +71,8 @@ def test_options_are_one_line_non_empty_and_different():
 async def test_names_and_descriptions_of_every_domain_follow_the_same_rules(factory, app_settings):
     admin = await factory.user(role="ADMIN")
     committee = await committees.create_committee(
-        admin, "  Events \n team ", "  Plans the meetups.\n\n", Visibility.PUBLIC, settings=app_settings)
+        admin, "  Events \n team ", "  Plans the meetups.\n\n", Visibility.PUBLIC, settings=app_settings
+    )
     assert (committee.name, committee.description) == ("Events team", "Plans the meetups.")
     space = await create_space(admin, SpaceInput(name=" Local \t groups ", description=" Near you. "))
     assert (space.name, space.description) == ("Local groups", "Near you.")
@@ -85,8 +88,9 @@ async def test_names_and_descriptions_of_every_domain_follow_the_same_rules(fact
 
 async def test_profiles_use_the_text_rules_too(factory, app_settings):
     member = await factory.user()
-    updated = await update_profile(member, ProfileInput(bio="  Hello!\r\n", interest_tags=[" Hiking ", "hiking"]),
-                                   settings=app_settings)
+    updated = await update_profile(
+        member, ProfileInput(bio="  Hello!\r\n", interest_tags=[" Hiking ", "hiking"]), settings=app_settings
+    )
     assert (updated.bio, updated.interest_tags) == ("Hello!", ["hiking"])
     with pytest.raises(Invalid, match="no commas") as refused:
         await update_profile(member, ProfileInput(interest_tags=["hiking, climbing"]), settings=app_settings)
@@ -95,11 +99,13 @@ async def test_profiles_use_the_text_rules_too(factory, app_settings):
 
 async def test_vote_options_are_stored_and_matched_as_one_line(factory, app_settings):
     _admin, chair, people, committee = await committee_with(factory, app_settings, members=1)
-    proposal = await open_proposal(chair, committee, app_settings, method=VotingMethod.SINGLE_CHOICE,
-                                   options=[" Blue  sky ", "Green"])
+    proposal = await open_proposal(
+        chair, committee, app_settings, method=VotingMethod.SINGLE_CHOICE, options=[" Blue  sky ", "Green"]
+    )
     assert proposal.options == ["Blue sky", "Green"]
     ballot = await ballots.cast_vote(people[0], proposal.id, ["Blue \t sky"], settings=app_settings)
     assert ballot.choices == ["Blue sky"]
-    poll = await polls.create_poll(chair, polls.PollInput(question="Venue?", options=[" Park  hall ", "Library"]),
-                                   settings=app_settings)
+    poll = await polls.create_poll(
+        chair, polls.PollInput(question="Venue?", options=[" Park  hall ", "Library"]), settings=app_settings
+    )
     assert poll.options == ["Park hall", "Library"]

@@ -68,7 +68,9 @@ async def test_change_password_revokes_the_other_sessions(factory, app_settings)
     user, token = await factory.member_with_token()
     other = await factory.token(user)
     _, current = await authenticate(token)
-    await change_password(user, TEST_PASSWORD, "a-brand-new-passphrase", settings=app_settings, keep_token_id=current.id)
+    await change_password(
+        user, TEST_PASSWORD, "a-brand-new-passphrase", settings=app_settings, keep_token_id=current.id
+    )
     assert await authenticate(token) is not None and await authenticate(other) is None
 
 

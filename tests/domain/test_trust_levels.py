@@ -7,42 +7,50 @@ from datetime import timedelta
 
 import pytest
 
-from api.domain.content.events import Submission
 from api.domain.content import gate
+from api.domain.content.events import Submission
 from api.domain.forum import posts, reading
 from api.domain.moderation import invites, reports
 from api.domain.trust import levels
 from api.domain.trust.levels import Activity, earned_level
 from api.errors import ErrorCode, Forbidden, Invalid
 from api.models.accounts import MemberActivity, Sanction, SanctionKind, User
-from api.models.forum import ReadState, Reaction
+from api.models.forum import Reaction, ReadState
 from api.models.notifications import Notification
 from api.timeutil import now
 from tests.domain.forum_helpers import make_post, make_space, make_topic
 
-NEEDS = {1: {"topics_entered": 2, "posts_read": 5}, 2: {"days_visited": 3, "replies": 1, "likes_received": 1},
-         3: {"window_days": 30, "days_visited": 2, "replies": 1, "sanction_free_days": 30}}
+NEEDS = {
+    1: {"topics_entered": 2, "posts_read": 5},
+    2: {"days_visited": 3, "replies": 1, "likes_received": 1},
+    3: {"window_days": 30, "days_visited": 2, "replies": 1, "sanction_free_days": 30},
+}
 
 
-@pytest.mark.parametrize(("current", "all_time", "recent", "expected"), [
-    (0, Activity(), Activity(), 0),
-    (0, Activity(topics_entered=2, posts_read=5), Activity(), 1),
-    (0, Activity(topics_entered=2, posts_read=4), Activity(), 0),  # every requirement, not most
-    (0, Activity(topics_entered=2, posts_read=5, days_visited=3, replies=1, likes_received=1), Activity(), 2),
-    (2, Activity(), Activity(days_visited=2, replies=1), 3),
-    (3, Activity(), Activity(days_visited=1, replies=1), 2),  # level 3 is kept only while earned
-    (3, Activity(), Activity(days_visited=2, replies=1, sanctioned_recently=True), 2),
-    (2, Activity(), Activity(), 2),  # levels 1 and 2 are never taken back
-    (4, Activity(), Activity(), 4),  # leaders are made by staff
-])
+@pytest.mark.parametrize(
+    ("current", "all_time", "recent", "expected"),
+    [
+        (0, Activity(), Activity(), 0),
+        (0, Activity(topics_entered=2, posts_read=5), Activity(), 1),
+        (0, Activity(topics_entered=2, posts_read=4), Activity(), 0),  # every requirement, not most
+        (0, Activity(topics_entered=2, posts_read=5, days_visited=3, replies=1, likes_received=1), Activity(), 2),
+        (2, Activity(), Activity(days_visited=2, replies=1), 3),
+        (3, Activity(), Activity(days_visited=1, replies=1), 2),  # level 3 is kept only while earned
+        (3, Activity(), Activity(days_visited=2, replies=1, sanctioned_recently=True), 2),
+        (2, Activity(), Activity(), 2),  # levels 1 and 2 are never taken back
+        (4, Activity(), Activity(), 4),  # leaders are made by staff
+    ],
+)
 def test_earned_level(current, all_time, recent, expected):
     assert earned_level(current, all_time, recent, NEEDS) == expected
 
 
 def _needs(settings):
-    return settings.replace(trust_tl1_requirements=tuple(NEEDS[1].items()),
-                            trust_tl2_requirements=tuple(NEEDS[2].items()),
-                            trust_tl3_requirements=tuple(NEEDS[3].items()))
+    return settings.replace(
+        trust_tl1_requirements=tuple(NEEDS[1].items()),
+        trust_tl2_requirements=tuple(NEEDS[2].items()),
+        trust_tl3_requirements=tuple(NEEDS[3].items()),
+    )
 
 
 async def _visits(user, days_ago):
@@ -91,8 +99,13 @@ async def test_a_recent_sanction_costs_level_three(factory, app_settings):
     await _visits(member, [1, 2])
     await levels.recompute(settings)
     assert (await User.get(id=member.id)).trust_level == 3
-    await Sanction.create(user_id=member.id, kind=SanctionKind.MUTE, reason="rude", created_by_id=admin.id,
-                          ends_at=now() + timedelta(hours=1))
+    await Sanction.create(
+        user_id=member.id,
+        kind=SanctionKind.MUTE,
+        reason="rude",
+        created_by_id=admin.id,
+        ends_at=now() + timedelta(hours=1),
+    )
     await levels.recompute(settings)
     assert (await User.get(id=member.id)).trust_level == 2
 
@@ -111,8 +124,11 @@ async def test_staff_lock_a_level_and_make_leaders(factory, app_settings):
     await levels.recompute(settings)
     assert (await User.get(id=member.id)).trust_level == 4
     locked = await levels.set_level(moderator, member.id, 0, locked=True, settings=settings)
-    await ReadState.create(user_id=member.id, topic_id=(await make_topic(
-        admin, await make_space(admin, "S"), settings)).id, last_read_position=10)
+    await ReadState.create(
+        user_id=member.id,
+        topic_id=(await make_topic(admin, await make_space(admin, "S"), settings)).id,
+        last_read_position=10,
+    )
     await levels.recompute(settings)
     assert locked.trust_level_locked and (await User.get(id=member.id)).trust_level == 0
     released = await levels.set_level(moderator, member.id, None, locked=False, settings=settings)
@@ -123,13 +139,16 @@ async def test_staff_lock_a_level_and_make_leaders(factory, app_settings):
 
 
 async def _screen(author, settings, content_type="Post", body="Hello", **fields):
-    return await gate.check(Submission(author=author, content_type=content_type, texts={"body": body}, **fields,
-                                       **gate.measure(body)), settings)
+    return await gate.check(
+        Submission(author=author, content_type=content_type, texts={"body": body}, **fields, **gate.measure(body)),
+        settings,
+    )
 
 
 async def test_new_members_limits(factory, app_settings):
-    settings = app_settings.replace(new_member_max_links=1, new_member_max_mentions=1, new_member_max_images=0,
-                                    new_member_topics_per_day=1)
+    settings = app_settings.replace(
+        new_member_max_links=1, new_member_max_mentions=1, new_member_max_images=0, new_member_topics_per_day=1
+    )
     admin = await factory.user(role="ADMIN")
     space = await make_space(admin, "Open")
     newcomer = await factory.user(trust_level=0)
@@ -189,8 +208,14 @@ async def test_editing_others_posts_needs_its_trust_level(factory, app_settings)
 
 
 def test_flag_weight_follows_trust_level(app_settings):
-    settings = app_settings.replace(flag_weights=(("0", 1), ("1", 1), ("2", 2), ("3", 3), ("4", 5)),
-                                    flag_hide_threshold=6)
+    settings = app_settings.replace(
+        flag_weights=(("0", 1), ("1", 1), ("2", 2), ("3", 3), ("4", 5)), flag_hide_threshold=6
+    )
     assert [reports.flag_weight(User(trust_level=level, role="MEMBER"), settings) for level in range(5)] == [
-        1, 1, 2, 3, 5]
+        1,
+        1,
+        2,
+        3,
+        5,
+    ]
     assert reports.flag_weight(User(trust_level=0, role="MODERATOR"), settings) == 6

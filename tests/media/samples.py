@@ -59,8 +59,7 @@ def png_bomb(width: int = 50_000, height: int = 50_000) -> bytes:
     """A PNG that declares 2.5 gigapixels of grey in a few hundred bytes of compressed data."""
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     rows = zlib.compress(b"\x00" * (width + 1) * 64, 9)  # the first rows; enough to look real
-    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", rows)
-            + _png_chunk(b"IEND", b""))
+    return b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", rows) + _png_chunk(b"IEND", b"")
 
 
 def wav_bytes(seconds: float = 1.5, rate: int = 8000) -> bytes:

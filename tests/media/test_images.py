@@ -28,15 +28,13 @@ def test_16_bit_greyscale_is_scaled_not_clipped():
 
 
 def test_cmyk_jpeg_becomes_rgb():
-    result = process_image(encode(Image.new("CMYK", (40, 30), (0, 255, 255, 0)), "JPEG"), "JPEG",
-                           max_pixels=10**6)
+    result = process_image(encode(Image.new("CMYK", (40, 30), (0, 255, 255, 0)), "JPEG"), "JPEG", max_pixels=10**6)
     image = decoded(result.original.data)
     assert image.mode == "RGB" and image.getpixel((5, 5))[0] > 240 and image.getpixel((5, 5))[1] < 20
 
 
 def test_transparency_survives_in_the_original_and_the_webp_variants():
-    result = process_image(encode(Image.new("RGBA", (300, 200), (10, 20, 30, 100)), "PNG"), "PNG",
-                           max_pixels=10**6)
+    result = process_image(encode(Image.new("RGBA", (300, 200), (10, 20, 30, 100)), "PNG"), "PNG", max_pixels=10**6)
     assert decoded(result.original.data).getpixel((3, 3)) == (10, 20, 30, 100)
     small = decoded(result.variants[0].data)
     assert small.format == "WEBP" and small.size == (160, 107) and small.mode == "RGBA"

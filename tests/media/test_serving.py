@@ -12,8 +12,9 @@ from media.urls import media_url
 from tests.media import samples
 
 
-async def stored(user, settings, data: bytes, name: str = "file.bin", purpose=MediaPurpose.RESOURCE, *,
-                 public: bool = True) -> MediaFile:
+async def stored(
+    user, settings, data: bytes, name: str = "file.bin", purpose=MediaPurpose.RESOURCE, *, public: bool = True
+) -> MediaFile:
     """An upload; by default made public, as when something public uses it (uploads start private)."""
     uploaded = await media.upload(user, media.UploadedFile(name, io.BytesIO(data)), purpose, "", settings=settings)
     if public:
@@ -48,11 +49,14 @@ async def test_public_file_headers(client, app_settings, video):
     assert again.status_code == 304 and again.content == b""
 
 
-@pytest.mark.parametrize("header,start,end", [
-    ("bytes=0-99", 0, 100),          # first bytes
-    ("bytes=4000-5999", 4000, 6000),  # middle
-    ("bytes=-500", None, None),       # suffix: the last 500
-])
+@pytest.mark.parametrize(
+    "header,start,end",
+    [
+        ("bytes=0-99", 0, 100),  # first bytes
+        ("bytes=4000-5999", 4000, 6000),  # middle
+        ("bytes=-500", None, None),  # suffix: the last 500
+    ],
+)
 async def test_range_requests(client, app_settings, video, header, start, end):
     data, media_file = video
     size = len(data)

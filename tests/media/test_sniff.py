@@ -10,18 +10,21 @@ from media import sniff
 from tests.media import samples
 
 
-@pytest.mark.parametrize("head", [
-    b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00heicmif1",    # HEIC: an ISO box file, not MP4
-    b"\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00qt  ",         # QuickTime
-    b"\x1a\x45\xdf\xa3\x93\x42\x82\x88matroska" + b"\x00" * 16,  # Matroska, not WebM
-    b"RIFF\x00\x00\x00\x00AVI LIST",                          # AVI
-    b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
-    b"PK\x03\x04" + b"\x00" * 26,                              # ZIP (also DOCX, EPUB...)
-    b"MZ\x90\x00",                                              # Windows executable
-    b"\xff\xff\xff\xff" + b"\x00" * 8,                         # sync bits without a valid MPEG header
-    b"ID3\x09\x00",                                             # ID3 with an impossible version
-    b"GIF90a",
-])
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00heicmif1",  # HEIC: an ISO box file, not MP4
+        b"\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00qt  ",  # QuickTime
+        b"\x1a\x45\xdf\xa3\x93\x42\x82\x88matroska" + b"\x00" * 16,  # Matroska, not WebM
+        b"RIFF\x00\x00\x00\x00AVI LIST",  # AVI
+        b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+        b"PK\x03\x04" + b"\x00" * 26,  # ZIP (also DOCX, EPUB...)
+        b"MZ\x90\x00",  # Windows executable
+        b"\xff\xff\xff\xff" + b"\x00" * 8,  # sync bits without a valid MPEG header
+        b"ID3\x09\x00",  # ID3 with an impossible version
+        b"GIF90a",
+    ],
+)
 def test_other_formats_are_not_recognised(head):
     assert sniff.sniff(head) is None
 

@@ -22,13 +22,16 @@ async def make_client(app_settings: Settings) -> AsyncIterator:
     from api.settings import set_settings
 
     async with AsyncExitStack() as stack:
-        async def make(client: tuple[str, int] = ("127.0.0.1", 50000), lifespan: bool = False,
-                       **changes: Any) -> httpx.AsyncClient:
+
+        async def make(
+            client: tuple[str, int] = ("127.0.0.1", 50000), lifespan: bool = False, **changes: Any
+        ) -> httpx.AsyncClient:
             app = create_app(app_settings.replace(**changes), manage_db=False)
             if lifespan:
                 await stack.enter_async_context(app.router.lifespan_context(app))
-            return await stack.enter_async_context(httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app, client=client), base_url="http://testserver"))
+            return await stack.enter_async_context(
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=client), base_url="http://testserver")
+            )
 
         yield make
     set_settings(app_settings)
@@ -42,8 +45,9 @@ async def serving(app: Any) -> AsyncIterator[int]:
     from api.meili_process import free_port
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, ws="websockets-sansio",
-                                           log_level="warning", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, ws="websockets-sansio", log_level="warning", lifespan="on")
+    )
     task = asyncio.create_task(server.serve())
     try:
         while not server.started:

@@ -31,7 +31,7 @@ def _tables() -> list[str]:
 async def _rows(url: str, table: str) -> list[tuple]:
     """Every row of `table`, in a stable order, read with a plain driver."""
     if url.startswith("sqlite://"):
-        with sqlite3.connect(url[len("sqlite://"):]) as conn:
+        with sqlite3.connect(url[len("sqlite://") :]) as conn:
             rows = conn.execute(f'SELECT * FROM "{table}"').fetchall()
     else:
         import asyncpg
@@ -45,12 +45,20 @@ async def _rows(url: str, table: str) -> list[tuple]:
 
 
 def _restore_env(settings, target: Database, tmp_path: Path, meili) -> dict[str, str]:
-    env = _env(DATABASE_URL=target.url, MEILI_URL=meili["url"], MEILI_MASTER_KEY=meili["key"],
-               MEILI_INDEX_PREFIX=f"rs{uuid.uuid4().hex[:6]}", DATA_DIR=str(tmp_path / "restored-data"),
-               MEDIA_ROOT=str(tmp_path / "restored-media"))
+    env = _env(
+        DATABASE_URL=target.url,
+        MEILI_URL=meili["url"],
+        MEILI_MASTER_KEY=meili["key"],
+        MEILI_INDEX_PREFIX=f"rs{uuid.uuid4().hex[:6]}",
+        DATA_DIR=str(tmp_path / "restored-data"),
+        MEDIA_ROOT=str(tmp_path / "restored-media"),
+    )
     if settings.media_storage_url:  # the same bucket: the archive lists the files, they stay there
-        env.update(MEDIA_STORAGE_URL=settings.media_storage_url, AWS_ACCESS_KEY_ID=settings.aws_access_key_id,
-                   AWS_SECRET_ACCESS_KEY=settings.aws_secret_access_key)
+        env.update(
+            MEDIA_STORAGE_URL=settings.media_storage_url,
+            AWS_ACCESS_KEY_ID=settings.aws_access_key_id,
+            AWS_SECRET_ACCESS_KEY=settings.aws_secret_access_key,
+        )
     return env
 
 
@@ -137,4 +145,3 @@ async def test_backup_age_reads_the_newest_archive(app_settings, tmp_path):
     assert 3 * 3600 - 5 < backup.backup_age_seconds(settings) < 3 * 3600 + 60
     assert (await backup.backup_status(settings))["overdue"] is True  # over twice the interval
     assert os.path.exists(tmp_path / backup.archive_name(moment))
-

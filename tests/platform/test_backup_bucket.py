@@ -22,10 +22,16 @@ async def test_backups_go_to_a_bucket_and_restore_from_it(clean_db, factory, tmp
     if not settings.is_sqlite:
         return  # the restore itself is covered above; an empty PostgreSQL database per run is costly
     base, _, query = folder.partition("?")
-    env = _env(DATABASE_URL=f"sqlite://{tmp_path / 'from-bucket.sqlite3'}", MEDIA_ROOT=str(tmp_path / "m"),
-               DATA_DIR=str(tmp_path / "d"), AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY)
-    done = await asyncio.to_thread(_run, "restore", "--no-search", f"{base}/{result.name}?{query}", env=env,
-                                   cwd=tmp_path)
+    env = _env(
+        DATABASE_URL=f"sqlite://{tmp_path / 'from-bucket.sqlite3'}",
+        MEDIA_ROOT=str(tmp_path / "m"),
+        DATA_DIR=str(tmp_path / "d"),
+        AWS_ACCESS_KEY_ID=ACCESS_KEY,
+        AWS_SECRET_ACCESS_KEY=SECRET_KEY,
+    )
+    done = await asyncio.to_thread(
+        _run, "restore", "--no-search", f"{base}/{result.name}?{query}", env=env, cwd=tmp_path
+    )
     assert "restored: schema at" in done.stdout
     with sqlite3.connect(tmp_path / "from-bucket.sqlite3") as conn:
         assert conn.execute("SELECT id FROM users WHERE username = 'bucketed'").fetchall() == [(member.id,)]

@@ -31,8 +31,7 @@ def _env(**values: str) -> dict[str, str]:
 
 
 def _run(*args: str, env: dict[str, str], cwd: Path, code: int = 0) -> subprocess.CompletedProcess:
-    done = subprocess.run([str(GUILDHALL), *args], env=env, cwd=cwd, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run([str(GUILDHALL), *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
     assert done.returncode == code, (done.returncode, done.stdout, done.stderr)
     return done
 
@@ -67,7 +66,7 @@ class Database:
     def rows(self, sql: str) -> list[tuple]:
         if self.pg_name:
             return self._pg(sql, self.url)
-        with sqlite3.connect(self.url[len("sqlite://"):]) as conn:
+        with sqlite3.connect(self.url[len("sqlite://") :]) as conn:
             return conn.execute(sql).fetchall()
 
     def drop(self) -> None:
@@ -79,8 +78,13 @@ class Database:
 def cli(tmp_path_factory, meili) -> Iterator[tuple[Database, dict[str, str], Path]]:
     tmp = tmp_path_factory.mktemp("cli")
     database = Database(tmp)
-    env = _env(DATABASE_URL=database.url, MEILI_URL=meili["url"], MEILI_MASTER_KEY=meili["key"],
-               DATA_DIR=str(tmp / "data"), MEDIA_ROOT=str(tmp / "media"))
+    env = _env(
+        DATABASE_URL=database.url,
+        MEILI_URL=meili["url"],
+        MEILI_MASTER_KEY=meili["key"],
+        DATA_DIR=str(tmp / "data"),
+        MEDIA_ROOT=str(tmp / "media"),
+    )
     assert _run("migrate", env=env, cwd=tmp).stdout.strip().startswith("migrations applied: ")
     yield database, env, tmp
     database.drop()
@@ -88,8 +92,7 @@ def cli(tmp_path_factory, meili) -> Iterator[tuple[Database, dict[str, str], Pat
 
 def test_create_admin_creates_or_promotes_and_reports_bad_input(cli):
     database, env, tmp = cli
-    done = _run("create-admin", "Root", "root@example.org", "--password", "a-long-admin-passphrase",
-                env=env, cwd=tmp)
+    done = _run("create-admin", "Root", "root@example.org", "--password", "a-long-admin-passphrase", env=env, cwd=tmp)
     assert done.stdout.strip() == "admin Root is ready"
     assert database.rows("SELECT username, role FROM users WHERE username_key = 'root'") == [("Root", "ADMIN")]
     weak = _run("create-admin", "other", "other@example.org", "--password", "short", env=env, cwd=tmp, code=1)
@@ -126,8 +129,7 @@ def test_check_reports_each_service(cli):
     assert ok.stdout.splitlines()[1].startswith("search: ok")
     down = _run("check", env={**env, "MEILI_URL": f"http://127.0.0.1:{free_port()}"}, cwd=tmp, code=1)
     assert "database: ok" in down.stdout and "search: unreachable" in down.stdout
-    no_db = _run("check", env={**env, "DATABASE_URL": f"postgres://u:p@127.0.0.1:{free_port()}/none"},
-                 cwd=tmp, code=1)
+    no_db = _run("check", env={**env, "DATABASE_URL": f"postgres://u:p@127.0.0.1:{free_port()}/none"}, cwd=tmp, code=1)
     assert no_db.stdout.startswith("database: unreachable") and "search: ok" in no_db.stdout
     assert "Traceback" not in no_db.stderr
 
@@ -176,14 +178,19 @@ def test_serve_answers_then_stops_cleanly_on_sigint_with_its_meilisearch(tmp_pat
 
     port = free_port()
     data_dir = tmp_path / f"data-{uuid.uuid4().hex[:6]}"
-    env = _env(DATABASE_URL=f"sqlite://{tmp_path / 'serve.sqlite3'}", DATA_DIR=str(data_dir),
-               MEDIA_ROOT=str(tmp_path / "media"), RUN_WORKERS="false")
+    env = _env(
+        DATABASE_URL=f"sqlite://{tmp_path / 'serve.sqlite3'}",
+        DATA_DIR=str(data_dir),
+        MEDIA_ROOT=str(tmp_path / "media"),
+        RUN_WORKERS="false",
+    )
     own_meili = _get(f"http://127.0.0.1:{LOCAL_PORT}/health")[0] == 0
     if not own_meili:  # 7700 is taken (someone's `make run`): use the test server instead
         env.update(MEILI_URL=meili["url"], MEILI_MASTER_KEY=meili["key"])
     log = (tmp_path / "serve.log").open("w+")
-    server = subprocess.Popen([str(GUILDHALL), "serve", "--port", str(port)], env=env, cwd=tmp_path,
-                              stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [str(GUILDHALL), "serve", "--port", str(port)], env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT
+    )
     try:
         # Generous: first start migrates, loads every domain's demo data and indexes it.
         deadline = time.monotonic() + 180
@@ -191,8 +198,9 @@ def test_serve_answers_then_stops_cleanly_on_sigint_with_its_meilisearch(tmp_pat
             assert server.poll() is None, (tmp_path / "serve.log").read_text()
             assert time.monotonic() < deadline, "no /healthz in time:\n" + (tmp_path / "serve.log").read_text()
             time.sleep(0.2)
-        status, body = _get(f"http://127.0.0.1:{port}/graphql",
-                            json.dumps({"query": '{ user(username: "admin") { role } }'}).encode())
+        status, body = _get(
+            f"http://127.0.0.1:{port}/graphql", json.dumps({"query": '{ user(username: "admin") { role } }'}).encode()
+        )
         assert status == 200 and json.loads(body) == {"data": {"user": {"role": "ADMIN"}}}  # demo data
         assert _get(f"http://127.0.0.1:{port}/readyz", request_id="serve-test-42")[0] == 200
         children = _processes_mentioning(str(data_dir / "meilisearch")) if own_meili else []
@@ -219,12 +227,21 @@ def test_the_production_entry_point_logs_request_ids(tmp_path):
     from api.meili_process import free_port
 
     port = free_port()
-    env = _env(DATABASE_URL=f"sqlite://{tmp_path / 'asgi.sqlite3'}", DATA_DIR=str(tmp_path / "data"),
-               MEDIA_ROOT=str(tmp_path / "media"), RUN_WORKERS="false", MEILI_URL="http://127.0.0.1:9")
+    env = _env(
+        DATABASE_URL=f"sqlite://{tmp_path / 'asgi.sqlite3'}",
+        DATA_DIR=str(tmp_path / "data"),
+        MEDIA_ROOT=str(tmp_path / "media"),
+        RUN_WORKERS="false",
+        MEILI_URL="http://127.0.0.1:9",
+    )
     log = (tmp_path / "asgi.log").open("w+")
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.asgi:app", "--port", str(port),
-                               "--ws", "websockets-sansio"], env=env, cwd=tmp_path, stdout=log,
-                              stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "api.asgi:app", "--port", str(port), "--ws", "websockets-sansio"],
+        env=env,
+        cwd=tmp_path,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 120
         while _get(f"http://127.0.0.1:{port}/healthz", request_id="asgi-test-7")[0] != 200:
@@ -248,12 +265,21 @@ def test_serve_never_leaves_its_meilisearch_behind(tmp_path, sig):
         pytest.skip(f"port {LOCAL_PORT} is used by another Meilisearch (a running `make run`)")
     port = free_port()
     data_dir = tmp_path / "data"
-    env = _env(DATABASE_URL=f"sqlite://{tmp_path / 'serve.sqlite3'}", DATA_DIR=str(data_dir),
-               MEDIA_ROOT=str(tmp_path / "media"), RUN_WORKERS="false")
+    env = _env(
+        DATABASE_URL=f"sqlite://{tmp_path / 'serve.sqlite3'}",
+        DATA_DIR=str(data_dir),
+        MEDIA_ROOT=str(tmp_path / "media"),
+        RUN_WORKERS="false",
+    )
     env.pop("MEILI_URL", None)
     log = (tmp_path / "serve.log").open("w+")
-    server = subprocess.Popen([str(GUILDHALL), "serve", "--no-demo", "--port", str(port)], env=env,
-                              cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [str(GUILDHALL), "serve", "--no-demo", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 120
         while _get(f"http://127.0.0.1:{port}/healthz")[0] != 200:

@@ -20,8 +20,12 @@ async def test_graphiql_assets_are_ours_and_nothing_else_is_served(client):
     assert "immutable" in script.headers["cache-control"]
     ours = await client.get(f"/graphiql/{GRAPHIQL_VERSION}/guildhall.js")
     assert ours.status_code == 200 and "createFetcher" in ours.text and ours.headers["cache-control"] == "no-cache"
-    for path in (f"/graphiql/{GRAPHIQL_VERSION}/LICENSE.react", f"/graphiql/{GRAPHIQL_VERSION}/.complete",
-                 f"/graphiql/{GRAPHIQL_VERSION}/..%2Fsecret", "/graphiql/9.9.9/graphiql.min.js"):
+    for path in (
+        f"/graphiql/{GRAPHIQL_VERSION}/LICENSE.react",
+        f"/graphiql/{GRAPHIQL_VERSION}/.complete",
+        f"/graphiql/{GRAPHIQL_VERSION}/..%2Fsecret",
+        "/graphiql/9.9.9/graphiql.min.js",
+    ):
         assert (await client.get(path)).status_code == 404, path
 
 

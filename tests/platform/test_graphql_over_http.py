@@ -22,40 +22,50 @@ VIEWER_ID = "{ viewer { user { id } } }"
 LOGIN = "mutation($i: LoginInput!) { login(input: $i) { token errors { code } } }"
 
 
-@pytest.mark.parametrize("accept, chosen", [
-    (None, JSON),
-    ("", JSON),
-    ("*/*", JSON),
-    ("application/json", JSON),
-    (GRAPHQL_RESPONSE_JSON, GRAPHQL_RESPONSE_JSON),
-    (f"{GRAPHQL_RESPONSE_JSON}, {JSON};q=0.9", GRAPHQL_RESPONSE_JSON),  # Apollo Client 4, graphql-http
-    (f"{JSON}, {GRAPHQL_RESPONSE_JSON}", GRAPHQL_RESPONSE_JSON),  # a tie: the spec's own type
-    (f"{GRAPHQL_RESPONSE_JSON};q=0.5, {JSON}", JSON),
-    ("text/html, application/xhtml+xml, */*;q=0.8", JSON),
-    (f"{GRAPHQL_RESPONSE_JSON};q=0, {JSON}", JSON),
-    ("text/plain", None),
-    (f"{GRAPHQL_RESPONSE_JSON};q=0", None),
-])
+@pytest.mark.parametrize(
+    "accept, chosen",
+    [
+        (None, JSON),
+        ("", JSON),
+        ("*/*", JSON),
+        ("application/json", JSON),
+        (GRAPHQL_RESPONSE_JSON, GRAPHQL_RESPONSE_JSON),
+        (f"{GRAPHQL_RESPONSE_JSON}, {JSON};q=0.9", GRAPHQL_RESPONSE_JSON),  # Apollo Client 4, graphql-http
+        (f"{JSON}, {GRAPHQL_RESPONSE_JSON}", GRAPHQL_RESPONSE_JSON),  # a tie: the spec's own type
+        (f"{GRAPHQL_RESPONSE_JSON};q=0.5, {JSON}", JSON),
+        ("text/html, application/xhtml+xml, */*;q=0.8", JSON),
+        (f"{GRAPHQL_RESPONSE_JSON};q=0, {JSON}", JSON),
+        ("text/plain", None),
+        (f"{GRAPHQL_RESPONSE_JSON};q=0", None),
+    ],
+)
 def test_the_response_media_type_follows_accept(accept, chosen):
     assert negotiate(accept) == chosen
 
 
 async def test_a_result_under_graphql_response_json(client, factory):
     _user, token = await factory.member_with_token()
-    response = await client.post("/graphql", json={"query": VIEWER_ID},
-                                 headers={**SPEC, "Authorization": f"Bearer {token}"})
+    response = await client.post(
+        "/graphql", json={"query": VIEWER_ID}, headers={**SPEC, "Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 200
     assert response.headers["content-type"] == f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8"
     assert response.json()["data"]["viewer"]["user"]["id"]
 
 
-@pytest.mark.parametrize("body, message", [
-    ({"query": "{ viewer { "}, "Syntax Error"),
-    ({"query": "{ viewer { nope } }"}, "Cannot query field 'nope'"),
-    ({"query": "query($n: Int!) { users(first: $n) { totalCount } }", "variables": {"n": "ten"}},
-     "Variable '$n' has invalid value"),
-    ({"query": "query($n: Int!) { users(first: $n) { totalCount } }"}, "Expected a value of non-null type 'Int!'"),
-], ids=["parse", "validation", "variable-type", "variable-missing"])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({"query": "{ viewer { "}, "Syntax Error"),
+        ({"query": "{ viewer { nope } }"}, "Cannot query field 'nope'"),
+        (
+            {"query": "query($n: Int!) { users(first: $n) { totalCount } }", "variables": {"n": "ten"}},
+            "Variable '$n' has invalid value",
+        ),
+        ({"query": "query($n: Int!) { users(first: $n) { totalCount } }"}, "Expected a value of non-null type 'Int!'"),
+    ],
+    ids=["parse", "validation", "variable-type", "variable-missing"],
+)
 async def test_documents_that_cannot_run_are_400_without_data_and_unchanged_for_json(client, body, message):
     spec = await client.post("/graphql", json=body, headers=SPEC)
     assert spec.status_code == 400, spec.text
@@ -69,8 +79,7 @@ async def test_documents_that_cannot_run_are_400_without_data_and_unchanged_for_
 
 
 async def test_field_errors_keep_data_and_200(client):
-    response = await client.post("/graphql", json={"query": '{ users(after: "garbage") { totalCount } }'},
-                                 headers=SPEC)
+    response = await client.post("/graphql", json={"query": '{ users(after: "garbage") { totalCount } }'}, headers=SPEC)
     assert response.status_code == 200
     body = response.json()
     assert "data" in body and body["errors"][0]["message"] == "Invalid cursor."
@@ -109,12 +118,16 @@ async def test_unacceptable_accept_is_406(client):
 
 async def test_get_runs_queries_and_refuses_mutations_with_405(client, factory):
     user = await factory.user(username="getter")
-    query = await client.get("/graphql", params={"query": '{ user(username: "getter") { username } }'},
-                             headers=SPEC)
+    query = await client.get("/graphql", params={"query": '{ user(username: "getter") { username } }'}, headers=SPEC)
     assert query.status_code == 200 and query.json() == {"data": {"user": {"username": "getter"}}}
-    variables = await client.get("/graphql", params={
-        "query": "query($u: String!) { user(username: $u) { username } }", "variables": json.dumps({"u": "getter"}),
-    }, headers=LEGACY)
+    variables = await client.get(
+        "/graphql",
+        params={
+            "query": "query($u: String!) { user(username: $u) { username } }",
+            "variables": json.dumps({"u": "getter"}),
+        },
+        headers=LEGACY,
+    )
     assert variables.json() == {"data": {"user": {"username": "getter"}}}
     mutation = {"query": LOGIN, "variables": json.dumps({"i": {"login": "getter", "password": TEST_PASSWORD}})}
     for headers in (SPEC, LEGACY):
@@ -130,8 +143,9 @@ async def test_anonymous_get_results_are_cacheable_and_signed_in_ones_are_not(ma
     anonymous = await http.get("/graphql", params={"query": "{ __typename }"}, headers=SPEC)
     assert anonymous.headers["cache-control"] == "public, max-age=30"
     assert anonymous.headers["vary"] == "Accept, Authorization"
-    signed_in = await http.get("/graphql", params={"query": VIEWER_ID},
-                               headers={**SPEC, "Authorization": f"Bearer {token}"})
+    signed_in = await http.get(
+        "/graphql", params={"query": VIEWER_ID}, headers={**SPEC, "Authorization": f"Bearer {token}"}
+    )
     assert signed_in.status_code == 200 and signed_in.json()["data"]["viewer"]["user"]
     assert signed_in.headers["cache-control"] == "private, no-store"
     failed = await http.get("/graphql", params={"query": "{ nope }"}, headers=SPEC)
@@ -141,6 +155,7 @@ async def test_anonymous_get_results_are_cacheable_and_signed_in_ones_are_not(ma
 
 
 # -- CSRF header of uploads ---------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("header", ["GraphQL-Require-Preflight", "Apollo-Require-Preflight", "X-Apollo-Operation-Name"])
 async def test_uploads_accept_the_preflight_headers_common_clients_send(client, factory, header):
@@ -161,10 +176,14 @@ async def test_uploads_accept_the_preflight_headers_common_clients_send(client, 
 
 async def test_cors_preflight_allows_the_csrf_headers(make_client):
     http = await make_client(cors_origins=("https://app.example.org",))
-    preflight = await http.options("/graphql", headers={
-        "Origin": "https://app.example.org", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "apollo-require-preflight, x-apollo-operation-name, content-type",
-    })
+    preflight = await http.options(
+        "/graphql",
+        headers={
+            "Origin": "https://app.example.org",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "apollo-require-preflight, x-apollo-operation-name, content-type",
+        },
+    )
     assert preflight.status_code == 200
     allowed = preflight.headers["access-control-allow-headers"].lower()
     assert "apollo-require-preflight" in allowed and "x-apollo-operation-name" in allowed

@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 
 import httpx
 
-
 VIEWER_COUNT = "{ viewer { unreadNotificationCount } }"
 TYPENAME = "{ __typename }"
 
@@ -24,6 +23,7 @@ def _messages(body: dict) -> list[str]:
 
 
 # -- limits --------------------------------------------------------------------------------
+
 
 async def test_too_deep_documents_are_rejected(make_client, factory):
     _, token = await factory.member_with_token()
@@ -71,8 +71,11 @@ async def test_page_size_over_the_maximum_is_refused_readably(client, factory):
 async def test_body_over_max_body_bytes_is_413_whether_declared_or_streamed(make_client):
     http = await make_client(max_body_bytes=2_000)
     padding = " " * 2_100
-    declared = await http.post("/graphql", content=f'{{"query": "{{ __typename }}{padding}"}}',
-                               headers={"content-type": "application/json", "x-request-id": "big-1"})
+    declared = await http.post(
+        "/graphql",
+        content=f'{{"query": "{{ __typename }}{padding}"}}',
+        headers={"content-type": "application/json", "x-request-id": "big-1"},
+    )
     assert declared.status_code == 413
     assert declared.headers["x-request-id"] == "big-1"
     assert "larger than 2000 bytes" in declared.json()["errors"][0]["message"]
@@ -91,13 +94,12 @@ async def test_body_over_max_body_bytes_is_413_whether_declared_or_streamed(make
 
 # -- errors --------------------------------------------------------------------------------
 
+
 async def _explode(user_id: int) -> int:
     raise RuntimeError("database password is hunter2")
 
 
-async def test_unexpected_errors_are_masked_outside_debug_and_shown_with_debug(
-    make_client, factory, monkeypatch
-):
+async def test_unexpected_errors_are_masked_outside_debug_and_shown_with_debug(make_client, factory, monkeypatch):
     from api.domain import notifications
 
     _, token = await factory.member_with_token()
@@ -135,6 +137,7 @@ async def test_introspection_and_suggestions_follow_their_settings(make_client):
 
 # -- health, readiness, request ids, CORS -------------------------------------------------
 
+
 def _checks(response) -> dict:
     """/readyz without its informational details (the age of the last backup)."""
     return {k: v for k, v in response.json().items() if k != "details"}
@@ -165,8 +168,10 @@ async def test_readyz_is_503_when_the_database_does_not_answer(client, monkeypat
     monkeypatch.setattr(app_module, "connection", lambda: Down())
     unready = await client.get("/readyz")
     assert unready.status_code == 503
-    assert _checks(unready) == {"status": "unavailable",
-                                "checks": {"database": "error: ConnectionRefusedError", "search": "ok"}}
+    assert _checks(unready) == {
+        "status": "unavailable",
+        "checks": {"database": "error: ConnectionRefusedError", "search": "ok"},
+    }
 
 
 async def test_request_id_is_echoed_or_made_and_tags_log_lines(client, factory, monkeypatch):
@@ -199,8 +204,10 @@ async def test_request_id_is_echoed_or_made_and_tags_log_lines(client, factory, 
 
 async def test_cors_allows_only_configured_origins(make_client, client):
     http = await make_client(cors_origins=("https://app.example.org",))
-    preflight = {"Access-Control-Request-Method": "POST",
-                 "Access-Control-Request-Headers": "authorization, content-type"}
+    preflight = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type",
+    }
     allowed = await http.options("/graphql", headers={"Origin": "https://app.example.org", **preflight})
     assert allowed.status_code == 200
     assert allowed.headers["access-control-allow-origin"] == "https://app.example.org"

@@ -44,8 +44,11 @@ async def test_lines_logged_during_a_request_carry_its_id_operation_viewer_and_e
     root = logging.getLogger()
     root.addHandler(handler)
     try:
-        response = await client.post("/graphql", json={"query": "query Broken { viewer { nope } }"}, headers={
-            "Authorization": f"Bearer {token}", "X-Request-ID": "log-test-1"})
+        response = await client.post(
+            "/graphql",
+            json={"query": "query Broken { viewer { nope } }"},
+            headers={"Authorization": f"Bearer {token}", "X-Request-ID": "log-test-1"},
+        )
         assert response.status_code == 200
     finally:
         root.removeHandler(handler)
@@ -79,15 +82,25 @@ async def test_a_client_gone_before_its_body_is_one_info_line(app, caplog):
     async def send(message: dict) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "method": "POST", "path": "/graphql", "raw_path": b"/graphql", "query_string": b"",
-             "headers": [(b"content-type", b"application/json"), (b"content-length", b"100"),
-                         (b"x-request-id", b"gone-1")],
-             "client": ("127.0.0.1", 5000), "server": ("testserver", 80), "scheme": "http",
-             "http_version": "1.1", "root_path": "", "app": app}
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/json"), (b"content-length", b"100"), (b"x-request-id", b"gone-1")],
+        "client": ("127.0.0.1", 5000),
+        "server": ("testserver", 80),
+        "scheme": "http",
+        "http_version": "1.1",
+        "root_path": "",
+        "app": app,
+    }
     with caplog.at_level(logging.INFO):
         await app(scope, receive, send)  # nothing raised: nothing for the server to log
     assert sent == []
     records = [r for r in caplog.records if r.name == "guildhall.http"]
     assert [(r.levelname, r.getMessage(), r.exc_info) for r in records] == [
-        ("INFO", "client disconnected before the request was read: POST /graphql", None)]
+        ("INFO", "client disconnected before the request was read: POST /graphql", None)
+    ]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

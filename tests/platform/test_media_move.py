@@ -18,12 +18,27 @@ from tests.media import samples
 async def test_media_moves_to_object_storage_and_back_resumably(factory, clean_db, s3_server, monkeypatch, tmp_path):
     member = await factory.user()
     uploads = [
-        await media.upload(member, media.UploadedFile("a.png", io.BytesIO(samples.image_bytes("PNG", (900, 500)))),
-                           MediaPurpose.POST, "", settings=clean_db),
-        await media.upload(member, media.UploadedFile("r.pdf", io.BytesIO(samples.pdf_bytes())),
-                           MediaPurpose.RESOURCE, "", settings=clean_db),
-        await media.upload(member, media.UploadedFile("t.wav", io.BytesIO(samples.wav_bytes(0.2))),
-                           MediaPurpose.RESOURCE, "", settings=clean_db),
+        await media.upload(
+            member,
+            media.UploadedFile("a.png", io.BytesIO(samples.image_bytes("PNG", (900, 500)))),
+            MediaPurpose.POST,
+            "",
+            settings=clean_db,
+        ),
+        await media.upload(
+            member,
+            media.UploadedFile("r.pdf", io.BytesIO(samples.pdf_bytes())),
+            MediaPurpose.RESOURCE,
+            "",
+            settings=clean_db,
+        ),
+        await media.upload(
+            member,
+            media.UploadedFile("t.wav", io.BytesIO(samples.wav_bytes(0.2))),
+            MediaPurpose.RESOURCE,
+            "",
+            settings=clean_db,
+        ),
     ]
     names = sorted(set(await MediaVariant.all().values_list("sha256", flat=True)))
     assert len(names) >= 5  # image variants too
@@ -70,8 +85,13 @@ async def test_media_moves_to_object_storage_and_back_resumably(factory, clean_d
 
 async def test_a_blob_whose_bytes_do_not_match_its_name_is_not_copied(factory, clean_db, s3_server):
     member = await factory.user()
-    stored = await media.upload(member, media.UploadedFile("r.pdf", io.BytesIO(samples.pdf_bytes())),
-                                MediaPurpose.RESOURCE, "", settings=clean_db)
+    stored = await media.upload(
+        member,
+        media.UploadedFile("r.pdf", io.BytesIO(samples.pdf_bytes())),
+        MediaPurpose.RESOURCE,
+        "",
+        settings=clean_db,
+    )
     path = LocalStorage(clean_db.media_root).local_path(stored.sha256)
     path.write_bytes(b"bit rot")
     settings = s3_settings(clean_db, s3_server)

@@ -16,7 +16,6 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 
-
 def value(text: str, name: str, **labels: str) -> float:
     """The sample `name{labels}` of a scrape, 0 when absent."""
     for family in text_string_to_metric_families(text):
@@ -54,14 +53,23 @@ async def test_requests_latency_errors_and_refusals_by_operation(client, factory
     before = await scrape(client)
     labels = {"operation": "MetricsViewer", "type": "query", "status": "200"}
     for _ in range(3):
-        response = await client.post("/graphql", json={"query": "query MetricsViewer { viewer { user { id } } }"},
-                                     headers={"Authorization": f"Bearer {token}"})
+        response = await client.post(
+            "/graphql",
+            json={"query": "query MetricsViewer { viewer { user { id } } }"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert response.status_code == 200
     await client.post("/graphql", json={"query": "{ viewer { "})
-    await client.post("/graphql", json={"query": "query MetricsBad { nope }"}, headers={"Accept": "application/graphql-response+json"})
-    await client.post("/graphql", json={
-        "query": "mutation MetricsLogin($i: LoginInput!) { login(input: $i) { errors { code } } }",
-        "variables": {"i": {"login": user.username, "password": "not-the-password"}}})
+    await client.post(
+        "/graphql", json={"query": "query MetricsBad { nope }"}, headers={"Accept": "application/graphql-response+json"}
+    )
+    await client.post(
+        "/graphql",
+        json={
+            "query": "mutation MetricsLogin($i: LoginInput!) { login(input: $i) { errors { code } } }",
+            "variables": {"i": {"login": user.username, "password": "not-the-password"}},
+        },
+    )
     after = await scrape(client)
 
     def delta(name: str, **kw: str) -> float:
@@ -85,13 +93,18 @@ async def test_sql_statements_per_request_match_the_query_counter(client, factor
     _, token = await factory.member_with_token()
     before = await scrape(client)
     with count_queries as counter:
-        response = await client.post("/graphql", json={"query": "query MetricsUsers { users(first: 10) { nodes { username } } }"},
-                                     headers={"Authorization": f"Bearer {token}"})
+        response = await client.post(
+            "/graphql",
+            json={"query": "query MetricsUsers { users(first: 10) { nodes { username } } }"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
     assert response.status_code == 200 and len(response.json()["data"]["users"]["nodes"]) == 4
     after = await scrape(client)
     assert counter.count > 0
-    assert (value(after, "guildhall_sql_queries_per_request_sum", type="query")
-            - value(before, "guildhall_sql_queries_per_request_sum", type="query")) == counter.count
+    assert (
+        value(after, "guildhall_sql_queries_per_request_sum", type="query")
+        - value(before, "guildhall_sql_queries_per_request_sum", type="query")
+    ) == counter.count
 
 
 async def test_public_cache_hits_and_misses(make_client):
@@ -101,10 +114,16 @@ async def test_public_cache_hits_and_misses(make_client):
     for _ in range(3):
         assert (await http.post("/graphql", json=document)).status_code == 200
     after = await scrape(http)
-    assert value(after, "guildhall_public_cache_lookups_total", result="miss") - value(
-        before, "guildhall_public_cache_lookups_total", result="miss") == 1
-    assert value(after, "guildhall_public_cache_lookups_total", result="hit") - value(
-        before, "guildhall_public_cache_lookups_total", result="hit") == 2
+    assert (
+        value(after, "guildhall_public_cache_lookups_total", result="miss")
+        - value(before, "guildhall_public_cache_lookups_total", result="miss")
+        == 1
+    )
+    assert (
+        value(after, "guildhall_public_cache_lookups_total", result="hit")
+        - value(before, "guildhall_public_cache_lookups_total", result="hit")
+        == 2
+    )
     assert 0 < value(after, "guildhall_public_cache_hit_ratio") <= 1
 
 
@@ -137,8 +156,10 @@ async def test_background_jobs_report_their_last_success_and_failures(client, ap
         raise RuntimeError("job broke")
 
     started = time.time()
-    tasks = [asyncio.create_task(_loop(Job("metrics-test-good", good), runtime, 3600)),
-             asyncio.create_task(_loop(Job("metrics-test-bad", bad), runtime, 3600))]
+    tasks = [
+        asyncio.create_task(_loop(Job("metrics-test-good", good), runtime, 3600)),
+        asyncio.create_task(_loop(Job("metrics-test-bad", bad), runtime, 3600)),
+    ]
     try:
         await asyncio.wait_for(asyncio.gather(ran.wait(), failed.wait()), 10)
         # Each loop records its run in the same step as the job returns, before it next waits.
@@ -169,8 +190,10 @@ async def test_websocket_connections_and_subscription_events(app_settings, facto
     from tests.platform.conftest import first_message, serving
 
     user, token = await factory.member_with_token()
-    async with serving(create_app(app_settings, manage_db=False)) as port, \
-            httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+    async with (
+        serving(create_app(app_settings, manage_db=False)) as port,
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http,
+    ):
 
         async def until(predicate, what: str) -> str:
             deadline = time.monotonic() + 10
@@ -188,12 +211,20 @@ async def test_websocket_connections_and_subscription_events(app_settings, facto
             await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
             assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
             await until(lambda t: value(t, "guildhall_websocket_connections") == connections + 1, "connection")
-            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
-                "query": "subscription { notificationAdded { kind } }"}}))
+            await ws.send(
+                json.dumps(
+                    {
+                        "id": "1",
+                        "type": "subscribe",
+                        "payload": {"query": "subscription { notificationAdded { kind } }"},
+                    }
+                )
+            )
             received = await first_message(ws, lambda: notify(user.id, "test.metrics", message="hello"))
             assert received["type"] == "next"
-            await until(lambda t: value(t, "guildhall_subscription_events_delivered_total") >= events_before + 1,
-                        "event")
+            await until(
+                lambda t: value(t, "guildhall_subscription_events_delivered_total") >= events_before + 1, "event"
+            )
         await until(lambda t: value(t, "guildhall_websocket_connections") == connections, "disconnection")
 
 
@@ -210,5 +241,8 @@ async def test_requests_answered_further_out_keep_their_status(make_client):
     response = await http.post("/graphql", content=chunks(), headers={"content-type": "application/json"})
     assert response.status_code == 413
     after = await scrape(http)
-    assert value(after, "guildhall_http_requests_total", route="/graphql", status="413") - value(
-        before, "guildhall_http_requests_total", route="/graphql", status="413") == 1
+    assert (
+        value(after, "guildhall_http_requests_total", route="/graphql", status="413")
+        - value(before, "guildhall_http_requests_total", route="/graphql", status="413")
+        == 1
+    )

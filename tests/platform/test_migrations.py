@@ -28,8 +28,7 @@ def _model_tables() -> set[str]:
 def _migrate(database_url: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "TMPDIR"}}
     env.update(PYTHONPATH=str(ROOT), DATABASE_URL=database_url, SECRET_KEY=SECRET, DATA_DIR=str(cwd))
-    done = subprocess.run([str(GUILDHALL), "migrate"], env=env, cwd=cwd, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run([str(GUILDHALL), "migrate"], env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return done
 

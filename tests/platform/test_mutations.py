@@ -23,10 +23,17 @@ from schema.permissions import Require
 
 # A value any document validation accepts, for each scalar a required input field may have.
 SCALAR_SAMPLES: dict[str, Any] = {
-    "String": "x", "Int": 1, "Float": 1.0, "Boolean": False,
-    "ID": str(relay.GlobalID("User", "1")), "GlobalID": str(relay.GlobalID("User", "1")),
-    "DateTime": "2030-01-01T00:00:00+00:00", "Date": "2030-01-01", "Time": "12:00:00",
-    "JSON": {}, "Decimal": "1",
+    "String": "x",
+    "Int": 1,
+    "Float": 1.0,
+    "Boolean": False,
+    "ID": str(relay.GlobalID("User", "1")),
+    "GlobalID": str(relay.GlobalID("User", "1")),
+    "DateTime": "2030-01-01T00:00:00+00:00",
+    "Date": "2030-01-01",
+    "Time": "12:00:00",
+    "JSON": {},
+    "Decimal": "1",
 }
 # Who must be refused, and how, for each requirement of a staff mutation.
 REFUSED = {
@@ -80,7 +87,8 @@ def sample_value(gql_type: Any) -> Any:
         return next(iter(gql_type.values))
     if isinstance(gql_type, GraphQLInputObjectType):
         return {
-            name: sample_value(field.type) for name, field in gql_type.fields.items()
+            name: sample_value(field.type)
+            for name, field in gql_type.fields.items()
             if isinstance(field.type, GraphQLNonNull) and field.default_value is Undefined
         }
     if isinstance(gql_type, GraphQLScalarType) and gql_type.name in SCALAR_SAMPLES:
@@ -128,8 +136,10 @@ async def test_every_staff_mutation_refuses_lesser_roles_and_changes_nothing(gql
         except _Unfillable as exc:
             unfillable.append(f"{name} ({exc})")
             continue
-        document = (f"mutation($input: {field.args['input'].type}) "
-                    f"{{ {name}(input: $input) {{ errors {{ field code message }} }} }}")
+        document = (
+            f"mutation($input: {field.args['input'].type}) "
+            f"{{ {name}(input: $input) {{ errors {{ field code message }} }} }}"
+        )
         for role, code in REFUSED[require].items():
             body = await gql(document, variables, token=tokens[role], expect_errors=True)
             errors = ((body.get("data") or {}).get(name) or {}).get("errors")

@@ -44,8 +44,7 @@ async def test_each_kind_is_bounded_and_the_loop_stays_free(tmp_path):
     limit = offload.KINDS["diff"].limit(get_settings())
     signal = tmp_path / "go"
     with offload.watching() as watch:
-        tasks = [asyncio.create_task(offload.run("diff", jobs.wait_for_file, str(signal)))
-                 for _ in range(limit + 1)]
+        tasks = [asyncio.create_task(offload.run("diff", jobs.wait_for_file, str(signal))) for _ in range(limit + 1)]
         await watch.started("diff")
         # The jobs block in their workers; the event loop still runs everything else.
         ticks = 0

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from api.http.commands import ManifestError, parse_manifest, register
 from api.http.persisted import sha256_hex
 from api.models.persisted import PersistedOperation
-from api.http.commands import ManifestError, parse_manifest, register
 from api.settings import ROOT
 
 SPEC = {"Accept": "application/graphql-response+json"}
@@ -40,8 +40,9 @@ async def test_automatic_persisted_queries_round_trip(client):
     digest = sha256_hex(query)
     missing = await client.post("/graphql", json={"extensions": _apq(digest)}, headers=LEGACY)
     assert missing.status_code == 200  # as Apollo Server answers older clients
-    assert missing.json() == {"errors": [{"message": "PersistedQueryNotFound",
-                                          "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"}}]}
+    assert missing.json() == {
+        "errors": [{"message": "PersistedQueryNotFound", "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"}}]
+    }
     assert "no-cache" in missing.headers["cache-control"]
     spec_missing = await client.get("/graphql", params={"extensions": json.dumps(_apq(digest))}, headers=SPEC)
     assert spec_missing.status_code == 404 and "data" not in spec_missing.json()
@@ -86,11 +87,13 @@ async def test_mutations_by_hash_run_with_post_only(client, factory):
     mutation = f"mutation M{uuid.uuid4().hex[:8]}($i: LoginInput!) {{ login(input: $i) {{ errors {{ code }} }} }}"
     digest = sha256_hex(mutation)
     variables = {"i": {"login": user.username, "password": "wrong-password-123"}}
-    first = await client.post("/graphql", json={"query": mutation, "variables": variables,
-                                                "extensions": _apq(digest)}, headers=SPEC)
+    first = await client.post(
+        "/graphql", json={"query": mutation, "variables": variables, "extensions": _apq(digest)}, headers=SPEC
+    )
     assert first.json()["data"]["login"]["errors"] == [{"code": "UNAUTHENTICATED"}]
-    by_get = await client.get("/graphql", params={"extensions": json.dumps(_apq(digest)),
-                                                  "variables": json.dumps(variables)}, headers=SPEC)
+    by_get = await client.get(
+        "/graphql", params={"extensions": json.dumps(_apq(digest)), "variables": json.dumps(variables)}, headers=SPEC
+    )
     assert by_get.status_code == 405
 
 
@@ -107,8 +110,11 @@ async def test_clients_may_not_register_when_the_cache_is_off(make_client):
 
 
 async def test_bad_persisted_query_extensions_are_400(client):
-    for extensions in ({"persistedQuery": {"version": 2, "sha256Hash": "ab"}}, {"persistedQuery": "x"},
-                       {"persistedQuery": {"version": 1}}):
+    for extensions in (
+        {"persistedQuery": {"version": 2, "sha256Hash": "ab"}},
+        {"persistedQuery": "x"},
+        {"persistedQuery": {"version": 1}},
+    ):
         response = await client.post("/graphql", json={"extensions": extensions}, headers=SPEC)
         assert response.status_code == 400, extensions
 
@@ -121,7 +127,9 @@ async def test_two_processes_share_automatic_persisted_queries_through_redis(mak
     two = await make_client(lifespan=True, redis_url=REDIS_URL)
     query = _query()
     digest = sha256_hex(query)
-    assert (await one.post("/graphql", json={"query": query, "extensions": _apq(digest)}, headers=SPEC)).status_code == 200
+    assert (
+        await one.post("/graphql", json={"query": query, "extensions": _apq(digest)}, headers=SPEC)
+    ).status_code == 200
     answer = await two.post("/graphql", json={"extensions": _apq(digest)}, headers=SPEC)
     assert answer.json() == {"data": {"__typename": "Query"}}
     import redis.asyncio as aioredis
@@ -142,9 +150,16 @@ LOGIN = "mutation Login($input: LoginInput!) { login(input: $input) { token erro
 
 
 def _apollo_manifest(*bodies: str) -> str:
-    return json.dumps({"format": "apollo-persisted-query-manifest", "version": 1, "operations": [
-        {"id": sha256_hex(b), "body": b, "name": b.split()[1].split("(")[0], "type": b.split()[0]} for b in bodies
-    ]})
+    return json.dumps(
+        {
+            "format": "apollo-persisted-query-manifest",
+            "version": 1,
+            "operations": [
+                {"id": sha256_hex(b), "body": b, "name": b.split()[1].split("(")[0], "type": b.split()[0]}
+                for b in bodies
+            ],
+        }
+    )
 
 
 async def test_manifests_register_once_and_prune(clean_db):
@@ -159,14 +174,18 @@ async def test_manifests_register_once_and_prune(clean_db):
     assert rows == [("Login", "mutation", sha256_hex(LOGIN)), ("Viewer", "query", sha256_hex(VIEWER))]
 
 
-@pytest.mark.parametrize("manifest, error", [
-    ("{not json", "not JSON"),
-    (json.dumps({"a": "query { nope }"}), "Cannot query field 'nope'"),
-    (json.dumps({"a": "query {"}), "Syntax Error"),
-    (json.dumps({"0" * 64: VIEWER}), "is not the hash of its body"),
-    (json.dumps({"operations": [{"id": "x"}]}), "has no body"),
-    (json.dumps([VIEWER]), "expected an Apollo persisted query manifest"),
-], ids=["json", "validation", "syntax", "hash", "body", "shape"])
+@pytest.mark.parametrize(
+    "manifest, error",
+    [
+        ("{not json", "not JSON"),
+        (json.dumps({"a": "query { nope }"}), "Cannot query field 'nope'"),
+        (json.dumps({"a": "query {"}), "Syntax Error"),
+        (json.dumps({"0" * 64: VIEWER}), "is not the hash of its body"),
+        (json.dumps({"operations": [{"id": "x"}]}), "has no body"),
+        (json.dumps([VIEWER]), "expected an Apollo persisted query manifest"),
+    ],
+    ids=["json", "validation", "syntax", "hash", "body", "shape"],
+)
 async def test_a_bad_manifest_registers_nothing(clean_db, manifest, error):
     good_then_bad = manifest
     with pytest.raises(ManifestError, match=error):
@@ -193,8 +212,14 @@ async def test_only_registered_operations_run_when_locked_down(make_client, fact
     assert by_get.status_code == 200 and by_get.json() == by_hash.json()
     whole = await http.post("/graphql", json={"query": VIEWER}, headers=auth)  # the registered text, sent whole
     assert whole.json() == by_hash.json()
-    login = await http.post("/graphql", json={"extensions": _apq(sha256_hex(LOGIN)), "variables": {
-        "input": {"login": user.username, "password": "not-the-password"}}}, headers=SPEC)
+    login = await http.post(
+        "/graphql",
+        json={
+            "extensions": _apq(sha256_hex(LOGIN)),
+            "variables": {"input": {"login": user.username, "password": "not-the-password"}},
+        },
+        headers=SPEC,
+    )
     assert login.json()["data"]["login"]["errors"] == [{"code": "UNAUTHENTICATED"}]
 
     other = "query Other { __typename }"
@@ -206,7 +231,9 @@ async def test_only_registered_operations_run_when_locked_down(make_client, fact
     unknown = await http.post("/graphql", json={"extensions": _apq(sha256_hex(other))}, headers=SPEC)
     assert unknown.status_code == 404
     legacy = await http.post("/graphql", json={"query": other}, headers=LEGACY)
-    assert legacy.status_code == 403 and legacy.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_IN_LIST"
+    assert (
+        legacy.status_code == 403 and legacy.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_IN_LIST"
+    )
 
 
 async def test_persist_queries_command(tmp_path, clean_db):
@@ -216,9 +243,14 @@ async def test_persist_queries_command(tmp_path, clean_db):
     manifest = tmp_path / "persisted-query-manifest.json"
     manifest.write_text(_apollo_manifest(USERS), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "TMPDIR", "GUILDHALL_CACHE"}}
-    env.update(PYTHONPATH=str(ROOT), DATABASE_URL=clean_db.database_url, SECRET_KEY=clean_db.secret_key,
-               MEILI_URL=clean_db.meili_url or "", MEILI_MASTER_KEY=clean_db.meili_master_key,
-               DATA_DIR=str(tmp_path))
+    env.update(
+        PYTHONPATH=str(ROOT),
+        DATABASE_URL=clean_db.database_url,
+        SECRET_KEY=clean_db.secret_key,
+        MEILI_URL=clean_db.meili_url or "",
+        MEILI_MASTER_KEY=clean_db.meili_master_key,
+        DATA_DIR=str(tmp_path),
+    )
     command = [str(Path(sys.executable).parent / "guildhall"), "persist-queries", str(manifest)]
 
     def run() -> subprocess.CompletedProcess:
@@ -256,13 +288,24 @@ async def test_websocket_operations_are_locked_down_too(app_settings, factory, c
     ):
         await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
         assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "free", "type": "subscribe", "payload": {
-            "query": "subscription { notificationAdded { message } }"}}))
+        await ws.send(
+            json.dumps(
+                {
+                    "id": "free",
+                    "type": "subscribe",
+                    "payload": {"query": "subscription { notificationAdded { message } }"},
+                }
+            )
+        )
         refused = json.loads(await asyncio.wait_for(ws.recv(), 10))
         assert refused["id"] == "free" and refused["type"] == "error"
         assert refused["payload"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_IN_LIST"
-        await ws.send(json.dumps({"id": "hashed", "type": "subscribe", "payload": {
-            "extensions": _apq(sha256_hex(subscription))}}))
+        await ws.send(
+            json.dumps({"id": "hashed", "type": "subscribe", "payload": {"extensions": _apq(sha256_hex(subscription))}})
+        )
         message = await first_message(ws, lambda: notify(user.id, "test.locked", message="hi"))
-        assert message == {"id": "hashed", "type": "next", "payload": {"data": {
-            "notificationAdded": {"kind": "test.locked"}}}}
+        assert message == {
+            "id": "hashed",
+            "type": "next",
+            "payload": {"data": {"notificationAdded": {"kind": "test.locked"}}},
+        }

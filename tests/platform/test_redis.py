@@ -94,7 +94,8 @@ async def test_events_published_by_one_process_reach_subscribers_of_another(redi
         received = [await asyncio.wait_for(messages.__anext__(), 10) for _ in range(2)]
     assert received == [{"id": 7}, {"id": 9, "at": "2030-01-01"}]
     assert await redis_pair[0].pubsub_numsub(RedisBroker.PREFIX + channel) == [
-        (RedisBroker.PREFIX + channel, 0)]  # unsubscribed on exit
+        (RedisBroker.PREFIX + channel, 0)
+    ]  # unsubscribed on exit
 
 
 async def test_runtime_with_redis_url_shares_limits_and_events(redis_pair, app_settings):
@@ -128,8 +129,10 @@ async def test_the_app_rate_limits_logins_across_processes_through_redis(redis_p
     settings = app_settings.replace(redis_url=REDIS_URL, login_attempts_per_minute=2)
     await factory.user(f"rl{uuid.uuid4().hex[:8]}")
     name = f"nobody-{uuid.uuid4().hex[:8]}"
-    login = ('mutation($i: LoginInput!) { login(input: $i) { errors { code } } }', {"i": {
-        "login": name, "password": "wrong-password-123"}})
+    login = (
+        "mutation($i: LoginInput!) { login(input: $i) { errors { code } } }",
+        {"i": {"login": name, "password": "wrong-password-123"}},
+    )
     client_ip = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
     codes = []
     apps = [create_app(settings, manage_db=False) for _ in range(2)]
@@ -142,7 +145,10 @@ async def test_the_app_rate_limits_logins_across_processes_through_redis(redis_p
                 codes.append(body["data"]["login"]["errors"][0]["code"])
     assert codes == ["UNAUTHENTICATED", "UNAUTHENTICATED", "RATE_LIMITED"]
     raw = redis_pair[0]
-    keys = [k async for k in raw.scan_iter("guildhall:rl:login:*")
-            if k.startswith((f"guildhall:rl:login:name:{name}:", f"guildhall:rl:login:client:{client_ip}:"))]
+    keys = [
+        k
+        async for k in raw.scan_iter("guildhall:rl:login:*")
+        if k.startswith((f"guildhall:rl:login:name:{name}:", f"guildhall:rl:login:client:{client_ip}:"))
+    ]
     assert len(keys) == 2
     await raw.delete(*keys)

@@ -51,18 +51,29 @@ def _content(name: str) -> ContentType:
     return ContentType(name=name, load=_noop, hide=_noop, unhide=_noop, delete=_noop)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("first, second", [
-    (Domain("a"), Domain("a")),
-    (Domain("a", schema="schema.x"), Domain("b", schema="schema.x")),
-    (Domain("a", jobs=(Job("j", _noop),)), Domain("b", jobs=(Job("j", _noop),))),
-    (Domain("a", commands=(Command("c", "", lambda a, s: 0),)), Domain("b", commands=(Command("c", "", lambda a, s: 0),))),
-    (Domain("a", content_types=(_content("T"),)), Domain("b", content_types=(_content("T"),))),
-    (Domain("a", search_kinds=(DocumentKind("k", "i", _noop, _noop),)),  # type: ignore[arg-type]
-     Domain("b", search_kinds=(DocumentKind("k", "i", _noop, _noop),))),  # type: ignore[arg-type]
-    (Domain("a", deciders=(decider(_Asked, _noop),)), Domain("b", deciders=(decider(_Asked, _noop),))),
-    (Domain("a", events=(_Happened,)), Domain("b", events=(_Happened,))),
-    (Domain("a", events=(_Happened,), handlers=(on(_Happened, _noop),)), Domain("b", handlers=(on(_Happened, _noop),))),
-])
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        (Domain("a"), Domain("a")),
+        (Domain("a", schema="schema.x"), Domain("b", schema="schema.x")),
+        (Domain("a", jobs=(Job("j", _noop),)), Domain("b", jobs=(Job("j", _noop),))),
+        (
+            Domain("a", commands=(Command("c", "", lambda a, s: 0),)),
+            Domain("b", commands=(Command("c", "", lambda a, s: 0),)),
+        ),
+        (Domain("a", content_types=(_content("T"),)), Domain("b", content_types=(_content("T"),))),
+        (
+            Domain("a", search_kinds=(DocumentKind("k", "i", _noop, _noop),)),  # type: ignore[arg-type]
+            Domain("b", search_kinds=(DocumentKind("k", "i", _noop, _noop),)),
+        ),  # type: ignore[arg-type]
+        (Domain("a", deciders=(decider(_Asked, _noop),)), Domain("b", deciders=(decider(_Asked, _noop),))),
+        (Domain("a", events=(_Happened,)), Domain("b", events=(_Happened,))),
+        (
+            Domain("a", events=(_Happened,), handlers=(on(_Happened, _noop),)),
+            Domain("b", handlers=(on(_Happened, _noop),)),
+        ),
+    ],
+)
 def test_registering_anything_twice_raises(first, second):
     with pytest.raises(RegistryError, match="twice"):
         Registry((first, second))
@@ -75,6 +86,7 @@ def test_a_handler_of_an_undeclared_event_is_refused():
 
 def test_events_need_a_catalogue_name():
     with pytest.raises(TypeError, match="catalogue"):
+
         @dataclasses.dataclass(frozen=True)
         class Nameless(Event):
             value: int
@@ -91,7 +103,8 @@ def test_every_piece_in_the_code_is_reachable_from_a_manifest():
     missing from every manifest would silently do nothing: find them all and demand a manifest."""
     loaded = registry()
     reachable = {  # by identity: some pieces hold dicts and are not hashable
-        Job: {id(j) for j in loaded.jobs.values()}, Command: {id(c) for c in loaded.commands.values()},
+        Job: {id(j) for j in loaded.jobs.values()},
+        Command: {id(c) for c in loaded.commands.values()},
         ContentType: {id(c) for c in loaded.content_types.values()},
         DocumentKind: {id(k) for k in loaded.search_kinds.values()},
         Handler: {id(h) for d in loaded.domains for h in d.handlers},
@@ -102,8 +115,14 @@ def test_every_piece_in_the_code_is_reachable_from_a_manifest():
     for name in _modules():
         module = importlib.import_module(name)
         for attr, value in vars(module).items():
-            if (isinstance(value, type) and issubclass(value, Event) and value is not Event
-                    and value.__module__ == name and value not in events and not name.startswith("tests")):
+            if (
+                isinstance(value, type)
+                and issubclass(value, Event)
+                and value is not Event
+                and value.__module__ == name
+                and value not in events
+                and not name.startswith("tests")
+            ):
                 orphans.append(f"event {name}.{attr}")
             for kind, known in reachable.items():
                 if isinstance(value, kind) and id(value) not in known:
@@ -137,8 +156,12 @@ def test_every_job_command_and_event_handler_function_is_in_a_manifest():
                     hint = typing.get_type_hints(value).get(params[0].name)
                 except Exception:  # noqa: BLE001 - annotations naming TYPE_CHECKING-only names
                     continue
-                if isinstance(hint, type) and issubclass(hint, Event) and hint is not Event \
-                        and (hint, value) not in handlers:
+                if (
+                    isinstance(hint, type)
+                    and issubclass(hint, Event)
+                    and hint is not Event
+                    and (hint, value) not in handlers
+                ):
                     missing.append(f"handler {name}.{attr} of {hint.__name__}")
     assert missing == []
 
@@ -149,8 +172,12 @@ def _emitted_event_names() -> set[str]:
     for package in PACKAGES:
         for path in (ROOT / package).rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "emit"
-                        and node.args and isinstance(node.args[0], ast.Call)):
+                if (
+                    isinstance(node, ast.Call)
+                    and getattr(node.func, "id", getattr(node.func, "attr", None)) == "emit"
+                    and node.args
+                    and isinstance(node.args[0], ast.Call)
+                ):
                     callee = node.args[0].func
                     names.add(getattr(callee, "id", getattr(callee, "attr", "")))
     return names

@@ -37,9 +37,15 @@ def article_lines(count: int, seed: int) -> list[str]:
 
 
 async def published_article_with_revisions(author, old: str, new: str) -> tuple[ArticleRevision, ArticleRevision]:
-    article = await Article.create(title="Long guide", slug=f"long-guide-{author.id}", body=new,
-                                   status=ArticleStatus.PUBLISHED, visibility=Visibility.PUBLIC,
-                                   created_by=author, revision_number=2)
+    article = await Article.create(
+        title="Long guide",
+        slug=f"long-guide-{author.id}",
+        body=new,
+        status=ArticleStatus.PUBLISHED,
+        visibility=Visibility.PUBLIC,
+        created_by=author,
+        revision_number=2,
+    )
     first = await ArticleRevision.create(article=article, number=1, title=article.title, body=old, author=author)
     second = await ArticleRevision.create(article=article, number=2, title=article.title, body=new, author=author)
     return first, second
@@ -71,8 +77,13 @@ async def test_a_100kb_pathological_markdown_body_does_not_block_healthz(gql, cl
     _, token = await factory.member_with_token()
     body = ("[*" * app_settings.max_body_length)[: app_settings.max_body_length]  # ~seconds of markdown-it
     with offload.watching() as watch:
-        heavy = asyncio.create_task(gql(CREATE_TOPIC, {"input": {
-            "spaceId": node_global_id("Space", space.id), "title": "Brackets", "body": body}}, token=token))
+        heavy = asyncio.create_task(
+            gql(
+                CREATE_TOPIC,
+                {"input": {"spaceId": node_global_id("Space", space.id), "title": "Brackets", "body": body}},
+                token=token,
+            )
+        )
         await watch.started("markdown")
         health = await client.get("/healthz")
         assert health.status_code == 200

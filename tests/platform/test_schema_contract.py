@@ -34,14 +34,23 @@ def undescribed(schema: GraphQLSchema) -> list[str]:
             for field_name, field in gql_type.fields.items():
                 if not field.description:
                     missing.append(f"field {name}.{field_name}")
-                missing += [f"argument {name}.{field_name}({arg_name})"
-                            for arg_name, arg in field.args.items() if not arg.description]
+                missing += [
+                    f"argument {name}.{field_name}({arg_name})"
+                    for arg_name, arg in field.args.items()
+                    if not arg.description
+                ]
         elif isinstance(gql_type, GraphQLInputObjectType):
-            missing += [f"input field {name}.{field_name}"
-                        for field_name, field in gql_type.fields.items() if not field.description]
+            missing += [
+                f"input field {name}.{field_name}"
+                for field_name, field in gql_type.fields.items()
+                if not field.description
+            ]
         elif isinstance(gql_type, GraphQLEnumType):
-            missing += [f"enum value {name}.{value_name}"
-                        for value_name, value in gql_type.values.items() if not value.description]
+            missing += [
+                f"enum value {name}.{value_name}"
+                for value_name, value in gql_type.values.items()
+                if not value.description
+            ]
     return missing
 
 
@@ -53,16 +62,22 @@ def test_every_type_field_argument_and_enum_value_is_described():
 def test_the_walk_finds_what_lacks_a_description():
     from graphql import build_schema as parse_sdl
 
-    sdl = '''
+    sdl = """
     "A root." type Query { "Described." ok(
         "Described." a: Int, b: Int): Kind, bare: String }
     enum Kind { "Described." ONE TWO }
     input Filter { "Described." x: Int, y: Int }
     type Holder { "Described." f(filter: Filter): Int }
-    '''
+    """
     assert undescribed(parse_sdl(sdl)) == [
-        "type Filter", "input field Filter.y", "type Holder", "argument Holder.f(filter)",
-        "type Kind", "enum value Kind.TWO", "argument Query.ok(b)", "field Query.bare",
+        "type Filter",
+        "input field Filter.y",
+        "type Holder",
+        "argument Holder.f(filter)",
+        "type Kind",
+        "enum value Kind.TWO",
+        "argument Query.ok(b)",
+        "field Query.bare",
     ]
 
 

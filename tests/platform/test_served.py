@@ -44,8 +44,9 @@ VIEWER = "{ viewer { user { id } } }"
 
 def node_tools() -> Path:
     """The folder scripts/install-test-tools.sh installed tests/node/package-lock.json into."""
-    digest = hashlib.sha256((NODE_DIR / "package.json").read_bytes()
-                            + (NODE_DIR / "package-lock.json").read_bytes()).hexdigest()[:16]
+    digest = hashlib.sha256(
+        (NODE_DIR / "package.json").read_bytes() + (NODE_DIR / "package-lock.json").read_bytes()
+    ).hexdigest()[:16]
     folder = cache_dir() / f"node-tools-{digest}"
     if not (folder / ".complete").is_file():
         pytest.fail(f"the Node test tools are not installed in {folder}: run scripts/install-test-tools.sh")
@@ -55,7 +56,11 @@ def node_tools() -> Path:
 def node(script: str, timeout: float = 120, **env: str) -> object:
     tools = node_tools()
     done = subprocess.run(
-        ["node", str(NODE_DIR / script)], cwd=tools, capture_output=True, text=True, timeout=timeout,
+        ["node", str(NODE_DIR / script)],
+        cwd=tools,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
         env={k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "TMPDIR"}}
         | {"NODE_PATH": str(tools / "node_modules"), **env},
     )
@@ -90,8 +95,11 @@ class Served:
         return [json.loads(line) for line in self.output().splitlines() if line.startswith("{")]
 
     def post(self, body: dict, headers: dict | None = None) -> tuple[int, dict]:
-        request = urllib.request.Request(self.graphql, data=json.dumps(body).encode(), headers={
-            "content-type": "application/json", **(headers or {})})
+        request = urllib.request.Request(
+            self.graphql,
+            data=json.dumps(body).encode(),
+            headers={"content-type": "application/json", **(headers or {})},
+        )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 return response.status, json.loads(response.read())
@@ -111,11 +119,21 @@ class Served:
 
 def _env(settings: Settings, tmp: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "TMPDIR", "GUILDHALL_CACHE"}}
-    return {**env, "PYTHONPATH": str(ROOT), "DATABASE_URL": settings.database_url,
-            "SECRET_KEY": settings.secret_key, "MEILI_URL": settings.meili_url or "",
-            "MEILI_MASTER_KEY": settings.meili_master_key, "MEILI_INDEX_PREFIX": settings.meili_index_prefix,
-            "DATA_DIR": str(tmp / "data"), "MEDIA_ROOT": str(tmp / "media"), "RUN_WORKERS": "false",
-            "PUBLIC_CACHE_SECONDS": "0", "LOG_FORMAT": "json", **extra}
+    return {
+        **env,
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": settings.database_url,
+        "SECRET_KEY": settings.secret_key,
+        "MEILI_URL": settings.meili_url or "",
+        "MEILI_MASTER_KEY": settings.meili_master_key,
+        "MEILI_INDEX_PREFIX": settings.meili_index_prefix,
+        "DATA_DIR": str(tmp / "data"),
+        "MEDIA_ROOT": str(tmp / "media"),
+        "RUN_WORKERS": "false",
+        "PUBLIC_CACHE_SECONDS": "0",
+        "LOG_FORMAT": "json",
+        **extra,
+    }
 
 
 def start(command: list[str], env: dict[str, str], tmp: Path, port: int) -> Served:
@@ -155,6 +173,7 @@ def test_serve_listens_where_host_and_port_say(served):
 
 # -- GraphiQL in a browser -------------------------------------------------------------------
 
+
 async def test_graphiql_works_offline_in_chromium(served, factory, tmp_path):
     if not Path(CHROMIUM).is_file():
         pytest.fail(f"no chromium at {CHROMIUM}: run scripts/install-test-tools.sh (apt-get install chromium)")
@@ -165,8 +184,15 @@ async def test_graphiql_works_offline_in_chromium(served, factory, tmp_path):
     user, token = await factory.member_with_token()
     screenshot = tmp_path / "graphiql.png"
     report = await asyncio.to_thread(
-        node, "graphiql.cjs", timeout=180, GRAPHIQL_URL=served.graphql, TOKEN=token, QUERY=VIEWER,
-        SCREENSHOT=str(screenshot), USER_DATA_DIR=str(tmp_path / "chromium-profile"), CHROMIUM=CHROMIUM,
+        node,
+        "graphiql.cjs",
+        timeout=180,
+        GRAPHIQL_URL=served.graphql,
+        TOKEN=token,
+        QUERY=VIEWER,
+        SCREENSHOT=str(screenshot),
+        USER_DATA_DIR=str(tmp_path / "chromium-profile"),
+        CHROMIUM=CHROMIUM,
     )
     assert report["status"] == 200
     assert report["csp"].startswith("default-src 'none'; script-src 'self';")
@@ -174,13 +200,17 @@ async def test_graphiql_works_offline_in_chromium(served, factory, tmp_path):
     assert report["explorer"] is True
     assert report["blocked"] == []  # nothing was asked of any other host
     assert all(url.startswith(served.url + "/") for url in report["requests"]), report["requests"]
-    assert {"/graphiql/4.1.2/graphiql.min.js", "/graphiql/4.1.2/react.production.min.js",
-            "/graphiql/4.1.2/plugin-explorer.umd.js"} <= {url[len(served.url):] for url in report["requests"]}
+    assert {
+        "/graphiql/4.1.2/graphiql.min.js",
+        "/graphiql/4.1.2/react.production.min.js",
+        "/graphiql/4.1.2/plugin-explorer.umd.js",
+    } <= {url[len(served.url) :] for url in report["requests"]}
     assert report["cspViolations"] == [] and report["consoleErrors"] == [] and report["pageErrors"] == []
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and screenshot.stat().st_size > 20_000
 
 
 # -- Apollo Client's persisted queries ----------------------------------------------------------
+
 
 def _plan(*steps: dict) -> str:
     return json.dumps(list(steps))
@@ -192,16 +222,24 @@ async def test_apollo_clients_automatic_persisted_queries(served, factory):
     user, token = await factory.member_with_token()
     name = f"ApolloViewer{uuid.uuid4().hex[:8]}"  # a document this server has never seen
     query = {"document": f"query {name} {{ viewer {{ user {{ id username }} }} }}", "token": token}
-    login = {"document": "mutation ApolloLogin($i: LoginInput!) { login(input: $i) { errors { code } } }",
-             "variables": {"i": {"login": user.username, "password": "not-the-password"}}, "mutation": True}
+    login = {
+        "document": "mutation ApolloLogin($i: LoginInput!) { login(input: $i) { errors { code } } }",
+        "variables": {"i": {"login": user.username, "password": "not-the-password"}},
+        "mutation": True,
+    }
     first, second, refused = await asyncio.to_thread(
-        node, "apollo-persisted.cjs", GRAPHQL_URL=served.graphql, PLAN=_plan(query, query, login))
-    expected = {"__typename": "Viewer", "user": {"__typename": "User", "id": first["data"]["viewer"]["user"]["id"],
-                                                 "username": user.username}}
+        node, "apollo-persisted.cjs", GRAPHQL_URL=served.graphql, PLAN=_plan(query, query, login)
+    )
+    expected = {
+        "__typename": "Viewer",
+        "user": {"__typename": "User", "id": first["data"]["viewer"]["user"]["id"], "username": user.username},
+    }
     assert first["error"] is None and first["data"]["viewer"] == expected
     # Unknown hash by GET (404 under graphql-response+json), then the document by POST, once.
     assert [(e["method"], e["hashOnly"], e["status"]) for e in first["exchanges"]] == [
-        ("GET", True, 404), ("POST", False, 200)]
+        ("GET", True, 404),
+        ("POST", False, 200),
+    ]
     assert json.loads(first["exchanges"][0]["body"])["errors"][0]["message"] == "PersistedQueryNotFound"
     assert first["exchanges"][1]["contentType"].startswith("application/graphql-response+json")
     # Known now: the hash alone, by GET.
@@ -225,18 +263,33 @@ async def test_apollo_client_against_a_locked_down_server(db, served, factory, t
     [learned] = await asyncio.to_thread(node, "apollo-persisted.cjs", GRAPHQL_URL=served.graphql, PLAN=_plan(allowed))
     sent = learned["exchanges"][-1]["sentQuery"]  # the printed document, with Apollo's __typename fields
     manifest = tmp_path / "persisted-query-manifest.json"
-    manifest.write_text(json.dumps({"format": "apollo-persisted-query-manifest", "version": 1, "operations": [
-        {"id": sha256_hex(sent), "body": sent, "name": "Allowed", "type": "query"}]}), encoding="utf-8")
+    manifest.write_text(
+        json.dumps(
+            {
+                "format": "apollo-persisted-query-manifest",
+                "version": 1,
+                "operations": [{"id": sha256_hex(sent), "body": sent, "name": "Allowed", "type": "query"}],
+            }
+        ),
+        encoding="utf-8",
+    )
     env = _env(db, tmp_path)
-    done = await asyncio.to_thread(subprocess.run, [str(GUILDHALL), "persist-queries", str(manifest)], env=env,
-                                   capture_output=True, text=True, timeout=120)
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [str(GUILDHALL), "persist-queries", str(manifest)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert await PersistedOperation.filter(id=sha256_hex(sent)).exists()
 
     locked = await asyncio.to_thread(serve, db, tmp_path, PERSISTED_QUERIES_ONLY="true")
     try:
         ran, refused = await asyncio.to_thread(
-            node, "apollo-persisted.cjs", GRAPHQL_URL=locked.graphql, PLAN=_plan(allowed, other))
+            node, "apollo-persisted.cjs", GRAPHQL_URL=locked.graphql, PLAN=_plan(allowed, other)
+        )
     finally:
         locked.stop()
     assert ran["error"] is None and ran["data"]["viewer"]["user"]["id"]
@@ -249,6 +302,7 @@ async def test_apollo_client_against_a_locked_down_server(db, served, factory, t
 
 # -- the GraphQL over HTTP specification ---------------------------------------------------------
 
+
 @sqlite_pass_only
 def test_graphql_http_audit_passes(served):
     report = node("graphql-http-audit.cjs", GRAPHQL_URL=served.graphql)
@@ -258,6 +312,7 @@ def test_graphql_http_audit_passes(served):
 
 
 # -- logs ----------------------------------------------------------------------------------------
+
 
 def _lines_with(served: Served, request_id: str, timeout: float = 10) -> list[dict]:
     """The log lines of a request (the access line is written as the response starts, so it
@@ -276,8 +331,10 @@ async def test_json_logs_carry_the_request_operation_viewer_status_and_error(ser
     user, token = await factory.member_with_token()
     rid = f"json-log-{uuid.uuid4().hex[:8]}"
     status, body = await asyncio.to_thread(
-        served.post, {"query": "query LoggedViewer { viewer { user { id } } }"},
-        {"Authorization": f"Bearer {token}", "X-Request-ID": rid})
+        served.post,
+        {"query": "query LoggedViewer { viewer { user { id } } }"},
+        {"Authorization": f"Bearer {token}", "X-Request-ID": rid},
+    )
     assert status == 200 and body["data"]["viewer"]["user"]
     [access] = await asyncio.to_thread(_lines_with, served, rid)
     assert access["logger"] == "uvicorn.access" and access["level"] == "INFO"
@@ -287,8 +344,11 @@ async def test_json_logs_carry_the_request_operation_viewer_status_and_error(ser
     assert access["time"].endswith("+00:00") and "error_code" not in access
 
     failed = f"json-log-{uuid.uuid4().hex[:8]}"
-    status, _ = await asyncio.to_thread(served.post, {"query": "query LoggedBad { nope }"},
-                                        {"X-Request-ID": failed, "Accept": "application/graphql-response+json"})
+    status, _ = await asyncio.to_thread(
+        served.post,
+        {"query": "query LoggedBad { nope }"},
+        {"X-Request-ID": failed, "Accept": "application/graphql-response+json"},
+    )
     assert status == 400
     lines = await asyncio.to_thread(_lines_with, served, failed)
     [access] = [line for line in lines if line["logger"] == "uvicorn.access"]
@@ -309,22 +369,34 @@ async def test_a_client_leaving_mid_request_is_one_info_line(served, multipart, 
 def _leave_mid_request(served: Served, multipart: bool, token: str) -> None:
     rid = f"gone-{uuid.uuid4().hex[:8]}"
     if multipart:
-        head = (b"Content-Type: multipart/form-data; boundary=XX\r\nGraphQL-Require-Preflight: 1\r\n"
-                b"Authorization: Bearer " + token.encode() + b"\r\n")
-        partial = (b'--XX\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{"query": "{ __typename }"}\r\n'
-                   b'--XX\r\nContent-Disposition: form-data; name="0"; filename="a.png"\r\n\r\n' + b"x" * 4000)
+        head = (
+            b"Content-Type: multipart/form-data; boundary=XX\r\nGraphQL-Require-Preflight: 1\r\n"
+            b"Authorization: Bearer " + token.encode() + b"\r\n"
+        )
+        partial = (
+            b'--XX\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{"query": "{ __typename }"}\r\n'
+            b'--XX\r\nContent-Disposition: form-data; name="0"; filename="a.png"\r\n\r\n' + b"x" * 4000
+        )
     else:
         head, partial = b"Content-Type: application/json\r\n", b'{"query": "{ __typ'
     with socket.create_connection(("127.0.0.1", int(served.url.rsplit(":", 1)[1]))) as sock:
-        sock.sendall(b"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\n" + head
-                     + b"Content-Length: 100000\r\nX-Request-ID: " + rid.encode() + b"\r\n\r\n" + partial)
+        sock.sendall(
+            b"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + head
+            + b"Content-Length: 100000\r\nX-Request-ID: "
+            + rid.encode()
+            + b"\r\n\r\n"
+            + partial
+        )
     lines = _lines_with(served, rid)
     assert [(line["level"], line["message"]) for line in lines] == [
-        ("INFO", "client disconnected before the request was read: POST /graphql")]
+        ("INFO", "client disconnected before the request was read: POST /graphql")
+    ]
     assert "Traceback" not in served.output() and "ClientDisconnect" not in served.output()
 
 
 # -- metrics of several processes ----------------------------------------------------------------
+
 
 def _scrape(url: str) -> str:
     with urllib.request.urlopen(f"{url}/metrics", timeout=10) as response:
@@ -342,8 +414,25 @@ def test_metrics_add_up_over_processes_sharing_a_multiprocess_dir(db, tmp_path):
         for _ in range(2):  # as the Docker image runs it, twice, side by side
             port = free_port()
             env = _env(db, tmp_path, PROMETHEUS_MULTIPROC_DIR=str(shared))
-            processes.append(start([sys.executable, "-m", "uvicorn", "api.asgi:app", "--host", "127.0.0.1",
-                                    "--port", str(port), "--ws", "websockets-sansio"], env, tmp_path, port))
+            processes.append(
+                start(
+                    [
+                        sys.executable,
+                        "-m",
+                        "uvicorn",
+                        "api.asgi:app",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                        "--ws",
+                        "websockets-sansio",
+                    ],
+                    env,
+                    tmp_path,
+                    port,
+                )
+            )
         one, two = processes
         labels = {"operation": "MultiProcessProbe", "type": "query", "status": "200"}
         for served, times in ((one, 3), (two, 2)):

@@ -117,7 +117,7 @@ def test_missing_or_weak_secret_key_and_inconsistent_limits_fail_with_one_line()
 
 def test_env_file_is_read_and_the_environment_wins(tmp_path):
     env_file = tmp_path / ".env"
-    env_file.write_text('# comment\nexport MAX_ALIASES="9"\nMAX_TOKENS=77\n\nDEBUG=\'true\'\n')
+    env_file.write_text("# comment\nexport MAX_ALIASES=\"9\"\nMAX_TOKENS=77\n\nDEBUG='true'\n")
     settings = Settings.from_env({"MAX_TOKENS": "88"}, env_file=env_file)
     assert (settings.max_aliases, settings.max_tokens, settings.debug) == (9, 88, True)
     env_file.write_text("MAX_ALIASES=3\nthis line is wrong\n")
@@ -169,13 +169,18 @@ def _cli_env(**values: str) -> dict[str, str]:
 
 
 @sqlite_pass_only
-@pytest.mark.parametrize("values, named", [
-    ({"MAX_QUERY_DEPTH": "deep"}, "MAX_QUERY_DEPTH"),
-    ({"DATABASE_URL": "postgres://u:p@127.0.0.1:1/none"}, "SECRET_KEY"),
-], ids=["malformed", "missing"])
+@pytest.mark.parametrize(
+    "values, named",
+    [
+        ({"MAX_QUERY_DEPTH": "deep"}, "MAX_QUERY_DEPTH"),
+        ({"DATABASE_URL": "postgres://u:p@127.0.0.1:1/none"}, "SECRET_KEY"),
+    ],
+    ids=["malformed", "missing"],
+)
 def test_cli_exits_2_with_one_line_on_stderr(tmp_path, values, named):
-    done = subprocess.run([str(GUILDHALL), "check"], env=_cli_env(**values), cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [str(GUILDHALL), "check"], env=_cli_env(**values), cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 2, done
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and named in lines[0], done.stderr

@@ -51,9 +51,14 @@ async def test_a_mutation_request_is_a_trace_of_request_resolver_and_sql(spans, 
     user = await factory.user()
     spans.clear()  # the factory's own statements
     trace_id, parent_id = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
-    response = await traced_client.post("/graphql", json={
-        "query": LOGIN, "variables": {"i": {"login": user.username, "password": TEST_PASSWORD}},
-    }, headers={"traceparent": f"00-{trace_id}-{parent_id}-01"})
+    response = await traced_client.post(
+        "/graphql",
+        json={
+            "query": LOGIN,
+            "variables": {"i": {"login": user.username, "password": TEST_PASSWORD}},
+        },
+        headers={"traceparent": f"00-{trace_id}-{parent_id}-01"},
+    )
     assert response.json()["data"]["login"]["token"]
     finished = spans.get_finished_spans()
     [server] = [s for s in finished if s.name == "POST /graphql"]
@@ -86,15 +91,17 @@ async def test_meilisearch_calls_are_spans(spans, traced_client):
 
 async def test_queries_have_no_resolver_spans_and_tracing_off_records_nothing(spans, traced_client, client, factory):
     _, token = await factory.member_with_token()
-    await traced_client.post("/graphql", json={"query": "{ viewer { user { id } } }"},
-                             headers={"Authorization": f"Bearer {token}"})
+    await traced_client.post(
+        "/graphql", json={"query": "{ viewer { user { id } } }"}, headers={"Authorization": f"Bearer {token}"}
+    )
     names = [s.name for s in spans.get_finished_spans()]
     assert "POST /graphql" in names and not [n for n in names if n.startswith("mutation ")]
     spans.clear()
     tracing.disable()
     assert tracing.tracer is None
-    await client.post("/graphql", json={"query": "{ viewer { user { id } } }"},
-                      headers={"Authorization": f"Bearer {token}"})
+    await client.post(
+        "/graphql", json={"query": "{ viewer { user { id } } }"}, headers={"Authorization": f"Bearer {token}"}
+    )
     assert spans.get_finished_spans() == ()
 
 

@@ -21,7 +21,8 @@ from api.settings import Settings
 from tests.platform.test_cli import GUILDHALL, Database, _env, _run
 
 MIGRATION_FILES = sorted(
-    f"{p.parent.name}.{p.stem}" for p in (Path(__file__).resolve().parents[2] / "migrations").glob("*/[0-9]*.py"))
+    f"{p.parent.name}.{p.stem}" for p in (Path(__file__).resolve().parents[2] / "migrations").glob("*/[0-9]*.py")
+)
 
 
 def _wait_for_line(log: Path, text: str, server: subprocess.Popen, timeout: float = 120) -> None:
@@ -56,8 +57,11 @@ async def _drain_and_close_on_sigterm(server: subprocess.Popen, port: int) -> No
         assert json.loads(await ws.recv())["type"] == "connection_ack"
         # A request in flight: headers and half its body sent, the rest only after SIGTERM.
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(b"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                     + f"Content-Length: {len(body)}\r\n\r\n".encode() + body[:10])
+        writer.write(
+            b"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body[:10]
+        )
         await writer.drain()
         # A later request answered: the server accepted ours first (connections are accepted in order).
         await asyncio.to_thread(lambda: _status(f"http://127.0.0.1:{port}/healthz"))
@@ -80,9 +84,16 @@ async def test_two_processes_migrate_once_then_serve_and_drain_on_sigterm(tmp_pa
     from api.meili_process import free_port
 
     database = await asyncio.to_thread(Database, tmp_path)  # it drives asyncpg with asyncio.run
-    env = _env(DATABASE_URL=database.url, MEILI_URL=meili["url"], MEILI_MASTER_KEY=meili["key"],
-               MEILI_INDEX_PREFIX=f"up{uuid.uuid4().hex[:6]}", DATA_DIR=str(tmp_path / "data"),
-               MEDIA_ROOT=str(tmp_path / "media"), RUN_WORKERS="false", PYTHONUNBUFFERED="1")
+    env = _env(
+        DATABASE_URL=database.url,
+        MEILI_URL=meili["url"],
+        MEILI_MASTER_KEY=meili["key"],
+        MEILI_INDEX_PREFIX=f"up{uuid.uuid4().hex[:6]}",
+        DATA_DIR=str(tmp_path / "data"),
+        MEDIA_ROOT=str(tmp_path / "media"),
+        RUN_WORKERS="false",
+        PYTHONUNBUFFERED="1",
+    )
     settings = Settings.from_env({"DATABASE_URL": database.url, "SECRET_KEY": env["SECRET_KEY"]}, env_file=None)
     servers: list[tuple[subprocess.Popen, int, Path]] = []
     try:
@@ -92,16 +103,26 @@ async def test_two_processes_migrate_once_then_serve_and_drain_on_sigterm(tmp_pa
         async with migration_lock(settings):
             for name in ("a", "b"):
                 port, log = free_port(), tmp_path / f"serve-{name}.log"
-                process = subprocess.Popen([str(GUILDHALL), "serve", "--no-demo", "--port", str(port)], env=env,
-                                           cwd=tmp_path, stdout=log.open("w"), stderr=subprocess.STDOUT)
+                process = subprocess.Popen(
+                    [str(GUILDHALL), "serve", "--no-demo", "--port", str(port)],
+                    env=env,
+                    cwd=tmp_path,
+                    stdout=log.open("w"),
+                    stderr=subprocess.STDOUT,
+                )
                 servers.append((process, port, log))
             for process, _, log in servers:
                 await asyncio.to_thread(_wait_for_line, log, "holds the migration lock; waiting", process)
         for process, port, log in servers:
             await asyncio.to_thread(_wait_ready, port, process, log)
-        outcomes = sorted("applied" if "migrations applied:" in log.read_text() else
-                          "up to date" if "migrations up to date" in log.read_text() else "?"
-                          for _, _, log in servers)
+        outcomes = sorted(
+            "applied"
+            if "migrations applied:" in log.read_text()
+            else "up to date"
+            if "migrations up to date" in log.read_text()
+            else "?"
+            for _, _, log in servers
+        )
         assert outcomes == ["applied", "up to date"]
         recorded = await asyncio.to_thread(database.rows, "SELECT app, name FROM tortoise_migrations")
         assert sorted(f"{app}.{name}" for app, name in recorded) == MIGRATION_FILES  # each once

@@ -40,8 +40,7 @@ class Body:
 
 
 async def post(client, body: Body, token: str | None = None):
-    headers = {"Content-Type": body.content_type, "Content-Length": str(body.size),
-               "GraphQL-Require-Preflight": "1"}
+    headers = {"Content-Type": body.content_type, "Content-Length": str(body.size), "GraphQL-Require-Preflight": "1"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     return await client.post("/graphql", content=body, headers=headers)
@@ -52,9 +51,14 @@ async def test_anonymous_200mb_multipart_is_refused_without_reading_it(client):
     response = await post(client, body)
     assert response.status_code == 401
     assert response.headers["www-authenticate"].startswith("Bearer")
-    assert response.json() == {"errors": [{"message": "Sign in to upload: multipart requests need a valid "
-                                           "`Authorization: Bearer <token>` header.",
-                                           "extensions": {"code": "UNAUTHENTICATED"}}]}
+    assert response.json() == {
+        "errors": [
+            {
+                "message": "Sign in to upload: multipart requests need a valid `Authorization: Bearer <token>` header.",
+                "extensions": {"code": "UNAUTHENTICATED"},
+            }
+        ]
+    }
     assert body.read == 0
 
 

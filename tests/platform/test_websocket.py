@@ -16,8 +16,11 @@ from websockets.exceptions import ConnectionClosed
 from api.domain.notifications import notify
 from api.meili_process import free_port
 
-SUBSCRIBE = {"id": "1", "type": "subscribe",
-             "payload": {"query": "subscription { notificationAdded { kind message actor { username } } }"}}
+SUBSCRIBE = {
+    "id": "1",
+    "type": "subscribe",
+    "payload": {"query": "subscription { notificationAdded { kind message actor { username } } }"},
+}
 
 
 @pytest_asyncio.fixture
@@ -26,8 +29,9 @@ async def server_url(app_settings) -> AsyncIterator[str]:
 
     port = free_port()
     app = create_app(app_settings, manage_db=False)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, ws="websockets-sansio",
-                                           log_level="warning", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, ws="websockets-sansio", log_level="warning", lifespan="on")
+    )
     task = asyncio.create_task(server.serve())
     for _ in range(200):
         if server.started:
@@ -66,8 +70,15 @@ async def test_a_signed_in_connection_receives_its_own_notifications(server_url,
                 break
             except TimeoutError:
                 continue
-        assert message == {"id": "1", "type": "next", "payload": {"data": {"notificationAdded": {
-            "kind": "test.ping", "message": "hello", "actor": {"username": "notifier"}}}}}
+        assert message == {
+            "id": "1",
+            "type": "next",
+            "payload": {
+                "data": {
+                    "notificationAdded": {"kind": "test.ping", "message": "hello", "actor": {"username": "notifier"}}
+                }
+            },
+        }
     finally:
         await ws.close()
 
@@ -157,8 +168,9 @@ async def test_a_ban_closes_open_connections_within_the_check_interval(app_setti
 
     port = free_port()
     app = create_app(app_settings.replace(ws_session_check_seconds=0.2), manage_db=False)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, ws="websockets-sansio",
-                                           log_level="warning", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, ws="websockets-sansio", log_level="warning", lifespan="on")
+    )
     task = asyncio.create_task(server.serve())
     try:
         while not server.started:

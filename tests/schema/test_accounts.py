@@ -21,8 +21,17 @@ mutation($input: SetUserRoleInput!) { setUserRole(input: $input) { user { role }
 
 
 async def test_register_login_and_viewer(gql):
-    data = await gql(REGISTER, {"input": {"username": "Alice", "email": "alice@example.org",
-                                          "password": "a-good-long-passphrase", "displayName": "Alice"}})
+    data = await gql(
+        REGISTER,
+        {
+            "input": {
+                "username": "Alice",
+                "email": "alice@example.org",
+                "password": "a-good-long-passphrase",
+                "displayName": "Alice",
+            }
+        },
+    )
     payload = data["register"]
     assert payload["errors"] == []
     assert payload["user"]["username"] == "Alice"
@@ -47,16 +56,22 @@ async def test_register_reports_every_bad_field(gql):
 
 async def test_usernames_are_unique_case_insensitively_and_chinese_is_allowed(gql, factory):
     await factory.user("李明")
-    data = await gql(REGISTER, {"input": {"username": "李明", "email": "li@example.org",
-                                          "password": "a-good-long-passphrase"}})
+    data = await gql(
+        REGISTER, {"input": {"username": "李明", "email": "li@example.org", "password": "a-good-long-passphrase"}}
+    )
     assert data["register"]["errors"][0]["code"] == "CONFLICT"
     await factory.user("Bob")
-    data = await gql(REGISTER, {"input": {"username": "bob", "email": "b@example.org",
-                                          "password": "a-good-long-passphrase"}})
-    assert data["register"]["errors"][0] == {"field": "username", "code": "CONFLICT",
-                                             "message": "This username is taken."}
-    data = await gql(REGISTER, {"input": {"username": "王芳", "email": "wf@example.org",
-                                          "password": "a-good-long-passphrase"}})
+    data = await gql(
+        REGISTER, {"input": {"username": "bob", "email": "b@example.org", "password": "a-good-long-passphrase"}}
+    )
+    assert data["register"]["errors"][0] == {
+        "field": "username",
+        "code": "CONFLICT",
+        "message": "This username is taken.",
+    }
+    data = await gql(
+        REGISTER, {"input": {"username": "王芳", "email": "wf@example.org", "password": "a-good-long-passphrase"}}
+    )
     assert data["register"]["errors"] == []
 
 
@@ -100,14 +115,16 @@ async def test_change_password_signs_out_other_sessions(gql, factory):
 
     user, token = await factory.member_with_token()
     other = await factory.token(user)
-    data = await gql("""mutation($input: ChangePasswordInput!) {
+    data = await gql(
+        """mutation($input: ChangePasswordInput!) {
         changePassword(input: $input) { errors { field code } } }""",
-                     {"input": {"currentPassword": TEST_PASSWORD, "newPassword": "another-long-passphrase"}},
-                     token=token)
+        {"input": {"currentPassword": TEST_PASSWORD, "newPassword": "another-long-passphrase"}},
+        token=token,
+    )
     assert data["changePassword"]["errors"] == []
     assert (await gql(VIEWER, token=token))["viewer"] is not None
     assert (await gql(VIEWER, token=other))["viewer"] is None
-    login = (await gql(LOGIN, {"input": {"login": user.username, "password": "another-long-passphrase"}}))
+    login = await gql(LOGIN, {"input": {"login": user.username, "password": "another-long-passphrase"}})
     assert login["login"]["token"]
 
 
@@ -123,7 +140,7 @@ async def test_email_is_hidden_from_other_members(gql, factory):
 
 async def test_set_user_role_is_for_admins_only(gql, factory):
     target = await factory.user()
-    target_id = (await gql('query($u: String!) { user(username: $u) { id } }', {"u": target.username}))["user"]["id"]
+    target_id = (await gql("query($u: String!) { user(username: $u) { id } }", {"u": target.username}))["user"]["id"]
     variables = {"input": {"userId": target_id, "role": "MODERATOR"}}
     anonymous = (await gql(SET_ROLE, variables))["setUserRole"]
     assert anonymous["errors"][0]["code"] == "UNAUTHENTICATED"
@@ -148,22 +165,22 @@ async def test_last_admin_cannot_be_demoted(gql, factory):
 async def test_node_lookup_returns_members(gql, factory):
     user = await factory.user("frank")
     user_id = (await gql('{ user(username: "frank") { id } }'))["user"]["id"]
-    data = await gql('query($id: ID!) { node(id: $id) { id ... on User { username } } }', {"id": user_id})
+    data = await gql("query($id: ID!) { node(id: $id) { id ... on User { username } } }", {"id": user_id})
     assert data["node"] == {"id": user_id, "username": "frank"}
     assert user.id
 
 
 async def test_public_reads_are_cached_and_every_write_invalidates(client, factory, app_settings):
+    import httpx
+
     from api.app import create_app
     from tests.conftest import GraphQLClient
-
-    import httpx
 
     app = create_app(app_settings.replace(public_cache_seconds=60), manage_db=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
         gql = GraphQLClient(http)
         await factory.user("gina")
-        query = '{ users(first: 10) { totalCount } }'
+        query = "{ users(first: 10) { totalCount } }"
         assert (await gql(query))["users"]["totalCount"] == 1
         await factory.user("hank")  # written behind the API's back: the cached read stands
         assert (await gql(query))["users"]["totalCount"] == 1

@@ -27,11 +27,20 @@ async def test_a_page_of_50_members_costs_the_queries_of_a_page_of_5(gql, factor
 async def test_a_page_of_50_notifications_costs_the_queries_of_a_page_of_5(gql, factory, count_queries):
     user, token = await factory.member_with_token()
     actors = [await factory.user() for _ in range(10)]
-    await Notification.bulk_create([
-        Notification(user_id=user.id, kind="test.kind", actor_id=actors[i % 10].id, subject_type="User",
-                     subject_id=actors[i % 10].id, message=f"n{i}", data={})
-        for i in range(60)
-    ])
+    await Notification.bulk_create(
+        [
+            Notification(
+                user_id=user.id,
+                kind="test.kind",
+                actor_id=actors[i % 10].id,
+                subject_type="User",
+                subject_id=actors[i % 10].id,
+                message=f"n{i}",
+                data={},
+            )
+            for i in range(60)
+        ]
+    )
     await gql("{ viewer { user { id } } }", token=token)  # the first request records last-seen
     counts = {}
     for size in (5, 50):

@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
+
 from api.domain.accounts import set_role
 from api.domain.engagement import messages as messages_domain
 from api.domain.governance import ballots, closing
 from api.domain.kb import articles
 from api.domain.moderation import admission, invites, sanctions
-import pytest
-
 from api.errors import Conflict, Forbidden, Invalid
 from api.models.accounts import Role, SanctionKind, User, Visibility
 from api.models.engagement import Message
@@ -36,7 +36,9 @@ MOVE = """mutation($input: MoveTopicInput!) { moveTopic(input: $input) { topic {
 
 async def _ws_operation(ws, op_id: str, query: str, variables: dict) -> dict:
     """Run one query or mutation over an open graphql-transport-ws socket; its `next` payload."""
-    await ws.ws.send(json.dumps({"id": op_id, "type": "subscribe", "payload": {"query": query, "variables": variables}}))
+    await ws.ws.send(
+        json.dumps({"id": op_id, "type": "subscribe", "payload": {"query": query, "variables": variables}})
+    )
     while True:
         message = await ws.receive()
         if message.get("id") == op_id and message["type"] in {"next", "error"}:
@@ -44,6 +46,7 @@ async def _ws_operation(ws, op_id: str, query: str, variables: dict) -> dict:
 
 
 # 1. A WebSocket keeps nothing of connect time ----------------------------------------------------
+
 
 async def test_a_demoted_admin_cannot_promote_themself_again_over_their_open_socket(factory, app_settings):
     root = await factory.user("root", role="ADMIN")
@@ -54,8 +57,7 @@ async def test_a_demoted_admin_cannot_promote_themself_again_over_their_open_soc
     ):
         await _listening(app, f"notifications:{climber.id}")
         await set_role(root, climber.id, Role.MEMBER)  # the demotion (HTTP would refuse them now)
-        answer = await _ws_operation(ws, "2", SET_ROLE, {"input": {"userId": gid("User", climber.id),
-                                                                  "role": "ADMIN"}})
+        answer = await _ws_operation(ws, "2", SET_ROLE, {"input": {"userId": gid("User", climber.id), "role": "ADMIN"}})
         assert answer["type"] == "next"
         assert answer["payload"]["data"]["setUserRole"]["errors"][0]["code"] == "FORBIDDEN"
     assert (await User.get(id=climber.id)).role == Role.MEMBER
@@ -70,18 +72,29 @@ async def test_a_demoted_moderator_stops_receiving_a_staff_spaces_posts_at_once(
     root_token = await factory.token(root)
     async with (
         serve(app_settings.replace(redis_url=None)) as (app, address),
-        subscribe(address, "subscription($id: ID!) { postAdded(topicId: $id) { body } }", {"id": gid("Topic", topic.id)}, mod_token) as posts,
+        subscribe(
+            address,
+            "subscription($id: ID!) { postAdded(topicId: $id) { body } }",
+            {"id": gid("Topic", topic.id)},
+            mod_token,
+        ) as posts,
     ):
         await _listening(app, f"forum:topic:{topic.id}")
         await set_role(root, mod.id, Role.MEMBER)
-        await _post(address, CREATE_POST, {"input": {"topicId": gid("Topic", topic.id), "body": "secret plan"}},
-                    root_token)
+        await _post(
+            address, CREATE_POST, {"input": {"topicId": gid("Topic", topic.id), "body": "secret plan"}}, root_token
+        )
         # The topic then goes public and gets a post the member may read: it must be the first
         # thing the subscription delivers (events are handled in order), so the secret was withheld.
-        await _post(address, MOVE, {"input": {"topicId": gid("Topic", topic.id),
-                                              "spaceId": gid("Space", public.id)}}, root_token)
-        await _post(address, CREATE_POST, {"input": {"topicId": gid("Topic", topic.id), "body": "now public"}},
-                    root_token)
+        await _post(
+            address,
+            MOVE,
+            {"input": {"topicId": gid("Topic", topic.id), "spaceId": gid("Space", public.id)}},
+            root_token,
+        )
+        await _post(
+            address, CREATE_POST, {"input": {"topicId": gid("Topic", topic.id), "body": "now public"}}, root_token
+        )
         first = await posts.receive()
         assert first["payload"]["data"]["postAdded"]["body"] == "now public"
 
@@ -96,10 +109,17 @@ async def test_a_muted_member_cannot_send_messages_over_an_open_socket(factory, 
         subscribe(address, "subscription { notificationAdded { kind } }", {}, token) as ws,
     ):
         await _listening(app, f"notifications:{sender.id}")
-        await sanctions.sanction_member(moderator, sender.id, SanctionKind.MUTE, duration=timedelta(days=1),
-                                        reason="cool off", settings=app_settings)
-        answer = await _ws_operation(ws, "2", SEND, {"input": {
-            "conversationId": gid("Conversation", conversation.id), "body": "still here"}})
+        await sanctions.sanction_member(
+            moderator,
+            sender.id,
+            SanctionKind.MUTE,
+            duration=timedelta(days=1),
+            reason="cool off",
+            settings=app_settings,
+        )
+        answer = await _ws_operation(
+            ws, "2", SEND, {"input": {"conversationId": gid("Conversation", conversation.id), "body": "still here"}}
+        )
         assert answer["payload"]["data"]["sendMessage"]["errors"][0]["code"] == "SANCTIONED"
     assert await Message.filter(conversation_id=conversation.id).count() == 1
 
@@ -129,10 +149,14 @@ async def test_embedding_someone_elses_private_file_signs_nothing(factory, app_s
     attacker, token = await factory.member_with_token()
     secret = await stored(victim, app_settings, samples.pdf_bytes(), "salary.pdf", MediaPurpose.RESOURCE, public=False)
     body = f"Look: ![x](/media/{secret.sha256}.pdf)"
-    article = await articles.create_article(attacker, articles.ArticleInput(
-        title="Notes", body=body, visibility=Visibility.MEMBERS), settings=app_settings)
-    data = await gql("query($id: ID!) { node(id: $id) { ... on Article { bodyHtml } } }",
-                     {"id": gid("Article", article.id)}, token=token)
+    article = await articles.create_article(
+        attacker, articles.ArticleInput(title="Notes", body=body, visibility=Visibility.MEMBERS), settings=app_settings
+    )
+    data = await gql(
+        "query($id: ID!) { node(id: $id) { ... on Article { bodyHtml } } }",
+        {"id": gid("Article", article.id)},
+        token=token,
+    )
     html = data["node"]["bodyHtml"]
     assert f"/media/{secret.sha256}.pdf" in html and "sig=" not in html
     assert (await client.get(f"/media/{secret.sha256}.pdf")).status_code == 403
@@ -152,6 +176,7 @@ async def test_fresh_uploads_are_private_to_their_owner_and_staff(factory, app_s
 
 
 # 3. Invites cannot admit their own maker ----------------------------------------------------------
+
 
 async def test_members_cannot_admit_themselves_through_their_own_invites(factory, app_settings):
     admin = await factory.user(role="ADMIN")
@@ -177,8 +202,12 @@ async def test_members_cannot_admit_themselves_through_their_own_invites(factory
     assert await admission.is_admitted(member, space.id, settings=app_settings)
     assert not await Admission.filter(user_id=member.id, scope=admission.COMMUNITY).exists()
     # A space that allows member invites.
-    await admission.set_space_policy(admin, space.id, JoinPolicy.INVITE_ONLY, members_may_invite=True, settings=app_settings)
-    invite, _ = await invites.create_invite(member, max_uses=1, expires_at=later, space_id=space.id, settings=app_settings)
+    await admission.set_space_policy(
+        admin, space.id, JoinPolicy.INVITE_ONLY, members_may_invite=True, settings=app_settings
+    )
+    invite, _ = await invites.create_invite(
+        member, max_uses=1, expires_at=later, space_id=space.id, settings=app_settings
+    )
     assert not invite.admits_to_community
 
 
@@ -192,28 +221,40 @@ async def test_members_cannot_invite_past_a_community_approval_policy(factory, a
 
 # 4. Secret ballots single nobody out --------------------------------------------------------------
 
+
 async def test_a_chair_cannot_single_out_a_secret_ballot(factory, app_settings, gql):
     _, chair, (voter, other), committee = await committee_with(factory, app_settings, 2)
     chair_token = await factory.token(chair)
-    proposal = await open_proposal(chair, committee, settings=app_settings, method=VotingMethod.YES_NO_ABSTAIN, secret=True)
+    proposal = await open_proposal(
+        chair, committee, settings=app_settings, method=VotingMethod.YES_NO_ABSTAIN, secret=True
+    )
     await ballots.cast_vote(voter, proposal.id, ["YES"], settings=app_settings)
     try:
         await closing.close_early(chair, proposal.id, settings=app_settings)
         raise AssertionError("a secret ballot closed early with one vote in")
     except Conflict:
         pass
-    data = await gql("""query($id: ID!) { node(id: $id) { ... on Proposal {
+    data = await gql(
+        """query($id: ID!) { node(id: $id) { ... on Proposal {
         status ballotCount tally { outcome } voters { totalCount nodes { user { id } } }
-        auditLog { nodes { voter { id } } } } } }""", {"id": gid("Proposal", proposal.id)}, token=chair_token)
+        auditLog { nodes { voter { id } } } } } }""",
+        {"id": gid("Proposal", proposal.id)},
+        token=chair_token,
+    )
     node = data["node"]
     assert node["status"] == "OPEN" and node["ballotCount"] == 1 and node["tally"] is None
     assert node["voters"] == {"totalCount": 0, "nodes": []}
     assert all(entry["voter"] is None for entry in node["auditLog"]["nodes"])
     _root, root_token = await factory.member_with_token(role="ADMIN")
-    data = await gql("query($id: ID!) { node(id: $id) { ... on Proposal { voters { totalCount } } } }",
-                     {"id": gid("Proposal", proposal.id)}, token=root_token)
+    data = await gql(
+        "query($id: ID!) { node(id: $id) { ... on Proposal { voters { totalCount } } } }",
+        {"id": gid("Proposal", proposal.id)},
+        token=root_token,
+    )
     assert data["node"]["voters"]["totalCount"] == 0  # admins included
     for member in (chair, other):
         await ballots.cast_vote(member, proposal.id, ["NO"], settings=app_settings)
-    closed = await closing.close_early(chair, proposal.id, settings=app_settings)  # everyone voted: nobody is singled out
+    closed = await closing.close_early(
+        chair, proposal.id, settings=app_settings
+    )  # everyone voted: nobody is singled out
     assert closed.status == ProposalStatus.CLOSED

@@ -27,18 +27,34 @@ async def test_admins_read_and_change_settings_effective_at_once(gql, factory, a
     member, member_token = await factory.member_with_token()
     space = await make_space(await factory.user(role="ADMIN"), "Open")
     rows = {r["key"]: r for r in (await gql(SETTINGS, token=admin_token))["communitySettings"]}
-    assert rows["MAX_TITLE_LENGTH"] == {"key": "MAX_TITLE_LENGTH", "value": "200", "default": "200",
-                                        "overridden": False, "description": "Longest title."}
-    changed = (await gql(UPDATE, {"input": {"changes": [{"key": "MAX_TITLE_LENGTH", "value": "10"}]}},
-                         token=admin_token))["updateCommunitySettings"]
+    assert rows["MAX_TITLE_LENGTH"] == {
+        "key": "MAX_TITLE_LENGTH",
+        "value": "200",
+        "default": "200",
+        "overridden": False,
+        "description": "Longest title.",
+    }
+    changed = (
+        await gql(UPDATE, {"input": {"changes": [{"key": "MAX_TITLE_LENGTH", "value": "10"}]}}, token=admin_token)
+    )["updateCommunitySettings"]
     assert changed["errors"] == []
     assert {"key": "MAX_TITLE_LENGTH", "value": "10", "overridden": True} in changed["settings"]
-    refused = (await gql(CREATE_TOPIC, {"input": {"spaceId": gid("Space", space.id), "title": "Far too long a title",
-                                                  "body": "b"}}, token=member_token))["createTopic"]
+    refused = (
+        await gql(
+            CREATE_TOPIC,
+            {"input": {"spaceId": gid("Space", space.id), "title": "Far too long a title", "body": "b"}},
+            token=member_token,
+        )
+    )["createTopic"]
     assert refused["errors"] == [{"field": "title", "code": "INVALID"}]
     await gql(UPDATE, {"input": {"changes": [{"key": "MAX_TITLE_LENGTH", "value": None}]}}, token=admin_token)
-    created = (await gql(CREATE_TOPIC, {"input": {"spaceId": gid("Space", space.id), "title": "Far too long a title",
-                                                  "body": "b"}}, token=member_token))["createTopic"]
+    created = (
+        await gql(
+            CREATE_TOPIC,
+            {"input": {"spaceId": gid("Space", space.id), "title": "Far too long a title", "body": "b"}},
+            token=member_token,
+        )
+    )["createTopic"]
     assert created["errors"] == [] and member is not None
 
 
@@ -47,17 +63,26 @@ async def test_members_and_moderators_are_refused_and_nothing_changes(gql, facto
         _, token = await factory.member_with_token(role=role)
         body = await gql(SETTINGS, token=token, expect_errors=True)
         assert body["data"] is None and body["errors"]
-        result = (await gql(UPDATE, {"input": {"changes": [{"key": "MAX_TITLE_LENGTH", "value": "50"}]}},
-                            token=token))["updateCommunitySettings"]
+        result = (await gql(UPDATE, {"input": {"changes": [{"key": "MAX_TITLE_LENGTH", "value": "50"}]}}, token=token))[
+            "updateCommunitySettings"
+        ]
         assert result["errors"][0]["code"] == "FORBIDDEN" and result["settings"] is None
     assert await CommunitySetting.all().count() == 0
 
 
 async def test_bad_values_come_back_as_field_errors(gql, factory):
     _, token = await factory.member_with_token(role="ADMIN")
-    result = (await gql(UPDATE, {"input": {"changes": [
-        {"key": "MAX_TITLE_LENGTH", "value": "many"}, {"key": "SECRET_KEY", "value": "x" * 40}]}},
-        token=token))["updateCommunitySettings"]
+    result = (
+        await gql(
+            UPDATE,
+            {
+                "input": {
+                    "changes": [{"key": "MAX_TITLE_LENGTH", "value": "many"}, {"key": "SECRET_KEY", "value": "x" * 40}]
+                }
+            },
+            token=token,
+        )
+    )["updateCommunitySettings"]
     assert {e["field"] for e in result["errors"]} == {"changes.0.value", "changes.1.key"}
     assert await CommunitySetting.all().count() == 0
 

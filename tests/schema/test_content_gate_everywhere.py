@@ -26,14 +26,41 @@ from tests.domain.governance_helpers import committee_with
 from tests.platform.test_mutations import _requirement
 
 # Input fields that hold no member prose (identifiers, credentials, choices, addresses).
-NOT_PROSE = {"password", "currentPassword", "newPassword", "code", "token", "email", "login", "username",
-             "inviteCode", "receipt", "slug", "url", "choice", "choices", "key", "value", "reaction", "role",
-             "query", "mediaId", "alt", "filename", "clientMutationId", "ranking", "tags", "interestTags",
-             "newEmail", "timezone", "kind"}
+NOT_PROSE = {
+    "password",
+    "currentPassword",
+    "newPassword",
+    "code",
+    "token",
+    "email",
+    "login",
+    "username",
+    "inviteCode",
+    "receipt",
+    "slug",
+    "url",
+    "choice",
+    "choices",
+    "key",
+    "value",
+    "reaction",
+    "role",
+    "query",
+    "mediaId",
+    "alt",
+    "filename",
+    "clientMutationId",
+    "ranking",
+    "tags",
+    "interestTags",
+    "newEmail",
+    "timezone",
+    "kind",
+}
 # Member mutations with prose that does not go to the community, and why the gate does not apply.
 EXEMPT = {
     "register": "sign-up: the display name is cleaned of invisible and bidi characters (api/names.py); "
-                "changing it later is `updateProfile`, which the gate screens",
+    "changing it later is `updateProfile`, which the gate screens",
     "report": "a note to moderators about someone else's content",
     "requestToJoin": "a message to moderators, from someone the gate would refuse (not yet admitted)",
     "restoreRevision": "brings back a text that passed the gate when it was written; the message is a revision note",
@@ -52,8 +79,12 @@ def _prose_fields(gql_type: Any, prefix: str = "") -> list[str]:
             inner = field.type
             while isinstance(inner, (GraphQLNonNull, GraphQLList)):
                 inner = inner.of_type
-            if isinstance(inner, GraphQLScalarType) and inner.name == "String" and name not in NOT_PROSE \
-                    and name not in FIELD_NOTES:
+            if (
+                isinstance(inner, GraphQLScalarType)
+                and inner.name == "String"
+                and name not in NOT_PROSE
+                and name not in FIELD_NOTES
+            ):
                 found.append(prefix + name)
             elif isinstance(inner, GraphQLInputObjectType):
                 found += _prose_fields(inner, f"{prefix}{name}.")
@@ -82,31 +113,62 @@ async def _world(factory, settings) -> dict[str, Any]:
     topic = await make_topic(member, space, settings)
     question = await make_topic(member, space, settings, title="How?", kind="QUESTION")
     post = await make_post(member, topic, settings)
-    article = await articles.create_article(member, articles.ArticleInput(title="Guide", body="text"), settings=settings)
-    resource = await resources.create_resource(member, resources.ResourceInput(
-        title="Link", kind=ResourceKind.LINK, url="https://example.org"), settings=settings)
+    article = await articles.create_article(
+        member, articles.ArticleInput(title="Guide", body="text"), settings=settings
+    )
+    resource = await resources.create_resource(
+        member,
+        resources.ResourceInput(title="Link", kind=ResourceKind.LINK, url="https://example.org"),
+        settings=settings,
+    )
     conversation, _ = await messages.start_conversation(member, [friend.id], "hello", settings=settings)
     ticket = await feedback.file_ticket(member, FeedbackCategory.BUG, "Broken", "Help", settings=settings)
-    survey = await surveys.create_survey(admin, "Feedback", "", [surveys.QuestionInput(QuestionKind.TEXT, "Why?")],
-                                         settings=settings)
+    survey = await surveys.create_survey(
+        admin, "Feedback", "", [surveys.QuestionInput(QuestionKind.TEXT, "Why?")], settings=settings
+    )
     _, chair, _, committee = await committee_with(factory, settings, 1)
     chair_token = await factory.token(chair)
-    draft = await proposals.create_proposal(chair, committee.id, proposals.ProposalInput(title="Idea"),
-                                            settings=settings)
-    event = await events_domain.create_event(admin, events_domain.EventInput(
-        title="Meetup", starts_at=now() + timedelta(days=3), ends_at=now() + timedelta(days=3, hours=2),
-        location="Hall"), settings=settings)
+    draft = await proposals.create_proposal(
+        chair, committee.id, proposals.ProposalInput(title="Idea"), settings=settings
+    )
+    event = await events_domain.create_event(
+        admin,
+        events_domain.EventInput(
+            title="Meetup",
+            starts_at=now() + timedelta(days=3),
+            ends_at=now() + timedelta(days=3, hours=2),
+            location="Hall",
+        ),
+        settings=settings,
+    )
     await event.__class__.filter(id=event.id).update(organiser_id=member.id)
     survey_question = await SurveyQuestion.get(survey_id=survey.id)
     _, trusted_token = await factory.member_with_token(trust_level=settings.event_propose_min_trust_level)
-    closed = await proposals.create_proposal(chair, committee.id, proposals.ProposalInput(title="Decided"),
-                                             settings=settings)
+    closed = await proposals.create_proposal(
+        chair, committee.id, proposals.ProposalInput(title="Decided"), settings=settings
+    )
     await proposals.open_proposal(chair, closed.id, settings=settings)
     await closing.close_proposal(closed.id, only_if_due=False, settings=settings)
-    return {"member": token, "chair": chair_token, "trusted": trusted_token, "space": space, "topic": topic, "question": question,
-            "post": post, "article": article, "resource": resource, "conversation": conversation,
-            "ticket": ticket, "survey": survey, "proposal": draft, "committee": committee, "event": event,
-            "friend": friend, "survey_question": survey_question.id, "closed": closed}
+    return {
+        "member": token,
+        "chair": chair_token,
+        "trusted": trusted_token,
+        "space": space,
+        "topic": topic,
+        "question": question,
+        "post": post,
+        "article": article,
+        "resource": resource,
+        "conversation": conversation,
+        "ticket": ticket,
+        "survey": survey,
+        "proposal": draft,
+        "committee": committee,
+        "event": event,
+        "friend": friend,
+        "survey_question": survey_question.id,
+        "closed": closed,
+    }
 
 
 def _inputs(w: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any], str]]:
@@ -124,25 +186,52 @@ def _inputs(w: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any], str]]:
         "createResource": ("member", {"title": text, "kind": "LINK", "url": "https://example.org/x"}, "Resource"),
         "updateResource": ("member", {"resourceId": gid("Resource", w["resource"].id), "title": "New"}, "Resource"),
         "startConversation": ("member", {"userIds": [gid("User", w["friend"].id)], "body": text}, "Message"),
-        "sendMessage": ("member", {"conversationId": gid("Conversation", w["conversation"].id), "body": text},
-                        "Message"),
+        "sendMessage": (
+            "member",
+            {"conversationId": gid("Conversation", w["conversation"].id), "body": text},
+            "Message",
+        ),
         "setAutoReply": ("member", {"body": text, "enabled": True}, "AutoReply"),
         "fileFeedback": ("member", {"category": "BUG", "subject": text, "body": text}, "FeedbackTicket"),
-        "replyToFeedback": ("member", {"ticketId": gid("FeedbackTicket", w["ticket"].id), "body": text},
-                            "FeedbackReply"),
+        "replyToFeedback": (
+            "member",
+            {"ticketId": gid("FeedbackTicket", w["ticket"].id), "body": text},
+            "FeedbackReply",
+        ),
         "createPoll": ("member", {"question": text, "options": ["Yes", "No"]}, "Poll"),
         "createProposal": ("chair", {"committeeId": gid("Committee", w["committee"].id), "title": text}, "Proposal"),
-        "publishProposalOutcome": ("chair", {"proposalId": gid("Proposal", w["closed"].id), "statement": text},
-                                   "Proposal"),
+        "publishProposalOutcome": (
+            "chair",
+            {"proposalId": gid("Proposal", w["closed"].id), "statement": text},
+            "Proposal",
+        ),
         "updateProposal": ("chair", {"proposalId": gid("Proposal", w["proposal"].id), "body": text}, "Proposal"),
         "updateProfile": ("member", {"bio": text}, "User"),
-        "createCommunityEvent": ("trusted", {"event": {
-            "title": text, "startsAt": (now() + timedelta(days=4)).isoformat(),
-            "endsAt": (now() + timedelta(days=4, hours=1)).isoformat(), "location": "Hall"}}, "Event"),
-        "updateCommunityEvent": ("member", {"eventId": gid("CommunityEvent", w["event"].id),
-                                            "event": {"title": text}}, "Event"),
-        "submitSurveyResponse": ("member", {"surveyId": gid("Survey", w["survey"].id), "answers": [
-            {"questionId": gid("SurveyQuestion", w["survey_question"]), "text": text}]}, "SurveyResponse"),
+        "createCommunityEvent": (
+            "trusted",
+            {
+                "event": {
+                    "title": text,
+                    "startsAt": (now() + timedelta(days=4)).isoformat(),
+                    "endsAt": (now() + timedelta(days=4, hours=1)).isoformat(),
+                    "location": "Hall",
+                }
+            },
+            "Event",
+        ),
+        "updateCommunityEvent": (
+            "member",
+            {"eventId": gid("CommunityEvent", w["event"].id), "event": {"title": text}},
+            "Event",
+        ),
+        "submitSurveyResponse": (
+            "member",
+            {
+                "surveyId": gid("Survey", w["survey"].id),
+                "answers": [{"questionId": gid("SurveyQuestion", w["survey_question"]), "text": text}],
+            },
+            "SurveyResponse",
+        ),
     }
 
 
@@ -171,7 +260,9 @@ async def test_every_member_text_mutation_passes_the_gate(gql, factory, app_sett
         input_type = field.args["input"].type
         while isinstance(input_type, GraphQLNonNull):
             input_type = input_type.of_type
-        document = f"mutation($input: {input_type.name}!) {{ {name}(input: $input) {{ errors {{ field code message }} }} }}"
+        document = (
+            f"mutation($input: {input_type.name}!) {{ {name}(input: $input) {{ errors {{ field code message }} }} }}"
+        )
         result = (await gql(document, {"input": variables}, token=tokens[who]))[name]
         assert result["errors"] == [], f"{name}: {result['errors']}"
         assert content_type in seen, f"{name} did not pass the content gate"

@@ -24,7 +24,9 @@ SELECT_TITLE = """mutation($input: SelectTitleInput!) { selectTitle(input: $inpu
   user { username title { name minPoints } } errors { field code } } }"""
 TITLES = "{ titles { nodes { id name minPoints } } }"
 ASK = """mutation($input: AskQuestionInput!) { askQuestion(input: $input) { question { id } errors { code } } }"""
-ANSWER = """mutation($input: AnswerQuestionInput!) { answerQuestion(input: $input) { answer { id } errors { code } } }"""
+ANSWER = (
+    """mutation($input: AnswerQuestionInput!) { answerQuestion(input: $input) { answer { id } errors { code } } }"""
+)
 ACCEPT = """mutation($input: AcceptAnswerInput!) { acceptAnswer(input: $input) { errors { code } } }"""
 REACT = """mutation($input: ReactInput!) { react(input: $input) { errors { code } } }"""
 BADGES = """{ badges { nodes { name holderCount } } }"""
@@ -53,8 +55,11 @@ async def test_redeem_and_refund_through_graphql(gql, factory, app_settings):
     admin, admin_token = await factory.member_with_token(role="ADMIN")
     member, token = await factory.member_with_token()
     await points.grant(admin, member.id, 25, "Welcome", settings=app_settings)
-    created = (await gql(CREATE_REWARD, {"input": {"reward": {"name": "Sticker pack", "cost": 20, "stock": 1}}},
-                         token=admin_token))["createReward"]
+    created = (
+        await gql(
+            CREATE_REWARD, {"input": {"reward": {"name": "Sticker pack", "cost": 20, "stock": 1}}}, token=admin_token
+        )
+    )["createReward"]
     assert created["errors"] == []
     reward_id = created["reward"]["id"]
     anonymous = (await gql(REDEEM, {"input": {"rewardId": reward_id}}))["redeemReward"]
@@ -63,9 +68,9 @@ async def test_redeem_and_refund_through_graphql(gql, factory, app_settings):
     assert done["errors"] == [] and done["balance"] == 5 and done["redemption"]["reward"]["name"] == "Sticker pack"
     broke = (await gql(REDEEM, {"input": {"rewardId": reward_id}}, token=token))["redeemReward"]
     assert broke["errors"][0]["code"] in {"QUOTA_EXCEEDED", "CONFLICT"}
-    member_refund = (await gql(REFUND, {"input": {"redemptionId": done["redemption"]["id"]}}, token=token))
+    member_refund = await gql(REFUND, {"input": {"redemptionId": done["redemption"]["id"]}}, token=token)
     assert member_refund["refundRedemption"]["errors"][0]["code"] == "FORBIDDEN"
-    refunded = (await gql(REFUND, {"input": {"redemptionId": done["redemption"]["id"]}}, token=admin_token))
+    refunded = await gql(REFUND, {"input": {"redemptionId": done["redemption"]["id"]}}, token=admin_token)
     assert refunded["refundRedemption"] == {"redemption": {"status": "REFUNDED"}, "balance": 25, "errors": []}
     assert (await Reward.get(id=int(GlobalID.from_id(reward_id).node_id))).stock == 1
 
@@ -75,20 +80,33 @@ async def test_forum_activity_earns_points_end_to_end(gql, factory, app_settings
     space = await make_space(admin, "Help")
     asker, asker_token = await factory.member_with_token()
     helper, helper_token = await factory.member_with_token()
-    question = (await gql(ASK, {"input": {"spaceId": gid("Space", space.id), "title": "How to bake bread?",
-                                          "body": "Mine never rises."}}, token=asker_token))["askQuestion"]
-    answer = (await gql(ANSWER, {"input": {"questionId": question["question"]["id"],
-                                           "body": "Use fresh yeast."}}, token=helper_token))["answerQuestion"]
+    question = (
+        await gql(
+            ASK,
+            {"input": {"spaceId": gid("Space", space.id), "title": "How to bake bread?", "body": "Mine never rises."}},
+            token=asker_token,
+        )
+    )["askQuestion"]
+    answer = (
+        await gql(
+            ANSWER,
+            {"input": {"questionId": question["question"]["id"], "body": "Use fresh yeast."}},
+            token=helper_token,
+        )
+    )["answerQuestion"]
     assert answer["errors"] == []
-    accepted = (await gql(ACCEPT, {"input": {"answerId": answer["answer"]["id"]}}, token=asker_token))
+    accepted = await gql(ACCEPT, {"input": {"answerId": answer["answer"]["id"]}}, token=asker_token)
     assert accepted["acceptAnswer"]["errors"] == []
-    reacted = (await gql(REACT, {"input": {"subjectId": answer["answer"]["id"], "reaction": "👍"}}, token=asker_token))
+    reacted = await gql(REACT, {"input": {"subjectId": answer["answer"]["id"], "reaction": "👍"}}, token=asker_token)
     assert reacted["react"]["errors"] == []
     rules = dict(app_settings.points_rules)
     assert await points.balance(helper.id) == rules["answer"] + rules["accepted_answer"] + rules["reaction_received"]
     assert await points.balance(asker.id) == rules["post"]  # the question's opening post
     assert sorted(await PointEntry.filter(user_id=helper.id).values_list("rule", flat=True)) == [
-        "accepted_answer", "answer", "reaction_received"]
+        "accepted_answer",
+        "answer",
+        "reaction_received",
+    ]
 
 
 async def test_titles_show_beside_the_name_through_a_loader(gql, factory, app_settings, count_queries):
@@ -98,8 +116,10 @@ async def test_titles_show_beside_the_name_through_a_loader(gql, factory, app_se
         await points.grant(admin, member.id, 150, "Levels", settings=app_settings)
     titles = {t["name"]: t["id"] for t in (await gql(TITLES))["titles"]["nodes"]}
     chosen = (await gql(SELECT_TITLE, {"input": {"titleId": titles["Regular"]}}, token=members[0][1]))["selectTitle"]
-    assert chosen == {"user": {"username": members[0][0].username, "title": {"name": "Regular", "minPoints": 100}},
-                      "errors": []}
+    assert chosen == {
+        "user": {"username": members[0][0].username, "title": {"name": "Regular", "minPoints": 100}},
+        "errors": [],
+    }
     too_high = (await gql(SELECT_TITLE, {"input": {"titleId": titles["Expert"]}}, token=members[1][1]))["selectTitle"]
     assert too_high["errors"] == [{"field": "titleId", "code": "FORBIDDEN"}]
     board = (await gql(LEADERBOARD, {"first": 10}))["pointsLeaderboard"]
@@ -144,8 +164,11 @@ async def test_badge_holder_counts_are_batched(gql, factory, app_settings, count
     with count_queries:
         await gql(BADGES)
     assert count_queries.count == few
-    refused = (await gql(CREATE_BADGE, {"input": {"name": "Nope", "tier": "GOLD"}},
-                         token=(await factory.member_with_token())[1]))["createBadge"]
+    refused = (
+        await gql(
+            CREATE_BADGE, {"input": {"name": "Nope", "tier": "GOLD"}}, token=(await factory.member_with_token())[1]
+        )
+    )["createBadge"]
     assert refused["errors"][0]["code"] == "FORBIDDEN"
 
 
@@ -153,13 +176,32 @@ async def test_badge_icons_are_media_files(gql, factory, app_settings):
     from api.models.media import MediaFile, MediaKind, MediaPurpose
 
     admin, admin_token = await factory.member_with_token(role="ADMIN")
-    icon = await MediaFile.create(owner=admin, purpose=MediaPurpose.POST, kind=MediaKind.IMAGE, mime_type="image/png",
-                                  size=10, sha256="a" * 64, source_sha256="a" * 64, width=64, height=64)
-    made = (await gql(CREATE_BADGE, {"input": {"name": "Shiny", "tier": "GOLD", "iconId": gid("MediaFile", icon.id)}},
-                      token=admin_token))["createBadge"]
+    icon = await MediaFile.create(
+        owner=admin,
+        purpose=MediaPurpose.POST,
+        kind=MediaKind.IMAGE,
+        mime_type="image/png",
+        size=10,
+        sha256="a" * 64,
+        source_sha256="a" * 64,
+        width=64,
+        height=64,
+    )
+    made = (
+        await gql(
+            CREATE_BADGE,
+            {"input": {"name": "Shiny", "tier": "GOLD", "iconId": gid("MediaFile", icon.id)}},
+            token=admin_token,
+        )
+    )["createBadge"]
     assert made["errors"] == []
-    missing = (await gql(CREATE_BADGE, {"input": {"name": "Dull", "tier": "GOLD", "iconId": gid("MediaFile", 999)}},
-                         token=admin_token))["createBadge"]
+    missing = (
+        await gql(
+            CREATE_BADGE,
+            {"input": {"name": "Dull", "tier": "GOLD", "iconId": gid("MediaFile", 999)}},
+            token=admin_token,
+        )
+    )["createBadge"]
     assert missing["errors"] == [{"code": "NOT_FOUND"}]
     shown = (await gql("{ badges { nodes { name icon { id } } } }"))["badges"]["nodes"]
     assert shown == [{"name": "Shiny", "icon": {"id": gid("MediaFile", icon.id)}}]

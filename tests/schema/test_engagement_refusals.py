@@ -22,19 +22,29 @@ async def _world(factory, settings) -> dict:
     mod = await factory.user(role="MODERATOR")
     alice, bob = await factory.user(), await factory.user()
     start = now() + timedelta(minutes=20)
-    event = await events.create_event(mod, events.EventInput(
-        title="Meetup", starts_at=start, ends_at=start + timedelta(hours=2), location="Hall"), settings=settings)
+    event = await events.create_event(
+        mod,
+        events.EventInput(title="Meetup", starts_at=start, ends_at=start + timedelta(hours=2), location="Hall"),
+        settings=settings,
+    )
     await events.rsvp(alice, event.id)
     conversation, _ = await messages.start_conversation(alice, [bob.id], "Private", settings=settings)
     ticket = await feedback.file_ticket(alice, FeedbackCategory.BUG, "Bug", "It broke.", settings=settings)
-    return {"event": gid("CommunityEvent", event.id), "alice": gid("User", alice.id),
-            "conversation": gid("Conversation", conversation.id), "ticket": gid("FeedbackTicket", ticket.id),
-            "code": event.check_in_code}
+    return {
+        "event": gid("CommunityEvent", event.id),
+        "alice": gid("User", alice.id),
+        "conversation": gid("Conversation", conversation.id),
+        "ticket": gid("FeedbackTicket", ticket.id),
+        "code": event.check_in_code,
+    }
 
 
 CASES = {
-    "updateCommunityEvent": ("UpdateCommunityEventInput", lambda w: {"eventId": w["event"], "event": {"title": "Mine"}},
-                             "FORBIDDEN"),
+    "updateCommunityEvent": (
+        "UpdateCommunityEventInput",
+        lambda w: {"eventId": w["event"], "event": {"title": "Mine"}},
+        "FORBIDDEN",
+    ),
     "cancelCommunityEvent": ("EventRefInput", lambda w: {"eventId": w["event"]}, "FORBIDDEN"),
     "checkInAttendee": ("CheckInAttendeeInput", lambda w: {"eventId": w["event"], "userId": w["alice"]}, "FORBIDDEN"),
     "checkInToEvent": ("CheckInToEventInput", lambda w: {"eventId": w["event"], "code": w["code"]}, "FORBIDDEN"),

@@ -42,10 +42,28 @@ def gid(type_name: str, pk: int) -> str:
 
 
 def _member_mutations() -> list[tuple[str, Require]]:
-    engagement = {"dailyCheckIn", "selectTitle", "redeemReward", "updateCommunityEvent", "cancelCommunityEvent",
-                  "rsvpEvent", "cancelRsvp", "checkInToEvent", "checkInAttendee", "startConversation",
-                  "sendMessage", "markConversationRead", "leaveConversation", "blockMember", "unblockMember",
-                  "setAutoReply", "fileFeedback", "replyToFeedback", "enterLottery", "createCommunityEvent"}
+    engagement = {
+        "dailyCheckIn",
+        "selectTitle",
+        "redeemReward",
+        "updateCommunityEvent",
+        "cancelCommunityEvent",
+        "rsvpEvent",
+        "cancelRsvp",
+        "checkInToEvent",
+        "checkInAttendee",
+        "startConversation",
+        "sendMessage",
+        "markConversationRead",
+        "leaveConversation",
+        "blockMember",
+        "unblockMember",
+        "setAutoReply",
+        "fileFeedback",
+        "replyToFeedback",
+        "enterLottery",
+        "createCommunityEvent",
+    }
     return [(n, _requirement(f)) for n, f in _mutations().items() if n in engagement]
 
 
@@ -60,8 +78,10 @@ async def test_member_mutations_refuse_anonymous_and_muted_members_and_change_no
         variables = {"input": sample_value(field.args["input"].type)}
     except _Unfillable as exc:  # pragma: no cover - every input here has samples
         pytest.fail(f"{name}: no sample for {exc}")
-    document = (f"mutation($input: {field.args['input'].type}) "
-                f"{{ {name}(input: $input) {{ errors {{ field code message }} }} }}")
+    document = (
+        f"mutation($input: {field.args['input'].type}) "
+        f"{{ {name}(input: $input) {{ errors {{ field code message }} }} }}"
+    )
     muted, token = await factory.member_with_token()
     await Sanction.create(user=muted, kind=SanctionKind.MUTE, reason="test")
     await gql("{ viewer { user { id } } }", token=token)
@@ -87,9 +107,17 @@ async def test_an_events_page_costs_the_same_whatever_its_size(gql, factory, app
     member, token = await factory.member_with_token()
     start = now() + timedelta(days=3)
     for n in range(50):
-        event = await events.create_event(mod, events.EventInput(
-            title=f"Event {n}", starts_at=start + timedelta(hours=n), ends_at=start + timedelta(hours=n + 1),
-            location="Hall", capacity=1), settings=app_settings)
+        event = await events.create_event(
+            mod,
+            events.EventInput(
+                title=f"Event {n}",
+                starts_at=start + timedelta(hours=n),
+                ends_at=start + timedelta(hours=n + 1),
+                location="Hall",
+                capacity=1,
+            ),
+            settings=app_settings,
+        )
         if n % 3 == 0:
             await events.rsvp(member, event.id)
     assert await _events_cost(gql, count_queries, token, 5) == await _events_cost(gql, count_queries, token, 50)
@@ -97,8 +125,13 @@ async def test_an_events_page_costs_the_same_whatever_its_size(gql, factory, app
     first = data["communityEvents"]["nodes"][0]
     assert (first["goingCount"], first["viewerRsvp"], first["checkInCode"]) == (1, {"status": "GOING"}, None)
     assert (await gql(EVENTS, {"first": 1}, token=mod_token))["communityEvents"]["nodes"][0]["checkInCode"]
-    second = (await gql(RSVP, {"input": {"eventId": gid("CommunityEvent", event.id - 49)}},
-                        token=(await factory.member_with_token())[1]))["rsvpEvent"]
+    second = (
+        await gql(
+            RSVP,
+            {"input": {"eventId": gid("CommunityEvent", event.id - 49)}},
+            token=(await factory.member_with_token())[1],
+        )
+    )["rsvpEvent"]
     assert second == {"rsvp": {"status": "WAITLISTED"}, "errors": []}
 
 
@@ -129,18 +162,20 @@ async def test_conversations_and_messages_are_visible_to_members_only(gql, facto
     alice, alice_token = await factory.member_with_token()
     bob, bob_token = await factory.member_with_token()
     _, eve_token = await factory.member_with_token()
-    started = (await gql(START, {"input": {"userIds": [gid("User", bob.id)], "body": "Secret plan"}},
-                         token=alice_token))["startConversation"]
+    started = (
+        await gql(START, {"input": {"userIds": [gid("User", bob.id)], "body": "Secret plan"}}, token=alice_token)
+    )["startConversation"]
     assert started["errors"] == [] and started["message"]["body"] == "Secret plan"
     conversation_id = started["conversation"]["id"]
     assert (await gql(NODE, {"id": conversation_id}, token=bob_token))["node"] == {"id": conversation_id}
     assert (await gql(NODE, {"id": conversation_id}, token=eve_token))["node"] is None
     blocked = (await gql(BLOCK, {"input": {"userId": gid("User", alice.id)}}, token=bob_token))["blockMember"]
     assert blocked == {"blocked": True, "errors": []}
-    refused = (await gql(SEND, {"input": {"conversationId": conversation_id, "body": "Hello?"}},
-                         token=alice_token))["sendMessage"]
+    refused = (await gql(SEND, {"input": {"conversationId": conversation_id, "body": "Hello?"}}, token=alice_token))[
+        "sendMessage"
+    ]
     assert refused["errors"] == [{"field": "conversationId", "code": "FORBIDDEN"}] and refused["message"] is None
-    empty = (await gql(START, {"input": {"userIds": [gid("User", bob.id)], "body": " "}}, token=eve_token))
+    empty = await gql(START, {"input": {"userIds": [gid("User", bob.id)], "body": " "}}, token=eve_token)
     assert empty["startConversation"]["errors"] == [{"field": "body", "code": "INVALID"}]
 
 
@@ -178,10 +213,14 @@ async def test_feedback_threads_and_their_query_cost(gql, factory, app_settings,
     member, token = await factory.member_with_token()
     _other, other_token = await factory.member_with_token()
     for n in range(50):
-        ticket = await feedback.file_ticket(member, FeedbackCategory.SUGGESTION, f"Idea {n}", "Body", settings=app_settings)
+        ticket = await feedback.file_ticket(
+            member, FeedbackCategory.SUGGESTION, f"Idea {n}", "Body", settings=app_settings
+        )
         await feedback.assign(mod, ticket.id, mod.id)
         await feedback.reply(mod, ticket.id, "Thanks!", settings=app_settings)
-    assert await _tickets_cost(gql, count_queries, mod_token, 5) == await _tickets_cost(gql, count_queries, mod_token, 50)
+    assert await _tickets_cost(gql, count_queries, mod_token, 5) == await _tickets_cost(
+        gql, count_queries, mod_token, 50
+    )
     mine = (await gql(TICKETS, {"first": 1}, token=token))["feedbackTickets"]
     assert mine["totalCount"] == 50 and mine["nodes"][0]["replies"]["nodes"][0]["author"]["username"] == mod.username
     assert mine["nodes"][0]["firstResponseSeconds"] >= 0
@@ -191,12 +230,26 @@ async def test_feedback_threads_and_their_query_cost(gql, factory, app_settings,
 async def test_lottery_seed_is_hidden_until_the_draw_and_verifiable_after(gql, factory, app_settings):
     mod = await factory.user(role="MODERATOR")
     members = [await factory.user() for _ in range(5)]
-    lottery = await lotteries.create_lottery(mod, lotteries.LotteryInput(
-        title="Draw", eligible_set=EligibleSet.LIST, winner_count=2, prizes=["T-shirt"],
-        user_ids=[m.id for m in members]), settings=app_settings)
+    lottery = await lotteries.create_lottery(
+        mod,
+        lotteries.LotteryInput(
+            title="Draw",
+            eligible_set=EligibleSet.LIST,
+            winner_count=2,
+            prizes=["T-shirt"],
+            user_ids=[m.id for m in members],
+        ),
+        settings=app_settings,
+    )
     before = (await gql(LOTTERY))["lotteries"]["nodes"][0]
-    assert (before["status"], before["seed"], before["eligibleUserIds"], before["winners"], before["verified"],
-            before["commitment"]) == ("OPEN", None, [], [], None, None)
+    assert (
+        before["status"],
+        before["seed"],
+        before["eligibleUserIds"],
+        before["winners"],
+        before["verified"],
+        before["commitment"],
+    ) == ("OPEN", None, [], [], None, None)
     await lotteries.freeze(mod, lottery.id, settings=app_settings)
     frozen = (await gql(LOTTERY))["lotteries"]["nodes"][0]
     assert frozen["status"] == "FROZEN" and frozen["seed"] is None and frozen["commitment"]

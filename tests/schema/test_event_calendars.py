@@ -17,8 +17,11 @@ FEED_PATH = "query { eventCalendarFeedPath }"
 
 async def _event(mod, settings, title, **fields):
     start = now() + timedelta(days=2)
-    return await events.create_event(mod, events.EventInput(
-        title=title, starts_at=start, ends_at=start + timedelta(hours=1), **fields), settings=settings)
+    return await events.create_event(
+        mod,
+        events.EventInput(title=title, starts_at=start, ends_at=start + timedelta(hours=1), **fields),
+        settings=settings,
+    )
 
 
 def _parse(body: bytes) -> dict[str, icalendar.Event]:
@@ -28,8 +31,9 @@ def _parse(body: bytes) -> dict[str, icalendar.Event]:
 
 async def test_public_and_member_feeds_parse_back(client, gql, factory, app_settings):
     mod = await factory.user(role="MODERATOR")
-    public = await _event(mod, app_settings, "Open call", online=True, url="https://meet.example.org/open",
-                          description="All welcome.")
+    public = await _event(
+        mod, app_settings, "Open call", online=True, url="https://meet.example.org/open", description="All welcome."
+    )
     await _event(mod, app_settings, "Members dinner", location="Café", visibility=EventVisibility.MEMBERS)
     full = await _event(mod, app_settings, "Small workshop", location="Lab", capacity=1)
     member, token = await factory.member_with_token()

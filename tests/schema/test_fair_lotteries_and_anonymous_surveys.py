@@ -37,8 +37,13 @@ def gid(type_name: str, pk: int) -> str:
 
 async def test_members_enter_freeze_commits_and_the_draw_verifies(gql, factory, app_settings):
     _admin, mod_token = await factory.member_with_token(role="MODERATOR")
-    created = (await gql(CREATE, {"input": {"title": "Raffle", "eligibleSet": "LIST", "winnerCount": 2,
-                                            "selfEntry": True, "entryCost": 5}}, token=mod_token))["createLottery"]
+    created = (
+        await gql(
+            CREATE,
+            {"input": {"title": "Raffle", "eligibleSet": "LIST", "winnerCount": 2, "selfEntry": True, "entryCost": 5}},
+            token=mod_token,
+        )
+    )["createLottery"]
     assert created["errors"] == [] and created["lottery"]["commitment"] is None
     lottery_id = created["lottery"]["id"]
     entrants = []
@@ -65,7 +70,8 @@ async def test_members_enter_freeze_commits_and_the_draw_verifies(gql, factory, 
     assert check["valid"] and check["entrantsMatch"] and check["commitmentMatches"] and check["winnersMatch"]
     pk = int(GlobalID.from_id(lottery_id).node_id)
     assert check["expectedWinnerIds"] == list(
-        await LotteryWinner.filter(lottery_id=pk).order_by("rank").values_list("user_id", flat=True))
+        await LotteryWinner.filter(lottery_id=pk).order_by("rank").values_list("user_id", flat=True)
+    )
 
     # The list changed after the commitment: detected.
     await Lottery.filter(id=pk).update(eligible_user_ids=sorted([*(m.id for m in entrants), late.id]))
@@ -75,11 +81,18 @@ async def test_members_enter_freeze_commits_and_the_draw_verifies(gql, factory, 
 
 async def test_entering_is_refused_where_not_allowed_or_unaffordable_and_nothing_changes(gql, factory, app_settings):
     mod = await factory.user(role="MODERATOR")
-    staff_list = await lotteries.create_lottery(mod, lotteries.LotteryInput(
-        title="Staff list", eligible_set=EligibleSet.LIST, winner_count=1), settings=app_settings)
-    paid = await lotteries.create_lottery(mod, lotteries.LotteryInput(
-        title="Paid", eligible_set=EligibleSet.LIST, winner_count=1, self_entry=True, entry_cost=50),
-        settings=app_settings)
+    staff_list = await lotteries.create_lottery(
+        mod,
+        lotteries.LotteryInput(title="Staff list", eligible_set=EligibleSet.LIST, winner_count=1),
+        settings=app_settings,
+    )
+    paid = await lotteries.create_lottery(
+        mod,
+        lotteries.LotteryInput(
+            title="Paid", eligible_set=EligibleSet.LIST, winner_count=1, self_entry=True, entry_cost=50
+        ),
+        settings=app_settings,
+    )
     member, token = await factory.member_with_token()
     await points.grant(await factory.user(role="ADMIN"), member.id, 20, "gift", settings=app_settings)
     await gql("{ viewer { user { id } } }", token=token)
@@ -95,9 +108,13 @@ async def test_a_page_of_50_lotteries_costs_the_same_as_5(gql, factory, app_sett
     mod = await factory.user(role="MODERATOR")
     members = [await factory.user() for _ in range(3)]
     for i in range(55):
-        lottery = await lotteries.create_lottery(mod, lotteries.LotteryInput(
-            title=f"L{i}", eligible_set=EligibleSet.LIST, winner_count=1, user_ids=[m.id for m in members]),
-            settings=app_settings)
+        lottery = await lotteries.create_lottery(
+            mod,
+            lotteries.LotteryInput(
+                title=f"L{i}", eligible_set=EligibleSet.LIST, winner_count=1, user_ids=[m.id for m in members]
+            ),
+            settings=app_settings,
+        )
         if i % 2:
             await lotteries.freeze(mod, lottery.id, settings=app_settings)
             await lotteries.draw(mod, lottery.id, settings=app_settings)
@@ -114,8 +131,19 @@ async def test_a_page_of_50_lotteries_costs_the_same_as_5(gql, factory, app_sett
 
 async def test_anonymous_survey_through_graphql_names_nobody(gql, factory):
     _, mod_token = await factory.member_with_token(role="MODERATOR")
-    created = (await gql(CREATE_SURVEY, {"input": {"title": "Honest", "anonymous": True, "questions": [
-        {"kind": "TEXT", "prompt": "What should change?"}]}}, token=mod_token))["createSurvey"]
+    created = (
+        await gql(
+            CREATE_SURVEY,
+            {
+                "input": {
+                    "title": "Honest",
+                    "anonymous": True,
+                    "questions": [{"kind": "TEXT", "prompt": "What should change?"}],
+                }
+            },
+            token=mod_token,
+        )
+    )["createSurvey"]
     assert created["errors"] == [] and created["survey"]["anonymous"] is True
     survey_id, question = created["survey"]["id"], created["survey"]["questions"][0]["id"]
     _member, token = await factory.member_with_token(username="whistle")
@@ -132,16 +160,31 @@ async def test_anonymous_survey_through_graphql_names_nobody(gql, factory):
 
 async def test_a_survey_for_a_role_through_graphql(gql, factory):
     _, mod_token = await factory.member_with_token(role="MODERATOR")
-    created = (await gql("""mutation($input: CreateSurveyInput!) { createSurvey(input: $input) {
-      survey { id audience audienceRoles } errors { field code } } }""", {"input": {
-        "title": "Moderation load", "audience": "ROLES", "audienceRoles": ["MODERATOR"],
-        "questions": [{"kind": "RATING", "prompt": "How busy?"}]}}, token=mod_token))["createSurvey"]
+    created = (
+        await gql(
+            """mutation($input: CreateSurveyInput!) { createSurvey(input: $input) {
+      survey { id audience audienceRoles } errors { field code } } }""",
+            {
+                "input": {
+                    "title": "Moderation load",
+                    "audience": "ROLES",
+                    "audienceRoles": ["MODERATOR"],
+                    "questions": [{"kind": "RATING", "prompt": "How busy?"}],
+                }
+            },
+            token=mod_token,
+        )
+    )["createSurvey"]
     assert created["errors"] == [] and created["survey"]["audienceRoles"] == ["MODERATOR"]
     _, token = await factory.member_with_token()
     listed = (await gql("query { surveys { totalCount } }", token=token))["surveys"]["totalCount"]
     assert listed == 0
-    bad = (await gql("""mutation($input: CreateSurveyInput!) { createSurvey(input: $input) {
-      survey { id } errors { field code } } }""", {"input": {"title": "x", "audience": "TRUST_LEVEL",
-                                                     "questions": [{"kind": "TEXT", "prompt": "?"}]}},
-                     token=mod_token))["createSurvey"]
+    bad = (
+        await gql(
+            """mutation($input: CreateSurveyInput!) { createSurvey(input: $input) {
+      survey { id } errors { field code } } }""",
+            {"input": {"title": "x", "audience": "TRUST_LEVEL", "questions": [{"kind": "TEXT", "prompt": "?"}]}},
+            token=mod_token,
+        )
+    )["createSurvey"]
     assert [e["field"] for e in bad["errors"]] == ["audienceMinTrustLevel"]

@@ -91,7 +91,9 @@ async def test_visibility_holds_on_lists_node_and_fields(gql, factory, app_setti
             assert (await gql(NODE, {"id": gid(kind, obj.id)}, token=member_token))["node"] is None
             assert (await gql(NODE, {"id": gid(kind, obj.id)}, token=mod_token))["node"] is not None
     assert (await gql(NODE, {"id": gid("Post", posts["members"].id)}))["node"] is None
-    assert (await gql(NODE, {"id": gid("Post", posts["members"].id)}, token=member_token))["node"]["body"] == "members reply"
+    assert (await gql(NODE, {"id": gid("Post", posts["members"].id)}, token=member_token))["node"][
+        "body"
+    ] == "members reply"
     from api.domain.forum.topics import set_tags
     from api.models.forum import Tag
 
@@ -101,10 +103,20 @@ async def test_visibility_holds_on_lists_node_and_fields(gql, factory, app_setti
     assert [t["name"] for t in (await gql(tags_query, token=member_token))["tags"]["nodes"]] == ["hello"]
     assert [t["name"] for t in (await gql(tags_query, token=mod_token))["tags"]["nodes"]] == ["hello", "layoffs"]
     secret_tag = await Tag.get(name="layoffs")
-    assert (await gql(NODE.replace("... on Space { name }", "... on Tag { name }"),
-                      {"id": gid("Tag", secret_tag.id)}, token=member_token))["node"] is None
-    assert (await gql(NODE.replace("... on Space { name }", "... on Tag { name }"),
-                      {"id": gid("Tag", secret_tag.id)}, token=mod_token))["node"]["name"] == "layoffs"
+    assert (
+        await gql(
+            NODE.replace("... on Space { name }", "... on Tag { name }"),
+            {"id": gid("Tag", secret_tag.id)},
+            token=member_token,
+        )
+    )["node"] is None
+    assert (
+        await gql(
+            NODE.replace("... on Space { name }", "... on Tag { name }"),
+            {"id": gid("Tag", secret_tag.id)},
+            token=mod_token,
+        )
+    )["node"]["name"] == "layoffs"
     anon_spaces = [s["slug"] for s in (await gql(SPACES))["spaces"]["nodes"]]
     assert anon_spaces == ["public"]
     mod_spaces = (await gql(SPACES, token=mod_token))["spaces"]["nodes"]
@@ -138,8 +150,7 @@ async def test_topic_list_orders_and_filters(gql, factory, app_settings):
     assert [n["title"] for n in rest["nodes"]] == ["busy"]
 
 
-async def test_a_page_of_50_topics_costs_the_same_queries_as_a_page_of_5(gql, factory, app_settings,
-                                                                         count_queries):
+async def test_a_page_of_50_topics_costs_the_same_queries_as_a_page_of_5(gql, factory, app_settings, count_queries):
     admin = await factory.user("root", role="ADMIN")
     space = await make_space(admin)
     authors = [await factory.user() for _ in range(5)]
@@ -172,16 +183,33 @@ async def test_create_topic_and_post_through_graphql(gql, factory, app_settings)
     space = await make_space(admin)
     _author, token = await factory.member_with_token(username="writer")
     await factory.user("friend")
-    data = (await gql(CREATE_TOPIC, {"input": {
-        "spaceId": gid("Space", space.id), "title": "你好，世界", "body": "Hi @friend <img src=x onerror=alert(1)>",
-        "tags": ["中文", "Intro"]}}, token=token))["createTopic"]
+    data = (
+        await gql(
+            CREATE_TOPIC,
+            {
+                "input": {
+                    "spaceId": gid("Space", space.id),
+                    "title": "你好，世界",
+                    "body": "Hi @friend <img src=x onerror=alert(1)>",
+                    "tags": ["中文", "Intro"],
+                }
+            },
+            token=token,
+        )
+    )["createTopic"]
     assert data["errors"] == [] and data["topic"]["status"] == "PUBLISHED"
     assert "<img" not in data["topic"]["bodyHtml"] and 'class="mention"' in data["topic"]["bodyHtml"]
     assert sorted(t["name"] for t in data["topic"]["tags"]) == ["intro", "中文"]
     topic_id = data["topic"]["id"]
-    bad = (await gql(CREATE_TOPIC, {"input": {"spaceId": gid("Space", space.id), "title": "",
-                                              "body": "x" * (app_settings.max_body_length + 1)}}, token=token))
-    assert {(e["field"], e["code"]) for e in bad["createTopic"]["errors"]} == {("title", "INVALID"), ("body", "INVALID")}
+    bad = await gql(
+        CREATE_TOPIC,
+        {"input": {"spaceId": gid("Space", space.id), "title": "", "body": "x" * (app_settings.max_body_length + 1)}},
+        token=token,
+    )
+    assert {(e["field"], e["code"]) for e in bad["createTopic"]["errors"]} == {
+        ("title", "INVALID"),
+        ("body", "INVALID"),
+    }
     post = (await gql(CREATE_POST, {"input": {"topicId": topic_id, "body": "Reply"}}, token=token))["createPost"]
     assert post["errors"] == [] and post["post"]["position"] == 1
     empty = (await gql(CREATE_POST, {"input": {"topicId": topic_id, "body": "  "}}, token=token))["createPost"]
@@ -204,7 +232,10 @@ async def test_posts_of_a_topic_keep_deleted_places_and_show_threads(gql, factor
     await posts_domain.delete_post(other, first.id)
     data = (await gql(TOPIC_POSTS, {"id": gid("Topic", topic.id)}, token=token))["node"]
     nodes = data["posts"]["nodes"]
-    assert [(n["position"], n["status"], n["body"]) for n in nodes] == [(1, "DELETED", None), (2, "PUBLISHED", "second")]
+    assert [(n["position"], n["status"], n["body"]) for n in nodes] == [
+        (1, "DELETED", None),
+        (2, "PUBLISHED", "second"),
+    ]
     # The reply still points at its parent, but the deleted post's words are not quoted any more.
     assert nodes[1]["replyTo"]["id"] == gid("Post", first.id) and nodes[1]["quoteText"] is None
     assert (await Post.get(position=2, topic_id=topic.id)).quote_text == "first"
@@ -216,13 +247,19 @@ async def test_questions_answers_votes_and_acceptance(gql, factory, app_settings
     _asker, asker_token = await factory.member_with_token()
     answerer, answerer_token = await factory.member_with_token()
     _voter, voter_token = await factory.member_with_token()
-    question = (await gql(ASK, {"input": {"spaceId": gid("Space", space.id), "title": "Why?", "body": "Because?"}},
-                          token=asker_token))["askQuestion"]["question"]
+    question = (
+        await gql(
+            ASK, {"input": {"spaceId": gid("Space", space.id), "title": "Why?", "body": "Because?"}}, token=asker_token
+        )
+    )["askQuestion"]["question"]
     assert question["kind"] == "QUESTION"
     answers = []
     for body in ("one", "two"):
-        answers.append((await gql(ANSWER, {"input": {"questionId": question["id"], "body": body}},
-                                  token=answerer_token))["answerQuestion"]["answer"]["id"])
+        answers.append(
+            (await gql(ANSWER, {"input": {"questionId": question["id"], "body": body}}, token=answerer_token))[
+                "answerQuestion"
+            ]["answer"]["id"]
+        )
     vote = (await gql(VOTE, {"input": {"subjectId": answers[0], "value": "UP"}}, token=voter_token))["vote"]
     assert vote["answer"] == {"score": 1, "viewerVote": "UP"} and vote["errors"] == []
     own = (await gql(VOTE, {"input": {"subjectId": answers[0], "value": "UP"}}, token=answerer_token))["vote"]
@@ -256,7 +293,7 @@ async def test_reactions_and_read_state(gql, factory, app_settings):
     assert bad["errors"] == [{"field": "reaction", "code": "INVALID"}]
     state = (await gql(TOPICS, {}, token=token))["topics"]["nodes"][0]["viewerReadState"]
     assert state == {"unreadCount": 2, "lastReadPosition": 0, "opened": False}
-    marked = (await gql(MARK_READ, {"input": {"topicId": gid("Topic", topic.id), "position": 1}}, token=token))
+    marked = await gql(MARK_READ, {"input": {"topicId": gid("Topic", topic.id), "position": 1}}, token=token)
     assert marked["markTopicRead"]["topic"]["viewerReadState"] == {"unreadCount": 1, "lastReadPosition": 1}
     assert (await gql(TOPICS, {}))["topics"]["nodes"][0]["viewerReadState"] is None
 
@@ -296,8 +333,12 @@ async def test_a_page_of_50_posts_costs_the_same_queries_as_a_page_of_5(gql, fac
 
     for i in range(50):
         post = await make_post(authors[i % 4], topic, app_settings, body=f"reply {i}")
-        await Reaction.create(user_id=authors[(i + 1) % 4].id, subject_type="Post", subject_id=post.id,
-                              reaction=app_settings.forum_reactions[0])
+        await Reaction.create(
+            user_id=authors[(i + 1) % 4].id,
+            subject_type="Post",
+            subject_id=post.id,
+            reaction=app_settings.forum_reactions[0],
+        )
     query = """query($id: ID!, $first: Int) { node(id: $id) { ... on Topic { posts(first: $first) { nodes {
       id body author { username } replyTo { id } reactions { count viewerReacted } viewerVote } } } } }"""
     await gql(query, {"id": gid("Topic", topic.id), "first": 1}, token=token)
@@ -316,15 +357,30 @@ async def test_admins_manage_spaces(gql, factory):
       space { id slug visibility allowedRoles postingPolicy parent { slug } } errors { field code } } }"""
     parent = (await gql(create, {"input": {"name": "Help Desk"}}, token=token))["createSpace"]["space"]
     assert parent["slug"] == "help-desk" and parent["visibility"] == "PUBLIC"
-    child = (await gql(create, {"input": {"name": "Staff", "visibility": "PRIVATE", "allowedRoles": ["MODERATOR"],
-                                          "postingPolicy": "MODERATORS_ONLY", "parentId": parent["id"]}},
-                       token=token))["createSpace"]["space"]
+    child = (
+        await gql(
+            create,
+            {
+                "input": {
+                    "name": "Staff",
+                    "visibility": "PRIVATE",
+                    "allowedRoles": ["MODERATOR"],
+                    "postingPolicy": "MODERATORS_ONLY",
+                    "parentId": parent["id"],
+                }
+            },
+            token=token,
+        )
+    )["createSpace"]["space"]
     assert child["allowedRoles"] == ["MODERATOR"] and child["parent"] == {"slug": "help-desk"}
     update = """mutation($input: UpdateSpaceInput!) { updateSpace(input: $input) {
       space { slug parent { slug } visibility } errors { field code } } }"""
-    moved = (await gql(update, {"input": {"spaceId": child["id"], "parentId": None, "visibility": "MEMBERS"}},
-                       token=token))["updateSpace"]
+    moved = (
+        await gql(update, {"input": {"spaceId": child["id"], "parentId": None, "visibility": "MEMBERS"}}, token=token)
+    )["updateSpace"]
     assert moved == {"space": {"slug": "staff", "parent": None, "visibility": "MEMBERS"}, "errors": []}
     delete = """mutation($input: DeleteSpaceInput!) { deleteSpace(input: $input) { deletedSpaceId errors { code } } }"""
     assert (await gql(delete, {"input": {"spaceId": child["id"]}}, token=token))["deleteSpace"] == {
-        "deletedSpaceId": child["id"], "errors": []}
+        "deletedSpaceId": child["id"],
+        "errors": [],
+    }

@@ -45,8 +45,9 @@ async def serve(settings):
     """An app on a free port, its lifespan (runtime, broker) run by uvicorn."""
     port = _free_port()
     app = create_app(settings, manage_db=False)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, ws="websockets-sansio",
-                                           log_level="warning", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, ws="websockets-sansio", log_level="warning", lifespan="on")
+    )
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():
@@ -100,15 +101,17 @@ async def subscribe(address: str, query: str, variables: dict | None = None, tok
         await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
         subscriber = Subscriber(ws)
         assert (await subscriber.receive())["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "1", "type": "subscribe",
-                                  "payload": {"query": query, "variables": variables or {}}}))
+        await ws.send(
+            json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables or {}}})
+        )
         yield subscriber
 
 
 async def _post(address: str, query: str, variables: dict, token: str) -> dict:
     async with httpx.AsyncClient(base_url=f"http://{address}") as http:
-        response = await http.post("/graphql", json={"query": query, "variables": variables},
-                                   headers={"Authorization": f"Bearer {token}"})
+        response = await http.post(
+            "/graphql", json={"query": query, "variables": variables}, headers={"Authorization": f"Bearer {token}"}
+        )
     body = response.json()
     assert "errors" not in body, body
     return body["data"]
@@ -122,8 +125,15 @@ async def _world(factory, settings):
     topic = await make_topic(author, public, settings, title="Live topic")
     mod, mod_token = await factory.member_with_token(role="MODERATOR")
     secret = await make_topic(mod, staff, settings, title="Secret topic")
-    return {"public": public, "staff": staff, "topic": topic, "secret": secret, "author_token": author_token,
-            "mod": mod, "mod_token": mod_token}
+    return {
+        "public": public,
+        "staff": staff,
+        "topic": topic,
+        "secret": secret,
+        "author_token": author_token,
+        "mod": mod,
+        "mod_token": mod_token,
+    }
 
 
 async def test_post_added_and_topic_activity_in_process(factory, app_settings):
@@ -131,21 +141,33 @@ async def test_post_added_and_topic_activity_in_process(factory, app_settings):
     _reader, reader_token = await factory.member_with_token()
     async with (
         serve(app_settings.replace(redis_url=None)) as (app, address),
-        subscribe(address, POST_ADDED, {"id": gid("Topic", w["topic"].id)}, reader_token) as posts, subscribe(address, TOPIC_ACTIVITY, {"id": gid("Space", w["public"].id)}) as activity,
+        subscribe(address, POST_ADDED, {"id": gid("Topic", w["topic"].id)}, reader_token) as posts,
+        subscribe(address, TOPIC_ACTIVITY, {"id": gid("Space", w["public"].id)}) as activity,
     ):
         await _listening(app, f"forum:topic:{w['topic'].id}")
         await _listening(app, f"forum:space:{w['public'].id}")
-        data = await _post(address, CREATE_POST, {"input": {"topicId": gid("Topic", w["topic"].id),
-                                                            "body": "Hello **live**"}}, w["author_token"])
+        data = await _post(
+            address,
+            CREATE_POST,
+            {"input": {"topicId": gid("Topic", w["topic"].id), "body": "Hello **live**"}},
+            w["author_token"],
+        )
         message = await posts.receive()
         assert message["type"] == "next", message
         assert message["payload"]["data"]["postAdded"] == {
-            "id": data["createPost"]["post"]["id"], "body": "Hello **live**", "author": {"username": "poster"},
-            "topic": {"title": "Live topic"}}
+            "id": data["createPost"]["post"]["id"],
+            "body": "Hello **live**",
+            "author": {"username": "poster"},
+            "topic": {"title": "Live topic"},
+        }
         event = await activity.receive()
         assert event["payload"]["data"]["topicActivity"] == {"action": "REPLIED", "topic": {"title": "Live topic"}}
-        await _post(address, CREATE_TOPIC, {"input": {"spaceId": gid("Space", w["public"].id), "title": "Fresh",
-                                                      "body": "New"}}, w["author_token"])
+        await _post(
+            address,
+            CREATE_TOPIC,
+            {"input": {"spaceId": gid("Space", w["public"].id), "title": "Fresh", "body": "New"}},
+            w["author_token"],
+        )
         event = await activity.receive()
         assert event["payload"]["data"]["topicActivity"] == {"action": "CREATED", "topic": {"title": "Fresh"}}
 
@@ -154,23 +176,34 @@ async def test_subscriptions_respect_visibility(factory, app_settings):
     w = await _world(factory, app_settings)
     _, outsider_token = await factory.member_with_token()
     async with serve(app_settings.replace(redis_url=None)) as (app, address):
-        for query, variables in ((POST_ADDED, {"id": gid("Topic", w["secret"].id)}),
-                                 (TOPIC_ACTIVITY, {"id": gid("Space", w["staff"].id)})):
+        for query, variables in (
+            (POST_ADDED, {"id": gid("Topic", w["secret"].id)}),
+            (TOPIC_ACTIVITY, {"id": gid("Space", w["staff"].id)}),
+        ):
             for token in (None, outsider_token):
                 async with subscribe(address, query, variables, token) as sub:
                     message = await sub.receive()
                     assert message["type"] == "error" or message["payload"].get("errors"), message
                     assert "No such" in json.dumps(message)
         # Allowed to subscribe, but the space turns private meanwhile: events stop reaching them.
-        async with subscribe(address, POST_ADDED, {"id": gid("Topic", w["topic"].id)}, outsider_token) as sub, \
-                subscribe(address, POST_ADDED, {"id": gid("Topic", w["topic"].id)}, w["mod_token"]) as staff_sub:
+        async with (
+            subscribe(address, POST_ADDED, {"id": gid("Topic", w["topic"].id)}, outsider_token) as sub,
+            subscribe(address, POST_ADDED, {"id": gid("Topic", w["topic"].id)}, w["mod_token"]) as staff_sub,
+        ):
             await _listening(app, f"forum:topic:{w['topic'].id}")
             from api.domain.forum import spaces
 
-            await spaces.update_space(await factory.user("root2", role="ADMIN"), w["public"].id,
-                                      spaces.SpaceInput(visibility=Visibility.PRIVATE, allowed_roles=[Role.MODERATOR]))
-            await _post(address, CREATE_POST, {"input": {"topicId": gid("Topic", w["topic"].id), "body": "psst"}},
-                        w["mod_token"])
+            await spaces.update_space(
+                await factory.user("root2", role="ADMIN"),
+                w["public"].id,
+                spaces.SpaceInput(visibility=Visibility.PRIVATE, allowed_roles=[Role.MODERATOR]),
+            )
+            await _post(
+                address,
+                CREATE_POST,
+                {"input": {"topicId": gid("Topic", w["topic"].id), "body": "psst"}},
+                w["mod_token"],
+            )
             assert (await staff_sub.receive())["payload"]["data"]["postAdded"]["body"] == "psst"
             assert await sub.nothing_within(0.3)
 
@@ -184,12 +217,18 @@ async def test_redis_carries_events_between_two_app_instances(factory, app_setti
     async with serve(redis_settings) as (app_a, address_a), serve(redis_settings) as (app_b, address_b):
         assert isinstance(app_a.state.graphql.runtime.broker, RedisBroker)
         assert app_a.state.graphql.runtime.broker is not app_b.state.graphql.runtime.broker
-        async with subscribe(address_a, POST_ADDED, {"id": gid("Topic", w["topic"].id)}, reader_token) as posts, \
-                subscribe(address_a, NOTIFICATIONS, {}, reader_token) as notes:
+        async with (
+            subscribe(address_a, POST_ADDED, {"id": gid("Topic", w["topic"].id)}, reader_token) as posts,
+            subscribe(address_a, NOTIFICATIONS, {}, reader_token) as notes,
+        ):
             await _listening(app_a, f"forum:topic:{w['topic'].id}")
             await _listening(app_a, f"notifications:{reader.id}")
-            data = await _post(address_b, CREATE_POST, {"input": {
-                "topicId": gid("Topic", w["topic"].id), "body": "from B to @" + reader.username}}, w["author_token"])
+            data = await _post(
+                address_b,
+                CREATE_POST,
+                {"input": {"topicId": gid("Topic", w["topic"].id), "body": "from B to @" + reader.username}},
+                w["author_token"],
+            )
             message = await posts.receive()
             assert message["payload"]["data"]["postAdded"]["id"] == data["createPost"]["post"]["id"]
             note = await notes.receive()

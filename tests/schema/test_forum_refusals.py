@@ -8,7 +8,17 @@ from strawberry.relay import GlobalID
 
 from api.models.accounts import Role, Sanction, SanctionKind, Visibility
 from api.models.forum import (
-    Bookmark, Post, ReadState, Reaction, ReputationEvent, Space, Tag, Topic, TopicKind, TopicSubscription, Vote,
+    Bookmark,
+    Post,
+    Reaction,
+    ReadState,
+    ReputationEvent,
+    Space,
+    Tag,
+    Topic,
+    TopicKind,
+    TopicSubscription,
+    Vote,
 )
 from tests.domain.forum_helpers import make_post, make_space, make_topic
 
@@ -20,32 +30,50 @@ def gid(type_name: str, pk: int) -> str:
 # name -> (input type, who may call it: MEMBER | MODERATOR | ADMIN | SIGNED_IN, input builder)
 MUTATIONS = {
     "createSpace": ("CreateSpaceInput", "ADMIN", lambda w: {"name": "New space"}),
-    "updateSpace": ("UpdateSpaceInput", "ADMIN", lambda w: {"spaceId": gid("Space", w["space"].id), "name": "Renamed",
-                                                            "visibility": "PRIVATE"}),
+    "updateSpace": (
+        "UpdateSpaceInput",
+        "ADMIN",
+        lambda w: {"spaceId": gid("Space", w["space"].id), "name": "Renamed", "visibility": "PRIVATE"},
+    ),
     "deleteSpace": ("DeleteSpaceInput", "ADMIN", lambda w: {"spaceId": gid("Space", w["empty"].id)}),
-    "createTopic": ("CreateTopicInput", "MEMBER", lambda w: {"spaceId": gid("Space", w["space"].id), "title": "T",
-                                                             "body": "B"}),
+    "createTopic": (
+        "CreateTopicInput",
+        "MEMBER",
+        lambda w: {"spaceId": gid("Space", w["space"].id), "title": "T", "body": "B"},
+    ),
     "editTopic": ("EditTopicInput", "AUTHOR", lambda w: {"topicId": gid("Topic", w["topic"].id), "title": "Changed"}),
     "deleteTopic": ("DeleteTopicInput", "AUTHOR", lambda w: {"topicId": gid("Topic", w["topic"].id)}),
     "pinTopic": ("PinTopicInput", "MODERATOR", lambda w: {"topicId": gid("Topic", w["topic"].id)}),
     "lockTopic": ("LockTopicInput", "MODERATOR", lambda w: {"topicId": gid("Topic", w["topic"].id)}),
-    "moveTopic": ("MoveTopicInput", "MODERATOR", lambda w: {"topicId": gid("Topic", w["topic"].id),
-                                                            "spaceId": gid("Space", w["empty"].id)}),
+    "moveTopic": (
+        "MoveTopicInput",
+        "MODERATOR",
+        lambda w: {"topicId": gid("Topic", w["topic"].id), "spaceId": gid("Space", w["empty"].id)},
+    ),
     "createPost": ("CreatePostInput", "MEMBER", lambda w: {"topicId": gid("Topic", w["topic"].id), "body": "B"}),
     "editPost": ("EditPostInput", "AUTHOR", lambda w: {"postId": gid("Post", w["post"].id), "body": "Changed"}),
     "deletePost": ("DeletePostInput", "AUTHOR", lambda w: {"postId": gid("Post", w["post"].id)}),
     "react": ("ReactInput", "MEMBER", lambda w: {"subjectId": gid("Post", w["post"].id), "reaction": "👍"}),
     "unreact": ("ReactInput", "MEMBER", lambda w: {"subjectId": gid("Post", w["post"].id), "reaction": "👍"}),
-    "askQuestion": ("AskQuestionInput", "MEMBER", lambda w: {"spaceId": gid("Space", w["space"].id), "title": "Q",
-                                                             "body": "B"}),
-    "answerQuestion": ("AnswerQuestionInput", "MEMBER", lambda w: {"questionId": gid("Topic", w["question"].id),
-                                                                   "body": "A"}),
+    "askQuestion": (
+        "AskQuestionInput",
+        "MEMBER",
+        lambda w: {"spaceId": gid("Space", w["space"].id), "title": "Q", "body": "B"},
+    ),
+    "answerQuestion": (
+        "AnswerQuestionInput",
+        "MEMBER",
+        lambda w: {"questionId": gid("Topic", w["question"].id), "body": "A"},
+    ),
     "vote": ("VoteInput", "MEMBER", lambda w: {"subjectId": gid("Post", w["answer"].id), "value": "UP"}),
     "acceptAnswer": ("AcceptAnswerInput", "AUTHOR", lambda w: {"answerId": gid("Post", w["answer"].id)}),
     "markTopicRead": ("MarkTopicReadInput", "SIGNED_IN", lambda w: {"topicId": gid("Topic", w["secret"].id)}),
     "setBookmark": ("SetBookmarkInput", "SIGNED_IN", lambda w: {"topicId": gid("Topic", w["secret"].id)}),
-    "setTopicSubscription": ("SetTopicSubscriptionInput", "SIGNED_IN",
-                             lambda w: {"topicId": gid("Topic", w["secret"].id), "level": "WATCH"}),
+    "setTopicSubscription": (
+        "SetTopicSubscriptionInput",
+        "SIGNED_IN",
+        lambda w: {"topicId": gid("Topic", w["secret"].id), "level": "WATCH"},
+    ),
 }
 
 
@@ -75,8 +103,17 @@ async def world(factory, app_settings):
     secret = await make_topic(admin, secret_space, app_settings)
     fan = await factory.user()
     await Reaction.create(user_id=fan.id, subject_type="Post", subject_id=post.id, reaction="👍")
-    return {"admin": admin, "author": author, "space": space, "empty": empty, "topic": topic, "post": post,
-            "question": question, "answer": answer, "secret": secret}
+    return {
+        "admin": admin,
+        "author": author,
+        "space": space,
+        "empty": empty,
+        "topic": topic,
+        "post": post,
+        "question": question,
+        "answer": answer,
+        "secret": secret,
+    }
 
 
 async def test_anonymous_is_refused_and_nothing_changes(gql, world):

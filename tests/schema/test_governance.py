@@ -59,22 +59,31 @@ async def _committee(gql, factory, members=2, visibility="PUBLIC"):
     data = await gql(CREATE_COMMITTEE, {"input": {"name": "Board", "visibility": visibility}}, token=admin_token)
     committee_id = data["createCommittee"]["committee"]["id"]
     chair, chair_token = await factory.member_with_token()
-    added = await gql(ADD_MEMBER, {"input": {"committeeId": committee_id, "userId": node_global_id("User", chair.id),
-                                             "role": "CHAIR"}}, token=admin_token)
+    added = await gql(
+        ADD_MEMBER,
+        {"input": {"committeeId": committee_id, "userId": node_global_id("User", chair.id), "role": "CHAIR"}},
+        token=admin_token,
+    )
     assert added["addCommitteeMember"]["errors"] == []
     people = []
     for _ in range(members):
         user, token = await factory.member_with_token()
-        data = await gql(ADD_MEMBER, {"input": {"committeeId": committee_id, "userId": node_global_id("User", user.id)}},
-                         token=chair_token)
+        data = await gql(
+            ADD_MEMBER,
+            {"input": {"committeeId": committee_id, "userId": node_global_id("User", user.id)}},
+            token=chair_token,
+        )
         assert data["addCommitteeMember"]["membership"]["role"] == "MEMBER"
         people.append((user, token))
     return admin_token, chair, chair_token, people, committee_id
 
 
 async def _open(gql, chair_token, committee_id, **fields):
-    created = await gql(CREATE_PROPOSAL, {"input": {"committeeId": committee_id, "title": "Adopt the charter",
-                                                    **fields}}, token=chair_token)
+    created = await gql(
+        CREATE_PROPOSAL,
+        {"input": {"committeeId": committee_id, "title": "Adopt the charter", **fields}},
+        token=chair_token,
+    )
     assert created["createProposal"]["errors"] == []
     proposal_id = created["createProposal"]["proposal"]["id"]
     opened = await gql(OPEN_PROPOSAL, {"input": {"proposalId": proposal_id}}, token=chair_token)
@@ -99,12 +108,18 @@ async def test_members_cannot_change_membership_and_history_is_kept(gql, factory
     refused = await gql(ADD_MEMBER, variables, token=member_token)
     assert refused["addCommitteeMember"]["errors"][0]["code"] == "FORBIDDEN"
     assert not await CommitteeMembership.filter(user_id=outsider.id).exists()
-    removed = await gql(REMOVE_MEMBER, {"input": {"committeeId": committee_id,
-                                                  "userId": node_global_id("User", member.id)}}, token=chair_token)
+    removed = await gql(
+        REMOVE_MEMBER,
+        {"input": {"committeeId": committee_id, "userId": node_global_id("User", member.id)}},
+        token=chair_token,
+    )
     assert removed["removeCommitteeMember"]["membership"]["leftAt"] is not None
-    data = await gql("""query($id: ID!) { node(id: $id) { ... on Committee {
+    data = await gql(
+        """query($id: ID!) { node(id: $id) { ... on Committee {
         members(includeFormer: true) { totalCount } current: members { totalCount } } } }""",
-                     {"id": committee_id}, token=admin_token)
+        {"id": committee_id},
+        token=admin_token,
+    )
     assert data["node"] == {"members": {"totalCount": 2}, "current": {"totalCount": 1}}
 
 
@@ -125,20 +140,26 @@ async def test_open_ballot_flow_with_results_after_close(gql, factory):
     view = (await gql(PROPOSAL, {"id": proposal_id}))["node"]  # public committee: anyone reads the outcome
     assert view["tally"]["final"] and view["tally"]["winner"] == "Red"
     assert {n["voter"]["username"]: n["choices"] for n in view["ballots"]["nodes"]} == {
-        alice.username: ["Red"], bob.username: ["Red"]}
+        alice.username: ["Red"],
+        bob.username: ["Red"],
+    }
     assert [n["action"] for n in view["auditLog"]["nodes"]] == ["CAST", "CAST", "CHANGE"]
 
 
 async def test_secret_ballot_never_shows_what_anyone_voted(gql, factory):
     admin_token, _chair, chair_token, people, committee_id = await _committee(gql, factory, members=2)
-    refused = await gql(CREATE_PROPOSAL, {"input": {"committeeId": committee_id, "title": "Leaky", "secret": True,
-                                                    "resultsWhileOpen": True}}, token=chair_token)
+    refused = await gql(
+        CREATE_PROPOSAL,
+        {"input": {"committeeId": committee_id, "title": "Leaky", "secret": True, "resultsWhileOpen": True}},
+        token=chair_token,
+    )
     assert refused["createProposal"]["errors"][0]["field"] == "resultsWhileOpen"
     assert await Proposal.all().count() == 0
     proposal_id = await _open(gql, chair_token, committee_id, secret=True, quorumPercent=0)
     (_alice, alice_token), (_, bob_token) = people
-    receipt = (await gql(CAST_VOTE, {"input": {"proposalId": proposal_id, "choice": "YES"}},
-                         token=alice_token))["castVote"]["receipt"]
+    receipt = (await gql(CAST_VOTE, {"input": {"proposalId": proposal_id, "choice": "YES"}}, token=alice_token))[
+        "castVote"
+    ]["receipt"]
     await gql(CAST_VOTE, {"input": {"proposalId": proposal_id, "choice": "NO"}}, token=bob_token)
     for token in (admin_token, alice_token, chair_token):
         view = (await gql(PROPOSAL, {"id": proposal_id}, token=token))["node"]
@@ -153,7 +174,9 @@ async def test_secret_ballot_never_shows_what_anyone_voted(gql, factory):
     await gql(CLOSE_PROPOSAL, {"input": {"proposalId": proposal_id}}, token=chair_token)
     view = (await gql(PROPOSAL, {"id": proposal_id}, token=admin_token))["node"]
     assert view["ballots"]["nodes"] == [] and view["tally"]["counts"][:2] == [
-        {"option": "YES", "votes": 1}, {"option": "NO", "votes": 1}]
+        {"option": "YES", "votes": 1},
+        {"option": "NO", "votes": 1},
+    ]
     published = view["publishedBallots"]["nodes"]
     assert {"receipt": receipt, "choices": ["YES"]} in published and len(published) == 3
     assert all(set(n) == {"receipt", "choices"} for n in published)
@@ -163,8 +186,9 @@ async def test_secret_ballot_never_shows_what_anyone_voted(gql, factory):
 
 async def test_vote_refusals_write_nothing(gql, factory):
     _admin_token, _, chair_token, people, committee_id = await _committee(gql, factory, members=2)
-    draft = (await gql(CREATE_PROPOSAL, {"input": {"committeeId": committee_id, "title": "Draft"}},
-                       token=chair_token))["createProposal"]["proposal"]["id"]
+    draft = (await gql(CREATE_PROPOSAL, {"input": {"committeeId": committee_id, "title": "Draft"}}, token=chair_token))[
+        "createProposal"
+    ]["proposal"]["id"]
     (_member, member_token), (muted, muted_token) = people
     on_draft = await gql(CAST_VOTE, {"input": {"proposalId": draft, "choice": "YES"}}, token=member_token)
     assert on_draft["castVote"]["errors"][0]["code"] == "CLOSED"
@@ -175,8 +199,9 @@ async def test_vote_refusals_write_nothing(gql, factory):
     await Sanction.create(user_id=muted.id, kind=SanctionKind.MUTE, reason="x")
     refused = await gql(CAST_VOTE, {"input": {"proposalId": proposal_id, "choice": "YES"}}, token=muted_token)
     assert refused["castVote"]["errors"][0]["code"] == "SANCTIONED"
-    both = await gql(CAST_VOTE, {"input": {"proposalId": proposal_id, "choice": "YES", "choices": ["YES"]}},
-                     token=member_token)
+    both = await gql(
+        CAST_VOTE, {"input": {"proposalId": proposal_id, "choice": "YES", "choices": ["YES"]}}, token=member_token
+    )
     assert both["castVote"]["errors"][0]["field"] == "choice"
     anonymous = await gql(CAST_VOTE, {"input": {"proposalId": proposal_id, "choice": "YES"}})
     assert anonymous["castVote"]["errors"][0]["code"] == "UNAUTHENTICATED"
@@ -214,8 +239,10 @@ async def test_proposal_updated_subscription(gql, factory, app_settings):
     member, member_token = people[0]
     ctx = Context(settings=app_settings, limiter=MemoryRateLimiter(), viewer=member)
     stream = await build_schema(app_settings).subscribe(
-        'subscription($c: ID!) { proposalUpdated(committeeId: $c) { title status ballotCount } }',
-        context_value=ctx, variable_values={"c": committee_id})
+        "subscription($c: ID!) { proposalUpdated(committeeId: $c) { title status ballotCount } }",
+        context_value=ctx,
+        variable_values={"c": committee_id},
+    )
     pending = asyncio.ensure_future(anext(stream))
     await asyncio.sleep(0.05)  # let the subscription reach the broker before anything is published
     proposal_id = await _open(gql, chair_token, committee_id)
@@ -236,18 +263,31 @@ async def _count(gql, count_queries, document, variables, token):
 async def test_a_page_of_50_proposals_costs_the_same_as_5(gql, factory, count_queries):
     _, chair, _chair_token, people, committee_id = await _committee(gql, factory, members=2)
     committee = await Committee.get(name="Board")
-    rows = [Proposal(committee_id=committee.id, author_id=chair.id, title=f"P{i}", status="OPEN",
-                     results_while_open=True, opened_at=now(), closes_at=now().replace(year=now().year + 1),
-                     eligible_count=3) for i in range(55)]
+    rows = [
+        Proposal(
+            committee_id=committee.id,
+            author_id=chair.id,
+            title=f"P{i}",
+            status="OPEN",
+            results_while_open=True,
+            opened_at=now(),
+            closes_at=now().replace(year=now().year + 1),
+            eligible_count=3,
+        )
+        for i in range(55)
+    ]
     await Proposal.bulk_create(rows)
     ids = await Proposal.all().values_list("id", flat=True)
-    await Ballot.bulk_create([Ballot(proposal_id=i, voter_id=u.id, choices=["YES"], receipt=f"{i:032x}{u.id:032x}")
-                              for i in ids for u, _ in people])
+    await Ballot.bulk_create(
+        [
+            Ballot(proposal_id=i, voter_id=u.id, choices=["YES"], receipt=f"{i:032x}{u.id:032x}")
+            for i in ids
+            for u, _ in people
+        ]
+    )
     await gql(COMMITTEE_PROPOSALS, {"id": committee_id, "first": 1}, token=people[0][1])  # signs in (last seen)
-    small, data = await _count(gql, count_queries, COMMITTEE_PROPOSALS, {"id": committee_id, "first": 5},
-                               people[0][1])
-    large, data = await _count(gql, count_queries, COMMITTEE_PROPOSALS, {"id": committee_id, "first": 50},
-                               people[0][1])
+    small, data = await _count(gql, count_queries, COMMITTEE_PROPOSALS, {"id": committee_id, "first": 5}, people[0][1])
+    large, data = await _count(gql, count_queries, COMMITTEE_PROPOSALS, {"id": committee_id, "first": 50}, people[0][1])
     nodes = data["node"]["proposals"]["nodes"]
     assert len(nodes) == 50 and nodes[0]["ballotCount"] == 2 and nodes[0]["tally"]["ballots"] == 2
     assert nodes[0]["author"]["username"] == chair.username
@@ -264,14 +304,17 @@ async def test_proposal_mutations_refuse_those_without_the_right(gql, factory):
     _, chair, chair_token, people, committee_id = await _committee(gql, factory, members=2)
     (_, member_token), (_other, other_token) = people
     _outsider, outsider_token = await factory.member_with_token()
-    refused = (await gql(CREATE_PROPOSAL, {"input": {"committeeId": committee_id, "title": "Mine"}},
-                         token=outsider_token))["createProposal"]
+    refused = (
+        await gql(CREATE_PROPOSAL, {"input": {"committeeId": committee_id, "title": "Mine"}}, token=outsider_token)
+    )["createProposal"]
     assert refused["errors"][0]["code"] == "FORBIDDEN" and refused["proposal"] is None
-    draft = (await gql(CREATE_PROPOSAL, {"input": {"committeeId": committee_id, "title": "Draft"}},
-                       token=member_token))["createProposal"]["proposal"]["id"]
+    draft = (
+        await gql(CREATE_PROPOSAL, {"input": {"committeeId": committee_id, "title": "Draft"}}, token=member_token)
+    )["createProposal"]["proposal"]["id"]
     assert await Proposal.all().count() == 1
-    refused = (await gql(UPDATE_PROPOSAL, {"input": {"proposalId": draft, "title": "Hijacked"}},
-                         token=other_token))["updateProposal"]
+    refused = (await gql(UPDATE_PROPOSAL, {"input": {"proposalId": draft, "title": "Hijacked"}}, token=other_token))[
+        "updateProposal"
+    ]
     assert refused["errors"][0]["code"] == "FORBIDDEN"
     for document, name in ((OPEN_PROPOSAL, "openProposal"), (WITHDRAW, "withdrawProposal")):
         refused = (await gql(document, {"input": {"proposalId": draft}}, token=other_token))[name]
@@ -282,8 +325,11 @@ async def test_proposal_mutations_refuse_those_without_the_right(gql, factory):
     stored = await Proposal.get(title="Draft")
     assert (stored.status, stored.opened_at) == ("DRAFT", None)
     await muted_sanction.delete()
-    removed = await gql(REMOVE_MEMBER, {"input": {"committeeId": committee_id,
-                                                  "userId": node_global_id("User", chair.id)}}, token=member_token)
+    removed = await gql(
+        REMOVE_MEMBER,
+        {"input": {"committeeId": committee_id, "userId": node_global_id("User", chair.id)}},
+        token=member_token,
+    )
     assert removed["removeCommitteeMember"]["errors"][0]["code"] == "FORBIDDEN"
     assert await CommitteeMembership.filter(left_at__isnull=False).count() == 0
 
@@ -302,11 +348,13 @@ async def test_a_page_of_50_committees_costs_the_same_as_5(gql, factory, count_q
     from api.models.accounts import Visibility
 
     member, token = await factory.member_with_token()
-    await Committee.bulk_create([Committee(name=f"C{i:02d}", visibility=Visibility.PRIVATE if i % 3 else
-                                           Visibility.PUBLIC) for i in range(160)])
+    await Committee.bulk_create(
+        [Committee(name=f"C{i:02d}", visibility=Visibility.PRIVATE if i % 3 else Visibility.PUBLIC) for i in range(160)]
+    )
     mine = await Committee.filter(visibility=Visibility.PRIVATE).limit(20)
-    await CommitteeMembership.bulk_create([CommitteeMembership(committee_id=c.id, user_id=member.id, joined_at=now())
-                                           for c in mine])
+    await CommitteeMembership.bulk_create(
+        [CommitteeMembership(committee_id=c.id, user_id=member.id, joined_at=now()) for c in mine]
+    )
     document = "query($first: Int) { committees(first: $first) { totalCount nodes { name viewerRole visibility } } }"
     await gql(document, {"first": 1}, token=token)
     counts = []

@@ -30,16 +30,24 @@ async def test_discussion_revisions_and_outcome(gql, factory, app_settings):
     admin, chair, people, committee = await committee_with(factory, app_settings, members=1)
     chair_token, member_token = await factory.token(chair), await factory.token(people[0])
     space = await make_space(admin, "Governance")
-    draft = await proposals.create_proposal(chair, committee.id, proposals.ProposalInput(title="Logo", body="Blue"),
-                                            settings=app_settings)
-    started = (await gql(START, {"input": {"proposalId": gid("Proposal", draft.id),
-                                           "spaceId": gid("Space", space.id)}}, token=chair_token))
-    assert started["startProposalDiscussion"] == {"proposal": {"discussion": {"title": "Discussion: Logo"}},
-                                                  "errors": []}
-    updated = (await gql(UPDATE, {"input": {"proposalId": gid("Proposal", draft.id), "body": "Green"}},
-                         token=chair_token))["updateProposal"]
+    draft = await proposals.create_proposal(
+        chair, committee.id, proposals.ProposalInput(title="Logo", body="Blue"), settings=app_settings
+    )
+    started = await gql(
+        START,
+        {"input": {"proposalId": gid("Proposal", draft.id), "spaceId": gid("Space", space.id)}},
+        token=chair_token,
+    )
+    assert started["startProposalDiscussion"] == {
+        "proposal": {"discussion": {"title": "Discussion: Logo"}},
+        "errors": [],
+    }
+    updated = (
+        await gql(UPDATE, {"input": {"proposalId": gid("Proposal", draft.id), "body": "Green"}}, token=chair_token)
+    )["updateProposal"]
     assert updated["proposal"]["revisions"] == [
-        {"number": 1, "title": "Logo", "body": "Blue", "editedBy": {"username": chair.username}}]
+        {"number": 1, "title": "Logo", "body": "Blue", "editedBy": {"username": chair.username}}
+    ]
 
     await proposals.open_proposal(chair, draft.id, settings=app_settings)
     await ballots.cast_vote(chair, draft.id, ["YES"], settings=app_settings)
@@ -62,11 +70,17 @@ async def test_a_page_of_50_proposals_with_revisions_costs_the_same_as_5(gql, fa
     admin, chair, _, committee = await committee_with(factory, app_settings, members=0)
     space = await make_space(admin, "Governance")
     token = await factory.token(chair)
-    await Proposal.bulk_create([Proposal(committee_id=committee.id, author_id=chair.id, title=f"P{i}")
-                                for i in range(55)])
+    await Proposal.bulk_create(
+        [Proposal(committee_id=committee.id, author_id=chair.id, title=f"P{i}") for i in range(55)]
+    )
     ids = await Proposal.all().values_list("id", flat=True)
-    await ProposalRevision.bulk_create([ProposalRevision(proposal_id=i, number=n, title=f"old {n}",
-                                                         edited_by_id=chair.id) for i in ids for n in (1, 2)])
+    await ProposalRevision.bulk_create(
+        [
+            ProposalRevision(proposal_id=i, number=n, title=f"old {n}", edited_by_id=chair.id)
+            for i in ids
+            for n in (1, 2)
+        ]
+    )
     for proposal_id in ids[:10]:  # 5 in the small page, 10 in the large one
         await deliberation.start_discussion(chair, proposal_id, space.id, settings=app_settings)
     variables = {"id": gid("Committee", committee.id)}

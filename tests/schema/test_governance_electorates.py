@@ -16,8 +16,13 @@ MY_VIEW = """query($id: ID!) { node(id: $id) { ... on Proposal { title electorat
 
 async def test_a_community_wide_vote_reaches_members_outside_the_committee(gql, factory):
     _, _, chair_token, _, committee_id = await _committee(gql, factory, members=1, visibility="PRIVATE")
-    created = (await gql(CREATE, {"input": {"committeeId": committee_id, "title": "New logo", "secret": True,
-                                            "electorate": "MEMBERS"}}, token=chair_token))["createProposal"]
+    created = (
+        await gql(
+            CREATE,
+            {"input": {"committeeId": committee_id, "title": "New logo", "secret": True, "electorate": "MEMBERS"}},
+            token=chair_token,
+        )
+    )["createProposal"]
     assert created["errors"] == [] and created["proposal"]["electorate"] == "MEMBERS"
     proposal_id = created["proposal"]["id"]
     _outsider, outsider_token = await factory.member_with_token()
@@ -27,8 +32,9 @@ async def test_a_community_wide_vote_reaches_members_outside_the_committee(gql, 
     assert opened["errors"] == [] and opened["proposal"]["eligibleCount"] == await User.all().count()
     seen = (await gql(MY_VIEW, {"id": proposal_id}, token=outsider_token))["node"]
     assert seen == {"title": "New logo", "electorate": "MEMBERS", "viewerCanVote": True}
-    voted = (await gql(CAST_VOTE, {"input": {"proposalId": proposal_id, "choice": "YES"}},
-                       token=outsider_token))["castVote"]
+    voted = (await gql(CAST_VOTE, {"input": {"proposalId": proposal_id, "choice": "YES"}}, token=outsider_token))[
+        "castVote"
+    ]
     assert voted["errors"] == [] and voted["proposal"]["ballotCount"] == 1
     view = (await gql(PROPOSAL, {"id": proposal_id}, token=chair_token))["node"]
     assert view["ballots"]["nodes"] == [] and all(e["choices"] is None for e in view["auditLog"]["nodes"])
@@ -36,9 +42,20 @@ async def test_a_community_wide_vote_reaches_members_outside_the_committee(gql, 
 
 async def test_voters_outside_a_role_electorate_are_refused_and_nothing_changes(gql, factory):
     _, _, chair_token, people, committee_id = await _committee(gql, factory, members=1)
-    created = (await gql(CREATE, {"input": {"committeeId": committee_id, "title": "Staff rota",
-                                            "electorate": "ROLES", "electorateRoles": ["MODERATOR"]}},
-                         token=chair_token))["createProposal"]
+    created = (
+        await gql(
+            CREATE,
+            {
+                "input": {
+                    "committeeId": committee_id,
+                    "title": "Staff rota",
+                    "electorate": "ROLES",
+                    "electorateRoles": ["MODERATOR"],
+                }
+            },
+            token=chair_token,
+        )
+    )["createProposal"]
     assert created["proposal"]["electorateRoles"] == ["MODERATOR"]
     proposal_id = created["proposal"]["id"]
     _, mod_token = await factory.member_with_token(role="MODERATOR")
@@ -47,12 +64,19 @@ async def test_voters_outside_a_role_electorate_are_refused_and_nothing_changes(
     member_token = people[0][1]
     await gql("{ viewer { user { id } } }", token=member_token)
     before = await _snapshot()
-    refused = (await gql(CAST_VOTE, {"input": {"proposalId": proposal_id, "choice": "YES"}},
-                         token=member_token))["castVote"]
+    refused = (await gql(CAST_VOTE, {"input": {"proposalId": proposal_id, "choice": "YES"}}, token=member_token))[
+        "castVote"
+    ]
     assert [e["code"] for e in refused["errors"]] == ["FORBIDDEN"] and await _snapshot() == before
-    allowed = (await gql(CAST_VOTE, {"input": {"proposalId": proposal_id, "choice": "YES"}},
-                         token=mod_token))["castVote"]
+    allowed = (await gql(CAST_VOTE, {"input": {"proposalId": proposal_id, "choice": "YES"}}, token=mod_token))[
+        "castVote"
+    ]
     assert allowed["errors"] == []
-    bad = (await gql(CREATE, {"input": {"committeeId": committee_id, "title": "x", "electorate": "TRUST_LEVEL"}},
-                     token=chair_token))["createProposal"]
+    bad = (
+        await gql(
+            CREATE,
+            {"input": {"committeeId": committee_id, "title": "x", "electorate": "TRUST_LEVEL"}},
+            token=chair_token,
+        )
+    )["createProposal"]
     assert [e["field"] for e in bad["errors"]] == ["electorateMinTrustLevel"]

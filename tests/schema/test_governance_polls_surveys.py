@@ -43,9 +43,21 @@ async def test_poll_flow_hidden_results_and_anonymous_voters(gql, factory):
     author, author_token = await factory.member_with_token()
     _voter, voter_token = await factory.member_with_token()
     topic_id = node_global_id("Topic", (await topic_of(author)).id)
-    created = (await gql(CREATE_POLL, {"input": {
-        "question": "Lunch?", "options": ["Soup", "Salad"], "results": "AFTER_CLOSE", "anonymous": True,
-        "topicId": topic_id}}, token=author_token))["createPoll"]
+    created = (
+        await gql(
+            CREATE_POLL,
+            {
+                "input": {
+                    "question": "Lunch?",
+                    "options": ["Soup", "Salad"],
+                    "results": "AFTER_CLOSE",
+                    "anonymous": True,
+                    "topicId": topic_id,
+                }
+            },
+            token=author_token,
+        )
+    )["createPoll"]
     assert created["errors"] == [] and created["poll"]["topicId"] == topic_id
     poll_id = created["poll"]["id"]
     voted = (await gql(VOTE_POLL, {"input": {"pollId": poll_id, "choices": [1]}}, token=voter_token))["votePoll"]
@@ -69,12 +81,16 @@ async def test_poll_refusals_change_nothing(gql, factory):
     muted, muted_token = await factory.member_with_token()
     await Sanction.create(user_id=muted.id, kind=SanctionKind.MUTE)
     for token in (muted_token, None):
-        refused = (await gql(CREATE_POLL, {"input": {"question": "Q", "options": ["A", "B"]}},
-                             token=token))["createPoll"]
+        refused = (await gql(CREATE_POLL, {"input": {"question": "Q", "options": ["A", "B"]}}, token=token))[
+            "createPoll"
+        ]
         assert refused["errors"][0]["code"] in ("SANCTIONED", "UNAUTHENTICATED") and refused["poll"] is None
     assert await Poll.all().count() == 0
-    poll_id = (await gql(CREATE_POLL, {"input": {"question": "Q", "options": ["A", "B"], "allowChange": False}},
-                         token=author_token))["createPoll"]["poll"]["id"]
+    poll_id = (
+        await gql(
+            CREATE_POLL, {"input": {"question": "Q", "options": ["A", "B"], "allowChange": False}}, token=author_token
+        )
+    )["createPoll"]["poll"]["id"]
     refused = (await gql(VOTE_POLL, {"input": {"pollId": poll_id, "choices": [0]}}, token=muted_token))["votePoll"]
     assert refused["errors"][0]["code"] == "SANCTIONED"
     await gql(VOTE_POLL, {"input": {"pollId": poll_id, "choices": [0]}}, token=author_token)
@@ -88,21 +104,30 @@ async def test_poll_refusals_change_nothing(gql, factory):
 async def test_survey_flow_results_and_csv_for_staff_only(gql, factory):
     _, mod_token = await factory.member_with_token(role="MODERATOR")
     member, member_token = await factory.member_with_token()
-    survey_input = {"title": "Census", "questions": [
-        {"kind": "SINGLE", "prompt": "Role?", "options": ["Dev", "Ops"], "required": True},
-        {"kind": "TEXT", "prompt": "Notes?"},
-        {"kind": "RATING", "prompt": "Happy?"}]}
+    survey_input = {
+        "title": "Census",
+        "questions": [
+            {"kind": "SINGLE", "prompt": "Role?", "options": ["Dev", "Ops"], "required": True},
+            {"kind": "TEXT", "prompt": "Notes?"},
+            {"kind": "RATING", "prompt": "Happy?"},
+        ],
+    }
     refused = (await gql(CREATE_SURVEY, {"input": survey_input}, token=member_token))["createSurvey"]
     assert refused["errors"][0]["code"] == "FORBIDDEN" and await Survey.all().count() == 0
     created = (await gql(CREATE_SURVEY, {"input": survey_input}, token=mod_token))["createSurvey"]
     survey_id, questions = created["survey"]["id"], created["survey"]["questions"]
-    answers = [{"questionId": questions[0]["id"], "choices": [1]}, {"questionId": questions[1]["id"], "text": "Hi"},
-               {"questionId": questions[2]["id"], "rating": 4}]
-    missing = (await gql(SUBMIT, {"input": {"surveyId": survey_id, "answers": answers[1:]}},
-                         token=member_token))["submitSurveyResponse"]
+    answers = [
+        {"questionId": questions[0]["id"], "choices": [1]},
+        {"questionId": questions[1]["id"], "text": "Hi"},
+        {"questionId": questions[2]["id"], "rating": 4},
+    ]
+    missing = (await gql(SUBMIT, {"input": {"surveyId": survey_id, "answers": answers[1:]}}, token=member_token))[
+        "submitSurveyResponse"
+    ]
     assert missing["errors"][0]["field"] == "answers" and await SurveyResponse.all().count() == 0
-    done = (await gql(SUBMIT, {"input": {"surveyId": survey_id, "answers": answers}},
-                      token=member_token))["submitSurveyResponse"]
+    done = (await gql(SUBMIT, {"input": {"surveyId": survey_id, "answers": answers}}, token=member_token))[
+        "submitSurveyResponse"
+    ]
     assert done["errors"] == [] and {a["rating"] for a in done["survey"]["viewerAnswers"]} == {None, 4}
     for query in (RESULTS, CSV):
         assert (await gql(query, {"id": survey_id}, token=member_token, expect_errors=True))["errors"]
@@ -115,9 +140,11 @@ async def test_survey_flow_results_and_csv_for_staff_only(gql, factory):
     refused = (await gql(CLOSE_SURVEY, {"input": {"surveyId": survey_id}}, token=member_token))["closeSurvey"]
     assert refused["errors"][0]["code"] == "FORBIDDEN" and (await Survey.first()).status == "OPEN"
     assert (await gql(CLOSE_SURVEY, {"input": {"surveyId": survey_id}}, token=mod_token))["closeSurvey"]["survey"] == {
-        "status": "CLOSED"}
-    late = (await gql(SUBMIT, {"input": {"surveyId": survey_id, "answers": answers}},
-                      token=member_token))["submitSurveyResponse"]
+        "status": "CLOSED"
+    }
+    late = (await gql(SUBMIT, {"input": {"surveyId": survey_id, "answers": answers}}, token=member_token))[
+        "submitSurveyResponse"
+    ]
     assert late["errors"][0]["code"] == "CLOSED"
     assert await SurveyQuestion.all().count() == 3
 
@@ -127,8 +154,9 @@ async def test_a_page_of_50_polls_costs_the_same_as_5(gql, factory, count_querie
     voters = [await factory.user() for _ in range(3)]
     await Poll.bulk_create([Poll(author_id=author.id, question=f"Q{i}", options=["A", "B"]) for i in range(55)])
     ids = await Poll.all().values_list("id", flat=True)
-    await PollVote.bulk_create([PollVote(poll_id=i, voter_id=v.id, choices=[n % 2]) for i in ids
-                                for n, v in enumerate(voters)])
+    await PollVote.bulk_create(
+        [PollVote(poll_id=i, voter_id=v.id, choices=[n % 2]) for i in ids for n, v in enumerate(voters)]
+    )
     await gql(POLLS, {"first": 1}, token=token)
     counts = []
     for first in (5, 50):
@@ -152,11 +180,13 @@ async def test_a_page_of_50_surveys_costs_the_same_as_5(gql, factory, count_quer
     staff, token = await factory.member_with_token(role="MODERATOR")
     await Survey.bulk_create([Survey(author_id=staff.id, title=f"S{i}") for i in range(55)])
     ids = await Survey.all().values_list("id", flat=True)
-    await SurveyQuestion.bulk_create([SurveyQuestion(survey_id=i, position=p, kind="RATING", prompt=f"Q{p}")
-                                      for i in ids for p in (1, 2)])
+    await SurveyQuestion.bulk_create(
+        [SurveyQuestion(survey_id=i, position=p, kind="RATING", prompt=f"Q{p}") for i in ids for p in (1, 2)]
+    )
     questions = await SurveyQuestion.filter(position=1).values_list("survey_id", "id")
-    await SurveyResponse.bulk_create([SurveyResponse(survey_id=s, respondent_id=staff.id, answers={str(q): 3})
-                                      for s, q in questions])
+    await SurveyResponse.bulk_create(
+        [SurveyResponse(survey_id=s, respondent_id=staff.id, answers={str(q): 3}) for s, q in questions]
+    )
     anonymous = [i for i in ids if i % 2]
     await Survey.filter(id__in=anonymous).update(anonymous=True)
     await SurveyParticipant.bulk_create([SurveyParticipant(survey_id=i, user_id=staff.id) for i in anonymous])

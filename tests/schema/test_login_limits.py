@@ -71,13 +71,16 @@ async def test_sixty_concurrent_logins_59_wrong_1_right(backend, app_settings, f
     client_ip = f"10.9.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
     apps = [create_app(settings, manage_db=False) for _ in range(2)]  # two app processes
     async with apps[0].router.lifespan_context(apps[0]), apps[1].router.lifespan_context(apps[1]):
-        clients = [httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(client_ip, 5000)),
-                                     base_url="http://t") for app in apps]
+        clients = [
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(client_ip, 5000)), base_url="http://t")
+            for app in apps
+        ]
 
         async def attempt(index: int, password: str) -> dict:
             http = clients[index % 2] if backend == "redis" else clients[0]
-            response = await http.post("/graphql", json={"query": LOGIN, "variables": {
-                "i": {"login": name, "password": password}}})
+            response = await http.post(
+                "/graphql", json={"query": LOGIN, "variables": {"i": {"login": name, "password": password}}}
+            )
             return response.json()["data"]["login"]
 
         passwords_sent = [f"wrong-password-{i}" for i in range(59)] + [TEST_PASSWORD]
@@ -100,8 +103,7 @@ async def test_sixty_concurrent_logins_59_wrong_1_right(backend, app_settings, f
         for http in clients:
             await http.aclose()
     if raw is not None:
-        keys = [k async for k in raw.scan_iter("guildhall:rl:login:*")
-                if name in k or client_ip in k]
+        keys = [k async for k in raw.scan_iter("guildhall:rl:login:*") if name in k or client_ip in k]
         if keys:
             await raw.delete(*keys)
         await raw.aclose()
@@ -109,8 +111,9 @@ async def test_sixty_concurrent_logins_59_wrong_1_right(backend, app_settings, f
 
 async def test_the_client_limit_counts_attempts_on_every_name(gql, factory, app_settings, window, checked):
     limit = app_settings.login_attempts_per_minute
-    results = await asyncio.gather(*(
-        gql(LOGIN, {"i": {"login": f"someone{i}", "password": "wrong-password!"}}) for i in range(limit + 5)))
+    results = await asyncio.gather(
+        *(gql(LOGIN, {"i": {"login": f"someone{i}", "password": "wrong-password!"}}) for i in range(limit + 5))
+    )
     codes = Counter(r["login"]["errors"][0]["code"] for r in results)
     assert codes == {"UNAUTHENTICATED": limit, "RATE_LIMITED": 5}
     assert checked["verify"] == limit

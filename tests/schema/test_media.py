@@ -39,14 +39,24 @@ PROFILE = "query($u: String!) { user(username: $u) { username avatar { url place
 USAGE = "{ mediaUsage { usedBytes quotaBytes } }"
 
 
-async def post_upload(client, token: str | None, data: bytes, filename: str, *, content_type: str = "image/jpeg",
-                      purpose: str = "POST", alt: str = "", csrf: bool = True):
+async def post_upload(
+    client,
+    token: str | None,
+    data: bytes,
+    filename: str,
+    *,
+    content_type: str = "image/jpeg",
+    purpose: str = "POST",
+    alt: str = "",
+    csrf: bool = True,
+):
     operations = {"query": UPLOAD, "variables": {"input": {"file": None, "purpose": purpose, "alt": alt}}}
     headers = {"GraphQL-Require-Preflight": "1"} if csrf else {}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     return await client.post(
-        "/graphql", headers=headers,
+        "/graphql",
+        headers=headers,
         data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.input.file"]})},
         files={"0": (filename, data, content_type)},
     )
@@ -66,7 +76,11 @@ async def test_upload_an_image_through_multipart(client, factory, app_settings):
     assert payload["errors"] == []
     media_file = payload["mediaFile"]
     assert (media_file["kind"], media_file["mimeType"], media_file["width"], media_file["height"]) == (
-        "IMAGE", "image/jpeg", 20, 40)
+        "IMAGE",
+        "image/jpeg",
+        20,
+        40,
+    )
     assert media_file["alt"] == "Flag" and media_file["filename"] == "holiday.jpg"
     # A fresh upload is private to its owner until something public uses it: its URL is signed.
     assert media_file["url"].startswith(f"/media/{media_file['sha256']}.jpg?exp=")
@@ -93,8 +107,9 @@ async def test_html_posing_as_an_image_is_a_user_error_and_nothing_is_kept(clien
 
 async def test_audio_resource_reports_its_duration(client, factory):
     _, token = await factory.member_with_token()
-    payload = await upload(client, token, samples.wav_bytes(2.0), "talk.mp3", content_type="audio/mpeg",
-                           purpose="RESOURCE")
+    payload = await upload(
+        client, token, samples.wav_bytes(2.0), "talk.mp3", content_type="audio/mpeg", purpose="RESOURCE"
+    )
     assert payload["mediaFile"]["kind"] == "AUDIO" and payload["mediaFile"]["mimeType"] == "audio/wav"
     assert payload["mediaFile"]["duration"] == 2.0 and payload["mediaFile"]["width"] is None
 
@@ -136,7 +151,8 @@ async def test_only_the_owner_deletes_and_a_refusal_changes_nothing(gql, client,
 async def test_avatar_appears_on_the_profile(gql, client, factory):
     user, token = await factory.member_with_token()
     media_id = (await upload(client, token, samples.image_bytes("PNG", (400, 400)), "me.png", purpose="AVATAR"))[
-        "mediaFile"]["id"]
+        "mediaFile"
+    ]["id"]
     _, other_token = await factory.member_with_token()
     refused = (await gql(SET_AVATAR, {"input": {"mediaId": media_id}}, token=other_token))["setAvatar"]
     assert refused["errors"][0]["code"] == "NOT_FOUND" and refused["user"] is None
@@ -163,15 +179,38 @@ async def test_usage_counts_every_stored_rendition(gql, client, factory, app_set
 async def _many_files(owner: User, count: int) -> None:
     for index in range(count):
         media_file = await MediaFile.create(
-            owner=owner, purpose=MediaPurpose.POST, kind=MediaKind.IMAGE, mime_type="image/png", size=100,
-            sha256=f"{index:064x}", source_sha256=f"{index:064x}", width=800, height=600,
+            owner=owner,
+            purpose=MediaPurpose.POST,
+            kind=MediaKind.IMAGE,
+            mime_type="image/png",
+            size=100,
+            sha256=f"{index:064x}",
+            source_sha256=f"{index:064x}",
+            width=800,
+            height=600,
         )
-        await MediaVariant.bulk_create([
-            MediaVariant(media_file=media_file, name="original", sha256=f"{index:064x}", mime_type="image/png",
-                         size=100, width=800, height=600),
-            MediaVariant(media_file=media_file, name="medium", sha256=f"{index + 1000:064x}",
-                         mime_type="image/webp", size=50, width=640, height=480),
-        ])
+        await MediaVariant.bulk_create(
+            [
+                MediaVariant(
+                    media_file=media_file,
+                    name="original",
+                    sha256=f"{index:064x}",
+                    mime_type="image/png",
+                    size=100,
+                    width=800,
+                    height=600,
+                ),
+                MediaVariant(
+                    media_file=media_file,
+                    name="medium",
+                    sha256=f"{index + 1000:064x}",
+                    mime_type="image/webp",
+                    size=50,
+                    width=640,
+                    height=480,
+                ),
+            ]
+        )
 
 
 async def test_my_media_page_costs_the_same_queries_for_5_or_50(gql, factory, count_queries):
@@ -233,5 +272,6 @@ async def test_a_file_sent_as_a_json_string_is_a_user_error(gql, factory):
     _, token = await factory.member_with_token()
     data = await gql(UPLOAD, {"input": {"file": "/etc/passwd", "purpose": "POST"}}, token=token)
     assert data["uploadMedia"]["errors"] == [
-        {"field": "file", "code": "INVALID", "message": "Send the file as a part of a multipart request."}]
+        {"field": "file", "code": "INVALID", "message": "Send the file as a part of a multipart request."}
+    ]
     assert await MediaFile.all().count() == 0

@@ -72,14 +72,26 @@ def later(settings) -> Iterator[None]:
 
 
 async def test_a_members_only_resource_file_needs_the_signed_url_the_api_hands_to_readers(
-        gql, client, factory, app_settings):
+    gql, client, factory, app_settings
+):
     alice, alice_token = await factory.member_with_token()
     _bob, bob_token = await factory.member_with_token()
     _mod, mod_token = await factory.member_with_token(role="MODERATOR")
     file = await upload(alice, settings=app_settings)
-    created = (await gql(CREATE_RESOURCE, {"input": {
-        "title": "Map", "kind": "IMAGE", "mediaId": gid("MediaFile", file.id), "visibility": "MEMBERS",
-    }}, token=alice_token))["createResource"]
+    created = (
+        await gql(
+            CREATE_RESOURCE,
+            {
+                "input": {
+                    "title": "Map",
+                    "kind": "IMAGE",
+                    "mediaId": gid("MediaFile", file.id),
+                    "visibility": "MEMBERS",
+                }
+            },
+            token=alice_token,
+        )
+    )["createResource"]
     assert created["errors"] == [] and created["resource"]["media"]["private"] is True
     resource_id, plain = created["resource"]["id"], plain_url(app_settings, file)
 
@@ -99,32 +111,43 @@ async def test_a_members_only_resource_file_needs_the_signed_url_the_api_hands_t
         assert (await client.get(seen["url"])).status_code == 403
 
     # Bob may not change who sees it: refused, and nothing changed.
-    refused = (await gql(UPDATE_RESOURCE, {"input": {"resourceId": resource_id, "visibility": "PUBLIC"}},
-                         token=bob_token))["updateResource"]
+    refused = (
+        await gql(UPDATE_RESOURCE, {"input": {"resourceId": resource_id, "visibility": "PUBLIC"}}, token=bob_token)
+    )["updateResource"]
     assert refused["errors"][0]["code"] == "FORBIDDEN" and refused["resource"] is None
     assert (await MediaFile.get(id=file.id)).private is True
     assert (await client.get(plain)).status_code == 403
 
     # Restricted to moderators: bob gets neither the resource nor the file.
-    restricted = (await gql(UPDATE_RESOURCE, {"input": {
-        "resourceId": resource_id, "visibility": "PRIVATE", "allowedRoles": ["MODERATOR"],
-    }}, token=alice_token))["updateResource"]
+    restricted = (
+        await gql(
+            UPDATE_RESOURCE,
+            {
+                "input": {
+                    "resourceId": resource_id,
+                    "visibility": "PRIVATE",
+                    "allowedRoles": ["MODERATOR"],
+                }
+            },
+            token=alice_token,
+        )
+    )["updateResource"]
     assert restricted["errors"] == []
     assert (await gql(NODE, {"id": resource_id}, token=bob_token))["node"] is None
     assert (await gql(NODE, {"id": gid("MediaFile", file.id)}, token=bob_token))["node"] is None
     assert (await client.get(plain)).status_code == 403
 
     # Made public, the plain URL works for everyone and the API hands it out unsigned.
-    opened = (await gql(UPDATE_RESOURCE, {"input": {"resourceId": resource_id, "visibility": "PUBLIC"}},
-                        token=mod_token))["updateResource"]
+    opened = (
+        await gql(UPDATE_RESOURCE, {"input": {"resourceId": resource_id, "visibility": "PUBLIC"}}, token=mod_token)
+    )["updateResource"]
     assert opened["errors"] == [] and opened["resource"]["media"] == {"private": False, "url": plain}
     response = await client.get(plain)
     assert response.status_code == 200 and response.headers["cache-control"].endswith("immutable")
     assert (await gql(NODE, {"id": resource_id}))["node"]["media"]["url"] == plain
 
 
-async def test_images_embedded_in_a_private_space_are_served_signed_to_its_readers(
-        gql, client, factory, app_settings):
+async def test_images_embedded_in_a_private_space_are_served_signed_to_its_readers(gql, client, factory, app_settings):
     admin = await factory.user(role="ADMIN")
     alice, alice_token = await factory.member_with_token()
     _bob, bob_token = await factory.member_with_token()
@@ -134,11 +157,21 @@ async def test_images_embedded_in_a_private_space_are_served_signed_to_its_reade
     image = await upload(alice, app_settings, MediaPurpose.POST)
     plain = plain_url(app_settings, image)
 
-    topic = (await gql(CREATE_TOPIC, {"input": {"spaceId": gid("Space", circle.id), "title": "Our map",
-                                                "body": f"![map]({plain})"}}, token=alice_token))["createTopic"]
+    topic = (
+        await gql(
+            CREATE_TOPIC,
+            {"input": {"spaceId": gid("Space", circle.id), "title": "Our map", "body": f"![map]({plain})"}},
+            token=alice_token,
+        )
+    )["createTopic"]
     assert topic["errors"] == [] and (await MediaFile.get(id=image.id)).private is True
-    post = (await gql(CREATE_POST, {"input": {"topicId": topic["topic"]["id"], "body": f"Again: ![map]({plain})"}},
-                      token=alice_token))["createPost"]
+    post = (
+        await gql(
+            CREATE_POST,
+            {"input": {"topicId": topic["topic"]["id"], "body": f"Again: ![map]({plain})"}},
+            token=alice_token,
+        )
+    )["createPost"]
     assert post["errors"] == [] and image_sources(post["post"]["bodyHtml"])[0].startswith(plain + "?exp=")
     assert (await client.get(plain)).status_code == 403
 
@@ -163,16 +196,21 @@ async def test_images_embedded_in_a_private_space_are_served_signed_to_its_reade
 
     # A post hidden by a moderator: bob no longer gets its body nor its image.
     hidden_image = await upload(alice, app_settings, MediaPurpose.POST, colour=(9, 9, 9))
-    hidden = (await gql(CREATE_POST, {"input": {"topicId": topic["topic"]["id"],
-                                                "body": f"![h]({plain_url(app_settings, hidden_image)})"}},
-                        token=alice_token))["createPost"]["post"]
+    hidden = (
+        await gql(
+            CREATE_POST,
+            {"input": {"topicId": topic["topic"]["id"], "body": f"![h]({plain_url(app_settings, hidden_image)})"}},
+            token=alice_token,
+        )
+    )["createPost"]["post"]
     await hide_post(int(GlobalID.from_id(hidden["id"]).node_id), mod.id)
     assert (await gql(NODE, {"id": hidden["id"]}, token=bob_token))["node"]["postHtml"] is None
     assert (await gql(NODE, {"id": gid("MediaFile", hidden_image.id)}, token=bob_token))["node"] is None
 
 
 async def test_public_space_html_is_unsigned_and_a_page_of_posts_costs_fixed_queries(
-        gql, client, factory, app_settings, count_queries):
+    gql, client, factory, app_settings, count_queries
+):
     admin = await factory.user(role="ADMIN")
     alice, token = await factory.member_with_token()
     image = await upload(alice, app_settings, MediaPurpose.POST)
@@ -181,11 +219,22 @@ async def test_public_space_html_is_unsigned_and_a_page_of_posts_costs_fixed_que
     [src] = image_sources((await gql(NODE, {"id": gid("Topic", public_topic.id)}))["node"]["bodyHtml"])
     assert src == plain and (await client.get(plain)).status_code == 200
 
-    private_topic = await make_topic(alice, await make_space(admin, "Circle", visibility=Visibility.MEMBERS),
-                                     app_settings, body="Posts below")
+    private_topic = await make_topic(
+        alice, await make_space(admin, "Circle", visibility=Visibility.MEMBERS), app_settings, body="Posts below"
+    )
     body = f"![a]({plain})"
-    await Post.bulk_create([Post(topic_id=private_topic.id, author_id=alice.id, position=i + 1, body=body,
-                                 body_html=f'<p><img src="{plain}" alt="a"></p>') for i in range(50)])
+    await Post.bulk_create(
+        [
+            Post(
+                topic_id=private_topic.id,
+                author_id=alice.id,
+                position=i + 1,
+                body=body,
+                body_html=f'<p><img src="{plain}" alt="a"></p>',
+            )
+            for i in range(50)
+        ]
+    )
     from api.domain.forum.media import sync_posts
 
     # Written behind the domain's back: record their uses of the file as the domain does.
@@ -195,8 +244,9 @@ async def test_public_space_html_is_unsigned_and_a_page_of_posts_costs_fixed_que
     await gql(TOPIC_POSTS, {"id": gid("Topic", private_topic.id), "first": 1}, token=token)
     for size in (5, 50):
         with count_queries as counter:
-            nodes = (await gql(TOPIC_POSTS, {"id": gid("Topic", private_topic.id), "first": size},
-                               token=token))["node"]["posts"]["nodes"]
+            nodes = (await gql(TOPIC_POSTS, {"id": gid("Topic", private_topic.id), "first": size}, token=token))[
+                "node"
+            ]["posts"]["nodes"]
         assert len(nodes) == size and all("?exp=" in n["bodyHtml"] for n in nodes)
         costs[size] = counter.count
     assert costs[5] == costs[50]
@@ -216,8 +266,13 @@ async def test_images_of_an_article_that_is_not_public_are_signed_for_its_reader
     _bob, bob_token = await factory.member_with_token()
     image = await upload(alice, app_settings, MediaPurpose.POST)
     plain = plain_url(app_settings, image)
-    draft = (await gql(CREATE_ARTICLE, {"input": {"title": "Route", "body": f"![route]({plain})",
-                                                  "visibility": "MEMBERS"}}, token=alice_token))["createArticle"]
+    draft = (
+        await gql(
+            CREATE_ARTICLE,
+            {"input": {"title": "Route", "body": f"![route]({plain})", "visibility": "MEMBERS"}},
+            token=alice_token,
+        )
+    )["createArticle"]
     assert draft["errors"] == [] and (await MediaFile.get(id=image.id)).private is True
     [src] = image_sources(draft["article"]["bodyHtml"])
     assert src.startswith(plain + "?exp=") and (await client.get(src)).status_code == 200
@@ -232,15 +287,17 @@ async def test_images_of_an_article_that_is_not_public_are_signed_for_its_reader
     assert refused["errors"][0]["code"] == "NOT_FOUND" and (await MediaFile.get(id=image.id)).private is True
 
     # Published for members: bob gets signed image URLs that work; anonymous readers get nothing.
-    assert (await gql(PUBLISH_ARTICLE, {"input": {"articleId": article_id}}, token=alice_token))[
-        "publishArticle"]["errors"] == []
+    assert (await gql(PUBLISH_ARTICLE, {"input": {"articleId": article_id}}, token=alice_token))["publishArticle"][
+        "errors"
+    ] == []
     [bob_src] = image_sources((await gql(ARTICLE_HTML, {"id": article_id}, token=bob_token))["node"]["bodyHtml"])
     assert bob_src.startswith(plain + "?exp=") and (await client.get(bob_src)).status_code == 200
     assert (await gql(ARTICLE_HTML, {"id": article_id}))["node"] is None
     assert (await client.get(plain)).status_code == 403
 
     # Public: the HTML carries the plain URL, which works for everyone.
-    opened = (await gql(UPDATE_ARTICLE, {"input": {"articleId": article_id, "visibility": "PUBLIC"}},
-                        token=alice_token))["updateArticle"]
+    opened = (
+        await gql(UPDATE_ARTICLE, {"input": {"articleId": article_id, "visibility": "PUBLIC"}}, token=alice_token)
+    )["updateArticle"]
     assert opened["errors"] == [] and image_sources(opened["article"]["bodyHtml"]) == [plain]
     assert (await client.get(plain)).status_code == 200

@@ -12,8 +12,11 @@ from api.models.moderation import Announcement
 from api.timeutil import now
 from tests.platform.test_websocket import _next, _ws, server_url  # noqa: F401 - the fixture
 
-SUBSCRIBE = {"id": "1", "type": "subscribe",
-             "payload": {"query": "subscription { announcementPublished { title audience } }"}}
+SUBSCRIBE = {
+    "id": "1",
+    "type": "subscribe",
+    "payload": {"query": "subscription { announcementPublished { title audience } }"},
+}
 
 
 async def test_scheduled_announcements_arrive_live_only_where_addressed(server_url, factory, app_settings):  # noqa: F811
@@ -26,10 +29,21 @@ async def test_scheduled_announcements_arrive_live_only_where_addressed(server_u
         message = None
         for attempt in range(40):  # the subscription is registered asynchronously: publish until it is
             due = now() - timedelta(seconds=1)
-            await announcements.publish_announcement(author_id=None, title="Board only", body="b",
-                                                     audience="COMMITTEE", committee_id=committee.id, settings=app_settings)
+            await announcements.publish_announcement(
+                author_id=None,
+                title="Board only",
+                body="b",
+                audience="COMMITTEE",
+                committee_id=committee.id,
+                settings=app_settings,
+            )
             scheduled = await announcements.publish_announcement(
-                author_id=None, title=f"Scheduled {attempt}", body="b", publish_at=now() + timedelta(hours=1), settings=app_settings)
+                author_id=None,
+                title=f"Scheduled {attempt}",
+                body="b",
+                publish_at=now() + timedelta(hours=1),
+                settings=app_settings,
+            )
             await Announcement.filter(id=scheduled.id).update(publish_at=due)  # its time has come
             assert await announcements.publish_due() == [scheduled.id]
             try:

@@ -24,10 +24,19 @@ ROLES = ("anonymous", "member", "muted", "banned", "moderator", "admin")
 REFUSED: dict[Require, dict[str, str]] = {
     Require.SIGNED_IN: {"anonymous": "UNAUTHENTICATED", "banned": "UNAUTHENTICATED"},
     Require.MEMBER: {"anonymous": "UNAUTHENTICATED", "banned": "UNAUTHENTICATED", "muted": "SANCTIONED"},
-    Require.MODERATOR: {"anonymous": "UNAUTHENTICATED", "banned": "UNAUTHENTICATED", "muted": "FORBIDDEN",
-                        "member": "FORBIDDEN"},
-    Require.ADMIN: {"anonymous": "UNAUTHENTICATED", "banned": "UNAUTHENTICATED", "muted": "FORBIDDEN",
-                    "member": "FORBIDDEN", "moderator": "FORBIDDEN"},
+    Require.MODERATOR: {
+        "anonymous": "UNAUTHENTICATED",
+        "banned": "UNAUTHENTICATED",
+        "muted": "FORBIDDEN",
+        "member": "FORBIDDEN",
+    },
+    Require.ADMIN: {
+        "anonymous": "UNAUTHENTICATED",
+        "banned": "UNAUTHENTICATED",
+        "muted": "FORBIDDEN",
+        "member": "FORBIDDEN",
+        "moderator": "FORBIDDEN",
+    },
 }
 PERMISSION_CODES = {"UNAUTHENTICATED", "FORBIDDEN", "SANCTIONED"}
 
@@ -42,10 +51,13 @@ async def _world(factory, settings) -> dict[str, Any]:
     spammer = await factory.user()
     await rules.publish_rules(admin, "Be kind.", settings=settings)
     space = await Space.create(name="Garden", slug="garden")
-    hidden = await Topic.create(space=space, author=target, title="Hidden", body="b", hidden=True,
-                                last_activity_at=now())
+    hidden = await Topic.create(
+        space=space, author=target, title="Hidden", body="b", hidden=True, last_activity_at=now()
+    )
     request = await JoinRequest.create(user=applicant, message="hi")
-    invite, code = await invites.create_invite(admin, max_uses=50, expires_at=now() + timedelta(days=1), settings=settings)
+    invite, code = await invites.create_invite(
+        admin, max_uses=50, expires_at=now() + timedelta(days=1), settings=settings
+    )
     item = (await reports.report(reporter, "User", target.id, ReportReason.SPAM, settings=settings)).item_id
     rule = await FilterRule.create(kind="WORD", pattern="casino")
     sanction = await sanctions.sanction_member(admin, target.id, SanctionKind.WARNING, reason="tone", settings=settings)
@@ -81,9 +93,13 @@ def _moderation_mutations() -> dict[str, Any]:
     from schema import build_schema
 
     fields = build_schema(Settings.from_env({}, env_file=None))._schema.mutation_type.fields
-    return {name: field for name, field in fields.items()
-            if field.extensions["strawberry-definition"].base_resolver.wrapped_func.__module__
-            .startswith("schema.moderation")}
+    return {
+        name: field
+        for name, field in fields.items()
+        if field.extensions["strawberry-definition"].base_resolver.wrapped_func.__module__.startswith(
+            "schema.moderation"
+        )
+    }
 
 
 def test_the_matrix_covers_every_moderation_mutation():
@@ -96,8 +112,13 @@ def test_the_matrix_covers_every_moderation_mutation():
 
 async def _tokens(factory) -> dict[str, str | None]:
     tokens: dict[str, str | None] = {"anonymous": None}
-    for role, db_role in (("member", "MEMBER"), ("muted", "MEMBER"), ("banned", "MEMBER"),
-                          ("moderator", "MODERATOR"), ("admin", "ADMIN")):
+    for role, db_role in (
+        ("member", "MEMBER"),
+        ("muted", "MEMBER"),
+        ("banned", "MEMBER"),
+        ("moderator", "MODERATOR"),
+        ("admin", "ADMIN"),
+    ):
         user, tokens[role] = await factory.member_with_token(role=db_role)
         if role in ("muted", "banned"):
             kind = SanctionKind.MUTE if role == "muted" else SanctionKind.BAN
@@ -115,8 +136,10 @@ async def test_mutation_matrix(gql, factory, name, app_settings):
     for token in tokens.values():
         if token:
             await gql("{ viewer { user { id } } }", token=token)  # the last-seen update happens now
-    document = (f"mutation($input: {field.args['input'].type}) "
-                f"{{ {name}(input: $input) {{ errors {{ field code message }} }} }}")
+    document = (
+        f"mutation($input: {field.args['input'].type}) "
+        f"{{ {name}(input: $input) {{ errors {{ field code message }} }} }}"
+    )
     before = await _snapshot()
     for role, code in REFUSED[require].items():
         errors = (await gql(document, variables, token=tokens[role]))[name]["errors"]

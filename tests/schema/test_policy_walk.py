@@ -70,8 +70,9 @@ async def _world(factory, settings: Settings) -> dict[str, Any]:
     await hidden_post.__class__.filter(id=hidden_post.id).update(hidden=True)
     await topics.delete_topic(mod, (await make_topic(bob, members, settings, title="Gone")).id)
     await articles.create_article(bob, articles.ArticleInput(title="Bob's draft", body="wip"), settings=settings)
-    private_committee = await committees.create_committee(admin, "Secret council", "Hush.", Visibility.PRIVATE,
-                                                          settings=settings)
+    private_committee = await committees.create_committee(
+        admin, "Secret council", "Hush.", Visibility.PRIVATE, settings=settings
+    )
     await committees.add_member(admin, private_committee.id, bob.id, CommitteeRole.MEMBER)
     left, _ = await messages.start_conversation(alice, [bob.id, mod.id], "group hello", "Group", settings=settings)
     await messages.leave(bob, left.id)
@@ -80,12 +81,20 @@ async def _world(factory, settings: Settings) -> dict[str, Any]:
     await sanctions.sanction_member(mod, banned.id, SanctionKind.BAN, reason="spam", settings=settings)
     await Referral.create(inviter_id=alice.id, invitee_id=banned.id)
     tokens = {
-        "member": await factory.token(alice), "other": await factory.token(bob),
-        "moderator": await factory.token(mod), "admin": await factory.token(admin),
+        "member": await factory.token(alice),
+        "other": await factory.token(bob),
+        "moderator": await factory.token(mod),
+        "admin": await factory.token(admin),
         "banned": await factory.token(banned),
     }
-    viewers: dict[str, User | None] = {"anonymous": None, "member": alice, "other": bob, "moderator": mod,
-                                       "admin": admin, "banned": None}  # a ban makes the token anonymous
+    viewers: dict[str, User | None] = {
+        "anonymous": None,
+        "member": alice,
+        "other": bob,
+        "moderator": mod,
+        "admin": admin,
+        "banned": None,
+    }  # a ban makes the token anonymous
     return {"tokens": tokens, "viewers": viewers}
 
 
@@ -118,8 +127,11 @@ async def test_node_and_nodes_agree_with_the_read_policies(world, gql):
             got = {n["id"] for n in shown if n is not None}
             assert got == expected, f"{type_name} as {label}"
             if rows:  # `node` answers as `nodes` does
-                one = (await _ask(gql, "query($id: ID!) { node(id: $id) { id } }", {"id": ids[0]},
-                                  world["tokens"].get(label)))["node"]
+                one = (
+                    await _ask(
+                        gql, "query($id: ID!) { node(id: $id) { id } }", {"id": ids[0]}, world["tokens"].get(label)
+                    )
+                )["node"]
                 assert (one is not None) == (ids[0] in expected), f"node({type_name}) as {label}"
 
 
@@ -138,7 +150,11 @@ async def test_each_policy_scope_agrees_with_its_row_filter(world):
 def _connection_node_type(field_type: Any) -> str | None:
     while isinstance(field_type, (GraphQLNonNull, GraphQLList)):
         field_type = field_type.of_type
-    if isinstance(field_type, GraphQLObjectType) and field_type.name.endswith("Connection") and "nodes" in field_type.fields:
+    if (
+        isinstance(field_type, GraphQLObjectType)
+        and field_type.name.endswith("Connection")
+        and "nodes" in field_type.fields
+    ):
         item = field_type.fields["nodes"].type
         while isinstance(item, (GraphQLNonNull, GraphQLList)):
             item = item.of_type
@@ -147,8 +163,7 @@ def _connection_node_type(field_type: Any) -> str | None:
 
 
 def _optional_args(field: Any) -> bool:
-    return all(not isinstance(arg.type, GraphQLNonNull) or arg.default_value is not None
-               for arg in field.args.values())
+    return all(not isinstance(arg.type, GraphQLNonNull) or arg.default_value is not None for arg in field.args.values())
 
 
 async def test_lists_never_show_what_the_policies_hide(world, gql):
@@ -184,16 +199,22 @@ async def test_lists_never_show_what_the_policies_hide(world, gql):
             checked += 1
         for type_name in models_by_name:
             object_type = schema.type_map[type_name]
-            lists = [(n, _connection_node_type(f.type)) for n, f in object_type.fields.items()
-                     if _connection_node_type(f.type) in models_by_name and _optional_args(f)]
+            lists = [
+                (n, _connection_node_type(f.type))
+                for n, f in object_type.fields.items()
+                if _connection_node_type(f.type) in models_by_name and _optional_args(f)
+            ]
             if not lists:
                 continue
             parents = sorted(await visible_ids(type_name, label))[:4]
             for field_name, item in lists:
                 for parent in parents:
-                    data = await gql(f'{{ node(id: "{parent}") {{ ... on {type_name} {{ '
-                                     f'{field_name}(first: 100) {{ nodes {{ id }} }} }} }} }}', token=token,
-                                     expect_errors=True)
+                    data = await gql(
+                        f'{{ node(id: "{parent}") {{ ... on {type_name} {{ '
+                        f"{field_name}(first: 100) {{ nodes {{ id }} }} }} }} }}",
+                        token=token,
+                        expect_errors=True,
+                    )
                     if data.get("errors") or data["data"]["node"] is None:
                         continue
                     shown = {n["id"] for n in data["data"]["node"][field_name]["nodes"]}
@@ -202,8 +223,9 @@ async def test_lists_never_show_what_the_policies_hide(world, gql):
     assert checked > 50
 
 
-async def _delivered(app_settings: Settings, viewer: User | None, query: str, channel: str,
-                     events: list[dict]) -> list[str]:
+async def _delivered(
+    app_settings: Settings, viewer: User | None, query: str, channel: str, events: list[dict]
+) -> list[str]:
     """Run the subscription for `viewer`, publish `events` then a marker, and return what it
     delivered before the marker was handled (deterministic: events are handled in order)."""
     from schema import build_schema
@@ -245,7 +267,12 @@ async def test_subscriptions_deliver_exactly_what_the_policies_allow(world, app_
         viewer = world["viewers"][label]
         cases = [
             ("subscription { messageAdded { id } }", message_channel(viewer.id), Message, "Message"),
-            ("subscription { notificationAdded { id } }", notification_channel(viewer.id), Notification, "Notification"),
+            (
+                "subscription { notificationAdded { id } }",
+                notification_channel(viewer.id),
+                Notification,
+                "Notification",
+            ),
             ("subscription { announcementPublished { id } }", CHANNEL, Announcement, "Announcement"),
         ]
         for query, channel, model, type_name in cases:

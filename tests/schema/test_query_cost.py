@@ -19,7 +19,12 @@ def cost(document: str, variables: dict | None = None, settings: Settings = SETT
 
 def test_connections_multiply_the_cost_of_their_items():
     # users: 1 + pageInfo 1 + 50 × (edges 1 + node 1 + avatar 1); scalars are free.
-    assert cost("{ users(first: 50) { totalCount pageInfo { hasNextPage } edges { node { id username avatar { url } } } } }") == 152
+    assert (
+        cost(
+            "{ users(first: 50) { totalCount pageInfo { hasNextPage } edges { node { id username avatar { url } } } } }"
+        )
+        == 152
+    )
     assert cost("{ users(last: 10) { nodes { id } } }") == 1 + 10 * 1
     assert cost("{ users { nodes { id } } }") == 1 + SETTINGS.page_size_default
     assert cost("query($n: Int) { users(first: $n) { nodes { id } } }", {"n": 7}) == 8
@@ -34,7 +39,10 @@ def test_connections_multiply_the_cost_of_their_items():
 
 def test_nodes_cost_one_per_id_and_expensive_fields_weigh_more():
     ids = [node_global_id("User", i) for i in range(40)]
-    assert cost("query($ids: [ID!]!) { nodes(ids: $ids) { id ... on User { avatar { url } } } }", {"ids": ids}) == 1 + 40 * 1
+    assert (
+        cost("query($ids: [ID!]!) { nodes(ids: $ids) { id ... on User { avatar { url } } } }", {"ids": ids})
+        == 1 + 40 * 1
+    )
     assert cost('{ revisionDiff(fromRevisionId: "a", toRevisionId: "b") { old { id } } }') == 501
 
 

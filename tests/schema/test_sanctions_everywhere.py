@@ -34,8 +34,21 @@ ALLOWED: dict[str, str] = {
     "leaveConversation": "leaving a conversation publishes nothing",
     "fileFeedback": "writing to the operators (e.g. to appeal a mute) stays possible",
     "replyToFeedback": "the member's own ticket with the operators",
+    "setSpaceSubscription": "private notification preferences",
+    "setNotificationPreferences": "where the member's own notifications go (and stopping mail)",
+    "changeEmail": "account security: the address recovery mail goes to",
+    "requestEmailVerification": "account housekeeping: proving the address is the member's",
+    "verifyEmail": "account housekeeping, by a token mailed to the member",
+    "confirmEmailChange": "account housekeeping, by a token mailed to the new address",
+    "requestPasswordReset": "account recovery, answered the same for everyone",
+    "resetPassword": "account recovery by a mailed token; sign-in still refuses banned members",
 }
-ROLE_OF = {Require.SIGNED_IN: "MEMBER", Require.MEMBER: "MEMBER", Require.MODERATOR: "MODERATOR", Require.ADMIN: "ADMIN"}
+ROLE_OF = {
+    Require.SIGNED_IN: "MEMBER",
+    Require.MEMBER: "MEMBER",
+    Require.MODERATOR: "MODERATOR",
+    Require.ADMIN: "ADMIN",
+}
 
 
 def audit(fields: dict[str, GraphQLField]) -> tuple[list[str], dict[str, Require]]:
@@ -140,8 +153,9 @@ async def test_muted_and_banned_members_are_refused_by_every_mutation(gql, facto
                 signed_in = await authenticate(token)  # as the app does: a banned token yields no one
                 codes = await _direct(field, app_settings, signed_in[0] if signed_in else None)
             else:
-                document = (f"mutation($input: {field.args['input'].type}) "
-                            f"{{ {name}(input: $input) {{ errors {{ code }} }} }}")
+                document = (
+                    f"mutation($input: {field.args['input'].type}) {{ {name}(input: $input) {{ errors {{ code }} }} }}"
+                )
                 codes = [e["code"] for e in (await gql(document, variables, token=token))[name]["errors"]]
             if codes != [expected]:
                 problems.append(f"{name}: a {state} {role.lower()} got {codes}, expected [{expected}]")

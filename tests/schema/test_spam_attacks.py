@@ -41,8 +41,10 @@ LOGIN = """mutation($input: LoginInput!) { login(input: $input) { token errors {
 
 
 async def _counts() -> dict[str, int]:
-    return {model.__name__: await model.all().count()
-            for model in (Conversation, Message, Article, Poll, CheckIn, Topic, Post)}
+    return {
+        model.__name__: await model.all().count()
+        for model in (Conversation, Message, Article, Poll, CheckIn, Topic, Post)
+    }
 
 
 async def test_an_unadmitted_account_cannot_write_anywhere(gql, factory, set_community):
@@ -50,17 +52,23 @@ async def test_an_unadmitted_account_cannot_write_anywhere(gql, factory, set_com
     link to 3 members privately, published a public article, made a public poll and checked in."""
     admin, admin_token = await factory.member_with_token(role="ADMIN")
     await set_community(moderation_join_policy="APPROVAL", moderation_rules_required=True)
-    assert (await gql(PUBLISH_RULES, {"input": {"body": "Be kind."}}, token=admin_token))["publishRules"]["errors"] == []
+    assert (await gql(PUBLISH_RULES, {"input": {"body": "Be kind."}}, token=admin_token))["publishRules"][
+        "errors"
+    ] == []
     space = await make_space(admin, "Open")
     others = [await factory.user() for _ in range(3)]
     signup = {"username": "fresh", "email": "fresh@example.org", "password": "long enough password 1"}
     token = (await gql(REGISTER, {"input": signup}))["register"]["token"]
     before = await _counts()
     attempts = {
-        "startConversation": (START, {"userIds": [gid("User", u.id) for u in others],
-                                      "body": "Cheap pills at https://spam.example"}),
-        "createArticle": (CREATE_ARTICLE, {"title": "Cheap pills", "body": "https://spam.example",
-                                           "visibility": "PUBLIC"}),
+        "startConversation": (
+            START,
+            {"userIds": [gid("User", u.id) for u in others], "body": "Cheap pills at https://spam.example"},
+        ),
+        "createArticle": (
+            CREATE_ARTICLE,
+            {"title": "Cheap pills", "body": "https://spam.example", "visibility": "PUBLIC"},
+        ),
         "createPoll": (CREATE_POLL, {"question": "Pills?", "options": ["Yes", "Also yes"]}),
         "dailyCheckIn": (CHECK_IN, None),
         "createTopic": (CREATE_TOPIC, {"spaceId": gid("Space", space.id), "title": "Pills", "body": "Buy"}),
@@ -85,15 +93,25 @@ async def test_an_edit_that_adds_a_watched_word_and_a_link_is_held(gql, factory)
     _author, token = await factory.member_with_token()
     _, reader = await factory.member_with_token()
     for kind, pattern in (("WORD", "casino"), ("LINK", "spam.example")):
-        added = await gql(ADD_RULE, {"input": {"kind": kind, "pattern": pattern, "action": "REQUIRE_APPROVAL"}},
-                          token=admin_token)
+        added = await gql(
+            ADD_RULE, {"input": {"kind": kind, "pattern": pattern, "action": "REQUIRE_APPROVAL"}}, token=admin_token
+        )
         assert added["addFilterRule"]["errors"] == []
-    topic = (await gql(CREATE_TOPIC, {"input": {"spaceId": gid("Space", space.id), "title": "Gardening",
-                                                "body": "Tomatoes need sun."}}, token=token))["createTopic"]
+    topic = (
+        await gql(
+            CREATE_TOPIC,
+            {"input": {"spaceId": gid("Space", space.id), "title": "Gardening", "body": "Tomatoes need sun."}},
+            token=token,
+        )
+    )["createTopic"]
     assert topic["topic"]["status"] == "PUBLISHED"
-    edited = (await gql(EDIT_TOPIC, {"input": {"topicId": topic["topic"]["id"],
-                                               "body": "Best casino at https://spam.example"}},
-                        token=token))["editTopic"]
+    edited = (
+        await gql(
+            EDIT_TOPIC,
+            {"input": {"topicId": topic["topic"]["id"], "body": "Best casino at https://spam.example"}},
+            token=token,
+        )
+    )["editTopic"]
     assert edited["errors"] == [] and edited["topic"]["status"] == "HELD"
     assert (await gql(TOPIC, {"id": topic["topic"]["id"]}, token=reader))["node"] is None
     item = await ReviewItem.get(subject_type="Topic", subject_id=(await Topic.get()).id)
@@ -108,11 +126,19 @@ async def test_chinese_watched_words_match_in_running_text(gql, factory):
     await gql(ADD_RULE, {"input": {"kind": "WORD", "pattern": "赌博", "action": "REQUIRE_APPROVAL"}}, token=admin_token)
     await gql(ADD_RULE, {"input": {"kind": "WORD", "pattern": "代写", "action": "BLOCK"}}, token=admin_token)
     for body in ("这里有赌博网站", "这里有赌 博网站", "这里有賭博网站".replace("賭", "赌")):
-        created = (await gql(CREATE_TOPIC, {"input": {"spaceId": gid("Space", space.id), "title": "网站",
-                                                      "body": body}}, token=token))["createTopic"]
+        created = (
+            await gql(
+                CREATE_TOPIC, {"input": {"spaceId": gid("Space", space.id), "title": "网站", "body": body}}, token=token
+            )
+        )["createTopic"]
         assert created["errors"] == [] and created["topic"]["status"] == "HELD", body
-    blocked = (await gql(CREATE_TOPIC, {"input": {"spaceId": gid("Space", space.id), "title": "论文",
-                                                  "body": "专业论文代写服务"}}, token=token))["createTopic"]
+    blocked = (
+        await gql(
+            CREATE_TOPIC,
+            {"input": {"spaceId": gid("Space", space.id), "title": "论文", "body": "专业论文代写服务"}},
+            token=token,
+        )
+    )["createTopic"]
     assert [(e["field"], e["code"]) for e in blocked["errors"]] == [("body", "INVALID")]
     assert await Topic.filter(held=False).count() == 0
 
@@ -124,10 +150,17 @@ async def test_points_are_taken_back_from_hidden_or_deleted_content_and_given_ba
     author, token = await factory.member_with_token()
     _moderator, mod_token = await factory.member_with_token(role="MODERATOR")
     start = (await gql(BALANCE, token=token))["myEngagement"]
-    topic = (await gql(CREATE_TOPIC, {"input": {"spaceId": gid("Space", space.id), "title": "Hello",
-                                                "body": "Hi"}}, token=token))["createTopic"]["topic"]
-    posts = [(await gql(CREATE_POST, {"input": {"topicId": topic["id"], "body": f"Reply {i}"}},
-                        token=token))["createPost"]["post"] for i in range(2)]
+    topic = (
+        await gql(
+            CREATE_TOPIC, {"input": {"spaceId": gid("Space", space.id), "title": "Hello", "body": "Hi"}}, token=token
+        )
+    )["createTopic"]["topic"]
+    posts = [
+        (await gql(CREATE_POST, {"input": {"topicId": topic["id"], "body": f"Reply {i}"}}, token=token))["createPost"][
+            "post"
+        ]
+        for i in range(2)
+    ]
     earned = (await gql(BALANCE, token=token))["myEngagement"]
     assert earned["balance"] > start["balance"]
     per_post = (earned["balance"] - start["balance"]) // 3
@@ -159,12 +192,16 @@ async def test_reports_by_trusted_members_hide_content_at_once(gql, factory, set
     admin = await factory.user(role="ADMIN")
     space = await make_space(admin, "Open")
     _, author = await factory.member_with_token()
-    topic = (await gql(CREATE_TOPIC, {"input": {"spaceId": gid("Space", space.id), "title": "Buy",
-                                                "body": "Pills"}}, token=author))["createTopic"]["topic"]
+    topic = (
+        await gql(
+            CREATE_TOPIC, {"input": {"spaceId": gid("Space", space.id), "title": "Buy", "body": "Pills"}}, token=author
+        )
+    )["createTopic"]["topic"]
     reporters = [await factory.member_with_token(trust_level=level) for level in (1, 1, 2)]
     for (_, token), hidden_after in zip(reporters, (False, False, True), strict=True):  # weights 1, 2, then 4
-        assert (await gql(REPORT, {"input": {"subjectId": topic["id"], "reason": "SPAM"}},
-                          token=token))["report"]["errors"] == []
+        assert (await gql(REPORT, {"input": {"subjectId": topic["id"], "reason": "SPAM"}}, token=token))["report"][
+            "errors"
+        ] == []
         assert (await Topic.get()).hidden is hidden_after
     item = await ReviewItem.get(subject_type="Topic")
     assert item.status.value == "OPEN" and item.report_count == 3  # still waits for a moderator
@@ -178,28 +215,37 @@ async def test_remove_spammer_in_one_action(gql, factory):
     friend = await factory.user()
     _, member_token = await factory.member_with_token()
     _, mod_token = await factory.member_with_token(role="MODERATOR")
-    topic = (await gql(CREATE_TOPIC, {"input": {"spaceId": gid("Space", space.id), "title": "Pills",
-                                                "body": "Cheap"}}, token=token))["createTopic"]["topic"]
+    topic = (
+        await gql(
+            CREATE_TOPIC, {"input": {"spaceId": gid("Space", space.id), "title": "Pills", "body": "Cheap"}}, token=token
+        )
+    )["createTopic"]["topic"]
     for i in range(2):
         await gql(CREATE_POST, {"input": {"topicId": topic["id"], "body": f"Pills {i}"}}, token=token)
-    article = (await gql(CREATE_ARTICLE, {"input": {"title": "Pills", "body": "Cheap"}}, token=token))
+    article = await gql(CREATE_ARTICLE, {"input": {"title": "Pills", "body": "Cheap"}}, token=token)
     assert article["createArticle"]["errors"] == []
-    assert (await gql(START, {"input": {"userIds": [gid("User", friend.id)], "body": "Pills?"}},
-                      token=token))["startConversation"]["errors"] == []
+    assert (await gql(START, {"input": {"userIds": [gid("User", friend.id)], "body": "Pills?"}}, token=token))[
+        "startConversation"
+    ]["errors"] == []
     assert (await gql(BALANCE, token=token))["myEngagement"]["balance"] > 0
     target = {"userId": gid("User", spammer.id), "reason": "Pill spam"}
 
     refused = (await gql(REMOVE_SPAMMER, {"input": target}, token=member_token))["removeSpammer"]
     assert [e["code"] for e in refused["errors"]] == ["FORBIDDEN"] and refused["user"] is None
     assert await Topic.filter(deleted_at=None).count() == 1 and not await Sanction.exists(user_id=spammer.id)
-    staff = (await gql(REMOVE_SPAMMER, {"input": {"userId": gid("User", admin.id), "reason": "x"}},
-                       token=mod_token))["removeSpammer"]
+    staff = (await gql(REMOVE_SPAMMER, {"input": {"userId": gid("User", admin.id), "reason": "x"}}, token=mod_token))[
+        "removeSpammer"
+    ]
     assert staff["errors"][0]["field"] == "userId"
 
     removed = (await gql(REMOVE_SPAMMER, {"input": target}, token=mod_token))["removeSpammer"]
     assert removed["errors"] == [] and removed["user"]["username"] == "pillseller"
     assert {d["contentType"]: d["count"] for d in removed["deleted"]} == {
-        "Article": 1, "Message": 1, "Post": 2, "Topic": 1}
+        "Article": 1,
+        "Message": 1,
+        "Post": 2,
+        "Topic": 1,
+    }
     assert await Topic.filter(deleted_at=None).count() == 0 and await Post.filter(deleted_at=None).count() == 0
     assert await Article.all().count() == 0 and await Message.filter(deleted=False).count() == 0
     ban = await Sanction.get(user_id=spammer.id)

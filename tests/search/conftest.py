@@ -10,7 +10,6 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-
 import pytest_asyncio
 
 from api.settings import Settings

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 
 import pytest
 
@@ -23,17 +23,29 @@ def test_visibility_filters_by_viewer():
     assert visibility_filter(Scope()) == 'visibility = "PUBLIC"'
     assert visibility_filter(Scope(signed_in=True, admin=True, role="ADMIN")) is None
     member = visibility_filter(Scope(signed_in=True, role="MEMBER", committee_ids=(3, 7)))
-    assert member == ('visibility IN ["PUBLIC", "MEMBERS"] OR (visibility = "PRIVATE" AND '
-                      '(allowed_roles = "MEMBER" OR committee_ids IN [3, 7]))')
+    assert member == (
+        'visibility IN ["PUBLIC", "MEMBERS"] OR (visibility = "PRIVATE" AND '
+        '(allowed_roles = "MEMBER" OR committee_ids IN [3, 7]))'
+    )
 
 
 def test_conditions_are_separate_and_typed():
     after = datetime(2026, 1, 1, tzinfo=UTC)
-    conditions = filter_conditions(SearchFilter(
-        space_ids=(1, 2), category_ids=(5,), tags=('c++ [beta]', 'a "b"'), author_id=9, created_after=after,
-    ), SETTINGS)
+    conditions = filter_conditions(
+        SearchFilter(
+            space_ids=(1, 2),
+            category_ids=(5,),
+            tags=("c++ [beta]", 'a "b"'),
+            author_id=9,
+            created_after=after,
+        ),
+        SETTINGS,
+    )
     assert conditions == [
-        "space_id IN [1, 2]", "category_id IN [5]", 'tags IN ["c++ [beta]", "a \\"b\\""]', "author_ids = 9",
+        "space_id IN [1, 2]",
+        "category_id IN [5]",
+        'tags IN ["c++ [beta]", "a \\"b\\""]',
+        "author_ids = 9",
         f"created_at >= {int(after.timestamp())}",
     ]
 

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from api.models.kb import Article
 from api.models.accounts import Committee, CommitteeMembership, Visibility
+from api.models.kb import Article
 from api.models.search import SearchOutbox
 from api.timeutil import now
 from schema.relay import node_global_id
@@ -57,8 +57,13 @@ async def test_typos_are_tolerated(gql, factory, app_settings):
 async def test_facets_pagination_and_union_of_kinds(gql, factory, app_settings):
     author = await factory.user("gardener", bio="I love gardening")
     for index in range(3):
-        await published(author, app_settings, f"Gardening tips {index}", "Gardening in small spaces.",
-                        tags=["garden", "spring"] if index else ["garden"])
+        await published(
+            author,
+            app_settings,
+            f"Gardening tips {index}",
+            "Gardening in small spaces.",
+            tags=["garden", "spring"] if index else ["garden"],
+        )
     await sync(app_settings)
     data = await gql(SEARCH, {"q": "gardening", "first": 2})
     result = data["search"]
@@ -90,8 +95,14 @@ async def test_visibility_filter_on_every_query(gql, factory, app_settings):
     await published(author, app_settings, "Budget members", "budget details", visibility=Visibility.MEMBERS)
     await private(author, app_settings, "Budget moderators", "budget secrets", roles=["MODERATOR"])
     committee = await Committee.create(name="Finance")
-    await published(author, app_settings, "Budget committee", "budget drafts", visibility=Visibility.PRIVATE,
-                    committee_id=committee.id)
+    await published(
+        author,
+        app_settings,
+        "Budget committee",
+        "budget drafts",
+        visibility=Visibility.PRIVATE,
+        committee_id=committee.id,
+    )
     await sync(app_settings)
     query = {"q": "budget", "kinds": ["ARTICLE"]}
     assert titles(await gql(SEARCH, query)) == ["Budget public"]
@@ -99,10 +110,16 @@ async def test_visibility_filter_on_every_query(gql, factory, app_settings):
     assert sorted(titles(await gql(SEARCH, query, token=token))) == ["Budget members", "Budget public"]
     await CommitteeMembership.create(committee=committee, user=member, joined_at=now())
     assert sorted(titles(await gql(SEARCH, query, token=token))) == [
-        "Budget committee", "Budget members", "Budget public"]
+        "Budget committee",
+        "Budget members",
+        "Budget public",
+    ]
     _, mod_token = await factory.member_with_token(role="MODERATOR")
     assert sorted(titles(await gql(SEARCH, query, token=mod_token))) == [
-        "Budget members", "Budget moderators", "Budget public"]
+        "Budget members",
+        "Budget moderators",
+        "Budget public",
+    ]
     admin_token = await factory.token(author)
     assert len(titles(await gql(SEARCH, query, token=admin_token))) == 4
 
@@ -117,8 +134,13 @@ async def test_filter_values_are_escaped(gql, factory, app_settings):
     found = await gql(SEARCH, {"q": "escaping", "filter": {"tags": [tricky]}})
     assert titles(found) == ["Tricky tag"]
     # An attempt to widen the filter is only ever a (non-matching) tag value.
-    for attack in ['x" OR visibility = "PRIVATE', "x OR visibility = PRIVATE", 'x"] OR tags EXISTS OR ["',
-                   "\\", 'plain\\" OR "1"="1']:
+    for attack in [
+        'x" OR visibility = "PRIVATE',
+        "x OR visibility = PRIVATE",
+        'x"] OR tags EXISTS OR ["',
+        "\\",
+        'plain\\" OR "1"="1',
+    ]:
         data = await gql(SEARCH, {"q": "escaping", "filter": {"tags": [attack]}})
         assert data["search"]["edges"] == [], attack
 
@@ -127,8 +149,10 @@ async def test_bad_input_gives_errors(gql, factory, app_settings):
     for variables, needle in (
         ({"q": "   "}, "Enter something"),
         ({"q": "x" * (app_settings.search_query_max_length + 1)}, "at most"),
-        ({"q": "a", "filter": {"createdAfter": "2026-01-02T00:00:00Z", "createdBefore": "2026-01-01T00:00:00Z"}},
-         "createdAfter"),
+        (
+            {"q": "a", "filter": {"createdAfter": "2026-01-02T00:00:00Z", "createdBefore": "2026-01-01T00:00:00Z"}},
+            "createdAfter",
+        ),
         ({"q": "a", "filter": {"spaceIds": ["not-an-id"]}}, "Malformed id"),
         ({"q": "a", "first": 1000}, "between"),
     ):
@@ -150,7 +174,7 @@ async def test_sort_and_author_and_date_filters(gql, factory, app_settings):
     oldest = await gql(SEARCH, {"q": "soup", "kinds": ["ARTICLE"], "sort": "OLDEST"})
     assert titles(oldest) == ["Recipe one", "Recipe two"]
     assert titles(newest) == ["Recipe two", "Recipe one"]
-    bob_id = (await gql('query($u: String!) { user(username: $u) { id } }', {"u": bob.username}))["user"]["id"]
+    bob_id = (await gql("query($u: String!) { user(username: $u) { id } }", {"u": bob.username}))["user"]["id"]
     by_bob = await gql(SEARCH, {"q": "soup", "filter": {"authorId": bob_id}, "kinds": ["ARTICLE"]})
     assert titles(by_bob) == ["Recipe two"]
     future = await gql(SEARCH, {"q": "soup", "filter": {"createdAfter": "2999-01-01T00:00:00Z"}})
@@ -173,16 +197,18 @@ async def test_member_tenant_token_cannot_read_private_documents(gql, factory, a
         assert response.status_code == 200
         assert [h["title"] for h in response.json()["hits"]] == ["Picnic plan"]
         # The token's own filter cannot be lifted by a query filter.
-        widened = await meili.post(f"/indexes/{uid}/search", headers=headers,
-                                   json={"q": "picnic", "filter": 'visibility = "PRIVATE"'})
+        widened = await meili.post(
+            f"/indexes/{uid}/search", headers=headers, json={"q": "picnic", "filter": 'visibility = "PRIVATE"'}
+        )
         assert widened.json()["hits"] == []
         # Nor does it open indexes outside the installation, or admin routes.
         assert (await meili.get("/keys", headers=headers)).status_code in (401, 403)
     admin_token = await factory.token(author)
     issued = (await gql(TOKEN, token=admin_token))["searchToken"]
     async with httpx.AsyncClient(base_url=issued["url"]) as meili:
-        response = await meili.post(f"/indexes/{uid}/search", json={"q": "picnic"},
-                                    headers={"Authorization": f"Bearer {issued['token']}"})
+        response = await meili.post(
+            f"/indexes/{uid}/search", json={"q": "picnic"}, headers={"Authorization": f"Bearer {issued['token']}"}
+        )
         assert sorted(h["title"] for h in response.json()["hits"]) == ["Picnic budget", "Picnic plan"]
 
 

@@ -28,10 +28,12 @@ async def found(settings, text: str) -> list[int]:
 
 
 async def test_outbox_recovers_after_meilisearch_restart(factory, clean_db, tmp_root):
-    process = MeiliProcess(tmp_root / f"meili-recovery-{free_port()}", "recovery-master-key-0123456789",
-                           port=free_port()).start()
-    settings = clean_db.replace(meili_url=process.url, meili_master_key=process.master_key,
-                                meili_index_prefix="recovery")
+    process = MeiliProcess(
+        tmp_root / f"meili-recovery-{free_port()}", "recovery-master-key-0123456789", port=free_port()
+    ).start()
+    settings = clean_db.replace(
+        meili_url=process.url, meili_master_key=process.master_key, meili_index_prefix="recovery"
+    )
     try:
         await apply_settings(settings)
         author = await factory.user(role="ADMIN")
@@ -159,8 +161,7 @@ async def test_concurrent_searches_never_fail_during_rebuild(app_settings, facto
     assert [r for r in results if r is not None] == []
     assert set(counts) == {20}
     assert during["indexSwap"] >= 3 and during["indexDeletion"] >= 3
-    assert sorted(await found(app_settings, "ferry")) == sorted(
-        await Article.all().values_list("id", flat=True))
+    assert sorted(await found(app_settings, "ferry")) == sorted(await Article.all().values_list("id", flat=True))
 
 
 def test_each_thread_calls_meilisearch_on_a_client_of_its_own(app_settings):
@@ -209,8 +210,9 @@ async def test_worker_configures_indexes_missing_at_start_up(app_settings, facto
         assert await worker.outbox_job(settings) is True  # settings first, then the push
         uid = index_uid(settings, kinds()["article"])
         assert "tags" in await call(client.index(uid).get_filterable_attributes)
-        hits = await search(settings, ADMIN_SCOPE, "configured", kind_names=["article"],
-                            flt=SearchFilter(tags=("late",)))
+        hits = await search(
+            settings, ADMIN_SCOPE, "configured", kind_names=["article"], flt=SearchFilter(tags=("late",))
+        )
         assert [h.id for h in hits.hits] == [article.id]
     finally:
         for kind in kinds().values():

@@ -9,25 +9,25 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from tortoise.exceptions import IntegrityError
-from api.domain.content import gate
-from api.domain.content.events import Submission
+
+from api import text
 from api.domain.accounts.events import AdmitMember, MemberAccessChanged, MemberRegistered
 from api.domain.accounts.search import index_members
 from api.domain.activity import record_visit
-from api import text
+from api.domain.content import gate
+from api.domain.content.events import Submission
 from api.errors import Conflict, DomainError, Invalid, NotFound, RateLimited, Unauthenticated, collect
-from api.models.accounts import AccessToken, Role, User
+from api.events import decide, emit
+from api.models.accounts import AccessToken, Role, SanctionKind, User
 from api.names import clean_display_name, normalise_username, skeleton
 from api.passwords import hash_password, password_problem, verify_password
 from api.policies import active_restrictions, require_role
 from api.pubsub import publish
-from api.models.accounts import SanctionKind
 from api.ratelimit import RateLimiter
 from api.settings import LOCALES, Settings
 from api.timeutil import now
-from search.tokens import revoke_member_keys
-from api.events import decide, emit
 from api.transactions import transaction
+from search.tokens import revoke_member_keys
 
 # Letters of any script (Chinese names included), digits, '_', '-', '.'.
 USERNAME_RE = re.compile(r"^[\w.\-]{2,32}$", re.UNICODE)
@@ -75,8 +75,12 @@ class RegistrationInput:
 
 
 async def register(
-    data: RegistrationInput, *, role: Role = Role.MEMBER,
-    invite_code: str | None = None, sign_up: bool = False, settings: Settings,
+    data: RegistrationInput,
+    *,
+    role: Role = Role.MEMBER,
+    invite_code: str | None = None,
+    sign_up: bool = False,
+    settings: Settings,
 ) -> User:
     """Create a member account. Raises field errors for every bad field at once.
 
@@ -100,8 +104,7 @@ async def register(
     if await User.filter(username_key=username_key(username)).exists():
         raise Conflict("This username is taken.", field="username")
     if await User.filter(username_skeleton=skeleton(username)).exists():
-        raise Conflict("This username looks too much like an existing member's; choose another.",
-                       field="username")
+        raise Conflict("This username looks too much like an existing member's; choose another.", field="username")
     if await User.filter(email=email).exists():
         raise Conflict("An account with this email exists.", field="email")
     password_hash = await hash_password(data.password)
@@ -139,8 +142,13 @@ async def issue_token(user: User, settings: Settings, user_agent: str = "") -> s
 
 
 async def login(
-    login_name: str, password: str, settings: Settings, limiter: RateLimiter, *,
-    client: str = "", user_agent: str = "",
+    login_name: str,
+    password: str,
+    settings: Settings,
+    limiter: RateLimiter,
+    *,
+    client: str = "",
+    user_agent: str = "",
 ) -> tuple[User, str]:
     """Check credentials and issue a token. Failures never say which part was wrong.
 
@@ -172,9 +180,11 @@ async def authenticate(token: str | None) -> tuple[User, AccessToken] | None:
     banned one. Bans take effect at once because this runs on every request."""
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 128:
         return None
-    record = await AccessToken.filter(
-        token_hash=hash_token(token), revoked_at__isnull=True, expires_at__gt=now()
-    ).select_related("user").first()
+    record = (
+        await AccessToken.filter(token_hash=hash_token(token), revoked_at__isnull=True, expires_at__gt=now())
+        .select_related("user")
+        .first()
+    )
     if record is None:
         return None
     if any(s.kind == SanctionKind.BAN for s in await active_restrictions(record.user_id)):
@@ -190,9 +200,7 @@ async def authenticate(token: str | None) -> tuple[User, AccessToken] | None:
 async def token_still_valid(token_record: AccessToken) -> bool:
     """Whether a token checked earlier is still unrevoked, unexpired and its member not banned.
     A WebSocket authenticates once, at connection_init; its long-lived subscriptions re-check."""
-    alive = await AccessToken.filter(
-        id=token_record.id, revoked_at__isnull=True, expires_at__gt=now()
-    ).exists()
+    alive = await AccessToken.filter(id=token_record.id, revoked_at__isnull=True, expires_at__gt=now()).exists()
     if not alive:
         return False
     return not any(s.kind == SanctionKind.BAN for s in await active_restrictions(token_record.user_id))
@@ -230,8 +238,12 @@ async def revoke_all_tokens(user_id: int, *, except_token_id: int | None = None)
 
 
 async def change_password(
-    user: User, current_password: str, new_password: str,
-    *, keep_token_id: int | None = None, settings: Settings,
+    user: User,
+    current_password: str,
+    new_password: str,
+    *,
+    keep_token_id: int | None = None,
+    settings: Settings,
 ) -> User:
     """Change the password and sign out every other session."""
     if not await verify_password(user.password_hash, current_password):
@@ -287,8 +299,9 @@ async def update_profile(user: User, data: ProfileInput, *, settings: Settings) 
         user.bio = text.block(data.bio, "bio", 2000, required=False, errors=errors)
         update.append("bio")
     if data.interest_tags is not None:
-        user.interest_tags = text.tags(data.interest_tags, "interestTags", max_count=MAX_INTEREST_TAGS,
-                                       max_length=40, errors=errors)
+        user.interest_tags = text.tags(
+            data.interest_tags, "interestTags", max_count=MAX_INTEREST_TAGS, max_length=40, errors=errors
+        )
         update.append("interest_tags")
     if data.locale is not None:
         if data.locale and data.locale not in LOCALES:
@@ -297,11 +310,18 @@ async def update_profile(user: User, data: ProfileInput, *, settings: Settings) 
         update.append("locale")
     collect(errors)
     # The texts as they will be stored (cleaned above).
-    written = {name: value for name, value, given in (("displayName", user.display_name, data.display_name),
-                                                      ("bio", user.bio, data.bio)) if given is not None}
+    written = {
+        name: value
+        for name, value, given in (("displayName", user.display_name, data.display_name), ("bio", user.bio, data.bio))
+        if given is not None
+    }
     if written:  # a profile is member text too: the content gate screens it
-        verdict = await gate.check(Submission(author=user, content_type="User", texts=written, editing=True,
-                                              **gate.measure(written.get("bio", ""))), settings)
+        verdict = await gate.check(
+            Submission(
+                author=user, content_type="User", texts=written, editing=True, **gate.measure(written.get("bio", ""))
+            ),
+            settings,
+        )
         if "displayName" in written:
             user.display_name = verdict.text("displayName", user.display_name)
         if "bio" in written:

@@ -1,11 +1,11 @@
 """Manifest of accounts: members, sessions, roles, profiles and notifications."""
 
 from api.demo.accounts import seed
-from api.domain.accounts.access import READ_POLICIES
 from api.domain.accounts import recheck_sessions, revoke_search_tokens
+from api.domain.accounts.access import READ_POLICIES
 from api.domain.accounts.events import MemberAccessChanged, MemberRegistered
-from api.events import on
 from api.domain.accounts.search import MEMBERS
+from api.events import on
 from api.registry import Domain
 
 DOMAIN = Domain(

@@ -19,9 +19,17 @@ async def load_members(ids: list[int]) -> list[dict[str, Any]]:
     rows = await User.filter(id__in=ids)
     return [
         {
-            "id": u.id, "kind": "member", "username": u.username, "display_name": u.display_name,
-            "bio": u.bio, "tags": list(u.interest_tags or []), "role": u.role.value,
-            "author_ids": [u.id], "visibility": "PUBLIC", "allowed_roles": [], "committee_ids": [],
+            "id": u.id,
+            "kind": "member",
+            "username": u.username,
+            "display_name": u.display_name,
+            "bio": u.bio,
+            "tags": list(u.interest_tags or []),
+            "role": u.role.value,
+            "author_ids": [u.id],
+            "visibility": "PUBLIC",
+            "allowed_roles": [],
+            "committee_ids": [],
             "created_at": timestamp(u.created_at),
         }
         for u in rows
@@ -38,7 +46,10 @@ async def index_members(user_ids: int | list[int]) -> None:
 
 
 MEMBERS = DocumentKind(
-    name="member", index="members", load=load_members, all_ids=all_member_ids,
+    name="member",
+    index="members",
+    load=load_members,
+    all_ids=all_member_ids,
     settings={
         "searchableAttributes": ["username", "display_name", "tags", "bio"],
         "sortableAttributes": ["username"],

@@ -14,12 +14,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from api.db import column
-from api.transactions import transaction
-
 from api.domain.media import set_private
 from api.models.accounts import User
 from api.models.attachments import Attachment
 from api.models.media import MediaFile, MediaVariant
+from api.transactions import transaction
 
 # A stored blob named in Markdown or HTML: `<prefix>/<sha256>.<ext>`, whatever the prefix.
 _BLOB_NAME = re.compile(r"(?<![0-9a-f])([0-9a-f]{64})\.[a-z0-9]{2,5}(?![0-9a-z])")
@@ -71,12 +70,14 @@ async def record(subject_type: str, uses: Mapping[int, Use]) -> None:
         return  # the common case: no upload embedded before or after
     async with transaction():
         await Attachment.filter(subject_type=subject_type, subject_id__in=list(uses)).delete()
-        existing = set(await column(MediaFile.filter(id__in={m for m, _, _ in wanted}), "id")) \
-            if wanted else set()
-        await Attachment.bulk_create([
-            Attachment(media_file_id=m, subject_type=subject_type, subject_id=key, public=public)
-            for m, key, public in sorted(wanted) if m in existing
-        ])
+        existing = set(await column(MediaFile.filter(id__in={m for m, _, _ in wanted}), "id")) if wanted else set()
+        await Attachment.bulk_create(
+            [
+                Attachment(media_file_id=m, subject_type=subject_type, subject_id=key, public=public)
+                for m, key, public in sorted(wanted)
+                if m in existing
+            ]
+        )
         await refresh_privacy({m for m, _, _ in current} | existing)
 
 
@@ -88,8 +89,7 @@ async def set_public(subject_type: str, publicness: Mapping[int, bool]) -> None:
     rows = await Attachment.filter(subject_type=subject_type, subject_id__in=list(publicness)).values_list(
         "id", "media_file_id", "subject_id", "public"
     )
-    stale = [(row_id, media_id, publicness[key]) for row_id, media_id, key, public in rows
-             if public != publicness[key]]
+    stale = [(row_id, media_id, publicness[key]) for row_id, media_id, key, public in rows if public != publicness[key]]
     if not stale:
         return
     async with transaction():
@@ -121,8 +121,9 @@ async def refresh_privacy(media_ids: Iterable[int]) -> None:
 async def uses_of(media_ids: Iterable[int], subject_types: Iterable[str]) -> dict[str, dict[int, set[int]]]:
     """For readers: per subject type, the items using each of these files {item id: file ids}."""
     found: dict[str, dict[int, set[int]]] = {}
-    rows = await Attachment.filter(media_file_id__in=list(media_ids), subject_type__in=list(subject_types)) \
-        .values_list("subject_type", "subject_id", "media_file_id")
+    rows = await Attachment.filter(media_file_id__in=list(media_ids), subject_type__in=list(subject_types)).values_list(
+        "subject_type", "subject_id", "media_file_id"
+    )
     for subject_type, subject_id, media_id in rows:
         found.setdefault(subject_type, {}).setdefault(subject_id, set()).add(media_id)
     return found
@@ -136,12 +137,14 @@ async def attached_blobs(subject_type: str, subject_ids: Iterable[int]) -> dict[
     if not ids:
         return found
     uses = await Attachment.filter(subject_type=subject_type, subject_id__in=ids).values_list(
-        "subject_id", "media_file_id")
+        "subject_id", "media_file_id"
+    )
     if not uses:
         return found
     blobs: dict[int, set[str]] = {}
     for media_id, sha256 in await MediaVariant.filter(media_file_id__in={m for _, m in uses}).values_list(
-            "media_file_id", "sha256"):
+        "media_file_id", "sha256"
+    ):
         blobs.setdefault(media_id, set()).add(sha256)
     for subject_id, media_id in uses:
         found[subject_id] |= blobs.get(media_id, set())

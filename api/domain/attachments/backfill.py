@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 
 from tortoise.models import Model
-from api.db import column
-from api.transactions import transaction
 
+from api.db import column
 from api.domain.forum.media import sync_posts, sync_topics
 from api.domain.kb.media import sync_articles, sync_resources
 from api.models.forum import Post, Topic
 from api.models.kb import Article, Resource
+from api.transactions import transaction
 
 BATCH = 500
 

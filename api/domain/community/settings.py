@@ -18,9 +18,9 @@ import time
 from dataclasses import dataclass, fields
 from typing import Any
 
+from api.domain.community.events import CommunitySettingsChanged
 from api.errors import DomainError, Invalid, collect
 from api.events import emit
-from api.domain.community.events import CommunitySettingsChanged
 from api.models.accounts import Role, User
 from api.models.community import CommunitySetting
 from api.policies import require_role
@@ -45,9 +45,11 @@ class Definition:
 def definitions() -> dict[str, Definition]:
     """The community settings by environment name."""
     return {
-        f.metadata["env"]: Definition(f.name, f.metadata["env"], f.metadata["doc"], f.metadata["parse"] or str,
-                                      tuple(f.metadata["bounds"]))
-        for f in fields(Settings) if f.metadata.get("community")
+        f.metadata["env"]: Definition(
+            f.name, f.metadata["env"], f.metadata["doc"], f.metadata["parse"] or str, tuple(f.metadata["bounds"])
+        )
+        for f in fields(Settings)
+        if f.metadata.get("community")
     }
 
 
@@ -155,8 +157,13 @@ async def current(base: Settings) -> list[SettingView]:
     stored = await overrides()
     now_in_force = apply(base, stored)
     return [
-        SettingView(key=env, value=as_text(getattr(now_in_force, d.name)), default=as_text(getattr(base, d.name)),
-                    description=d.doc, overridden=env in stored)
+        SettingView(
+            key=env,
+            value=as_text(getattr(now_in_force, d.name)),
+            default=as_text(getattr(base, d.name)),
+            description=d.doc,
+            overridden=env in stored,
+        )
         for env, d in sorted(definitions().items())
     ]
 
@@ -206,10 +213,15 @@ async def update(actor: User | None, changes: list[Change], *, settings: Setting
             if change.value is None:
                 await CommunitySetting.filter(key=change.key).delete()
             else:
-                await CommunitySetting.update_or_create(key=change.key, defaults={
-                    "value": change.value.strip(), "updated_by_id": admin.id})
-        await emit(CommunitySettingsChanged(actor_id=admin.id, changes=tuple(
-            f"{c.key}={'' if c.value is None else c.value.strip()}" for c in changes)))
+                await CommunitySetting.update_or_create(
+                    key=change.key, defaults={"value": change.value.strip(), "updated_by_id": admin.id}
+                )
+        await emit(
+            CommunitySettingsChanged(
+                actor_id=admin.id,
+                changes=tuple(f"{c.key}={'' if c.value is None else c.value.strip()}" for c in changes),
+            )
+        )
         await publish(CHANNEL, {"by": admin.id})
     forget()
     return candidate

@@ -15,17 +15,31 @@ from api.policy import can_view
 from api.timeutil import now
 
 
-def column_content_type(name: str, model: type[Model], *, author_field: str, title: Callable[[Any], str],
-                        text: Callable[[Any], str], publish: Action | None = None,
-                        delete: Action | None = None) -> ContentType:
+def column_content_type(
+    name: str,
+    model: type[Model],
+    *,
+    author_field: str,
+    title: Callable[[Any], str],
+    text: Callable[[Any], str],
+    publish: Action | None = None,
+    delete: Action | None = None,
+) -> ContentType:
     """`name` is the GraphQL type name; `title` and `text` label an item in the review queue.
     Types whose items can be held (a `held` column) give `publish`; `delete` replaces the soft delete."""
 
     async def load(ids: list[int]) -> dict[int, ContentRef]:
         return {
-            row.pk: ContentRef(content_type=name, id=row.pk, author_id=getattr(row, author_field),
-                               title=title(row)[:80], text=text(row), hidden=getattr(row, "hidden", False),
-                               deleted=getattr(row, "deleted_at", None) is not None, held=getattr(row, "held", False))
+            row.pk: ContentRef(
+                content_type=name,
+                id=row.pk,
+                author_id=getattr(row, author_field),
+                title=title(row)[:80],
+                text=text(row),
+                hidden=getattr(row, "hidden", False),
+                deleted=getattr(row, "deleted_at", None) is not None,
+                held=getattr(row, "held", False),
+            )
             for row in await model.filter(id__in=ids)
         }
 
@@ -47,5 +61,13 @@ def column_content_type(name: str, model: type[Model], *, author_field: str, tit
         mine: dict[str, Any] = {author_field: user_id}
         return await column(model.filter(**mine, deleted_at__isnull=True), "id")
 
-    return ContentType(name=name, load=load, hide=hide, unhide=unhide, delete=delete or soft_delete,
-                       publish=publish, can_see=can_see, authored=authored)
+    return ContentType(
+        name=name,
+        load=load,
+        hide=hide,
+        unhide=unhide,
+        delete=delete or soft_delete,
+        publish=publish,
+        can_see=can_see,
+        authored=authored,
+    )

@@ -22,7 +22,13 @@ from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 from api.domain.content.events import (
-    ContentFlagged, ContentHeld, MayPost, Screened, ScreenText, Submission, WithinLimits,
+    ContentFlagged,
+    ContentHeld,
+    MayPost,
+    Screened,
+    ScreenText,
+    Submission,
+    WithinLimits,
 )
 from api.errors import Forbidden
 from api.events import decide, emit
@@ -56,8 +62,11 @@ class Measures(TypedDict):
 def measure(body: str) -> Measures:
     """Links, images and mentions in a Markdown body (what trust-level limits count)."""
     images = len(_IMAGE.findall(body))
-    return {"links": len(URL_RE.findall(_IMAGE.sub(" ", body))), "images": images,
-            "mentions": len(set(MENTION_RE.findall(body)))}
+    return {
+        "links": len(URL_RE.findall(_IMAGE.sub(" ", body))),
+        "images": images,
+        "mentions": len(set(MENTION_RE.findall(body))),
+    }
 
 
 async def check(submission: Submission, settings: Settings) -> Verdict:
@@ -72,8 +81,11 @@ async def check(submission: Submission, settings: Settings) -> Verdict:
     held = " ".join(screened.held) or None
     if held and not submission.holdable:
         first = next(iter(submission.texts), None)
-        raise Forbidden(f"{held} This needs a moderator's approval, which a {submission.content_type.lower()} "
-                        "cannot wait for: change the text.", field=first)
+        raise Forbidden(
+            f"{held} This needs a moderator's approval, which a {submission.content_type.lower()} "
+            "cannot wait for: change the text.",
+            field=first,
+        )
     return Verdict(held=held, flags=tuple(screened.flags), censored=dict(screened.censored))
 
 
@@ -89,8 +101,10 @@ async def may_take_part(actor: Any, settings: Settings, *, space_id: int | None 
 async def announce(verdict: Verdict, content_type: str, content_id: int, author_id: int | None) -> None:
     """After the content is stored (in its transaction): queue it for review when held or flagged."""
     if verdict.held:
-        await emit(ContentHeld(content_type=content_type, content_id=content_id, author_id=author_id,
-                               reason=verdict.held))
+        await emit(
+            ContentHeld(content_type=content_type, content_id=content_id, author_id=author_id, reason=verdict.held)
+        )
     if verdict.flags:
-        await emit(ContentFlagged(content_type=content_type, content_id=content_id, author_id=author_id,
-                                  reasons=verdict.flags))
+        await emit(
+            ContentFlagged(content_type=content_type, content_id=content_id, author_id=author_id, reasons=verdict.flags)
+        )

@@ -16,10 +16,24 @@ from tortoise.queryset import QuerySet
 from api.db import column
 from api.models.accounts import User
 from api.models.engagement import (
-    Badge, BadgeAward, CheckIn, Conversation, ConversationMember, Event, FeedbackReply, FeedbackTicket, Lottery,
-    Message, PointEntry, Redemption, Reward, Rsvp, Title,
+    Badge,
+    BadgeAward,
+    CheckIn,
+    Conversation,
+    ConversationMember,
+    Event,
+    EventVisibility,
+    FeedbackReply,
+    FeedbackTicket,
+    Lottery,
+    Message,
+    PointEntry,
+    Redemption,
+    Reward,
+    Rsvp,
+    RsvpStatus,
+    Title,
 )
-from api.models.engagement import EventVisibility, RsvpStatus
 from api.policies import committee_seats, is_shown, is_staff, shown_q
 from api.policy import ReadPolicy, everyone, owner_or_staff, through
 
@@ -40,16 +54,20 @@ async def visible_messages(viewer: User | None, memo: Memo) -> QuerySet[Message]
     """Who may see a message: current members of its conversation; deleted messages nobody."""
     if viewer is None:
         return Message.filter(id__in=[])
-    return Message.filter(deleted=False,
-                          conversation_id__in=Subquery(_my_conversations(viewer).values("conversation_id")))
+    return Message.filter(
+        deleted=False, conversation_id__in=Subquery(_my_conversations(viewer).values("conversation_id"))
+    )
 
 
 async def filter_messages(viewer: User | None, rows: list[Message], memo: Memo) -> list[Message]:
     """`visible_messages` for loaded rows (one query)."""
     if viewer is None:
         return []
-    mine = set(await column(_my_conversations(viewer).filter(
-        conversation_id__in={r.conversation_id for r in rows}), "conversation_id"))
+    mine = set(
+        await column(
+            _my_conversations(viewer).filter(conversation_id__in={r.conversation_id for r in rows}), "conversation_id"
+        )
+    )
     return [r for r in rows if r.conversation_id in mine and not r.deleted]
 
 
@@ -67,7 +85,9 @@ async def visible_rsvps(viewer: User | None, memo: Memo) -> QuerySet[Rsvp]:
 async def filter_rsvps(viewer: User | None, rows: list[Rsvp], memo: Memo) -> list[Rsvp]:
     if viewer is None or not rows:
         return []
-    seen = {e.id for e in await filter_events(viewer, list(await Event.filter(id__in={r.event_id for r in rows})), memo)}
+    seen = {
+        e.id for e in await filter_events(viewer, list(await Event.filter(id__in={r.event_id for r in rows})), memo)
+    }
     return [r for r in rows if r.event_id in seen]
 
 
@@ -100,8 +120,11 @@ async def visible_events(viewer: User | None, memo: Memo) -> QuerySet[Event]:
     if is_staff(viewer):
         return Event.filter(shown)
     seats = await committee_seats(viewer, memo)
-    audience = Q(Q(visibility__in=[EventVisibility.PUBLIC, EventVisibility.MEMBERS]),
-                 Q(visibility=EventVisibility.COMMITTEE, committee_id__in=list(seats) or [0]), join_type="OR")
+    audience = Q(
+        Q(visibility__in=[EventVisibility.PUBLIC, EventVisibility.MEMBERS]),
+        Q(visibility=EventVisibility.COMMITTEE, committee_id__in=list(seats) or [0]),
+        join_type="OR",
+    )
     # Organisers see theirs whatever the audience, proposed (held) ones included.
     return Event.filter(shown, Q(Q(audience, held=False), Q(organiser_id=viewer.id), join_type="OR"))
 
@@ -132,8 +155,9 @@ def can_see_meeting_link(viewer: User | None, event: Event, rsvp: Rsvp | None) -
 
 READ_POLICIES = (
     ReadPolicy(Conversation, visible_conversations, doc="Its current members."),
-    ReadPolicy(Message, visible_messages, filter_messages,
-               "Current members of its conversation; deleted messages nobody."),
+    ReadPolicy(
+        Message, visible_messages, filter_messages, "Current members of its conversation; deleted messages nobody."
+    ),
     owner_or_staff(PointEntry),
     owner_or_staff(CheckIn),
     owner_or_staff(Redemption),
@@ -144,8 +168,12 @@ READ_POLICIES = (
     ReadPolicy(BadgeAward, visible_awards, filter_awards, "Everyone; revoked awards staff only."),
     everyone(Title),
     everyone(Reward),
-    ReadPolicy(Event, visible_events, filter_events,
-               "By its visibility (PUBLIC, MEMBERS, COMMITTEE); its organiser and staff always; hidden by "
-               "moderation: its organiser and staff; deleted: nobody."),
+    ReadPolicy(
+        Event,
+        visible_events,
+        filter_events,
+        "By its visibility (PUBLIC, MEMBERS, COMMITTEE); its organiser and staff always; hidden by "
+        "moderation: its organiser and staff; deleted: nobody.",
+    ),
     everyone(Lottery),
 )

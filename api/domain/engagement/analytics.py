@@ -8,11 +8,11 @@ first answer is finished in Python, over one aggregated row per question.
 
 from __future__ import annotations
 
-from typing import Any
 import statistics
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, UTC
+from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from api.db import fetch_all
@@ -111,8 +111,9 @@ class CommunityStats:
         return None if not self.monthly_active else self.daily_active / self.monthly_active
 
 
-async def _grouped(sql_from: str, column: str, bounds: list[tuple[Any, ...]], params: list[Any],
-                   value: str = "COUNT(*)") -> dict[int, float]:
+async def _grouped(
+    sql_from: str, column: str, bounds: list[tuple[Any, ...]], params: list[Any], value: str = "COUNT(*)"
+) -> dict[int, float]:
     """`value` per bucket of `column` over the rows of `sql_from` (aliased `x`, may carry a WHERE)."""
     case, case_params = _case(column, bounds)
     # Bound the rows to the range first, so an index on `column` serves it: the cost follows the
@@ -126,8 +127,9 @@ async def _grouped(sql_from: str, column: str, bounds: list[tuple[Any, ...]], pa
     return {int(r["b"]): float(r["n"] or 0) for r in rows}
 
 
-async def community_stats(actor: User | None, start: date, end: date,
-                          interval: Interval, *, settings: Settings) -> CommunityStats:
+async def community_stats(
+    actor: User | None, start: date, end: date, interval: Interval, *, settings: Settings
+) -> CommunityStats:
     require_role(actor, Role.MODERATOR)
     if end < start:
         raise Invalid("The range must end on or after its start.", field="to")
@@ -144,25 +146,43 @@ async def community_stats(actor: User | None, start: date, end: date,
             setattr(result[index], name, int(value))
 
     fill("new_members", await _grouped("users x", "x.created_at", moments, []))
-    fill("active_members", await _grouped(
-        "member_activity x", "x.day", days, [], value="COUNT(DISTINCT user_id)"))
+    fill("active_members", await _grouped("member_activity x", "x.day", days, [], value="COUNT(DISTINCT user_id)"))
     fill("topics", await _grouped(f"forum_topics x WHERE {COUNTED}", "x.created_at", moments, [False]))
-    fill("questions", await _grouped(
-        f"forum_topics x WHERE {COUNTED} AND kind = ?", "x.created_at", moments, [False, "QUESTION"]))
-    fill("accepted_questions", await _grouped(
-        f"forum_topics x WHERE {COUNTED} AND kind = ? AND accepted_post_id IS NOT NULL", "x.created_at",
-        moments, [False, "QUESTION"]))
-    fill("posts", await _grouped(
-        f"forum_posts x WHERE x.{COUNTED}", "x.created_at", moments, [False]))
-    fill("answers", await _grouped(
-        f"forum_posts x WHERE x.{COUNTED} AND x.topic_id IN (SELECT id FROM forum_topics WHERE kind = ?)",
-        "x.created_at", moments, [False, "QUESTION"]))
+    fill(
+        "questions",
+        await _grouped(f"forum_topics x WHERE {COUNTED} AND kind = ?", "x.created_at", moments, [False, "QUESTION"]),
+    )
+    fill(
+        "accepted_questions",
+        await _grouped(
+            f"forum_topics x WHERE {COUNTED} AND kind = ? AND accepted_post_id IS NOT NULL",
+            "x.created_at",
+            moments,
+            [False, "QUESTION"],
+        ),
+    )
+    fill("posts", await _grouped(f"forum_posts x WHERE x.{COUNTED}", "x.created_at", moments, [False]))
+    fill(
+        "answers",
+        await _grouped(
+            f"forum_posts x WHERE x.{COUNTED} AND x.topic_id IN (SELECT id FROM forum_topics WHERE kind = ?)",
+            "x.created_at",
+            moments,
+            [False, "QUESTION"],
+        ),
+    )
     fill("votes", await _grouped("forum_votes x", "x.created_at", moments, []))
     fill("check_ins", await _grouped("engagement_check_ins x", "x.day", days, []))
-    fill("event_attendance", await _grouped(
-        "engagement_rsvps x WHERE checked_in_at IS NOT NULL", "x.checked_in_at", moments, []))
-    fill("articles", await _grouped(
-        "kb_articles x WHERE published_at IS NOT NULL AND hidden = ?", "x.published_at", moments, [False]))
+    fill(
+        "event_attendance",
+        await _grouped("engagement_rsvps x WHERE checked_in_at IS NOT NULL", "x.checked_in_at", moments, []),
+    )
+    fill(
+        "articles",
+        await _grouped(
+            "kb_articles x WHERE published_at IS NOT NULL AND hidden = ?", "x.published_at", moments, [False]
+        ),
+    )
     fill("resources", await _grouped("kb_resources x WHERE hidden = ?", "x.created_at", moments, [False]))
     # Returning: active in a bucket, joined before it (joined bucket -1 = before the range).
     day_case, day_params = _case("a.day", days)
@@ -193,8 +213,12 @@ async def community_stats(actor: User | None, start: date, end: date,
     for index, values in waits.items():
         result[index].median_first_answer_seconds = statistics.median(values)
     return CommunityStats(
-        start=start, end=end, interval=Interval(interval), buckets=result,
-        daily_active=await _active_since(end, 1), weekly_active=await _active_since(end, 7),
+        start=start,
+        end=end,
+        interval=Interval(interval),
+        buckets=result,
+        daily_active=await _active_since(end, 1),
+        weekly_active=await _active_since(end, 7),
         monthly_active=await _active_since(end, 30),
     )
 
@@ -237,8 +261,10 @@ async def retention_cohorts(actor: User | None, start: date, weeks: int, *, sett
         "WHERE c IS NOT NULL AND w IS NOT NULL AND w >= c GROUP BY c, w",
         [*cohort_params, *activity_params],
     )
-    cohorts = [Cohort(week_start=lo, size=int(sizes.get(i, 0)), active=[0] * (weeks - i))
-               for i, (lo, _hi) in enumerate(week_days)]
+    cohorts = [
+        Cohort(week_start=lo, size=int(sizes.get(i, 0)), active=[0] * (weeks - i))
+        for i, (lo, _hi) in enumerate(week_days)
+    ]
     for row in rows:
         c, w = int(row["c"]), int(row["w"])
         cohorts[c].active[w - c] = int(row["n"])
@@ -252,8 +278,9 @@ class Contributor:
     posts: int
 
 
-async def top_contributors(actor: User | None, start: date, end: date,
-                           limit: int = 10, *, settings: Settings) -> list[Contributor]:
+async def top_contributors(
+    actor: User | None, start: date, end: date, limit: int = 10, *, settings: Settings
+) -> list[Contributor]:
     """Members by points earned in the range (community days), with their post counts."""
     require_role(actor, Role.MODERATOR)
     if not 1 <= limit <= 100:
@@ -275,8 +302,7 @@ async def top_contributors(actor: User | None, start: date, end: date,
             [False, *ids, _instant(start, tz), _instant(end + timedelta(days=1), tz)],
         )
         posts = {r["author_id"]: int(r["n"]) for r in counted}
-    return [Contributor(user_id=r["user_id"], points=int(r["points"]), posts=posts.get(r["user_id"], 0))
-            for r in rows]
+    return [Contributor(user_id=r["user_id"], points=int(r["points"]), posts=posts.get(r["user_id"], 0)) for r in rows]
 
 
 @dataclass
@@ -288,29 +314,44 @@ class SpaceEngagement:
     contributors: int
 
 
-async def engagement_by_space(actor: User | None, start: date, end: date, *, settings: Settings) -> list[SpaceEngagement]:
+async def engagement_by_space(
+    actor: User | None, start: date, end: date, *, settings: Settings
+) -> list[SpaceEngagement]:
     """Per forum space: topics and replies created in the range and distinct members who wrote them."""
     require_role(actor, Role.MODERATOR)
     tz = settings.community_timezone
     lo, hi = _instant(start, tz), _instant(end + timedelta(days=1), tz)
     topics = await fetch_all(
         f"SELECT space_id, COUNT(*) AS n FROM forum_topics WHERE {COUNTED} AND created_at >= ? "
-        "AND created_at < ? GROUP BY space_id", [False, lo, hi])
+        "AND created_at < ? GROUP BY space_id",
+        [False, lo, hi],
+    )
     posts = await fetch_all(
         "SELECT t.space_id AS space_id, COUNT(*) AS n FROM forum_posts p JOIN forum_topics t ON t.id = p.topic_id "
         "WHERE p.deleted_at IS NULL AND p.held = ? AND t.deleted_at IS NULL AND p.created_at >= ? AND p.created_at < ? "
-        "GROUP BY t.space_id", [False, lo, hi])
+        "GROUP BY t.space_id",
+        [False, lo, hi],
+    )
     writers = await fetch_all(
         "SELECT space_id, COUNT(DISTINCT author_id) AS n FROM ("
         f"SELECT space_id, author_id FROM forum_topics WHERE {COUNTED} AND created_at >= ? AND created_at < ? "
         "UNION SELECT t.space_id, p.author_id FROM forum_posts p JOIN forum_topics t ON t.id = p.topic_id "
         "WHERE p.deleted_at IS NULL AND p.held = ? AND t.deleted_at IS NULL AND p.created_at >= ? AND p.created_at < ?"
-        ") AS w WHERE author_id IS NOT NULL GROUP BY space_id", [False, lo, hi, False, lo, hi])
+        ") AS w WHERE author_id IS NOT NULL GROUP BY space_id",
+        [False, lo, hi, False, lo, hi],
+    )
     spaces = await fetch_all("SELECT id, name FROM forum_spaces ORDER BY position, id")
-    by = {name: {r["space_id"]: int(r["n"]) for r in rows}
-          for name, rows in (("topics", topics), ("posts", posts), ("writers", writers))}
+    by = {
+        name: {r["space_id"]: int(r["n"]) for r in rows}
+        for name, rows in (("topics", topics), ("posts", posts), ("writers", writers))
+    }
     return [
-        SpaceEngagement(space_id=s["id"], name=s["name"], topics=by["topics"].get(s["id"], 0),
-                        posts=by["posts"].get(s["id"], 0), contributors=by["writers"].get(s["id"], 0))
+        SpaceEngagement(
+            space_id=s["id"],
+            name=s["name"],
+            topics=by["topics"].get(s["id"], 0),
+            posts=by["posts"].get(s["id"], 0),
+            contributors=by["writers"].get(s["id"], 0),
+        )
         for s in spaces
     ]

@@ -10,18 +10,18 @@ an award with a reason; the revoked row stays, so neither rules nor the backfill
 from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
-from api.transactions import transaction
 
-from api.domain.engagement.common import clean_line, clean_text, reason_limit, require_user, stats_for
-from api.domain.notifications import notify
 from api.db import fetch_all
 from api.domain import media
+from api.domain.engagement.common import clean_line, clean_text, reason_limit, require_user, stats_for
+from api.domain.notifications import notify
 from api.errors import Conflict, Invalid, NotFound
 from api.models.accounts import Role, User
 from api.models.engagement import Badge, BadgeAward, BadgeCriterion, BadgeTier, MemberStats
 from api.policies import require_role
 from api.settings import Settings
 from api.timeutil import now
+from api.transactions import transaction
 
 # Which `MemberStats` counter each rule-based criterion reads.
 COUNTER_OF = {
@@ -35,8 +35,15 @@ COUNTER_OF = {
 
 
 async def create_badge(
-    actor: User | None, *, name: str, description: str = "", tier: BadgeTier,
-    criterion: BadgeCriterion = BadgeCriterion.MANUAL, threshold: int = 0, icon_id: int | None = None, settings: Settings,
+    actor: User | None,
+    *,
+    name: str,
+    description: str = "",
+    tier: BadgeTier,
+    criterion: BadgeCriterion = BadgeCriterion.MANUAL,
+    threshold: int = 0,
+    icon_id: int | None = None,
+    settings: Settings,
 ) -> Badge:
     require_role(actor, Role.ADMIN)
     name = clean_line(name, "name", 100)
@@ -51,8 +58,9 @@ async def create_badge(
         raise Conflict("A badge with this name exists.", field="name")
     try:
         async with transaction():
-            badge = await Badge.create(name=name, description=description, tier=tier, criterion=criterion,
-                                       threshold=threshold, icon_id=icon_id)
+            badge = await Badge.create(
+                name=name, description=description, tier=tier, criterion=criterion, threshold=threshold, icon_id=icon_id
+            )
             if icon_id is not None:
                 await media.set_private([icon_id], False)  # badge icons show to everyone
             return badge
@@ -66,17 +74,25 @@ async def _give(badge: Badge, user_id: int, *, by: User | None = None, reason: s
         return None
     try:
         async with transaction():
-            award = await BadgeAward.create(badge_id=badge.id, user_id=user_id,
-                                            awarded_by_id=by.id if by else None, reason=reason)
+            award = await BadgeAward.create(
+                badge_id=badge.id, user_id=user_id, awarded_by_id=by.id if by else None, reason=reason
+            )
     except IntegrityError:  # a concurrent award won
         return None
-    await notify(user_id, "engagement.badge_awarded", actor_id=by.id if by else None,
-                 subject_type="Badge", subject_id=badge.id, message=f"You earned the badge “{badge.name}”.")
+    await notify(
+        user_id,
+        "engagement.badge_awarded",
+        actor_id=by.id if by else None,
+        subject_type="Badge",
+        subject_id=badge.id,
+        message=f"You earned the badge “{badge.name}”.",
+    )
     return award
 
 
-async def award_badge(actor: User | None, badge_id: int, user_id: int,
-                      reason: str = "", *, settings: Settings) -> BadgeAward:
+async def award_badge(
+    actor: User | None, badge_id: int, user_id: int, reason: str = "", *, settings: Settings
+) -> BadgeAward:
     """Staff award a badge by hand; a member holds each badge once."""
     staff = require_role(actor, Role.MODERATOR)
     reason = clean_text(reason, "reason", reason_limit(settings), required=False)
@@ -85,7 +101,8 @@ async def award_badge(actor: User | None, badge_id: int, user_id: int,
         raise NotFound("No such badge.", field="badgeId")
     await require_user(user_id)
     restored = await BadgeAward.filter(badge_id=badge.id, user_id=user_id, revoked_at__isnull=False).update(
-        revoked_at=None, revoked_reason="", revoked_by_id=None, awarded_by_id=staff.id, reason=reason)
+        revoked_at=None, revoked_reason="", revoked_by_id=None, awarded_by_id=staff.id, reason=reason
+    )
     if restored:
         return await BadgeAward.get(badge_id=badge.id, user_id=user_id)
     award = await _give(badge, user_id, by=staff, reason=reason)
@@ -106,8 +123,9 @@ async def evaluate(user_id: int, *criteria: BadgeCriterion) -> list[BadgeAward]:
     return awards
 
 
-async def revoke_award(actor: User | None, badge_id: int, user_id: int, reason: str, *,
-                       settings: Settings) -> BadgeAward:
+async def revoke_award(
+    actor: User | None, badge_id: int, user_id: int, reason: str, *, settings: Settings
+) -> BadgeAward:
     """Staff take a badge back, with a reason the member is told."""
     staff = require_role(actor, Role.MODERATOR)
     reason = clean_text(reason, "reason", reason_limit(settings))
@@ -115,11 +133,18 @@ async def revoke_award(actor: User | None, badge_id: int, user_id: int, reason: 
     if award is None:
         raise NotFound("The member does not hold this badge.", field="badgeId")
     revoked = await BadgeAward.filter(id=award.id, revoked_at__isnull=True).update(
-        revoked_at=now(), revoked_reason=reason, revoked_by_id=staff.id)
+        revoked_at=now(), revoked_reason=reason, revoked_by_id=staff.id
+    )
     if not revoked:
         raise Conflict("This badge was already revoked.", field="badgeId")
-    await notify(user_id, "engagement.badge_revoked", actor_id=staff.id, subject_type="Badge", subject_id=badge_id,
-                 message=f"The badge “{award.badge.name}” was taken back: {reason}")
+    await notify(
+        user_id,
+        "engagement.badge_revoked",
+        actor_id=staff.id,
+        subject_type="Badge",
+        subject_id=badge_id,
+        message=f"The badge “{award.badge.name}” was taken back: {reason}",
+    )
     return await BadgeAward.get(id=award.id)
 
 
@@ -132,11 +157,17 @@ async def backfill(settings: Settings) -> int:
             "INSERT INTO engagement_badge_awards (badge_id, user_id, reason, created_at, revoked_reason) "
             f"SELECT ?, s.user_id, ?, ?, ? FROM engagement_member_stats s WHERE s.{column} >= ? "
             "ON CONFLICT (badge_id, user_id) DO NOTHING RETURNING user_id",
-            [badge.id, "", now(), "", badge.threshold])
+            [badge.id, "", now(), "", badge.threshold],
+        )
         for row in rows:
             made += 1
-            await notify(int(row["user_id"]), "engagement.badge_awarded", subject_type="Badge", subject_id=badge.id,
-                         message=f"You earned the badge “{badge.name}”.")
+            await notify(
+                int(row["user_id"]),
+                "engagement.badge_awarded",
+                subject_type="Badge",
+                subject_id=badge.id,
+                message=f"You earned the badge “{badge.name}”.",
+            )
     return made
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import timedelta
-
 from typing import Any
 
 import icalendar
@@ -76,8 +75,9 @@ async def member_feed(settings: Settings, user_id: int, token: str) -> bytes | N
     member = await User.filter(id=user_id).first()
     if member is None:
         return None
-    rsvps = {r.event_id: r for r in await Rsvp.filter(
-        user_id=user_id, status__in=[RsvpStatus.GOING, RsvpStatus.WAITLISTED])}
+    rsvps = {
+        r.event_id: r for r in await Rsvp.filter(user_id=user_id, status__in=[RsvpStatus.GOING, RsvpStatus.WAITLISTED])
+    }
     memo: dict[Any, Any] = {}
     events = await visible_rows(member, list(await _window(Event.filter(id__in=list(rsvps)))), memo)
     links = {e.id for e in events if can_see_meeting_link(member, e, rsvps.get(e.id))}

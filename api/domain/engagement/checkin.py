@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
-from api.transactions import transaction
 
-from api.domain.engagement import badges, points
 from api.domain.content import gate
+from api.domain.engagement import badges, points
 from api.domain.engagement.common import community_day, stats_for
 from api.errors import Conflict
 from api.models.accounts import User
 from api.models.engagement import BadgeCriterion, CheckIn, MemberStats
 from api.settings import Settings
 from api.timeutil import now
+from api.transactions import transaction
 
 
 def streak_bonus(settings: Settings, streak: int) -> int:
@@ -44,13 +44,28 @@ async def daily_check_in(user: User, *, at: datetime | None = None, settings: Se
     except IntegrityError:
         raise Conflict("You have already checked in today.") from None
     earned = 0
-    entry = await points.award(settings, user.id, "daily_check_in", source_type="CheckIn",
-                               source_id=check_in.id, dedupe_key=f"check_in:{check_in.id}", at=at)
+    entry = await points.award(
+        settings,
+        user.id,
+        "daily_check_in",
+        source_type="CheckIn",
+        source_id=check_in.id,
+        dedupe_key=f"check_in:{check_in.id}",
+        at=at,
+    )
     earned += entry.amount if entry else 0
     if bonus := streak_bonus(settings, check_in.streak):
-        entry = await points.award(settings, user.id, "streak_bonus", amount=bonus, source_type="CheckIn",
-                                   source_id=check_in.id, dedupe_key=f"streak_bonus:{check_in.id}",
-                                   reason=f"{check_in.streak}-day check-in streak", at=at)
+        entry = await points.award(
+            settings,
+            user.id,
+            "streak_bonus",
+            amount=bonus,
+            source_type="CheckIn",
+            source_id=check_in.id,
+            dedupe_key=f"streak_bonus:{check_in.id}",
+            reason=f"{check_in.streak}-day check-in streak",
+            at=at,
+        )
         earned += entry.amount if entry else 0
     if earned:
         await CheckIn.filter(id=check_in.id).update(points=earned)

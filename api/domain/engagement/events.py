@@ -11,24 +11,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tortoise.expressions import F, Q
-from api.db import column
-from api.domain.engagement.questions import EarlySignupHours
-from api.events import decide
-from api.transactions import transaction
 
-from api.domain.engagement import badges, points
+from api.db import column
 from api.domain.content import gate
 from api.domain.content.events import ContentHeld, Submission
-from api.events import emit
+from api.domain.engagement import badges, points
 from api.domain.engagement.common import clean_line, clean_text, stats_for
+from api.domain.engagement.questions import EarlySignupHours
 from api.domain.notifications import notify
 from api.errors import Conflict, ErrorCode, Forbidden, Invalid, NotFound
+from api.events import decide, emit
 from api.models.accounts import Committee, Role, User
 from api.models.engagement import BadgeCriterion, Event, EventVisibility, MemberStats, Rsvp, RsvpStatus
 from api.policies import is_staff, require_can_act, require_role
 from api.policy import can_view
 from api.settings import Settings
 from api.timeutil import now
+from api.transactions import transaction
 
 # Check-in opens this long before the start (people arrive early).
 CHECK_IN_OPENS_BEFORE = timedelta(hours=1)
@@ -86,8 +85,7 @@ def _apply(event: Event, data: EventInput, settings: Settings, *, creating: bool
     if creating or data.title is not None:
         event.title = clean_line(data.title, "title", settings.max_title_length)
     if data.description is not None:
-        event.description = clean_text(data.description, "description", settings.max_body_length,
-                                       required=False)
+        event.description = clean_text(data.description, "description", settings.max_body_length, required=False)
     if creating or data.starts_at is not None:
         if data.starts_at is None:
             raise Invalid("Give the start time.", field="startsAt")
@@ -164,22 +162,51 @@ async def create_event(actor: User | None, data: EventInput, *, settings: Settin
         if len(starts) > 1 or data.recurrence:
             event.series_id = event.id
             await event.save(update_fields=["series_id"])
-            shift = {name: getattr(event, name) for name in (
-                "title", "description", "online", "location", "url", "capacity", "attendance_points",
-                "organiser_id", "visibility", "committee_id", "series_id", "recurrence", "held")}
-            await Event.bulk_create([
-                Event(**shift, starts_at=start, ends_at=start + (event.ends_at - event.starts_at),
-                      signup_deadline=None if event.signup_deadline is None
-                      else start - (event.starts_at - event.signup_deadline),
-                      signup_opens_at=None if event.signup_opens_at is None
-                      else start - (event.starts_at - event.signup_opens_at),
-                      check_in_code=new_check_in_code())
-                for start in starts[1:]
-            ])
+            shift = {
+                name: getattr(event, name)
+                for name in (
+                    "title",
+                    "description",
+                    "online",
+                    "location",
+                    "url",
+                    "capacity",
+                    "attendance_points",
+                    "organiser_id",
+                    "visibility",
+                    "committee_id",
+                    "series_id",
+                    "recurrence",
+                    "held",
+                )
+            }
+            await Event.bulk_create(
+                [
+                    Event(
+                        **shift,
+                        starts_at=start,
+                        ends_at=start + (event.ends_at - event.starts_at),
+                        signup_deadline=None
+                        if event.signup_deadline is None
+                        else start - (event.starts_at - event.signup_deadline),
+                        signup_opens_at=None
+                        if event.signup_opens_at is None
+                        else start - (event.starts_at - event.signup_opens_at),
+                        check_in_code=new_check_in_code(),
+                    )
+                    for start in starts[1:]
+                ]
+            )
         await gate.announce(verdict, "CommunityEvent", event.id, staff.id)
         if event.held and not verdict.held:
-            await emit(ContentHeld(content_type="CommunityEvent", content_id=event.id, author_id=organiser.id,
-                                   reason="Proposed by a member: approve it to publish it."))
+            await emit(
+                ContentHeld(
+                    content_type="CommunityEvent",
+                    content_id=event.id,
+                    author_id=organiser.id,
+                    reason="Proposed by a member: approve it to publish it.",
+                )
+            )
     return event
 
 
@@ -199,14 +226,26 @@ async def delete_event(event_id: int, _moderator_id: int | None) -> None:
     await Event.filter(series_id=event_id, held=True, deleted_at__isnull=True).update(deleted_at=moment)
 
 
-async def _gate(author: User, event: Event, data: EventInput, settings: Settings, *, editing: bool,
-                holdable: bool = False) -> gate.Verdict:
+async def _gate(
+    author: User, event: Event, data: EventInput, settings: Settings, *, editing: bool, holdable: bool = False
+) -> gate.Verdict:
     """The content gate over the texts written; censored texts are stored as shown."""
-    written = {name: getattr(event, name) for name in ("title", "description", "location")
-               if getattr(data, name, None) is not None}
-    verdict = await gate.check(Submission(author=author, content_type="Event", texts=written, editing=editing,
-                                          holdable=holdable, **gate.measure(written.get("description", ""))),
-                               settings)
+    written = {
+        name: getattr(event, name)
+        for name in ("title", "description", "location")
+        if getattr(data, name, None) is not None
+    }
+    verdict = await gate.check(
+        Submission(
+            author=author,
+            content_type="Event",
+            texts=written,
+            editing=editing,
+            holdable=holdable,
+            **gate.measure(written.get("description", "")),
+        ),
+        settings,
+    )
     for name, text in written.items():
         setattr(event, name, verdict.text(name, text))
     return verdict
@@ -247,8 +286,13 @@ async def _promote(event: Event) -> list[Rsvp]:
 
 async def _announce_promotions(event: Event, promoted: list[Rsvp]) -> None:
     for rsvp in promoted:
-        await notify(rsvp.user_id, "engagement.event_promoted", subject_type="Event", subject_id=event.id,
-                     message=f"A place freed up: you are going to “{event.title}”.")
+        await notify(
+            rsvp.user_id,
+            "engagement.event_promoted",
+            subject_type="Event",
+            subject_id=event.id,
+            message=f"A place freed up: you are going to “{event.title}”.",
+        )
 
 
 async def update_event(actor: User | None, event_id: int, data: EventInput, *, settings: Settings) -> Event:
@@ -272,8 +316,9 @@ async def update_event(actor: User | None, event_id: int, data: EventInput, *, s
         await gate.announce(verdict, "CommunityEvent", event.id, member.id)
         promoted = await _promote(event)
         if before != (event.starts_at, event.ends_at, event.online, event.location, event.url):
-            await _tell_attendees(event, "engagement.event_changed", member.id,
-                                  f"“{event.title}” changed: {_when_where(event)}.")
+            await _tell_attendees(
+                event, "engagement.event_changed", member.id, f"“{event.title}” changed: {_when_where(event)}."
+            )
     await _announce_promotions(event, promoted)
     return event
 
@@ -312,17 +357,26 @@ async def remind_attendees(settings: Settings, *, moment: datetime | None = None
     if not settings.event_reminder_minutes:
         return 0
     moment = moment or now()
-    due = await Event.filter(
-        cancelled_at__isnull=True, deleted_at__isnull=True, held=False, reminded_at__isnull=True, starts_at__gt=moment,
-        starts_at__lte=moment + timedelta(minutes=settings.event_reminder_minutes),
-    ).order_by("starts_at", "id").limit(200)
+    due = (
+        await Event.filter(
+            cancelled_at__isnull=True,
+            deleted_at__isnull=True,
+            held=False,
+            reminded_at__isnull=True,
+            starts_at__gt=moment,
+            starts_at__lte=moment + timedelta(minutes=settings.event_reminder_minutes),
+        )
+        .order_by("starts_at", "id")
+        .limit(200)
+    )
     reminded = 0
     for event in due:
         async with transaction():
             if not await Event.filter(id=event.id, reminded_at__isnull=True).update(reminded_at=moment):
                 continue  # another process has it
-            await _tell_attendees(event, "engagement.event_reminder", None,
-                                  f"“{event.title}” starts soon: {_when_where(event)}.")
+            await _tell_attendees(
+                event, "engagement.event_reminder", None, f"“{event.title}” starts soon: {_when_where(event)}."
+            )
             reminded += 1
     return reminded
 
@@ -338,8 +392,9 @@ def _signups_open(event: Event, at: datetime, early_hours: int = 0) -> None:
         raise Conflict("This event is cancelled.", field="eventId", code=ErrorCode.CLOSED)
     if event.signup_opens_at is not None and at < event.signup_opens_at - timedelta(hours=early_hours):
         opens = event.signup_opens_at - timedelta(hours=early_hours)
-        raise Conflict(f"Sign-ups for you open at {opens.isoformat(timespec='minutes')}.", field="eventId",
-                       code=ErrorCode.CLOSED)
+        raise Conflict(
+            f"Sign-ups for you open at {opens.isoformat(timespec='minutes')}.", field="eventId", code=ErrorCode.CLOSED
+        )
     deadline = event.signup_deadline or event.starts_at
     if at >= deadline:
         raise Conflict("Sign-ups for this event are closed.", field="eventId", code=ErrorCode.CLOSED)
@@ -386,8 +441,9 @@ async def cancel_rsvp(user: User, event_id: int, *, at: datetime | None = None) 
 
 async def _record_attendance(settings: Settings, event: Event, rsvp_row: Rsvp, by: User, at: datetime) -> Rsvp:
     if at < event.starts_at - CHECK_IN_OPENS_BEFORE or at > event.ends_at:
-        raise Conflict("Check-in is open from an hour before the start to the end.", field="eventId",
-                       code=ErrorCode.CLOSED)
+        raise Conflict(
+            "Check-in is open from an hour before the start to the end.", field="eventId", code=ErrorCode.CLOSED
+        )
     # Conditional update: a second (or concurrent) check-in changes nothing and is refused.
     marked = await Rsvp.filter(id=rsvp_row.id, checked_in_at__isnull=True).update(
         checked_in_at=at, checked_in_by_id=by.id
@@ -397,9 +453,16 @@ async def _record_attendance(settings: Settings, event: Event, rsvp_row: Rsvp, b
     rsvp_row.checked_in_at, rsvp_row.checked_in_by_id = at, by.id
     stats = await stats_for(rsvp_row.user_id)
     await MemberStats.filter(id=stats.id).update(events_attended=F("events_attended") + 1)
-    await points.award(settings, rsvp_row.user_id, "event_attendance", amount=event.attendance_points,
-                       source_type="Event", source_id=event.id,
-                       dedupe_key=f"event_attendance:{event.id}:{rsvp_row.user_id}", at=at)
+    await points.award(
+        settings,
+        rsvp_row.user_id,
+        "event_attendance",
+        amount=event.attendance_points,
+        source_type="Event",
+        source_id=event.id,
+        dedupe_key=f"event_attendance:{event.id}:{rsvp_row.user_id}",
+        at=at,
+    )
     await badges.evaluate(rsvp_row.user_id, BadgeCriterion.EVENTS_ATTENDED)
     return rsvp_row
 
@@ -413,8 +476,9 @@ async def _attendee(event: Event, user_id: int) -> Rsvp:
     return row
 
 
-async def check_in_with_code(user: User, event_id: int, code: str,
-                             *, at: datetime | None = None, settings: Settings) -> Rsvp:
+async def check_in_with_code(
+    user: User, event_id: int, code: str, *, at: datetime | None = None, settings: Settings
+) -> Rsvp:
     """A member checks themself in with the code shown at the event."""
     event = await Event.filter(id=event_id).first()
     if event is None or not await can_view(user, event):
@@ -425,8 +489,9 @@ async def check_in_with_code(user: User, event_id: int, code: str,
     return await _record_attendance(settings, event, row, user, at or now())
 
 
-async def check_in_attendee(actor: User | None, event_id: int, user_id: int,
-                            *, at: datetime | None = None, settings: Settings) -> Rsvp:
+async def check_in_attendee(
+    actor: User | None, event_id: int, user_id: int, *, at: datetime | None = None, settings: Settings
+) -> Rsvp:
     """An organiser (or staff) checks a member in."""
     member = require_role(actor, Role.MEMBER)
     event = await Event.filter(id=event_id).first()
@@ -436,4 +501,3 @@ async def check_in_attendee(actor: User | None, event_id: int, user_id: int,
         raise Forbidden("Only the organiser and staff may check members in.")
     row = await _attendee(event, user_id)
     return await _record_attendance(settings, event, row, member, at or now())
-

@@ -4,19 +4,18 @@ The first staff reply sets `first_response_at`; closing sets `resolved_at`."""
 
 from __future__ import annotations
 
-from api.transactions import transaction
-
-from api.domain.engagement.common import clean_line, clean_text
-from api.domain.notifications import notify
 from api.domain.content import gate
 from api.domain.content.events import Submission
 from api.domain.engagement.access import can_read_ticket
+from api.domain.engagement.common import clean_line, clean_text
+from api.domain.notifications import notify
 from api.errors import Conflict, ErrorCode, Invalid, NotFound
 from api.models.accounts import Role, User
 from api.models.engagement import FeedbackCategory, FeedbackReply, FeedbackTicket, TicketStatus
 from api.policies import is_staff, require_role
 from api.settings import Settings
 from api.timeutil import now
+from api.transactions import transaction
 
 MAX_ATTACHMENTS = 10
 
@@ -29,8 +28,15 @@ TRANSITIONS = {
 CLOSED = {TicketStatus.RESOLVED, TicketStatus.REJECTED}
 
 
-async def file_ticket(user: User, category: FeedbackCategory, subject: str, body: str,
-                      attachment_ids: list[int] | None = None, *, settings: Settings) -> FeedbackTicket:
+async def file_ticket(
+    user: User,
+    category: FeedbackCategory,
+    subject: str,
+    body: str,
+    attachment_ids: list[int] | None = None,
+    *,
+    settings: Settings,
+) -> FeedbackTicket:
     subject = clean_line(subject, "subject", settings.max_title_length)
     body = clean_text(body, "body", settings.max_feedback_length)
     attachments = sorted(set(attachment_ids or []))
@@ -43,10 +49,17 @@ async def file_ticket(user: User, category: FeedbackCategory, subject: str, body
         if owned != len(attachments):
             raise NotFound("Attach only files you uploaded.", field="attachmentIds")
     # Written to the operators: open to muted and not yet admitted members (an appeal), screened.
-    verdict = await gate.check(Submission(author=user, content_type="FeedbackTicket",
-                                          texts={"subject": subject, "body": body}, to_staff=True), settings)
-    return await FeedbackTicket.create(author_id=user.id, category=category, subject=verdict.text("subject", subject),
-                                       body=verdict.text("body", body), attachment_ids=attachments)
+    verdict = await gate.check(
+        Submission(author=user, content_type="FeedbackTicket", texts={"subject": subject, "body": body}, to_staff=True),
+        settings,
+    )
+    return await FeedbackTicket.create(
+        author_id=user.id,
+        category=category,
+        subject=verdict.text("subject", subject),
+        body=verdict.text("body", body),
+        attachment_ids=attachments,
+    )
 
 
 async def _ticket(ticket_id: int, *, lock: bool = False) -> FeedbackTicket:
@@ -61,8 +74,9 @@ async def reply(actor: User | None, ticket_id: int, body: str, *, settings: Sett
     """The author or staff add to the thread. The first staff reply is the first response."""
     member = require_role(actor, Role.MEMBER)
     body = clean_text(body, "body", settings.max_feedback_length)
-    verdict = await gate.check(Submission(author=member, content_type="FeedbackReply", texts={"body": body},
-                                          to_staff=True), settings)
+    verdict = await gate.check(
+        Submission(author=member, content_type="FeedbackReply", texts={"body": body}, to_staff=True), settings
+    )
     body = verdict.text("body", body)
     async with transaction():
         ticket = await _ticket(ticket_id, lock=True)
@@ -76,13 +90,23 @@ async def reply(actor: User | None, ticket_id: int, body: str, *, settings: Sett
             ticket.first_response_at = message.created_at
             await ticket.save(update_fields=["first_response_at"])
     if staff:
-        await notify(ticket.author_id, "engagement.feedback_reply", actor_id=member.id,
-                     subject_type="FeedbackTicket", subject_id=ticket.id,
-                     message=f"Staff replied to your feedback “{ticket.subject}”.")
+        await notify(
+            ticket.author_id,
+            "engagement.feedback_reply",
+            actor_id=member.id,
+            subject_type="FeedbackTicket",
+            subject_id=ticket.id,
+            message=f"Staff replied to your feedback “{ticket.subject}”.",
+        )
     elif ticket.assignee_id:
-        await notify(ticket.assignee_id, "engagement.feedback_reply", actor_id=member.id,
-                     subject_type="FeedbackTicket", subject_id=ticket.id,
-                     message=f"New reply on “{ticket.subject}”.")
+        await notify(
+            ticket.assignee_id,
+            "engagement.feedback_reply",
+            actor_id=member.id,
+            subject_type="FeedbackTicket",
+            subject_id=ticket.id,
+            message=f"New reply on “{ticket.subject}”.",
+        )
     return message
 
 
@@ -102,9 +126,14 @@ async def assign(actor: User | None, ticket_id: int, assignee_id: int | None) ->
             ticket.status = TicketStatus.IN_PROGRESS
         await ticket.save(update_fields=["assignee_id", "status"])
     if assignee_id is not None:
-        await notify(assignee_id, "engagement.feedback_assigned", actor_id=staff.id,
-                     subject_type="FeedbackTicket", subject_id=ticket.id,
-                     message=f"Feedback “{ticket.subject}” is assigned to you.")
+        await notify(
+            assignee_id,
+            "engagement.feedback_assigned",
+            actor_id=staff.id,
+            subject_type="FeedbackTicket",
+            subject_id=ticket.id,
+            message=f"Feedback “{ticket.subject}” is assigned to you.",
+        )
     return ticket
 
 
@@ -120,7 +149,12 @@ async def set_status(actor: User | None, ticket_id: int, status: TicketStatus) -
         ticket.resolved_at = now() if status in CLOSED else None
         await ticket.save(update_fields=["status", "resolved_at"])
     if status in CLOSED or current in CLOSED:
-        await notify(ticket.author_id, "engagement.feedback_status", actor_id=staff.id,
-                     subject_type="FeedbackTicket", subject_id=ticket.id,
-                     message=f"Your feedback “{ticket.subject}” is now {status.value.replace('_', ' ').lower()}.")
+        await notify(
+            ticket.author_id,
+            "engagement.feedback_status",
+            actor_id=staff.id,
+            subject_type="FeedbackTicket",
+            subject_id=ticket.id,
+            message=f"Your feedback “{ticket.subject}” is now {status.value.replace('_', ' ').lower()}.",
+        )
     return ticket

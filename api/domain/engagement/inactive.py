@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any
 from datetime import timedelta
+from typing import Any
 
 from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
@@ -28,8 +28,7 @@ def inactive_query(actor: User | None, days: int) -> QuerySet[Any]:
         raise Invalid(f"Use 1 to {MAX_DAYS} days.", field="days")
     since = now() - timedelta(days=days)
     recent = Subquery(MemberActivity.filter(day__gte=since.date()).values("user_id"))
-    return (User.filter(role=Role.MEMBER, created_at__lt=since).exclude(id__in=recent)
-            .order_by("last_seen_at", "id"))
+    return User.filter(role=Role.MEMBER, created_at__lt=since).exclude(id__in=recent).order_by("last_seen_at", "id")
 
 
 async def _targets(actor: User, days: int, user_ids: list[int] | None) -> list[User]:
@@ -41,8 +40,9 @@ async def _targets(actor: User, days: int, user_ids: list[int] | None) -> list[U
     return list(await query.limit(MAX_BATCH))
 
 
-async def remind(actor: User | None, days: int, user_ids: list[int] | None = None,
-                 message: str = "", *, settings: Settings) -> int:
+async def remind(
+    actor: User | None, days: int, user_ids: list[int] | None = None, message: str = "", *, settings: Settings
+) -> int:
     """Notify inactive members (all of them, or those of `user_ids` still inactive)."""
     staff = require_role(actor, Role.MODERATOR)
     text = (message or "").strip() or "We miss you! See what is new in the community."

@@ -84,14 +84,16 @@ class Verification:
         return self.entrants_match and self.commitment_matches and self.winners_match
 
 
-def verify(seed: str, entrant_ids: list[int], entrants_hash: str, commitment: str, winner_count: int,
-           winner_ids: list[int]) -> Verification:
+def verify(
+    seed: str, entrant_ids: list[int], entrants_hash: str, commitment: str, winner_count: int, winner_ids: list[int]
+) -> Verification:
     """Check a draw from its public record alone."""
     expected = compute_winners(seed, entrant_ids, winner_count)
     return Verification(
         entrants_match=entrants_hash_of(entrant_ids) == entrants_hash and list(entrant_ids) == sorted(set(entrant_ids)),
         commitment_matches=commitment_of(seed, entrants_hash) == commitment,
-        winners_match=expected == list(winner_ids), expected_winner_ids=expected,
+        winners_match=expected == list(winner_ids),
+        expected_winner_ids=expected,
     )
 
 
@@ -103,8 +105,14 @@ async def verify_draw(lottery_id: int) -> tuple[Lottery, Verification]:
     if lottery.status != LotteryStatus.DRAWN:
         raise Conflict("Only a drawn lottery can be verified.", field="lotteryId")
     winners = await column(LotteryWinner.filter(lottery_id=lottery.id).order_by("rank"), "user_id")
-    return lottery, verify(lottery.seed or "", list(lottery.eligible_user_ids), lottery.entrants_hash or "",
-                           lottery.commitment or "", lottery.winner_count, list(winners))
+    return lottery, verify(
+        lottery.seed or "",
+        list(lottery.eligible_user_ids),
+        lottery.entrants_hash or "",
+        lottery.commitment or "",
+        lottery.winner_count,
+        list(winners),
+    )
 
 
 def compute_winners(seed: str, eligible_ids: list[int], winner_count: int) -> list[int]:
@@ -147,8 +155,9 @@ async def create_lottery(actor: User | None, data: LotteryInput, *, settings: Se
     if data.self_entry and kind is not EligibleSet.LIST:
         raise Invalid("Members can enter only hand-made lists.", field="selfEntry")
     if not 0 <= data.entry_cost <= MAX_ENTRY_COST or (data.entry_cost and not data.self_entry):
-        raise Invalid(f"An entry costs 0 to {MAX_ENTRY_COST} points, and only where members enter themselves.",
-                      field="entryCost")
+        raise Invalid(
+            f"An entry costs 0 to {MAX_ENTRY_COST} points, and only where members enter themselves.", field="entryCost"
+        )
     if kind is EligibleSet.EVENT_ATTENDEES:
         if data.event_id is None or not await Event.filter(id=data.event_id).exists():
             raise NotFound("No such event.", field="eventId")
@@ -165,8 +174,14 @@ async def create_lottery(actor: User | None, data: LotteryInput, *, settings: Se
         values["survey_id"] = data.survey_id
     async with transaction():
         lottery = await Lottery.create(
-            title=title, description=description, eligible_set=kind, winner_count=data.winner_count,
-            prizes=prizes, created_by_id=staff.id, self_entry=data.self_entry, entry_cost=data.entry_cost,
+            title=title,
+            description=description,
+            eligible_set=kind,
+            winner_count=data.winner_count,
+            prizes=prizes,
+            created_by_id=staff.id,
+            self_entry=data.self_entry,
+            entry_cost=data.entry_cost,
             **values,
         )
         if kind is EligibleSet.LIST and data.user_ids:
@@ -220,15 +235,24 @@ async def enter(actor: User | None, lottery_id: int, *, settings: Settings) -> L
         cost = lottery.entry_cost
         # A conditional debit: a balance never goes below zero, whatever runs at the same time.
         if cost and not await PointAccount.filter(user_id=member.id, balance__gte=cost).update(
-                balance=F("balance") - cost):
+            balance=F("balance") - cost
+        ):
             raise Conflict("You do not have enough points.", field="lotteryId", code=ErrorCode.QUOTA_EXCEEDED)
         try:
             entrant = await LotteryEntrant.create(lottery_id=lottery.id, user_id=member.id, paid=cost)
         except IntegrityError:
             raise Conflict("You have entered already.", field="lotteryId") from None
         if cost:
-            await record_entry(member.id, -cost, ENTRY_RULE, day=community_day(settings), reason=lottery.title[:500],
-                               source_type="Lottery", source_id=lottery.id, move_balance=False)
+            await record_entry(
+                member.id,
+                -cost,
+                ENTRY_RULE,
+                day=community_day(settings),
+                reason=lottery.title[:500],
+                source_type="Lottery",
+                source_id=lottery.id,
+                move_balance=False,
+            )
     return entrant
 
 
@@ -236,8 +260,7 @@ async def eligible_ids(lottery: Lottery, settings: Settings) -> list[int]:
     """The sorted ids of the members who may win, as of now."""
     kind = EligibleSet(lottery.eligible_set)
     if kind is EligibleSet.EVENT_ATTENDEES:
-        ids = await column(Rsvp.filter(event_id=lottery.event_id, checked_in_at__isnull=False
-                                ), "user_id")
+        ids = await column(Rsvp.filter(event_id=lottery.event_id, checked_in_at__isnull=False), "user_id")
     elif kind is EligibleSet.CHECK_IN_STREAK:
         rows = await MemberStats.filter(current_streak__gte=lottery.min_streak or 1)
         ids = [s.user_id for s in rows if live_streak(s, settings) >= (lottery.min_streak or 1)]
@@ -266,8 +289,12 @@ async def freeze(actor: User | None, lottery_id: int, *, settings: Settings) -> 
         seed = secrets.token_hex(32)  # drawn only now, after the list is fixed
         digest = entrants_hash_of(eligible)
         claimed = await Lottery.filter(id=lottery.id, status=LotteryStatus.OPEN).update(
-            status=LotteryStatus.FROZEN, frozen_at=now(), eligible_user_ids=eligible, seed=seed,
-            entrants_hash=digest, commitment=commitment_of(seed, digest),
+            status=LotteryStatus.FROZEN,
+            frozen_at=now(),
+            eligible_user_ids=eligible,
+            seed=seed,
+            entrants_hash=digest,
+            commitment=commitment_of(seed, digest),
         )
         if not claimed:
             raise Conflict("This lottery was frozen already.", field="lotteryId", code=ErrorCode.CLOSED)
@@ -284,14 +311,17 @@ async def draw(actor: User | None, lottery_id: int, *, settings: Settings) -> Lo
         if lottery is None:
             raise NotFound("No such lottery.", field="lotteryId")
         if lottery.status == LotteryStatus.OPEN:
-            raise Conflict("Freeze the entrant list first: its commitment must be public before the draw.",
-                           field="lotteryId")
+            raise Conflict(
+                "Freeze the entrant list first: its commitment must be public before the draw.", field="lotteryId"
+            )
         if lottery.status != LotteryStatus.FROZEN:
-            raise Conflict("This lottery was already drawn or cancelled.", field="lotteryId",
-                           code=ErrorCode.CLOSED)
+            raise Conflict("This lottery was already drawn or cancelled.", field="lotteryId", code=ErrorCode.CLOSED)
         frozen = list(lottery.eligible_user_ids)
-        if entrants_hash_of(frozen) != lottery.entrants_hash or frozen != sorted(set(frozen)) or \
-                commitment_of(lottery.seed or "", lottery.entrants_hash or "") != lottery.commitment:
+        if (
+            entrants_hash_of(frozen) != lottery.entrants_hash
+            or frozen != sorted(set(frozen))
+            or commitment_of(lottery.seed or "", lottery.entrants_hash or "") != lottery.commitment
+        ):
             raise Conflict("The frozen list no longer matches its commitment.", field="lotteryId")
         claimed = await Lottery.filter(id=lottery.id, status=LotteryStatus.FROZEN).update(
             status=LotteryStatus.DRAWN, drawn_at=now()
@@ -300,15 +330,27 @@ async def draw(actor: User | None, lottery_id: int, *, settings: Settings) -> Lo
             raise Conflict("This lottery was already drawn.", field="lotteryId", code=ErrorCode.CLOSED)
         winners = compute_winners(lottery.seed or "", frozen, lottery.winner_count)
         prizes = list(lottery.prizes)
-        await LotteryWinner.bulk_create([
-            LotteryWinner(lottery_id=lottery.id, user_id=user_id, rank=rank,
-                          prize=prizes[rank - 1] if rank - 1 < len(prizes) else "")
-            for rank, user_id in enumerate(winners, start=1)
-        ])
+        await LotteryWinner.bulk_create(
+            [
+                LotteryWinner(
+                    lottery_id=lottery.id,
+                    user_id=user_id,
+                    rank=rank,
+                    prize=prizes[rank - 1] if rank - 1 < len(prizes) else "",
+                )
+                for rank, user_id in enumerate(winners, start=1)
+            ]
+        )
     await lottery.refresh_from_db()
     for rank, user_id in enumerate(winners, start=1):
-        await notify(user_id, "engagement.lottery_won", actor_id=staff.id, subject_type="Lottery",
-                     subject_id=lottery.id, message=f"You won in “{lottery.title}” (#{rank}).")
+        await notify(
+            user_id,
+            "engagement.lottery_won",
+            actor_id=staff.id,
+            subject_type="Lottery",
+            subject_id=lottery.id,
+            message=f"You won in “{lottery.title}” (#{rank}).",
+        )
     return lottery
 
 
@@ -316,17 +358,22 @@ async def cancel(actor: User | None, lottery_id: int, *, settings: Settings) -> 
     """Cancel a lottery not yet drawn; paid entries are given back."""
     require_role(actor, Role.MODERATOR)
     async with transaction():
-        changed = await Lottery.filter(
-            id=lottery_id, status__in=[LotteryStatus.OPEN, LotteryStatus.FROZEN]
-        ).update(status=LotteryStatus.CANCELLED)
+        changed = await Lottery.filter(id=lottery_id, status__in=[LotteryStatus.OPEN, LotteryStatus.FROZEN]).update(
+            status=LotteryStatus.CANCELLED
+        )
         lottery = await Lottery.filter(id=lottery_id).first()
         if lottery is None:
             raise NotFound("No such lottery.", field="lotteryId")
         if not changed:
-            raise Conflict("Only a lottery not yet drawn can be cancelled.", field="lotteryId",
-                           code=ErrorCode.CLOSED)
+            raise Conflict("Only a lottery not yet drawn can be cancelled.", field="lotteryId", code=ErrorCode.CLOSED)
         for entrant in await LotteryEntrant.filter(lottery_id=lottery.id, paid__gt=0):
-            await record_entry(entrant.user_id, entrant.paid, REFUND_RULE, day=community_day(settings),
-                               reason=f"Cancelled: {lottery.title}"[:500], source_type="Lottery",
-                               source_id=lottery.id)
+            await record_entry(
+                entrant.user_id,
+                entrant.paid,
+                REFUND_RULE,
+                day=community_day(settings),
+                reason=f"Cancelled: {lottery.title}"[:500],
+                source_type="Lottery",
+                source_id=lottery.id,
+            )
     return lottery

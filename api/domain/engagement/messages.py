@@ -57,15 +57,15 @@ async def membership(user_id: int, conversation_id: int) -> ConversationMember:
     return member
 
 
-async def start_conversation(user: User, user_ids: list[int], body: str,
-                             title: str = "", *, settings: Settings) -> tuple[Conversation, Message]:
+async def start_conversation(
+    user: User, user_ids: list[int], body: str, title: str = "", *, settings: Settings
+) -> tuple[Conversation, Message]:
     """Write to one member (reusing the pair's conversation) or to a small group."""
     others = sorted(set(user_ids) - {user.id})
     if not others:
         raise Invalid("Choose at least one other member.", field="userIds")
     if len(others) + 1 > settings.max_conversation_members:
-        raise Invalid(f"A conversation has at most {settings.max_conversation_members} members.",
-                      field="userIds")
+        raise Invalid(f"A conversation has at most {settings.max_conversation_members} members.", field="userIds")
     body = clean_text(body, "body", settings.max_message_length)
     title = clean_line(title, "title", settings.max_title_length, required=False)
     if await User.filter(id__in=others).count() != len(others):
@@ -81,9 +81,9 @@ async def start_conversation(user: User, user_ids: list[int], body: str,
             try:
                 async with transaction():
                     conversation = await Conversation.create(pair_key=key, created_by_id=user.id)
-                    await ConversationMember.bulk_create([
-                        ConversationMember(conversation_id=conversation.id, user_id=i) for i in (user.id, others[0])
-                    ])
+                    await ConversationMember.bulk_create(
+                        [ConversationMember(conversation_id=conversation.id, user_id=i) for i in (user.id, others[0])]
+                    )
             except IntegrityError:  # both wrote first at once
                 conversation = await Conversation.get(pair_key=key)
         else:  # whoever left comes back
@@ -91,21 +91,30 @@ async def start_conversation(user: User, user_ids: list[int], body: str,
     else:
         async with transaction():
             conversation = await Conversation.create(is_group=True, title=title, created_by_id=user.id)
-            await ConversationMember.bulk_create([
-                ConversationMember(conversation_id=conversation.id, user_id=i) for i in [user.id, *others]
-            ])
+            await ConversationMember.bulk_create(
+                [ConversationMember(conversation_id=conversation.id, user_id=i) for i in [user.id, *others]]
+            )
     message = await _deliver(user, conversation, verdict.text("body", body), others, settings=settings)
     await gate.announce(verdict, "Message", message.id, user.id)
     return conversation, message
 
 
 async def _gate(user: User, texts: dict[str, str], recipients: list[int], settings: Settings) -> gate.Verdict:
-    return await gate.check(Submission(author=user, content_type="Message", texts=texts,
-                                       recipients=tuple(recipients), **gate.measure(texts["body"])), settings)
+    return await gate.check(
+        Submission(
+            author=user,
+            content_type="Message",
+            texts=texts,
+            recipients=tuple(recipients),
+            **gate.measure(texts["body"]),
+        ),
+        settings,
+    )
 
 
-async def send_message(user: User, conversation_id: int, body: str,
-                       *, at: datetime | None = None, settings: Settings) -> Message:
+async def send_message(
+    user: User, conversation_id: int, body: str, *, at: datetime | None = None, settings: Settings
+) -> Message:
     body = clean_text(body, "body", settings.max_message_length)
     await membership(user.id, conversation_id)
     conversation = await Conversation.get(id=conversation_id)
@@ -115,27 +124,41 @@ async def send_message(user: User, conversation_id: int, body: str,
         if not others:
             raise Conflict("The other member left this conversation.", field="conversationId")
         if await blocked_between(user.id, others):
-            raise Forbidden("You cannot write to a member who blocked you or whom you blocked.",
-                            field="conversationId")
+            raise Forbidden("You cannot write to a member who blocked you or whom you blocked.", field="conversationId")
     verdict = await _gate(user, {"body": body}, others, settings)
     message = await _deliver(user, conversation, verdict.text("body", body), others, at=at, settings=settings)
     await gate.announce(verdict, "Message", message.id, user.id)
     return message
 
 
-async def _deliver(user: User, conversation: Conversation, body: str, recipients: list[int], *,
-                   at: datetime | None = None, settings: Settings) -> Message:
+async def _deliver(
+    user: User,
+    conversation: Conversation,
+    body: str,
+    recipients: list[int],
+    *,
+    at: datetime | None = None,
+    settings: Settings,
+) -> Message:
     message = await _post(conversation, user.id, body, at=at, author=user)
     await _auto_replies(conversation, settings, sender_id=user.id, recipients=recipients, at=at)
     return message
 
 
-async def _post(conversation: Conversation, sender_id: int, body: str, *, auto: bool = False,
-                at: datetime | None = None, author: User | None = None) -> Message:
+async def _post(
+    conversation: Conversation,
+    sender_id: int,
+    body: str,
+    *,
+    auto: bool = False,
+    at: datetime | None = None,
+    author: User | None = None,
+) -> Message:
     """Store a message; one a member wrote (`author`, not an away message) notifies the others."""
     async with transaction():
-        message = await Message.create(conversation_id=conversation.id, sender_id=sender_id, body=body,
-                                       is_auto_reply=auto)
+        message = await Message.create(
+            conversation_id=conversation.id, sender_id=sender_id, body=body, is_auto_reply=auto
+        )
         if author is not None:
             await _notify_others(conversation, message, author)
         await Conversation.filter(id=conversation.id).update(last_message_at=at or now())
@@ -143,8 +166,9 @@ async def _post(conversation: Conversation, sender_id: int, body: str, *, auto: 
         await ConversationMember.filter(conversation_id=conversation.id, user_id=sender_id).update(
             last_read_message_id=message.id
         )
-    recipients = await column(ConversationMember.filter(conversation_id=conversation.id, left_at__isnull=True
-                                                 ), "user_id")
+    recipients = await column(
+        ConversationMember.filter(conversation_id=conversation.id, left_at__isnull=True), "user_id"
+    )
     for user_id in recipients:
         await publish(channel_for(user_id), {"id": message.id})
     return message
@@ -153,20 +177,29 @@ async def _post(conversation: Conversation, sender_id: int, body: str, *, auto: 
 async def _notify_others(conversation: Conversation, message: Message, author: User) -> None:
     """An `engagement.message` notification (mailed at once by default, answerable by mail) for
     each member still in the conversation but the author, except those who blocked the author."""
-    others = await column(ConversationMember.filter(conversation_id=conversation.id, left_at__isnull=True)
-                          .exclude(user_id=author.id), "user_id")
+    others = await column(
+        ConversationMember.filter(conversation_id=conversation.id, left_at__isnull=True).exclude(user_id=author.id),
+        "user_id",
+    )
     if not others:
         return
     blocking = set(await column(Block.filter(blocker_id__in=others, blocked_id=author.id), "blocker_id"))
     where = f" in “{conversation.title}”" if conversation.is_group and conversation.title else ""
     text = f"{author.display_name} (@{author.username}) wrote to you{where}:\n\n{message.body}"
-    await notify_many([i for i in others if i not in blocking], "engagement.message", actor_id=author.id,
-                      subject_type="Message", subject_id=message.id, message=text,
-                      data={"conversation_id": conversation.id})
+    await notify_many(
+        [i for i in others if i not in blocking],
+        "engagement.message",
+        actor_id=author.id,
+        subject_type="Message",
+        subject_id=message.id,
+        message=text,
+        data={"conversation_id": conversation.id},
+    )
 
 
-async def _auto_replies(conversation: Conversation, settings: Settings, *, sender_id: int,
-                        recipients: list[int], at: datetime | None) -> None:
+async def _auto_replies(
+    conversation: Conversation, settings: Settings, *, sender_id: int, recipients: list[int], at: datetime | None
+) -> None:
     """Away messages of the recipients, each at most once per conversation per community day.
     The unique (conversation, member, day) row is the claim, so concurrent sends reply once."""
     if not recipients:
@@ -220,8 +253,9 @@ async def set_auto_reply(user: User, body: str | None, enabled: bool, *, setting
     existing = await AutoReply.filter(user_id=user.id).first()
     if body is not None:
         body = clean_text(body, "body", settings.max_message_length)
-        verdict = await gate.check(Submission(author=user, content_type="AutoReply", texts={"body": body},
-                                              **gate.measure(body)), settings)
+        verdict = await gate.check(
+            Submission(author=user, content_type="AutoReply", texts={"body": body}, **gate.measure(body)), settings
+        )
         body = verdict.text("body", body)
     if existing is None:
         if body is None:
@@ -269,8 +303,15 @@ async def total_unread(user_id: int) -> int:
 
 async def _load(ids: list[int]) -> dict[int, ContentRef]:
     return {
-        m.id: ContentRef(content_type="Message", id=m.id, author_id=m.sender_id, title=m.body[:80],
-                         text=m.body, hidden=m.hidden, deleted=m.deleted)
+        m.id: ContentRef(
+            content_type="Message",
+            id=m.id,
+            author_id=m.sender_id,
+            title=m.body[:80],
+            text=m.body,
+            hidden=m.hidden,
+            deleted=m.deleted,
+        )
         for m in await Message.filter(id__in=ids)
     }
 
@@ -292,13 +333,16 @@ async def _can_see(viewer: User | None, message_id: int) -> bool:
     if viewer is None:
         return False
     message = await Message.filter(id=message_id).first()
-    return message is not None and await ConversationMember.filter(
-        conversation_id=message.conversation_id, user_id=viewer.id).exists()
+    return (
+        message is not None
+        and await ConversationMember.filter(conversation_id=message.conversation_id, user_id=viewer.id).exists()
+    )
 
 
 async def _sent_by(user_id: int) -> list[int]:
     return list(await column(Message.filter(sender_id=user_id, deleted=False), "id"))
 
 
-MESSAGE = ContentType(name="Message", load=_load, hide=_hide, unhide=_unhide, delete=_delete, can_see=_can_see,
-                      authored=_sent_by)
+MESSAGE = ContentType(
+    name="Message", load=_load, hide=_hide, unhide=_unhide, delete=_delete, can_see=_can_see, authored=_sent_by
+)

@@ -6,13 +6,12 @@ is locked while an award checks its daily cap, so concurrent awards never exceed
 
 from __future__ import annotations
 
-from typing import Any
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum
+from typing import Any
 
 from tortoise.expressions import F
-from api.transactions import transaction
 
 from api.db import fetch_all
 from api.domain.engagement.common import clean_text, community_day, ensure_account, reason_limit, require_user
@@ -21,6 +20,7 @@ from api.models.accounts import Role, User
 from api.models.engagement import PointAccount, PointEntry
 from api.policies import require_role
 from api.settings import Settings
+from api.transactions import transaction
 
 # Entries that move points without being "earned": excluded from levels and leaderboards.
 SPENDING_RULES = ("redemption", "refund")
@@ -39,16 +39,31 @@ def daily_cap(settings: Settings, rule: str) -> int | None:
 
 
 async def record_entry(
-    user_id: int, amount: int, rule: str, *, day: date, reason: str = "", source_type: str = "",
-    source_id: int | None = None, dedupe_key: str | None = None, created_by_id: int | None = None,
+    user_id: int,
+    amount: int,
+    rule: str,
+    *,
+    day: date,
+    reason: str = "",
+    source_type: str = "",
+    source_id: int | None = None,
+    dedupe_key: str | None = None,
+    created_by_id: int | None = None,
     move_balance: bool = True,
 ) -> PointEntry:
     """Append an entry and move the account's sums. Call inside a transaction, with the
     account row existing (`ensure_account`). `move_balance=False` when the caller has already
     debited the balance with a conditional update."""
     entry = await PointEntry.create(
-        user_id=user_id, amount=amount, rule=rule, reason=reason, source_type=source_type,
-        source_id=source_id, dedupe_key=dedupe_key, day=day, created_by_id=created_by_id,
+        user_id=user_id,
+        amount=amount,
+        rule=rule,
+        reason=reason,
+        source_type=source_type,
+        source_id=source_id,
+        dedupe_key=dedupe_key,
+        day=day,
+        created_by_id=created_by_id,
     )
     earned = amount if (amount > 0 and rule not in SPENDING_RULES) or rule in REVERSAL_RULES else 0
     if move_balance or earned:
@@ -59,9 +74,17 @@ async def record_entry(
 
 
 async def award(
-    settings: Settings, user_id: int, rule: str, *, amount: int | None = None, source_type: str = "",
-    source_id: int | None = None, dedupe_key: str | None = None, reason: str = "",
-    at: datetime | None = None, record_zero: bool = False,
+    settings: Settings,
+    user_id: int,
+    rule: str,
+    *,
+    amount: int | None = None,
+    source_type: str = "",
+    source_id: int | None = None,
+    dedupe_key: str | None = None,
+    reason: str = "",
+    at: datetime | None = None,
+    record_zero: bool = False,
 ) -> PointEntry | None:
     """Award the points of `rule` (or `amount`), clipped to what is left of the rule's daily cap.
     None when nothing was awarded (zero points, cap reached, or `dedupe_key` already paid).
@@ -92,8 +115,14 @@ async def award(
                 return None
             points, reason = 0, reason or "Daily cap reached."
         return await record_entry(
-            user_id, points, rule, day=day, reason=reason, source_type=source_type,
-            source_id=source_id, dedupe_key=dedupe_key,
+            user_id,
+            points,
+            rule,
+            day=day,
+            reason=reason,
+            source_type=source_type,
+            source_id=source_id,
+            dedupe_key=dedupe_key,
         )
 
 
@@ -109,7 +138,11 @@ async def grant(actor: User | None, user_id: int, amount: int, reason: str, *, s
     async with transaction():
         await PointAccount.filter(user_id=user_id).select_for_update().first()
         return await record_entry(
-            user_id, amount, GRANT_RULE, day=community_day(settings), reason=reason,
+            user_id,
+            amount,
+            GRANT_RULE,
+            day=community_day(settings),
+            reason=reason,
             created_by_id=admin.id,
         )
 
@@ -150,8 +183,9 @@ class Standing:
     points: int
 
 
-async def leaderboard(settings: Settings, period: Period, *, offset: int = 0, limit: int = 20,
-                      at: datetime | None = None) -> tuple[list[Standing], int]:
+async def leaderboard(
+    settings: Settings, period: Period, *, offset: int = 0, limit: int = 20, at: datetime | None = None
+) -> tuple[list[Standing], int]:
     """Members by points earned in the period (spending excluded), and how many have any.
     Ties share the order of the smaller member id."""
     start = period_start(period, community_day(settings, at))
@@ -171,7 +205,6 @@ async def leaderboard(settings: Settings, period: Period, *, offset: int = 0, li
         params,
     )
     standings = [
-        Standing(rank=offset + i + 1, user_id=r["user_id"], points=int(r["points"]))
-        for i, r in enumerate(rows)
+        Standing(rank=offset + i + 1, user_id=r["user_id"], points=int(r["points"])) for i, r in enumerate(rows)
     ]
     return standings, int(total[0]["n"])

@@ -23,8 +23,12 @@ from api.transactions import transaction
 
 TAKEN, GIVEN = REVERSAL_RULES
 # Rewards for content, and the badge counter each moves.
-COUNTERS = {"post": "posts", "answer": "answers", "accepted_answer": "accepted_answers",
-            "reaction_received": "reactions_received"}
+COUNTERS = {
+    "post": "posts",
+    "answer": "answers",
+    "accepted_answer": "accepted_answers",
+    "reaction_received": "reactions_received",
+}
 
 
 @dataclass
@@ -47,7 +51,8 @@ class _Earned:
 
 async def _settle(content_type: str, content_id: int, settings: Settings, *, restore: bool) -> None:
     rows = await PointEntry.filter(source_type=content_type, source_id=content_id).values_list(
-        "user_id", "rule", "amount")
+        "user_id", "rule", "amount"
+    )
     members: dict[int, _Earned] = {}
     for user_id, rule, amount in rows:
         members.setdefault(user_id, _Earned()).add(rule, amount)
@@ -59,14 +64,28 @@ async def _settle(content_type: str, content_id: int, settings: Settings, *, res
         await _enter(user_id, change, content_type, content_id, settings, restore=restore, counters=earned.rules)
 
 
-async def _enter(user_id: int, change: int, content_type: str, content_id: int, settings: Settings, *,
-                 restore: bool, counters: list[str]) -> None:
+async def _enter(
+    user_id: int,
+    change: int,
+    content_type: str,
+    content_id: int,
+    settings: Settings,
+    *,
+    restore: bool,
+    counters: list[str],
+) -> None:
     await ensure_account(user_id)
     async with transaction():
         await PointAccount.filter(user_id=user_id).select_for_update().first()
-        await record_entry(user_id, change, GIVEN if restore else TAKEN, day=community_day(settings),
-                           source_type=content_type, source_id=content_id,
-                           reason="content restored" if restore else "content hidden or deleted")
+        await record_entry(
+            user_id,
+            change,
+            GIVEN if restore else TAKEN,
+            day=community_day(settings),
+            source_type=content_type,
+            source_id=content_id,
+            reason="content restored" if restore else "content hidden or deleted",
+        )
         stats = await stats_for(user_id)
         moves: dict[str, int] = {}
         for rule in counters:

@@ -11,19 +11,19 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tortoise.expressions import F
-from api.domain.engagement.questions import IssueCoupon, MayRedeem
-from api.events import decide
-from api.transactions import transaction
 
 from api.domain.engagement.common import clean_line, clean_text, community_day, ensure_account, reason_limit
 from api.domain.engagement.points import record_entry
+from api.domain.engagement.questions import IssueCoupon, MayRedeem
 from api.domain.notifications import notify
 from api.errors import Conflict, ErrorCode, Invalid, NotFound
+from api.events import decide
 from api.models.accounts import Role, User
 from api.models.engagement import PointAccount, Redemption, RedemptionStatus, Reward
 from api.policies import require_role
 from api.settings import Settings
 from api.timeutil import now
+from api.transactions import transaction
 
 
 @dataclass
@@ -42,8 +42,7 @@ def _apply(reward: Reward, data: RewardInput, settings: Settings, *, creating: b
     if creating or data.name is not None:
         reward.name = clean_line(data.name, "name", settings.max_title_length)
     if data.description is not None:
-        reward.description = clean_text(data.description, "description", settings.max_body_length,
-                                        required=False)
+        reward.description = clean_text(data.description, "description", settings.max_body_length, required=False)
     if creating or data.cost is not None:
         if data.cost is None or data.cost < 1:
             raise Invalid("The cost must be at least 1 point.", field="cost")
@@ -111,15 +110,17 @@ async def redeem(user: User, reward_id: int, *, settings: Settings) -> Redemptio
             balance=F("balance") - reward.cost
         )
         if not debited:
-            raise Conflict("You do not have enough points.", field="rewardId",
-                           code=ErrorCode.QUOTA_EXCEEDED)
+            raise Conflict("You do not have enough points.", field="rewardId", code=ErrorCode.QUOTA_EXCEEDED)
         if reward.per_member_limit:
             taken = await Redemption.filter(
                 user_id=user.id, reward_id=reward.id, status__not=RedemptionStatus.REFUNDED
             ).count()
             if taken >= reward.per_member_limit:
-                raise Conflict(f"You can redeem this reward {reward.per_member_limit} time(s) at most.",
-                               field="rewardId", code=ErrorCode.QUOTA_EXCEEDED)
+                raise Conflict(
+                    f"You can redeem this reward {reward.per_member_limit} time(s) at most.",
+                    field="rewardId",
+                    code=ErrorCode.QUOTA_EXCEEDED,
+                )
         took = await Reward.filter(id=reward.id, stock__gte=1, active=True).update(stock=F("stock") - 1)
         if not took:
             raise Conflict("This reward is out of stock.", field="rewardId")
@@ -127,9 +128,16 @@ async def redeem(user: User, reward_id: int, *, settings: Settings) -> Redemptio
         # A coupon reward hands out one of its codes here, in the same transaction: when none is
         # left the decider raises and nothing above is kept.
         await decide(IssueCoupon(user_id=user.id, reward_id=reward.id, redemption_id=redemption.id), settings)
-        await record_entry(user.id, -reward.cost, "redemption", day=community_day(settings, at),
-                           reason=reward.name[:500], source_type="Redemption", source_id=redemption.id,
-                           move_balance=False)  # debited above
+        await record_entry(
+            user.id,
+            -reward.cost,
+            "redemption",
+            day=community_day(settings, at),
+            reason=reward.name[:500],
+            source_type="Redemption",
+            source_id=redemption.id,
+            move_balance=False,
+        )  # debited above
     return redemption
 
 
@@ -151,8 +159,14 @@ async def fulfil(actor: User | None, redemption_id: int, note: str = "", *, sett
         redemption.status, redemption.handled_by_id = RedemptionStatus.FULFILLED, staff.id
         redemption.handled_at, redemption.note = now(), note
         await redemption.save()
-    await notify(redemption.user_id, "engagement.redemption_fulfilled", actor_id=staff.id,
-                 subject_type="Redemption", subject_id=redemption.id, message="Your reward is on its way.")
+    await notify(
+        redemption.user_id,
+        "engagement.redemption_fulfilled",
+        actor_id=staff.id,
+        subject_type="Redemption",
+        subject_id=redemption.id,
+        message="Your reward is on its way.",
+    )
     return redemption
 
 
@@ -165,10 +179,22 @@ async def refund(actor: User | None, redemption_id: int, note: str = "", *, sett
         redemption.handled_at, redemption.note = now(), note
         await redemption.save()
         await Reward.filter(id=redemption.reward_id).update(stock=F("stock") + 1)
-        await record_entry(redemption.user_id, redemption.cost, "refund", day=community_day(settings),
-                           reason=note or "Refund", source_type="Redemption", source_id=redemption.id,
-                           created_by_id=staff.id)
-    await notify(redemption.user_id, "engagement.redemption_refunded", actor_id=staff.id,
-                 subject_type="Redemption", subject_id=redemption.id,
-                 message=f"Your redemption was refunded: {redemption.cost} points are back.")
+        await record_entry(
+            redemption.user_id,
+            redemption.cost,
+            "refund",
+            day=community_day(settings),
+            reason=note or "Refund",
+            source_type="Redemption",
+            source_id=redemption.id,
+            created_by_id=staff.id,
+        )
+    await notify(
+        redemption.user_id,
+        "engagement.redemption_refunded",
+        actor_id=staff.id,
+        subject_type="Redemption",
+        subject_id=redemption.id,
+        message=f"Your redemption was refunded: {redemption.cost} points are back.",
+    )
     return redemption

@@ -51,8 +51,14 @@ async def grant_title(actor: User | None, title_id: int, user_id: int) -> TitleG
         grant = await TitleGrant.create(title_id=title_id, user_id=user_id, granted_by_id=admin.id)
     except IntegrityError:
         raise Conflict("The member holds this title already.", field="userId") from None
-    await notify(user_id, "engagement.title_granted", actor_id=admin.id, subject_type="Title",
-                 subject_id=title.id, message=f"You were granted the title “{title.name}”.")
+    await notify(
+        user_id,
+        "engagement.title_granted",
+        actor_id=admin.id,
+        subject_type="Title",
+        subject_id=title.id,
+        message=f"You were granted the title “{title.name}”.",
+    )
     return grant
 
 
@@ -78,7 +84,8 @@ async def select_title(user: User, title_id: int | None, *, settings: Settings) 
 
 async def load_displayed_titles(user_ids: list[int]) -> list[Title | None]:
     """DataLoader batch: the title each member shows, in order of `user_ids`."""
-    rows = await MemberStats.filter(user_id__in=set(user_ids), displayed_title_id__isnull=False
-                                    ).select_related("displayed_title")
+    rows = await MemberStats.filter(user_id__in=set(user_ids), displayed_title_id__isnull=False).select_related(
+        "displayed_title"
+    )
     by_user = {r.user_id: r.displayed_title for r in rows}
     return [by_user.get(i) for i in user_ids]

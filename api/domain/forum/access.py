@@ -16,7 +16,7 @@ from tortoise.queryset import QuerySet
 
 from api.errors import Forbidden, NotFound
 from api.models.accounts import User
-from api.models.forum import PostingPolicy, Post, PostRevision, Space, Tag, Topic, TopicRevision, TopicTag
+from api.models.forum import Post, PostingPolicy, PostRevision, Space, Tag, Topic, TopicRevision, TopicTag
 from api.policies import can_see, is_staff
 from api.policy import ReadPolicy, through
 from api.settings import Settings
@@ -27,7 +27,8 @@ _MEMO_KEY = "forum.spaces"
 def can_view_space(viewer: User | None, space: Space, parent: Space | None = None) -> bool:
     """`parent` is the space's parent, required when it has one (nesting is one level)."""
     if space.parent_id is not None and (
-            parent is None or parent.id != space.parent_id or not can_view_space(viewer, parent)):
+        parent is None or parent.id != space.parent_id or not can_view_space(viewer, parent)
+    ):
         return False
     return can_see(viewer, space.visibility, allowed_roles=list(space.allowed_roles or []))
 
@@ -120,6 +121,7 @@ def post_filter(viewer: User | None) -> Q:
 # Read policies (declared in the forum's manifest): one rule per node type, as a scope for lists
 # and a filter for loaded rows.
 
+
 async def visible_spaces(viewer: User | None, memo: dict[str, Any]) -> QuerySet[Space]:
     return Space.filter(id__in=(await space_index(memo)).visible_ids(viewer))
 
@@ -170,19 +172,28 @@ async def visible_tags(viewer: User | None, memo: dict[str, Any]) -> QuerySet[Ta
 
 READ_POLICIES = (
     ReadPolicy(Space, visible_spaces, filter_spaces, "Its visibility and its parent's allow the viewer."),
-    ReadPolicy(Topic, visible_topics, filter_topics,
-               "Its space is visible; held and hidden topics to their author and staff; deleted ones to staff."),
-    ReadPolicy(Post, visible_posts, filter_posts,
-               "Its topic is visible; held posts to their author and staff. Deleted and hidden posts keep "
-               "their place, without their body."),
+    ReadPolicy(
+        Topic,
+        visible_topics,
+        filter_topics,
+        "Its space is visible; held and hidden topics to their author and staff; deleted ones to staff.",
+    ),
+    ReadPolicy(
+        Post,
+        visible_posts,
+        filter_posts,
+        "Its topic is visible; held posts to their author and staff. Deleted and hidden posts keep "
+        "their place, without their body.",
+    ),
     through(TopicRevision, Topic, "topic_id"),
     ReadPolicy(PostRevision, visible_post_revisions, doc="Whoever may read its post's body."),
     ReadPolicy(Tag, visible_tags, doc="Used by a topic the viewer may see."),
 )
 
 
-async def visible_topic(viewer: User | None, topic_id: int, *, field: str = "topicId",
-                        memo: dict[str, Any] | None = None) -> tuple[Topic, SpaceIndex]:
+async def visible_topic(
+    viewer: User | None, topic_id: int, *, field: str = "topicId", memo: dict[str, Any] | None = None
+) -> tuple[Topic, SpaceIndex]:
     """The topic, or NotFound when it does not exist or the viewer may not see it."""
     topic = await Topic.filter(id=topic_id).first()
     spaces = await space_index(memo)
@@ -191,8 +202,9 @@ async def visible_topic(viewer: User | None, topic_id: int, *, field: str = "top
     return topic, spaces
 
 
-async def visible_post(viewer: User | None, post_id: int, *, field: str = "postId",
-                       memo: dict[str, Any] | None = None) -> tuple[Post, Topic, SpaceIndex]:
+async def visible_post(
+    viewer: User | None, post_id: int, *, field: str = "postId", memo: dict[str, Any] | None = None
+) -> tuple[Post, Topic, SpaceIndex]:
     post = await Post.filter(id=post_id).select_related("topic").first()
     spaces = await space_index(memo)
     if post is None or not can_view_post(viewer, post, post.topic, spaces):
@@ -221,5 +233,9 @@ def can_edit(viewer: User | None, author_id: int | None, reputation: int, *, set
     """Authors, staff, and members with enough reputation or trust edit a topic or post."""
     if viewer is None:
         return False
-    return (viewer.id == author_id or is_staff(viewer) or reputation >= settings.reputation_to_edit_others
-            or viewer.trust_level >= settings.trust_level_to_edit_others)
+    return (
+        viewer.id == author_id
+        or is_staff(viewer)
+        or reputation >= settings.reputation_to_edit_others
+        or viewer.trust_level >= settings.trust_level_to_edit_others
+    )

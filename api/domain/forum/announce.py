@@ -7,14 +7,14 @@ space's visibility first (a mention in a PRIVATE space does not notify outsiders
 
 from __future__ import annotations
 
+from api.domain.forum.access import SpaceIndex, space_index
 from api.domain.forum.events import AnswerCreated, PostCreated, TopicCreated
-from api.events import emit
 from api.domain.notifications import notify
+from api.events import emit
 from api.markdown import plain_text_async
 from api.models.accounts import User
 from api.models.forum import Post, SpaceSubscription, SubscriptionLevel, Topic, TopicKind, TopicSubscription
 from api.pubsub import publish
-from api.domain.forum.access import SpaceIndex, space_index
 
 
 def topic_channel(topic_id: int) -> str:
@@ -36,15 +36,25 @@ async def publish_topic_activity(topic: Topic, action: str, spaces: SpaceIndex |
         await publish(space_channel(space_id), {"topic_id": topic.id, "action": action})
 
 
-async def _notify_visible(users: list[User], spaces: SpaceIndex, space_id: int, kind: str, *,
-                          actor_id: int | None, subject_type: str, subject_id: int, message: str,
-                          skip: set[int]) -> set[int]:
+async def _notify_visible(
+    users: list[User],
+    spaces: SpaceIndex,
+    space_id: int,
+    kind: str,
+    *,
+    actor_id: int | None,
+    subject_type: str,
+    subject_id: int,
+    message: str,
+    skip: set[int],
+) -> set[int]:
     sent: set[int] = set()
     for user in users:
         if user.id in skip or user.id in sent or not spaces.can_view(user, space_id):
             continue
-        if await notify(user.id, kind, actor_id=actor_id, subject_type=subject_type,
-                        subject_id=subject_id, message=message):
+        if await notify(
+            user.id, kind, actor_id=actor_id, subject_type=subject_type, subject_id=subject_id, message=message
+        ):
             sent.add(user.id)
     return sent
 
@@ -52,21 +62,36 @@ async def _notify_visible(users: list[User], spaces: SpaceIndex, space_id: int, 
 async def space_followers(space_id: int) -> tuple[list[User], set[int]]:
     """Members watching the space (loaded) and the ids of those who muted it."""
     rows = await SpaceSubscription.filter(space_id=space_id).select_related("user")
-    return ([r.user for r in rows if r.level == SubscriptionLevel.WATCH],
-            {r.user_id for r in rows if r.level == SubscriptionLevel.MUTE})
+    return (
+        [r.user for r in rows if r.level == SubscriptionLevel.WATCH],
+        {r.user_id for r in rows if r.level == SubscriptionLevel.MUTE},
+    )
 
 
 async def announce_topic(topic: Topic, mentioned: list[User]) -> None:
     spaces = await space_index()
     notified = await _notify_visible(
-        mentioned, spaces, topic.space_id, "forum.mention", actor_id=topic.author_id,
-        subject_type="Topic", subject_id=topic.id, message=f"You were mentioned in “{topic.title}”.",
+        mentioned,
+        spaces,
+        topic.space_id,
+        "forum.mention",
+        actor_id=topic.author_id,
+        subject_type="Topic",
+        subject_id=topic.id,
+        message=f"You were mentioned in “{topic.title}”.",
         skip=set(),
     )
     watching, _ = await space_followers(topic.space_id)
     await _notify_visible(
-        watching, spaces, topic.space_id, "forum.new_topic", actor_id=topic.author_id, subject_type="Topic",
-        subject_id=topic.id, message=f"New topic in a space you watch: “{topic.title}”.", skip=notified,
+        watching,
+        spaces,
+        topic.space_id,
+        "forum.new_topic",
+        actor_id=topic.author_id,
+        subject_type="Topic",
+        subject_id=topic.id,
+        message=f"New topic in a space you watch: “{topic.title}”.",
+        skip=notified,
     )
     await emit(TopicCreated(topic_id=topic.id, author_id=topic.author_id, space_id=topic.space_id))
     await publish_topic_activity(topic, "CREATED", spaces)
@@ -79,8 +104,14 @@ async def announce_post(post: Post, topic: Topic, mentioned: list[User]) -> None
     is_answer = topic.kind == TopicKind.QUESTION
     excerpt = await plain_text_async(post.body, 120)
     notified = await _notify_visible(
-        mentioned, spaces, topic.space_id, "forum.mention", actor_id=post.author_id,
-        subject_type="Post", subject_id=post.id, message=f"You were mentioned in “{topic.title}”: {excerpt}",
+        mentioned,
+        spaces,
+        topic.space_id,
+        "forum.mention",
+        actor_id=post.author_id,
+        subject_type="Post",
+        subject_id=post.id,
+        message=f"You were mentioned in “{topic.title}”: {excerpt}",
         skip=set(),
     )
     subscriptions = await TopicSubscription.filter(topic_id=topic.id).select_related("user")
@@ -88,7 +119,8 @@ async def announce_post(post: Post, topic: Topic, mentioned: list[User]) -> None
     topic_levels = {s.user_id: s.level for s in subscriptions}
     # A topic's own setting wins over its space's.
     muted = {s.user_id for s in subscriptions if s.level == SubscriptionLevel.MUTE} | {
-        i for i in space_muted if i not in topic_levels}
+        i for i in space_muted if i not in topic_levels
+    }
     recipient_ids: list[int] = []
     if topic.author_id is not None:
         recipient_ids.append(topic.author_id)
@@ -97,7 +129,8 @@ async def announce_post(post: Post, topic: Topic, mentioned: list[User]) -> None
         if parent is not None and parent.author_id is not None:
             recipient_ids.append(parent.author_id)
     watchers = [s.user for s in subscriptions if s.level == SubscriptionLevel.WATCH] + [
-        u for u in space_watchers if u.id not in topic_levels]
+        u for u in space_watchers if u.id not in topic_levels
+    ]
     direct = await User.filter(id__in=recipient_ids) if recipient_ids else []
     by_id = {u.id: u for u in [*direct, *watchers]}
     ordered = [by_id[i] for i in dict.fromkeys([*recipient_ids, *(w.id for w in watchers)]) if i in by_id]
@@ -105,12 +138,26 @@ async def announce_post(post: Post, topic: Topic, mentioned: list[User]) -> None
         # The asker hears of an answer; everybody else of a reply.
         asker = [u for u in ordered if u.id == topic.author_id]
         notified |= await _notify_visible(
-            asker, spaces, topic.space_id, "qa.answer", actor_id=post.author_id, subject_type="Post",
-            subject_id=post.id, message=f"New answer to “{topic.title}”: {excerpt}", skip=notified | muted,
+            asker,
+            spaces,
+            topic.space_id,
+            "qa.answer",
+            actor_id=post.author_id,
+            subject_type="Post",
+            subject_id=post.id,
+            message=f"New answer to “{topic.title}”: {excerpt}",
+            skip=notified | muted,
         )
     await _notify_visible(
-        ordered, spaces, topic.space_id, "forum.reply", actor_id=post.author_id, subject_type="Post",
-        subject_id=post.id, message=f"New reply in “{topic.title}”: {excerpt}", skip=notified | muted,
+        ordered,
+        spaces,
+        topic.space_id,
+        "forum.reply",
+        actor_id=post.author_id,
+        subject_type="Post",
+        subject_id=post.id,
+        message=f"New reply in “{topic.title}”: {excerpt}",
+        skip=notified | muted,
     )
     if is_answer:
         await emit(AnswerCreated(answer_id=post.id, question_id=topic.id, author_id=post.author_id))

@@ -28,10 +28,15 @@ async def refresh_hot(topic_id: int) -> None:
     """Recompute the stored score from the stored counters (call inside the write's transaction)."""
     from api.models.forum import Topic
 
-    topic = await Topic.filter(id=topic_id).only(
-        "id", "reply_count", "reaction_count", "score", "last_activity_at").first()
+    topic = (
+        await Topic.filter(id=topic_id).only("id", "reply_count", "reaction_count", "score", "last_activity_at").first()
+    )
     if topic is None:
         return
-    value = hot_score(replies=topic.reply_count, reactions=topic.reaction_count, score=topic.score,
-                      last_activity=topic.last_activity_at)
+    value = hot_score(
+        replies=topic.reply_count,
+        reactions=topic.reaction_count,
+        score=topic.score,
+        last_activity=topic.last_activity_at,
+    )
     await Topic.filter(id=topic_id).update(hot=value)

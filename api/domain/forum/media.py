@@ -32,11 +32,15 @@ async def sync_topics(topic_ids: Iterable[int]) -> None:
     rows = {t.id: t for t in await Topic.filter(id__in=ids)}
     spaces = await access.space_index()
     embedded = await attachments.embedded_uploads(
-        {i: t.body for i, t in rows.items()}, {i: [t.author_id] for i, t in rows.items() if t.author_id})
-    await attachments.record("Topic", {
-        i: attachments.Use(topic_is_public(rows[i], spaces), embedded[i]) if i in rows else attachments.Use(False)
-        for i in ids
-    })
+        {i: t.body for i, t in rows.items()}, {i: [t.author_id] for i, t in rows.items() if t.author_id}
+    )
+    await attachments.record(
+        "Topic",
+        {
+            i: attachments.Use(topic_is_public(rows[i], spaces), embedded[i]) if i in rows else attachments.Use(False)
+            for i in ids
+        },
+    )
 
 
 async def sync_posts(post_ids: Iterable[int]) -> None:
@@ -45,12 +49,17 @@ async def sync_posts(post_ids: Iterable[int]) -> None:
     rows = {p.id: p for p in await Post.filter(id__in=ids).select_related("topic")}
     spaces = await access.space_index()
     embedded = await attachments.embedded_uploads(
-        {i: p.body for i, p in rows.items()}, {i: [p.author_id] for i, p in rows.items() if p.author_id})
-    await attachments.record("Post", {
-        i: attachments.Use(post_is_public(rows[i], rows[i].topic, spaces), embedded[i])
-        if i in rows else attachments.Use(False)
-        for i in ids
-    })
+        {i: p.body for i, p in rows.items()}, {i: [p.author_id] for i, p in rows.items() if p.author_id}
+    )
+    await attachments.record(
+        "Post",
+        {
+            i: attachments.Use(post_is_public(rows[i], rows[i].topic, spaces), embedded[i])
+            if i in rows
+            else attachments.Use(False)
+            for i in ids
+        },
+    )
 
 
 async def refresh_topics(topic_ids: Iterable[int]) -> None:
@@ -70,16 +79,25 @@ async def refresh_spaces(space_ids: Iterable[int]) -> None:
 
 async def _refresh(topics: QuerySet[Topic], posts: QuerySet[Post]) -> None:
     # Only the items that embed uploads are loaded (a space may hold many topics).
-    topic_ids = await column(Attachment.filter(subject_type="Topic", subject_id__in=Subquery(topics.values("id"))), "subject_id")
-    post_ids = await column(Attachment.filter(subject_type="Post", subject_id__in=Subquery(posts.values("id"))), "subject_id")
+    topic_ids = await column(
+        Attachment.filter(subject_type="Topic", subject_id__in=Subquery(topics.values("id"))), "subject_id"
+    )
+    post_ids = await column(
+        Attachment.filter(subject_type="Post", subject_id__in=Subquery(posts.values("id"))), "subject_id"
+    )
     spaces = await access.space_index()
     if topic_ids:
-        await attachments.set_public("Topic", {
-            t.id: topic_is_public(t, spaces) for t in await Topic.filter(id__in=set(topic_ids))})
+        await attachments.set_public(
+            "Topic", {t.id: topic_is_public(t, spaces) for t in await Topic.filter(id__in=set(topic_ids))}
+        )
     if post_ids:
-        await attachments.set_public("Post", {
-            p.id: post_is_public(p, p.topic, spaces)
-            for p in await Post.filter(id__in=set(post_ids)).select_related("topic")})
+        await attachments.set_public(
+            "Post",
+            {
+                p.id: post_is_public(p, p.topic, spaces)
+                for p in await Post.filter(id__in=set(post_ids)).select_related("topic")
+            },
+        )
 
 
 async def forum_reader(viewer: User, files: list[MediaFile]) -> set[int]:

@@ -6,26 +6,35 @@ from __future__ import annotations
 from typing import Any
 
 from api.db import column
-from api.transactions import transaction
-
 from api.domain.content import ContentRef, ContentType
 from api.domain.forum.access import visible_post, visible_topic
+from api.domain.forum.announce import announce_post, announce_topic, publish_topic_activity
 from api.domain.forum.hot import refresh_hot
 from api.domain.forum.media import refresh_topics
-from api.domain.forum.announce import announce_post, announce_topic, publish_topic_activity
 from api.domain.forum.posts import set_post_state
 from api.domain.forum.text import render_body
 from api.errors import NotFound
 from api.models.accounts import User
 from api.models.forum import Post, Topic
 from api.timeutil import now
+from api.transactions import transaction
 from search.outbox import enqueue
 
 
 async def load_topics(ids: list[int]) -> dict[int, ContentRef]:
-    return {t.id: ContentRef(content_type="Topic", id=t.id, author_id=t.author_id, title=t.title,
-                             text=t.body, hidden=t.hidden, deleted=t.deleted_at is not None, held=t.held)
-            for t in await Topic.filter(id__in=ids)}
+    return {
+        t.id: ContentRef(
+            content_type="Topic",
+            id=t.id,
+            author_id=t.author_id,
+            title=t.title,
+            text=t.body,
+            hidden=t.hidden,
+            deleted=t.deleted_at is not None,
+            held=t.held,
+        )
+        for t in await Topic.filter(id__in=ids)
+    }
 
 
 async def load_posts(ids: list[int]) -> dict[int, ContentRef]:
@@ -33,10 +42,19 @@ async def load_posts(ids: list[int]) -> dict[int, ContentRef]:
 
     posts = await Post.filter(id__in=ids)
     titles = await plain_texts_async([p.body for p in posts], 80)
-    return {p.id: ContentRef(content_type="Post", id=p.id, author_id=p.author_id,
-                             title=title, text=p.body, hidden=p.hidden,
-                             deleted=p.deleted_at is not None, held=p.held)
-            for p, title in zip(posts, titles, strict=True)}
+    return {
+        p.id: ContentRef(
+            content_type="Post",
+            id=p.id,
+            author_id=p.author_id,
+            title=title,
+            text=p.body,
+            hidden=p.hidden,
+            deleted=p.deleted_at is not None,
+            held=p.held,
+        )
+        for p, title in zip(posts, titles, strict=True)
+    }
 
 
 async def _topic_state(topic_id: int, **changes: Any) -> Topic | None:
@@ -137,7 +155,23 @@ async def posts_by(user_id: int) -> list[int]:
     return list(await column(Post.filter(author_id=user_id, deleted_at__isnull=True), "id"))
 
 
-TOPIC = ContentType(name="Topic", load=load_topics, hide=hide_topic, unhide=unhide_topic,
-                    delete=delete_topic, publish=publish_topic, can_see=can_see_topic, authored=topics_by)
-POST = ContentType(name="Post", load=load_posts, hide=hide_post, unhide=unhide_post,
-                   delete=delete_post, publish=publish_post, can_see=can_see_post, authored=posts_by)
+TOPIC = ContentType(
+    name="Topic",
+    load=load_topics,
+    hide=hide_topic,
+    unhide=unhide_topic,
+    delete=delete_topic,
+    publish=publish_topic,
+    can_see=can_see_topic,
+    authored=topics_by,
+)
+POST = ContentType(
+    name="Post",
+    load=load_posts,
+    hide=hide_post,
+    unhide=unhide_post,
+    delete=delete_post,
+    publish=publish_post,
+    can_see=can_see_post,
+    authored=posts_by,
+)

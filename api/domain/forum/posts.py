@@ -6,11 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tortoise.expressions import F
-from api.transactions import transaction
 
 from api.domain.content import gate
 from api.domain.content.events import ContentRemoved, Submission
-from api.events import emit
 from api.domain.forum import access
 from api.domain.forum.announce import announce_post
 from api.domain.forum.hot import refresh_hot
@@ -18,12 +16,14 @@ from api.domain.forum.media import sync_posts
 from api.domain.forum.qa import reputation_of, unaccept_in_transaction
 from api.domain.forum.text import check_body, render_body
 from api.errors import DomainError, ErrorCode, Forbidden, Invalid, collect
+from api.events import emit
 from api.markdown import plain_text_async
 from api.models.accounts import User
 from api.models.forum import Post, PostRevision, Topic, TopicKind
 from api.policies import is_staff, require_can_act
 from api.settings import Settings
 from api.timeutil import now
+from api.transactions import transaction
 from search.outbox import enqueue
 
 QUOTE_LENGTH = 500
@@ -51,21 +51,22 @@ async def _related(topic: Topic, post_id: int | None, field: str) -> Post | None
     return post
 
 
-async def create_post(actor: User | None, data: PostInput, *,
-                      answer: bool = False, settings: Settings) -> Post:
+async def create_post(actor: User | None, data: PostInput, *, answer: bool = False, settings: Settings) -> Post:
     """Reply in a topic (or answer a question, `answer=True`). Locked topics refuse replies."""
     actor = await require_can_act(actor)
     errors: list[DomainError] = []
     body = check_body(data.body, settings, errors)
     collect(errors)
-    topic, _ = await access.visible_topic(actor, data.topic_id,
-                                          field="questionId" if answer else "topicId")
+    topic, _ = await access.visible_topic(actor, data.topic_id, field="questionId" if answer else "topicId")
     if answer and topic.kind != TopicKind.QUESTION:
         raise Invalid("This topic is not a question.", field="questionId")
     access.require_open_topic(topic, "questionId" if answer else "topicId")
     if topic.locked and not is_staff(actor):
-        raise Forbidden("This topic is locked: it takes no new replies.", code=ErrorCode.LOCKED,
-                        field="questionId" if answer else "topicId")
+        raise Forbidden(
+            "This topic is locked: it takes no new replies.",
+            code=ErrorCode.LOCKED,
+            field="questionId" if answer else "topicId",
+        )
     reply_to = await _related(topic, data.reply_to_id, "replyToId")
     quote = await _related(topic, data.quote_id, "quoteId")
     verdict = await gate.check(_submission(actor, topic, body, editing=False), settings)
@@ -83,10 +84,15 @@ async def create_post(actor: User | None, data: PostInput, *,
         assert counted is not None  # updated just above, under its row lock
         position = counted.last_position
         post = await Post.create(
-            topic_id=topic.id, author_id=actor.id, reply_to_id=reply_to.id if reply_to else None,
+            topic_id=topic.id,
+            author_id=actor.id,
+            reply_to_id=reply_to.id if reply_to else None,
             quote_id=quote.id if quote else None,
             quote_text=quote_text,
-            position=position, body=body, body_html=rendered.html, held=held,
+            position=position,
+            body=body,
+            body_html=rendered.html,
+            held=held,
         )
         if not held:
             await refresh_hot(topic.id)
@@ -100,8 +106,15 @@ async def create_post(actor: User | None, data: PostInput, *,
 
 
 def _submission(actor: User, topic: Topic, body: str, *, editing: bool) -> Submission:
-    return Submission(author=actor, content_type="Post", texts={"body": body}, editing=editing,
-                      space_id=topic.space_id, holdable=True, **gate.measure(body))
+    return Submission(
+        author=actor,
+        content_type="Post",
+        texts={"body": body},
+        editing=editing,
+        space_id=topic.space_id,
+        holdable=True,
+        **gate.measure(body),
+    )
 
 
 async def edit_post(actor: User | None, post_id: int, body: str, *, settings: Settings) -> Post:
@@ -132,8 +145,9 @@ async def edit_post(actor: User | None, post_id: int, body: str, *, settings: Se
     return post
 
 
-async def set_post_state(post: Post, *, hidden: bool | None = None, deleted: bool | None = None,
-                         held: bool | None = None) -> bool:
+async def set_post_state(
+    post: Post, *, hidden: bool | None = None, deleted: bool | None = None, held: bool | None = None
+) -> bool:
     """Change a post's moderation state, keeping its topic's counters right (in a transaction
     of the caller's). Returns whether it changed."""
     before = counts_as_reply(post)

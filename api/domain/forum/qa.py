@@ -12,21 +12,21 @@ from collections.abc import Iterable
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.functions import Sum
-from api.transactions import transaction
 
 from api.domain.content import gate
 from api.domain.content.events import ContentHidden, ContentRemoved, ContentRestored
-from api.domain.forum.events import AnswerAccepted, VoteCast
-from api.events import emit
 from api.domain.forum import access
 from api.domain.forum.announce import publish_topic_activity
+from api.domain.forum.events import AnswerAccepted, VoteCast
 from api.domain.forum.hot import refresh_hot
 from api.domain.notifications import notify
 from api.errors import Conflict, Forbidden, Invalid, NotFound
+from api.events import emit
 from api.models.accounts import User
 from api.models.forum import Post, ReputationEvent, Topic, TopicKind, Vote
 from api.policies import is_staff, require_can_act
 from api.settings import Settings
+from api.transactions import transaction
 from search.outbox import enqueue
 
 # Ledger amounts: (reason, amount).
@@ -45,8 +45,12 @@ async def reputations(user_ids: Iterable[int]) -> dict[int, int]:
     ids = list(set(user_ids))
     if not ids:
         return {}
-    rows = await (ReputationEvent.filter(user_id__in=ids).annotate(total=Sum("amount"))
-                  .group_by("user_id").values("user_id", "total"))
+    rows = await (
+        ReputationEvent.filter(user_id__in=ids)
+        .annotate(total=Sum("amount"))
+        .group_by("user_id")
+        .values("user_id", "total")
+    )
     totals = {r["user_id"]: int(r["total"] or 0) for r in rows}
     return {i: max(0, totals.get(i, 0)) for i in ids}
 
@@ -55,30 +59,42 @@ async def reputation_of(user_id: int) -> int:
     return (await reputations([user_id]))[user_id]
 
 
-async def _ledger(user_id: int | None, entry: tuple[str, int], *, sign: int, subject_type: str,
-                  subject_id: int, actor_id: int | None) -> None:
+async def _ledger(
+    user_id: int | None, entry: tuple[str, int], *, sign: int, subject_type: str, subject_id: int, actor_id: int | None
+) -> None:
     if user_id is None:
         return
     reason, amount = entry
     await ReputationEvent.create(
-        user_id=user_id, amount=amount * sign, reason=reason if sign > 0 else f"{reason}_undone",
-        subject_type=subject_type, subject_id=subject_id, actor_id=actor_id,
+        user_id=user_id,
+        amount=amount * sign,
+        reason=reason if sign > 0 else f"{reason}_undone",
+        subject_type=subject_type,
+        subject_id=subject_id,
+        actor_id=actor_id,
     )
 
 
-async def _vote_effects(value: int, *, sign: int, subject_type: str, subject_id: int,
-                        author_id: int | None, voter_id: int) -> None:
+async def _vote_effects(
+    value: int, *, sign: int, subject_type: str, subject_id: int, author_id: int | None, voter_id: int
+) -> None:
     """Ledger rows of one vote (`sign` -1 reverses them)."""
     if value == 1:
         entry = ANSWER_UPVOTED if subject_type == "Post" else QUESTION_UPVOTED
-        await _ledger(author_id, entry, sign=sign, subject_type=subject_type, subject_id=subject_id,
-                      actor_id=voter_id)
+        await _ledger(author_id, entry, sign=sign, subject_type=subject_type, subject_id=subject_id, actor_id=voter_id)
     elif value == -1:
-        await _ledger(author_id, DOWNVOTE_RECEIVED, sign=sign, subject_type=subject_type,
-                      subject_id=subject_id, actor_id=voter_id)
+        await _ledger(
+            author_id, DOWNVOTE_RECEIVED, sign=sign, subject_type=subject_type, subject_id=subject_id, actor_id=voter_id
+        )
         if subject_type == "Post":
-            await _ledger(voter_id, ANSWER_DOWNVOTE_CAST, sign=sign, subject_type=subject_type,
-                          subject_id=subject_id, actor_id=voter_id)
+            await _ledger(
+                voter_id,
+                ANSWER_DOWNVOTE_CAST,
+                sign=sign,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                actor_id=voter_id,
+            )
 
 
 async def _votable(actor: User, subject_type: str, subject_id: int) -> tuple[Topic, Post | None]:
@@ -96,8 +112,9 @@ async def _votable(actor: User, subject_type: str, subject_id: int) -> tuple[Top
     return topic, post
 
 
-async def vote(actor: User | None, subject_type: str, subject_id: int, value: int,
-               *, settings: Settings) -> tuple[Topic, Post | None]:
+async def vote(
+    actor: User | None, subject_type: str, subject_id: int, value: int, *, settings: Settings
+) -> tuple[Topic, Post | None]:
     """Cast, change (UP/DOWN) or withdraw (NONE = 0) the actor's vote. Returns the subject
     re-read with its new score."""
     actor = await gate.may_take_part(actor, settings)
@@ -113,14 +130,16 @@ async def vote(actor: User | None, subject_type: str, subject_id: int, value: in
     changed = False
     try:
         async with transaction():
-            existing = await Vote.filter(user_id=actor.id, subject_type=subject_type,
-                                         subject_id=subject_id).select_for_update().first()
+            existing = (
+                await Vote.filter(user_id=actor.id, subject_type=subject_type, subject_id=subject_id)
+                .select_for_update()
+                .first()
+            )
             old = existing.value if existing is not None else 0
             if old != value:
                 changed = True
                 if existing is None:
-                    await Vote.create(user_id=actor.id, subject_type=subject_type, subject_id=subject_id,
-                                      value=value)
+                    await Vote.create(user_id=actor.id, subject_type=subject_type, subject_id=subject_id, value=value)
                 elif value == 0:
                     await existing.delete()
                 else:
@@ -128,19 +147,34 @@ async def vote(actor: User | None, subject_type: str, subject_id: int, value: in
                     await existing.save(update_fields=["value", "updated_at"])
                 await model.filter(id=subject_id).update(score=F("score") + (value - old))
                 if old:
-                    await _vote_effects(old, sign=-1, subject_type=subject_type, subject_id=subject_id,
-                                        author_id=author_id, voter_id=actor.id)
+                    await _vote_effects(
+                        old,
+                        sign=-1,
+                        subject_type=subject_type,
+                        subject_id=subject_id,
+                        author_id=author_id,
+                        voter_id=actor.id,
+                    )
                 if value:
-                    await _vote_effects(value, sign=1, subject_type=subject_type, subject_id=subject_id,
-                                        author_id=author_id, voter_id=actor.id)
+                    await _vote_effects(
+                        value,
+                        sign=1,
+                        subject_type=subject_type,
+                        subject_id=subject_id,
+                        author_id=author_id,
+                        voter_id=actor.id,
+                    )
                 if post is None:
                     await refresh_hot(topic.id)
                 await enqueue("post" if post is not None else "topic", subject_id)  # the score is indexed
     except IntegrityError:  # a concurrent first vote of the same member won the unique key
         raise Conflict("Your vote changed meanwhile; try again.", field="subjectId") from None
     if changed:
-        await emit(VoteCast(subject_type=subject_type, subject_id=subject_id, author_id=author_id,
-                            voter_id=actor.id, value=value))
+        await emit(
+            VoteCast(
+                subject_type=subject_type, subject_id=subject_id, author_id=author_id, voter_id=actor.id, value=value
+            )
+        )
     topic = await Topic.get(id=topic.id)
     post = await Post.get(id=post.id) if post is not None else None
     return topic, post
@@ -173,20 +207,34 @@ async def accept_answer(actor: User | None, answer_id: int, accepted: bool = Tru
             await Topic.filter(id=topic.id).update(accepted_post_id=post.id)
             await enqueue("post", post.id)
             if post.author_id != topic.author_id:  # no reputation for accepting oneself
-                await _ledger(post.author_id, ANSWER_ACCEPTED, sign=1, subject_type="Post",
-                              subject_id=post.id, actor_id=actor.id)
-                await _ledger(topic.author_id, ACCEPTED_AN_ANSWER, sign=1, subject_type="Post",
-                              subject_id=post.id, actor_id=actor.id)
+                await _ledger(
+                    post.author_id, ANSWER_ACCEPTED, sign=1, subject_type="Post", subject_id=post.id, actor_id=actor.id
+                )
+                await _ledger(
+                    topic.author_id,
+                    ACCEPTED_AN_ANSWER,
+                    sign=1,
+                    subject_type="Post",
+                    subject_id=post.id,
+                    actor_id=actor.id,
+                )
     topic = await Topic.get(id=topic.id)
     post = await Post.get(id=post.id)
     if accepted:
-        await emit(AnswerAccepted(answer_id=post.id, question_id=topic.id, author_id=post.author_id,
-                                  accepted_by=actor.id))
+        await emit(
+            AnswerAccepted(answer_id=post.id, question_id=topic.id, author_id=post.author_id, accepted_by=actor.id)
+        )
         if post.author_id is not None:
             author = await User.get(id=post.author_id)
             if spaces.can_view(author, topic.space_id):
-                await notify(post.author_id, "qa.accepted", actor_id=actor.id, subject_type="Post",
-                             subject_id=post.id, message=f"Your answer to “{topic.title}” was accepted.")
+                await notify(
+                    post.author_id,
+                    "qa.accepted",
+                    actor_id=actor.id,
+                    subject_type="Post",
+                    subject_id=post.id,
+                    message=f"Your answer to “{topic.title}” was accepted.",
+                )
     await publish_topic_activity(topic, "UPDATED", spaces)
     return topic, post
 
@@ -199,10 +247,10 @@ async def unaccept_in_transaction(topic: Topic, post_id: int) -> None:
     topic.accepted_post_id = None
     await enqueue("post", post_id)
     if old is not None and old.author_id != topic.author_id:
-        await _ledger(old.author_id, ANSWER_ACCEPTED, sign=-1, subject_type="Post", subject_id=post_id,
-                      actor_id=None)
-        await _ledger(topic.author_id, ACCEPTED_AN_ANSWER, sign=-1, subject_type="Post",
-                      subject_id=post_id, actor_id=None)
+        await _ledger(old.author_id, ANSWER_ACCEPTED, sign=-1, subject_type="Post", subject_id=post_id, actor_id=None)
+        await _ledger(
+            topic.author_id, ACCEPTED_AN_ANSWER, sign=-1, subject_type="Post", subject_id=post_id, actor_id=None
+        )
 
 
 # Reputation earned by content is taken back when moderation hides it or it is deleted, and given
@@ -214,7 +262,8 @@ async def _settle_reputation(content_type: str, content_id: int, *, restore: boo
     if content_type not in ("Topic", "Post"):
         return
     rows = await ReputationEvent.filter(subject_type=content_type, subject_id=content_id).values_list(
-        "user_id", "reason", "amount")
+        "user_id", "reason", "amount"
+    )
     net: dict[int, int] = {}
     earned: dict[int, int] = {}
     reversals: dict[int, int] = {}
@@ -229,8 +278,13 @@ async def _settle_reputation(content_type: str, content_id: int, *, restore: boo
         change = earned.get(user_id, 0) - net[user_id] if restore else -net[user_id]
         if taken != restore or change == 0:
             continue
-        await ReputationEvent.create(user_id=user_id, amount=change, reason=GIVEN_BACK if restore else TAKEN_BACK,
-                                     subject_type=content_type, subject_id=content_id)
+        await ReputationEvent.create(
+            user_id=user_id,
+            amount=change,
+            reason=GIVEN_BACK if restore else TAKEN_BACK,
+            subject_type=content_type,
+            subject_id=content_id,
+        )
 
 
 async def take_back_hidden_reputation(event: ContentHidden, settings: Settings) -> None:

@@ -9,18 +9,18 @@ from collections.abc import Iterable
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.functions import Count
-from api.transactions import transaction
 
 from api.domain.content import gate
-from api.domain.forum.events import ReactionAdded
-from api.events import emit
 from api.domain.forum import access
+from api.domain.forum.events import ReactionAdded
 from api.domain.forum.hot import refresh_hot
 from api.errors import Forbidden, Invalid
+from api.events import emit
 from api.models.accounts import User
 from api.models.forum import Post, Reaction, Topic
 from api.policies import require_can_act
 from api.settings import Settings
+from api.transactions import transaction
 
 
 async def _subject(actor: User, subject_type: str, subject_id: int) -> tuple[Topic, Post | None, int | None]:
@@ -43,8 +43,7 @@ async def _bump(subject_type: str, subject_id: int, topic_id: int, delta: int) -
         await refresh_hot(topic_id)
 
 
-async def react(actor: User | None, subject_type: str, subject_id: int, reaction: str,
-                *, settings: Settings) -> bool:
+async def react(actor: User | None, subject_type: str, subject_id: int, reaction: str, *, settings: Settings) -> bool:
     """Add a reaction; False when the member had already reacted so."""
     actor = await gate.may_take_part(actor, settings)
     if reaction not in settings.forum_reactions:
@@ -54,13 +53,15 @@ async def react(actor: User | None, subject_type: str, subject_id: int, reaction
         raise Forbidden("You cannot react to your own content.", field="subjectId")
     try:
         async with transaction():
-            await Reaction.create(user_id=actor.id, subject_type=subject_type, subject_id=subject_id,
-                                  reaction=reaction)
+            await Reaction.create(user_id=actor.id, subject_type=subject_type, subject_id=subject_id, reaction=reaction)
             await _bump(subject_type, subject_id, topic.id, 1)
     except IntegrityError:  # the unique key: already reacted so
         return False
-    await emit(ReactionAdded(subject_type=subject_type, subject_id=subject_id, author_id=author_id,
-                             actor_id=actor.id, reaction=reaction))
+    await emit(
+        ReactionAdded(
+            subject_type=subject_type, subject_id=subject_id, author_id=author_id, actor_id=actor.id, reaction=reaction
+        )
+    )
     return True
 
 
@@ -74,8 +75,9 @@ async def unreact(actor: User | None, subject_type: str, subject_id: int, reacti
     else:
         raise Invalid("React to a topic or a post.", field="subjectId")
     async with transaction():
-        removed = await Reaction.filter(user_id=actor.id, subject_type=subject_type, subject_id=subject_id,
-                                        reaction=reaction).delete()
+        removed = await Reaction.filter(
+            user_id=actor.id, subject_type=subject_type, subject_id=subject_id, reaction=reaction
+        ).delete()
         if removed:
             await _bump(subject_type, subject_id, topic.id, -1)
     return bool(removed)
@@ -87,9 +89,12 @@ async def reaction_counts(subject_type: str, ids: Iterable[int]) -> dict[int, di
     result: dict[int, dict[str, int]] = defaultdict(dict)
     if not ids:
         return result
-    rows = await (Reaction.filter(subject_type=subject_type, subject_id__in=ids)
-                  .annotate(n=Count("id")).group_by("subject_id", "reaction")
-                  .values("subject_id", "reaction", "n"))
+    rows = await (
+        Reaction.filter(subject_type=subject_type, subject_id__in=ids)
+        .annotate(n=Count("id"))
+        .group_by("subject_id", "reaction")
+        .values("subject_id", "reaction", "n")
+    )
     for row in rows:
         result[row["subject_id"]][row["reaction"]] = row["n"]
     return result
@@ -101,8 +106,9 @@ async def reactions_of(user_id: int, subject_type: str, ids: Iterable[int]) -> d
     result: dict[int, set[str]] = defaultdict(set)
     if not ids:
         return result
-    rows = await Reaction.filter(user_id=user_id, subject_type=subject_type,
-                                 subject_id__in=ids).values("subject_id", "reaction")
+    rows = await Reaction.filter(user_id=user_id, subject_type=subject_type, subject_id__in=ids).values(
+        "subject_id", "reaction"
+    )
     for row in rows:
         result[row["subject_id"]].add(row["reaction"])
     return result

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from tortoise.exceptions import IntegrityError
-from api.transactions import transaction
 
 from api.domain.forum import access
 from api.errors import NotFound
 from api.models.accounts import User
 from api.models.forum import Bookmark, ReadState, Space, SpaceSubscription, SubscriptionLevel, Topic, TopicSubscription
 from api.policies import require_member
+from api.transactions import transaction
 
 
 def unread_count(topic: Topic, last_read_position: int | None) -> int:
@@ -25,8 +25,7 @@ def unread_count(topic: Topic, last_read_position: int | None) -> int:
 MAX_SECONDS_PER_REPORT = 300
 
 
-async def mark_read(actor: User | None, topic_id: int, position: int | None = None,
-                    seconds: int = 0) -> ReadState:
+async def mark_read(actor: User | None, topic_id: int, position: int | None = None, seconds: int = 0) -> ReadState:
     """Record that the member read the topic up to `position` (default: to the end), and for
     how many more seconds (reading time counts toward trust levels; capped per report).
     Read state only moves forward."""
@@ -39,8 +38,9 @@ async def mark_read(actor: User | None, topic_id: int, position: int | None = No
             async with transaction():
                 state = await ReadState.filter(user_id=actor.id, topic_id=topic.id).select_for_update().first()
                 if state is None:
-                    return await ReadState.create(user_id=actor.id, topic_id=topic.id, last_read_position=target,
-                                                  seconds_read=seconds)
+                    return await ReadState.create(
+                        user_id=actor.id, topic_id=topic.id, last_read_position=target, seconds_read=seconds
+                    )
                 if target > state.last_read_position or seconds:
                     state.last_read_position = max(target, state.last_read_position)
                     state.seconds_read += seconds
@@ -53,7 +53,8 @@ async def mark_read(actor: User | None, topic_id: int, position: int | None = No
 
 async def read_positions(user_id: int, topic_ids: Iterable[int]) -> dict[int, int]:
     rows = await ReadState.filter(user_id=user_id, topic_id__in=list(set(topic_ids))).values(
-        "topic_id", "last_read_position")
+        "topic_id", "last_read_position"
+    )
     return {r["topic_id"]: r["last_read_position"] for r in rows}
 
 

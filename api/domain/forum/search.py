@@ -15,7 +15,6 @@ from api.domain.forum.access import SpaceIndex, space_index
 from api.markdown import shown_texts_async
 from api.models.accounts import Role, Visibility
 from api.models.forum import Post, Space, Topic, TopicTag
-
 from search.documents import MAX_TEXT
 from search.registry import DocumentKind
 
@@ -59,21 +58,37 @@ async def load_topics(ids: list[int]) -> list[dict[str, Any]]:
     topics = [t for t in await Topic.filter(id__in=ids) if _published(t)]
     spaces = await space_index()
     tags = await _tags([t.id for t in topics])
-    texts = dict(zip([t.id for t in topics], await shown_texts_async([(t.body_html, t.body) for t in topics], MAX_TEXT), strict=True))
+    texts = dict(
+        zip(
+            [t.id for t in topics],
+            await shown_texts_async([(t.body_html, t.body) for t in topics], MAX_TEXT),
+            strict=True,
+        )
+    )
     documents = []
     for topic in topics:
         visibility = _visibility_fields(spaces, topic.space_id)
         if visibility is None:
             continue
-        documents.append({
-            "id": topic.id, "kind": "topic", "topic_kind": topic.kind.value, "title": topic.title,
-            "body": texts[topic.id], "space_id": topic.space_id, "tags": tags[topic.id],
-            "author_id": topic.author_id, "author_ids": [topic.author_id] if topic.author_id else [],
-            "created_at": int(topic.created_at.timestamp()),
-            "updated_at": int((topic.edited_at or topic.created_at).timestamp()),
-            "status": "ANSWERED" if topic.accepted_post_id else ("LOCKED" if topic.locked else "OPEN"),
-            "reply_count": topic.reply_count, "score": topic.score, **visibility,
-        })
+        documents.append(
+            {
+                "id": topic.id,
+                "kind": "topic",
+                "topic_kind": topic.kind.value,
+                "title": topic.title,
+                "body": texts[topic.id],
+                "space_id": topic.space_id,
+                "tags": tags[topic.id],
+                "author_id": topic.author_id,
+                "author_ids": [topic.author_id] if topic.author_id else [],
+                "created_at": int(topic.created_at.timestamp()),
+                "updated_at": int((topic.edited_at or topic.created_at).timestamp()),
+                "status": "ANSWERED" if topic.accepted_post_id else ("LOCKED" if topic.locked else "OPEN"),
+                "reply_count": topic.reply_count,
+                "score": topic.score,
+                **visibility,
+            }
+        )
     return documents
 
 
@@ -82,21 +97,37 @@ async def load_posts(ids: list[int]) -> list[dict[str, Any]]:
     posts = [p for p in posts if _published(p.topic)]
     spaces = await space_index()
     tags = await _tags(list({p.topic_id for p in posts}))
-    texts = dict(zip([p.id for p in posts], await shown_texts_async([(p.body_html, p.body) for p in posts], MAX_TEXT), strict=True))
+    texts = dict(
+        zip(
+            [p.id for p in posts],
+            await shown_texts_async([(p.body_html, p.body) for p in posts], MAX_TEXT),
+            strict=True,
+        )
+    )
     documents = []
     for post in posts:
         visibility = _visibility_fields(spaces, post.topic.space_id)
         if visibility is None:
             continue
-        documents.append({
-            "id": post.id, "kind": "post", "topic_id": post.topic_id, "topic_kind": post.topic.kind.value,
-            "title": post.topic.title, "body": texts[post.id], "space_id": post.topic.space_id,
-            "tags": tags[post.topic_id], "author_id": post.author_id,
-            "author_ids": [post.author_id] if post.author_id else [],
-            "created_at": int(post.created_at.timestamp()),
-            "updated_at": int((post.edited_at or post.created_at).timestamp()),
-            "status": "ACCEPTED" if post.accepted else "PUBLISHED", "score": post.score, **visibility,
-        })
+        documents.append(
+            {
+                "id": post.id,
+                "kind": "post",
+                "topic_id": post.topic_id,
+                "topic_kind": post.topic.kind.value,
+                "title": post.topic.title,
+                "body": texts[post.id],
+                "space_id": post.topic.space_id,
+                "tags": tags[post.topic_id],
+                "author_id": post.author_id,
+                "author_ids": [post.author_id] if post.author_id else [],
+                "created_at": int(post.created_at.timestamp()),
+                "updated_at": int((post.edited_at or post.created_at).timestamp()),
+                "status": "ACCEPTED" if post.accepted else "PUBLISHED",
+                "score": post.score,
+                **visibility,
+            }
+        )
     return documents
 
 

@@ -4,18 +4,17 @@ re-indexes its topics and posts (and its children's), since search documents car
 from __future__ import annotations
 
 import re
-from typing import cast
 from dataclasses import dataclass
+from typing import cast
 
-from api.db import column
-from api.transactions import transaction
-
-from api.domain.forum.media import refresh_spaces
 from api import text
+from api.db import column
+from api.domain.forum.media import refresh_spaces
 from api.errors import Conflict, DomainError, Invalid, NotFound, collect
 from api.models.accounts import Role, User, Visibility
 from api.models.forum import Post, PostingPolicy, Space, Topic
 from api.policies import require_role
+from api.transactions import transaction
 from search.outbox import enqueue
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -73,8 +72,7 @@ async def _check(space: Space, data: SpaceInput, errors: list[DomainError]) -> N
 
 async def create_space(actor: User | None, data: SpaceInput) -> Space:
     require_role(actor, Role.ADMIN)
-    space = Space(name="", slug="", visibility=Visibility.PUBLIC, allowed_roles=[],
-                  posting_policy=PostingPolicy.ANYONE)
+    space = Space(name="", slug="", visibility=Visibility.PUBLIC, allowed_roles=[], posting_policy=PostingPolicy.ANYONE)
     errors: list[DomainError] = []
     if data.name is None:
         errors.append(Invalid("Enter a name.", field="name"))

@@ -21,8 +21,9 @@ def check_body(body: str, settings: Settings, errors: list[DomainError], field_n
 
 
 def check_tags(tags: list[str], settings: Settings, errors: list[DomainError]) -> list[str]:
-    return text.tags(tags, "tags", max_count=settings.forum_max_tags, max_length=settings.forum_max_tag_length,
-                     errors=errors)
+    return text.tags(
+        tags, "tags", max_count=settings.forum_max_tags, max_length=settings.forum_max_tag_length, errors=errors
+    )
 
 
 def mention_url(username: str) -> str:

@@ -5,11 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from api.db import column
-from api.transactions import transaction
-
 from api.domain.content import gate
 from api.domain.content.events import ContentRemoved, Submission
-from api.events import emit
 from api.domain.forum import access
 from api.domain.forum.announce import announce_topic, publish_topic_activity
 from api.domain.forum.hot import hot_score
@@ -17,11 +14,13 @@ from api.domain.forum.media import refresh_topics, sync_topics
 from api.domain.forum.qa import reputation_of
 from api.domain.forum.text import check_body, check_tags, check_title, render_body
 from api.errors import DomainError, Forbidden, Invalid, NotFound, collect
+from api.events import emit
 from api.models.accounts import User
 from api.models.forum import Post, Tag, Topic, TopicKind, TopicRevision, TopicTag
 from api.policies import is_staff, require_can_act
 from api.settings import Settings
 from api.timeutil import now
+from api.transactions import transaction
 from search.outbox import enqueue
 
 
@@ -66,8 +65,14 @@ async def create_topic(actor: User | None, data: TopicInput, *, settings: Settin
     moment = now()
     async with transaction():
         topic = await Topic.create(
-            space_id=space.id, kind=data.kind, author_id=actor.id, title=verdict.text("title", title), body=body,
-            body_html=rendered.html, held=verdict.held is not None, last_activity_at=moment,
+            space_id=space.id,
+            kind=data.kind,
+            author_id=actor.id,
+            title=verdict.text("title", title),
+            body=body,
+            body_html=rendered.html,
+            held=verdict.held is not None,
+            last_activity_at=moment,
             hot=hot_score(replies=0, reactions=0, score=0, last_activity=moment),
         )
         await set_tags(topic.id, tags)
@@ -80,8 +85,15 @@ async def create_topic(actor: User | None, data: TopicInput, *, settings: Settin
 
 
 def _submission(actor: User, space_id: int, title: str, body: str, *, editing: bool) -> Submission:
-    return Submission(author=actor, content_type="Topic", texts={"title": title, "body": body}, editing=editing,
-                      space_id=space_id, holdable=True, **gate.measure(body))
+    return Submission(
+        author=actor,
+        content_type="Topic",
+        texts={"title": title, "body": body},
+        editing=editing,
+        space_id=space_id,
+        holdable=True,
+        **gate.measure(body),
+    )
 
 
 @dataclass(frozen=True)
@@ -107,8 +119,11 @@ async def edit_topic(actor: User | None, data: TopicChangesInput, *, settings: S
     collect(errors)
     changed = title != topic.title or body != topic.body
     # An edit passes the gate as a new topic does: a word that holds content holds the edit.
-    verdict = await gate.check(_submission(actor, topic.space_id, title, body, editing=True), settings) \
-        if changed else gate.Verdict()
+    verdict = (
+        await gate.check(_submission(actor, topic.space_id, title, body, editing=True), settings)
+        if changed
+        else gate.Verdict()
+    )
     hold = verdict.held is not None and not topic.held
     async with transaction():
         if changed:
@@ -150,8 +165,9 @@ async def delete_topic(actor: User | None, topic_id: int) -> Topic:
     return topic
 
 
-async def set_flags(actor: User | None, topic_id: int, *, pinned: bool | None = None,
-                    locked: bool | None = None) -> Topic:
+async def set_flags(
+    actor: User | None, topic_id: int, *, pinned: bool | None = None, locked: bool | None = None
+) -> Topic:
     """Pin/unpin and lock/unlock (moderators)."""
     actor = await require_can_act(actor)
     if not is_staff(actor):
@@ -198,4 +214,3 @@ async def move_topic(actor: User | None, topic_id: int, space_id: int) -> Topic:
 async def topic_revisions(viewer: User | None, topic_id: int) -> list[TopicRevision]:
     await access.visible_topic(viewer, topic_id)
     return list(await TopicRevision.filter(topic_id=topic_id).order_by("-id"))
-

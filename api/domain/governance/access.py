@@ -18,7 +18,14 @@ from tortoise.queryset import QuerySet
 
 from api.models.accounts import Committee, CommitteeMembership, User, Visibility
 from api.models.governance import (
-    EligibleVoter, Poll, Proposal, ProposalStatus, Survey, SurveyAudience, SurveyQuestion, VoteAuditEntry,
+    EligibleVoter,
+    Poll,
+    Proposal,
+    ProposalStatus,
+    Survey,
+    SurveyAudience,
+    SurveyQuestion,
+    VoteAuditEntry,
 )
 from api.policies import committee_seats, is_admin, is_shown, is_staff, shown_q
 from api.policy import ReadPolicy, through, visible, visible_rows
@@ -31,8 +38,7 @@ def committee_filter(viewer: User | None, seats: frozenset[int]) -> Q:
         return Q(visibility=Visibility.PUBLIC)
     if is_admin(viewer):
         return Q()
-    return Q(Q(visibility__in=[Visibility.PUBLIC, Visibility.MEMBERS]), Q(id__in=list(seats) or [0]),
-             join_type="OR")
+    return Q(Q(visibility__in=[Visibility.PUBLIC, Visibility.MEMBERS]), Q(id__in=list(seats) or [0]), join_type="OR")
 
 
 async def visible_committees(viewer: User | None, memo: Memo) -> QuerySet[Committee]:
@@ -58,16 +64,20 @@ async def visible_polls(viewer: User | None, memo: Memo) -> QuerySet[Poll]:
     from api.models.forum import Topic
 
     topics = await visible(Topic, viewer, memo)
-    return Poll.filter(Q(Q(topic_id__isnull=True), Q(topic_id__in=Subquery(topics.values("id"))), join_type="OR"),
-                       shown_q(viewer))
+    return Poll.filter(
+        Q(Q(topic_id__isnull=True), Q(topic_id__in=Subquery(topics.values("id"))), join_type="OR"), shown_q(viewer)
+    )
 
 
 async def filter_polls(viewer: User | None, rows: list[Poll], memo: Memo) -> list[Poll]:
     from api.models.forum import Topic
 
     topic_ids = {p.topic_id for p in rows if p.topic_id is not None}
-    seen = {t.id for t in await visible_rows(viewer, list(await Topic.filter(id__in=topic_ids)), memo)} \
-        if topic_ids else set()
+    seen = (
+        {t.id for t in await visible_rows(viewer, list(await Topic.filter(id__in=topic_ids)), memo)}
+        if topic_ids
+        else set()
+    )
     return [p for p in rows if (p.topic_id is None or p.topic_id in seen) and is_shown(viewer, p)]
 
 
@@ -80,11 +90,14 @@ async def visible_surveys(viewer: User | None, memo: Memo) -> QuerySet[Survey]:
     if viewer is None:
         return Survey.filter(shown, audience=SurveyAudience.EVERYONE)
     seats = await committee_seats(viewer, memo)
-    audience = Q(Q(audience=SurveyAudience.EVERYONE),
-                 Q(audience=SurveyAudience.COMMITTEE, audience_committee_id__in=list(seats) or [0]),
-                 Q(audience=SurveyAudience.ROLES, audience_roles__contains=f",{viewer.role.value},"),
-                 Q(audience=SurveyAudience.TRUST_LEVEL, audience_min_trust_level__lte=viewer.trust_level),
-                 Q(author_id=viewer.id), join_type="OR")
+    audience = Q(
+        Q(audience=SurveyAudience.EVERYONE),
+        Q(audience=SurveyAudience.COMMITTEE, audience_committee_id__in=list(seats) or [0]),
+        Q(audience=SurveyAudience.ROLES, audience_roles__contains=f",{viewer.role.value},"),
+        Q(audience=SurveyAudience.TRUST_LEVEL, audience_min_trust_level__lte=viewer.trust_level),
+        Q(author_id=viewer.id),
+        join_type="OR",
+    )
     return Survey.filter(shown, audience)
 
 
@@ -109,15 +122,25 @@ async def filter_surveys(viewer: User | None, rows: list[Survey], memo: Memo) ->
 
 
 READ_POLICIES = (
-    ReadPolicy(Committee, visible_committees,
-               doc="PUBLIC to everyone, MEMBERS to signed-in members, PRIVATE to its members and admins."),
+    ReadPolicy(
+        Committee,
+        visible_committees,
+        doc="PUBLIC to everyone, MEMBERS to signed-in members, PRIVATE to its members and admins.",
+    ),
     through(CommitteeMembership, Committee, "committee_id"),
-    ReadPolicy(Proposal, visible_proposals,
-               doc="Its committee is visible (drafts: its members, the author, admins), or the viewer may vote on it."),
+    ReadPolicy(
+        Proposal,
+        visible_proposals,
+        doc="Its committee is visible (drafts: its members, the author, admins), or the viewer may vote on it.",
+    ),
     through(VoteAuditEntry, Proposal, "proposal_id"),
     ReadPolicy(Poll, visible_polls, filter_polls, "Standalone: everyone; in a topic: whoever sees the topic."),
-    ReadPolicy(Survey, visible_surveys, filter_surveys,
-               "Its audience (everyone, a committee, roles, a trust level), its author and staff; hidden: its "
-               "author and staff; deleted: nobody."),
+    ReadPolicy(
+        Survey,
+        visible_surveys,
+        filter_surveys,
+        "Its audience (everyone, a committee, roles, a trust level), its author and staff; hidden: its "
+        "author and staff; deleted: nobody.",
+    ),
     through(SurveyQuestion, Survey, "survey_id"),
 )

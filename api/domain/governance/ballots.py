@@ -8,17 +8,24 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from tortoise.exceptions import IntegrityError, TransactionManagementError
-from api.transactions import transaction
 
 from api import text
 from api.errors import Conflict, DomainError, ErrorCode, Forbidden, Invalid, NotFound
 from api.models.accounts import CommitteeMembership, User
 from api.models.governance import (
-    AuditAction, Ballot, EligibleVoter, Electorate, Proposal, ProposalStatus, VoteAuditEntry, VotingMethod,
+    AuditAction,
+    Ballot,
+    Electorate,
+    EligibleVoter,
+    Proposal,
+    ProposalStatus,
+    VoteAuditEntry,
+    VotingMethod,
 )
 from api.policies import require_can_act
 from api.settings import Settings
 from api.timeutil import now
+from api.transactions import transaction
 
 from . import proposals as proposals_domain
 from . import receipts
@@ -68,13 +75,16 @@ async def _check_can_vote(proposal: Proposal, voter: User) -> None:
         committee_id=proposal.committee_id, user_id=voter.id, left_at__isnull=True
     ).first()
     if member_since is not None:
-        raise Forbidden("You joined the committee after voting opened; only its members at that "
-                        "moment may vote.", field="proposalId")
+        raise Forbidden(
+            "You joined the committee after voting opened; only its members at that moment may vote.",
+            field="proposalId",
+        )
     raise Forbidden("Only members of the committee when voting opened may vote.", field="proposalId")
 
 
-async def _in_vote_transaction(actor: User | None, proposal_id: int, work: Callable[[Proposal, User], Awaitable[T]], *,
-                               settings: Settings) -> tuple[Proposal, T]:
+async def _in_vote_transaction(
+    actor: User | None, proposal_id: int, work: Callable[[Proposal, User], Awaitable[T]], *, settings: Settings
+) -> tuple[Proposal, T]:
     """Run `work(proposal, voter)` in a transaction holding the voting lock; retry lost insert races."""
     voter = await require_can_act(actor)
     visible = await proposals_domain.get_visible(voter, proposal_id)
@@ -115,7 +125,9 @@ async def cast_vote(actor: User | None, proposal_id: int, choices: list[str], *,
             await ballot.save(update_fields=["choices", "receipt", "updated_at"])
             action = AuditAction.CHANGE
         await VoteAuditEntry.create(
-            proposal_id=proposal.id, voter_id=voter.id, action=action,
+            proposal_id=proposal.id,
+            voter_id=voter.id,
+            action=action,
             choices=None if proposal.secret else stored,
         )
         return ballot

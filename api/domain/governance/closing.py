@@ -12,13 +12,12 @@ from __future__ import annotations
 import logging
 
 from api.db import column
-from api.transactions import transaction
-
 from api.errors import Conflict
 from api.models.accounts import User
 from api.models.governance import Ballot, Poll, PollStatus, Proposal, ProposalStatus, Survey
 from api.settings import Settings
 from api.timeutil import now
+from api.transactions import transaction
 
 from . import committees
 from . import proposals as proposals_domain
@@ -63,8 +62,10 @@ async def close_early(actor: User | None, proposal_id: int, *, settings: Setting
     if proposal.status != ProposalStatus.OPEN:
         raise Conflict("Only open proposals can be closed.", field="proposalId")
     if proposal.secret and await Ballot.filter(proposal_id=proposal.id).count() < proposal.eligible_count:
-        raise Conflict("A secret ballot closes before its deadline only once every eligible member voted; "
-                       "withdraw it instead.", field="proposalId")
+        raise Conflict(
+            "A secret ballot closes before its deadline only once every eligible member voted; withdraw it instead.",
+            field="proposalId",
+        )
     if not await close_proposal(proposal_id, only_if_due=False, settings=settings):
         raise Conflict("This proposal was closed or withdrawn meanwhile.", field="proposalId")
     return await Proposal.get(id=proposal_id)
@@ -92,16 +93,20 @@ async def announce(proposal_id: int, *, settings: Settings) -> bool:
     from api.domain.moderation.announcements import publish_announcement
 
     async with transaction():
-        claimed = await Proposal.filter(
-            id=proposal_id, status=ProposalStatus.CLOSED, announced_at__isnull=True
-        ).update(announced_at=now())
+        claimed = await Proposal.filter(id=proposal_id, status=ProposalStatus.CLOSED, announced_at__isnull=True).update(
+            announced_at=now()
+        )
         if not claimed:
             return False
         proposal = await Proposal.get(id=proposal_id).select_related("committee")
         title, body = _announcement_text(proposal, TallyResult.from_dict(proposal.result))
         announcement = await publish_announcement(
-            author_id=None, title=title, body=body, audience=audience_of(proposal),
-            committee_id=proposal.committee_id, settings=settings,
+            author_id=None,
+            title=title,
+            body=body,
+            audience=audience_of(proposal),
+            committee_id=proposal.committee_id,
+            settings=settings,
         )
         announcement_id = getattr(announcement, "id", None)
         if announcement_id is not None:
@@ -132,9 +137,7 @@ async def close_due(settings: Settings) -> bool:
             changed = await close_if_due(proposal_id, settings=settings) or changed
         except Exception:  # one failing proposal must not keep the others open
             log.exception("closing proposal %s failed", proposal_id)
-    unannounced = await column(Proposal.filter(
-        status=ProposalStatus.CLOSED, announced_at__isnull=True
-    ), "id")
+    unannounced = await column(Proposal.filter(status=ProposalStatus.CLOSED, announced_at__isnull=True), "id")
     for proposal_id in unannounced:
         try:
             changed = await announce(proposal_id, settings=settings) or changed
@@ -146,4 +149,3 @@ async def close_due(settings: Settings) -> bool:
         )
         changed = changed or bool(closed)
     return changed
-

@@ -5,25 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
-from api.transactions import transaction
 
-from api.domain.accounts.events import MemberAccessChanged
-from api.events import emit
-from api.policy import can_view
 from api import text
+from api.domain.accounts.events import MemberAccessChanged
 from api.errors import Conflict, DomainError, Forbidden, NotFound, collect
+from api.events import emit
 from api.models.accounts import Committee, CommitteeMembership, CommitteeRole, Role, User, Visibility
 from api.policies import is_admin, require_can_act, require_role
+from api.policy import can_view
 from api.settings import Settings
 from api.timeutil import now
+from api.transactions import transaction
 
 MAX_NAME_LENGTH = 100
 
 
 async def active_membership(committee_id: int, user_id: int) -> CommitteeMembership | None:
-    return await CommitteeMembership.filter(
-        committee_id=committee_id, user_id=user_id, left_at__isnull=True
-    ).first()
+    return await CommitteeMembership.filter(committee_id=committee_id, user_id=user_id, left_at__isnull=True).first()
 
 
 async def get_visible_committee(viewer: User | None, committee_id: int, *, field: str = "committeeId") -> Committee:
@@ -85,9 +83,7 @@ async def add_member(
                 raise Conflict("This member already sits on the committee with this role.", field="userId")
             current.left_at = moment
             await current.save(update_fields=["left_at"])
-        return await CommitteeMembership.create(
-            committee_id=committee_id, user_id=user_id, role=role, joined_at=moment
-        )
+        return await CommitteeMembership.create(committee_id=committee_id, user_id=user_id, role=role, joined_at=moment)
 
 
 async def remove_member(actor: User | None, committee_id: int, user_id: int) -> CommitteeMembership:

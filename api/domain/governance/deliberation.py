@@ -5,6 +5,7 @@ voted, some hours before voting closes."""
 
 from __future__ import annotations
 
+from api import text
 from api.db import column
 from api.domain.content import gate
 from api.domain.content.events import Submission
@@ -13,9 +14,13 @@ from api.errors import Conflict
 from api.markdown import render_async
 from api.models.accounts import User, Visibility
 from api.models.governance import (
-    Ballot, EligibleVoter, Electorate, Proposal, ProposalRevision, ProposalStatus,
+    Ballot,
+    Electorate,
+    EligibleVoter,
+    Proposal,
+    ProposalRevision,
+    ProposalStatus,
 )
-from api import text
 from api.settings import Settings
 from api.timeutil import now
 from api.transactions import transaction
@@ -36,8 +41,14 @@ def audience_of(proposal: Proposal) -> str:
 async def record_revision(proposal: Proposal, editor_id: int) -> None:
     """Keep the draft's current text before it changes (inside the change's transaction)."""
     number = await ProposalRevision.filter(proposal_id=proposal.id).count() + 1
-    await ProposalRevision.create(proposal_id=proposal.id, number=number, title=proposal.title, body=proposal.body,
-                                  options=list(proposal.options), edited_by_id=editor_id)
+    await ProposalRevision.create(
+        proposal_id=proposal.id,
+        number=number,
+        title=proposal.title,
+        body=proposal.body,
+        options=list(proposal.options),
+        edited_by_id=editor_id,
+    )
 
 
 async def start_discussion(actor: User | None, proposal_id: int, space_id: int, *, settings: Settings) -> Proposal:
@@ -49,17 +60,26 @@ async def start_discussion(actor: User | None, proposal_id: int, space_id: int, 
     proposal = await proposals_domain.get_visible(member, proposal_id)
     if proposal.discussion_topic_id is not None:
         raise Conflict("This proposal already has a discussion.", field="proposalId")
-    topic = await create_topic(member, TopicInput(
-        space_id=space_id, title=f"Discussion: {proposal.title}"[:200],
-        body=f"Discuss the proposal **{proposal.title}** here.", tags=[]), settings=settings)
+    topic = await create_topic(
+        member,
+        TopicInput(
+            space_id=space_id,
+            title=f"Discussion: {proposal.title}"[:200],
+            body=f"Discuss the proposal **{proposal.title}** here.",
+            tags=[],
+        ),
+        settings=settings,
+    )
     if not await Proposal.filter(id=proposal.id, discussion_topic_id__isnull=True).update(discussion_topic_id=topic.id):
         raise Conflict("This proposal already has a discussion.", field="proposalId")
     return await Proposal.get(id=proposal.id)
 
 
 def _tally_lines(result: TallyResult) -> list[str]:
-    lines = [f"- Outcome: {result.outcome.value.replace('_', ' ').lower()}",
-             f"- Ballots: {result.ballots} of {result.eligible} eligible ({result.abstentions} abstentions)"]
+    lines = [
+        f"- Outcome: {result.outcome.value.replace('_', ' ').lower()}",
+        f"- Ballots: {result.ballots} of {result.eligible} eligible ({result.abstentions} abstentions)",
+    ]
     if result.winner and result.method != "YES_NO_ABSTAIN":
         lines.append(f"- Leading option: {result.winner}")
     lines.append("- Counts: " + ", ".join(f"{k}: {v}" for k, v in result.counts.items()))
@@ -76,18 +96,26 @@ async def publish_outcome(actor: User | None, proposal_id: int, statement: str, 
     if proposal.status != ProposalStatus.CLOSED or proposal.result is None:
         raise Conflict("The outcome is published once voting has closed.", field="proposalId")
     statement = text.block(statement, "statement", settings.max_body_length, required=True)
-    verdict = await gate.check(Submission(author=member, content_type="Proposal", texts={"statement": statement},
-                                          **gate.measure(statement)), settings)
+    verdict = await gate.check(
+        Submission(author=member, content_type="Proposal", texts={"statement": statement}, **gate.measure(statement)),
+        settings,
+    )
     statement = verdict.text("statement", statement)
     html = await render_async(statement)
     async with transaction():
         if not await Proposal.filter(id=proposal.id, outcome_published_at__isnull=True).update(
-                outcome_published_at=now(), outcome_statement=statement, outcome_statement_html=html):
+            outcome_published_at=now(), outcome_statement=statement, outcome_statement_html=html
+        ):
             raise Conflict("The outcome statement is already published.", field="proposalId")
         body = "\n".join([statement, "", "**The tally**", "", *_tally_lines(TallyResult.from_dict(proposal.result))])
         announcement = await publish_announcement(
-            author_id=member.id, title=f"Outcome: {proposal.title}"[:200], body=body,
-            audience=audience_of(proposal), committee_id=proposal.committee_id, settings=settings)
+            author_id=member.id,
+            title=f"Outcome: {proposal.title}"[:200],
+            body=body,
+            audience=audience_of(proposal),
+            committee_id=proposal.committee_id,
+            settings=settings,
+        )
         await Proposal.filter(id=proposal.id).update(outcome_announcement_id=getattr(announcement, "id", None))
         await gate.announce(verdict, "Proposal", proposal.id, member.id)
     fresh = await Proposal.get(id=proposal.id)
@@ -105,8 +133,12 @@ async def remind_voters(settings: Settings) -> bool:
     if hours <= 0:
         return False
     moment = now()
-    due = await Proposal.filter(status=ProposalStatus.OPEN, reminded_at__isnull=True, closes_at__gt=moment,
-                                closes_at__lte=moment + timedelta(hours=hours)).limit(REMINDER_BATCH)
+    due = await Proposal.filter(
+        status=ProposalStatus.OPEN,
+        reminded_at__isnull=True,
+        closes_at__gt=moment,
+        closes_at__lte=moment + timedelta(hours=hours),
+    ).limit(REMINDER_BATCH)
     sent = False
     for proposal in due:
         async with transaction():
@@ -116,8 +148,12 @@ async def remind_voters(settings: Settings) -> bool:
             voted = set(await column(Ballot.filter(proposal_id=proposal.id), "voter_id"))
             closes = proposal.closes_at.isoformat() if proposal.closes_at else "its deadline"
             for user_id in sorted(eligible - voted):
-                await notify(user_id, "governance.vote_reminder", subject_type="Proposal", subject_id=proposal.id,
-                             message=f"Voting on “{proposal.title}” closes at {closes}."[:200])
+                await notify(
+                    user_id,
+                    "governance.vote_reminder",
+                    subject_type="Proposal",
+                    subject_id=proposal.id,
+                    message=f"Voting on “{proposal.title}” closes at {closes}."[:200],
+                )
             sent = True
     return sent
-

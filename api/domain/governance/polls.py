@@ -7,19 +7,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tortoise.exceptions import IntegrityError, TransactionManagementError
-from api.transactions import transaction
 
-from api.db import fetch_all, is_postgres
-from api.policy import can_view
 from api import text
+from api.db import fetch_all, is_postgres
 from api.domain.content import gate
 from api.domain.content.events import Submission
 from api.errors import Conflict, DomainError, ErrorCode, Forbidden, Invalid, NotFound, collect
 from api.models.accounts import User
 from api.models.governance import Poll, PollResults, PollStatus, PollVote
 from api.policies import is_staff, require_can_act
+from api.policy import can_view
 from api.settings import Settings
 from api.timeutil import now
+from api.transactions import transaction
 
 from .proposals import option_problem, title_limit
 
@@ -69,8 +69,9 @@ async def create_poll(actor: User | None, data: PollInput, *, settings: Settings
     if data.closes_at is not None and not (
         moment < data.closes_at <= moment + timedelta(days=settings.governance_max_voting_days)
     ):
-        errors.append(Invalid(f"Choose a time in the next {settings.governance_max_voting_days} days.",
-                              field="closesAt"))
+        errors.append(
+            Invalid(f"Choose a time in the next {settings.governance_max_voting_days} days.", field="closesAt")
+        )
     collect(errors)
     space_id = None
     if data.topic_id is not None:
@@ -86,10 +87,16 @@ async def create_poll(actor: User | None, data: PollInput, *, settings: Settings
     verdict = await gate.check(Submission(author=member, content_type="Poll", texts=texts, space_id=space_id), settings)
     async with transaction():
         poll = await Poll.create(
-            author_id=member.id, topic_id=data.topic_id, question=verdict.text("question", question),
+            author_id=member.id,
+            topic_id=data.topic_id,
+            question=verdict.text("question", question),
             options=[verdict.text(f"options.{i}", o) for i, o in enumerate(options)],
-            multiple=data.multiple, max_choices=max_choices, anonymous=data.anonymous, results=data.results,
-            allow_change=data.allow_change, closes_at=data.closes_at,
+            multiple=data.multiple,
+            max_choices=max_choices,
+            anonymous=data.anonymous,
+            results=data.results,
+            allow_change=data.allow_change,
+            closes_at=data.closes_at,
         )
         await gate.announce(verdict, "Poll", poll.id, member.id)
     return poll

@@ -6,30 +6,35 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from api.db import column
-from api.transactions import transaction
-
-from api.db import is_postgres
-from api.domain.notifications import notify_many
-from api.policy import can_view
 from api import text
+from api.db import column, is_postgres
 from api.domain.content import gate
 from api.domain.content.events import Submission
+from api.domain.notifications import notify_many
 from api.errors import Conflict, DomainError, ErrorCode, Forbidden, Invalid, NotFound, collect
 from api.markdown import render_async
 from api.models.accounts import Committee, CommitteeMembership, Role, User, UserStatus
 from api.models.governance import (
-    AbstentionRule, EligibleVoter, Electorate, Proposal, ProposalStatus, Threshold, VotingMethod,
+    AbstentionRule,
+    Electorate,
+    EligibleVoter,
+    Proposal,
+    ProposalStatus,
+    Threshold,
+    VotingMethod,
 )
 from api.policies import barred_ids, is_admin, require_can_act
+from api.policy import can_view
 from api.pubsub import publish
 from api.settings import Settings
 from api.timeutil import now
+from api.transactions import transaction
 
 from . import committees
 from .tally import Rules
 
 log = logging.getLogger(__name__)
+
 
 def channel_for(committee_id: int) -> str:
     return f"governance.committee.{committee_id}"
@@ -42,8 +47,10 @@ async def notify_update(proposal: Proposal) -> None:
 
 def rules_of(proposal: Proposal) -> Rules:
     return Rules(
-        method=VotingMethod(proposal.method), options=tuple(proposal.options),
-        quorum_percent=proposal.quorum_percent, threshold=Threshold(proposal.threshold),
+        method=VotingMethod(proposal.method),
+        options=tuple(proposal.options),
+        quorum_percent=proposal.quorum_percent,
+        threshold=Threshold(proposal.threshold),
         abstentions=AbstentionRule(proposal.abstentions),
     )
 
@@ -81,8 +88,8 @@ def _apply_electorate(proposal: Proposal, data: ProposalInput, errors: list[Doma
     if electorate is Electorate.ROLES and not proposal.electorate_roles:
         errors.append(Invalid("Name at least one role that votes.", field="electorateRoles"))
     if electorate is Electorate.TRUST_LEVEL and not (
-            proposal.electorate_min_trust_level is not None
-            and 0 <= proposal.electorate_min_trust_level <= MAX_TRUST_LEVEL):
+        proposal.electorate_min_trust_level is not None and 0 <= proposal.electorate_min_trust_level <= MAX_TRUST_LEVEL
+    ):
         errors.append(Invalid(f"Choose a trust level from 0 to {MAX_TRUST_LEVEL}.", field="electorateMinTrustLevel"))
 
 
@@ -91,8 +98,9 @@ async def electorate_ids(proposal: Proposal) -> list[int]:
     banned and inactive members."""
     electorate = Electorate(proposal.electorate)
     if electorate is Electorate.COMMITTEE:
-        ids = await column(CommitteeMembership.filter(
-            committee_id=proposal.committee_id, left_at__isnull=True), "user_id")
+        ids = await column(
+            CommitteeMembership.filter(committee_id=proposal.committee_id, left_at__isnull=True), "user_id"
+        )
     else:
         members = User.filter(status=UserStatus.ACTIVE)
         if electorate is Electorate.ROLES:
@@ -147,8 +155,9 @@ def title_limit(settings: Settings) -> int:
 
 def option_problem(options: list[str], settings: Settings) -> str | None:
     """What is wrong with the options of a proposal, poll or survey question (`api.text.options_problem`)."""
-    return text.options_problem(options, max_count=settings.governance_max_options,
-                                max_length=settings.governance_max_option_length)
+    return text.options_problem(
+        options, max_count=settings.governance_max_options, max_length=settings.governance_max_option_length
+    )
 
 
 async def get_visible(viewer: User | None, proposal_id: int, *, field: str = "proposalId") -> Proposal:
@@ -163,7 +172,9 @@ async def is_eligible(viewer: User | None, proposal_id: int) -> bool:
     return viewer is not None and await EligibleVoter.filter(proposal_id=proposal_id, user_id=viewer.id).exists()
 
 
-async def create_proposal(actor: User | None, committee_id: int, data: ProposalInput, *, settings: Settings) -> Proposal:
+async def create_proposal(
+    actor: User | None, committee_id: int, data: ProposalInput, *, settings: Settings
+) -> Proposal:
     """A committee member (or an admin) drafts a proposal."""
     member = await require_can_act(actor)
     committee = await committees.get_visible_committee(member, committee_id)
@@ -178,14 +189,19 @@ async def create_proposal(actor: User | None, committee_id: int, data: ProposalI
     return proposal
 
 
-async def _gate(author: User, proposal: Proposal, data: ProposalInput, settings: Settings, *,
-                editing: bool) -> gate.Verdict:
+async def _gate(
+    author: User, proposal: Proposal, data: ProposalInput, settings: Settings, *, editing: bool
+) -> gate.Verdict:
     """The content gate over the texts written; censored texts are stored as shown."""
     texts = {name: getattr(proposal, name) for name in ("title", "body") if getattr(data, name) is not None}
     if data.options is not None:
         texts.update({f"options.{i}": o for i, o in enumerate(proposal.options)})
-    verdict = await gate.check(Submission(author=author, content_type="Proposal", texts=texts, editing=editing,
-                                          **gate.measure(texts.get("body", ""))), settings)
+    verdict = await gate.check(
+        Submission(
+            author=author, content_type="Proposal", texts=texts, editing=editing, **gate.measure(texts.get("body", ""))
+        ),
+        settings,
+    )
     if "title" in texts:
         proposal.title = verdict.text("title", proposal.title)
     if "body" in texts:  # rendered off the event loop (api.offload)
@@ -197,8 +213,10 @@ async def _gate(author: User, proposal: Proposal, data: ProposalInput, settings:
 
 async def _editable(actor: User, proposal_id: int) -> Proposal:
     proposal = await get_visible(actor, proposal_id)
-    if proposal.author_id != actor.id and not is_admin(actor) and not await committees.is_chair(
-        actor, proposal.committee_id
+    if (
+        proposal.author_id != actor.id
+        and not is_admin(actor)
+        and not await committees.is_chair(actor, proposal.committee_id)
     ):
         raise Forbidden("Only the author, the committee's chairs and admins may change this proposal.")
     return proposal
@@ -208,8 +226,11 @@ async def require_author_or_chair(actor: User | None, proposal_id: int) -> User:
     """The acting member if they wrote the proposal or chair its committee, else Forbidden."""
     member = await require_can_act(actor)
     proposal = await get_visible(member, proposal_id)
-    if proposal.author_id != member.id and not is_admin(member) and not await committees.is_chair(
-            member, proposal.committee_id):
+    if (
+        proposal.author_id != member.id
+        and not is_admin(member)
+        and not await committees.is_chair(member, proposal.committee_id)
+    ):
         raise Forbidden("Only the author, the committee's chairs and admins may do this.")
     return member
 
@@ -257,7 +278,9 @@ async def open_proposal(
         # The committee lock orders opening against membership changes.
         await Committee.filter(id=proposal.committee_id).select_for_update().first()
         opened = await Proposal.filter(id=proposal_id, status=ProposalStatus.DRAFT).update(
-            status=ProposalStatus.OPEN, opened_at=moment, closes_at=closes_at,
+            status=ProposalStatus.OPEN,
+            opened_at=moment,
+            closes_at=closes_at,
         )
         if not opened:
             raise Conflict("Only drafts can be opened.", field="proposalId")
@@ -269,8 +292,14 @@ async def open_proposal(
     proposal = await Proposal.get(id=proposal_id)
     await notify_update(proposal)
     try:
-        await notify_many(voters, "governance.proposal_opened", actor_id=member.id, subject_type="Proposal",
-                          subject_id=proposal.id, message=f"Voting opened: {proposal.title}"[:200])
+        await notify_many(
+            voters,
+            "governance.proposal_opened",
+            actor_id=member.id,
+            subject_type="Proposal",
+            subject_id=proposal.id,
+            message=f"Voting opened: {proposal.title}"[:200],
+        )
     except Exception:  # voting is open; a lost notification must not undo that
         log.exception("notifying the voters of proposal %s failed", proposal.id)
     return proposal
@@ -285,9 +314,9 @@ async def withdraw_proposal(actor: User | None, proposal_id: int) -> Proposal:
     async with transaction():
         await lock_for_closing(proposal_id)
         # The same conditional update as closing: whichever comes first wins.
-        done = await Proposal.filter(
-            id=proposal_id, status__in=[ProposalStatus.DRAFT, ProposalStatus.OPEN]
-        ).update(status=ProposalStatus.WITHDRAWN, closed_at=now())
+        done = await Proposal.filter(id=proposal_id, status__in=[ProposalStatus.DRAFT, ProposalStatus.OPEN]).update(
+            status=ProposalStatus.WITHDRAWN, closed_at=now()
+        )
     if not done:
         raise Conflict("Only drafts and open proposals can be withdrawn.", field="proposalId")
     proposal = await Proposal.get(id=proposal_id)

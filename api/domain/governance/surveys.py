@@ -16,22 +16,28 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise.exceptions import IntegrityError, TransactionManagementError
-from api.transactions import transaction
 
-from api.db import column, fetch_all, is_postgres
 from api import text
+from api.db import column, fetch_all, is_postgres
 from api.domain.content import gate
 from api.domain.content.events import Submission
 from api.errors import Conflict, DomainError, ErrorCode, Invalid, NotFound, collect
 from api.models.accounts import Committee, Role, User
 from api.models.governance import (
-    AnonymousSurveyResponse, PollStatus, QuestionKind, Survey, SurveyAudience, SurveyParticipant, SurveyQuestion,
+    AnonymousSurveyResponse,
+    PollStatus,
+    QuestionKind,
+    Survey,
+    SurveyAudience,
+    SurveyParticipant,
+    SurveyQuestion,
     SurveyResponse,
 )
 from api.policies import require_can_act, require_role
 from api.policy import can_view
 from api.settings import Settings
 from api.timeutil import now
+from api.transactions import transaction
 
 from .proposals import option_problem, title_limit
 
@@ -92,8 +98,14 @@ def is_closed(survey: Survey) -> bool:
 
 
 async def create_survey(
-    actor: User | None, title: str, description: str, questions: list[QuestionInput],
-    *, closes_at: datetime | None = None, anonymous: bool = False, audience: AudienceInput | None = None,
+    actor: User | None,
+    title: str,
+    description: str,
+    questions: list[QuestionInput],
+    *,
+    closes_at: datetime | None = None,
+    anonymous: bool = False,
+    audience: AudienceInput | None = None,
     settings: Settings,
 ) -> Survey:
     """Staff create a survey with its questions, in order."""
@@ -109,8 +121,12 @@ async def create_survey(
     for number, question in enumerate(questions, start=1):
         prompt = text.one_line(question.prompt)
         if not prompt or len(prompt) > title_limit(settings):
-            errors.append(Invalid(f"Question {number}: write a prompt of at most "
-                                  f"{title_limit(settings)} characters.", field="questions"))
+            errors.append(
+                Invalid(
+                    f"Question {number}: write a prompt of at most {title_limit(settings)} characters.",
+                    field="questions",
+                )
+            )
         kind = QuestionKind(question.kind)
         if kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
             if problem := option_problem([text.one_line(o) for o in question.options], settings):
@@ -118,9 +134,12 @@ async def create_survey(
         elif question.options:
             errors.append(Invalid(f"Question {number}: {kind.value} questions take no options.", field="questions"))
     moment = now()
-    if closes_at is not None and not (moment < closes_at <= moment + timedelta(days=settings.governance_max_voting_days)):
-        errors.append(Invalid(f"Choose a time in the next {settings.governance_max_voting_days} days.",
-                              field="closesAt"))
+    if closes_at is not None and not (
+        moment < closes_at <= moment + timedelta(days=settings.governance_max_voting_days)
+    ):
+        errors.append(
+            Invalid(f"Choose a time in the next {settings.governance_max_voting_days} days.", field="closesAt")
+        )
     collect(errors)
     targeted = await _audience_values(audience or AudienceInput())
     texts = {"title": title, "description": description}
@@ -129,16 +148,30 @@ async def create_survey(
         texts.update({f"questions.{number}.options.{i}": text.one_line(o) for i, o in enumerate(q.options)})
     verdict = await gate.check(Submission(author=member, content_type="Survey", texts=texts), settings)
     async with transaction():
-        survey = await Survey.create(author_id=member.id, title=verdict.text("title", title),
-                                     description=verdict.text("description", description), closes_at=closes_at,
-                                     anonymous=anonymous, **targeted)
-        await SurveyQuestion.bulk_create([
-            SurveyQuestion(survey_id=survey.id, position=number + 1, kind=q.kind,
-                           prompt=verdict.text(f"questions.{number}.prompt", texts[f"questions.{number}.prompt"]),
-                           options=[verdict.text(f"questions.{number}.options.{i}", text.one_line(o))
-                                    for i, o in enumerate(q.options)], required=q.required)
-            for number, q in enumerate(questions)
-        ])
+        survey = await Survey.create(
+            author_id=member.id,
+            title=verdict.text("title", title),
+            description=verdict.text("description", description),
+            closes_at=closes_at,
+            anonymous=anonymous,
+            **targeted,
+        )
+        await SurveyQuestion.bulk_create(
+            [
+                SurveyQuestion(
+                    survey_id=survey.id,
+                    position=number + 1,
+                    kind=q.kind,
+                    prompt=verdict.text(f"questions.{number}.prompt", texts[f"questions.{number}.prompt"]),
+                    options=[
+                        verdict.text(f"questions.{number}.options.{i}", text.one_line(o))
+                        for i, o in enumerate(q.options)
+                    ],
+                    required=q.required,
+                )
+                for number, q in enumerate(questions)
+            ]
+        )
         await gate.announce(verdict, "Survey", survey.id, member.id)
     return survey
 
@@ -187,8 +220,9 @@ def _validate(questions: list[SurveyQuestion], answers: list[AnswerInput], setti
             if not text:
                 continue
             if len(text) > settings.survey_max_answer_length:
-                errors.append(Invalid(f"{label}: use at most {settings.survey_max_answer_length} characters.",
-                                      field="answers"))
+                errors.append(
+                    Invalid(f"{label}: use at most {settings.survey_max_answer_length} characters.", field="answers")
+                )
             else:
                 stored[str(question.id)] = text
         else:
@@ -222,12 +256,14 @@ async def _submit_anonymous(member: User, survey_id: int, stored: dict[str, Any]
             await SurveyParticipant.create(survey_id=survey_id, user_id=member.id)
             await AnonymousSurveyResponse.create(id=uuid.uuid4(), survey_id=survey_id, answers=stored)
     except (IntegrityError, TransactionManagementError):
-        raise Conflict("You have answered this anonymous survey already; anonymous answers are final.",
-                       field="surveyId") from None
+        raise Conflict(
+            "You have answered this anonymous survey already; anonymous answers are final.", field="surveyId"
+        ) from None
 
 
-async def submit_response(actor: User | None, survey_id: int, answers: list[AnswerInput],
-                          *, settings: Settings) -> SurveyResponse | None:
+async def submit_response(
+    actor: User | None, survey_id: int, answers: list[AnswerInput], *, settings: Settings
+) -> SurveyResponse | None:
     """Answer the survey, or replace the member's earlier answers while it is open. Anonymous
     surveys take one final response and return None (nothing names the member's answers)."""
     member = await require_can_act(actor)
@@ -245,9 +281,11 @@ async def submit_response(actor: User | None, survey_id: int, answers: list[Answ
         try:
             async with transaction():
                 await _lock_open(survey_id)
-                response = await SurveyResponse.filter(
-                    survey_id=survey_id, respondent_id=member.id
-                ).select_for_update().first()
+                response = (
+                    await SurveyResponse.filter(survey_id=survey_id, respondent_id=member.id)
+                    .select_for_update()
+                    .first()
+                )
                 if response is None:
                     return await SurveyResponse.create(survey_id=survey_id, respondent_id=member.id, answers=stored)
                 response.answers = stored
@@ -340,10 +378,13 @@ async def export_csv(actor: User | None, survey_id: int) -> str:
     responses = await SurveyResponse.filter(survey_id=survey_id).order_by("id").select_related("respondent")
     writer.writerow(["respondent", "updated_at", *header])
     for response in responses:
-        writer.writerow([
-            response.respondent.username, response.updated_at.isoformat(),
-            *[_cell(q, response.answers.get(str(q.id))) for q in questions],
-        ])
+        writer.writerow(
+            [
+                response.respondent.username,
+                response.updated_at.isoformat(),
+                *[_cell(q, response.answers.get(str(q.id))) for q in questions],
+            ]
+        )
     return buffer.getvalue()
 
 
@@ -355,5 +396,7 @@ async def respondent_ids(survey_id: int | None) -> list[int]:
 
 
 async def has_responded(user_id: int, survey_id: int) -> bool:
-    return (await SurveyResponse.filter(survey_id=survey_id, respondent_id=user_id).exists()
-            or await SurveyParticipant.filter(survey_id=survey_id, user_id=user_id).exists())
+    return (
+        await SurveyResponse.filter(survey_id=survey_id, respondent_id=user_id).exists()
+        or await SurveyParticipant.filter(survey_id=survey_id, user_id=user_id).exists()
+    )

@@ -111,8 +111,14 @@ def tally(rules: Rules, ballots: list[list[str]], eligible: int) -> TallyResult:
     expressed = [b for b in ballots if b and b != [ABSTAIN]]
     base = len(expressed) + counted_abstentions
     result = TallyResult(
-        method=rules.method.value, eligible=eligible, ballots=cast, abstentions=abstentions,
-        counts={}, quorum_met=has_quorum, outcome=Outcome.REJECTED, base=base,
+        method=rules.method.value,
+        eligible=eligible,
+        ballots=cast,
+        abstentions=abstentions,
+        counts={},
+        quorum_met=has_quorum,
+        outcome=Outcome.REJECTED,
+        base=base,
     )
     if rules.method is VotingMethod.YES_NO_ABSTAIN:
         _yes_no(result, ballots)

@@ -12,17 +12,16 @@ from collections.abc import Iterable
 from typing import Any
 
 from tortoise.expressions import Q, Subquery
-
-from api.db import column
-from api.errors import Forbidden, NotFound
 from tortoise.queryset import QuerySet
 
+from api.db import column
+from api.domain.kb.text import roles_list
+from api.errors import Forbidden, NotFound
 from api.models.accounts import Role, User, Visibility
 from api.models.kb import Article, ArticleAuthor, ArticleRevision, ArticleStatus, Category, Resource
 from api.policies import can_see, committee_seats, is_admin, is_staff
 from api.policy import ReadPolicy, everyone, through
 from api.settings import Settings
-from api.domain.kb.text import roles_list
 
 READABLE_STATUSES = (ArticleStatus.PUBLISHED, ArticleStatus.ARCHIVED)
 
@@ -45,8 +44,7 @@ def visibility_allows(viewer: User | None, item: Article | Resource, committees:
     return can_see(viewer, item.visibility, allowed_roles=roles_list(item.allowed_roles), is_listed=listed)
 
 
-def can_read_article(viewer: User | None, article: Article, *, author_ids: Iterable[int],
-                     committees: set[int]) -> bool:
+def can_read_article(viewer: User | None, article: Article, *, author_ids: Iterable[int], committees: set[int]) -> bool:
     if article.hidden and not is_staff(viewer):
         return False
     if article.status == ArticleStatus.DRAFT:
@@ -64,8 +62,7 @@ def readable_articles_q(viewer: User | None, committees: set[int]) -> Q:
     if is_admin(viewer):
         return Q(status__in=list(READABLE_STATUSES)) | Q(status=ArticleStatus.DRAFT)
     private = Q(visibility=Visibility.PRIVATE) & (
-        Q(allowed_roles__contains=f",{Role(viewer.role).value},")
-        | Q(committee_id__in=list(committees) or [0])
+        Q(allowed_roles__contains=f",{Role(viewer.role).value},") | Q(committee_id__in=list(committees) or [0])
     )
     seen = published & (Q(visibility__in=[Visibility.PUBLIC, Visibility.MEMBERS]) | private)
     drafts = Q(status=ArticleStatus.DRAFT)
@@ -90,8 +87,14 @@ async def author_ids_of(article_id: int) -> set[int]:
     return set(await column(ArticleAuthor.filter(article_id=article_id), "user_id"))
 
 
-async def may_edit_article(user: User | None, article: Article, *,
-                           author_ids: set[int] | None = None, reputation: int | None = None, settings: Settings) -> bool:
+async def may_edit_article(
+    user: User | None,
+    article: Article,
+    *,
+    author_ids: set[int] | None = None,
+    reputation: int | None = None,
+    settings: Settings,
+) -> bool:
     if user is None:
         return False
     if author_ids is None:
@@ -107,8 +110,9 @@ async def may_edit_article(user: User | None, article: Article, *,
     return reputation >= settings.reputation_to_edit_others
 
 
-async def readable_article(viewer: User | None, article_id: int, *, field: str = "articleId",
-                           for_update: bool = False) -> Article:
+async def readable_article(
+    viewer: User | None, article_id: int, *, field: str = "articleId", for_update: bool = False
+) -> Article:
     """The article if the viewer may read it; NotFound otherwise (no existence leak)."""
     query = Article.filter(id=article_id)
     if for_update:
@@ -123,9 +127,7 @@ async def readable_article(viewer: User | None, article_id: int, *, field: str =
 
 async def require_edit_article(user: User | None, article: Article, *, settings: Settings) -> None:
     if not await may_edit_article(user, article, settings=settings):
-        raise Forbidden(
-            "Only the article's authors, moderators and members with enough reputation may edit it."
-        )
+        raise Forbidden("Only the article's authors, moderators and members with enough reputation may edit it.")
 
 
 def may_edit_resource(user: User | None, resource: Resource) -> bool:
@@ -133,6 +135,7 @@ def may_edit_resource(user: User | None, resource: Resource) -> bool:
 
 
 # Read policies (declared in the knowledge base's manifest).
+
 
 async def visible_articles(viewer: User | None, memo: dict[str, Any]) -> QuerySet[Article]:
     return Article.filter(readable_articles_q(viewer, await committee_ids(viewer, memo)))
@@ -143,7 +146,9 @@ async def filter_articles(viewer: User | None, rows: list[Article], memo: dict[s
     drafts = [r.id for r in rows if r.status == ArticleStatus.DRAFT]
     authors: dict[int, set[int]] = {i: set() for i in drafts}
     if drafts and viewer is not None:
-        for article_id, user_id in await ArticleAuthor.filter(article_id__in=drafts).values_list("article_id", "user_id"):
+        for article_id, user_id in await ArticleAuthor.filter(article_id__in=drafts).values_list(
+            "article_id", "user_id"
+        ):
             authors[article_id].add(user_id)
     return [r for r in rows if can_read_article(viewer, r, author_ids=authors.get(r.id, ()), committees=committees)]
 
@@ -157,11 +162,19 @@ async def filter_resources(viewer: User | None, rows: list[Resource], memo: dict
 
 
 READ_POLICIES = (
-    ReadPolicy(Article, visible_articles, filter_articles,
-               "Published and archived articles by visibility (PUBLIC, MEMBERS, PRIVATE to listed roles or "
-               "committee members; admins all); drafts to their authors and staff; hidden ones to staff."),
+    ReadPolicy(
+        Article,
+        visible_articles,
+        filter_articles,
+        "Published and archived articles by visibility (PUBLIC, MEMBERS, PRIVATE to listed roles or "
+        "committee members; admins all); drafts to their authors and staff; hidden ones to staff.",
+    ),
     through(ArticleRevision, Article, "article_id"),
-    ReadPolicy(Resource, visible_resources, filter_resources,
-               "By visibility (PUBLIC, MEMBERS, PRIVATE to listed roles; admins all); hidden ones to staff."),
+    ReadPolicy(
+        Resource,
+        visible_resources,
+        filter_resources,
+        "By visibility (PUBLIC, MEMBERS, PRIVATE to listed roles; admins all); hidden ones to staff.",
+    ),
     everyone(Category),
 )

@@ -5,25 +5,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
-from api.db import column
-from api.transactions import transaction
 
+from api.db import column
 from api.domain.content import gate
 from api.domain.content.events import Submission
-from api.domain.kb.events import ArticlePublished
-from api.events import emit
 from api.domain.forum.text import render_body
 from api.domain.kb import access
+from api.domain.kb.events import ArticlePublished
 from api.domain.kb.media import sync_articles
 from api.domain.kb.text import (
-    check_body, check_message, check_summary, check_tags, check_title, roles_field, slugify,
+    check_body,
+    check_message,
+    check_summary,
+    check_tags,
+    check_title,
+    roles_field,
+    slugify,
 )
 from api.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, collect
+from api.events import emit
 from api.models.accounts import Committee, User, Visibility
 from api.models.kb import Article, ArticleAuthor, ArticleRevision, ArticleStatus, Category
 from api.policies import is_staff, require_can_act
 from api.settings import Settings
 from api.timeutil import now
+from api.transactions import transaction
 from search.outbox import enqueue
 
 
@@ -99,9 +105,16 @@ def _apply(article: Article, data: ArticleInput, settings: Settings, errors: lis
 async def _revision(article: Article, author: User, message: str, *, restored_from: int | None = None) -> None:
     article.revision_number += 1
     await ArticleRevision.create(
-        article_id=article.id, number=article.revision_number, title=article.title, body=article.body,
-        summary=article.summary, tags=list(article.tags), category_id_at_save=article.category_id,
-        author_id=author.id, message=message, restored_from=restored_from,
+        article_id=article.id,
+        number=article.revision_number,
+        title=article.title,
+        body=article.body,
+        summary=article.summary,
+        tags=list(article.tags),
+        category_id_at_save=article.category_id,
+        author_id=author.id,
+        message=message,
+        restored_from=restored_from,
     )
     await article.save(update_fields=["revision_number"])
     await ArticleAuthor.get_or_create(article_id=article.id, user_id=author.id)
@@ -112,8 +125,9 @@ async def create_article(actor: User | None, data: ArticleInput, *, settings: Se
     author = await require_can_act(actor)
     errors: list[DomainError] = []
     article = Article(title="", body="", created_by_id=author.id)
-    _apply(article, ArticleInput(**{**data.__dict__, "title": data.title or "", "body": data.body or ""}),
-           settings, errors)
+    _apply(
+        article, ArticleInput(**{**data.__dict__, "title": data.title or "", "body": data.body or ""}), settings, errors
+    )
     message = check_message(data.message or "Created", settings, errors)
     collect(errors)
     await _check_refs(data)
@@ -132,13 +146,27 @@ async def create_article(actor: User | None, data: ArticleInput, *, settings: Se
     return article
 
 
-async def _gate(author: User, article: Article, settings: Settings, *, editing: bool,
-                texts: tuple[str, ...] = ("title", "body", "summary")) -> gate.Verdict:
+async def _gate(
+    author: User,
+    article: Article,
+    settings: Settings,
+    *,
+    editing: bool,
+    texts: tuple[str, ...] = ("title", "body", "summary"),
+) -> gate.Verdict:
     """The content gate over the article's texts; censored title and summary are stored as
     shown (the body is kept as written and rendered censored)."""
     written = {name: getattr(article, name) for name in texts}
-    verdict = await gate.check(Submission(author=author, content_type="Article", texts=written, editing=editing,
-                                          **gate.measure(written.get("body", ""))), settings)
+    verdict = await gate.check(
+        Submission(
+            author=author,
+            content_type="Article",
+            texts=written,
+            editing=editing,
+            **gate.measure(written.get("body", "")),
+        ),
+        settings,
+    )
     for name in ("title", "summary"):
         if name in written:
             setattr(article, name, verdict.text(name, written[name]))
@@ -155,12 +183,15 @@ async def update_article(actor: User | None, article_id: int, data: ArticleInput
     async with transaction():
         article = await access.readable_article(editor, article_id, for_update=True)
         await access.require_edit_article(editor, article, settings=settings)
-        changes_audience = (data.visibility is not None or data.allowed_roles is not None
-                            or data.committee_id is not None or data.clear_committee)
+        changes_audience = (
+            data.visibility is not None
+            or data.allowed_roles is not None
+            or data.committee_id is not None
+            or data.clear_committee
+        )
         if changes_audience and not (is_staff(editor) or editor.id in await access.author_ids_of(article.id)):
             # Reputation lets members improve the text, not decide who may read it.
-            raise Forbidden("Only the article's authors and staff may change who can read it.",
-                            field="visibility")
+            raise Forbidden("Only the article's authors and staff may change who can read it.", field="visibility")
         if data.base_revision is not None and data.base_revision != article.revision_number:
             raise Conflict(
                 f"The article changed since revision {data.base_revision} (now {article.revision_number}).",
@@ -256,5 +287,3 @@ async def delete_article(actor: User | None, article_id: int) -> int:
         await sync_articles([article_id])
         await enqueue("article", article_id)
     return article_id
-
-

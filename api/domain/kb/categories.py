@@ -5,16 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
-from api.db import column
-from api.transactions import transaction
 
-from api.domain.kb.text import check_summary, slugify
 from api import text
+from api.db import column
+from api.domain.kb.text import check_summary, slugify
 from api.errors import Conflict, DomainError, Invalid, NotFound, collect
 from api.models.accounts import Role, User
 from api.models.kb import Article, Category, Resource
 from api.policies import require_role
 from api.settings import Settings
+from api.transactions import transaction
 from search.outbox import enqueue
 
 MAX_NAME = 100
@@ -69,14 +69,14 @@ async def create_category(actor: User | None, data: CategoryInput, *, settings: 
     if await Category.filter(slug=slug).exists():
         raise Conflict("A category with this slug exists.", field="slug")
     try:
-        return await Category.create(name=name, slug=slug, description=description,
-                                     parent_id=data.parent_id, position=data.position or 0)
+        return await Category.create(
+            name=name, slug=slug, description=description, parent_id=data.parent_id, position=data.position or 0
+        )
     except IntegrityError:
         raise Conflict("A category with this slug exists.", field="slug") from None
 
 
-async def update_category(actor: User | None, category_id: int, data: CategoryInput,
-                          *, settings: Settings) -> Category:
+async def update_category(actor: User | None, category_id: int, data: CategoryInput, *, settings: Settings) -> Category:
     require_role(actor, Role.MODERATOR)
     category = await Category.filter(id=category_id).first()
     if category is None:

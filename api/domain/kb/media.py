@@ -25,10 +25,15 @@ async def sync_resources(resource_ids: Iterable[int]) -> None:
     """Record the file of each resource (a deleted one uses nothing) with its publicness."""
     ids = set(resource_ids)
     rows = {r.id: r for r in await Resource.filter(id__in=ids)}
-    await attachments.record("Resource", {
-        i: attachments.Use(resource_is_public(rows[i]), {media_id} if (media_id := rows[i].media_id) else set())
-        if i in rows else attachments.Use(False) for i in ids
-    })
+    await attachments.record(
+        "Resource",
+        {
+            i: attachments.Use(resource_is_public(rows[i]), {media_id} if (media_id := rows[i].media_id) else set())
+            if i in rows
+            else attachments.Use(False)
+            for i in ids
+        },
+    )
 
 
 async def sync_articles(article_ids: Iterable[int], *, body_changed: bool = True) -> None:
@@ -41,13 +46,17 @@ async def sync_articles(article_ids: Iterable[int], *, body_changed: bool = True
         return
     owners: dict[int, set[int]] = {i: {a.created_by_id} if a.created_by_id else set() for i, a in rows.items()}
     for article_id, user_id in await ArticleAuthor.filter(article_id__in=list(rows)).values_list(
-            "article_id", "user_id"):
+        "article_id", "user_id"
+    ):
         owners[article_id].add(user_id)
     embedded = await attachments.embedded_uploads({i: a.body for i, a in rows.items()}, owners)
-    await attachments.record("Article", {
-        i: attachments.Use(article_is_public(rows[i]), embedded[i]) if i in rows else attachments.Use(False)
-        for i in ids
-    })
+    await attachments.record(
+        "Article",
+        {
+            i: attachments.Use(article_is_public(rows[i]), embedded[i]) if i in rows else attachments.Use(False)
+            for i in ids
+        },
+    )
 
 
 async def kb_reader(viewer: User, files: list[MediaFile]) -> set[int]:
@@ -64,12 +73,14 @@ async def kb_reader(viewer: User, files: list[MediaFile]) -> set[int]:
         articles = await Article.filter(id__in=list(article_uses))
         drafts = [a.id for a in articles if a.status == ArticleStatus.DRAFT]
         authors: dict[int, set[int]] = {}
-        for article_id, user_id in await ArticleAuthor.filter(article_id__in=drafts).values_list(
-                "article_id", "user_id") if drafts else []:
+        for article_id, user_id in (
+            await ArticleAuthor.filter(article_id__in=drafts).values_list("article_id", "user_id") if drafts else []
+        ):
             authors.setdefault(article_id, set()).add(user_id)
         committees = await access.committee_ids(viewer)
         for article in articles:
-            if access.can_read_article(viewer, article, author_ids=authors.get(article.id, set()),
-                                       committees=committees):
+            if access.can_read_article(
+                viewer, article, author_ids=authors.get(article.id, set()), committees=committees
+            ):
                 allowed |= article_uses[article.id]
     return allowed

@@ -6,14 +6,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from api.db import column
-from api.transactions import transaction
-
 from api.domain.content import ContentRef, ContentType
 from api.domain.kb.access import readable_article, readable_resources_q
 from api.domain.kb.media import sync_articles, sync_resources
 from api.errors import NotFound
 from api.models.accounts import User
 from api.models.kb import Article, ArticleAuthor, Resource
+from api.transactions import transaction
 from search.outbox import enqueue
 
 # A moderation action on an item: (item id, moderator id).
@@ -25,16 +24,28 @@ async def load_articles(ids: list[int]) -> dict[int, ContentRef]:
     for link in await ArticleAuthor.filter(article_id__in=ids).order_by("id"):
         first_authors.setdefault(link.article_id, link.user_id)
     return {
-        a.id: ContentRef(content_type="Article", id=a.id, author_id=a.created_by_id or first_authors.get(a.id),
-                         title=a.title, text=a.body, hidden=a.hidden)
+        a.id: ContentRef(
+            content_type="Article",
+            id=a.id,
+            author_id=a.created_by_id or first_authors.get(a.id),
+            title=a.title,
+            text=a.body,
+            hidden=a.hidden,
+        )
         for a in await Article.filter(id__in=ids)
     }
 
 
 async def load_resources(ids: list[int]) -> dict[int, ContentRef]:
     return {
-        r.id: ContentRef(content_type="Resource", id=r.id, author_id=r.created_by_id, title=r.title,
-                         text=r.description, hidden=r.hidden)
+        r.id: ContentRef(
+            content_type="Resource",
+            id=r.id,
+            author_id=r.created_by_id,
+            title=r.title,
+            text=r.description,
+            hidden=r.hidden,
+        )
         for r in await Resource.filter(id__in=ids)
     }
 
@@ -90,12 +101,20 @@ async def resources_by(user_id: int) -> list[int]:
 
 
 ARTICLE = ContentType(
-    name="Article", load=load_articles, hide=_set_hidden(Article, "article", True),
-    unhide=_set_hidden(Article, "article", False), delete=_delete(Article, "article"),
-    can_see=can_see_article, authored=articles_by,
+    name="Article",
+    load=load_articles,
+    hide=_set_hidden(Article, "article", True),
+    unhide=_set_hidden(Article, "article", False),
+    delete=_delete(Article, "article"),
+    can_see=can_see_article,
+    authored=articles_by,
 )
 RESOURCE = ContentType(
-    name="Resource", load=load_resources, hide=_set_hidden(Resource, "resource", True),
-    unhide=_set_hidden(Resource, "resource", False), delete=_delete(Resource, "resource"),
-    can_see=can_see_resource, authored=resources_by,
+    name="Resource",
+    load=load_resources,
+    hide=_set_hidden(Resource, "resource", True),
+    unhide=_set_hidden(Resource, "resource", False),
+    delete=_delete(Resource, "resource"),
+    can_see=can_see_resource,
+    authored=resources_by,
 )

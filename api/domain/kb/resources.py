@@ -5,19 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-from api.transactions import transaction
-
+from api.domain.content import gate
+from api.domain.content.events import Submission
 from api.domain.kb import access
 from api.domain.kb.media import sync_resources
 from api.domain.kb.text import check_summary, check_tags, check_title, roles_field
-from api.domain.content import gate
-from api.domain.content.events import Submission
 from api.errors import DomainError, Forbidden, Invalid, NotFound, collect
 from api.models.accounts import User, Visibility
 from api.models.kb import Category, Resource, ResourceKind
 from api.models.media import MediaFile
 from api.policies import is_staff, require_can_act
 from api.settings import Settings
+from api.transactions import transaction
 from search.outbox import enqueue
 
 MAX_URL = 2000
@@ -106,14 +105,20 @@ async def create_resource(actor: User | None, data: ResourceInput, *, settings: 
     return resource
 
 
-async def _gate(author: User, resource: Resource, data: ResourceInput, settings: Settings, *,
-                editing: bool) -> gate.Verdict:
+async def _gate(
+    author: User, resource: Resource, data: ResourceInput, settings: Settings, *, editing: bool
+) -> gate.Verdict:
     """The content gate over the texts written (title, description, the link's address); censored
     texts are stored as shown."""
-    written = {name: getattr(resource, name) for name in ("title", "description", "url")
-               if getattr(data, name) is not None}
-    verdict = await gate.check(Submission(author=author, content_type="Resource", texts=written, editing=editing,
-                                          links=1 if written.get("url") else 0), settings)
+    written = {
+        name: getattr(resource, name) for name in ("title", "description", "url") if getattr(data, name) is not None
+    }
+    verdict = await gate.check(
+        Submission(
+            author=author, content_type="Resource", texts=written, editing=editing, links=1 if written.get("url") else 0
+        ),
+        settings,
+    )
     for name in ("title", "description"):
         if name in written:
             setattr(resource, name, verdict.text(name, written[name]))

@@ -14,7 +14,8 @@ from api.errors import DomainError, ErrorCode, Invalid, NotFound
 from api.models.accounts import User
 from api.models.kb import ArticleRevision
 from api.settings import Settings, get_settings
-from api.textdiff import DiffLine, LineChange, compare as compare_texts, diff_lines
+from api.textdiff import DiffLine, LineChange, diff_lines
+from api.textdiff import compare as compare_texts
 
 __all__ = ["DiffLine", "DiffTooLarge", "LineChange", "RevisionDiff", "diff_lines", "diff_revisions"]
 
@@ -50,26 +51,44 @@ async def compare(old: ArticleRevision, new: ArticleRevision, settings: Settings
     total = old.body.count("\n") + new.body.count("\n") + 2
     if total > settings.kb_diff_max_lines:
         raise DiffTooLarge(
-            f"These revisions have {total:,} lines together; a diff compares at most "
-            f"{settings.kb_diff_max_lines:,}.", lines=total, limit=settings.kb_diff_max_lines)
+            f"These revisions have {total:,} lines together; a diff compares at most {settings.kb_diff_max_lines:,}.",
+            lines=total,
+            limit=settings.kb_diff_max_lines,
+        )
     try:
         result = await offload.run(
-            "diff", compare_texts, old.body, new.body, f"revision {old.number}", f"revision {new.number}",
-            max_lines=MAX_DIFF_LINES, timeout=settings.kb_diff_timeout_seconds,
+            "diff",
+            compare_texts,
+            old.body,
+            new.body,
+            f"revision {old.number}",
+            f"revision {new.number}",
+            max_lines=MAX_DIFF_LINES,
+            timeout=settings.kb_diff_timeout_seconds,
         )
     except offload.OverBudget:
         raise DiffTooLarge(
             f"Comparing these revisions takes longer than {settings.kb_diff_timeout_seconds:g} s; "
-            "compare revisions closer to each other.", seconds=settings.kb_diff_timeout_seconds) from None
+            "compare revisions closer to each other.",
+            seconds=settings.kb_diff_timeout_seconds,
+        ) from None
     return RevisionDiff(
-        old=old, new=new, title_changed=old.title != new.title, summary_changed=old.summary != new.summary,
-        tags_added=[t for t in new.tags if t not in old.tags], tags_removed=[t for t in old.tags if t not in new.tags],
-        lines=result.lines, added=result.added, removed=result.removed, unified=result.unified,
+        old=old,
+        new=new,
+        title_changed=old.title != new.title,
+        summary_changed=old.summary != new.summary,
+        tags_added=[t for t in new.tags if t not in old.tags],
+        tags_removed=[t for t in old.tags if t not in new.tags],
+        lines=result.lines,
+        added=result.added,
+        removed=result.removed,
+        unified=result.unified,
     )
 
 
-async def diff_revisions(viewer: User | None, old_id: int, new_id: int,
-                         settings: Settings | None = None) -> RevisionDiff:
+async def diff_revisions(
+    viewer: User | None, old_id: int, new_id: int, settings: Settings | None = None
+) -> RevisionDiff:
     """Compare two revisions of one article the viewer may read (order given by the caller)."""
     revisions = {r.id: r for r in await ArticleRevision.filter(id__in=[old_id, new_id])}
     old, new = revisions.get(old_id), revisions.get(new_id)

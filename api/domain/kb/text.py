@@ -26,8 +26,7 @@ def check_summary(summary: str, settings: Settings, errors: list[DomainError], f
 
 
 def check_tags(tags: list[str], settings: Settings, errors: list[DomainError], field: str = "tags") -> list[str]:
-    return text.tags(tags, field, max_count=settings.kb_max_tags, max_length=settings.kb_max_tag_length,
-                     errors=errors)
+    return text.tags(tags, field, max_count=settings.kb_max_tags, max_length=settings.kb_max_tag_length, errors=errors)
 
 
 def check_message(message: str, settings: Settings, errors: list[DomainError], field: str = "message") -> str:

@@ -15,12 +15,33 @@ from api.domain.media.access import blob_for_serving, readable
 from api.domain.media.files import delete, get_own, set_avatar, set_private, update_alt
 from api.domain.media.housekeeping import SWEEP_AFTER_SECONDS, sweep
 from api.domain.media.limits import (
-    PURPOSE_KINDS, QuotaExceeded, TooLarge, UnsupportedType, clean_filename, max_bytes, used_bytes,
+    PURPOSE_KINDS,
+    QuotaExceeded,
+    TooLarge,
+    UnsupportedType,
+    clean_filename,
+    max_bytes,
+    used_bytes,
 )
 from api.domain.media.uploads import UploadedFile, upload
 
 __all__ = [
-    "PURPOSE_KINDS", "SWEEP_AFTER_SECONDS", "QuotaExceeded", "TooLarge", "UnsupportedType", "UploadedFile",
-    "blob_for_serving", "clean_filename", "delete", "get_own", "max_bytes", "readable",
-    "set_avatar", "set_private", "sweep", "update_alt", "upload", "used_bytes",
+    "PURPOSE_KINDS",
+    "SWEEP_AFTER_SECONDS",
+    "QuotaExceeded",
+    "TooLarge",
+    "UnsupportedType",
+    "UploadedFile",
+    "blob_for_serving",
+    "clean_filename",
+    "delete",
+    "get_own",
+    "max_bytes",
+    "readable",
+    "set_avatar",
+    "set_private",
+    "sweep",
+    "update_alt",
+    "upload",
+    "used_bytes",
 ]

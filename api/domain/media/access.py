@@ -56,7 +56,11 @@ async def _filter_files(viewer: User | None, rows: list[MediaFile], memo: dict[s
 
 
 READ_POLICIES = (
-    ReadPolicy(MediaFile, None, _filter_files,
-               "Public files to everyone; private ones to their owner, to staff while unused, and to whoever "
-               "may read content that uses them."),
+    ReadPolicy(
+        MediaFile,
+        None,
+        _filter_files,
+        "Public files to everyone; private ones to their owner, to staff while unused, and to whoever "
+        "may read content that uses them.",
+    ),
 )

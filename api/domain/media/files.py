@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from tortoise.exceptions import IntegrityError, OperationalError
-from api.db import column
-from api.transactions import transaction
 
+from api.db import column
+from api.domain.media.access import readable
 from api.domain.media.blobs import delete_unused_blobs
 from api.errors import Conflict, Forbidden, Invalid, NotFound
-from api.domain.media.access import readable
 from api.models.accounts import User
 from api.models.attachments import Attachment
 from api.models.media import MediaFile, MediaKind, MediaVariant
 from api.policies import is_staff, require_member
 from api.settings import Settings
+from api.transactions import transaction
 from media.storage import Storage, get_storage
 
 
@@ -31,8 +31,7 @@ async def get_own(actor: User | None, media_id: int, *, field: str = "mediaId") 
     return media_file
 
 
-async def delete(actor: User | None, media_id: int,
-                 *, storage: Storage | None = None, settings: Settings) -> None:
+async def delete(actor: User | None, media_id: int, *, storage: Storage | None = None, settings: Settings) -> None:
     """Delete a file's record; its blobs go too unless another record uses the same bytes."""
     storage = storage or get_storage(settings)
     media_file = await get_own(actor, media_id)

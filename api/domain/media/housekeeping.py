@@ -11,8 +11,9 @@ from media.storage import Storage, get_storage
 SWEEP_AFTER_SECONDS = 3600
 
 
-async def sweep(settings: Settings, *, older_than: float = SWEEP_AFTER_SECONDS,
-                storage: Storage | None = None) -> dict[str, int]:
+async def sweep(
+    settings: Settings, *, older_than: float = SWEEP_AFTER_SECONDS, storage: Storage | None = None
+) -> dict[str, int]:
     """Remove what a crash can leave behind: temporary files, and blobs no row names (written
     by an upload that died before its rows were committed). Only files older than `older_than`
     are touched, so uploads in progress are never disturbed; an upload that still races a sweep
@@ -22,7 +23,7 @@ async def sweep(settings: Settings, *, older_than: float = SWEEP_AFTER_SECONDS,
     candidates = await asyncio.to_thread(lambda: list(storage.blobs_older_than(older_than)))
     removed = 0
     for start in range(0, len(candidates), 500):
-        removed += len(await delete_unused_blobs(storage, candidates[start:start + 500]))
+        removed += len(await delete_unused_blobs(storage, candidates[start : start + 500]))
     return {"temp": temp, "blobs": removed}
 
 

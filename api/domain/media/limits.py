@@ -83,5 +83,6 @@ async def check_quota(member: User, adding: int, *, settings: Settings) -> None:
     if used + adding > quota:
         raise QuotaExceeded(
             f"This file needs {adding:,} bytes but only {max(quota - used, 0):,} "
-            f"bytes of your {quota:,}-byte storage quota are left.", field="file",
+            f"bytes of your {quota:,}-byte storage quota are left.",
+            field="file",
         )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from api.settings import Settings
 from api import text
+from api.settings import Settings
 
 
 def note(value: str | None, field: str, *, required: bool = False, label: str = "a reason", settings: Settings) -> str:

@@ -16,7 +16,15 @@ from tortoise.queryset import QuerySet
 
 from api.models.accounts import Sanction, User
 from api.models.moderation import (
-    Announcement, FilterRule, Invite, JoinRequest, ModerationLogEntry, Referral, Report, ReviewItem, RulesVersion,
+    Announcement,
+    FilterRule,
+    Invite,
+    JoinRequest,
+    ModerationLogEntry,
+    Referral,
+    Report,
+    ReviewItem,
+    RulesVersion,
 )
 from api.policies import committee_seats, is_staff
 from api.policy import ReadPolicy, everyone, owner_or_staff, staff_only
@@ -31,8 +39,9 @@ async def visible_announcements(viewer: User | None, memo: dict[str, Any]) -> Qu
     return Announcement.filter(audience_filter(viewer, seats), published_at__isnull=False)
 
 
-async def filter_announcements(viewer: User | None, rows: list[Announcement],
-                               memo: dict[str, Any]) -> list[Announcement]:
+async def filter_announcements(
+    viewer: User | None, rows: list[Announcement], memo: dict[str, Any]
+) -> list[Announcement]:
     from api.domain.moderation.announcements import is_addressed
 
     if is_staff(viewer):
@@ -49,8 +58,12 @@ READ_POLICIES = (
     owner_or_staff(JoinRequest),
     owner_or_staff(Invite, "created_by_id"),
     owner_or_staff(Referral, "inviter_id", "invitee_id"),
-    ReadPolicy(Announcement, visible_announcements, filter_announcements,
-               "Published, to its audience (everyone, a role and those above it, a committee); staff always."),
+    ReadPolicy(
+        Announcement,
+        visible_announcements,
+        filter_announcements,
+        "Published, to its audience (everyone, a role and those above it, a committee); staff always.",
+    ),
     everyone(RulesVersion),
     everyone(ModerationLogEntry),
 )

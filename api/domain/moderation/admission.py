@@ -10,8 +10,6 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
-from api.settings import Settings
-from api.transactions import transaction
 
 from api.domain.accounts.events import AdmitMember
 from api.domain.moderation import invites, modlog
@@ -20,10 +18,18 @@ from api.domain.notifications import notify
 from api.errors import Conflict, Forbidden, Invalid, NotFound
 from api.models.accounts import Role, User
 from api.models.moderation import (
-    Admission, AdmissionVia, JoinPolicy, JoinRequest, JoinRequestStatus, LogAction, SpaceJoinPolicy,
+    Admission,
+    AdmissionVia,
+    JoinPolicy,
+    JoinRequest,
+    JoinRequestStatus,
+    LogAction,
+    SpaceJoinPolicy,
 )
 from api.policies import can_see, is_staff, require_role
+from api.settings import Settings
 from api.timeutil import now
+from api.transactions import transaction
 
 COMMUNITY = 0
 
@@ -52,14 +58,18 @@ async def policy_for(space_id: int | None, *, settings: Settings) -> JoinPolicy:
 
 async def space_policies(space_ids: list[int], *, settings: Settings) -> dict[int, JoinPolicy]:
     """The effective policy of each space, in one query."""
-    overrides = {
-        row.space_id: JoinPolicy(row.policy) for row in await SpaceJoinPolicy.filter(space_id__in=space_ids)
-    }
+    overrides = {row.space_id: JoinPolicy(row.policy) for row in await SpaceJoinPolicy.filter(space_id__in=space_ids)}
     return {space_id: overrides.get(space_id, community_policy(settings=settings)) for space_id in space_ids}
 
 
-async def set_space_policy(actor: User | None, space_id: int, policy: JoinPolicy | None, *,
-                           members_may_invite: bool = False, settings: Settings) -> JoinPolicy:
+async def set_space_policy(
+    actor: User | None,
+    space_id: int,
+    policy: JoinPolicy | None,
+    *,
+    members_may_invite: bool = False,
+    settings: Settings,
+) -> JoinPolicy:
     """Admins override the join policy of a space (None: follow the community's), and say
     whether members may invite people into it (otherwise only staff do when it is not OPEN)."""
     admin = require_role(actor, Role.ADMIN)
@@ -68,10 +78,17 @@ async def set_space_policy(actor: User | None, space_id: int, policy: JoinPolicy
         await SpaceJoinPolicy.filter(space_id=space_id).delete()
     else:
         await SpaceJoinPolicy.update_or_create(
-            space_id=space_id, defaults={"policy": policy, "members_may_invite": members_may_invite})
+            space_id=space_id, defaults={"policy": policy, "members_may_invite": members_may_invite}
+        )
     effective = await policy_for(space_id, settings=settings)
-    await modlog.record(LogAction.JOIN_POLICY_CHANGED, actor_id=admin.id, subject_type="Space",
-                        subject_id=space_id, subject_label=space.name, reason=effective.value)
+    await modlog.record(
+        LogAction.JOIN_POLICY_CHANGED,
+        actor_id=admin.id,
+        subject_type="Space",
+        subject_id=space_id,
+        subject_label=space.name,
+        reason=effective.value,
+    )
     return effective
 
 
@@ -121,7 +138,9 @@ def pending_requests(space_id: int | None = None) -> QuerySet[JoinRequest]:
     return query if space_id is None else query.filter(space_id=space_id)
 
 
-async def _decide(actor: User | None, request_id: int, approve: bool, reason: str, *, settings: Settings) -> JoinRequest:
+async def _decide(
+    actor: User | None, request_id: int, approve: bool, reason: str, *, settings: Settings
+) -> JoinRequest:
     moderator = require_role(actor, Role.MODERATOR)
     reason = note(reason, "reason", required=not approve, settings=settings)
     async with transaction():
@@ -137,21 +156,34 @@ async def _decide(actor: User | None, request_id: int, approve: bool, reason: st
         request.decision_reason = reason
         await request.save(update_fields=["status", "pending", "decided_by_id", "decided_at", "decision_reason"])
         if approve:
-            await Admission.get_or_create(user_id=request.user_id, scope=request.scope,
-                                          defaults={"via": AdmissionVia.APPROVAL, "granted_by_id": moderator.id})
+            await Admission.get_or_create(
+                user_id=request.user_id,
+                scope=request.scope,
+                defaults={"via": AdmissionVia.APPROVAL, "granted_by_id": moderator.id},
+            )
         await modlog.record(
-            LogAction.JOIN_APPROVED if approve else LogAction.JOIN_REJECTED, actor_id=moderator.id,
-            subject_type="JoinRequest", subject_id=request.id, reason=reason,
+            LogAction.JOIN_APPROVED if approve else LogAction.JOIN_REJECTED,
+            actor_id=moderator.id,
+            subject_type="JoinRequest",
+            subject_id=request.id,
+            reason=reason,
         )
     where = "the community" if not request.space_id else "the space"
     verdict = "approved" if approve else "declined"
-    await notify(request.user_id, "moderation.join_request_decided", actor_id=moderator.id,
-                 subject_type="JoinRequest", subject_id=request.id,
-                 message=f"Your request to join {where} was {verdict}." + (f" {reason}" if reason else ""))
+    await notify(
+        request.user_id,
+        "moderation.join_request_decided",
+        actor_id=moderator.id,
+        subject_type="JoinRequest",
+        subject_id=request.id,
+        message=f"Your request to join {where} was {verdict}." + (f" {reason}" if reason else ""),
+    )
     return request
 
 
-async def approve_join_request(actor: User | None, request_id: int, reason: str = "", *, settings: Settings) -> JoinRequest:
+async def approve_join_request(
+    actor: User | None, request_id: int, reason: str = "", *, settings: Settings
+) -> JoinRequest:
     return await _decide(actor, request_id, True, reason, settings=settings)
 
 

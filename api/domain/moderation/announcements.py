@@ -31,10 +31,17 @@ def _validate_text(title: str, body: str, settings: Settings) -> tuple[str, str,
 
 
 async def publish_announcement(
-    *, author_id: int | None, title: str, body: str,
+    *,
+    author_id: int | None,
+    title: str,
+    body: str,
     audience: str = "ALL",  # ALL | ROLE | COMMITTEE
-    audience_role: str | None = None, committee_id: int | None = None, pinned: bool = False,
-    publish_at: datetime | None = None, expires_at: datetime | None = None, mail: bool = False,
+    audience_role: str | None = None,
+    committee_id: int | None = None,
+    pinned: bool = False,
+    publish_at: datetime | None = None,
+    expires_at: datetime | None = None,
+    mail: bool = False,
     settings: Settings,
 ) -> Announcement:
     """Store an announcement and publish it now, or at `publish_at` when that is in the future.
@@ -66,9 +73,18 @@ async def publish_announcement(
     body_html = await render_async(body)
     async with transaction():
         announcement = await Announcement.create(
-            author_id=author_id, title=title, body=body, body_html=body_html, audience=kind,
-            audience_role=audience_role, committee_id=committee_id, pinned=pinned, mail_audience=mail,
-            publish_at=start, published_at=moment if due else None, expires_at=expires_at,
+            author_id=author_id,
+            title=title,
+            body=body,
+            body_html=body_html,
+            audience=kind,
+            audience_role=audience_role,
+            committee_id=committee_id,
+            pinned=pinned,
+            mail_audience=mail,
+            publish_at=start,
+            published_at=moment if due else None,
+            expires_at=expires_at,
         )
         if due:
             await _mail_audience(announcement)
@@ -95,8 +111,12 @@ async def _mail_audience(announcement: Announcement) -> int:
     from api.domain.mail.links import global_id, page
     from api.domain.mail.outbox import enqueue_many
 
-    context = {"title": announcement.title, "body": announcement.body, "body_html": announcement.body_html,
-               "link": page("announcement_url", id=global_id("Announcement", announcement.id))}
+    context = {
+        "title": announcement.title,
+        "body": announcement.body,
+        "body_html": announcement.body_html,
+        "link": page("announcement_url", id=global_id("Announcement", announcement.id)),
+    }
     return await enqueue_many(await audience_members(announcement), "announcement", context, bulk=True)
 
 
@@ -148,9 +168,7 @@ def is_addressed(announcement: Announcement, viewer: User | None, committee_ids:
 
 def is_live(announcement: Announcement, at: datetime | None = None) -> bool:
     at = at or now()
-    return announcement.published_at is not None and (
-        announcement.expires_at is None or announcement.expires_at > at
-    )
+    return announcement.published_at is not None and (announcement.expires_at is None or announcement.expires_at > at)
 
 
 async def visible_announcements(viewer: User | None, *, include_expired: bool = False) -> QuerySet[Announcement]:
@@ -192,6 +210,11 @@ async def announce(actor: User | None, *, settings: Settings, **fields: object) 
 
     moderator = require_role(actor, Role.MODERATOR)
     announcement = await publish_announcement(author_id=moderator.id, settings=settings, **fields)  # type: ignore[arg-type]  # the mutation's input fields, passed through
-    await modlog.record(LogAction.ANNOUNCEMENT_PUBLISHED, actor_id=moderator.id, subject_type="Announcement",
-                        subject_id=announcement.id, subject_label=announcement.title)
+    await modlog.record(
+        LogAction.ANNOUNCEMENT_PUBLISHED,
+        actor_id=moderator.id,
+        subject_type="Announcement",
+        subject_id=announcement.id,
+        subject_label=announcement.title,
+    )
     return announcement

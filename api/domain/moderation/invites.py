@@ -15,14 +15,20 @@ from datetime import datetime, timedelta
 from tortoise.expressions import F, Q
 from tortoise.queryset import QuerySet
 
-from api.settings import Settings
 from api.domain.moderation import modlog
 from api.errors import Forbidden, Invalid, NotFound
 from api.models.accounts import Role, User
 from api.models.moderation import (
-    Admission, AdmissionVia, Invite, JoinPolicy, LogAction, Referral, SpaceJoinPolicy,
+    Admission,
+    AdmissionVia,
+    Invite,
+    JoinPolicy,
+    LogAction,
+    Referral,
+    SpaceJoinPolicy,
 )
 from api.policies import is_admin, is_staff
+from api.settings import Settings
 from api.timeutil import now
 
 CODE_PREFIX = "inv_"
@@ -33,7 +39,9 @@ def hash_code(code: str) -> str:
     return hashlib.sha256(code.strip().encode()).hexdigest()
 
 
-async def may_invite(actor: User, space_id: int | None, *, admits_to_community: bool = False, settings: Settings) -> str | None:
+async def may_invite(
+    actor: User, space_id: int | None, *, admits_to_community: bool = False, settings: Settings
+) -> str | None:
     """Why the actor may not create this invite, or None when they may."""
     from api.domain.moderation.admission import community_policy, policy_for
 
@@ -55,8 +63,14 @@ async def may_invite(actor: User, space_id: int | None, *, admits_to_community: 
 
 
 async def create_invite(
-    actor: User, *, max_uses: int, expires_at: datetime, role: str | None = None,
-    space_id: int | None = None, admits_to_community: bool | None = None, settings: Settings,
+    actor: User,
+    *,
+    max_uses: int,
+    expires_at: datetime,
+    role: str | None = None,
+    space_id: int | None = None,
+    admits_to_community: bool | None = None,
+    settings: Settings,
 ) -> tuple[Invite, str]:
     """A new invite and its code (shown once). Only admins may attach a role. A space's invite
     admits to the community too only when `admits_to_community` says so."""
@@ -82,9 +96,14 @@ async def create_invite(
         raise Forbidden(problem, field="spaceId" if space_id is not None else None)
     code = CODE_PREFIX + secrets.token_urlsafe(12)
     invite = await Invite.create(
-        code_hash=hash_code(code), code_hint=code[: len(CODE_PREFIX) + 4], created_by=actor,
-        role=role if role != Role.MEMBER.value else None, space_id=space_id, max_uses=max_uses,
-        expires_at=expires_at, admits_to_community=community,
+        code_hash=hash_code(code),
+        code_hint=code[: len(CODE_PREFIX) + 4],
+        created_by=actor,
+        role=role if role != Role.MEMBER.value else None,
+        space_id=space_id,
+        max_uses=max_uses,
+        expires_at=expires_at,
+        admits_to_community=community,
     )
     return invite, code
 
@@ -98,8 +117,13 @@ async def revoke_invite(actor: User, invite_id: int) -> Invite:
         invite.revoked_at = now()
         await invite.save(update_fields=["revoked_at"])
         if invite.created_by_id != actor.id:
-            await modlog.record(LogAction.INVITE_REVOKED, actor_id=actor.id, subject_type="Invite",
-                                subject_id=invite.id, subject_label=invite.code_hint)
+            await modlog.record(
+                LogAction.INVITE_REVOKED,
+                actor_id=actor.id,
+                subject_type="Invite",
+                subject_id=invite.id,
+                subject_label=invite.code_hint,
+            )
     return invite
 
 
@@ -126,12 +150,12 @@ async def consume(code: str, user: User | None = None) -> Invite:
 
 async def admit_with_invite(user: User, invite: Invite) -> None:
     """Record the referral and the admissions an invite grants."""
-    await Referral.get_or_create(invite_id=invite.id, invitee_id=user.id,
-                                 defaults={"inviter_id": invite.created_by_id})
+    await Referral.get_or_create(invite_id=invite.id, invitee_id=user.id, defaults={"inviter_id": invite.created_by_id})
     scopes = ([0] if invite.admits_to_community else []) + ([invite.space_id] if invite.space_id else [])
     for scope in scopes:
-        await Admission.get_or_create(user_id=user.id, scope=scope,
-                                      defaults={"via": AdmissionVia.INVITE, "granted_by_id": invite.created_by_id})
+        await Admission.get_or_create(
+            user_id=user.id, scope=scope, defaults={"via": AdmissionVia.INVITE, "granted_by_id": invite.created_by_id}
+        )
 
 
 async def redeem_invite(actor: User, code: str) -> Invite:

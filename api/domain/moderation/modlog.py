@@ -5,19 +5,28 @@ from __future__ import annotations
 from tortoise.queryset import QuerySet
 
 from api.domain.community.events import CommunitySettingsChanged
-from api.settings import Settings
 from api.models.accounts import User
 from api.models.moderation import LogAction, ModerationLogEntry
 from api.policies import is_staff
+from api.settings import Settings
 
 
 async def record(
-    action: LogAction, *, actor_id: int | None, subject_type: str = "", subject_id: int | None = None,
-    subject_label: str = "", reason: str = "",
+    action: LogAction,
+    *,
+    actor_id: int | None,
+    subject_type: str = "",
+    subject_id: int | None = None,
+    subject_label: str = "",
+    reason: str = "",
 ) -> ModerationLogEntry:
     return await ModerationLogEntry.create(
-        action=action, actor_id=actor_id, subject_type=subject_type, subject_id=subject_id,
-        subject_label=subject_label[:200], reason=reason,
+        action=action,
+        actor_id=actor_id,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        subject_label=subject_label[:200],
+        reason=reason,
     )
 
 
@@ -34,5 +43,10 @@ def shows_actor(viewer: User | None, *, settings: Settings) -> bool:
 
 async def log_settings_change(event: CommunitySettingsChanged, settings: Settings) -> None:
     """Admins' changes of community settings are public record too."""
-    await record(LogAction.SETTINGS_CHANGED, actor_id=event.actor_id, subject_type="Community",
-                 subject_label="settings", reason="; ".join(event.changes)[:2000])
+    await record(
+        LogAction.SETTINGS_CHANGED,
+        actor_id=event.actor_id,
+        subject_type="Community",
+        subject_label="settings",
+        reason="; ".join(event.changes)[:2000],
+    )

@@ -50,8 +50,15 @@ def _normalise_pattern(kind: FilterKind, pattern: str) -> str:
     return value
 
 
-async def add_filter_rule(actor: User | None, kind: FilterKind, pattern: str, note_text: str = "", *,
-                          action: WatchAction = WatchAction.REQUIRE_APPROVAL, settings: Settings) -> FilterRule:
+async def add_filter_rule(
+    actor: User | None,
+    kind: FilterKind,
+    pattern: str,
+    note_text: str = "",
+    *,
+    action: WatchAction = WatchAction.REQUIRE_APPROVAL,
+    settings: Settings,
+) -> FilterRule:
     admin = require_role(actor, Role.ADMIN)
     value = _normalise_pattern(kind, pattern)
     if kind is FilterKind.LINK and action is WatchAction.CENSOR:
@@ -63,8 +70,14 @@ async def add_filter_rule(actor: User | None, kind: FilterKind, pattern: str, no
         rule = await FilterRule.create(kind=kind, pattern=value, action=action, note=note_text, created_by=admin)
     except IntegrityError:
         raise Conflict("This rule exists already.", field="pattern") from None
-    await modlog.record(LogAction.FILTER_ADDED, actor_id=admin.id, subject_type="FilterRule",
-                        subject_id=rule.id, subject_label=f"{kind.value} {action.value}: {value}", reason=note_text)
+    await modlog.record(
+        LogAction.FILTER_ADDED,
+        actor_id=admin.id,
+        subject_type="FilterRule",
+        subject_id=rule.id,
+        subject_label=f"{kind.value} {action.value}: {value}",
+        reason=note_text,
+    )
     return rule
 
 
@@ -74,8 +87,13 @@ async def remove_filter_rule(actor: User | None, rule_id: int) -> FilterRule:
     if rule is None:
         raise NotFound("No such filter rule.", field="ruleId")
     await FilterRule.filter(id=rule.id).delete()
-    await modlog.record(LogAction.FILTER_REMOVED, actor_id=admin.id, subject_type="FilterRule",
-                        subject_id=rule.id, subject_label=f"{rule.kind.value}: {rule.pattern}")
+    await modlog.record(
+        LogAction.FILTER_REMOVED,
+        actor_id=admin.id,
+        subject_type="FilterRule",
+        subject_id=rule.id,
+        subject_label=f"{rule.kind.value}: {rule.pattern}",
+    )
     return rule
 
 
@@ -119,11 +137,15 @@ async def screen_text(question: ScreenText, settings: Settings) -> Screened:
     if is_staff(submission.author):
         return Screened(censored=found.censored)
     if found.blocked:
-        collect([Invalid(f"Remove “{pattern}”: it is not allowed here.", field=name)
-                 for name, pattern in found.blocked])
+        collect(
+            [Invalid(f"Remove “{pattern}”: it is not allowed here.", field=name) for name, pattern in found.blocked]
+        )
     held = list(found.held)
-    if submission.holdable and not submission.editing and (reason := await first_posts_reason(
-            submission.author, settings)):
+    if (
+        submission.holdable
+        and not submission.editing
+        and (reason := await first_posts_reason(submission.author, settings))
+    ):
         held.append(reason)
     return Screened(held=tuple(held), flags=tuple(found.flagged), censored=found.censored)
 
@@ -164,12 +186,22 @@ async def approve_held(actor: User | None, item_id: int) -> ReviewItem:
         if not await close_item(item, moderator, action=None, resolution=APPROVED, reason=""):
             raise Conflict("This item has already been decided.", field="itemId")
         await registered.publish(item.subject_id, moderator.id)
-        await modlog.record(LogAction.CONTENT_APPROVED, actor_id=moderator.id, subject_type=item.subject_type,
-                            subject_id=item.subject_id, subject_label=await _label(item))
+        await modlog.record(
+            LogAction.CONTENT_APPROVED,
+            actor_id=moderator.id,
+            subject_type=item.subject_type,
+            subject_id=item.subject_id,
+            subject_label=await _label(item),
+        )
     if item.subject_author_id:
-        await notify(item.subject_author_id, "moderation.content_approved", actor_id=moderator.id,
-                     subject_type=item.subject_type, subject_id=item.subject_id,
-                     message="Your post was approved and is now published.")
+        await notify(
+            item.subject_author_id,
+            "moderation.content_approved",
+            actor_id=moderator.id,
+            subject_type=item.subject_type,
+            subject_id=item.subject_id,
+            message="Your post was approved and is now published.",
+        )
     await _tell_reporters(item, moderator, "the content was reviewed and published")
     return item
 
@@ -188,12 +220,23 @@ async def reject_held(actor: User | None, item_id: int, reason: str, *, settings
         if not await close_item(item, moderator, action=None, resolution=REJECTED, reason=reason):
             raise Conflict("This item has already been decided.", field="itemId")
         await registered.delete(item.subject_id, moderator.id)
-        await modlog.record(LogAction.CONTENT_REJECTED, actor_id=moderator.id, subject_type=item.subject_type,
-                            subject_id=item.subject_id, subject_label=await _label(item), reason=reason)
+        await modlog.record(
+            LogAction.CONTENT_REJECTED,
+            actor_id=moderator.id,
+            subject_type=item.subject_type,
+            subject_id=item.subject_id,
+            subject_label=await _label(item),
+            reason=reason,
+        )
     if item.subject_author_id:
-        await notify(item.subject_author_id, "moderation.content_rejected", actor_id=moderator.id,
-                     subject_type=item.subject_type, subject_id=item.subject_id,
-                     message=f"Your post was not published: {reason}")
+        await notify(
+            item.subject_author_id,
+            "moderation.content_rejected",
+            actor_id=moderator.id,
+            subject_type=item.subject_type,
+            subject_id=item.subject_id,
+            message=f"Your post was not published: {reason}",
+        )
     await _tell_reporters(item, moderator, "the content was removed")
     return item
 
@@ -201,9 +244,14 @@ async def reject_held(actor: User | None, item_id: int, reason: str, *, settings
 async def _tell_reporters(item: ReviewItem, moderator: User, outcome: str) -> None:
     """Content reported before it was held (e.g. held again after an edit): close the loop."""
     reporters = await column(Report.filter(item_id=item.id), "reporter_id")
-    await notify_many(set(reporters), "moderation.report_resolved", actor_id=moderator.id,
-                      subject_type=item.subject_type, subject_id=item.subject_id,
-                      message=f"Thank you for your report: {outcome}.")
+    await notify_many(
+        set(reporters),
+        "moderation.report_resolved",
+        actor_id=moderator.id,
+        subject_type=item.subject_type,
+        subject_id=item.subject_id,
+        message=f"Thank you for your report: {outcome}.",
+    )
 
 
 async def _label(item: ReviewItem) -> str:

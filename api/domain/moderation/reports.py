@@ -11,24 +11,29 @@ from enum import Enum
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Subquery
 from tortoise.queryset import QuerySet
-from api.db import column
-from api.settings import Settings
-from api.transactions import transaction
 
+from api.db import column
 from api.domain import content
 from api.domain.content import ContentRef
+from api.domain.content.events import ContentHidden, ContentRemoved, ContentRestored
 from api.domain.moderation import modlog, sanctions
 from api.domain.moderation._text import note
 from api.domain.notifications import notify_many
-from api.domain.content.events import ContentHidden, ContentRemoved, ContentRestored
-from api.events import emit
 from api.errors import Conflict, Invalid, NotFound
+from api.events import emit
 from api.models.accounts import Role, SanctionKind, User
 from api.models.moderation import (
-    CaseStatus, LogAction, ModerationAction, Report, ReportReason, ReviewItem,
+    CaseStatus,
+    LogAction,
+    ModerationAction,
+    Report,
+    ReportReason,
+    ReviewItem,
 )
 from api.policies import is_staff, require_role
+from api.settings import Settings
 from api.timeutil import now
+from api.transactions import transaction
 
 MEMBER_TYPE = "User"
 
@@ -77,7 +82,11 @@ async def load_subjects(keys: list[tuple[str, int]]) -> dict[tuple[str, int], Co
         if subject_type == MEMBER_TYPE:
             for user in await User.filter(id__in=ids):
                 found[(MEMBER_TYPE, user.id)] = ContentRef(
-                    content_type=MEMBER_TYPE, id=user.id, author_id=user.id, title=user.username, text=user.bio,
+                    content_type=MEMBER_TYPE,
+                    id=user.id,
+                    author_id=user.id,
+                    title=user.username,
+                    text=user.bio,
                 )
             continue
         registered = content.get(subject_type)
@@ -95,36 +104,47 @@ async def load_subject(subject_type: str, subject_id: int, field: str = "subject
     return ref
 
 
-async def open_item(subject_type: str, subject_id: int, author_id: int | None, *,
-                    why: str = "was reported", actor_id: int | None = None) -> ReviewItem:
+async def open_item(
+    subject_type: str, subject_id: int, author_id: int | None, *, why: str = "was reported", actor_id: int | None = None
+) -> ReviewItem:
     """The subject's open review item, created if needed (the unique key on open items makes
     concurrent creations collapse into one). Staff hear of each new item once."""
     item = await ReviewItem.filter(subject_type=subject_type, subject_id=subject_id, open=1).first()
     if item is not None:
         return item
     try:
-        item = await ReviewItem.create(subject_type=subject_type, subject_id=subject_id,
-                                       subject_author_id=author_id)
+        item = await ReviewItem.create(subject_type=subject_type, subject_id=subject_id, subject_author_id=author_id)
     except IntegrityError:
         item = await ReviewItem.filter(subject_type=subject_type, subject_id=subject_id, open=1).first()
         if item is None:
             raise
         return item
     staff = await column(User.filter(role__in=[Role.MODERATOR, Role.ADMIN]), "id")
-    await notify_many(set(staff), "moderation.review_needed", actor_id=actor_id, subject_type="ReviewItem",
-                      subject_id=item.id, message=f"A {subject_type.lower()} {why}: the review queue has a new item.")
+    await notify_many(
+        set(staff),
+        "moderation.review_needed",
+        actor_id=actor_id,
+        subject_type="ReviewItem",
+        subject_id=item.id,
+        message=f"A {subject_type.lower()} {why}: the review queue has a new item.",
+    )
     return item
 
 
-async def report(actor: User, subject_type: str, subject_id: int, reason: ReportReason, text: str = "", *, settings: Settings) -> Report:
+async def report(
+    actor: User, subject_type: str, subject_id: int, reason: ReportReason, text: str = "", *, settings: Settings
+) -> Report:
     """Report content or a member. One open report per reporter per subject."""
     text = note(text, "note", required=reason is ReportReason.OTHER, label="what is wrong", settings=settings)
     if subject_type not in reportable_types():
         raise Invalid("This cannot be reported.", field="subjectId")
     ref = await load_subject(subject_type, subject_id)
     content_type = content.get(subject_type)
-    if content_type is not None and content_type.can_see is not None \
-            and not await content_type.can_see(actor, subject_id):
+    if (
+        content_type is not None
+        and content_type.can_see is not None
+        and not await content_type.can_see(actor, subject_id)
+    ):
         raise NotFound("Nothing to report here.", field="subjectId")  # as if it did not exist
     if subject_type == MEMBER_TYPE and subject_id == actor.id:
         raise Invalid("You cannot report yourself.", field="subjectId")
@@ -136,10 +156,12 @@ async def report(actor: User, subject_type: str, subject_id: int, reason: Report
     moment = now()
     try:
         async with transaction():
-            created = await Report.create(item=item, reporter=actor, subject_type=subject_type,
-                                          subject_id=subject_id, reason=reason, note=text)
-            await ReviewItem.filter(id=item.id).update(report_count=F("report_count") + 1,
-                                                        last_reported_at=moment, updated_at=moment)
+            created = await Report.create(
+                item=item, reporter=actor, subject_type=subject_type, subject_id=subject_id, reason=reason, note=text
+            )
+            await ReviewItem.filter(id=item.id).update(
+                report_count=F("report_count") + 1, last_reported_at=moment, updated_at=moment
+            )
     except IntegrityError:  # a double submit raced past the check above
         raise Conflict("You have already reported this; a moderator will look at it.", field="subjectId") from None
     if subject_type != MEMBER_TYPE and not ref.hidden:
@@ -168,9 +190,14 @@ async def hide_when_flagged_enough(item: ReviewItem, *, settings: Settings) -> b
     if registered is None or ref is None or ref.hidden or ref.deleted:
         return False
     await registered.hide(item.subject_id, None)
-    await modlog.record(LogAction.CONTENT_HIDDEN, actor_id=None, subject_type=item.subject_type,
-                        subject_id=item.subject_id, subject_label=ref.title,
-                        reason="Hidden pending review: reported by members whose trust reached the threshold.")
+    await modlog.record(
+        LogAction.CONTENT_HIDDEN,
+        actor_id=None,
+        subject_type=item.subject_type,
+        subject_id=item.subject_id,
+        subject_label=ref.title,
+        reason="Hidden pending review: reported by members whose trust reached the threshold.",
+    )
     await emit(ContentHidden(content_type=item.subject_type, content_id=item.subject_id, author_id=ref.author_id))
     return True
 
@@ -187,13 +214,20 @@ def queue(order: QueueOrder = QueueOrder.NEWEST, kind: QueueFilter = QueueFilter
     return query.order_by("-updated_at", "-id")
 
 
-async def close_item(item: ReviewItem, moderator: User, *, action: ModerationAction | None, resolution: str,
-                     reason: str) -> bool:
+async def close_item(
+    item: ReviewItem, moderator: User, *, action: ModerationAction | None, resolution: str, reason: str
+) -> bool:
     """Claim an open item as resolved (False if someone else resolved it first)."""
     moment = now()
     claimed = await ReviewItem.filter(id=item.id, status=CaseStatus.OPEN).update(
-        status=CaseStatus.RESOLVED, open=None, action=action, resolution=resolution,
-        resolved_by_id=moderator.id, resolved_at=moment, resolution_reason=reason, updated_at=moment,
+        status=CaseStatus.RESOLVED,
+        open=None,
+        action=action,
+        resolution=resolution,
+        resolved_by_id=moderator.id,
+        resolved_at=moment,
+        resolution_reason=reason,
+        updated_at=moment,
     )
     if claimed:
         await Report.filter(item_id=item.id, open=1).update(open=None, outcome=action, resolved_at=moment)
@@ -204,8 +238,13 @@ async def close_item(item: ReviewItem, moderator: User, *, action: ModerationAct
 
 
 async def resolve(
-    actor: User | None, item_id: int, action: ModerationAction, *, reason: str = "",
-    duration: timedelta | None = None, settings: Settings,
+    actor: User | None,
+    item_id: int,
+    action: ModerationAction,
+    *,
+    reason: str = "",
+    duration: timedelta | None = None,
+    settings: Settings,
 ) -> ReviewItem:
     """Resolve a reported item with one action; the reporters are told the outcome."""
     moderator = require_role(actor, Role.MODERATOR)
@@ -235,30 +274,42 @@ async def resolve(
             raise Conflict("This item has already been resolved.", field="itemId")
         if action in _SANCTION:
             assert target is not None  # refused above
-            await sanctions.sanction_member(moderator, target, _SANCTION[action], duration=duration, reason=reason, settings=settings)
+            await sanctions.sanction_member(
+                moderator, target, _SANCTION[action], duration=duration, reason=reason, settings=settings
+            )
         else:
             if action is ModerationAction.HIDE_CONTENT:
                 assert registered is not None  # checked above for content actions
                 await registered.hide(item.subject_id, moderator.id)
-                await emit(ContentHidden(content_type=item.subject_type, content_id=item.subject_id,
-                                         author_id=target))
+                await emit(ContentHidden(content_type=item.subject_type, content_id=item.subject_id, author_id=target))
             elif action is ModerationAction.DELETE_CONTENT:
                 assert registered is not None  # checked above for content actions
                 await registered.delete(item.subject_id, moderator.id)
-                await emit(ContentRemoved(content_type=item.subject_type, content_id=item.subject_id,
-                                          author_id=target))
-            await modlog.record(_LOG_ACTION[action], actor_id=moderator.id, subject_type=item.subject_type,
-                                subject_id=item.subject_id, subject_label=label, reason=reason)
+                await emit(ContentRemoved(content_type=item.subject_type, content_id=item.subject_id, author_id=target))
+            await modlog.record(
+                _LOG_ACTION[action],
+                actor_id=moderator.id,
+                subject_type=item.subject_type,
+                subject_id=item.subject_id,
+                subject_label=label,
+                reason=reason,
+            )
     reporters = await column(Report.filter(item_id=item.id), "reporter_id")
-    await notify_many(set(reporters), "moderation.report_resolved", actor_id=moderator.id,
-                      subject_type=item.subject_type, subject_id=item.subject_id,
-                      message=f"Thank you for your report: {_OUTCOME_TEXT[action]}.",
-                      data={"action": action.value})
+    await notify_many(
+        set(reporters),
+        "moderation.report_resolved",
+        actor_id=moderator.id,
+        subject_type=item.subject_type,
+        subject_id=item.subject_id,
+        message=f"Thank you for your report: {_OUTCOME_TEXT[action]}.",
+        data={"action": action.value},
+    )
     return item
 
 
-
-async def restore_content(actor: User | None, subject_type: str, subject_id: int, reason: str, *, settings: Settings) -> ContentRef:
+async def restore_content(
+    actor: User | None, subject_type: str, subject_id: int, reason: str, *, settings: Settings
+) -> ContentRef:
     """Undo HIDE_CONTENT: the content is shown again (the owning domain's `unhide`)."""
     moderator = require_role(actor, Role.MODERATOR)
     reason = note(reason, "reason", required=True, settings=settings)
@@ -271,7 +322,13 @@ async def restore_content(actor: User | None, subject_type: str, subject_id: int
     if not ref.hidden:
         raise Conflict("This content is not hidden.", field="subjectId")
     await registered.unhide(subject_id, moderator.id)
-    await modlog.record(LogAction.CONTENT_RESTORED, actor_id=moderator.id, subject_type=subject_type,
-                        subject_id=subject_id, subject_label=ref.title, reason=reason)
+    await modlog.record(
+        LogAction.CONTENT_RESTORED,
+        actor_id=moderator.id,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        subject_label=ref.title,
+        reason=reason,
+    )
     await emit(ContentRestored(content_type=subject_type, content_id=subject_id, author_id=ref.author_id))
     return (await registered.load([subject_id]))[subject_id]

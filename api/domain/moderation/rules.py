@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
-from api.db import column
-from api.settings import Settings
-from api.transactions import transaction
 
+from api.db import column
 from api.domain.moderation import modlog
 from api.domain.moderation._text import note
 from api.errors import Conflict, Forbidden, Invalid, NotFound
@@ -14,6 +12,8 @@ from api.markdown import render_async
 from api.models.accounts import Role, User
 from api.models.moderation import LogAction, RulesAcceptance, RulesVersion
 from api.policies import require_role
+from api.settings import Settings
+from api.transactions import transaction
 
 
 async def current_rules() -> RulesVersion | None:
@@ -37,10 +37,20 @@ async def publish_rules(actor: User | None, body: str, change_note: str = "", *,
             latest = await current_rules()
             number = latest.version + 1 if latest else 1
             rules = await RulesVersion.create(
-                version=number, body=body, body_html=body_html, change_note=change_note, author=admin,
+                version=number,
+                body=body,
+                body_html=body_html,
+                change_note=change_note,
+                author=admin,
             )
-            await modlog.record(LogAction.RULES_PUBLISHED, actor_id=admin.id, subject_type="CommunityRules",
-                                subject_id=rules.id, subject_label=f"Version {number}", reason=change_note)
+            await modlog.record(
+                LogAction.RULES_PUBLISHED,
+                actor_id=admin.id,
+                subject_type="CommunityRules",
+                subject_id=rules.id,
+                subject_label=f"Version {number}",
+                reason=change_note,
+            )
     except IntegrityError:  # two admins published at the same moment: the version number is unique
         raise Conflict("Another version was just published; reload and try again.", field="body") from None
     return rules

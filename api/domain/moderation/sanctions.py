@@ -8,16 +8,16 @@ from datetime import timedelta
 
 from tortoise.queryset import QuerySet
 
-from api.settings import Settings
 from api.domain.accounts.events import MemberAccessChanged
-from api.events import emit
 from api.domain.moderation import modlog
 from api.domain.moderation._text import note
 from api.domain.notifications import notify
 from api.errors import Conflict, Forbidden, Invalid, NotFound
+from api.events import emit
 from api.models.accounts import Role, Sanction, SanctionKind, User
 from api.models.moderation import LogAction
 from api.policies import require_role
+from api.settings import Settings
 from api.timeutil import now
 
 MAX_DURATION = timedelta(days=3650)
@@ -41,8 +41,13 @@ def _check_duration(kind: SanctionKind, duration: timedelta | None) -> None:
 
 
 async def sanction_member(
-    actor: User | None, user_id: int, kind: SanctionKind, *, duration: timedelta | None = None,
-    reason: str = "", settings: Settings,
+    actor: User | None,
+    user_id: int,
+    kind: SanctionKind,
+    *,
+    duration: timedelta | None = None,
+    reason: str = "",
+    settings: Settings,
 ) -> Sanction:
     """Warn, mute or ban a member. Moderators sanction members; admins also moderators;
     nobody sanctions themself or an admin."""
@@ -57,18 +62,33 @@ async def sanction_member(
     if not Role(moderator.role).rank > Role(target.role).rank:
         raise Forbidden("You may only sanction members below your role.", field="userId")
     ends_at = None if kind is SanctionKind.WARNING or duration is None else now() + duration
-    sanction = await Sanction.create(user_id=target.id, kind=kind, reason=reason,
-                                     created_by_id=moderator.id, ends_at=ends_at)
+    sanction = await Sanction.create(
+        user_id=target.id, kind=kind, reason=reason, created_by_id=moderator.id, ends_at=ends_at
+    )
     if kind is not SanctionKind.WARNING:  # open WebSockets re-check (a ban closes them) now
         await emit(MemberAccessChanged(user_id=target.id, reason=kind.value.lower()))
-    await modlog.record(_LOG_ACTION[kind], actor_id=moderator.id, subject_type="User",
-                        subject_id=target.id, subject_label=target.username, reason=reason)
-    until = "" if kind is SanctionKind.WARNING else (
-        " permanently" if ends_at is None else f" until {ends_at.isoformat(timespec='minutes')}"
+    await modlog.record(
+        _LOG_ACTION[kind],
+        actor_id=moderator.id,
+        subject_type="User",
+        subject_id=target.id,
+        subject_label=target.username,
+        reason=reason,
+    )
+    until = (
+        ""
+        if kind is SanctionKind.WARNING
+        else (" permanently" if ends_at is None else f" until {ends_at.isoformat(timespec='minutes')}")
     )
     verb = {SanctionKind.WARNING: "warned", SanctionKind.MUTE: "muted", SanctionKind.BAN: "banned"}[kind]
-    await notify(target.id, f"moderation.{verb}", actor_id=moderator.id, subject_type="User",
-                 subject_id=target.id, message=f"You were {verb}{until}: {reason}")
+    await notify(
+        target.id,
+        f"moderation.{verb}",
+        actor_id=moderator.id,
+        subject_type="User",
+        subject_id=target.id,
+        message=f"You were {verb}{until}: {reason}",
+    )
     return sanction
 
 
@@ -86,8 +106,14 @@ async def revoke_sanction(actor: User | None, sanction_id: int, reason: str, *, 
     if not lifted:
         raise Conflict("This sanction was already lifted.", field="sanctionId")
     sanction.revoked_at = moment
-    await modlog.record(LogAction.SANCTION_REVOKED, actor_id=moderator.id, subject_type="User",
-                        subject_id=sanction.user_id, subject_label=sanction.user.username, reason=reason)
+    await modlog.record(
+        LogAction.SANCTION_REVOKED,
+        actor_id=moderator.id,
+        subject_type="User",
+        subject_id=sanction.user_id,
+        subject_label=sanction.user.username,
+        reason=reason,
+    )
     return sanction
 
 

@@ -46,7 +46,12 @@ async def remove_spammer(actor: User | None, user_id: int, reason: str, *, setti
                 deleted[name] = len(ids)
         await sanctions.sanction_member(moderator, member.id, SanctionKind.BAN, reason=reason, settings=settings)
         summary = ", ".join(f"{n} {t.lower()}{'s' if n != 1 else ''}" for t, n in sorted(deleted.items())) or "nothing"
-        await modlog.record(LogAction.SPAMMER_REMOVED, actor_id=moderator.id, subject_type="User",
-                            subject_id=member.id, subject_label=member.username,
-                            reason=f"{reason} (deleted: {summary})")
+        await modlog.record(
+            LogAction.SPAMMER_REMOVED,
+            actor_id=moderator.id,
+            subject_type="User",
+            subject_id=member.id,
+            subject_label=member.username,
+            reason=f"{reason} (deleted: {summary})",
+        )
     return Removal(user=member, deleted=deleted)

@@ -22,8 +22,10 @@ from urllib.parse import urlparse
 from api.text import URL_RE
 
 # Zero-width and bidirectional formatting characters: invisible, used to split words.
-_INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e"
-                        "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]")
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]"
+)
 # What may separate the letters of a dodged word: spaces and common punctuation.
 _GAP = r"[\s.\-_*·•'\"`~|/\\,，。、·]*"
 _WORDLIKE = re.compile(r"[0-9a-z]")
@@ -107,8 +109,11 @@ def screen(texts: dict[str, str], rules: list[Rule]) -> Screening:
         for rule in rules:
             if rule.kind == "LINK":
                 domains = link_domains(text) if domains is None else domains
-                hit = bool(domains) if rule.pattern == "*" else any(
-                    d == rule.pattern or d.endswith("." + rule.pattern) for d in domains)
+                hit = (
+                    bool(domains)
+                    if rule.pattern == "*"
+                    else any(d == rule.pattern or d.endswith("." + rule.pattern) for d in domains)
+                )
                 label = "a link" if rule.pattern == "*" else f"a link to {rule.pattern}"
                 pattern = None
             else:

@@ -15,10 +15,10 @@ is a `TrustLevelChanged` event (the member is told).
 
 from __future__ import annotations
 
-from typing import Any
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from api.db import fetch_all
 from api.domain.trust.events import TrustLevelChanged
@@ -65,36 +65,51 @@ async def _counts(query: str, params: list[Any]) -> dict[int, int]:
     return {row["user_id"]: int(row["n"] or 0) for row in await fetch_all(query, params)}
 
 
-async def activity_of(user_ids: list[int], *, since: datetime | None = None,
-                      sanctions_since: datetime | None = None) -> dict[int, Activity]:
+async def activity_of(
+    user_ids: list[int], *, since: datetime | None = None, sanctions_since: datetime | None = None
+) -> dict[int, Activity]:
     """Each member's activity (since `since`, or all time), in a fixed number of queries."""
     if not user_ids:
         return {}
     ids = list(user_ids)
     marks = _marks(ids)
     when = since or now() - timedelta(days=365 * 100)
-    visits = await _counts(f"SELECT user_id, COUNT(*) AS n FROM member_activity WHERE user_id IN ({marks}) "
-                           "AND day >= ? GROUP BY user_id", [*ids, when.date()])
+    visits = await _counts(
+        f"SELECT user_id, COUNT(*) AS n FROM member_activity WHERE user_id IN ({marks}) AND day >= ? GROUP BY user_id",
+        [*ids, when.date()],
+    )
     reading = await fetch_all(
         f"SELECT user_id, COUNT(*) AS topics, SUM(last_read_position) AS posts, SUM(seconds_read) AS seconds "
-        f"FROM forum_read_states WHERE user_id IN ({marks}) AND updated_at >= ? GROUP BY user_id", [*ids, when])
+        f"FROM forum_read_states WHERE user_id IN ({marks}) AND updated_at >= ? GROUP BY user_id",
+        [*ids, when],
+    )
     replies = await _counts(
         f"SELECT author_id AS user_id, COUNT(*) AS n FROM forum_posts WHERE author_id IN ({marks}) "
         "AND deleted_at IS NULL AND hidden = ? AND held = ? AND created_at >= ? GROUP BY author_id",
-        [*ids, False, False, when])
-    given = await _counts(f"SELECT user_id, COUNT(*) AS n FROM forum_reactions WHERE user_id IN ({marks}) "
-                          "AND created_at >= ? GROUP BY user_id", [*ids, when])
+        [*ids, False, False, when],
+    )
+    given = await _counts(
+        f"SELECT user_id, COUNT(*) AS n FROM forum_reactions WHERE user_id IN ({marks}) "
+        "AND created_at >= ? GROUP BY user_id",
+        [*ids, when],
+    )
     received: dict[int, int] = {}
     for table, kind in (("forum_posts", "Post"), ("forum_topics", "Topic")):
-        for user_id, n in (await _counts(
+        for user_id, n in (
+            await _counts(
                 f"SELECT c.author_id AS user_id, COUNT(*) AS n FROM forum_reactions r JOIN {table} c "
                 f"ON r.subject_type = ? AND r.subject_id = c.id WHERE c.author_id IN ({marks}) "
-                "AND r.created_at >= ? GROUP BY c.author_id", [kind, *ids, when])).items():
+                "AND r.created_at >= ? GROUP BY c.author_id",
+                [kind, *ids, when],
+            )
+        ).items():
             received[user_id] = received.get(user_id, 0) + n
     sanctioned: set[int] = set()
     if sanctions_since is not None:
-        rows = await fetch_all(f"SELECT DISTINCT user_id FROM sanctions WHERE user_id IN ({marks}) "
-                               "AND kind IN (?, ?) AND created_at >= ?", [*ids, "MUTE", "BAN", sanctions_since])
+        rows = await fetch_all(
+            f"SELECT DISTINCT user_id FROM sanctions WHERE user_id IN ({marks}) AND kind IN (?, ?) AND created_at >= ?",
+            [*ids, "MUTE", "BAN", sanctions_since],
+        )
         sanctioned = {row["user_id"] for row in rows}
     found = {i: Activity() for i in ids}
     for row in reading:
@@ -112,8 +127,11 @@ async def activity_of(user_ids: list[int], *, since: datetime | None = None,
 
 
 def requirements(settings: Settings) -> dict[int, dict[str, int]]:
-    return {1: dict(settings.trust_tl1_requirements), 2: dict(settings.trust_tl2_requirements),
-            3: dict(settings.trust_tl3_requirements)}
+    return {
+        1: dict(settings.trust_tl1_requirements),
+        2: dict(settings.trust_tl2_requirements),
+        3: dict(settings.trust_tl3_requirements),
+    }
 
 
 def earned_level(current: int, all_time: Activity, recent: Activity, needs: dict[int, dict[str, int]]) -> int:
@@ -152,14 +170,14 @@ async def recompute(settings: Settings, user_ids: Iterable[int] | None = None) -
         recent = await activity_of(ids, since=now() - window, sanctions_since=now() - sanction_window)
         for user_id, current in batch:
             level = earned_level(current, all_time[user_id], recent[user_id], needs)
-            if level != current and await User.filter(id=user_id, trust_level=current,
-                                                     trust_level_locked=False).update(trust_level=level):
+            if level != current and await User.filter(id=user_id, trust_level=current, trust_level_locked=False).update(
+                trust_level=level
+            ):
                 changed += 1
                 await emit(TrustLevelChanged(user_id=user_id, old=current, new=level, by_staff=False))
 
 
-async def set_level(actor: User | None, user_id: int, level: int | None, *, locked: bool,
-                    settings: Settings) -> User:
+async def set_level(actor: User | None, user_id: int, level: int | None, *, locked: bool, settings: Settings) -> User:
     """Staff give a member a level (4, leader, only this way) and may lock it against the job;
     `level` None with `locked` false hands the member back to the job."""
     require_role(actor, Role.MODERATOR)

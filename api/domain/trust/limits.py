@@ -12,7 +12,7 @@ of a report (`FLAG_WEIGHTS`, moderation's reports).
 
 from __future__ import annotations
 
-from datetime import datetime, time, UTC
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 from api.db import fetch_all
@@ -48,20 +48,31 @@ async def within_limits(question: WithinLimits, settings: Settings) -> None:
     if is_staff(author):
         return
     body_field = "body" if "body" in submission.texts else next(iter(submission.texts), None)
-    if level_of(author) < settings.trust_level_to_message and submission.content_type == "Message" \
-            and submission.recipients:
-        staff = {row["id"] for row in await fetch_all(
-            f"SELECT id FROM users WHERE id IN ({', '.join('?' for _ in submission.recipients)}) AND role IN (?, ?)",
-            [*submission.recipients, Role.MODERATOR.value, Role.ADMIN.value])}
+    if (
+        level_of(author) < settings.trust_level_to_message
+        and submission.content_type == "Message"
+        and submission.recipients
+    ):
+        staff = {
+            row["id"]
+            for row in await fetch_all(
+                f"SELECT id FROM users WHERE id IN ({', '.join('?' for _ in submission.recipients)}) AND role IN (?, ?)",
+                [*submission.recipients, Role.MODERATOR.value, Role.ADMIN.value],
+            )
+        }
         if set(submission.recipients) - staff:
-            raise Forbidden(f"New members write privately to staff only, until trust level "
-                            f"{settings.trust_level_to_message}: take part in the community a little first.",
-                            field="userIds")
+            raise Forbidden(
+                f"New members write privately to staff only, until trust level "
+                f"{settings.trust_level_to_message}: take part in the community a little first.",
+                field="userIds",
+            )
     if level_of(author) > 0:
         return
-    for count, limit, what in ((submission.links, settings.new_member_max_links, "links"),
-                               (submission.images, settings.new_member_max_images, "images"),
-                               (submission.mentions, settings.new_member_max_mentions, "mentions")):
+    for count, limit, what in (
+        (submission.links, settings.new_member_max_links, "links"),
+        (submission.images, settings.new_member_max_images, "images"),
+        (submission.mentions, settings.new_member_max_mentions, "mentions"),
+    ):
         if count > limit:
             raise Invalid(f"New members may put at most {limit} {what} in one text.", field=body_field)
     daily = _DAILY.get(submission.content_type)
@@ -69,8 +80,12 @@ async def within_limits(question: WithinLimits, settings: Settings) -> None:
         return
     setting, table, column, wording = daily
     allowance = getattr(settings, setting)
-    rows = await fetch_all(f"SELECT COUNT(*) AS n FROM {table} WHERE {column} = ? AND created_at >= ?",
-                           [author.id, _day_start(settings)])
+    rows = await fetch_all(
+        f"SELECT COUNT(*) AS n FROM {table} WHERE {column} = ? AND created_at >= ?", [author.id, _day_start(settings)]
+    )
     if int(rows[0]["n"]) >= allowance:
-        raise Forbidden(f"New members may write {allowance} {wording} a day; come back tomorrow.",
-                        field=body_field, code=ErrorCode.RATE_LIMITED)
+        raise Forbidden(
+            f"New members may write {allowance} {wording} a day; come back tomorrow.",
+            field=body_field,
+            code=ErrorCode.RATE_LIMITED,
+        )
