@@ -16,33 +16,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import tempfile
 import time
-import uuid
-from pathlib import Path
 
-SECRET = "bench-secret-key-0123456789-abcdefghijklmnop"
+from bench.database import fresh_database
+
 OPTIONS = ["Red", "Green", "Blue", "Amber"]
-
-
-async def _database(postgres: str | None, root: Path) -> tuple[str, str | None]:
-    if not postgres:
-        return f"sqlite://{root / 'bench.sqlite3'}", None
-    import asyncpg
-
-    name = f"guildhall_bench_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(postgres.replace("postgres://", "postgresql://", 1))
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    await conn.close()
-    return postgres.rsplit("/", 1)[0] + "/" + name, name
-
-
-async def _drop(postgres: str, name: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(postgres.replace("postgres://", "postgresql://", 1))
-    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await conn.close()
 
 
 CAST = """mutation($input: CastVoteInput!) { castVote(input: $input) { receipt errors { code } } }"""
@@ -184,28 +162,8 @@ def _pure_tally() -> None:
 
 
 async def run(args: argparse.Namespace) -> None:
-    from api.db import close_db, init_db, migrate
-    from api.settings import Settings, set_settings
-
-    voters = getattr(args, "voters", 200)
-    postgres = getattr(args, "postgres", None)
-    with tempfile.TemporaryDirectory(prefix="guildhall-bench-gov-") as tmp:
-        root = Path(tmp)
-        url, pg_name = await _database(postgres, root)
-        settings = Settings.from_env(
-            {"DATABASE_URL": url, "SECRET_KEY": SECRET, "DATA_DIR": str(root), "MEDIA_ROOT": str(root / "media")},
-            env_file=None,
-        )
-        set_settings(settings)
-        await init_db(settings)
-        try:
-            await migrate(settings)
-            print(f"  database: {'PostgreSQL' if pg_name else 'SQLite'}")
-            await _voting(voters)
-        finally:
-            await close_db()
-            if pg_name and postgres:
-                await _drop(postgres, pg_name)
+    async with fresh_database(getattr(args, "postgres", None), "guildhall-bench-gov-"):
+        await _voting(getattr(args, "voters", 200))
     _pure_tally()
 
 

@@ -11,12 +11,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
-from bench.governance import SECRET, _database, _drop
+from bench.database import fresh_database
 
 BATCH = 1000
 
@@ -46,15 +44,16 @@ async def _seed(members: int) -> None:
                     joined,
                     0,
                     False,
+                    "",
                 )
             )
         await conn.execute_many(
             "INSERT INTO users (username, username_key, email, password_hash, display_name, bio, interest_tags, "
-            "role, status, created_at, trust_level, trust_level_locked) VALUES "
+            "role, status, created_at, trust_level, trust_level_locked, locale) VALUES "
             + (
-                "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)"
+                "($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)"
                 if conn.capabilities.dialect == "postgres"
-                else "(?,?,?,?,?,?,?,?,?,?,?,?)"
+                else "(?,?,?,?,?,?,?,?,?,?,?,?,?)"
             ),
             rows,
         )
@@ -104,29 +103,10 @@ async def _measure(members: int) -> None:
 
 
 async def run(args: argparse.Namespace) -> None:
-    from api.db import close_db, init_db, migrate
-    from api.settings import Settings, set_settings
-
     members = getattr(args, "members", 100_000)
-    postgres = getattr(args, "postgres", None)
-    with tempfile.TemporaryDirectory(prefix="guildhall-bench-growth-") as tmp:
-        root = Path(tmp)
-        url, pg_name = await _database(postgres, root)
-        settings = Settings.from_env(
-            {"DATABASE_URL": url, "SECRET_KEY": SECRET, "DATA_DIR": str(root), "MEDIA_ROOT": str(root / "media")},
-            env_file=None,
-        )
-        set_settings(settings)
-        await init_db(settings)
-        try:
-            await migrate(settings)
-            print(f"  database: {'PostgreSQL' if pg_name else 'SQLite'}")
-            await _seed(members)
-            await _measure(members)
-        finally:
-            await close_db()
-            if pg_name and postgres:
-                await _drop(postgres, pg_name)
+    async with fresh_database(getattr(args, "postgres", None), "guildhall-bench-growth-"):
+        await _seed(members)
+        await _measure(members)
 
 
 def main() -> None:
