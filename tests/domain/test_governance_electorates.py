@@ -13,7 +13,6 @@ from api.domain.governance import ballots, closing, proposals
 from api.domain.governance.tally import TallyResult
 from api.errors import DomainError, Forbidden
 from api.models.accounts import Role, Sanction, SanctionKind, User, UserStatus
-from api.models.growth import MemberTier, Tier
 from api.models.governance import (
     AuditAction,
     Ballot,
@@ -22,6 +21,7 @@ from api.models.governance import (
     Proposal,
     VoteAuditEntry,
 )
+from api.models.growth import MemberTier, Tier
 from tests.domain.governance_helpers import committee_with, make_overdue
 
 VOTERS = 200

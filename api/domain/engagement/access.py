@@ -116,7 +116,7 @@ async def tiers_reached(viewer: User | None, memo: Memo) -> frozenset[int]:
     """Ids of the tiers the viewer reaches (theirs and those ranked below), asked once per operation."""
     if viewer is None:
         return frozenset()
-    key = ("tiers_reached", viewer.id)
+    key = f"tiers_reached.{viewer.id}"
     if key not in memo:
         memo[key] = await decide(TiersReached(viewer.id))
     reached: frozenset[int] = memo[key]
@@ -160,7 +160,9 @@ def _in_audience(viewer: User | None, event: Event, seats: frozenset[int], reach
 
 async def filter_events(viewer: User | None, rows: list[Event], memo: Memo) -> list[Event]:
     seats = await committee_seats(viewer, memo)
-    reached = await tiers_reached(viewer, memo) if any(e.visibility == EventVisibility.TIER for e in rows) else frozenset()
+    reached = (
+        await tiers_reached(viewer, memo) if any(e.visibility == EventVisibility.TIER for e in rows) else frozenset()
+    )
     return [e for e in rows if is_shown(viewer, e, "organiser_id") and _in_audience(viewer, e, seats, reached)]
 
 

@@ -11,8 +11,8 @@ from api.db import column, is_postgres
 from api.domain.content import gate
 from api.domain.content.events import Submission
 from api.domain.notifications import notify_many
-from api.events import decide
 from api.errors import Conflict, DomainError, ErrorCode, Forbidden, Invalid, NotFound, collect
+from api.events import decide
 from api.markdown import render_async
 from api.models.accounts import Committee, CommitteeMembership, Role, User, UserStatus
 from api.models.governance import (
@@ -102,9 +102,13 @@ def _apply_electorate(proposal: Proposal, data: ProposalInput, errors: list[Doma
 
 async def _check_tier(proposal: Proposal, settings: Settings) -> None:
     """A TIER electorate names a tier that exists (growth answers)."""
-    if Electorate(proposal.electorate) is Electorate.TIER and proposal.electorate_min_tier_id is not None:
-        if await decide(TierHolders(proposal.electorate_min_tier_id), settings) is None:
-            raise Invalid("No such tier.", field="electorateMinTierId")
+    tier_id = proposal.electorate_min_tier_id
+    if (
+        Electorate(proposal.electorate) is Electorate.TIER
+        and tier_id is not None
+        and await decide(TierHolders(tier_id), settings) is None
+    ):
+        raise Invalid("No such tier.", field="electorateMinTierId")
 
 
 async def electorate_ids(proposal: Proposal) -> list[int]:
