@@ -616,6 +616,14 @@ class Settings:
         default=2,
         community=True,
     )
+    event_propose_min_tier_rank: int | None = _setting(
+        "EVENT_PROPOSE_MIN_TIER_RANK",
+        _parse_int,
+        "Members holding a tier of this rank or higher may also propose events, whatever their "
+        "trust level; unset: only the trust level counts.",
+        default=None,
+        community=True,
+    )
     survey_max_questions: int = _setting(
         "SURVEY_MAX_QUESTIONS", _parse_int, "Most questions in one survey.", default=50, community=True
     )

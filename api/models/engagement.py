@@ -272,6 +272,7 @@ class EventVisibility(str, Enum):
     PUBLIC = "PUBLIC"  # everyone, anonymous visitors included
     MEMBERS = "MEMBERS"  # signed-in members
     COMMITTEE = "COMMITTEE"  # the members of `Event.committee`
+    TIER = "TIER"  # members holding the growth tier `Event.min_tier_id` or a higher-ranked one
 
 
 class Event(Model):
@@ -299,6 +300,7 @@ class Event(Model):
     reminded_at = fields.DatetimeField(null=True)
     # Who sees the event (see api.domain.engagement.access); the meeting link only those with a place.
     visibility = fields.CharEnumField(EventVisibility, max_length=16, default=EventVisibility.PUBLIC)
+    min_tier_id = fields.IntField(null=True)  # for TIER: a growth Tier's id (asked, not joined)
     committee: fields.ForeignKeyNullableRelation[Committee] = fields.ForeignKeyField(
         "accounts.Committee", related_name="events", null=True, on_delete=fields.SET_NULL
     )

@@ -54,6 +54,7 @@ class Electorate(str, Enum):
     MEMBERS = "MEMBERS"  # every active member of the community
     ROLES = "ROLES"  # active members of the roles in `electorate_roles`
     TRUST_LEVEL = "TRUST_LEVEL"  # active members at or above `electorate_min_trust_level`
+    TIER = "TIER"  # active members holding `electorate_min_tier_id` or a higher-ranked tier
 
 
 class Proposal(Model):
@@ -85,6 +86,7 @@ class Proposal(Model):
     electorate = fields.CharEnumField(Electorate, max_length=16, default=Electorate.COMMITTEE)
     electorate_roles: fields.JSONField[list[str]] = fields.JSONField(default=list)  # Role values, for ROLES
     electorate_min_trust_level = fields.SmallIntField(null=True)  # for TRUST_LEVEL
+    electorate_min_tier_id = fields.IntField(null=True)  # for TIER: a growth Tier's id (asked, not joined)
     # Moderation (api.domain.content): hidden shows only to its author and staff; deleted to nobody.
     hidden = fields.BooleanField(default=False)
     deleted_at = fields.DatetimeField(null=True)

@@ -63,6 +63,7 @@ described_enum(
         "PUBLIC": "Everyone, anonymous visitors included.",
         "MEMBERS": "Signed-in members.",
         "COMMITTEE": "The members of the event's committee (and staff).",
+        "TIER": "Members holding the tier `minTierId` or a higher-ranked one (and staff).",
     },
 )
 LotteryStatus = models.LotteryStatus

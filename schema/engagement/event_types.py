@@ -105,6 +105,12 @@ class CommunityEvent(ModelNode):
             return None
         return strawberry.ID(node_global_id("Committee", self.committee_id))
 
+    @strawberry.field(description="Global id of the lowest tier whose members see it (TIER visibility).")
+    def min_tier_id(self) -> strawberry.ID | None:
+        if self.min_tier_id is None:
+            return None
+        return strawberry.ID(node_global_id("Tier", self.min_tier_id))
+
     @strawberry.field(description="The organiser.")
     @staticmethod
     async def organiser(root: strawberry.Parent[models.Event], info: Info) -> User | None:

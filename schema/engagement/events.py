@@ -107,6 +107,9 @@ class EventFields:
     committee_id: strawberry.ID | None = strawberry.field(
         default=None, description="For COMMITTEE visibility: global id of the committee."
     )
+    min_tier_id: strawberry.ID | None = strawberry.field(
+        default=None, description="For TIER visibility: global id of the lowest tier whose members see it."
+    )
     recurrence: str | None = strawberry.field(
         default=None,
         description="When creating: an RFC 5545 RRULE ending with COUNT or UNTIL (at most 52 "
@@ -129,6 +132,7 @@ def _event_input(data: EventFields) -> events_domain.EventInput:
         signup_opens_at=data.signup_opens_at,
         visibility=None if data.visibility is None else models.EventVisibility(data.visibility),
         committee_id=parse_id(data.committee_id, "Committee", "committeeId") if data.committee_id else None,
+        min_tier_id=parse_id(data.min_tier_id, "Tier", "minTierId") if data.min_tier_id else None,
         recurrence=data.recurrence,
     )
 

@@ -61,6 +61,7 @@ described_enum(
         "MEMBERS": "Every active member of the community.",
         "ROLES": "Active members of the roles in `electorateRoles`.",
         "TRUST_LEVEL": "Active members at or above `electorateMinTrustLevel`.",
+        "TIER": "Active members holding the tier `electorateMinTierId` or a higher-ranked one.",
     },
 )
 VotingMethod = models.VotingMethod

@@ -53,6 +53,9 @@ class CreateProposalInput:
     electorate_min_trust_level: int | None = strawberry.field(
         default=None, description="For TRUST_LEVEL: the lowest trust level (0-4) that votes."
     )
+    electorate_min_tier_id: strawberry.ID | None = strawberry.field(
+        default=None, description="For TIER: global id of the lowest tier that votes (higher-ranked tiers vote too)."
+    )
 
 
 @strawberry.input(description="Changes to a draft; omitted fields stay.")
@@ -72,6 +75,9 @@ class UpdateProposalInput:
     electorate_roles: list[Role] | None = strawberry.field(default=None, description="For ROLES: the roles that vote.")
     electorate_min_trust_level: int | None = strawberry.field(
         default=None, description="For TRUST_LEVEL: the lowest trust level (0-4) that votes."
+    )
+    electorate_min_tier_id: strawberry.ID | None = strawberry.field(
+        default=None, description="For TIER: global id of the lowest tier that votes (higher-ranked tiers vote too)."
     )
 
 
@@ -150,6 +156,9 @@ def _data(input: CreateProposalInput | UpdateProposalInput) -> domain.ProposalIn
         if input.electorate_roles is None
         else [account_models.Role(r) for r in input.electorate_roles],
         electorate_min_trust_level=input.electorate_min_trust_level,
+        electorate_min_tier_id=None
+        if input.electorate_min_tier_id is None
+        else parse_id(input.electorate_min_tier_id, "Tier", "electorateMinTierId"),
     )
 
 

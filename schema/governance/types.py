@@ -29,7 +29,7 @@ from schema.governance.enums import (
     Threshold,
     VotingMethod,
 )
-from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate
+from schema.relay import After, Before, Connection, First, Last, ModelNode, node_global_id, paginate
 
 if TYPE_CHECKING:
     from schema.forum.types import Topic
@@ -279,6 +279,12 @@ class Proposal(ModelNode):
     electorate_min_trust_level: int | None = strawberry.field(
         description="For TRUST_LEVEL: the lowest level that votes."
     )
+
+    @strawberry.field(description="For TIER: global id of the lowest tier that votes.")
+    def electorate_min_tier_id(self) -> strawberry.ID | None:
+        if self.electorate_min_tier_id is None:
+            return None
+        return strawberry.ID(node_global_id("Tier", self.electorate_min_tier_id))
 
     @strawberry.field(description="For ROLES: the roles that vote.")
     def electorate_roles(self) -> list[Role]:

@@ -1,6 +1,6 @@
 """Electorates without GraphQL: a proposal's voters are its committee, the whole membership, given
-roles or a trust level, snapshotted at opening (banned and inactive members left out); the
-one-ballot and secret-ballot guarantees hold for 200 concurrent voters of a community-wide vote."""
+roles, a trust level or a tier (and those above it), snapshotted at opening (banned and inactive members left out); the
+one-ballot and secret-ballot guarantees hold for 200 concurrent voters of a community-wide or tier vote."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from api.models.governance import (
     Proposal,
     VoteAuditEntry,
 )
+from api.models.growth import MemberTier, Tier
 from tests.domain.governance_helpers import committee_with, make_overdue
 
 VOTERS = 200
@@ -32,7 +33,18 @@ async def _draft(chair, committee, settings, **fields):
     )
 
 
-async def test_a_community_wide_secret_vote_of_200_concurrent_members(factory, app_settings):
+async def _tiers(*holders_by_rank: list[User]) -> list[Tier]:
+    """Tiers of ranks 1, 2, ...; the i-th list of members holds the i-th tier."""
+    tiers = []
+    for rank, holders in enumerate(holders_by_rank, start=1):
+        tier = await Tier.create(name=f"Tier {rank}", rank=rank, manual_only=True)
+        await MemberTier.bulk_create([MemberTier(user_id=u.id, tier_id=tier.id) for u in holders])
+        tiers.append(tier)
+    return tiers
+
+
+@pytest.mark.parametrize("kind", [Electorate.MEMBERS, Electorate.TIER])
+async def test_a_community_wide_secret_vote_of_200_concurrent_members(factory, app_settings, kind):
     admin, chair, _, committee = await committee_with(factory, app_settings, members=0)
     await User.bulk_create(
         [
@@ -52,9 +64,15 @@ async def test_a_community_wide_secret_vote_of_200_concurrent_members(factory, a
     await Sanction.create(user_id=banned.id, kind=SanctionKind.BAN)
     await User.filter(id=gone.id).update(status=UserStatus.INACTIVE)
 
-    draft = await _draft(chair, committee, app_settings, electorate=Electorate.MEMBERS, secret=True, quorum_percent=10)
+    if kind is Electorate.TIER:  # everyone holds the tier but the admin, held by banned and inactive too
+        [tier] = await _tiers([chair, *members])
+        rule = dict(electorate=kind, electorate_min_tier_id=tier.id)
+        electorate = {chair.id, *(v.id for v in voters)}
+    else:
+        rule = dict(electorate=kind)
+        electorate = {admin.id, chair.id, *(v.id for v in voters)}  # nobody sits on the committee but the chair
+    draft = await _draft(chair, committee, app_settings, secret=True, quorum_percent=10, **rule)
     proposal = await proposals.open_proposal(chair, draft.id, settings=app_settings)
-    electorate = {admin.id, chair.id, *(v.id for v in voters)}  # nobody sits on the committee but the chair
     assert proposal.eligible_count == len(electorate)
     assert set(await EligibleVoter.filter(proposal_id=proposal.id).values_list("user_id", flat=True)) == electorate
 
@@ -135,6 +153,46 @@ async def test_role_and_trust_level_electorates(factory, app_settings):
         chair, (await _draft(chair, committee, app_settings)).id, settings=app_settings
     )
     assert committee_vote.electorate == Electorate.COMMITTEE and committee_vote.eligible_count == 3
+
+
+async def test_a_tier_electorate_counts_higher_tiers_and_is_snapshotted_at_opening(factory, app_settings):
+    _, chair, people, committee = await committee_with(factory, app_settings, members=2)
+    silver, gold, plain = await factory.user(), await factory.user(), await factory.user()
+    bronze_tier, silver_tier, _gold_tier = await _tiers([people[0]], [silver], [gold])
+    draft = await _draft(
+        chair, committee, app_settings, electorate=Electorate.TIER, electorate_min_tier_id=silver_tier.id
+    )
+    assert draft.electorate_min_tier_id == silver_tier.id
+    opened = await proposals.open_proposal(chair, draft.id, settings=app_settings)
+    assert opened.eligible_count == 2
+    assert set(await EligibleVoter.filter(proposal_id=opened.id).values_list("user_id", flat=True)) == {
+        silver.id,
+        gold.id,
+    }
+    # Tiers changing after opening change nothing: the electorate was snapshotted.
+    await MemberTier.filter(user_id=people[0].id).update(tier_id=silver_tier.id)
+    await MemberTier.create(user_id=plain.id, tier_id=silver_tier.id)
+    await MemberTier.filter(user_id=silver.id).update(tier_id=bronze_tier.id)
+    with pytest.raises(Forbidden):
+        await ballots.cast_vote(plain, opened.id, ["YES"], settings=app_settings)
+    await ballots.cast_vote(silver, opened.id, ["YES"], settings=app_settings)
+    assert (await Proposal.get(id=opened.id)).eligible_count == 2
+
+
+async def test_a_tier_electorate_needs_a_tier_that_exists(factory, app_settings):
+    _, chair, _, committee = await committee_with(factory, app_settings, members=1)
+    with pytest.raises(DomainError) as error:
+        await _draft(chair, committee, app_settings, electorate=Electorate.TIER)
+    assert error.value.field == "electorateMinTierId"
+    with pytest.raises(DomainError) as error:
+        await _draft(chair, committee, app_settings, electorate=Electorate.TIER, electorate_min_tier_id=999)
+    assert error.value.field == "electorateMinTierId"
+    [tier] = await _tiers([chair])
+    draft = await _draft(chair, committee, app_settings, electorate=Electorate.TIER, electorate_min_tier_id=tier.id)
+    await tier.delete()  # gone before voting opens: nobody can be named
+    with pytest.raises(DomainError):
+        await proposals.open_proposal(chair, draft.id, settings=app_settings)
+    assert (await Proposal.get(id=draft.id)).status == "DRAFT"
 
 
 async def test_electorates_are_validated_and_frozen_with_the_draft(factory, app_settings):

@@ -14,6 +14,8 @@ from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
 from api.db import column
+from api.domain.engagement.questions import TiersReached
+from api.events import decide
 from api.models.accounts import User
 from api.models.engagement import (
     Badge,
@@ -110,9 +112,20 @@ async def filter_awards(viewer: User | None, rows: list[BadgeAward], memo: Memo)
     return rows if is_staff(viewer) else [r for r in rows if r.revoked_at is None]
 
 
+async def tiers_reached(viewer: User | None, memo: Memo) -> frozenset[int]:
+    """Ids of the tiers the viewer reaches (theirs and those ranked below), asked once per operation."""
+    if viewer is None:
+        return frozenset()
+    key = f"tiers_reached.{viewer.id}"
+    if key not in memo:
+        memo[key] = await decide(TiersReached(viewer.id))
+    reached: frozenset[int] = memo[key]
+    return reached
+
+
 async def visible_events(viewer: User | None, memo: Memo) -> QuerySet[Event]:
     """PUBLIC events to everyone, MEMBERS events to signed-in members, COMMITTEE events to the
-    committee's members; proposed (held) events only to their organiser and staff; organisers and
+    committee's members, TIER events to members holding `min_tier_id` or a higher-ranked tier; proposed (held) events only to their organiser and staff; organisers and
     staff see theirs and all. Moderation: see `shown_q`."""
     shown = shown_q(viewer, "organiser_id")
     if viewer is None:
@@ -120,28 +133,37 @@ async def visible_events(viewer: User | None, memo: Memo) -> QuerySet[Event]:
     if is_staff(viewer):
         return Event.filter(shown)
     seats = await committee_seats(viewer, memo)
+    reached = await tiers_reached(viewer, memo)
     audience = Q(
         Q(visibility__in=[EventVisibility.PUBLIC, EventVisibility.MEMBERS]),
         Q(visibility=EventVisibility.COMMITTEE, committee_id__in=list(seats) or [0]),
+        Q(visibility=EventVisibility.TIER, min_tier_id__in=sorted(reached) or [0]),
         join_type="OR",
     )
     # Organisers see theirs whatever the audience, proposed (held) ones included.
     return Event.filter(shown, Q(Q(audience, held=False), Q(organiser_id=viewer.id), join_type="OR"))
 
 
-def _in_audience(viewer: User | None, event: Event, seats: frozenset[int]) -> bool:
+def _in_audience(viewer: User | None, event: Event, seats: frozenset[int], reached: frozenset[int]) -> bool:
     if is_staff(viewer) or (viewer is not None and event.organiser_id == viewer.id):
         return True
     if event.held:
         return False
     if viewer is None:
         return event.visibility == EventVisibility.PUBLIC
-    return event.visibility != EventVisibility.COMMITTEE or event.committee_id in seats
+    if event.visibility == EventVisibility.COMMITTEE:
+        return event.committee_id in seats
+    if event.visibility == EventVisibility.TIER:
+        return event.min_tier_id in reached
+    return True
 
 
 async def filter_events(viewer: User | None, rows: list[Event], memo: Memo) -> list[Event]:
     seats = await committee_seats(viewer, memo)
-    return [e for e in rows if is_shown(viewer, e, "organiser_id") and _in_audience(viewer, e, seats)]
+    reached = (
+        await tiers_reached(viewer, memo) if any(e.visibility == EventVisibility.TIER for e in rows) else frozenset()
+    )
+    return [e for e in rows if is_shown(viewer, e, "organiser_id") and _in_audience(viewer, e, seats, reached)]
 
 
 def can_see_meeting_link(viewer: User | None, event: Event, rsvp: Rsvp | None) -> bool:
@@ -172,7 +194,7 @@ READ_POLICIES = (
         Event,
         visible_events,
         filter_events,
-        "By its visibility (PUBLIC, MEMBERS, COMMITTEE); its organiser and staff always; hidden by "
+        "By its visibility (PUBLIC, MEMBERS, COMMITTEE, TIER); its organiser and staff always; hidden by "
         "moderation: its organiser and staff; deleted: nobody.",
     ),
     everyone(Lottery),

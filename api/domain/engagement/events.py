@@ -17,7 +17,7 @@ from api.domain.content import gate
 from api.domain.content.events import ContentHeld, Submission
 from api.domain.engagement import badges, points
 from api.domain.engagement.common import clean_line, clean_text, stats_for
-from api.domain.engagement.questions import EarlySignupHours
+from api.domain.engagement.questions import EarlySignupHours, TierRank
 from api.domain.notifications import notify
 from api.errors import Conflict, ErrorCode, Forbidden, Invalid, NotFound
 from api.events import decide, emit
@@ -53,6 +53,7 @@ class EventInput:
     signup_opens_at: datetime | None = None
     visibility: EventVisibility | None = None
     committee_id: int | None = None
+    min_tier_id: int | None = None  # for TIER visibility: a growth Tier's id
     recurrence: str | None = None  # an RFC 5545 RRULE (with COUNT or UNTIL), when creating
 
 
@@ -133,21 +134,46 @@ def _apply(event: Event, data: EventInput, settings: Settings, *, creating: bool
         raise Invalid("Name the committee whose members see this event.", field="committeeId")
     if event.visibility != EventVisibility.COMMITTEE:
         event.committee_id = None
+    if data.min_tier_id is not None:
+        event.min_tier_id = data.min_tier_id
+    if event.visibility == EventVisibility.TIER and event.min_tier_id is None:
+        raise Invalid("Name the lowest tier whose members see this event.", field="minTierId")
+    if event.visibility != EventVisibility.TIER:
+        event.min_tier_id = None
 
 
 async def _check_committee(event: Event) -> None:
     if event.committee_id is not None and not await Committee.filter(id=event.committee_id).exists():
         raise NotFound("No such committee.", field="committeeId")
+    if event.min_tier_id is not None and await decide(TierRank(tier_id=event.min_tier_id)) is None:
+        raise NotFound("No such tier.", field="minTierId")
+
+
+async def may_propose(member: User, settings: Settings) -> bool:
+    """Members propose events from EVENT_PROPOSE_MIN_TRUST_LEVEL, or holding a tier ranked at
+    least EVENT_PROPOSE_MIN_TIER_RANK (when set)."""
+    if member.trust_level >= settings.event_propose_min_trust_level:
+        return True
+    least = settings.event_propose_min_tier_rank
+    if least is None:
+        return False
+    rank = await decide(TierRank(user_id=member.id))
+    return rank is not None and rank >= least
 
 
 async def create_event(actor: User | None, data: EventInput, *, settings: Settings) -> Event:
-    """Staff create an event and organise it; members at EVENT_PROPOSE_MIN_TRUST_LEVEL propose one,
+    """Staff create an event and organise it; members at EVENT_PROPOSE_MIN_TRUST_LEVEL (or
+    EVENT_PROPOSE_MIN_TIER_RANK) propose one,
     held in the review queue until staff approve it (`publish_proposed`). With `recurrence`, one
     event per occurrence (each with its own sign-ups); the first is returned and names the series."""
     organiser = await require_can_act(actor)
     proposed = not is_staff(organiser)
-    if proposed and organiser.trust_level < settings.event_propose_min_trust_level:
-        raise Forbidden(f"Members propose events from trust level {settings.event_propose_min_trust_level}.")
+    if proposed and not await may_propose(organiser, settings):
+        tier = settings.event_propose_min_tier_rank
+        raise Forbidden(
+            f"Members propose events from trust level {settings.event_propose_min_trust_level}"
+            + ("." if tier is None else f" or with a tier ranked {tier} or higher.")
+        )
     event = Event(organiser_id=organiser.id, check_in_code=new_check_in_code(), held=proposed)
     _apply(event, data, settings, creating=True)
     await _check_committee(event)
@@ -175,6 +201,7 @@ async def create_event(actor: User | None, data: EventInput, *, settings: Settin
                     "organiser_id",
                     "visibility",
                     "committee_id",
+                    "min_tier_id",
                     "series_id",
                     "recurrence",
                     "held",

@@ -1,5 +1,5 @@
 """Questions the engagement domain asks before (or while) spending points; other domains
-decide them (growth: tier-only rewards and coupon codes)."""
+decide them (growth: tier-only rewards, coupon codes, tiers for event audiences)."""
 
 from __future__ import annotations
 
@@ -33,3 +33,21 @@ class EarlySignupHours(Question[int]):
 
     default: ClassVar[int] = 0
     user_id: int
+
+
+@dataclass(frozen=True)
+class TiersReached(Question["frozenset[int]"]):
+    """The tiers this member reaches: ids of their tier and every lower-ranked one (TIER events)."""
+
+    default: ClassVar[frozenset[int]] = frozenset()
+    user_id: int
+
+
+@dataclass(frozen=True)
+class TierRank(Question["int | None"]):
+    """The rank of a tier (None: no such tier); with `user_id` instead, the rank of the tier that
+    member holds (None: none)."""
+
+    default: ClassVar[None] = None
+    tier_id: int | None = None
+    user_id: int | None = None

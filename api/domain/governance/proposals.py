@@ -12,6 +12,7 @@ from api.domain.content import gate
 from api.domain.content.events import Submission
 from api.domain.notifications import notify_many
 from api.errors import Conflict, DomainError, ErrorCode, Forbidden, Invalid, NotFound, collect
+from api.events import decide
 from api.markdown import render_async
 from api.models.accounts import Committee, CommitteeMembership, Role, User, UserStatus
 from api.models.governance import (
@@ -31,6 +32,7 @@ from api.timeutil import now
 from api.transactions import transaction
 
 from . import committees
+from .questions import TierHolders
 from .tally import Rules
 
 log = logging.getLogger(__name__)
@@ -72,6 +74,7 @@ class ProposalInput:
     electorate: Electorate | None = None
     electorate_roles: list[Role] | None = None
     electorate_min_trust_level: int | None = None
+    electorate_min_tier_id: int | None = None
 
 
 MAX_TRUST_LEVEL = 4
@@ -84,6 +87,8 @@ def _apply_electorate(proposal: Proposal, data: ProposalInput, errors: list[Doma
         proposal.electorate_roles = sorted({Role(r).value for r in data.electorate_roles})
     if data.electorate_min_trust_level is not None:
         proposal.electorate_min_trust_level = data.electorate_min_trust_level
+    if data.electorate_min_tier_id is not None:
+        proposal.electorate_min_tier_id = data.electorate_min_tier_id
     electorate = Electorate(proposal.electorate)
     if electorate is Electorate.ROLES and not proposal.electorate_roles:
         errors.append(Invalid("Name at least one role that votes.", field="electorateRoles"))
@@ -91,6 +96,19 @@ def _apply_electorate(proposal: Proposal, data: ProposalInput, errors: list[Doma
         proposal.electorate_min_trust_level is not None and 0 <= proposal.electorate_min_trust_level <= MAX_TRUST_LEVEL
     ):
         errors.append(Invalid(f"Choose a trust level from 0 to {MAX_TRUST_LEVEL}.", field="electorateMinTrustLevel"))
+    if electorate is Electorate.TIER and proposal.electorate_min_tier_id is None:
+        errors.append(Invalid("Choose the lowest tier that votes.", field="electorateMinTierId"))
+
+
+async def _check_tier(proposal: Proposal, settings: Settings) -> None:
+    """A TIER electorate names a tier that exists (growth answers)."""
+    tier_id = proposal.electorate_min_tier_id
+    if (
+        Electorate(proposal.electorate) is Electorate.TIER
+        and tier_id is not None
+        and await decide(TierHolders(tier_id), settings) is None
+    ):
+        raise Invalid("No such tier.", field="electorateMinTierId")
 
 
 async def electorate_ids(proposal: Proposal) -> list[int]:
@@ -107,6 +125,11 @@ async def electorate_ids(proposal: Proposal) -> list[int]:
             members = members.filter(role__in=list(proposal.electorate_roles))
         elif electorate is Electorate.TRUST_LEVEL:
             members = members.filter(trust_level__gte=proposal.electorate_min_trust_level or 0)
+        elif electorate is Electorate.TIER:
+            holders = await decide(TierHolders(proposal.electorate_min_tier_id or 0))
+            if holders is None:
+                raise Conflict("The electorate's tier no longer exists.", field="proposalId")
+            members = members.filter(id__in=holders)
         ids = await column(members, "id")
     unique = set(ids)
     return sorted(unique - await barred_ids(unique))
@@ -182,6 +205,7 @@ async def create_proposal(
         raise Forbidden("Only members of the committee may submit proposals to it.", field="committeeId")
     proposal = Proposal(committee_id=committee.id, author_id=member.id, title="", body="")
     _apply(proposal, ProposalInput(**{**data.__dict__, "title": data.title or ""}), settings)
+    await _check_tier(proposal, settings)
     verdict = await _gate(member, proposal, data, settings, editing=False)
     async with transaction():
         await proposal.save()
@@ -251,6 +275,7 @@ async def update_proposal(actor: User | None, proposal_id: int, data: ProposalIn
         before = (proposal.title, proposal.body, list(proposal.options))
         previous = Proposal(id=proposal.id, title=before[0], body=before[1], options=before[2])
         _apply(proposal, data, settings)
+        await _check_tier(proposal, settings)
         verdict = await _gate(member, proposal, data, settings, editing=True)
         if (proposal.title, proposal.body, list(proposal.options)) != before:
             await record_revision(previous, member.id)

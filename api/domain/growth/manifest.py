@@ -1,7 +1,8 @@
 """Manifest of member lifecycle and growth."""
 
 from api.demo.growth import seed
-from api.domain.engagement.questions import EarlySignupHours, IssueCoupon, MayRedeem
+from api.domain.engagement.questions import EarlySignupHours, IssueCoupon, MayRedeem, TierRank, TiersReached
+from api.domain.governance.questions import TierHolders
 from api.domain.growth import coupons, referrals, tiers
 from api.domain.growth.access import READ_POLICIES
 from api.domain.growth.events import MemberStageChanged, TierChanged
@@ -22,6 +23,9 @@ DOMAIN = Domain(
         decider(IssueCoupon, coupons.issue),
         decider(StorageQuotaBonus, tiers.storage_bonus),
         decider(EarlySignupHours, tiers.early_signup),
+        decider(TierHolders, tiers.tier_holders),
+        decider(TiersReached, tiers.tiers_reached),
+        decider(TierRank, tiers.tier_rank),
     ),
     jobs=(
         Job("growth.lifecycle", lifecycle_job, interval=600),

@@ -18,7 +18,8 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 
 from api.db import column, fetch_all
-from api.domain.engagement.questions import EarlySignupHours, MayRedeem
+from api.domain.engagement.questions import EarlySignupHours, MayRedeem, TierRank, TiersReached
+from api.domain.governance.questions import TierHolders
 from api.domain.growth.events import TierChanged
 from api.domain.media.questions import StorageQuotaBonus
 from api.domain.notifications import notify
@@ -322,3 +323,28 @@ async def early_signup(question: EarlySignupHours, settings: Settings) -> int:
     """Decider of `EarlySignupHours`: the early sign-up window of the member's tier."""
     held = await tier_of(question.user_id)
     return held.early_signup_hours if held else 0
+
+
+async def tier_holders(question: TierHolders, settings: Settings) -> list[int] | None:
+    """Decider of `TierHolders`: members holding the tier or a higher-ranked one (None: no such tier)."""
+    tier = await Tier.filter(id=question.tier_id).first()
+    if tier is None:
+        return None
+    return await column(MemberTier.filter(tier__rank__gte=tier.rank), "user_id")
+
+
+async def tiers_reached(question: TiersReached, settings: Settings) -> frozenset[int]:
+    """Decider of `TiersReached`: the member's tier and the tiers ranked below it."""
+    held = await tier_of(question.user_id)
+    if held is None:
+        return frozenset()
+    return frozenset(await column(Tier.filter(rank__lte=held.rank), "id"))
+
+
+async def tier_rank(question: TierRank, settings: Settings) -> int | None:
+    """Decider of `TierRank`: a tier's rank, or the rank of the tier a member holds."""
+    if question.tier_id is not None:
+        tier = await Tier.filter(id=question.tier_id).first()
+    else:
+        tier = await tier_of(question.user_id or 0)
+    return None if tier is None else tier.rank

@@ -24,6 +24,7 @@ KINDS: dict[str, Delivery] = {
     "qa.answer": Delivery.EMAIL,
     "qa.accepted": Delivery.EMAIL,
     "governance.proposal_opened": Delivery.DIGEST,
+    "governance.vote_reminder": Delivery.EMAIL,  # closing soon: a digest could arrive too late
     "engagement.message": Delivery.EMAIL,  # private messages, as Discourse mails them at once
     "engagement.event_cancelled": Delivery.EMAIL,
     "engagement.event_promoted": Delivery.EMAIL,
