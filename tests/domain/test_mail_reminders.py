@@ -21,16 +21,16 @@ def test_reminders_are_mailed_at_once_by_default():
 
 
 async def test_an_at_risk_reminder_arrives_by_mail(mail_settings, smtp, factory):
-    settings = mail_settings.replace(
-        lifecycle_at_risk_days=30, lifecycle_inactive_days=90, lifecycle_reminder="We miss you at the hall."
-    )
+    settings = mail_settings.replace(lifecycle_at_risk_days=30, lifecycle_inactive_days=90)
     away = await factory.user(email="away@example.org")
     quiet = await factory.user(email="quiet@example.org")
     here = await factory.user(email="here@example.org")
     for user, day in ((away, TODAY - timedelta(days=40)), (quiet, TODAY - timedelta(days=40)), (here, TODAY)):
         await User.filter(id=user.id).update(last_active_day=day, created_at=datetime(2026, 1, 1, tzinfo=UTC))
-    await set_preferences(quiet, PreferencesInput(kinds={"growth.at_risk_reminder": Delivery.IN_APP}), settings=settings)
+    await set_preferences(
+        quiet, PreferencesInput(kinds={"growth.at_risk_reminder": Delivery.IN_APP}), settings=settings
+    )
     assert (await lifecycle.advance(settings, at=AT))["AT_RISK"] == 2
     await worker.drain(settings)
     assert [m["To"] for m in smtp.messages] == ["away@example.org"]
-    assert "We miss you at the hall." in smtp.messages[0].get_body(("plain",)).get_content()
+    assert settings.lifecycle_reminder in smtp.messages[0].get_body(("plain",)).get_content()
