@@ -221,7 +221,8 @@ async def new_announcements(prefs: list[MailPreference], moment: datetime) -> di
     # Segments addressed: one answer from the growth domain per segment, for the whole batch.
     segment_members: dict[int, set[int]] = {}
     for segment_id in {a.audience_segment_id for a in published if a.audience_segment_id is not None}:
-        segment_members[segment_id] = set(await decide(SegmentMemberIds(segment_id=segment_id)) or [])
+        ids: list[int] | None = await decide(SegmentMemberIds(segment_id=segment_id))
+        segment_members[segment_id] = set(ids or [])
     for pref in prefs:
         segments = [s for s, members in segment_members.items() if pref.user_id in members]
         found[pref.user_id] = [

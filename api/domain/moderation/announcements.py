@@ -225,7 +225,9 @@ async def visible_announcements(viewer: User | None, *, include_expired: bool = 
 async def get_visible(viewer: User | None, announcement_id: int) -> Announcement:
     announcement = await Announcement.filter(id=announcement_id, published_at__isnull=False).first()
     committees = await committee_ids_of(viewer.id) if viewer else []
-    segments = await segments_of(viewer) if announcement is not None and announcement.audience == Audience.SEGMENT else []
+    segments = (
+        await segments_of(viewer) if announcement is not None and announcement.audience == Audience.SEGMENT else []
+    )
     if announcement is None or not is_addressed(announcement, viewer, committees, segments):
         raise NotFound("No such announcement.", field="announcementId")
     return announcement
