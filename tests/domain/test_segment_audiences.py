@@ -9,7 +9,7 @@ from api.domain.governance import surveys
 from api.domain.growth import segments
 from api.domain.mail import worker
 from api.domain.moderation import announcements as ann
-from api.errors import Forbidden, NotFound, ValidationErrors
+from api.errors import Forbidden, Invalid, NotFound
 from api.events import decide
 from api.models.governance import QuestionKind, Survey, SurveyAudience
 from api.models.moderation import Announcement
@@ -80,7 +80,7 @@ async def test_a_segment_audience_is_staff_only_and_must_exist(factory, app_sett
         await ann.announce(
             staff, title="Lost", body="x", audience="SEGMENT", segment_id=segment.id + 99, settings=app_settings
         )
-    with pytest.raises(ValidationErrors):  # no segment named
+    with pytest.raises(Invalid):  # no segment named
         await ann.announce(staff, title="Vague", body="x", audience="SEGMENT", settings=app_settings)
     assert await Announcement.all().count() == 0
     # A deleted segment addresses nobody.
