@@ -132,3 +132,25 @@ async def test_a_segment_survey_is_seen_and_answered_by_the_segment_only(factory
     await surveys.submit_response(hiker, survey.id, answer, settings=app_settings)
     assert await surveys.has_responded(hiker.id, survey.id)
     assert not await surveys.has_responded(other.id, survey.id)
+
+
+async def test_a_digest_lists_a_segment_announcement_to_the_segment_only(mail_settings, smtp, factory):
+    from datetime import timedelta
+
+    from api.domain.mail.digest import send_digests
+    from api.domain.mail.preferences import PreferencesInput, set_preferences
+    from api.models.mail import Digest
+    from api.timeutil import now
+
+    staff, hiker, other, segment = await _hikers(factory, mail_settings)
+    await set_preferences(staff, PreferencesInput(digest=Digest.NONE), settings=mail_settings)
+    for member in (hiker, other):
+        await set_preferences(member, PreferencesInput(digest=Digest.DAILY, timezone="UTC"), settings=mail_settings)
+    await ann.announce(
+        staff, title="Trail day", body="Boots on.", audience="SEGMENT", segment_id=segment.id, settings=mail_settings
+    )
+    await send_digests(mail_settings.replace(digest_hour=0), moment=now() + timedelta(minutes=1))
+    await worker.drain(mail_settings)
+    texts = {m["To"]: m.get_body(("plain",)).get_content() for m in smtp.messages}
+    assert "Trail day" in texts["hiker@example.org"]
+    assert "Trail day" not in texts.get("other@example.org", "")
