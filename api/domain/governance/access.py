@@ -116,7 +116,9 @@ async def survey_segments(viewer: User | None, memo: Memo) -> list[int]:
     key = f"survey_segments:{viewer.id}"
     if key not in memo:
         addressed = await column(
-            Survey.filter(audience=SurveyAudience.SEGMENT, audience_segment_id__isnull=False).distinct(),
+            Survey.filter(audience=SurveyAudience.SEGMENT, audience_segment_id__isnull=False)
+            .order_by("audience_segment_id")
+            .distinct(),
             "audience_segment_id",
         )
         memo[key] = (

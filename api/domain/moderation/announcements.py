@@ -171,7 +171,9 @@ async def segments_of(viewer: User | None, memo: dict[Any, Any] | None = None) -
     if memo is not None and key in memo:
         return list(memo[key])
     addressed = await column(
-        Announcement.filter(audience=Audience.SEGMENT, audience_segment_id__isnull=False).distinct(),
+        Announcement.filter(audience=Audience.SEGMENT, audience_segment_id__isnull=False)
+        .order_by("audience_segment_id")
+        .distinct(),
         "audience_segment_id",
     )
     found = await decide(SegmentsContaining(user_id=viewer.id, segment_ids=tuple(addressed))) if addressed else []
