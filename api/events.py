@@ -75,6 +75,11 @@ async def dispatch(event: Event, settings: Settings | None = None) -> None:
             await handler.fn(event, settings)
         except Exception:  # reactions must not fail the write that caused them
             log.exception("handler %s of %s failed", handler.fn.__qualname__, event.name)
+    for observer in registry().observers:  # domains hearing every event (engagement: event badges)
+        try:
+            await observer(event, settings)
+        except Exception:
+            log.exception("observer %s of %s failed", observer.__qualname__, event.name)
 
 
 class Question(Generic[T]):

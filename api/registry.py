@@ -79,6 +79,8 @@ class Domain:
     schema: str | None = None
     events: tuple[type[Event], ...] = ()  # the events this domain emits (the catalogue)
     handlers: tuple[Handler[Any], ...] = ()
+    # `async def fn(event, settings)` run after every committed event of any type (after its handlers).
+    observers: tuple[Callable[[Any, Settings], Awaitable[Any]], ...] = ()
     deciders: tuple[Decider[Any], ...] = ()
     jobs: tuple[Job, ...] = ()
     content_types: tuple[ContentType, ...] = ()
@@ -120,6 +122,7 @@ class Registry:
     startup: tuple[StartupHook, ...] = field(init=False)
     outboxes: dict[str, OutboxProbe] = field(init=False)
     _handlers: dict[type, tuple[Handler[Any], ...]] = field(init=False)
+    observers: tuple[Callable[[Any, Settings], Awaitable[Any]], ...] = field(init=False)
     _deciders: dict[type, Decider[Any]] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -152,6 +155,7 @@ class Registry:
                     )
                 handlers.setdefault(handler.event, []).append(handler)
         self._handlers = {event: tuple(items) for event, items in handlers.items()}
+        self.observers = tuple(o for d in domains for o in d.observers)
 
     def handlers_of(self, event: type[Event]) -> tuple[Handler[Any], ...]:
         return self._handlers.get(event, ())

@@ -63,6 +63,23 @@ class PointAccount(Model):
         table = "engagement_point_accounts"
 
 
+class EventCount(Model):
+    """How many times a member caused a domain event that some EVENT badge counts (counted from
+    the first such badge's creation; incremented by one atomic upsert)."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="event_counts", on_delete=fields.CASCADE
+    )
+    user_id: int
+    event_name = fields.CharField(max_length=64)
+    count = fields.IntField(default=0)
+
+    class Meta:
+        table = "engagement_event_counts"
+        unique_together = (("user", "event_name"),)
+
+
 class MemberStats(Model):
     """Per-member counters that badge rules read, check-in streaks and the displayed title."""
 
@@ -124,6 +141,7 @@ class BadgeCriterion(str, Enum):
     REACTIONS_RECEIVED = "REACTIONS_RECEIVED"
     CHECK_IN_STREAK = "CHECK_IN_STREAK"
     EVENTS_ATTENDED = "EVENTS_ATTENDED"
+    EVENT = "EVENT"  # `threshold` occurrences of the domain event `event_name` (docs/events.md)
 
 
 class Badge(Model):
@@ -137,6 +155,8 @@ class Badge(Model):
     tier = fields.CharEnumField(BadgeTier, max_length=16, default=BadgeTier.BRONZE)
     criterion = fields.CharEnumField(BadgeCriterion, max_length=32, default=BadgeCriterion.MANUAL)
     threshold = fields.IntField(default=0)
+    # Criterion EVENT: the catalogue name of the event counted ("forum.topic_created").
+    event_name = fields.CharField(max_length=64, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -323,6 +323,7 @@ class SurveyAudience(str, Enum):
     COMMITTEE = "COMMITTEE"  # the members of `audience_committee`
     ROLES = "ROLES"  # members of the roles in `audience_roles`
     TRUST_LEVEL = "TRUST_LEVEL"  # members at or above `audience_min_trust_level`
+    SEGMENT = "SEGMENT"  # members the saved growth segment `audience_segment_id` matches at the time
 
 
 class Survey(Model):
@@ -345,6 +346,9 @@ class Survey(Model):
     audience_committee_id: int | None
     audience_roles = fields.CharField(max_length=64, default="")  # ",MODERATOR,ADMIN,": matched with LIKE
     audience_min_trust_level = fields.SmallIntField(null=True)
+    # A growth Segment's id (audience SEGMENT); no foreign key (governance's tables do not depend on
+    # growth's): a deleted segment leaves the survey to its author and staff.
+    audience_segment_id = fields.IntField(null=True)
     # Moderation (api.domain.content): hidden shows only to its author and staff; deleted to nobody.
     hidden = fields.BooleanField(default=False)
     deleted_at = fields.DatetimeField(null=True)

@@ -19,6 +19,7 @@ class Audience(str, Enum):
     ALL = "ALL"  # every member
     ROLE = "ROLE"  # members holding `audience_role` or a higher role
     COMMITTEE = "COMMITTEE"  # current members of `committee`
+    SEGMENT = "SEGMENT"  # members the saved growth segment `audience_segment_id` matches at the time
 
 
 class Announcement(Model):
@@ -39,6 +40,9 @@ class Announcement(Model):
         "accounts.Committee", related_name="announcements", null=True, on_delete=fields.CASCADE
     )
     committee_id: int | None
+    # A growth Segment's id (audience SEGMENT); no foreign key, so moderation's tables do not depend
+    # on growth's: a deleted segment addresses nobody.
+    audience_segment_id = fields.IntField(null=True)
     pinned = fields.BooleanField(default=False)
     # Mailed to the audience when published (in the publishing transaction; bulk mail).
     mail_audience = fields.BooleanField(default=False)

@@ -30,6 +30,7 @@ described_enum(
         "REACTIONS_RECEIVED": "Reactions received from others reach the threshold.",
         "CHECK_IN_STREAK": "A daily check-in streak reaches the threshold (days).",
         "EVENTS_ATTENDED": "Community events attended reach the threshold.",
+        "EVENT": "The member caused the domain event `eventName` (see docs/events.md) threshold times.",
     },
 )
 RedemptionStatus = models.RedemptionStatus

@@ -58,6 +58,7 @@ class Badge(ModelNode):
     tier: BadgeTier = strawberry.field(description="Bronze, silver or gold.")
     criterion: BadgeCriterion = strawberry.field(description="What earns it automatically (MANUAL: by hand).")
     threshold: int = strawberry.field(description="The count the criterion must reach (0 for MANUAL).")
+    event_name: str | None = strawberry.field(description="For EVENT: the catalogue name of the event counted.")
     created_at: datetime = strawberry.field(description="When it was defined.")
 
     @strawberry.field(description="The badge's icon, if any.")

@@ -243,6 +243,9 @@ class CreateBadgeInput:
         default=models.BadgeCriterion.MANUAL, description="What earns it automatically."
     )
     threshold: int = strawberry.field(default=0, description="Count the criterion must reach.")
+    event_name: str | None = strawberry.field(
+        default=None, description='For EVENT: the catalogue name of the event counted ("forum.topic_created").'
+    )
     icon_id: strawberry.ID | None = strawberry.field(default=None, description="Global id of an uploaded image.")
 
 
@@ -415,6 +418,7 @@ class Mutation:
             tier=models.BadgeTier(input.tier),
             criterion=models.BadgeCriterion(input.criterion),
             threshold=input.threshold,
+            event_name=input.event_name,
             icon_id=parse_id(input.icon_id, "MediaFile", "iconId") if input.icon_id else None,
             settings=info.context.settings,
         )

@@ -49,6 +49,7 @@ described_enum(
         "COMMITTEE": "The members of `audienceCommitteeId`.",
         "ROLES": "Members of the roles in `audienceRoles`.",
         "TRUST_LEVEL": "Members at or above `audienceMinTrustLevel`.",
+        "SEGMENT": "Members the saved segment `audienceSegmentId` matches when they read or answer it.",
     },
 )
 Electorate = models.Electorate

@@ -63,6 +63,11 @@ class Survey(ModelNode):
         committee_id = self.audience_committee_id
         return None if committee_id is None else strawberry.ID(node_global_id("Committee", committee_id))
 
+    @strawberry.field(description="For SEGMENT: global id of the saved segment it is for.")
+    def audience_segment_id(self) -> strawberry.ID | None:
+        segment_id = self.audience_segment_id
+        return None if segment_id is None else strawberry.ID(node_global_id("Segment", segment_id))
+
     description: str = strawberry.field(description="Introduction.")
     closes_at: datetime | None = strawberry.field(description="When it closes by itself.")
     closed_at: datetime | None = strawberry.field(description="When it was closed early, if it was.")
@@ -165,6 +170,9 @@ class CreateSurveyInput:
     audience_committee_id: strawberry.ID | None = strawberry.field(default=None, description="For COMMITTEE.")
     audience_roles: list[Role] | None = strawberry.field(default=None, description="For ROLES.")
     audience_min_trust_level: int | None = strawberry.field(default=None, description="For TRUST_LEVEL (0-4).")
+    audience_segment_id: strawberry.ID | None = strawberry.field(
+        default=None, description="For SEGMENT: global id of the saved Segment (its members when they read it)."
+    )
 
 
 @strawberry.input(description="An answer to one question.")
@@ -278,6 +286,9 @@ class Mutation:
                 else None,
                 roles=[account_models.Role(r) for r in input.audience_roles or []],
                 min_trust_level=input.audience_min_trust_level,
+                segment_id=parse_id(input.audience_segment_id, "Segment", "audienceSegmentId")
+                if input.audience_segment_id
+                else None,
             ),
         )
         return SurveyPayload(survey=survey)

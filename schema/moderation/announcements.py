@@ -22,7 +22,7 @@ from schema.permissions import Require, guard
 from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate, parse_id
 
 
-@strawberry.type(description="A notice from staff, addressed to everyone, a role or a committee.")
+@strawberry.type(description="A notice from staff, addressed to everyone, a role, a committee or a segment.")
 class Announcement(ModelNode):
     model = models.Announcement
 
@@ -42,6 +42,11 @@ class Announcement(ModelNode):
     @staticmethod
     def committee_id(root: strawberry.Parent[models.Announcement]) -> strawberry.ID | None:
         return global_id("Committee", root.committee_id)
+
+    @strawberry.field(description="Global id of the saved Segment addressed (audience SEGMENT).")
+    @staticmethod
+    def audience_segment_id(root: strawberry.Parent[models.Announcement]) -> strawberry.ID | None:
+        return global_id("Segment", root.audience_segment_id)
 
     @strawberry.field(description="Who published it (null for automatic announcements).")
     @staticmethod
@@ -74,6 +79,11 @@ class PublishAnnouncementInput:
     audience_role: Role | None = strawberry.field(default=None, description="The role addressed (audience ROLE).")
     committee_id: strawberry.ID | None = strawberry.field(
         default=None, description="Global id of the Committee addressed (audience COMMITTEE)."
+    )
+    audience_segment_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Global id of the saved Segment addressed (audience SEGMENT): its members when "
+        "the announcement is read or published (and mailed).",
     )
     pinned: bool = strawberry.field(default=False, description="List it before the others.")
     publish_at: datetime | None = strawberry.field(default=None, description="When it appears; omit for now.")
@@ -140,6 +150,9 @@ class Mutation:
             committee_id=None
             if input.committee_id is None
             else parse_id(input.committee_id, "Committee", "committeeId"),
+            segment_id=None
+            if input.audience_segment_id is None
+            else parse_id(input.audience_segment_id, "Segment", "audienceSegmentId"),
             pinned=input.pinned,
             publish_at=input.publish_at,
             expires_at=input.expires_at,

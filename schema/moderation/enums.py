@@ -132,5 +132,6 @@ described_enum(
         "ALL": "Everyone.",
         "ROLE": "Members holding `audienceRole` or a higher role.",
         "COMMITTEE": "Current members of one committee.",
+        "SEGMENT": "Members a saved segment (`audienceSegmentId`) matches when it is read or published.",
     },
 )

@@ -5,9 +5,16 @@ A new rule badge reaches the members who already qualify through the `engagement
 job (one INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING per rule badge: with several
 processes each award is made, and told, once), not in the request that creates it. Staff revoke
 an award with a reason; the revoked row stays, so neither rules nor the backfill give it back
-(staff may award it again by hand)."""
+(staff may award it again by hand).
+
+An EVENT badge counts a typed domain event (`event_name` from the catalogue, docs/events.md) caused
+by the member (its `actor_id`, else `user_id`, else `author_id`): `count_event` hears every event,
+bumps the member's count with one atomic upsert, and awards at the threshold (the award's unique
+key keeps it to once with several processes)."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from tortoise.exceptions import IntegrityError
 
@@ -18,6 +25,9 @@ from api.domain.notifications import notify
 from api.errors import Conflict, Invalid, NotFound
 from api.models.accounts import Role, User
 from api.models.engagement import Badge, BadgeAward, BadgeCriterion, BadgeTier, MemberStats
+
+if TYPE_CHECKING:
+    from api.events import Event
 from api.policies import require_role
 from api.settings import Settings
 from api.timeutil import now
@@ -42,6 +52,7 @@ async def create_badge(
     tier: BadgeTier,
     criterion: BadgeCriterion = BadgeCriterion.MANUAL,
     threshold: int = 0,
+    event_name: str | None = None,
     icon_id: int | None = None,
     settings: Settings,
 ) -> Badge:
@@ -52,6 +63,13 @@ async def create_badge(
         threshold = 0
     elif threshold < 1:
         raise Invalid("A rule-based badge needs a threshold of at least 1.", field="threshold")
+    if criterion is BadgeCriterion.EVENT:
+        from api.registry import registry
+
+        if event_name not in registry().events:
+            raise Invalid("Name an event of the catalogue (docs/events.md).", field="eventName")
+    else:
+        event_name = None
     if icon_id is not None:
         await media.get_own(actor, icon_id, field="iconId")
     if await Badge.filter(name=name).exists():
@@ -59,7 +77,13 @@ async def create_badge(
     try:
         async with transaction():
             badge = await Badge.create(
-                name=name, description=description, tier=tier, criterion=criterion, threshold=threshold, icon_id=icon_id
+                name=name,
+                description=description,
+                tier=tier,
+                criterion=criterion,
+                threshold=threshold,
+                event_name=event_name,
+                icon_id=icon_id,
             )
             if icon_id is not None:
                 await media.set_private([icon_id], False)  # badge icons show to everyone
@@ -115,7 +139,7 @@ async def evaluate(user_id: int, *criteria: BadgeCriterion) -> list[BadgeAward]:
     """Award every rule-based badge of `criteria` whose threshold the member's counter reached."""
     stats: MemberStats = await stats_for(user_id)
     awards = []
-    for badge in await Badge.filter(criterion__in=list(criteria)).order_by("threshold", "id"):
+    for badge in await Badge.filter(criterion__in=[c for c in criteria if c in COUNTER_OF]).order_by("threshold", "id"):
         if getattr(stats, COUNTER_OF[BadgeCriterion(badge.criterion)]) >= badge.threshold:
             award = await _give(badge, user_id)
             if award is not None:
@@ -151,7 +175,7 @@ async def revoke_award(
 async def backfill(settings: Settings) -> int:
     """Award every rule badge to the members whose counters already reach it; how many awards."""
     made = 0
-    for badge in await Badge.filter(criterion__not=BadgeCriterion.MANUAL):
+    for badge in await Badge.filter(criterion__in=list(COUNTER_OF)):
         column = COUNTER_OF[BadgeCriterion(badge.criterion)]
         rows = await fetch_all(
             "INSERT INTO engagement_badge_awards (badge_id, user_id, reason, created_at, revoked_reason) "
@@ -174,3 +198,30 @@ async def backfill(settings: Settings) -> int:
 async def backfill_job(settings: Settings) -> bool:
     """Background job: rule badges reach members who already qualify (correct with several processes)."""
     return bool(await backfill(settings))
+
+
+MEMBER_FIELDS = ("actor_id", "user_id", "author_id")  # who caused an event, in this order
+
+
+async def count_event(event: Event, settings: Settings) -> list[BadgeAward]:
+    """Observer of every event: count it for its member when an EVENT badge names it, and award
+    the badges whose threshold the count reached."""
+    badges = await Badge.filter(criterion=BadgeCriterion.EVENT, event_name=event.name).order_by("threshold", "id")
+    if not badges:
+        return []
+    values = event.fields()
+    user_id = next((values[f] for f in MEMBER_FIELDS if isinstance(values.get(f), int)), None)
+    if user_id is None or not await User.filter(id=user_id).exists():
+        return []
+    rows = await fetch_all(
+        "INSERT INTO engagement_event_counts (user_id, event_name, count) VALUES (?, ?, 1) "
+        "ON CONFLICT (user_id, event_name) DO UPDATE SET count = engagement_event_counts.count + 1 "
+        "RETURNING count",
+        [user_id, event.name],
+    )
+    count = int(rows[0]["count"])
+    awards = []
+    for badge in badges:
+        if count >= badge.threshold and (award := await _give(badge, user_id)) is not None:
+            awards.append(award)
+    return awards

@@ -29,6 +29,7 @@ DOMAIN = Domain(
     "feedback; community statistics.",
     models=("api.models.engagement",),
     schema="schema.engagement",
+    observers=(badges.count_event,),
     handlers=(
         *handlers.HANDLERS,
         on(ContentHidden, take_back_hidden),

@@ -11,11 +11,13 @@ ones to nobody (`api.policies.shown_q`).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
+from api.db import column
 from api.models.accounts import Committee, CommitteeMembership, User, Visibility
 from api.models.governance import (
     EligibleVoter,
@@ -82,7 +84,7 @@ async def filter_polls(viewer: User | None, rows: list[Poll], memo: Memo) -> lis
 
 
 async def visible_surveys(viewer: User | None, memo: Memo) -> QuerySet[Survey]:
-    """EVERYONE surveys to all; targeted ones to their audience (a committee, roles, a trust level),
+    """EVERYONE surveys to all; targeted ones to their audience (a committee, roles, a trust level, a segment),
     their author and staff. Moderation: see `shown_q`."""
     shown = shown_q(viewer)
     if is_staff(viewer):
@@ -90,8 +92,10 @@ async def visible_surveys(viewer: User | None, memo: Memo) -> QuerySet[Survey]:
     if viewer is None:
         return Survey.filter(shown, audience=SurveyAudience.EVERYONE)
     seats = await committee_seats(viewer, memo)
+    segments = await survey_segments(viewer, memo)
     audience = Q(
         Q(audience=SurveyAudience.EVERYONE),
+        Q(audience=SurveyAudience.SEGMENT, audience_segment_id__in=segments or [0]),
         Q(audience=SurveyAudience.COMMITTEE, audience_committee_id__in=list(seats) or [0]),
         Q(audience=SurveyAudience.ROLES, audience_roles__contains=f",{viewer.role.value},"),
         Q(audience=SurveyAudience.TRUST_LEVEL, audience_min_trust_level__lte=viewer.trust_level),
@@ -101,7 +105,31 @@ async def visible_surveys(viewer: User | None, memo: Memo) -> QuerySet[Survey]:
     return Survey.filter(shown, audience)
 
 
-def in_survey_audience(viewer: User | None, survey: Survey, seats: frozenset[int]) -> bool:
+async def survey_segments(viewer: User | None, memo: Memo) -> list[int]:
+    """The segments addressed by some survey that the viewer is in now, asked of the growth domain
+    once per operation (`memo`)."""
+    from api.domain.moderation.questions import SegmentsContaining
+    from api.events import decide
+
+    if viewer is None:
+        return []
+    key = f"survey_segments:{viewer.id}"
+    if key not in memo:
+        addressed = await column(
+            Survey.filter(audience=SurveyAudience.SEGMENT, audience_segment_id__isnull=False)
+            .order_by("audience_segment_id")
+            .distinct(),
+            "audience_segment_id",
+        )
+        memo[key] = (
+            await decide(SegmentsContaining(user_id=viewer.id, segment_ids=tuple(addressed))) if addressed else []
+        )
+    return list(memo[key])
+
+
+def in_survey_audience(
+    viewer: User | None, survey: Survey, seats: frozenset[int], segments: Collection[int] = ()
+) -> bool:
     audience = SurveyAudience(survey.audience)
     if is_staff(viewer) or audience is SurveyAudience.EVERYONE:
         return True
@@ -113,12 +141,16 @@ def in_survey_audience(viewer: User | None, survey: Survey, seats: frozenset[int
         return survey.audience_committee_id in seats
     if audience is SurveyAudience.ROLES:
         return f",{viewer.role.value}," in survey.audience_roles
+    if audience is SurveyAudience.SEGMENT:
+        return survey.audience_segment_id in segments
     return survey.audience_min_trust_level is not None and viewer.trust_level >= survey.audience_min_trust_level
 
 
 async def filter_surveys(viewer: User | None, rows: list[Survey], memo: Memo) -> list[Survey]:
     seats = await committee_seats(viewer, memo)
-    return [s for s in rows if is_shown(viewer, s) and in_survey_audience(viewer, s, seats)]
+    targeted = any(s.audience == SurveyAudience.SEGMENT for s in rows) and not is_staff(viewer)
+    segments = await survey_segments(viewer, memo) if targeted else []
+    return [s for s in rows if is_shown(viewer, s) and in_survey_audience(viewer, s, seats, segments)]
 
 
 READ_POLICIES = (

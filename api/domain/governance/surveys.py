@@ -59,15 +59,16 @@ class QuestionInput:
 
 @dataclass(frozen=True)
 class AudienceInput:
-    """Who a survey is for: everyone, or a committee, roles or a trust level."""
+    """Who a survey is for: everyone, or a committee, roles, a trust level or a saved segment."""
 
     kind: SurveyAudience = SurveyAudience.EVERYONE
     committee_id: int | None = None
     roles: list[Role] = field(default_factory=list)
     min_trust_level: int | None = None
+    segment_id: int | None = None
 
 
-async def _audience_values(audience: AudienceInput) -> dict[str, Any]:
+async def _audience_values(audience: AudienceInput, settings: Settings) -> dict[str, Any]:
     kind = SurveyAudience(audience.kind)
     values: dict[str, Any] = {"audience": kind}
     if kind is SurveyAudience.COMMITTEE:
@@ -82,6 +83,13 @@ async def _audience_values(audience: AudienceInput) -> dict[str, Any]:
         if audience.min_trust_level is None or not 0 <= audience.min_trust_level <= 4:
             raise Invalid("Choose a trust level from 0 to 4.", field="audienceMinTrustLevel")
         values["audience_min_trust_level"] = audience.min_trust_level
+    elif kind is SurveyAudience.SEGMENT:
+        from api.domain.moderation.questions import SegmentMemberIds
+        from api.events import decide
+
+        if audience.segment_id is None or await decide(SegmentMemberIds(audience.segment_id), settings) is None:
+            raise NotFound("Name an existing segment.", field="audienceSegmentId")
+        values["audience_segment_id"] = audience.segment_id
     return values
 
 
@@ -141,7 +149,7 @@ async def create_survey(
             Invalid(f"Choose a time in the next {settings.governance_max_voting_days} days.", field="closesAt")
         )
     collect(errors)
-    targeted = await _audience_values(audience or AudienceInput())
+    targeted = await _audience_values(audience or AudienceInput(), settings)
     texts = {"title": title, "description": description}
     for number, q in enumerate(questions):
         texts[f"questions.{number}.prompt"] = text.one_line(q.prompt)

@@ -3,11 +3,12 @@
 from api.demo.growth import seed
 from api.domain.engagement.questions import EarlySignupHours, IssueCoupon, MayRedeem, TierRank, TiersReached
 from api.domain.governance.questions import TierHolders
-from api.domain.growth import coupons, referrals, tiers
+from api.domain.growth import coupons, referrals, segments, tiers
 from api.domain.growth.access import READ_POLICIES
 from api.domain.growth.events import MemberStageChanged, TierChanged
 from api.domain.growth.lifecycle import lifecycle_job, remind_at_risk
 from api.domain.media.questions import StorageQuotaBonus
+from api.domain.moderation.questions import SegmentMemberIds, SegmentsContaining
 from api.events import decider, on
 from api.registry import Domain, Job
 
@@ -26,6 +27,8 @@ DOMAIN = Domain(
         decider(TierHolders, tiers.tier_holders),
         decider(TiersReached, tiers.tiers_reached),
         decider(TierRank, tiers.tier_rank),
+        decider(SegmentMemberIds, segments.member_ids),
+        decider(SegmentsContaining, segments.segments_containing),
     ),
     jobs=(
         Job("growth.lifecycle", lifecycle_job, interval=600),

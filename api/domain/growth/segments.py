@@ -17,7 +17,8 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 
-from api.db import fetch_all
+from api.db import column, fetch_all
+from api.domain.moderation.questions import SegmentMemberIds, SegmentsContaining
 from api.errors import Conflict, DomainError, Invalid, NotFound, collect
 from api.models.accounts import Role, User, UserStatus
 from api.models.forum import SubscriptionLevel, TopicSubscription
@@ -178,3 +179,22 @@ async def segment_members(actor: User | None, segment_id: int, *, settings: Sett
     if segment is None:
         raise NotFound("No such segment.", field="segmentId")
     return await members_query(Criteria.from_json(segment.criteria), settings)
+
+
+async def member_ids(question: SegmentMemberIds, settings: Settings) -> list[int] | None:
+    """Decider of `SegmentMemberIds` (announcements and surveys addressed to a segment)."""
+    segment = await Segment.filter(id=question.segment_id).first()
+    if segment is None:
+        return None
+    ids: list[int] = await column(await members_query(Criteria.from_json(segment.criteria), settings), "id")
+    return ids
+
+
+async def segments_containing(question: SegmentsContaining, settings: Settings) -> list[int]:
+    """Decider of `SegmentsContaining`: one EXISTS per segment asked about (staff save few)."""
+    found: list[int] = []
+    for segment in await Segment.filter(id__in=sorted(set(question.segment_ids))).order_by("id"):
+        query = await members_query(Criteria.from_json(segment.criteria), settings)
+        if await query.filter(id=question.user_id).exists():
+            found.append(segment.id)
+    return found

@@ -195,8 +195,10 @@ def _sections(
 
 async def new_announcements(prefs: list[MailPreference], moment: datetime) -> dict[int, list[Any]]:
     """Announcements published since each member's last digest (a week back at most) and
-    addressed to them, in two queries for the batch."""
+    addressed to them, in two queries for the batch (and one answer per segment addressed)."""
     from api.domain.moderation.announcements import is_addressed
+    from api.domain.moderation.questions import SegmentMemberIds
+    from api.events import decide
     from api.models.accounts import CommitteeMembership
     from api.models.moderation import Announcement
 
@@ -216,12 +218,18 @@ async def new_announcements(prefs: list[MailPreference], moment: datetime) -> di
         user_id__in=list(since), left_at__isnull=True
     ).values_list("user_id", "committee_id"):
         seats.setdefault(user_id, []).append(committee_id)
+    # Segments addressed: one answer from the growth domain per segment, for the whole batch.
+    segment_members: dict[int, set[int]] = {}
+    for segment_id in {a.audience_segment_id for a in published if a.audience_segment_id is not None}:
+        ids: list[int] | None = await decide(SegmentMemberIds(segment_id=segment_id))
+        segment_members[segment_id] = set(ids or [])
     for pref in prefs:
+        segments = [s for s, members in segment_members.items() if pref.user_id in members]
         found[pref.user_id] = [
             a
             for a in published
             if (a.published_at or moment) > since[pref.user_id]
-            and is_addressed(a, pref.user, seats.get(pref.user_id, []))
+            and is_addressed(a, pref.user, seats.get(pref.user_id, []), segments)
         ][:MAX_ITEMS]
     return found
 

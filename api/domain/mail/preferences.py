@@ -24,7 +24,8 @@ KINDS: dict[str, Delivery] = {
     "qa.answer": Delivery.EMAIL,
     "qa.accepted": Delivery.EMAIL,
     "governance.proposal_opened": Delivery.DIGEST,
-    "governance.vote_reminder": Delivery.EMAIL,  # closing soon: a digest could arrive too late
+    "governance.vote_reminder": Delivery.EMAIL,  # the vote closes soon: a digest would be too late
+    "growth.at_risk_reminder": Delivery.EMAIL,  # the member is away: the mail is the reminder
     "engagement.message": Delivery.EMAIL,  # private messages, as Discourse mails them at once
     "engagement.event_cancelled": Delivery.EMAIL,
     "engagement.event_promoted": Delivery.EMAIL,

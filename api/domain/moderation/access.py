@@ -3,7 +3,7 @@
 The review queue, its items and filter rules are staff's; a report is its reporter's and staff's;
 sanctions the sanctioned member's and staff's; join requests their applicant's; invites their
 creator's; referrals both members'. Announcements are seen once published by their audience
-(everyone, a role and those above it, or a committee's members), and by staff from the start.
+(everyone, a role and those above it, a committee's members, or a saved segment's members), and by staff from the start.
 The rules and the moderation log are public (the log names moderators only as the
 MODERATION_LOG_SHOWS_MODERATOR setting says).
 """
@@ -17,6 +17,7 @@ from tortoise.queryset import QuerySet
 from api.models.accounts import Sanction, User
 from api.models.moderation import (
     Announcement,
+    Audience,
     FilterRule,
     Invite,
     JoinRequest,
@@ -31,23 +32,25 @@ from api.policy import ReadPolicy, everyone, owner_or_staff, staff_only
 
 
 async def visible_announcements(viewer: User | None, memo: dict[str, Any]) -> QuerySet[Announcement]:
-    from api.domain.moderation.announcements import audience_filter
+    from api.domain.moderation.announcements import audience_filter, segments_of
 
     if is_staff(viewer):
         return Announcement.all()
     seats = list(await committee_seats(viewer, memo))
-    return Announcement.filter(audience_filter(viewer, seats), published_at__isnull=False)
+    segments = await segments_of(viewer, memo)
+    return Announcement.filter(audience_filter(viewer, seats, segments), published_at__isnull=False)
 
 
 async def filter_announcements(
     viewer: User | None, rows: list[Announcement], memo: dict[str, Any]
 ) -> list[Announcement]:
-    from api.domain.moderation.announcements import is_addressed
+    from api.domain.moderation.announcements import is_addressed, segments_of
 
     if is_staff(viewer):
         return rows
     seats = list(await committee_seats(viewer, memo))
-    return [r for r in rows if r.published_at is not None and is_addressed(r, viewer, seats)]
+    segments = await segments_of(viewer, memo) if any(r.audience == Audience.SEGMENT for r in rows) else []
+    return [r for r in rows if r.published_at is not None and is_addressed(r, viewer, seats, segments)]
 
 
 READ_POLICIES = (
@@ -62,7 +65,7 @@ READ_POLICIES = (
         Announcement,
         visible_announcements,
         filter_announcements,
-        "Published, to its audience (everyone, a role and those above it, a committee); staff always.",
+        "Published, to its audience (everyone, a role and those above it, a committee, a segment); staff always.",
     ),
     everyone(RulesVersion),
     everyone(ModerationLogEntry),

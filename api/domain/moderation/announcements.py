@@ -1,17 +1,21 @@
-"""Announcements: notices from staff (and governance outcomes) addressed to everyone, to a role
-or to a committee; scheduled by `publish_at`, gone from the default list after `expires_at`,
+"""Announcements: notices from staff (and governance outcomes) addressed to everyone, to a role,
+to a committee or to a saved segment of members (asked of the growth domain, `SegmentMemberIds`); scheduled by `publish_at`, gone from the default list after `expires_at`,
 with per-member read state. Publishing happens exactly once, by the request or the scheduler."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
 from api import text
 from api.db import column
+from api.domain.moderation.questions import SegmentMemberIds, SegmentsContaining
 from api.errors import DomainError, Invalid, NotFound, collect
+from api.events import decide
 from api.markdown import render_async
 from api.models.accounts import Committee, CommitteeMembership, Role, User, UserStatus
 from api.models.moderation import Announcement, AnnouncementRead, Audience
@@ -35,9 +39,10 @@ async def publish_announcement(
     author_id: int | None,
     title: str,
     body: str,
-    audience: str = "ALL",  # ALL | ROLE | COMMITTEE
+    audience: str = "ALL",  # ALL | ROLE | COMMITTEE | SEGMENT
     audience_role: str | None = None,
     committee_id: int | None = None,
+    segment_id: int | None = None,
     pinned: bool = False,
     publish_at: datetime | None = None,
     expires_at: datetime | None = None,
@@ -50,7 +55,7 @@ async def publish_announcement(
     try:
         kind = Audience(audience)
     except ValueError:
-        errors.append(Invalid("Choose ALL, ROLE or COMMITTEE.", field="audience"))
+        errors.append(Invalid("Choose ALL, ROLE, COMMITTEE or SEGMENT.", field="audience"))
         kind = None
     if kind is Audience.ROLE:
         if audience_role not in {r.value for r in Role}:
@@ -62,6 +67,11 @@ async def publish_announcement(
             errors.append(Invalid("Choose the committee addressed.", field="committeeId"))
     else:
         committee_id = None
+    if kind is Audience.SEGMENT:
+        if segment_id is None:
+            errors.append(Invalid("Choose the segment addressed.", field="audienceSegmentId"))
+    else:
+        segment_id = None
     moment = now()
     start = publish_at or moment
     if expires_at is not None and expires_at <= max(start, moment):
@@ -69,6 +79,8 @@ async def publish_announcement(
     collect(errors)
     if committee_id is not None and not await Committee.filter(id=committee_id).exists():
         raise NotFound("No such committee.", field="committeeId")
+    if segment_id is not None and await decide(SegmentMemberIds(segment_id=segment_id), settings) is None:
+        raise NotFound("No such segment.", field="audienceSegmentId")
     due = start <= moment
     body_html = await render_async(body)
     async with transaction():
@@ -80,6 +92,7 @@ async def publish_announcement(
             audience=kind,
             audience_role=audience_role,
             committee_id=committee_id,
+            audience_segment_id=segment_id,
             pinned=pinned,
             mail_audience=mail,
             publish_at=start,
@@ -101,6 +114,10 @@ async def audience_members(announcement: Announcement) -> list[User]:
     elif announcement.audience == Audience.COMMITTEE:
         members = CommitteeMembership.filter(committee_id=announcement.committee_id, left_at__isnull=True)
         query = query.filter(id__in=Subquery(members.values("user_id")))
+    elif announcement.audience == Audience.SEGMENT:
+        # The segment's criteria decide, whatever the lifecycle stage (a segment may address AT_RISK members).
+        ids = await decide(SegmentMemberIds(segment_id=announcement.audience_segment_id or 0))
+        query = User.filter(id__in=ids or [])
     return await query.only("id", "email", "locale", "display_name", "username")
 
 
@@ -145,24 +162,50 @@ async def committee_ids_of(user_id: int) -> list[int]:
     return await column(CommitteeMembership.filter(user_id=user_id, left_at__isnull=True), "committee_id")
 
 
-def audience_filter(viewer: User | None, committee_ids: list[int]) -> Q:
-    """Announcements addressed to `viewer`: ALL, ROLE at or below theirs, their committees."""
+async def segments_of(viewer: User | None, memo: dict[Any, Any] | None = None) -> list[int]:
+    """The segments addressed by some announcement that the viewer is in now: one query for the
+    segments addressed, then the growth domain's answer; read once per operation (`memo`)."""
+    if viewer is None:
+        return []
+    key = ("announcement_segments", viewer.id)
+    if memo is not None and key in memo:
+        return list(memo[key])
+    addressed = await column(
+        Announcement.filter(audience=Audience.SEGMENT, audience_segment_id__isnull=False)
+        .order_by("audience_segment_id")
+        .distinct(),
+        "audience_segment_id",
+    )
+    found = await decide(SegmentsContaining(user_id=viewer.id, segment_ids=tuple(addressed))) if addressed else []
+    if memo is not None:
+        memo[key] = list(found)
+    return list(found)
+
+
+def audience_filter(viewer: User | None, committee_ids: list[int], segment_ids: Collection[int] = ()) -> Q:
+    """Announcements addressed to `viewer`: ALL, ROLE at or below theirs, their committees, their segments."""
     condition = Q(audience=Audience.ALL)
     if viewer is not None:
         roles = [r.value for r in Role if Role(viewer.role).at_least(r)]
         condition |= Q(audience=Audience.ROLE, audience_role__in=roles)
         if committee_ids:
             condition |= Q(audience=Audience.COMMITTEE, committee_id__in=committee_ids)
+        if segment_ids:
+            condition |= Q(audience=Audience.SEGMENT, audience_segment_id__in=list(segment_ids))
     return condition
 
 
-def is_addressed(announcement: Announcement, viewer: User | None, committee_ids: list[int]) -> bool:
+def is_addressed(
+    announcement: Announcement, viewer: User | None, committee_ids: list[int], segment_ids: Collection[int] = ()
+) -> bool:
     if announcement.audience == Audience.ALL:
         return True
     if viewer is None:
         return False
     if announcement.audience == Audience.ROLE:
         return Role(viewer.role).at_least(Role(announcement.audience_role))
+    if announcement.audience == Audience.SEGMENT:
+        return announcement.audience_segment_id in segment_ids
     return announcement.committee_id in committee_ids
 
 
@@ -174,7 +217,8 @@ def is_live(announcement: Announcement, at: datetime | None = None) -> bool:
 async def visible_announcements(viewer: User | None, *, include_expired: bool = False) -> QuerySet[Announcement]:
     """Published announcements addressed to the viewer, pinned first, newest first."""
     committees = await committee_ids_of(viewer.id) if viewer else []
-    query = Announcement.filter(audience_filter(viewer, committees), published_at__isnull=False)
+    segments = await segments_of(viewer)
+    query = Announcement.filter(audience_filter(viewer, committees, segments), published_at__isnull=False)
     if not include_expired:
         query = query.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now()))
     return query.order_by("-pinned", "-published_at", "-id")
@@ -183,7 +227,10 @@ async def visible_announcements(viewer: User | None, *, include_expired: bool = 
 async def get_visible(viewer: User | None, announcement_id: int) -> Announcement:
     announcement = await Announcement.filter(id=announcement_id, published_at__isnull=False).first()
     committees = await committee_ids_of(viewer.id) if viewer else []
-    if announcement is None or not is_addressed(announcement, viewer, committees):
+    segments = (
+        await segments_of(viewer) if announcement is not None and announcement.audience == Audience.SEGMENT else []
+    )
+    if announcement is None or not is_addressed(announcement, viewer, committees, segments):
         raise NotFound("No such announcement.", field="announcementId")
     return announcement
 
