@@ -55,7 +55,10 @@ NOT_PROSE = {
     "interestTags",
     "newEmail",
     "timezone",
-    "kind",
+}
+# Fields that are not prose in one input type only (the name is prose elsewhere): (type, field).
+NOT_PROSE_IN = {
+    ("KindDeliveryInput", "kind"): "a notification kind, kept in the member's own preferences, shown to nobody else",
 }
 # Member mutations with prose that does not go to the community, and why the gate does not apply.
 EXEMPT = {
@@ -83,6 +86,7 @@ def _prose_fields(gql_type: Any, prefix: str = "") -> list[str]:
                 isinstance(inner, GraphQLScalarType)
                 and inner.name == "String"
                 and name not in NOT_PROSE
+                and (gql_type.name, name) not in NOT_PROSE_IN
                 and name not in FIELD_NOTES
             ):
                 found.append(prefix + name)
