@@ -12,6 +12,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 GUILDHALL_CACHE=/opt/guildhall
 # Extras to install: `tracing` (OpenTelemetry; on only when OTEL_EXPORTER_OTLP_ENDPOINT is set).
 # Build with --build-arg EXTRAS= for the smallest image.
 ARG EXTRAS=tracing
+# `guildhall backup` runs pg_dump, which must be at least the server's major version: the client
+# tools of PG_MAJOR (docker-compose.yml's postgres) from the PostgreSQL project's own apt repository.
+ARG PG_MAJOR=16
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends ca-certificates postgresql-common \
+  && /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y \
+  && apt-get install -y --no-install-recommends "postgresql-client-${PG_MAJOR}" \
+  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY api ./api

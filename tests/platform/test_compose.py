@@ -110,3 +110,11 @@ def test_the_image_holds_every_package_and_migrates_before_serving(compose):
     command = next(line for line in dockerfile.splitlines() if line.startswith("CMD"))
     assert command.index("guildhall migrate") < command.index("uvicorn api.asgi:app")
     assert "--port 8000" in command and "8000:8000" in compose["services"]["app"]["ports"]
+
+
+def test_the_image_can_back_up_the_composed_database(compose):
+    """`guildhall backup` needs pg_dump of at least the server's major version in the image."""
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    server_major = compose["services"]["postgres"]["image"].split(":")[1].split(".")[0]
+    assert re.search(rf"^ARG PG_MAJOR={server_major}$", dockerfile, re.M), "PG_MAJOR differs from the composed server"
+    assert '"postgresql-client-${PG_MAJOR}"' in dockerfile
