@@ -78,6 +78,7 @@ def _text(rng: random.Random, words: int) -> str:
 
 
 async def _generate(count: int, author_id: int) -> None:
+    from api.markdown import render
     from api.models.kb import Article, ArticleStatus
     from api.timeutil import now
 
@@ -86,11 +87,13 @@ async def _generate(count: int, author_id: int) -> None:
     batch = []
     for index in range(count):
         title = _text(rng, 4)
+        body = f"{_text(rng, 40)}\n\n{_text(rng, 40)}"
         batch.append(
             Article(
                 title=title[:200],
                 slug=f"bench-{index}",
-                body=f"{_text(rng, 40)}\n\n{_text(rng, 40)}",
+                body=body,
+                body_html=render(body),  # stored when written, as the app does
                 summary=_text(rng, 10),
                 tags=[rng.choice(_EN), rng.choice(_ZH)],
                 status=ArticleStatus.PUBLISHED,
