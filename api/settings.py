@@ -61,16 +61,19 @@ def _parse_list(raw: str) -> tuple[str, ...]:
 
 
 def _parse_networks(raw: str) -> tuple[str, ...]:
-    """Comma-separated IP addresses or CIDR networks (e.g. `10.0.0.5, 172.16.0.0/12`)."""
+    """Comma-separated IP addresses or CIDR networks (e.g. `10.0.0.5, 172.16.0.0/12`), or `*`."""
     import ipaddress
 
-    items = _parse_list(raw)
-    for item in items:
+    items = []
+    for item in _parse_list(raw):
+        if item == "*":
+            items.append(item)
+            continue
         try:
-            ipaddress.ip_network(item, strict=False)
+            items.append(str(ipaddress.ip_network(item, strict=False)) if "/" in item else str(ipaddress.ip_address(item)))
         except ValueError:
-            raise ValueError(f"expected IP addresses or networks, got {item!r}") from None
-    return items
+            raise ValueError(f"expected IP addresses, networks or *, got {item!r}") from None
+    return tuple(items)
 
 
 def _parse_db_url(raw: str) -> str:
@@ -309,7 +312,8 @@ class Settings:
         "FORWARDED_ALLOW_IPS",
         _parse_networks,
         "Comma-separated addresses or CIDR networks of trusted reverse proxies: their X-Forwarded-For and "
-        "X-Forwarded-Proto name the client (sign-in limits, referral guard); empty: those headers are ignored.",
+        "X-Forwarded-Proto name the client (sign-in limits, referral guard); * trusts every peer; empty: those "
+        "headers are ignored.",
         default=(),
     )
     community_timezone: str = _setting(

@@ -41,7 +41,7 @@ MAX_CHAIN = 20
 
 
 async def _refusal(referral: dict[str, Any]) -> str | None:
-    """Why this referral may not be paid (None: it may), in three queries whoever the members."""
+    """Why this referral may not be paid (None: it may), in two queries."""
     inviter, invitee = referral["inviter_id"], referral["invitee_id"]
     if inviter is None or inviter == invitee:
         return "self-referral"
