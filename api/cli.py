@@ -92,7 +92,7 @@ def cmd_export_events(args: argparse.Namespace, settings: Settings) -> int:
     loaded = registry()
     owners = {e.name: d.name for d in loaded.domains for e in d.events}
     target = Path(args.output)
-    target.write_text(catalogue(loaded.events, loaded.handlers_of, owners), encoding="utf-8")
+    target.write_text(catalogue(loaded.events, loaded.handlers_of, owners, loaded.histories), encoding="utf-8")
     print(f"wrote {target}")
     return 0
 

@@ -70,7 +70,9 @@ def _parse_networks(raw: str) -> tuple[str, ...]:
             items.append(item)
             continue
         try:
-            items.append(str(ipaddress.ip_network(item, strict=False)) if "/" in item else str(ipaddress.ip_address(item)))
+            items.append(
+                str(ipaddress.ip_network(item, strict=False)) if "/" in item else str(ipaddress.ip_address(item))
+            )
         except ValueError:
             raise ValueError(f"expected IP addresses, networks or *, got {item!r}") from None
     return tuple(items)

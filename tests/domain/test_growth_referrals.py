@@ -109,8 +109,22 @@ def test_the_network_tag_is_a_keyed_hash_of_public_networks_only(app_settings):
     assert network_tag("2001:4860:1::1", app_settings) != network_tag("2001:4860::1", app_settings)  # another /48
     other_key = app_settings.replace(secret_key="another-secret-key-that-is-long-enough-42")
     assert network_tag("8.8.8.8", other_key) != tag  # keyed: not a lookup table of networks
-    for private in ("127.0.0.1", "10.1.2.3", "192.168.0.7", "172.16.5.5", "::1", "fe80::1", "0.0.0.0", "::",
-                    "169.254.1.1", "fd00::1", "203.0.113.5", "unknown", "", "not an address"):
+    for private in (
+        "127.0.0.1",
+        "10.1.2.3",
+        "192.168.0.7",
+        "172.16.5.5",
+        "::1",
+        "fe80::1",
+        "0.0.0.0",
+        "::",
+        "169.254.1.1",
+        "fd00::1",
+        "203.0.113.5",
+        "unknown",
+        "",
+        "not an address",
+    ):
         assert network_tag(private, app_settings) == "", private
 
 
@@ -119,8 +133,13 @@ async def test_the_same_network_is_refused_and_private_addresses_never_match(app
     inviter = await factory.user()
     neighbour, stranger, behind_nat, local, v6 = [await factory.user() for _ in range(5)]
     inviter6 = await factory.user()
-    for invitee, by in ((neighbour, inviter), (stranger, inviter), (behind_nat, inviter), (local, inviter),
-                        (v6, inviter6)):
+    for invitee, by in (
+        (neighbour, inviter),
+        (stranger, inviter),
+        (behind_nat, inviter),
+        (local, inviter),
+        (v6, inviter6),
+    ):
         await Referral.create(inviter=by, invitee=invitee)
         await _active(invitee, 1)
     await issue_token(inviter, settings, "Desktop/1", client="8.8.8.8")

@@ -25,7 +25,9 @@ async def _cancel_costs(app_settings, factory, count_queries, attendees: int) ->
     organiser = await factory.user(role="MODERATOR")
     event = await _event(organiser, app_settings)
     members = [await factory.user() for _ in range(attendees)]
-    await Rsvp.bulk_create([Rsvp(event_id=event.id, user_id=m.id, status=RsvpStatus.GOING, queued_at=now()) for m in members])
+    await Rsvp.bulk_create(
+        [Rsvp(event_id=event.id, user_id=m.id, status=RsvpStatus.GOING, queued_at=now()) for m in members]
+    )
     with count_queries:
         await events.cancel_event(organiser, event.id)
     assert await Notification.filter(kind="engagement.event_cancelled", subject_id=event.id).count() == attendees

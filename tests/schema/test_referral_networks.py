@@ -70,7 +70,9 @@ async def test_same_network_referrals_are_refused_and_staff_see_why(app_settings
     host, far_host = await factory.user("host"), await factory.user("farhost")
     transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        await _post(http, LOGIN, {"input": {"login": "host", "password": TEST_PASSWORD}}, **{"X-Forwarded-For": "8.8.8.8"})
+        await _post(
+            http, LOGIN, {"input": {"login": "host", "password": TEST_PASSWORD}}, **{"X-Forwarded-For": "8.8.8.8"}
+        )
         await _post(
             http, LOGIN, {"input": {"login": "farhost", "password": TEST_PASSWORD}}, **{"X-Forwarded-For": "9.9.9.9"}
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from api.domain.mail import links
@@ -115,7 +116,9 @@ def mailed_at_once(pref: MailPreference | None, kind: str) -> bool:
     return pref is None or not (pref.unsubscribed_at or pref.bounced_at)
 
 
-def _mail_context(notification: Notification, notification_id: int, reply: tuple[int | None, int | None]) -> dict:
+def _mail_context(
+    notification: Notification, notification_id: int, reply: tuple[int | None, int | None]
+) -> dict[str, Any]:
     message = notification.message or notification.kind
     topic_id, conversation_id = reply
     return {
