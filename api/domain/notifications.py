@@ -56,13 +56,15 @@ async def notify_many(
     actor_id: int | None = None,
     subject_type: str = "",
     subject_id: int | None = None,
+    subject_is_member: bool = False,
     message: str = "",
     data: dict[str, Any] | None = None,
 ) -> int:
     """The same notification to many members, at a fixed number of queries per `BATCH` members
     (one preferences read, one INSERT of the notifications, one of the members' addresses and one
     of their mail when any is mailed at once), then announced to each. As `notify`: the actor is
-    never notified of their own act. Returns how many were stored."""
+    never notified of their own act. `subject_is_member`: each notification is about its member
+    (`subject_id` is the member's id: a tier change). Returns how many were stored."""
     ids = sorted({int(u) for u in user_ids} - ({actor_id} if actor_id is not None else set()))
     sent = 0
     for start in range(0, len(ids), BATCH):
@@ -76,7 +78,16 @@ async def notify_many(
             [
                 value
                 for user_id in chunk
-                for value in (user_id, kind, actor_id, subject_type, subject_id, message, payload, moment)
+                for value in (
+                    user_id,
+                    kind,
+                    actor_id,
+                    subject_type,
+                    user_id if subject_is_member else subject_id,
+                    message,
+                    payload,
+                    moment,
+                )
             ],
         )
         stored = {int(r["user_id"]): int(r["id"]) for r in rows}
