@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 from api.policies import require_role
 from api.settings import Settings
 from api.timeutil import now
-from api.transactions import transaction
+from api.transactions import after_commit, transaction
 
 # Which `MemberStats` counter each rule-based criterion reads.
 COUNTER_OF = {
@@ -103,7 +103,14 @@ async def create_badge(
     except IntegrityError:
         raise Conflict("A badge with this name exists.", field="name") from None
     if criterion is BadgeCriterion.EVENT:
-        forget_counted_events()  # counted from now on in this process (others: EVENT_NAMES_SECONDS)
+        # Counted from now on in this process (others: within EVENT_NAMES_SECONDS); forgotten now
+        # and once committed, so a read racing an outer transaction is not kept either.
+        forget_counted_events()
+
+        async def forget() -> None:
+            forget_counted_events()
+
+        await after_commit(forget)
     return badge
 
 
