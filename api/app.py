@@ -343,6 +343,12 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     routes.extend(_extra_routes(settings))
     sql_hooks.install()
     middleware = [Middleware(RequestContextMiddleware, settings=settings), Middleware(ObserveMiddleware)]
+    if settings.forwarded_allow_ips:
+        # Outermost: everything inside (sign-in limits, the referral guard's network, logs) sees the
+        # client the trusted proxy names; from anyone else X-Forwarded-* is ignored.
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        middleware.insert(0, Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.forwarded_allow_ips)))
     if settings.cors_origins:
         middleware.append(
             Middleware(

@@ -92,7 +92,7 @@ def cmd_export_events(args: argparse.Namespace, settings: Settings) -> int:
     loaded = registry()
     owners = {e.name: d.name for d in loaded.domains for e in d.events}
     target = Path(args.output)
-    target.write_text(catalogue(loaded.events, loaded.handlers_of, owners), encoding="utf-8")
+    target.write_text(catalogue(loaded.events, loaded.handlers_of, owners, loaded.histories), encoding="utf-8")
     print(f"wrote {target}")
     return 0
 
@@ -189,7 +189,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             port=settings.port,
             log_level="debug" if settings.debug else "info",
             ws="websockets-sansio",
-            proxy_headers=False,
+            proxy_headers=False,  # create_app trusts X-Forwarded-* from FORWARDED_ALLOW_IPS only, in every worker
             # SIGTERM: stop accepting, close WebSockets with 1012 (service restart: clients
             # reconnect), finish the requests in flight for up to this long, then stop.
             timeout_graceful_shutdown=settings.shutdown_grace_seconds,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
@@ -111,6 +111,7 @@ def catalogue(
     events: dict[str, type[Event]],
     handlers_of: Callable[[type[Event]], tuple[Handler[Any], ...]],
     owners: dict[str, str],
+    histories: Mapping[str, Any] | None = None,
 ) -> str:
     """The events catalogue as Markdown (written to `docs/events.md` by `guildhall export-events`)."""
     lines = [
@@ -133,6 +134,12 @@ def catalogue(
             f"- class: `{event.__module__}.{event.__qualname__}` (declared by the `{owners[name]}` domain)",
             f"- fields: {fields}",
             f"- handled by: {handled}",
+            "- badge history: "
+            + (
+                "declared (EVENT badges reach members who already qualify; counts are read from it)"
+                if name in (histories or {})
+                else "none (EVENT badges count it from their creation on)"
+            ),
             "",
         ]
     return "\n".join(lines)

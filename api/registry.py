@@ -71,6 +71,19 @@ class OutboxProbe:
 
 
 @dataclass(frozen=True)
+class History:
+    """The past of a catalogue event the domain emits, for EVENT badges: `sql` (no parameters)
+    yields one row per past occurrence with a `user_id` column naming the member the event is
+    counted for (its `actor_id`, else `user_id`, else `author_id`: see `engagement.badges`).
+    With it, a new badge reaches members who already qualify (the backfill job) and a member's
+    count is read from it, exact; without it, the event is counted from the badge's creation on.
+    Describe what still stands (e.g. topics not deleted), as the count is recomputed from it."""
+
+    event: type[Event]
+    sql: str
+
+
+@dataclass(frozen=True)
 class Domain:
     """One domain's manifest. `name` is also the Tortoise app label of `models`."""
 
@@ -81,6 +94,7 @@ class Domain:
     handlers: tuple[Handler[Any], ...] = ()
     # `async def fn(event, settings)` run after every committed event of any type (after its handlers).
     observers: tuple[Callable[[Any, Settings], Awaitable[Any]], ...] = ()
+    histories: tuple[History, ...] = ()  # the past of events of `events` (EVENT badges backfill)
     deciders: tuple[Decider[Any], ...] = ()
     jobs: tuple[Job, ...] = ()
     content_types: tuple[ContentType, ...] = ()
@@ -123,6 +137,7 @@ class Registry:
     outboxes: dict[str, OutboxProbe] = field(init=False)
     _handlers: dict[type, tuple[Handler[Any], ...]] = field(init=False)
     observers: tuple[Callable[[Any, Settings], Awaitable[Any]], ...] = field(init=False)
+    histories: dict[str, History] = field(init=False)  # by event name
     _deciders: dict[type, Decider[Any]] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -156,6 +171,13 @@ class Registry:
                 handlers.setdefault(handler.event, []).append(handler)
         self._handlers = {event: tuple(items) for event, items in handlers.items()}
         self.observers = tuple(o for d in domains for o in d.observers)
+        self.histories = _unique("history of", ((h.event.name, h) for d in domains for h in d.histories))
+        for domain in domains:
+            for history in domain.histories:
+                if history.event not in domain.events:
+                    raise RegistryError(
+                        f"{domain.name} declares the history of {history.event.__name__}, which it does not emit"
+                    )
 
     def handlers_of(self, event: type[Event]) -> tuple[Handler[Any], ...]:
         return self._handlers.get(event, ())

@@ -60,6 +60,24 @@ def _parse_list(raw: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in raw.split(",") if item.strip())
 
 
+def _parse_networks(raw: str) -> tuple[str, ...]:
+    """Comma-separated IP addresses or CIDR networks (e.g. `10.0.0.5, 172.16.0.0/12`), or `*`."""
+    import ipaddress
+
+    items = []
+    for item in _parse_list(raw):
+        if item == "*":
+            items.append(item)
+            continue
+        try:
+            items.append(
+                str(ipaddress.ip_network(item, strict=False)) if "/" in item else str(ipaddress.ip_address(item))
+            )
+        except ValueError:
+            raise ValueError(f"expected IP addresses, networks or *, got {item!r}") from None
+    return tuple(items)
+
+
 def _parse_db_url(raw: str) -> str:
     scheme = urlparse(raw).scheme
     if scheme not in {"sqlite", "postgres", "postgresql", "asyncpg"}:
@@ -291,6 +309,14 @@ class Settings:
     port: int = _setting("PORT", _parse_int, "Port `guildhall serve` binds.", default=8000)
     cors_origins: tuple[str, ...] = _setting(
         "CORS_ORIGINS", _parse_list, "Comma-separated origins allowed by CORS.", default=()
+    )
+    forwarded_allow_ips: tuple[str, ...] = _setting(
+        "FORWARDED_ALLOW_IPS",
+        _parse_networks,
+        "Comma-separated addresses or CIDR networks of trusted reverse proxies: their X-Forwarded-For and "
+        "X-Forwarded-Proto name the client (sign-in limits, referral guard); * trusts every peer; empty: those "
+        "headers are ignored.",
+        default=(),
     )
     community_timezone: str = _setting(
         "COMMUNITY_TIMEZONE", _parse_tz, "Time zone of calendar days (check-ins, stats).", default="UTC", community=True

@@ -353,7 +353,8 @@ class Mutation:
             invite_code=input.invite_code,
             sign_up=True,
         )
-        token = await domain.issue_token(user, settings, _client_of(info)[1])
+        client, agent = _client_of(info)
+        token = await domain.issue_token(user, settings, agent, client)
         info.context.viewer = user  # signed in at once: the payload is read as the new member
         return RegisterPayload(user=user, token=token)
 

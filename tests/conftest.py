@@ -32,6 +32,11 @@ def _community_settings_stay_cached() -> None:
 
     community.CACHE_SECONDS = float("inf")
     community.prime({})
+    # Likewise the event names EVENT badges count: refreshed when a badge is created (and after
+    # every test's truncation), never by a timer; a test of the timer sets it itself.
+    from api.domain.engagement import badges
+
+    badges.EVENT_NAMES_SECONDS = float("inf")
 
 
 _community_settings_stay_cached()
@@ -145,6 +150,9 @@ async def truncate_all() -> None:
         script = "PRAGMA foreign_keys=OFF;" + "".join(f'DELETE FROM "{t}";' for t in tables)
         script += "DELETE FROM sqlite_sequence;" if await _has_sqlite_sequence() else ""
         await conn.execute_script(script + "PRAGMA foreign_keys=ON;")
+    from api.domain.engagement import badges
+
+    badges.forget_counted_events(frozenset())  # no badge is left
 
 
 async def _has_sqlite_sequence() -> bool:

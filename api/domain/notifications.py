@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from typing import Any
 
-from api.domain.mail.preferences import mail_notification
+from api.db import fetch_all
+from api.domain.mail.preferences import enqueue_many_notifications, mail_notification, mailed_at_once, reply_subject
+from api.models.accounts import User
+from api.models.mail import MailPreference
 from api.models.notifications import Notification
 from api.pubsub import publish
 from api.timeutil import now
@@ -41,11 +46,63 @@ async def notify(
     return notification
 
 
-async def notify_many(user_ids: set[int] | list[int], kind: str, **kwargs: Any) -> int:
+BATCH = 500  # members per INSERT of `notify_many`
+
+
+async def notify_many(
+    user_ids: Iterable[int],
+    kind: str,
+    *,
+    actor_id: int | None = None,
+    subject_type: str = "",
+    subject_id: int | None = None,
+    subject_is_member: bool = False,
+    message: str = "",
+    data: dict[str, Any] | None = None,
+) -> int:
+    """The same notification to many members, at a fixed number of queries per `BATCH` members
+    (one preferences read, one INSERT of the notifications, one of the members' addresses and one
+    of their mail when any is mailed at once), then announced to each. As `notify`: the actor is
+    never notified of their own act. `subject_is_member`: each notification is about its member
+    (`subject_id` is the member's id: a tier change). Returns how many were stored."""
+    ids = sorted({int(u) for u in user_ids} - ({actor_id} if actor_id is not None else set()))
     sent = 0
-    for user_id in sorted(set(user_ids)):
-        if await notify(user_id, kind, **kwargs):
-            sent += 1
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        prefs = {p.user_id: p for p in await MailPreference.filter(user_id__in=chunk)}
+        moment = now()
+        payload = json.dumps(data or {})
+        rows = await fetch_all(
+            "INSERT INTO notifications (user_id, kind, actor_id, subject_type, subject_id, message, data, created_at) "
+            "VALUES " + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk)) + " RETURNING id, user_id",
+            [
+                value
+                for user_id in chunk
+                for value in (
+                    user_id,
+                    kind,
+                    actor_id,
+                    subject_type,
+                    user_id if subject_is_member else subject_id,
+                    message,
+                    payload,
+                    moment,
+                )
+            ],
+        )
+        stored = {int(r["user_id"]): int(r["id"]) for r in rows}
+        sent += len(stored)
+        mailed = [u for u in stored if mailed_at_once(prefs.get(u), kind)]
+        if mailed:
+            sample = Notification(
+                id=0, user_id=0, kind=kind, subject_type=subject_type, subject_id=subject_id, message=message
+            )
+            users = await User.filter(id__in=mailed)
+            await enqueue_many_notifications(
+                [(user, stored[user.id]) for user in users], sample, reply=await reply_subject(sample)
+            )
+        for user_id in stored:
+            await publish(channel_for(user_id), {"id": stored[user_id]})
     return sent
 
 

@@ -94,6 +94,9 @@ class AccessToken(Model):
     revoked_at = fields.DatetimeField(null=True)
     last_used_at = fields.DatetimeField(null=True)
     user_agent = fields.CharField(max_length=255, default="")
+    # Keyed hash of the client's network when issued (never the address; "" for private ones):
+    # the referral guard's "same network" (api.domain.accounts.network_tag).
+    network = fields.CharField(max_length=32, default="")
 
     class Meta:
         table = "access_tokens"

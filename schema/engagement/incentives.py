@@ -244,7 +244,10 @@ class CreateBadgeInput:
     )
     threshold: int = strawberry.field(default=0, description="Count the criterion must reach.")
     event_name: str | None = strawberry.field(
-        default=None, description='For EVENT: the catalogue name of the event counted ("forum.topic_created").'
+        default=None,
+        description='For EVENT: the catalogue name of the event counted ("forum.topic_created"). Events with a '
+        "badge history (docs/events.md) count the past too and the badge reaches members who already qualify "
+        "within minutes (a background job); others are counted from the badge's creation on.",
     )
     icon_id: strawberry.ID | None = strawberry.field(default=None, description="Global id of an uploaded image.")
 

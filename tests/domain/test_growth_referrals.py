@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from api.domain.accounts import RegistrationInput, issue_token, register
+from api.domain.accounts import RegistrationInput, issue_token, network_tag, register
 from api.domain.engagement import points
 from api.domain.growth import referrals
 from api.domain.moderation import invites
@@ -95,3 +95,82 @@ async def test_chains_are_for_staff(app_settings, factory):
     assert [(link.referral.inviter_id, link.referral.invitee_id) for link in links] == [(b.id, c.id), (a.id, b.id)]
     with pytest.raises(Forbidden):
         await referrals.chain(a, c.id)
+
+
+def test_the_network_tag_is_a_keyed_hash_of_public_networks_only(app_settings):
+    from api.domain.accounts import network_tag
+
+    tag = network_tag("8.8.8.8", app_settings)
+    assert tag and "8.8.8" not in tag and len(tag) == 32
+    assert network_tag("8.8.8.200", app_settings) == tag  # the same /24
+    assert network_tag("::ffff:8.8.8.9", app_settings) == tag  # IPv4-mapped IPv6 is IPv4
+    assert network_tag("8.8.4.4", app_settings) not in ("", tag)
+    assert network_tag("2001:4860::1", app_settings) == network_tag("2001:4860:0:ffff::5", app_settings) != ""
+    assert network_tag("2001:4860:1::1", app_settings) != network_tag("2001:4860::1", app_settings)  # another /48
+    other_key = app_settings.replace(secret_key="another-secret-key-that-is-long-enough-42")
+    assert network_tag("8.8.8.8", other_key) != tag  # keyed: not a lookup table of networks
+    for private in (
+        "127.0.0.1",
+        "10.1.2.3",
+        "192.168.0.7",
+        "172.16.5.5",
+        "::1",
+        "fe80::1",
+        "0.0.0.0",
+        "::",
+        "169.254.1.1",
+        "fd00::1",
+        "203.0.113.5",
+        "unknown",
+        "",
+        "not an address",
+    ):
+        assert network_tag(private, app_settings) == "", private
+
+
+async def test_the_same_network_is_refused_and_private_addresses_never_match(app_settings, factory):
+    settings = app_settings.replace(referral_points=10, referral_active_days=1)
+    inviter = await factory.user()
+    neighbour, stranger, behind_nat, local, v6 = [await factory.user() for _ in range(5)]
+    inviter6 = await factory.user()
+    for invitee, by in (
+        (neighbour, inviter),
+        (stranger, inviter),
+        (behind_nat, inviter),
+        (local, inviter),
+        (v6, inviter6),
+    ):
+        await Referral.create(inviter=by, invitee=invitee)
+        await _active(invitee, 1)
+    await issue_token(inviter, settings, "Desktop/1", client="8.8.8.8")
+    await issue_token(inviter, settings, "Desktop/1", client="10.0.0.1")
+    await issue_token(inviter, settings, "Desktop/1", client="127.0.0.1")
+    await issue_token(neighbour, settings, "Phone/2", client="8.8.8.77")  # the inviter's /24
+    await issue_token(stranger, settings, "Phone/3", client="1.1.1.1")
+    await issue_token(behind_nat, settings, "Phone/4", client="10.0.0.1")  # private: says nothing
+    await issue_token(local, settings, "Phone/5", client="127.0.0.1")
+    await issue_token(inviter6, settings, "Desktop/6", client="2001:4860::1")
+    await issue_token(v6, settings, "Phone/7", client="2001:4860:0:42::9")  # the same /48
+    assert await referrals.reward_ripe(settings) == 3
+    reasons = {o.referral_id: (o.rewarded, o.reason) for o in await ReferralOutcome.all()}
+    by_invitee = {r.invitee_id: r.id for r in await Referral.all()}
+    assert [reasons[by_invitee[m.id]] for m in (neighbour, stranger, behind_nat, local, v6)] == [
+        (False, "same network"),
+        (True, ""),
+        (True, ""),
+        (True, ""),
+        (False, "same network"),
+    ]
+    # Only the keyed hash is stored, never the address.
+    stored = await AccessToken.filter(user_id=neighbour.id).values_list("network", flat=True)
+    assert stored == [network_tag("8.8.8.8", settings)] and "8.8.8" not in stored[0]
+    assert await AccessToken.filter(user_id=behind_nat.id).values_list("network", flat=True) == [""]
+
+
+async def test_the_guard_costs_two_queries_a_referral(app_settings, factory, count_queries):
+    inviter, invitee = await factory.user(), await factory.user()
+    for n in range(5):
+        await issue_token(inviter, app_settings, f"Agent/{n}", client=f"8.8.{n}.1")
+    with count_queries:
+        assert await referrals._refusal({"inviter_id": inviter.id, "invitee_id": invitee.id}) is None
+    assert count_queries.count == 2  # bans of both, tokens of both

@@ -70,6 +70,28 @@ async def test_members_reach_lose_and_are_told_of_their_tier(app_settings, facto
     assert await _tier_name(high.id) == "Silver"
     told = await Notification.filter(user_id=high.id, kind="growth.tier_changed").order_by("id")
     assert [n.message for n in told] == ["You reached the Gold tier.", "Your tier is now Silver."]
+    assert {(n.subject_type, n.subject_id) for n in told} == {("User", high.id)}
+    assert await Notification.filter(user_id=mid.id, kind="growth.tier_changed").values_list("message", flat=True) == [
+        "You reached the Silver tier."
+    ]
+
+
+async def test_the_job_tells_the_members_it_moves_at_a_fixed_cost(app_settings, factory, count_queries):
+    admin = await factory.user(role="ADMIN")
+    await _ladder(admin, app_settings)
+
+    async def cost(n: int) -> int:
+        members = [await factory.user() for _ in range(n)]
+        for member in members:
+            await points.grant(admin, member.id, 150, "Seed", settings=app_settings)
+        with count_queries:
+            assert await tiers.recompute(app_settings, [m.id for m in members]) == n
+        return count_queries.count
+
+    few, many = await cost(2), await cost(12)
+    # One conditional write per member moved; telling them costs the same however many.
+    assert many - few == 10, (few, many)
+    assert await Notification.filter(kind="growth.tier_changed").count() == 14
 
 
 async def test_a_manual_grant_is_kept_until_handed_back(app_settings, factory):

@@ -16,7 +16,7 @@ import pytest
 from api.cli import EVENTS_FILE, build_parser
 from api.domain.content import ContentType
 from api.events import Decider, Event, Handler, Question, catalogue, decider, on
-from api.registry import Command, Domain, Job, Registry, RegistryError, registry
+from api.registry import Command, Domain, History, Job, Registry, RegistryError, registry
 from api.settings import ROOT
 from search.registry import DocumentKind
 
@@ -82,6 +82,15 @@ def test_registering_anything_twice_raises(first, second):
 def test_a_handler_of_an_undeclared_event_is_refused():
     with pytest.raises(RegistryError, match="no manifest declares"):
         Registry((Domain("a", handlers=(on(_Happened, _noop),)),))
+
+
+def test_a_history_is_declared_once_by_the_domain_that_emits_the_event():
+    history = History(_Happened, "SELECT 1 AS user_id")
+    with pytest.raises(RegistryError, match="does not emit"):
+        Registry((Domain("a", histories=(history,)), Domain("b", events=(_Happened,))))
+    with pytest.raises(RegistryError, match="twice"):
+        Registry((Domain("a", events=(_Happened,), histories=(history, history)),))
+    assert Registry((Domain("a", events=(_Happened,), histories=(history,)),)).histories == {_Happened.name: history}
 
 
 def test_events_need_a_catalogue_name():
@@ -199,7 +208,7 @@ def test_every_emitted_event_is_declared_and_handled_or_public():
 def test_the_events_catalogue_in_docs_is_current():
     loaded = registry()
     owners = {e.name: d.name for d in loaded.domains for e in d.events}
-    expected = catalogue(loaded.events, loaded.handlers_of, owners)
+    expected = catalogue(loaded.events, loaded.handlers_of, owners, loaded.histories)
     assert Path(EVENTS_FILE).read_text(encoding="utf-8") == expected, "run `make schema`"
 
 

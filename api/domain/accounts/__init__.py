@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
+import ipaddress
 import re
 import secrets
 from dataclasses import dataclass
@@ -130,13 +132,34 @@ async def register(
         raise Conflict("This username or email is taken.", field="username") from None
 
 
-async def issue_token(user: User, settings: Settings, user_agent: str = "") -> str:
+def network_tag(client: str, settings: Settings) -> str:
+    """A keyed hash of the client's network (IPv4 /24, IPv6 /48), never the address: two tokens
+    with the same tag were issued from the same network (the referral guard's "same network").
+    Addresses that say nothing about the member (loopback, private, link-local, unspecified,
+    reserved, "unknown": `is_global` false) give ""."""
+    try:
+        address = ipaddress.ip_address(client.strip())
+    except ValueError:
+        return ""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if not address.is_global:
+        return ""
+    prefix = 24 if address.version == 4 else 48
+    network = ipaddress.ip_network(f"{address}/{prefix}", strict=False)
+    return hmac.new(settings.signing_key, f"network:{network}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+async def issue_token(user: User, settings: Settings, user_agent: str = "", client: str = "") -> str:
+    """A new bearer token for the member; `client` (their address) is kept only as the keyed
+    hash of its network (`network_tag`)."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     await AccessToken.create(
         user=user,
         token_hash=hash_token(token),
         expires_at=now() + timedelta(hours=settings.token_ttl_hours),
         user_agent=user_agent[:255],
+        network=network_tag(client, settings),
     )
     return token
 
@@ -170,7 +193,7 @@ async def login(
     await limiter.hit_all(keys, limit, 60, cost=-1)
     if any(s.kind == SanctionKind.BAN for s in await active_restrictions(user.id)):
         raise Unauthenticated("This account is banned.", code=None)
-    token = await issue_token(user, settings, user_agent)
+    token = await issue_token(user, settings, user_agent, client)
     await record_visit(user, sign_in=True, settings=settings)
     return user, token
 

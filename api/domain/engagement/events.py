@@ -18,7 +18,7 @@ from api.domain.content.events import ContentHeld, Submission
 from api.domain.engagement import badges, points
 from api.domain.engagement.common import clean_line, clean_text, stats_for
 from api.domain.engagement.questions import EarlySignupHours, TierRank
-from api.domain.notifications import notify
+from api.domain.notifications import notify_many
 from api.errors import Conflict, ErrorCode, Forbidden, Invalid, NotFound
 from api.events import decide, emit
 from api.models.accounts import Committee, Role, User
@@ -312,9 +312,9 @@ async def _promote(event: Event) -> list[Rsvp]:
 
 
 async def _announce_promotions(event: Event, promoted: list[Rsvp]) -> None:
-    for rsvp in promoted:
-        await notify(
-            rsvp.user_id,
+    if promoted:
+        await notify_many(
+            [rsvp.user_id for rsvp in promoted],
             "engagement.event_promoted",
             subject_type="Event",
             subject_id=event.id,
@@ -371,9 +371,9 @@ def _when_where(event: Event) -> str:
 
 
 async def _tell_attendees(event: Event, kind: str, actor_id: int | None, message: str) -> int:
+    """Notify everyone who signed up (not the actor): a fixed number of queries however many."""
     attendees = await column(Rsvp.filter(event_id=event.id).exclude(status=RsvpStatus.CANCELLED), "user_id")
-    for user_id in attendees:
-        await notify(user_id, kind, actor_id=actor_id, subject_type="Event", subject_id=event.id, message=message)
+    await notify_many(attendees, kind, actor_id=actor_id, subject_type="Event", subject_id=event.id, message=message)
     return len(attendees)
 
 

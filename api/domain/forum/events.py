@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from api.events import Event
+from api.registry import History
 
 
 @dataclass(frozen=True)
@@ -74,3 +75,22 @@ class AnswerAccepted(Event):
 
 
 ALL = (TopicCreated, PostCreated, AnswerCreated, ReactionAdded, VoteCast, AnswerAccepted)
+
+
+# What the forum's events counted for EVENT badges were, for what still stands (`api.registry.History`):
+# published, not hidden, not deleted; each row names the member the event is counted for.
+_REPLIES = (
+    "SELECT p.author_id AS user_id FROM forum_posts p JOIN forum_topics t ON t.id = p.topic_id "
+    "WHERE p.author_id IS NOT NULL AND NOT p.held AND NOT p.hidden AND p.deleted_at IS NULL "
+)
+HISTORIES = (
+    History(
+        TopicCreated,
+        "SELECT author_id AS user_id FROM forum_topics "
+        "WHERE author_id IS NOT NULL AND NOT held AND NOT hidden AND deleted_at IS NULL",
+    ),
+    History(PostCreated, _REPLIES + "AND t.kind = 'DISCUSSION'"),
+    History(AnswerCreated, _REPLIES + "AND t.kind = 'QUESTION'"),
+    History(AnswerAccepted, _REPLIES + "AND t.kind = 'QUESTION' AND p.accepted"),
+    History(ReactionAdded, "SELECT user_id FROM forum_reactions"),  # counted for the member who reacted
+)

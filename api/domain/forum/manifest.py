@@ -17,6 +17,7 @@ DOMAIN = Domain(
     models=("api.models.forum",),
     schema="schema.forum",
     events=events.ALL,
+    histories=events.HISTORIES,
     content_types=(TOPIC, POST),
     search_kinds=(TOPICS, POSTS),
     media_readers=(forum_reader,),

@@ -11,7 +11,13 @@ Abuse guard (a refused referral is recorded with its reason and never paid):
 - a banned inviter or invitee (an active BAN sanction);
 - the same device: the two accounts signed in with the same browser (identical, non-empty user
   agent on their tokens) — a heuristic, so staff see the reason in `referralChain` and may grant
-  points by hand.
+  points by hand;
+- the same network: both accounts were issued a token from the same public network (IPv4 /24,
+  IPv6 /48). Only a keyed hash of the network is stored on each token (`AccessToken.network`,
+  HMAC with SECRET_KEY), never an address; loopback, private and other non-global addresses store
+  nothing and never match. Behind a reverse proxy, set FORWARDED_ALLOW_IPS so the address is the
+  member's, not the proxy's. Also a heuristic (a household, an office, a campus): staff see
+  "same network" in `referralChain` and may grant points by hand.
 """
 
 from __future__ import annotations
@@ -21,12 +27,12 @@ from typing import Any
 
 from api.db import fetch_all
 from api.domain.engagement import points
-from api.domain.notifications import notify
+from api.domain.notifications import notify_many
 from api.errors import NotFound
-from api.models.accounts import AccessToken, Role, SanctionKind, User
+from api.models.accounts import AccessToken, Role, Sanction, SanctionKind, User
 from api.models.growth import ReferralOutcome
 from api.models.moderation import Referral
-from api.policies import active_restrictions, require_role
+from api.policies import require_role, sanction_active
 from api.settings import Settings
 from api.timeutil import now
 
@@ -35,19 +41,28 @@ MAX_CHAIN = 20
 
 
 async def _refusal(referral: dict[str, Any]) -> str | None:
+    """Why this referral may not be paid (None: it may), in two queries."""
     inviter, invitee = referral["inviter_id"], referral["invitee_id"]
     if inviter is None or inviter == invitee:
         return "self-referral"
-    for user_id in (inviter, invitee):
-        if any(s.kind == SanctionKind.BAN for s in await active_restrictions(user_id)):
-            return "banned"
-    agents = {}
-    for user_id in (inviter, invitee):
-        agents[user_id] = set(
-            await AccessToken.filter(user_id=user_id).exclude(user_agent="").values_list("user_agent", flat=True)
-        )
+    pair = [inviter, invitee]
+    at = now()
+    bans = await Sanction.filter(user_id__in=pair, kind=SanctionKind.BAN, revoked_at__isnull=True)
+    if any(sanction_active(s, at) for s in bans):
+        return "banned"
+    agents: dict[int, set[str]] = {inviter: set(), invitee: set()}
+    networks: dict[int, set[str]] = {inviter: set(), invitee: set()}
+    for user_id, agent, network in await AccessToken.filter(user_id__in=pair).values_list(
+        "user_id", "user_agent", "network"
+    ):
+        if agent:
+            agents[user_id].add(agent)
+        if network:
+            networks[user_id].add(network)
     if agents[inviter] & agents[invitee]:
         return "same device"
+    if networks[inviter] & networks[invitee]:
+        return "same network"
     return None
 
 
@@ -84,7 +99,8 @@ async def reward_ripe(settings: Settings) -> int:
                 continue  # another process decided it
             if reason:
                 continue
-            for side, user_id in (("inviter", referral["inviter_id"]), ("invitee", referral["invitee_id"])):
+            pair = (("inviter", referral["inviter_id"]), ("invitee", referral["invitee_id"]))
+            for side, user_id in pair:
                 await points.award(
                     settings,
                     user_id,
@@ -95,13 +111,13 @@ async def reward_ripe(settings: Settings) -> int:
                     dedupe_key=f"referral:{referral['id']}:{side}",
                     reason="Referral reward",
                 )
-                await notify(
-                    user_id,
-                    "growth.referral_rewarded",
-                    subject_type="User",
-                    subject_id=referral["invitee_id"],
-                    message=f"You earned {amount} points for a referral.",
-                )
+            await notify_many(
+                [user_id for _, user_id in pair],
+                "growth.referral_rewarded",
+                subject_type="User",
+                subject_id=referral["invitee_id"],
+                message=f"You earned {amount} points for a referral.",
+            )
             paid += 1
 
 

@@ -4,7 +4,8 @@ Admins define tiers with a rank and conditions (lifetime points earned, trust le
 `manual_only` tier is only granted). A member holds the highest-ranked tier whose every set
 condition they meet, recomputed by the `growth.tiers` job in batches with aggregate SQL, unless
 staff granted one (kept until handed back). Every change is a `TierChanged` event: the member
-is told of upgrades and downgrades. Benefits are enforced where they apply: rewards restricted
+is told of upgrades and downgrades (the job tells the members it moves with `notify_many`, a
+fixed number of queries per batch and move). Benefits are enforced where they apply: rewards restricted
 to a tier (`RewardTier`, asked through `MayRedeem`), extra upload bytes (`StorageQuotaBonus`),
 earlier event sign-up (`EarlySignupHours`) and the flair shown with `User.tier`.
 """
@@ -22,7 +23,7 @@ from api.domain.engagement.questions import EarlySignupHours, MayRedeem, TierRan
 from api.domain.governance.questions import TierHolders
 from api.domain.growth.events import TierChanged
 from api.domain.media.questions import StorageQuotaBonus
-from api.domain.notifications import notify
+from api.domain.notifications import notify, notify_many
 from api.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, collect
 from api.events import emit
 from api.models.accounts import Role, User
@@ -222,6 +223,7 @@ async def recompute(settings: Settings, user_ids: list[int] | None = None) -> in
         ids = [m["id"] for m in members]
         points = await earned_points(ids)
         held = {row.user_id: row for row in await MemberTier.filter(user_id__in=ids)}
+        moves: dict[tuple[int | None, int | None], list[int]] = {}
         for member in members:
             current = held.get(member["id"])
             if current is not None and current.source == TierSource.MANUAL:
@@ -231,14 +233,21 @@ async def recompute(settings: Settings, user_ids: list[int] | None = None) -> in
                 continue
             if await _apply(member["id"], current, target):
                 changed += 1
-                await emit(
-                    TierChanged(
-                        user_id=member["id"],
-                        old=current.tier_id if current else None,
-                        new=target.id if target else None,
-                        by_staff=False,
-                    )
-                )
+                old, new = current.tier_id if current else None, target.id if target else None
+                moves.setdefault((old, new), []).append(member["id"])
+                await emit(TierChanged(user_id=member["id"], old=old, new=new, by_staff=False))
+        # The members are told by move (the same message), not one by one (`tell_member` leaves these to us).
+        names = {t.id: t.name for t in tiers}
+        ranks = {t.id: t.rank for t in tiers}
+        for (old, new), movers in moves.items():
+            await notify_many(
+                movers,
+                "growth.tier_changed",
+                subject_type="User",
+                subject_is_member=True,
+                message=_change_message(old, new, names, ranks),
+                data={"old": old, "new": new},
+            )
 
 
 async def tiers_job(settings: Settings) -> bool:
@@ -246,22 +255,28 @@ async def tiers_job(settings: Settings) -> bool:
     return bool(await recompute(settings))
 
 
+def _change_message(old: int | None, new: int | None, names: dict[int, str], ranks: dict[int, int]) -> str:
+    if new is None:
+        return "You no longer hold a tier."
+    if old is None or ranks.get(new, 0) > ranks.get(old, -1 << 30):
+        return f"You reached the {names.get(new, 'new')} tier."
+    return f"Your tier is now {names.get(new, 'another one')}."
+
+
 async def tell_member(event: TierChanged, settings: Settings) -> None:
-    """Upgrades and downgrades are told to the member."""
-    names = dict(await Tier.filter(id__in=[i for i in (event.old, event.new) if i]).values_list("id", "name"))
-    ranks = dict(await Tier.filter(id__in=[i for i in (event.old, event.new) if i]).values_list("id", "rank"))
-    if event.new is None:
-        message = "You no longer hold a tier."
-    elif event.old is None or ranks.get(event.new, 0) > ranks.get(event.old, -1 << 30):
-        message = f"You reached the {names.get(event.new, 'new')} tier."
-    else:
-        message = f"Your tier is now {names.get(event.new, 'another one')}."
+    """Upgrades and downgrades by staff are told to the member (the `growth.tiers` job tells the
+    members it moves itself, many at once: `recompute`)."""
+    if not event.by_staff:
+        return
+    rows = await Tier.filter(id__in=[i for i in (event.old, event.new) if i]).values_list("id", "name", "rank")
+    names = {row[0]: row[1] for row in rows}
+    ranks = {row[0]: row[2] for row in rows}
     await notify(
         event.user_id,
         "growth.tier_changed",
         subject_type="User",
         subject_id=event.user_id,
-        message=message,
+        message=_change_message(event.old, event.new, names, ranks),
         data={"old": event.old, "new": event.new},
     )
 

@@ -3,14 +3,16 @@ digest; the digest's rhythm and time zone; unsubscribing (links and `setNotifica
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from api.domain.mail import links
 from api.domain.mail.outbox import enqueue_for
 from api.errors import Invalid, Unauthenticated
 from api.models.accounts import User
-from api.models.mail import Delivery, Digest, MailPreference
+from api.models.mail import Delivery, Digest, MailOutbox, MailPreference
 from api.models.notifications import Notification
 from api.settings import Settings
 from api.timeutil import now
@@ -107,32 +109,72 @@ async def unsubscribe(user_id: int, scope: str) -> None:
         await MailPreference.filter(user_id=user_id, unsubscribed_at__isnull=True).update(unsubscribed_at=now())
 
 
+def mailed_at_once(pref: MailPreference | None, kind: str) -> bool:
+    """Whether a notification of `kind` is mailed at once to the member of these preferences."""
+    if delivery(pref, kind) != Delivery.EMAIL:
+        return False
+    return pref is None or not (pref.unsubscribed_at or pref.bounced_at)
+
+
+def _mail_context(
+    notification: Notification, notification_id: int, reply: tuple[int | None, int | None]
+) -> dict[str, Any]:
+    message = notification.message or notification.kind
+    topic_id, conversation_id = reply
+    return {
+        "title": message.splitlines()[0][:120] if message.strip() else notification.kind,
+        "message": message,
+        "kind": notification.kind,
+        "link": links.page("notifications_url", id=notification_id),
+        "$reply_topic": topic_id,
+        "$reply_conversation": conversation_id,
+    }
+
+
 async def mail_notification(notification: Notification) -> None:
     """Mail a stored notification at once when the member chose so (called by `notify`, in the
     transaction that stored it)."""
     pref = await MailPreference.filter(user_id=notification.user_id).first()
-    if delivery(pref, notification.kind) != Delivery.EMAIL:
-        return
-    if pref is not None and (pref.unsubscribed_at or pref.bounced_at):
+    if not mailed_at_once(pref, notification.kind):
         return
     user = await User.filter(id=notification.user_id).first()
     if user is None:
         return
-    message = notification.message or notification.kind
-    topic_id, conversation_id = await _reply_subject(notification)
-    await enqueue_for(
-        user,
-        "notification",
-        {
-            "title": message.splitlines()[0][:120] if message.strip() else notification.kind,
-            "message": message,
-            "kind": notification.kind,
-            "link": links.page("notifications_url", id=notification.id),
-            "$reply_topic": topic_id,
-            "$reply_conversation": conversation_id,
-        },
-        bulk=True,
-    )
+    reply = await _reply_subject(notification)
+    await enqueue_for(user, "notification", _mail_context(notification, notification.id, reply), bulk=True)
+
+
+async def enqueue_many_notifications(
+    recipients: list[tuple[User, int]], notification: Notification, *, reply: tuple[int | None, int | None]
+) -> int:
+    """Mail one notification stored for many members ((member, its notification id) pairs), in
+    one INSERT (`notify_many`: `notification` gives the kind, subject and message)."""
+    moment = now()
+    rows = [
+        MailOutbox(
+            user_id=user.id,
+            to_address=user.email,
+            template="notification",
+            locale=user.locale,
+            bulk=True,
+            context={
+                "display_name": user.display_name,
+                "username": user.username,
+                **_mail_context(notification, notification_id, reply),
+            },
+            message_id=uuid.uuid4().hex,
+            next_attempt_at=moment,
+        )
+        for user, notification_id in recipients
+    ]
+    if rows:
+        await MailOutbox.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+async def reply_subject(notification: Notification) -> tuple[int | None, int | None]:
+    """(topic id, conversation id) a reply by mail to this notification goes to."""
+    return await _reply_subject(notification)
 
 
 async def _reply_subject(notification: Notification) -> tuple[int | None, int | None]:
