@@ -35,4 +35,4 @@ EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --retries=5 \
   CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz').status != 200)"
 # WORKERS serving processes (0: one per core), sharing their metrics through one fresh folder.
-CMD ["sh", "-c", "guildhall migrate && w=${WORKERS:-1} && if [ \"$w\" = 0 ]; then w=$(nproc); fi && export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-/tmp/guildhall-metrics} && rm -rf \"$PROMETHEUS_MULTIPROC_DIR\" && mkdir -p \"$PROMETHEUS_MULTIPROC_DIR\" && exec uvicorn api.asgi:app --host 0.0.0.0 --port 8000 --workers \"$w\" --ws websockets-sansio --proxy-headers --timeout-graceful-shutdown 30"]
+CMD ["sh", "-c", "guildhall migrate && w=${WORKERS:-1} && if [ \"$w\" = 0 ]; then w=$(nproc); fi && export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-/tmp/guildhall-metrics} && rm -rf \"$PROMETHEUS_MULTIPROC_DIR\" && mkdir -p \"$PROMETHEUS_MULTIPROC_DIR\" && exec uvicorn api.asgi:app --host 0.0.0.0 --port 8000 --workers \"$w\" --ws websockets-sansio --no-proxy-headers --timeout-graceful-shutdown 30"]

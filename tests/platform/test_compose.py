@@ -118,3 +118,12 @@ def test_the_image_can_back_up_the_composed_database(compose):
     server_major = compose["services"]["postgres"]["image"].split(":")[1].split(".")[0]
     assert re.search(rf"^ARG PG_MAJOR={server_major}$", dockerfile, re.M), "PG_MAJOR differs from the composed server"
     assert '"postgresql-client-${PG_MAJOR}"' in dockerfile
+
+
+def test_the_image_leaves_forwarded_headers_to_the_app():
+    """The app trusts X-Forwarded-* from FORWARDED_ALLOW_IPS only; uvicorn's own handling (which
+    reads the same variable, trusting 127.0.0.1 by default) would rewrite the client first."""
+    command = next(
+        line for line in (ROOT / "Dockerfile").read_text(encoding="utf-8").splitlines() if line.startswith("CMD")
+    )
+    assert "--no-proxy-headers" in command and " --proxy-headers" not in command
