@@ -244,6 +244,17 @@ async def _voting(voters_count: int) -> None:
             if data["castVote"]["errors"]:
                 raise RuntimeError(data)
 
+        # The floor of the layer: a signed-in mutation that does nothing (authentication, the
+        # GraphQL request cycle, the in-process HTTP client), at the same concurrency, once every
+        # member's visit of the day is recorded.
+        await asyncio.gather(*[call(t, "query { __typename }", {}) for t in tokens])
+        with _measured() as took:
+            await asyncio.gather(*[call(t, "mutation { __typename }", {}) for t in tokens])
+        print(
+            f"  {'API, empty mutation':<26} {voters_count} concurrent: {took.wall:.2f} s "
+            f"({voters_count / took.wall:.0f} requests/s), {took.cpu * 1000 / voters_count:.2f} ms CPU per request"
+        )
+
         api_modes = (("API, before", full_path, _resolver_as_before), ("API, now", contextlib.nullcontext, None))
         for label, path, resolver in api_modes:
             with path(), (resolver or contextlib.nullcontext)():

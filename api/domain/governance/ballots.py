@@ -1,6 +1,14 @@
 """Casting, changing and retracting ballots. One ballot per member and proposal: a unique
-constraint plus a transaction; a concurrent double submit loses the insert race, retries, and
-becomes a change of the ballot that won."""
+constraint plus a transaction holding the proposal's voting lock (shared; closing takes it
+exclusively, so it waits for the ballots in flight and those after it see it closed).
+
+A ballot by an eligible member on an open proposal (the busy case: hundreds at once when a vote
+closes) costs one read, the proposal with the voter's eligibility (taking the lock on
+PostgreSQL), then one write: on PostgreSQL a single statement upserting the ballot on the unique
+constraint (a concurrent double submit becomes a change of the ballot that won) and appending its
+audit entry, only if the proposal is still open under the lock. Anything else (refusals, a close
+in between, SQLite's insert race) takes the full path: read, lock, re-read, check, write, and a
+retry that turns a lost insert race into a change."""
 
 from __future__ import annotations
 
