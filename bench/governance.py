@@ -21,10 +21,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
 import random
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, cast
 
 from bench.database import fresh_database
@@ -142,7 +144,7 @@ async def _check_exact(proposal_id: int, voters: int, audit_per_voter: int, extr
     return "exact" if ok else f"WRONG: {len(rows)} ballots, {audit} audit entries for {voters} voters"
 
 
-async def _voting(voters_count: int) -> None:
+async def _voting(voters_count: int, served: bool = False) -> None:
     import httpx
     from strawberry.relay import GlobalID
 
@@ -269,9 +271,119 @@ async def _voting(voters_count: int) -> None:
                     await vote(tokens[0], gid)
                 print(f"  {label:<26} SQL statements per castVote (a change): {counted.count} + BEGIN/COMMIT")
             print(f"  {label:<26} ballots and audit log: {await _check_exact(proposal.id, voters_count, 2, 1)}")
+    if served:
+        for workers in (1, 2):
+            proposal = await new_proposal()
+            gid = str(GlobalID("Proposal", str(proposal.id)))
+            await _served(workers, settings, tokens, gid, rng)
+            print(
+                f"  {f'served, {workers} worker(s)':<26} ballots and audit log: {await _check_exact(proposal.id, voters_count, 1)}"
+            )
     started = time.perf_counter()
     await closing.close_proposal(proposal.id, only_if_due=False, settings=settings)
     print(f"  close + tally of {voters_count} ballots + announcement: {(time.perf_counter() - started) * 1000:.0f} ms")
+
+
+# --- served: uvicorn with W workers, driven from another process ------------------------------
+
+
+async def _drive(port: int, requests_file: str, concurrency: int) -> dict[str, Any]:
+    """Send every request of the file (token, body) once, over `concurrency` keep-alive
+    connections (HTTP/1.1 spoken here: a client library would spend the CPU the servers need)."""
+    pending = [
+        (
+            f"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Length: {len(body.encode())}\r\n\r\n"
+        ).encode()
+        + body.encode()
+        for token, body in json.loads(Path(requests_file).read_text())
+    ]
+    errors: list[str] = []
+
+    async def connection() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            while pending:
+                writer.write(pending.pop())
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = next(
+                    int(line.split(b":", 1)[1])
+                    for line in head.split(b"\r\n")[1:]
+                    if line.lower().startswith(b"content-length:")
+                )
+                payload = await reader.readexactly(length)
+                if not head.startswith(b"HTTP/1.1 200") or b'"errors"' in payload.replace(b'"errors":[]', b""):
+                    errors.append(payload[:300].decode(errors="replace"))
+        finally:
+            writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(connection() for _ in range(concurrency)))
+    return {"seconds": time.perf_counter() - started, "errors": len(errors), "first_error": errors[:1]}
+
+
+async def _served(workers: int, settings: Any, tokens: list[str], gid: str, rng: random.Random) -> None:
+    """Every voter's castVote once, through `uvicorn api.asgi:app --workers W` on loopback."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    from api.meili_process import free_port
+    from bench.database import SECRET
+    from bench.load import _cpu_seconds, _wait_until_up, _workers
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "SECRET_KEY": SECRET,
+        "DATA_DIR": str(settings.data_dir),
+        "MEDIA_ROOT": str(settings.media_root),
+        "RUN_WORKERS": "false",
+        "MEILI_URL": "http://127.0.0.1:9",
+        "WRITES_PER_MINUTE": "1000000",
+        "CPU_WORKERS": "1",
+    }
+    command = [sys.executable, "-m", "uvicorn", "api.asgi:app", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--workers", str(workers), "--no-access-log", "--log-level", "warning", "--ws", "none"]
+    server = subprocess.Popen(command, env=env)
+    with tempfile.TemporaryDirectory(prefix="guildhall-bench-served-") as tmp:
+        try:
+            await asyncio.to_thread(_wait_until_up, port, server, workers)
+
+            def drive(requests: list[tuple[str, str]]) -> dict[str, Any]:
+                path = Path(tmp) / "requests.json"
+                path.write_text(json.dumps(requests))
+                driver = [sys.executable, "-m", "bench.governance", "--drive", str(port), "--requests-file", str(path)]
+                out = subprocess.run(driver, check=True, capture_output=True, text=True).stdout
+                return cast(dict[str, Any], json.loads(out))
+
+            # Warm every worker and record every member's visit of the day (as a page read would).
+            await asyncio.to_thread(drive, [(t, json.dumps({"query": "query { __typename }"})) for t in tokens] * 2)
+            pids = _workers(server.pid)
+            cpu = [_cpu_seconds(p) for p in pids]
+            casts = [
+                (
+                    t,
+                    json.dumps(
+                        {"query": CAST, "variables": {"input": {"proposalId": gid, "ranking": rng.sample(OPTIONS, 3)}}}
+                    ),
+                )
+                for t in tokens
+            ]
+            result = await asyncio.to_thread(drive, casts)
+            used = [_cpu_seconds(p) - c for p, c in zip(pids, cpu, strict=True)]
+        finally:
+            server.terminate()
+            server.wait(30)
+    n = len(tokens)
+    print(
+        f"  {f'served, {workers} worker(s)':<26} {n} casts over 50 connections: {result['seconds']:.2f} s "
+        f"({n / result['seconds']:.0f} ballots/s; goal: at least 500), {result['errors']} errors"
+        f"{' ' + str(result['first_error']) if result['errors'] else ''}; CPU s per worker: "
+        f"{', '.join(f'{c:.2f}' for c in used)} ({sum(used) * 1000 / n:.2f} ms per ballot); load {os.getloadavg()[0]:.1f}"
+    )
 
 
 def _pure_tally() -> None:
@@ -291,7 +403,7 @@ def _pure_tally() -> None:
 
 async def run(args: argparse.Namespace) -> None:
     async with fresh_database(getattr(args, "postgres", None), "guildhall-bench-gov-"):
-        await _voting(getattr(args, "voters", 200))
+        await _voting(getattr(args, "voters", 200), getattr(args, "served", False))
     _pure_tally()
 
 
@@ -299,7 +411,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--voters", type=int, default=200, help="eligible members voting at once")
     parser.add_argument("--postgres", metavar="URL", help="PostgreSQL server URL (a fresh database is created)")
-    asyncio.run(run(parser.parse_args()))
+    parser.add_argument(
+        "--served", action="store_true", help="also cast through uvicorn with 1 then 2 workers (PostgreSQL)"
+    )
+    parser.add_argument("--drive", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--requests-file", help=argparse.SUPPRESS)
+    parser.add_argument("--concurrency", type=int, default=50, help="connections of the load generator (--served)")
+    args = parser.parse_args()
+    if args.drive:
+        print(json.dumps(asyncio.run(_drive(args.drive, args.requests_file, args.concurrency))))
+    else:
+        asyncio.run(run(args))
 
 
 if __name__ == "__main__":
