@@ -1,4 +1,4 @@
-"""Governance benchmark: `python -m bench.governance [--voters N] [--postgres URL]`.
+"""Governance benchmark: `python -m bench.governance [--voters N] [--postgres URL] [--served]`.
 
 On a fresh database (a SQLite file, or a new database on the PostgreSQL server of `--postgres`),
 with N eligible committee members, measures through the domain functions:
@@ -11,7 +11,10 @@ with N eligible committee members, measures through the domain functions:
    per ballot and checked exact (one ballot and receipt per voter, the audit log complete);
    then the same through the API (N castVote mutations at once, in-process ASGI), before issue 14
    (the full path, restrictions read again, the payload's proposal read again) beside now.
-   `--postgres 'URL?maxsize=20'` sets the connection pool (default 5).
+   `--postgres 'URL?maxsize=20'` sets the connection pool (default 5). Beside them, the floor of
+   the layer: N signed-in `mutation { __typename }` at once (authentication, GraphQL, HTTP);
+   `--served` (PostgreSQL): the empty mutations, then N castVote, through `uvicorn api.asgi:app`
+   with 1 then 2 workers on loopback, driven from another process (CPU seconds per worker);
 2. closing: the conditional update, the tally of N ranked ballots and the stored result;
 3. the pure instant run-off count of 10,000 ranked ballots over 8 options.
 """
@@ -362,7 +365,14 @@ async def _served(workers: int, settings: Any, tokens: list[str], gid: str, rng:
             # Warm every worker and record every member's visit of the day (as a page read would).
             await asyncio.to_thread(drive, [(t, json.dumps({"query": "query { __typename }"})) for t in tokens] * 2)
             pids = _workers(server.pid)
-            cpu = [_cpu_seconds(p) for p in pids]
+
+            async def measured(requests: list[tuple[str, str]]) -> tuple[dict[str, Any], list[float]]:
+                cpu = [_cpu_seconds(p) for p in pids]
+                result = await asyncio.to_thread(drive, requests)
+                return result, [_cpu_seconds(p) - c for p, c in zip(pids, cpu, strict=True)]
+
+            # The floor: a signed-in mutation that does nothing, then the ballots.
+            empty = await measured([(t, json.dumps({"query": "mutation { __typename }"})) for t in tokens])
             casts = [
                 (
                     t,
@@ -372,18 +382,20 @@ async def _served(workers: int, settings: Any, tokens: list[str], gid: str, rng:
                 )
                 for t in tokens
             ]
-            result = await asyncio.to_thread(drive, casts)
-            used = [_cpu_seconds(p) - c for p, c in zip(pids, cpu, strict=True)]
+            voted = await measured(casts)
         finally:
             server.terminate()
             server.wait(30)
     n = len(tokens)
-    print(
-        f"  {f'served, {workers} worker(s)':<26} {n} casts over 50 connections: {result['seconds']:.2f} s "
-        f"({n / result['seconds']:.0f} ballots/s; goal: at least 500), {result['errors']} errors"
-        f"{' ' + str(result['first_error']) if result['errors'] else ''}; CPU s per worker: "
-        f"{', '.join(f'{c:.2f}' for c in used)} ({sum(used) * 1000 / n:.2f} ms per ballot); load {os.getloadavg()[0]:.1f}"
-    )
+    for what, (result, used) in (("empty mutations", empty), ("casts", voted)):
+        label = f"served, {workers} worker{'s' if workers > 1 else ''}"
+        print(
+            f"  {label:<26} {n} {what} over 50 connections: {result['seconds']:.2f} s "
+            f"({n / result['seconds']:.0f}/s{'; goal: at least 500' if what == 'casts' else ''}), "
+            f"{result['errors']} errors{' ' + str(result['first_error']) if result['errors'] else ''}; "
+            f"CPU s per worker: {', '.join(f'{c:.2f}' for c in used)} ({sum(used) * 1000 / n:.2f} ms per request); "
+            f"load {os.getloadavg()[0]:.1f}"
+        )
 
 
 def _pure_tally() -> None:

@@ -92,7 +92,12 @@ async def test_a_connection_given_back_sends_no_reset_yet_keeps_no_transaction(c
         if await conn.fetchval("SELECT pg_backend_pid()") == backend:
             found = True
             assert not conn.is_in_transaction()
-            assert await conn.fetchval("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") == 0
+            assert (
+                await conn.fetchval(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+                )
+                == 0
+            )
             break
     for conn in held:
         await pool.release(conn)
