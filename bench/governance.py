@@ -279,9 +279,8 @@ async def _voting(voters_count: int, served: bool = False) -> None:
             proposal = await new_proposal()
             gid = str(GlobalID("Proposal", str(proposal.id)))
             await _served(workers, settings, tokens, gid, rng)
-            print(
-                f"  {f'served, {workers} worker(s)':<26} ballots and audit log: {await _check_exact(proposal.id, voters_count, 1)}"
-            )
+            label = f"served, {workers} worker{'s' if workers > 1 else ''}"
+            print(f"  {label:<26} ballots and audit log: {await _check_exact(proposal.id, voters_count, 1)}")
     started = time.perf_counter()
     await closing.close_proposal(proposal.id, only_if_due=False, settings=settings)
     print(f"  close + tally of {voters_count} ballots + announcement: {(time.perf_counter() - started) * 1000:.0f} ms")
