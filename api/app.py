@@ -149,7 +149,7 @@ class GuildhallGraphQL(GraphQLOverHTTP, GraphQL):
         use_settings(context.settings)  # what event handlers and deciders of this request see
         token = _bearer(request.headers.get("authorization"))
         if token and request.scope["type"] == "http":
-            found = request.scope.get("state", {}).get(UPLOAD_AUTH) or await authenticate(token)
+            found = request.scope.get("state", {}).get(UPLOAD_AUTH) or await authenticate(token, context.memo)
             if found is not None:
                 context.viewer, context.token = found
                 await record_visit(context.viewer, settings=context.settings)

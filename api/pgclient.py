@@ -42,7 +42,24 @@ def _is_read(func: Any, args: tuple[Any, ...]) -> bool:
     )
 
 
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """The pool's reset of a connection given back: nothing more than asyncpg's own first step
+    (a transaction left open is rolled back, listeners are dropped).
+
+    asyncpg's default reset sends `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
+    RESET ALL` on every release: one more round trip for every statement run outside a
+    transaction (each takes and gives back a connection), a third of a ballot's round trips
+    (issue 14). The app leaves no session state on pooled connections to undo: its advisory
+    locks on them are transaction-level (`pg_advisory_xact_lock*`), released at commit or
+    rollback; it never LISTENs, SETs (only `SET LOCAL`, if ever) or holds cursors on them; the
+    migration lock (session-level) has a connection of its own (`api.migrate_lock`)."""
+
+
 class RetryingAsyncpgClient(AsyncpgDBClient):
+    async def create_pool(self, **kwargs: Any) -> asyncpg.Pool:
+        kwargs.setdefault("reset", _keep_session)
+        return await super().create_pool(**kwargs)
+
     async def _translate_exceptions(self, func: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return await super()._translate_exceptions(func, *args, **kwargs)

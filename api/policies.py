@@ -122,10 +122,31 @@ async def barred_ids(ids: list[int] | set[int]) -> set[int]:
     return inactive | {s.user_id for s in bans if sanction_active(s)}
 
 
-async def require_can_act(user: User | None) -> User:
-    """A signed-in member who is neither muted nor banned."""
+def _restrictions_key(user_id: int) -> tuple[str, int]:
+    return ("restrictions", user_id)
+
+
+def remember_restrictions(memo: dict[Any, Any] | None, user_id: int, restrictions: list[Sanction]) -> None:
+    """Keep a member's restrictions, just read, in the operation's memo (`restrictions_of`)."""
+    if memo is not None:
+        memo[_restrictions_key(user_id)] = restrictions
+
+
+async def restrictions_of(user: User, memo: dict[Any, Any] | None = None) -> list[Sanction]:
+    """`active_restrictions` of a member, read once per operation (`memo`: the request's
+    authentication, the mutation's guard and the domain service share one read)."""
+    key = _restrictions_key(user.id)
+    if memo is not None and key in memo:
+        return cast(list[Sanction], memo[key])
+    restrictions = await active_restrictions(user.id)
+    remember_restrictions(memo, user.id, restrictions)
+    return restrictions
+
+
+async def require_can_act(user: User | None, memo: dict[Any, Any] | None = None) -> User:
+    """A signed-in member who is neither muted nor banned (restrictions read once per `memo`)."""
     member = require_member(user)
-    error = restriction_error(await active_restrictions(member.id))
+    error = restriction_error(await restrictions_of(member, memo))
     if error:
         raise error
     return member

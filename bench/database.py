@@ -19,16 +19,17 @@ async def _create(postgres: str | None, root: Path) -> tuple[str, str | None]:
     import asyncpg
 
     name = f"guildhall_bench_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(postgres.replace("postgres://", "postgresql://", 1))
+    server, _, options = postgres.partition("?")  # options (`?maxsize=20`) apply to the new database
+    conn = await asyncpg.connect(server.replace("postgres://", "postgresql://", 1))
     await conn.execute(f'CREATE DATABASE "{name}"')
     await conn.close()
-    return postgres.rsplit("/", 1)[0] + "/" + name, name
+    return server.rsplit("/", 1)[0] + "/" + name + (f"?{options}" if options else ""), name
 
 
 async def _drop(postgres: str, name: str) -> None:
     import asyncpg
 
-    conn = await asyncpg.connect(postgres.replace("postgres://", "postgresql://", 1))
+    conn = await asyncpg.connect(postgres.partition("?")[0].replace("postgres://", "postgresql://", 1))
     await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     await conn.close()
 

@@ -73,7 +73,7 @@ class Context:
         self.settings = await effective(self.base_settings)
         if self.credentials is None:
             return True
-        found = await authenticate(self.credentials)
+        found = await authenticate(self.credentials, self.memo)
         if found is None:
             self.viewer = self.token = None
             return False

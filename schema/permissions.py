@@ -22,12 +22,12 @@ from strawberry.permission import BasePermission
 from api.errors import DomainError, Forbidden
 from api.models.accounts import Role
 from api.policies import (
-    active_restrictions,
     is_admin,
     is_staff,
     require_member,
     require_role,
     restriction_error,
+    restrictions_of,
 )
 from api.ratelimit import enforce
 from schema.errors import user_errors
@@ -48,11 +48,8 @@ _ROLE_OF = {Require.MODERATOR: Role.MODERATOR, Require.ADMIN: Role.ADMIN}
 
 async def viewer_restrictions(info: Any) -> list:
     """The viewer's active mutes and bans, fetched once per request."""
-    memo = info.context.memo
-    if "restrictions" not in memo:
-        viewer = info.context.viewer
-        memo["restrictions"] = await active_restrictions(viewer.id) if viewer else []
-    return memo["restrictions"]
+    viewer = info.context.viewer
+    return await restrictions_of(viewer, info.context.memo) if viewer else []
 
 
 async def check_requirement(info: Any, require: Require) -> None:

@@ -264,11 +264,14 @@ class Mutation:
         info: Info,
         input: Annotated[CastVoteInput, strawberry.argument(description="The ballot.")],
     ) -> CastVotePayload:
-        proposal_id = _proposal_id(input.proposal_id)
-        ballot = await ballots_domain.cast_vote(
-            info.context.viewer, proposal_id, _choices(input), settings=info.context.settings
+        proposal, ballot = await ballots_domain.cast_ballot(
+            info.context.viewer,
+            _proposal_id(input.proposal_id),
+            _choices(input),
+            settings=info.context.settings,
+            memo=info.context.memo,
         )
-        return CastVotePayload(proposal=await models.Proposal.get(id=proposal_id), receipt=ballot.receipt)
+        return CastVotePayload(proposal=proposal, receipt=ballot.receipt)
 
     @strawberry.mutation(
         description="Open the proposal's discussion thread in a forum space (author or chair); "

@@ -58,3 +58,47 @@ def test_only_plain_reads_are_retried():
     for statement in ("UPDATE t SET a = 1", "INSERT INTO t VALUES (1)", "DELETE FROM t", "SELECT * FROM t FOR UPDATE"):
         assert not _is_read(execute_query, (statement,))
     assert not _is_read(execute_insert, ("SELECT 1",))
+
+
+async def test_a_connection_given_back_sends_no_reset_yet_keeps_no_transaction(clean_db, monkeypatch):
+    """Issue 14: giving a pooled connection back costs no round trip (asyncpg's default reset
+    sends `RESET ALL` and co. each time), and a transaction left open is still rolled back
+    before the next holder gets the connection."""
+    import asyncpg
+
+    from api.db import connection
+
+    resets = []
+    default_reset = asyncpg.Connection.reset
+
+    async def counted_reset(self, *args, **kwargs):
+        resets.append(self)
+        return await default_reset(self, *args, **kwargs)
+
+    monkeypatch.setattr(asyncpg.Connection, "reset", counted_reset)
+    client = connection()
+    pool = client._pool
+    async with pool.acquire() as conn:
+        backend = await conn.fetchval("SELECT pg_backend_pid()")
+        transaction = conn.transaction()
+        await transaction.start()
+        await conn.execute("SELECT pg_advisory_xact_lock(424242)")
+    assert resets == []
+    found = False
+    held = []
+    for _ in range(client.pool_maxsize):
+        conn = await pool.acquire()
+        held.append(conn)
+        if await conn.fetchval("SELECT pg_backend_pid()") == backend:
+            found = True
+            assert not conn.is_in_transaction()
+            assert (
+                await conn.fetchval(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+                )
+                == 0
+            )
+            break
+    for conn in held:
+        await pool.release(conn)
+    assert found and resets == []

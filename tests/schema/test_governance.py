@@ -364,3 +364,33 @@ async def test_a_page_of_50_committees_costs_the_same_as_5(gql, factory, count_q
         counts.append(counter.count)
     assert len(data["committees"]["nodes"]) == 50 and data["committees"]["totalCount"] == 54 + 20
     assert counts[0] == counts[1], counts
+
+
+CAST_RECEIPT = """
+mutation($input: CastVoteInput!) { castVote(input: $input) { receipt errors { field code } } }"""
+
+
+async def test_a_ballot_costs_a_fixed_handful_of_statements(gql, factory, count_queries):
+    """Issue 14: a busy vote is round trips. Signed in (token, restrictions read once for the guard
+    and the domain), the proposal and the voter's eligibility in one read (with the voting lock on
+    PostgreSQL), the ballot, its receipt and its audit entry in one statement on PostgreSQL."""
+    from api.db import is_postgres
+
+    _, _chair, chair_token, people, committee_id = await _committee(gql, factory, members=1)
+    proposal_id = await _open(gql, chair_token, committee_id)
+    (member, token) = people[0]
+    await gql(PROPOSAL, {"id": proposal_id}, token=token)  # the member opened the page (seen today)
+    counts = []
+    for choice in ("YES", "NO"):  # a cast, then a change
+        with count_queries:
+            data = await gql(CAST_RECEIPT, {"input": {"proposalId": proposal_id, "choice": choice}}, token=token)
+        assert data["castVote"]["errors"] == [] and len(data["castVote"]["receipt"]) == 64
+        counts.append(count_queries.count)
+    # PostgreSQL: token, restrictions, proposal + eligibility + lock, ballot + audit entry.
+    # SQLite (no data-modifying CTE): the ballot, then its audit entry, as their own statements.
+    limit = 4 if is_postgres() else 6
+    assert all(c <= limit for c in counts), (counts, count_queries.statements)
+    ballots = await Ballot.filter(voter_id=member.id).values_list("choices", "receipt")
+    assert len(ballots) == 1 and ballots[0][0] == ["NO"] and ballots[0][1] == data["castVote"]["receipt"]
+    actions = await VoteAuditEntry.filter(voter_id=member.id).order_by("id").values_list("action", flat=True)
+    assert actions == ["CAST", "CHANGE"]

@@ -9,6 +9,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
@@ -23,7 +24,7 @@ from api.events import decide, emit
 from api.models.accounts import AccessToken, Role, SanctionKind, User
 from api.names import clean_display_name, normalise_username, skeleton
 from api.passwords import hash_password, password_problem, verify_password
-from api.policies import active_restrictions, require_role
+from api.policies import active_restrictions, remember_restrictions, require_role
 from api.pubsub import publish
 from api.ratelimit import RateLimiter
 from api.settings import LOCALES, Settings
@@ -198,9 +199,11 @@ async def login(
     return user, token
 
 
-async def authenticate(token: str | None) -> tuple[User, AccessToken] | None:
+async def authenticate(token: str | None, memo: dict[Any, Any] | None = None) -> tuple[User, AccessToken] | None:
     """The member a bearer token belongs to, or None for a missing, expired, revoked or
-    banned one. Bans take effect at once because this runs on every request."""
+    banned one. Bans take effect at once because this runs on every request. The member's
+    restrictions, read for that, are kept in `memo` (the operation's) for the guard and the
+    domain (`api.policies.restrictions_of`)."""
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 128:
         return None
     record = (
@@ -210,8 +213,10 @@ async def authenticate(token: str | None) -> tuple[User, AccessToken] | None:
     )
     if record is None:
         return None
-    if any(s.kind == SanctionKind.BAN for s in await active_restrictions(record.user_id)):
+    restrictions = await active_restrictions(record.user_id)
+    if any(s.kind == SanctionKind.BAN for s in restrictions):
         return None
+    remember_restrictions(memo, record.user_id, restrictions)
     user = record.user
     moment = now()
     if user.last_seen_at is None or moment - user.last_seen_at > timedelta(minutes=5):

@@ -350,7 +350,7 @@ async def withdraw_proposal(actor: User | None, proposal_id: int) -> Proposal:
 
 
 # The class id of the advisory locks of proposals' voting (the object id is the proposal's id).
-_VOTING_LOCK_CLASS = 0x67766F74  # "gvot"
+VOTING_LOCK_CLASS = 0x67766F74  # "gvot"
 
 
 async def lock_for_voting(proposal_id: int) -> None:
@@ -363,7 +363,7 @@ async def lock_for_voting(proposal_id: int) -> None:
     if is_postgres():
         from api.db import fetch_all
 
-        await fetch_all("SELECT pg_advisory_xact_lock_shared(?, ?)", [_VOTING_LOCK_CLASS, proposal_id])
+        await fetch_all("SELECT pg_advisory_xact_lock_shared(?, ?)", [VOTING_LOCK_CLASS, proposal_id])
 
 
 async def lock_for_closing(proposal_id: int) -> None:
@@ -372,4 +372,4 @@ async def lock_for_closing(proposal_id: int) -> None:
     if is_postgres():
         from api.db import fetch_all
 
-        await fetch_all("SELECT pg_advisory_xact_lock(?, ?)", [_VOTING_LOCK_CLASS, proposal_id])
+        await fetch_all("SELECT pg_advisory_xact_lock(?, ?)", [VOTING_LOCK_CLASS, proposal_id])
