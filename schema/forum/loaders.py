@@ -13,6 +13,7 @@ from api.domain.forum.access import SpaceIndex, space_index
 from api.models.accounts import User
 from api.models.forum import Bookmark, Tag, TopicSubscription, TopicTag, Vote
 from schema.context import Info
+from schema.loaders import fill
 from schema.relay import selected_node_fields
 
 
@@ -101,7 +102,8 @@ def reputation(info: Info) -> DataLoader:
 
 async def prefetch(info: Info, subject_type: str, rows: list[Any]) -> None:
     """Batch-load, once per page, what the selected fields of a page of topics or posts need,
-    so their resolvers complete synchronously instead of awaiting a loader per item."""
+    so their resolvers complete synchronously instead of awaiting a loader per item (one batch
+    call per loader, its results primed: no future or task per item)."""
     if not rows:
         return
     selected = selected_node_fields(info)
@@ -110,16 +112,16 @@ async def prefetch(info: Info, subject_type: str, rows: list[Any]) -> None:
     work = []
     if "author" in selected:
         authors = {row.author_id for row in rows if row.author_id is not None}
-        work.append(info.context.loaders.by_id(User).load_many(authors))
+        work.append(fill(info.context.loaders.by_id(User), authors))
     if "reactions" in selected:
-        work.append(reaction_counts(info, subject_type).load_many(ids))
+        work.append(fill(reaction_counts(info, subject_type), ids))
         if signed_in:
-            work.append(viewer_reactions(info, subject_type).load_many(ids))
+            work.append(fill(viewer_reactions(info, subject_type), ids))
     if "viewerVote" in selected and signed_in:
-        work.append(viewer_votes(info, subject_type).load_many(ids))
+        work.append(fill(viewer_votes(info, subject_type), ids))
     if subject_type == "Topic":
         if "tags" in selected:
-            work.append(tags(info).load_many(ids))
+            work.append(fill(tags(info), ids))
         if "viewerReadState" in selected and signed_in:
-            work.append(read_positions(info).load_many(ids))
+            work.append(fill(read_positions(info), ids))
     await asyncio.gather(*work)

@@ -22,10 +22,14 @@ from schema.forum import loaders
 from schema.forum.enums import ContentStatus, PostingPolicy, SubscriptionLevel, TopicKind, VoteValue
 from schema.loaders import now_or_later, then
 from schema.media import embedded_html
-from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate, paginate_list
+from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate, paginate_list, row_type
 
 if TYPE_CHECKING:
     from schema.growth.share import OpenGraph
+
+
+# A topic's posts are only displayed: read with `values()` into these rows (see `schema.relay.Row`).
+PostRow = row_type(models.Post)
 
 
 def _status(item: models.Topic | models.Post) -> models.ContentStatus:
@@ -52,6 +56,8 @@ class ReactionCount:
 def _reactions(info: Info, subject_type: str, subject_id: int) -> Any:
     """Reaction counts with the viewer's own; synchronous when the list prefetched them."""
     counts = now_or_later(loaders.reaction_counts(info, subject_type), subject_id)
+    if not counts and not inspect.isawaitable(counts):
+        return []  # most posts: no reaction, nothing more to read
     mine: Any = set()
     if info.context.viewer is not None:
         mine = now_or_later(loaders.viewer_reactions(info, subject_type), subject_id)
@@ -272,7 +278,7 @@ class Topic(ModelNode):
         else:
             query = query.order_by("position")
         info.context.loaders.prime(models.Topic, [root])
-        page = await paginate(info, query, first=first, after=after, last=last, before=before)
+        page = await paginate(info, query, first=first, after=after, last=last, before=before, rows=PostRow)
         await loaders.prefetch(info, "Post", [edge.node for edge in page.edges])
         return page
 
