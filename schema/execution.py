@@ -19,8 +19,8 @@ each) spend most of their time in this per-field overhead."""
 from __future__ import annotations
 
 import base64
-from operator import attrgetter
 from datetime import date, datetime
+from operator import attrgetter
 from typing import Any
 
 from graphql import GraphQLNonNull, GraphQLObjectType, Undefined, get_nullable_type, is_leaf_type
@@ -67,7 +67,7 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
                         return serialized
                 elif value is None and not isinstance(field_def.type, GraphQLNonNull):  # type: ignore[union-attr]  # checked above
                     return None
-            except Exception:  # noqa: BLE001, S110 - graphql-core's own path below reports it
+            except Exception:  # noqa: BLE001 - graphql-core's own path below reports it
                 pass
         return super().execute_field(parent_type, source, fields, path, *rest)
 
@@ -76,14 +76,7 @@ def _direct(field: StrawberryField, info_class: type, handlers: Any) -> Any:
     """graphql-core's resolver for `field` calling its strawberry resolver directly, or None when
     the field needs strawberry's full chain."""
     resolver = field.base_resolver
-    if (
-        resolver is None
-        or field.extensions
-        or field.arguments
-        or field.is_async
-        or field.is_subscription
-        or handlers
-    ):
+    if resolver is None or field.extensions or field.arguments or field.is_async or field.is_subscription or handlers:
         return None
     self_param = resolver.self_parameter
     # `root` by name, or any name annotated `strawberry.Parent[...]` (the same parameter when both)
