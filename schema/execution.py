@@ -61,8 +61,9 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
             try:
                 value = read(source)
                 if value is not None and not isinstance(value, Exception):
-                    kind = field_def.type  # type: ignore[union-attr]  # checked above
-                    serialized = (kind.of_type if isinstance(kind, GraphQLNonNull) else kind).serialize(value)
+                    kind: Any = field_def.type  # type: ignore[union-attr]  # checked above
+                    leaf: Any = kind.of_type if isinstance(kind, GraphQLNonNull) else kind  # a scalar or enum
+                    serialized = leaf.serialize(value)
                     if serialized is not None and serialized is not Undefined:
                         return serialized
                 elif value is None and not isinstance(field_def.type, GraphQLNonNull):  # type: ignore[union-attr]  # checked above
@@ -86,7 +87,7 @@ def _direct(field: StrawberryField, info_class: type, handlers: Any) -> Any:
     expected = {p.name for p in (self_param, root_param, info_param) if p is not None}
     if named != expected or (self_param is not None and root_param is not None):
         return None  # any other parameter (cls, defaults...): keep strawberry's call
-    call = resolver.wrapped_func
+    call: Any = resolver.wrapped_func  # a function (or a bound static method)
     info_name = info_param.name if info_param is not None else None
     if self_param is not None:
         if info_name is None:

@@ -330,7 +330,7 @@ class Post(ModelNode):
         topic = now_or_later(info.context.loaders.by_id(models.Topic), root.topic_id)
         spaces = access.space_index_now(info.context.memo)
         if spaces is None or inspect.isawaitable(topic):
-            return _post_body_html_later(root, info, topic)  # type: ignore[return-value]  # an awaitable, completed by graphql-core
+            return _post_body_html_later(root, info, topic)  # an awaitable: graphql-core completes it
         public = topic is not None and post_is_public(root, topic, spaces)
         return embedded_html_now(info, root.body_html, "Post", root.id, public)
 
