@@ -17,7 +17,7 @@ from strawberry.tools import merge_types
 
 from api.registry import load as load_registry
 from api.settings import Settings, get_settings
-from schema.execution import ExecutionContext
+from schema.execution import ExecutionContext, direct_resolvers
 from schema.extensions import build_extensions
 
 
@@ -66,13 +66,15 @@ def _build(settings: Settings) -> strawberry.Schema:
         if subscriptions
         else None
     )
-    return strawberry.Schema(
+    schema = strawberry.Schema(
         query=query,
         mutation=mutation,
         subscription=subscription,
         extensions=build_extensions(settings),
         execution_context_class=ExecutionContext,
     )
+    direct_resolvers(schema)
+    return schema
 
 
 def schema_sdl() -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from typing import Any
 
 from strawberry.dataloader import DataLoader
@@ -53,6 +53,16 @@ class Loaders:
         loader = self.by_id(model)
         for row in rows:
             loader.prime(row.pk, row)
+
+
+async def fill(loader: DataLoader, keys: Iterable[Any]) -> None:
+    """Load the `keys` the loader does not hold yet with one call of its batch function and prime
+    it with the results: what `load_many` does for a prefetch, without a pending future, a batch
+    task and a gather entry per key."""
+    cached = loader.cache_map
+    missing = [key for key in dict.fromkeys(keys) if cached.get(key) is None]
+    if missing:
+        loader.prime_many(dict(zip(missing, await loader.load_fn(missing), strict=True)))
 
 
 def now_or_later(loader: DataLoader, key: Any) -> Any:

@@ -8,11 +8,12 @@ the object.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from starlette.datastructures import UploadFile
 from strawberry import relay
+from strawberry.dataloader import DataLoader
 from strawberry.file_uploads import Upload
 
 from api.domain import media as domain
@@ -26,6 +27,7 @@ from schema.accounts import Payload, User
 from schema.context import Info
 from schema.enums import described_enum
 from schema.errors import PublicError
+from schema.loaders import now_or_later, then
 from schema.permissions import Require, guard
 from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate, parse_id
 
@@ -54,17 +56,31 @@ described_enum(
 )
 
 
+def attached_blobs_loader(info: Info, subject_type: str) -> DataLoader:
+    """The files attached to content of `subject_type`, by content id (prefetched by hot lists)."""
+    return info.context.loaders.custom(("media.attached_blobs", subject_type), lambda ids: _attached(subject_type, ids))
+
+
 async def embedded_html(info: Info, html: str, subject_type: str, subject_id: int, public: bool) -> str:
     """Rendered HTML of content as the viewer gets it: in content that is not public, the URLs of
     the files its authors attached are signed (and only those: never a path merely found in the
     text)."""
     allowed: set[str] = set()
     if not public:
-        loader = info.context.loaders.custom(
-            ("media.attached_blobs", subject_type), lambda ids: _attached(subject_type, ids)
-        )
-        allowed = await loader.load(subject_id)
+        allowed = await attached_blobs_loader(info, subject_type).load(subject_id)
     return sign_embedded(html, info.context.settings, allowed)
+
+
+def embedded_html_now(info: Info, html: str, subject_type: str, subject_id: int, public: bool) -> Any:
+    """`embedded_html`, completing synchronously when the content is public or its attached files
+    were prefetched (`attached_blobs_loader`); else an awaitable."""
+    settings = info.context.settings
+    if public:
+        return sign_embedded(html, settings, set())
+    return then(
+        now_or_later(attached_blobs_loader(info, subject_type), subject_id),
+        lambda allowed: sign_embedded(html, settings, allowed),
+    )
 
 
 async def _attached(subject_type: str, ids: list[int]) -> list[set[str]]:

@@ -39,6 +39,32 @@ Last = Annotated[
 Before = Annotated[str | None, strawberry.argument(description="Return only items before this cursor.")]
 
 
+class Row:
+    """A row read with `values()` for display only (a hot list's items): the model's columns as
+    attributes, `pk` its primary key. Cheaper than a model instance; resolvers reading columns
+    (`root.body`, `root.author_id`) take either. Never saved, never handed to a read policy:
+    `paginate(..., rows=RowType)` does not prime the by-id loader with them."""
+
+    model: ClassVar[type[Model]]
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+
+    @property
+    def pk(self) -> Any:
+        return self.__dict__[self.model._meta.pk_attr]
+
+    @classmethod
+    def columns(cls) -> list[str]:
+        """Every column of the model (foreign keys as `<name>_id`)."""
+        return list(cls.model._meta.fields_db_projection)
+
+
+def row_type(model: type[Model]) -> type[Row]:
+    """The `Row` class of `model` (define it once, at import)."""
+    return type(f"{model.__name__}Row", (Row,), {"model": model, "__slots__": ()})
+
+
 class ModelNode(relay.Node):
     """A Relay node whose data is a Tortoise model. Subclasses set `model`; who may see its rows
     is the model's read policy (`api.policy`, declared by the owning domain's manifest), which
@@ -48,7 +74,8 @@ class ModelNode(relay.Node):
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
-        return isinstance(obj, cls) or type(obj) is cls.model
+        kind = type(obj)
+        return kind is cls.model or isinstance(obj, cls) or (issubclass(kind, Row) and kind.model is cls.model)
 
     @classmethod
     def resolve_id(cls, root: Any, *, info: Any) -> str:
@@ -204,6 +231,7 @@ async def paginate(
     last: int | None = None,
     before: str | None = None,
     prime: bool = True,
+    rows: type[Row] | None = None,
 ) -> Connection[Any]:
     """One page of an ordered queryset in one query (plus a COUNT only if `totalCount` is asked).
 
@@ -213,7 +241,8 @@ async def paginate(
     what page 1 costs. The id is added to the ordering as the last tie-breaker.
 
     Prefetch what the page's fields need on `queryset` (`select_related`, `prefetch_related`)
-    before calling, so the cost of a page does not grow with its size."""
+    before calling, so the cost of a page does not grow with its size. With `rows`, the page is read
+    with `values()` into that `Row` type (items only displayed: no model instance built)."""
     _check_sizes(info, first, last)
     order = keyset.ordering_of(queryset)
     codec = keyset.Codec(info.context.settings, queryset.model, order)
@@ -225,18 +254,20 @@ async def paginate(
     backwards = last is not None
     size = last if backwards else (first if first is not None else info.context.settings.page_size_default)
     assert size is not None
-    rows: list[Any] = []
+    items: list[Any] = []
     if size:
-        rows = list(
-            await query.order_by(*keyset.order_strings(keyset.reverse(order) if backwards else order)).limit(size + 1)
-        )
-    more = len(rows) > size
-    rows = rows[:size]
+        window = query.order_by(*keyset.order_strings(keyset.reverse(order) if backwards else order)).limit(size + 1)
+        if rows is None:
+            items = list(await window)
+        else:
+            items = [rows(values) for values in await window.values(*rows.columns())]
+    more = len(items) > size
+    items = items[:size]
     if backwards:
-        rows.reverse()
-    if prime and rows and isinstance(rows[0], Model):
-        info.context.loaders.prime(type(rows[0]), rows)
-    edges = [Edge(node=row, _cursor=partial(codec.encode, keyset.values_of(row, order))) for row in rows]
+        items.reverse()
+    if prime and items and isinstance(items[0], Model):
+        info.context.loaders.prime(type(items[0]), items)
+    edges = [Edge(node=row, _cursor=partial(codec.encode, keyset.values_of(row, order))) for row in items]
     # Querysets are immutable (each call returns a copy), so `count` sees the unpaginated list.
     if backwards:
         return _connection(edges, before is not None, more, queryset.count)

@@ -10,9 +10,11 @@ from strawberry.dataloader import DataLoader
 
 from api.domain.forum import qa, reactions, reading
 from api.domain.forum.access import SpaceIndex, space_index
+from api.domain.forum.media import post_is_public, topic_is_public
 from api.models.accounts import User
-from api.models.forum import Bookmark, Tag, TopicSubscription, TopicTag, Vote
+from api.models.forum import Bookmark, Tag, Topic, TopicSubscription, TopicTag, Vote
 from schema.context import Info
+from schema.loaders import fill, now_or_later
 from schema.relay import selected_node_fields
 
 
@@ -101,7 +103,8 @@ def reputation(info: Info) -> DataLoader:
 
 async def prefetch(info: Info, subject_type: str, rows: list[Any]) -> None:
     """Batch-load, once per page, what the selected fields of a page of topics or posts need,
-    so their resolvers complete synchronously instead of awaiting a loader per item."""
+    so their resolvers complete synchronously instead of awaiting a loader per item (one batch
+    call per loader, its results primed: no future or task per item)."""
     if not rows:
         return
     selected = selected_node_fields(info)
@@ -110,16 +113,38 @@ async def prefetch(info: Info, subject_type: str, rows: list[Any]) -> None:
     work = []
     if "author" in selected:
         authors = {row.author_id for row in rows if row.author_id is not None}
-        work.append(info.context.loaders.by_id(User).load_many(authors))
+        work.append(fill(info.context.loaders.by_id(User), authors))
     if "reactions" in selected:
-        work.append(reaction_counts(info, subject_type).load_many(ids))
+        work.append(fill(reaction_counts(info, subject_type), ids))
         if signed_in:
-            work.append(viewer_reactions(info, subject_type).load_many(ids))
+            work.append(fill(viewer_reactions(info, subject_type), ids))
     if "viewerVote" in selected and signed_in:
-        work.append(viewer_votes(info, subject_type).load_many(ids))
+        work.append(fill(viewer_votes(info, subject_type), ids))
+    if "bodyHtml" in selected:
+        work.append(_prefetch_attachments(info, subject_type, rows))
     if subject_type == "Topic":
         if "tags" in selected:
-            work.append(tags(info).load_many(ids))
+            work.append(fill(tags(info), ids))
         if "viewerReadState" in selected and signed_in:
-            work.append(read_positions(info).load_many(ids))
+            work.append(fill(read_positions(info), ids))
     await asyncio.gather(*work)
+
+
+async def _prefetch_attachments(info: Info, subject_type: str, rows: list[Any]) -> None:
+    """What `bodyHtml` needs: the space index, the posts' topics, and the attached files of the
+    rows that are not public (one query for the page, none when all are public)."""
+    from schema.media import attached_blobs_loader
+
+    index = await spaces(info)
+    if subject_type == "Topic":
+        public = {row.id: topic_is_public(row, index) for row in rows}
+    else:
+        topics = info.context.loaders.by_id(Topic)
+        await fill(topics, {row.topic_id for row in rows})
+        public = {}
+        for row in rows:
+            topic = now_or_later(topics, row.topic_id)
+            public[row.id] = topic is not None and post_is_public(row, topic, index)
+    private = [i for i, is_public in public.items() if not is_public]
+    if private:
+        await fill(attached_blobs_loader(info, subject_type), private)

@@ -21,11 +21,15 @@ from schema.enums import Visibility
 from schema.forum import loaders
 from schema.forum.enums import ContentStatus, PostingPolicy, SubscriptionLevel, TopicKind, VoteValue
 from schema.loaders import now_or_later, then
-from schema.media import embedded_html
-from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate, paginate_list
+from schema.media import embedded_html, embedded_html_now
+from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate, paginate_list, row_type
 
 if TYPE_CHECKING:
     from schema.growth.share import OpenGraph
+
+
+# A topic's posts are only displayed: read with `values()` into these rows (see `schema.relay.Row`).
+PostRow = row_type(models.Post)
 
 
 def _status(item: models.Topic | models.Post) -> models.ContentStatus:
@@ -52,6 +56,8 @@ class ReactionCount:
 def _reactions(info: Info, subject_type: str, subject_id: int) -> Any:
     """Reaction counts with the viewer's own; synchronous when the list prefetched them."""
     counts = now_or_later(loaders.reaction_counts(info, subject_type), subject_id)
+    if not counts and not inspect.isawaitable(counts):
+        return []  # most posts: no reaction, nothing more to read
     mine: Any = set()
     if info.context.viewer is not None:
         mine = now_or_later(loaders.viewer_reactions(info, subject_type), subject_id)
@@ -272,7 +278,7 @@ class Topic(ModelNode):
         else:
             query = query.order_by("position")
         info.context.loaders.prime(models.Topic, [root])
-        page = await paginate(info, query, first=first, after=after, last=last, before=before)
+        page = await paginate(info, query, first=first, after=after, last=last, before=before, rows=PostRow)
         await loaders.prefetch(info, "Post", [edge.node for edge in page.edges])
         return page
 
@@ -318,12 +324,15 @@ class Post(ModelNode):
         "public (a members-only or private space...), media URLs are signed and expire."
     )
     @staticmethod
-    async def body_html(root: strawberry.Parent[models.Post], info: Info) -> str | None:
+    def body_html(root: strawberry.Parent[models.Post], info: Info) -> str | None:
         if not access.can_read_post_body(info.context.viewer, root):
             return None
-        topic = await info.context.loaders.by_id(models.Topic).load(root.topic_id)
-        public = topic is not None and post_is_public(root, topic, await loaders.spaces(info))
-        return await embedded_html(info, root.body_html, "Post", root.id, public)
+        topic = now_or_later(info.context.loaders.by_id(models.Topic), root.topic_id)
+        spaces = access.space_index_now(info.context.memo)
+        if spaces is None or inspect.isawaitable(topic):
+            return _post_body_html_later(root, info, topic)  # an awaitable: graphql-core completes it
+        public = topic is not None and post_is_public(root, topic, spaces)
+        return embedded_html_now(info, root.body_html, "Post", root.id, public)
 
     @strawberry.field(
         description="The quoted excerpt, as it was when quoted; null once the quoted post is deleted or hidden."
@@ -375,6 +384,14 @@ class Post(ModelNode):
             return paginate_list(info, [], first=first, after=after, last=last, before=before)
         query = models.PostRevision.filter(post_id=self.id).order_by("-id")
         return await paginate(info, query, first=first, after=after, last=last, before=before)
+
+
+async def _post_body_html_later(root: models.Post, info: Info, topic: Any) -> str:
+    """`Post.bodyHtml` when its topic or the space index was not prefetched."""
+    if inspect.isawaitable(topic):
+        topic = await topic
+    public = topic is not None and post_is_public(root, topic, await loaders.spaces(info))
+    return await embedded_html(info, root.body_html, "Post", root.id, public)
 
 
 async def _same_topic_post(info: Info, post_id: int | None) -> models.Post | None:

@@ -67,6 +67,11 @@ async def space_index(memo: dict[str, Any] | None = None) -> SpaceIndex:
     return index
 
 
+def space_index_now(memo: dict[str, Any]) -> SpaceIndex | None:
+    """The operation's space index if `space_index(memo)` already read it (synchronous callers)."""
+    return cast(SpaceIndex | None, memo.get(_MEMO_KEY))
+
+
 def can_view_topic(viewer: User | None, topic: Topic, spaces: SpaceIndex) -> bool:
     if not spaces.can_view(viewer, topic.space_id):
         return False
