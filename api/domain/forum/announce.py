@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from api.domain.forum.access import SpaceIndex, space_index
 from api.domain.forum.events import AnswerCreated, PostCreated, TopicCreated
-from api.domain.notifications import notify
+from api.domain.notifications import notify_many
 from api.events import emit
 from api.markdown import plain_text_async
 from api.models.accounts import User
@@ -48,15 +48,11 @@ async def _notify_visible(
     message: str,
     skip: set[int],
 ) -> set[int]:
-    sent: set[int] = set()
-    for user in users:
-        if user.id in skip or user.id in sent or not spaces.can_view(user, space_id):
-            continue
-        if await notify(
-            user.id, kind, actor_id=actor_id, subject_type=subject_type, subject_id=subject_id, message=message
-        ):
-            sent.add(user.id)
-    return sent
+    targets = {u.id for u in users if u.id not in skip and spaces.can_view(u, space_id)} - {actor_id}
+    await notify_many(
+        targets, kind, actor_id=actor_id, subject_type=subject_type, subject_id=subject_id, message=message
+    )
+    return targets
 
 
 async def space_followers(space_id: int) -> tuple[list[User], set[int]]:
