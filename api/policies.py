@@ -160,9 +160,14 @@ async def committee_seats(viewer: User | None, memo: dict[Any, Any] | None = Non
     if memo is not None and key in memo:
         return cast(frozenset[int], memo[key])
     seats = frozenset(await column(CommitteeMembership.filter(user_id=viewer.id, left_at__isnull=True), "committee_id"))
-    if memo is not None:
-        memo[key] = seats
+    remember_committee_seats(memo, viewer.id, seats)
     return seats
+
+
+def remember_committee_seats(memo: dict[Any, Any] | None, user_id: int, seats: frozenset[int]) -> None:
+    """Keep a member's committee seats, just read (by authentication), in the operation's memo."""
+    if memo is not None:
+        memo[("committee_seats", user_id)] = seats
 
 
 async def search_scope(viewer: User | None, memo: dict[Any, Any] | None = None) -> Scope:

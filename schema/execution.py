@@ -21,23 +21,34 @@ from __future__ import annotations
 import base64
 from datetime import date, datetime
 from operator import attrgetter
+from types import GeneratorType
 from typing import Any
 
 from graphql import GraphQLNonNull, GraphQLObjectType, Undefined, get_nullable_type, is_leaf_type
+from graphql.pyutils import Path, gather_with_cancel
 from strawberry.execution import optimized_is_awaitable
 from strawberry.relay import Node
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 from tortoise.models import Model
 
-# Values resolvers return most often: never awaitable (exact types, checked before the rest).
-_PLAIN: frozenset[type] = frozenset({type(None), bool, int, float, str, list, tuple, dict, set, datetime, date})
+# Types whose values are never awaitable (exact types): the plain values resolvers return most,
+# and every class found not awaitable since (models, rows, strawberry objects such as edges),
+# so that each is checked once per process rather than with a failing `hasattr(value,
+# "__await__")` per value. Not remembered: generators (awaitable or not by their code), and
+# classes with `__getattr__` (which may answer for `__await__`).
+_NEVER: set[type] = {type(None), bool, int, float, str, list, tuple, dict, set, datetime, date}
 
 
 def is_awaitable(value: Any) -> bool:
-    if type(value) in _PLAIN:
+    kind = type(value)
+    if kind in _NEVER:
         return False
-    return not isinstance(value, Model) and optimized_is_awaitable(value)
+    if isinstance(value, Model) or not optimized_is_awaitable(value):  # models: see the module's docstring
+        if kind is not GeneratorType and not hasattr(kind, "__getattr__") and len(_NEVER) < 4096:
+            _NEVER.add(kind)
+        return False
+    return True
 
 
 class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -47,30 +58,96 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # Field middleware (a schema extension's `resolve` hook) must see every field.
         manager = self.middleware_manager
         self.read_leaves = manager is None or manager._middleware_resolvers is None
+        self.streamable = self.schema.get_directive("stream") is not None
+        self._plans: dict[int, tuple[Any, Any, list[tuple[str, Any, Any, Any, bool]]]] = {}
 
-    def execute_field(self, parent_type: Any, source: Any, fields: Any, path: Any, *rest: Any) -> Any:
-        """A leaf field read straight from its parent (a column, a node's id: `direct_resolvers`
-        marks their resolver with `read`) is read and serialized here, without the resolve info,
-        awaitable check and completion graphql-core builds for any field. Anything unusual (an
-        error, a null, a value the scalar refuses) goes the ordinary way, which reports it."""
-        first = fields[0]
-        node = getattr(first, "node", first)  # graphql-core 3.3 field details, or 3.2 nodes
-        field_def = self.schema.get_field(parent_type, node.name.value)
-        read = getattr(field_def.resolve, "read", None) if field_def is not None else None
-        if read is not None and self.read_leaves and not node.arguments:
-            try:
-                value = read(source)
-                if value is not None and not isinstance(value, Exception):
-                    kind: Any = field_def.type  # type: ignore[union-attr]  # checked above
-                    leaf: Any = kind.of_type if isinstance(kind, GraphQLNonNull) else kind  # a scalar or enum
-                    serialized = leaf.serialize(value)
-                    if serialized is not None and serialized is not Undefined:
-                        return serialized
-                elif value is None and not isinstance(field_def.type, GraphQLNonNull):  # type: ignore[union-attr]  # checked above
-                    return None
-            except Exception:  # noqa: BLE001 - graphql-core's own path below reports it
-                pass
-        return super().execute_field(parent_type, source, fields, path, *rest)
+    def get_stream_usage(self, field_details_list: Any, path: Any) -> Any:
+        """None without looking: the schema declares no `@stream`, so validation refused any use
+        of it (graphql-core would read the directive's values on every list, in every request)."""
+        if self.streamable:
+            return super().get_stream_usage(field_details_list, path)
+        return None
+
+    def execute_fields(
+        self, parent_type: Any, source_value: Any, path: Any, grouped_field_set: Any, position_context: Any
+    ) -> Any:
+        """graphql-core's `execute_fields`, with leaf fields read straight from their parent (a
+        column, a node's id: `direct_resolvers` marks their resolver with `read`) and serialized
+        here, without the path, resolve info, awaitable check and completion graphql-core builds
+        for any field. The plan of a selection (which fields are such leaves) is made once per
+        request: the 200 posts of a topic share one. Anything unusual (an error, a null in a
+        non-null field, a value the scalar refuses) goes graphql-core's way, which reports it."""
+        plan = self._plans.get(id(grouped_field_set))
+        if plan is None or plan[0] is not grouped_field_set or plan[1] is not parent_type:
+            plan = self._plans[id(grouped_field_set)] = (
+                grouped_field_set,
+                parent_type,
+                self._plan(parent_type, grouped_field_set),
+            )
+        results: dict[str, Any] = {}
+        is_awaitable = self.is_awaitable
+        awaitable_fields: list[str] = []
+        try:
+            for response_name, field_details_list, read, serialize, nullable in plan[2]:
+                if read is not None:
+                    try:
+                        value = read(source_value)
+                        if value is None:
+                            if nullable:
+                                results[response_name] = None
+                                continue
+                        elif not isinstance(value, Exception):
+                            serialized = serialize(value)
+                            if serialized is not None and serialized is not Undefined:
+                                results[response_name] = serialized
+                                continue
+                    except Exception:  # noqa: BLE001 - graphql-core's own path below reports it
+                        pass
+                result = self.execute_field(
+                    parent_type,
+                    source_value,
+                    field_details_list,
+                    Path(path, response_name, parent_type.name),
+                    position_context,
+                )
+                if result is not Undefined:
+                    results[response_name] = result
+                    if is_awaitable(result):
+                        awaitable_fields.append(response_name)
+        except Exception:
+            if awaitable_fields:
+                self.settle_in_background([results[field] for field in awaitable_fields])
+            raise
+        if not awaitable_fields:
+            return results
+
+        async def get_results() -> dict[str, Any]:
+            if len(awaitable_fields) == 1:
+                field = awaitable_fields[0]
+                results[field] = await results[field]
+            else:
+                awaited = await gather_with_cancel(*(results[field] for field in awaitable_fields))
+                results.update(zip(awaitable_fields, awaited, strict=True))
+            return results
+
+        return get_results()
+
+    def _plan(self, parent_type: Any, grouped_field_set: Any) -> list[tuple[str, Any, Any, Any, bool]]:
+        """(response name, field details, reader, serializer, nullable) per field of a selection;
+        reader and serializer are None where graphql-core executes the field."""
+        plan = []
+        for response_name, field_details_list in grouped_field_set.items():
+            node = field_details_list[0].node
+            field_def = self.schema.get_field(parent_type, node.name.value)
+            read = getattr(field_def.resolve, "read", None) if field_def is not None else None
+            if read is None or not self.read_leaves or node.arguments:
+                plan.append((response_name, field_details_list, None, None, True))
+                continue
+            kind: Any = field_def.type  # type: ignore[union-attr]  # read is None without a field
+            nullable = not isinstance(kind, GraphQLNonNull)
+            leaf = kind if nullable else kind.of_type  # a scalar or enum: `read` marks leaves only
+            plan.append((response_name, field_details_list, read, leaf.serialize, nullable))
+        return plan
 
 
 def _direct(field: StrawberryField, info_class: type, handlers: Any) -> Any:

@@ -8,6 +8,7 @@ All loaders of a request live in one `Loaders`, created with the context.
 from __future__ import annotations
 
 import inspect
+from asyncio import Future
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from typing import Any
@@ -75,6 +76,12 @@ def now_or_later(loader: DataLoader, key: Any) -> Any:
     if future is not None and future.done() and not future.cancelled() and future.exception() is None:
         return future.result()
     return loader.load(key)
+
+
+def pending(value: Any) -> bool:
+    """Whether `now_or_later` gave the loader's future rather than the value: a type check, where
+    `inspect.isawaitable` walks abstract base classes (a cost per post on a 200-post page)."""
+    return isinstance(value, Future)
 
 
 def then(value: Any, fn: Any) -> Any:

@@ -267,11 +267,18 @@ async def paginate(
         items.reverse()
     if prime and items and isinstance(items[0], Model):
         info.context.loaders.prime(type(items[0]), items)
-    edges = [Edge(node=row, _cursor=partial(codec.encode, keyset.values_of(row, order))) for row in items]
+    if items:
+        keyset.values_of(items[0], order)  # a sort key the rows cannot give fails here, not in a later cursor
+    edges = [Edge(node=row, _cursor=partial(_row_cursor, codec, row, order)) for row in items]
     # Querysets are immutable (each call returns a copy), so `count` sees the unpaginated list.
     if backwards:
         return _connection(edges, before is not None, more, queryset.count)
     return _connection(edges, more, after is not None, queryset.count)
+
+
+def _row_cursor(codec: keyset.Codec, row: Any, order: keyset.Ordering) -> str:
+    """The cursor of a row, made only when a cursor is asked (most pages are read without)."""
+    return codec.encode(keyset.values_of(row, order))
 
 
 def paginate_list(

@@ -19,9 +19,11 @@ strawberry's ASGI view (`GraphQLOverHTTP` is mixed into `api.app.GuildhallGraphQ
 from __future__ import annotations
 
 import contextvars
+import json
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 from cross_web import HTTPException
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from strawberry.schema.exceptions import InvalidOperationTypeError
@@ -122,6 +124,15 @@ class GraphQLOverHTTP:
     # Provided by `strawberry.asgi.GraphQL`.
     request_adapter_class: Any
     should_render_graphql_ide: Callable[[Any], bool]
+
+    def encode_json(self, data: object) -> str:
+        """Response bodies (HTTP and WebSocket frames) with orjson: several times faster than the
+        standard library's encoder on long pages, the same JSON apart from non-ASCII text sent as
+        UTF-8 rather than `\\u` escapes. Text, not bytes: graphql-transport-ws frames must be text."""
+        try:
+            return orjson.dumps(data).decode()
+        except TypeError:  # orjson.JSONEncodeError: what only the standard encoder writes (an int past 64 bits...)
+            return json.dumps(data, separators=(",", ":"))
 
     def persisted_queries(self) -> PersistedQueries:
         runtime = self.runtime

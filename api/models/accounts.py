@@ -158,6 +158,7 @@ class Sanction(Model):
     class Meta:
         table = "sanctions"
         ordering = ["-created_at", "-id"]
+        indexes = (("user_id", "kind"),)  # joined by authentication on every signed-in request
 
 
 class Visibility(str, Enum):
@@ -202,6 +203,7 @@ class CommitteeMembership(Model):
     class Meta:
         table = "committee_memberships"
         ordering = ["joined_at", "id"]
+        indexes = (("user_id", "left_at"),)  # a member's seats: joined by authentication
 
 
 class MemberActivity(Model):

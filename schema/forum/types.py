@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -20,7 +19,7 @@ from schema.context import Info
 from schema.enums import Visibility
 from schema.forum import loaders
 from schema.forum.enums import ContentStatus, PostingPolicy, SubscriptionLevel, TopicKind, VoteValue
-from schema.loaders import now_or_later, then
+from schema.loaders import now_or_later, pending, then
 from schema.media import embedded_html, embedded_html_now
 from schema.relay import After, Before, Connection, First, Last, ModelNode, paginate, paginate_list, row_type
 
@@ -56,7 +55,7 @@ class ReactionCount:
 def _reactions(info: Info, subject_type: str, subject_id: int) -> Any:
     """Reaction counts with the viewer's own; synchronous when the list prefetched them."""
     counts = now_or_later(loaders.reaction_counts(info, subject_type), subject_id)
-    if not counts and not inspect.isawaitable(counts):
+    if not counts and not pending(counts):
         return []  # most posts: no reaction, nothing more to read
     mine: Any = set()
     if info.context.viewer is not None:
@@ -67,12 +66,12 @@ def _reactions(info: Info, subject_type: str, subject_id: int) -> Any:
         kinds = sorted(counts, key=lambda r: order.index(r) if r in order else len(order))
         return [ReactionCount(reaction=r, count=counts[r], viewer_reacted=r in mine) for r in kinds]
 
-    if inspect.isawaitable(counts) or inspect.isawaitable(mine):
+    if pending(counts) or pending(mine):
 
         async def later() -> list[ReactionCount]:
             return build(
-                await counts if inspect.isawaitable(counts) else counts,
-                await mine if inspect.isawaitable(mine) else mine,
+                await counts if pending(counts) else counts,
+                await mine if pending(mine) else mine,
             )
 
         return later()
@@ -329,7 +328,7 @@ class Post(ModelNode):
             return None
         topic = now_or_later(info.context.loaders.by_id(models.Topic), root.topic_id)
         spaces = access.space_index_now(info.context.memo)
-        if spaces is None or inspect.isawaitable(topic):
+        if spaces is None or pending(topic):
             return _post_body_html_later(root, info, topic)  # an awaitable: graphql-core completes it
         public = topic is not None and post_is_public(root, topic, spaces)
         return embedded_html_now(info, root.body_html, "Post", root.id, public)
@@ -388,7 +387,7 @@ class Post(ModelNode):
 
 async def _post_body_html_later(root: models.Post, info: Info, topic: Any) -> str:
     """`Post.bodyHtml` when its topic or the space index was not prefetched."""
-    if inspect.isawaitable(topic):
+    if pending(topic):
         topic = await topic
     public = topic is not None and post_is_public(root, topic, await loaders.spaces(info))
     return await embedded_html(info, root.body_html, "Post", root.id, public)

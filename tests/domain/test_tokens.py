@@ -118,3 +118,30 @@ async def test_token_still_valid_follows_revocation_expiry_and_bans(factory):
     await AccessToken.filter(id=record.id).update(expires_at=now() + timedelta(hours=1))
     await logout(record)
     assert not await token_still_valid(record)
+
+
+async def test_authentication_reads_restrictions_and_committee_seats_once_each(factory, app_settings, count_queries):
+    """The one statement returns a row per sanction and seat: each counted once, and the operation
+    then asks no query for them (search and governance reads use the seats)."""
+    from api.models.accounts import Committee, CommitteeMembership, Visibility
+    from api.policies import committee_seats, restrictions_of
+
+    user, token = await factory.member_with_token()
+    boards = [
+        await Committee.create(name=f"Board {i}", description="-", visibility=Visibility.PUBLIC) for i in range(3)
+    ]
+    for board in boards:
+        await CommitteeMembership.create(committee_id=board.id, user_id=user.id, joined_at=now())
+    await CommitteeMembership.filter(committee_id=boards[2].id).update(left_at=now())  # left: no seat
+    mutes = [await Sanction.create(user_id=user.id, kind=SanctionKind.MUTE, reason=f"mute {i}") for i in range(2)]
+    memo: dict = {}
+    with count_queries as counted:
+        found = await authenticate(token, memo)
+        assert found is not None and found[0].id == user.id
+        assert await committee_seats(found[0], memo) == {boards[0].id, boards[1].id}
+        assert sorted(s.id for s in await restrictions_of(found[0], memo)) == sorted(m.id for m in mutes)
+    assert [q for q in counted.statements if q.lstrip().upper().startswith("SELECT")] == counted.statements[:1]
+    outsider, outsider_token = await factory.member_with_token()
+    memo = {}
+    found = await authenticate(outsider_token, memo)
+    assert found is not None and await committee_seats(outsider, memo) == frozenset()

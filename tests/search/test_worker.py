@@ -185,6 +185,26 @@ def test_each_thread_calls_meilisearch_on_a_client_of_its_own(app_settings):
     assert client.own() not in seen.values()
 
 
+def test_the_sdk_calls_go_through_one_session_per_thread_on_fresh_connections(app_settings, monkeypatch):
+    """`requests.post` & co. build a session per call (about 0.7 ms of CPU per search); the
+    client's own calls go through its session instead, each on a new connection (search/client.py)."""
+    import requests
+
+    client = get_client(app_settings).own()
+    built = []
+    init = requests.Session.__init__
+
+    def counted(self, *args, **kwargs):
+        built.append(self)
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(requests.Session, "__init__", counted)
+    assert client.health() == {"status": "available"}  # GET
+    assert client.multi_search([])["results"] == []  # POST with a body
+    assert built == []
+    assert client.http.headers["Connection"] == "close"
+
+
 async def test_member_profile_changes_are_enqueued(factory, app_settings):
     from api.domain.accounts import ProfileInput, update_profile
 

@@ -25,7 +25,13 @@ from api.events import decide, emit
 from api.models.accounts import AccessToken, Role, Sanction, SanctionKind, User
 from api.names import clean_display_name, normalise_username, skeleton
 from api.passwords import hash_password, password_problem, verify_password
-from api.policies import active_restrictions, remember_restrictions, require_role, sanction_active
+from api.policies import (
+    active_restrictions,
+    remember_committee_seats,
+    remember_restrictions,
+    require_role,
+    sanction_active,
+)
 from api.pubsub import publish
 from api.ratelimit import RateLimiter
 from api.settings import LOCALES, Settings
@@ -209,13 +215,16 @@ def _split(row: dict[str, Any], alias: str) -> dict[str, Any]:
     return {k[start:]: v for k, v in row.items() if k.startswith(alias + "__")}
 
 
-# The token, its member and the member's unrevoked mutes and bans in one statement (one row per
-# such sanction, or one row with NULL sanction columns): authentication runs on every request,
-# and building two ORM queries cost more CPU than the rest of a light request (issue 14).
+# The token, its member, the member's unrevoked mutes and bans and the committees they sit on in
+# one statement (one row per sanction and seat, NULL columns where there is none): authentication
+# runs on every request, and building ORM queries cost more CPU than the rest of a light request
+# (issue 14). The seats are what search and governance reads ask next (`committee_seats`).
 _AUTHENTICATE = (
-    f"SELECT {_prefixed(AccessToken, 't')}, {_prefixed(User, 'u')}, {_prefixed(Sanction, 's')} "
+    f"SELECT {_prefixed(AccessToken, 't')}, {_prefixed(User, 'u')}, {_prefixed(Sanction, 's')}, "
+    'c."committee_id" AS "c__committee_id" '
     "FROM access_tokens t JOIN users u ON u.id = t.user_id "
     "LEFT JOIN sanctions s ON s.user_id = t.user_id AND s.kind IN (?, ?) AND s.revoked_at IS NULL "
+    "LEFT JOIN committee_memberships c ON c.user_id = t.user_id AND c.left_at IS NULL "
     "WHERE t.token_hash = ? AND t.revoked_at IS NULL AND t.expires_at > ?"
 )
 
@@ -234,11 +243,14 @@ async def authenticate(token: str | None, memo: dict[Any, Any] | None = None) ->
     record = AccessToken._init_from_db(**_split(rows[0], "t"))
     user = User._init_from_db(**_split(rows[0], "u"))
     record.user = user  # as `select_related("user")` would
-    sanctions = [Sanction._init_from_db(**_split(row, "s")) for row in rows if row["s__id"] is not None]
+    sanction_rows = {row["s__id"]: row for row in rows if row["s__id"] is not None}
+    sanctions = [Sanction._init_from_db(**_split(row, "s")) for row in sanction_rows.values()]
     restrictions = [s for s in sanctions if sanction_active(s, moment)]
     if any(s.kind == SanctionKind.BAN for s in restrictions):
         return None
     remember_restrictions(memo, record.user_id, restrictions)
+    seats = frozenset(row["c__committee_id"] for row in rows if row["c__committee_id"] is not None)
+    remember_committee_seats(memo, record.user_id, seats)
     if user.last_seen_at is None or moment - user.last_seen_at > timedelta(minutes=5):
         user.last_seen_at = moment
         await User.filter(id=user.id).update(last_seen_at=moment)

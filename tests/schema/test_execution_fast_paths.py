@@ -1,0 +1,110 @@
+"""schema/execution.py takes shortcuts through graphql-core's executor (leaves read in place, objects
+and lists completed without its dispatch, no `@stream` lookups). Whatever a resolver returns, the
+result (data and errors, with their paths) is the one graphql-core gives without them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import strawberry
+
+from api.http.view import GraphQLOverHTTP
+from schema.execution import ExecutionContext, direct_resolvers
+
+
+@strawberry.type
+class Item:
+    name: str
+    note: str | None
+    count: int
+    tags: list[str]
+
+    @strawberry.field
+    def twin(self) -> Item | None:
+        return self if self.note == "twin" else None
+
+    @strawberry.field
+    def must(self) -> Item:
+        return None if self.note == "null must" else self  # type: ignore[return-value]  # a resolver bug, on purpose
+
+
+def _items() -> list[Item]:
+    return [
+        Item(name="plain", note=None, count=1, tags=["a"]),
+        Item(name=None, note="a null in a non-null field", count=2, tags=[]),  # type: ignore[arg-type]
+        Item(name="bad count", note="twin", count="many", tags=["b", "c"]),  # type: ignore[arg-type]
+        Item(name="boom", note="null must", count=3, tags=["t"]),
+        Item(name="no tags", note=None, count=4, tags=None),  # type: ignore[arg-type]
+        Item(name="float", note=None, count=2.5, tags=[]),  # type: ignore[arg-type]
+    ]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def items(self) -> list[Item | None]:
+        return _items()
+
+    @strawberry.field
+    def strict(self) -> list[Item] | None:
+        return _items()[:1] + _items()[2:3]
+
+
+QUERY = """{ items { name note count tags twin { name count } must { name } }
+             strict { name count alias: name } }"""
+
+
+def _result(fast: bool) -> dict:
+    if fast:
+        schema = strawberry.Schema(Query, execution_context_class=ExecutionContext)
+        assert direct_resolvers(schema) > 0
+    else:
+        schema = strawberry.Schema(Query)
+    result = schema.execute_sync(QUERY)
+    errors = sorted((e.message, tuple(e.path or ())) for e in result.errors or [])
+    return {"data": result.data, "errors": errors}
+
+
+def test_results_and_errors_are_graphql_cores():
+    fast, plain = _result(True), _result(False)
+    assert fast == plain
+    messages = {message for message, _ in fast["errors"]}
+    assert any("non-nullable field Item.name" in m for m in messages)
+    assert any("Int cannot represent" in m for m in messages)
+    assert any("non-nullable field Item.must" in m for m in messages)
+    assert any("non-nullable field Item.tags" in m for m in messages)
+    assert fast["data"]["items"][0] == {
+        "name": "plain",
+        "note": None,
+        "count": 1,
+        "tags": ["a"],
+        "twin": None,
+        "must": {"name": "plain"},
+    }
+    assert fast["data"]["items"][2] is None and fast["data"]["strict"] is None
+
+
+def test_stream_is_not_in_the_schema_so_no_list_looks_for_it():
+    """`ExecutionContext.get_stream_usage` answers None without reading directives: valid only while
+    the schema declares no `@stream` (validation refuses an unknown directive)."""
+    from api.settings import Settings
+    from schema import build_schema
+
+    schema = build_schema(Settings.from_env({}, env_file=None))
+    assert schema._schema.get_directive("stream") is None
+    result = schema.execute_sync("{ __typename @stream(initialCount: 1) }")
+    assert result.errors and "Unknown directive '@stream'" in result.errors[0].message
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"data": {"title": "会议 记录 — naïve", "n": 3, "ok": True, "none": None, "x": 1.5}},
+        {"data": {"huge": 2**70}},  # past 64 bits: orjson refuses, the standard encoder writes it
+    ],
+)
+def test_response_bodies_are_the_same_json(data):
+    body = GraphQLOverHTTP.encode_json(GraphQLOverHTTP(), data)
+    assert isinstance(body, str)  # graphql-transport-ws frames must be text
+    assert json.loads(body) == data
