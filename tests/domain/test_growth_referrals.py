@@ -167,10 +167,57 @@ async def test_the_same_network_is_refused_and_private_addresses_never_match(app
     assert await AccessToken.filter(user_id=behind_nat.id).values_list("network", flat=True) == [""]
 
 
-async def test_the_guard_costs_two_queries_a_referral(app_settings, factory, count_queries):
+async def _job_costs(app_settings, factory, count_queries, refused: int) -> int:
+    """Queries of one `reward_ripe` batch deciding `refused` referrals refused for each of the four
+    reasons in turn, and one paid."""
+    settings = app_settings.replace(referral_points=10, referral_active_days=1)
+    expected: dict[int, str] = {}
+    for n in range(refused):
+        inviter, invitee = await factory.user(), await factory.user()
+        reason = ("self-referral", "banned", "same device", "same network")[n % 4]
+        referral = await Referral.create(inviter=invitee if reason == "self-referral" else inviter, invitee=invitee)
+        expected[referral.id] = reason
+        await _active(invitee, 1)
+        await issue_token(inviter, settings, f"Desktop/{n}", client="10.0.0.1")  # says nothing
+        if reason == "banned":
+            await Sanction.create(user=inviter if n % 8 == 1 else invitee, kind=SanctionKind.BAN, reason="spam")
+        elif reason == "same device":
+            await issue_token(inviter, settings, f"Phone/{n}", client=f"1.1.{n}.1")
+            await issue_token(invitee, settings, f"Phone/{n}", client=f"1.2.{n}.1")
+        elif reason == "same network":
+            await issue_token(invitee, settings, f"Tablet/{n}", client=f"8.8.{n}.77")
+            await issue_token(inviter, settings, f"Laptop/{n}", client=f"8.8.{n}.1")
     inviter, invitee = await factory.user(), await factory.user()
+    paid = await Referral.create(inviter=inviter, invitee=invitee)
+    await _active(invitee, 1)
+    await issue_token(inviter, settings, "Desktop/x", client="9.9.9.9")
+    await issue_token(invitee, settings, "Phone/x", client="1.0.0.1")
+    with count_queries:
+        assert await referrals.reward_ripe(settings) == 1
+    outcomes = {o.referral_id: o for o in await ReferralOutcome.filter(referral_id__in=[*expected, paid.id])}
+    assert {i: o.reason for i, o in outcomes.items() if i != paid.id} == expected
+    assert not any(o.rewarded or o.points for i, o in outcomes.items() if i != paid.id)
+    assert outcomes[paid.id].rewarded and outcomes[paid.id].points == 10
+    assert (await points.balance(inviter.id), await points.balance(invitee.id)) == (10, 10)
+    return count_queries.count
+
+
+async def test_deciding_32_referrals_costs_as_much_as_deciding_4(app_settings, factory, count_queries):
+    four = await _job_costs(app_settings, factory, count_queries, 4)
+    thirty_two = await _job_costs(app_settings, factory, count_queries, 32)
+    print(f"reward_ripe queries: 4 refused + 1 paid {four}, 32 refused + 1 paid {thirty_two}")
+    assert thirty_two == four, (four, thirty_two)
+
+
+async def test_the_guard_costs_two_queries_a_batch(app_settings, factory, count_queries):
+    inviter = await factory.user()
+    invitees = [await factory.user() for _ in range(6)]
     for n in range(5):
         await issue_token(inviter, app_settings, f"Agent/{n}", client=f"8.8.{n}.1")
+    await issue_token(invitees[0], app_settings, "Agent/3", client="1.1.1.1")
+    await issue_token(invitees[1], app_settings, "Other/1", client="8.8.4.200")
+    ripe = [{"id": n, "inviter_id": inviter.id, "invitee_id": invitee.id} for n, invitee in enumerate(invitees)]
     with count_queries:
-        assert await referrals._refusal({"inviter_id": inviter.id, "invitee_id": invitee.id}) is None
-    assert count_queries.count == 2  # bans of both, tokens of both
+        refused = await referrals._refusals([*ripe, {"id": 99, "inviter_id": None, "invitee_id": inviter.id}])
+    assert count_queries.count == 2  # bans of all, tokens of all
+    assert refused == {0: "same device", 1: "same network", 99: "self-referral"}

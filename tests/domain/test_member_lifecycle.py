@@ -96,3 +96,27 @@ async def test_the_review_is_for_staff(app_settings, factory):
     member = await factory.user()
     with pytest.raises(Forbidden):
         lifecycle.members_by_stage(member, UserStatus.AT_RISK)
+
+
+async def _advance_costs(app_settings, factory, count_queries, members: int) -> int:
+    """Queries of one `advance` moving `members` members to AT_RISK (one of them banned: not reminded)."""
+    from api.models.accounts import Sanction, SanctionKind
+    from api.models.mail import MailOutbox
+
+    away = [await _member(factory, TODAY - timedelta(days=45)) for _ in range(members)]
+    await Sanction.create(user=away[0], kind=SanctionKind.BAN, reason="spam")
+    with count_queries:
+        assert await lifecycle.advance(app_settings, at=AT) == {"INACTIVE": 0, "AT_RISK": members}
+    reminded = await Notification.filter(kind="growth.at_risk_reminder", user_id__in=[m.id for m in away])
+    assert sorted(n.user_id for n in reminded) == sorted(m.id for m in away[1:])
+    assert all(n.message == app_settings.lifecycle_reminder and n.subject_id == n.user_id for n in reminded)
+    mailed = await MailOutbox.filter(template="notification", user_id__in=[m.id for m in away]).count()
+    assert mailed == members - 1  # reminders are mailed at once by default
+    return count_queries.count
+
+
+async def test_reminding_30_members_costs_as_much_as_reminding_2(app_settings, factory, count_queries):
+    two = await _advance_costs(app_settings, factory, count_queries, 2)
+    thirty = await _advance_costs(app_settings, factory, count_queries, 30)
+    print(f"lifecycle.advance queries: 2 members {two}, 30 members {thirty}")
+    assert thirty == two, (two, thirty)

@@ -123,6 +123,9 @@ async def test_staff_lock_a_level_and_make_leaders(factory, app_settings):
     await _visits(member, [1])
     await levels.recompute(settings)
     assert (await User.get(id=member.id)).trust_level == 4
+    # Staff's change is told to the member (by the event's handler, not by the job).
+    told = await Notification.filter(user_id=member.id, kind="trust.level_changed").values_list("message", flat=True)
+    assert told == ["You reached trust level 4 (leader)."]
     locked = await levels.set_level(moderator, member.id, 0, locked=True, settings=settings)
     await ReadState.create(
         user_id=member.id,
@@ -219,3 +222,30 @@ def test_flag_weight_follows_trust_level(app_settings):
         5,
     ]
     assert reports.flag_weight(User(trust_level=0, role="MODERATOR"), settings) == 6
+
+
+async def _promotion_costs(factory, app_settings, count_queries, members: int) -> int:
+    """Queries of one `recompute` that promotes `members` readers to level 1."""
+    settings = _needs(app_settings)
+    admin = await factory.user(role="ADMIN", trust_level=4)
+    space = await make_space(admin, f"Space {members}")
+    topics = [await make_topic(admin, space, settings, title=f"Topic {members} {i}") for i in range(2)]
+    readers = [await factory.user(trust_level=0) for _ in range(members)]
+    await ReadState.bulk_create(
+        [ReadState(user_id=r.id, topic_id=t.id, last_read_position=3) for r in readers for t in topics]
+    )
+    with count_queries:
+        assert await levels.recompute(settings, [admin.id, *[r.id for r in readers]]) == members
+    assert set(await User.filter(id__in=[r.id for r in readers]).values_list("trust_level", flat=True)) == {1}
+    notes = await Notification.filter(kind="trust.level_changed", user_id__in=[r.id for r in readers])
+    assert sorted(n.user_id for n in notes) == sorted(r.id for r in readers)
+    assert all(n.subject_id == n.user_id and n.data == {"old": 0, "new": 1} for n in notes)
+    assert notes[0].message == "You reached trust level 1 (basic)."
+    return count_queries.count
+
+
+async def test_promoting_30_members_costs_as_much_as_promoting_2(factory, app_settings, count_queries):
+    two = await _promotion_costs(factory, app_settings, count_queries, 2)
+    thirty = await _promotion_costs(factory, app_settings, count_queries, 30)
+    print(f"trust recompute queries: 2 promoted {two}, 30 promoted {thirty}")
+    assert thirty == two, (two, thirty)

@@ -6,7 +6,9 @@ LIFECYCLE_INACTIVE_DAYS makes an AT_RISK member INACTIVE. Staff are never moved.
 the member makes them ACTIVE again (`api.domain.activity.record_visit`). Nothing is deleted.
 
 Each move is one `UPDATE ... RETURNING id` whose WHERE re-checks the stage and the absence, so
-with several processes running the job every change is made, and announced, by exactly one.
+with several processes running the job every change is made, and announced, by exactly one. The
+members a batch made AT_RISK are reminded together (`remind_at_risk`: a fixed number of queries
+per batch), after the move commits.
 """
 
 from __future__ import annotations
@@ -19,13 +21,14 @@ from tortoise.queryset import QuerySet
 
 from api.db import fetch_all
 from api.domain.growth.events import MemberStageChanged
-from api.domain.notifications import notify
+from api.domain.notifications import notify_many
 from api.errors import Invalid
 from api.events import emit
-from api.models.accounts import Role, SanctionKind, User, UserStatus
-from api.policies import active_restrictions, require_role
+from api.models.accounts import Role, Sanction, SanctionKind, User, UserStatus
+from api.policies import require_role, sanction_active
 from api.settings import Settings
 from api.timeutil import local_day, now
+from api.transactions import after_commit
 
 BATCH = 1000
 
@@ -62,6 +65,10 @@ async def advance(settings: Settings, at: datetime | None = None) -> dict[str, i
         await emit(MemberStageChanged(user_id=user_id, old=UserStatus.AT_RISK.value, new=UserStatus.INACTIVE.value))
     for user_id in at_risk:
         await emit(MemberStageChanged(user_id=user_id, old=UserStatus.ACTIVE.value, new=UserStatus.AT_RISK.value))
+    if at_risk:
+        # As the events: once the move commits (at once outside a transaction), and a failure is
+        # logged without undoing the move.
+        await after_commit(lambda: remind_at_risk(at_risk, settings))
     return {"INACTIVE": len(inactive), "AT_RISK": len(at_risk)}
 
 
@@ -70,17 +77,19 @@ async def lifecycle_job(settings: Settings) -> bool:
     return any((await advance(settings)).values())
 
 
-async def remind_at_risk(event: MemberStageChanged, settings: Settings) -> None:
-    """A member who became AT_RISK hears from the community (a notification); banned members do not."""
-    if event.new != UserStatus.AT_RISK.value:
-        return
-    if any(s.kind == SanctionKind.BAN for s in await active_restrictions(event.user_id)):
-        return
-    await notify(
-        event.user_id,
+async def remind_at_risk(user_ids: list[int], settings: Settings) -> int:
+    """Members who became AT_RISK hear from the community (a notification, mailed at once unless
+    they chose otherwise), all at once; banned members do not. Returns how many were reminded."""
+    if not user_ids:
+        return 0
+    at = now()
+    bans = await Sanction.filter(user_id__in=user_ids, kind=SanctionKind.BAN, revoked_at__isnull=True)
+    banned = {s.user_id for s in bans if sanction_active(s, at)}
+    return await notify_many(
+        [u for u in user_ids if u not in banned],
         "growth.at_risk_reminder",
         subject_type="User",
-        subject_id=event.user_id,
+        subject_is_member=True,
         message=settings.lifecycle_reminder,
     )
 

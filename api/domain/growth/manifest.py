@@ -6,7 +6,7 @@ from api.domain.governance.questions import TierHolders
 from api.domain.growth import coupons, referrals, segments, tiers
 from api.domain.growth.access import READ_POLICIES
 from api.domain.growth.events import MemberStageChanged, TierChanged
-from api.domain.growth.lifecycle import lifecycle_job, remind_at_risk
+from api.domain.growth.lifecycle import lifecycle_job
 from api.domain.media.questions import StorageQuotaBonus
 from api.domain.moderation.questions import SegmentMemberIds, SegmentsContaining
 from api.events import decider, on
@@ -18,7 +18,8 @@ DOMAIN = Domain(
     models=("api.models.growth",),
     schema="schema.growth",
     events=(MemberStageChanged, TierChanged),
-    handlers=(on(MemberStageChanged, remind_at_risk), on(TierChanged, tiers.tell_member)),
+    # MemberStageChanged has no handler: the lifecycle job reminds the members it moves, many at once.
+    handlers=(on(TierChanged, tiers.tell_member),),
     deciders=(
         decider(MayRedeem, tiers.may_redeem),
         decider(IssueCoupon, coupons.issue),

@@ -2,9 +2,11 @@
 (`moderation.Referral`) has been active on REFERRAL_ACTIVE_DAYS community days, the inviter and
 the invitee each get REFERRAL_POINTS, once.
 
-The `growth.referrals` job finds ripe referrals with one aggregate query per batch and claims
-each with a unique `ReferralOutcome` row (INSERT ... ON CONFLICT DO NOTHING RETURNING): only
-the process that wrote it pays, and the point entries carry dedupe keys besides.
+The `growth.referrals` job finds ripe referrals with one aggregate query per batch, decides the
+whole batch with two more (bans, then the tokens' devices and networks: `_refusals`) and records
+the refused ones in one INSERT. It claims each payable referral with a unique `ReferralOutcome`
+row (INSERT ... ON CONFLICT DO NOTHING RETURNING) right before paying it: only the process that
+wrote it pays, and the point entries carry dedupe keys besides.
 
 Abuse guard (a refused referral is recorded with its reason and never paid):
 - self-referral: the inviter is the invitee, or the inviter's account is gone;
@@ -22,10 +24,11 @@ Abuse guard (a refused referral is recorded with its reason and never paid):
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from api.db import fetch_all
+from api.db import execute, fetch_all
 from api.domain.engagement import points
 from api.domain.notifications import notify_many
 from api.errors import NotFound
@@ -40,30 +43,52 @@ BATCH = 200
 MAX_CHAIN = 20
 
 
-async def _refusal(referral: dict[str, Any]) -> str | None:
-    """Why this referral may not be paid (None: it may), in two queries."""
-    inviter, invitee = referral["inviter_id"], referral["invitee_id"]
-    if inviter is None or inviter == invitee:
-        return "self-referral"
-    pair = [inviter, invitee]
+async def _refusals(ripe: list[dict[str, Any]]) -> dict[int, str]:
+    """Why each of these referrals may not be paid, by referral id (absent: it may), in two
+    queries for the lot."""
+    refused: dict[int, str] = {}
+    pairs: dict[int, tuple[int, int]] = {}
+    for referral in ripe:
+        inviter, invitee = referral["inviter_id"], referral["invitee_id"]
+        if inviter is None or inviter == invitee:
+            refused[referral["id"]] = "self-referral"
+        else:
+            pairs[referral["id"]] = (inviter, invitee)
+    if not pairs:
+        return refused
+    members = sorted({member for pair in pairs.values() for member in pair})
     at = now()
-    bans = await Sanction.filter(user_id__in=pair, kind=SanctionKind.BAN, revoked_at__isnull=True)
-    if any(sanction_active(s, at) for s in bans):
-        return "banned"
-    agents: dict[int, set[str]] = {inviter: set(), invitee: set()}
-    networks: dict[int, set[str]] = {inviter: set(), invitee: set()}
-    for user_id, agent, network in await AccessToken.filter(user_id__in=pair).values_list(
-        "user_id", "user_agent", "network"
-    ):
+    bans = await Sanction.filter(user_id__in=members, kind=SanctionKind.BAN, revoked_at__isnull=True)
+    banned = {s.user_id for s in bans if sanction_active(s, at)}
+    agents: dict[int, set[str]] = defaultdict(set)
+    networks: dict[int, set[str]] = defaultdict(set)
+    tokens = AccessToken.filter(user_id__in=members).distinct()
+    for user_id, agent, network in await tokens.values_list("user_id", "user_agent", "network"):
         if agent:
             agents[user_id].add(agent)
         if network:
             networks[user_id].add(network)
-    if agents[inviter] & agents[invitee]:
-        return "same device"
-    if networks[inviter] & networks[invitee]:
-        return "same network"
-    return None
+    for referral_id, (inviter, invitee) in pairs.items():
+        if inviter in banned or invitee in banned:
+            refused[referral_id] = "banned"
+        elif agents[inviter] & agents[invitee]:
+            refused[referral_id] = "same device"
+        elif networks[inviter] & networks[invitee]:
+            refused[referral_id] = "same network"
+    return refused
+
+
+async def _record_refusals(refused: dict[int, str]) -> None:
+    """The refused referrals' outcomes, in one INSERT (one another process wrote first stays)."""
+    if not refused:
+        return
+    moment = now()
+    await execute(
+        "INSERT INTO growth_referral_outcomes (referral_id, rewarded, reason, points, created_at) VALUES "
+        + ", ".join(["(?, ?, ?, ?, ?)"] * len(refused))
+        + " ON CONFLICT (referral_id) DO NOTHING",
+        [value for referral_id, reason in refused.items() for value in (referral_id, False, reason, 0, moment)],
+    )
 
 
 async def _claim(referral_id: int, rewarded: bool, reason: str, amount: int) -> bool:
@@ -93,12 +118,15 @@ async def reward_ripe(settings: Settings) -> int:
         if not ripe:
             return paid
         last_id = ripe[-1]["id"]
+        refused = await _refusals(ripe)
+        await _record_refusals(refused)
         for referral in ripe:
-            reason = await _refusal(referral)
-            if not await _claim(referral["id"], reason is None, reason or "", 0 if reason else amount):
-                continue  # another process decided it
-            if reason:
+            if referral["id"] in refused:
                 continue
+            # Claimed one by one, each right before its payment (itself per referral), so a crash
+            # between claiming and paying can leave at most one referral claimed but unpaid.
+            if not await _claim(referral["id"], True, "", amount):
+                continue  # another process decided it
             pair = (("inviter", referral["inviter_id"]), ("invitee", referral["invitee_id"]))
             for side, user_id in pair:
                 await points.award(

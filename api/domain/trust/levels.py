@@ -10,7 +10,8 @@
 Requirements are community settings (`TRUST_TL1_REQUIREMENTS`...). A job recomputes every member in
 batches with aggregate SQL (a fixed number of queries per batch): levels 1 and 2 are never taken
 back by the job, level 3 is; a level staff locked (`trust_level_locked`) is left alone. Each change
-is a `TrustLevelChanged` event (the member is told).
+is a `TrustLevelChanged` event; the member is told (the job's changes by move, one conditional
+UPDATE and one `notify_many` per old and new level, whatever the number of members).
 """
 
 from __future__ import annotations
@@ -18,17 +19,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from api.db import fetch_all
 from api.domain.trust.events import TrustLevelChanged
+from api.domain.trust.notices import tell_members
 from api.errors import Invalid, NotFound
 from api.events import emit
 from api.models.accounts import Role, User
 from api.policies import require_role
 from api.settings import Settings
 from api.timeutil import now
-from api.transactions import transaction
+from api.transactions import after_commit, transaction
 
 BATCH = 500
 LEADER = 4
@@ -168,13 +171,26 @@ async def recompute(settings: Settings, user_ids: Iterable[int] | None = None) -
         ids = [i for i, _ in batch]
         all_time = await activity_of(ids)
         recent = await activity_of(ids, since=now() - window, sanctions_since=now() - sanction_window)
+        moves: dict[tuple[int, int], list[int]] = {}
         for user_id, current in batch:
             level = earned_level(current, all_time[user_id], recent[user_id], needs)
-            if level != current and await User.filter(id=user_id, trust_level=current, trust_level_locked=False).update(
-                trust_level=level
-            ):
-                changed += 1
-                await emit(TrustLevelChanged(user_id=user_id, old=current, new=level, by_staff=False))
+            if level != current:
+                moves.setdefault((current, level), []).append(user_id)
+        for (old, new), movers in moves.items():
+            # Conditional on the old level and the lock: a member another process (or staff)
+            # changed meanwhile is left alone, and each change is announced by one process.
+            rows = await fetch_all(
+                f"UPDATE users SET trust_level = ? WHERE id IN ({_marks(movers)}) AND trust_level = ? "
+                "AND trust_level_locked = ? RETURNING id",
+                [new, *movers, old, False],
+            )
+            moved = sorted(int(r["id"]) for r in rows)
+            changed += len(moved)
+            for user_id in moved:
+                await emit(TrustLevelChanged(user_id=user_id, old=old, new=new, by_staff=False))
+            if moved:
+                # As the events' handlers: after the commit, a failure logged without undoing the change.
+                await after_commit(partial(tell_members, moved, old, new))
 
 
 async def set_level(actor: User | None, user_id: int, level: int | None, *, locked: bool, settings: Settings) -> User:
