@@ -18,7 +18,7 @@ each) spend most of their time in this per-field overhead."""
 
 from __future__ import annotations
 
-import base64
+import binascii
 from datetime import date, datetime
 from operator import attrgetter
 from types import GeneratorType
@@ -51,6 +51,11 @@ def is_awaitable(value: Any) -> bool:
     return True
 
 
+# Scalars that serialize a value of this exact type to itself (a GlobalID read as a node id is
+# already its string); names no custom scalar may take.
+_UNCHANGED: dict[str, type] = {"String": str, "ID": str, "Boolean": bool}
+
+
 class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -59,7 +64,7 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         manager = self.middleware_manager
         self.read_leaves = manager is None or manager._middleware_resolvers is None
         self.streamable = self.schema.get_directive("stream") is not None
-        self._plans: dict[int, tuple[Any, Any, list[tuple[str, Any, Any, Any, bool]]]] = {}
+        self._plans: dict[int, tuple[Any, Any, list[tuple[str, Any, Any, Any, bool, type | None, Any]]]] = {}
 
     def get_stream_usage(self, field_details_list: Any, path: Any) -> Any:
         """None without looking: the schema declares no `@stream`, so validation refused any use
@@ -88,10 +93,13 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         is_awaitable = self.is_awaitable
         awaitable_fields: list[str] = []
         try:
-            for response_name, field_details_list, read, serialize, nullable in plan[2]:
+            for response_name, field_details_list, read, serialize, nullable, plain, direct in plan[2]:
                 if read is not None:
                     try:
                         value = read(source_value)
+                        if type(value) is plain:  # what the scalar would return unchanged
+                            results[response_name] = value
+                            continue
                         if value is None:
                             if nullable:
                                 results[response_name] = None
@@ -103,13 +111,15 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
                                 continue
                     except Exception:  # noqa: BLE001 - graphql-core's own path below reports it
                         pass
-                result = self.execute_field(
-                    parent_type,
-                    source_value,
-                    field_details_list,
-                    Path(path, response_name, parent_type.name),
-                    position_context,
-                )
+                field_path = Path(path, response_name, parent_type.name)
+                if direct is not None:
+                    result = self._execute_direct(
+                        direct, parent_type, source_value, field_details_list, field_path, position_context
+                    )
+                else:
+                    result = self.execute_field(
+                        parent_type, source_value, field_details_list, field_path, position_context
+                    )
                 if result is not Undefined:
                     results[response_name] = result
                     if is_awaitable(result):
@@ -132,21 +142,72 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
         return get_results()
 
-    def _plan(self, parent_type: Any, grouped_field_set: Any) -> list[tuple[str, Any, Any, Any, bool]]:
-        """(response name, field details, reader, serializer, nullable) per field of a selection;
-        reader and serializer are None where graphql-core executes the field."""
+    def _execute_direct(
+        self,
+        direct: tuple[Any, list[Any]],
+        parent_type: Any,
+        source: Any,
+        field_details_list: Any,
+        path: Any,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's `execute_field` for a field without arguments whose resolver
+        `direct_resolvers` set, with its definition and nodes from the plan rather than looked up
+        and rebuilt for every value (no middleware: the plan has none then)."""
+        field_def, nodes = direct
+        return_type = field_def.type
+        info = self.build_resolve_info(field_def, nodes, parent_type, path)
+        try:
+            result = field_def.resolve(source, info)
+            if self.is_awaitable(result):
+                return self.complete_awaitable_value(
+                    return_type, field_details_list, info, path, result, position_context
+                )
+            completed = self.complete_value(return_type, field_details_list, info, path, result, position_context)
+            if self.is_awaitable(completed):
+                return self._await_completed(completed, return_type, field_details_list, path)
+            return completed
+        except Exception as raw_error:  # noqa: BLE001 - reported as graphql-core reports a field's error
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+
+    async def _await_completed(self, completed: Any, return_type: Any, field_details_list: Any, path: Any) -> Any:
+        try:
+            return await completed
+        except Exception as raw_error:  # noqa: BLE001 - as graphql-core's execute_field
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+
+    def _plan(
+        self, parent_type: Any, grouped_field_set: Any
+    ) -> list[tuple[str, Any, Any, Any, bool, type | None, Any]]:
+        """(response name, field details, reader, serializer, nullable, unchanged type, direct) per
+        field of a selection; reader and serializer are None where the field is not a leaf read in
+        place, a value of the unchanged type is sent as read (a `str` in a `String` field), and
+        direct holds the definition and nodes of a field `_execute_direct` runs."""
         plan = []
         for response_name, field_details_list in grouped_field_set.items():
             node = field_details_list[0].node
             field_def = self.schema.get_field(parent_type, node.name.value)
             read = getattr(field_def.resolve, "read", None) if field_def is not None else None
             if read is None or not self.read_leaves or node.arguments:
-                plan.append((response_name, field_details_list, None, None, True))
+                direct = None
+                if (
+                    field_def is not None
+                    and self.read_leaves  # no middleware
+                    and not node.arguments
+                    and not field_def.args
+                    and getattr(field_def.resolve, "direct", False)
+                ):
+                    direct = (field_def, [details.node for details in field_details_list])
+                plan.append((response_name, field_details_list, None, None, True, None, direct))
                 continue
             kind: Any = field_def.type  # type: ignore[union-attr]  # read is None without a field
             nullable = not isinstance(kind, GraphQLNonNull)
             leaf = kind if nullable else kind.of_type  # a scalar or enum: `read` marks leaves only
-            plan.append((response_name, field_details_list, read, leaf.serialize, nullable))
+            plan.append(
+                (response_name, field_details_list, read, leaf.serialize, nullable, _UNCHANGED.get(leaf.name), None)
+            )
         return plan
 
 
@@ -199,13 +260,14 @@ def _attribute(name: str, leaf: bool) -> Any:
     return resolve
 
 
-def _model_node_id(type_name: str) -> Any:
+def _model_node_id(type_name: str, pk_attr: str) -> Any:
     """`id` of a model-backed node: what strawberry's `Node._id` returns for `ModelNode.resolve_id`
     (the row's primary key) and the default typename, encoded as its GlobalID scalar does."""
     prefix = f"{type_name}:"
+    pk = attrgetter(pk_attr)  # the column itself: models and `Row`s both have it
 
     def read(source: Any) -> str:
-        return base64.b64encode(f"{prefix}{source.pk}".encode()).decode()
+        return binascii.b2a_base64(f"{prefix}{pk(source)}".encode(), newline=False).decode()
 
     def resolve(source: Any, _info: Any) -> str:
         return read(source)
@@ -226,27 +288,29 @@ def direct_resolvers(schema: Any) -> int:
             continue
         definition = gtype.extensions.get(converter.DEFINITION_BACKREF)
         origin = getattr(definition, "origin", None)
-        model_node = (
+        pk_attr = None
+        if (
             isinstance(origin, type)
             and issubclass(origin, ModelNode)
             and origin.resolve_id.__func__ is ModelNode.resolve_id.__func__  # type: ignore[attr-defined]  # classmethods
             and origin.resolve_typename.__func__ is Node.resolve_typename.__func__  # type: ignore[attr-defined]  # classmethods
-        )
+        ):
+            pk_attr = origin.model._meta.pk_attr  # a model-backed node with the default id
         for name, gfield in gtype.fields.items():
             field = gfield.extensions.get(converter.DEFINITION_BACKREF)
             if not isinstance(field, StrawberryField):
                 continue
-            if name == "id" and model_node and not field.extensions:
-                gfield.resolve = _model_node_id(gtype.name)
-                changed += 1
-                continue
-            handlers = converter._get_field_exception_handlers(field)
-            if field.is_basic_field and not handlers and field.default_resolver is getattr:
-                gfield.resolve = _attribute(field.python_name, is_leaf_type(get_nullable_type(gfield.type)))
-                changed += 1
-                continue
-            direct = _direct(field, info_class, handlers)
-            if direct is not None:
-                gfield.resolve = direct
-                changed += 1
+            if name == "id" and pk_attr is not None and not field.extensions:
+                resolve = _model_node_id(gtype.name, pk_attr)
+            else:
+                handlers = converter._get_field_exception_handlers(field)
+                if field.is_basic_field and not handlers and field.default_resolver is getattr:
+                    resolve = _attribute(field.python_name, is_leaf_type(get_nullable_type(gfield.type)))
+                else:
+                    resolve = _direct(field, info_class, handlers)
+                    if resolve is None:
+                        continue
+            resolve.direct = True  # see ExecutionContext._execute_direct
+            gfield.resolve = resolve
+            changed += 1
     return changed

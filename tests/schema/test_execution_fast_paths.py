@@ -25,6 +25,21 @@ class Item:
         return self if self.note == "twin" else None
 
     @strawberry.field
+    def shout(self, info: strawberry.Info) -> str:
+        if self.name == "loud":
+            raise ValueError("a resolver failed")
+        return f"{self.name}!".upper() if info.context is None else "?"
+
+    @strawberry.field
+    def later(self) -> int:
+        async def value() -> int:
+            if self.count == 7:
+                raise ValueError("an awaited value failed")
+            return self.count
+
+        return value()  # type: ignore[return-value]  # an awaitable from a plain resolver
+
+    @strawberry.field
     def must(self) -> Item:
         return None if self.note == "null must" else self  # type: ignore[return-value]  # a resolver bug, on purpose
 
@@ -37,6 +52,8 @@ def _items() -> list[Item]:
         Item(name="boom", note="null must", count=3, tags=["t"]),
         Item(name="no tags", note=None, count=4, tags=None),  # type: ignore[arg-type]
         Item(name="float", note=None, count=2.5, tags=[]),  # type: ignore[arg-type]
+        Item(name="loud", note=None, count=6, tags=[]),
+        Item(name="late", note=None, count=7, tags=[]),
     ]
 
 
@@ -51,29 +68,30 @@ class Query:
         return _items()[:1] + _items()[2:3]
 
 
-QUERY = """{ items { name note count tags twin { name count } must { name } }
+QUERY = """{ items { name note count tags twin { name count } must { name } shout later }
              strict { name count alias: name } }"""
 
 
-def _result(fast: bool) -> dict:
+async def _result(fast: bool) -> dict:
     if fast:
         schema = strawberry.Schema(Query, execution_context_class=ExecutionContext)
         assert direct_resolvers(schema) > 0
     else:
         schema = strawberry.Schema(Query)
-    result = schema.execute_sync(QUERY)
+    result = await schema.execute(QUERY)
     errors = sorted((e.message, tuple(e.path or ())) for e in result.errors or [])
     return {"data": result.data, "errors": errors}
 
 
-def test_results_and_errors_are_graphql_cores():
-    fast, plain = _result(True), _result(False)
+async def test_results_and_errors_are_graphql_cores():
+    fast, plain = await _result(True), await _result(False)
     assert fast == plain
     messages = {message for message, _ in fast["errors"]}
     assert any("non-nullable field Item.name" in m for m in messages)
     assert any("Int cannot represent" in m for m in messages)
     assert any("non-nullable field Item.must" in m for m in messages)
     assert any("non-nullable field Item.tags" in m for m in messages)
+    assert {"a resolver failed", "an awaited value failed"} <= messages
     assert fast["data"]["items"][0] == {
         "name": "plain",
         "note": None,
@@ -81,6 +99,8 @@ def test_results_and_errors_are_graphql_cores():
         "tags": ["a"],
         "twin": None,
         "must": {"name": "plain"},
+        "shout": "PLAIN!",
+        "later": 1,
     }
     assert fast["data"]["items"][2] is None and fast["data"]["strict"] is None
 
