@@ -29,6 +29,9 @@ class Loaders:
 
     def by_id(self, model: type[Model]) -> DataLoader:
         """Loads instances of `model` by primary key; missing ids load as None."""
+        loader = self._loaders.get(("by_id", model))
+        if loader is not None:  # asked once per item of a list (an author per post)
+            return loader
 
         async def batch(ids: list[Any]) -> list[Any]:
             rows = {row.pk: row for row in await model.filter(pk__in=set(ids))}
