@@ -127,8 +127,15 @@ async def barred_ids(ids: list[int] | set[int]) -> set[int]:
     if not ids:
         return set()
     inactive = set(await column(User.filter(id__in=list(ids), status=UserStatus.INACTIVE), "id"))
+    return inactive | await banned_ids(ids)
+
+
+async def banned_ids(ids: list[int] | set[int]) -> set[int]:
+    """Of these members, those banned now (one query for the lot)."""
+    if not ids:
+        return set()
     bans = await Sanction.filter(user_id__in=list(ids), kind=SanctionKind.BAN, revoked_at__isnull=True)
-    return inactive | {s.user_id for s in bans if sanction_active(s)}
+    return {s.user_id for s in bans if sanction_active(s)}
 
 
 def _restrictions_key(user_id: int) -> tuple[str, int]:

@@ -24,8 +24,8 @@ from api.domain.growth.events import MemberStageChanged
 from api.domain.notifications import notify_many
 from api.errors import Invalid
 from api.events import emit
-from api.models.accounts import Role, Sanction, SanctionKind, User, UserStatus
-from api.policies import require_role, sanction_active
+from api.models.accounts import Role, User, UserStatus
+from api.policies import banned_ids, require_role
 from api.settings import Settings
 from api.timeutil import local_day, now
 from api.transactions import after_commit
@@ -82,9 +82,7 @@ async def remind_at_risk(user_ids: list[int], settings: Settings) -> int:
     they chose otherwise), all at once; banned members do not. Returns how many were reminded."""
     if not user_ids:
         return 0
-    at = now()
-    bans = await Sanction.filter(user_id__in=user_ids, kind=SanctionKind.BAN, revoked_at__isnull=True)
-    banned = {s.user_id for s in bans if sanction_active(s, at)}
+    banned = await banned_ids(user_ids)
     return await notify_many(
         [u for u in user_ids if u not in banned],
         "growth.at_risk_reminder",

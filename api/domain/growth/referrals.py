@@ -32,10 +32,10 @@ from api.db import execute, fetch_all
 from api.domain.engagement import points
 from api.domain.notifications import notify_many
 from api.errors import NotFound
-from api.models.accounts import AccessToken, Role, Sanction, SanctionKind, User
+from api.models.accounts import AccessToken, Role, User
 from api.models.growth import ReferralOutcome
 from api.models.moderation import Referral
-from api.policies import require_role, sanction_active
+from api.policies import banned_ids, require_role
 from api.settings import Settings
 from api.timeutil import now
 
@@ -57,9 +57,7 @@ async def _refusals(ripe: list[dict[str, Any]]) -> dict[int, str]:
     if not pairs:
         return refused
     members = sorted({member for pair in pairs.values() for member in pair})
-    at = now()
-    bans = await Sanction.filter(user_id__in=members, kind=SanctionKind.BAN, revoked_at__isnull=True)
-    banned = {s.user_id for s in bans if sanction_active(s, at)}
+    banned = await banned_ids(members)
     agents: dict[int, set[str]] = defaultdict(set)
     networks: dict[int, set[str]] = defaultdict(set)
     tokens = AccessToken.filter(user_id__in=members).distinct()
