@@ -186,8 +186,10 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     shape, return_type, field_details_list, info, path, result, position_context
                 )
             elif type(result) is list:  # a list of any item type
-                completed = self.complete_iterable_value(
-                    shape.of_type, field_details_list, info, path, result, position_context
+                completed = (
+                    self.complete_iterable_value(shape.of_type, field_details_list, info, path, result, position_context)
+                    if result
+                    else []
                 )
             else:
                 completed = self.complete_value(
