@@ -178,23 +178,21 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     return_type, field_details_list, info, path, result, position_context
                 )
             if shape is None:
-                completed = self.complete_value(
-                    return_type, field_details_list, info, path, result, position_context
-                )
+                completed = self.complete_value(return_type, field_details_list, info, path, result, position_context)
             elif type(shape) is GraphQLObjectType:
                 completed = self._complete_object(
                     shape, return_type, field_details_list, info, path, result, position_context
                 )
             elif type(result) is list:  # a list of any item type
                 completed = (
-                    self.complete_iterable_value(shape.of_type, field_details_list, info, path, result, position_context)
+                    self.complete_iterable_value(
+                        shape.of_type, field_details_list, info, path, result, position_context
+                    )
                     if result
                     else []
                 )
             else:
-                completed = self.complete_value(
-                    return_type, field_details_list, info, path, result, position_context
-                )
+                completed = self.complete_value(return_type, field_details_list, info, path, result, position_context)
             if self.is_awaitable(completed):
                 return self._await_completed(completed, return_type, field_details_list, path)
             return completed
@@ -217,8 +215,10 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         `execute_fields`. A null, an error or a value of another type goes graphql-core's way,
         which reports it (completing resolves nothing, so nothing runs twice)."""
         is_type_of = object_type.is_type_of
-        if result is None or isinstance(result, Exception) or (
-            is_type_of is not None and is_type_of(result, info) is not True
+        if (
+            result is None
+            or isinstance(result, Exception)
+            or (is_type_of is not None and is_type_of(result, info) is not True)
         ):
             return self.complete_value(return_type, field_details_list, info, path, result, position_context)
         grouped_field_set, defer_usages, _forbidden = self.collect_subfields(object_type, field_details_list)
@@ -266,7 +266,9 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
             self.handle_field_error(raw_error, return_type, field_details_list, path)
             return None
 
-    def _plan(self, parent_type: Any, grouped_field_set: Any) -> list[tuple[str, Any, Any, Any, bool, type | None, Any]]:
+    def _plan(
+        self, parent_type: Any, grouped_field_set: Any
+    ) -> list[tuple[str, Any, Any, Any, bool, type | None, Any]]:
         """(response name, field details, reader, serializer, nullable, unchanged type, direct) per
         field of a selection; reader and serializer are None where the field is not a leaf read in
         place, a value of the unchanged type is sent as read (a `str` in a `String` field), and
