@@ -48,6 +48,10 @@ class Loaders:
             loader = self._loaders[name] = DataLoader(load_fn=batch, cache_map=_Futures())
         return loader
 
+    def get(self, name: Hashable) -> DataLoader | None:
+        """The loader `custom` registered under `name`, if any."""
+        return self._loaders.get(name)
+
     def by_id(self, model: type[Model]) -> DataLoader:
         """Loads instances of `model` by primary key; missing ids load as None."""
         loader = self._loaders.get(("by_id", model))
