@@ -23,7 +23,7 @@ class _Futures(AbstractCache[Any, Any]):
 
     def __init__(self) -> None:
         self.futures: dict[Any, Future] = {}
-        self.get = self.futures.get  # type: ignore[method-assign]  # the bound C method
+        self.get = self.futures.get  # type: ignore[method-assign,assignment]  # the bound C method
 
     def get(self, key: Any) -> Future | None:
         return self.futures.get(key)
