@@ -24,7 +24,14 @@ from operator import attrgetter
 from types import GeneratorType
 from typing import Any
 
-from graphql import GraphQLNonNull, GraphQLObjectType, Undefined, get_nullable_type, is_leaf_type
+from graphql import (
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    Undefined,
+    get_nullable_type,
+    is_leaf_type,
+)
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry.execution import optimized_is_awaitable
 from strawberry.relay import Node
@@ -144,7 +151,7 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def _execute_direct(
         self,
-        direct: tuple[Any, list[Any]],
+        direct: list[Any],
         parent_type: Any,
         source: Any,
         field_details_list: Any,
@@ -153,23 +160,104 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         """graphql-core's `execute_field` for a field without arguments whose resolver
         `direct_resolvers` set, with its definition and nodes from the plan rather than looked up
-        and rebuilt for every value (no middleware: the plan has none then)."""
-        field_def, nodes = direct
+        and rebuilt for every value (no middleware: the plan has none then). An object is
+        completed by `_complete_object` and a list by `complete_iterable_value` straight away."""
+        field_def, nodes, shape, info_parts = direct
         return_type = field_def.type
-        info = self.build_resolve_info(field_def, nodes, parent_type, path)
+        if info_parts is None:  # the first value: the info as strawberry builds it
+            info = self.build_resolve_info(field_def, nodes, parent_type, path)
+            at = info._fields.index("path")
+            direct[3] = info_parts = (type(info), info[:at], info[at + 1 :])
+        else:  # the same info but for its path (the other members are the field's and the request's)
+            kind, head, tail = info_parts
+            info = tuple.__new__(kind, (*head, path, *tail))
         try:
             result = field_def.resolve(source, info)
             if self.is_awaitable(result):
                 return self.complete_awaitable_value(
                     return_type, field_details_list, info, path, result, position_context
                 )
-            completed = self.complete_value(return_type, field_details_list, info, path, result, position_context)
+            if shape is None:
+                completed = self.complete_value(return_type, field_details_list, info, path, result, position_context)
+            elif type(shape) is GraphQLObjectType:
+                completed = self._complete_object(
+                    shape, return_type, field_details_list, info, path, result, position_context
+                )
+            elif type(result) is list:  # a list of any item type
+                completed = (
+                    self.complete_iterable_value(
+                        shape.of_type, field_details_list, info, path, result, position_context
+                    )
+                    if result
+                    else []
+                )
+            else:
+                completed = self.complete_value(return_type, field_details_list, info, path, result, position_context)
             if self.is_awaitable(completed):
                 return self._await_completed(completed, return_type, field_details_list, path)
             return completed
         except Exception as raw_error:  # noqa: BLE001 - reported as graphql-core reports a field's error
             self.handle_field_error(raw_error, return_type, field_details_list, path)
             return None
+
+    def _complete_object(
+        self,
+        object_type: Any,
+        return_type: Any,
+        field_details_list: Any,
+        info: Any,
+        path: Any,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's completion of a value of an object type (`return_type`, non-null or
+        not), without the type dispatch of `complete_value` and three calls between it and
+        `execute_fields`. A null, an error or a value of another type goes graphql-core's way,
+        which reports it (completing resolves nothing, so nothing runs twice)."""
+        is_type_of = object_type.is_type_of
+        if (
+            result is None
+            or isinstance(result, Exception)
+            or (is_type_of is not None and is_type_of(result, info) is not True)
+        ):
+            return self.complete_value(return_type, field_details_list, info, path, result, position_context)
+        grouped_field_set, defer_usages, _forbidden = self.collect_subfields(object_type, field_details_list)
+        if defer_usages or position_context is not None:
+            return self.execute_collected_subfields(
+                object_type, result, path, grouped_field_set, defer_usages, position_context
+            )
+        return self.execute_fields(object_type, result, path, grouped_field_set, position_context)
+
+    def complete_list_item_value(
+        self,
+        item: Any,
+        complete_results: list[Any],
+        item_type: Any,
+        field_details_list: Any,
+        info: Any,
+        item_path: Any,
+        position_context: Any,
+    ) -> bool:
+        """graphql-core's, with an item of an object type completed by `_complete_object`: the
+        200 posts of a topic, the reactions of each."""
+        object_type = item_type.of_type if type(item_type) is GraphQLNonNull else item_type
+        if type(object_type) is not GraphQLObjectType:
+            return super().complete_list_item_value(
+                item, complete_results, item_type, field_details_list, info, item_path, position_context
+            )
+        try:
+            completed = self._complete_object(
+                object_type, item_type, field_details_list, info, item_path, item, position_context
+            )
+        except Exception as raw_error:  # noqa: BLE001 - as graphql-core's
+            self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+            complete_results.append(None)
+            return False
+        if self.is_awaitable(completed):
+            complete_results.append(self._await_completed(completed, item_type, field_details_list, item_path))
+            return True
+        complete_results.append(completed)
+        return False
 
     async def _await_completed(self, completed: Any, return_type: Any, field_details_list: Any, path: Any) -> Any:
         try:
@@ -184,7 +272,8 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         """(response name, field details, reader, serializer, nullable, unchanged type, direct) per
         field of a selection; reader and serializer are None where the field is not a leaf read in
         place, a value of the unchanged type is sent as read (a `str` in a `String` field), and
-        direct holds the definition and nodes of a field `_execute_direct` runs."""
+        direct holds what `_execute_direct` needs of a field it runs: definition, nodes, shape
+        (`_shape`) and, once made, the parts of its resolve info."""
         plan = []
         for response_name, field_details_list in grouped_field_set.items():
             node = field_details_list[0].node
@@ -199,7 +288,7 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     and not field_def.args
                     and getattr(field_def.resolve, "direct", False)
                 ):
-                    direct = (field_def, [details.node for details in field_details_list])
+                    direct = [field_def, [details.node for details in field_details_list], _shape(field_def.type), None]
                 plan.append((response_name, field_details_list, None, None, True, None, direct))
                 continue
             kind: Any = field_def.type  # type: ignore[union-attr]  # read is None without a field
@@ -209,6 +298,13 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 (response_name, field_details_list, read, leaf.serialize, nullable, _UNCHANGED.get(leaf.name), None)
             )
         return plan
+
+
+def _shape(return_type: Any) -> Any:
+    """The object type of a field returning one, the list type of one returning a list (each
+    non-null or not), else None: how `_execute_direct` completes the field's value."""
+    kind = return_type.of_type if type(return_type) is GraphQLNonNull else return_type
+    return kind if type(kind) in (GraphQLObjectType, GraphQLList) else None
 
 
 def _direct(field: StrawberryField, info_class: type, handlers: Any) -> Any:

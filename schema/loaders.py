@@ -13,8 +13,29 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from typing import Any
 
-from strawberry.dataloader import DataLoader
+from strawberry.dataloader import AbstractCache, DataLoader
 from tortoise.models import Model
+
+
+class _Futures(AbstractCache[Any, Any]):
+    """A loader's futures by key: strawberry's default cache without its key function, so a
+    lookup (one per item of a list, see `now_or_later`) is a dict's own `get`."""
+
+    def __init__(self) -> None:
+        self.futures: dict[Any, Future] = {}
+        self.get = self.futures.get  # type: ignore[method-assign,assignment]  # the bound C method
+
+    def get(self, key: Any) -> Future | None:
+        return self.futures.get(key)
+
+    def set(self, key: Any, value: Future) -> None:
+        self.futures[key] = value
+
+    def delete(self, key: Any) -> None:
+        del self.futures[key]
+
+    def clear(self) -> None:
+        self.futures.clear()
 
 
 class Loaders:
@@ -24,8 +45,12 @@ class Loaders:
     def custom(self, name: Hashable, batch: Callable[[list[Any]], Awaitable[Sequence[Any]]]) -> DataLoader:
         loader = self._loaders.get(name)
         if loader is None:
-            loader = self._loaders[name] = DataLoader(load_fn=batch)
+            loader = self._loaders[name] = DataLoader(load_fn=batch, cache_map=_Futures())
         return loader
+
+    def get(self, name: Hashable) -> DataLoader | None:
+        """The loader `custom` registered under `name`, if any."""
+        return self._loaders.get(name)
 
     def by_id(self, model: type[Model]) -> DataLoader:
         """Loads instances of `model` by primary key; missing ids load as None."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from functools import partial
-from typing import Annotated, Any, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar, cast
 
 import strawberry
 from strawberry import relay
@@ -121,32 +121,58 @@ def decode_global_id(value: str | relay.GlobalID, expected: str | Sequence[str] 
     return gid.type_name, pk
 
 
+# A cursor, or a function making it: most pages are read without cursors, so they are encoded
+# (and signed) only when asked.
+CursorOrMaker = str | Callable[[], str]
+
+
+def _cursor_value(cursor: CursorOrMaker | None) -> str | None:
+    return cursor if cursor is None or isinstance(cursor, str) else cursor()
+
+
 @strawberry.type(description="Where a page stands within the whole list.")
 class PageInfo:
     has_next_page: bool = strawberry.field(description="Whether items follow this page.")
     has_previous_page: bool = strawberry.field(description="Whether items precede this page.")
-    start_cursor: str | None = strawberry.field(description="Cursor of the first item of the page.")
-    end_cursor: str | None = strawberry.field(description="Cursor of the last item of the page.")
+    _start: strawberry.Private[CursorOrMaker | None]
+    _end: strawberry.Private[CursorOrMaker | None]
+
+    @strawberry.field(description="Cursor of the first item of the page.")
+    def start_cursor(self) -> str | None:
+        return _cursor_value(self._start)
+
+    @strawberry.field(description="Cursor of the last item of the page.")
+    def end_cursor(self) -> str | None:
+        return _cursor_value(self._end)
 
 
 @strawberry.type(description="An item of a page and its cursor.")
 class Edge(Generic[T]):
     node: T = strawberry.field(description="The item.")
-    # The cursor, or a function making it: most pages are read without cursors, so they are
-    # encoded (and signed) only when asked.
-    _cursor: strawberry.Private[str | Callable[[], str]]
+    _cursor: strawberry.Private[CursorOrMaker]
 
     @strawberry.field(description="Opaque position of the item, for `after`/`before`.")
     def cursor(self) -> str:
-        value = self._cursor
-        return value if isinstance(value, str) else value()
+        return cast(str, _cursor_value(self._cursor))
 
 
 @strawberry.type(description="A page of a list, with cursors (Relay connection).")
 class Connection(Generic[T]):
-    edges: list[Edge[T]] = strawberry.field(description="The items of the page with their cursors.")
-    page_info: PageInfo = strawberry.field(description="Position of the page in the list.")
+    # The items and the cursor of each (by index): edges are made only when asked (most pages
+    # are read through `nodes`).
+    _items: strawberry.Private[list[Any]]
+    _cursors: strawberry.Private[Callable[[int], CursorOrMaker]]
     _count: strawberry.Private[Callable[[], Awaitable[int]] | int]
+    _page_info: strawberry.Private[PageInfo]
+
+    @strawberry.field(description="The items of the page with their cursors.")
+    def edges(self) -> list[Edge[T]]:
+        cursors = self._cursors
+        return [Edge(node=item, _cursor=cursors(i)) for i, item in enumerate(self._items)]
+
+    @strawberry.field(description="Position of the page in the list.")
+    def page_info(self) -> PageInfo:
+        return self._page_info
 
     @strawberry.field(description="The number of items in the whole list.")
     async def total_count(self) -> int:
@@ -156,7 +182,15 @@ class Connection(Generic[T]):
 
     @strawberry.field(description="The items of the page (shortcut for `edges { node }`).")
     def nodes(self) -> list[T]:
-        return [edge.node for edge in self.edges]
+        return self._items
+
+    def items(self) -> list[Any]:
+        """The items of the page (for a resolver prefetching what they need)."""
+        return self._items
+
+    def map_items(self, fn: Callable[[Any], Any]) -> None:
+        """Show `fn(item)` in place of each item; cursors stay those of the rows read."""
+        self._items = [fn(item) for item in self._items]
 
 
 def encode_cursor(offset: int) -> str:
@@ -203,21 +237,25 @@ def _window(
 def _page(
     rows: Sequence[Any], start: int, has_next: bool, has_prev: bool, count: Callable[[], Awaitable[int]] | int
 ) -> Connection[Any]:
-    edges = [Edge(node=row, _cursor=encode_cursor(start + i)) for i, row in enumerate(rows)]
-    return _connection(edges, has_next, has_prev, count)
+    return _connection(list(rows), lambda i: encode_cursor(start + i), has_next, has_prev, count)
 
 
 def _connection(
-    edges: list[Edge[Any]], has_next: bool, has_prev: bool, count: Callable[[], Awaitable[int]] | int
+    items: list[Any],
+    cursors: Callable[[int], CursorOrMaker],
+    has_next: bool,
+    has_prev: bool,
+    count: Callable[[], Awaitable[int]] | int,
 ) -> Connection[Any]:
     return Connection(
-        edges=edges,
-        page_info=PageInfo(
+        _page_info=PageInfo(
             has_next_page=has_next,
             has_previous_page=has_prev,
-            start_cursor=edges[0].cursor() if edges else None,
-            end_cursor=edges[-1].cursor() if edges else None,
+            _start=cursors(0) if items else None,
+            _end=cursors(len(items) - 1) if items else None,
         ),
+        _items=items,
+        _cursors=cursors,
         _count=count,
     )
 
@@ -269,15 +307,20 @@ async def paginate(
         info.context.loaders.prime(type(items[0]), items)
     if items:
         keyset.values_of(items[0], order)  # a sort key the rows cannot give fails here, not in a later cursor
-    edges = [Edge(node=row, _cursor=partial(_row_cursor, codec, row, order)) for row in items]
+    cursors = partial(_row_cursor, codec, list(items), order)
     # Querysets are immutable (each call returns a copy), so `count` sees the unpaginated list.
     if backwards:
-        return _connection(edges, before is not None, more, queryset.count)
-    return _connection(edges, more, after is not None, queryset.count)
+        return _connection(items, cursors, before is not None, more, queryset.count)
+    return _connection(items, cursors, more, after is not None, queryset.count)
 
 
-def _row_cursor(codec: keyset.Codec, row: Any, order: keyset.Ordering) -> str:
-    """The cursor of a row, made only when a cursor is asked (most pages are read without)."""
+def _row_cursor(codec: keyset.Codec, rows: list[Any], order: keyset.Ordering, index: int) -> CursorOrMaker:
+    """The cursor of the row at `index` of the rows read, made only when a cursor is asked (most
+    pages are read without)."""
+    return partial(_encode_row, codec, rows[index], order)
+
+
+def _encode_row(codec: keyset.Codec, row: Any, order: keyset.Ordering) -> str:
     return codec.encode(keyset.values_of(row, order))
 
 

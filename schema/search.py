@@ -17,7 +17,7 @@ from schema.enums import described_enum
 from schema.errors import PublicError
 from schema.kb.types import Article, Resource
 from schema.permissions import Require, guard
-from schema.relay import Connection, Edge, ModelNode, PageInfo, decode_cursor, encode_cursor, parse_id
+from schema.relay import Connection, ModelNode, PageInfo, decode_cursor, encode_cursor, parse_id
 from search import admin as search_admin
 from search import query as search_query
 from search.tokens import tenant_token
@@ -238,28 +238,25 @@ class Query:
             limit=limit,
         )
         nodes = await _load_nodes(info, results.hits)
-        edges = []
+        found, positions = [], []
         for position, hit in enumerate(results.hits, start=offset):
             node = nodes.get((hit.kind, hit.id))
             if node is None:
                 continue
             highlights = [SearchHighlight(field=h.field, snippet=h.snippet) for h in hit.highlights]
-            edges.append(
-                Edge(
-                    _cursor=encode_cursor(position),
-                    node=SearchHit(kind=SearchKindValue(hit.kind), score=hit.score, highlights=highlights, node=node),
-                )
-            )
+            found.append(SearchHit(kind=SearchKindValue(hit.kind), score=hit.score, highlights=highlights, node=node))
+            positions.append(position)
         last_position = offset + len(results.hits) - 1
         facets = results.facets
         return SearchConnection(
-            edges=edges,
-            page_info=PageInfo(
+            _page_info=PageInfo(
                 has_next_page=offset + len(results.hits) < results.total,
                 has_previous_page=offset > 0,
-                start_cursor=edges[0].cursor() if edges else None,
-                end_cursor=encode_cursor(last_position) if results.hits else None,
+                _start=encode_cursor(positions[0]) if positions else None,
+                _end=encode_cursor(last_position) if results.hits else None,
             ),
+            _items=found,
+            _cursors=lambda i: encode_cursor(positions[i]),
             _count=results.total,
             facets=SearchFacets(
                 kinds=_facet(facets.get("kind", {}), lambda v: SearchKindValue(v).name),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from functools import partial
 from typing import Any
 
 from strawberry.dataloader import DataLoader
@@ -22,23 +23,30 @@ async def spaces(info: Info) -> SpaceIndex:
     return await space_index(info.context.memo)
 
 
-def tags(info: Info) -> DataLoader:
-    async def batch(topic_ids: list[int]) -> list[list[Tag]]:
-        grouped: dict[int, list[Tag]] = defaultdict(list)
-        rows = await TopicTag.filter(topic_id__in=set(topic_ids)).select_related("tag").order_by("tag__name")
-        for row in rows:
-            grouped[row.topic_id].append(row.tag)
-        return [grouped.get(i, []) for i in topic_ids]
+# The loaders below are asked once per item of a list (a post's reactions): each returns the
+# request's loader when it exists, before building anything.
 
-    return info.context.loaders.custom("forum.tags", batch)
+
+def tags(info: Info) -> DataLoader:
+    return info.context.loaders.get("forum.tags") or info.context.loaders.custom("forum.tags", _tags)
+
+
+async def _tags(topic_ids: list[int]) -> list[list[Tag]]:
+    grouped: dict[int, list[Tag]] = defaultdict(list)
+    rows = await TopicTag.filter(topic_id__in=set(topic_ids)).select_related("tag").order_by("tag__name")
+    for row in rows:
+        grouped[row.topic_id].append(row.tag)
+    return [grouped.get(i, []) for i in topic_ids]
 
 
 def reaction_counts(info: Info, subject_type: str) -> DataLoader:
-    async def batch(ids: list[int]) -> list[dict[str, int]]:
-        counts = await reactions.reaction_counts(subject_type, ids)
-        return [counts.get(i, {}) for i in ids]
+    key = ("forum.reactions", subject_type)
+    return info.context.loaders.get(key) or info.context.loaders.custom(key, partial(_reaction_counts, subject_type))
 
-    return info.context.loaders.custom(("forum.reactions", subject_type), batch)
+
+async def _reaction_counts(subject_type: str, ids: list[int]) -> list[dict[str, int]]:
+    counts = await reactions.reaction_counts(subject_type, ids)
+    return [counts.get(i, {}) for i in ids]
 
 
 def _viewer_id(info: Info) -> int:
@@ -46,30 +54,41 @@ def _viewer_id(info: Info) -> int:
 
 
 def viewer_reactions(info: Info, subject_type: str) -> DataLoader:
-    async def batch(ids: list[int]) -> list[set[str]]:
-        mine = await reactions.reactions_of(_viewer_id(info), subject_type, ids)
-        return [mine.get(i, set()) for i in ids]
+    key = ("forum.viewer_reactions", subject_type)
+    return info.context.loaders.get(key) or info.context.loaders.custom(
+        key, partial(_viewer_reactions, _viewer_id(info), subject_type)
+    )
 
-    return info.context.loaders.custom(("forum.viewer_reactions", subject_type), batch)
+
+async def _viewer_reactions(viewer_id: int, subject_type: str, ids: list[int]) -> list[set[str]]:
+    mine = await reactions.reactions_of(viewer_id, subject_type, ids)
+    return [mine.get(i, set()) for i in ids]
 
 
 def viewer_votes(info: Info, subject_type: str) -> DataLoader:
-    async def batch(ids: list[int]) -> list[int]:
-        rows = await Vote.filter(user_id=_viewer_id(info), subject_type=subject_type, subject_id__in=set(ids)).values(
-            "subject_id", "value"
-        )
-        values = {r["subject_id"]: r["value"] for r in rows}
-        return [values.get(i, 0) for i in ids]
+    key = ("forum.viewer_votes", subject_type)
+    return info.context.loaders.get(key) or info.context.loaders.custom(
+        key, partial(_viewer_votes, _viewer_id(info), subject_type)
+    )
 
-    return info.context.loaders.custom(("forum.viewer_votes", subject_type), batch)
+
+async def _viewer_votes(viewer_id: int, subject_type: str, ids: list[int]) -> list[int]:
+    rows = await Vote.filter(user_id=viewer_id, subject_type=subject_type, subject_id__in=set(ids)).values(
+        "subject_id", "value"
+    )
+    values = {r["subject_id"]: r["value"] for r in rows}
+    return [values.get(i, 0) for i in ids]
 
 
 def read_positions(info: Info) -> DataLoader:
-    async def batch(topic_ids: list[int]) -> list[int | None]:
-        positions = await reading.read_positions(_viewer_id(info), topic_ids)
-        return [positions.get(i) for i in topic_ids]
+    return info.context.loaders.get("forum.read_positions") or info.context.loaders.custom(
+        "forum.read_positions", partial(_read_positions, _viewer_id(info))
+    )
 
-    return info.context.loaders.custom("forum.read_positions", batch)
+
+async def _read_positions(viewer_id: int, topic_ids: list[int]) -> list[int | None]:
+    positions = await reading.read_positions(viewer_id, topic_ids)
+    return [positions.get(i) for i in topic_ids]
 
 
 def bookmarked(info: Info) -> DataLoader:

@@ -75,9 +75,8 @@ class Query:
         page = await paginate(
             info, query.order_by("-created_at", "-id"), first=first, after=after, last=last, before=before, prime=False
         )
-        for edge in page.edges:
-            edge.node = edge.node.topic
-        info.context.loaders.prime(models.Topic, [edge.node for edge in page.edges])
+        page.map_items(lambda row: row.topic)
+        info.context.loaders.prime(models.Topic, page.items())
         return page
 
 

@@ -118,7 +118,7 @@ class Query:
         space = parse_id(space_id, "Space", "spaceId") if space_id is not None else None
         query = await topic_list_query(info, space_id=space, tag=tag, kind=kind, order=order_by)
         page = await paginate(info, query, first=first, after=after, last=last, before=before)
-        await loaders.prefetch(info, "Topic", [edge.node for edge in page.edges])
+        await loaders.prefetch(info, "Topic", page.items())
         return page
 
     @strawberry.field(description="Tags on topics the viewer may see, by name.")

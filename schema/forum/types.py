@@ -278,7 +278,7 @@ class Topic(ModelNode):
             query = query.order_by("position")
         info.context.loaders.prime(models.Topic, [root])
         page = await paginate(info, query, first=first, after=after, last=last, before=before, rows=PostRow)
-        await loaders.prefetch(info, "Post", [edge.node for edge in page.edges])
+        await loaders.prefetch(info, "Post", page.items())
         return page
 
     @strawberry.field(description="Earlier versions, newest first.")

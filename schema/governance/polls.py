@@ -98,8 +98,7 @@ class Poll(ModelNode):
         if self.anonymous or not domain.results_visible(self):
             query = query.filter(id__lt=0)
         page = await paginate(info, query, first=first, after=after, last=last, before=before, prime=False)
-        for edge in page.edges:
-            edge.node = PollVoter(user=edge.node.voter, choices=list(edge.node.choices))
+        page.map_items(lambda vote: PollVoter(user=vote.voter, choices=list(vote.choices)))
         return page
 
 

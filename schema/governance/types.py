@@ -385,8 +385,7 @@ class Proposal(ModelNode):
         if root.secret:
             query = query.filter(id__lt=0)
         page = await paginate(info, query, first=first, after=after, last=last, before=before, prime=False)
-        for edge in page.edges:
-            edge.node = Voter(user=edge.node.voter, voted_at=edge.node.updated_at)
+        page.map_items(lambda ballot: Voter(user=ballot.voter, voted_at=ballot.updated_at))
         return page
 
     @strawberry.field(
@@ -409,9 +408,7 @@ class Proposal(ModelNode):
         if not shown:
             query = query.filter(id__lt=0)
         page = await paginate(info, query, first=first, after=after, last=last, before=before, prime=False)
-        for edge in page.edges:
-            b = edge.node
-            edge.node = OpenBallot(voter=b.voter, choices=list(b.choices), cast_at=b.updated_at)
+        page.map_items(lambda b: OpenBallot(voter=b.voter, choices=list(b.choices), cast_at=b.updated_at))
         return page
 
     @strawberry.field(
@@ -431,8 +428,7 @@ class Proposal(ModelNode):
         if _Status(root.status) is not _Status.CLOSED:
             query = query.filter(id__lt=0)
         page = await paginate(info, query, first=first, after=after, last=last, before=before, prime=False)
-        for edge in page.edges:
-            edge.node = PublishedBallot(receipt=edge.node.receipt, choices=list(edge.node.choices))
+        page.map_items(lambda b: PublishedBallot(receipt=b.receipt, choices=list(b.choices)))
         return page
 
     @strawberry.field(

@@ -57,6 +57,35 @@ def _items() -> list[Item]:
     ]
 
 
+@strawberry.interface
+class Named:
+    name: str
+
+
+@strawberry.type
+class Thing(Named):  # implements an interface: its type has `is_type_of`
+    size: int
+
+    @strawberry.field
+    def same(self) -> Thing:
+        return self
+
+    @strawberry.field
+    def others(self) -> list[Thing | None]:
+        async def thing() -> Thing:
+            return Thing(name="awaited", size=0)
+
+        return [thing(), self, Item(name="impostor", note=None, count=0, tags=[])]  # type: ignore[list-item]
+
+    @strawberry.field
+    def strict_others(self) -> list[Thing]:
+        return [self, None] if self.size == 2 else [self]  # type: ignore[list-item]  # a null item, on purpose
+
+    @strawberry.field
+    def kept(self) -> list[Thing]:
+        return (self, self) if self.size == 1 else []  # type: ignore[return-value]  # a tuple: any iterable
+
+
 @strawberry.type
 class Query:
     @strawberry.field
@@ -67,9 +96,23 @@ class Query:
     def strict(self) -> list[Item] | None:
         return _items()[:1] + _items()[2:3]
 
+    @strawberry.field
+    def things(self) -> list[Thing | None]:
+        return [Thing(name="one", size=1), Thing(name="two", size=2), Item(name="x", note=None, count=0, tags=[])]  # type: ignore[list-item]
+
+    @strawberry.field
+    def grid(self) -> list[list[Thing | None]]:
+        return [[Thing(name="a", size=1), None], []]
+
+    @strawberry.field
+    def lone(self) -> Thing | None:
+        return Item(name="not a thing", note=None, count=0, tags=[])  # type: ignore[return-value]
+
 
 QUERY = """{ items { name note count tags twin { name count } must { name } shout later }
-             strict { name count alias: name } }"""
+             strict { name count alias: name }
+             things { name size same { name } others { name } strictOthers { name } kept { size } }
+             grid { name } lone { name } }"""
 
 
 async def _result(fast: bool) -> dict:
@@ -83,8 +126,17 @@ async def _result(fast: bool) -> dict:
     return {"data": result.data, "errors": errors}
 
 
-async def test_results_and_errors_are_graphql_cores():
+async def test_results_and_errors_are_graphql_cores(monkeypatch):
+    completed = []
+    complete_object = ExecutionContext._complete_object
+
+    def counted(self, object_type, *args):
+        completed.append(object_type.name)
+        return complete_object(self, object_type, *args)
+
+    monkeypatch.setattr(ExecutionContext, "_complete_object", counted)
     fast, plain = await _result(True), await _result(False)
+    assert {"Item", "Thing"} <= set(completed)  # the shortcut ran, for list items and single objects
     assert fast == plain
     messages = {message for message, _ in fast["errors"]}
     assert any("non-nullable field Item.name" in m for m in messages)
@@ -103,6 +155,18 @@ async def test_results_and_errors_are_graphql_cores():
         "later": 1,
     }
     assert fast["data"]["items"][2] is None and fast["data"]["strict"] is None
+    assert fast["data"]["things"][0] == {
+        "name": "one",
+        "size": 1,
+        "same": {"name": "one"},
+        "others": [{"name": "awaited"}, {"name": "one"}, None],
+        "strictOthers": [{"name": "one"}],
+        "kept": [{"size": 1}, {"size": 1}],
+    }
+    assert fast["data"]["things"][1:] == [None, None]  # a null item of `[Thing!]!` nulls its parent
+    assert fast["data"]["grid"] == [[{"name": "a"}, None], []] and fast["data"]["lone"] is None
+    assert any("Expected value of type 'Thing' but got" in m for m in messages)
+    assert any("non-nullable field Thing.strictOthers" in m for m in messages)
 
 
 def test_stream_is_not_in_the_schema_so_no_list_looks_for_it():
