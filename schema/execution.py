@@ -323,6 +323,13 @@ def _direct(field: StrawberryField, info_class: type, handlers: Any) -> Any:
         return None  # any other parameter (cls, defaults...): keep strawberry's call
     call: Any = resolver.wrapped_func  # a function (or a bound static method)
     info_name = info_param.name if info_param is not None else None
+    parent = self_param or root_param
+    if parent is not None and info_name is not None and _in_order(resolver, parent.name, info_name):
+
+        def resolve_in_order(source: Any, info: Any) -> Any:  # `(self, info)`, `(root, info)`: the common shape
+            return call(source, info_class(_raw_info=info, _field=field))
+
+        return resolve_in_order
     if self_param is not None:
         if info_name is None:
             return lambda source, _info: call(source)
@@ -343,6 +350,15 @@ def _direct(field: StrawberryField, info_class: type, handlers: Any) -> Any:
     if info_name is not None:
         return lambda _source, info: call(**{info_name: info_class(_raw_info=info, _field=field)})
     return lambda _source, _info: call()
+
+
+def _in_order(resolver: Any, *names: str) -> bool:
+    """Whether the resolver's parameters are exactly `names`, in this order, each passable by
+    position (so a call with positional arguments binds them as keywords would)."""
+    params = list(resolver.signature.parameters.values())
+    return [p.name for p in params] == list(names) and all(
+        p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params
+    )
 
 
 def _attribute(name: str, leaf: bool) -> Any:

@@ -71,6 +71,16 @@ class Thing(Named):  # implements an interface: its type has `is_type_of`
         return self
 
     @strawberry.field
+    @staticmethod
+    def label(root: strawberry.Parent[Thing], info: strawberry.Info) -> str:
+        return f"{root.name}.{info.field_name}"
+
+    @strawberry.field
+    @staticmethod
+    def reversed_label(info: strawberry.Info, root: strawberry.Parent[Thing]) -> str:  # by keyword
+        return f"{info.field_name}.{root.name}"
+
+    @strawberry.field
     def others(self) -> list[Thing | None]:
         async def thing() -> Thing:
             return Thing(name="awaited", size=0)
@@ -111,7 +121,7 @@ class Query:
 
 QUERY = """{ items { name note count tags twin { name count } must { name } shout later }
              strict { name count alias: name }
-             things { name size same { name } others { name } strictOthers { name } kept { size } }
+             things { name size same { name } label reversedLabel others { name } strictOthers { name } kept { size } }
              grid { name } lone { name } }"""
 
 
@@ -159,6 +169,8 @@ async def test_results_and_errors_are_graphql_cores(monkeypatch):
         "name": "one",
         "size": 1,
         "same": {"name": "one"},
+        "label": "one.label",
+        "reversedLabel": "reversedLabel.one",
         "others": [{"name": "awaited"}, {"name": "one"}, None],
         "strictOthers": [{"name": "one"}],
         "kept": [{"size": 1}, {"size": 1}],
