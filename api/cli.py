@@ -181,6 +181,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
                 from api.metrics import prepare_multiprocess_dir
 
                 prepare_multiprocess_dir(settings.data_dir / "metrics" / str(os.getpid()))
+            # Workers end with this process even if it is killed (api.orphans).
+            from api.orphans import SUPERVISOR_ENV
+
+            os.environ[SUPERVISOR_ENV] = str(os.getpid())
             say(f"{workers} worker processes")
         uvicorn.run(
             "api.asgi:app" if workers > 1 else create_app(settings),

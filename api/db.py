@@ -33,13 +33,15 @@ def tortoise_config(settings: Settings | None = None, db_url: str | None = None)
         from pathlib import Path
 
         Path(url[len("sqlite://") :].split("?")[0]).parent.mkdir(parents=True, exist_ok=True)
-    connection: str | dict[str, Any] = url
-    if url.startswith("postgres://"):
-        from tortoise.backends.base.config_generator import expand_db_url
+    from tortoise.backends.base.config_generator import expand_db_url
 
+    connection = expand_db_url(url)
+    if url.startswith("postgres://"):
         # Tortoise's asyncpg client, retrying a read once when its connection had died (api.pgclient).
-        connection = expand_db_url(url)
         connection["engine"] = "api.pgclient"
+    elif url.startswith("sqlite://"):
+        # Tortoise's SQLite client, with transactions safe beside other processes (api.sqliteclient).
+        connection["engine"] = "api.sqliteclient"
     return {
         "connections": {"default": connection},
         "apps": {

@@ -14,6 +14,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from api.orphans import end_with_parent
 from api.settings import Settings
 
 MEILI_VERSION = "1.21.0"
@@ -54,13 +55,7 @@ def _detach_but_die_with_parent() -> None:
     (we stop the child in order), and SIGTERM when we die however we die (Linux), so a killed
     parent never leaves an orphan server holding the port."""
     os.setsid()
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass  # not Linux: stop() still runs on every orderly exit
+    end_with_parent()
 
 
 class MeiliProcess:

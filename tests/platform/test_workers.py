@@ -54,6 +54,41 @@ def _healthy(port: int) -> bool:
         return False
 
 
+def _serve(app_settings, tmp_path: Path, port: int, log: Path, **settings: str) -> subprocess.Popen:
+    """`guildhall serve --workers 2` on the test database, in a process group of its own."""
+    env = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "TMPDIR"}} | {
+        "DATABASE_URL": app_settings.database_url,
+        "SECRET_KEY": app_settings.secret_key,
+        "MEILI_URL": app_settings.meili_url,
+        "MEILI_MASTER_KEY": app_settings.meili_master_key,
+        "MEILI_INDEX_PREFIX": app_settings.meili_index_prefix,
+        "DATA_DIR": str(tmp_path / "data"),
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "SCHEDULER_INTERVAL_SECONDS": "0.2",
+        "CPU_WORKERS": "1",
+        **settings,
+    }
+    with log.open("w") as out:
+        return subprocess.Popen(
+            [str(GUILDHALL), "serve", "--no-demo", "--workers", "2", "--port", str(port)],
+            env=env,
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def _kill_group(server: subprocess.Popen) -> None:
+    """Whatever happened, nothing of this server outlives the test: a worker left running would
+    go on doing jobs on the shared test database."""
+    try:
+        os.killpg(server.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    server.wait()
+
+
 async def _until(check, server: subprocess.Popen, log: Path, seconds: float = 120) -> None:
     deadline = time.monotonic() + seconds
     while not await check():
@@ -92,28 +127,8 @@ async def test_two_workers_serve_and_do_each_due_job_once(factory, app_settings,
         listener = asyncio.create_task(listen())
 
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "TMPDIR"}} | {
-        "DATABASE_URL": app_settings.database_url,
-        "SECRET_KEY": app_settings.secret_key,
-        "MEILI_URL": app_settings.meili_url,
-        "MEILI_MASTER_KEY": app_settings.meili_master_key,
-        "MEILI_INDEX_PREFIX": app_settings.meili_index_prefix,
-        "DATA_DIR": str(tmp_path / "data"),
-        "MEDIA_ROOT": str(tmp_path / "media"),
-        "RUN_WORKERS": "true",
-        "SCHEDULER_INTERVAL_SECONDS": "0.2",
-        "CPU_WORKERS": "1",
-        "REDIS_URL": redis_url,
-    }
     log = tmp_path / "serve.log"
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [str(GUILDHALL), "serve", "--no-demo", "--workers", "2", "--port", str(port)],
-            env=env,
-            cwd=tmp_path,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    server = _serve(app_settings, tmp_path, port, log, RUN_WORKERS="true", REDIS_URL=redis_url)
     try:
 
         async def healthy() -> bool:
@@ -136,9 +151,8 @@ async def test_two_workers_serve_and_do_each_due_job_once(factory, app_settings,
         server.send_signal(signal.SIGTERM)
         try:
             server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        finally:
+            _kill_group(server)
         if listener is not None:
             # Redis delivers a channel's messages in the order published: once our own last one is
             # heard, every process's publications before it have been too.
@@ -161,3 +175,25 @@ async def test_two_workers_serve_and_do_each_due_job_once(factory, app_settings,
         ids = [m["id"] for m in heard if m["id"] != "end"]
         expected = {a.id for a in scheduled} | set(announced)
         assert sorted(ids) == sorted(expected), ids  # each published once, by one process
+
+
+async def test_workers_end_when_their_supervisor_is_killed(app_settings, tmp_path):
+    port = free_port()
+    log = tmp_path / "serve.log"
+    server = _serve(app_settings, tmp_path, port, log, RUN_WORKERS="false")
+    try:
+
+        async def healthy() -> bool:
+            return await asyncio.to_thread(_healthy, port)
+
+        await _until(healthy, server, log)
+        workers = [pid for pid in _children(server.pid) if "spawn_main" in _cmdline(pid)]
+        assert len(workers) == 2
+        server.kill()  # SIGKILL: no orderly shutdown of the workers
+        server.wait()
+        deadline = time.monotonic() + 60
+        while any(_cmdline(pid) for pid in workers):  # the kernel tells each one (PR_SET_PDEATHSIG)
+            assert time.monotonic() < deadline, "workers outlived their supervisor:\n" + log.read_text()[-5000:]
+            await asyncio.sleep(0.1)
+    finally:
+        _kill_group(server)

@@ -1,0 +1,77 @@
+"""Several app processes writing in transactions on one database at once (what `guildhall serve
+--workers 2` and its background jobs do): no transaction fails for being concurrent, nothing is
+lost. On SQLite a deferred `BEGIN` that has read and then writes fails at once ("database is
+locked") when another process wrote in between; the app's SQLite client begins transactions
+with `BEGIN IMMEDIATE` and waits for the lock instead (api.sqliteclient)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import textwrap
+
+from api.models.moderation import Announcement
+
+TRANSACTIONS = 40
+
+# Each child reads, gives the loop a turn (as a job awaiting other work would) and writes, in one
+# transaction, many times; it prints how many transactions failed and the last error.
+_CHILD = textwrap.dedent("""
+    import asyncio, sys
+    from tortoise.transactions import in_transaction
+    from api.db import close_db, init_db
+    from api.models.moderation import Announcement
+    from api.settings import Settings, set_settings
+    from api.timeutil import now
+
+    async def main():
+        settings = Settings.from_env({"DATABASE_URL": sys.argv[1], "SECRET_KEY": "x" * 40}, env_file=None)
+        set_settings(settings)
+        await init_db(settings)
+        await Announcement.filter(title__startswith="race-").count()  # connected
+        print("ready", flush=True)
+        sys.stdin.readline()  # both children start together
+        failed, last = 0, ""
+        try:
+            for n in range(int(sys.argv[3])):
+                try:
+                    async with in_transaction():
+                        await Announcement.filter(title__startswith="race-").count()
+                        await asyncio.sleep(0)
+                        await Announcement.create(title=f"race-{sys.argv[2]}-{n}", body="b", publish_at=now())
+                except Exception as exc:
+                    failed, last = failed + 1, repr(exc)
+        finally:
+            await close_db()
+        print(failed, last)
+
+    asyncio.run(main())
+""")
+
+
+async def test_two_processes_writing_in_transactions_lose_nothing(app_settings):
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    children = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            _CHILD,
+            app_settings.database_url,
+            str(i),
+            str(TRANSACTIONS),
+            env=env,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        for i in range(2)
+    ]
+    for child in children:
+        assert child.stdout is not None and child.stdin is not None
+        assert await child.stdout.readline() == b"ready\n"
+    for child in children:
+        child.stdin.write(b"go\n")
+    outputs = [(await child.communicate())[0].decode().strip() for child in children]
+    assert [child.returncode for child in children] == [0, 0], outputs
+    assert [output.split(" ", 1)[0] for output in outputs] == ["0", "0"], outputs
+    assert await Announcement.filter(title__startswith="race-").count() == 2 * TRANSACTIONS
