@@ -11,6 +11,7 @@ import inspect
 from asyncio import Future
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
+from functools import partial
 from typing import Any
 
 from strawberry.dataloader import AbstractCache, DataLoader
@@ -48,21 +49,17 @@ class Loaders:
             loader = self._loaders[name] = DataLoader(load_fn=batch, cache_map=_Futures())
         return loader
 
-    def get(self, name: Hashable) -> DataLoader | None:
-        """The loader `custom` registered under `name`, if any."""
-        return self._loaders.get(name)
+    def batched(self, name: Hashable, batch: Callable[..., Awaitable[Sequence[Any]]], *args: Any) -> DataLoader:
+        """`custom(name, partial(batch, *args))` for loaders asked once per item of a list (a
+        post's reactions): the request's loader is found before anything is built."""
+        loader = self._loaders.get(name)
+        if loader is None:
+            loader = self.custom(name, partial(batch, *args) if args else batch)
+        return loader
 
     def by_id(self, model: type[Model]) -> DataLoader:
         """Loads instances of `model` by primary key; missing ids load as None."""
-        loader = self._loaders.get(("by_id", model))
-        if loader is not None:  # asked once per item of a list (an author per post)
-            return loader
-
-        async def batch(ids: list[Any]) -> list[Any]:
-            rows = {row.pk: row for row in await model.filter(pk__in=set(ids))}
-            return [rows.get(i) for i in ids]
-
-        return self.custom(("by_id", model), batch)
+        return self.batched(("by_id", model), _by_id, model)  # asked once per item (an author per post)
 
     def many(self, model: type[Model], fk: str, *, order_by: tuple[str, ...] = ("id",), **filters: Any) -> DataLoader:
         """Loads lists of `model` rows whose `fk` column equals each key."""
@@ -82,6 +79,11 @@ class Loaders:
         loader = self.by_id(model)
         for row in rows:
             loader.prime(row.pk, row)
+
+
+async def _by_id(model: type[Model], ids: list[Any]) -> list[Any]:
+    rows = {row.pk: row for row in await model.filter(pk__in=set(ids))}
+    return [rows.get(i) for i in ids]
 
 
 async def fill(loader: DataLoader, keys: Iterable[Any]) -> None:

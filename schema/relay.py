@@ -185,7 +185,8 @@ class Connection(Generic[T]):
         return self._items
 
     def items(self) -> list[Any]:
-        """The items of the page (for a resolver prefetching what they need)."""
+        """The items of the page (for a resolver prefetching what they need); read only: the
+        cursors are made from this list, `map_items` shows other items in a new one."""
         return self._items
 
     def map_items(self, fn: Callable[[Any], Any]) -> None:
@@ -307,7 +308,7 @@ async def paginate(
         info.context.loaders.prime(type(items[0]), items)
     if items:
         keyset.values_of(items[0], order)  # a sort key the rows cannot give fails here, not in a later cursor
-    cursors = partial(_row_cursor, codec, list(items), order)
+    cursors = partial(_row_cursor, codec, items, order)
     # Querysets are immutable (each call returns a copy), so `count` sees the unpaginated list.
     if backwards:
         return _connection(items, cursors, before is not None, more, queryset.count)

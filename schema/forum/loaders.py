@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from functools import partial
 from typing import Any
 
 from strawberry.dataloader import DataLoader
@@ -23,12 +22,12 @@ async def spaces(info: Info) -> SpaceIndex:
     return await space_index(info.context.memo)
 
 
-# The loaders below are asked once per item of a list (a post's reactions): each returns the
-# request's loader when it exists, before building anything.
+# The loaders below are asked once per item of a list (a post's reactions): `batched` finds the
+# request's loader before building anything.
 
 
 def tags(info: Info) -> DataLoader:
-    return info.context.loaders.get("forum.tags") or info.context.loaders.custom("forum.tags", _tags)
+    return info.context.loaders.batched("forum.tags", _tags)
 
 
 async def _tags(topic_ids: list[int]) -> list[list[Tag]]:
@@ -40,8 +39,7 @@ async def _tags(topic_ids: list[int]) -> list[list[Tag]]:
 
 
 def reaction_counts(info: Info, subject_type: str) -> DataLoader:
-    key = ("forum.reactions", subject_type)
-    return info.context.loaders.get(key) or info.context.loaders.custom(key, partial(_reaction_counts, subject_type))
+    return info.context.loaders.batched(("forum.reactions", subject_type), _reaction_counts, subject_type)
 
 
 async def _reaction_counts(subject_type: str, ids: list[int]) -> list[dict[str, int]]:
@@ -55,9 +53,7 @@ def _viewer_id(info: Info) -> int:
 
 def viewer_reactions(info: Info, subject_type: str) -> DataLoader:
     key = ("forum.viewer_reactions", subject_type)
-    return info.context.loaders.get(key) or info.context.loaders.custom(
-        key, partial(_viewer_reactions, _viewer_id(info), subject_type)
-    )
+    return info.context.loaders.batched(key, _viewer_reactions, _viewer_id(info), subject_type)
 
 
 async def _viewer_reactions(viewer_id: int, subject_type: str, ids: list[int]) -> list[set[str]]:
@@ -66,9 +62,8 @@ async def _viewer_reactions(viewer_id: int, subject_type: str, ids: list[int]) -
 
 
 def viewer_votes(info: Info, subject_type: str) -> DataLoader:
-    key = ("forum.viewer_votes", subject_type)
-    return info.context.loaders.get(key) or info.context.loaders.custom(
-        key, partial(_viewer_votes, _viewer_id(info), subject_type)
+    return info.context.loaders.batched(
+        ("forum.viewer_votes", subject_type), _viewer_votes, _viewer_id(info), subject_type
     )
 
 
@@ -81,9 +76,7 @@ async def _viewer_votes(viewer_id: int, subject_type: str, ids: list[int]) -> li
 
 
 def read_positions(info: Info) -> DataLoader:
-    return info.context.loaders.get("forum.read_positions") or info.context.loaders.custom(
-        "forum.read_positions", partial(_read_positions, _viewer_id(info))
-    )
+    return info.context.loaders.batched("forum.read_positions", _read_positions, _viewer_id(info))
 
 
 async def _read_positions(viewer_id: int, topic_ids: list[int]) -> list[int | None]:
