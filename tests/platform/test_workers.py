@@ -20,6 +20,7 @@ from api.models.governance import Proposal, ProposalStatus
 from api.models.moderation import Announcement
 from api.timeutil import now
 from tests.domain.governance_helpers import committee_with, make_overdue, open_proposal
+from tests.platform.test_served import _env as served_env
 
 GUILDHALL = Path(sys.executable).parent / "guildhall"
 PROPOSALS = 6
@@ -56,18 +57,7 @@ def _healthy(port: int) -> bool:
 
 def _serve(app_settings, tmp_path: Path, port: int, log: Path, **settings: str) -> subprocess.Popen:
     """`guildhall serve --workers 2` on the test database, in a process group of its own."""
-    env = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "TMPDIR"}} | {
-        "DATABASE_URL": app_settings.database_url,
-        "SECRET_KEY": app_settings.secret_key,
-        "MEILI_URL": app_settings.meili_url,
-        "MEILI_MASTER_KEY": app_settings.meili_master_key,
-        "MEILI_INDEX_PREFIX": app_settings.meili_index_prefix,
-        "DATA_DIR": str(tmp_path / "data"),
-        "MEDIA_ROOT": str(tmp_path / "media"),
-        "SCHEDULER_INTERVAL_SECONDS": "0.2",
-        "CPU_WORKERS": "1",
-        **settings,
-    }
+    env = served_env(app_settings, tmp_path, SCHEDULER_INTERVAL_SECONDS="0.2", CPU_WORKERS="1", **settings)
     with log.open("w") as out:
         return subprocess.Popen(
             [str(GUILDHALL), "serve", "--no-demo", "--workers", "2", "--port", str(port)],
