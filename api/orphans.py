@@ -27,8 +27,9 @@ def end_with_parent(sig: int = signal.SIGTERM) -> None:
 def end_with_supervisor() -> None:
     """In a worker process of `guildhall serve --workers N`: end with the supervisor. uvicorn
     starts every worker from its main thread, so the signal follows the process, not a thread."""
-    supervisor = os.environ.get(SUPERVISOR_ENV)
-    if not supervisor:
+    # Taken out of the environment, so no process this worker starts takes it for its own.
+    supervisor = os.environ.pop(SUPERVISOR_ENV, "")
+    if not supervisor.isdigit():
         return
     end_with_parent()
     if os.getppid() != int(supervisor):  # it died before the request above was in place

@@ -126,7 +126,9 @@ async def _measure(work: Callable[[], Awaitable[Any]], requests: int) -> dict[st
 async def _measure_side_by_side(works: list[Callable[[], Awaitable[Any]]], requests: int) -> list[dict[str, float]]:
     """`_measure` of each work, their requests interleaved (one of each in turn, the order
     alternating each round), so a change in machine speed during the run weighs on a read and on
-    its baseline alike."""
+    its baseline alike. req/s is 1 / the mean of the work's own latencies. A young-generation
+    collection runs in whichever request crosses the allocation threshold, so its cost falls
+    mostly on the read that allocates most (GraphQL), as when measured alone."""
     for work in works:
         for _ in range(3):
             await work()

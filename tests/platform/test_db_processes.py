@@ -9,10 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import sys
 import textwrap
+from pathlib import Path
+
+import pytest
+from tortoise.exceptions import TransactionManagementError
 
 from api.models.moderation import Announcement
+from api.settings import ROOT
+from api.sqliteclient import ImmediateSqliteClient
+from tests.platform import sqlite_pass_only
 
 TRANSACTIONS = 40
 
@@ -52,7 +60,7 @@ _CHILD = textwrap.dedent("""
 
 
 async def test_two_processes_writing_in_transactions_lose_nothing(app_settings):
-    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     children = [
         await asyncio.create_subprocess_exec(
             sys.executable,
@@ -85,3 +93,60 @@ def test_sqlite_datetimes_are_parsed_by_ciso8601():
     from tortoise.fields import data
 
     assert data.parse_datetime is ciso8601.parse_datetime
+
+
+async def _client(path: Path, busy_timeout: int) -> ImmediateSqliteClient:
+    client = ImmediateSqliteClient(str(path), connection_name="locking", busy_timeout=busy_timeout)
+    await client.create_connection(with_db=True)
+    await client.execute_script("CREATE TABLE notes (text TEXT)")
+    return client
+
+
+def _holder(path: Path) -> sqlite3.Connection:
+    """Another process's connection, holding the write lock."""
+    holder = sqlite3.connect(path, timeout=0, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    return holder
+
+
+@sqlite_pass_only
+async def test_a_transaction_that_cannot_take_the_lock_fails_and_leaves_the_client_usable(tmp_path):
+    client = await _client(tmp_path / "db.sqlite3", busy_timeout=50)
+    try:
+        holder = _holder(tmp_path / "db.sqlite3")
+        with pytest.raises(TransactionManagementError, match="locked"):
+            async with client._in_transaction() as connection:
+                await connection.execute_insert("INSERT INTO notes VALUES (?)", ["lost"])
+        holder.rollback()
+        # The connection's lock was given back: queries and transactions go on.
+        assert await asyncio.wait_for(client.execute_query_dict("SELECT COUNT(*) AS n FROM notes"), 10) == [{"n": 0}]
+        async with client._in_transaction() as connection:
+            await connection.execute_insert("INSERT INTO notes VALUES (?)", ["kept"])
+        assert sqlite3.connect(tmp_path / "db.sqlite3").execute("SELECT text FROM notes").fetchall() == [("kept",)]
+    finally:
+        await client.close()
+
+
+@sqlite_pass_only
+async def test_a_transaction_cancelled_while_waiting_for_the_lock_leaves_none_open(tmp_path):
+    client = await _client(tmp_path / "db.sqlite3", busy_timeout=20_000)
+    try:
+        holder = _holder(tmp_path / "db.sqlite3")
+
+        async def write() -> None:
+            async with client._in_transaction() as connection:
+                await connection.execute_insert("INSERT INTO notes VALUES (?)", ["never"])
+
+        task = asyncio.create_task(write())
+        while not client._lock.locked():  # the task holds the connection: it is beginning
+            await asyncio.sleep(0)
+        task.cancel()
+        holder.rollback()  # the BEGIN IMMEDIATE queued on aiosqlite's thread now runs
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(task, 30)
+        assert not client._lock.locked()
+        assert client._connection is not None and not client._connection.in_transaction
+        _holder(tmp_path / "db.sqlite3").rollback()  # the write lock is free (timeout 0)
+        assert await client.execute_query_dict("SELECT COUNT(*) AS n FROM notes") == [{"n": 0}]
+    finally:
+        await client.close()
