@@ -318,6 +318,9 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
             yield
         finally:
             await runtime.stop()
+            from search.client import close_search_clients
+
+            await close_search_clients()
             if manage_db:
                 await close_db()
             metrics.process_stopped()

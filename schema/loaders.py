@@ -17,6 +17,8 @@ from typing import Any
 from strawberry.dataloader import AbstractCache, DataLoader
 from tortoise.models import Model
 
+from api.db import by_pk
+
 
 class _Futures(AbstractCache[Any, Any]):
     """A loader's futures by key: strawberry's default cache without its key function, so a
@@ -82,7 +84,7 @@ class Loaders:
 
 
 async def _by_id(model: type[Model], ids: list[Any]) -> list[Any]:
-    rows = {row.pk: row for row in await model.filter(pk__in=set(ids))}
+    rows = {row.pk: row for row in await by_pk(model, set(ids))}
     return [rows.get(i) for i in ids]
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from api.errors import DomainError, ErrorCode, Invalid, collect
 from api.settings import Settings
-from search.client import call, get_client
+from search.client import multi_search
 from search.indexes import FACETS, index_uid
 from search.registry import kinds
 
@@ -252,7 +252,7 @@ async def search(
         settings, scope, query, kind_names=kind_names, flt=flt, sort=sort, offset=offset, limit=limit
     )
     try:
-        raw = await call(get_client(settings).multi_search, queries, federation)
+        raw = await multi_search(settings, queries, federation)
     except Exception as exc:  # noqa: BLE001 - the client raises several unrelated types
         raise Unavailable(f"Search is unavailable right now ({type(exc).__name__}).") from None
     hits = [
