@@ -12,6 +12,7 @@ import os
 import sqlite3
 import sys
 import textwrap
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -96,6 +97,8 @@ def test_sqlite_datetimes_are_parsed_by_ciso8601():
 
 
 async def _client(path: Path, busy_timeout: int) -> ImmediateSqliteClient:
+    # A client of its own; its transactions look up connections in Tortoise's context, which the
+    # tests' `db` fixture sets up.
     client = ImmediateSqliteClient(str(path), connection_name="locking", busy_timeout=busy_timeout)
     await client.create_connection(with_db=True)
     await client.execute_script("CREATE TABLE notes (text TEXT)")
@@ -110,43 +113,48 @@ def _holder(path: Path) -> sqlite3.Connection:
 
 
 @sqlite_pass_only
-async def test_a_transaction_that_cannot_take_the_lock_fails_and_leaves_the_client_usable(tmp_path):
+async def test_a_transaction_that_cannot_take_the_lock_fails_and_leaves_the_client_usable(db, tmp_path):
     client = await _client(tmp_path / "db.sqlite3", busy_timeout=50)
     try:
-        holder = _holder(tmp_path / "db.sqlite3")
-        with pytest.raises(TransactionManagementError, match="locked"):
-            async with client._in_transaction() as connection:
-                await connection.execute_insert("INSERT INTO notes VALUES (?)", ["lost"])
-        holder.rollback()
+        with closing(_holder(tmp_path / "db.sqlite3")) as holder:
+            with pytest.raises(TransactionManagementError, match="locked"):
+                async with client._in_transaction() as connection:
+                    await connection.execute_insert("INSERT INTO notes VALUES (?)", ["lost"])
+            holder.rollback()
         # The connection's lock was given back: queries and transactions go on.
         assert await asyncio.wait_for(client.execute_query_dict("SELECT COUNT(*) AS n FROM notes"), 10) == [{"n": 0}]
         async with client._in_transaction() as connection:
             await connection.execute_insert("INSERT INTO notes VALUES (?)", ["kept"])
-        assert sqlite3.connect(tmp_path / "db.sqlite3").execute("SELECT text FROM notes").fetchall() == [("kept",)]
+        with closing(sqlite3.connect(tmp_path / "db.sqlite3")) as reader:
+            assert reader.execute("SELECT text FROM notes").fetchall() == [("kept",)]
     finally:
         await client.close()
 
 
 @sqlite_pass_only
-async def test_a_transaction_cancelled_while_waiting_for_the_lock_leaves_none_open(tmp_path):
+async def test_a_transaction_cancelled_while_waiting_for_the_lock_leaves_none_open(db, tmp_path):
     client = await _client(tmp_path / "db.sqlite3", busy_timeout=20_000)
     try:
-        holder = _holder(tmp_path / "db.sqlite3")
 
         async def write() -> None:
             async with client._in_transaction() as connection:
                 await connection.execute_insert("INSERT INTO notes VALUES (?)", ["never"])
 
-        task = asyncio.create_task(write())
-        while not client._lock.locked():  # the task holds the connection: it is beginning
-            await asyncio.sleep(0)
-        task.cancel()
-        holder.rollback()  # the BEGIN IMMEDIATE queued on aiosqlite's thread now runs
-        with pytest.raises(asyncio.CancelledError):
-            await asyncio.wait_for(task, 30)
+        with closing(_holder(tmp_path / "db.sqlite3")) as holder:
+            task = asyncio.create_task(write())
+            for _ in range(100):  # the task takes the connection's lock on its first turns
+                if client._lock.locked():
+                    break
+                await asyncio.sleep(0)
+            assert client._lock.locked()  # the task holds the connection: it is beginning
+            task.cancel()
+            holder.rollback()  # the BEGIN IMMEDIATE queued on aiosqlite's thread now runs
+            with pytest.raises(asyncio.CancelledError):
+                await asyncio.wait_for(task, 30)
         assert not client._lock.locked()
         assert client._connection is not None and not client._connection.in_transaction
-        _holder(tmp_path / "db.sqlite3").rollback()  # the write lock is free (timeout 0)
+        with closing(_holder(tmp_path / "db.sqlite3")) as holder:  # the write lock is free (timeout 0)
+            holder.rollback()
         assert await client.execute_query_dict("SELECT COUNT(*) AS n FROM notes") == [{"n": 0}]
     finally:
         await client.close()
