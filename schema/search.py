@@ -16,6 +16,7 @@ from schema.context import Info
 from schema.enums import described_enum
 from schema.errors import PublicError
 from schema.kb.types import Article, Resource
+from schema.loaders import fill, now_or_later, pending
 from schema.permissions import Require, guard
 from schema.relay import Connection, ModelNode, PageInfo, decode_cursor, encode_cursor, parse_id
 from search import admin as search_admin
@@ -181,7 +182,14 @@ async def _load_nodes(info: Info, hits: list[search_query.Hit]) -> dict[tuple[st
         node_type = HIT_TYPES.get(kind)
         if node_type is None:
             continue
-        rows = [r for r in await info.context.loaders.by_id(node_type.model).load_many(ids) if r is not None]
+        loader = info.context.loaders.by_id(node_type.model)
+        await fill(loader, ids)  # one batch, primed: no future or task per hit
+        rows = []
+        for value in (now_or_later(loader, i) for i in ids):
+            if pending(value):  # being loaded by another field of the operation
+                value = await value
+            if value is not None:
+                rows.append(value)
         for row in await node_type.visible(info, rows):
             found[(kind, row.pk)] = row
     return found
