@@ -112,13 +112,20 @@ async def _measure(work: Callable[[], Awaitable[Any]], requests: int) -> dict[st
         await work()
         latencies.append(time.perf_counter() - begin)
     total = time.perf_counter() - started
-    cpu = time.process_time() - cpu_started
-    latencies.sort()
+    return await _summary(work, latencies, time.process_time() - cpu_started, total)
+
+
+async def _summary(
+    work: Callable[[], Awaitable[Any]], latencies: list[float], cpu: float, seconds: float
+) -> dict[str, float]:
+    """A row's figures: `seconds` is the time the requests took (req/s), `cpu` this process's."""
+    latencies = sorted(latencies)
+    requests = len(latencies)
     return {
-        "rps": requests / total,
+        "rps": requests / seconds,
         "cpu_ms": cpu / requests * 1000,
         "p50_ms": statistics.median(latencies) * 1000,
-        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        "p99_ms": latencies[min(requests - 1, int(requests * 0.99))] * 1000,
         "queries": await _count_queries(work),
     }
 
@@ -141,19 +148,10 @@ async def _measure_side_by_side(works: list[Callable[[], Awaitable[Any]]], reque
             await works[i]()
             latencies[i].append(time.perf_counter() - begin)
             cpu[i] += time.process_time() - cpu_begin
-    results = []
-    for work, samples, spent in zip(works, latencies, cpu, strict=True):
-        samples.sort()
-        results.append(
-            {
-                "rps": requests / sum(samples),
-                "cpu_ms": spent / requests * 1000,
-                "p50_ms": statistics.median(samples) * 1000,
-                "p99_ms": samples[min(len(samples) - 1, int(len(samples) * 0.99))] * 1000,
-                "queries": await _count_queries(work),
-            }
-        )
-    return results
+    return [
+        await _summary(work, samples, spent, sum(samples))
+        for work, samples, spent in zip(works, latencies, cpu, strict=True)
+    ]
 
 
 async def _seed(settings) -> dict[str, Any]:
