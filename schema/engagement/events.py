@@ -268,6 +268,18 @@ class Mutation:
         event = await events_domain.cancel_event(info.context.viewer, _event_id(input.event_id))
         return CommunityEventPayload(event=event)
 
+    @strawberry.mutation(
+        description="Delete an event (its organiser or staff); one still to come with sign-ups must be cancelled first."
+    )
+    @guard(Require.MEMBER)
+    async def delete_community_event(
+        self,
+        info: Info,
+        input: Annotated[EventRefInput, strawberry.argument(description=INPUT)],
+    ) -> CommunityEventPayload:
+        await events_domain.remove_event(info.context.viewer, _event_id(input.event_id))
+        return CommunityEventPayload(event=None)
+
     @strawberry.mutation(description="Sign up: a place while any is left, else the waitlist.")
     @guard(Require.MEMBER)
     async def rsvp_event(

@@ -244,6 +244,18 @@ class Mutation:
             proposal=await domain.withdraw_proposal(info.context.viewer, _proposal_id(input.proposal_id))
         )
 
+    @strawberry.mutation(
+        description="Delete a proposal that never went to a vote (author or chair); one voted on stays on record."
+    )
+    @guard(Require.MEMBER)
+    async def delete_proposal(
+        self,
+        info: Info,
+        input: Annotated[ProposalActionInput, strawberry.argument(description="The proposal.")],
+    ) -> ProposalPayload:
+        await domain.delete_proposal(info.context.viewer, _proposal_id(input.proposal_id))
+        return ProposalPayload(proposal=None)
+
     @strawberry.mutation(description="Close voting early (chairs and admins); the tally is made and announced.")
     @guard(Require.MEMBER)
     async def close_proposal(

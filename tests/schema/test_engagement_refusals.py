@@ -46,6 +46,7 @@ CASES = {
         "FORBIDDEN",
     ),
     "cancelCommunityEvent": ("EventRefInput", lambda w: {"eventId": w["event"]}, "FORBIDDEN"),
+    "deleteCommunityEvent": ("EventRefInput", lambda w: {"eventId": w["event"]}, "FORBIDDEN"),
     "checkInAttendee": ("CheckInAttendeeInput", lambda w: {"eventId": w["event"], "userId": w["alice"]}, "FORBIDDEN"),
     "checkInToEvent": ("CheckInToEventInput", lambda w: {"eventId": w["event"], "code": w["code"]}, "FORBIDDEN"),
     "cancelRsvp": ("EventRefInput", lambda w: {"eventId": w["event"]}, "CONFLICT"),

@@ -48,6 +48,7 @@ def _member_mutations() -> list[tuple[str, Require]]:
         "redeemReward",
         "updateCommunityEvent",
         "cancelCommunityEvent",
+        "deleteCommunityEvent",
         "rsvpEvent",
         "cancelRsvp",
         "checkInToEvent",
@@ -68,7 +69,7 @@ def _member_mutations() -> list[tuple[str, Require]]:
 
 
 def test_the_member_mutations_are_all_found():
-    assert len(_member_mutations()) == 20
+    assert len(_member_mutations()) == 21
 
 
 @pytest.mark.parametrize(("name", "require"), _member_mutations(), ids=[n for n, _ in _member_mutations()])
@@ -274,3 +275,72 @@ async def test_analytics_are_refused_to_members_and_served_to_staff(gql, factory
     stats = (await gql(STATS, variables, token=mod_token))["communityStats"]
     assert len(stats["buckets"]) == 1 and stats["buckets"][0]["newMembers"] == 2
     assert (await gql(INACTIVE, token=mod_token))["inactiveMembers"]["totalCount"] == 0
+
+
+DELETE_EVENT = """mutation($input: EventRefInput!) { deleteCommunityEvent(input: $input) { event { id } errors { field code } } }"""
+CANCEL_EVENT = """mutation($input: EventRefInput!) { cancelCommunityEvent(input: $input) { errors { code } } }"""
+
+
+async def test_an_event_members_signed_up_for_is_deleted_only_once_cancelled(gql, factory, app_settings):
+    mod, mod_token = await factory.member_with_token(role="MODERATOR")
+    member, token = await factory.member_with_token()
+    start = now() + timedelta(days=2)
+    data = events.EventInput(title="Picnic", starts_at=start, ends_at=start + timedelta(hours=2), location="Park")
+    upcoming = await events.create_event(mod, data, settings=app_settings)
+    past = await events.create_event(mod, data, settings=app_settings)
+    await events.rsvp(member, upcoming.id)
+    await events.rsvp(member, past.id)
+    await type(past).filter(id=past.id).update(starts_at=now() - timedelta(days=1), ends_at=now() - timedelta(hours=20))
+    for who in (token, mod_token):
+        await gql("{ viewer { user { id } } }", token=who)  # the last-seen update happens now
+    before = await _snapshot()
+    refused = (await gql(DELETE_EVENT, {"input": {"eventId": gid("CommunityEvent", upcoming.id)}}, token=mod_token))[
+        "deleteCommunityEvent"
+    ]
+    assert refused == {"event": None, "errors": [{"field": "eventId", "code": "CONFLICT"}]}
+    assert await _snapshot() == before
+
+    event_id = gid("CommunityEvent", upcoming.id)
+    assert (await gql(CANCEL_EVENT, {"input": {"eventId": event_id}}, token=mod_token))["cancelCommunityEvent"] == {
+        "errors": []
+    }
+    for which in (event_id, gid("CommunityEvent", past.id)):  # cancelled, or over: nobody is left waiting
+        deleted = (await gql(DELETE_EVENT, {"input": {"eventId": which}}, token=mod_token))["deleteCommunityEvent"]
+        assert deleted == {"event": None, "errors": []}
+        assert (await gql(NODE, {"id": which}, token=token))["node"] is None
+    assert (await gql(EVENTS, {"first": 10}, token=token))["communityEvents"]["totalCount"] == 0
+    again = (await gql(DELETE_EVENT, {"input": {"eventId": event_id}}, token=mod_token))["deleteCommunityEvent"]
+    assert again["errors"] == [{"field": "eventId", "code": "NOT_FOUND"}]
+
+
+async def test_a_proposed_series_deleted_by_its_member_leaves_the_review_queue_whole(gql, factory, app_settings):
+    from api.models.engagement import Event
+
+    member, token = await factory.member_with_token(trust_level=app_settings.event_propose_min_trust_level)
+    other, other_token = await factory.member_with_token(trust_level=app_settings.event_propose_min_trust_level)
+    start = now() + timedelta(days=2)
+    first = await events.create_event(
+        member,
+        events.EventInput(
+            title="Weekly walk",
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+            location="Gate",
+            recurrence="FREQ=WEEKLY;COUNT=3",
+        ),
+        settings=app_settings,
+    )
+    assert await Event.filter(held=True, deleted_at__isnull=True).count() == 3
+    await gql("{ viewer { user { id } } }", token=other_token)
+    before = await _snapshot()
+    refused = (await gql(DELETE_EVENT, {"input": {"eventId": gid("CommunityEvent", first.id)}}, token=other_token))[
+        "deleteCommunityEvent"
+    ]
+    assert refused["errors"] == [{"field": "eventId", "code": "NOT_FOUND"}]  # held: not shown to others
+    assert await _snapshot() == before
+    deleted = (await gql(DELETE_EVENT, {"input": {"eventId": gid("CommunityEvent", first.id)}}, token=token))[
+        "deleteCommunityEvent"
+    ]
+    assert deleted["errors"] == []
+    assert await Event.filter(deleted_at__isnull=True).count() == 0
+    assert other.id != member.id

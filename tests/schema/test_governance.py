@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from api.models.accounts import Committee, CommitteeMembership, Sanction, SanctionKind
 from api.models.governance import Ballot, Proposal, VoteAuditEntry
 from api.timeutil import now
 from schema.relay import node_global_id
+from tests.platform.test_mutations import _snapshot
 
 CREATE_COMMITTEE = """
 mutation($input: CreateCommitteeInput!) {
@@ -394,3 +397,95 @@ async def test_a_ballot_costs_a_fixed_handful_of_statements(gql, factory, count_
     assert len(ballots) == 1 and ballots[0][0] == ["NO"] and ballots[0][1] == data["castVote"]["receipt"]
     actions = await VoteAuditEntry.filter(voter_id=member.id).order_by("id").values_list("action", flat=True)
     assert actions == ["CAST", "CHANGE"]
+
+
+DELETE_PROPOSAL = """
+mutation($input: ProposalActionInput!) { deleteProposal(input: $input) { proposal { id } errors { field code } } }"""
+PROPOSAL_NODE = """query($id: ID!) { node(id: $id) { ... on Proposal { title status } } }"""
+
+
+async def test_a_draft_is_deleted_by_its_author_or_a_chair_and_by_nobody_else(gql, factory):
+    _, chair, chair_token, people, committee_id = await _committee(gql, factory, members=2)
+    (author, author_token), (_other, other_token) = people
+    drafts = [
+        (await gql(CREATE_PROPOSAL, {"input": {"committeeId": committee_id, "title": t}}, token=author_token))[
+            "createProposal"
+        ]["proposal"]["id"]
+        for t in ("Mine", "Withdrawn", "Chair's to remove")
+    ]
+    await gql("{ viewer { user { id } } }", token=other_token)  # the last-seen update happens now
+    before = await _snapshot()
+    refused = (await gql(DELETE_PROPOSAL, {"input": {"proposalId": drafts[0]}}, token=other_token))["deleteProposal"]
+    assert refused["errors"] == [{"field": None, "code": "FORBIDDEN"}]
+    assert (await gql(DELETE_PROPOSAL, {"input": {"proposalId": drafts[0]}}))["deleteProposal"]["errors"][0][
+        "code"
+    ] == "UNAUTHENTICATED"
+    assert await _snapshot() == before
+
+    deleted = (await gql(DELETE_PROPOSAL, {"input": {"proposalId": drafts[0]}}, token=author_token))["deleteProposal"]
+    assert deleted == {"proposal": None, "errors": []}
+    assert await gql(WITHDRAW, {"input": {"proposalId": drafts[1]}}, token=author_token)
+    deleted = (await gql(DELETE_PROPOSAL, {"input": {"proposalId": drafts[1]}}, token=author_token))["deleteProposal"]
+    assert deleted["errors"] == []  # withdrawn before voting opened: never went to a vote
+    deleted = (await gql(DELETE_PROPOSAL, {"input": {"proposalId": drafts[2]}}, token=chair_token))["deleteProposal"]
+    assert deleted["errors"] == []
+    for token in (author_token, chair_token, other_token):
+        assert (await gql(PROPOSAL_NODE, {"id": drafts[0]}, token=token))["node"] is None
+        listed = await gql(COMMITTEE_PROPOSALS, {"id": committee_id, "first": 10}, token=token)
+        assert listed["node"]["proposals"]["totalCount"] == 0
+    again = (await gql(DELETE_PROPOSAL, {"input": {"proposalId": drafts[0]}}, token=author_token))["deleteProposal"]
+    assert again["errors"] == [{"field": "proposalId", "code": "NOT_FOUND"}]
+    assert await Proposal.filter(deleted_at__isnull=False).count() == 3 and await Proposal.all().count() == 3
+    assert chair.id != author.id
+
+
+async def test_a_proposal_that_went_to_a_vote_stays_on_record(gql, factory):
+    _, _, chair_token, _, committee_id = await _committee(gql, factory, members=1)
+    still_open = await _open(gql, chair_token, committee_id)
+    withdrawn = await _open(gql, chair_token, committee_id)
+    assert (await gql(WITHDRAW, {"input": {"proposalId": withdrawn}}, token=chair_token))["withdrawProposal"][
+        "errors"
+    ] == []
+    before = await _snapshot()
+    for proposal_id in (still_open, withdrawn):
+        refused = (await gql(DELETE_PROPOSAL, {"input": {"proposalId": proposal_id}}, token=chair_token))[
+            "deleteProposal"
+        ]
+        assert refused["errors"] == [{"field": "proposalId", "code": "CONFLICT"}]
+    assert await _snapshot() == before
+
+
+async def test_a_draft_opened_and_deleted_at_the_same_moment_is_one_or_the_other(factory, app_settings, monkeypatch):
+    """Each of the two lands between the other's read and its write: the later write must fail."""
+    from api.domain.governance import proposals
+    from api.errors import Conflict
+
+    admin = await factory.user(role="ADMIN")
+    committee = await Committee.create(name="Board")
+    await CommitteeMembership.create(committee=committee, user=admin, role="CHAIR", joined_at=now())
+    read = proposals.get_visible
+
+    def landing_after_the_read(other):
+        async def get_visible(viewer, proposal_id, **kwargs):
+            proposal = await read(viewer, proposal_id, **kwargs)
+            monkeypatch.setattr(proposals, "get_visible", read)
+            await other(proposal_id)
+            return proposal
+
+        return get_visible
+
+    async def delete(proposal_id):
+        await proposals.delete_proposal(admin, proposal_id)
+
+    async def open_(proposal_id):
+        await proposals.open_proposal(admin, proposal_id, settings=app_settings)
+
+    for first, then, opened in ((open_, delete, False), (delete, open_, True)):
+        draft = await proposals.create_proposal(
+            admin, committee.id, proposals.ProposalInput(title="Race"), settings=app_settings
+        )
+        monkeypatch.setattr(proposals, "get_visible", landing_after_the_read(then))
+        with pytest.raises(Conflict):
+            await first(draft.id)
+        stored = await Proposal.get(id=draft.id)
+        assert (stored.status == "OPEN", stored.deleted_at is None) == (opened, opened)

@@ -14,7 +14,7 @@ from tortoise.expressions import F, Q
 
 from api.db import column
 from api.domain.content import gate
-from api.domain.content.events import ContentHeld, Submission
+from api.domain.content.events import ContentHeld, ContentRemoved, Submission
 from api.domain.engagement import badges, points
 from api.domain.engagement.common import clean_line, clean_text, stats_for
 from api.domain.engagement.questions import EarlySignupHours, TierRank
@@ -363,6 +363,25 @@ async def cancel_event(actor: User | None, event_id: int) -> Event:
         # In the cancelling transaction: the notices (and their mail) exist exactly when it does.
         await _tell_attendees(event, "engagement.event_cancelled", member.id, f"“{event.title}” is cancelled.")
     return event
+
+
+async def remove_event(actor: User | None, event_id: int) -> None:
+    """The organiser or staff delete an event: it disappears for everyone, with the rest of its
+    series while that was never published (as moderation's delete). An event still to come that
+    members signed up for is cancelled first, so that they are told."""
+    member = require_role(actor, Role.MEMBER)
+    async with transaction():
+        event = await _locked_event(event_id, member, check=True)  # sign-ups lock it too
+        if not _may_organise(member, event):
+            raise Forbidden("Only the organiser and staff may delete this event.")
+        if (
+            event.cancelled_at is None
+            and event.ends_at > now()
+            and await Rsvp.filter(event_id=event.id).exclude(status=RsvpStatus.CANCELLED).exists()
+        ):
+            raise Conflict("Members signed up for this event: cancel it first, so that they are told.", field="eventId")
+        await delete_event(event.id, member.id)
+        await emit(ContentRemoved(content_type="CommunityEvent", content_id=event.id, author_id=event.organiser_id))
 
 
 def _when_where(event: Event) -> str:

@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 from api import text
 from api.db import column, is_postgres
 from api.domain.content import gate
-from api.domain.content.events import Submission
+from api.domain.content.events import ContentRemoved, Submission
 from api.domain.notifications import notify_many
 from api.errors import Conflict, DomainError, ErrorCode, Forbidden, Invalid, NotFound, collect
-from api.events import decide
+from api.events import decide, emit
 from api.markdown import render_async
 from api.models.accounts import Committee, CommitteeMembership, Role, User, UserStatus
 from api.models.governance import (
@@ -302,7 +302,7 @@ async def open_proposal(
     async with transaction():
         # The committee lock orders opening against membership changes.
         await Committee.filter(id=proposal.committee_id).select_for_update().first()
-        opened = await Proposal.filter(id=proposal_id, status=ProposalStatus.DRAFT).update(
+        opened = await Proposal.filter(id=proposal_id, status=ProposalStatus.DRAFT, deleted_at__isnull=True).update(
             status=ProposalStatus.OPEN,
             opened_at=moment,
             closes_at=closes_at,
@@ -347,6 +347,29 @@ async def withdraw_proposal(actor: User | None, proposal_id: int) -> Proposal:
     proposal = await Proposal.get(id=proposal_id)
     await notify_update(proposal)
     return proposal
+
+
+async def delete_proposal(actor: User | None, proposal_id: int) -> None:
+    """The author or a chair deletes a proposal that never went to a vote (a draft, or one withdrawn
+    before voting opened): it disappears for everyone. One that was voted on stays on record, its
+    ballots, tally and audit log with it: withdraw it instead."""
+    member = await require_can_act(actor)
+    proposal = await get_visible(member, proposal_id)
+    if proposal.author_id != member.id and not await committees.is_chair(member, proposal.committee_id):
+        raise Forbidden("Only the author or a chair of the committee may delete it.")
+    async with transaction():
+        # Conditional, as opening is (which also asks for a proposal not deleted): one of them wins.
+        deleted = await Proposal.filter(
+            id=proposal_id,
+            deleted_at__isnull=True,
+            opened_at__isnull=True,
+            status__in=[ProposalStatus.DRAFT, ProposalStatus.WITHDRAWN],
+        ).update(deleted_at=now())
+        if deleted:
+            await emit(ContentRemoved(content_type="Proposal", content_id=proposal_id, author_id=proposal.author_id))
+    if not deleted:
+        raise Conflict("A proposal that went to a vote stays on record; withdraw it instead.", field="proposalId")
+    await notify_update(proposal)
 
 
 # The class id of the advisory locks of proposals' voting (the object id is the proposal's id).
