@@ -308,6 +308,16 @@ class Mutation:
         await domain.submit_response(info.context.viewer, survey_id, answers, settings=info.context.settings)
         return SurveyPayload(survey=await models.Survey.get(id=survey_id))
 
+    @strawberry.mutation(description="Delete a survey (moderators and admins); it disappears, its responses are kept.")
+    @guard(Require.MODERATOR)
+    async def delete_survey(
+        self,
+        info: Info,
+        input: Annotated[SurveyActionInput, strawberry.argument(description="The survey.")],
+    ) -> SurveyPayload:
+        await domain.delete_survey(info.context.viewer, _survey_id(input.survey_id))
+        return SurveyPayload(survey=None)
+
     @strawberry.mutation(description="Close a survey now (moderators and admins).")
     @guard(Require.MODERATOR)
     async def close_survey(

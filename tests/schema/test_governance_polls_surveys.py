@@ -31,6 +31,8 @@ mutation($input: SubmitSurveyResponseInput!) {
                                         errors { field code message } } }"""
 CLOSE_SURVEY = """
 mutation($input: SurveyActionInput!) { closeSurvey(input: $input) { survey { status } errors { code } } }"""
+DELETE_SURVEY = """
+mutation($input: SurveyActionInput!) { deleteSurvey(input: $input) { survey { id } errors { field code } } }"""
 RESULTS = """
 query($id: ID!) { surveyResults(surveyId: $id) { responses questions {
   question { prompt } answered optionCounts ratingCounts ratingAverage texts } } }"""
@@ -147,6 +149,16 @@ async def test_survey_flow_results_and_csv_for_staff_only(gql, factory):
     ]
     assert late["errors"][0]["code"] == "CLOSED"
     assert await SurveyQuestion.all().count() == 3
+    refused = (await gql(DELETE_SURVEY, {"input": {"surveyId": survey_id}}, token=member_token))["deleteSurvey"]
+    assert refused["errors"] == [{"field": None, "code": "FORBIDDEN"}] and (await Survey.first()).deleted_at is None
+    deleted = (await gql(DELETE_SURVEY, {"input": {"surveyId": survey_id}}, token=mod_token))["deleteSurvey"]
+    assert deleted == {"survey": None, "errors": []}
+    for token in (member_token, mod_token):
+        assert (await gql("query($id: ID!) { node(id: $id) { id } }", {"id": survey_id}, token=token))["node"] is None
+        assert (await gql("{ surveys { totalCount } }", token=token))["surveys"]["totalCount"] == 0
+    again = (await gql(DELETE_SURVEY, {"input": {"surveyId": survey_id}}, token=mod_token))["deleteSurvey"]
+    assert again["errors"] == [{"field": "surveyId", "code": "NOT_FOUND"}]
+    assert await SurveyResponse.all().count() == 1  # the responses are kept
 
 
 async def test_a_page_of_50_polls_costs_the_same_as_5(gql, factory, count_queries):

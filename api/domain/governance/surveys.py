@@ -20,8 +20,9 @@ from tortoise.exceptions import IntegrityError, TransactionManagementError
 from api import text
 from api.db import column, fetch_all, is_postgres
 from api.domain.content import gate
-from api.domain.content.events import Submission
+from api.domain.content.events import ContentRemoved, Submission
 from api.errors import Conflict, DomainError, ErrorCode, Invalid, NotFound, collect
+from api.events import emit
 from api.models.accounts import Committee, Role, User
 from api.models.governance import (
     AnonymousSurveyResponse,
@@ -311,6 +312,17 @@ async def close_survey(actor: User | None, survey_id: int) -> Survey:
     if not await Survey.filter(id=survey_id, status=PollStatus.OPEN).update(status=PollStatus.CLOSED, closed_at=now()):
         raise Conflict("This survey is closed already.", field="surveyId")
     return await _get(survey_id)
+
+
+async def delete_survey(actor: User | None, survey_id: int) -> None:
+    """Staff delete a survey: it disappears for everyone (soft delete, responses kept), as a
+    moderator's delete of a reported one does."""
+    require_role(actor, Role.MODERATOR)
+    survey = await _get(survey_id)
+    async with transaction():
+        if not await Survey.filter(id=survey_id, deleted_at__isnull=True).update(deleted_at=now()):
+            raise NotFound("No such survey.", field="surveyId")
+        await emit(ContentRemoved(content_type="Survey", content_id=survey_id, author_id=survey.author_id))
 
 
 @dataclass
