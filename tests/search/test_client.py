@@ -3,11 +3,14 @@ a search on a connection the server dropped is sent again, and a restarted serve
 
 from __future__ import annotations
 
-import httpx
+import asyncio
+from urllib.parse import urlsplit
+
 import pytest
 
 from api.meili_process import MeiliProcess, free_port
 from search import client as search_client
+from search.client import meili_url
 from search.indexes import apply_settings
 from search.query import Scope, Unavailable, search
 from tests.search.helpers import published, sync
@@ -19,46 +22,74 @@ async def _found(settings, text: str) -> list[int]:
     return [h.id for h in (await search(settings, ADMIN, text, kind_names=["article"])).hits]
 
 
-def _pool(settings):
-    return search_client._search_client(settings)._transport._pool  # httpcore's ConnectionPool
+class _Proxy:
+    """A TCP proxy on loopback in front of Meilisearch, to watch the client from the outside: it
+    counts the connections it accepts and, when told, closes the next connection a request comes in
+    on without passing the request on (a server dropping a kept-alive connection just then)."""
+
+    def __init__(self, upstream: str) -> None:
+        parsed = urlsplit(upstream)
+        self.upstream = (parsed.hostname, parsed.port)
+        self.accepted = self.dropped = 0
+        self.drop_next = False
+
+    async def __aenter__(self) -> str:
+        self.server = await asyncio.start_server(self._connection, "127.0.0.1", 0)
+        return f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}"
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.server.close()
+        await self.server.wait_closed()
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.accepted += 1
+        up_reader, up_writer = await asyncio.open_connection(*self.upstream)
+
+        async def answers() -> None:
+            while data := await up_reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+            writer.close()
+
+        answering = asyncio.create_task(answers())
+        try:
+            while data := await reader.read(65536):
+                if self.drop_next:
+                    self.drop_next, self.dropped = False, self.dropped + 1
+                    break
+                up_writer.write(data)
+                await up_writer.drain()
+        finally:
+            answering.cancel()
+            writer.close()
+            up_writer.close()
 
 
 async def test_searches_share_one_kept_alive_connection(app_settings, factory):
     author = await factory.user()
     article = await published(author, app_settings, "Lighthouse rota", "who keeps the lamp")
     await sync(app_settings)
-    await search_client.close_search_clients()  # a pool of this test's own
-    for _ in range(3):
-        assert await _found(app_settings, "lighthouse") == [article.id]
-    connections = _pool(app_settings).connections
-    assert len(connections) == 1 and connections[0].is_idle()
-
-
-class _DropsFirst(httpx.AsyncBaseTransport):
-    """The real transport, except that the first request meets a connection the server closed."""
-
-    def __init__(self, real: httpx.AsyncBaseTransport) -> None:
-        self.real, self.sent = real, 0
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.sent += 1
-        if self.sent == 1:
-            raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
-        return await self.real.handle_async_request(request)
+    proxy = _Proxy(meili_url(app_settings))
+    async with proxy as url:
+        through = app_settings.replace(meili_url=url)
+        for _ in range(3):
+            assert await _found(through, "lighthouse") == [article.id]
+        await search_client.close_search_clients()
+    assert proxy.accepted == 1
 
 
 async def test_a_search_whose_connection_was_dropped_is_sent_again(app_settings, factory):
     author = await factory.user()
     article = await published(author, app_settings, "Tide tables", "low water at noon")
     await sync(app_settings)
-    client = search_client._search_client(app_settings)
-    real = client._transport
-    client._transport = dropping = _DropsFirst(real)
-    try:
-        assert await _found(app_settings, "tide") == [article.id]
-    finally:
-        client._transport = real
-    assert dropping.sent == 2
+    proxy = _Proxy(meili_url(app_settings))
+    async with proxy as url:
+        through = app_settings.replace(meili_url=url)
+        assert await _found(through, "tide") == [article.id]  # a kept-alive connection now
+        proxy.drop_next = True
+        assert await _found(through, "noon") == [article.id]
+        await search_client.close_search_clients()
+    assert (proxy.dropped, proxy.accepted) == (1, 2)
 
 
 async def test_a_restarted_server_is_searched_on_new_connections(clean_db, factory, tmp_root):
