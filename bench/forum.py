@@ -31,6 +31,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from bench.timing import interleaved
+
 TOPIC_LIST = """
 query($first: Int!) { topics(first: $first, orderBy: HOT) { nodes {
   id title replyCount reactionCount lastActivityAt pinned author { username displayName }
@@ -131,23 +133,11 @@ async def _summary(
 
 
 async def _measure_side_by_side(works: list[Callable[[], Awaitable[Any]]], requests: int) -> list[dict[str, float]]:
-    """`_measure` of each work, their requests interleaved (one of each in turn, the order
-    alternating each round), so a change in machine speed during the run weighs on a read and on
-    its baseline alike. req/s is 1 / the mean of the work's own latencies. A young-generation
-    collection runs in whichever request crosses the allocation threshold, so its cost falls
-    mostly on the read that allocates most (GraphQL), as when measured alone."""
-    for work in works:
-        for _ in range(3):
-            await work()
-    latencies: list[list[float]] = [[] for _ in works]
-    cpu = [0.0 for _ in works]
-    for round_ in range(requests):
-        order = range(len(works)) if round_ % 2 == 0 else range(len(works) - 1, -1, -1)
-        for i in order:
-            begin, cpu_begin = time.perf_counter(), time.process_time()
-            await works[i]()
-            latencies[i].append(time.perf_counter() - begin)
-            cpu[i] += time.process_time() - cpu_begin
+    """`_measure` of each work, their requests interleaved (`bench.timing.interleaved`). req/s is
+    1 / the mean of the work's own latencies. A young-generation collection runs in whichever
+    request crosses the allocation threshold, so its cost falls mostly on the read that allocates
+    most (GraphQL), as when measured alone."""
+    latencies, cpu = await interleaved([lambda _round, work=work: work() for work in works], requests, warmup=3)
     return [
         await _summary(work, samples, spent, sum(samples))
         for work, samples, spent in zip(works, latencies, cpu, strict=True)

@@ -11,8 +11,9 @@
    visibility filter, hit loading from the database, highlights, facets), and, in the same run,
    the very same federated multi-search request (over every kind's index, as the GraphQL query
    names no kind; checked during warm-up against what the app sends) straight to Meilisearch with httpx.
-   p50/p99 of both, and the GraphQL/direct ratio: the cost Guildhall adds over Meilisearch
-   (goal: GraphQL p50 at most 1.3x the direct p50 + 2 ms). The two take turns going first.
+   Each side's time includes reading its JSON answer, as a client's would. p50/p99 of both, and the GraphQL/direct ratio: the cost Guildhall adds over Meilisearch
+   (goal: GraphQL p50 at most 1.3x the direct p50 + 2 ms). The two take turns going first
+   (`bench.timing.interleaved`).
 
 Meilisearch: the bundled binary on a free port (or `MEILI_URL` + `MEILI_MASTER_KEY`).
 """
@@ -30,6 +31,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.timing import interleaved
+
 SECRET = "bench-secret-key-0123456789-abcdefghijklmnop"
 QUERIES = [
     "community meetup",
@@ -43,6 +46,7 @@ QUERIES = [
     "proposal vote",
     "accessibility",
 ]
+WARMUP = 10  # rounds that warm caches up (and check the request) before the timed ones
 SEARCH = """
 query($q: String!) { search(query: $q, first: 20) { totalCount
   facets { kinds { value count } tags { value count } }
@@ -216,8 +220,6 @@ async def _bench(docs: int, queries: int, meili_url: str, master_key: str, root:
         app = create_app(settings, manage_db=False)
         gctune.settle_after_startup()  # the collector as a served process sets it after start-up
         headers = {"Authorization": f"Bearer {token}"}
-        graphql_times: list[float] = []
-        direct_times: list[float] = []
         # During the warm-up rounds the request the app sends is recorded and compared with the
         # direct one: the baseline must be the very same multi-search (every kind, as the GraphQL
         # query names none; a one-index request once made the app look 2.5 ms slower than it is).
@@ -229,45 +231,29 @@ async def _bench(docs: int, queries: int, meili_url: str, master_key: str, root:
             return await app_multi_search(settings, queries, federation)
 
         search_query.multi_search = recording
+        requests = {text: build_request(settings, scope, text, limit=20)[:2] for text in QUERIES}
         async with (
             httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as gql,
             httpx.AsyncClient(base_url=meili_url, headers={"Authorization": f"Bearer {master_key}"}) as meili,
         ):
-            for index in range(queries + 10):  # the first 10 of each warm caches up
-                text = QUERIES[index % len(QUERIES)]
-                request, federation, _ = build_request(settings, scope, text, limit=20)
-                if index == 10:
+
+            async def through_graphql(round_: int) -> None:
+                text = QUERIES[round_ % len(QUERIES)]
+                if round_ == WARMUP:
                     search_query.multi_search = app_multi_search  # timed rounds run the app as it is
-
-                async def through_graphql(text: str = text) -> float:
-                    started = time.perf_counter()
-                    response = await gql.post(
-                        "/graphql", json={"query": SEARCH, "variables": {"q": text}}, headers=headers
-                    )
-                    took = time.perf_counter() - started
-                    body = response.json()
-                    if "errors" in body:
-                        raise RuntimeError(body["errors"])
-                    return took
-
-                async def direct(request: list = request, federation: dict = federation) -> float:
-                    started = time.perf_counter()
-                    response = await meili.post("/multi-search", json={"queries": request, "federation": federation})
-                    took = time.perf_counter() - started
-                    response.raise_for_status()
-                    return took
-
-                # The two take turns going first: the second runs a query Meilisearch has just
-                # answered (its pages in memory), which favoured whichever always came second.
-                if index % 2:
-                    direct_took, graphql_took = await direct(), await through_graphql()
-                else:
-                    graphql_took, direct_took = await through_graphql(), await direct()
-                if index < 10 and sent.pop() != (request, federation):
+                response = await gql.post("/graphql", json={"query": SEARCH, "variables": {"q": text}}, headers=headers)
+                if "errors" in (body := response.json()):  # each side reads its answer, as a client would
+                    raise RuntimeError(body["errors"])
+                if round_ < WARMUP and sent.pop() != requests[text]:
                     raise RuntimeError(f"the app sent another request than the direct baseline for {text!r}")
-                if index >= 10:
-                    graphql_times.append(graphql_took)
-                    direct_times.append(direct_took)
+
+            async def direct(round_: int) -> None:
+                request, federation = requests[QUERIES[round_ % len(QUERIES)]]
+                response = await meili.post("/multi-search", json={"queries": request, "federation": federation})
+                response.raise_for_status()
+                response.json()
+
+            (graphql_times, direct_times), _ = await interleaved([through_graphql, direct], queries, warmup=WARMUP)
         g50, g99 = _percentiles(graphql_times)
         d50, d99 = _percentiles(direct_times)
         print(f"search through GraphQL : p50 {g50:7.2f} ms   p99 {g99:7.2f} ms   ({queries} queries)")
