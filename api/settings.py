@@ -78,6 +78,28 @@ def _parse_networks(raw: str) -> tuple[str, ...]:
     return tuple(items)
 
 
+def _parse_dns_server(raw: str) -> str:
+    """`ip` or `ip:port` (`[ip6]:port`) of a DNS server; empty: the system's resolver."""
+    import ipaddress
+
+    raw = raw.strip()
+    if not raw:
+        return ""
+    host, port = raw, "53"
+    if raw.startswith("["):
+        host, _, rest = raw[1:].partition("]")
+        port = rest.removeprefix(":") or "53"
+    elif raw.count(":") == 1:
+        host, port = raw.split(":")
+    try:
+        ipaddress.ip_address(host)
+        if not 0 < int(port) < 65536:
+            raise ValueError
+    except ValueError:
+        raise ValueError("expected an IP address, optionally with :port") from None
+    return f"{host}:{int(port)}"
+
+
 def _parse_db_url(raw: str) -> str:
     scheme = urlparse(raw).scheme
     if scheme not in {"sqlite", "postgres", "postgresql", "asyncpg"}:
@@ -494,6 +516,19 @@ class Settings:
         _parse_bool,
         "Run the inbound listener inside the app (one process binds it) instead of `guildhall mail-in`.",
         default=False,
+    )
+    email_inbound_require_dkim: bool = _setting(
+        "EMAIL_INBOUND_REQUIRE_DKIM",
+        _parse_bool,
+        "A reply by mail must carry a valid DKIM signature of its From address's domain (or a parent "
+        "domain of it); false: only the From address is compared with the member's.",
+        default=True,
+    )
+    email_inbound_dns: str = _setting(
+        "EMAIL_INBOUND_DNS",
+        _parse_dns_server,
+        "DNS server (ip or ip:port) DKIM keys of replies are looked up at; empty: the system's resolver.",
+        default="",
     )
     email_inbound_max_bytes: int = _setting(
         "EMAIL_INBOUND_MAX_BYTES",

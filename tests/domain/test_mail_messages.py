@@ -26,7 +26,8 @@ from tests.smtp_server import free_port
 
 @pytest.fixture
 async def inbound(mail_settings):
-    settings = mail_settings.replace(email_reply_domain="reply.example.org")
+    # What a reply becomes; whether its sender signed it: test_mail_reply_dkim.py.
+    settings = mail_settings.replace(email_reply_domain="reply.example.org", email_inbound_require_dkim=False)
     port = free_port()
     server = await serve(settings, "127.0.0.1", port)
     yield settings, port

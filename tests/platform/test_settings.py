@@ -28,6 +28,7 @@ SAMPLES = {
     settings_module._parse_http_url: ("http://127.0.0.1:7700/", "http://127.0.0.1:7700", "ftp://x"),
     settings_module._parse_redis_url: ("redis://127.0.0.1:6379/1", "redis://127.0.0.1:6379/1", "http://x"),
     settings_module._parse_tz: ("Asia/Shanghai", "Asia/Shanghai", "Mars/Olympus_Mons"),
+    settings_module._parse_dns_server: ("::1", "::1:53", "dns.example"),
     Path: ("/srv/guildhall", Path("/srv/guildhall"), None),
     None: ("some value", "some value", None),
 }
@@ -113,6 +114,19 @@ def test_missing_or_weak_secret_key_and_inconsistent_limits_fail_with_one_line()
         _from({"PAGE_SIZE_DEFAULT": "50", "PAGE_SIZE_MAX": "10"})
     _assert_one_line_naming(pages.value, "PAGE_SIZE_DEFAULT")
     assert _from({"DATABASE_URL": "postgresql://u:p@db/g", "SECRET_KEY": "s" * 32}).secret_key == "s" * 32
+
+
+def test_dns_servers_are_an_address_and_a_port():
+    parse = settings_module._parse_dns_server
+    assert [parse(v) for v in ("", "192.0.2.53", "127.0.0.1:5353", "[::1]:5353")] == [
+        "",
+        "192.0.2.53:53",
+        "127.0.0.1:5353",
+        "::1:5353",
+    ]
+    for bad in ("resolver.example", "127.0.0.1:0", "127.0.0.1:dns", "[::1]:99999"):
+        with pytest.raises(ValueError):
+            parse(bad)
 
 
 def test_env_file_is_read_and_the_environment_wins(tmp_path):

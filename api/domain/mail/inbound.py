@@ -7,7 +7,8 @@ conversation membership, blocks, the content gate), with quoted text and signatu
 The token names the member and the topic (`t<id>`) or conversation (`c<id>`) and is signed with
 SECRET_KEY (hex, since some mail servers lower-case local parts); an unknown or forged address is
 refused at RCPT, and a reply whose From is not the member's address is refused too, so nothing is
-posted for anyone else. Automatic answers (RFC 3834 `Auto-Submitted`) are refused, so an
+posted for anyone else; nor is one its From domain did not DKIM-sign (`senders`), unless
+EMAIL_INBOUND_REQUIRE_DKIM is off. Automatic answers (RFC 3834 `Auto-Submitted`) are refused, so an
 out-of-office reply cannot start a loop of messages and notification mails.
 """
 
@@ -25,6 +26,7 @@ from typing import Any, NamedTuple
 
 from aiosmtpd.smtp import SMTP
 
+from api.domain.mail import senders
 from api.errors import DomainError
 from api.settings import Settings
 
@@ -114,11 +116,16 @@ async def receive_reply(settings: Settings, address: str, sender: str, data: byt
     user_id, subject, subject_id = found
     member = await User.filter(id=user_id, status=UserStatus.ACTIVE).first()
     message = message_from_bytes(data, policy=policy.default)
-    senders = {parseaddr(sender)[1].lower(), parseaddr(str(message.get("From", "")))[1].lower()}
-    if member is None or member.email.lower() not in senders:
+    claimed = {parseaddr(sender)[1].lower(), parseaddr(str(message.get("From", "")))[1].lower()}
+    if member is None or member.email.lower() not in claimed:
         return "550 5.7.1 This address may not reply here"
     if _automatic(message):
         return "550 5.7.1 Automatic replies are not taken"
+    try:
+        if not await senders.signed_for(settings, data, member.email):
+            return "550 5.7.1 The sender's domain did not sign this mail (DKIM); reply on the site instead"
+    except senders.LookupFailed:
+        return "451 4.4.3 The sender's DKIM key could not be looked up; try again later"
     body = reply_text(message)
     if not body:
         return "550 5.6.0 The reply has no text of its own"
