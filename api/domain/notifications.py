@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from api.db import fetch_all
@@ -57,6 +57,7 @@ async def notify_many(
     subject_type: str = "",
     subject_id: int | None = None,
     subject_is_member: bool = False,
+    subject_of: Mapping[int, int] | None = None,
     message: str = "",
     data: dict[str, Any] | None = None,
 ) -> int:
@@ -64,7 +65,8 @@ async def notify_many(
     (one preferences read, one INSERT of the notifications, one of the members' addresses and one
     of their mail when any is mailed at once), then announced to each. As `notify`: the actor is
     never notified of their own act. `subject_is_member`: each notification is about its member
-    (`subject_id` is the member's id: a tier change). Returns how many were stored."""
+    (`subject_id` is the member's id: a tier change); `subject_of`: each member's own subject id
+    (a referral's inviter: their invitee). Returns how many were stored."""
     ids = sorted({int(u) for u in user_ids} - ({actor_id} if actor_id is not None else set()))
     sent = 0
     for start in range(0, len(ids), BATCH):
@@ -83,7 +85,7 @@ async def notify_many(
                     kind,
                     actor_id,
                     subject_type,
-                    user_id if subject_is_member else subject_id,
+                    user_id if subject_is_member else subject_of[user_id] if subject_of else subject_id,
                     message,
                     payload,
                     moment,

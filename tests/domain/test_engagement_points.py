@@ -188,3 +188,34 @@ async def test_titles_are_granted_or_reached_by_points_and_picked_by_the_member(
     assert (await MemberStats.get(user_id=member.id)).displayed_title_id == mentor.id
     await titles.select_title(member, None, settings=settings)
     assert (await MemberStats.get(user_id=member.id)).displayed_title_id is None
+
+
+async def test_awards_in_a_batch_are_paid_once_each_and_move_the_sums(app_settings, factory, count_queries):
+    ada, bob = await factory.user(), await factory.user()
+    awards = [
+        points.Award(ada.id, 10, "batch:1", "Referral", 1),
+        points.Award(ada.id, 10, "batch:2", "Referral", 2),
+        points.Award(bob.id, 10, "batch:3"),
+        points.Award(bob.id, 10, "batch:3"),  # the same key twice: once
+        points.Award(bob.id, 0, "batch:4"),  # nothing to pay
+    ]
+    paid = await points.award_many(app_settings, "referral", awards, reason="Batch")
+    assert [a.dedupe_key for a in paid] == ["batch:1", "batch:2", "batch:3"]
+    assert (await points.balance(ada.id), await points.balance(bob.id)) == (20, 10)
+    assert await points.ledger_balance(ada.id) == 20 == (await PointAccount.get(user_id=ada.id)).earned
+    again = await points.award_many(app_settings, "referral", [*awards, points.Award(bob.id, 5, "batch:5")])
+    assert [a.dedupe_key for a in again] == ["batch:5"]  # those paid before are skipped
+    assert await points.balance(bob.id) == 15 == await points.ledger_balance(bob.id)
+    many = [await factory.user() for _ in range(20)]
+    with count_queries:
+        await points.award_many(app_settings, "referral", [points.Award(m.id, 3, f"many:{m.id}") for m in many])
+    assert count_queries.count == 5  # accounts read and made, entries, their lock, one update (one total)
+    assert [await points.balance(m.id) for m in many] == [3] * 20
+
+
+async def test_a_batch_of_a_capped_rule_keeps_the_cap(app_settings, factory):
+    settings = app_settings.replace(points_daily_caps=(("referral", 15),))
+    ada = await factory.user()
+    paid = await points.award_many(settings, "referral", [points.Award(ada.id, 10, f"cap:{n}") for n in range(3)])
+    assert [a.dedupe_key for a in paid] == ["cap:0", "cap:1"]  # 10, then the 5 left of the cap
+    assert await points.balance(ada.id) == 15

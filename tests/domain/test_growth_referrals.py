@@ -221,3 +221,61 @@ async def test_the_guard_costs_two_queries_a_batch(app_settings, factory, count_
         refused = await referrals._refusals([*ripe, {"id": 99, "inviter_id": None, "invitee_id": inviter.id}])
     assert count_queries.count == 2  # bans of all, tokens of all
     assert refused == {0: "same device", 1: "same network", 99: "self-referral"}
+
+
+async def _pay_costs(app_settings, factory, count_queries, referrals_paid: int) -> int:
+    settings = app_settings.replace(referral_points=10, referral_active_days=1)
+    pairs = [(await factory.user(), await factory.user()) for _ in range(referrals_paid)]
+    for inviter, invitee in pairs:
+        await Referral.create(inviter=inviter, invitee=invitee)
+        await _active(invitee, 1)
+    with count_queries:
+        assert await referrals.reward_ripe(settings) == referrals_paid
+    for inviter, invitee in pairs:
+        assert (await points.balance(inviter.id), await points.balance(invitee.id)) == (10, 10)
+        told = await Notification.filter(kind="growth.referral_rewarded", user_id__in=[inviter.id, invitee.id])
+        assert sorted((n.user_id, n.subject_id) for n in told) == sorted(
+            [(inviter.id, invitee.id), (invitee.id, invitee.id)]
+        )
+    return count_queries.count
+
+
+async def test_paying_30_referrals_costs_as_much_as_paying_2(app_settings, factory, count_queries):
+    two = await _pay_costs(app_settings, factory, count_queries, 2)
+    thirty = await _pay_costs(app_settings, factory, count_queries, 30)
+    print(f"reward_ripe queries: 2 paid {two}, 30 paid {thirty}")
+    assert thirty == two, (two, thirty)
+
+
+async def test_an_inviter_of_several_is_told_of_each_invitee(app_settings, factory):
+    settings = app_settings.replace(referral_points=5, referral_active_days=1)
+    inviter = await factory.user()
+    invitees = [await factory.user() for _ in range(3)]
+    for invitee in invitees:
+        await Referral.create(inviter=inviter, invitee=invitee)
+        await _active(invitee, 1)
+    assert await referrals.reward_ripe(settings) == 3
+    assert await points.balance(inviter.id) == 15
+    told = await Notification.filter(kind="growth.referral_rewarded", user_id=inviter.id)
+    assert sorted(n.subject_id for n in told) == sorted(i.id for i in invitees)
+
+
+async def test_a_failure_while_paying_leaves_the_referrals_undecided(app_settings, factory, monkeypatch):
+    settings = app_settings.replace(referral_points=10, referral_active_days=1)
+    inviter, invitee = await factory.user(), await factory.user()
+    await Referral.create(inviter=inviter, invitee=invitee)
+    await _active(invitee, 1)
+    award_many = points.award_many
+
+    async def crashing(*args, **kwargs):
+        await award_many(*args, **kwargs)
+        raise RuntimeError("the process died here")
+
+    monkeypatch.setattr(points, "award_many", crashing)
+    with pytest.raises(RuntimeError):
+        await referrals.reward_ripe(settings)
+    assert await ReferralOutcome.all().count() == 0  # the claim went with the payment
+    assert await points.balance(inviter.id) == 0
+    monkeypatch.setattr(points, "award_many", award_many)
+    assert await referrals.reward_ripe(settings) == 1  # the next run pays it
+    assert (await points.balance(inviter.id), await points.balance(invitee.id)) == (10, 10)

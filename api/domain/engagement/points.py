@@ -6,6 +6,8 @@ is locked while an award checks its daily cap, so concurrent awards never exceed
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum
@@ -14,12 +16,20 @@ from typing import Any
 from tortoise.expressions import F
 
 from api.db import fetch_all
-from api.domain.engagement.common import clean_text, community_day, ensure_account, reason_limit, require_user
+from api.domain.engagement.common import (
+    clean_text,
+    community_day,
+    ensure_account,
+    ensure_accounts,
+    reason_limit,
+    require_user,
+)
 from api.errors import Invalid
 from api.models.accounts import Role, User
 from api.models.engagement import PointAccount, PointEntry
 from api.policies import require_role
 from api.settings import Settings
+from api.timeutil import now
 from api.transactions import transaction
 
 # Entries that move points without being "earned": excluded from levels and leaderboards.
@@ -124,6 +134,77 @@ async def award(
             source_id=source_id,
             dedupe_key=dedupe_key,
         )
+
+
+@dataclass(frozen=True)
+class Award:
+    """One award of `award_many`: paid once, by its dedupe key."""
+
+    user_id: int
+    amount: int
+    dedupe_key: str
+    source_type: str = ""
+    source_id: int | None = None
+
+
+async def award_many(settings: Settings, rule: str, awards: Sequence[Award], *, reason: str = "") -> list[Award]:
+    """Awards of one rule, each paid once (by its dedupe key: those paid already are skipped);
+    returns those paid now. A rule without a daily cap costs a fixed number of queries however
+    many awards (the entries in one INSERT, the sums moved one UPDATE per distinct total); one with
+    a cap goes award by award. In a transaction of the caller's, they stand or fall with its writes."""
+    unique = list({a.dedupe_key: a for a in awards if a.amount > 0}.values())
+    if not unique:
+        return []
+    if daily_cap(settings, rule) is not None:
+        return [
+            a
+            for a in unique
+            if await award(
+                settings,
+                a.user_id,
+                rule,
+                amount=a.amount,
+                source_type=a.source_type,
+                source_id=a.source_id,
+                dedupe_key=a.dedupe_key,
+                reason=reason,
+            )
+        ]
+    await ensure_accounts({a.user_id for a in unique})
+    day, moment = community_day(settings), now()
+    async with transaction():
+        rows = await fetch_all(
+            "INSERT INTO engagement_point_entries "
+            "(user_id, amount, rule, reason, source_type, source_id, dedupe_key, day, created_at) VALUES "
+            + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(unique))
+            + " ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key",
+            [
+                value
+                for a in unique
+                for value in (a.user_id, a.amount, rule, reason, a.source_type, a.source_id, a.dedupe_key, day, moment)
+            ],
+        )
+        entered = {row["dedupe_key"] for row in rows}
+        paid = [a for a in unique if a.dedupe_key in entered]
+        totals: dict[int, int] = defaultdict(int)
+        for a in paid:
+            totals[a.user_id] += a.amount
+        members_by_total: dict[int, list[int]] = defaultdict(list)
+        for user_id, total in totals.items():
+            members_by_total[total].append(user_id)
+        earns = rule not in SPENDING_RULES
+        if totals:  # locked in one order, so two batches sharing members cannot deadlock
+            await (
+                PointAccount.filter(user_id__in=sorted(totals))
+                .order_by("user_id")
+                .select_for_update()
+                .values_list("id", flat=True)
+            )
+        for total, user_ids in members_by_total.items():
+            await PointAccount.filter(user_id__in=user_ids).update(
+                balance=F("balance") + total, earned=F("earned") + (total if earns else 0)
+            )
+    return paid
 
 
 async def grant(actor: User | None, user_id: int, amount: int, reason: str, *, settings: Settings) -> PointEntry:

@@ -4,9 +4,10 @@ the invitee each get REFERRAL_POINTS, once.
 
 The `growth.referrals` job finds ripe referrals with one aggregate query per batch, decides the
 whole batch with two more (bans, then the tokens' devices and networks: `_refusals`) and records
-the refused ones in one INSERT. It claims each payable referral with a unique `ReferralOutcome`
-row (INSERT ... ON CONFLICT DO NOTHING RETURNING) right before paying it: only the process that
-wrote it pays, and the point entries carry dedupe keys besides.
+the refused ones in one INSERT. The payable ones are claimed with unique `ReferralOutcome` rows
+(one INSERT ... ON CONFLICT DO NOTHING RETURNING) and paid (`points.award_many`) in the same
+transaction: only the process that wrote a claim pays it, the point entries carry dedupe keys
+besides, and a crash leaves no referral claimed but unpaid.
 
 Abuse guard (a refused referral is recorded with its reason and never paid):
 - self-referral: the inviter is the invitee, or the inviter's account is gone;
@@ -38,6 +39,7 @@ from api.models.moderation import Referral
 from api.policies import banned_ids, require_role
 from api.settings import Settings
 from api.timeutil import now
+from api.transactions import transaction
 
 BATCH = 200
 MAX_CHAIN = 20
@@ -89,13 +91,56 @@ async def _record_refusals(refused: dict[int, str]) -> None:
     )
 
 
-async def _claim(referral_id: int, rewarded: bool, reason: str, amount: int) -> bool:
+async def _claim(referral_ids: list[int], amount: int) -> set[int]:
+    """Outcomes of the referrals to pay, in one INSERT; the ids this call wrote (another process
+    may have decided some first)."""
     rows = await fetch_all(
-        "INSERT INTO growth_referral_outcomes (referral_id, rewarded, reason, points, created_at) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (referral_id) DO NOTHING RETURNING id",
-        [referral_id, rewarded, reason, amount, now()],
+        "INSERT INTO growth_referral_outcomes (referral_id, rewarded, reason, points, created_at) VALUES "
+        + ", ".join(["(?, ?, ?, ?, ?)"] * len(referral_ids))
+        + " ON CONFLICT (referral_id) DO NOTHING RETURNING referral_id",
+        [value for referral_id in referral_ids for value in (referral_id, True, "", amount, now())],
     )
-    return bool(rows)
+    return {int(row["referral_id"]) for row in rows}
+
+
+async def _pay(settings: Settings, payable: list[dict[str, Any]], amount: int) -> list[dict[str, Any]]:
+    """Claim and pay these referrals in one transaction: a crash leaves them all undecided (the
+    next run pays them), never claimed but unpaid. Returns those this call paid."""
+    async with transaction():
+        claimed = await _claim([r["id"] for r in payable], amount)
+        won = [r for r in payable if r["id"] in claimed]
+        await points.award_many(
+            settings,
+            "referral",
+            [
+                points.Award(r[f"{side}_id"], amount, f"referral:{r['id']}:{side}", "Referral", r["id"])
+                for r in won
+                for side in ("inviter", "invitee")
+            ],
+            reason="Referral reward",
+        )
+    return won
+
+
+async def _announce(won: list[dict[str, Any]], amount: int) -> None:
+    """Tell both sides of each paid referral, each about the invitee: all invitees at once, and the
+    inviters in as many calls as one inviter has referrals among these."""
+    message = f"You earned {amount} points for a referral."
+    await notify_many(
+        [r["invitee_id"] for r in won],
+        "growth.referral_rewarded",
+        subject_type="User",
+        subject_is_member=True,
+        message=message,
+    )
+    rounds: list[dict[int, int]] = []  # inviter -> invitee, each inviter once a round
+    for r in won:
+        free = next((round_ for round_ in rounds if r["inviter_id"] not in round_), None)
+        if free is None:
+            rounds.append(free := {})
+        free[r["inviter_id"]] = r["invitee_id"]
+    for round_ in rounds:
+        await notify_many(round_, "growth.referral_rewarded", subject_type="User", subject_of=round_, message=message)
 
 
 async def reward_ripe(settings: Settings) -> int:
@@ -118,33 +163,11 @@ async def reward_ripe(settings: Settings) -> int:
         last_id = ripe[-1]["id"]
         refused = await _refusals(ripe)
         await _record_refusals(refused)
-        for referral in ripe:
-            if referral["id"] in refused:
-                continue
-            # Claimed one by one, each right before its payment (itself per referral), so a crash
-            # between claiming and paying can leave at most one referral claimed but unpaid.
-            if not await _claim(referral["id"], True, "", amount):
-                continue  # another process decided it
-            pair = (("inviter", referral["inviter_id"]), ("invitee", referral["invitee_id"]))
-            for side, user_id in pair:
-                await points.award(
-                    settings,
-                    user_id,
-                    "referral",
-                    amount=amount,
-                    source_type="Referral",
-                    source_id=referral["id"],
-                    dedupe_key=f"referral:{referral['id']}:{side}",
-                    reason="Referral reward",
-                )
-            await notify_many(
-                [user_id for _, user_id in pair],
-                "growth.referral_rewarded",
-                subject_type="User",
-                subject_id=referral["invitee_id"],
-                message=f"You earned {amount} points for a referral.",
-            )
-            paid += 1
+        payable = [r for r in ripe if r["id"] not in refused]
+        if payable:
+            won = await _pay(settings, payable, amount)
+            await _announce(won, amount)
+            paid += len(won)
 
 
 async def referrals_job(settings: Settings) -> bool:
