@@ -520,8 +520,9 @@ class Settings:
     email_inbound_require_dkim: bool = _setting(
         "EMAIL_INBOUND_REQUIRE_DKIM",
         _parse_bool,
-        "A reply by mail must carry a valid DKIM signature of its From address's domain (or a parent "
-        "domain of it); false: only the From address is compared with the member's.",
+        "A reply by mail must carry a valid DKIM signature of the member's mail domain (or a parent "
+        "domain of it) covering From, this reply address and Message-ID; false: only the From header "
+        "is compared with the member's address.",
         default=True,
     )
     email_inbound_dns: str = _setting(

@@ -67,8 +67,5 @@ class Signer:
     def sign(self, message: EmailMessage | bytes, **options: object) -> bytes:
         """The message with this domain's DKIM-Signature on top (`options`: dkimpy's, e.g. `length`)."""
         data = message if isinstance(message, bytes) else message.as_bytes()
-        headers = [b"from", b"to", b"subject"]
-        return (
-            dkim.sign(data, self.selector.encode(), self.domain.encode(), self.pem, include_headers=headers, **options)
-            + data
-        )
+        options.setdefault("include_headers", [b"from", b"to", b"cc", b"subject", b"date", b"message-id"])
+        return dkim.sign(data, self.selector.encode(), self.domain.encode(), self.pem, **options) + data

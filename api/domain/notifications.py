@@ -66,7 +66,9 @@ async def notify_many(
     of their mail when any is mailed at once), then announced to each. As `notify`: the actor is
     never notified of their own act. `subject_is_member`: each notification is about its member
     (`subject_id` is the member's id: a tier change); `subject_of`: each member's own subject id
-    (a referral's inviter: their invitee). Returns how many were stored."""
+    (a referral's inviter: their invitee). With either, mails carry no reply address (it is made
+    from the one shared subject), so use them for subjects that take no reply by mail (members).
+    Returns how many were stored."""
     ids = sorted({int(u) for u in user_ids} - ({actor_id} if actor_id is not None else set()))
     sent = 0
     for start in range(0, len(ids), BATCH):

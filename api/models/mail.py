@@ -79,3 +79,20 @@ class MailPreference(Model):
 
     class Meta:
         table = "mail_preferences"
+
+
+class InboundReply(Model):
+    """A reply by mail taken (posted or sent), by its Message-ID: the same signed mail sent again,
+    by the member's server retrying or by anyone who received a copy, is taken once."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "accounts.User", related_name="inbound_replies", on_delete=fields.CASCADE
+    )
+    user_id: int
+    message_id = fields.CharField(max_length=255)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "mail_inbound_replies"
+        unique_together = (("user_id", "message_id"),)

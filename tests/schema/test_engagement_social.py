@@ -317,7 +317,7 @@ async def test_a_proposed_series_deleted_by_its_member_leaves_the_review_queue_w
     from api.models.engagement import Event
 
     member, token = await factory.member_with_token(trust_level=app_settings.event_propose_min_trust_level)
-    other, other_token = await factory.member_with_token(trust_level=app_settings.event_propose_min_trust_level)
+    _other, other_token = await factory.member_with_token(trust_level=app_settings.event_propose_min_trust_level)
     start = now() + timedelta(days=2)
     first = await events.create_event(
         member,
@@ -343,4 +343,3 @@ async def test_a_proposed_series_deleted_by_its_member_leaves_the_review_queue_w
     ]
     assert deleted["errors"] == []
     assert await Event.filter(deleted_at__isnull=True).count() == 0
-    assert other.id != member.id

@@ -368,7 +368,7 @@ async def cancel_event(actor: User | None, event_id: int) -> Event:
 async def remove_event(actor: User | None, event_id: int) -> None:
     """The organiser or staff delete an event: it disappears for everyone, with the rest of its
     series while that was never published (as moderation's delete). An event still to come that
-    members signed up for is cancelled first, so that they are told."""
+    members signed up for is refused: it must be cancelled first, so that they are told."""
     member = require_role(actor, Role.MEMBER)
     async with transaction():
         event = await _locked_event(event_id, member, check=True)  # sign-ups lock it too

@@ -136,6 +136,9 @@ async def award(
         )
 
 
+_AWARDS_A_STATEMENT = 1000  # 9 parameters each: well under SQLite's and asyncpg's limits
+
+
 @dataclass(frozen=True)
 class Award:
     """One award of `award_many`: paid once, by its dedupe key."""
@@ -155,6 +158,7 @@ async def award_many(settings: Settings, rule: str, awards: Sequence[Award], *, 
     unique = list({a.dedupe_key: a for a in awards if a.amount > 0}.values())
     if not unique:
         return []
+    await ensure_accounts({a.user_id for a in unique})  # before any transaction (see `ensure_account`)
     if daily_cap(settings, rule) is not None:
         return [
             a
@@ -170,21 +174,33 @@ async def award_many(settings: Settings, rule: str, awards: Sequence[Award], *, 
                 reason=reason,
             )
         ]
-    await ensure_accounts({a.user_id for a in unique})
     day, moment = community_day(settings), now()
     async with transaction():
-        rows = await fetch_all(
-            "INSERT INTO engagement_point_entries "
-            "(user_id, amount, rule, reason, source_type, source_id, dedupe_key, day, created_at) VALUES "
-            + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(unique))
-            + " ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key",
-            [
-                value
-                for a in unique
-                for value in (a.user_id, a.amount, rule, reason, a.source_type, a.source_id, a.dedupe_key, day, moment)
-            ],
-        )
-        entered = {row["dedupe_key"] for row in rows}
+        entered = set()
+        for start in range(0, len(unique), _AWARDS_A_STATEMENT):
+            chunk = unique[start : start + _AWARDS_A_STATEMENT]
+            rows = await fetch_all(
+                "INSERT INTO engagement_point_entries "
+                "(user_id, amount, rule, reason, source_type, source_id, dedupe_key, day, created_at) VALUES "
+                + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+                + " ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key",
+                [
+                    value
+                    for a in chunk
+                    for value in (
+                        a.user_id,
+                        a.amount,
+                        rule,
+                        reason,
+                        a.source_type,
+                        a.source_id,
+                        a.dedupe_key,
+                        day,
+                        moment,
+                    )
+                ],
+            )
+            entered |= {row["dedupe_key"] for row in rows}
         paid = [a for a in unique if a.dedupe_key in entered]
         totals: dict[int, int] = defaultdict(int)
         for a in paid:

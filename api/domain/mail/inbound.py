@@ -6,9 +6,10 @@ conversation membership, blocks, the content gate), with quoted text and signatu
 
 The token names the member and the topic (`t<id>`) or conversation (`c<id>`) and is signed with
 SECRET_KEY (hex, since some mail servers lower-case local parts); an unknown or forged address is
-refused at RCPT, and a reply whose From is not the member's address is refused too, so nothing is
-posted for anyone else; nor is one its From domain did not DKIM-sign (`senders`), unless
-EMAIL_INBOUND_REQUIRE_DKIM is off. Automatic answers (RFC 3834 `Auto-Submitted`) are refused, so an
+refused at RCPT, and a reply whose From header is not the member's address is refused too, so
+nothing is posted for anyone else; nor is one the member's mail domain did not DKIM-sign for this
+reply address (`senders`), unless EMAIL_INBOUND_REQUIRE_DKIM is off. A mail is taken once, by its
+Message-ID (`InboundReply`). Automatic answers (RFC 3834 `Auto-Submitted`) are refused, so an
 out-of-office reply cannot start a loop of messages and notification mails.
 """
 
@@ -26,9 +27,12 @@ from typing import Any, NamedTuple
 
 from aiosmtpd.smtp import SMTP
 
+from api.db import fetch_all
 from api.domain.mail import senders
 from api.errors import DomainError
 from api.settings import Settings
+from api.timeutil import now
+from api.transactions import transaction
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +107,7 @@ def _automatic(message: Any) -> bool:
     return str(message.get("Auto-Submitted", "no")).strip().lower() != "no"
 
 
-async def receive_reply(settings: Settings, address: str, sender: str, data: bytes) -> str:
+async def receive_reply(settings: Settings, address: str, data: bytes) -> str:
     """Post one reply; returns the SMTP answer ("250 ..." or "550 ...")."""
     from api.domain.engagement import messages
     from api.domain.forum import posts
@@ -116,39 +120,54 @@ async def receive_reply(settings: Settings, address: str, sender: str, data: byt
     user_id, subject, subject_id = found
     member = await User.filter(id=user_id, status=UserStatus.ACTIVE).first()
     message = message_from_bytes(data, policy=policy.default)
-    claimed = {parseaddr(sender)[1].lower(), parseaddr(str(message.get("From", "")))[1].lower()}
-    if member is None or member.email.lower() not in claimed:
+    # The From header names the member: the envelope sender is anyone's to write.
+    froms = [parseaddr(str(v))[1].lower() for v in message.get_all("From") or []]
+    if member is None or froms != [member.email.lower()]:
         return "550 5.7.1 This address may not reply here"
+    if senders.repeated_header(message):
+        return f"550 5.7.1 The {senders.repeated_header(message)} header appears more than once"
     if _automatic(message):
         return "550 5.7.1 Automatic replies are not taken"
     try:
-        if not await senders.signed_for(settings, data, member.email):
-            return "550 5.7.1 The sender's domain did not sign this mail (DKIM); reply on the site instead"
+        if not await senders.signed_for(settings, data, message, member.email, address):
+            return (
+                "550 5.7.1 Your mail domain did not sign this reply to this address (DKIM); reply on the site instead"
+            )
     except senders.LookupFailed:
         return "451 4.4.3 The sender's DKIM key could not be looked up; try again later"
     body = reply_text(message)
     if not body:
         return "550 5.6.0 The reply has no text of its own"
-    if subject == CONVERSATION:
-        try:  # membership (still in it), blocks, sanctions and the content gate, as in the API
-            await messages.send_message(member, subject_id, body, settings=settings)
-        except DomainError as exc:
-            return f"550 5.7.1 {exc}"[:500]
-        return "250 2.0.0 Sent"
-    topic_id = subject_id
-    topic = await Topic.filter(id=topic_id).only("id", "kind").first()
-    if topic is None:
-        return "550 5.1.1 This topic is gone"
+    message_id = str(message.get("Message-ID", "")).strip()[:255]
     try:
-        await posts.create_post(
-            member,
-            posts.PostInput(topic_id=topic_id, body=body),
-            answer=topic.kind == TopicKind.QUESTION,
-            settings=settings,
-        )
+        async with transaction():  # taken once: the claim stands or falls with the post
+            if message_id and not await _first_time(member.id, message_id):
+                return "250 2.0.0 Already taken"
+            if subject == CONVERSATION:  # membership, blocks, sanctions and the content gate, as in the API
+                await messages.send_message(member, subject_id, body, settings=settings)
+                return "250 2.0.0 Sent"
+            topic = await Topic.filter(id=subject_id).only("id", "kind").first()
+            if topic is None:
+                return "550 5.1.1 This topic is gone"
+            await posts.create_post(
+                member,
+                posts.PostInput(topic_id=subject_id, body=body),
+                answer=topic.kind == TopicKind.QUESTION,
+                settings=settings,
+            )
     except DomainError as exc:
         return f"550 5.7.1 {exc}"[:500]
     return "250 2.0.0 Posted"
+
+
+async def _first_time(user_id: int, message_id: str) -> bool:
+    """Record that the member's mail `message_id` was taken; False if it was already."""
+    rows = await fetch_all(
+        "INSERT INTO mail_inbound_replies (user_id, message_id, created_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (user_id, message_id) DO NOTHING RETURNING id",
+        [user_id, message_id, now()],
+    )
+    return bool(rows)
 
 
 class InboundHandler:
@@ -174,10 +193,7 @@ class InboundHandler:
         from api.domain.community.settings import effective
 
         settings = await effective(self.settings)
-        answers = [
-            await receive_reply(settings, rcpt, envelope.mail_from or "", envelope.content)
-            for rcpt in envelope.rcpt_tos
-        ]
+        answers = [await receive_reply(settings, rcpt, envelope.content) for rcpt in envelope.rcpt_tos]
         refused = [a for a in answers if not a.startswith("250")]
         if refused:
             log.info("inbound reply refused: %s", refused[0])
