@@ -173,3 +173,19 @@ def test_alignment_is_by_domain_or_parent_domain():
     assert not senders.aligned("example.org", "mail.example.org")
     assert not senders.aligned("badexample.org", "example.org")
     assert not senders.aligned("example.org", "")
+
+
+async def test_a_refused_reply_is_not_taken_and_can_come_again(world):
+    """The Message-ID is recorded with the post: a reply refused by the rules (a mute) is posted
+    when the same mail comes again once they allow it."""
+    from api.models.accounts import Sanction, SanctionKind, User
+
+    ada = await User.get(email=ADA)
+    mute = await Sanction.create(user=ada, kind=SanctionKind.MUTE, reason="calm down")
+    reply = Signer(world["server"], "mail.example.org").sign(_reply(world, "Let me speak"))
+    before = await _posts(world)
+    code, _ = await _refused(world, reply)
+    assert code == 550 and await _posts(world) == before
+    await mute.delete()
+    assert "Posted" in await _send(world, reply)
+    assert await _posts(world) == [*before, "Let me speak"]

@@ -124,8 +124,8 @@ async def receive_reply(settings: Settings, address: str, data: bytes) -> str:
     froms = [parseaddr(str(v))[1].lower() for v in message.get_all("From") or []]
     if member is None or froms != [member.email.lower()]:
         return "550 5.7.1 This address may not reply here"
-    if senders.repeated_header(message):
-        return f"550 5.7.1 The {senders.repeated_header(message)} header appears more than once"
+    if twice := senders.repeated_header(message):
+        return f"550 5.7.1 The {twice} header appears more than once"
     if _automatic(message):
         return "550 5.7.1 Automatic replies are not taken"
     try:
@@ -138,17 +138,19 @@ async def receive_reply(settings: Settings, address: str, data: bytes) -> str:
     body = reply_text(message)
     if not body:
         return "550 5.6.0 The reply has no text of its own"
+    topic = None
+    if subject != CONVERSATION:
+        topic = await Topic.filter(id=subject_id).only("id", "kind").first()
+        if topic is None:
+            return "550 5.1.1 This topic is gone"
     message_id = str(message.get("Message-ID", "")).strip()[:255]
     try:
         async with transaction():  # taken once: the claim stands or falls with the post
             if message_id and not await _first_time(member.id, message_id):
                 return "250 2.0.0 Already taken"
-            if subject == CONVERSATION:  # membership, blocks, sanctions and the content gate, as in the API
+            if topic is None:  # membership, blocks, sanctions and the content gate, as in the API
                 await messages.send_message(member, subject_id, body, settings=settings)
                 return "250 2.0.0 Sent"
-            topic = await Topic.filter(id=subject_id).only("id", "kind").first()
-            if topic is None:
-                return "550 5.1.1 This topic is gone"
             await posts.create_post(
                 member,
                 posts.PostInput(topic_id=subject_id, body=body),
