@@ -457,7 +457,7 @@ async def test_a_proposal_that_went_to_a_vote_stays_on_record(gql, factory):
 async def test_a_draft_opened_and_deleted_at_the_same_moment_is_one_or_the_other(factory, app_settings, monkeypatch):
     """Each of the two lands between the other's read and its write: the later write must fail."""
     from api.domain.governance import proposals
-    from api.errors import Conflict
+    from api.errors import Conflict, NotFound
 
     admin = await factory.user(role="ADMIN")
     committee = await Committee.create(name="Board")
@@ -479,6 +479,12 @@ async def test_a_draft_opened_and_deleted_at_the_same_moment_is_one_or_the_other
     async def open_(proposal_id):
         await proposals.open_proposal(admin, proposal_id, settings=app_settings)
 
+    draft = await proposals.create_proposal(
+        admin, committee.id, proposals.ProposalInput(title="Twice"), settings=app_settings
+    )
+    monkeypatch.setattr(proposals, "get_visible", landing_after_the_read(delete))
+    with pytest.raises(NotFound):  # deleted by the other call meanwhile: gone, not "went to a vote"
+        await delete(draft.id)
     for first, then, opened in ((open_, delete, False), (delete, open_, True)):
         draft = await proposals.create_proposal(
             admin, committee.id, proposals.ProposalInput(title="Race"), settings=app_settings

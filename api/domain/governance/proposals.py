@@ -368,6 +368,8 @@ async def delete_proposal(actor: User | None, proposal_id: int) -> None:
         if deleted:
             await emit(ContentRemoved(content_type="Proposal", content_id=proposal_id, author_id=proposal.author_id))
     if not deleted:
+        if await Proposal.filter(id=proposal_id, deleted_at__isnull=False).exists():  # deleted meanwhile
+            raise NotFound("No such proposal.", field="proposalId")
         raise Conflict("A proposal that went to a vote stays on record; withdraw it instead.", field="proposalId")
     await notify_update(proposal)
 
