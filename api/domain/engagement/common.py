@@ -56,7 +56,7 @@ async def stats_for(user_id: int) -> MemberStats:
 
 
 async def ensure_accounts(user_ids: set[int]) -> None:
-    """`ensure_account` of many members in two queries (the missing ones made in one INSERT)."""
+    """The point accounts of these members, the missing ones made in one INSERT (two queries)."""
     missing = sorted(user_ids - set(await column(PointAccount.filter(user_id__in=sorted(user_ids)), "user_id")))
     if missing:
         await execute(
@@ -68,10 +68,6 @@ async def ensure_accounts(user_ids: set[int]) -> None:
 
 
 async def ensure_account(user_id: int) -> None:
-    """Create the member's point account if missing, outside any transaction, so later
-    conditional updates always find the row."""
-    if not await PointAccount.filter(user_id=user_id).exists():
-        try:
-            await PointAccount.create(user_id=user_id)
-        except IntegrityError:
-            pass
+    """Create the member's point account if missing, so later conditional updates always find the
+    row (ON CONFLICT DO NOTHING: safe inside a transaction, whoever creates it first)."""
+    await ensure_accounts({user_id})

@@ -158,7 +158,6 @@ async def award_many(settings: Settings, rule: str, awards: Sequence[Award], *, 
     unique = list({a.dedupe_key: a for a in awards if a.amount > 0}.values())
     if not unique:
         return []
-    # ON CONFLICT DO NOTHING never aborts a caller's transaction, as `ensure_account`'s create could.
     await ensure_accounts({a.user_id for a in unique})
     if daily_cap(settings, rule) is not None:
         return [

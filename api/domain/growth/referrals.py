@@ -29,7 +29,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from api.db import execute, fetch_all
+from api.db import fetch_all
 from api.domain.engagement import points
 from api.domain.notifications import notify_many
 from api.errors import NotFound
@@ -78,27 +78,17 @@ async def _refusals(ripe: list[dict[str, Any]]) -> dict[int, str]:
     return refused
 
 
-async def _record_refusals(refused: dict[int, str]) -> None:
-    """The refused referrals' outcomes, in one INSERT (one another process wrote first stays)."""
-    if not refused:
-        return
+async def _record_outcomes(outcomes: dict[int, tuple[bool, str, int]]) -> set[int]:
+    """Outcomes (rewarded, reason, points) by referral id, in one INSERT; the ids this call wrote
+    (an outcome another process wrote first stays)."""
+    if not outcomes:
+        return set()
     moment = now()
-    await execute(
-        "INSERT INTO growth_referral_outcomes (referral_id, rewarded, reason, points, created_at) VALUES "
-        + ", ".join(["(?, ?, ?, ?, ?)"] * len(refused))
-        + " ON CONFLICT (referral_id) DO NOTHING",
-        [value for referral_id, reason in refused.items() for value in (referral_id, False, reason, 0, moment)],
-    )
-
-
-async def _claim(referral_ids: list[int], amount: int) -> set[int]:
-    """Outcomes of the referrals to pay, in one INSERT; the ids this call wrote (another process
-    may have decided some first)."""
     rows = await fetch_all(
         "INSERT INTO growth_referral_outcomes (referral_id, rewarded, reason, points, created_at) VALUES "
-        + ", ".join(["(?, ?, ?, ?, ?)"] * len(referral_ids))
+        + ", ".join(["(?, ?, ?, ?, ?)"] * len(outcomes))
         + " ON CONFLICT (referral_id) DO NOTHING RETURNING referral_id",
-        [value for referral_id in referral_ids for value in (referral_id, True, "", amount, now())],
+        [value for referral_id, outcome in outcomes.items() for value in (referral_id, *outcome, moment)],
     )
     return {int(row["referral_id"]) for row in rows}
 
@@ -107,7 +97,7 @@ async def _pay(settings: Settings, payable: list[dict[str, Any]], amount: int) -
     """Claim and pay these referrals in one transaction: a crash leaves them all undecided (the
     next run pays them), never claimed but unpaid. Returns those this call paid."""
     async with transaction():
-        claimed = await _claim([r["id"] for r in payable], amount)
+        claimed = await _record_outcomes({r["id"]: (True, "", amount) for r in payable})
         won = [r for r in payable if r["id"] in claimed]
         await points.award_many(
             settings,
@@ -162,7 +152,7 @@ async def reward_ripe(settings: Settings) -> int:
             return paid
         last_id = ripe[-1]["id"]
         refused = await _refusals(ripe)
-        await _record_refusals(refused)
+        await _record_outcomes({referral_id: (False, reason, 0) for referral_id, reason in refused.items()})
         payable = [r for r in ripe if r["id"] not in refused]
         if payable:
             won = await _pay(settings, payable, amount)
